@@ -1,1 +1,17 @@
-//! placeholder
+//! Wharf's state in one SQLite database: apps, their domains, releases and API tokens.
+//!
+//! The store is the source of truth. The daemon writes here first and then updates what runs
+//! (routes, containers); at start it rebuilds everything in memory from what is stored here.
+
+mod apps;
+mod error;
+mod migrations;
+mod releases;
+mod store;
+mod tokens;
+
+pub use apps::AppRecord;
+pub use error::StoreError;
+pub use releases::{ReleaseRecord, ReleaseStatus};
+pub use store::Store;
+pub use tokens::{NewToken, TokenRecord};

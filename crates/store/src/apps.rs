@@ -1,0 +1,192 @@
+//! Apps and the domains they own. A domain belongs to at most one app.
+
+use crate::store::now;
+use crate::{Store, StoreError};
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+
+/// An app as stored: its name, when it was created, and the domains routed to it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AppRecord {
+    pub name: String,
+    pub created_at: i64,
+    pub domains: Vec<String>,
+}
+
+impl Store {
+    /// Create the app unless it exists. Returns true when it was created.
+    pub fn ensure_app(&self, name: &str) -> Result<bool, StoreError> {
+        let conn = self.conn();
+        let changed = conn.execute(
+            "INSERT OR IGNORE INTO apps (name, created_at) VALUES (?1, ?2)",
+            params![name, now()],
+        )?;
+        Ok(changed == 1)
+    }
+
+    pub fn app(&self, name: &str) -> Result<Option<AppRecord>, StoreError> {
+        let conn = self.conn();
+        let created_at: Option<i64> = conn
+            .query_row(
+                "SELECT created_at FROM apps WHERE name = ?1",
+                [name],
+                |row| row.get(0),
+            )
+            .optional()?;
+        let Some(created_at) = created_at else {
+            return Ok(None);
+        };
+        let domains = domains_of(&conn, name)?;
+        Ok(Some(AppRecord {
+            name: name.to_string(),
+            created_at,
+            domains,
+        }))
+    }
+
+    pub fn apps(&self) -> Result<Vec<AppRecord>, StoreError> {
+        let names: Vec<(String, i64)> = {
+            let conn = self.conn();
+            let mut stmt = conn.prepare("SELECT name, created_at FROM apps ORDER BY name")?;
+            stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+                .collect::<Result<_, _>>()?
+        };
+        let conn = self.conn();
+        names
+            .into_iter()
+            .map(|(name, created_at)| {
+                let domains = domains_of(&conn, &name)?;
+                Ok(AppRecord {
+                    name,
+                    created_at,
+                    domains,
+                })
+            })
+            .collect()
+    }
+
+    /// Delete an app with its domains and releases.
+    pub fn delete_app(&self, name: &str) -> Result<(), StoreError> {
+        let conn = self.conn();
+        let changed = conn.execute("DELETE FROM apps WHERE name = ?1", [name])?;
+        if changed == 0 {
+            return Err(StoreError::NoSuchApp(name.to_string()));
+        }
+        Ok(())
+    }
+
+    /// The app that owns `domain`, if any.
+    pub fn domain_owner(&self, domain: &str) -> Result<Option<String>, StoreError> {
+        let conn = self.conn();
+        Ok(conn
+            .query_row(
+                "SELECT app FROM domains WHERE domain = ?1",
+                [domain],
+                |row| row.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Check that none of `domains` is owned by an app other than `app`.
+    pub fn check_domains_free(&self, app: &str, domains: &[String]) -> Result<(), StoreError> {
+        for domain in domains {
+            if let Some(owner) = self.domain_owner(domain)?
+                && owner != app
+            {
+                return Err(StoreError::DomainTaken {
+                    domain: domain.clone(),
+                    app: owner,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Make `domains` exactly the set the app owns, atomically. Fails without change if another
+    /// app owns one of them.
+    pub fn set_domains(&self, app: &str, domains: &[String]) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        for domain in domains {
+            let owner: Option<String> = tx
+                .query_row(
+                    "SELECT app FROM domains WHERE domain = ?1",
+                    [domain],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            if let Some(owner) = owner
+                && owner != app
+            {
+                return Err(StoreError::DomainTaken {
+                    domain: domain.clone(),
+                    app: owner,
+                });
+            }
+        }
+        tx.execute("DELETE FROM domains WHERE app = ?1", [app])?;
+        for domain in domains {
+            tx.execute(
+                "INSERT INTO domains (domain, app) VALUES (?1, ?2)",
+                params![domain, app],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+fn domains_of(conn: &rusqlite::Connection, app: &str) -> Result<Vec<String>, StoreError> {
+    let mut stmt = conn.prepare("SELECT domain FROM domains WHERE app = ?1 ORDER BY domain")?;
+    let rows = stmt
+        .query_map([app], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_domain_belongs_to_one_app() {
+        let store = Store::in_memory().unwrap();
+        store.ensure_app("blog").unwrap();
+        store.ensure_app("shop").unwrap();
+        store
+            .set_domains("blog", &["blog.example.com".into()])
+            .unwrap();
+        let err = store
+            .set_domains(
+                "shop",
+                &["blog.example.com".into(), "shop.example.com".into()],
+            )
+            .unwrap_err();
+        assert!(matches!(err, StoreError::DomainTaken { ref app, .. } if app == "blog"));
+        assert!(err.to_string().contains("blog.example.com"));
+        // Nothing half-done: shop got no domain.
+        assert!(store.app("shop").unwrap().unwrap().domains.is_empty());
+        store
+            .set_domains("shop", &["shop.example.com".into()])
+            .unwrap();
+        assert_eq!(
+            store.domain_owner("shop.example.com").unwrap().as_deref(),
+            Some("shop")
+        );
+    }
+
+    #[test]
+    fn deleting_an_app_frees_its_domains() {
+        let store = Store::in_memory().unwrap();
+        assert!(store.ensure_app("blog").unwrap());
+        assert!(!store.ensure_app("blog").unwrap());
+        store.set_domains("blog", &["a.example".into()]).unwrap();
+        store.delete_app("blog").unwrap();
+        assert_eq!(store.domain_owner("a.example").unwrap(), None);
+        assert!(matches!(
+            store.delete_app("blog"),
+            Err(StoreError::NoSuchApp(_))
+        ));
+        assert!(store.apps().unwrap().is_empty());
+    }
+}

@@ -1,0 +1,36 @@
+//! The ways a store operation can fail, named after the situation.
+
+/// An error from the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the database {path}: {source}")]
+    Open {
+        path: String,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("cannot set permissions on {path}: {source}")]
+    Permissions {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the domain {domain} is already served by the app `{app}`; remove it there first")]
+    DomainTaken { domain: String, app: String },
+    #[error("there is no app named `{0}`")]
+    NoSuchApp(String),
+    #[error("app `{app}` has no release {version}")]
+    NoSuchRelease { app: String, version: String },
+    #[error("a token named `{0}` already exists; pick another name or revoke it first")]
+    TokenExists(String),
+    #[error("there is no token named `{0}`")]
+    NoSuchToken(String),
+    #[error(
+        "the database was written by a newer Wharf (schema {found}, this binary knows {known}); upgrade wharf"
+    )]
+    SchemaTooNew { found: i64, known: i64 },
+    #[error("database error: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}

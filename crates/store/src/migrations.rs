@@ -1,0 +1,59 @@
+//! Schema migrations, applied in order at open; `PRAGMA user_version` records how many ran.
+//!
+//! Append a migration to `MIGRATIONS`; never edit one that has shipped.
+
+use crate::StoreError;
+use rusqlite::Connection;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: apps, domains, releases, tokens.
+    "
+    CREATE TABLE apps (
+        name        TEXT PRIMARY KEY,
+        created_at  INTEGER NOT NULL
+    );
+    CREATE TABLE domains (
+        domain  TEXT PRIMARY KEY,
+        app     TEXT NOT NULL REFERENCES apps(name) ON DELETE CASCADE
+    );
+    CREATE TABLE releases (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        app         TEXT NOT NULL REFERENCES apps(name) ON DELETE CASCADE,
+        version     INTEGER NOT NULL,
+        image       TEXT NOT NULL,
+        config      TEXT NOT NULL,
+        status      TEXT NOT NULL,
+        error       TEXT,
+        log         TEXT NOT NULL DEFAULT '',
+        created_at  INTEGER NOT NULL,
+        UNIQUE (app, version)
+    );
+    CREATE TABLE tokens (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        name          TEXT NOT NULL UNIQUE,
+        hash          TEXT NOT NULL UNIQUE,
+        created_at    INTEGER NOT NULL,
+        last_used_at  INTEGER
+    );
+    ",
+];
+
+/// Bring the schema up to date inside one transaction per migration.
+pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    let known = MIGRATIONS.len() as i64;
+    if current > known {
+        return Err(StoreError::SchemaTooNew {
+            found: current,
+            known,
+        });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (index + 1) as i64)?;
+        tx.commit()?;
+        tracing::info!(version = index + 1, "applied schema migration");
+    }
+    Ok(())
+}
