@@ -1,1 +1,33 @@
-//! placeholder
+//! Wharf's domain types and the rules that validate them: app names, domains,
+//! resource limits, volumes, environment variables, releases, processes, and
+//! the `# wharf.KEY = VALUE` settings read from an app's Dockerfile.
+//!
+//! Everything here is pure: no I/O, and no input makes it panic. Every error's
+//! message says what is wrong and how to fix it.
+
+mod app_config;
+mod app_name;
+mod config_error;
+mod cpu;
+mod dns_label;
+mod domain_name;
+mod env;
+mod exposed_ports;
+mod memory;
+mod name_error;
+mod process;
+mod release;
+mod volume;
+
+pub use app_config::{AppConfig, DEFAULT_PORT, MAX_SCALE};
+pub use app_name::AppName;
+pub use config_error::{ConfigError, ConfigErrorKind};
+pub use cpu::{CpuError, MAX_CPUS, MIN_CPUS, cpus_to_nano, parse_cpus};
+pub use domain_name::{DomainError, DomainName};
+pub use env::{EnvError, is_valid_env_key, parse_env_assignment};
+pub use exposed_ports::exposed_ports;
+pub use memory::{MIN_MEMORY_BYTES, MemoryError, format_memory, parse_memory};
+pub use name_error::NameError;
+pub use process::{ProcessName, WEB};
+pub use release::{ReleaseError, ReleaseStatus, ReleaseVersion};
+pub use volume::{VolumeError, VolumeSource, VolumeSpec};

@@ -1,0 +1,981 @@
+//! An app's configuration, read from `# wharf.KEY = VALUE` comments in its Dockerfile.
+//!
+//! The format follows MyPaas: settings live in the Dockerfile as comments, so
+//! one file describes both the image and how to run it. `# mypaas.KEY = VALUE`
+//! is accepted too, with MyPaas's key names `service` and `url`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::config_error::{ConfigError, ConfigErrorKind};
+use crate::{AppName, DomainName, VolumeSpec, parse_cpus, parse_env_assignment, parse_memory};
+
+/// The most containers `scale` may ask for.
+pub const MAX_SCALE: u32 = 100;
+
+/// The port used when none is set and the Dockerfile doesn't expose exactly one.
+pub const DEFAULT_PORT: u16 = 80;
+
+/// Longest accepted health-check path.
+const MAX_HEALTHCHECK_LEN: usize = 1024;
+
+/// The setting prefixes recognised in Dockerfile comments.
+const PREFIXES: [&str; 2] = ["wharf.", "mypaas."];
+
+/// The known keys, for error messages.
+pub(crate) const KNOWN_KEYS_TEXT: &str = "app, domain, port, scale, volume, env, healthcheck, maxmem, maxcpu, https (MyPaas names also work: service, servicename, url)";
+
+/// Every key Wharf understands, including aliases.
+const KNOWN_KEYS: &[&str] = &[
+    "app",
+    "service",
+    "servicename",
+    "domain",
+    "url",
+    "port",
+    "scale",
+    "volume",
+    "env",
+    "healthcheck",
+    "maxmem",
+    "maxcpu",
+    "https",
+];
+
+/// MyPaas keys Wharf deliberately leaves out, with what to do instead.
+const UNSUPPORTED_KEYS: &[(&str, &str)] = &[(
+    "publish",
+    "Wharf does not publish container ports on the server; apps are reached through their domains",
+)];
+
+/// Common wrong names and the key they probably meant.
+const SYNONYMS: &[(&str, &str)] = &[
+    ("name", "app"),
+    ("appname", "app"),
+    ("host", "domain"),
+    ("hostname", "domain"),
+    ("mem", "maxmem"),
+    ("memory", "maxmem"),
+    ("cpu", "maxcpu"),
+    ("cpus", "maxcpu"),
+    ("replicas", "scale"),
+    ("ssl", "https"),
+    ("tls", "https"),
+    ("environment", "env"),
+    ("health", "healthcheck"),
+];
+
+/// How an app is built and run, as set in its Dockerfile.
+///
+/// Every field is optional; [`AppConfig::default`] is an app with no settings.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct AppConfig {
+    /// `app` (aliases `service`, `servicename`): the app's name.
+    pub app: Option<AppName>,
+    /// `domain` (repeatable, comma-separated allowed; alias `url`): where it is served.
+    pub domains: Vec<DomainName>,
+    /// `port`: the port the app listens on inside the container.
+    pub port: Option<u16>,
+    /// `scale`: 0 (default) = one container, stopped before the new one starts;
+    /// N >= 1 = N containers with zero-downtime deploys.
+    pub scale: u32,
+    /// `volume` (repeatable): mounts.
+    pub volumes: Vec<VolumeSpec>,
+    /// `env` (repeatable): environment variables, in order.
+    pub env: Vec<(String, String)>,
+    /// `healthcheck`: a path starting with `/` that must answer 2xx/3xx.
+    pub healthcheck: Option<String>,
+    /// `maxmem`: memory limit per container, in bytes.
+    pub max_memory: Option<u64>,
+    /// `maxcpu`: CPU limit per container, in CPUs.
+    pub max_cpus: Option<f64>,
+    /// `https`: whether to serve the app's public domains over HTTPS.
+    pub https: Option<bool>,
+}
+
+impl AppConfig {
+    /// Reads the settings in a Dockerfile's `# wharf.KEY = VALUE` (or
+    /// `# mypaas.KEY = VALUE`) comments. Other lines are ignored. The first
+    /// problem found is returned, naming its line.
+    pub fn from_dockerfile(text: &str) -> Result<AppConfig, ConfigError> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let mut parser = Parser::default();
+        for (index, line) in text.lines().enumerate() {
+            parser.line_no = index + 1;
+            parser.line(line).map_err(|kind| ConfigError {
+                line: index + 1,
+                kind,
+            })?;
+        }
+        Ok(parser.config)
+    }
+
+    /// The port to route to: the `port` setting; otherwise the single port the
+    /// Dockerfile exposes (see [`crate::exposed_ports`]); otherwise 80 (also
+    /// when several ports are exposed).
+    pub fn effective_port(&self, exposed: &[u16]) -> u16 {
+        match (self.port, exposed) {
+            (Some(port), _) => port,
+            (None, [only]) => *only,
+            (None, _) => DEFAULT_PORT,
+        }
+    }
+}
+
+/// Parser state: the config so far and where each setting was first seen.
+#[derive(Default)]
+struct Parser {
+    config: AppConfig,
+    /// The 1-based number of the line being parsed.
+    line_no: usize,
+    /// Canonical single-valued key -> line it was set on.
+    seen: Vec<(&'static str, usize)>,
+    domain_lines: Vec<usize>,
+    env_lines: Vec<usize>,
+    volume_lines: Vec<usize>,
+}
+
+impl Parser {
+    fn current_line(&self) -> usize {
+        self.line_no
+    }
+
+    /// Parses one physical line, updating the config.
+    fn line(&mut self, line: &str) -> Result<(), ConfigErrorKind> {
+        let Some(comment) = line.trim_start().strip_prefix('#') else {
+            return Ok(());
+        };
+        let comment = comment.trim();
+        let Some((prefix, rest)) = split_prefix(comment) else {
+            return Ok(());
+        };
+        let lowercase_prefix = prefix.to_ascii_lowercase();
+        let Some((raw_key, raw_value)) = rest.split_once('=') else {
+            if prefix == lowercase_prefix {
+                return Err(ConfigErrorKind::NotASetting {
+                    text: comment.to_owned(),
+                });
+            }
+            // `# Wharf. some prose` is an ordinary comment.
+            return Ok(());
+        };
+        let key = raw_key.trim();
+        let value = raw_value.trim();
+        if prefix != lowercase_prefix {
+            // Only an error if it otherwise looks like a real setting.
+            if KNOWN_KEYS.contains(&key.to_ascii_lowercase().as_str()) {
+                return Err(ConfigErrorKind::PrefixCase {
+                    given: format!("{prefix}{key}"),
+                    expected: format!("{lowercase_prefix}{}", key.to_ascii_lowercase()),
+                });
+            }
+            return Ok(());
+        }
+        if key.is_empty() || key.chars().any(char::is_whitespace) {
+            return Err(ConfigErrorKind::NotASetting {
+                text: comment.to_owned(),
+            });
+        }
+        let setting = format!("{prefix}{key}");
+        let Some(canonical) = KNOWN_KEYS.iter().copied().find(|k| *k == key) else {
+            return Err(unknown_key(prefix, key, setting));
+        };
+        if value.is_empty() {
+            return Err(ConfigErrorKind::EmptyValue {
+                setting,
+                expected: expected_value(canonical),
+            });
+        }
+        self.apply(canonical, setting, value)
+    }
+
+    /// Records that a single-valued setting was set on this line.
+    fn once(&mut self, key: &'static str, setting: &str) -> Result<(), ConfigErrorKind> {
+        if let Some((_, first_line)) = self.seen.iter().find(|(k, _)| *k == key) {
+            return Err(ConfigErrorKind::Repeated {
+                setting: setting.to_owned(),
+                first_line: *first_line,
+            });
+        }
+        self.seen.push((key, self.current_line()));
+        Ok(())
+    }
+
+    /// Applies a known, non-empty setting.
+    fn apply(
+        &mut self,
+        key: &'static str,
+        setting: String,
+        value: &str,
+    ) -> Result<(), ConfigErrorKind> {
+        match key {
+            "app" | "service" | "servicename" => {
+                self.once("app", &setting)?;
+                let name = AppName::parse(value)
+                    .map_err(|error| ConfigErrorKind::App { setting, error })?;
+                self.config.app = Some(name);
+            }
+            "domain" => {
+                for part in value.split(',') {
+                    let domain = DomainName::parse(part.trim()).map_err(|error| {
+                        ConfigErrorKind::Domain {
+                            setting: setting.clone(),
+                            error,
+                        }
+                    })?;
+                    self.add_domain(domain)?;
+                }
+            }
+            "url" => {
+                for part in value.split(',') {
+                    let domain = domain_from_url(&setting, part.trim())?;
+                    self.add_domain(domain)?;
+                }
+            }
+            "port" => {
+                self.once("port", &setting)?;
+                let port = parse_digits::<u16>(value)
+                    .filter(|p| *p > 0)
+                    .ok_or_else(|| ConfigErrorKind::Port {
+                        setting,
+                        value: value.to_owned(),
+                    })?;
+                self.config.port = Some(port);
+            }
+            "scale" => {
+                self.once("scale", &setting)?;
+                let scale = parse_digits::<u32>(value)
+                    .filter(|n| *n <= MAX_SCALE)
+                    .ok_or_else(|| ConfigErrorKind::Scale {
+                        setting,
+                        value: value.to_owned(),
+                    })?;
+                self.config.scale = scale;
+            }
+            "volume" => {
+                let volume = VolumeSpec::parse(value)
+                    .map_err(|error| ConfigErrorKind::Volume { setting, error })?;
+                let existing = self
+                    .config
+                    .volumes
+                    .iter()
+                    .zip(&self.volume_lines)
+                    .find(|(v, _)| same_path(&v.target, &volume.target));
+                if let Some((_, first_line)) = existing {
+                    return Err(ConfigErrorKind::DuplicateVolumeTarget {
+                        target: volume.target,
+                        first_line: *first_line,
+                    });
+                }
+                self.config.volumes.push(volume);
+                self.volume_lines.push(self.current_line());
+            }
+            "env" => {
+                let (name, env_value) = parse_env_assignment(value)
+                    .map_err(|error| ConfigErrorKind::Env { setting, error })?;
+                let existing = self
+                    .config
+                    .env
+                    .iter()
+                    .zip(&self.env_lines)
+                    .find(|((k, _), _)| *k == name);
+                if let Some((_, first_line)) = existing {
+                    return Err(ConfigErrorKind::DuplicateEnv {
+                        key: name,
+                        first_line: *first_line,
+                    });
+                }
+                self.config.env.push((name, env_value));
+                self.env_lines.push(self.current_line());
+            }
+            "healthcheck" => {
+                self.once("healthcheck", &setting)?;
+                check_healthcheck(value).map_err(|reason| ConfigErrorKind::Healthcheck {
+                    setting,
+                    value: value.to_owned(),
+                    reason,
+                })?;
+                self.config.healthcheck = Some(value.to_owned());
+            }
+            "maxmem" => {
+                self.once("maxmem", &setting)?;
+                let bytes = parse_memory(value)
+                    .map_err(|error| ConfigErrorKind::Memory { setting, error })?;
+                self.config.max_memory = Some(bytes);
+            }
+            "maxcpu" => {
+                self.once("maxcpu", &setting)?;
+                let cpus =
+                    parse_cpus(value).map_err(|error| ConfigErrorKind::Cpu { setting, error })?;
+                self.config.max_cpus = Some(cpus);
+            }
+            "https" => {
+                self.once("https", &setting)?;
+                let on = parse_bool(value).ok_or_else(|| ConfigErrorKind::Https {
+                    setting,
+                    value: value.to_owned(),
+                })?;
+                self.config.https = Some(on);
+            }
+            // KNOWN_KEYS and this match list the same keys; reaching here
+            // would be a bug, reported rather than panicking.
+            _ => {
+                return Err(ConfigErrorKind::UnknownKey {
+                    setting,
+                    suggestion: None,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds a domain unless it is already listed.
+    fn add_domain(&mut self, domain: DomainName) -> Result<(), ConfigErrorKind> {
+        let existing = self
+            .config
+            .domains
+            .iter()
+            .zip(&self.domain_lines)
+            .find(|(d, _)| **d == domain);
+        if let Some((_, first_line)) = existing {
+            return Err(ConfigErrorKind::DuplicateDomain {
+                domain: domain.to_string(),
+                first_line: *first_line,
+            });
+        }
+        self.config.domains.push(domain);
+        self.domain_lines.push(self.current_line());
+        Ok(())
+    }
+}
+
+/// Splits `wharf.rest` / `mypaas.rest` (prefix in any case) into prefix and rest.
+fn split_prefix(comment: &str) -> Option<(&str, &str)> {
+    PREFIXES.iter().find_map(|p| {
+        let head = comment.get(..p.len())?;
+        head.eq_ignore_ascii_case(p)
+            .then(|| (head, comment.get(p.len()..).unwrap_or_default()))
+    })
+}
+
+/// Builds the error for an unknown key, suggesting the likely intended one.
+fn unknown_key(prefix: &str, key: &str, setting: String) -> ConfigErrorKind {
+    let lower = key.to_lowercase();
+    if let Some(known) = KNOWN_KEYS.iter().find(|k| **k == lower) {
+        return ConfigErrorKind::KeyCase {
+            given: setting,
+            expected: format!("{prefix}{known}"),
+        };
+    }
+    if let Some((_, hint)) = UNSUPPORTED_KEYS.iter().find(|(k, _)| *k == lower) {
+        return ConfigErrorKind::Unsupported { setting, hint };
+    }
+    ConfigErrorKind::UnknownKey {
+        setting,
+        suggestion: suggest(&lower),
+    }
+}
+
+/// The known key closest to `key`, if one is close enough to be a typo.
+fn suggest(key: &str) -> Option<&'static str> {
+    let squashed: String = key.chars().filter(|c| *c != '_' && *c != '-').collect();
+    if let Some((_, to)) = SYNONYMS.iter().find(|(from, _)| *from == squashed) {
+        return Some(to);
+    }
+    let primary = KNOWN_KEYS
+        .iter()
+        .copied()
+        .filter(|k| !matches!(*k, "service" | "servicename" | "url"));
+    let (best, distance) = primary
+        .map(|k| (k, edit_distance(&squashed, k)))
+        .min_by_key(|(_, d)| *d)?;
+    let allowed = if best.len() <= 3 { 1 } else { 2 };
+    if distance <= allowed {
+        return Some(best);
+    }
+    // `domains`, `volumes`, `environment`, `healthcheckpath`...
+    KNOWN_KEYS
+        .iter()
+        .copied()
+        .filter(|k| k.len() >= 3 && squashed.starts_with(k))
+        .max_by_key(|k| k.len())
+}
+
+/// Levenshtein distance between two short strings.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = Vec::with_capacity(b.len() + 1);
+        current.push(i + 1);
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = previous[j] + usize::from(ca != *cb);
+            let delete = previous[j + 1] + 1;
+            let insert = current[j] + 1;
+            current.push(substitute.min(delete).min(insert));
+        }
+        previous = current;
+    }
+    previous.last().copied().unwrap_or_default()
+}
+
+/// What a value for `key` looks like, for the "no value" error.
+fn expected_value(key: &str) -> &'static str {
+    match key {
+        "app" | "service" | "servicename" => "an app name such as `blog`",
+        "domain" => "a domain such as `blog.example.com`",
+        "url" => "a URL such as `https://blog.example.com`",
+        "port" => "a port number such as `8000`",
+        "scale" => "a number of containers such as `2`",
+        "volume" => "a volume such as `blog-media:/app/media`",
+        "env" => "an assignment such as `KEY=VALUE`",
+        "healthcheck" => "a path such as `/healthz`",
+        "maxmem" => "a memory size such as `512m`",
+        "maxcpu" => "a number of CPUs such as `0.5`",
+        "https" => "`true` or `false`",
+        _ => "a value",
+    }
+}
+
+/// Parses a number written with ASCII digits only (no sign, no spaces).
+fn parse_digits<T: std::str::FromStr>(value: &str) -> Option<T> {
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    value.parse().ok()
+}
+
+/// Parses true/false, yes/no, 1/0, on/off in any case.
+fn parse_bool(value: &str) -> Option<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "true" | "yes" | "1" | "on" => Some(true),
+        "false" | "no" | "0" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+/// Whether two container paths are the same, ignoring repeated and trailing slashes.
+fn same_path(a: &str, b: &str) -> bool {
+    let parts = |p: &str| -> Vec<String> {
+        p.split('/')
+            .filter(|s| !s.is_empty() && *s != ".")
+            .map(str::to_owned)
+            .collect()
+    };
+    parts(a) == parts(b)
+}
+
+/// Checks a health-check path.
+fn check_healthcheck(value: &str) -> Result<(), &'static str> {
+    if value.contains("://") {
+        return Err("give only the path, e.g. `/healthz`, not a full URL");
+    }
+    if !value.starts_with('/') {
+        return Err("the path must start with `/`, e.g. `/healthz`");
+    }
+    if value.starts_with("//") {
+        return Err("the path must start with a single `/`, e.g. `/healthz`");
+    }
+    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("the path must not contain spaces or control characters; percent-encode them");
+    }
+    if value.contains('#') {
+        return Err("the path must not contain `#`; fragments are never sent to the server");
+    }
+    if value.len() > MAX_HEALTHCHECK_LEN {
+        return Err("the path is too long; keep it under 1024 characters");
+    }
+    Ok(())
+}
+
+/// Takes the domain out of a MyPaas `url` value such as `https://example.com`.
+fn domain_from_url(setting: &str, value: &str) -> Result<DomainName, ConfigErrorKind> {
+    let url_error = |reason| ConfigErrorKind::Url {
+        setting: setting.to_owned(),
+        value: value.to_owned(),
+        reason,
+    };
+    let lower = value.to_ascii_lowercase();
+    let rest = if lower.starts_with("https://") || lower.starts_with("http://") {
+        value.split_once("://").map(|(_, r)| r).unwrap_or_default()
+    } else if value.contains("://") {
+        return Err(url_error(
+            "only `http://` and `https://` URLs are supported",
+        ));
+    } else {
+        value
+    };
+    let (host, path) = match rest.find(['/', '?', '#']) {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    if !(path.is_empty() || path == "/") {
+        return Err(url_error(
+            "Wharf routes whole domains, not paths; remove the path (e.g. `https://example.com`)",
+        ));
+    }
+    DomainName::parse(host).map_err(|error| ConfigErrorKind::Domain {
+        setting: setting.to_owned(),
+        error,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::VolumeSource;
+
+    fn parse(text: &str) -> AppConfig {
+        AppConfig::from_dockerfile(text).unwrap()
+    }
+
+    fn fail(text: &str) -> ConfigError {
+        AppConfig::from_dockerfile(text).unwrap_err()
+    }
+
+    #[test]
+    fn empty_and_unrelated_dockerfiles_give_defaults() {
+        assert_eq!(parse(""), AppConfig::default());
+        let df = "# syntax=docker/dockerfile:1\nFROM python:3.12\n# just a note\nRUN echo '# wharf.port = 1'\n#--- wharf.port = 1\n";
+        assert_eq!(parse(df), AppConfig::default());
+        assert_eq!(AppConfig::default().scale, 0);
+    }
+
+    #[test]
+    fn full_example() {
+        let df = "\
+# wharf.app = blog
+# wharf.domain = blog.example.com
+# wharf.domain = www.blog.example.com, Blog.Example.org
+# wharf.port = 8000
+# wharf.scale = 2
+# wharf.healthcheck = /healthz
+# wharf.volume = blog-media:/app/media
+# wharf.volume = /srv/blog/config:/app/config:ro
+# wharf.env = DJANGO_SETTINGS_MODULE=blog.settings
+# wharf.env = EMPTY=
+# wharf.maxmem = 512m
+# wharf.maxcpu = 1.5
+# wharf.https = no
+FROM python:3.12-slim
+CMD gunicorn blog.wsgi
+";
+        let c = parse(df);
+        assert_eq!(c.app, Some(AppName::parse("blog").unwrap()));
+        let domains: Vec<&str> = c.domains.iter().map(DomainName::as_str).collect();
+        assert_eq!(
+            domains,
+            [
+                "blog.example.com",
+                "www.blog.example.com",
+                "blog.example.org"
+            ]
+        );
+        assert_eq!(c.port, Some(8000));
+        assert_eq!(c.scale, 2);
+        assert_eq!(c.healthcheck.as_deref(), Some("/healthz"));
+        assert_eq!(c.volumes.len(), 2);
+        assert_eq!(
+            c.volumes[0].source,
+            VolumeSource::Named("blog-media".into())
+        );
+        assert!(c.volumes[1].read_only);
+        assert_eq!(
+            c.env,
+            vec![
+                ("DJANGO_SETTINGS_MODULE".into(), "blog.settings".into()),
+                ("EMPTY".into(), String::new())
+            ]
+        );
+        assert_eq!(c.max_memory, Some(512 * 1024 * 1024));
+        assert_eq!(c.max_cpus, Some(1.5));
+        assert_eq!(c.https, Some(false));
+    }
+
+    #[test]
+    fn flexible_whitespace_and_line_endings() {
+        for line in [
+            "#wharf.port=80",
+            "# wharf.port = 80",
+            "   #   wharf.port   =   80   ",
+            "\t#\twharf.port\t=\t80\t",
+            "# wharf.port = 80\r",
+        ] {
+            assert_eq!(parse(line).port, Some(80), "{line:?}");
+        }
+        assert_eq!(
+            parse("\u{feff}# wharf.port = 81\r\nFROM x\r\n").port,
+            Some(81)
+        );
+    }
+
+    #[test]
+    fn mypaas_prefix_and_aliases() {
+        let c = parse(
+            "# mypaas.service = hello-world\n# mypaas.url = https://example.com\n# mypaas.url=http://www.example.com/\n# mypaas.port = 8080",
+        );
+        assert_eq!(c.app.as_ref().map(AppName::as_str), Some("hello-world"));
+        let domains: Vec<&str> = c.domains.iter().map(DomainName::as_str).collect();
+        assert_eq!(domains, ["example.com", "www.example.com"]);
+        assert_eq!(c.port, Some(8080));
+        assert_eq!(
+            parse("# mypaas.servicename = myservice")
+                .app
+                .map(String::from),
+            Some("myservice".into())
+        );
+        assert_eq!(parse("# wharf.url = example.com").domains.len(), 1);
+        // Prefixes can be mixed.
+        let c = parse("# wharf.app = a\n# mypaas.port = 1");
+        assert_eq!((c.app.is_some(), c.port), (true, Some(1)));
+    }
+
+    #[test]
+    fn url_errors() {
+        let e = fail("# mypaas.url = https://example.com/blog");
+        assert!(matches!(e.kind, ConfigErrorKind::Url { .. }));
+        assert!(e.to_string().contains("not paths"), "{e}");
+        assert!(matches!(
+            fail("# mypaas.url = ftp://example.com").kind,
+            ConfigErrorKind::Url { .. }
+        ));
+        let e = fail("# mypaas.url = https://example.com:8443");
+        assert!(e.to_string().contains("remove the port"), "{e}");
+        assert!(matches!(
+            fail("# mypaas.url = https://").kind,
+            ConfigErrorKind::Domain { .. }
+        ));
+        assert!(matches!(
+            fail("# mypaas.url = https://example.com?x=1").kind,
+            ConfigErrorKind::Url { .. }
+        ));
+    }
+
+    #[test]
+    fn app_aliases_conflict() {
+        let e = fail("# wharf.app = a\n# mypaas.service = b");
+        assert_eq!(e.line, 2);
+        assert_eq!(
+            e.kind,
+            ConfigErrorKind::Repeated {
+                setting: "mypaas.service".into(),
+                first_line: 1
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            "Dockerfile line 2: `mypaas.service` is set again (it was already set on line 1); keep only one"
+        );
+    }
+
+    #[test]
+    fn repeated_single_settings_name_both_lines() {
+        for key in [
+            "app = x",
+            "port = 80",
+            "scale = 1",
+            "healthcheck = /",
+            "maxmem = 1g",
+            "maxcpu = 1",
+            "https = true",
+        ] {
+            let df = format!("FROM x\n# wharf.{key}\nRUN y\n# wharf.{key}\n");
+            let e = fail(&df);
+            assert_eq!(e.line, 4, "{key}");
+            assert!(
+                matches!(e.kind, ConfigErrorKind::Repeated { first_line: 2, .. }),
+                "{key}"
+            );
+        }
+    }
+
+    #[test]
+    fn duplicate_domains_env_volumes() {
+        let e = fail("# wharf.domain = a.com\n# wharf.domain = b.com, A.COM.");
+        assert_eq!(e.line, 2);
+        assert_eq!(
+            e.kind,
+            ConfigErrorKind::DuplicateDomain {
+                domain: "a.com".into(),
+                first_line: 1
+            }
+        );
+        let e = fail("# wharf.domain = a.com, a.com");
+        assert_eq!(
+            e.kind,
+            ConfigErrorKind::DuplicateDomain {
+                domain: "a.com".into(),
+                first_line: 1
+            }
+        );
+        let e = fail("# wharf.url = https://a.com\n# wharf.domain = a.com");
+        assert!(matches!(e.kind, ConfigErrorKind::DuplicateDomain { .. }));
+        let e = fail("# wharf.env = A=1\n\n# wharf.env = A=2");
+        assert_eq!(
+            (e.line, e.kind),
+            (
+                3,
+                ConfigErrorKind::DuplicateEnv {
+                    key: "A".into(),
+                    first_line: 1
+                }
+            )
+        );
+        // Names are case-sensitive.
+        assert_eq!(parse("# wharf.env = A=1\n# wharf.env = a=2").env.len(), 2);
+        let e = fail("# wharf.volume = x1:/data\n# wharf.volume = /srv:/data/:ro");
+        assert_eq!(e.line, 2);
+        assert!(matches!(
+            e.kind,
+            ConfigErrorKind::DuplicateVolumeTarget { first_line: 1, .. }
+        ));
+    }
+
+    #[test]
+    fn unknown_key_with_suggestion() {
+        let e = fail("FROM x\n\n\n# wharf.domian = a.com");
+        assert_eq!(e.line, 4);
+        let msg = e.to_string();
+        assert!(msg.starts_with("Dockerfile line 4: unknown setting `wharf.domian`; did you mean `domain`? known settings: app, domain,"), "{msg}");
+        for (typo, want) in [
+            ("domains", "domain"),
+            ("prot", "port"),
+            ("max_mem", "maxmem"),
+            ("memory", "maxmem"),
+            ("cpus", "maxcpu"),
+            ("volumes", "volume"),
+            ("environment", "env"),
+            ("health-check", "healthcheck"),
+            ("replicas", "scale"),
+            ("ssl", "https"),
+            ("name", "app"),
+            ("ap", "app"),
+        ] {
+            let e = fail(&format!("# wharf.{typo} = 1"));
+            assert!(
+                matches!(e.kind, ConfigErrorKind::UnknownKey { suggestion: Some(s), .. } if s == want),
+                "{typo}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_key_without_suggestion() {
+        let e = fail("# wharf.zzzzzz = 1");
+        assert!(matches!(
+            e.kind,
+            ConfigErrorKind::UnknownKey {
+                suggestion: None,
+                ..
+            }
+        ));
+        let msg = e.to_string();
+        assert!(!msg.contains("did you mean"), "{msg}");
+        assert!(msg.contains("known settings: app, domain, port, scale, volume, env, healthcheck, maxmem, maxcpu, https"), "{msg}");
+    }
+
+    #[test]
+    fn key_case_is_an_error_with_the_right_spelling() {
+        let e = fail("# wharf.Port = 80");
+        assert_eq!(
+            e.kind,
+            ConfigErrorKind::KeyCase {
+                given: "wharf.Port".into(),
+                expected: "wharf.port".into()
+            }
+        );
+        assert!(e.to_string().contains("write `wharf.port`"), "{e}");
+        let e = fail("# WHARF.port = 80");
+        assert_eq!(
+            e.kind,
+            ConfigErrorKind::PrefixCase {
+                given: "WHARF.port".into(),
+                expected: "wharf.port".into()
+            }
+        );
+        let e = fail("# MyPaas.URL = https://a.com");
+        assert_eq!(
+            e.kind,
+            ConfigErrorKind::PrefixCase {
+                given: "MyPaas.URL".into(),
+                expected: "mypaas.url".into()
+            }
+        );
+        // Prose that merely starts with the word is not a setting.
+        assert_eq!(
+            parse("# Wharf. Deploys this app.\n# Wharf.io: docs = here"),
+            AppConfig::default()
+        );
+    }
+
+    #[test]
+    fn malformed_setting_lines() {
+        for bad in [
+            "# wharf.port",
+            "# wharf.",
+            "# wharf. = 1",
+            "# wharf.my key = 1",
+            "#wharf.port 80",
+        ] {
+            let e = fail(bad);
+            assert_eq!(e.line, 1, "{bad}");
+            assert!(
+                matches!(e.kind, ConfigErrorKind::NotASetting { .. }),
+                "{bad}: {e:?}"
+            );
+        }
+        assert!(
+            fail("# wharf.port")
+                .to_string()
+                .contains("# wharf.KEY = VALUE")
+        );
+    }
+
+    #[test]
+    fn unsupported_mypaas_key() {
+        let e = fail("# mypaas.publish = 8080:80");
+        assert!(matches!(e.kind, ConfigErrorKind::Unsupported { .. }));
+        assert!(e.to_string().contains("not supported"), "{e}");
+    }
+
+    #[test]
+    fn empty_values() {
+        for key in KNOWN_KEYS {
+            let e = fail(&format!("# wharf.{key} ="));
+            assert!(
+                matches!(e.kind, ConfigErrorKind::EmptyValue { .. }),
+                "{key}"
+            );
+            assert!(!e.to_string().ends_with("a value"), "{key}: {e}");
+        }
+    }
+
+    #[test]
+    fn bad_values_name_line_and_expectation() {
+        let cases: &[(&str, &str)] = &[
+            ("app = My App", "app name"),
+            ("app = wharf", "reserved"),
+            ("domain = *.a.com", "wildcards"),
+            ("domain = a.com,", "domain is empty"),
+            ("port = 0", "1 to 65535"),
+            ("port = 65536", "1 to 65535"),
+            ("port = 80/tcp", "1 to 65535"),
+            ("port = -1", "1 to 65535"),
+            ("scale = 101", "0 to 100"),
+            ("scale = -1", "0 to 100"),
+            ("scale = two", "0 to 100"),
+            ("volume = ./data:/data", "absolute"),
+            ("env = NOVALUE", "KEY=VALUE"),
+            ("env = 1X=2", "letters, digits"),
+            ("healthcheck = healthz", "start with `/`"),
+            ("healthcheck = http://x/healthz", "not a full URL"),
+            ("healthcheck = //x", "single `/`"),
+            ("healthcheck = /a b", "spaces"),
+            ("healthcheck = /a#b", "`#`"),
+            ("maxmem = 1m", "minimum"),
+            ("maxmem = lots", "512m"),
+            ("maxcpu = 0", "0.01"),
+            ("maxcpu = 2000", "1024"),
+            ("https = maybe", "`true` or `false`"),
+        ];
+        for (setting, needle) in cases {
+            let df = format!("FROM x\n# wharf.{setting}\n");
+            let e = fail(&df);
+            assert_eq!(e.line, 2, "{setting}");
+            let msg = e.to_string();
+            assert!(msg.starts_with("Dockerfile line 2: "), "{msg}");
+            assert!(msg.contains(needle), "{setting}: {msg}");
+        }
+        let long = format!("# wharf.healthcheck = /{}", "a".repeat(2000));
+        assert!(fail(&long).to_string().contains("too long"));
+    }
+
+    #[test]
+    fn first_error_wins() {
+        let e = fail("# wharf.port = x\n# wharf.scale = y");
+        assert_eq!(e.line, 1);
+    }
+
+    #[test]
+    fn booleans() {
+        for (v, want) in [
+            ("true", true),
+            ("YES", true),
+            ("1", true),
+            ("on", true),
+            ("False", false),
+            ("no", false),
+            ("0", false),
+            ("off", false),
+        ] {
+            assert_eq!(
+                parse(&format!("# wharf.https = {v}")).https,
+                Some(want),
+                "{v}"
+            );
+        }
+    }
+
+    #[test]
+    fn value_keeps_inner_equals_and_spaces() {
+        let c = parse("# wharf.env = GREETING=hello = world  ");
+        assert_eq!(c.env, vec![("GREETING".into(), "hello = world".into())]);
+    }
+
+    #[test]
+    fn scale_and_port_bounds() {
+        assert_eq!(parse("# wharf.scale = 0").scale, 0);
+        assert_eq!(parse("# wharf.scale = 100").scale, 100);
+        assert_eq!(parse("# wharf.port = 1").port, Some(1));
+        assert_eq!(parse("# wharf.port = 65535").port, Some(65535));
+        assert!(
+            fail("# wharf.scale = 99999999999999999999")
+                .to_string()
+                .contains("0 to 100")
+        );
+    }
+
+    #[test]
+    fn effective_port_rule() {
+        let none = AppConfig::default();
+        assert_eq!(none.effective_port(&[]), 80);
+        assert_eq!(none.effective_port(&[3000]), 3000);
+        assert_eq!(none.effective_port(&[3000, 4000]), 80);
+        let set = AppConfig {
+            port: Some(8000),
+            ..AppConfig::default()
+        };
+        assert_eq!(set.effective_port(&[]), 8000);
+        assert_eq!(set.effective_port(&[3000]), 8000);
+        let df = "FROM x\nEXPOSE 5000\n";
+        let c = parse(df);
+        assert_eq!(c.effective_port(&crate::exposed_ports(df)), 5000);
+    }
+
+    #[test]
+    fn suggestion_helpers() {
+        assert_eq!(edit_distance("", ""), 0);
+        assert_eq!(edit_distance("abc", ""), 3);
+        assert_eq!(edit_distance("domian", "domain"), 2);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(suggest("zzzz"), None);
+    }
+
+    #[test]
+    fn never_panics_on_odd_lines() {
+        for line in [
+            "#",
+            "# ",
+            "#wharf",
+            "#wharf.",
+            "# wharf.=",
+            "# wharf.==",
+            "# mypaas.é=1",
+            "# wharfé.x=1",
+            "# wh",
+            "#\u{0}wharf.port=1",
+            "# wharf.port = ٣",
+        ] {
+            let _ = AppConfig::from_dockerfile(line);
+        }
+    }
+}
