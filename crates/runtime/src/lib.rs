@@ -1,1 +1,20 @@
-//! placeholder
+//! Wharf's runtime: a thin, typed layer over the Docker Engine API (v1.41+).
+//!
+//! It builds images from tar contexts with the classic builder, runs app
+//! containers, lists/inspects/stops/removes them, reads their logs and
+//! manages images. Everything it creates carries the label
+//! `wharf.managed=true`; listing only ever returns such objects, and
+//! mutating calls refuse objects without it.
+
+mod build;
+mod container;
+mod docker;
+mod error;
+mod image;
+pub mod labels;
+mod logs;
+
+pub use container::{ContainerInfo, ContainerSpec, Mount, RestartPolicy};
+pub use docker::{DEFAULT_SOCKET, Docker};
+pub use error::{BuildError, MIN_API_VERSION, RuntimeError};
+pub use image::ImageInfo;

@@ -1,0 +1,448 @@
+//! Containers: the spec Wharf runs apps from, creating/starting/stopping/
+//! removing them, and listing/inspecting only the ones Wharf manages.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use bollard::models::{
+    ContainerCreateBody, ContainerInspectResponse, HealthStatusEnum, HostConfig,
+    Mount as DockerMount, MountType, RestartPolicy as DockerRestartPolicy, RestartPolicyNameEnum,
+};
+use bollard::query_parameters::{
+    CreateContainerOptionsBuilder, ListContainersOptionsBuilder, RemoveContainerOptionsBuilder,
+    StopContainerOptionsBuilder,
+};
+use serde::{Deserialize, Serialize};
+use tracing::{debug, info, instrument, warn};
+
+use crate::docker::{Docker, REQUEST_TIMEOUT};
+use crate::error::{RuntimeError, describe, is_not_found};
+use crate::labels;
+
+/// What to run: everything Wharf needs to create one container.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContainerSpec {
+    /// Container name, e.g. `wharf-blog-web-v3-1`.
+    pub name: String,
+    /// Image reference (tag or id).
+    pub image: String,
+    /// Environment variables; names must be non-empty and contain no `=`.
+    pub env: Vec<(String, String)>,
+    /// Labels; the caller adds app/release/process/replica, and
+    /// `wharf.managed=true` is always added.
+    pub labels: HashMap<String, String>,
+    /// Overrides the image's CMD when set.
+    pub cmd: Option<Vec<String>>,
+    /// Bind mounts and named volumes.
+    pub mounts: Vec<Mount>,
+    /// Memory limit in bytes.
+    pub memory_bytes: Option<i64>,
+    /// CPU limit in units of 1e-9 CPUs.
+    pub nano_cpus: Option<i64>,
+    /// Restart policy (apps use [`RestartPolicy::UnlessStopped`]).
+    pub restart: RestartPolicy,
+    /// Network to attach to; `None` is the default bridge.
+    pub network: Option<String>,
+}
+
+/// A mount: a host path (if `source` starts with `/`) or a named volume.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mount {
+    /// Absolute host path for a bind mount, otherwise a volume name.
+    pub source: String,
+    /// Path inside the container.
+    pub target: String,
+    /// Mount read-only.
+    pub read_only: bool,
+}
+
+/// When Docker restarts a container.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RestartPolicy {
+    /// Never restart.
+    No,
+    /// Restart on exit and after a daemon restart / reboot, unless explicitly stopped.
+    #[default]
+    UnlessStopped,
+}
+
+impl RestartPolicy {
+    /// Docker's name for the policy.
+    pub fn as_docker_str(self) -> &'static str {
+        match self {
+            RestartPolicy::No => "no",
+            RestartPolicy::UnlessStopped => "unless-stopped",
+        }
+    }
+}
+
+/// A container as Docker reports it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContainerInfo {
+    /// Full container id.
+    pub id: String,
+    /// Name without the leading `/`.
+    pub name: String,
+    /// All labels.
+    pub labels: HashMap<String, String>,
+    /// True while the container's process runs.
+    pub running: bool,
+    /// Docker's state: `created`, `running`, `restarting`, `exited`, `paused`, `dead`, ...
+    pub state: String,
+    /// Address on its network; `None` if not running.
+    pub ip: Option<IpAddr>,
+    /// The image reference the container was created from (as given at create time).
+    pub image: String,
+    /// RFC 3339 start time, if it ever started.
+    pub started_at: Option<String>,
+    /// Health status (`starting`, `healthy`, `unhealthy`) if the image has a HEALTHCHECK.
+    pub health: Option<String>,
+    /// Exit code of the last run, if it has exited.
+    pub exit_code: Option<i64>,
+    /// Docker's restart policy name: `no`, `unless-stopped`, `always`, `on-failure` (empty = no).
+    pub restart_policy: String,
+}
+
+impl Docker {
+    /// Creates the container described by `spec` (adding `wharf.managed=true`)
+    /// and starts it. If starting fails the container is removed again.
+    #[instrument(skip(self, spec), fields(name = %spec.name, image = %spec.image))]
+    pub async fn create_and_start(
+        &self,
+        spec: &ContainerSpec,
+    ) -> Result<ContainerInfo, RuntimeError> {
+        let body = create_body(spec)?;
+        let options = CreateContainerOptionsBuilder::default()
+            .name(&spec.name)
+            .build();
+        let created = match self.client.create_container(Some(options), body).await {
+            Ok(created) => created,
+            Err(e) if is_not_found(&e) => return Err(missing_dependency(spec, &e)),
+            Err(e) => return Err(self.err(format!("creating container {}", spec.name), e)),
+        };
+        for warning in &created.warnings {
+            warn!(name = %spec.name, %warning, "Docker warning while creating container");
+        }
+        debug!(id = %created.id, "container created");
+
+        let started = match self.client.start_container(&created.id, None).await {
+            Ok(()) => Ok(()),
+            Err(e) if is_not_found(&e) => Err(missing_dependency(spec, &e)),
+            Err(e) => Err(self.err(format!("starting container {}", spec.name), e)),
+        };
+        if let Err(start_err) = started {
+            let remove = RemoveContainerOptionsBuilder::default()
+                .force(true)
+                .v(true)
+                .build();
+            if let Err(e) = self
+                .client
+                .remove_container(&created.id, Some(remove))
+                .await
+            {
+                warn!(id = %created.id, error = %self.err("removing container", e), "could not remove container that failed to start");
+            }
+            return Err(start_err);
+        }
+        info!(id = %created.id, name = %spec.name, "container started");
+        self.inspect(&created.id).await
+    }
+
+    /// Starts an existing container; starting a running one is not an error.
+    /// Refuses ([`RuntimeError::NotManaged`]) containers Wharf did not create.
+    #[instrument(skip(self))]
+    pub async fn start(&self, id: &str) -> Result<(), RuntimeError> {
+        self.ensure_managed(id).await?;
+        match self.client.start_container(id, None).await {
+            Ok(()) => Ok(()),
+            Err(e) if is_not_found(&e) => Err(RuntimeError::NotFound(format!("container {id}"))),
+            Err(e) => Err(self.err(format!("starting container {id}"), e)),
+        }
+    }
+
+    /// Stops a container: SIGTERM (or the image's STOPSIGNAL), then SIGKILL
+    /// after `grace`. Stopping a stopped container is not an error; a missing
+    /// one is [`RuntimeError::NotFound`]. Refuses ([`RuntimeError::NotManaged`])
+    /// containers Wharf did not create.
+    #[instrument(skip(self), fields(grace_secs = grace.as_secs()))]
+    pub async fn stop(&self, id: &str, grace: Duration) -> Result<(), RuntimeError> {
+        self.ensure_managed(id).await?;
+        let secs = i32::try_from(grace.as_secs()).unwrap_or(i32::MAX);
+        let options = StopContainerOptionsBuilder::default().t(secs).build();
+        // The engine answers only after the container is gone, so the
+        // request may take the whole grace period.
+        let client = self.client_with_timeout(REQUEST_TIMEOUT.saturating_add(grace));
+        match client.stop_container(id, Some(options)).await {
+            Ok(()) => Ok(()),
+            Err(e) if is_not_found(&e) => Err(RuntimeError::NotFound(format!("container {id}"))),
+            Err(e) => Err(self.err(format!("stopping container {id}"), e)),
+        }
+    }
+
+    /// Stops (see [`Docker::stop`]) then removes a container together with
+    /// its anonymous volumes (named volumes are never removed). A missing
+    /// container is not an error. Refuses ([`RuntimeError::NotManaged`])
+    /// containers Wharf did not create.
+    #[instrument(skip(self), fields(grace_secs = grace.as_secs()))]
+    pub async fn stop_and_remove(&self, id: &str, grace: Duration) -> Result<(), RuntimeError> {
+        match self.stop(id, grace).await {
+            Ok(()) => {}
+            Err(RuntimeError::NotFound(_)) => return Ok(()),
+            Err(e) => return Err(e),
+        }
+        let options = RemoveContainerOptionsBuilder::default()
+            .v(true)
+            .force(true)
+            .build();
+        match self.client.remove_container(id, Some(options)).await {
+            Ok(()) => {
+                info!(%id, "container removed");
+                Ok(())
+            }
+            Err(e) if is_not_found(&e) => Ok(()),
+            Err(e) => match self.err(format!("removing container {id}"), e) {
+                // Someone else is already removing it.
+                RuntimeError::Conflict { message, .. }
+                    if message.contains("already in progress") =>
+                {
+                    Ok(())
+                }
+                other => Err(other),
+            },
+        }
+    }
+
+    /// Containers carrying `wharf.managed=true` and every label in `filters`
+    /// (e.g. `[("wharf.app", "blog")]`), including stopped ones, sorted by name.
+    #[instrument(skip(self))]
+    pub async fn list(&self, filters: &[(&str, &str)]) -> Result<Vec<ContainerInfo>, RuntimeError> {
+        let options = ListContainersOptionsBuilder::default()
+            .all(true)
+            .filters(&labels::managed_filters(filters))
+            .build();
+        let summaries = self
+            .client
+            .list_containers(Some(options))
+            .await
+            .map_err(|e| self.err("listing containers", e))?;
+
+        let mut out = Vec::with_capacity(summaries.len());
+        for summary in summaries {
+            let Some(id) = summary.id else { continue };
+            match self.inspect(&id).await {
+                Ok(info) if labels::is_managed(&info.labels) => out.push(info),
+                Ok(_) => {}
+                // Removed between listing and inspecting.
+                Err(RuntimeError::NotFound(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    /// Fails unless the container exists and carries `wharf.managed=true`.
+    async fn ensure_managed(&self, id: &str) -> Result<(), RuntimeError> {
+        let info = self.inspect(id).await?;
+        if labels::is_managed(&info.labels) {
+            Ok(())
+        } else {
+            Err(RuntimeError::NotManaged(format!("container {id}")))
+        }
+    }
+
+    /// Inspects one container by id or name (any container, managed or not).
+    #[instrument(skip(self))]
+    pub async fn inspect(&self, id: &str) -> Result<ContainerInfo, RuntimeError> {
+        match self.client.inspect_container(id, None).await {
+            Ok(resp) => Ok(container_info(resp)),
+            Err(e) if is_not_found(&e) => Err(RuntimeError::NotFound(format!("container {id}"))),
+            Err(e) => Err(self.err(format!("inspecting container {id}"), e)),
+        }
+    }
+}
+
+/// A 404 while creating or starting a container means its image or its
+/// network is missing (the engine checks the network only at start).
+fn missing_dependency(spec: &ContainerSpec, e: &bollard::errors::Error) -> RuntimeError {
+    match &spec.network {
+        Some(net) if describe(e).contains("network") => {
+            RuntimeError::NotFound(format!("network {net}"))
+        }
+        _ => RuntimeError::NotFound(format!("image {}", spec.image)),
+    }
+}
+
+/// Translates a [`ContainerSpec`] into the Engine API create body.
+fn create_body(spec: &ContainerSpec) -> Result<ContainerCreateBody, RuntimeError> {
+    let mut env = Vec::with_capacity(spec.env.len());
+    for (key, value) in &spec.env {
+        if key.is_empty() || key.contains('=') || key.contains('\0') || value.contains('\0') {
+            return Err(RuntimeError::InvalidSpec(format!(
+                "environment variable name {key:?} must be non-empty and contain no '=' or NUL"
+            )));
+        }
+        env.push(format!("{key}={value}"));
+    }
+
+    let mut mounts = Vec::with_capacity(spec.mounts.len());
+    for m in &spec.mounts {
+        if m.source.is_empty() || !m.target.starts_with('/') {
+            return Err(RuntimeError::InvalidSpec(format!(
+                "mount {:?} -> {:?}: source must be set and target must be an absolute path",
+                m.source, m.target
+            )));
+        }
+        let typ = if m.source.starts_with('/') {
+            MountType::BIND
+        } else {
+            MountType::VOLUME
+        };
+        mounts.push(DockerMount {
+            source: Some(m.source.clone()),
+            target: Some(m.target.clone()),
+            typ: Some(typ),
+            read_only: Some(m.read_only),
+            ..Default::default()
+        });
+    }
+
+    let restart_name = match spec.restart {
+        RestartPolicy::No => RestartPolicyNameEnum::NO,
+        RestartPolicy::UnlessStopped => RestartPolicyNameEnum::UNLESS_STOPPED,
+    };
+    let host_config = HostConfig {
+        memory: spec.memory_bytes,
+        nano_cpus: spec.nano_cpus,
+        restart_policy: Some(DockerRestartPolicy {
+            name: Some(restart_name),
+            maximum_retry_count: None,
+        }),
+        mounts: (!mounts.is_empty()).then_some(mounts),
+        network_mode: spec.network.clone(),
+        ..Default::default()
+    };
+
+    Ok(ContainerCreateBody {
+        image: Some(spec.image.clone()),
+        env: Some(env),
+        cmd: spec.cmd.clone(),
+        labels: Some(labels::with_managed(&spec.labels)),
+        host_config: Some(host_config),
+        ..Default::default()
+    })
+}
+
+/// Translates Docker's inspect answer into a [`ContainerInfo`].
+fn container_info(resp: ContainerInspectResponse) -> ContainerInfo {
+    let state = resp.state.unwrap_or_default();
+    let running = state.running.unwrap_or(false);
+    let config = resp.config.unwrap_or_default();
+    let host_config = resp.host_config.unwrap_or_default();
+
+    let ip = if running {
+        let networks = resp
+            .network_settings
+            .and_then(|n| n.networks)
+            .unwrap_or_default();
+        let preferred = host_config
+            .network_mode
+            .as_deref()
+            .and_then(|mode| networks.get(mode))
+            .and_then(|ep| parse_ip(ep.ip_address.as_deref()));
+        preferred.or_else(|| {
+            let mut names: Vec<&String> = networks.keys().collect();
+            names.sort();
+            names.into_iter().find_map(|n| {
+                networks
+                    .get(n)
+                    .and_then(|ep| parse_ip(ep.ip_address.as_deref()))
+            })
+        })
+    } else {
+        None
+    };
+
+    let health = state
+        .health
+        .and_then(|h| h.status)
+        .filter(|s| !matches!(s, HealthStatusEnum::EMPTY | HealthStatusEnum::NONE))
+        .map(|s| s.to_string());
+    let started_at = state
+        .started_at
+        .filter(|s| !s.is_empty() && !s.starts_with("0001-01-01"));
+    let exited = matches!(
+        state.status,
+        Some(bollard::models::ContainerStateStatusEnum::EXITED)
+            | Some(bollard::models::ContainerStateStatusEnum::DEAD)
+    );
+
+    ContainerInfo {
+        id: resp.id.unwrap_or_default(),
+        name: resp
+            .name
+            .map(|n| n.trim_start_matches('/').to_owned())
+            .unwrap_or_default(),
+        labels: config.labels.unwrap_or_default(),
+        running,
+        state: state.status.map(|s| s.to_string()).unwrap_or_default(),
+        ip,
+        image: config.image.or(resp.image).unwrap_or_default(),
+        started_at,
+        health,
+        exit_code: if exited { state.exit_code } else { None },
+        restart_policy: host_config
+            .restart_policy
+            .and_then(|p| p.name)
+            .map(|n| n.to_string())
+            .unwrap_or_default(),
+    }
+}
+
+fn parse_ip(s: Option<&str>) -> Option<IpAddr> {
+    s.filter(|s| !s.is_empty()).and_then(|s| s.parse().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_names_are_validated() {
+        let spec = ContainerSpec {
+            env: vec![("A=B".into(), "c".into())],
+            ..Default::default()
+        };
+        assert!(matches!(
+            create_body(&spec),
+            Err(RuntimeError::InvalidSpec(_))
+        ));
+    }
+
+    #[test]
+    fn mounts_pick_bind_or_volume() {
+        let spec = ContainerSpec {
+            name: "x".into(),
+            image: "busybox".into(),
+            mounts: vec![
+                Mount {
+                    source: "/srv/data".into(),
+                    target: "/data".into(),
+                    read_only: true,
+                },
+                Mount {
+                    source: "blog-data".into(),
+                    target: "/var/lib/blog".into(),
+                    read_only: false,
+                },
+            ],
+            ..Default::default()
+        };
+        let body = create_body(&spec).unwrap();
+        let mounts = body.host_config.unwrap().mounts.unwrap();
+        assert_eq!(mounts[0].typ, Some(MountType::BIND));
+        assert_eq!(mounts[1].typ, Some(MountType::VOLUME));
+        assert_eq!(body.labels.unwrap().get(labels::MANAGED).unwrap(), "true");
+    }
+}
