@@ -1,1 +1,24 @@
-//! placeholder
+//! Wharf's deploy pipeline: from a validated build context to an app answering on its domains.
+//!
+//! A deploy reads top to bottom in [`Deployer::deploy`]: parse the Dockerfile's settings, record a
+//! release, build its image, start its instances, wait until they are healthy, switch the routes,
+//! drain and remove the instances of the release it replaces. Anything that fails before the
+//! switch leaves the running release untouched.
+
+mod context;
+mod deployer;
+mod destroy;
+mod error;
+mod health;
+mod instances;
+mod progress;
+mod reconcile;
+mod spec;
+
+pub use context::{BuildContext, ContextError, ContextLimits};
+pub use deployer::{DeployOutcome, DeploySettings, Deployer, INSTANCE_LABEL, image_tag};
+pub use error::DeployError;
+pub use instances::{Instance, Instances};
+pub use progress::Progress;
+pub use reconcile::ReconcileReport;
+pub use spec::ReleaseSpec;

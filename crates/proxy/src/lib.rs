@@ -1,1 +1,38 @@
-//! placeholder
+//! Wharf's embedded reverse proxy: routes HTTP by Host to app targets, balances
+//! round-robin over healthy instances, health-checks them, drains them for
+//! zero-downtime deploys, and splices websocket upgrades.
+//!
+//! The crate root only re-exports; each module owns one noun.
+
+mod access;
+mod body;
+mod config;
+mod error;
+mod forward;
+mod headers;
+mod health;
+mod host;
+mod idle;
+mod pages;
+mod probe;
+mod route;
+mod router;
+mod server;
+mod target;
+mod upgrade;
+
+pub use body::ProxyBody;
+pub use config::{
+    ChallengeResponder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT,
+    DEFAULT_HEALTH_INTERVAL, DEFAULT_HEALTH_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_RESPONSE_HEADER_TIMEOUT, ProxyConfig, Scheme,
+};
+pub use error::{ProbeError, ProxyError};
+pub use headers::{X_FORWARDED_FOR, X_FORWARDED_HOST, X_FORWARDED_PROTO, X_REQUEST_ID};
+pub use health::monitor_health;
+pub use host::normalize_host;
+pub use probe::probe;
+pub use route::{DEFAULT_HEALTH_PATH, Route};
+pub use router::Router;
+pub use server::{Proxy, serve};
+pub use target::{Target, TargetState};

@@ -1,1 +1,12 @@
-//! placeholder
+//! The Wharf daemon, `wharf server`: loads and checks its config, opens the store, connects to
+//! Docker, reconciles what runs with what is stored, then serves the proxy and the API until it
+//! is told to stop, and stops gracefully.
+
+mod api;
+mod config;
+mod daemon;
+mod instance;
+mod socket;
+
+pub use config::{ConfigError, ServerConfig, socket_path};
+pub use daemon::run;

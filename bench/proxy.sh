@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# Benchmark Wharf's embedded proxy against nginx on loopback.
+# Builds the wharf-proxy examples in release mode, starts one hello-world
+# backend, Wharf's standalone proxy and nginx in front of it, runs wrk against
+# each (interleaved: wharf, nginx, wharf, nginx) and prints a markdown table.
+#
+# Usage: bench/proxy.sh            (env: DURATION=10s CONNS=64 THREADS=2 ROUNDS=2)
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+DURATION="${DURATION:-10s}"
+CONNS="${CONNS:-64}"
+THREADS="${THREADS:-2}"
+ROUNDS="${ROUNDS:-2}"
+BACKEND_ADDR="127.0.0.1:19000"
+WHARF_ADDR="127.0.0.1:19081"
+NGINX_ADDR="127.0.0.1:19082"
+HOST="example.test"
+
+for tool in wrk nginx cargo; do
+    command -v "$tool" >/dev/null || { echo "missing tool: $tool" >&2; exit 1; }
+done
+
+TMP="$(mktemp -d)"
+PIDS=()
+cleanup() {
+    for pid in "${PIDS[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    wait 2>/dev/null || true
+    rm -rf "$TMP"
+}
+trap cleanup EXIT INT TERM
+
+echo "building examples (release)..." >&2
+cargo build --release -p wharf-proxy --examples --quiet
+TARGET_DIR="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
+BIN="$TARGET_DIR/release/examples"
+
+wait_port() {
+    local addr="$1"
+    for _ in $(seq 1 100); do
+        if (exec 3<>"/dev/tcp/${addr%:*}/${addr#*:}") 2>/dev/null; then
+            return 0
+        fi
+        sleep 0.05
+    done
+    echo "nothing listening on $addr" >&2
+    exit 1
+}
+
+"$BIN/backend" --listen "$BACKEND_ADDR" 2>"$TMP/backend.log" &
+PIDS+=($!)
+"$BIN/standalone" --listen "$WHARF_ADDR" --route "$HOST=$BACKEND_ADDR" 2>"$TMP/wharf.log" &
+PIDS+=($!)
+
+mkdir -p "$TMP/nginx"
+cat >"$TMP/nginx.conf" <<CONF
+worker_processes auto;
+pid $TMP/nginx/nginx.pid;
+error_log $TMP/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $TMP/nginx/body;
+    proxy_temp_path $TMP/nginx/proxy;
+    fastcgi_temp_path $TMP/nginx/fastcgi;
+    uwsgi_temp_path $TMP/nginx/uwsgi;
+    scgi_temp_path $TMP/nginx/scgi;
+    upstream backend {
+        server $BACKEND_ADDR;
+        keepalive 64;
+    }
+    server {
+        listen $NGINX_ADDR;
+        server_name $HOST;
+        location / {
+            proxy_pass http://backend;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host \$host;
+            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+        }
+    }
+}
+CONF
+nginx -e "$TMP/nginx/error.log" -c "$TMP/nginx.conf" -g 'daemon off;' &
+PIDS+=($!)
+
+wait_port "$BACKEND_ADDR"
+wait_port "$WHARF_ADDR"
+wait_port "$NGINX_ADDR"
+
+# Sanity: both proxies answer 200 through to the backend.
+for addr in "$WHARF_ADDR" "$NGINX_ADDR"; do
+    code="$(exec 3<>"/dev/tcp/${addr%:*}/${addr#*:}"; printf 'GET / HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n' "$HOST" >&3; head -n1 <&3)"
+    case "$code" in
+        *" 200 "*) ;;
+        *) echo "proxy at $addr did not answer 200: $code" >&2; exit 1 ;;
+    esac
+done
+
+# Latency as printed by wrk (e.g. 512.00us, 1.20ms, 1.01s) -> milliseconds.
+to_ms() {
+    awk -v v="$1" 'BEGIN {
+        if (v ~ /us$/) { sub(/us$/, "", v); printf "%.3f", v / 1000 }
+        else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.3f", v }
+        else if (v ~ /m$/) { sub(/m$/, "", v); printf "%.3f", v * 60000 }
+        else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.3f", v * 1000 }
+        else { printf "%.3f", v }
+    }'
+}
+
+# run NAME ADDR -> appends "rps p50 p99" to $TMP/NAME.results
+run() {
+    local name="$1" addr="$2" out rps p50 p99
+    out="$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -H "Host: $HOST" "http://$addr/")"
+    echo "$out" >"$TMP/$name.last"
+    if grep -q "Non-2xx" <<<"$out"; then
+        echo "warning: $name returned non-2xx responses" >&2
+    fi
+    rps="$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")"
+    p50="$(to_ms "$(awk '$1 == "50%" {print $2}' <<<"$out")")"
+    p99="$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")"
+    echo "$rps $p50 $p99" >>"$TMP/$name.results"
+    echo "  $name: ${rps} req/s, p50 ${p50} ms, p99 ${p99} ms" >&2
+}
+
+for round in $(seq 1 "$ROUNDS"); do
+    echo "round $round/$ROUNDS" >&2
+    run wharf "$WHARF_ADDR"
+    run nginx "$NGINX_ADDR"
+done
+
+avg() { awk -v col="$2" '{ s += $col; n++ } END { if (n) printf "%.2f", s / n; else print "nan" }' "$TMP/$1.results"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+
+W_RPS="$(avg wharf 1)"; W_P50="$(avg wharf 2)"; W_P99="$(avg wharf 3)"
+N_RPS="$(avg nginx 1)"; N_P50="$(avg nginx 2)"; N_P99="$(avg nginx 3)"
+
+echo
+echo "wrk -t$THREADS -c$CONNS -d$DURATION, $ROUNDS interleaved rounds each, averages; $(nproc) CPUs shared by wrk, proxy and backend"
+echo
+echo "| metric | wharf | nginx | wharf/nginx |"
+echo "| --- | ---: | ---: | ---: |"
+echo "| requests/s | $W_RPS | $N_RPS | $(ratio "$W_RPS" "$N_RPS") |"
+echo "| p50 latency (ms) | $W_P50 | $N_P50 | $(ratio "$W_P50" "$N_P50") |"
+echo "| p99 latency (ms) | $W_P99 | $N_P99 | $(ratio "$W_P99" "$N_P99") |"

@@ -1,0 +1,143 @@
+//! The command line as the user types it (clap). Commands turn these into real objects.
+
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "wharf",
+    version,
+    args_override_self = true,
+    about = "Deploy Dockerfile apps to your own server, each on its own domain."
+)]
+pub struct Cli {
+    /// Where the server keeps its state; local commands find the server's socket here.
+    #[arg(
+        long,
+        global = true,
+        env = "WHARF_DATA_DIR",
+        default_value = "/var/lib/wharf"
+    )]
+    pub data_dir: PathBuf,
+    /// Talk to a remote server (http://HOST:PORT) instead of the local one.
+    #[arg(long, global = true, env = "WHARF_SERVER")]
+    pub server: Option<String>,
+    /// API token for a remote server (create one there with `wharf tokens create NAME`).
+    #[arg(long, global = true, env = "WHARF_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Log as JSON lines.
+    #[arg(long, global = true)]
+    pub log_json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the Wharf daemon: the proxy, the API and the deploy pipeline.
+    Server(ServerArgs),
+    /// Deploy the app in DIR (default: the current directory) to the server on this machine.
+    Deploy(DeployArgs),
+    /// Deploy the app in DIR to a remote server.
+    Push(PushArgs),
+    /// List apps, or destroy one.
+    Apps(AppsArgs),
+    /// List the releases of an app.
+    Releases { app: String },
+    /// Manage API tokens for remote clients (run on the server).
+    Tokens {
+        #[command(subcommand)]
+        command: TokensCommand,
+    },
+    /// Set Wharf up on a real server: a systemd unit and the first API token.
+    Init(InitArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ServerArgs {
+    /// Address of the HTTP proxy.
+    #[arg(long, default_value = "0.0.0.0:80")]
+    pub http_listen: SocketAddr,
+    /// Address of the API for remote clients, or `none` for the local socket only.
+    #[arg(long, default_value = "0.0.0.0:7070")]
+    pub api_listen: String,
+    /// Largest build context accepted, e.g. 512m or 2g.
+    #[arg(long, default_value = "1g")]
+    pub max_upload: String,
+    /// Seconds new instances get to pass their health check.
+    #[arg(long, default_value_t = 60)]
+    pub health_timeout: u64,
+    /// Seconds replaced instances get to finish in-flight requests.
+    #[arg(long, default_value_t = 30)]
+    pub drain_timeout: u64,
+    /// Seconds between SIGTERM and SIGKILL when stopping an app's container.
+    #[arg(long, default_value_t = 10)]
+    pub stop_grace: u64,
+}
+
+#[derive(Args, Debug)]
+pub struct DeployArgs {
+    /// Directory with the app's Dockerfile.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// App name (default: `wharf.app` in the Dockerfile, else the directory's name).
+    #[arg(long)]
+    pub app: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct PushArgs {
+    /// The server: http://HOST:PORT, HOST:PORT or HOST (port 7070).
+    pub server: String,
+    #[command(flatten)]
+    pub deploy: DeployArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct AppsArgs {
+    #[command(subcommand)]
+    pub command: Option<AppsCommand>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AppsCommand {
+    /// List apps (the default).
+    List,
+    /// Destroy an app: its containers, images, routes and releases. Named volumes are kept.
+    Destroy {
+        app: String,
+        /// Skip the prompt by naming the app again.
+        #[arg(long)]
+        confirm: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokensCommand {
+    /// Create a token and print it (it is shown only once).
+    Create { name: String },
+    /// List tokens (names and dates, never secrets).
+    List,
+    /// Revoke a token.
+    Revoke { name: String },
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// Where to write the systemd unit.
+    #[arg(long, default_value = "/etc/systemd/system/wharf.service")]
+    pub unit_path: PathBuf,
+    /// Name of the first API token.
+    #[arg(long, default_value = "admin")]
+    pub token_name: String,
+    /// Contact email for Let's Encrypt (used once HTTPS is enabled).
+    #[arg(long)]
+    pub email: Option<String>,
+    /// Address of the HTTP proxy, written into the unit.
+    #[arg(long, default_value = "0.0.0.0:80")]
+    pub http_listen: SocketAddr,
+    /// Write the files but do not enable or start the service.
+    #[arg(long)]
+    pub no_start: bool,
+}

@@ -1,0 +1,176 @@
+//! The API client: HTTP/1.1 over the local unix socket, or over TCP to a remote server with a
+//! bearer token. Errors from the server arrive as `{"error": "..."}` and become the message.
+
+use anyhow::{Context, anyhow, bail};
+use bytes::Bytes;
+use http::{Method, Request, StatusCode, header};
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Empty};
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use serde::de::DeserializeOwned;
+use std::path::PathBuf;
+
+/// Where the server is.
+#[derive(Debug, Clone)]
+pub enum Endpoint {
+    /// The local daemon's socket.
+    Unix(PathBuf),
+    /// A remote daemon: `host:port` and the token to present.
+    Tcp {
+        authority: String,
+        token: Option<String>,
+    },
+}
+
+/// Default port of the remote API.
+const DEFAULT_API_PORT: u16 = 7070;
+
+impl Endpoint {
+    /// Parse SERVER as the user gives it: http://HOST:PORT, HOST:PORT or HOST.
+    pub fn remote(server: &str, token: Option<String>) -> anyhow::Result<Endpoint> {
+        let rest = if let Some(rest) = server.strip_prefix("http://") {
+            rest
+        } else if server.starts_with("https://") {
+            bail!("`{server}`: HTTPS to the API is not supported yet; use http://HOST:7070");
+        } else if server.contains("://") {
+            bail!("`{server}` is not a server address; give http://HOST:PORT, HOST:PORT or HOST");
+        } else {
+            server
+        };
+        let rest = rest.trim_end_matches('/');
+        if rest.is_empty() || rest.contains('/') || rest.contains(char::is_whitespace) {
+            bail!("`{server}` is not a server address; give http://HOST:PORT, HOST:PORT or HOST");
+        }
+        let authority = if rest
+            .rsplit_once(':')
+            .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
+        {
+            rest.to_string()
+        } else {
+            format!("{rest}:{DEFAULT_API_PORT}")
+        };
+        Ok(Endpoint::Tcp { authority, token })
+    }
+}
+
+pub type Body = BoxBody<Bytes, std::io::Error>;
+
+pub fn empty() -> Body {
+    Empty::<Bytes>::new()
+        .map_err(|never| match never {})
+        .boxed()
+}
+
+pub struct Client {
+    endpoint: Endpoint,
+}
+
+impl Client {
+    pub fn new(endpoint: Endpoint) -> Client {
+        Client { endpoint }
+    }
+
+    /// Send one request on a fresh connection and return the response, whatever its status.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: Option<&str>,
+        body: Body,
+    ) -> anyhow::Result<http::Response<Incoming>> {
+        let mut request = Request::builder().method(method).uri(path);
+        if let Some(ct) = content_type {
+            request = request.header(header::CONTENT_TYPE, ct);
+        }
+        let response = match &self.endpoint {
+            Endpoint::Unix(socket) => {
+                let stream = tokio::net::UnixStream::connect(socket).await.map_err(|err| {
+                    let hint = match err.kind() {
+                        std::io::ErrorKind::PermissionDenied => {
+                            "run as root or as a member of the `wharf` group"
+                        }
+                        _ => "is `wharf server` running? (pass --data-dir if it uses another one)",
+                    };
+                    anyhow!("cannot reach the wharf server at {}: {err}; {hint}", socket.display())
+                })?;
+                let request = request.header(header::HOST, "wharf").body(body)?;
+                exchange(TokioIo::new(stream), request).await?
+            }
+            Endpoint::Tcp { authority, token } => {
+                let stream = tokio::net::TcpStream::connect(authority)
+                    .await
+                    .with_context(|| format!("cannot reach the wharf server at {authority}"))?;
+                request = request.header(header::HOST, authority.as_str());
+                if let Some(token) = token {
+                    request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+                }
+                exchange(TokioIo::new(stream), request.body(body)?).await?
+            }
+        };
+        Ok(response)
+    }
+
+    /// Send a request and decode a JSON answer, turning an error answer into an error.
+    pub async fn json<T: DeserializeOwned>(&self, method: Method, path: &str) -> anyhow::Result<T> {
+        let response = self.send(method, path, None, empty()).await?;
+        let status = response.status();
+        let bytes = response.into_body().collect().await?.to_bytes();
+        if !status.is_success() {
+            return Err(server_error(status, &bytes));
+        }
+        serde_json::from_slice(&bytes).with_context(|| format!("decoding the answer to {path}"))
+    }
+}
+
+/// The message of an error answer.
+pub fn server_error(status: StatusCode, body: &[u8]) -> anyhow::Error {
+    let message = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_string))
+        .unwrap_or_else(|| String::from_utf8_lossy(body).trim().to_string());
+    anyhow!("{message} (HTTP {})", status.as_u16())
+}
+
+async fn exchange<S>(
+    io: TokioIo<S>,
+    request: Request<Body>,
+) -> anyhow::Result<http::Response<Incoming>>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(io)
+        .await
+        .context("HTTP handshake with the wharf server")?;
+    tokio::spawn(async move {
+        if let Err(err) = connection.await {
+            tracing::debug!(error = %err, "API connection ended");
+        }
+    });
+    sender
+        .send_request(request)
+        .await
+        .context("sending the request to the wharf server")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn authority(server: &str) -> String {
+        match Endpoint::remote(server, None).unwrap() {
+            Endpoint::Tcp { authority, .. } => authority,
+            Endpoint::Unix(_) => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn server_addresses() {
+        assert_eq!(authority("example.com"), "example.com:7070");
+        assert_eq!(authority("http://example.com:8000/"), "example.com:8000");
+        assert_eq!(authority("10.0.0.1:9000"), "10.0.0.1:9000");
+        assert!(Endpoint::remote("ftp://x", None).is_err());
+        assert!(Endpoint::remote("http://x/path", None).is_err());
+        assert!(Endpoint::remote("", None).is_err());
+    }
+}

@@ -1,0 +1,159 @@
+//! `wharf deploy` and `wharf push`: pack the directory, check its Dockerfile settings locally
+//! (so mistakes show before any upload), stream the upload, then print the server's build and
+//! deploy output as it happens. Exits non-zero when the deploy fails.
+
+use crate::args::DeployArgs;
+use crate::client::{Body, Client, server_error};
+use crate::context;
+use anyhow::{Context, bail};
+use bytes::Bytes;
+use futures_util::StreamExt;
+use http::Method;
+use http_body_util::{BodyExt, StreamBody};
+use hyper::body::Frame;
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use wharf_domain::{AppConfig, AppName};
+
+pub async fn run(client: &Client, args: &DeployArgs) -> anyhow::Result<ExitCode> {
+    let dir = std::fs::canonicalize(&args.dir)
+        .with_context(|| format!("cannot open the app directory {}", args.dir.display()))?;
+    let dockerfile_path = dir.join("Dockerfile");
+    let dockerfile = std::fs::read_to_string(&dockerfile_path).with_context(|| {
+        format!(
+            "{} has no readable Dockerfile; Wharf builds apps from their Dockerfile",
+            dir.display()
+        )
+    })?;
+    let config = AppConfig::from_dockerfile(&dockerfile)
+        .with_context(|| format!("in {}", dockerfile_path.display()))?;
+    let app = app_name(args.app.as_deref(), &config, &dir)?;
+
+    let tar = tempfile::tempfile().context("creating a temporary file for the build context")?;
+    let packed_dir = dir.clone();
+    let tar = tokio::task::spawn_blocking(move || context::pack(&packed_dir, &tar).map(|_| tar))
+        .await??;
+    let size = tar.metadata()?.len();
+    let shown = app
+        .clone()
+        .or_else(|| config.app.as_ref().map(|a| a.as_str().to_string()))
+        .unwrap_or_default();
+    println!(
+        "-----> Uploading build context of {shown} ({})",
+        human(size)
+    );
+
+    let body = upload_body(tar, size).await?;
+    let path = match &app {
+        Some(app) => format!("/v1/deploy?app={app}"),
+        None => "/v1/deploy".to_string(),
+    };
+    let response = client
+        .send(Method::POST, &path, Some("application/x-tar"), body)
+        .await?;
+    let status = response.status();
+    if !status.is_success() {
+        let bytes = response.into_body().collect().await?.to_bytes();
+        return Err(server_error(status, &bytes));
+    }
+    follow(response.into_body()).await
+}
+
+/// The name to deploy under: --app, else the Dockerfile's, else the directory's if valid.
+fn app_name(
+    flag: Option<&str>,
+    config: &AppConfig,
+    dir: &std::path::Path,
+) -> anyhow::Result<Option<String>> {
+    if let Some(flag) = flag {
+        return Ok(Some(AppName::parse(flag)?.as_str().to_string()));
+    }
+    if config.app.is_some() {
+        return Ok(None);
+    }
+    let dirname = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    match AppName::parse(&dirname) {
+        Ok(name) => Ok(Some(name.as_str().to_string())),
+        Err(_) => bail!(
+            "no app name: add `# wharf.app = NAME` to the Dockerfile or pass --app NAME (the directory name `{dirname}` is not a valid app name)"
+        ),
+    }
+}
+
+/// Stream the tar file as the request body, showing progress on a terminal.
+async fn upload_body(tar: std::fs::File, size: u64) -> anyhow::Result<Body> {
+    use std::io::Seek;
+    let mut tar = tar;
+    tar.seek(std::io::SeekFrom::Start(0))?;
+    let file = tokio::fs::File::from_std(tar);
+    let sent = Arc::new(AtomicU64::new(0));
+    let show = std::io::stderr().is_terminal();
+    let stream = tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024).map(move |chunk| {
+        let chunk: Bytes = chunk?;
+        let done = sent.fetch_add(chunk.len() as u64, Ordering::Relaxed) + chunk.len() as u64;
+        if show {
+            eprint!("\r       uploaded {} of {}", human(done), human(size));
+            if done >= size {
+                eprintln!();
+            }
+        }
+        Ok(Frame::data(chunk))
+    });
+    Ok(BodyExt::boxed(StreamBody::new(stream)))
+}
+
+/// Print the server's progress lines; the last event says how the deploy ended.
+async fn follow(mut body: hyper::body::Incoming) -> anyhow::Result<ExitCode> {
+    let mut pending = Vec::new();
+    let mut stdout = std::io::stdout();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.context("the connection to the server broke during the deploy")?;
+        let Some(data) = frame.data_ref() else {
+            continue;
+        };
+        pending.extend_from_slice(data);
+        while let Some(end) = pending.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = pending.drain(..=end).collect();
+            let event: serde_json::Value = serde_json::from_slice(&line)
+                .context("the server sent a progress line that is not JSON")?;
+            if let Some(text) = event.get("line").and_then(|l| l.as_str()) {
+                writeln!(stdout, "{text}")?;
+                stdout.flush()?;
+            } else if let Some(done) = event.get("done") {
+                let urls: Vec<&str> = done
+                    .get("urls")
+                    .and_then(|u| u.as_array())
+                    .map(|a| a.iter().filter_map(|u| u.as_str()).collect())
+                    .unwrap_or_default();
+                for url in &urls {
+                    writeln!(stdout, "=====> {url}")?;
+                }
+                if urls.is_empty() {
+                    writeln!(
+                        stdout,
+                        "=====> deployed (no domain set: add `# wharf.domain = example.com` to route traffic)"
+                    )?;
+                }
+                return Ok(ExitCode::SUCCESS);
+            } else if let Some(error) = event.get("error").and_then(|e| e.as_str()) {
+                eprintln!("error: deploy failed: {error}");
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+    }
+    bail!("the server closed the connection before the deploy finished")
+}
+
+fn human(bytes: u64) -> String {
+    const MB: f64 = 1024.0 * 1024.0;
+    if bytes as f64 >= MB {
+        format!("{:.1} MB", bytes as f64 / MB)
+    } else {
+        format!("{:.1} KB", bytes as f64 / 1024.0)
+    }
+}

@@ -1,0 +1,125 @@
+//! `wharf init`: set Wharf up on a real server. Writes a systemd unit that runs `wharf server`,
+//! creates the `wharf` group and the first API token, and (unless --no-start) enables and starts
+//! the service. It opens no port and changes no firewall.
+
+use crate::args::{Cli, InitArgs};
+use anyhow::{Context, bail};
+use std::process::{Command, ExitCode};
+
+pub fn run(cli: &Cli, args: &InitArgs) -> anyhow::Result<ExitCode> {
+    let binary = std::env::current_exe().context("finding the wharf binary")?;
+    let data_dir = &cli.data_dir;
+    if !data_dir.is_absolute() {
+        bail!(
+            "--data-dir must be an absolute path for a service, got {}",
+            data_dir.display()
+        );
+    }
+    if let Some(email) = &args.email
+        && (!email.contains('@') || email.contains(char::is_whitespace))
+    {
+        bail!("--email `{email}` is not an email address");
+    }
+    let unit = unit_file(
+        &binary.display().to_string(),
+        &data_dir.display().to_string(),
+        args.http_listen,
+    );
+    if let Some(parent) = args.unit_path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(&args.unit_path, unit)
+        .with_context(|| format!("writing {}", args.unit_path.display()))?;
+    println!("Wrote {}", args.unit_path.display());
+    if let Some(email) = &args.email {
+        let path = data_dir.join("acme-email");
+        std::fs::create_dir_all(data_dir)?;
+        std::fs::write(&path, format!("{email}\n"))?;
+    }
+
+    if nix::unistd::Group::from_name("wharf")
+        .ok()
+        .flatten()
+        .is_none()
+        && which("groupadd")
+    {
+        let status = Command::new("groupadd")
+            .arg("--system")
+            .arg("wharf")
+            .status()?;
+        if status.success() {
+            println!("Created the group `wharf`: its members may use wharf without root.");
+        }
+    }
+
+    let store = super::tokens::open(cli)?;
+    match store.create_token(&args.token_name) {
+        Ok(token) => {
+            println!(
+                "Created API token `{}` for remote clients (shown only once):",
+                args.token_name
+            );
+            println!("  {}", token.secret);
+            println!("Use it with: WHARF_TOKEN=<token> wharf push http://THIS-SERVER:7070 DIR");
+        }
+        Err(wharf_store::StoreError::TokenExists(_)) => {
+            println!(
+                "A token named `{}` exists already; kept it.",
+                args.token_name
+            );
+        }
+        Err(err) => return Err(err.into()),
+    }
+
+    if args.no_start {
+        println!("Start Wharf with: systemctl enable --now wharf");
+    } else if std::path::Path::new("/run/systemd/system").exists() {
+        run_checked(Command::new("systemctl").arg("daemon-reload"))?;
+        run_checked(Command::new("systemctl").args(["enable", "--now", "wharf"]))?;
+        println!("Wharf is running: `systemctl status wharf`, logs with `journalctl -u wharf`.");
+    } else {
+        println!(
+            "This machine has no systemd; start Wharf with: wharf server --data-dir {}",
+            data_dir.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn unit_file(binary: &str, data_dir: &str, http_listen: std::net::SocketAddr) -> String {
+    format!(
+        "[Unit]
+Description=Wharf: apps from Dockerfiles, served by domain
+After=network-online.target docker.service
+Wants=network-online.target
+Requires=docker.service
+
+[Service]
+ExecStart={binary} --data-dir {data_dir} server --http-listen {http_listen}
+Restart=always
+RestartSec=2
+KillSignal=SIGTERM
+TimeoutStopSec=90
+LimitNOFILE=65536
+
+[Install]
+WantedBy=multi-user.target
+"
+    )
+}
+
+fn which(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).any(|p| p.join(program).is_file()))
+        .unwrap_or(false)
+}
+
+fn run_checked(command: &mut Command) -> anyhow::Result<()> {
+    let status = command
+        .status()
+        .with_context(|| format!("running {command:?}"))?;
+    if !status.success() {
+        bail!("{command:?} failed with {status}");
+    }
+    Ok(())
+}

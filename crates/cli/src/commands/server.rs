@@ -1,0 +1,25 @@
+//! `wharf server`: turn the arguments into a checked `ServerConfig` and run the daemon.
+
+use crate::args::{Cli, ServerArgs};
+use anyhow::Context;
+use std::process::ExitCode;
+use std::time::Duration;
+use wharf_server::ServerConfig;
+
+pub async fn run(cli: &Cli, args: &ServerArgs) -> anyhow::Result<ExitCode> {
+    let mut config = ServerConfig::new(&cli.data_dir);
+    config.http_listen = args.http_listen;
+    config.api_listen = match args.api_listen.as_str() {
+        "none" | "" => None,
+        addr => Some(addr.parse().with_context(|| {
+            format!("--api-listen `{addr}` is not an address like 0.0.0.0:7070 (or `none`)")
+        })?),
+    };
+    config.max_upload_bytes = wharf_domain::parse_memory(&args.max_upload)
+        .with_context(|| format!("--max-upload `{}`", args.max_upload))?;
+    config.health_timeout = Duration::from_secs(args.health_timeout);
+    config.drain_timeout = Duration::from_secs(args.drain_timeout);
+    config.stop_grace = Duration::from_secs(args.stop_grace);
+    wharf_server::run(config).await?;
+    Ok(ExitCode::SUCCESS)
+}

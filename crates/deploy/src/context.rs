@@ -1,0 +1,298 @@
+//! The build context: the tar of an app's source that a client uploads. Before Docker sees it,
+//! every entry is checked: relative paths only, no `..`, no links that escape the context, no
+//! device files, a size limit, and a Dockerfile at the top.
+
+use std::io::Read;
+use std::path::{Component, Path, PathBuf};
+
+/// Limits on an uploaded build context.
+#[derive(Debug, Clone, Copy)]
+pub struct ContextLimits {
+    /// Largest total size of the files in the context, in bytes.
+    pub max_bytes: u64,
+}
+
+/// Default upload limit: 1 GiB, plenty for source code; big assets belong in volumes.
+pub const DEFAULT_MAX_CONTEXT_BYTES: u64 = 1 << 30;
+
+impl Default for ContextLimits {
+    fn default() -> Self {
+        ContextLimits {
+            max_bytes: DEFAULT_MAX_CONTEXT_BYTES,
+        }
+    }
+}
+
+/// Largest Dockerfile read for settings.
+const MAX_DOCKERFILE_BYTES: u64 = 1 << 20;
+
+/// What is wrong with an uploaded build context.
+#[derive(Debug, thiserror::Error)]
+pub enum ContextError {
+    #[error(
+        "the build context has no Dockerfile at its top; add one (Wharf builds apps from their Dockerfile)"
+    )]
+    NoDockerfile,
+    #[error(
+        "the build context entry `{0}` has an absolute path; build contexts hold relative paths only"
+    )]
+    AbsolutePath(String),
+    #[error("the build context entry `{0}` contains `..`; paths may not leave the context")]
+    ParentDir(String),
+    #[error(
+        "the build context entry `{path}` is a link to `{target}`, which is outside the context"
+    )]
+    LinkEscapes { path: String, target: String },
+    #[error(
+        "the build context entry `{path}` is a {kind}; only files, directories and links are allowed"
+    )]
+    UnsupportedEntry { path: String, kind: String },
+    #[error(
+        "the build context is larger than the server's limit of {limit} bytes; add large files to .dockerignore"
+    )]
+    TooLarge { limit: u64 },
+    #[error("the Dockerfile is not UTF-8 text")]
+    DockerfileNotText,
+    #[error("the build context is not a valid tar archive: {0}")]
+    Malformed(String),
+}
+
+/// A checked build context on disk, with its Dockerfile's text.
+#[derive(Debug)]
+pub struct BuildContext {
+    pub tar_path: PathBuf,
+    pub dockerfile: String,
+}
+
+impl BuildContext {
+    /// Check every entry of the tar at `tar_path`.
+    pub fn check(tar_path: &Path, limits: ContextLimits) -> Result<BuildContext, ContextError> {
+        let file =
+            std::fs::File::open(tar_path).map_err(|e| ContextError::Malformed(e.to_string()))?;
+        let mut archive = tar::Archive::new(file);
+        let entries = archive
+            .entries()
+            .map_err(|e| ContextError::Malformed(e.to_string()))?;
+        let mut total: u64 = 0;
+        let mut dockerfile = None;
+        for entry in entries {
+            let mut entry = entry.map_err(|e| ContextError::Malformed(e.to_string()))?;
+            let raw = entry
+                .path()
+                .map_err(|e| ContextError::Malformed(e.to_string()))?
+                .into_owned();
+            let shown = raw.display().to_string();
+            let relative = relative_path(&raw, &shown)?;
+            let kind = entry.header().entry_type();
+            total = total.saturating_add(entry.header().size().unwrap_or(0));
+            if total > limits.max_bytes {
+                return Err(ContextError::TooLarge {
+                    limit: limits.max_bytes,
+                });
+            }
+            use tar::EntryType::*;
+            match kind {
+                Regular | Continuous | GNUSparse => {}
+                Directory | XGlobalHeader | XHeader | GNULongName | GNULongLink => {}
+                Symlink | Link => {
+                    let target = entry
+                        .link_name()
+                        .map_err(|e| ContextError::Malformed(e.to_string()))?
+                        .map(|t| t.into_owned())
+                        .unwrap_or_default();
+                    let base = if kind == Symlink {
+                        relative.parent().map(Path::to_path_buf).unwrap_or_default()
+                    } else {
+                        PathBuf::new()
+                    };
+                    if escapes(&base, &target) {
+                        return Err(ContextError::LinkEscapes {
+                            path: shown,
+                            target: target.display().to_string(),
+                        });
+                    }
+                }
+                other => {
+                    return Err(ContextError::UnsupportedEntry {
+                        path: shown,
+                        kind: format!("{other:?}").to_lowercase(),
+                    });
+                }
+            }
+            if relative == Path::new("Dockerfile") && kind == Regular {
+                let mut text = String::new();
+                (&mut entry)
+                    .take(MAX_DOCKERFILE_BYTES)
+                    .read_to_string(&mut text)
+                    .map_err(|_| ContextError::DockerfileNotText)?;
+                dockerfile = Some(text);
+            }
+        }
+        let dockerfile = dockerfile.ok_or(ContextError::NoDockerfile)?;
+        Ok(BuildContext {
+            tar_path: tar_path.to_path_buf(),
+            dockerfile,
+        })
+    }
+}
+
+/// The entry's path relative to the context root, or why it is not acceptable.
+fn relative_path(raw: &Path, shown: &str) -> Result<PathBuf, ContextError> {
+    let mut out = PathBuf::new();
+    for component in raw.components() {
+        match component {
+            Component::Normal(part) => out.push(part),
+            Component::CurDir => {}
+            Component::ParentDir => return Err(ContextError::ParentDir(shown.to_string())),
+            Component::RootDir | Component::Prefix(_) => {
+                return Err(ContextError::AbsolutePath(shown.to_string()));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Whether `target`, resolved from directory `base` inside the context, leaves the context.
+fn escapes(base: &Path, target: &Path) -> bool {
+    let mut depth = base.components().count() as i64;
+    for component in target.components() {
+        match component {
+            Component::Normal(_) => depth += 1,
+            Component::CurDir => {}
+            Component::ParentDir => {
+                depth -= 1;
+                if depth < 0 {
+                    return true;
+                }
+            }
+            Component::RootDir | Component::Prefix(_) => return true,
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    enum Item<'a> {
+        File(&'a str, &'a [u8]),
+        Symlink(&'a str, &'a str),
+        Raw(&'a [u8], &'a [u8]),
+    }
+
+    fn tar_of(items: &[Item<'_>]) -> tempfile::NamedTempFile {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        let mut builder = tar::Builder::new(file.reopen().unwrap());
+        for item in items {
+            match item {
+                Item::File(path, data) => {
+                    let mut header = tar::Header::new_gnu();
+                    header.set_size(data.len() as u64);
+                    header.set_mode(0o644);
+                    header.set_cksum();
+                    builder.append_data(&mut header, path, *data).unwrap();
+                }
+                Item::Symlink(path, target) => {
+                    let mut header = tar::Header::new_gnu();
+                    header.set_entry_type(tar::EntryType::Symlink);
+                    header.set_size(0);
+                    builder.append_link(&mut header, path, target).unwrap();
+                }
+                Item::Raw(name, data) => {
+                    // Write a header by hand so names the tar crate refuses (absolute, ..) get in.
+                    let mut header = tar::Header::new_old();
+                    header.as_old_mut().name[..name.len()].copy_from_slice(name);
+                    header.set_size(data.len() as u64);
+                    header.set_mode(0o644);
+                    header.set_cksum();
+                    builder.append(&header, *data).unwrap();
+                }
+            }
+        }
+        builder.finish().unwrap();
+        file
+    }
+
+    fn check(items: &[Item<'_>]) -> Result<BuildContext, ContextError> {
+        let file = tar_of(items);
+        BuildContext::check(file.path(), ContextLimits::default())
+    }
+
+    #[test]
+    fn a_plain_context_passes_and_yields_its_dockerfile() {
+        let ctx = check(&[
+            Item::File("Dockerfile", b"FROM busybox\n# wharf.port = 8080\n"),
+            Item::File("./src/app.py", b"print(1)"),
+            Item::Symlink("src/link", "app.py"),
+            Item::Symlink("src/up", "../Dockerfile"),
+        ])
+        .unwrap();
+        assert!(ctx.dockerfile.contains("wharf.port"));
+    }
+
+    #[test]
+    fn no_dockerfile_is_refused() {
+        let err = check(&[Item::File("app.py", b"")]).unwrap_err();
+        assert!(matches!(err, ContextError::NoDockerfile));
+        // A Dockerfile in a subdirectory is not the context's Dockerfile.
+        let err = check(&[Item::File("sub/Dockerfile", b"FROM x")]).unwrap_err();
+        assert!(matches!(err, ContextError::NoDockerfile));
+    }
+
+    #[test]
+    fn absolute_and_parent_paths_are_refused() {
+        let err = check(&[
+            Item::File("Dockerfile", b"FROM x"),
+            Item::Raw(b"/etc/passwd", b"x"),
+        ])
+        .unwrap_err();
+        assert!(
+            matches!(err, ContextError::AbsolutePath(ref p) if p == "/etc/passwd"),
+            "{err}"
+        );
+        let err = check(&[
+            Item::File("Dockerfile", b"FROM x"),
+            Item::Raw(b"a/../../evil", b"x"),
+        ])
+        .unwrap_err();
+        assert!(matches!(err, ContextError::ParentDir(_)), "{err}");
+    }
+
+    #[test]
+    fn links_that_escape_are_refused() {
+        for target in ["/etc/shadow", "../outside", "a/../../x"] {
+            let err = check(&[
+                Item::File("Dockerfile", b"FROM x"),
+                Item::Symlink("link", target),
+            ])
+            .unwrap_err();
+            assert!(
+                matches!(err, ContextError::LinkEscapes { .. }),
+                "{target}: {err}"
+            );
+            assert!(err.to_string().contains(target));
+        }
+    }
+
+    #[test]
+    fn contexts_over_the_limit_are_refused() {
+        let file = tar_of(&[
+            Item::File("Dockerfile", b"FROM x"),
+            Item::File("big", &[0u8; 4096]),
+        ]);
+        let err = BuildContext::check(file.path(), ContextLimits { max_bytes: 1000 }).unwrap_err();
+        assert!(matches!(err, ContextError::TooLarge { limit: 1000 }));
+    }
+
+    #[test]
+    fn garbage_is_not_a_tar() {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(
+            file.path(),
+            b"this is not a tar archive at all, not even close....",
+        )
+        .unwrap();
+        assert!(BuildContext::check(file.path(), ContextLimits::default()).is_err());
+    }
+}

@@ -1,0 +1,498 @@
+//! The `Deployer`: the deploy pipeline for one server, one app at a time.
+
+use crate::{BuildContext, DeployError, Instance, Instances, Progress, ReleaseSpec};
+use futures_util::future::join_all;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tracing::{Instrument, info_span};
+use wharf_domain::{AppConfig, AppName, VolumeSource};
+use wharf_proxy::{Route, Router, Target};
+use wharf_runtime::{ContainerInfo, ContainerSpec, Docker, Mount, RestartPolicy, labels};
+use wharf_store::{ReleaseRecord, Store, StoreError};
+
+/// Label that ties a container or image to one Wharf server (its data directory), so two
+/// servers sharing an engine never touch each other's containers.
+pub const INSTANCE_LABEL: &str = "wharf.instance";
+
+/// Timeouts and identity for deploys. Defaults suit a small VPS.
+#[derive(Debug, Clone)]
+pub struct DeploySettings {
+    /// How long new instances get to pass their health check.
+    pub health_timeout: Duration,
+    /// Pause between health probes.
+    pub health_interval: Duration,
+    /// Timeout of one health probe.
+    pub probe_timeout: Duration,
+    /// How long replaced instances get to finish in-flight requests.
+    pub drain_timeout: Duration,
+    /// Grace between SIGTERM and SIGKILL when stopping a container.
+    pub stop_grace: Duration,
+    /// This server's identity, put on everything it creates.
+    pub instance_id: String,
+}
+
+impl DeploySettings {
+    pub fn new(instance_id: impl Into<String>) -> DeploySettings {
+        DeploySettings {
+            health_timeout: Duration::from_secs(60),
+            health_interval: Duration::from_millis(250),
+            probe_timeout: Duration::from_secs(2),
+            drain_timeout: Duration::from_secs(30),
+            stop_grace: Duration::from_secs(10),
+            instance_id: instance_id.into(),
+        }
+    }
+}
+
+/// What a successful deploy produced.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DeployOutcome {
+    pub app: String,
+    pub version: u32,
+    pub urls: Vec<String>,
+}
+
+/// Runs deploys, destroys and the start-up reconcile. Deploys of one app are serialised.
+pub struct Deployer {
+    pub(crate) store: Arc<Store>,
+    pub(crate) docker: Docker,
+    pub(crate) router: Arc<Router>,
+    pub(crate) settings: DeploySettings,
+    pub(crate) instances: Instances,
+    locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+/// The image tag of release `version` of `app`.
+pub fn image_tag(app: &str, version: u32) -> String {
+    format!("wharf/{app}:v{version}")
+}
+
+impl Deployer {
+    pub fn new(
+        store: Arc<Store>,
+        docker: Docker,
+        router: Arc<Router>,
+        settings: DeploySettings,
+    ) -> Deployer {
+        Deployer {
+            store,
+            docker,
+            router,
+            settings,
+            instances: Instances::default(),
+            locks: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    pub fn instances(&self) -> &Instances {
+        &self.instances
+    }
+
+    pub(crate) async fn lock_app(&self, app: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = {
+            let mut locks = self.locks.lock().unwrap_or_else(|p| p.into_inner());
+            locks.entry(app.to_string()).or_default().clone()
+        };
+        lock.lock_owned().await
+    }
+
+    /// Deploy the app in `context` as a new release. `app_flag` is the name the client gave,
+    /// if any. On error nothing changes: the running release keeps serving.
+    pub async fn deploy(
+        &self,
+        context: BuildContext,
+        app_flag: Option<&str>,
+        progress: &Progress,
+    ) -> Result<DeployOutcome, DeployError> {
+        let config = AppConfig::from_dockerfile(&context.dockerfile)?;
+        let app = resolve_app_name(app_flag, &config)?;
+        let span = info_span!("deploy", app = %app);
+        self.deploy_app(app, config, context, progress)
+            .instrument(span)
+            .await
+    }
+
+    async fn deploy_app(
+        &self,
+        app: String,
+        config: AppConfig,
+        context: BuildContext,
+        progress: &Progress,
+    ) -> Result<DeployOutcome, DeployError> {
+        let spec = ReleaseSpec { config };
+        let domains = spec.domains();
+        self.store
+            .check_domains_free(&app, &domains)
+            .map_err(domain_taken)?;
+        let _guard = self.lock_app(&app).await;
+        let created = self.store.ensure_app(&app)?;
+        let spec_json = spec
+            .to_json()
+            .map_err(|e| DeployError::Internal(e.to_string()))?;
+        let release = self
+            .store
+            .create_release(&app, |v| image_tag(&app, v), &spec_json)?;
+        progress.line(format!(
+            "-----> Deploying {app} release v{}{}",
+            release.version,
+            if created { " (new app)" } else { "" }
+        ));
+        let result = self.run_release(&release, &spec, &context, progress).await;
+        match &result {
+            Ok(_) => {
+                self.store.activate_release(release.id)?;
+                progress.line(format!("-----> {app} v{} is live", release.version));
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "deploy failed");
+                self.store.fail_release(release.id, &err.to_string())?;
+                if let Err(e) = self.docker.remove_image(&release.image).await {
+                    tracing::warn!(error = %e, image = %release.image, "could not remove image of failed release");
+                }
+            }
+        }
+        self.store
+            .append_release_log(release.id, &progress.take())?;
+        if result.is_err() && created {
+            // A first deploy that failed leaves no app behind.
+            self.store.delete_app(&app)?;
+        }
+        let version = result?;
+        Ok(DeployOutcome {
+            urls: domains.iter().map(|d| format!("http://{d}/")).collect(),
+            app,
+            version,
+        })
+    }
+
+    /// Build the release's image and put it in service.
+    async fn run_release(
+        &self,
+        release: &ReleaseRecord,
+        spec: &ReleaseSpec,
+        context: &BuildContext,
+        progress: &Progress,
+    ) -> Result<u32, DeployError> {
+        progress.line(format!("-----> Building image {}", release.image));
+        let image_labels = HashMap::from([
+            (labels::APP.to_string(), release.app.clone()),
+            (labels::RELEASE.to_string(), release.version.to_string()),
+            (
+                INSTANCE_LABEL.to_string(),
+                self.settings.instance_id.clone(),
+            ),
+        ]);
+        let mut on_line = |line: &str| progress.line(format!("       {line}"));
+        self.docker
+            .build(
+                &context.tar_path,
+                "Dockerfile",
+                &release.image,
+                image_labels,
+                &mut on_line,
+            )
+            .await
+            .map_err(build_error)?;
+        let port = self.port_of(spec, &release.image).await?;
+        if spec.zero_downtime() {
+            self.switch_over(release, spec, port, progress).await?;
+        } else {
+            self.replace_in_place(release, spec, port, progress).await?;
+        }
+        Ok(release.version)
+    }
+
+    /// The port the release's web process listens on.
+    pub(crate) async fn port_of(
+        &self,
+        spec: &ReleaseSpec,
+        image: &str,
+    ) -> Result<u16, DeployError> {
+        if let Some(port) = spec.config.port {
+            return Ok(port);
+        }
+        let exposed = self.docker.exposed_ports(image).await?;
+        Ok(spec.config.effective_port(&exposed))
+    }
+
+    /// `scale >= 1`: start the new instances beside the old, switch when all are healthy, then
+    /// drain and remove the old.
+    async fn switch_over(
+        &self,
+        release: &ReleaseRecord,
+        spec: &ReleaseSpec,
+        port: u16,
+        progress: &Progress,
+    ) -> Result<(), DeployError> {
+        let new = self.start_instances(release, spec, port, progress).await?;
+        if let Err(err) = self.route_to(release, spec, &new) {
+            self.remove_containers(new.iter().map(|i| i.container_id.clone()))
+                .await;
+            return Err(err);
+        }
+        progress.line(format!(
+            "-----> Routes switched to v{} ({} instance{})",
+            release.version,
+            new.len(),
+            if new.len() == 1 { "" } else { "s" }
+        ));
+        let old = self
+            .instances
+            .get(&release.app)
+            .map(|(_, old)| old)
+            .unwrap_or_default();
+        self.instances.set(&release.app, release.version, new);
+        self.retire(old, progress).await;
+        Ok(())
+    }
+
+    /// `scale = 0`: stop the old instance, start the new one. If the new one does not become
+    /// healthy, the old one is started again.
+    async fn replace_in_place(
+        &self,
+        release: &ReleaseRecord,
+        spec: &ReleaseSpec,
+        port: u16,
+        progress: &Progress,
+    ) -> Result<(), DeployError> {
+        let old = self
+            .instances
+            .get(&release.app)
+            .map(|(_, old)| old)
+            .unwrap_or_default();
+        if !old.is_empty() {
+            progress.line("-----> Stopping the running instance (scale = 0 deploys in place)");
+            join_all(
+                old.iter()
+                    .map(|i| i.target.drain(self.settings.drain_timeout)),
+            )
+            .await;
+            for instance in &old {
+                self.docker
+                    .stop(&instance.container_id, self.settings.stop_grace)
+                    .await?;
+            }
+        }
+        let started = self.start_instances(release, spec, port, progress).await;
+        let routed = started.and_then(|new| self.route_to(release, spec, &new).map(|_| new));
+        match routed {
+            Ok(new) => {
+                self.instances.set(&release.app, release.version, new);
+                self.remove_containers(old.into_iter().map(|i| i.container_id))
+                    .await;
+                Ok(())
+            }
+            Err(err) => {
+                progress.line("-----> Starting the previous instance again");
+                if let Err(restore) = self.restore(&release.app, old).await {
+                    tracing::error!(error = %restore, "could not restart the previous instance");
+                }
+                Err(err)
+            }
+        }
+    }
+
+    /// Start the previous release's stopped instances again and route to them.
+    async fn restore(&self, app: &str, old: Vec<Instance>) -> Result<(), DeployError> {
+        let Some((version, _)) = self.instances.get(app) else {
+            return Ok(());
+        };
+        let mut restored = Vec::new();
+        for instance in old {
+            self.docker.start(&instance.container_id).await?;
+            let info = self.docker.inspect(&instance.container_id).await?;
+            if let Some(ip) = info.ip {
+                let addr = std::net::SocketAddr::new(ip, instance.target.addr().port());
+                restored.push(Instance {
+                    target: Target::new(addr),
+                    ..instance
+                });
+            }
+        }
+        let route = Route::new(app, restored.iter().map(|i| i.target.clone()).collect());
+        let domains = self.store.app(app)?.map(|a| a.domains).unwrap_or_default();
+        self.router.set_app(app, &domains, route);
+        self.instances.set(app, version, restored);
+        Ok(())
+    }
+
+    /// Record the release's domains and point them at `instances`, atomically.
+    fn route_to(
+        &self,
+        release: &ReleaseRecord,
+        spec: &ReleaseSpec,
+        instances: &[Instance],
+    ) -> Result<(), DeployError> {
+        let domains = spec.domains();
+        self.store
+            .set_domains(&release.app, &domains)
+            .map_err(domain_taken)?;
+        let route = Route::new(
+            release.app.clone(),
+            instances.iter().map(|i| i.target.clone()).collect(),
+        );
+        self.router.set_app(&release.app, &domains, route);
+        Ok(())
+    }
+
+    /// Start every replica of the release and wait until all are healthy. On failure, the
+    /// containers started here are removed again.
+    async fn start_instances(
+        &self,
+        release: &ReleaseRecord,
+        spec: &ReleaseSpec,
+        port: u16,
+        progress: &Progress,
+    ) -> Result<Vec<Instance>, DeployError> {
+        let mut started: Vec<ContainerInfo> = Vec::new();
+        for replica in 1..=spec.replicas() {
+            let container = self.container_spec(release, spec, port, replica);
+            match self.docker.create_and_start(&container).await {
+                Ok(info) => {
+                    progress.line(format!("       started {}", info.name));
+                    started.push(info);
+                }
+                Err(err) => {
+                    self.remove_containers(started.into_iter().map(|c| c.id))
+                        .await;
+                    return Err(err.into());
+                }
+            }
+        }
+        progress.line(format!(
+            "-----> Waiting for health checks (GET {} on port {port})",
+            spec.config.healthcheck.as_deref().unwrap_or("/")
+        ));
+        let path = spec.config.healthcheck.as_deref();
+        let checks = join_all(started.iter().map(|c| self.wait_healthy(c, port, path))).await;
+        let mut instances = Vec::new();
+        let mut failure = None;
+        for (container, check) in started.iter().zip(checks) {
+            match check {
+                Ok(addr) => instances.push(Instance {
+                    container_id: container.id.clone(),
+                    name: container.name.clone(),
+                    target: Target::new(addr),
+                }),
+                Err(err) => {
+                    failure.get_or_insert(err);
+                }
+            }
+        }
+        if let Some(err) = failure {
+            self.remove_containers(started.into_iter().map(|c| c.id))
+                .await;
+            return Err(err);
+        }
+        Ok(instances)
+    }
+
+    /// The container of one replica of the release's web process.
+    pub(crate) fn container_spec(
+        &self,
+        release: &ReleaseRecord,
+        spec: &ReleaseSpec,
+        port: u16,
+        replica: u32,
+    ) -> ContainerSpec {
+        let config = &spec.config;
+        let mut env = config.env.clone();
+        env.push(("PORT".to_string(), port.to_string()));
+        let labels = HashMap::from([
+            (labels::APP.to_string(), release.app.clone()),
+            (labels::RELEASE.to_string(), release.version.to_string()),
+            (labels::PROCESS.to_string(), "web".to_string()),
+            (labels::REPLICA.to_string(), replica.to_string()),
+            (
+                INSTANCE_LABEL.to_string(),
+                self.settings.instance_id.clone(),
+            ),
+        ]);
+        ContainerSpec {
+            name: format!("wharf-{}-web-v{}-{replica}", release.app, release.version),
+            image: release.image.clone(),
+            env,
+            labels,
+            cmd: None,
+            mounts: config
+                .volumes
+                .iter()
+                .map(|v| Mount {
+                    source: match &v.source {
+                        VolumeSource::HostPath(path) => path.clone(),
+                        VolumeSource::Named(name) => name.clone(),
+                    },
+                    target: v.target.clone(),
+                    read_only: v.read_only,
+                })
+                .collect(),
+            memory_bytes: config.max_memory.map(|m| m as i64),
+            nano_cpus: config.max_cpus.map(wharf_domain::cpus_to_nano),
+            restart: RestartPolicy::UnlessStopped,
+            network: None,
+        }
+    }
+
+    /// Drain the replaced instances (in-flight requests finish, up to the drain timeout), then
+    /// stop and remove their containers.
+    async fn retire(&self, old: Vec<Instance>, progress: &Progress) {
+        if old.is_empty() {
+            return;
+        }
+        progress.line(format!("-----> Draining {} old instance(s)", old.len()));
+        join_all(
+            old.iter()
+                .map(|i| i.target.drain(self.settings.drain_timeout)),
+        )
+        .await;
+        self.remove_containers(old.into_iter().map(|i| i.container_id))
+            .await;
+    }
+
+    /// Stop and remove containers, logging (not failing on) errors: used on cleanup paths.
+    pub(crate) async fn remove_containers(&self, ids: impl IntoIterator<Item = String>) {
+        let grace = self.settings.stop_grace;
+        let removals = ids.into_iter().map(|id| async move {
+            if let Err(err) = self.docker.stop_and_remove(&id, grace).await {
+                tracing::warn!(container = %id, error = %err, "could not remove container");
+            }
+        });
+        join_all(removals).await;
+    }
+}
+
+/// The app name from `--app` and the Dockerfile's `app` setting, which must agree.
+fn resolve_app_name(flag: Option<&str>, config: &AppConfig) -> Result<String, DeployError> {
+    let from_file = config.app.as_ref().map(|a| a.as_str().to_string());
+    match (flag, from_file) {
+        (Some(flag), Some(file)) if flag != file => Err(DeployError::AppNameMismatch {
+            given: flag.to_string(),
+            in_dockerfile: file,
+        }),
+        (Some(flag), _) => Ok(AppName::parse(flag)?.as_str().to_string()),
+        (None, Some(file)) => Ok(file),
+        (None, None) => Err(DeployError::NoAppName),
+    }
+}
+
+fn domain_taken(err: StoreError) -> DeployError {
+    match err {
+        StoreError::DomainTaken { domain, app } => DeployError::DomainTaken { domain, owner: app },
+        other => DeployError::Store(other),
+    }
+}
+
+fn build_error(err: wharf_runtime::BuildError) -> DeployError {
+    match err {
+        wharf_runtime::BuildError::StepFailed { step, message } => {
+            DeployError::BuildFailed { step, message }
+        }
+        wharf_runtime::BuildError::Engine(e) => DeployError::Runtime(e),
+        other => DeployError::Build(other.to_string()),
+    }
+}

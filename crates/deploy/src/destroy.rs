@@ -1,0 +1,33 @@
+//! Destroying an app: its routes, containers, images and stored state go; named volumes stay,
+//! because they hold the user's data.
+
+use crate::deployer::INSTANCE_LABEL;
+use crate::{DeployError, Deployer};
+use wharf_runtime::labels;
+
+impl Deployer {
+    #[tracing::instrument(skip(self))]
+    pub async fn destroy(&self, app: &str) -> Result<(), DeployError> {
+        let _guard = self.lock_app(app).await;
+        if self.store.app(app)?.is_none() {
+            return Err(DeployError::NoSuchApp(app.to_string()));
+        }
+        self.router.remove_app(app);
+        self.instances.remove(app);
+        let filters = [
+            (labels::APP, app),
+            (INSTANCE_LABEL, self.settings.instance_id.as_str()),
+        ];
+        let containers = self.docker.list(&filters).await?;
+        self.remove_containers(containers.into_iter().map(|c| c.id))
+            .await;
+        for image in self.docker.list_images(&filters).await? {
+            let name = image.tags.first().cloned().unwrap_or(image.id);
+            if let Err(err) = self.docker.remove_image(&name).await {
+                tracing::warn!(image = %name, error = %err, "could not remove image");
+            }
+        }
+        self.store.delete_app(app)?;
+        Ok(())
+    }
+}

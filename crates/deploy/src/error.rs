@@ -1,0 +1,57 @@
+//! The ways a deploy can fail, each named after the situation and worded for the user.
+
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeployError {
+    #[error(transparent)]
+    Context(#[from] crate::ContextError),
+    #[error("{0}")]
+    Config(#[from] wharf_domain::ConfigError),
+    #[error("{0}")]
+    Name(#[from] wharf_domain::NameError),
+    #[error("no app name: add `# wharf.app = NAME` to the Dockerfile or pass --app NAME")]
+    NoAppName,
+    #[error(
+        "the app is named `{given}` by --app but `{in_dockerfile}` in the Dockerfile; make them agree"
+    )]
+    AppNameMismatch {
+        given: String,
+        in_dockerfile: String,
+    },
+    #[error("the domain {domain} is already served by the app `{owner}`; remove it there first")]
+    DomainTaken { domain: String, owner: String },
+    #[error("the build failed at {step}:\n{message}")]
+    BuildFailed { step: String, message: String },
+    #[error("the build failed: {0}")]
+    Build(String),
+    #[error(
+        "the new release was not healthy within {within:?} ({reason}); the previous release keeps serving.\nLast lines of {container}'s log:\n{logs}"
+    )]
+    NotHealthyWithin {
+        within: Duration,
+        reason: String,
+        container: String,
+        logs: String,
+    },
+    #[error("there is no app named `{0}`")]
+    NoSuchApp(String),
+    #[error("docker: {0}")]
+    Runtime(#[from] wharf_runtime::RuntimeError),
+    #[error("state: {0}")]
+    Store(#[from] wharf_store::StoreError),
+    #[error("the deploy was cancelled because the server is shutting down")]
+    ShuttingDown,
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl DeployError {
+    /// Whether the error is the user's to fix (bad input) rather than the server's.
+    pub fn is_user_error(&self) -> bool {
+        !matches!(
+            self,
+            DeployError::Runtime(_) | DeployError::Store(_) | DeployError::Internal(_)
+        )
+    }
+}

@@ -1,0 +1,123 @@
+//! Reconcile at start: make what runs match what is stored. Deploys that were cut off are
+//! cleaned up and marked failed; every app's active release is started where it is not running
+//! and routed again; containers of this server that belong to no active release are removed.
+//! Containers without this server's labels are never looked at.
+
+use crate::deployer::INSTANCE_LABEL;
+use crate::{DeployError, Deployer, Instance, ReleaseSpec};
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use wharf_proxy::{Route, Target};
+use wharf_runtime::{ContainerInfo, labels};
+
+/// What reconcile did, for the log.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct ReconcileReport {
+    pub apps_routed: usize,
+    pub containers_started: usize,
+    pub leftovers_removed: usize,
+    pub interrupted_releases: usize,
+}
+
+impl Deployer {
+    #[tracing::instrument(skip_all, name = "reconcile")]
+    pub async fn reconcile(&self) -> Result<ReconcileReport, DeployError> {
+        let mut report = ReconcileReport::default();
+        for release in self.store.unfinished_releases()? {
+            tracing::warn!(app = %release.app, version = release.version, "marking a deploy that was cut off as failed");
+            self.store.fail_release(
+                release.id,
+                "interrupted: the server stopped during this deploy",
+            )?;
+            report.interrupted_releases += 1;
+        }
+        let ours = [(INSTANCE_LABEL, self.settings.instance_id.as_str())];
+        let all = self.docker.list(&ours).await?;
+        let mut kept: HashSet<String> = HashSet::new();
+        for app in self.store.apps()? {
+            let Some(release) = self.store.active_release(&app.name)? else {
+                continue;
+            };
+            let _guard = self.lock_app(&app.name).await;
+            let spec = ReleaseSpec::from_json(&release.config).map_err(|e| {
+                DeployError::Internal(format!("release config of {}: {e}", app.name))
+            })?;
+            let port = self.port_of(&spec, &release.image).await?;
+            let version = release.version.to_string();
+            let mut mine: Vec<ContainerInfo> = all
+                .iter()
+                .filter(|c| {
+                    c.labels.get(labels::APP) == Some(&app.name)
+                        && c.labels.get(labels::RELEASE) == Some(&version)
+                        && c.labels.get(labels::PROCESS).map(String::as_str) == Some("web")
+                })
+                .cloned()
+                .collect();
+            mine.sort_by_key(replica_of);
+            // Start the replicas that are missing.
+            let present: HashSet<u32> = mine.iter().map(replica_of).collect();
+            for replica in 1..=spec.replicas() {
+                if !present.contains(&replica) {
+                    let container = self.container_spec(&release, &spec, port, replica);
+                    match self.docker.create_and_start(&container).await {
+                        Ok(info) => {
+                            report.containers_started += 1;
+                            mine.push(info);
+                        }
+                        Err(err) => {
+                            tracing::error!(app = %app.name, error = %err, "could not start a missing replica")
+                        }
+                    }
+                }
+            }
+            let mut instances = Vec::new();
+            for container in mine {
+                let mut info = container;
+                if !info.running {
+                    if let Err(err) = self.docker.start(&info.id).await {
+                        tracing::error!(container = %info.name, error = %err, "could not start container");
+                        kept.insert(info.id.clone());
+                        continue;
+                    }
+                    report.containers_started += 1;
+                    info = self.docker.inspect(&info.id).await?;
+                }
+                kept.insert(info.id.clone());
+                if let Some(ip) = info.ip {
+                    instances.push(Instance {
+                        container_id: info.id.clone(),
+                        name: info.name.clone(),
+                        target: Target::new(SocketAddr::new(ip, port)),
+                    });
+                }
+            }
+            let route = Route::new(
+                app.name.clone(),
+                instances.iter().map(|i| i.target.clone()).collect(),
+            );
+            self.router.set_app(&app.name, &app.domains, route);
+            self.instances.set(&app.name, release.version, instances);
+            report.apps_routed += 1;
+        }
+        let leftovers: Vec<String> = all
+            .iter()
+            .filter(|c| !kept.contains(&c.id))
+            .map(|c| {
+                tracing::info!(container = %c.name, "removing leftover container");
+                c.id.clone()
+            })
+            .collect();
+        report.leftovers_removed = leftovers.len();
+        self.remove_containers(leftovers).await;
+        tracing::info!(?report, "reconciled");
+        Ok(report)
+    }
+}
+
+fn replica_of(container: &ContainerInfo) -> u32 {
+    container
+        .labels
+        .get(labels::REPLICA)
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(0)
+}

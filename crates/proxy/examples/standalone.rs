@@ -1,0 +1,73 @@
+//! Run Wharf's proxy alone with static routes, for benchmarks and manual tests:
+//! `standalone --listen 127.0.0.1:8081 --route example.test=127.0.0.1:9000[,127.0.0.1:9001] [--log]`
+
+use std::net::SocketAddr;
+
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use wharf_proxy::{ProxyConfig, Route, Router, Target};
+
+struct Args {
+    listen: SocketAddr,
+    routes: Vec<(String, Vec<SocketAddr>)>,
+    log: bool,
+}
+
+fn parse() -> Result<Args, String> {
+    let mut args = std::env::args().skip(1);
+    let mut listen: SocketAddr = "127.0.0.1:8081".parse().map_err(|e| format!("{e}"))?;
+    let mut routes = Vec::new();
+    let mut log = false;
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--listen" => {
+                let v = args.next().ok_or("--listen needs a value")?;
+                listen = v.parse().map_err(|e| format!("bad --listen {v:?}: {e}"))?;
+            }
+            "--route" => {
+                let v = args.next().ok_or("--route needs HOST=ADDR[,ADDR]")?;
+                let (host, addrs) = v.split_once('=').ok_or("--route needs HOST=ADDR[,ADDR]")?;
+                let addrs = addrs
+                    .split(',')
+                    .map(|a| a.parse().map_err(|e| format!("bad address {a:?}: {e}")))
+                    .collect::<Result<Vec<SocketAddr>, String>>()?;
+                routes.push((host.to_owned(), addrs));
+            }
+            "--log" => log = true,
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    Ok(Args {
+        listen,
+        routes,
+        log,
+    })
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = parse()?;
+    if args.log {
+        tracing_subscriber::fmt().with_env_filter("info").init();
+    }
+    let router = Router::new();
+    for (i, (host, addrs)) in args.routes.iter().enumerate() {
+        let app = format!("app{i}");
+        let targets = addrs.iter().map(|a| Target::new(*a)).collect();
+        router.set_app(
+            &app,
+            std::slice::from_ref(host),
+            Route::new(app.as_str(), targets),
+        );
+    }
+    let listener = TcpListener::bind(args.listen).await?;
+    eprintln!("wharf proxy listening on {}", args.listen);
+    let shutdown = CancellationToken::new();
+    let stop = shutdown.clone();
+    tokio::spawn(async move {
+        let _ = tokio::signal::ctrl_c().await;
+        stop.cancel();
+    });
+    wharf_proxy::serve(listener, router, ProxyConfig::default(), shutdown).await?;
+    Ok(())
+}

@@ -1,0 +1,106 @@
+//! `ProxyConfig`: timeouts and intervals, the scheme reported to backends, and
+//! the hook that answers ACME HTTP-01 challenges.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Default TCP connect timeout towards a backend.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Default time a backend has to send response headers.
+pub const DEFAULT_RESPONSE_HEADER_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default time a client has to send complete request headers.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default time a client connection may sit without any traffic.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(120);
+/// Default period of the health monitor.
+pub const DEFAULT_HEALTH_INTERVAL: Duration = Duration::from_secs(2);
+/// Default timeout of one health probe.
+pub const DEFAULT_HEALTH_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Answers ACME HTTP-01 challenges: given the request host and the token from
+/// `/.well-known/acme-challenge/TOKEN`, returns the key authorization to serve.
+pub trait ChallengeResponder: Send + Sync {
+    /// The body to answer with, or `None` to fall through to normal routing.
+    fn respond(&self, host: &str, token: &str) -> Option<String>;
+}
+
+impl<F> ChallengeResponder for F
+where
+    F: Fn(&str, &str) -> Option<String> + Send + Sync,
+{
+    fn respond(&self, host: &str, token: &str) -> Option<String> {
+        self(host, token)
+    }
+}
+
+/// The scheme the client used, reported to backends as `X-Forwarded-Proto`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scheme {
+    /// Plain HTTP listener.
+    #[default]
+    Http,
+    /// TLS-terminating listener.
+    Https,
+}
+
+impl Scheme {
+    /// `"http"` or `"https"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scheme::Http => "http",
+            Scheme::Https => "https",
+        }
+    }
+}
+
+/// Everything tunable about the proxy.
+#[derive(Clone)]
+pub struct ProxyConfig {
+    /// TCP connect timeout towards a backend.
+    pub connect_timeout: Duration,
+    /// Time a backend has to produce response headers (else 504).
+    pub response_header_timeout: Duration,
+    /// Time a client has to send a complete request head (HTTP/1).
+    pub header_read_timeout: Duration,
+    /// A client connection with no traffic and no request in progress for this long is closed.
+    pub idle_timeout: Duration,
+    /// Period of [`crate::monitor_health`].
+    pub health_interval: Duration,
+    /// Timeout of one health probe.
+    pub health_timeout: Duration,
+    /// Reported to backends as `X-Forwarded-Proto`.
+    pub scheme: Scheme,
+    /// Checked for `/.well-known/acme-challenge/` paths before routing.
+    pub challenge: Option<Arc<dyn ChallengeResponder>>,
+}
+
+impl Default for ProxyConfig {
+    fn default() -> Self {
+        ProxyConfig {
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            response_header_timeout: DEFAULT_RESPONSE_HEADER_TIMEOUT,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            health_interval: DEFAULT_HEALTH_INTERVAL,
+            health_timeout: DEFAULT_HEALTH_TIMEOUT,
+            scheme: Scheme::Http,
+            challenge: None,
+        }
+    }
+}
+
+impl fmt::Debug for ProxyConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProxyConfig")
+            .field("connect_timeout", &self.connect_timeout)
+            .field("response_header_timeout", &self.response_header_timeout)
+            .field("header_read_timeout", &self.header_read_timeout)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("health_interval", &self.health_interval)
+            .field("health_timeout", &self.health_timeout)
+            .field("scheme", &self.scheme)
+            .field("challenge", &self.challenge.is_some())
+            .finish()
+    }
+}

@@ -1,0 +1,31 @@
+//! Typed errors of the proxy: serving failures and health-probe failures.
+
+use std::time::Duration;
+
+/// Why `serve` stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ProxyError {
+    /// Reading the listener's own address failed.
+    #[error("listener is unusable: {0}")]
+    Listener(#[source] std::io::Error),
+}
+
+/// Why a health probe got no HTTP response.
+#[derive(Debug, thiserror::Error)]
+pub enum ProbeError {
+    /// The path could not form a valid request URI.
+    #[error("invalid probe path {path:?}")]
+    InvalidPath {
+        /// The path given.
+        path: String,
+    },
+    /// TCP connect failed (refused, unreachable, ...).
+    #[error("connect failed: {0}")]
+    Connect(#[source] std::io::Error),
+    /// No response within the probe timeout.
+    #[error("no response within {0:?}")]
+    Timeout(Duration),
+    /// The peer spoke but not valid HTTP/1.1, or closed early.
+    #[error("HTTP error: {0}")]
+    Http(#[source] hyper::Error),
+}

@@ -1,0 +1,56 @@
+//! The health monitor: periodically probes every target of every route and
+//! marks it healthy (status < 500) or unhealthy.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use futures_util::future::join_all;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::ProxyConfig;
+use crate::probe::probe;
+use crate::router::Router;
+use crate::target::Target;
+
+/// Every `config.health_interval`, probe all targets in `router` (each at its
+/// route's health path) until `shutdown` is cancelled.
+pub async fn monitor_health(router: Arc<Router>, config: ProxyConfig, shutdown: CancellationToken) {
+    let mut ticker = tokio::time::interval(config.health_interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            _ = ticker.tick() => {}
+        }
+        let round = check_all(&router, &config);
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = round => {}
+        }
+    }
+}
+
+/// Probe every non-draining target once, concurrently.
+async fn check_all(router: &Router, config: &ProxyConfig) {
+    let mut seen = HashSet::new();
+    let mut jobs: Vec<(Arc<Target>, String)> = Vec::new();
+    for route in router.routes() {
+        for t in route.targets() {
+            if !t.is_draining() && seen.insert(t.addr()) {
+                jobs.push((Arc::clone(t), route.health_path().to_owned()));
+            }
+        }
+    }
+    join_all(jobs.into_iter().map(|(t, path)| async move {
+        let result = probe(t.addr(), &path, config.health_timeout).await;
+        let healthy = matches!(&result, Ok(s) if s.as_u16() < 500);
+        if healthy != t.is_healthy() && !t.is_draining() {
+            match &result {
+                Ok(s) => tracing::info!(target_addr = %t.addr(), status = s.as_u16(), healthy, "target health changed"),
+                Err(e) => tracing::info!(target_addr = %t.addr(), error = %e, healthy, "target health changed"),
+            }
+        }
+        t.set_healthy(healthy);
+    }))
+    .await;
+}

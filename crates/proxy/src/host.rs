@@ -1,0 +1,58 @@
+//! Host name normalisation shared by the router and the request path:
+//! lower-case, port stripped, trailing dot stripped, IPv6 brackets kept.
+
+/// Normalise a Host header / :authority value for table lookups.
+/// Returns `None` when nothing usable is left (empty, or only a port).
+pub fn normalize_host(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    // Drop any userinfo (`user@host`), which is never valid in Host but may be in an authority.
+    let raw = raw.rsplit_once('@').map_or(raw, |(_, h)| h);
+    let host = if let Some(rest) = raw.strip_prefix('[') {
+        // IPv6 literal: keep the brackets, drop what follows `]`.
+        let end = rest.find(']')?;
+        &raw[..end + 2]
+    } else {
+        match raw.rsplit_once(':') {
+            Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
+            Some(_) => return None,
+            None => raw,
+        }
+    };
+    let host = host.strip_suffix('.').unwrap_or(host);
+    if host.is_empty() {
+        return None;
+    }
+    Some(host.to_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize_host;
+
+    #[test]
+    fn normalises() {
+        assert_eq!(
+            normalize_host("Example.COM").as_deref(),
+            Some("example.com")
+        );
+        assert_eq!(
+            normalize_host("example.com:8080").as_deref(),
+            Some("example.com")
+        );
+        assert_eq!(
+            normalize_host("example.com.").as_deref(),
+            Some("example.com")
+        );
+        assert_eq!(
+            normalize_host("example.com.:443").as_deref(),
+            Some("example.com")
+        );
+        assert_eq!(normalize_host("[::1]:80").as_deref(), Some("[::1]"));
+        assert_eq!(normalize_host("u@host:1").as_deref(), Some("host"));
+        assert_eq!(normalize_host(""), None);
+        assert_eq!(normalize_host(":80"), None);
+        assert_eq!(normalize_host("a:b:c"), None);
+        assert_eq!(normalize_host("[::1"), None);
+        assert_eq!(normalize_host("."), None);
+    }
+}

@@ -1,0 +1,139 @@
+//! The client-facing server: accepts connections, speaks HTTP/1.1 and h2c via
+//! hyper-util's auto builder, applies header-read and idle timeouts, and shuts
+//! down gracefully when cancelled.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::Instrument;
+
+use crate::config::ProxyConfig;
+use crate::error::ProxyError;
+use crate::forward::Forwarder;
+use crate::idle::{Activity, IdleIo};
+use crate::router::Router;
+
+/// Pause after a failed `accept` (e.g. out of file descriptors) before trying again.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
+
+/// A proxy instance: the router, the backend client pool and the protocol settings.
+/// [`serve`] runs one on a TCP listener; a TLS listener can call
+/// [`Proxy::serve_connection`] with its decrypted streams.
+pub struct Proxy {
+    forwarder: Forwarder,
+    builder: auto::Builder<TokioExecutor>,
+    idle_timeout: Duration,
+}
+
+impl Proxy {
+    /// A proxy routing with `router` under `config`.
+    pub fn new(router: Arc<Router>, config: ProxyConfig) -> Arc<Proxy> {
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(config.header_read_timeout)
+            .keep_alive(true);
+        builder.http2().timer(TokioTimer::new());
+        Arc::new(Proxy {
+            idle_timeout: config.idle_timeout,
+            forwarder: Forwarder::new(router, config),
+            builder,
+        })
+    }
+
+    /// Serve one client connection until it closes, it idles out, or `shutdown`
+    /// is cancelled (then in-flight requests finish first).
+    pub async fn serve_connection<I>(
+        self: Arc<Self>,
+        io: I,
+        peer: SocketAddr,
+        shutdown: CancellationToken,
+    ) where
+        I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let activity = Activity::new();
+        let io = TokioIo::new(IdleIo::new(io, Arc::clone(&activity)));
+        let this = Arc::clone(&self);
+        let act = Arc::clone(&activity);
+        let service = service_fn(move |req: hyper::Request<Incoming>| {
+            let this = Arc::clone(&this);
+            let active = act.begin();
+            async move { Ok::<_, Infallible>(this.forwarder.handle(req, peer, Some(active)).await) }
+        });
+        let conn = self.builder.serve_connection_with_upgrades(io, service);
+        tokio::pin!(conn);
+        let mut closing = false;
+        loop {
+            let idle_at = activity.idle_deadline(self.idle_timeout);
+            tokio::select! {
+                res = conn.as_mut() => {
+                    if let Err(e) = res {
+                        tracing::debug!(error = %e, "client connection ended with error");
+                    }
+                    return;
+                }
+                () = shutdown.cancelled(), if !closing => {
+                    closing = true;
+                    conn.as_mut().graceful_shutdown();
+                }
+                () = tokio::time::sleep_until(idle_at), if !closing => {
+                    if activity.is_idle(self.idle_timeout) {
+                        tracing::debug!("closing idle client connection");
+                        closing = true;
+                        conn.as_mut().graceful_shutdown();
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Serve HTTP/1.1 and HTTP/2 (h2c prior knowledge) on `listener` until `shutdown`
+/// is cancelled, then stop accepting and let in-flight connections finish.
+pub async fn serve(
+    listener: TcpListener,
+    router: Arc<Router>,
+    config: ProxyConfig,
+    shutdown: CancellationToken,
+) -> Result<(), ProxyError> {
+    let local = listener.local_addr().map_err(ProxyError::Listener)?;
+    let proxy = Proxy::new(router, config);
+    let tracker = TaskTracker::new();
+    tracing::info!(%local, "proxy listening");
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    let _ = stream.set_nodelay(true);
+                    let span = tracing::debug_span!("client_conn", %peer);
+                    tracker.spawn(
+                        Arc::clone(&proxy)
+                            .serve_connection(stream, peer, shutdown.clone())
+                            .instrument(span),
+                    );
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(ACCEPT_BACKOFF).await;
+                }
+            },
+        }
+    }
+    drop(listener);
+    tracker.close();
+    tracing::info!(%local, connections = tracker.len(), "proxy stopped accepting; draining connections");
+    tracker.wait().await;
+    Ok(())
+}

@@ -1,0 +1,200 @@
+//! One backend instance (`Target`): its address, health/draining state and the
+//! count of requests (and upgraded connections) currently in flight to it.
+
+use std::net::SocketAddr;
+use std::pin::pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+const HEALTHY: u8 = 0;
+const UNHEALTHY: u8 = 1;
+const DRAINING: u8 = 2;
+
+/// The lifecycle state of a target as seen by the balancer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetState {
+    /// Eligible for new requests.
+    Healthy,
+    /// Failed a health probe or a connect; skipped until a probe succeeds.
+    Unhealthy,
+    /// Being removed: never picked again, whatever probes say.
+    Draining,
+}
+
+/// A backend address plus the bookkeeping the balancer and drainer need.
+#[derive(Debug)]
+pub struct Target {
+    addr: SocketAddr,
+    state: AtomicU8,
+    in_flight: AtomicUsize,
+    /// Woken every time `in_flight` drops to zero.
+    idle: Notify,
+    /// Cancelled when a drain times out: upgraded connections close on it.
+    cut: CancellationToken,
+}
+
+impl Target {
+    /// A new target, healthy from the start (the deploy pipeline checks before adding).
+    pub fn new(addr: SocketAddr) -> Arc<Target> {
+        Arc::new(Target {
+            addr,
+            state: AtomicU8::new(HEALTHY),
+            in_flight: AtomicUsize::new(0),
+            idle: Notify::new(),
+            cut: CancellationToken::new(),
+        })
+    }
+
+    /// The backend's socket address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Requests (and upgraded connections) currently using this target.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::Acquire)
+    }
+
+    /// The balancer's view of this target.
+    pub fn state(&self) -> TargetState {
+        match self.state.load(Ordering::Acquire) {
+            HEALTHY => TargetState::Healthy,
+            UNHEALTHY => TargetState::Unhealthy,
+            _ => TargetState::Draining,
+        }
+    }
+
+    /// True when the target may receive new requests (healthy and not draining).
+    pub fn is_healthy(&self) -> bool {
+        self.state.load(Ordering::Acquire) == HEALTHY
+    }
+
+    /// True once `drain` has been called.
+    pub fn is_draining(&self) -> bool {
+        self.state.load(Ordering::Acquire) == DRAINING
+    }
+
+    /// Record a health observation. Has no effect on a draining target.
+    pub fn set_healthy(&self, healthy: bool) {
+        let new = if healthy { HEALTHY } else { UNHEALTHY };
+        // Only move between healthy and unhealthy; draining is terminal.
+        let _ = self
+            .state
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |cur| {
+                (cur != DRAINING).then_some(new)
+            });
+    }
+
+    /// Mark draining (the balancer never picks it again) and wait until in-flight
+    /// requests reach 0 or `timeout` passes. Returns true if it drained fully.
+    /// Upgraded connections count as in flight until closed; on timeout they are cut.
+    pub async fn drain(&self, timeout: Duration) -> bool {
+        self.state.store(DRAINING, Ordering::Release);
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let mut notified = pin!(self.idle.notified());
+            // Register interest before checking, so a drop to zero in between is not missed.
+            notified.as_mut().enable();
+            if self.in_flight() == 0 {
+                return true;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                let drained = self.in_flight() == 0;
+                if !drained {
+                    tracing::warn!(target = %self.addr, in_flight = self.in_flight(), "drain timed out; cutting upgraded connections");
+                    self.cut.cancel();
+                }
+                return drained;
+            }
+        }
+    }
+
+    /// Cancelled when a drain gave up waiting; long-lived connections should close.
+    pub(crate) fn cut_token(&self) -> &CancellationToken {
+        &self.cut
+    }
+
+    /// Count one more request in flight; the guard un-counts it when dropped.
+    pub(crate) fn begin(self: &Arc<Self>) -> InFlight {
+        self.in_flight.fetch_add(1, Ordering::AcqRel);
+        InFlight {
+            target: Arc::clone(self),
+        }
+    }
+}
+
+/// RAII marker for one request or upgraded connection in flight to a target.
+#[derive(Debug)]
+pub(crate) struct InFlight {
+    target: Arc<Target>,
+}
+
+impl InFlight {
+    pub(crate) fn target(&self) -> &Arc<Target> {
+        &self.target
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if self.target.in_flight.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.target.idle.notify_waiters();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addr() -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], 1))
+    }
+
+    #[test]
+    fn starts_healthy_and_toggles() {
+        let t = Target::new(addr());
+        assert!(t.is_healthy());
+        t.set_healthy(false);
+        assert_eq!(t.state(), TargetState::Unhealthy);
+        t.set_healthy(true);
+        assert!(t.is_healthy());
+    }
+
+    #[tokio::test]
+    async fn drain_is_terminal_and_waits_for_in_flight() {
+        let t = Target::new(addr());
+        let guard = t.begin();
+        assert_eq!(t.in_flight(), 1);
+        let t2 = Arc::clone(&t);
+        let drained = tokio::spawn(async move { t2.drain(Duration::from_secs(5)).await });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(t.is_draining());
+        t.set_healthy(true);
+        assert!(
+            !t.is_healthy(),
+            "probes must not resurrect a draining target"
+        );
+        drop(guard);
+        assert!(drained.await.unwrap());
+        assert_eq!(t.in_flight(), 0);
+    }
+
+    #[tokio::test]
+    async fn drain_times_out_and_cuts() {
+        let t = Target::new(addr());
+        let _guard = t.begin();
+        assert!(!t.drain(Duration::from_millis(50)).await);
+        assert!(t.cut_token().is_cancelled());
+    }
+
+    #[tokio::test]
+    async fn drain_of_idle_target_is_immediate() {
+        let t = Target::new(addr());
+        assert!(t.drain(Duration::from_millis(0)).await);
+    }
+}

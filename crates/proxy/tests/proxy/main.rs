@@ -1,0 +1,13 @@
+//! Integration tests of the proxy against real loopback backends.
+
+// Helpers outside #[test] fns panic on setup failure by design.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+mod balancing;
+mod health;
+mod lifecycle;
+mod routing;
+mod streaming;
+mod upgrade;

@@ -1,0 +1,73 @@
+//! Listing, inspecting and destroying apps.
+
+use super::{ApiError, ApiState};
+use axum::Json;
+use axum::extract::{Path, State};
+use serde::Serialize;
+use wharf_store::ReleaseRecord;
+
+#[derive(Serialize)]
+pub struct AppView {
+    name: String,
+    domains: Vec<String>,
+    urls: Vec<String>,
+    release: Option<u32>,
+    instances: usize,
+    healthy: usize,
+}
+
+pub async fn status() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "version": env!("CARGO_PKG_VERSION") }))
+}
+
+pub async fn list(State(state): State<ApiState>) -> Result<Json<Vec<AppView>>, ApiError> {
+    let store = state.deployer.store();
+    let mut views = Vec::new();
+    for app in store.apps()? {
+        let release = store.active_release(&app.name)?.map(|r| r.version);
+        let (instances, healthy) = state
+            .deployer
+            .instances()
+            .get(&app.name)
+            .map(|(_, list)| {
+                let healthy = list.iter().filter(|i| i.target.is_healthy()).count();
+                (list.len(), healthy)
+            })
+            .unwrap_or((0, 0));
+        views.push(AppView {
+            urls: app.domains.iter().map(|d| format!("http://{d}/")).collect(),
+            name: app.name,
+            domains: app.domains,
+            release,
+            instances,
+            healthy,
+        });
+    }
+    Ok(Json(views))
+}
+
+pub async fn releases(
+    State(state): State<ApiState>,
+    Path(app): Path<String>,
+) -> Result<Json<Vec<ReleaseRecord>>, ApiError> {
+    let store = state.deployer.store();
+    if store.app(&app)?.is_none() {
+        return Err(wharf_deploy::DeployError::NoSuchApp(app).into());
+    }
+    Ok(Json(store.releases(&app)?))
+}
+
+pub async fn destroy(
+    State(state): State<ApiState>,
+    Path(app): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let deployer = state.deployer.clone();
+    let name = app.clone();
+    // Run inside the tracker so a shutdown waits for the destroy to finish.
+    state
+        .tasks
+        .spawn(async move { deployer.destroy(&name).await })
+        .await
+        .map_err(ApiError::internal)??;
+    Ok(Json(serde_json::json!({ "destroyed": app })))
+}

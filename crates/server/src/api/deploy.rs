@@ -1,0 +1,106 @@
+//! `POST /v1/deploy`: receive a build context as a tar stream, check it, then deploy it while
+//! streaming progress back as newline-delimited JSON: `{"line": ...}` events, then one final
+//! `{"done": {...}}` or `{"error": "..."}`.
+
+use super::{ApiError, ApiState};
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use futures_util::StreamExt;
+use serde::Deserialize;
+use tokio::io::AsyncWriteExt;
+use tokio::sync::{mpsc, oneshot};
+use tokio_stream::wrappers::UnboundedReceiverStream;
+use wharf_deploy::{BuildContext, ContextLimits, Progress};
+
+#[derive(Deserialize)]
+pub struct DeployQuery {
+    app: Option<String>,
+}
+
+pub async fn deploy(
+    State(state): State<ApiState>,
+    Query(query): Query<DeployQuery>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let limit = state.max_upload_bytes;
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the build context is larger than the server's upload limit of {limit} bytes; add large files to .dockerignore or raise --max-upload on the server"
+            ),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limit) {
+        return Err(too_large());
+    }
+    let upload = tempfile::NamedTempFile::new_in(&state.upload_dir).map_err(ApiError::internal)?;
+    let mut file = tokio::fs::File::from_std(upload.reopen().map_err(ApiError::internal)?);
+    let mut stream = body.into_data_stream();
+    let mut received: u64 = 0;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!("the upload was interrupted: {e}"),
+            )
+        })?;
+        received += chunk.len() as u64;
+        if received > limit {
+            return Err(too_large());
+        }
+        file.write_all(&chunk).await.map_err(ApiError::internal)?;
+    }
+    file.flush().await.map_err(ApiError::internal)?;
+    drop(file);
+    tracing::info!(bytes = received, app = ?query.app, "build context received");
+
+    let path = upload.path().to_path_buf();
+    let context = tokio::task::spawn_blocking(move || {
+        BuildContext::check(&path, ContextLimits { max_bytes: limit })
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.to_string()))?;
+
+    let (line_tx, line_rx) = mpsc::unbounded_channel::<String>();
+    let (done_tx, done_rx) = oneshot::channel();
+    let deployer = state.deployer.clone();
+    let app = query.app;
+    state.tasks.spawn(async move {
+        let progress = Progress::new(line_tx);
+        let result = deployer.deploy(context, app.as_deref(), &progress).await;
+        drop(progress);
+        drop(upload);
+        let _ = done_tx.send(result);
+    });
+
+    let lines = UnboundedReceiverStream::new(line_rx)
+        .map(|line| json_line(&serde_json::json!({ "line": line })));
+    let done = futures_util::stream::once(async move {
+        let event = match done_rx.await {
+            Ok(Ok(outcome)) => serde_json::json!({ "done": outcome }),
+            Ok(Err(err)) => serde_json::json!({ "error": err.to_string() }),
+            Err(_) => serde_json::json!({ "error": "the deploy task ended unexpectedly" }),
+        };
+        json_line(&event)
+    });
+    let events = lines.chain(done).map(Ok::<_, std::convert::Infallible>);
+    Response::builder()
+        .header(header::CONTENT_TYPE, "application/x-ndjson")
+        .body(Body::from_stream(events))
+        .map_err(ApiError::internal)
+}
+
+fn json_line(value: &serde_json::Value) -> String {
+    let mut line = value.to_string();
+    line.push('\n');
+    line
+}

@@ -1,0 +1,51 @@
+//! One error type for every API route, answered as JSON `{"error": "..."}` with a fitting status.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use wharf_deploy::DeployError;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            message: message.into(),
+        }
+    }
+
+    pub fn internal(err: impl std::fmt::Display) -> ApiError {
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, err.to_string())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = Json(serde_json::json!({ "error": self.message }));
+        (self.status, body).into_response()
+    }
+}
+
+impl From<DeployError> for ApiError {
+    fn from(err: DeployError) -> ApiError {
+        let status = match &err {
+            DeployError::NoSuchApp(_) => StatusCode::NOT_FOUND,
+            DeployError::DomainTaken { .. } => StatusCode::CONFLICT,
+            DeployError::Runtime(_) => StatusCode::SERVICE_UNAVAILABLE,
+            e if e.is_user_error() => StatusCode::BAD_REQUEST,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        ApiError::new(status, err.to_string())
+    }
+}
+
+impl From<wharf_store::StoreError> for ApiError {
+    fn from(err: wharf_store::StoreError) -> ApiError {
+        ApiError::internal(err)
+    }
+}

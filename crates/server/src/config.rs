@@ -1,0 +1,131 @@
+//! The daemon's configuration: plain data with named defaults, validated before any port is
+//! bound so a mistake is reported at once and nothing starts half-configured.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The proxy's plain HTTP listener.
+pub const DEFAULT_HTTP_LISTEN: &str = "0.0.0.0:80";
+/// The API for remote clients (`wharf push`), with bearer tokens.
+pub const DEFAULT_API_LISTEN: &str = "0.0.0.0:7070";
+/// Largest build context a client may upload.
+pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 1 << 30;
+
+/// Everything `wharf server` needs to start.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub data_dir: PathBuf,
+    pub http_listen: SocketAddr,
+    /// `None` serves the API on the unix socket only.
+    pub api_listen: Option<SocketAddr>,
+    pub max_upload_bytes: u64,
+    pub health_timeout: Duration,
+    pub drain_timeout: Duration,
+    pub stop_grace: Duration,
+}
+
+/// What is wrong with the configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("--data-dir must be an absolute path, got `{0}`")]
+    RelativeDataDir(String),
+    #[error("--data-dir {path} exists but is not a directory")]
+    DataDirNotDir { path: String },
+    #[error("{option} must be more than zero")]
+    Zero { option: &'static str },
+    #[error("--http-listen and --api-listen are both {0}; give them different ports")]
+    SamePort(SocketAddr),
+}
+
+impl ServerConfig {
+    /// The defaults, with state under `data_dir`.
+    pub fn new(data_dir: impl Into<PathBuf>) -> ServerConfig {
+        ServerConfig {
+            data_dir: data_dir.into(),
+            http_listen: DEFAULT_HTTP_LISTEN
+                .parse()
+                .unwrap_or_else(|_| ([0, 0, 0, 0], 80).into()),
+            api_listen: DEFAULT_API_LISTEN.parse().ok(),
+            max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
+            health_timeout: Duration::from_secs(60),
+            drain_timeout: Duration::from_secs(30),
+            stop_grace: Duration::from_secs(10),
+        }
+    }
+
+    /// Check the values before anything is opened or bound.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if !self.data_dir.is_absolute() {
+            return Err(ConfigError::RelativeDataDir(
+                self.data_dir.display().to_string(),
+            ));
+        }
+        if self.data_dir.exists() && !self.data_dir.is_dir() {
+            return Err(ConfigError::DataDirNotDir {
+                path: self.data_dir.display().to_string(),
+            });
+        }
+        if self.max_upload_bytes == 0 {
+            return Err(ConfigError::Zero {
+                option: "--max-upload",
+            });
+        }
+        if self.health_timeout.is_zero() {
+            return Err(ConfigError::Zero {
+                option: "--health-timeout",
+            });
+        }
+        if Some(self.http_listen) == self.api_listen && self.http_listen.port() != 0 {
+            return Err(ConfigError::SamePort(self.http_listen));
+        }
+        Ok(())
+    }
+
+    pub fn socket_path(&self) -> PathBuf {
+        socket_path(&self.data_dir)
+    }
+
+    pub fn database_path(&self) -> PathBuf {
+        self.data_dir.join("wharf.db")
+    }
+}
+
+/// The API socket for local clients, inside the data directory.
+pub fn socket_path(data_dir: &std::path::Path) -> PathBuf {
+    data_dir.join("wharf.sock")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        ServerConfig::new("/var/lib/wharf").validate().unwrap();
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let err = ServerConfig::new("relative/dir").validate().unwrap_err();
+        assert!(err.to_string().contains("relative/dir"));
+        let mut config = ServerConfig::new("/tmp/x");
+        config.max_upload_bytes = 0;
+        assert!(
+            config
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("--max-upload")
+        );
+        let mut config = ServerConfig::new("/tmp/x");
+        config.api_listen = Some(config.http_listen);
+        assert!(matches!(config.validate(), Err(ConfigError::SamePort(_))));
+        let file = tempfile::NamedTempFile::new().unwrap();
+        let config = ServerConfig::new(file.path());
+        assert!(matches!(
+            config.validate(),
+            Err(ConfigError::DataDirNotDir { .. })
+        ));
+    }
+}

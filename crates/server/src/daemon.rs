@@ -1,0 +1,168 @@
+//! Start-up, serving and shutdown of the daemon, in that order: validate the config, open the
+//! store, connect to Docker, reconcile, bind, serve; on SIGTERM or SIGINT stop accepting, let
+//! in-flight requests and deploys finish, then exit.
+
+use crate::api::{self, ApiState};
+use crate::{ServerConfig, instance, socket};
+use anyhow::Context;
+use std::os::unix::fs::PermissionsExt;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::Instrument;
+use wharf_deploy::{DeploySettings, Deployer};
+use wharf_proxy::{ProxyConfig, Router};
+use wharf_runtime::Docker;
+use wharf_store::Store;
+
+/// Run the daemon until it receives SIGTERM or SIGINT.
+pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
+    config.validate()?;
+    prepare_data_dir(&config)?;
+    let instance_id = instance::load_or_create(&config.data_dir)?;
+    let store = Arc::new(Store::open(&config.database_path())?);
+    let docker = Docker::connect().await?;
+    let router = Router::new();
+    let mut settings = DeploySettings::new(instance_id.clone());
+    settings.health_timeout = config.health_timeout;
+    settings.drain_timeout = config.drain_timeout;
+    settings.stop_grace = config.stop_grace;
+    let deployer = Arc::new(Deployer::new(store, docker, router.clone(), settings));
+    let report = deployer
+        .reconcile()
+        .await
+        .context("reconciling running containers with the stored state")?;
+    tracing::info!(
+        apps = report.apps_routed,
+        started = report.containers_started,
+        removed = report.leftovers_removed,
+        "state restored"
+    );
+
+    let http = TcpListener::bind(config.http_listen)
+        .await
+        .with_context(|| format!("binding the proxy to {}", config.http_listen))?;
+    let api_tcp = match config.api_listen {
+        Some(addr) => Some(
+            TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("binding the API to {addr}"))?,
+        ),
+        None => None,
+    };
+    let unix = socket::bind(&config.socket_path())?;
+
+    let shutdown = CancellationToken::new();
+    let tasks = TaskTracker::new();
+    let state = ApiState {
+        deployer: deployer.clone(),
+        tasks: tasks.clone(),
+        upload_dir: config.data_dir.join("uploads"),
+        max_upload_bytes: config.max_upload_bytes,
+    };
+    let mut servers = tokio::task::JoinSet::new();
+    let proxy_config = ProxyConfig::default();
+    {
+        let (router, config, token) = (router.clone(), proxy_config.clone(), shutdown.clone());
+        servers.spawn(
+            async move {
+                wharf_proxy::serve(http, router, config, token)
+                    .await
+                    .context("serving the proxy")
+            }
+            .instrument(tracing::info_span!("proxy")),
+        );
+    }
+    {
+        let token = shutdown.clone();
+        servers.spawn(
+            async move {
+                wharf_proxy::monitor_health(router, proxy_config, token).await;
+                Ok(())
+            }
+            .instrument(tracing::info_span!("health")),
+        );
+    }
+    {
+        let token = shutdown.clone();
+        let app = api::routes(state.clone());
+        servers.spawn(
+            async move {
+                axum::serve(unix, app)
+                    .with_graceful_shutdown(token.cancelled_owned())
+                    .await
+                    .context("serving the API socket")
+            }
+            .instrument(tracing::info_span!("api", listen = "unix")),
+        );
+    }
+    if let Some(listener) = api_tcp {
+        let token = shutdown.clone();
+        let app = api::authenticated_routes(state.clone());
+        servers.spawn(
+            async move {
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(token.cancelled_owned())
+                    .await
+                    .context("serving the API")
+            }
+            .instrument(tracing::info_span!("api", listen = "tcp")),
+        );
+    }
+    tracing::info!(
+        proxy = %config.http_listen,
+        api = ?config.api_listen,
+        socket = %config.socket_path().display(),
+        instance = %instance_id,
+        "wharf is ready"
+    );
+
+    let mut terminate = signal(SignalKind::terminate()).context("installing SIGTERM handler")?;
+    let mut interrupt = signal(SignalKind::interrupt()).context("installing SIGINT handler")?;
+    let failure = tokio::select! {
+        _ = terminate.recv() => None,
+        _ = interrupt.recv() => None,
+        Some(ended) = servers.join_next() => Some(ended),
+    };
+    tracing::info!("shutting down: no new connections; waiting for requests and deploys in flight");
+    shutdown.cancel();
+    tasks.close();
+    while let Some(ended) = servers.join_next().await {
+        log_ended(ended);
+    }
+    tasks.wait().await;
+    let _ = std::fs::remove_file(config.socket_path());
+    tracing::info!("stopped");
+    match failure {
+        Some(Ok(Err(err))) => Err(err),
+        Some(Err(join)) => Err(anyhow::anyhow!("a server task failed: {join}")),
+        _ => Ok(()),
+    }
+}
+
+fn log_ended(ended: Result<anyhow::Result<()>, tokio::task::JoinError>) {
+    match ended {
+        Ok(Ok(())) => {}
+        Ok(Err(err)) => tracing::error!(error = %format!("{err:#}"), "server task failed"),
+        Err(err) => tracing::error!(error = %err, "server task panicked"),
+    }
+}
+
+/// Create the data directory (owner-only) and an empty upload directory inside it.
+fn prepare_data_dir(config: &ServerConfig) -> anyhow::Result<()> {
+    let dir = &config.data_dir;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o711))
+        .with_context(|| format!("setting permissions of {}", dir.display()))?;
+    let uploads = dir.join("uploads");
+    if uploads.exists() {
+        // Uploads of deploys that were cut off.
+        std::fs::remove_dir_all(&uploads)
+            .with_context(|| format!("clearing {}", uploads.display()))?;
+    }
+    std::fs::create_dir_all(&uploads).with_context(|| format!("creating {}", uploads.display()))?;
+    std::fs::set_permissions(&uploads, std::fs::Permissions::from_mode(0o700))?;
+    Ok(())
+}

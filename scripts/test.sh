@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Runs every test: unit tests beside the code and the end-to-end tests against the real Docker
+# engine. Installs and starts what they need first. Run as root (Docker and port binding).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/test-deps.sh
+cargo fmt --all -- --check
+cargo test --workspace --all-targets -- --test-threads 3

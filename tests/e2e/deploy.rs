@@ -1,0 +1,176 @@
+//! Deploying, redeploying, scaling, routing by domain and destroying apps.
+
+use super::harness::*;
+use std::collections::HashSet;
+
+#[test]
+fn deploy_then_redeploy_a_change_then_destroy() {
+    let d = Daemon::start();
+    let app = unique("hello");
+    let domain = format!("{app}.example.com");
+    let dir = app_dir(
+        &format!("# wharf.app = {app}\n# wharf.domain = {domain}"),
+        "version one",
+    );
+    let out = d.deploy_ok(dir.path());
+    assert!(out.contains(&format!("http://{domain}/")), "{out}");
+    assert!(out.contains("Step 1/"), "build output is streamed: {out}");
+    assert_eq!(
+        d.get(&domain, "/").unwrap(),
+        (200, "version one".to_string())
+    );
+    // scale = 0 (the default): one container, replaced in place.
+    assert_eq!(d.containers(&app), vec![format!("wharf-{app}-web-v1-1")]);
+
+    std::fs::write(dir.path().join("www/index.html"), "version two").unwrap();
+    d.deploy_ok(dir.path());
+    assert_eq!(
+        d.get(&domain, "/").unwrap(),
+        (200, "version two".to_string())
+    );
+    assert_eq!(d.containers(&app), vec![format!("wharf-{app}-web-v2-1")]);
+
+    let apps = d.wharf_ok(&["apps"]);
+    let line = apps.lines().find(|l| l.contains(&app)).expect("app listed");
+    assert!(line.contains("v2") && line.contains(&domain), "{apps}");
+    let releases = d.wharf_ok(&["releases", &app]);
+    assert!(
+        releases.contains("active") && releases.contains("superseded"),
+        "{releases}"
+    );
+
+    let (status, body) = d.get("nobody.example.com", "/").unwrap();
+    assert_eq!(status, 404);
+    assert!(body.contains("nobody.example.com"), "{body}");
+
+    let refused = d.wharf(&["apps", "destroy", &app]);
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("--confirm"),
+        "{}",
+        stderr(&refused)
+    );
+    let refused = d.wharf(&["apps", "destroy", &app, "--confirm", "other"]);
+    assert!(!refused.status.success());
+    assert_eq!(
+        d.get(&domain, "/").unwrap().0,
+        200,
+        "a refused destroy changes nothing"
+    );
+    d.wharf_ok(&["apps", "destroy", &app, "--confirm", &app]);
+    assert!(d.containers(&app).is_empty());
+    assert_eq!(d.get(&domain, "/").unwrap().0, 404);
+    assert!(!d.wharf_ok(&["apps"]).contains(&app));
+}
+
+#[test]
+fn scale_two_balances_over_two_replicas_and_replaces_both() {
+    let d = Daemon::start();
+    let app = unique("web");
+    let domain = format!("{app}.example.com");
+    let dir = app_dir_with(
+        &format!("# wharf.app = {app}\n# wharf.domain = {domain}\n# wharf.scale = 2"),
+        "v1",
+        r#"CMD ["sh", "-c", "hostname > /www/host.txt && exec httpd -f -p 8080 -h /www"]"#,
+    );
+    d.deploy_ok(dir.path());
+    assert_eq!(
+        d.containers(&app),
+        vec![
+            format!("wharf-{app}-web-v1-1"),
+            format!("wharf-{app}-web-v1-2")
+        ]
+    );
+    let hosts: HashSet<String> = (0..10)
+        .map(|_| d.get(&domain, "/host.txt").unwrap().1)
+        .collect();
+    assert_eq!(
+        hosts.len(),
+        2,
+        "requests are spread over both replicas: {hosts:?}"
+    );
+
+    std::fs::write(dir.path().join("www/index.html"), "v2").unwrap();
+    d.deploy_ok(dir.path());
+    assert_eq!(
+        d.containers(&app),
+        vec![
+            format!("wharf-{app}-web-v2-1"),
+            format!("wharf-{app}-web-v2-2")
+        ]
+    );
+    assert_eq!(d.get(&domain, "/").unwrap(), (200, "v2".to_string()));
+}
+
+#[test]
+fn two_apps_on_two_domains() {
+    let d = Daemon::start();
+    let (a, b) = (unique("alpha"), unique("beta"));
+    let dir_a = app_dir(
+        &format!("# wharf.app = {a}\n# wharf.domain = {a}.example.com"),
+        "I am alpha",
+    );
+    let dir_b = app_dir(
+        &format!(
+            "# mypaas.servicename = {b}\n# mypaas.domain = {b}.example.com\n# mypaas.domain = www.{b}.example.com"
+        ),
+        "I am beta",
+    );
+    d.deploy_ok(dir_a.path());
+    d.deploy_ok(dir_b.path());
+    assert_eq!(
+        d.get(&format!("{a}.example.com"), "/").unwrap().1,
+        "I am alpha"
+    );
+    assert_eq!(
+        d.get(&format!("{b}.example.com"), "/").unwrap().1,
+        "I am beta"
+    );
+    assert_eq!(
+        d.get(&format!("www.{b}.example.com"), "/").unwrap().1,
+        "I am beta"
+    );
+    // Host matching ignores case and a port.
+    assert_eq!(
+        d.get(&format!("{}.EXAMPLE.com:80", a.to_uppercase()), "/")
+            .unwrap()
+            .1,
+        "I am alpha"
+    );
+}
+
+#[test]
+fn failed_health_check_keeps_the_old_release_serving() {
+    let d = Daemon::start_with(&["--health-timeout", "4"]);
+    for scale in ["1", "0"] {
+        let app = unique("sturdy");
+        let domain = format!("{app}.example.com");
+        let settings =
+            format!("# wharf.app = {app}\n# wharf.domain = {domain}\n# wharf.scale = {scale}");
+        let good = app_dir(&settings, "good release");
+        d.deploy_ok(good.path());
+        let before = d.containers(&app);
+
+        let bad = app_dir_with(
+            &settings,
+            "bad release",
+            r#"CMD ["sh", "-c", "echo booting-but-never-listening; sleep 600"]"#,
+        );
+        let out = d.deploy(bad.path());
+        assert!(!out.status.success(), "scale {scale}: the deploy must fail");
+        let err = stderr(&out);
+        assert!(err.contains("not healthy"), "{err}");
+        assert!(
+            err.contains("booting-but-never-listening"),
+            "the error shows the container's log: {err}"
+        );
+        d.wait_for_body(&domain, "good release");
+        let releases = d.wharf_ok(&["releases", &app]);
+        assert!(releases.contains("failed"), "{releases}");
+        assert_eq!(
+            d.containers(&app),
+            before,
+            "scale {scale}: only the old release runs"
+        );
+    }
+}

@@ -1,0 +1,356 @@
+//! Test harness: a `wharf server` process per test on free loopback ports with its own data
+//! directory, the CLI run as a real process, HTTP through the proxy with hyper's client, and
+//! clean-up of exactly the containers and images that this test's server labelled as its own.
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+pub const WHARF: &str = env!("CARGO_BIN_EXE_wharf");
+
+/// A loopback port that was free a moment ago.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A name no other test (or earlier run) uses.
+pub fn unique(prefix: &str) -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!("{prefix}-{:x}{n}", (std::process::id() ^ nanos) & 0xffffff)
+}
+
+/// A directory holding an app: a Dockerfile with `settings` (comment lines) on top of a
+/// busybox httpd that serves `body` on port 8080.
+pub fn app_dir(settings: &str, body: &str) -> tempfile::TempDir {
+    app_dir_with(
+        settings,
+        body,
+        r#"CMD ["httpd", "-f", "-p", "8080", "-h", "/www"]"#,
+    )
+}
+
+/// Like `app_dir`, with a custom CMD line.
+pub fn app_dir_with(settings: &str, body: &str, cmd: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let dockerfile =
+        format!("{settings}\nFROM busybox:latest\nCOPY www /www\nEXPOSE 8080\n{cmd}\n");
+    std::fs::write(dir.path().join("Dockerfile"), dockerfile).unwrap();
+    std::fs::create_dir(dir.path().join("www")).unwrap();
+    std::fs::write(dir.path().join("www/index.html"), body).unwrap();
+    dir
+}
+
+pub struct Daemon {
+    child: Option<Child>,
+    dir: tempfile::TempDir,
+    pub http: SocketAddr,
+    pub api: SocketAddr,
+    extra: Vec<String>,
+    env: Vec<(String, String)>,
+}
+
+impl Daemon {
+    pub fn start() -> Daemon {
+        Daemon::start_with(&[])
+    }
+
+    /// Start a server with extra `wharf server` arguments.
+    pub fn start_with(extra: &[&str]) -> Daemon {
+        let mut daemon = Daemon::configured(extra, &[]);
+        daemon.spawn();
+        daemon
+    }
+
+    /// A server that is configured but not started.
+    pub fn configured(extra: &[&str], env: &[(&str, &str)]) -> Daemon {
+        Daemon {
+            child: None,
+            dir: tempfile::tempdir().unwrap(),
+            http: SocketAddr::from(([127, 0, 0, 1], free_port())),
+            api: SocketAddr::from(([127, 0, 0, 1], free_port())),
+            extra: extra.iter().map(|s| s.to_string()).collect(),
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn log_path(&self) -> PathBuf {
+        self.dir.path().join("server.log")
+    }
+
+    /// The `wharf server` command for this daemon.
+    pub fn server_command(&self) -> Command {
+        let mut cmd = Command::new(WHARF);
+        cmd.arg("--data-dir")
+            .arg(self.data_dir())
+            .arg("server")
+            .arg("--http-listen")
+            .arg(self.http.to_string())
+            .arg("--api-listen")
+            .arg(self.api.to_string())
+            .args([
+                "--health-timeout",
+                "20",
+                "--drain-timeout",
+                "5",
+                "--stop-grace",
+                "2",
+            ])
+            .args(&self.extra)
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
+        cmd
+    }
+
+    pub fn spawn(&mut self) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.log_path())
+            .unwrap();
+        let child = self
+            .server_command()
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        self.child = Some(child);
+        let socket = self.data_dir().join("wharf.sock");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if std::os::unix::net::UnixStream::connect(&socket).is_ok()
+                && std::net::TcpStream::connect(self.http).is_ok()
+            {
+                return;
+            }
+            if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
+                panic!("wharf server exited with {status}:\n{}", self.log());
+            }
+            assert!(
+                Instant::now() < deadline,
+                "wharf server did not start:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.log_path()).unwrap_or_default()
+    }
+
+    /// Kill the server the hard way, as a crash or power cut would.
+    pub fn kill9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().unwrap();
+            child.wait().unwrap();
+        }
+    }
+
+    /// SIGTERM and wait for the server to exit; returns whether it exited cleanly.
+    pub fn terminate(&mut self) -> bool {
+        let mut child = self.child.take().expect("server is running");
+        let status = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        child.wait().unwrap().success()
+    }
+
+    /// Run the CLI against this server's data directory (so, its socket).
+    pub fn wharf(&self, args: &[&str]) -> Output {
+        Command::new(WHARF)
+            .arg("--data-dir")
+            .arg(self.data_dir())
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    }
+
+    /// Run the CLI and insist that it succeeds; returns its stdout.
+    pub fn wharf_ok(&self, args: &[&str]) -> String {
+        let out = self.wharf(args);
+        assert!(
+            out.status.success(),
+            "wharf {args:?} failed:\nstdout: {}\nstderr: {}\nserver log:\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+            self.log()
+        );
+        String::from_utf8_lossy(&out.stdout).to_string()
+    }
+
+    pub fn deploy(&self, dir: &Path) -> Output {
+        self.wharf(&["deploy", dir.to_str().unwrap()])
+    }
+
+    pub fn deploy_ok(&self, dir: &Path) -> String {
+        self.wharf_ok(&["deploy", dir.to_str().unwrap()])
+    }
+
+    pub fn instance_id(&self) -> String {
+        std::fs::read_to_string(self.data_dir().join("instance-id"))
+            .unwrap()
+            .trim()
+            .to_string()
+    }
+
+    /// Names of this server's containers of `app` (running or not).
+    pub fn containers(&self, app: &str) -> Vec<String> {
+        let out = Command::new("docker")
+            .args(["ps", "-a", "--format", "{{.Names}}"])
+            .arg("--filter")
+            .arg(format!("label=wharf.instance={}", self.instance_id()))
+            .arg("--filter")
+            .arg(format!("label=wharf.app={app}"))
+            .output()
+            .unwrap();
+        let mut names: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// GET `path` through the proxy with the given Host header.
+    pub fn get(&self, host: &str, path: &str) -> Result<(u16, String), String> {
+        http_get(self.http, host, path)
+    }
+
+    /// Wait until `host` answers 200 with a body containing `needle`.
+    pub fn wait_for_body(&self, host: &str, needle: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut last = Err("no request yet".to_string());
+        while Instant::now() < deadline {
+            last = self.get(host, "/");
+            if matches!(&last, Ok((200, body)) if body.contains(needle)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        panic!(
+            "{host} never served `{needle}`; last answer: {last:?}\n{}",
+            self.log()
+        );
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        self.kill9();
+        let Ok(id) = std::fs::read_to_string(self.data_dir().join("instance-id")) else {
+            return;
+        };
+        let label = format!("label=wharf.instance={}", id.trim());
+        remove_listed(&["ps", "-aq", "--filter", &label], &["rm", "-f", "-v"]);
+        remove_listed(&["images", "-q", "--filter", &label], &["rmi", "-f"]);
+    }
+}
+
+/// Run a docker listing and feed what it prints to a docker removal command.
+fn remove_listed(list: &[&str], remove: &[&str]) {
+    let Ok(out) = Command::new("docker").args(list).output() else {
+        return;
+    };
+    let mut ids: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    ids.sort();
+    ids.dedup();
+    if !ids.is_empty() {
+        let _ = Command::new("docker").args(remove).args(&ids).output();
+    }
+}
+
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap()
+    })
+}
+
+pub type HttpClient = Client<HttpConnector, Empty<Bytes>>;
+
+pub fn http_client() -> HttpClient {
+    Client::builder(hyper_util::rt::TokioExecutor::new()).build_http()
+}
+
+/// One GET through `proxy` with a Host header, on a fresh client.
+pub fn http_get(proxy: SocketAddr, host: &str, path: &str) -> Result<(u16, String), String> {
+    let client = http_client();
+    runtime().block_on(get_with(&client, proxy, host, path))
+}
+
+/// One GET through `proxy` with a Host header, on the given (pooled, keep-alive) client.
+pub async fn get_with(
+    client: &HttpClient,
+    proxy: SocketAddr,
+    host: &str,
+    path: &str,
+) -> Result<(u16, String), String> {
+    let request = hyper::Request::get(format!("http://{proxy}{path}"))
+        .header("host", host)
+        .body(Empty::new())
+        .unwrap();
+    let response = tokio::time::timeout(Duration::from_secs(10), client.request(request))
+        .await
+        .map_err(|_| "timed out".to_string())?
+        .map_err(|e| format!("request failed: {e:?}"))?;
+    let status = response.status().as_u16();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| format!("body failed: {e}"))?
+        .to_bytes();
+    Ok((status, String::from_utf8_lossy(&body).to_string()))
+}
+
+pub fn spawn_on_runtime<F>(future: F) -> tokio::task::JoinHandle<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    runtime().spawn(future)
+}
+
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    runtime().block_on(future)
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).to_string()
+}

@@ -1,0 +1,127 @@
+//! The daemon's life cycle: a hard kill and restart restores every app; SIGTERM stops cleanly;
+//! reconcile removes the leftovers of a cut-off deploy and never touches foreign containers.
+
+use super::harness::*;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+#[test]
+fn kill_9_and_restart_serves_every_app_again() {
+    let mut d = Daemon::start();
+    let (a, b) = (unique("one"), unique("two"));
+    let dir_a = app_dir(
+        &format!("# wharf.app = {a}\n# wharf.domain = {a}.example.com\n# wharf.scale = 2"),
+        "app one",
+    );
+    let dir_b = app_dir(
+        &format!("# wharf.app = {b}\n# wharf.domain = {b}.example.com"),
+        "app two",
+    );
+    d.deploy_ok(dir_a.path());
+    d.deploy_ok(dir_b.path());
+
+    d.kill9();
+    // While the daemon is down, one replica stops too (as after a crash of the app).
+    let stopped = format!("wharf-{a}-web-v1-1");
+    assert!(
+        Command::new("docker")
+            .args(["stop", "-t", "1", &stopped])
+            .status()
+            .unwrap()
+            .success()
+    );
+
+    d.spawn();
+    d.wait_for_body(&format!("{a}.example.com"), "app one");
+    d.wait_for_body(&format!("{b}.example.com"), "app two");
+    let running = Command::new("docker")
+        .args(["inspect", "-f", "{{.State.Running}}", &stopped])
+        .output()
+        .unwrap();
+    assert_eq!(
+        stdout(&running).trim(),
+        "true",
+        "reconcile started the stopped replica"
+    );
+    let apps = d.wharf_ok(&["apps"]);
+    assert!(apps.contains(&a) && apps.contains(&b), "{apps}");
+}
+
+#[test]
+fn sigterm_stops_the_daemon_cleanly() {
+    let mut d = Daemon::start();
+    assert!(d.terminate(), "exit status 0 after SIGTERM:\n{}", d.log());
+    assert!(
+        !d.data_dir().join("wharf.sock").exists(),
+        "the socket is removed"
+    );
+    assert!(d.log().contains("stopped"), "{}", d.log());
+}
+
+#[test]
+fn reconcile_cleans_up_a_cut_off_deploy_and_ignores_foreign_containers() {
+    let mut d = Daemon::start();
+    let app = unique("cutoff");
+    let domain = format!("{app}.example.com");
+    let settings = format!("# wharf.app = {app}\n# wharf.domain = {domain}\n# wharf.scale = 1");
+    let good = app_dir(&settings, "still serving");
+    d.deploy_ok(good.path());
+
+    // A deploy whose instance never gets healthy, cut off by a hard kill half-way.
+    let slow = app_dir_with(&settings, "never", r#"CMD ["sleep", "600"]"#);
+    let mut deploy = Command::new(WHARF)
+        .arg("--data-dir")
+        .arg(d.data_dir())
+        .args(["deploy", slow.path().to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let v2 = format!("wharf-{app}-web-v2-1");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !d.containers(&app).contains(&v2) {
+        assert!(
+            Instant::now() < deadline,
+            "the second deploy never started a container"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    d.kill9();
+    let _ = deploy.wait();
+
+    // A container that is not Wharf's must survive the restart.
+    let foreign = unique("foreign");
+    let created = Command::new("docker")
+        .args([
+            "run",
+            "-d",
+            "--name",
+            &foreign,
+            "busybox:latest",
+            "sleep",
+            "600",
+        ])
+        .output()
+        .unwrap();
+    assert!(created.status.success(), "{}", stderr(&created));
+
+    d.spawn();
+    d.wait_for_body(&domain, "still serving");
+    assert_eq!(
+        d.containers(&app),
+        vec![format!("wharf-{app}-web-v1-1")],
+        "the cut-off release's container is gone"
+    );
+    let releases = d.wharf_ok(&["releases", &app]);
+    assert!(releases.contains("failed"), "{releases}");
+    let alive = Command::new("docker")
+        .args(["inspect", "-f", "{{.State.Running}}", &foreign])
+        .output()
+        .unwrap();
+    let _ = Command::new("docker").args(["rm", "-f", &foreign]).output();
+    assert_eq!(
+        stdout(&alive).trim(),
+        "true",
+        "the foreign container was left alone"
+    );
+}
