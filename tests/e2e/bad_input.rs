@@ -26,7 +26,7 @@ fn bad_names_domains_and_settings_are_refused() {
     let ok = app_dir("# wharf.domain = fine.example.com", "x");
     let path = ok.path().to_str().unwrap();
     refused(&d, &["deploy", "--app", "Bad_Name", path], "Bad_Name");
-    refused(&d, &["deploy", "--app", "-dash", path], "-dash");
+    refused(&d, &["deploy", "--app=-dash", path], "-dash");
 
     let bad_domain = app_dir(
         "# wharf.app = baddomain\n# wharf.domain = http://x.example.com",

@@ -44,9 +44,20 @@ fn parse() -> Result<Args, String> {
     })
 }
 
-#[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = parse()?;
+    // WHARF_WORKERS=N picks the tokio worker count (default: one per CPU).
+    let mut rt = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = std::env::var("WHARF_WORKERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        rt.worker_threads(n);
+    }
+    rt.enable_all().build()?.block_on(run(args))
+}
+
+async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     if args.log {
         tracing_subscriber::fmt().with_env_filter("info").init();
     }

@@ -21,7 +21,6 @@ mod server;
 mod target;
 mod upgrade;
 
-pub use body::ProxyBody;
 pub use config::{
     ChallengeResponder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT,
     DEFAULT_HEALTH_INTERVAL, DEFAULT_HEALTH_TIMEOUT, DEFAULT_IDLE_TIMEOUT,

@@ -201,7 +201,7 @@ async fn in_flight_follows_response_body_and_drain_waits() {
 async fn client_disconnect_releases_in_flight() {
     let p = proxy().await;
     let slow = backend(|_req| async {
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        tokio::time::sleep(Duration::from_secs(5)).await;
         Response::new(full("late"))
     })
     .await;
