@@ -125,3 +125,106 @@ fn reconcile_cleans_up_a_cut_off_deploy_and_ignores_foreign_containers() {
         "the foreign container was left alone"
     );
 }
+
+#[test]
+fn sigterm_lets_in_flight_requests_and_deploys_finish() {
+    let mut d = Daemon::start();
+    let app = unique("graceful");
+    let domain = format!("{app}.example.com");
+    let settings = format!("# wharf.app = {app}\n# wharf.domain = {domain}\n# wharf.scale = 1");
+    let dir = app_dir(&settings, "first");
+    std::fs::create_dir(dir.path().join("www/cgi-bin")).unwrap();
+    let script = dir.path().join("www/cgi-bin/slow");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\nsleep 2\nprintf 'Content-Type: text/plain\\r\\n\\r\\nslow-done'\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    d.deploy_ok(dir.path());
+
+    // A slow request in flight when SIGTERM arrives still gets its answer.
+    let proxy = d.http;
+    let host = domain.clone();
+    let slow = std::thread::spawn(move || http_get(proxy, &host, "/cgi-bin/slow"));
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(d.terminate(), "clean exit:\n{}", d.log());
+    assert_eq!(slow.join().unwrap(), Ok((200, "slow-done".to_string())));
+
+    // A deploy under way when SIGTERM arrives is finished before the server exits.
+    d.spawn();
+    let slow_start = app_dir_with(
+        &settings,
+        "second",
+        r#"CMD ["sh", "-c", "sleep 3; exec httpd -f -p 8080 -h /www"]"#,
+    );
+    let deploy = Command::new(WHARF)
+        .arg("--data-dir")
+        .arg(d.data_dir())
+        .args(["deploy", slow_start.path().to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let v2 = format!("wharf-{app}-web-v2-1");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !d.containers(&app).contains(&v2) {
+        assert!(
+            Instant::now() < deadline,
+            "the deploy never started its container"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(d.terminate(), "clean exit:\n{}", d.log());
+    let out = deploy.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "the deploy finished: {}\n{}",
+        stderr(&out),
+        d.log()
+    );
+    d.spawn();
+    d.wait_for_body(&domain, "second");
+}
+
+#[test]
+fn init_writes_a_unit_and_a_working_first_token() {
+    let d = Daemon::start();
+    let unit = d.data_dir().join("wharf.service");
+    let out = d.wharf_ok(&[
+        "init",
+        "--no-start",
+        "--unit-path",
+        unit.to_str().unwrap(),
+        "--token-name",
+        "first",
+    ]);
+    let text = std::fs::read_to_string(&unit).unwrap();
+    assert!(
+        text.contains("ExecStart=") && text.contains(" server "),
+        "{text}"
+    );
+    assert!(text.contains(&d.data_dir().display().to_string()), "{text}");
+    let token = out
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("wharf_"))
+        .expect("the token is printed")
+        .to_string();
+    let listed = Command::new(WHARF)
+        .args([
+            "apps",
+            "--server",
+            &format!("http://{}", d.api),
+            "--token",
+            &token,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        listed.status.success(),
+        "the first token works: {}",
+        stderr(&listed)
+    );
+    assert!(d.wharf_ok(&["tokens", "list"]).contains("first"));
+}

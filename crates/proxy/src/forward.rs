@@ -173,6 +173,9 @@ impl Forwarder {
         if let Some(resp) = acme {
             return ctx.page(resp);
         }
+        if req.method() == Method::CONNECT {
+            return ctx.page(pages::method_not_allowed(Method::CONNECT.as_str()));
+        }
         let Some(route) = self.router.lookup(&host) else {
             return ctx.page(pages::unknown_host(&host));
         };

@@ -12,10 +12,15 @@ use crate::probe::probe;
 use crate::router::Router;
 use crate::target::Target;
 
+/// Lower bound on the probe period, so a zero interval cannot spin.
+const MIN_INTERVAL: std::time::Duration = std::time::Duration::from_millis(10);
+
 /// Every `config.health_interval`, probe all targets in `router` (each at its
 /// route's health path) until `shutdown` is cancelled.
 pub async fn monitor_health(router: Arc<Router>, config: ProxyConfig, shutdown: CancellationToken) {
-    let mut ticker = tokio::time::interval(config.health_interval);
+    // `interval` rejects a zero period; treat it as "as often as sensible".
+    let period = config.health_interval.max(MIN_INTERVAL);
+    let mut ticker = tokio::time::interval(period);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {

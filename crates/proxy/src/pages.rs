@@ -52,3 +52,11 @@ pub(crate) fn gateway_timeout(app: &str) -> Response<Bytes> {
         format!("504 Gateway Timeout: app {app} did not respond in time\n"),
     )
 }
+
+/// 405: methods a reverse proxy does not forward (CONNECT).
+pub(crate) fn method_not_allowed(method: &str) -> Response<Bytes> {
+    text(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("method {method} is not supported by this proxy\n"),
+    )
+}

@@ -134,3 +134,37 @@ async fn access_log_has_one_structured_event_per_request() {
     assert_eq!(f["status"], 404);
     assert_eq!(f["upstream"], "-");
 }
+
+#[tokio::test]
+async fn slow_request_headers_are_cut() {
+    use tokio::io::AsyncWriteExt;
+    let p = proxy_with(ProxyConfig {
+        header_read_timeout: Duration::from_millis(200),
+        ..ProxyConfig::default()
+    })
+    .await;
+    let mut s = TcpStream::connect(p.addr).await.unwrap();
+    s.write_all(b"GET / HTTP/1.1\r\nHost: a.te").await.unwrap();
+    let started = std::time::Instant::now();
+    let mut out = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut out))
+        .await
+        .expect("connection with an unfinished head is closed")
+        .ok();
+    assert!(started.elapsed() >= Duration::from_millis(150));
+    let text = String::from_utf8_lossy(&out);
+    assert!(text.is_empty() || text.contains("408"), "{text}");
+}
+
+#[tokio::test]
+async fn forwarded_proto_follows_configured_scheme() {
+    let p = proxy_with(ProxyConfig {
+        scheme: wharf_proxy::Scheme::Https,
+        ..ProxyConfig::default()
+    })
+    .await;
+    let be = echo_backend("a").await;
+    p.route("app", "app.test", &[be]);
+    let r = get(p.addr, "app.test", "/").await;
+    assert!(r.body.contains("x-forwarded-proto: https"), "{}", r.body);
+}

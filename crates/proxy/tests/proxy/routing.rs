@@ -96,6 +96,12 @@ async fn missing_host_is_400_and_http10_works() {
     )
     .await;
     assert!(resp.is_empty() || resp.contains("400"), "{resp}");
+    let resp = raw(
+        p.addr,
+        b"CONNECT a.test:443 HTTP/1.1\r\nHost: a.test:443\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(resp.starts_with("HTTP/1.1 405"), "{resp}");
     assert_eq!(get(p.addr, "a.test", "/").await.status, StatusCode::OK);
 }
 
