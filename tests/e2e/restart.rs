@@ -23,13 +23,11 @@ fn kill_9_and_restart_serves_every_app_again() {
     d.kill9();
     // While the daemon is down, one replica stops too (as after a crash of the app).
     let stopped = format!("wharf-{a}-web-v1-1");
-    assert!(
-        Command::new("docker")
-            .args(["stop", "-t", "1", &stopped])
-            .status()
-            .unwrap()
-            .success()
-    );
+    let out = Command::new("docker")
+        .args(["stop", "-t", "1", &stopped])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
 
     d.spawn();
     d.wait_for_body(&format!("{a}.example.com"), "app one");
