@@ -282,3 +282,45 @@ fn remote_push_needs_a_valid_token() {
         .unwrap();
     assert!(!out.status.success(), "a revoked token no longer works");
 }
+
+#[test]
+fn a_container_name_taken_by_someone_else_is_reported_and_left_alone() {
+    let d = Daemon::start();
+    let app = unique("squatted");
+    let name = format!("wharf-{app}-web-v1-1");
+    let created = Command::new("docker")
+        .args([
+            "run",
+            "-d",
+            "--name",
+            &name,
+            "busybox:latest",
+            "sleep",
+            "600",
+        ])
+        .output()
+        .unwrap();
+    assert!(created.status.success(), "{}", stderr(&created));
+    let dir = app_dir(
+        &format!("# wharf.app = {app}\n# wharf.domain = {app}.example.com"),
+        "x",
+    );
+    let out = d.deploy(dir.path());
+    let alive = Command::new("docker")
+        .args(["inspect", "-f", "{{.State.Running}}", &name])
+        .output()
+        .unwrap();
+    let _ = Command::new("docker").args(["rm", "-f", &name]).output();
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("not managed by this Wharf server"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        stdout(&alive).trim(),
+        "true",
+        "the other container was not touched"
+    );
+    assert!(!d.wharf_ok(&["apps"]).contains(&app));
+}

@@ -8,7 +8,9 @@ use std::time::Duration;
 use tracing::{Instrument, info_span};
 use wharf_domain::{AppConfig, AppName, VolumeSource};
 use wharf_proxy::{Route, Router, Target};
-use wharf_runtime::{ContainerInfo, ContainerSpec, Docker, Mount, RestartPolicy, labels};
+use wharf_runtime::{
+    ContainerInfo, ContainerSpec, Docker, Mount, RestartPolicy, RuntimeError, labels,
+};
 use wharf_store::{ReleaseRecord, Store, StoreError};
 
 /// Label that ties a container or image to one Wharf server (its data directory), so two
@@ -352,7 +354,7 @@ impl Deployer {
         let mut started: Vec<ContainerInfo> = Vec::new();
         for replica in 1..=spec.replicas() {
             let container = self.container_spec(release, spec, port, replica);
-            match self.docker.create_and_start(&container).await {
+            match self.create_container(&container).await {
                 Ok(info) => {
                     progress.line(format!("       started {}", info.name));
                     started.push(info);
@@ -360,7 +362,7 @@ impl Deployer {
                 Err(err) => {
                     self.remove_containers(started.into_iter().map(|c| c.id))
                         .await;
-                    return Err(err.into());
+                    return Err(err);
                 }
             }
         }
@@ -390,6 +392,28 @@ impl Deployer {
             return Err(err);
         }
         Ok(instances)
+    }
+
+    /// Create and start a container. A leftover of this server under the same name is removed
+    /// first; a container of the same name that is not this server's is never touched.
+    pub(crate) async fn create_container(
+        &self,
+        spec: &ContainerSpec,
+    ) -> Result<ContainerInfo, DeployError> {
+        match self.docker.inspect(&spec.name).await {
+            Ok(existing) => {
+                if existing.labels.get(INSTANCE_LABEL) != Some(&self.settings.instance_id) {
+                    return Err(DeployError::NameInUse(spec.name.clone()));
+                }
+                tracing::info!(container = %spec.name, "removing a leftover container of the same name");
+                self.docker
+                    .stop_and_remove(&existing.id, self.settings.stop_grace)
+                    .await?;
+            }
+            Err(RuntimeError::NotFound(_)) => {}
+            Err(err) => return Err(err.into()),
+        }
+        Ok(self.docker.create_and_start(spec).await?)
     }
 
     /// The container of one replica of the release's web process.

@@ -34,6 +34,10 @@ pub enum DeployError {
         container: String,
         logs: String,
     },
+    #[error(
+        "a container named {0} exists and is not managed by this Wharf server; remove or rename it (docker rm {0})"
+    )]
+    NameInUse(String),
     #[error("there is no app named `{0}`")]
     NoSuchApp(String),
     #[error("docker: {0}")]

@@ -59,7 +59,7 @@ impl Deployer {
             for replica in 1..=spec.replicas() {
                 if !present.contains(&replica) {
                     let container = self.container_spec(&release, &spec, port, replica);
-                    match self.docker.create_and_start(&container).await {
+                    match self.create_container(&container).await {
                         Ok(info) => {
                             report.containers_started += 1;
                             mine.push(info);
