@@ -4,7 +4,20 @@
 # backend, Wharf's standalone proxy and nginx in front of it, runs wrk against
 # each (interleaved: wharf, nginx, wharf, nginx) and prints a markdown table.
 #
-# Usage: bench/proxy.sh            (env: DURATION=10s CONNS=64 THREADS=2 ROUNDS=2)
+# Usage: bench/proxy.sh   (env: DURATION=10s CONNS=64 THREADS=2 ROUNDS=2 LOG=0 WHARF_WORKERS=)
+#
+# What is compared (kept equivalent on purpose):
+# - processes: nginx `worker_processes 2`, Wharf a multi-thread tokio runtime with
+#   2 workers (WHARF_WORKERS, default = CPU count, as in the daemon);
+# - backend keepalive on both sides (nginx `keepalive 64` + HTTP/1.1 upstream;
+#   Wharf pools backend connections per target);
+# - TCP_NODELAY on every socket on both sides (nginx `tcp_nodelay on`, its default);
+# - the same per-request header work: Host, X-Forwarded-For/-Proto/-Host and an
+#   X-Request-Id generated per request, sent upstream and returned to the client;
+# - access log: off on both (LOG=0), or one line per request to a file on both
+#   (LOG=1: nginx `access_log FILE`, Wharf `--log` with stderr redirected to a file).
+# "cpu us/req" is the proxy's own user+system CPU time divided by requests served
+# (all nginx workers summed); it is less noisy than requests/s on a shared machine.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -13,6 +26,7 @@ DURATION="${DURATION:-10s}"
 CONNS="${CONNS:-64}"
 THREADS="${THREADS:-2}"
 ROUNDS="${ROUNDS:-2}"
+LOG="${LOG:-0}"
 BACKEND_ADDR="127.0.0.1:19000"
 WHARF_ADDR="127.0.0.1:19081"
 NGINX_ADDR="127.0.0.1:19082"
@@ -52,17 +66,26 @@ wait_port() {
 
 "$BIN/backend" --listen "$BACKEND_ADDR" 2>"$TMP/backend.log" &
 PIDS+=($!)
-"$BIN/standalone" --listen "$WHARF_ADDR" --route "$HOST=$BACKEND_ADDR" 2>"$TMP/wharf.log" &
-PIDS+=($!)
+WHARF_ARGS=(--listen "$WHARF_ADDR" --route "$HOST=$BACKEND_ADDR")
+if [ "$LOG" = 1 ]; then
+    WHARF_ARGS+=(--log)
+    NGINX_ACCESS_LOG="access_log $TMP/nginx/access.log;"
+else
+    NGINX_ACCESS_LOG="access_log off;"
+fi
+"$BIN/standalone" "${WHARF_ARGS[@]}" 2>"$TMP/wharf.log" &
+WHARF_PID=$!
+PIDS+=("$WHARF_PID")
 
 mkdir -p "$TMP/nginx"
 cat >"$TMP/nginx.conf" <<CONF
-worker_processes auto;
+worker_processes $(nproc);
 pid $TMP/nginx/nginx.pid;
 error_log $TMP/nginx/error.log warn;
 events { worker_connections 4096; }
 http {
-    access_log off;
+    $NGINX_ACCESS_LOG
+    tcp_nodelay on;
     client_body_temp_path $TMP/nginx/body;
     proxy_temp_path $TMP/nginx/proxy;
     fastcgi_temp_path $TMP/nginx/fastcgi;
@@ -81,12 +104,17 @@ http {
             proxy_set_header Connection "";
             proxy_set_header Host \$host;
             proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto \$scheme;
+            proxy_set_header X-Forwarded-Host \$host;
+            proxy_set_header X-Request-Id \$request_id;
+            add_header X-Request-Id \$request_id always;
         }
     }
 }
 CONF
 nginx -e "$TMP/nginx/error.log" -c "$TMP/nginx.conf" -g 'daemon off;' &
-PIDS+=($!)
+NGINX_PID=$!
+PIDS+=("$NGINX_PID")
 
 wait_port "$BACKEND_ADDR"
 wait_port "$WHARF_ADDR"
@@ -112,10 +140,33 @@ to_ms() {
     }'
 }
 
-# run NAME ADDR -> appends "rps p50 p99" to $TMP/NAME.results
+# Clock ticks of user+system CPU used so far by the given processes.
+cpu_ticks() {
+    local total=0 pid stat
+    for pid in "$@"; do
+        stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || continue
+        stat="${stat##*) }"
+        total=$((total + $(awk '{print $12 + $13}' <<<"$stat")))
+    done
+    echo "$total"
+}
+proxy_pids() {
+    case "$1" in
+        wharf) echo "$WHARF_PID" ;;
+        nginx) echo "$NGINX_PID" $(ps -o pid= --ppid "$NGINX_PID") ;;
+    esac
+}
+HZ="$(getconf CLK_TCK)"
+
+# run NAME ADDR -> appends "rps p50 p99 cpu_us_per_req" to $TMP/NAME.results
 run() {
-    local name="$1" addr="$2" out rps p50 p99
+    local name="$1" addr="$2" out rps p50 p99 pids t0 t1 reqs cpu
+    pids="$(proxy_pids "$name")"
+    # shellcheck disable=SC2086
+    t0="$(cpu_ticks $pids)"
     out="$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -H "Host: $HOST" "http://$addr/")"
+    # shellcheck disable=SC2086
+    t1="$(cpu_ticks $pids)"
     echo "$out" >"$TMP/$name.last"
     if grep -q "Non-2xx" <<<"$out"; then
         echo "warning: $name returned non-2xx responses" >&2
@@ -123,8 +174,10 @@ run() {
     rps="$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")"
     p50="$(to_ms "$(awk '$1 == "50%" {print $2}' <<<"$out")")"
     p99="$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")"
-    echo "$rps $p50 $p99" >>"$TMP/$name.results"
-    echo "  $name: ${rps} req/s, p50 ${p50} ms, p99 ${p99} ms" >&2
+    reqs="$(awk '/requests in/ {print $1}' <<<"$out")"
+    cpu="$(awk -v d="$((t1 - t0))" -v hz="$HZ" -v n="$reqs" 'BEGIN { if (n > 0) printf "%.2f", d / hz * 1e6 / n; else print "nan" }')"
+    echo "$rps $p50 $p99 $cpu" >>"$TMP/$name.results"
+    echo "  $name: ${rps} req/s, p50 ${p50} ms, p99 ${p99} ms, cpu ${cpu} us/req" >&2
 }
 
 for round in $(seq 1 "$ROUNDS"); do
@@ -136,14 +189,15 @@ done
 avg() { awk -v col="$2" '{ s += $col; n++ } END { if (n) printf "%.2f", s / n; else print "nan" }' "$TMP/$1.results"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
-W_RPS="$(avg wharf 1)"; W_P50="$(avg wharf 2)"; W_P99="$(avg wharf 3)"
-N_RPS="$(avg nginx 1)"; N_P50="$(avg nginx 2)"; N_P99="$(avg nginx 3)"
+W_RPS="$(avg wharf 1)"; W_P50="$(avg wharf 2)"; W_P99="$(avg wharf 3)"; W_CPU="$(avg wharf 4)"
+N_RPS="$(avg nginx 1)"; N_P50="$(avg nginx 2)"; N_P99="$(avg nginx 3)"; N_CPU="$(avg nginx 4)"
 
 echo
-echo "wrk -t$THREADS -c$CONNS -d$DURATION, $ROUNDS interleaved rounds each, averages; $(nproc) CPUs shared by wrk, proxy and backend"
+echo "wrk -t$THREADS -c$CONNS -d$DURATION, $ROUNDS interleaved rounds each, averages; $(nproc) CPUs shared by wrk, proxy and backend; access log $([ "$LOG" = 1 ] && echo "on (file) for both" || echo "off for both")"
 echo
 echo "| metric | wharf | nginx | wharf/nginx |"
 echo "| --- | ---: | ---: | ---: |"
 echo "| requests/s | $W_RPS | $N_RPS | $(ratio "$W_RPS" "$N_RPS") |"
 echo "| p50 latency (ms) | $W_P50 | $N_P50 | $(ratio "$W_P50" "$N_P50") |"
 echo "| p99 latency (ms) | $W_P99 | $N_P99 | $(ratio "$W_P99" "$N_P99") |"
+echo "| proxy cpu (us/req) | $W_CPU | $N_CPU | $(ratio "$W_CPU" "$N_CPU") |"

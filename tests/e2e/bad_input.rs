@@ -207,6 +207,16 @@ fn uploads_over_the_limit_are_refused() {
     assert!(!out.status.success());
     let err = stderr(&out);
     assert!(err.contains("upload limit"), "{err}");
+    // A client that does not ask first is refused by the server itself.
+    let big_tar = crafted_tar("big.bin", None);
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(big_tar.path())
+        .unwrap();
+    file.write_all(&vec![0u8; 9 << 20]).unwrap();
+    let (status, body) = post_tar(&d, big_tar.path());
+    assert_eq!(status, "413", "{body}");
+    assert!(body.contains("upload limit"), "{body}");
     assert!(!d.wharf_ok(&["apps"]).contains("toolarge"));
 }
 
@@ -288,39 +298,20 @@ fn a_container_name_taken_by_someone_else_is_reported_and_left_alone() {
     let d = Daemon::start();
     let app = unique("squatted");
     let name = format!("wharf-{app}-web-v1-1");
-    let created = Command::new("docker")
-        .args([
-            "run",
-            "-d",
-            "--name",
-            &name,
-            "busybox:latest",
-            "sleep",
-            "600",
-        ])
-        .output()
-        .unwrap();
-    assert!(created.status.success(), "{}", stderr(&created));
+    foreign_container(&name);
     let dir = app_dir(
         &format!("# wharf.app = {app}\n# wharf.domain = {app}.example.com"),
         "x",
     );
     let out = d.deploy(dir.path());
-    let alive = Command::new("docker")
-        .args(["inspect", "-f", "{{.State.Running}}", &name])
-        .output()
-        .unwrap();
-    let _ = Command::new("docker").args(["rm", "-f", &name]).output();
+    let alive = container_running(&name);
+    remove_container(&name);
     assert!(!out.status.success());
     assert!(
         stderr(&out).contains("not managed by this Wharf server"),
         "{}",
         stderr(&out)
     );
-    assert_eq!(
-        stdout(&alive).trim(),
-        "true",
-        "the other container was not touched"
-    );
+    assert!(alive, "the other container was not touched");
     assert!(!d.wharf_ok(&["apps"]).contains(&app));
 }

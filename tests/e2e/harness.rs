@@ -236,6 +236,31 @@ impl Daemon {
         names
     }
 
+    /// Start `wharf deploy DIR` in the background, output discarded.
+    pub fn deploy_in_background(&self, dir: &Path) -> Child {
+        Command::new(WHARF)
+            .arg("--data-dir")
+            .arg(self.data_dir())
+            .args(["deploy", dir.to_str().unwrap()])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
+
+    /// Wait until this server has a container called `name` for `app`.
+    pub fn wait_for_container(&self, app: &str, name: &str) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !self.containers(app).iter().any(|c| c == name) {
+            assert!(
+                Instant::now() < deadline,
+                "container {name} never appeared:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// GET `path` through the proxy with the given Host header.
     pub fn get(&self, host: &str, path: &str) -> Result<(u16, String), String> {
         http_get(self.http, host, path)
@@ -269,6 +294,40 @@ impl Drop for Daemon {
         remove_listed(&["ps", "-aq", "--filter", &label], &["rm", "-f", "-v"]);
         remove_listed(&["images", "-q", "--filter", &label], &["rmi", "-f"]);
     }
+}
+
+/// Start a container that is not Wharf's: no labels, just a name.
+pub fn foreign_container(name: &str) {
+    let out = Command::new("docker")
+        .args([
+            "run",
+            "-d",
+            "--name",
+            name,
+            "busybox:latest",
+            "sleep",
+            "600",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Whether the container called `name` is running.
+pub fn container_running(name: &str) -> bool {
+    let out = Command::new("docker")
+        .args(["inspect", "-f", "{{.State.Running}}", name])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim() == "true"
+}
+
+pub fn remove_container(name: &str) {
+    let _ = Command::new("docker").args(["rm", "-f", name]).output();
 }
 
 /// Run a docker listing and feed what it prints to a docker removal command.

@@ -3,7 +3,7 @@
 
 use super::harness::*;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[test]
 fn kill_9_and_restart_serves_every_app_again() {
@@ -32,15 +32,8 @@ fn kill_9_and_restart_serves_every_app_again() {
     d.spawn();
     d.wait_for_body(&format!("{a}.example.com"), "app one");
     d.wait_for_body(&format!("{b}.example.com"), "app two");
-    let running = Command::new("docker")
-        .args(["inspect", "-f", "{{.State.Running}}", &stopped])
-        .output()
-        .unwrap();
-    assert_eq!(
-        stdout(&running).trim(),
-        "true",
-        "reconcile started the stopped replica"
-    );
+    let running = container_running(&stopped);
+    assert!(running, "reconcile started the stopped replica");
     let apps = d.wharf_ok(&["apps"]);
     assert!(apps.contains(&a) && apps.contains(&b), "{apps}");
 }
@@ -67,41 +60,14 @@ fn reconcile_cleans_up_a_cut_off_deploy_and_ignores_foreign_containers() {
 
     // A deploy whose instance never gets healthy, cut off by a hard kill half-way.
     let slow = app_dir_with(&settings, "never", r#"CMD ["sleep", "600"]"#);
-    let mut deploy = Command::new(WHARF)
-        .arg("--data-dir")
-        .arg(d.data_dir())
-        .args(["deploy", slow.path().to_str().unwrap()])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let v2 = format!("wharf-{app}-web-v2-1");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !d.containers(&app).contains(&v2) {
-        assert!(
-            Instant::now() < deadline,
-            "the second deploy never started a container"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let mut deploy = d.deploy_in_background(slow.path());
+    d.wait_for_container(&app, &format!("wharf-{app}-web-v2-1"));
     d.kill9();
     let _ = deploy.wait();
 
     // A container that is not Wharf's must survive the restart.
     let foreign = unique("foreign");
-    let created = Command::new("docker")
-        .args([
-            "run",
-            "-d",
-            "--name",
-            &foreign,
-            "busybox:latest",
-            "sleep",
-            "600",
-        ])
-        .output()
-        .unwrap();
-    assert!(created.status.success(), "{}", stderr(&created));
+    foreign_container(&foreign);
 
     d.spawn();
     d.wait_for_body(&domain, "still serving");
@@ -112,16 +78,9 @@ fn reconcile_cleans_up_a_cut_off_deploy_and_ignores_foreign_containers() {
     );
     let releases = d.wharf_ok(&["releases", &app]);
     assert!(releases.contains("failed"), "{releases}");
-    let alive = Command::new("docker")
-        .args(["inspect", "-f", "{{.State.Running}}", &foreign])
-        .output()
-        .unwrap();
-    let _ = Command::new("docker").args(["rm", "-f", &foreign]).output();
-    assert_eq!(
-        stdout(&alive).trim(),
-        "true",
-        "the foreign container was left alone"
-    );
+    let alive = container_running(&foreign);
+    remove_container(&foreign);
+    assert!(alive, "the foreign container was left alone");
 }
 
 #[test]
@@ -156,23 +115,8 @@ fn sigterm_lets_in_flight_requests_and_deploys_finish() {
         "second",
         r#"CMD ["sh", "-c", "sleep 3; exec httpd -f -p 8080 -h /www"]"#,
     );
-    let deploy = Command::new(WHARF)
-        .arg("--data-dir")
-        .arg(d.data_dir())
-        .args(["deploy", slow_start.path().to_str().unwrap()])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let v2 = format!("wharf-{app}-web-v2-1");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !d.containers(&app).contains(&v2) {
-        assert!(
-            Instant::now() < deadline,
-            "the deploy never started its container"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let deploy = d.deploy_in_background(slow_start.path());
+    d.wait_for_container(&app, &format!("wharf-{app}-web-v2-1"));
     assert!(d.terminate(), "clean exit:\n{}", d.log());
     let out = deploy.wait_with_output().unwrap();
     assert!(

@@ -243,11 +243,7 @@ impl Deployer {
             new.len(),
             if new.len() == 1 { "" } else { "s" }
         ));
-        let old = self
-            .instances
-            .get(&release.app)
-            .map(|(_, old)| old)
-            .unwrap_or_default();
+        let old = self.instances.serving(&release.app);
         self.instances.set(&release.app, release.version, new);
         self.retire(old, progress).await;
         Ok(())
@@ -262,11 +258,7 @@ impl Deployer {
         port: u16,
         progress: &Progress,
     ) -> Result<(), DeployError> {
-        let old = self
-            .instances
-            .get(&release.app)
-            .map(|(_, old)| old)
-            .unwrap_or_default();
+        let old = self.instances.serving(&release.app);
         if !old.is_empty() {
             progress.line("-----> Stopping the running instance (scale = 0 deploys in place)");
             join_all(

@@ -24,6 +24,14 @@ impl Instances {
         self.lock().get(app).cloned()
     }
 
+    /// The instances serving `app` now (none if it is not running).
+    pub fn serving(&self, app: &str) -> Vec<Instance> {
+        self.lock()
+            .get(app)
+            .map(|(_, list)| list.clone())
+            .unwrap_or_default()
+    }
+
     pub fn set(&self, app: &str, version: u32, instances: Vec<Instance>) {
         self.lock().insert(app.to_string(), (version, instances));
     }

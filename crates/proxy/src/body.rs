@@ -13,6 +13,7 @@ use hyper::body::Incoming;
 
 use crate::access::AccessLog;
 use crate::idle::ActiveRequest;
+use crate::pool::Pooled;
 use crate::target::InFlight;
 
 /// The client's request body, parked until a backend connection first polls it.
@@ -112,6 +113,8 @@ pub struct ProxyBody {
 #[derive(Debug)]
 struct Finish {
     log: Option<AccessLog>,
+    /// The backend connection, reusable once the body has been read to its end.
+    pooled: Option<Pooled>,
     _in_flight: Option<InFlight>,
     _active: Option<ActiveRequest>,
 }
@@ -120,6 +123,7 @@ impl ProxyBody {
     pub(crate) fn upstream(
         body: Incoming,
         log: Option<AccessLog>,
+        pooled: Option<Pooled>,
         in_flight: Option<InFlight>,
         active: Option<ActiveRequest>,
     ) -> Self {
@@ -128,6 +132,7 @@ impl ProxyBody {
             bytes: 0,
             finish: Some(Finish {
                 log,
+                pooled,
                 _in_flight: in_flight,
                 _active: active,
             }),
@@ -140,6 +145,7 @@ impl ProxyBody {
             bytes: 0,
             finish: Some(Finish {
                 log,
+                pooled: None,
                 _in_flight: None,
                 _active: active,
             }),
@@ -147,9 +153,16 @@ impl ProxyBody {
     }
 
     fn done(&mut self, complete: bool) {
-        if let Some(f) = self.finish.take()
-            && let Some(log) = &f.log
+        let Some(mut f) = self.finish.take() else {
+            return;
+        };
+        // A connection whose response was cut short is dropped (closed), never reused.
+        if let Some(pooled) = f.pooled.take()
+            && complete
         {
+            pooled.release();
+        }
+        if let Some(log) = &f.log {
             log.emit(self.bytes, complete);
         }
     }

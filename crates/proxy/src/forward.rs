@@ -4,15 +4,12 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use bytes::Bytes;
 use http::header::{self, HeaderMap, HeaderValue};
 use http::{Method, Request, Response, StatusCode, Uri, Version};
 use hyper::body::Incoming;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
 
 use crate::access::AccessLog;
 use crate::body::{BodySlot, ProxyBody, RequestBody};
@@ -21,14 +18,13 @@ use crate::headers::{self, X_REQUEST_ID};
 use crate::host::normalize_host;
 use crate::idle::ActiveRequest;
 use crate::pages;
+use crate::pool::{self, Pooled, SendError};
 use crate::route::Route;
 use crate::router::Router;
 use crate::target::{InFlight, Target};
 use crate::upgrade;
 
 const ACME_PREFIX: &str = "/.well-known/acme-challenge/";
-/// How long an idle pooled backend connection is kept.
-const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 
 /// Status logged for a request whose client went away before the response started.
 const CLIENT_CLOSED: u16 = 499;
@@ -36,26 +32,24 @@ const CLIENT_CLOSED: u16 = 499;
 /// The per-request state shared by the forwarding steps. If it is dropped
 /// without producing a response (the client disconnected), it still logs.
 pub(crate) struct Ctx {
+    request_id: HeaderValue,
+    /// `None` when the access log is disabled, so that nothing is collected for it.
     log: Option<AccessLog>,
     active: Option<ActiveRequest>,
 }
 
 impl Ctx {
-    fn new(log: AccessLog, active: Option<ActiveRequest>) -> Self {
+    fn new(request_id: HeaderValue, log: Option<AccessLog>, active: Option<ActiveRequest>) -> Self {
         Ctx {
-            log: Some(log),
+            request_id,
+            log,
             active,
         }
     }
 
-    fn log(&self) -> Option<&AccessLog> {
-        self.log.as_ref()
-    }
-
     /// The request id, as sent to the backend and returned to the client.
     pub(crate) fn request_id(&self) -> HeaderValue {
-        self.log()
-            .map_or_else(|| HeaderValue::from_static("-"), |l| l.request_id.clone())
+        self.request_id.clone()
     }
 
     /// Record which target is being tried.
@@ -71,8 +65,8 @@ impl Ctx {
         status: StatusCode,
     ) -> (Option<AccessLog>, Option<ActiveRequest>) {
         let mut log = self.log.take();
+        headers.insert(&X_REQUEST_ID, self.request_id.clone());
         if let Some(l) = log.as_mut() {
-            headers.insert(&X_REQUEST_ID, l.request_id.clone());
             l.status = status.as_u16();
         }
         (log, self.active.take())
@@ -89,13 +83,17 @@ impl Ctx {
     pub(crate) fn upstream(
         self,
         resp: Response<Incoming>,
+        pooled: Option<Pooled>,
         in_flight: Option<InFlight>,
     ) -> Response<ProxyBody> {
         let (mut parts, body) = resp.into_parts();
         let upgraded = parts.status == StatusCode::SWITCHING_PROTOCOLS;
         headers::strip_hop_by_hop(&mut parts.headers, upgraded);
         let (log, active) = self.finish(&mut parts.headers, parts.status);
-        Response::from_parts(parts, ProxyBody::upstream(body, log, in_flight, active))
+        Response::from_parts(
+            parts,
+            ProxyBody::upstream(body, log, pooled, in_flight, active),
+        )
     }
 }
 
@@ -112,24 +110,11 @@ impl Drop for Ctx {
 pub(crate) struct Forwarder {
     router: Arc<Router>,
     config: ProxyConfig,
-    client: Client<HttpConnector, RequestBody>,
 }
 
 impl Forwarder {
     pub(crate) fn new(router: Arc<Router>, config: ProxyConfig) -> Self {
-        let mut connector = HttpConnector::new();
-        connector.set_connect_timeout(Some(config.connect_timeout));
-        connector.set_nodelay(true);
-        let client = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
-            .pool_timer(TokioTimer::new())
-            .timer(TokioTimer::new())
-            .build(connector);
-        Forwarder {
-            router,
-            config,
-            client,
-        }
+        Forwarder { router, config }
     }
 
     pub(crate) fn config(&self) -> &ProxyConfig {
@@ -153,19 +138,20 @@ impl Forwarder {
             .as_ref()
             .and_then(|h| h.to_str().ok())
             .and_then(normalize_host);
-        let path = req.uri().path().to_owned();
-        let acme = self.acme(&path, host.as_deref());
-        let log = AccessLog {
-            request_id,
-            client,
-            host: host.clone().unwrap_or_else(|| "-".to_owned()),
-            method: req.method().clone(),
-            path,
-            status: 0,
-            upstream: None,
-            start: Instant::now(),
-        };
-        let ctx = Ctx::new(log, active);
+        let acme = self.acme(req.uri().path(), host.as_deref());
+        // Collect the access-log fields only if the event would be recorded.
+        let log =
+            tracing::enabled!(target: "wharf::access", tracing::Level::INFO).then(|| AccessLog {
+                request_id: request_id.clone(),
+                client,
+                host: host.clone().unwrap_or_else(|| "-".to_owned()),
+                method: req.method().clone(),
+                path: req.uri().path().to_owned(),
+                status: 0,
+                upstream: None,
+                start: Instant::now(),
+            });
+        let ctx = Ctx::new(request_id, log, active);
         let (Some(host), Some(host_value)) = (host, raw_host) else {
             return ctx.page(pages::bad_request("missing or invalid Host header"));
         };
@@ -176,7 +162,7 @@ impl Forwarder {
         if req.method() == Method::CONNECT {
             return ctx.page(pages::method_not_allowed(Method::CONNECT.as_str()));
         }
-        let Some(route) = self.router.lookup(&host) else {
+        let Some(route) = self.router.lookup_normalized(&host) else {
             return ctx.page(pages::unknown_host(&host));
         };
         let Some(target) = route.pick() else {
@@ -239,7 +225,7 @@ impl Forwarder {
         loop {
             ctx.set_upstream(target.addr());
             let may_retry = !retried && route.targets().len() > 1;
-            let req = match head.request(target.addr(), slot.body(), may_retry) {
+            let req = match head.request(slot.body(), may_retry) {
                 Ok(r) => r,
                 Err(e) => {
                     tracing::warn!(error = %e, "cannot build upstream request");
@@ -249,12 +235,12 @@ impl Forwarder {
             let in_flight = target.begin();
             let sent = tokio::time::timeout(
                 self.config.response_header_timeout,
-                self.client.request(req),
+                pool::send(&target, req, self.config.connect_timeout),
             )
             .await;
             match sent {
-                Ok(Ok(resp)) => return ctx.upstream(resp, Some(in_flight)),
-                Ok(Err(e)) if e.is_connect() => {
+                Ok(Ok((resp, pooled))) => return ctx.upstream(resp, Some(pooled), Some(in_flight)),
+                Ok(Err(SendError::Connect(e))) => {
                     drop(in_flight);
                     tracing::warn!(upstream = %target.addr(), app = route.app(), error = %e, "connect to target failed; marking unhealthy");
                     target.set_healthy(false);
@@ -268,7 +254,7 @@ impl Forwarder {
                     }
                     return ctx.page(pages::bad_gateway(route.app()));
                 }
-                Ok(Err(e)) => {
+                Ok(Err(SendError::Http(e))) => {
                     tracing::warn!(upstream = %target.addr(), app = route.app(), error = %e, "upstream request failed");
                     return ctx.page(pages::bad_gateway(route.app()));
                 }
@@ -289,19 +275,14 @@ pub(crate) struct Head {
 }
 
 impl Head {
-    /// An HTTP/1.1 request for `addr` (absolute URI, which the client sends in origin form).
+    /// An HTTP/1.1 request in origin form (the backend is chosen by the connection).
     /// The headers are copied if `keep` (another attempt may follow), else moved out.
     pub(crate) fn request(
         &mut self,
-        addr: SocketAddr,
         body: RequestBody,
         keep: bool,
     ) -> Result<Request<RequestBody>, http::Error> {
-        let uri = Uri::builder()
-            .scheme("http")
-            .authority(addr.to_string())
-            .path_and_query(self.path_and_query.as_str())
-            .build()?;
+        let uri = Uri::try_from(self.path_and_query.as_str())?;
         let mut req = Request::new(body);
         *req.method_mut() = self.method.clone();
         *req.uri_mut() = uri;

@@ -83,8 +83,11 @@ pub fn request_id(headers: &HeaderMap) -> HeaderValue {
         })
         .cloned()
         .unwrap_or_else(|| {
+            // A v4 UUID from the thread-local CSPRNG: no syscall per request
+            // (`Uuid::new_v4` asks the OS for fresh bytes every time).
+            let id = uuid::Builder::from_random_bytes(rand::random()).into_uuid();
             let mut buf = uuid::Uuid::encode_buffer();
-            let s = uuid::Uuid::new_v4().hyphenated().encode_lower(&mut buf);
+            let s = id.hyphenated().encode_lower(&mut buf);
             HeaderValue::from_str(s).unwrap_or_else(|_| HeaderValue::from_static("invalid"))
         })
 }

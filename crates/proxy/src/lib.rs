@@ -14,6 +14,7 @@ mod health;
 mod host;
 mod idle;
 mod pages;
+mod pool;
 mod probe;
 mod route;
 mod router;

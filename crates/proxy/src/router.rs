@@ -91,6 +91,11 @@ impl Router {
         self.table.load().hosts.get(&host).cloned()
     }
 
+    /// Like [`Router::lookup`] for a host already passed through [`normalize_host`].
+    pub(crate) fn lookup_normalized(&self, host: &str) -> Option<Arc<Route>> {
+        self.table.load().hosts.get(host).cloned()
+    }
+
     /// The route of `app`, if it is registered.
     pub fn app_route(&self, app: &str) -> Option<Arc<Route>> {
         self.table

@@ -10,6 +10,8 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
+use crate::pool::ConnPool;
+
 const HEALTHY: u8 = 0;
 const UNHEALTHY: u8 = 1;
 const DRAINING: u8 = 2;
@@ -35,6 +37,8 @@ pub struct Target {
     idle: Notify,
     /// Cancelled when a drain times out: upgraded connections close on it.
     cut: CancellationToken,
+    /// Idle keep-alive connections to this backend.
+    pool: ConnPool,
 }
 
 impl Target {
@@ -46,6 +50,7 @@ impl Target {
             in_flight: AtomicUsize::new(0),
             idle: Notify::new(),
             cut: CancellationToken::new(),
+            pool: ConnPool::default(),
         })
     }
 
@@ -116,6 +121,11 @@ impl Target {
     /// Cancelled when a drain gave up waiting; long-lived connections should close.
     pub(crate) fn cut_token(&self) -> &CancellationToken {
         &self.cut
+    }
+
+    /// Idle keep-alive connections to this backend.
+    pub(crate) fn pool(&self) -> &ConnPool {
+        &self.pool
     }
 
     /// Count one more request in flight; the guard un-counts it when dropped.

@@ -42,12 +42,12 @@ pub(crate) async fn forward(
         match attempt(fwd, &target, head, &slot, keep).await {
             Ok(mut resp) => {
                 if resp.status() != StatusCode::SWITCHING_PROTOCOLS {
-                    return ctx.upstream(resp, Some(in_flight));
+                    return ctx.upstream(resp, None, Some(in_flight));
                 }
                 let on_backend = hyper::upgrade::on(&mut resp);
                 let span = tracing::info_span!("upgrade", upstream = %target.addr(), request_id = ctx.request_id().to_str().unwrap_or("-"));
                 tokio::spawn(splice(on_client, on_backend, in_flight).instrument(span));
-                return ctx.upstream(resp, None);
+                return ctx.upstream(resp, None, None);
             }
             Err(Failure::Connect(e)) => {
                 drop(in_flight);
@@ -107,16 +107,9 @@ async fn attempt(
         }
         .instrument(span),
     );
-    let mut req = head
-        .request(target.addr(), slot.body(), keep)
+    let req = head
+        .request(slot.body(), keep)
         .map_err(|e| Failure::Other(e.to_string()))?;
-    // The dedicated connection speaks origin form.
-    if let Some(pq) = req.uri().path_and_query().cloned() {
-        *req.uri_mut() = pq
-            .as_str()
-            .parse()
-            .map_err(|_| Failure::Other("bad path".into()))?;
-    }
     match tokio::time::timeout(cfg.response_header_timeout, sender.send_request(req)).await {
         Ok(Ok(resp)) => Ok(resp),
         Ok(Err(e)) => Err(Failure::Other(e.to_string())),

@@ -45,6 +45,16 @@ pub async fn run(client: &Client, args: &DeployArgs) -> anyhow::Result<ExitCode>
         human(size)
     );
 
+    // Refuse here rather than have the server cut the upload off half-way.
+    let status: serde_json::Value = client.json(Method::GET, "/v1/status").await?;
+    if let Some(limit) = status.get("max_upload_bytes").and_then(|v| v.as_u64())
+        && size > limit
+    {
+        bail!(
+            "the build context ({}) is larger than the server's upload limit of {limit} bytes; add large files to .dockerignore or raise --max-upload on the server",
+            human(size)
+        );
+    }
     let body = upload_body(tar, size).await?;
     let path = match &app {
         Some(app) => format!("/v1/deploy?app={app}"),

@@ -16,8 +16,12 @@ pub struct AppView {
     healthy: usize,
 }
 
-pub async fn status() -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "version": env!("CARGO_PKG_VERSION") }))
+/// The server's version and the limits a client should know before uploading.
+pub async fn status(State(state): State<ApiState>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "max_upload_bytes": state.max_upload_bytes,
+    }))
 }
 
 pub async fn list(State(state): State<ApiState>) -> Result<Json<Vec<AppView>>, ApiError> {
