@@ -21,6 +21,24 @@ fn deploy_then_redeploy_a_change_then_destroy() {
     );
     // scale = 0 (the default): one container, replaced in place.
     assert_eq!(d.containers(&app), vec![format!("wharf-{app}-web-v1-1")]);
+    let inspect = std::process::Command::new("docker")
+        .args([
+            "inspect",
+            "-f",
+            "{{.HostConfig.RestartPolicy.Name}} {{.HostConfig.LogConfig.Config}}",
+        ])
+        .arg(format!("wharf-{app}-web-v1-1"))
+        .output()
+        .unwrap();
+    let inspect = stdout(&inspect);
+    assert!(
+        inspect.contains("unless-stopped"),
+        "apps come back after a reboot: {inspect}"
+    );
+    assert!(
+        inspect.contains("max-size:10m"),
+        "container logs are rotated: {inspect}"
+    );
 
     std::fs::write(dir.path().join("www/index.html"), "version two").unwrap();
     d.deploy_ok(dir.path());

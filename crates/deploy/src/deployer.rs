@@ -308,7 +308,13 @@ impl Deployer {
                 });
             }
         }
-        let route = Route::new(app, restored.iter().map(|i| i.target.clone()).collect());
+        let healthcheck = match self.store.active_release(app)? {
+            Some(active) => ReleaseSpec::from_json(&active.config)
+                .ok()
+                .and_then(|spec| spec.config.healthcheck),
+            None => None,
+        };
+        let route = route_for(app, healthcheck.as_deref(), &restored);
         let domains = self.store.app(app)?.map(|a| a.domains).unwrap_or_default();
         self.router.set_app(app, &domains, route);
         self.instances.set(app, version, restored);
@@ -326,10 +332,7 @@ impl Deployer {
         self.store
             .set_domains(&release.app, &domains)
             .map_err(domain_taken)?;
-        let route = Route::new(
-            release.app.clone(),
-            instances.iter().map(|i| i.target.clone()).collect(),
-        );
+        let route = route_for(&release.app, spec.config.healthcheck.as_deref(), instances);
         self.router.set_app(&release.app, &domains, route);
         Ok(())
     }
@@ -479,6 +482,19 @@ impl Deployer {
             }
         });
         join_all(removals).await;
+    }
+}
+
+/// The proxy route to an app's instances; the health monitor probes `healthcheck` (or `/`).
+pub(crate) fn route_for(
+    app: &str,
+    healthcheck: Option<&str>,
+    instances: &[Instance],
+) -> std::sync::Arc<Route> {
+    let targets = instances.iter().map(|i| i.target.clone()).collect();
+    match healthcheck {
+        Some(path) => Route::with_health_path(app, targets, path),
+        None => Route::new(app, targets),
     }
 }
 

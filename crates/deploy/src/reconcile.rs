@@ -4,10 +4,11 @@
 //! Containers without this server's labels are never looked at.
 
 use crate::deployer::INSTANCE_LABEL;
+use crate::deployer::route_for;
 use crate::{DeployError, Deployer, Instance, ReleaseSpec};
 use std::collections::HashSet;
 use std::net::SocketAddr;
-use wharf_proxy::{Route, Target};
+use wharf_proxy::Target;
 use wharf_runtime::{ContainerInfo, labels};
 
 /// What reconcile did, for the log.
@@ -91,10 +92,7 @@ impl Deployer {
                     });
                 }
             }
-            let route = Route::new(
-                app.name.clone(),
-                instances.iter().map(|i| i.target.clone()).collect(),
-            );
+            let route = route_for(&app.name, spec.config.healthcheck.as_deref(), &instances);
             self.router.set_app(&app.name, &app.domains, route);
             self.instances.set(&app.name, release.version, instances);
             report.apps_routed += 1;

@@ -106,6 +106,13 @@ impl Drop for Ctx {
     }
 }
 
+/// The client connection a request came from.
+pub(crate) struct Client {
+    pub(crate) addr: SocketAddr,
+    /// `addr`'s IP rendered for `X-Forwarded-For` (see [`headers::client_ip_value`]).
+    pub(crate) ip: HeaderValue,
+}
+
 /// The request-handling core shared by every client connection.
 pub(crate) struct Forwarder {
     router: Arc<Router>,
@@ -125,7 +132,7 @@ impl Forwarder {
     pub(crate) async fn handle(
         &self,
         mut req: Request<Incoming>,
-        client: SocketAddr,
+        client: Client,
         active: Option<ActiveRequest>,
     ) -> Response<ProxyBody> {
         let request_id = headers::request_id(req.headers());
@@ -143,7 +150,7 @@ impl Forwarder {
         let log =
             tracing::enabled!(target: "wharf::access", tracing::Level::INFO).then(|| AccessLog {
                 request_id: request_id.clone(),
-                client,
+                client: client.addr,
                 host: host.clone().unwrap_or_else(|| "-".to_owned()),
                 method: req.method().clone(),
                 path: req.uri().path().to_owned(),
@@ -175,9 +182,9 @@ impl Forwarder {
         // Our own server already answered any `Expect: 100-continue`.
         outgoing.remove(header::EXPECT);
         outgoing.insert(header::HOST, host_value.clone());
-        headers::set_forwarded(
+        headers::set_forwarded_for(
             &mut outgoing,
-            client.ip(),
+            &client.ip,
             self.config.scheme.as_str(),
             &host_value,
         );

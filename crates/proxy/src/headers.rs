@@ -34,9 +34,26 @@ pub fn is_upgrade(headers: &HeaderMap) -> bool {
     headers.contains_key(header::UPGRADE) && has_token(headers, &header::CONNECTION, "upgrade")
 }
 
+/// The hop-by-hop headers every proxy removes (besides those named in `Connection`).
+fn is_standard_hop_by_hop(name: &HeaderName) -> bool {
+    name == header::CONNECTION
+        || name == header::TE
+        || name == header::TRAILER
+        || name == header::TRANSFER_ENCODING
+        || name == header::UPGRADE
+        || name == KEEP_ALIVE
+        || name == PROXY_CONNECTION
+}
+
 /// Remove hop-by-hop headers (the standard ones and any named in `Connection`).
 /// With `keep_upgrade`, `Upgrade` is kept and `Connection` becomes exactly `upgrade`.
 pub fn strip_hop_by_hop(headers: &mut HeaderMap, keep_upgrade: bool) {
+    // Most messages carry none: one pass over the names is cheaper than the
+    // hashed removals below. Without `Connection` nothing else is named, and
+    // without `Upgrade` there is nothing to keep.
+    if !headers.keys().any(is_standard_hop_by_hop) {
+        return;
+    }
     let named: Vec<HeaderName> = headers
         .get_all(header::CONNECTION)
         .iter()
@@ -100,7 +117,34 @@ pub fn set_forwarded(
     proto: &'static str,
     host: &HeaderValue,
 ) {
-    let client = client.to_string();
+    set_forwarded_for(headers, &client_ip_value(client), proto, host);
+}
+
+/// The client address as a header value, computed once per client connection.
+pub(crate) fn client_ip_value(client: IpAddr) -> HeaderValue {
+    HeaderValue::try_from(client.to_string())
+        .unwrap_or_else(|_| HeaderValue::from_static("unknown"))
+}
+
+/// [`set_forwarded`] with the client address already rendered by [`client_ip_value`].
+pub(crate) fn set_forwarded_for(
+    headers: &mut HeaderMap,
+    client_value: &HeaderValue,
+    proto: &'static str,
+    host: &HeaderValue,
+) {
+    if headers.contains_key(&X_FORWARDED_FOR) {
+        append_forwarded_for(headers, client_value);
+    } else {
+        headers.insert(&X_FORWARDED_FOR, client_value.clone());
+    }
+    headers.insert(&X_FORWARDED_PROTO, HeaderValue::from_static(proto));
+    headers.insert(&X_FORWARDED_HOST, host.clone());
+}
+
+/// Join any prior `X-Forwarded-For` values and append the client.
+fn append_forwarded_for(headers: &mut HeaderMap, client_value: &HeaderValue) {
+    let client = client_value.to_str().unwrap_or("unknown");
     let prior: Vec<&str> = headers
         .get_all(&X_FORWARDED_FOR)
         .iter()
@@ -109,15 +153,13 @@ pub fn set_forwarded(
         .filter(|v| !v.is_empty())
         .collect();
     let xff = if prior.is_empty() {
-        client
+        client.to_owned()
     } else {
         format!("{}, {client}", prior.join(", "))
     };
-    if let Ok(v) = HeaderValue::from_str(&xff) {
+    if let Ok(v) = HeaderValue::try_from(xff) {
         headers.insert(&X_FORWARDED_FOR, v);
     }
-    headers.insert(&X_FORWARDED_PROTO, HeaderValue::from_static(proto));
-    headers.insert(&X_FORWARDED_HOST, host.clone());
 }
 
 #[cfg(test)]

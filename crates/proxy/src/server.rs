@@ -19,7 +19,8 @@ use tracing::Instrument;
 
 use crate::config::ProxyConfig;
 use crate::error::ProxyError;
-use crate::forward::Forwarder;
+use crate::forward::{Client, Forwarder};
+use crate::headers;
 use crate::idle::{Activity, IdleIo};
 use crate::router::Router;
 
@@ -66,10 +67,16 @@ impl Proxy {
         let io = TokioIo::new(IdleIo::new(io, Arc::clone(&activity)));
         let this = Arc::clone(&self);
         let act = Arc::clone(&activity);
+        // Rendered once per connection for X-Forwarded-For.
+        let client_ip = headers::client_ip_value(peer.ip());
         let service = service_fn(move |req: hyper::Request<Incoming>| {
             let this = Arc::clone(&this);
             let active = act.begin();
-            async move { Ok::<_, Infallible>(this.forwarder.handle(req, peer, Some(active)).await) }
+            let client = Client {
+                addr: peer,
+                ip: client_ip.clone(),
+            };
+            async move { Ok::<_, Infallible>(this.forwarder.handle(req, client, Some(active)).await) }
         });
         let conn = self.builder.serve_connection_with_upgrades(io, service);
         tokio::pin!(conn);

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use bollard::models::{
     ContainerCreateBody, ContainerInspectResponse, HealthStatusEnum, HostConfig,
-    Mount as DockerMount, MountType, RestartPolicy as DockerRestartPolicy, RestartPolicyNameEnum,
+    HostConfigLogConfig, Mount as DockerMount, MountType, RestartPolicy as DockerRestartPolicy,
+    RestartPolicyNameEnum,
 };
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, ListContainersOptionsBuilder, RemoveContainerOptionsBuilder,
@@ -321,6 +322,7 @@ fn create_body(spec: &ContainerSpec) -> Result<ContainerCreateBody, RuntimeError
         }),
         mounts: (!mounts.is_empty()).then_some(mounts),
         network_mode: spec.network.clone(),
+        log_config: Some(rotated_logs()),
         ..Default::default()
     };
 
@@ -402,6 +404,21 @@ fn container_info(resp: ContainerInspectResponse) -> ContainerInfo {
 
 fn parse_ip(s: Option<&str>) -> Option<IpAddr> {
     s.filter(|s| !s.is_empty()).and_then(|s| s.parse().ok())
+}
+
+/// Containers log to json-file, rotated so that months of app output cannot fill the disk:
+/// at most `LOG_FILES` files of `LOG_FILE_SIZE` each.
+const LOG_FILE_SIZE: &str = "10m";
+const LOG_FILES: &str = "3";
+
+fn rotated_logs() -> HostConfigLogConfig {
+    HostConfigLogConfig {
+        typ: Some("json-file".to_string()),
+        config: Some(HashMap::from([
+            ("max-size".to_string(), LOG_FILE_SIZE.to_string()),
+            ("max-file".to_string(), LOG_FILES.to_string()),
+        ])),
+    }
 }
 
 #[cfg(test)]
