@@ -7,6 +7,7 @@ mod e2e {
     mod bad_input;
     mod deploy;
     pub mod harness;
+    mod releases;
     mod restart;
     mod zero_downtime;
 }

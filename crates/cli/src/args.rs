@@ -45,6 +45,17 @@ pub enum Command {
     Apps(AppsArgs),
     /// List the releases of an app.
     Releases { app: String },
+    /// Show or change an app's config vars; a change to a running app deploys a new release.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Deploy an earlier release again (default: the one before the current), image and config.
+    Rollback {
+        app: String,
+        /// The release to go back to, e.g. v3.
+        version: Option<String>,
+    },
     /// Manage API tokens for remote clients (run on the server).
     Tokens {
         #[command(subcommand)]
@@ -110,6 +121,28 @@ pub enum AppsCommand {
         /// Skip the prompt by naming the app again.
         #[arg(long)]
         confirm: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ConfigCommand {
+    /// List the app's config vars (values hidden unless --reveal).
+    Show {
+        app: String,
+        #[arg(long)]
+        reveal: bool,
+    },
+    /// Set config vars: KEY=VALUE ...
+    Set {
+        app: String,
+        #[arg(required = true)]
+        assignments: Vec<String>,
+    },
+    /// Remove config vars: KEY ...
+    Unset {
+        app: String,
+        #[arg(required = true)]
+        keys: Vec<String>,
     },
 }
 

@@ -5,7 +5,7 @@ use anyhow::{Context, anyhow, bail};
 use bytes::Bytes;
 use http::{Method, Request, StatusCode, header};
 use http_body_util::combinators::BoxBody;
-use http_body_util::{BodyExt, Empty};
+use http_body_util::{BodyExt, Empty, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use serde::de::DeserializeOwned;
@@ -58,6 +58,13 @@ pub type Body = BoxBody<Bytes, std::io::Error>;
 
 pub fn empty() -> Body {
     Empty::<Bytes>::new()
+        .map_err(|never| match never {})
+        .boxed()
+}
+
+/// A JSON request body.
+pub fn json_body(value: &serde_json::Value) -> Body {
+    Full::new(Bytes::from(value.to_string()))
         .map_err(|never| match never {})
         .boxed()
 }

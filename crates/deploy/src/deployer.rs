@@ -126,60 +126,103 @@ impl Deployer {
         context: BuildContext,
         progress: &Progress,
     ) -> Result<DeployOutcome, DeployError> {
-        let spec = ReleaseSpec { config };
-        let domains = spec.domains();
+        let domains: Vec<String> = config
+            .domains
+            .iter()
+            .map(|d| d.as_str().to_string())
+            .collect();
         self.store
             .check_domains_free(&app, &domains)
             .map_err(domain_taken)?;
         let _guard = self.lock_app(&app).await;
         let created = self.store.ensure_app(&app)?;
-        let spec_json = spec
-            .to_json()
-            .map_err(|e| DeployError::Internal(e.to_string()))?;
-        let release = self
-            .store
-            .create_release(&app, |v| image_tag(&app, v), &spec_json)?;
+        let spec = ReleaseSpec {
+            config,
+            vars: self.store.config_vars(&app)?,
+        };
+        let release = self.record_release(&app, |v| image_tag(&app, v), &spec)?;
         progress.line(format!(
             "-----> Deploying {app} release v{}{}",
             release.version,
             if created { " (new app)" } else { "" }
         ));
-        let result = self.run_release(&release, &spec, &context, progress).await;
+        let result = async {
+            self.build(&release, &context, progress).await?;
+            self.put_in_service(&release, &spec, progress).await
+        }
+        .await;
+        let built_here = true;
+        let outcome = self
+            .finish_release(&release, &spec, result, built_here, progress)
+            .await;
+        if outcome.is_err() && created {
+            // A first deploy that failed leaves no app behind.
+            self.store.delete_app(&app)?;
+        }
+        outcome
+    }
+
+    /// Record a new release of `app` with this config snapshot.
+    pub(crate) fn record_release(
+        &self,
+        app: &str,
+        image_for: impl Fn(u32) -> String,
+        spec: &ReleaseSpec,
+    ) -> Result<ReleaseRecord, DeployError> {
+        let spec_json = spec
+            .to_json()
+            .map_err(|e| DeployError::Internal(e.to_string()))?;
+        Ok(self.store.create_release(app, image_for, &spec_json)?)
+    }
+
+    /// Store how a release's deploy ended: active (its config vars become the app's) or failed
+    /// (with its image removed if this deploy built it). The release log is kept either way.
+    pub(crate) async fn finish_release(
+        &self,
+        release: &ReleaseRecord,
+        spec: &ReleaseSpec,
+        result: Result<(), DeployError>,
+        built_here: bool,
+        progress: &Progress,
+    ) -> Result<DeployOutcome, DeployError> {
         match &result {
-            Ok(_) => {
+            Ok(()) => {
                 self.store.activate_release(release.id)?;
-                progress.line(format!("-----> {app} v{} is live", release.version));
+                self.store.replace_config_vars(&release.app, &spec.vars)?;
+                progress.line(format!(
+                    "-----> {} v{} is live",
+                    release.app, release.version
+                ));
             }
             Err(err) => {
                 tracing::warn!(error = %err, "deploy failed");
                 self.store.fail_release(release.id, &err.to_string())?;
-                if let Err(e) = self.docker.remove_image(&release.image).await {
+                if built_here && let Err(e) = self.docker.remove_image(&release.image).await {
                     tracing::warn!(error = %e, image = %release.image, "could not remove image of failed release");
                 }
             }
         }
         self.store
             .append_release_log(release.id, &progress.take())?;
-        if result.is_err() && created {
-            // A first deploy that failed leaves no app behind.
-            self.store.delete_app(&app)?;
-        }
-        let version = result?;
+        result?;
         Ok(DeployOutcome {
-            urls: domains.iter().map(|d| format!("http://{d}/")).collect(),
-            app,
-            version,
+            urls: spec
+                .domains()
+                .iter()
+                .map(|d| format!("http://{d}/"))
+                .collect(),
+            app: release.app.clone(),
+            version: release.version,
         })
     }
 
-    /// Build the release's image and put it in service.
-    async fn run_release(
+    /// Build the release's image from the build context.
+    async fn build(
         &self,
         release: &ReleaseRecord,
-        spec: &ReleaseSpec,
         context: &BuildContext,
         progress: &Progress,
-    ) -> Result<u32, DeployError> {
+    ) -> Result<(), DeployError> {
         progress.line(format!("-----> Building image {}", release.image));
         let image_labels = HashMap::from([
             (labels::APP.to_string(), release.app.clone()),
@@ -200,13 +243,22 @@ impl Deployer {
             )
             .await
             .map_err(build_error)?;
+        Ok(())
+    }
+
+    /// Start the release's instances and switch traffic to them.
+    pub(crate) async fn put_in_service(
+        &self,
+        release: &ReleaseRecord,
+        spec: &ReleaseSpec,
+        progress: &Progress,
+    ) -> Result<(), DeployError> {
         let port = self.port_of(spec, &release.image).await?;
         if spec.zero_downtime() {
-            self.switch_over(release, spec, port, progress).await?;
+            self.switch_over(release, spec, port, progress).await
         } else {
-            self.replace_in_place(release, spec, port, progress).await?;
+            self.replace_in_place(release, spec, port, progress).await
         }
-        Ok(release.version)
     }
 
     /// The port the release's web process listens on.
@@ -420,8 +472,7 @@ impl Deployer {
         replica: u32,
     ) -> ContainerSpec {
         let config = &spec.config;
-        let mut env = config.env.clone();
-        env.push(("PORT".to_string(), port.to_string()));
+        let env = spec.environment(port);
         let labels = HashMap::from([
             (labels::APP.to_string(), release.app.clone()),
             (labels::RELEASE.to_string(), release.version.to_string()),
@@ -512,7 +563,7 @@ fn resolve_app_name(flag: Option<&str>, config: &AppConfig) -> Result<String, De
     }
 }
 
-fn domain_taken(err: StoreError) -> DeployError {
+pub(crate) fn domain_taken(err: StoreError) -> DeployError {
     match err {
         StoreError::DomainTaken { domain, app } => DeployError::DomainTaken { domain, owner: app },
         other => DeployError::Store(other),

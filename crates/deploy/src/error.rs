@@ -38,11 +38,21 @@ pub enum DeployError {
         "a container named {0} exists and is not managed by this Wharf server; remove or rename it (docker rm {0})"
     )]
     NameInUse(String),
+    #[error("{0}")]
+    BadConfig(String),
+    #[error("`{0}` has no earlier release to roll back to")]
+    NoRollbackTarget(String),
+    #[error("cannot roll `{app}` back to v{version}: {reason}")]
+    CannotRollBackTo {
+        app: String,
+        version: u32,
+        reason: String,
+    },
     #[error("there is no app named `{0}`")]
     NoSuchApp(String),
     #[error("docker: {0}")]
     Runtime(#[from] wharf_runtime::RuntimeError),
-    #[error("state: {0}")]
+    #[error("{0}")]
     Store(#[from] wharf_store::StoreError),
     #[error("the deploy was cancelled because the server is shutting down")]
     ShuttingDown,
@@ -53,9 +63,14 @@ pub enum DeployError {
 impl DeployError {
     /// Whether the error is the user's to fix (bad input) rather than the server's.
     pub fn is_user_error(&self) -> bool {
-        !matches!(
-            self,
-            DeployError::Runtime(_) | DeployError::Store(_) | DeployError::Internal(_)
-        )
+        match self {
+            DeployError::Runtime(_) | DeployError::Internal(_) => false,
+            DeployError::Store(e) => matches!(
+                e,
+                wharf_store::StoreError::NoSuchApp(_)
+                    | wharf_store::StoreError::NoSuchRelease { .. }
+            ),
+            _ => true,
+        }
     }
 }

@@ -5,6 +5,7 @@
 //! drain and remove the instances of the release it replaces. Anything that fails before the
 //! switch leaves the running release untouched.
 
+mod config;
 mod context;
 mod deployer;
 mod destroy;
@@ -13,8 +14,10 @@ mod health;
 mod instances;
 mod progress;
 mod reconcile;
+mod rollback;
 mod spec;
 
+pub use config::{ConfigChange, ConfigOutcome};
 pub use context::{BuildContext, ContextError, ContextLimits};
 pub use deployer::{DeployOutcome, DeploySettings, Deployer, INSTANCE_LABEL, image_tag};
 pub use error::DeployError;

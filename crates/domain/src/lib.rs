@@ -1,14 +1,17 @@
 //! Wharf's domain types and the rules that validate them: app names, domains,
 //! resource limits, volumes, environment variables, releases, processes, and
-//! the `# wharf.KEY = VALUE` settings read from an app's Dockerfile.
+//! the `# wharf.KEY = VALUE` settings read from an app's Dockerfile, and the
+//! Heroku/Dokku-style `Procfile` and `app.json` (with their cron schedules).
 //!
 //! Everything here is pure: no I/O, and no input makes it panic. Every error's
 //! message says what is wrong and how to fix it.
 
 mod app_config;
+mod app_json;
 mod app_name;
 mod config_error;
 mod cpu;
+mod cron;
 mod dns_label;
 mod domain_name;
 mod env;
@@ -16,18 +19,22 @@ mod exposed_ports;
 mod memory;
 mod name_error;
 mod process;
+mod procfile;
 mod release;
 mod volume;
 
 pub use app_config::{AppConfig, DEFAULT_PORT, MAX_SCALE};
+pub use app_json::{AppJson, AppJsonError, CronJob, MAX_FORMATION_QUANTITY, WebHealthcheck};
 pub use app_name::AppName;
 pub use config_error::{ConfigError, ConfigErrorKind};
 pub use cpu::{CpuError, MAX_CPUS, MIN_CPUS, cpus_to_nano, parse_cpus};
+pub use cron::{CronError, CronErrorKind, CronSchedule, UtcDateTime};
 pub use domain_name::{DomainError, DomainName};
 pub use env::{EnvError, is_valid_env_key, parse_env_assignment};
 pub use exposed_ports::exposed_ports;
 pub use memory::{MIN_MEMORY_BYTES, MemoryError, format_memory, parse_memory};
 pub use name_error::NameError;
 pub use process::{ProcessName, WEB};
+pub use procfile::{Procfile, ProcfileError, ProcfileErrorKind, RELEASE};
 pub use release::{ReleaseError, ReleaseStatus, ReleaseVersion};
 pub use volume::{VolumeError, VolumeSource, VolumeSpec};

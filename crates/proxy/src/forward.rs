@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use http::header::{self, HeaderMap, HeaderValue};
+use http::uri::{self, PathAndQuery};
 use http::{Method, Request, Response, StatusCode, Uri, Version};
 use hyper::body::Incoming;
 
@@ -194,15 +195,19 @@ impl Forwarder {
             path_and_query: req
                 .uri()
                 .path_and_query()
-                .map_or("/", |p| p.as_str())
-                .to_owned(),
+                .cloned()
+                .unwrap_or_else(|| PathAndQuery::from_static("/")),
             headers: outgoing,
         };
 
         if upgrade {
             let on_client = hyper::upgrade::on(&mut req);
             let slot = BodySlot::new(req.into_body());
-            return upgrade::forward(self, ctx, &route, target, &mut head, slot, on_client).await;
+            // Boxed so that the rare upgrade path does not grow every request's future.
+            return Box::pin(upgrade::forward(
+                self, ctx, &route, target, &mut head, slot, on_client,
+            ))
+            .await;
         }
         let slot = BodySlot::new(req.into_body());
         self.forward(ctx, &route, target, &mut head, slot).await
@@ -277,7 +282,7 @@ impl Forwarder {
 /// The parts of the outgoing request that are reused across attempts.
 pub(crate) struct Head {
     pub(crate) method: Method,
-    pub(crate) path_and_query: String,
+    pub(crate) path_and_query: PathAndQuery,
     pub(crate) headers: HeaderMap,
 }
 
@@ -289,7 +294,10 @@ impl Head {
         body: RequestBody,
         keep: bool,
     ) -> Result<Request<RequestBody>, http::Error> {
-        let uri = Uri::try_from(self.path_and_query.as_str())?;
+        // Cloning shares the bytes hyper parsed; no re-parse, no allocation.
+        let mut parts = uri::Parts::default();
+        parts.path_and_query = Some(self.path_and_query.clone());
+        let uri = Uri::from_parts(parts)?;
         let mut req = Request::new(body);
         *req.method_mut() = self.method.clone();
         *req.uri_mut() = uri;

@@ -111,6 +111,8 @@ pub fn request_id(headers: &HeaderMap) -> HeaderValue {
 
 /// Set the `X-Forwarded-*` headers: append the client IP to `X-Forwarded-For`,
 /// set `X-Forwarded-Proto` to `proto` and `X-Forwarded-Host` to the original host.
+/// (The request path uses [`set_forwarded_for`] with a per-connection value.)
+#[cfg(test)]
 pub fn set_forwarded(
     headers: &mut HeaderMap,
     client: IpAddr,
@@ -126,7 +128,9 @@ pub(crate) fn client_ip_value(client: IpAddr) -> HeaderValue {
         .unwrap_or_else(|_| HeaderValue::from_static("unknown"))
 }
 
-/// [`set_forwarded`] with the client address already rendered by [`client_ip_value`].
+/// Set the `X-Forwarded-*` headers: append the client (already rendered by
+/// [`client_ip_value`]) to `X-Forwarded-For`, set `X-Forwarded-Proto` to `proto`
+/// and `X-Forwarded-Host` to the original host.
 pub(crate) fn set_forwarded_for(
     headers: &mut HeaderMap,
     client_value: &HeaderValue,

@@ -140,7 +140,9 @@ pub(crate) async fn send(
             },
         }
     }
-    let mut sender = connect(target.addr(), connect_timeout).await?;
+    // Boxed: dialing is the rare path, and its large future would otherwise be
+    // inlined into (and copied along with) every request's future.
+    let mut sender = Box::pin(connect(target.addr(), connect_timeout)).await?;
     match sender.send_request(req).await {
         Ok(resp) => Ok((
             resp,

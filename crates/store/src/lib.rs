@@ -4,6 +4,7 @@
 //! (routes, containers); at start it rebuilds everything in memory from what is stored here.
 
 mod apps;
+mod config_vars;
 mod error;
 mod migrations;
 mod releases;

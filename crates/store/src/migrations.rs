@@ -36,6 +36,15 @@ const MIGRATIONS: &[&str] = &[
         last_used_at  INTEGER
     );
     ",
+    // 2: config vars set by command (`wharf config set`); each release snapshots them.
+    "
+    CREATE TABLE config_vars (
+        app    TEXT NOT NULL REFERENCES apps(name) ON DELETE CASCADE,
+        key    TEXT NOT NULL,
+        value  TEXT NOT NULL,
+        PRIMARY KEY (app, key)
+    );
+    ",
 ];
 
 /// Bring the schema up to date inside one transaction per migration.

@@ -179,6 +179,20 @@ impl Store {
             .transpose()
     }
 
+    /// Release `version` of `app`.
+    pub fn release(&self, app: &str, version: u32) -> Result<ReleaseRecord, StoreError> {
+        let conn = self.conn();
+        let sql = format!("SELECT {COLUMNS} FROM releases WHERE app = ?1 AND version = ?2");
+        conn.query_row(&sql, params![app, version], from_row)
+            .optional()?
+            .map(finish)
+            .transpose()?
+            .ok_or_else(|| StoreError::NoSuchRelease {
+                app: app.to_string(),
+                version: format!("v{version}"),
+            })
+    }
+
     /// Every release of `app`, newest first.
     pub fn releases(&self, app: &str) -> Result<Vec<ReleaseRecord>, StoreError> {
         self.query_releases(

@@ -106,7 +106,7 @@ pub async fn releases(client: &Client, app: &str) -> anyhow::Result<ExitCode> {
 
 /// Percent-encode a path segment (app names are validated server-side; this keeps the URL
 /// well-formed whatever the user typed).
-fn encode(segment: &str) -> String {
+pub(super) fn encode(segment: &str) -> String {
     segment
         .bytes()
         .map(|b| match b {

@@ -63,12 +63,7 @@ pub async fn run(client: &Client, args: &DeployArgs) -> anyhow::Result<ExitCode>
     let response = client
         .send(Method::POST, &path, Some("application/x-tar"), body)
         .await?;
-    let status = response.status();
-    if !status.is_success() {
-        let bytes = response.into_body().collect().await?.to_bytes();
-        return Err(server_error(status, &bytes));
-    }
-    follow(response.into_body()).await
+    follow(response).await
 }
 
 /// The name to deploy under: --app, else the Dockerfile's, else the directory's if valid.
@@ -118,7 +113,13 @@ async fn upload_body(tar: std::fs::File, size: u64) -> anyhow::Result<Body> {
 }
 
 /// Print the server's progress lines; the last event says how the deploy ended.
-async fn follow(mut body: hyper::body::Incoming) -> anyhow::Result<ExitCode> {
+pub async fn follow(response: http::Response<hyper::body::Incoming>) -> anyhow::Result<ExitCode> {
+    let status = response.status();
+    if !status.is_success() {
+        let bytes = response.into_body().collect().await?.to_bytes();
+        return Err(server_error(status, &bytes));
+    }
+    let mut body = response.into_body();
     let mut pending = Vec::new();
     let mut stdout = std::io::stdout();
     while let Some(frame) = body.frame().await {
@@ -135,6 +136,10 @@ async fn follow(mut body: hyper::body::Incoming) -> anyhow::Result<ExitCode> {
                 writeln!(stdout, "{text}")?;
                 stdout.flush()?;
             } else if let Some(done) = event.get("done") {
+                if let Some(message) = done.get("message").and_then(|m| m.as_str()) {
+                    writeln!(stdout, "=====> {message}")?;
+                    return Ok(ExitCode::SUCCESS);
+                }
                 let urls: Vec<&str> = done
                     .get("urls")
                     .and_then(|u| u.as_array())
@@ -151,7 +156,7 @@ async fn follow(mut body: hyper::body::Incoming) -> anyhow::Result<ExitCode> {
                 }
                 return Ok(ExitCode::SUCCESS);
             } else if let Some(error) = event.get("error").and_then(|e| e.as_str()) {
-                eprintln!("error: deploy failed: {error}");
+                eprintln!("error: {error}");
                 return Ok(ExitCode::FAILURE);
             }
         }

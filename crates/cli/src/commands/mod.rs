@@ -1,6 +1,7 @@
 //! One function per command; `run` is the single dispatch.
 
 mod apps;
+mod config;
 mod deploy;
 mod init;
 mod server;
@@ -23,6 +24,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Apps(args) => apps::run(&Client::new(endpoint(&cli)?), args).await,
         Command::Releases { app } => apps::releases(&Client::new(endpoint(&cli)?), app).await,
+        Command::Config { command } => config::run(&Client::new(endpoint(&cli)?), command).await,
+        Command::Rollback { app, version } => {
+            config::rollback(&Client::new(endpoint(&cli)?), app, version.as_deref()).await
+        }
         Command::Tokens { command } => tokens::run(&cli, command),
         Command::Init(args) => init::run(&cli, args),
     }

@@ -8,17 +8,20 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use futures_util::StreamExt;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use std::future::Future;
+use std::sync::Arc;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::{mpsc, oneshot};
 use tokio_stream::wrappers::UnboundedReceiverStream;
-use wharf_deploy::{BuildContext, ContextLimits, Progress};
+use wharf_deploy::{BuildContext, ContextLimits, DeployError, Progress};
 
 #[derive(Deserialize)]
 pub struct DeployQuery {
     app: Option<String>,
 }
 
+/// `POST /v1/deploy?app=NAME` with a tar body.
 pub async fn deploy(
     State(state): State<ApiState>,
     Query(query): Query<DeployQuery>,
@@ -43,9 +46,9 @@ pub async fn deploy(
     }
     let upload = tempfile::NamedTempFile::new_in(&state.upload_dir).map_err(ApiError::internal)?;
     let mut file = tokio::fs::File::from_std(upload.reopen().map_err(ApiError::internal)?);
-    let mut stream = body.into_data_stream();
+    let mut upload_stream = body.into_data_stream();
     let mut received: u64 = 0;
-    while let Some(chunk) = stream.next().await {
+    while let Some(chunk) = upload_stream.next().await {
         let chunk = chunk.map_err(|e| {
             ApiError::new(
                 StatusCode::BAD_REQUEST,
@@ -70,25 +73,36 @@ pub async fn deploy(
     .map_err(ApiError::internal)?
     .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.to_string()))?;
 
-    let (line_tx, line_rx) = mpsc::unbounded_channel::<String>();
-    let (done_tx, done_rx) = oneshot::channel();
     let deployer = state.deployer.clone();
     let app = query.app;
-    state.tasks.spawn(async move {
-        let progress = Progress::new(line_tx);
-        let result = deployer.deploy(context, app.as_deref(), &progress).await;
-        drop(progress);
+    stream(&state, move |progress| async move {
+        let outcome = deployer.deploy(context, app.as_deref(), &progress).await;
         drop(upload);
+        outcome
+    })
+}
+
+/// Run `work` as a tracked task and answer with its progress lines as they come, then one
+/// final event: `{"done": OUTCOME}` or `{"error": MESSAGE}`.
+pub(super) fn stream<F, Fut, T>(state: &ApiState, work: F) -> Result<Response, ApiError>
+where
+    F: FnOnce(Arc<Progress>) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<T, DeployError>> + Send + 'static,
+    T: Serialize + Send + 'static,
+{
+    let (line_tx, line_rx) = mpsc::unbounded_channel::<String>();
+    let (done_tx, done_rx) = oneshot::channel();
+    state.tasks.spawn(async move {
+        let result = work(Arc::new(Progress::new(line_tx))).await;
         let _ = done_tx.send(result);
     });
-
     let lines = UnboundedReceiverStream::new(line_rx)
         .map(|line| json_line(&serde_json::json!({ "line": line })));
     let done = futures_util::stream::once(async move {
         let event = match done_rx.await {
             Ok(Ok(outcome)) => serde_json::json!({ "done": outcome }),
             Ok(Err(err)) => serde_json::json!({ "error": err.to_string() }),
-            Err(_) => serde_json::json!({ "error": "the deploy task ended unexpectedly" }),
+            Err(_) => serde_json::json!({ "error": "the task ended unexpectedly" }),
         };
         json_line(&event)
     });

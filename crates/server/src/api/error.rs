@@ -34,7 +34,10 @@ impl IntoResponse for ApiError {
 impl From<DeployError> for ApiError {
     fn from(err: DeployError) -> ApiError {
         let status = match &err {
-            DeployError::NoSuchApp(_) => StatusCode::NOT_FOUND,
+            DeployError::NoSuchApp(_)
+            | DeployError::Store(wharf_store::StoreError::NoSuchRelease { .. }) => {
+                StatusCode::NOT_FOUND
+            }
             DeployError::DomainTaken { .. } => StatusCode::CONFLICT,
             DeployError::Runtime(_) => StatusCode::SERVICE_UNAVAILABLE,
             e if e.is_user_error() => StatusCode::BAD_REQUEST,

@@ -3,6 +3,7 @@
 
 mod apps;
 mod auth;
+mod config;
 mod deploy;
 mod error;
 
@@ -33,6 +34,11 @@ pub fn routes(state: ApiState) -> Router {
         .route("/v1/apps", get(apps::list))
         .route("/v1/apps/{app}", delete(apps::destroy))
         .route("/v1/apps/{app}/releases", get(apps::releases))
+        .route(
+            "/v1/apps/{app}/config",
+            get(config::show).post(config::change),
+        )
+        .route("/v1/apps/{app}/rollback", post(config::rollback))
         .route(
             "/v1/deploy",
             post(deploy::deploy).layer(DefaultBodyLimit::disable()),

@@ -1,0 +1,130 @@
+//! Changing an app's config vars. A change to a running app is a new release with the same image
+//! and the new vars, deployed like any other (zero downtime with `scale >= 1`); the vars are
+//! stored only once that release is live, so a change that breaks the app changes nothing.
+
+use crate::{DeployError, DeployOutcome, Deployer, Progress, ReleaseSpec};
+use wharf_domain::{AppName, parse_env_assignment};
+
+/// What `wharf config set/unset` asks for.
+#[derive(Debug, Clone, Default)]
+pub struct ConfigChange {
+    pub set: Vec<(String, String)>,
+    pub unset: Vec<String>,
+}
+
+impl ConfigChange {
+    /// Parse `KEY=VALUE` assignments and bare keys to unset, checking every key.
+    pub fn parse(set: &[String], unset: &[String]) -> Result<ConfigChange, DeployError> {
+        let set = set
+            .iter()
+            .map(|a| parse_env_assignment(a).map_err(|e| DeployError::BadConfig(e.to_string())))
+            .collect::<Result<Vec<_>, _>>()?;
+        for key in unset {
+            if !wharf_domain::is_valid_env_key(key) {
+                return Err(DeployError::BadConfig(format!(
+                    "`{key}` is not a config var name (letters, digits and _, not starting with a digit)"
+                )));
+            }
+        }
+        Ok(ConfigChange {
+            set,
+            unset: unset.to_vec(),
+        })
+    }
+
+    fn apply(&self, vars: &[(String, String)]) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = vars
+            .iter()
+            .filter(|(k, _)| !self.unset.contains(k) && !self.set.iter().any(|(s, _)| s == k))
+            .cloned()
+            .collect();
+        out.extend(self.set.iter().cloned());
+        out.sort();
+        out
+    }
+}
+
+/// How a config change ended.
+#[derive(Debug, Clone, serde::Serialize)]
+pub enum ConfigOutcome {
+    /// The app runs: a new release carries the new vars.
+    Deployed(DeployOutcome),
+    /// The app has no release yet: the vars wait for its first deploy.
+    Saved,
+    /// The change changes nothing.
+    Unchanged,
+}
+
+impl Deployer {
+    #[tracing::instrument(skip(self, change, progress))]
+    pub async fn change_config(
+        &self,
+        app: &str,
+        change: &ConfigChange,
+        progress: &Progress,
+    ) -> Result<ConfigOutcome, DeployError> {
+        let app = AppName::parse(app)?.as_str().to_string();
+        let _guard = self.lock_app(&app).await;
+        self.store.ensure_app(&app)?;
+        let current = self.store.config_vars(&app)?;
+        let vars = change.apply(&current);
+        if vars == current {
+            return Ok(ConfigOutcome::Unchanged);
+        }
+        let Some(active) = self.store.active_release(&app)? else {
+            self.store.replace_config_vars(&app, &vars)?;
+            return Ok(ConfigOutcome::Saved);
+        };
+        let old = ReleaseSpec::from_json(&active.config)
+            .map_err(|e| DeployError::Internal(format!("release config of {app}: {e}")))?;
+        let spec = ReleaseSpec { vars, ..old };
+        let image = active.image.clone();
+        let release = self.record_release(&app, |_| image.clone(), &spec)?;
+        progress.line(format!(
+            "-----> Config changed: deploying {app} release v{} (image of v{})",
+            release.version, active.version
+        ));
+        let result = self.put_in_service(&release, &spec, progress).await;
+        self.finish_release(&release, &spec, result, false, progress)
+            .await
+            .map(ConfigOutcome::Deployed)
+    }
+
+    /// The app's config vars.
+    pub fn config_vars(&self, app: &str) -> Result<Vec<(String, String)>, DeployError> {
+        if self.store.app(app)?.is_none() {
+            return Err(DeployError::NoSuchApp(app.to_string()));
+        }
+        Ok(self.store.config_vars(app)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn changes_apply_in_order_set_wins_over_old_and_unset_removes() {
+        let change = ConfigChange::parse(&strings(&["B=new", "C=x=y"]), &strings(&["A"])).unwrap();
+        let old = vec![("A".into(), "1".into()), ("B".into(), "old".into())];
+        assert_eq!(
+            change.apply(&old),
+            vec![
+                ("B".to_string(), "new".to_string()),
+                ("C".to_string(), "x=y".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_keys_are_refused() {
+        assert!(ConfigChange::parse(&strings(&["NOEQUALS"]), &[]).is_err());
+        assert!(ConfigChange::parse(&strings(&["1X=a"]), &[]).is_err());
+        let err = ConfigChange::parse(&[], &strings(&["BAD-KEY"])).unwrap_err();
+        assert!(err.to_string().contains("BAD-KEY"));
+    }
+}

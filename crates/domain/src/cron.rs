@@ -1,0 +1,1028 @@
+//! Cron schedules in the standard five-field syntax, and the next time one runs.
+//!
+//! A schedule is `minute hour day-of-month month day-of-week`, e.g.
+//! `*/5 * * * *` (every five minutes) or `30 2 * * mon-fri` (02:30 on
+//! weekdays), or one of the shortcuts `@hourly`, `@daily`, `@midnight`,
+//! `@weekly`, `@monthly`, `@yearly` and `@annually`. Times are UTC.
+//!
+//! Each field accepts `*`, a number, a range `a-b`, a list `a,b,c`, and steps
+//! `*/n`, `a-b/n` and `a/n` (from `a` to the field's maximum). Months accept
+//! `jan`..`dec` and days of the week `sun`..`sat`, in any case. Day of week
+//! runs from 0 to 7, where both 0 and 7 are Sunday.
+//!
+//! As in Vixie cron, when both the day-of-month and the day-of-week fields are
+//! restricted (neither starts with `*`), a day matches if *either* matches:
+//! `0 0 13 * fri` runs on every 13th and on every Friday.
+//!
+//! Date arithmetic (leap years, month lengths, weekdays) is done here with no
+//! date library. Nothing in this module panics, whatever the input.
+
+use std::fmt;
+
+use thiserror::Error;
+
+/// How many years ahead [`CronSchedule::next_after`] looks before giving up.
+/// The longest possible gap is 8 years (Feb 29 across a skipped leap year such
+/// as 2100), so this is only reached for dates near the end of `i32` years.
+const SEARCH_YEARS: i32 = 9;
+
+/// A minute in UTC, as calendar fields: the unit cron works in.
+///
+/// Fields are public for convenience; [`UtcDateTime::new`] checks them, and
+/// functions given an impossible value (month 13, February 30, hour 24...)
+/// return `None` rather than guessing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UtcDateTime {
+    /// The year, e.g. 2026.
+    pub year: i32,
+    /// The month, 1 (January) to 12 (December).
+    pub month: u8,
+    /// The day of the month, 1 to 28..=31.
+    pub day: u8,
+    /// The hour, 0 to 23.
+    pub hour: u8,
+    /// The minute, 0 to 59.
+    pub minute: u8,
+}
+
+impl UtcDateTime {
+    /// A date and time, or `None` if it does not exist (e.g. 2025-02-29).
+    pub fn new(year: i32, month: u8, day: u8, hour: u8, minute: u8) -> Option<UtcDateTime> {
+        let t = UtcDateTime {
+            year,
+            month,
+            day,
+            hour,
+            minute,
+        };
+        t.is_valid().then_some(t)
+    }
+
+    /// Whether every field is in range for its month and year.
+    pub fn is_valid(&self) -> bool {
+        (1..=12).contains(&self.month)
+            && self.day >= 1
+            && self.day <= days_in_month(self.year, self.month)
+            && self.hour < 24
+            && self.minute < 60
+    }
+
+    /// The minute containing `secs` seconds after 1970-01-01 00:00 UTC
+    /// (seconds are dropped). `None` if the year would not fit in an `i32`.
+    pub fn from_unix_seconds(secs: i64) -> Option<UtcDateTime> {
+        let days = secs.div_euclid(86_400);
+        let in_day = secs.rem_euclid(86_400);
+        let (year, month, day) = civil_from_days(days);
+        Some(UtcDateTime {
+            year: i32::try_from(year).ok()?,
+            month,
+            day,
+            hour: u8::try_from(in_day / 3600).ok()?,
+            minute: u8::try_from(in_day % 3600 / 60).ok()?,
+        })
+    }
+
+    /// Seconds from 1970-01-01 00:00 UTC to the start of this minute, or
+    /// `None` if the date is not valid.
+    pub fn to_unix_seconds(&self) -> Option<i64> {
+        if !self.is_valid() {
+            return None;
+        }
+        let days = days_from_civil(i64::from(self.year), self.month, self.day);
+        Some(days * 86_400 + i64::from(self.hour) * 3600 + i64::from(self.minute) * 60)
+    }
+
+    /// The day of the week, 0 (Sunday) to 6 (Saturday), as cron numbers them.
+    /// `None` if the date is not valid.
+    pub fn weekday(&self) -> Option<u8> {
+        if !self.is_valid() {
+            return None;
+        }
+        Some(weekday_of(self.year, self.month, self.day))
+    }
+
+    /// The next minute, rolling over hours, days, months and years.
+    fn plus_minute(self) -> Option<UtcDateTime> {
+        if self.minute < 59 {
+            return Some(UtcDateTime {
+                minute: self.minute + 1,
+                ..self
+            });
+        }
+        self.next_hour()
+    }
+
+    /// Minute 0 of the next hour.
+    fn next_hour(self) -> Option<UtcDateTime> {
+        if self.hour < 23 {
+            return Some(UtcDateTime {
+                hour: self.hour + 1,
+                minute: 0,
+                ..self
+            });
+        }
+        self.next_day()
+    }
+
+    /// 00:00 on the next day.
+    fn next_day(self) -> Option<UtcDateTime> {
+        if self.day < days_in_month(self.year, self.month) {
+            return Some(UtcDateTime {
+                day: self.day + 1,
+                hour: 0,
+                minute: 0,
+                ..self
+            });
+        }
+        self.next_month()
+    }
+
+    /// 00:00 on the first day of the next month.
+    fn next_month(self) -> Option<UtcDateTime> {
+        let (year, month) = if self.month < 12 {
+            (self.year, self.month + 1)
+        } else {
+            (self.year.checked_add(1)?, 1)
+        };
+        Some(UtcDateTime {
+            year,
+            month,
+            day: 1,
+            hour: 0,
+            minute: 0,
+        })
+    }
+}
+
+impl fmt::Display for UtcDateTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+            self.year, self.month, self.day, self.hour, self.minute
+        )
+    }
+}
+
+/// Whether `year` is a leap year in the Gregorian calendar.
+pub(crate) fn is_leap_year(year: i32) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+/// Days in `month` (1..=12) of `year`; 0 for a month out of range.
+pub(crate) fn days_in_month(year: i32, month: u8) -> u8 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if is_leap_year(year) => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (month 1..=12).
+///
+/// Counts in 400-year eras of 146 097 days, with years starting in March so
+/// that the leap day is the last day of the year.
+fn days_from_civil(year: i64, month: u8, day: u8) -> i64 {
+    let month = i64::from(month);
+    let day = i64::from(day);
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let year_of_era = y.rem_euclid(400);
+    let month_from_march = (month + 9) % 12;
+    let day_of_year = (153 * month_from_march + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// The inverse of [`days_from_civil`]: (year, month, day) of a day count.
+fn civil_from_days(days: i64) -> (i64, u8, u8) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_from_march = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+    let month = if month_from_march < 10 {
+        month_from_march + 3
+    } else {
+        month_from_march - 9
+    };
+    let year = era * 400 + year_of_era + i64::from(month <= 2);
+    // day is 1..=31 and month 1..=12 by construction.
+    (year, month as u8, day as u8)
+}
+
+/// Day of the week, 0 = Sunday. 1970-01-01 was a Thursday.
+fn weekday_of(year: i32, month: u8, day: u8) -> u8 {
+    let days = days_from_civil(i64::from(year), month, day);
+    // rem_euclid(7) is 0..=6.
+    (days + 4).rem_euclid(7) as u8
+}
+
+/// A parsed cron schedule. Displays as the text it was parsed from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CronSchedule {
+    text: String,
+    /// Bit n set = minute n matches (0..=59).
+    minutes: u64,
+    /// Bit n set = hour n matches (0..=23).
+    hours: u64,
+    /// Bit n set = day of month n matches (1..=31).
+    days_of_month: u64,
+    /// Bit n set = month n matches (1..=12).
+    months: u64,
+    /// Bit n set = weekday n matches (0..=6, Sunday = 0).
+    days_of_week: u64,
+    /// The day-of-month field does not start with `*`.
+    dom_restricted: bool,
+    /// The day-of-week field does not start with `*`.
+    dow_restricted: bool,
+}
+
+/// Why a cron schedule was rejected. Displays as
+/// ``cron schedule `TEXT`: <what is wrong and how to fix it>``.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("cron schedule `{schedule}`: {kind}")]
+pub struct CronError {
+    /// The schedule as given (trimmed).
+    pub schedule: String,
+    /// What is wrong.
+    pub kind: CronErrorKind,
+}
+
+/// What is wrong with a cron schedule.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum CronErrorKind {
+    /// Nothing was given.
+    #[error(
+        "the schedule is empty; write five fields `minute hour day-of-month month day-of-week`, e.g. `*/5 * * * *`, or a shortcut such as `@daily`"
+    )]
+    Empty,
+    /// Not five fields.
+    #[error(
+        "it has {count} fields, but a schedule has exactly 5: minute hour day-of-month month day-of-week, e.g. `30 2 * * *` for 02:30 every day{}",
+        if *count == 6 { " (there is no seconds or year field: cron runs at most once a minute)" } else { "" }
+    )]
+    FieldCount {
+        /// How many whitespace-separated fields there were.
+        count: usize,
+    },
+    /// `@reboot`, which has no meaning for a scheduled job.
+    #[error(
+        "`@reboot` is not supported: Wharf cron jobs run on a clock; to run a command on each deploy, use a `release` process in the Procfile or a predeploy script"
+    )]
+    Reboot,
+    /// An `@name` that is not a known shortcut.
+    #[error(
+        "`{given}` is not a known shortcut; use one of @hourly, @daily, @midnight, @weekly, @monthly, @yearly, @annually, or write five fields"
+    )]
+    UnknownShortcut {
+        /// The shortcut as written.
+        given: String,
+    },
+    /// `1,,2` or a trailing comma.
+    #[error("the {field} field `{text}` has an empty item; remove the extra comma")]
+    EmptyItem {
+        /// Which field.
+        field: &'static str,
+        /// The whole field.
+        text: String,
+    },
+    /// A value that is not a number (or name) in range.
+    #[error("in the {field} field, `{value}` is not valid; use {allowed}")]
+    BadValue {
+        /// Which field.
+        field: &'static str,
+        /// The rejected value.
+        value: String,
+        /// What is allowed there.
+        allowed: &'static str,
+    },
+    /// A step of 0, or not a number, or larger than the field.
+    #[error(
+        "in the {field} field, step `/{step}` is not valid; use a whole number from 1 to {max}, e.g. `*/5`"
+    )]
+    BadStep {
+        /// Which field.
+        field: &'static str,
+        /// The step as written.
+        step: String,
+        /// The largest useful step.
+        max: u32,
+    },
+    /// `a-b` with `a` after `b`.
+    #[error(
+        "in the {field} field, range `{range}` runs backwards; write the smaller value first, or split a wrap-around range in two (e.g. `22-23,0-2`)"
+    )]
+    Backwards {
+        /// Which field.
+        field: &'static str,
+        /// The range as written.
+        range: String,
+    },
+    /// Valid syntax, but no date ever matches (e.g. February 30).
+    #[error(
+        "it never runs: no month it allows has the day of the month it asks for (e.g. February has at most 29 days, April 30); change the day or the month"
+    )]
+    NeverRuns,
+}
+
+/// One of the five fields: its name, range and value names.
+struct Field {
+    name: &'static str,
+    min: u32,
+    max: u32,
+    /// Names for the values `min`, `min + 1`, ... (empty if none).
+    names: &'static [&'static str],
+    allowed: &'static str,
+}
+
+const MINUTE: Field = Field {
+    name: "minute",
+    min: 0,
+    max: 59,
+    names: &[],
+    allowed: "a number from 0 to 59",
+};
+const HOUR: Field = Field {
+    name: "hour",
+    min: 0,
+    max: 23,
+    names: &[],
+    allowed: "a number from 0 to 23 (hours are UTC)",
+};
+const DAY_OF_MONTH: Field = Field {
+    name: "day-of-month",
+    min: 1,
+    max: 31,
+    names: &[],
+    allowed: "a number from 1 to 31",
+};
+const MONTH: Field = Field {
+    name: "month",
+    min: 1,
+    max: 12,
+    names: &[
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ],
+    allowed: "a number from 1 to 12 or a name jan..dec",
+};
+const DAY_OF_WEEK: Field = Field {
+    name: "day-of-week",
+    min: 0,
+    max: 7,
+    names: &["sun", "mon", "tue", "wed", "thu", "fri", "sat"],
+    allowed: "a number from 0 to 7 (0 and 7 are Sunday) or a name sun..sat",
+};
+
+impl CronSchedule {
+    /// Parses a five-field schedule or an `@` shortcut. Surrounding
+    /// whitespace is ignored; fields are separated by spaces or tabs.
+    pub fn parse(text: &str) -> Result<CronSchedule, CronError> {
+        let trimmed = text.trim();
+        Self::parse_fields(trimmed).map_err(|kind| CronError {
+            schedule: trimmed.to_owned(),
+            kind,
+        })
+    }
+
+    fn parse_fields(text: &str) -> Result<CronSchedule, CronErrorKind> {
+        if text.is_empty() {
+            return Err(CronErrorKind::Empty);
+        }
+        let expanded = if text.starts_with('@') {
+            match text.to_ascii_lowercase().as_str() {
+                "@yearly" | "@annually" => "0 0 1 1 *",
+                "@monthly" => "0 0 1 * *",
+                "@weekly" => "0 0 * * 0",
+                "@daily" | "@midnight" => "0 0 * * *",
+                "@hourly" => "0 * * * *",
+                "@reboot" => return Err(CronErrorKind::Reboot),
+                _ => {
+                    return Err(CronErrorKind::UnknownShortcut {
+                        given: text.to_owned(),
+                    });
+                }
+            }
+        } else {
+            text
+        };
+        let fields: Vec<&str> = expanded.split_whitespace().collect();
+        let [minute, hour, dom, month, dow] = fields[..] else {
+            return Err(CronErrorKind::FieldCount {
+                count: fields.len(),
+            });
+        };
+        let mut days_of_week = parse_field(&DAY_OF_WEEK, dow)?;
+        if days_of_week & (1 << 7) != 0 {
+            days_of_week = (days_of_week & !(1 << 7)) | 1;
+        }
+        let schedule = CronSchedule {
+            text: text.to_owned(),
+            minutes: parse_field(&MINUTE, minute)?,
+            hours: parse_field(&HOUR, hour)?,
+            days_of_month: parse_field(&DAY_OF_MONTH, dom)?,
+            months: parse_field(&MONTH, month)?,
+            days_of_week,
+            dom_restricted: !dom.starts_with('*'),
+            dow_restricted: !dow.starts_with('*'),
+        };
+        if !schedule.can_run() {
+            return Err(CronErrorKind::NeverRuns);
+        }
+        Ok(schedule)
+    }
+
+    /// The schedule as written (trimmed; a shortcut stays a shortcut).
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Whether the schedule runs at minute `t`. `false` for an invalid `t`.
+    pub fn matches(&self, t: UtcDateTime) -> bool {
+        t.is_valid()
+            && has(self.months, t.month)
+            && self.day_matches(t)
+            && has(self.hours, t.hour)
+            && has(self.minutes, t.minute)
+    }
+
+    /// The first minute strictly after `t` at which the schedule runs.
+    ///
+    /// `None` if `t` is not a valid date and time, or if the answer would
+    /// fall after the year `i32::MAX`.
+    pub fn next_after(&self, t: UtcDateTime) -> Option<UtcDateTime> {
+        if !t.is_valid() {
+            return None;
+        }
+        let last_year = t.year.saturating_add(SEARCH_YEARS);
+        let mut c = t.plus_minute()?;
+        while c.year <= last_year {
+            c = if !has(self.months, c.month) {
+                c.next_month()?
+            } else if !self.day_matches(c) {
+                c.next_day()?
+            } else if !has(self.hours, c.hour) {
+                c.next_hour()?
+            } else if !has(self.minutes, c.minute) {
+                c.plus_minute()?
+            } else {
+                return Some(c);
+            };
+        }
+        None
+    }
+
+    /// The day rule: with both day fields restricted, either may match;
+    /// otherwise both must (an unrestricted field matches every day).
+    fn day_matches(&self, t: UtcDateTime) -> bool {
+        let dom = has(self.days_of_month, t.day);
+        let dow = has(self.days_of_week, weekday_of(t.year, t.month, t.day));
+        if self.dom_restricted && self.dow_restricted {
+            dom || dow
+        } else {
+            dom && dow
+        }
+    }
+
+    /// Whether some date matches. Only a restricted day of month combined
+    /// with an unrestricted day of week can make that impossible.
+    fn can_run(&self) -> bool {
+        if self.dow_restricted {
+            return true;
+        }
+        (1..=12u8).filter(|m| has(self.months, *m)).any(|m| {
+            // 2000 is a leap year, so February counts its 29th.
+            (1..=days_in_month(2000, m)).any(|d| has(self.days_of_month, d))
+        })
+    }
+}
+
+impl fmt::Display for CronSchedule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl std::str::FromStr for CronSchedule {
+    type Err = CronError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        CronSchedule::parse(s)
+    }
+}
+
+/// Whether bit `n` is set.
+fn has(bits: u64, n: u8) -> bool {
+    n < 64 && bits & (1u64 << n) != 0
+}
+
+/// Parses one field into a bit set of the values it allows.
+fn parse_field(field: &Field, text: &str) -> Result<u64, CronErrorKind> {
+    let mut bits = 0u64;
+    for item in text.split(',') {
+        if item.is_empty() {
+            return Err(CronErrorKind::EmptyItem {
+                field: field.name,
+                text: text.to_owned(),
+            });
+        }
+        let (range, step) = match item.split_once('/') {
+            Some((range, step)) => (range, Some(parse_step(field, step)?)),
+            None => (item, None),
+        };
+        let (low, high) = if range == "*" {
+            (field.min, field.max)
+        } else if let Some((a, b)) = range.split_once('-') {
+            let low = parse_value(field, a)?;
+            let mut high = parse_value(field, b)?;
+            // `fri-sun`: Sunday at the end of a range means 7.
+            if field.name == DAY_OF_WEEK.name && high == 0 && low > 0 {
+                high = 7;
+            }
+            if low > high {
+                return Err(CronErrorKind::Backwards {
+                    field: field.name,
+                    range: range.to_owned(),
+                });
+            }
+            (low, high)
+        } else {
+            let value = parse_value(field, range)?;
+            // `a/n` means from `a` to the end of the field, every n.
+            if step.is_some() {
+                (value, field.max)
+            } else {
+                (value, value)
+            }
+        };
+        let step = step.unwrap_or(1);
+        let mut value = low;
+        while value <= high {
+            bits |= 1u64 << value;
+            value = match value.checked_add(step) {
+                Some(next) => next,
+                None => break,
+            };
+        }
+    }
+    Ok(bits)
+}
+
+/// Parses the `n` of `/n`.
+fn parse_step(field: &Field, text: &str) -> Result<u32, CronErrorKind> {
+    let max = field.max - field.min + 1;
+    digits(text)
+        .filter(|n| (1..=max).contains(n))
+        .ok_or_else(|| CronErrorKind::BadStep {
+            field: field.name,
+            step: text.to_owned(),
+            max,
+        })
+}
+
+/// Parses a number or a name in the field's range.
+fn parse_value(field: &Field, text: &str) -> Result<u32, CronErrorKind> {
+    let bad = || CronErrorKind::BadValue {
+        field: field.name,
+        value: text.to_owned(),
+        allowed: field.allowed,
+    };
+    if let Some(n) = digits(text) {
+        return if (field.min..=field.max).contains(&n) {
+            Ok(n)
+        } else {
+            Err(bad())
+        };
+    }
+    let lower = text.to_ascii_lowercase();
+    let index = field
+        .names
+        .iter()
+        .position(|name| *name == lower)
+        .ok_or_else(bad)?;
+    u32::try_from(index)
+        .ok()
+        .and_then(|i| i.checked_add(field.min))
+        .ok_or_else(bad)
+}
+
+/// A number written with ASCII digits only.
+fn digits(text: &str) -> Option<u32> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(year: i32, month: u8, day: u8, hour: u8, minute: u8) -> UtcDateTime {
+        UtcDateTime::new(year, month, day, hour, minute).unwrap()
+    }
+
+    fn cron(text: &str) -> CronSchedule {
+        CronSchedule::parse(text).unwrap()
+    }
+
+    fn next(text: &str, t: UtcDateTime) -> UtcDateTime {
+        cron(text).next_after(t).unwrap()
+    }
+
+    fn fail(text: &str) -> CronError {
+        CronSchedule::parse(text).unwrap_err()
+    }
+
+    #[test]
+    fn leap_years_and_month_lengths() {
+        assert!(is_leap_year(2024));
+        assert!(is_leap_year(2000));
+        assert!(is_leap_year(1600));
+        assert!(!is_leap_year(1900));
+        assert!(!is_leap_year(2100));
+        assert!(!is_leap_year(2026));
+        assert!(is_leap_year(-4));
+        assert_eq!(days_in_month(2024, 2), 29);
+        assert_eq!(days_in_month(2026, 2), 28);
+        assert_eq!(days_in_month(2100, 2), 28);
+        assert_eq!(days_in_month(2026, 4), 30);
+        assert_eq!(days_in_month(2026, 12), 31);
+        assert_eq!(days_in_month(2026, 0), 0);
+        assert_eq!(days_in_month(2026, 13), 0);
+    }
+
+    #[test]
+    fn validity() {
+        assert!(UtcDateTime::new(2024, 2, 29, 23, 59).is_some());
+        for (y, mo, d, h, mi) in [
+            (2025, 2, 29, 0, 0),
+            (2026, 4, 31, 0, 0),
+            (2026, 0, 1, 0, 0),
+            (2026, 13, 1, 0, 0),
+            (2026, 1, 0, 0, 0),
+            (2026, 1, 1, 24, 0),
+            (2026, 1, 1, 0, 60),
+        ] {
+            assert!(UtcDateTime::new(y, mo, d, h, mi).is_none(), "{y}-{mo}-{d}");
+        }
+    }
+
+    #[test]
+    fn weekdays() {
+        assert_eq!(at(1970, 1, 1, 0, 0).weekday(), Some(4)); // Thursday
+        assert_eq!(at(2000, 1, 1, 0, 0).weekday(), Some(6)); // Saturday
+        assert_eq!(at(2024, 2, 29, 0, 0).weekday(), Some(4)); // Thursday
+        assert_eq!(at(2026, 11, 21, 0, 0).weekday(), Some(6)); // Saturday
+        assert_eq!(at(2026, 11, 22, 0, 0).weekday(), Some(0)); // Sunday
+        assert_eq!(at(1969, 12, 31, 0, 0).weekday(), Some(3)); // Wednesday
+        assert_eq!(at(1900, 1, 1, 0, 0).weekday(), Some(1)); // Monday
+        let bad = UtcDateTime {
+            year: 2026,
+            month: 2,
+            day: 30,
+            hour: 0,
+            minute: 0,
+        };
+        assert_eq!(bad.weekday(), None);
+    }
+
+    #[test]
+    fn unix_round_trip() {
+        assert_eq!(
+            UtcDateTime::from_unix_seconds(0),
+            Some(at(1970, 1, 1, 0, 0))
+        );
+        assert_eq!(
+            UtcDateTime::from_unix_seconds(1_709_164_859), // 2024-02-29 00:00:59
+            Some(at(2024, 2, 29, 0, 0))
+        );
+        assert_eq!(
+            UtcDateTime::from_unix_seconds(-1),
+            Some(at(1969, 12, 31, 23, 59))
+        );
+        assert_eq!(at(2024, 3, 1, 0, 0).to_unix_seconds(), Some(1_709_251_200));
+        for secs in [
+            0i64,
+            59,
+            86_399,
+            951_782_400,   // 2000-02-29
+            4_107_542_400, // 2100-03-01
+            -62_135_596_800,
+            253_402_300_740,
+        ] {
+            let t = UtcDateTime::from_unix_seconds(secs).unwrap();
+            assert_eq!(t.to_unix_seconds(), Some(secs - secs.rem_euclid(60)), "{t}");
+        }
+        assert!(UtcDateTime::from_unix_seconds(i64::MAX).is_none());
+        assert!(UtcDateTime::from_unix_seconds(i64::MIN).is_none());
+    }
+
+    #[test]
+    fn display() {
+        assert_eq!(at(2026, 3, 7, 4, 5).to_string(), "2026-03-07 04:05 UTC");
+        assert_eq!(cron(" @daily ").to_string(), "@daily");
+        assert_eq!(cron("*/5  *\t* * *").as_str(), "*/5  *\t* * *");
+    }
+
+    #[test]
+    fn every_five_minutes() {
+        let s = "*/5 * * * *";
+        assert_eq!(next(s, at(2026, 1, 1, 0, 0)), at(2026, 1, 1, 0, 5));
+        assert_eq!(next(s, at(2026, 1, 1, 0, 3)), at(2026, 1, 1, 0, 5));
+        assert_eq!(next(s, at(2026, 1, 1, 0, 59)), at(2026, 1, 1, 1, 0));
+        assert_eq!(next(s, at(2026, 12, 31, 23, 58)), at(2027, 1, 1, 0, 0));
+    }
+
+    #[test]
+    fn strictly_after() {
+        assert_eq!(
+            next("* * * * *", at(2026, 5, 5, 5, 5)),
+            at(2026, 5, 5, 5, 6)
+        );
+        assert_eq!(
+            next("30 2 * * *", at(2026, 5, 5, 2, 30)),
+            at(2026, 5, 6, 2, 30)
+        );
+    }
+
+    #[test]
+    fn shortcuts() {
+        let t = at(2026, 11, 21, 15, 33); // a Saturday
+        assert_eq!(next("@hourly", t), at(2026, 11, 21, 16, 0));
+        assert_eq!(next("@daily", t), at(2026, 11, 22, 0, 0));
+        assert_eq!(next("@midnight", t), at(2026, 11, 22, 0, 0));
+        assert_eq!(next("@weekly", t), at(2026, 11, 22, 0, 0)); // Sunday
+        assert_eq!(next("@monthly", t), at(2026, 12, 1, 0, 0));
+        assert_eq!(next("@yearly", t), at(2027, 1, 1, 0, 0));
+        assert_eq!(next("@ANNUALLY", t), at(2027, 1, 1, 0, 0));
+        assert_eq!(cron("@daily"), {
+            let mut c = cron("0 0 * * *");
+            c.text = "@daily".into();
+            c
+        });
+    }
+
+    #[test]
+    fn month_ends() {
+        let s = "0 12 31 * *";
+        assert_eq!(next(s, at(2026, 1, 31, 12, 0)), at(2026, 3, 31, 12, 0));
+        assert_eq!(next(s, at(2026, 4, 1, 0, 0)), at(2026, 5, 31, 12, 0));
+        let s30 = "0 0 30 * *";
+        assert_eq!(next(s30, at(2026, 1, 30, 0, 0)), at(2026, 3, 30, 0, 0));
+        // Last minute of a month rolls into the next month.
+        assert_eq!(
+            next("* * * * *", at(2026, 4, 30, 23, 59)),
+            at(2026, 5, 1, 0, 0)
+        );
+        assert_eq!(
+            next("* * * * *", at(2026, 2, 28, 23, 59)),
+            at(2026, 3, 1, 0, 0)
+        );
+        assert_eq!(
+            next("* * * * *", at(2024, 2, 28, 23, 59)),
+            at(2024, 2, 29, 0, 0)
+        );
+    }
+
+    #[test]
+    fn february_29() {
+        let s = "0 0 29 2 *";
+        assert_eq!(next(s, at(2026, 1, 1, 0, 0)), at(2028, 2, 29, 0, 0));
+        assert_eq!(next(s, at(2024, 2, 29, 0, 0)), at(2028, 2, 29, 0, 0));
+        // 2100 is not a leap year: eight years between 2096 and 2104.
+        assert_eq!(next(s, at(2096, 3, 1, 0, 0)), at(2104, 2, 29, 0, 0));
+        assert_eq!(next(s, at(2399, 6, 1, 0, 0)), at(2400, 2, 29, 0, 0));
+    }
+
+    #[test]
+    fn year_rollover() {
+        assert_eq!(
+            next("0 0 1 1 *", at(2026, 1, 1, 0, 0)),
+            at(2027, 1, 1, 0, 0)
+        );
+        assert_eq!(
+            next("59 23 31 12 *", at(2026, 12, 31, 23, 58)),
+            at(2026, 12, 31, 23, 59)
+        );
+        assert_eq!(
+            next("59 23 31 12 *", at(2026, 12, 31, 23, 59)),
+            at(2027, 12, 31, 23, 59)
+        );
+    }
+
+    #[test]
+    fn day_of_month_or_day_of_week() {
+        // Every 13th and every Friday.
+        let s = "0 0 13 * fri";
+        // 2026-11-21 is a Saturday; next Friday is the 27th, before Dec 13.
+        assert_eq!(next(s, at(2026, 11, 21, 0, 0)), at(2026, 11, 27, 0, 0));
+        // From Dec 11 (Friday) the 13th (Sunday) comes before Friday the 18th.
+        assert_eq!(next(s, at(2026, 12, 11, 0, 0)), at(2026, 12, 13, 0, 0));
+        // With `*` in day-of-week only the day of month counts, and vice versa.
+        assert_eq!(
+            next("0 0 13 * *", at(2026, 11, 21, 0, 0)),
+            at(2026, 12, 13, 0, 0)
+        );
+        assert_eq!(
+            next("0 0 * * fri", at(2026, 11, 21, 0, 0)),
+            at(2026, 11, 27, 0, 0)
+        );
+        // A stepped `*` counts as unrestricted: both must match (AND).
+        let and = cron("0 0 */2 * 1");
+        assert!(!and.dom_restricted);
+        // Mondays on odd days: 2026-11-23 is a Monday and odd.
+        assert_eq!(
+            and.next_after(at(2026, 11, 21, 0, 0)),
+            Some(at(2026, 11, 23, 0, 0))
+        );
+        // 2026-11-30 is a Monday but even: skipped; next odd Monday is Dec 7.
+        assert_eq!(
+            and.next_after(at(2026, 11, 24, 0, 0)),
+            Some(at(2026, 12, 7, 0, 0))
+        );
+    }
+
+    #[test]
+    fn sunday_is_0_and_7() {
+        let t = at(2026, 11, 21, 12, 0); // Saturday
+        let sunday = at(2026, 11, 22, 0, 0);
+        assert_eq!(next("0 0 * * 0", t), sunday);
+        assert_eq!(next("0 0 * * 7", t), sunday);
+        assert_eq!(next("0 0 * * SUN", t), sunday);
+        assert_eq!(next("0 0 * * fri-sun", t), sunday);
+        assert_eq!(next("0 0 * * 5-7", t), sunday);
+        assert_eq!(cron("0 0 * * 7").days_of_week, 1);
+        assert_eq!(cron("0 0 * * 0-7").days_of_week, 0b111_1111);
+    }
+
+    #[test]
+    fn weekdays_and_month_names() {
+        let s = cron("30 9 * jan,Jul mon-fri");
+        assert_eq!(s.months, (1 << 1) | (1 << 7));
+        assert_eq!(s.days_of_week, 0b011_1110);
+        // 2027-01-01 is a Friday.
+        assert_eq!(
+            s.next_after(at(2026, 11, 21, 0, 0)),
+            Some(at(2027, 1, 1, 9, 30))
+        );
+        // 2027-01-02 is a Saturday, so the next is Monday the 4th.
+        assert_eq!(
+            s.next_after(at(2027, 1, 1, 9, 30)),
+            Some(at(2027, 1, 4, 9, 30))
+        );
+        // After January, July.
+        assert_eq!(
+            s.next_after(at(2027, 1, 29, 9, 30)),
+            Some(at(2027, 7, 1, 9, 30))
+        );
+    }
+
+    #[test]
+    fn lists_ranges_and_steps() {
+        assert_eq!(cron("1,2,3 * * * *").minutes, 0b1110);
+        assert_eq!(cron("10-12 * * * *").minutes, 0b111 << 10);
+        assert_eq!(
+            cron("0-10/5 * * * *").minutes,
+            (1 << 0) | (1 << 5) | (1 << 10)
+        );
+        assert_eq!(cron("50/5 * * * *").minutes, (1 << 50) | (1 << 55));
+        assert_eq!(
+            cron("* */6 * * *").hours,
+            1 | (1 << 6) | (1 << 12) | (1 << 18)
+        );
+        assert_eq!(cron("*/60 * * * *").minutes, 1);
+        assert_eq!(cron("* * * * *").minutes, (1 << 60) - 1);
+        assert_eq!(
+            cron("* * * */3 *").months,
+            (1 << 1) | (1 << 4) | (1 << 7) | (1 << 10)
+        );
+        assert_eq!(
+            cron("0 0 1-31/10 * *").days_of_month,
+            (1 << 1) | (1 << 11) | (1 << 21) | (1 << 31)
+        );
+        assert_eq!(
+            next("15,45 8-9 * * *", at(2026, 1, 1, 9, 45)),
+            at(2026, 1, 2, 8, 15)
+        );
+    }
+
+    #[test]
+    fn errors_explain() {
+        let cases: &[(&str, &str)] = &[
+            ("", "empty"),
+            ("   ", "empty"),
+            ("* * * *", "4 fields"),
+            ("0 * * * * *", "no seconds"),
+            ("@reboot", "not supported"),
+            ("@often", "not a known shortcut"),
+            ("60 * * * *", "0 to 59"),
+            ("* 24 * * *", "0 to 23"),
+            ("* * 0 * *", "1 to 31"),
+            ("* * 32 * *", "1 to 31"),
+            ("* * * 13 *", "jan..dec"),
+            ("* * * * 8", "0 to 7"),
+            ("* * * * monday", "sun..sat"),
+            ("mon * * * *", "0 to 59"),
+            ("* * * jan-mon *", "jan..dec"),
+            ("*/0 * * * *", "step `/0`"),
+            ("*/61 * * * *", "1 to 60"),
+            ("*/x * * * *", "step `/x`"),
+            ("*/ * * * *", "step `/`"),
+            ("1,,2 * * * *", "empty item"),
+            ("1, * * * *", "empty item"),
+            ("5-1 * * * *", "backwards"),
+            ("-1 * * * *", "not valid"),
+            ("1- * * * *", "not valid"),
+            ("+1 * * * *", "not valid"),
+            ("0 0 30 2 *", "never runs"),
+            ("0 0 31 4,6,9,11 *", "never runs"),
+            ("٣ * * * *", "not valid"),
+            ("99999999999 * * * *", "not valid"),
+        ];
+        for (schedule, needle) in cases {
+            let e = fail(schedule);
+            let msg = e.to_string();
+            assert!(msg.starts_with("cron schedule `"), "{msg}");
+            assert!(msg.contains(needle), "{schedule:?}: {msg}");
+        }
+        assert_eq!(fail("60 * * * *").schedule, "60 * * * *");
+    }
+
+    #[test]
+    fn feb_30_is_allowed_when_day_of_week_is_restricted() {
+        // DOM OR DOW: runs every Monday even though Feb 30 never comes.
+        let s = cron("0 0 30 2 mon");
+        assert_eq!(
+            s.next_after(at(2026, 11, 21, 0, 0)),
+            Some(at(2027, 2, 1, 0, 0))
+        );
+    }
+
+    #[test]
+    fn matches() {
+        let s = cron("*/15 9-17 * * mon-fri");
+        assert!(s.matches(at(2026, 11, 23, 9, 45)));
+        assert!(!s.matches(at(2026, 11, 23, 9, 46)));
+        assert!(!s.matches(at(2026, 11, 22, 9, 45)));
+        let bad = UtcDateTime {
+            year: 2026,
+            month: 13,
+            day: 1,
+            hour: 0,
+            minute: 0,
+        };
+        assert!(!s.matches(bad));
+    }
+
+    #[test]
+    fn next_after_edge_cases() {
+        let s = cron("* * * * *");
+        let invalid = UtcDateTime {
+            year: 2026,
+            month: 2,
+            day: 29,
+            hour: 0,
+            minute: 0,
+        };
+        assert_eq!(s.next_after(invalid), None);
+        assert_eq!(s.next_after(at(i32::MAX, 12, 31, 23, 59)), None);
+        assert_eq!(
+            cron("0 0 29 2 *").next_after(at(i32::MAX - 3, 3, 1, 0, 0)),
+            None
+        );
+        assert_eq!(
+            s.next_after(at(i32::MIN, 1, 1, 0, 0)),
+            Some(at(i32::MIN, 1, 1, 0, 1))
+        );
+    }
+
+    #[test]
+    fn next_agrees_with_brute_force() {
+        // Walk minute by minute through 2027-2028 for a few schedules and
+        // check next_after against matches().
+        for text in [
+            "0 0 13 * fri",
+            "*/7 3 * * *",
+            "0 12 29 2 *",
+            "5 4 1,15 */2 sun",
+        ] {
+            let s = cron(text);
+            let mut t = at(2027, 1, 1, 0, 0);
+            let mut expected = s.next_after(t);
+            let end = at(2029, 1, 1, 0, 0);
+            while t < end {
+                let Some(n) = t.plus_minute() else { break };
+                if s.matches(n) {
+                    assert_eq!(expected, Some(n), "{text} after {t}");
+                    expected = s.next_after(n);
+                }
+                t = n;
+            }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! Config vars and rollback: every change is a release; a rollback restores the image and the
+//! config of the release it goes back to.
+
+use super::harness::*;
+
+/// What the app serves: its page and the GREETING it was started with.
+fn served(d: &Daemon, domain: &str) -> (String, String) {
+    let page = d.get(domain, "/").unwrap().1;
+    let greeting = d.get(domain, "/env.txt").unwrap().1.trim().to_string();
+    (page, greeting)
+}
+
+#[test]
+fn config_changes_are_releases_and_rollback_restores_image_and_config() {
+    let d = Daemon::start();
+    let app = unique("conf");
+    let domain = format!("{app}.example.com");
+    let settings = format!("# wharf.app = {app}\n# wharf.domain = {domain}\n# wharf.scale = 1");
+    let cmd =
+        r#"CMD ["sh", "-c", "echo \"$GREETING\" > /www/env.txt && exec httpd -f -p 8080 -h /www"]"#;
+    let dir = app_dir_with(&settings, "image one", cmd);
+
+    // Before the first deploy, config is saved for it.
+    let out = d.wharf_ok(&["config", "set", &app, "GREETING=early"]);
+    assert!(out.contains("saved"), "{out}");
+    d.deploy_ok(dir.path());
+    assert_eq!(served(&d, &domain), ("image one".into(), "early".into()));
+
+    // A change to a running app is a new release with the same image.
+    let out = d.wharf_ok(&["config", "set", &app, "GREETING=hello", "OTHER=x=y"]);
+    assert!(out.contains("v2"), "{out}");
+    assert_eq!(served(&d, &domain), ("image one".into(), "hello".into()));
+    let shown = d.wharf_ok(&["config", "show", &app]);
+    assert!(
+        shown.contains("GREETING=") && !shown.contains("hello"),
+        "values are hidden: {shown}"
+    );
+    let shown = d.wharf_ok(&["config", "show", &app, "--reveal"]);
+    assert!(
+        shown.contains("GREETING=hello") && shown.contains("OTHER=x=y"),
+        "{shown}"
+    );
+
+    std::fs::write(dir.path().join("www/index.html"), "image two").unwrap();
+    d.deploy_ok(dir.path());
+    assert_eq!(served(&d, &domain), ("image two".into(), "hello".into()));
+
+    // Back one release (v2): image one, and v2's config.
+    let out = d.wharf_ok(&["rollback", &app]);
+    assert!(out.contains("back to v2"), "{out}");
+    assert_eq!(served(&d, &domain), ("image one".into(), "hello".into()));
+
+    // Back to v1: image one with the config v1 had, which becomes the app's config again.
+    d.wharf_ok(&["rollback", &app, "v1"]);
+    assert_eq!(served(&d, &domain), ("image one".into(), "early".into()));
+    let shown = d.wharf_ok(&["config", "show", &app, "--reveal"]);
+    assert!(
+        shown.contains("GREETING=early") && !shown.contains("OTHER"),
+        "{shown}"
+    );
+
+    let releases = d.wharf_ok(&["releases", &app]);
+    assert!(
+        releases.contains("v5") && !releases.contains("v6"),
+        "{releases}"
+    );
+
+    // Bad input changes nothing.
+    let out = d.wharf(&["rollback", &app, "v99"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("no release v99"), "{}", stderr(&out));
+    let out = d.wharf(&["rollback", &app, "latest"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("not a release"), "{}", stderr(&out));
+    let out = d.wharf(&["config", "set", &app, "BAD-KEY=x"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("BAD-KEY"), "{}", stderr(&out));
+    let out = d.wharf(&["rollback", "no-such-app"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("no-such-app"), "{}", stderr(&out));
+    assert_eq!(
+        d.wharf_ok(&["releases", &app]),
+        releases,
+        "no release was added"
+    );
+    assert_eq!(served(&d, &domain), ("image one".into(), "early".into()));
+
+    d.wharf_ok(&["config", "unset", &app, "GREETING"]);
+    assert_eq!(served(&d, &domain), ("image one".into(), "".into()));
+}
