@@ -88,3 +88,36 @@ fn config_changes_are_releases_and_rollback_restores_image_and_config() {
     d.wharf_ok(&["config", "unset", &app, "GREETING"]);
     assert_eq!(served(&d, &domain), ("image one".into(), "".into()));
 }
+
+#[test]
+fn old_release_images_are_pruned_and_cannot_be_rolled_back_to() {
+    let d = Daemon::start_with(&["--keep-releases", "2"]);
+    let app = unique("prune");
+    let dir = app_dir(
+        &format!("# wharf.app = {app}\n# wharf.domain = {app}.example.com"),
+        "v",
+    );
+    for n in 1..=4 {
+        std::fs::write(dir.path().join("www/index.html"), format!("build {n}")).unwrap();
+        d.deploy_ok(dir.path());
+    }
+    let out = std::process::Command::new("docker")
+        .args(["images", "--format", "{{.Tag}}", &format!("wharf/{app}")])
+        .output()
+        .unwrap();
+    let mut tags: Vec<String> = stdout(&out).lines().map(str::to_string).collect();
+    tags.sort();
+    assert_eq!(tags, vec!["v3".to_string(), "v4".to_string()]);
+    let refused = d.wharf(&["rollback", &app, "v1"]);
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("no longer exists"),
+        "{}",
+        stderr(&refused)
+    );
+    d.wharf_ok(&["rollback", &app, "v3"]);
+    assert_eq!(
+        d.get(&format!("{app}.example.com"), "/").unwrap().1,
+        "build 3"
+    );
+}

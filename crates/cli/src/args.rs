@@ -85,6 +85,9 @@ pub struct ServerArgs {
     /// Seconds between SIGTERM and SIGKILL when stopping an app's container.
     #[arg(long, default_value_t = 10)]
     pub stop_grace: u64,
+    /// How many recent releases of each app keep their image, for rollbacks.
+    #[arg(long, default_value_t = 5)]
+    pub keep_releases: usize,
 }
 
 #[derive(Args, Debug)]

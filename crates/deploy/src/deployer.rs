@@ -32,6 +32,8 @@ pub struct DeploySettings {
     pub stop_grace: Duration,
     /// This server's identity, put on everything it creates.
     pub instance_id: String,
+    /// How many recent releases keep their image for rollbacks.
+    pub keep_releases: usize,
 }
 
 impl DeploySettings {
@@ -43,6 +45,7 @@ impl DeploySettings {
             drain_timeout: Duration::from_secs(30),
             stop_grace: Duration::from_secs(10),
             instance_id: instance_id.into(),
+            keep_releases: 5,
         }
     }
 }
@@ -193,6 +196,7 @@ impl Deployer {
                     "-----> {} v{} is live",
                     release.app, release.version
                 ));
+                self.prune_images(&release.app).await;
             }
             Err(err) => {
                 tracing::warn!(error = %err, "deploy failed");

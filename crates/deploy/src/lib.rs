@@ -13,6 +13,7 @@ mod error;
 mod health;
 mod instances;
 mod progress;
+mod prune;
 mod reconcile;
 mod rollback;
 mod spec;

@@ -23,6 +23,8 @@ pub struct ServerConfig {
     pub health_timeout: Duration,
     pub drain_timeout: Duration,
     pub stop_grace: Duration,
+    /// How many recent releases of each app keep their image, for rollbacks.
+    pub keep_releases: usize,
 }
 
 /// What is wrong with the configuration.
@@ -51,6 +53,7 @@ impl ServerConfig {
             health_timeout: Duration::from_secs(60),
             drain_timeout: Duration::from_secs(30),
             stop_grace: Duration::from_secs(10),
+            keep_releases: 5,
         }
     }
 
@@ -69,6 +72,11 @@ impl ServerConfig {
         if self.max_upload_bytes == 0 {
             return Err(ConfigError::Zero {
                 option: "--max-upload",
+            });
+        }
+        if self.keep_releases == 0 {
+            return Err(ConfigError::Zero {
+                option: "--keep-releases",
             });
         }
         if self.health_timeout.is_zero() {

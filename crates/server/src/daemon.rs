@@ -29,6 +29,7 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
     settings.health_timeout = config.health_timeout;
     settings.drain_timeout = config.drain_timeout;
     settings.stop_grace = config.stop_grace;
+    settings.keep_releases = config.keep_releases;
     let deployer = Arc::new(Deployer::new(store, docker, router.clone(), settings));
     let report = deployer
         .reconcile()

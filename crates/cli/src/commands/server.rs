@@ -20,6 +20,7 @@ pub async fn run(cli: &Cli, args: &ServerArgs) -> anyhow::Result<ExitCode> {
     config.health_timeout = Duration::from_secs(args.health_timeout);
     config.drain_timeout = Duration::from_secs(args.drain_timeout);
     config.stop_grace = Duration::from_secs(args.stop_grace);
+    config.keep_releases = args.keep_releases;
     wharf_server::run(config).await?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,55 @@
+//! Pruning old release images, so months of pushes do not fill the disk: the images of the
+//! newest `keep_releases` releases (and of the active one) stay, so those can be rolled back to;
+//! older images of the app go. Only this server's images are considered.
+
+use crate::Deployer;
+use crate::deployer::INSTANCE_LABEL;
+use std::collections::HashSet;
+use wharf_runtime::labels;
+
+impl Deployer {
+    /// Remove the app's images that no kept release uses. Errors are logged, never fatal: a
+    /// deploy that succeeded stays a success.
+    pub(crate) async fn prune_images(&self, app: &str) {
+        let releases = match self.store.releases(app) {
+            Ok(releases) => releases,
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot list releases to prune");
+                return;
+            }
+        };
+        let keep: HashSet<&str> = releases
+            .iter()
+            .filter(|r| r.status != wharf_store::ReleaseStatus::Failed)
+            .take(self.settings.keep_releases)
+            .chain(
+                releases
+                    .iter()
+                    .filter(|r| r.status == wharf_store::ReleaseStatus::Active),
+            )
+            .map(|r| r.image.as_str())
+            .collect();
+        let filters = [
+            (labels::APP, app),
+            (INSTANCE_LABEL, self.settings.instance_id.as_str()),
+        ];
+        let images = match self.docker.list_images(&filters).await {
+            Ok(images) => images,
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot list images to prune");
+                return;
+            }
+        };
+        for image in images {
+            if image.tags.iter().any(|t| keep.contains(t.as_str())) {
+                continue;
+            }
+            for tag in &image.tags {
+                match self.docker.remove_image(tag).await {
+                    Ok(()) => tracing::info!(image = %tag, "pruned old release image"),
+                    Err(err) => tracing::warn!(image = %tag, error = %err, "could not prune image"),
+                }
+            }
+        }
+    }
+}
