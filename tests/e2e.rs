@@ -7,6 +7,7 @@ mod e2e {
     mod bad_input;
     mod deploy;
     pub mod harness;
+    mod procfile;
     mod releases;
     mod restart;
     mod zero_downtime;

@@ -23,8 +23,8 @@ impl Default for ContextLimits {
     }
 }
 
-/// Largest Dockerfile read for settings.
-const MAX_DOCKERFILE_BYTES: u64 = 1 << 20;
+/// Largest Dockerfile, Procfile or app.json read for settings.
+const MAX_SETTINGS_FILE_BYTES: u64 = 1 << 20;
 
 /// What is wrong with an uploaded build context.
 #[derive(Debug, thiserror::Error)]
@@ -51,17 +51,21 @@ pub enum ContextError {
         "the build context is larger than the server's limit of {limit} bytes; add large files to .dockerignore"
     )]
     TooLarge { limit: u64 },
-    #[error("the Dockerfile is not UTF-8 text")]
-    DockerfileNotText,
+    #[error("the {0} at the top of the build context is not UTF-8 text")]
+    NotText(&'static str),
     #[error("the build context is not a valid tar archive: {0}")]
     Malformed(String),
 }
 
-/// A checked build context on disk, with its Dockerfile's text.
+/// A checked build context on disk, with the text of the files Wharf reads settings from.
 #[derive(Debug)]
 pub struct BuildContext {
     pub tar_path: PathBuf,
     pub dockerfile: String,
+    /// Heroku's Procfile, if the context has one at its top.
+    pub procfile: Option<String>,
+    /// Heroku's and Dokku's app.json, if the context has one at its top.
+    pub app_json: Option<String>,
 }
 
 impl BuildContext {
@@ -75,6 +79,8 @@ impl BuildContext {
             .map_err(|e| ContextError::Malformed(e.to_string()))?;
         let mut total: u64 = 0;
         let mut dockerfile = None;
+        let mut procfile = None;
+        let mut app_json = None;
         for entry in entries {
             let mut entry = entry.map_err(|e| ContextError::Malformed(e.to_string()))?;
             let raw = entry
@@ -119,19 +125,29 @@ impl BuildContext {
                     });
                 }
             }
-            if relative == Path::new("Dockerfile") && kind == Regular {
-                let mut text = String::new();
-                (&mut entry)
-                    .take(MAX_DOCKERFILE_BYTES)
-                    .read_to_string(&mut text)
-                    .map_err(|_| ContextError::DockerfileNotText)?;
-                dockerfile = Some(text);
+            if kind == Regular {
+                let slot = match relative.to_str() {
+                    Some("Dockerfile") => Some((&mut dockerfile, "Dockerfile")),
+                    Some("Procfile") => Some((&mut procfile, "Procfile")),
+                    Some("app.json") => Some((&mut app_json, "app.json")),
+                    _ => None,
+                };
+                if let Some((slot, name)) = slot {
+                    let mut text = String::new();
+                    (&mut entry)
+                        .take(MAX_SETTINGS_FILE_BYTES)
+                        .read_to_string(&mut text)
+                        .map_err(|_| ContextError::NotText(name))?;
+                    *slot = Some(text);
+                }
             }
         }
         let dockerfile = dockerfile.ok_or(ContextError::NoDockerfile)?;
         Ok(BuildContext {
             tar_path: tar_path.to_path_buf(),
             dockerfile,
+            procfile,
+            app_json,
         })
     }
 }
@@ -223,12 +239,15 @@ mod tests {
     fn a_plain_context_passes_and_yields_its_dockerfile() {
         let ctx = check(&[
             Item::File("Dockerfile", b"FROM busybox\n# wharf.port = 8080\n"),
+            Item::File("Procfile", b"web: run\n"),
             Item::File("./src/app.py", b"print(1)"),
             Item::Symlink("src/link", "app.py"),
             Item::Symlink("src/up", "../Dockerfile"),
         ])
         .unwrap();
         assert!(ctx.dockerfile.contains("wharf.port"));
+        assert_eq!(ctx.procfile.as_deref(), Some("web: run\n"));
+        assert_eq!(ctx.app_json, None);
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! The `Deployer`: the deploy pipeline for one server, one app at a time.
 
+use crate::spec::ProcessSpec;
 use crate::{BuildContext, DeployError, Instance, Instances, Progress, ReleaseSpec};
 use futures_util::future::join_all;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tracing::{Instrument, info_span};
-use wharf_domain::{AppConfig, AppName, VolumeSource};
+use wharf_domain::{AppConfig, AppJson, AppName, Procfile, VolumeSource};
 use wharf_proxy::{Route, Router, Target};
 use wharf_runtime::{
     ContainerInfo, ContainerSpec, Docker, Mount, RestartPolicy, RuntimeError, labels,
@@ -114,10 +115,10 @@ impl Deployer {
         app_flag: Option<&str>,
         progress: &Progress,
     ) -> Result<DeployOutcome, DeployError> {
-        let config = AppConfig::from_dockerfile(&context.dockerfile)?;
-        let app = resolve_app_name(app_flag, &config)?;
+        let files = AppFiles::read(&context)?;
+        let app = resolve_app_name(app_flag, &files.config)?;
         let span = info_span!("deploy", app = %app);
-        self.deploy_app(app, config, context, progress)
+        self.deploy_app(app, files, context, progress)
             .instrument(span)
             .await
     }
@@ -125,11 +126,12 @@ impl Deployer {
     async fn deploy_app(
         &self,
         app: String,
-        config: AppConfig,
+        files: AppFiles,
         context: BuildContext,
         progress: &Progress,
     ) -> Result<DeployOutcome, DeployError> {
-        let domains: Vec<String> = config
+        let domains: Vec<String> = files
+            .config
             .domains
             .iter()
             .map(|d| d.as_str().to_string())
@@ -139,10 +141,12 @@ impl Deployer {
             .map_err(domain_taken)?;
         let _guard = self.lock_app(&app).await;
         let created = self.store.ensure_app(&app)?;
-        let spec = ReleaseSpec {
-            config,
-            vars: self.store.config_vars(&app)?,
-        };
+        let spec = ReleaseSpec::new(
+            files.config,
+            files.procfile.as_ref(),
+            files.app_json.as_ref(),
+            self.store.config_vars(&app)?,
+        );
         let release = self.record_release(&app, |v| image_tag(&app, v), &spec)?;
         progress.line(format!(
             "-----> Deploying {app} release v{}{}",
@@ -154,9 +158,8 @@ impl Deployer {
             self.put_in_service(&release, &spec, progress).await
         }
         .await;
-        let built_here = true;
         let outcome = self
-            .finish_release(&release, &spec, result, built_here, progress)
+            .finish_release(&release, &spec, result, true, progress)
             .await;
         if outcome.is_err() && created {
             // A first deploy that failed leaves no app behind.
@@ -250,7 +253,9 @@ impl Deployer {
         Ok(())
     }
 
-    /// Start the release's instances and switch traffic to them.
+    /// Run the release's predeploy and release commands, start its processes and switch
+    /// traffic to them, then run its postdeploy command. Anything that fails before the switch
+    /// leaves the running release untouched.
     pub(crate) async fn put_in_service(
         &self,
         release: &ReleaseRecord,
@@ -258,11 +263,35 @@ impl Deployer {
         progress: &Progress,
     ) -> Result<(), DeployError> {
         let port = self.port_of(spec, &release.image).await?;
-        if spec.zero_downtime() {
+        if let Some(command) = &spec.predeploy {
+            self.run_task(release, spec, port, "predeploy", command, progress)
+                .await?;
+        }
+        if let Some(command) = &spec.release_command {
+            self.run_task(release, spec, port, "release", command, progress)
+                .await?;
+        }
+        let others = self.start_others(release, spec, port, progress).await?;
+        let web = if spec.zero_downtime() {
             self.switch_over(release, spec, port, progress).await
         } else {
             self.replace_in_place(release, spec, port, progress).await
+        };
+        if let Err(err) = web {
+            self.remove_containers(others).await;
+            return Err(err);
         }
+        self.retire_others(release).await;
+        if let Some(command) = &spec.postdeploy
+            && let Err(err) = self
+                .run_task(release, spec, port, "postdeploy", command, progress)
+                .await
+        {
+            progress.line(format!(
+                "-----> Warning: postdeploy failed, the release stays live: {err}"
+            ));
+        }
+        Ok(())
     }
 
     /// The port the release's web process listens on.
@@ -404,7 +433,7 @@ impl Deployer {
     ) -> Result<Vec<Instance>, DeployError> {
         let mut started: Vec<ContainerInfo> = Vec::new();
         for replica in 1..=spec.replicas() {
-            let container = self.container_spec(release, spec, port, replica);
+            let container = self.container_spec(release, spec, port, &spec.web(), replica);
             match self.create_container(&container).await {
                 Ok(info) => {
                     progress.line(format!("       started {}", info.name));
@@ -422,7 +451,13 @@ impl Deployer {
             spec.config.healthcheck.as_deref().unwrap_or("/")
         ));
         let path = spec.config.healthcheck.as_deref();
-        let checks = join_all(started.iter().map(|c| self.wait_healthy(c, port, path))).await;
+        let app_check = spec.healthcheck.as_ref();
+        let checks = join_all(
+            started
+                .iter()
+                .map(|c| self.wait_healthy(c, port, path, app_check)),
+        )
+        .await;
         let mut instances = Vec::new();
         let mut failure = None;
         for (container, check) in started.iter().zip(checks) {
@@ -473,6 +508,7 @@ impl Deployer {
         release: &ReleaseRecord,
         spec: &ReleaseSpec,
         port: u16,
+        process: &ProcessSpec,
         replica: u32,
     ) -> ContainerSpec {
         let config = &spec.config;
@@ -480,7 +516,7 @@ impl Deployer {
         let labels = HashMap::from([
             (labels::APP.to_string(), release.app.clone()),
             (labels::RELEASE.to_string(), release.version.to_string()),
-            (labels::PROCESS.to_string(), "web".to_string()),
+            (labels::PROCESS.to_string(), process.name.clone()),
             (labels::REPLICA.to_string(), replica.to_string()),
             (
                 INSTANCE_LABEL.to_string(),
@@ -488,11 +524,14 @@ impl Deployer {
             ),
         ]);
         ContainerSpec {
-            name: format!("wharf-{}-web-v{}-{replica}", release.app, release.version),
+            name: format!(
+                "wharf-{}-{}-v{}-{replica}",
+                release.app, process.name, release.version
+            ),
             image: release.image.clone(),
             env,
             labels,
-            cmd: None,
+            cmd: process.command.as_ref().map(|command| shell(command)),
             mounts: config
                 .volumes
                 .iter()
@@ -540,6 +579,11 @@ impl Deployer {
     }
 }
 
+/// A command line run by the image's shell, so `$PORT` and friends expand as in Heroku.
+pub(crate) fn shell(command: &str) -> Vec<String> {
+    vec!["/bin/sh".to_string(), "-c".to_string(), command.to_string()]
+}
+
 /// The proxy route to an app's instances; the health monitor probes `healthcheck` (or `/`).
 pub(crate) fn route_for(
     app: &str,
@@ -550,6 +594,32 @@ pub(crate) fn route_for(
     match healthcheck {
         Some(path) => Route::with_health_path(app, targets, path),
         None => Route::new(app, targets),
+    }
+}
+
+/// The settings files of a build context, parsed before anything is created, so that a
+/// mistake in any of them changes nothing.
+struct AppFiles {
+    config: AppConfig,
+    procfile: Option<Procfile>,
+    app_json: Option<AppJson>,
+}
+
+impl AppFiles {
+    fn read(context: &BuildContext) -> Result<AppFiles, DeployError> {
+        Ok(AppFiles {
+            config: AppConfig::from_dockerfile(&context.dockerfile)?,
+            procfile: context
+                .procfile
+                .as_deref()
+                .map(Procfile::parse)
+                .transpose()?,
+            app_json: context
+                .app_json
+                .as_deref()
+                .map(AppJson::parse)
+                .transpose()?,
+        })
     }
 }
 

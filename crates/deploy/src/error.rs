@@ -10,6 +10,26 @@ pub enum DeployError {
     Config(#[from] wharf_domain::ConfigError),
     #[error("{0}")]
     Name(#[from] wharf_domain::NameError),
+    #[error("{0}")]
+    Procfile(#[from] wharf_domain::ProcfileError),
+    #[error("{0}")]
+    AppJson(#[from] wharf_domain::AppJsonError),
+    #[error(
+        "the {phase} command failed with exit code {code}; the previous release keeps serving.\nLast lines of its output:\n{logs}"
+    )]
+    TaskFailed {
+        phase: String,
+        code: i64,
+        logs: String,
+    },
+    #[error(
+        "the {process} process exited right after it started (exit code {code}); the previous release keeps running.\nLast lines of its output:\n{logs}"
+    )]
+    ProcessExited {
+        process: String,
+        code: i64,
+        logs: String,
+    },
     #[error("no app name: add `# wharf.app = NAME` to the Dockerfile or pass --app NAME")]
     NoAppName,
     #[error(

@@ -1,20 +1,33 @@
 //! Waiting for a new instance to become healthy: probed from the host over HTTP until it answers
-//! well or the deadline passes; an instance that exits fails at once.
+//! well or the deadline passes; an instance that exits fails at once. An app.json health check,
+//! when the app has one, replaces the default probe.
 
-use crate::{DeployError, Deployer};
+use crate::{DeployError, Deployer, HealthCheckSpec, health_check};
 use std::net::SocketAddr;
 use std::time::Instant;
 use wharf_runtime::ContainerInfo;
 
 impl Deployer {
-    /// Wait until the container answers health probes. With an explicit `path` a 2xx or 3xx
-    /// answer is healthy; without one, any answer below 500 on `/` is.
+    /// Wait until the container is healthy. With app.json's check, that check decides. Else,
+    /// with an explicit `path` a 2xx or 3xx answer is healthy; without one, any answer below
+    /// 500 on `/` is.
     pub(crate) async fn wait_healthy(
         &self,
         container: &ContainerInfo,
         port: u16,
         path: Option<&str>,
+        app_check: Option<&HealthCheckSpec>,
     ) -> Result<SocketAddr, DeployError> {
+        if let Some(check) = app_check {
+            let addr = match self.address_of(container, port).await {
+                Ok(addr) => addr,
+                Err(reason) => return Err(self.not_healthy(container, reason).await),
+            };
+            return match health_check::run(check, addr).await {
+                Ok(()) => Ok(addr),
+                Err(reason) => Err(self.not_healthy(container, reason).await),
+            };
+        }
         let settings = &self.settings;
         let deadline = Instant::now() + settings.health_timeout;
         let probe_path = path.unwrap_or("/");
@@ -47,17 +60,44 @@ impl Deployer {
             }
             tokio::time::sleep(settings.health_interval).await;
         }
+        Err(self.not_healthy(container, reason).await)
+    }
+
+    /// The container's address once it runs with an IP, within the health timeout.
+    async fn address_of(&self, container: &ContainerInfo, port: u16) -> Result<SocketAddr, String> {
+        let deadline = Instant::now() + self.settings.health_timeout;
+        loop {
+            let info = self
+                .docker
+                .inspect(&container.id)
+                .await
+                .map_err(|e| e.to_string())?;
+            if !info.running {
+                return Err(format!("its container stopped ({})", info.state));
+            }
+            if let Some(ip) = info.ip {
+                return Ok(SocketAddr::new(ip, port));
+            }
+            if Instant::now() >= deadline {
+                return Err("its container got no address".to_string());
+            }
+            tokio::time::sleep(self.settings.health_interval).await;
+        }
+    }
+
+    /// The error for an instance that did not get healthy, with the end of its log.
+    async fn not_healthy(&self, container: &ContainerInfo, reason: String) -> DeployError {
         let logs = self
             .docker
             .logs_tail(&container.id, 20)
             .await
             .map(|lines| lines.join("\n"))
             .unwrap_or_else(|e| format!("(logs unavailable: {e})"));
-        Err(DeployError::NotHealthyWithin {
-            within: settings.health_timeout,
+        DeployError::NotHealthyWithin {
+            within: self.settings.health_timeout,
             reason,
             container: container.name.clone(),
             logs,
-        })
+        }
     }
 }

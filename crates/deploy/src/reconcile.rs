@@ -5,11 +5,12 @@
 
 use crate::deployer::INSTANCE_LABEL;
 use crate::deployer::route_for;
-use crate::{DeployError, Deployer, Instance, ReleaseSpec};
+use crate::{DeployError, Deployer, Instance, ProcessSpec, ReleaseSpec};
 use std::collections::HashSet;
 use std::net::SocketAddr;
 use wharf_proxy::Target;
 use wharf_runtime::{ContainerInfo, labels};
+use wharf_store::ReleaseRecord;
 
 /// What reconcile did, for the log.
 #[derive(Debug, Default, Clone, serde::Serialize)]
@@ -44,52 +45,24 @@ impl Deployer {
                 DeployError::Internal(format!("release config of {}: {e}", app.name))
             })?;
             let port = self.port_of(&spec, &release.image).await?;
-            let version = release.version.to_string();
-            let mut mine: Vec<ContainerInfo> = all
-                .iter()
-                .filter(|c| {
-                    c.labels.get(labels::APP) == Some(&app.name)
-                        && c.labels.get(labels::RELEASE) == Some(&version)
-                        && c.labels.get(labels::PROCESS).map(String::as_str) == Some("web")
-                })
-                .cloned()
-                .collect();
-            mine.sort_by_key(replica_of);
-            // Start the replicas that are missing.
-            let present: HashSet<u32> = mine.iter().map(replica_of).collect();
-            for replica in 1..=spec.replicas() {
-                if !present.contains(&replica) {
-                    let container = self.container_spec(&release, &spec, port, replica);
-                    match self.create_container(&container).await {
-                        Ok(info) => {
-                            report.containers_started += 1;
-                            mine.push(info);
-                        }
-                        Err(err) => {
-                            tracing::error!(app = %app.name, error = %err, "could not start a missing replica")
-                        }
-                    }
-                }
-            }
             let mut instances = Vec::new();
-            for container in mine {
-                let mut info = container;
-                if !info.running {
-                    if let Err(err) = self.docker.start(&info.id).await {
-                        tracing::error!(container = %info.name, error = %err, "could not start container");
-                        kept.insert(info.id.clone());
-                        continue;
+            let web = spec.web();
+            let processes = std::iter::once(&web).chain(spec.others());
+            for process in processes {
+                let running = self
+                    .ensure_process(&all, &release, &spec, port, process, &mut report)
+                    .await?;
+                for info in running {
+                    kept.insert(info.id.clone());
+                    if process.name == web.name
+                        && let Some(ip) = info.ip
+                    {
+                        instances.push(Instance {
+                            container_id: info.id.clone(),
+                            name: info.name.clone(),
+                            target: Target::new(SocketAddr::new(ip, port)),
+                        });
                     }
-                    report.containers_started += 1;
-                    info = self.docker.inspect(&info.id).await?;
-                }
-                kept.insert(info.id.clone());
-                if let Some(ip) = info.ip {
-                    instances.push(Instance {
-                        container_id: info.id.clone(),
-                        name: info.name.clone(),
-                        target: Target::new(SocketAddr::new(ip, port)),
-                    });
                 }
             }
             let route = route_for(&app.name, spec.config.healthcheck.as_deref(), &instances);
@@ -109,6 +82,68 @@ impl Deployer {
         self.remove_containers(leftovers).await;
         tracing::info!(?report, "reconciled");
         Ok(report)
+    }
+}
+
+impl Deployer {
+    /// Make the release's `process` run its replicas: start stopped containers, create missing
+    /// ones. Returns the process's containers (a container that cannot start is still kept).
+    async fn ensure_process(
+        &self,
+        all: &[ContainerInfo],
+        release: &ReleaseRecord,
+        spec: &ReleaseSpec,
+        port: u16,
+        process: &ProcessSpec,
+        report: &mut ReconcileReport,
+    ) -> Result<Vec<ContainerInfo>, DeployError> {
+        let version = release.version.to_string();
+        let mut mine: Vec<ContainerInfo> = all
+            .iter()
+            .filter(|c| {
+                c.labels.get(labels::APP) == Some(&release.app)
+                    && c.labels.get(labels::RELEASE) == Some(&version)
+                    && c.labels.get(labels::PROCESS) == Some(&process.name)
+            })
+            .cloned()
+            .collect();
+        let wanted = if process.name == wharf_domain::WEB {
+            spec.replicas()
+        } else {
+            process.scale
+        };
+        let present: HashSet<u32> = mine.iter().map(replica_of).collect();
+        for replica in (1..=wanted).filter(|r| !present.contains(r)) {
+            let container = self.container_spec(release, spec, port, process, replica);
+            match self.create_container(&container).await {
+                Ok(info) => {
+                    report.containers_started += 1;
+                    mine.push(info);
+                }
+                Err(err) => {
+                    tracing::error!(app = %release.app, process = %process.name, error = %err, "could not start a missing replica")
+                }
+            }
+        }
+        mine.sort_by_key(replica_of);
+        let mut out = Vec::new();
+        for info in mine {
+            if info.running {
+                out.push(info);
+                continue;
+            }
+            match self.docker.start(&info.id).await {
+                Ok(()) => {
+                    report.containers_started += 1;
+                    out.push(self.docker.inspect(&info.id).await?);
+                }
+                Err(err) => {
+                    tracing::error!(container = %info.name, error = %err, "could not start container");
+                    out.push(info);
+                }
+            }
+        }
+        Ok(out)
     }
 }
 

@@ -1,7 +1,31 @@
-//! A release's config snapshot: what the Dockerfile said, frozen when the release was made.
+//! A release's config snapshot: what the Dockerfile, Procfile and app.json said and the config
+//! vars, frozen when the release was made.
 
 use serde::{Deserialize, Serialize};
-use wharf_domain::AppConfig;
+use std::time::Duration;
+use wharf_domain::{AppConfig, AppJson, Procfile, WEB};
+
+/// One process type of a release: its command and how many containers run it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProcessSpec {
+    pub name: String,
+    /// The Procfile's command, run with `/bin/sh -c`; `None` runs the image's own CMD.
+    pub command: Option<String>,
+    /// For `web`, the meaning of `# wharf.scale`; for the others, the number of containers.
+    pub scale: u32,
+}
+
+/// The startup health check of the web process, from app.json's `healthchecks.web`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HealthCheckSpec {
+    pub path: String,
+    /// A text the answer's body must contain.
+    pub content: Option<String>,
+    pub attempts: u32,
+    pub wait_ms: u64,
+    pub timeout_ms: u64,
+    pub initial_delay_ms: u64,
+}
 
 /// The config a release runs with. Stored as JSON beside the release and never changed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -11,17 +35,97 @@ pub struct ReleaseSpec {
     /// Config vars set by command (`wharf config set`), as they were at this release.
     #[serde(default)]
     pub vars: Vec<(String, String)>,
+    /// The process types (from the Procfile); empty means one `web` process with the image's CMD.
+    #[serde(default)]
+    pub processes: Vec<ProcessSpec>,
+    /// The Procfile's `release` command, run once before the switch.
+    #[serde(default)]
+    pub release_command: Option<String>,
+    /// app.json's `scripts.dokku.predeploy`, run before the release command.
+    #[serde(default)]
+    pub predeploy: Option<String>,
+    /// app.json's `scripts.dokku.postdeploy`, run after the switch.
+    #[serde(default)]
+    pub postdeploy: Option<String>,
+    /// app.json's startup health check for `web`, used instead of the default probe.
+    #[serde(default)]
+    pub healthcheck: Option<HealthCheckSpec>,
 }
 
 impl ReleaseSpec {
+    /// The snapshot for a new release from the app's files and its config vars. Every process
+    /// of the Procfile runs; app.json's `formation` sets how many containers (default: `web`
+    /// follows `# wharf.scale`, the others run one container each).
+    pub fn new(
+        config: AppConfig,
+        procfile: Option<&Procfile>,
+        app_json: Option<&AppJson>,
+        vars: Vec<(String, String)>,
+    ) -> ReleaseSpec {
+        let quantity = |name: &str| app_json.and_then(|a| a.quantity(name));
+        let mut processes = vec![ProcessSpec {
+            name: WEB.to_string(),
+            command: procfile.and_then(|p| p.web()).map(str::to_string),
+            scale: quantity(WEB).unwrap_or(config.scale),
+        }];
+        if let Some(procfile) = procfile {
+            for (name, command) in procfile.long_running() {
+                if name.as_str() != WEB {
+                    processes.push(ProcessSpec {
+                        name: name.as_str().to_string(),
+                        command: Some(command.to_string()),
+                        scale: quantity(name.as_str()).unwrap_or(1),
+                    });
+                }
+            }
+        }
+        let healthcheck = app_json
+            .and_then(|a| a.healthchecks.as_ref())
+            .map(|h| HealthCheckSpec {
+                path: h.path.clone(),
+                content: h.content.clone(),
+                attempts: h.attempts,
+                wait_ms: millis(h.wait),
+                timeout_ms: millis(h.timeout),
+                initial_delay_ms: millis(h.initial_delay),
+            });
+        ReleaseSpec {
+            config,
+            vars,
+            processes,
+            release_command: procfile.and_then(|p| p.release()).map(str::to_string),
+            predeploy: app_json.and_then(|a| a.predeploy.clone()),
+            postdeploy: app_json.and_then(|a| a.postdeploy.clone()),
+            healthcheck,
+        }
+    }
+
+    /// The web process (releases made before the Procfile was read have only this one).
+    pub fn web(&self) -> ProcessSpec {
+        self.processes
+            .iter()
+            .find(|p| p.name == WEB)
+            .cloned()
+            .unwrap_or_else(|| ProcessSpec {
+                name: WEB.to_string(),
+                command: None,
+                scale: self.config.scale,
+            })
+    }
+
+    /// The process types other than `web`, which run unrouted.
+    pub fn others(&self) -> impl Iterator<Item = &ProcessSpec> {
+        self.processes.iter().filter(|p| p.name != WEB)
+    }
+
     /// How many containers serve the web process: `scale` replicas, or one for `scale = 0`.
     pub fn replicas(&self) -> u32 {
-        self.config.scale.max(1)
+        self.web().scale.max(1)
     }
 
     /// Zero-downtime deploys need `scale >= 1`; `scale = 0` replaces the one container in place.
     pub fn zero_downtime(&self) -> bool {
-        self.config.scale >= 1
+        self.web().scale >= 1
     }
 
     /// The environment of the release's containers: the Dockerfile's `env` settings, then the
@@ -59,9 +163,50 @@ impl ReleaseSpec {
     }
 }
 
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn procfile_processes_and_formation_make_the_process_list() {
+        let procfile = Procfile::parse(
+            "web: gunicorn app --bind 0.0.0.0:$PORT\nworker: celery worker\nrelease: ./manage.py migrate\nclock: beat\n",
+        )
+        .unwrap();
+        let app_json =
+            AppJson::parse(r#"{"formation": {"web": {"quantity": 2}, "clock": {"quantity": 0}}}"#)
+                .unwrap();
+        let spec = ReleaseSpec::new(
+            AppConfig::default(),
+            Some(&procfile),
+            Some(&app_json),
+            vec![],
+        );
+        assert_eq!(
+            spec.web().command.as_deref(),
+            Some("gunicorn app --bind 0.0.0.0:$PORT")
+        );
+        assert_eq!((spec.replicas(), spec.zero_downtime()), (2, true));
+        let others: Vec<(&str, u32)> = spec.others().map(|p| (p.name.as_str(), p.scale)).collect();
+        assert_eq!(others, vec![("worker", 1), ("clock", 0)]);
+        assert_eq!(spec.release_command.as_deref(), Some("./manage.py migrate"));
+    }
+
+    #[test]
+    fn without_a_procfile_web_runs_the_image_cmd_at_the_dockerfile_scale() {
+        let config = AppConfig {
+            scale: 3,
+            ..AppConfig::default()
+        };
+        let spec = ReleaseSpec::new(config, None, None, vec![]);
+        assert_eq!(spec.web().command, None);
+        assert_eq!(spec.replicas(), 3);
+        assert_eq!(spec.others().count(), 0);
+    }
 
     #[test]
     fn config_vars_override_dockerfile_env_and_port_is_set() {
@@ -69,10 +214,7 @@ mod tests {
             env: vec![("A".into(), "file".into()), ("B".into(), "file".into())],
             ..AppConfig::default()
         };
-        let spec = ReleaseSpec {
-            config,
-            vars: vec![("B".into(), "var".into())],
-        };
+        let spec = ReleaseSpec::new(config, None, None, vec![("B".into(), "var".into())]);
         let env = spec.environment(8000);
         assert_eq!(
             env,
@@ -82,10 +224,12 @@ mod tests {
                 ("PORT".to_string(), "8000".to_string())
             ]
         );
-        let spec = ReleaseSpec {
-            config: AppConfig::default(),
-            vars: vec![("PORT".into(), "9000".into())],
-        };
+        let spec = ReleaseSpec::new(
+            AppConfig::default(),
+            None,
+            None,
+            vec![("PORT".into(), "9000".into())],
+        );
         assert_eq!(
             spec.environment(8000),
             vec![("PORT".to_string(), "9000".to_string())]
@@ -94,14 +238,10 @@ mod tests {
 
     #[test]
     fn releases_stored_before_config_vars_existed_still_load() {
-        let json = ReleaseSpec {
-            config: AppConfig::default(),
-            vars: vec![],
-        }
-        .to_json()
-        .unwrap()
-        .replace(",\"vars\":[]", "");
-        assert!(!json.contains("vars"));
-        assert!(ReleaseSpec::from_json(&json).unwrap().vars.is_empty());
+        let config = serde_json::to_string(&AppConfig::default()).unwrap();
+        let json = format!("{{\"config\":{config}}}");
+        let spec = ReleaseSpec::from_json(&json).unwrap();
+        assert!(spec.vars.is_empty() && spec.processes.is_empty());
+        assert_eq!(spec.web().name, "web");
     }
 }

@@ -53,20 +53,30 @@ fn parse() -> Result<Args, String> {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = parse()?;
-    // WHARF_WORKERS=N picks the tokio worker count (default: one per CPU).
-    let mut rt = tokio::runtime::Builder::new_multi_thread();
-    if let Some(n) = std::env::var("WHARF_WORKERS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-    {
-        rt.worker_threads(n);
-    }
+    // Default: the daemon's runtime (multi-thread, one worker per CPU).
+    // WHARF_WORKERS=N picks the worker count; WHARF_WORKERS=current runs a
+    // current-thread runtime instead (for comparing scheduler costs).
+    let workers = std::env::var("WHARF_WORKERS").ok();
+    let mut rt = if workers.as_deref() == Some("current") {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        if let Some(n) = workers.and_then(|v| v.parse().ok()) {
+            b.worker_threads(n);
+        }
+        b
+    };
     rt.enable_all().build()?.block_on(run(args))
 }
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     if args.log {
-        tracing_subscriber::fmt().with_env_filter("info").init();
+        // Like the daemon: plain text to stderr, colours only on a terminal.
+        tracing_subscriber::fmt()
+            .with_env_filter("info")
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .with_writer(std::io::stderr)
+            .init();
     }
     let router = Router::new();
     for (i, (host, addrs)) in args.routes.iter().enumerate() {

@@ -99,10 +99,12 @@ pub struct ContainerInfo {
     pub started_at: Option<String>,
     /// Health status (`starting`, `healthy`, `unhealthy`) if the image has a HEALTHCHECK.
     pub health: Option<String>,
-    /// Exit code of the last run, if it has exited.
+    /// Exit code of the last run, if it has exited (or is being restarted after exiting).
     pub exit_code: Option<i64>,
     /// Docker's restart policy name: `no`, `unless-stopped`, `always`, `on-failure` (empty = no).
     pub restart_policy: String,
+    /// How often Docker restarted the container after its process exited.
+    pub restart_count: i64,
 }
 
 impl Docker {
@@ -378,9 +380,11 @@ fn container_info(resp: ContainerInspectResponse) -> ContainerInfo {
         state.status,
         Some(bollard::models::ContainerStateStatusEnum::EXITED)
             | Some(bollard::models::ContainerStateStatusEnum::DEAD)
+            | Some(bollard::models::ContainerStateStatusEnum::RESTARTING)
     );
 
     ContainerInfo {
+        restart_count: resp.restart_count.unwrap_or(0),
         id: resp.id.unwrap_or_default(),
         name: resp
             .name

@@ -1,0 +1,96 @@
+//! The release's processes other than `web` (workers, clocks...): they run unrouted. New ones
+//! start before the web switch; the old release's go once the switch is done.
+
+use crate::deployer::INSTANCE_LABEL;
+use crate::{DeployError, Deployer, Progress, ReleaseSpec};
+use std::time::Duration;
+use wharf_runtime::labels;
+use wharf_store::ReleaseRecord;
+
+/// How long a new process must stay up after starting to count as started.
+const SETTLE: Duration = Duration::from_secs(1);
+
+impl Deployer {
+    /// Start the containers of every non-web process of the release; returns their ids. A
+    /// process that exits at once fails the deploy, and what was started is removed.
+    pub(crate) async fn start_others(
+        &self,
+        release: &ReleaseRecord,
+        spec: &ReleaseSpec,
+        port: u16,
+        progress: &Progress,
+    ) -> Result<Vec<String>, DeployError> {
+        let mut started = Vec::new();
+        for process in spec.others() {
+            for replica in 1..=process.scale {
+                let container = self.container_spec(release, spec, port, process, replica);
+                match self.create_container(&container).await {
+                    Ok(info) => {
+                        progress.line(format!("       started {}", info.name));
+                        started.push(info.id);
+                    }
+                    Err(err) => {
+                        self.remove_containers(started).await;
+                        return Err(err);
+                    }
+                }
+            }
+        }
+        if started.is_empty() {
+            return Ok(started);
+        }
+        tokio::time::sleep(SETTLE).await;
+        for id in &started {
+            let info = self.docker.inspect(id).await?;
+            let crashed = !info.running || info.state == "restarting" || info.restart_count > 0;
+            if crashed {
+                let logs = self.docker.logs_tail(id, 20).await.unwrap_or_default();
+                self.remove_containers(started.clone()).await;
+                return Err(DeployError::ProcessExited {
+                    process: info
+                        .labels
+                        .get(labels::PROCESS)
+                        .cloned()
+                        .unwrap_or_default(),
+                    code: info.exit_code.unwrap_or(-1),
+                    logs: logs.join("\n"),
+                });
+            }
+        }
+        Ok(started)
+    }
+
+    /// Stop and remove the app's non-web process containers of every other release.
+    pub(crate) async fn retire_others(&self, release: &ReleaseRecord) {
+        let filters = [
+            (labels::APP, release.app.as_str()),
+            (INSTANCE_LABEL, self.settings.instance_id.as_str()),
+        ];
+        let version = release.version.to_string();
+        let old = match self.docker.list(&filters).await {
+            Ok(containers) => containers
+                .into_iter()
+                .filter(|c| {
+                    let process = c.labels.get(labels::PROCESS).map(String::as_str);
+                    is_long_running_other(process)
+                        && c.labels.get(labels::RELEASE) != Some(&version)
+                })
+                .map(|c| c.id)
+                .collect::<Vec<_>>(),
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot list old processes");
+                return;
+            }
+        };
+        self.remove_containers(old).await;
+    }
+}
+
+/// Whether a container's process label names a long-running process other than `web`
+/// (one-off tasks and `run` containers are not).
+pub(crate) fn is_long_running_other(process: Option<&str>) -> bool {
+    !matches!(
+        process,
+        None | Some("web") | Some("run") | Some("release") | Some("predeploy") | Some("postdeploy")
+    )
+}

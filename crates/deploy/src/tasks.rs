@@ -1,0 +1,75 @@
+//! One-off tasks of a deploy: the predeploy, `release` and postdeploy commands. Each runs once,
+//! in a new container with the release's image and environment, and must exit 0.
+
+use crate::deployer::shell;
+use crate::spec::ProcessSpec;
+use crate::{DeployError, Deployer, Progress, ReleaseSpec};
+use std::time::Duration;
+use wharf_runtime::RestartPolicy;
+use wharf_store::ReleaseRecord;
+
+/// How often a running task is checked on.
+const POLL: Duration = Duration::from_millis(200);
+/// Lines of a task's output shown to the user.
+const SHOWN_LINES: usize = 200;
+
+impl Deployer {
+    /// Run `command` as the release's `phase` task and wait for it; its output is reported.
+    pub(crate) async fn run_task(
+        &self,
+        release: &ReleaseRecord,
+        spec: &ReleaseSpec,
+        port: u16,
+        phase: &str,
+        command: &str,
+        progress: &Progress,
+    ) -> Result<(), DeployError> {
+        progress.line(format!("-----> Running {phase}: {command}"));
+        let process = ProcessSpec {
+            name: phase.to_string(),
+            command: Some(command.to_string()),
+            scale: 1,
+        };
+        let mut container = self.container_spec(release, spec, port, &process, 1);
+        container.restart = RestartPolicy::No;
+        container.cmd = Some(shell(command));
+        let started = self.create_container(&container).await?;
+        let outcome = self.wait_for_exit(&started.id).await;
+        let logs = self
+            .docker
+            .logs_tail(&started.id, SHOWN_LINES)
+            .await
+            .unwrap_or_default();
+        self.remove_containers([started.id]).await;
+        for line in &logs {
+            progress.line(format!("       {line}"));
+        }
+        let code = outcome?;
+        if code != 0 {
+            return Err(DeployError::TaskFailed {
+                phase: phase.to_string(),
+                code,
+                logs: logs
+                    .iter()
+                    .rev()
+                    .take(20)
+                    .rev()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            });
+        }
+        Ok(())
+    }
+
+    /// Wait until the container stops; its exit code.
+    async fn wait_for_exit(&self, id: &str) -> Result<i64, DeployError> {
+        loop {
+            let info = self.docker.inspect(id).await?;
+            if !info.running {
+                return Ok(info.exit_code.unwrap_or(-1));
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+}
