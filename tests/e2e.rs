@@ -10,5 +10,6 @@ mod e2e {
     mod procfile;
     mod releases;
     mod restart;
+    mod scale;
     mod zero_downtime;
 }

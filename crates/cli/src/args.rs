@@ -56,6 +56,19 @@ pub enum Command {
         /// The release to go back to, e.g. v3.
         version: Option<String>,
     },
+    /// List an app's containers: process, release, state, health, start time.
+    Ps { app: String },
+    /// Set how many containers run each process: `wharf scale APP web=2 worker=1`.
+    Scale {
+        app: String,
+        #[arg(required = true, value_name = "PROCESS=COUNT")]
+        formation: Vec<String>,
+    },
+    /// Set resource limits per process type.
+    Limits {
+        #[command(subcommand)]
+        command: LimitsCommand,
+    },
     /// Manage API tokens for remote clients (run on the server).
     Tokens {
         #[command(subcommand)]
@@ -146,6 +159,21 @@ pub enum ConfigCommand {
         app: String,
         #[arg(required = true)]
         keys: Vec<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LimitsCommand {
+    /// `wharf limits set APP web --memory 512m --cpus 0.5`
+    Set {
+        app: String,
+        process: String,
+        /// Memory limit, e.g. 512m or 1g.
+        #[arg(long)]
+        memory: Option<String>,
+        /// CPU limit, e.g. 0.5 or 2.
+        #[arg(long)]
+        cpus: Option<String>,
     },
 }
 

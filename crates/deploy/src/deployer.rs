@@ -141,12 +141,13 @@ impl Deployer {
             .map_err(domain_taken)?;
         let _guard = self.lock_app(&app).await;
         let created = self.store.ensure_app(&app)?;
-        let spec = ReleaseSpec::new(
+        let mut spec = ReleaseSpec::new(
             files.config,
             files.procfile.as_ref(),
             files.app_json.as_ref(),
             self.store.config_vars(&app)?,
         );
+        spec.apply_settings(&self.store.process_settings(&app)?);
         let release = self.record_release(&app, |v| image_tag(&app, v), &spec)?;
         progress.line(format!(
             "-----> Deploying {app} release v{}{}",
@@ -544,8 +545,11 @@ impl Deployer {
                     read_only: v.read_only,
                 })
                 .collect(),
-            memory_bytes: config.max_memory.map(|m| m as i64),
-            nano_cpus: config.max_cpus.map(wharf_domain::cpus_to_nano),
+            memory_bytes: process.memory.or(config.max_memory).map(|m| m as i64),
+            nano_cpus: process
+                .cpus
+                .or(config.max_cpus)
+                .map(wharf_domain::cpus_to_nano),
             restart: RestartPolicy::UnlessStopped,
             network: None,
         }

@@ -68,6 +68,14 @@ pub enum DeployError {
         version: u32,
         reason: String,
     },
+    #[error("`{0}` has not been deployed yet; deploy it first")]
+    NotDeployed(String),
+    #[error("`{app}` has no process `{process}`; its processes are: {known}")]
+    NoSuchProcess {
+        app: String,
+        process: String,
+        known: String,
+    },
     #[error("there is no app named `{0}`")]
     NoSuchApp(String),
     #[error("docker: {0}")]

@@ -14,8 +14,10 @@ mod health;
 mod health_check;
 mod instances;
 mod processes;
+mod processes_change;
 mod progress;
 mod prune;
+mod ps;
 mod reconcile;
 mod rollback;
 mod spec;
@@ -27,5 +29,6 @@ pub use deployer::{DeployOutcome, DeploySettings, Deployer, INSTANCE_LABEL, imag
 pub use error::DeployError;
 pub use instances::{Instance, Instances};
 pub use progress::Progress;
+pub use ps::ProcessView;
 pub use reconcile::ReconcileReport;
 pub use spec::{HealthCheckSpec, ProcessSpec, ReleaseSpec};

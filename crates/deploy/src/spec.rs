@@ -13,6 +13,12 @@ pub struct ProcessSpec {
     pub command: Option<String>,
     /// For `web`, the meaning of `# wharf.scale`; for the others, the number of containers.
     pub scale: u32,
+    /// Memory limit in bytes (`wharf limits set`); `None` uses `# wharf.maxmem`.
+    #[serde(default)]
+    pub memory: Option<u64>,
+    /// CPU limit (`wharf limits set`); `None` uses `# wharf.maxcpu`.
+    #[serde(default)]
+    pub cpus: Option<f64>,
 }
 
 /// The startup health check of the web process, from app.json's `healthchecks.web`.
@@ -67,6 +73,8 @@ impl ReleaseSpec {
             name: WEB.to_string(),
             command: procfile.and_then(|p| p.web()).map(str::to_string),
             scale: quantity(WEB).unwrap_or(config.scale),
+            memory: None,
+            cpus: None,
         }];
         if let Some(procfile) = procfile {
             for (name, command) in procfile.long_running() {
@@ -75,6 +83,8 @@ impl ReleaseSpec {
                         name: name.as_str().to_string(),
                         command: Some(command.to_string()),
                         scale: quantity(name.as_str()).unwrap_or(1),
+                        memory: None,
+                        cpus: None,
                     });
                 }
             }
@@ -110,7 +120,34 @@ impl ReleaseSpec {
                 name: WEB.to_string(),
                 command: None,
                 scale: self.config.scale,
+                memory: None,
+                cpus: None,
             })
+    }
+
+    /// Apply the scale and limits set by command, which win over the files' defaults.
+    /// Settings of process types this release does not have are ignored.
+    pub fn apply_settings(&mut self, settings: &[wharf_store::ProcessSettings]) {
+        if self.processes.is_empty() {
+            self.processes.push(self.web());
+        }
+        for setting in settings {
+            if let Some(process) = self
+                .processes
+                .iter_mut()
+                .find(|p| p.name == setting.process)
+            {
+                if let Some(quantity) = setting.quantity {
+                    process.scale = quantity;
+                }
+                if setting.memory.is_some() {
+                    process.memory = setting.memory;
+                }
+                if setting.cpus.is_some() {
+                    process.cpus = setting.cpus;
+                }
+            }
+        }
     }
 
     /// The process types other than `web`, which run unrouted.

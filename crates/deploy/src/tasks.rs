@@ -29,6 +29,8 @@ impl Deployer {
             name: phase.to_string(),
             command: Some(command.to_string()),
             scale: 1,
+            memory: None,
+            cpus: None,
         };
         let mut container = self.container_spec(release, spec, port, &process, 1);
         container.restart = RestartPolicy::No;

@@ -7,12 +7,14 @@ mod apps;
 mod config_vars;
 mod error;
 mod migrations;
+mod process_settings;
 mod releases;
 mod store;
 mod tokens;
 
 pub use apps::AppRecord;
 pub use error::StoreError;
+pub use process_settings::ProcessSettings;
 pub use releases::{ReleaseRecord, ReleaseStatus};
 pub use store::Store;
 pub use tokens::{NewToken, TokenRecord};

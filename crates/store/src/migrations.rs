@@ -45,6 +45,17 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (app, key)
     );
     ",
+    // 3: scale and resource limits per process type, set by `wharf scale` / `wharf limits`.
+    "
+    CREATE TABLE process_settings (
+        app       TEXT NOT NULL REFERENCES apps(name) ON DELETE CASCADE,
+        process   TEXT NOT NULL,
+        quantity  INTEGER,
+        memory    INTEGER,
+        cpus      REAL,
+        PRIMARY KEY (app, process)
+    );
+    ",
 ];
 
 /// Bring the schema up to date inside one transaction per migration.

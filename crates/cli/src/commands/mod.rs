@@ -4,6 +4,7 @@ mod apps;
 mod config;
 mod deploy;
 mod init;
+mod processes;
 mod server;
 mod tokens;
 
@@ -27,6 +28,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Config { command } => config::run(&Client::new(endpoint(&cli)?), command).await,
         Command::Rollback { app, version } => {
             config::rollback(&Client::new(endpoint(&cli)?), app, version.as_deref()).await
+        }
+        Command::Ps { app } => processes::ps(&Client::new(endpoint(&cli)?), app).await,
+        Command::Scale { app, formation } => {
+            processes::scale(&Client::new(endpoint(&cli)?), app, formation).await
+        }
+        Command::Limits { command } => {
+            processes::limits(&Client::new(endpoint(&cli)?), command).await
         }
         Command::Tokens { command } => tokens::run(&cli, command),
         Command::Init(args) => init::run(&cli, args),

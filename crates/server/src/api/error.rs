@@ -35,6 +35,7 @@ impl From<DeployError> for ApiError {
     fn from(err: DeployError) -> ApiError {
         let status = match &err {
             DeployError::NoSuchApp(_)
+            | DeployError::NoSuchProcess { .. }
             | DeployError::Store(wharf_store::StoreError::NoSuchRelease { .. }) => {
                 StatusCode::NOT_FOUND
             }

@@ -6,6 +6,7 @@ mod auth;
 mod config;
 mod deploy;
 mod error;
+mod processes;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -39,6 +40,9 @@ pub fn routes(state: ApiState) -> Router {
             get(config::show).post(config::change),
         )
         .route("/v1/apps/{app}/rollback", post(config::rollback))
+        .route("/v1/apps/{app}/ps", get(processes::ps))
+        .route("/v1/apps/{app}/scale", post(processes::scale))
+        .route("/v1/apps/{app}/limits", post(processes::limits))
         .route(
             "/v1/deploy",
             post(deploy::deploy).layer(DefaultBodyLimit::disable()),

@@ -1,0 +1,104 @@
+//! Scaling and resource limits by command: `wharf scale APP web=2 worker=1` and
+//! `wharf limits set APP web --memory 512m --cpus 0.5`. Each change is a new release of the
+//! same image with the new formation, deployed like any other; the setting is stored (and
+//! kept for later deploys) only once that release is live.
+
+use crate::{DeployError, DeployOutcome, Deployer, Progress, ReleaseSpec};
+use wharf_store::ProcessSettings;
+
+impl Deployer {
+    /// Apply `settings` (scale and/or limits per process type) to the running app.
+    #[tracing::instrument(skip(self, settings, progress))]
+    pub async fn change_processes(
+        &self,
+        app: &str,
+        settings: &[ProcessSettings],
+        progress: &Progress,
+    ) -> Result<DeployOutcome, DeployError> {
+        let _guard = self.lock_app(app).await;
+        if self.store.app(app)?.is_none() {
+            return Err(DeployError::NoSuchApp(app.to_string()));
+        }
+        let active = self
+            .store
+            .active_release(app)?
+            .ok_or_else(|| DeployError::NotDeployed(app.to_string()))?;
+        let mut spec = ReleaseSpec::from_json(&active.config)
+            .map_err(|e| DeployError::Internal(format!("release config of {app}: {e}")))?;
+        let known: Vec<String> = std::iter::once(spec.web().name)
+            .chain(spec.others().map(|p| p.name.clone()))
+            .collect();
+        for setting in settings {
+            if !known.contains(&setting.process) {
+                return Err(DeployError::NoSuchProcess {
+                    app: app.to_string(),
+                    process: setting.process.clone(),
+                    known: known.join(", "),
+                });
+            }
+        }
+        spec.apply_settings(settings);
+        let image = active.image.clone();
+        let release = self.record_release(app, |_| image.clone(), &spec)?;
+        progress.line(format!(
+            "-----> Processes changed: deploying {app} release v{} (image of v{})",
+            release.version, active.version
+        ));
+        let result = self.put_in_service(&release, &spec, progress).await;
+        let outcome = self
+            .finish_release(&release, &spec, result, false, progress)
+            .await?;
+        self.store
+            .save_process_settings(app, &merged(&self.store.process_settings(app)?, settings))?;
+        Ok(outcome)
+    }
+}
+
+/// The stored settings with `changes` laid over them, field by field.
+fn merged(stored: &[ProcessSettings], changes: &[ProcessSettings]) -> Vec<ProcessSettings> {
+    changes
+        .iter()
+        .map(|change| {
+            let old = stored
+                .iter()
+                .find(|s| s.process == change.process)
+                .cloned()
+                .unwrap_or_default();
+            ProcessSettings {
+                process: change.process.clone(),
+                quantity: change.quantity.or(old.quantity),
+                memory: change.memory.or(old.memory),
+                cpus: change.cpus.or(old.cpus),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changes_lay_over_stored_settings_field_by_field() {
+        let stored = vec![ProcessSettings {
+            process: "web".into(),
+            quantity: Some(2),
+            memory: Some(100),
+            cpus: None,
+        }];
+        let change = vec![ProcessSettings {
+            process: "web".into(),
+            cpus: Some(0.5),
+            ..Default::default()
+        }];
+        assert_eq!(
+            merged(&stored, &change),
+            vec![ProcessSettings {
+                process: "web".into(),
+                quantity: Some(2),
+                memory: Some(100),
+                cpus: Some(0.5),
+            }]
+        );
+    }
+}

@@ -1,0 +1,105 @@
+//! Processes of an app: `GET /v1/apps/{app}/ps`, `POST /v1/apps/{app}/scale` (`{"web": 2}`)
+//! and `POST /v1/apps/{app}/limits` (`{"process": "web", "memory": "512m", "cpus": "0.5"}`).
+//! Changes deploy a new release and stream their progress like a deploy.
+
+use super::deploy::stream;
+use super::{ApiError, ApiState};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use wharf_deploy::ProcessView;
+use wharf_domain::{MAX_SCALE, ProcessName, parse_cpus, parse_memory};
+use wharf_store::ProcessSettings;
+
+pub async fn ps(
+    State(state): State<ApiState>,
+    Path(app): Path<String>,
+) -> Result<Json<Vec<ProcessView>>, ApiError> {
+    Ok(Json(state.deployer.ps(&app).await?))
+}
+
+pub async fn scale(
+    State(state): State<ApiState>,
+    Path(app): Path<String>,
+    Json(request): Json<BTreeMap<String, u32>>,
+) -> Result<Response, ApiError> {
+    if request.is_empty() {
+        return Err(bad("give at least one PROCESS=COUNT, e.g. web=2"));
+    }
+    let mut settings = Vec::new();
+    for (process, quantity) in request {
+        check_process(&process)?;
+        if quantity > MAX_SCALE {
+            return Err(bad(format!(
+                "{process}={quantity}: a process can have at most {MAX_SCALE} containers"
+            )));
+        }
+        settings.push(ProcessSettings {
+            process,
+            quantity: Some(quantity),
+            ..Default::default()
+        });
+    }
+    change(state, app, settings)
+}
+
+#[derive(Deserialize)]
+pub struct LimitsRequest {
+    process: String,
+    memory: Option<String>,
+    cpus: Option<String>,
+}
+
+pub async fn limits(
+    State(state): State<ApiState>,
+    Path(app): Path<String>,
+    Json(request): Json<LimitsRequest>,
+) -> Result<Response, ApiError> {
+    check_process(&request.process)?;
+    if request.memory.is_none() && request.cpus.is_none() {
+        return Err(bad("give --memory and/or --cpus"));
+    }
+    let memory = request
+        .memory
+        .as_deref()
+        .map(parse_memory)
+        .transpose()
+        .map_err(|e| bad(format!("--memory: {e}")))?;
+    let cpus = request
+        .cpus
+        .as_deref()
+        .map(parse_cpus)
+        .transpose()
+        .map_err(|e| bad(format!("--cpus: {e}")))?;
+    let settings = vec![ProcessSettings {
+        process: request.process,
+        quantity: None,
+        memory,
+        cpus,
+    }];
+    change(state, app, settings)
+}
+
+fn change(
+    state: ApiState,
+    app: String,
+    settings: Vec<ProcessSettings>,
+) -> Result<Response, ApiError> {
+    let deployer = state.deployer.clone();
+    stream(&state, move |progress| async move {
+        deployer.change_processes(&app, &settings, &progress).await
+    })
+}
+
+fn check_process(name: &str) -> Result<(), ApiError> {
+    ProcessName::parse(name)
+        .map(|_| ())
+        .map_err(|e| bad(e.to_string()))
+}
+
+fn bad(message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, message)
+}
