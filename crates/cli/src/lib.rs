@@ -12,7 +12,9 @@ use std::process::ExitCode;
 
 pub fn main() -> ExitCode {
     let args = args::Cli::parse();
-    init_logging(&args);
+    // Log lines are written by a background thread, so a busy proxy never waits on stderr;
+    // the guard flushes what is left when main returns.
+    let _log_guard = init_logging(&args);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -32,7 +34,7 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn init_logging(args: &args::Cli) {
+fn init_logging(args: &args::Cli) -> tracing_appender::non_blocking::WorkerGuard {
     use tracing_subscriber::EnvFilter;
     let default = if matches!(args.command, args::Command::Server(_)) {
         "info"
@@ -40,13 +42,17 @@ fn init_logging(args: &args::Cli) {
         "warn"
     };
     let filter = EnvFilter::try_from_env("WHARF_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .finish(std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(std::io::stderr);
+        .with_writer(writer);
     if args.log_json {
         builder.json().init();
     } else {
         builder.init();
     }
+    guard
 }

@@ -75,7 +75,9 @@ mod tests {
             quantity: Some(2),
             ..Default::default()
         };
-        store.save_process_settings("blog", &[web.clone()]).unwrap();
+        store
+            .save_process_settings("blog", std::slice::from_ref(&web))
+            .unwrap();
         let worker = ProcessSettings {
             process: "worker".into(),
             memory: Some(512 << 20),
@@ -83,7 +85,7 @@ mod tests {
             ..Default::default()
         };
         store
-            .save_process_settings("blog", &[worker.clone()])
+            .save_process_settings("blog", std::slice::from_ref(&worker))
             .unwrap();
         assert_eq!(store.process_settings("blog").unwrap(), vec![web, worker]);
         let web3 = ProcessSettings {
@@ -92,7 +94,7 @@ mod tests {
             ..Default::default()
         };
         store
-            .save_process_settings("blog", &[web3.clone()])
+            .save_process_settings("blog", std::slice::from_ref(&web3))
             .unwrap();
         assert_eq!(store.process_settings("blog").unwrap()[0], web3);
     }
