@@ -16,8 +16,7 @@ fn config_changes_are_releases_and_rollback_restores_image_and_config() {
     let app = unique("conf");
     let domain = format!("{app}.example.com");
     let settings = format!("# wharf.app = {app}\n# wharf.domain = {domain}\n# wharf.scale = 1");
-    let cmd =
-        r#"CMD ["sh", "-c", "echo \"$GREETING\" > /www/env.txt && exec httpd -f -p 8080 -h /www"]"#;
+    let cmd = r#"CMD ["sh", "-c", "echo \"$GREETING\" > /www/env.txt && echo \"$DYNO $PORT\" > /www/dyno.txt && exec httpd -f -p 8080 -h /www"]"#;
     let dir = app_dir_with(&settings, "image one", cmd);
 
     // Before the first deploy, config is saved for it.
@@ -25,6 +24,11 @@ fn config_changes_are_releases_and_rollback_restores_image_and_config() {
     assert!(out.contains("saved"), "{out}");
     d.deploy_ok(dir.path());
     assert_eq!(served(&d, &domain), ("image one".into(), "early".into()));
+    assert_eq!(
+        d.get(&domain, "/dyno.txt").unwrap().1,
+        "web.1 8080\n",
+        "Heroku's DYNO and PORT are set"
+    );
 
     // A change to a running app is a new release with the same image.
     let out = d.wharf_ok(&["config", "set", &app, "GREETING=hello", "OTHER=x=y"]);

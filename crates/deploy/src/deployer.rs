@@ -513,7 +513,9 @@ impl Deployer {
         replica: u32,
     ) -> ContainerSpec {
         let config = &spec.config;
-        let env = spec.environment(port);
+        let mut env = spec.environment(port);
+        // Heroku's name for the container, e.g. `web.1`; apps use it to tell replicas apart.
+        env.push(("DYNO".to_string(), format!("{}.{replica}", process.name)));
         let labels = HashMap::from([
             (labels::APP.to_string(), release.app.clone()),
             (labels::RELEASE.to_string(), release.version.to_string()),

@@ -3,16 +3,9 @@
 
 use std::net::SocketAddr;
 
-use mimalloc::MiMalloc;
-
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use wharf_proxy::{ProxyConfig, Route, Router, Target};
-
-// Same allocator as recommended for the `wharf` binary: glibc malloc showed up at
-// ~5% of the proxy's CPU in profiles (malloc/_int_malloc/_int_free/consolidate).
-#[global_allocator]
-static GLOBAL: MiMalloc = MiMalloc;
 
 struct Args {
     listen: SocketAddr,
