@@ -3,8 +3,11 @@
 mod apps;
 mod config;
 mod deploy;
+mod hook;
 mod init;
+mod keys;
 mod server;
+mod ssh;
 mod tokens;
 
 use crate::args::{Cli, Command};
@@ -29,7 +32,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             config::rollback(&Client::new(endpoint(&cli)?), app, version.as_deref()).await
         }
         Command::Tokens { command } => tokens::run(&cli, command),
+        Command::Keys(args) => keys::run(&cli, args),
         Command::Init(args) => init::run(&cli, args),
+        Command::SshCommand { key } => ssh::run(&cli, key).await,
+        Command::GitHook { app } => hook::run(&cli, app).await,
     }
 }
 
