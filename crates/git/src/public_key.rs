@@ -44,7 +44,7 @@ pub enum KeyError {
     NoBlob,
     #[error("the key's base64 part is not valid base64")]
     NotBase64,
-    #[error("the key's base64 part does not hold a {0} key; was it cut or edited?")]
+    #[error("the key's base64 part does not hold a key of type {0}; was it cut or edited?")]
     Mismatch(String),
     #[error(
         "key name `{0}` must be 1-64 letters, digits, '-', '_', '.' or '@', not starting with '-'"

@@ -35,8 +35,8 @@ pub enum SshCommand {
 }
 
 /// The commands a key may run, for the help text and the refusal message.
-pub const ALLOWED: &str = "\
-  git push wharf@HOST:APP BRANCH     build and deploy APP (created on its first push)
+pub const ALLOWED: &str =
+    "  git push wharf@HOST:APP BRANCH     build and deploy APP (created on its first push)
   git clone/fetch wharf@HOST:APP     read the pushed code back
   apps:list                          list apps
   apps:destroy APP --force           destroy APP (its named volumes are kept)
