@@ -6,8 +6,10 @@
 mod e2e {
     mod bad_input;
     mod deploy;
+    mod git_push;
     pub mod harness;
     mod releases;
     mod restart;
+    mod sshd;
     mod zero_downtime;
 }
