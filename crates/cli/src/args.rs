@@ -67,7 +67,7 @@ pub enum Command {
     Init(InitArgs),
     /// Run by sshd for a push key: the forced command of its authorized_keys entry.
     #[command(name = "ssh-command", hide = true)]
-    SshCommand { key: String },
+    SshForced { key: String },
     /// Run by an app repository's pre-receive hook: deploy the pushed revision.
     #[command(name = "git-hook", hide = true)]
     GitHook { app: String },

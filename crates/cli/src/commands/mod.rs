@@ -34,7 +34,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Tokens { command } => tokens::run(&cli, command),
         Command::Keys(args) => keys::run(&cli, args),
         Command::Init(args) => init::run(&cli, args),
-        Command::SshCommand { key } => ssh::run(&cli, key).await,
+        Command::SshForced { key } => ssh::run(&cli, key).await,
         Command::GitHook { app } => hook::run(&cli, app).await,
     }
 }
