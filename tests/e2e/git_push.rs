@@ -66,6 +66,11 @@ fn push_over_ssh_deploys_any_branch_and_force_pushes() {
     d.wait_for_body(&domain, "version four");
     let releases = d.wharf_ok(&["releases", &app]);
     assert!(releases.contains("v4"), "{releases}");
+    assert!(
+        all_output(&out).contains("pushed with key alice"),
+        "{}",
+        all_output(&out)
+    );
 
     // Read-only fetch works over the same key.
     let clone = tempfile::tempdir().unwrap();
@@ -80,6 +85,19 @@ fn push_over_ssh_deploys_any_branch_and_force_pushes() {
         std::fs::read_to_string(clone.path().join("copy/www/index.html")).unwrap(),
         "version four"
     );
+
+    // Destroyed over SSH, its repository goes too: the same push deploys a new app.
+    let out = sshd.ssh(&key, &format!("apps:destroy {app} --force"));
+    assert!(out.status.success(), "{}", all_output(&out));
+    assert!(server_ref(&d, &app, "refs/heads/feature").is_none());
+    let out = repo.push_ssh(&sshd, &key, &app, &["feature"]);
+    assert!(out.status.success(), "{}", all_output(&out));
+    assert!(
+        all_output(&out).contains("(new app)"),
+        "{}",
+        all_output(&out)
+    );
+    d.wait_for_body(&domain, "version four");
 }
 
 #[test]

@@ -26,7 +26,11 @@ pub async fn run(cli: &Cli, app: &str) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     };
     let short = revision.get(..10).unwrap_or(revision);
-    println!("-----> Deploying {app} from {refname} ({short})");
+    // Set by `wharf ssh-command` for pushes over SSH.
+    let by = std::env::var("WHARF_PUSH_KEY")
+        .map(|key| format!(", pushed with key {key}"))
+        .unwrap_or_default();
+    println!("-----> Deploying {app} from {refname} ({short}{by})");
     let mut archive = tokio::process::Command::new("git")
         .args(["archive", "--format=tar", revision])
         .stdin(Stdio::null())
