@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs and starts everything Wharf's tests need, idempotently: the Docker engine and the
-# base image (scripts/docker-setup.sh), and the tools tests and benchmarks call.
+# base image (scripts/docker-setup.sh), the tools tests and benchmarks call (git and OpenSSH
+# among them), and the `wharf` user that pushes over SSH log in as.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 "$here/docker-setup.sh"
@@ -8,9 +9,19 @@ missing=()
 command -v nginx >/dev/null 2>&1 || missing+=(nginx-light)
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 command -v git >/dev/null 2>&1 || missing+=(git)
+[ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+command -v ssh >/dev/null 2>&1 || missing+=(openssh-client)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "wharf: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The `wharf` user and group that `git push` over SSH logs in as (as `wharf init` creates them):
+# a real shell for sshd's forced command, and no password without being locked ('*'), which
+# sshd requires for key logins when it does not use PAM.
+getent group wharf >/dev/null || groupadd --system wharf
+if ! getent passwd wharf >/dev/null; then
+  useradd --system --gid wharf --create-home --home-dir /home/wharf --shell /bin/sh --password '*' wharf
 fi

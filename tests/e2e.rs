@@ -6,10 +6,12 @@
 mod e2e {
     mod bad_input;
     mod deploy;
+    mod git_push;
     pub mod harness;
     mod procfile;
     mod releases;
     mod restart;
     mod scale;
+    mod sshd;
     mod zero_downtime;
 }

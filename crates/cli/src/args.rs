@@ -74,8 +74,16 @@ pub enum Command {
         #[command(subcommand)]
         command: TokensCommand,
     },
+    /// Manage the SSH keys that may `git push` and run commands over SSH (run on the server).
+    Keys(KeysArgs),
     /// Set Wharf up on a real server: a systemd unit and the first API token.
     Init(InitArgs),
+    /// Run by sshd for a push key: the forced command of its authorized_keys entry.
+    #[command(name = "ssh-command", hide = true)]
+    SshForced { key: String },
+    /// Run by an app repository's pre-receive hook: deploy the pushed revision.
+    #[command(name = "git-hook", hide = true)]
+    GitHook { app: String },
 }
 
 #[derive(Args, Debug)]
@@ -185,6 +193,26 @@ pub enum TokensCommand {
     List,
     /// Revoke a token.
     Revoke { name: String },
+}
+
+#[derive(Args, Debug)]
+pub struct KeysArgs {
+    /// The authorized_keys file sshd reads for the `wharf` user (default:
+    /// ~wharf/.ssh/authorized_keys).
+    #[arg(long, global = true, env = "WHARF_AUTHORIZED_KEYS")]
+    pub authorized_keys: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: KeysCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeysCommand {
+    /// Add the public key given on stdin: `wharf keys add alice < id_ed25519.pub`.
+    Add { name: String },
+    /// List keys: names and fingerprints.
+    List,
+    /// Remove a key: it can no longer push or connect.
+    Remove { name: String },
 }
 
 #[derive(Args, Debug)]

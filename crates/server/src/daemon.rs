@@ -2,7 +2,7 @@
 //! store, connect to Docker, reconcile, bind, serve; on SIGTERM or SIGINT stop accepting, let
 //! in-flight requests and deploys finish, then exit.
 
-use crate::api::{self, ApiState};
+use crate::api::{self, ApiState, GitSettings};
 use crate::{ServerConfig, instance, socket};
 use anyhow::Context;
 use std::os::unix::fs::PermissionsExt;
@@ -62,6 +62,11 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
         tasks: tasks.clone(),
         upload_dir: config.data_dir.join("uploads"),
         max_upload_bytes: config.max_upload_bytes,
+        git: Arc::new(GitSettings {
+            data_dir: config.data_dir.clone(),
+            binary: std::env::current_exe().context("finding the wharf binary")?,
+            run_as: wharf_git::RunAs::wharf_user(),
+        }),
     };
     let mut servers = tokio::task::JoinSet::new();
     let proxy_config = ProxyConfig::default();
@@ -151,7 +156,8 @@ fn log_ended(ended: Result<anyhow::Result<()>, tokio::task::JoinError>) {
     }
 }
 
-/// Create the data directory (owner-only) and an empty upload directory inside it.
+/// Create the data directory (owner-only), an empty upload directory and the repositories'
+/// directory inside it.
 fn prepare_data_dir(config: &ServerConfig) -> anyhow::Result<()> {
     let dir = &config.data_dir;
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -165,5 +171,7 @@ fn prepare_data_dir(config: &ServerConfig) -> anyhow::Result<()> {
     }
     std::fs::create_dir_all(&uploads).with_context(|| format!("creating {}", uploads.display()))?;
     std::fs::set_permissions(&uploads, std::fs::Permissions::from_mode(0o700))?;
+    // The apps' git repositories, owned by the `wharf` user that pushes over SSH run as.
+    wharf_git::prepare_repos_dir(dir, wharf_git::RunAs::wharf_user().as_ref())?;
     Ok(())
 }

@@ -25,6 +25,12 @@ pub enum StoreError {
     TokenExists(String),
     #[error("there is no token named `{0}`")]
     NoSuchToken(String),
+    #[error("a key named `{0}` already exists; pick another name or remove it first")]
+    KeyExists(String),
+    #[error("this key is already added, as `{0}`")]
+    KeyAlreadyAdded(String),
+    #[error("there is no key named `{0}`")]
+    NoSuchKey(String),
     #[error(
         "the database was written by a newer Wharf (schema {found}, this binary knows {known}); upgrade wharf"
     )]

@@ -1,4 +1,4 @@
-//! Wharf's state in one SQLite database: apps, their domains, releases and API tokens.
+//! Wharf's state in one SQLite database: apps, their domains, releases, API tokens and SSH keys.
 //!
 //! The store is the source of truth. The daemon writes here first and then updates what runs
 //! (routes, containers); at start it rebuilds everything in memory from what is stored here.
@@ -6,6 +6,7 @@
 mod apps;
 mod config_vars;
 mod error;
+mod keys;
 mod migrations;
 mod process_settings;
 mod releases;
@@ -14,6 +15,7 @@ mod tokens;
 
 pub use apps::AppRecord;
 pub use error::StoreError;
+pub use keys::KeyRecord;
 pub use process_settings::ProcessSettings;
 pub use releases::{ReleaseRecord, ReleaseStatus};
 pub use store::Store;

@@ -56,6 +56,15 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (app, process)
     );
     ",
+    // 4: SSH public keys allowed to `git push` (`wharf keys add`).
+    "
+    CREATE TABLE keys (
+        name         TEXT PRIMARY KEY,
+        fingerprint  TEXT NOT NULL UNIQUE,
+        public_key   TEXT NOT NULL,
+        created_at   INTEGER NOT NULL
+    );
+    ",
 ];
 
 /// Bring the schema up to date inside one transaction per migration.

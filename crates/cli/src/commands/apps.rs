@@ -59,7 +59,11 @@ async fn list(client: &Client) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn destroy(client: &Client, app: &str, confirm: Option<&str>) -> anyhow::Result<ExitCode> {
+pub(super) async fn destroy(
+    client: &Client,
+    app: &str,
+    confirm: Option<&str>,
+) -> anyhow::Result<ExitCode> {
     let confirmed = match confirm {
         Some(given) => given == app,
         None => {

@@ -1,6 +1,7 @@
 //! `wharf init`: set Wharf up on a real server. Writes a systemd unit that runs `wharf server`,
-//! creates the `wharf` group and the first API token, and (unless --no-start) enables and starts
-//! the service. It opens no port and changes no firewall.
+//! creates the `wharf` group and user (`git push` over SSH connects as it) and the first API
+//! token, and (unless --no-start) enables and starts the service. It opens no port and changes
+//! no firewall.
 
 use crate::args::{Cli, InitArgs};
 use anyhow::{Context, bail};
@@ -49,6 +50,27 @@ pub fn run(cli: &Cli, args: &InitArgs) -> anyhow::Result<ExitCode> {
             .status()?;
         if status.success() {
             println!("Created the group `wharf`: its members may use wharf without root.");
+        }
+    }
+
+    if nix::unistd::User::from_name(wharf_git::WHARF_USER)
+        .ok()
+        .flatten()
+        .is_none()
+        && which("useradd")
+    {
+        // The user `git push` connects as (wharf@HOST:APP). Its shell runs only the command
+        // each key is confined to; `-p '*'` leaves it without a password but not locked, which
+        // sshd requires for key logins.
+        let status = Command::new("useradd")
+            .args(["--system", "--gid", "wharf", "--create-home", "--home-dir"])
+            .arg("/home/wharf")
+            .args(["--shell", "/bin/sh", "--password", "*", "wharf"])
+            .status()?;
+        if status.success() {
+            println!(
+                "Created the user `wharf`: add push keys with `wharf keys add NAME < key.pub`."
+            );
         }
     }
 

@@ -3,9 +3,12 @@
 mod apps;
 mod config;
 mod deploy;
+mod hook;
 mod init;
+mod keys;
 mod processes;
 mod server;
+mod ssh;
 mod tokens;
 
 use crate::args::{Cli, Command};
@@ -37,7 +40,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             processes::limits(&Client::new(endpoint(&cli)?), command).await
         }
         Command::Tokens { command } => tokens::run(&cli, command),
+        Command::Keys(args) => keys::run(&cli, args),
         Command::Init(args) => init::run(&cli, args),
+        Command::SshForced { key } => ssh::run(&cli, key).await,
+        Command::GitHook { app } => hook::run(&cli, app).await,
     }
 }
 

@@ -73,5 +73,14 @@ pub async fn destroy(
         .spawn(async move { deployer.destroy(&name).await })
         .await
         .map_err(ApiError::internal)??;
+    // Its pushed code goes too, so a new app of the same name starts from an empty repository.
+    if let Ok(name) = wharf_domain::AppName::parse(&app) {
+        let repo = wharf_git::repo_path(&state.git.data_dir, &name);
+        if let Err(err) = tokio::fs::remove_dir_all(&repo).await
+            && err.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(app = %app, error = %err, "removing the app's repository");
+        }
+    }
     Ok(Json(serde_json::json!({ "destroyed": app })))
 }

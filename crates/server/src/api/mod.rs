@@ -1,11 +1,13 @@
 //! The daemon's HTTP API, served on the local unix socket (trusted by its file permissions) and
-//! on a TCP port for remote clients (every route requires a bearer token there).
+//! on a TCP port for remote clients (every route requires a token there), where git can also
+//! push over its smart HTTP protocol.
 
 mod apps;
 mod auth;
 mod config;
 mod deploy;
 mod error;
+mod git;
 mod processes;
 
 use axum::Router;
@@ -26,6 +28,18 @@ pub struct ApiState {
     pub tasks: TaskTracker,
     pub upload_dir: PathBuf,
     pub max_upload_bytes: u64,
+    /// Where apps' repositories are and how git runs, for pushes over HTTP.
+    pub git: Arc<GitSettings>,
+}
+
+/// What the smart HTTP git handlers need.
+#[derive(Debug, Clone)]
+pub struct GitSettings {
+    pub data_dir: PathBuf,
+    /// This binary, called by the repositories' pre-receive hook.
+    pub binary: PathBuf,
+    /// The `wharf` user git runs as (when the daemon runs as root and that user exists).
+    pub run_as: Option<wharf_git::RunAs>,
 }
 
 /// The routes, without authentication: used as is on the unix socket.
@@ -50,11 +64,25 @@ pub fn routes(state: ApiState) -> Router {
         .with_state(state)
 }
 
-/// The routes behind bearer-token authentication: used on the TCP listener.
+/// git's smart HTTP protocol (pushes only), for the TCP listener.
+fn git_routes(state: ApiState) -> Router {
+    Router::new()
+        .route("/git/{repo}/info/refs", get(git::info_refs))
+        .route(
+            "/git/{repo}/git-receive-pack",
+            post(git::receive_pack).layer(DefaultBodyLimit::disable()),
+        )
+        .with_state(state)
+}
+
+/// The routes behind token authentication (bearer, or basic-auth password for git): used on
+/// the TCP listener, with git's smart HTTP push.
 pub fn authenticated_routes(state: ApiState) -> Router {
     let store = state.deployer.store().clone();
-    routes(state).layer(axum::middleware::from_fn_with_state(
-        store,
-        auth::require_token,
-    ))
+    routes(state.clone())
+        .merge(git_routes(state))
+        .layer(axum::middleware::from_fn_with_state(
+            store,
+            auth::require_token,
+        ))
 }

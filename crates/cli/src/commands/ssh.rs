@@ -1,0 +1,68 @@
+//! `wharf ssh-command KEY`: what sshd runs for a push key instead of anything the client asked
+//! for. The client's command (`SSH_ORIGINAL_COMMAND`) must be one Wharf allows: `git push`
+//! (served by `git receive-pack` on the app's repository, created on the first push), a
+//! read-only fetch, or a Dokku-style command, run against the local daemon's socket.
+
+use super::{apps, config};
+use crate::args::{AppsArgs, Cli, ConfigCommand};
+use crate::client::{Client, Endpoint};
+use anyhow::{Context, bail};
+use std::os::unix::process::CommandExt;
+use std::process::ExitCode;
+use wharf_git::{ALLOWED, SshCommand};
+
+pub async fn run(cli: &Cli, key: &str) -> anyhow::Result<ExitCode> {
+    wharf_git::check_key_name(key)?;
+    let original = std::env::var("SSH_ORIGINAL_COMMAND").ok();
+    let command = SshCommand::parse(original.as_deref())?;
+    let data_dir = std::path::absolute(&cli.data_dir).context("resolving --data-dir")?;
+    let client = Client::new(Endpoint::Unix(wharf_server::socket_path(&data_dir)));
+    match command {
+        SshCommand::ReceivePack(app) => {
+            let binary = std::env::current_exe().context("finding the wharf binary")?;
+            let repo = wharf_git::ensure_repo(&data_dir, &app, &binary, None)
+                .with_context(|| format!("preparing the repository of {app}"))?;
+            let err = std::process::Command::new("git")
+                .arg("receive-pack")
+                .arg(&repo)
+                .env("WHARF_PUSH_KEY", key)
+                .exec();
+            bail!("cannot run git receive-pack: {err}")
+        }
+        SshCommand::UploadPack(app) => {
+            let repo = wharf_git::repo_path(&data_dir, &app);
+            if !repo.join("HEAD").is_file() {
+                bail!("`{app}` has no repository: push to it first");
+            }
+            let err = std::process::Command::new("git")
+                .arg("upload-pack")
+                .arg(&repo)
+                .exec();
+            bail!("cannot run git upload-pack: {err}")
+        }
+        SshCommand::Help => {
+            println!("Wharf: what this key may run (ssh wharf@HOST COMMAND):\n{ALLOWED}");
+            Ok(ExitCode::SUCCESS)
+        }
+        SshCommand::AppsList => apps::run(&client, &AppsArgs { command: None }).await,
+        SshCommand::AppsDestroy(app) => {
+            apps::destroy(&client, app.as_str(), Some(app.as_str())).await
+        }
+        SshCommand::Releases(app) => apps::releases(&client, app.as_str()).await,
+        SshCommand::Rollback { app, version } => {
+            config::rollback(&client, app.as_str(), version.as_deref()).await
+        }
+        SshCommand::ConfigShow { app, reveal } => {
+            let app = app.to_string();
+            config::run(&client, &ConfigCommand::Show { app, reveal }).await
+        }
+        SshCommand::ConfigSet { app, assignments } => {
+            let app = app.to_string();
+            config::run(&client, &ConfigCommand::Set { app, assignments }).await
+        }
+        SshCommand::ConfigUnset { app, keys } => {
+            let app = app.to_string();
+            config::run(&client, &ConfigCommand::Unset { app, keys }).await
+        }
+    }
+}

@@ -1,0 +1,311 @@
+//! What a key may run over SSH. sshd hands the client's command line over in
+//! `SSH_ORIGINAL_COMMAND`; it is split into words here (quotes as `sh` reads them, but no
+//! expansion of any kind and never run by a shell) and must be one of a short list: git's
+//! push and fetch, and Dokku-style commands (`config:set APP K=V`, ...). Anything else is refused.
+
+use wharf_domain::{AppName, NameError};
+
+/// A command a key may run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SshCommand {
+    /// `git push`: `git-receive-pack 'APP'` (or `/APP.git`, or `git receive-pack ...`).
+    ReceivePack(AppName),
+    /// `git clone`/`fetch`, read-only: `git-upload-pack 'APP'`.
+    UploadPack(AppName),
+    Help,
+    AppsList,
+    AppsDestroy(AppName),
+    Releases(AppName),
+    Rollback {
+        app: AppName,
+        version: Option<String>,
+    },
+    ConfigShow {
+        app: AppName,
+        reveal: bool,
+    },
+    ConfigSet {
+        app: AppName,
+        assignments: Vec<String>,
+    },
+    ConfigUnset {
+        app: AppName,
+        keys: Vec<String>,
+    },
+}
+
+/// The commands a key may run, for the help text and the refusal message.
+pub const ALLOWED: &str =
+    "  git push wharf@HOST:APP BRANCH     build and deploy APP (created on its first push)
+  git clone/fetch wharf@HOST:APP     read the pushed code back
+  apps:list                          list apps
+  apps:destroy APP --force           destroy APP (its named volumes are kept)
+  releases APP                       list APP's releases
+  rollback APP [vN]                  deploy an earlier release again
+  config:show APP [--reveal]         APP's config vars (alias: config APP)
+  config:set APP KEY=VALUE...        set config vars and redeploy
+  config:unset APP KEY...            remove config vars and redeploy
+  help                               this list";
+
+/// Why a command line is refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SshCommandError {
+    #[error("command not allowed: `{0}`\nallowed commands:\n{ALLOWED}")]
+    NotAllowed(String),
+    #[error("usage: {0}")]
+    Usage(&'static str),
+    #[error("the command has an unterminated quote")]
+    Quote,
+    #[error(transparent)]
+    App(#[from] NameError),
+}
+
+impl SshCommand {
+    /// Parse `SSH_ORIGINAL_COMMAND` (`None`: the client asked for no command, i.e. a shell).
+    pub fn parse(original: Option<&str>) -> Result<SshCommand, SshCommandError> {
+        let Some(original) = original else {
+            return Ok(SshCommand::Help);
+        };
+        let words = split_words(original)?;
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        let refuse = || SshCommandError::NotAllowed(shown(original));
+        let (first, rest) = match words.as_slice() {
+            [] => return Ok(SshCommand::Help),
+            ["git", sub, rest @ ..] => (format!("git-{sub}"), rest),
+            [first, rest @ ..] => (first.to_string(), rest),
+        };
+        Ok(match (first.as_str(), rest) {
+            ("git-receive-pack", [repo]) => SshCommand::ReceivePack(repo_app(repo)?),
+            ("git-upload-pack", [repo]) => SshCommand::UploadPack(repo_app(repo)?),
+            ("git-receive-pack" | "git-upload-pack", _) => {
+                return Err(SshCommandError::Usage("git-receive-pack 'APP'"));
+            }
+            ("help" | "--help" | "-h", _) => SshCommand::Help,
+            ("apps:list" | "apps", []) => SshCommand::AppsList,
+            ("apps:destroy", [app, "--force"] | ["--force", app]) => {
+                SshCommand::AppsDestroy(AppName::parse(app)?)
+            }
+            ("apps:destroy", _) => {
+                return Err(SshCommandError::Usage(
+                    "apps:destroy APP --force (the app and its releases are removed)",
+                ));
+            }
+            ("releases" | "releases:list" | "ps:releases", [app]) => {
+                SshCommand::Releases(AppName::parse(app)?)
+            }
+            ("rollback" | "releases:rollback", [app, version @ ..]) if version.len() <= 1 => {
+                SshCommand::Rollback {
+                    app: AppName::parse(app)?,
+                    version: version.first().map(|v| v.to_string()),
+                }
+            }
+            ("config" | "config:show", [app]) => SshCommand::ConfigShow {
+                app: AppName::parse(app)?,
+                reveal: false,
+            },
+            ("config" | "config:show", [app, "--reveal"] | ["--reveal", app]) => {
+                SshCommand::ConfigShow {
+                    app: AppName::parse(app)?,
+                    reveal: true,
+                }
+            }
+            ("config:set", [app, assignments @ ..]) if !assignments.is_empty() => {
+                SshCommand::ConfigSet {
+                    app: AppName::parse(app)?,
+                    assignments: assignments.iter().map(|s| s.to_string()).collect(),
+                }
+            }
+            ("config:unset", [app, keys @ ..]) if !keys.is_empty() => SshCommand::ConfigUnset {
+                app: AppName::parse(app)?,
+                keys: keys.iter().map(|s| s.to_string()).collect(),
+            },
+            ("apps:list" | "apps" | "releases" | "rollback" | "config" | "config:show", _) => {
+                return Err(SshCommandError::Usage(
+                    "see `help` for each command's arguments",
+                ));
+            }
+            ("config:set", _) => return Err(SshCommandError::Usage("config:set APP KEY=VALUE...")),
+            ("config:unset", _) => return Err(SshCommandError::Usage("config:unset APP KEY...")),
+            _ => return Err(refuse()),
+        })
+    }
+}
+
+/// The app a repository path names: `APP`, `/APP`, `APP.git`, `/APP.git/`.
+fn repo_app(path: &str) -> Result<AppName, NameError> {
+    let name = path.trim_start_matches('/').trim_end_matches('/');
+    let name = name.strip_suffix(".git").unwrap_or(name);
+    AppName::parse(name)
+}
+
+/// The command as shown in an error: one line, at most 80 characters.
+fn shown(command: &str) -> String {
+    let line: String = command
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(80)
+        .collect();
+    line.trim().to_string()
+}
+
+/// Split a command line into words the way `sh` would, without expanding anything: single
+/// quotes keep everything, double quotes and backslashes escape, whitespace separates.
+pub fn split_words(line: &str) -> Result<Vec<String>, SshCommandError> {
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            ' ' | '\t' | '\n' => {
+                if let Some(done) = word.take() {
+                    words.push(done);
+                }
+            }
+            '\'' => {
+                let w = word.get_or_insert_with(String::new);
+                loop {
+                    match chars.next() {
+                        Some('\'') => break,
+                        Some(c) => w.push(c),
+                        None => return Err(SshCommandError::Quote),
+                    }
+                }
+            }
+            '"' => {
+                let w = word.get_or_insert_with(String::new);
+                loop {
+                    match chars.next() {
+                        Some('"') => break,
+                        Some('\\') => match chars.next() {
+                            Some(c @ ('"' | '\\' | '$' | '`')) => w.push(c),
+                            Some(c) => {
+                                w.push('\\');
+                                w.push(c);
+                            }
+                            None => return Err(SshCommandError::Quote),
+                        },
+                        Some(c) => w.push(c),
+                        None => return Err(SshCommandError::Quote),
+                    }
+                }
+            }
+            '\\' => match chars.next() {
+                Some(c) => word.get_or_insert_with(String::new).push(c),
+                None => return Err(SshCommandError::Quote),
+            },
+            c => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    if let Some(done) = word {
+        words.push(done);
+    }
+    Ok(words)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn app(name: &str) -> AppName {
+        AppName::parse(name).unwrap()
+    }
+
+    fn parse(line: &str) -> Result<SshCommand, SshCommandError> {
+        SshCommand::parse(Some(line))
+    }
+
+    #[test]
+    fn git_commands_in_every_spelling() {
+        for line in [
+            "git-receive-pack 'blog'",
+            "git-receive-pack '/blog.git'",
+            "git receive-pack 'blog.git'",
+            "git-receive-pack blog",
+        ] {
+            assert_eq!(
+                parse(line),
+                Ok(SshCommand::ReceivePack(app("blog"))),
+                "{line}"
+            );
+        }
+        assert_eq!(
+            parse("git-upload-pack '/blog'"),
+            Ok(SshCommand::UploadPack(app("blog")))
+        );
+        assert!(matches!(
+            parse("git-receive-pack 'Bad_Name'"),
+            Err(SshCommandError::App(_))
+        ));
+        assert!(matches!(
+            parse("git-receive-pack '../etc'"),
+            Err(SshCommandError::App(_))
+        ));
+        assert!(matches!(
+            parse("git-receive-pack 'a' 'b'"),
+            Err(SshCommandError::Usage(_))
+        ));
+    }
+
+    #[test]
+    fn dokku_style_commands() {
+        assert_eq!(
+            parse("config:set blog A=1 'B=two words'"),
+            Ok(SshCommand::ConfigSet {
+                app: app("blog"),
+                assignments: vec!["A=1".into(), "B=two words".into()]
+            })
+        );
+        assert_eq!(
+            parse("config blog"),
+            Ok(SshCommand::ConfigShow {
+                app: app("blog"),
+                reveal: false
+            })
+        );
+        assert_eq!(
+            parse("rollback blog v2"),
+            Ok(SshCommand::Rollback {
+                app: app("blog"),
+                version: Some("v2".into())
+            })
+        );
+        assert_eq!(parse("apps:list"), Ok(SshCommand::AppsList));
+        assert_eq!(SshCommand::parse(None), Ok(SshCommand::Help));
+        assert!(matches!(
+            parse("apps:destroy blog"),
+            Err(SshCommandError::Usage(_))
+        ));
+        assert_eq!(
+            parse("apps:destroy blog --force"),
+            Ok(SshCommand::AppsDestroy(app("blog")))
+        );
+        assert!(matches!(
+            parse("config:set blog"),
+            Err(SshCommandError::Usage(_))
+        ));
+    }
+
+    #[test]
+    fn anything_else_is_refused() {
+        for line in [
+            "bash",
+            "rm -rf /",
+            "sh -c 'id'",
+            "git-upload-archive blog",
+            "scp -t /",
+        ] {
+            let err = parse(line).unwrap_err();
+            assert!(matches!(err, SshCommandError::NotAllowed(_)), "{line}");
+            assert!(err.to_string().contains("command not allowed"), "{err}");
+        }
+        assert_eq!(parse("echo 'open"), Err(SshCommandError::Quote));
+    }
+
+    #[test]
+    fn words_split_like_sh_without_expansion() {
+        assert_eq!(
+            split_words(r#"a 'b c' "d \"e\" $HOME" f\ g ''"#).unwrap(),
+            vec!["a", "b c", "d \"e\" $HOME", "f g", ""]
+        );
+    }
+}
