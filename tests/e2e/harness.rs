@@ -15,13 +15,21 @@ use std::time::{Duration, Instant};
 
 pub const WHARF: &str = env!("CARGO_BIN_EXE_wharf");
 
-/// A loopback port that was free a moment ago.
+/// A loopback port that was free a moment ago and that no other test of this run was given.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut given = GIVEN.lock().unwrap();
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 /// A name no other test (or earlier run) uses.

@@ -32,6 +32,13 @@ pub enum SshCommand {
         app: AppName,
         keys: Vec<String>,
     },
+    /// `ps APP` / `ps:report APP`: the app's containers.
+    Ps(AppName),
+    /// `ps:scale APP web=2 worker=1`.
+    PsScale {
+        app: AppName,
+        formation: Vec<String>,
+    },
 }
 
 /// The commands a key may run, for the help text and the refusal message.
@@ -45,6 +52,8 @@ pub const ALLOWED: &str =
   config:show APP [--reveal]         APP's config vars (alias: config APP)
   config:set APP KEY=VALUE...        set config vars and redeploy
   config:unset APP KEY...            remove config vars and redeploy
+  ps APP                             APP's containers (alias: ps:report APP)
+  ps:scale APP PROCESS=COUNT...      scale APP's processes
   help                               this list";
 
 /// Why a command line is refused.
@@ -119,7 +128,17 @@ impl SshCommand {
                 app: AppName::parse(app)?,
                 keys: keys.iter().map(|s| s.to_string()).collect(),
             },
-            ("apps:list" | "apps" | "releases" | "rollback" | "config" | "config:show", _) => {
+            ("ps" | "ps:report", [app]) => SshCommand::Ps(AppName::parse(app)?),
+            ("ps:scale", [app, formation @ ..]) if !formation.is_empty() => SshCommand::PsScale {
+                app: AppName::parse(app)?,
+                formation: formation.iter().map(|s| s.to_string()).collect(),
+            },
+            ("ps:scale", _) => return Err(SshCommandError::Usage("ps:scale APP PROCESS=COUNT...")),
+            (
+                "apps:list" | "apps" | "releases" | "rollback" | "config" | "config:show" | "ps"
+                | "ps:report",
+                _,
+            ) => {
                 return Err(SshCommandError::Usage(
                     "see `help` for each command's arguments",
                 ));
@@ -281,6 +300,18 @@ mod tests {
         );
         assert!(matches!(
             parse("config:set blog"),
+            Err(SshCommandError::Usage(_))
+        ));
+        assert_eq!(parse("ps:report blog"), Ok(SshCommand::Ps(app("blog"))));
+        assert_eq!(
+            parse("ps:scale blog web=2 worker=0"),
+            Ok(SshCommand::PsScale {
+                app: app("blog"),
+                formation: vec!["web=2".into(), "worker=0".into()]
+            })
+        );
+        assert!(matches!(
+            parse("ps:scale blog"),
             Err(SshCommandError::Usage(_))
         ));
     }

@@ -3,7 +3,7 @@
 //! (served by `git receive-pack` on the app's repository, created on the first push), a
 //! read-only fetch, or a Dokku-style command, run against the local daemon's socket.
 
-use super::{apps, config};
+use super::{apps, config, processes};
 use crate::args::{AppsArgs, Cli, ConfigCommand};
 use crate::client::{Client, Endpoint};
 use anyhow::{Context, bail};
@@ -63,6 +63,10 @@ pub async fn run(cli: &Cli, key: &str) -> anyhow::Result<ExitCode> {
         SshCommand::ConfigUnset { app, keys } => {
             let app = app.to_string();
             config::run(&client, &ConfigCommand::Unset { app, keys }).await
+        }
+        SshCommand::Ps(app) => processes::ps(&client, app.as_str()).await,
+        SshCommand::PsScale { app, formation } => {
+            processes::scale(&client, app.as_str(), &formation).await
         }
     }
 }
