@@ -64,6 +64,21 @@ pub enum Command {
         #[arg(required = true, value_name = "PROCESS=COUNT")]
         formation: Vec<String>,
     },
+    /// Stop an app, or one of its process types, until `start` or the next deploy.
+    Stop {
+        app: String,
+        process: Option<String>,
+    },
+    /// Start what `stop` stopped.
+    Start {
+        app: String,
+        process: Option<String>,
+    },
+    /// Restart an app or one process type; web restarts one instance at a time.
+    Restart {
+        app: String,
+        process: Option<String>,
+    },
     /// Set resource limits per process type.
     Limits {
         #[command(subcommand)]

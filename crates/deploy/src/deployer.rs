@@ -196,6 +196,7 @@ impl Deployer {
             Ok(()) => {
                 self.store.activate_release(release.id)?;
                 self.store.replace_config_vars(&release.app, &spec.vars)?;
+                self.store.clear_stopped(&release.app)?;
                 progress.line(format!(
                     "-----> {} v{} is live",
                     release.app, release.version

@@ -48,7 +48,22 @@ impl Deployer {
             let mut instances = Vec::new();
             let web = spec.web();
             let processes = std::iter::once(&web).chain(spec.others());
+            let stopped = self.store.stopped_processes(&app.name)?;
             for process in processes {
+                if stopped.contains(&process.name) {
+                    // Stopped by the operator: keep its containers, start nothing.
+                    let version = release.version.to_string();
+                    kept.extend(
+                        all.iter()
+                            .filter(|c| {
+                                c.labels.get(labels::APP) == Some(&app.name)
+                                    && c.labels.get(labels::RELEASE) == Some(&version)
+                                    && c.labels.get(labels::PROCESS) == Some(&process.name)
+                            })
+                            .map(|c| c.id.clone()),
+                    );
+                    continue;
+                }
                 let running = self
                     .ensure_process(&all, &release, &spec, port, process, &mut report)
                     .await?;

@@ -10,6 +10,7 @@ mod keys;
 mod migrations;
 mod process_settings;
 mod releases;
+mod stopped;
 mod store;
 mod tokens;
 

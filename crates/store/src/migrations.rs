@@ -65,6 +65,14 @@ const MIGRATIONS: &[&str] = &[
         created_at   INTEGER NOT NULL
     );
     ",
+    // 5: process types stopped by `wharf stop`, until `wharf start` or the next deploy.
+    "
+    CREATE TABLE stopped_processes (
+        app      TEXT NOT NULL REFERENCES apps(name) ON DELETE CASCADE,
+        process  TEXT NOT NULL,
+        PRIMARY KEY (app, process)
+    );
+    ",
 ];
 
 /// Bring the schema up to date inside one transaction per migration.

@@ -36,6 +36,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Scale { app, formation } => {
             processes::scale(&Client::new(endpoint(&cli)?), app, formation).await
         }
+        Command::Stop { app, process } => {
+            let client = Client::new(endpoint(&cli)?);
+            processes::lifecycle(&client, "stop", app, process.as_deref()).await
+        }
+        Command::Start { app, process } => {
+            let client = Client::new(endpoint(&cli)?);
+            processes::lifecycle(&client, "start", app, process.as_deref()).await
+        }
+        Command::Restart { app, process } => {
+            let client = Client::new(endpoint(&cli)?);
+            processes::lifecycle(&client, "restart", app, process.as_deref()).await
+        }
         Command::Limits { command } => {
             processes::limits(&Client::new(endpoint(&cli)?), command).await
         }

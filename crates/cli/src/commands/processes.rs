@@ -93,3 +93,21 @@ pub async fn limits(client: &Client, command: &LimitsCommand) -> anyhow::Result<
         .await?;
     follow(response).await
 }
+
+/// `wharf stop|start|restart APP [PROCESS]`.
+pub async fn lifecycle(
+    client: &Client,
+    action: &str,
+    app: &str,
+    process: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    let response = client
+        .send(
+            Method::POST,
+            &format!("/v1/apps/{}/{action}", encode(app)),
+            Some("application/json"),
+            json_body(&serde_json::json!({ "process": process })),
+        )
+        .await?;
+    follow(response).await
+}

@@ -57,6 +57,9 @@ pub fn routes(state: ApiState) -> Router {
         .route("/v1/apps/{app}/ps", get(processes::ps))
         .route("/v1/apps/{app}/scale", post(processes::scale))
         .route("/v1/apps/{app}/limits", post(processes::limits))
+        .route("/v1/apps/{app}/stop", post(processes::stop))
+        .route("/v1/apps/{app}/start", post(processes::start))
+        .route("/v1/apps/{app}/restart", post(processes::restart))
         .route(
             "/v1/deploy",
             post(deploy::deploy).layer(DefaultBodyLimit::disable()),

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use wharf_deploy::ProcessView;
+use wharf_deploy::{Lifecycle, ProcessView};
 use wharf_domain::{MAX_SCALE, ProcessName, parse_cpus, parse_memory};
 use wharf_store::ProcessSettings;
 
@@ -81,6 +81,53 @@ pub async fn limits(
         cpus,
     }];
     change(state, app, settings)
+}
+
+#[derive(Deserialize)]
+pub struct LifecycleRequest {
+    process: Option<String>,
+}
+
+pub async fn stop(
+    State(state): State<ApiState>,
+    Path(app): Path<String>,
+    Json(request): Json<LifecycleRequest>,
+) -> Result<Response, ApiError> {
+    lifecycle(state, app, request, Lifecycle::Stop)
+}
+
+pub async fn start(
+    State(state): State<ApiState>,
+    Path(app): Path<String>,
+    Json(request): Json<LifecycleRequest>,
+) -> Result<Response, ApiError> {
+    lifecycle(state, app, request, Lifecycle::Start)
+}
+
+pub async fn restart(
+    State(state): State<ApiState>,
+    Path(app): Path<String>,
+    Json(request): Json<LifecycleRequest>,
+) -> Result<Response, ApiError> {
+    lifecycle(state, app, request, Lifecycle::Restart)
+}
+
+fn lifecycle(
+    state: ApiState,
+    app: String,
+    request: LifecycleRequest,
+    action: Lifecycle,
+) -> Result<Response, ApiError> {
+    if let Some(process) = &request.process {
+        check_process(process)?;
+    }
+    let deployer = state.deployer.clone();
+    stream(&state, move |progress| async move {
+        deployer
+            .lifecycle(&app, request.process.as_deref(), action, &progress)
+            .await?;
+        Ok(serde_json::json!({ "message": format!("{app}: done") }))
+    })
 }
 
 fn change(

@@ -1,0 +1,181 @@
+//! `wharf stop`, `start` and `restart`, per app or per process type. Stopped processes stay
+//! stopped across daemon restarts until `wharf start` or the next deploy. A restart of `web`
+//! is rolling: one instance at a time leaves the route, drains, restarts, passes its health
+//! check and comes back, so an app with two or more replicas keeps serving.
+
+use crate::deployer::{INSTANCE_LABEL, route_for};
+use crate::{DeployError, Deployer, Instance, Progress, ReleaseSpec};
+use std::net::SocketAddr;
+use wharf_proxy::Target;
+use wharf_runtime::labels;
+use wharf_store::ReleaseRecord;
+
+/// What to do with an app's processes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lifecycle {
+    Stop,
+    Start,
+    Restart,
+}
+
+impl Deployer {
+    #[tracing::instrument(skip(self, progress))]
+    pub async fn lifecycle(
+        &self,
+        app: &str,
+        process: Option<&str>,
+        action: Lifecycle,
+        progress: &Progress,
+    ) -> Result<(), DeployError> {
+        let _guard = self.lock_app(app).await;
+        if self.store.app(app)?.is_none() {
+            return Err(DeployError::NoSuchApp(app.to_string()));
+        }
+        let release = self
+            .store
+            .active_release(app)?
+            .ok_or_else(|| DeployError::NotDeployed(app.to_string()))?;
+        let spec = ReleaseSpec::from_json(&release.config)
+            .map_err(|e| DeployError::Internal(format!("release config of {app}: {e}")))?;
+        let all: Vec<String> = std::iter::once(spec.web().name)
+            .chain(spec.others().map(|p| p.name.clone()))
+            .collect();
+        let chosen: Vec<String> = match process {
+            Some(name) if all.iter().any(|p| p == name) => vec![name.to_string()],
+            Some(name) => {
+                return Err(DeployError::NoSuchProcess {
+                    app: app.to_string(),
+                    process: name.to_string(),
+                    known: all.join(", "),
+                });
+            }
+            None => all,
+        };
+        let port = self.port_of(&spec, &release.image).await?;
+        for name in &chosen {
+            let ids = self.container_ids(&release, name).await?;
+            let web = name == wharf_domain::WEB;
+            match action {
+                Lifecycle::Stop => {
+                    self.store
+                        .set_stopped(app, std::slice::from_ref(name), true)?;
+                    if web {
+                        self.route_instances(&release, &spec, Vec::new())?;
+                    }
+                    for id in &ids {
+                        self.docker.stop(id, self.settings.stop_grace).await?;
+                    }
+                    progress.line(format!(
+                        "-----> Stopped {app}'s {name} ({} containers)",
+                        ids.len()
+                    ));
+                }
+                Lifecycle::Start | Lifecycle::Restart if web => {
+                    self.store
+                        .set_stopped(app, std::slice::from_ref(name), false)?;
+                    self.restart_web(&release, &spec, port, &ids, action, progress)
+                        .await?;
+                }
+                Lifecycle::Start | Lifecycle::Restart => {
+                    self.store
+                        .set_stopped(app, std::slice::from_ref(name), false)?;
+                    for id in &ids {
+                        if action == Lifecycle::Restart {
+                            self.docker.stop(id, self.settings.stop_grace).await?;
+                        }
+                        self.docker.start(id).await?;
+                    }
+                    progress.line(format!(
+                        "-----> {} {app}'s {name} ({} containers)",
+                        if action == Lifecycle::Start {
+                            "Started"
+                        } else {
+                            "Restarted"
+                        },
+                        ids.len()
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Start or restart the web containers one at a time, each health-checked before it goes
+    /// back into the route.
+    async fn restart_web(
+        &self,
+        release: &ReleaseRecord,
+        spec: &ReleaseSpec,
+        port: u16,
+        ids: &[String],
+        action: Lifecycle,
+        progress: &Progress,
+    ) -> Result<(), DeployError> {
+        let app = &release.app;
+        let mut serving = self.instances.serving(app);
+        let path = spec.config.healthcheck.as_deref();
+        for id in ids {
+            if let Some(pos) = serving.iter().position(|i| &i.container_id == id) {
+                let leaving = serving.remove(pos);
+                self.route_instances(release, spec, serving.clone())?;
+                leaving.target.drain(self.settings.drain_timeout).await;
+            }
+            if action == Lifecycle::Restart {
+                self.docker.stop(id, self.settings.stop_grace).await?;
+            }
+            self.docker.start(id).await?;
+            let info = self.docker.inspect(id).await?;
+            let addr: SocketAddr = self
+                .wait_healthy(&info, port, path, spec.healthcheck.as_ref())
+                .await?;
+            progress.line(format!("       {} is back and healthy", info.name));
+            serving.push(Instance {
+                container_id: info.id.clone(),
+                name: info.name.clone(),
+                target: Target::new(addr),
+            });
+            self.route_instances(release, spec, serving.clone())?;
+        }
+        Ok(())
+    }
+
+    /// Point the app's domains at exactly `instances`.
+    fn route_instances(
+        &self,
+        release: &ReleaseRecord,
+        spec: &ReleaseSpec,
+        instances: Vec<Instance>,
+    ) -> Result<(), DeployError> {
+        let domains = self
+            .store
+            .app(&release.app)?
+            .map(|a| a.domains)
+            .unwrap_or_default();
+        let route = route_for(&release.app, spec.config.healthcheck.as_deref(), &instances);
+        self.router.set_app(&release.app, &domains, route);
+        self.instances.set(&release.app, release.version, instances);
+        Ok(())
+    }
+
+    /// The containers of the release's `process`.
+    async fn container_ids(
+        &self,
+        release: &ReleaseRecord,
+        process: &str,
+    ) -> Result<Vec<String>, DeployError> {
+        let version = release.version.to_string();
+        let filters = [
+            (labels::APP, release.app.as_str()),
+            (INSTANCE_LABEL, self.settings.instance_id.as_str()),
+            (labels::RELEASE, version.as_str()),
+            (labels::PROCESS, process),
+        ];
+        Ok(self
+            .docker
+            .list(&filters)
+            .await?
+            .into_iter()
+            .map(|c| c.id)
+            .collect())
+    }
+}
