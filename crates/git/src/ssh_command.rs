@@ -34,6 +34,12 @@ pub enum SshCommand {
     },
     /// `ps APP` / `ps:report APP`: the app's containers.
     Ps(AppName),
+    /// `ps:stop APP [PROCESS]`, `ps:start ...`, `ps:restart ...`: the action and its target.
+    PsLifecycle {
+        action: &'static str,
+        app: AppName,
+        process: Option<String>,
+    },
     /// `ps:scale APP web=2 worker=1`.
     PsScale {
         app: AppName,
@@ -54,6 +60,7 @@ pub const ALLOWED: &str =
   config:unset APP KEY...            remove config vars and redeploy
   ps APP                             APP's containers (alias: ps:report APP)
   ps:scale APP PROCESS=COUNT...      scale APP's processes
+  ps:stop|ps:start|ps:restart APP [PROCESS]   stop, start or restart APP
   help                               this list";
 
 /// Why a command line is refused.
@@ -134,6 +141,22 @@ impl SshCommand {
                 formation: formation.iter().map(|s| s.to_string()).collect(),
             },
             ("ps:scale", _) => return Err(SshCommandError::Usage("ps:scale APP PROCESS=COUNT...")),
+            ("ps:stop" | "ps:start" | "ps:restart", [app, process @ ..]) if process.len() <= 1 => {
+                SshCommand::PsLifecycle {
+                    action: match first.as_str() {
+                        "ps:stop" => "stop",
+                        "ps:start" => "start",
+                        _ => "restart",
+                    },
+                    app: AppName::parse(app)?,
+                    process: process.first().map(|p| p.to_string()),
+                }
+            }
+            ("ps:stop" | "ps:start" | "ps:restart", _) => {
+                return Err(SshCommandError::Usage(
+                    "ps:stop|ps:start|ps:restart APP [PROCESS]",
+                ));
+            }
             (
                 "apps:list" | "apps" | "releases" | "rollback" | "config" | "config:show" | "ps"
                 | "ps:report",
@@ -314,6 +337,14 @@ mod tests {
             parse("ps:scale blog"),
             Err(SshCommandError::Usage(_))
         ));
+        assert_eq!(
+            parse("ps:restart blog web"),
+            Ok(SshCommand::PsLifecycle {
+                action: "restart",
+                app: app("blog"),
+                process: Some("web".into())
+            })
+        );
     }
 
     #[test]

@@ -65,6 +65,11 @@ pub async fn run(cli: &Cli, key: &str) -> anyhow::Result<ExitCode> {
             config::run(&client, &ConfigCommand::Unset { app, keys }).await
         }
         SshCommand::Ps(app) => processes::ps(&client, app.as_str()).await,
+        SshCommand::PsLifecycle {
+            action,
+            app,
+            process,
+        } => processes::lifecycle(&client, action, app.as_str(), process.as_deref()).await,
         SshCommand::PsScale { app, formation } => {
             processes::scale(&client, app.as_str(), &formation).await
         }
