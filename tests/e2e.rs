@@ -5,6 +5,7 @@
 
 mod e2e {
     mod bad_input;
+    mod cron;
     mod deploy;
     mod git_push;
     pub mod harness;

@@ -56,6 +56,13 @@ pub enum Command {
         /// The release to go back to, e.g. v3.
         version: Option<String>,
     },
+    /// An app's cron jobs (from app.json) and their recent runs with exit codes.
+    Cron {
+        app: String,
+        /// Print the output of this run.
+        #[arg(long, value_name = "RUN")]
+        log: Option<i64>,
+    },
     /// List an app's containers: process, release, state, health, start time.
     Ps { app: String },
     /// Set how many containers run each process: `wharf scale APP web=2 worker=1`.

@@ -66,6 +66,7 @@ pub struct Deployer {
     pub(crate) router: Arc<Router>,
     pub(crate) settings: DeploySettings,
     pub(crate) instances: Instances,
+    pub(crate) cron_jobs: crate::cron::RunningJobs,
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
@@ -87,6 +88,7 @@ impl Deployer {
             router,
             settings,
             instances: Instances::default(),
+            cron_jobs: Default::default(),
             locks: Mutex::new(HashMap::new()),
         }
     }

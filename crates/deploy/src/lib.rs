@@ -7,6 +7,7 @@
 
 mod config;
 mod context;
+mod cron;
 mod deployer;
 mod destroy;
 mod error;
@@ -33,4 +34,4 @@ pub use lifecycle::Lifecycle;
 pub use progress::Progress;
 pub use ps::ProcessView;
 pub use reconcile::ReconcileReport;
-pub use spec::{HealthCheckSpec, ProcessSpec, ReleaseSpec};
+pub use spec::{CronSpec, HealthCheckSpec, ProcessSpec, ReleaseSpec};

@@ -91,6 +91,11 @@ impl Deployer {
 pub(crate) fn is_long_running_other(process: Option<&str>) -> bool {
     !matches!(
         process,
-        None | Some("web") | Some("run") | Some("release") | Some("predeploy") | Some("postdeploy")
+        None | Some("web")
+            | Some("run")
+            | Some("cron")
+            | Some("release")
+            | Some("predeploy")
+            | Some("postdeploy")
     )
 }

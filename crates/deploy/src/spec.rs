@@ -56,6 +56,16 @@ pub struct ReleaseSpec {
     /// app.json's startup health check for `web`, used instead of the default probe.
     #[serde(default)]
     pub healthcheck: Option<HealthCheckSpec>,
+    /// app.json's `cron` jobs, run by the daemon as one-off containers.
+    #[serde(default)]
+    pub cron: Vec<CronSpec>,
+}
+
+/// A scheduled job: a command and its five-field cron schedule (UTC).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CronSpec {
+    pub command: String,
+    pub schedule: String,
 }
 
 impl ReleaseSpec {
@@ -105,6 +115,17 @@ impl ReleaseSpec {
             processes,
             release_command: procfile.and_then(|p| p.release()).map(str::to_string),
             predeploy: app_json.and_then(|a| a.predeploy.clone()),
+            cron: app_json
+                .map(|a| {
+                    a.cron
+                        .iter()
+                        .map(|job| CronSpec {
+                            command: job.command.clone(),
+                            schedule: job.schedule.as_str().to_string(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
             postdeploy: app_json.and_then(|a| a.postdeploy.clone()),
             healthcheck,
         }

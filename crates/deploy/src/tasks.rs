@@ -65,7 +65,7 @@ impl Deployer {
     }
 
     /// Wait until the container stops; its exit code.
-    async fn wait_for_exit(&self, id: &str) -> Result<i64, DeployError> {
+    pub(crate) async fn wait_for_exit(&self, id: &str) -> Result<i64, DeployError> {
         loop {
             let info = self.docker.inspect(id).await?;
             if !info.running {

@@ -92,6 +92,16 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
         );
     }
     {
+        let (deployer, token) = (deployer.clone(), shutdown.clone());
+        servers.spawn(
+            async move {
+                deployer.run_cron(token).await;
+                Ok(())
+            }
+            .instrument(tracing::info_span!("cron")),
+        );
+    }
+    {
         let token = shutdown.clone();
         let app = api::routes(state.clone());
         servers.spawn(

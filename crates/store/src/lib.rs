@@ -5,6 +5,7 @@
 
 mod apps;
 mod config_vars;
+mod cron_runs;
 mod error;
 mod keys;
 mod migrations;
@@ -15,6 +16,7 @@ mod store;
 mod tokens;
 
 pub use apps::AppRecord;
+pub use cron_runs::CronRun;
 pub use error::StoreError;
 pub use keys::KeyRecord;
 pub use process_settings::ProcessSettings;

@@ -73,6 +73,19 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (app, process)
     );
     ",
+    // 6: runs of app.json cron jobs, with their output.
+    "
+    CREATE TABLE cron_runs (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        app          TEXT NOT NULL REFERENCES apps(name) ON DELETE CASCADE,
+        command      TEXT NOT NULL,
+        started_at   INTEGER NOT NULL,
+        finished_at  INTEGER,
+        exit_code    INTEGER,
+        log          TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX cron_runs_by_app ON cron_runs (app, id);
+    ",
 ];
 
 /// Bring the schema up to date inside one transaction per migration.

@@ -119,3 +119,60 @@ pub(super) fn encode(segment: &str) -> String {
         })
         .collect()
 }
+
+#[derive(Deserialize)]
+struct CronView {
+    jobs: Vec<CronJobView>,
+    runs: Vec<CronRunView>,
+}
+
+#[derive(Deserialize)]
+struct CronJobView {
+    command: String,
+    schedule: String,
+}
+
+#[derive(Deserialize)]
+struct CronRunView {
+    id: i64,
+    command: String,
+    started_at: i64,
+    exit_code: Option<i64>,
+    log: String,
+}
+
+/// `wharf cron APP [--log ID]`: the app's cron jobs and their recent runs, or one run's output.
+pub async fn cron(client: &Client, app: &str, log: Option<i64>) -> anyhow::Result<ExitCode> {
+    let view: CronView = client
+        .json(Method::GET, &format!("/v1/apps/{}/cron", encode(app)))
+        .await?;
+    if let Some(id) = log {
+        let Some(run) = view.runs.iter().find(|r| r.id == id) else {
+            bail!("`{app}` has no recent cron run {id}; `wharf cron {app}` lists them");
+        };
+        println!("{}", run.log);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if view.jobs.is_empty() {
+        println!("{app} has no cron jobs (add them to app.json's `cron`).");
+    } else {
+        println!("{:<20} COMMAND", "SCHEDULE (UTC)");
+        for job in &view.jobs {
+            println!("{:<20} {}", job.schedule, job.command);
+        }
+    }
+    if !view.runs.is_empty() {
+        println!("\n{:<6} {:<12} {:<8} COMMAND", "RUN", "STARTED", "EXIT");
+        for run in &view.runs {
+            let exit = run
+                .exit_code
+                .map(|c| c.to_string())
+                .unwrap_or_else(|| "running".into());
+            println!(
+                "{:<6} {:<12} {:<8} {}",
+                run.id, run.started_at, exit, run.command
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -32,6 +32,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rollback { app, version } => {
             config::rollback(&Client::new(endpoint(&cli)?), app, version.as_deref()).await
         }
+        Command::Cron { app, log } => apps::cron(&Client::new(endpoint(&cli)?), app, *log).await,
         Command::Ps { app } => processes::ps(&Client::new(endpoint(&cli)?), app).await,
         Command::Scale { app, formation } => {
             processes::scale(&Client::new(endpoint(&cli)?), app, formation).await

@@ -84,3 +84,22 @@ pub async fn destroy(
     }
     Ok(Json(serde_json::json!({ "destroyed": app })))
 }
+
+/// `GET /v1/apps/{app}/cron`: the active release's cron jobs and the newest runs.
+pub async fn cron(
+    State(state): State<ApiState>,
+    Path(app): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let store = state.deployer.store();
+    if store.app(&app)?.is_none() {
+        return Err(wharf_deploy::DeployError::NoSuchApp(app).into());
+    }
+    let jobs = match store.active_release(&app)? {
+        Some(release) => wharf_deploy::ReleaseSpec::from_json(&release.config)
+            .map(|spec| spec.cron)
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let runs = store.cron_runs(&app, 20)?;
+    Ok(Json(serde_json::json!({ "jobs": jobs, "runs": runs })))
+}

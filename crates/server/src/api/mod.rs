@@ -55,6 +55,7 @@ pub fn routes(state: ApiState) -> Router {
         )
         .route("/v1/apps/{app}/rollback", post(config::rollback))
         .route("/v1/apps/{app}/ps", get(processes::ps))
+        .route("/v1/apps/{app}/cron", get(apps::cron))
         .route("/v1/apps/{app}/scale", post(processes::scale))
         .route("/v1/apps/{app}/limits", post(processes::limits))
         .route("/v1/apps/{app}/stop", post(processes::stop))

@@ -1,0 +1,160 @@
+//! The cron scheduler: at the start of every minute (UTC), each app's active release is asked
+//! which of its app.json `cron` jobs are due; each due job runs in a one-off container with the
+//! release's image and environment. Every run is recorded with its exit code and output. A job
+//! whose previous run is still going is skipped, not stacked.
+
+use crate::deployer::shell;
+use crate::spec::ProcessSpec;
+use crate::{Deployer, ReleaseSpec};
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio_util::sync::CancellationToken;
+use wharf_domain::{CronSchedule, UtcDateTime};
+use wharf_runtime::RestartPolicy;
+use wharf_store::ReleaseRecord;
+
+/// Lines of a run's output kept in the store.
+const KEPT_LINES: usize = 500;
+
+/// Jobs running now, as (app, command), so a slow job is not started twice; and a counter
+/// that gives each run's container a name of its own.
+#[derive(Default)]
+pub(crate) struct RunningJobs(Mutex<HashSet<(String, String)>>, AtomicU32);
+
+impl RunningJobs {
+    fn claim(&self, key: &(String, String)) -> bool {
+        self.0
+            .lock()
+            .map(|mut set| set.insert(key.clone()))
+            .unwrap_or(false)
+    }
+
+    fn release(&self, key: &(String, String)) {
+        if let Ok(mut set) = self.0.lock() {
+            set.remove(key);
+        }
+    }
+}
+
+impl Deployer {
+    /// Run due cron jobs at every minute until `shutdown`.
+    pub async fn run_cron(self: Arc<Self>, shutdown: CancellationToken) {
+        loop {
+            let now = unix_now();
+            let next = (now / 60 + 1) * 60;
+            let wait = Duration::from_secs((next - now).max(0) as u64);
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(wait) => {}
+            }
+            if let Some(minute) = UtcDateTime::from_unix_seconds(next) {
+                self.cron_tick(minute).await;
+            }
+        }
+    }
+
+    /// Start every job due at `minute`.
+    pub(crate) async fn cron_tick(self: &Arc<Self>, minute: UtcDateTime) {
+        let apps = match self.store.apps() {
+            Ok(apps) => apps,
+            Err(err) => {
+                tracing::error!(error = %err, "cron: cannot list apps");
+                return;
+            }
+        };
+        for app in apps {
+            let Ok(Some(release)) = self.store.active_release(&app.name) else {
+                continue;
+            };
+            let Ok(spec) = ReleaseSpec::from_json(&release.config) else {
+                continue;
+            };
+            for job in &spec.cron {
+                let due = CronSchedule::parse(&job.schedule)
+                    .map(|s| s.matches(minute))
+                    .unwrap_or(false);
+                if !due {
+                    continue;
+                }
+                let key = (app.name.clone(), job.command.clone());
+                if !self.cron_jobs.claim(&key) {
+                    tracing::warn!(app = %app.name, command = %job.command, "cron: previous run still going; skipped");
+                    continue;
+                }
+                let deployer = self.clone();
+                let (release, spec, command) = (release.clone(), spec.clone(), job.command.clone());
+                let span = tracing::info_span!("cron", app = %app.name, command = %job.command);
+                tokio::spawn(tracing::Instrument::instrument(
+                    async move {
+                        deployer.run_cron_job(&release, &spec, &command).await;
+                        deployer.cron_jobs.release(&key);
+                    },
+                    span,
+                ));
+            }
+        }
+    }
+
+    /// Run one job to its end and record how it went.
+    async fn run_cron_job(&self, release: &ReleaseRecord, spec: &ReleaseSpec, command: &str) {
+        let app = &release.app;
+        let run = match self.store.start_cron_run(app, command) {
+            Ok(id) => id,
+            Err(err) => {
+                tracing::error!(error = %err, "cron: cannot record the run");
+                return;
+            }
+        };
+        let (code, log) = match self.cron_container(release, spec, command).await {
+            Ok(done) => done,
+            Err(err) => (-1, format!("the job could not run: {err}")),
+        };
+        if code == 0 {
+            tracing::info!(exit_code = code, "cron job finished");
+        } else {
+            tracing::warn!(exit_code = code, "cron job failed");
+        }
+        if let Err(err) = self.store.finish_cron_run(run, code, &log) {
+            tracing::error!(error = %err, "cron: cannot record the result");
+        }
+    }
+
+    async fn cron_container(
+        &self,
+        release: &ReleaseRecord,
+        spec: &ReleaseSpec,
+        command: &str,
+    ) -> Result<(i64, String), crate::DeployError> {
+        let port = self.port_of(spec, &release.image).await?;
+        let process = ProcessSpec {
+            name: "cron".to_string(),
+            command: Some(command.to_string()),
+            scale: 1,
+            memory: None,
+            cpus: None,
+        };
+        let replica = self.cron_jobs.1.fetch_add(1, Ordering::Relaxed) + 1;
+        let mut container = self.container_spec(release, spec, port, &process, replica);
+        container.restart = RestartPolicy::No;
+        container.cmd = Some(shell(command));
+        let started = self.create_container(&container).await?;
+        let code = self.wait_for_exit(&started.id).await;
+        let log = self
+            .docker
+            .logs_tail(&started.id, KEPT_LINES)
+            .await
+            .map(|lines| lines.join("\n"))
+            .unwrap_or_default();
+        self.remove_containers([started.id]).await;
+        Ok((code?, log))
+    }
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,90 @@
+//! Runs of an app's cron jobs: when each started and ended, its exit code and its output, so a
+//! job that fails at 3 a.m. is visible in the morning. Only the newest runs of each app are kept.
+
+use crate::store::now;
+use crate::{Store, StoreError};
+use rusqlite::params;
+use serde::Serialize;
+
+/// How many runs of each app are kept.
+const KEPT_RUNS: i64 = 100;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CronRun {
+    pub id: i64,
+    pub app: String,
+    pub command: String,
+    pub started_at: i64,
+    pub finished_at: Option<i64>,
+    pub exit_code: Option<i64>,
+    pub log: String,
+}
+
+impl Store {
+    /// Record that a run of `command` started; returns its id.
+    pub fn start_cron_run(&self, app: &str, command: &str) -> Result<i64, StoreError> {
+        let conn = self.conn();
+        conn.execute(
+            "INSERT INTO cron_runs (app, command, started_at) VALUES (?1, ?2, ?3)",
+            params![app, command, now()],
+        )?;
+        let id = conn.last_insert_rowid();
+        conn.execute(
+            "DELETE FROM cron_runs WHERE app = ?1 AND id <= ?2 - ?3",
+            params![app, id, KEPT_RUNS],
+        )?;
+        Ok(id)
+    }
+
+    pub fn finish_cron_run(&self, id: i64, exit_code: i64, log: &str) -> Result<(), StoreError> {
+        self.conn().execute(
+            "UPDATE cron_runs SET finished_at = ?2, exit_code = ?3, log = ?4 WHERE id = ?1",
+            params![id, now(), exit_code, log],
+        )?;
+        Ok(())
+    }
+
+    /// The newest runs of `app`, newest first.
+    pub fn cron_runs(&self, app: &str, limit: usize) -> Result<Vec<CronRun>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT id, app, command, started_at, finished_at, exit_code, log
+             FROM cron_runs WHERE app = ?1 ORDER BY id DESC LIMIT ?2",
+        )?;
+        let rows = stmt
+            .query_map(params![app, limit as i64], |row| {
+                Ok(CronRun {
+                    id: row.get(0)?,
+                    app: row.get(1)?,
+                    command: row.get(2)?,
+                    started_at: row.get(3)?,
+                    finished_at: row.get(4)?,
+                    exit_code: row.get(5)?,
+                    log: row.get(6)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_are_recorded_newest_first() {
+        let store = Store::in_memory().unwrap();
+        store.ensure_app("blog").unwrap();
+        let first = store.start_cron_run("blog", "echo one").unwrap();
+        store.finish_cron_run(first, 0, "one\n").unwrap();
+        let second = store.start_cron_run("blog", "false").unwrap();
+        let runs = store.cron_runs("blog", 10).unwrap();
+        assert_eq!(runs.len(), 2);
+        assert_eq!((runs[0].id, runs[0].exit_code), (second, None));
+        assert_eq!(
+            (runs[1].exit_code, runs[1].log.as_str()),
+            (Some(0), "one\n")
+        );
+    }
+}
