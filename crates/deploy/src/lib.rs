@@ -16,6 +16,7 @@ mod progress;
 mod prune;
 mod reconcile;
 mod rollback;
+mod run;
 mod spec;
 
 pub use config::{ConfigChange, ConfigOutcome};
@@ -25,4 +26,5 @@ pub use error::DeployError;
 pub use instances::{Instance, Instances};
 pub use progress::Progress;
 pub use reconcile::ReconcileReport;
+pub use run::{LogSource, OneOff, RUN_PROCESS, RunOptions};
 pub use spec::ReleaseSpec;
