@@ -6,6 +6,8 @@ mod auth;
 mod config;
 mod deploy;
 mod error;
+mod logs;
+mod run;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -39,6 +41,12 @@ pub fn routes(state: ApiState) -> Router {
             get(config::show).post(config::change),
         )
         .route("/v1/apps/{app}/rollback", post(config::rollback))
+        .route("/v1/apps/{app}/run", post(run::run))
+        .route("/v1/apps/{app}/logs", get(logs::logs))
+        .route(
+            "/v1/apps/{app}/releases/{version}/log",
+            get(logs::release_log),
+        )
         .route(
             "/v1/deploy",
             post(deploy::deploy).layer(DefaultBodyLimit::disable()),
