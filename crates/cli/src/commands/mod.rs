@@ -4,6 +4,8 @@ mod apps;
 mod config;
 mod deploy;
 mod init;
+mod logs;
+pub(crate) mod run;
 mod server;
 mod tokens;
 
@@ -30,6 +32,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Tokens { command } => tokens::run(&cli, command),
         Command::Init(args) => init::run(&cli, args),
+        Command::Run(args) => run::run(&Client::new(endpoint(&cli)?), args).await,
+        Command::Logs(args) => logs::run(&Client::new(endpoint(&cli)?), args).await,
     }
 }
 
