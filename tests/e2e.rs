@@ -9,5 +9,6 @@ mod e2e {
     pub mod harness;
     mod releases;
     mod restart;
+    mod run_logs;
     mod zero_downtime;
 }
