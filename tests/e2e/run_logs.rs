@@ -344,3 +344,64 @@ fn run_and_logs_refuse_bad_input() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("required"), "{}", stderr(&out));
 }
+
+#[test]
+fn remote_runs_need_a_token_and_runs_cut_off_by_a_crash_are_cleaned_up() {
+    let mut d = Daemon::start();
+    let app = deployed_app(&d, "remote", "", None);
+    let server = format!("http://{}", d.api);
+    let remote = |token: Option<&str>, args: &[&str]| {
+        let mut cmd = Command::new(WHARF);
+        cmd.args(["--server", &server])
+            .args(args)
+            .stdin(Stdio::null());
+        if let Some(token) = token {
+            cmd.env("WHARF_TOKEN", token);
+        }
+        cmd.output().unwrap()
+    };
+    let run = ["run", &app, "--", "sh", "-c", "echo remote; exit 4"];
+    let out = remote(None, &run);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("missing API token"),
+        "{}",
+        stderr(&out)
+    );
+    let token = d.wharf_ok(&["tokens", "create", "ci"]).trim().to_string();
+    let out = remote(Some(&token), &run);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "remote\n");
+    let out = remote(Some(&token), &["logs", &app, "--release", "v1"]);
+    assert!(stdout(&out).contains("Step 1/"), "{}", stderr(&out));
+
+    // The server dies while a run is attached: the command ends, its container stays behind
+    // (nobody removed it), and reconcile removes it at the next start.
+    let mut child = spawn_piped(&d, &["run", &app, "--", "sleep", "2"]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let name = loop {
+        if let Some(name) = run_containers(&d, &app)
+            .into_iter()
+            .find(|c| container_running(c))
+        {
+            break name;
+        }
+        assert!(Instant::now() < deadline, "the run never started");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    d.kill9();
+    let status = wait_with_timeout(&mut child, Duration::from_secs(30));
+    assert!(!status.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while container_running(&name) {
+        assert!(Instant::now() < deadline, "{name} never ended");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(run_containers(&d, &app).contains(&name));
+    d.spawn();
+    assert!(
+        !d.containers(&app).contains(&name),
+        "the exited run was not removed:\n{}",
+        d.log()
+    );
+}
