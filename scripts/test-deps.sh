@@ -8,6 +8,7 @@ missing=()
 command -v nginx >/dev/null 2>&1 || missing+=(nginx-light)
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 command -v git >/dev/null 2>&1 || missing+=(git)
+command -v script >/dev/null 2>&1 || missing+=(bsdutils)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "wharf: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
