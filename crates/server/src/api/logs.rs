@@ -50,6 +50,8 @@ pub async fn logs(
             let label = source.label;
             docker
                 .log_lines(&source.id, tail, query.follow)
+                // A container removed since it was listed (a run that ended) has no more lines.
+                .filter(|item| std::future::ready(!matches!(item, Err(RuntimeError::NotFound(_)))))
                 .map_ok(move |line| (label.clone(), line))
                 .boxed()
         })
