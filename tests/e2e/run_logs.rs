@@ -84,11 +84,18 @@ fn run_uses_the_apps_config_passes_stdin_and_exit_codes_and_leaves_nothing() {
         d.log()
     );
 
-    // stderr is kept apart, and PORT is set like in the app's own containers.
-    let out = d.wharf(&["run", &app, "--", "sh", "-c", "echo out; echo err$PORT >&2"]);
+    // stderr is kept apart; PORT is set like in the app's own containers, DYNO to run.ID.
+    let out = d.wharf(&[
+        "run",
+        &app,
+        "--",
+        "sh",
+        "-c",
+        "echo out; echo err$PORT $DYNO >&2",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out).trim(), "out");
-    assert!(stderr(&out).contains("err8080"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("err8080 run."), "{}", stderr(&out));
 
     // stdin is passed and closed at its end.
     let mut child = spawn_piped(&d, &["run", &app, "--", "cat"]);

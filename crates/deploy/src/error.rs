@@ -53,7 +53,7 @@ pub enum DeployError {
     #[error("`{0}` has no release yet: deploy it first (`wharf deploy`)")]
     NoRelease(String),
     #[error("`{app}` has no `{process}` containers in its current release")]
-    NoSuchProcess { app: String, process: String },
+    NoProcessContainers { app: String, process: String },
     #[error("the command could not be started: {0}")]
     CannotStartCommand(String),
     #[error("docker: {0}")]

@@ -9,7 +9,10 @@
 use crate::deployer::INSTANCE_LABEL;
 use crate::{DeployError, Deployer, ReleaseSpec};
 use std::collections::HashMap;
-use wharf_runtime::{ContainerInfo, Docker, OneOffSpec, RestartPolicy, labels};
+use wharf_domain::VolumeSource;
+use wharf_runtime::{
+    ContainerInfo, ContainerSpec, Docker, Mount, OneOffSpec, RestartPolicy, labels,
+};
 
 /// The `wharf.process` label value of one-off containers.
 pub const RUN_PROCESS: &str = "run";
@@ -67,20 +70,43 @@ impl Deployer {
         let spec = ReleaseSpec::from_json(&release.config)
             .map_err(|e| DeployError::Internal(format!("release config of {app}: {e}")))?;
         let port = self.port_of(&spec, &release.image).await?;
-        let mut container = self.container_spec(&release, &spec, port, 0);
         let suffix = uuid::Uuid::new_v4().simple().to_string();
-        container.name = format!("wharf-{app}-run-{}", &suffix[..10]);
-        container.labels = HashMap::from([
-            (labels::APP.to_string(), app.to_string()),
-            (labels::RELEASE.to_string(), release.version.to_string()),
-            (labels::PROCESS.to_string(), RUN_PROCESS.to_string()),
-            (
-                INSTANCE_LABEL.to_string(),
-                self.settings.instance_id.clone(),
-            ),
-        ]);
-        container.cmd = Some(options.cmd.clone());
-        container.restart = RestartPolicy::No;
+        let suffix = &suffix[..10];
+        let mut env = spec.environment(port);
+        // Heroku's name for a one-off container's dyno.
+        env.push(("DYNO".to_string(), format!("run.{}", &suffix[..6])));
+        let config = &spec.config;
+        let container = ContainerSpec {
+            name: format!("wharf-{app}-run-{suffix}"),
+            image: release.image.clone(),
+            env,
+            labels: HashMap::from([
+                (labels::APP.to_string(), app.to_string()),
+                (labels::RELEASE.to_string(), release.version.to_string()),
+                (labels::PROCESS.to_string(), RUN_PROCESS.to_string()),
+                (
+                    INSTANCE_LABEL.to_string(),
+                    self.settings.instance_id.clone(),
+                ),
+            ]),
+            cmd: Some(options.cmd.clone()),
+            mounts: config
+                .volumes
+                .iter()
+                .map(|v| Mount {
+                    source: match &v.source {
+                        VolumeSource::HostPath(path) => path.clone(),
+                        VolumeSource::Named(name) => name.clone(),
+                    },
+                    target: v.target.clone(),
+                    read_only: v.read_only,
+                })
+                .collect(),
+            memory_bytes: config.max_memory.map(|m| m as i64),
+            nano_cpus: config.max_cpus.map(wharf_domain::cpus_to_nano),
+            restart: RestartPolicy::No,
+            network: None,
+        };
         let spec = OneOffSpec {
             container,
             tty: options.tty,
@@ -146,7 +172,7 @@ impl Deployer {
         if containers.is_empty()
             && let Some(process) = process
         {
-            return Err(DeployError::NoSuchProcess {
+            return Err(DeployError::NoProcessContainers {
                 app: app.to_string(),
                 process: process.to_string(),
             });
@@ -181,7 +207,8 @@ fn replica_of(c: &ContainerInfo) -> u32 {
         .unwrap_or(0)
 }
 
-/// `web.2` for replicas; `run.1a2b3c` (the name's suffix) for one-off containers.
+/// `web.2` for replicas; `run.1a2b3c` (the start of the name's suffix, as in its `DYNO`) for
+/// one-off containers.
 fn source_label(c: &ContainerInfo) -> String {
     let process = process_of(c);
     match c.labels.get(labels::REPLICA) {
