@@ -11,6 +11,7 @@ command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 command -v git >/dev/null 2>&1 || missing+=(git)
 [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
 command -v ssh >/dev/null 2>&1 || missing+=(openssh-client)
+command -v script >/dev/null 2>&1 || missing+=(bsdutils)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "wharf: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

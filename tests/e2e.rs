@@ -12,6 +12,7 @@ mod e2e {
     mod procfile;
     mod releases;
     mod restart;
+    mod run_logs;
     mod scale;
     mod sshd;
     mod zero_downtime;

@@ -177,6 +177,24 @@ fn ssh_commands_keys_and_refusals() {
     assert!(stdout(&out).contains("v2"), "{}", all_output(&out));
     let out = sshd.ssh(&key, "help");
     assert!(stdout(&out).contains("config:set"), "{}", all_output(&out));
+    let out = sshd.ssh(
+        &key,
+        &format!("run {app} -- sh -c 'echo from-ssh-run $GREETING; exit 4'"),
+    );
+    assert_eq!(out.status.code(), Some(4), "{}", all_output(&out));
+    assert!(
+        stdout(&out).contains("from-ssh-run hi there"),
+        "{}",
+        all_output(&out)
+    );
+    let out = sshd.ssh(&key, &format!("ps:scale {app} web=2"));
+    assert!(out.status.success(), "{}", all_output(&out));
+    let out = sshd.ssh(&key, &format!("ps {app}"));
+    assert!(
+        stdout(&out).contains(&format!("wharf-{app}-web-v3-2")),
+        "{}",
+        all_output(&out)
+    );
 
     for command in ["bash", "rm -rf /", "sh -c id", "git-upload-archive x"] {
         let out = sshd.ssh(&key, command);

@@ -142,6 +142,19 @@ fn malformed_procfile_and_app_json_are_refused() {
     let out = d.deploy(dir.path());
     assert!(!out.status.success());
     assert!(stderr(&out).contains("app.json"), "{}", stderr(&out));
+    write_app(
+        dir.path(),
+        &app,
+        "web: httpd -f -p $PORT\nrun: echo clash\n",
+        "{}",
+    );
+    let out = d.deploy(dir.path());
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("`run` is Wharf's own"),
+        "{}",
+        stderr(&out)
+    );
     assert!(!d.wharf_ok(&["apps"]).contains(&app), "nothing was created");
     assert!(d.containers(&app).is_empty());
 }

@@ -106,6 +106,10 @@ pub enum Command {
     /// Run by an app repository's pre-receive hook: deploy the pushed revision.
     #[command(name = "git-hook", hide = true)]
     GitHook { app: String },
+    /// Run a one-off command in a new container of an app: `wharf run APP -- CMD ARGS...`.
+    Run(RunArgs),
+    /// Show an app's logs (merged across its containers), or a release's build and deploy log.
+    Logs(LogsArgs),
 }
 
 #[derive(Args, Debug)]
@@ -254,4 +258,52 @@ pub struct InitArgs {
     /// Write the files but do not enable or start the service.
     #[arg(long)]
     pub no_start: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    pub app: String,
+    /// Leave the command running and print its container's name; it is removed when it ends.
+    #[arg(short, long)]
+    pub detach: bool,
+    /// Never allocate a TTY, even when stdin is a terminal.
+    #[arg(short = 'T', long)]
+    pub no_tty: bool,
+    /// The command and its arguments (after `--`).
+    #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+    pub command: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct LogsArgs {
+    pub app: String,
+    /// Keep printing new lines as they are written.
+    #[arg(short, long)]
+    pub follow: bool,
+    /// Only this process's containers (e.g. web, run).
+    #[arg(long)]
+    pub process: Option<String>,
+    /// Lines of each container's log to show first: a number, or `all`.
+    #[arg(long, default_value = "100", value_parser = parse_tail)]
+    pub tail: Tail,
+    /// Show the build and deploy log of this release (e.g. v3) instead.
+    #[arg(long, conflicts_with_all = ["follow", "process"])]
+    pub release: Option<String>,
+}
+
+/// How many lines `wharf logs --tail` shows per container.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tail {
+    All,
+    Lines(usize),
+}
+
+fn parse_tail(value: &str) -> Result<Tail, String> {
+    if value == "all" {
+        return Ok(Tail::All);
+    }
+    value
+        .parse()
+        .map(Tail::Lines)
+        .map_err(|_| format!("`{value}` is not a number of lines (or `all`)"))
 }

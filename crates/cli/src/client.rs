@@ -90,6 +90,41 @@ impl Client {
         if let Some(ct) = content_type {
             request = request.header(header::CONTENT_TYPE, ct);
         }
+        self.exchange_on_new_connection(request, body, false).await
+    }
+
+    /// POST a JSON `body` asking to switch the connection to `protocol`. Returns the upgraded
+    /// connection, or the server's answer if it did not switch (an error, usually).
+    pub async fn upgrade(
+        &self,
+        path: &str,
+        protocol: &str,
+        body: &serde_json::Value,
+    ) -> anyhow::Result<Result<hyper::upgrade::Upgraded, http::Response<Incoming>>> {
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::CONNECTION, "Upgrade")
+            .header(header::UPGRADE, protocol);
+        let response = self
+            .exchange_on_new_connection(request, json_body(body), true)
+            .await?;
+        if response.status() != StatusCode::SWITCHING_PROTOCOLS {
+            return Ok(Err(response));
+        }
+        let upgraded = hyper::upgrade::on(response)
+            .await
+            .context("switching the connection to the wharf server's run protocol")?;
+        Ok(Ok(upgraded))
+    }
+
+    async fn exchange_on_new_connection(
+        &self,
+        mut request: http::request::Builder,
+        body: Body,
+        upgrades: bool,
+    ) -> anyhow::Result<http::Response<Incoming>> {
         let response = match &self.endpoint {
             Endpoint::Unix(socket) => {
                 let stream = tokio::net::UnixStream::connect(socket).await.map_err(|err| {
@@ -102,7 +137,7 @@ impl Client {
                     anyhow!("cannot reach the wharf server at {}: {err}; {hint}", socket.display())
                 })?;
                 let request = request.header(header::HOST, "wharf").body(body)?;
-                exchange(TokioIo::new(stream), request).await?
+                exchange(TokioIo::new(stream), request, upgrades).await?
             }
             Endpoint::Tcp { authority, token } => {
                 let stream = tokio::net::TcpStream::connect(authority)
@@ -112,7 +147,7 @@ impl Client {
                 if let Some(token) = token {
                     request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
                 }
-                exchange(TokioIo::new(stream), request.body(body)?).await?
+                exchange(TokioIo::new(stream), request.body(body)?, upgrades).await?
             }
         };
         Ok(response)
@@ -142,6 +177,7 @@ pub fn server_error(status: StatusCode, body: &[u8]) -> anyhow::Error {
 async fn exchange<S>(
     io: TokioIo<S>,
     request: Request<Body>,
+    upgrades: bool,
 ) -> anyhow::Result<http::Response<Incoming>>
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
@@ -150,7 +186,12 @@ where
         .await
         .context("HTTP handshake with the wharf server")?;
     tokio::spawn(async move {
-        if let Err(err) = connection.await {
+        let ended = if upgrades {
+            connection.with_upgrades().await
+        } else {
+            connection.await
+        };
+        if let Err(err) = ended {
             tracing::debug!(error = %err, "API connection ended");
         }
     });

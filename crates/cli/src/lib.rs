@@ -10,6 +10,20 @@ mod context;
 use clap::Parser;
 use std::process::ExitCode;
 
+/// `wharf run APP -- CMD...` against the local server whose data directory is `data_dir`, for
+/// callers inside this process (e.g. an SSH forced command): the command's stdin, stdout and
+/// stderr are this process's (a TTY when both stdin and stdout are terminals); returns its exit
+/// code. With `detach`, prints the container's name and returns at once.
+pub async fn run_in_app(
+    data_dir: &std::path::Path,
+    app: &str,
+    command: &[String],
+    detach: bool,
+) -> anyhow::Result<ExitCode> {
+    let endpoint = client::Endpoint::Unix(wharf_server::socket_path(data_dir));
+    commands::run::run_command(&client::Client::new(endpoint), app, command, detach, true).await
+}
+
 pub fn main() -> ExitCode {
     let args = args::Cli::parse();
     // Log lines are written by a background thread, so a busy proxy never waits on stderr;

@@ -606,6 +606,9 @@ pub(crate) fn route_for(
     }
 }
 
+/// Process names Wharf gives its one-off containers, so a Procfile may not use them.
+const RESERVED_PROCESSES: &[&str] = &["run", "cron", "predeploy", "postdeploy"];
+
 /// The settings files of a build context, parsed before anything is created, so that a
 /// mistake in any of them changes nothing.
 struct AppFiles {
@@ -616,13 +619,24 @@ struct AppFiles {
 
 impl AppFiles {
     fn read(context: &BuildContext) -> Result<AppFiles, DeployError> {
+        let procfile = context
+            .procfile
+            .as_deref()
+            .map(Procfile::parse)
+            .transpose()?;
+        if let Some(procfile) = &procfile
+            && let Some((name, _)) = procfile
+                .processes
+                .iter()
+                .find(|(name, _)| RESERVED_PROCESSES.contains(&name.as_str()))
+        {
+            return Err(DeployError::BadConfig(format!(
+                "Procfile: the process name `{name}` is Wharf's own (it names one-off containers); rename the process"
+            )));
+        }
         Ok(AppFiles {
             config: AppConfig::from_dockerfile(&context.dockerfile)?,
-            procfile: context
-                .procfile
-                .as_deref()
-                .map(Procfile::parse)
-                .transpose()?,
+            procfile,
             app_json: context
                 .app_json
                 .as_deref()

@@ -78,6 +78,12 @@ pub enum DeployError {
     },
     #[error("there is no app named `{0}`")]
     NoSuchApp(String),
+    #[error("`{0}` has no release yet: deploy it first (`wharf deploy`)")]
+    NoRelease(String),
+    #[error("`{app}` has no `{process}` containers in its current release")]
+    NoProcessContainers { app: String, process: String },
+    #[error("the command could not be started: {0}")]
+    CannotStartCommand(String),
     #[error("docker: {0}")]
     Runtime(#[from] wharf_runtime::RuntimeError),
     #[error("{0}")]

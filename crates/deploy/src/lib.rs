@@ -22,6 +22,7 @@ mod prune;
 mod ps;
 mod reconcile;
 mod rollback;
+mod run;
 mod spec;
 mod tasks;
 
@@ -34,4 +35,5 @@ pub use lifecycle::Lifecycle;
 pub use progress::Progress;
 pub use ps::ProcessView;
 pub use reconcile::ReconcileReport;
+pub use run::{LogSource, OneOff, RUN_PROCESS, RunOptions};
 pub use spec::{CronSpec, HealthCheckSpec, ProcessSpec, ReleaseSpec};

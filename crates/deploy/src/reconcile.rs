@@ -1,6 +1,7 @@
 //! Reconcile at start: make what runs match what is stored. Deploys that were cut off are
 //! cleaned up and marked failed; every app's active release is started where it is not running
-//! and routed again; containers of this server that belong to no active release are removed.
+//! and routed again; containers of this server that belong to no active release are removed,
+//! except one-off `wharf run` containers that still run.
 //! Containers without this server's labels are never looked at.
 
 use crate::deployer::INSTANCE_LABEL;
@@ -87,7 +88,7 @@ impl Deployer {
         }
         let leftovers: Vec<String> = all
             .iter()
-            .filter(|c| !kept.contains(&c.id))
+            .filter(|c| !kept.contains(&c.id) && !is_running_one_off(c))
             .map(|c| {
                 tracing::info!(container = %c.name, "removing leftover container");
                 c.id.clone()
@@ -160,6 +161,13 @@ impl Deployer {
         }
         Ok(out)
     }
+}
+
+/// A one-off `wharf run` container that still runs: it is someone's command, not a leftover.
+/// (Exited ones are: their server stopped while the run was attached, so nobody removed them.)
+fn is_running_one_off(container: &ContainerInfo) -> bool {
+    container.running
+        && container.labels.get(labels::PROCESS).map(String::as_str) == Some(crate::RUN_PROCESS)
 }
 
 fn replica_of(container: &ContainerInfo) -> u32 {

@@ -64,7 +64,7 @@ pub fn quote_path(what: &'static str, path: &Path) -> Result<String, AuthorizedK
 /// One authorized_keys line.
 pub fn entry(command: &str, key: &PublicKey, name: &str) -> String {
     format!(
-        "command=\"{command}\",restrict {} {MARK}{name}",
+        "command=\"{command}\",restrict,pty {} {MARK}{name}",
         key.as_line()
     )
 }
@@ -162,7 +162,7 @@ mod tests {
         assert_eq!(
             text,
             format!(
-                "command=\"'/bin/wharf' --data-dir '/data' ssh-command alice\",restrict {} wharf:alice\n",
+                "command=\"'/bin/wharf' --data-dir '/data' ssh-command alice\",restrict,pty {} wharf:alice\n",
                 key.as_line()
             )
         );

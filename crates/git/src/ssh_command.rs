@@ -32,6 +32,12 @@ pub enum SshCommand {
         app: AppName,
         keys: Vec<String>,
     },
+    /// `run APP [--detach] [--] CMD...`: a one-off command (with a TTY under `ssh -t`).
+    Run {
+        app: AppName,
+        command: Vec<String>,
+        detach: bool,
+    },
     /// `ps APP` / `ps:report APP`: the app's containers.
     Ps(AppName),
     /// `ps:stop APP [PROCESS]`, `ps:start ...`, `ps:restart ...`: the action and its target.
@@ -58,6 +64,7 @@ pub const ALLOWED: &str =
   config:show APP [--reveal]         APP's config vars (alias: config APP)
   config:set APP KEY=VALUE...        set config vars and redeploy
   config:unset APP KEY...            remove config vars and redeploy
+  run APP [--detach] [--] CMD...     run a one-off command (ssh -t for a terminal)
   ps APP                             APP's containers (alias: ps:report APP)
   ps:scale APP PROCESS=COUNT...      scale APP's processes
   ps:stop|ps:start|ps:restart APP [PROCESS]   stop, start or restart APP
@@ -135,6 +142,25 @@ impl SshCommand {
                 app: AppName::parse(app)?,
                 keys: keys.iter().map(|s| s.to_string()).collect(),
             },
+            ("run", [app, rest @ ..]) => {
+                let (detach, rest) = match rest {
+                    ["--detach" | "-d", rest @ ..] => (true, rest),
+                    rest => (false, rest),
+                };
+                let rest = match rest {
+                    ["--", rest @ ..] => rest,
+                    rest => rest,
+                };
+                if rest.is_empty() {
+                    return Err(SshCommandError::Usage("run APP [--detach] [--] CMD..."));
+                }
+                SshCommand::Run {
+                    app: AppName::parse(app)?,
+                    command: rest.iter().map(|s| s.to_string()).collect(),
+                    detach,
+                }
+            }
+            ("run", _) => return Err(SshCommandError::Usage("run APP [--detach] [--] CMD...")),
             ("ps" | "ps:report", [app]) => SshCommand::Ps(AppName::parse(app)?),
             ("ps:scale", [app, formation @ ..]) if !formation.is_empty() => SshCommand::PsScale {
                 app: AppName::parse(app)?,
@@ -326,6 +352,18 @@ mod tests {
             Err(SshCommandError::Usage(_))
         ));
         assert_eq!(parse("ps:report blog"), Ok(SshCommand::Ps(app("blog"))));
+        assert_eq!(
+            parse("run blog -- python manage.py migrate"),
+            Ok(SshCommand::Run {
+                app: app("blog"),
+                command: vec!["python".into(), "manage.py".into(), "migrate".into()],
+                detach: false
+            })
+        );
+        assert!(matches!(
+            parse("run blog --"),
+            Err(SshCommandError::Usage(_))
+        ));
         assert_eq!(
             parse("ps:scale blog web=2 worker=0"),
             Ok(SshCommand::PsScale {

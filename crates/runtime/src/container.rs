@@ -268,7 +268,7 @@ impl Docker {
 
 /// A 404 while creating or starting a container means its image or its
 /// network is missing (the engine checks the network only at start).
-fn missing_dependency(spec: &ContainerSpec, e: &bollard::errors::Error) -> RuntimeError {
+pub(crate) fn missing_dependency(spec: &ContainerSpec, e: &bollard::errors::Error) -> RuntimeError {
     match &spec.network {
         Some(net) if describe(e).contains("network") => {
             RuntimeError::NotFound(format!("network {net}"))
@@ -278,7 +278,7 @@ fn missing_dependency(spec: &ContainerSpec, e: &bollard::errors::Error) -> Runti
 }
 
 /// Translates a [`ContainerSpec`] into the Engine API create body.
-fn create_body(spec: &ContainerSpec) -> Result<ContainerCreateBody, RuntimeError> {
+pub(crate) fn create_body(spec: &ContainerSpec) -> Result<ContainerCreateBody, RuntimeError> {
     let mut env = Vec::with_capacity(spec.env.len());
     for (key, value) in &spec.env {
         if key.is_empty() || key.contains('=') || key.contains('\0') || value.contains('\0') {

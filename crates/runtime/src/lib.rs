@@ -13,8 +13,11 @@ mod error;
 mod image;
 pub mod labels;
 mod logs;
+mod oneoff;
 
 pub use container::{ContainerInfo, ContainerSpec, Mount, RestartPolicy};
 pub use docker::{DEFAULT_SOCKET, Docker};
 pub use error::{BuildError, MIN_API_VERSION, RuntimeError};
 pub use image::ImageInfo;
+pub use logs::{LogLine, LogStream};
+pub use oneoff::{Attached, OneOffSpec, Output};

@@ -1,10 +1,10 @@
 //! Reading container logs (stdout and stderr, running or exited containers).
 
 use bollard::query_parameters::LogsOptionsBuilder;
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt};
 use tracing::instrument;
 
-use crate::docker::Docker;
+use crate::docker::{Docker, LONG_TIMEOUT};
 use crate::error::{RuntimeError, is_not_found};
 
 impl Docker {
@@ -34,6 +34,91 @@ impl Docker {
             }
         }
         Ok(lines.finish(n))
+    }
+}
+
+/// Which of a container's output streams a log line came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogStream {
+    Stdout,
+    Stderr,
+}
+
+/// One line of a container's log, with the time the engine received it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LogLine {
+    /// RFC 3339 with nanoseconds, fixed width (`2026-01-02T15:04:05.000000000Z`), so
+    /// timestamps order as strings.
+    pub time: String,
+    pub stream: LogStream,
+    /// The line without its newline.
+    pub text: String,
+}
+
+impl Docker {
+    /// A container's log as lines with timestamps: the last `tail` lines (all if `None`), then,
+    /// if `follow`, new lines as they are written until the container stops.
+    pub fn log_lines(
+        &self,
+        id: &str,
+        tail: Option<usize>,
+        follow: bool,
+    ) -> impl Stream<Item = Result<LogLine, RuntimeError>> + Send + 'static {
+        let tail = tail.map_or_else(|| "all".to_owned(), |n| n.to_string());
+        let options = LogsOptionsBuilder::default()
+            .stdout(true)
+            .stderr(true)
+            .follow(follow)
+            .timestamps(true)
+            .tail(&tail)
+            .build();
+        let client = self.client_with_timeout(LONG_TIMEOUT);
+        let endpoint = self.endpoint.clone();
+        let id = id.to_owned();
+        let raw = client.logs(&id, Some(options));
+        // Every frame holds one log entry (the engine frames each entry, and splits TTY
+        // output on newlines), so a line without a trailing newline stays one line.
+        raw.map(move |item| match item {
+            Ok(output) => {
+                let stream = match output {
+                    bollard::container::LogOutput::StdErr { .. } => LogStream::Stderr,
+                    _ => LogStream::Stdout,
+                };
+                let bytes = output.into_bytes();
+                let lines: Vec<_> = bytes
+                    .split_inclusive(|b| *b == b'\n')
+                    .map(|raw| Ok(parse_timestamped(raw, stream)))
+                    .collect();
+                futures_util::stream::iter(lines)
+            }
+            Err(e) if is_not_found(&e) => futures_util::stream::iter(vec![Err(
+                RuntimeError::NotFound(format!("container {id}")),
+            )]),
+            Err(e) => futures_util::stream::iter(vec![Err(RuntimeError::from_bollard(
+                &endpoint,
+                format!("reading logs of container {id}"),
+                e,
+            ))]),
+        })
+        .flatten()
+    }
+}
+
+/// `2026-01-02T15:04:05.000000000Z text` as the engine sends it with `timestamps=true`.
+fn parse_timestamped(raw: &[u8], stream: LogStream) -> LogLine {
+    let line = to_line(raw);
+    match line.split_once(' ') {
+        Some((time, text)) if time.len() >= 20 && time.as_bytes()[4] == b'-' => LogLine {
+            time: time.to_owned(),
+            stream,
+            text: text.to_owned(),
+        },
+        _ => LogLine {
+            time: String::new(),
+            stream,
+            text: line,
+        },
     }
 }
 
@@ -81,5 +166,17 @@ mod tests {
         c.push(b"o\r\nthree\n");
         c.push(b"four");
         assert_eq!(c.finish(3), ["two", "three", "four"]);
+    }
+
+    #[test]
+    fn timestamps_are_split_off() {
+        let l = parse_timestamped(
+            b"2026-01-02T15:04:05.000000001Z hello world\r\n",
+            LogStream::Stderr,
+        );
+        assert_eq!(l.time, "2026-01-02T15:04:05.000000001Z");
+        assert_eq!(l.text, "hello world");
+        assert_eq!(l.stream, LogStream::Stderr);
+        assert_eq!(parse_timestamped(b"odd\n", LogStream::Stdout).text, "odd");
     }
 }

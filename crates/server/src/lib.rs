@@ -6,6 +6,7 @@ mod api;
 mod config;
 mod daemon;
 mod instance;
+pub mod run_protocol;
 mod socket;
 
 pub use config::{ConfigError, ServerConfig, socket_path};

@@ -6,7 +6,9 @@ mod deploy;
 mod hook;
 mod init;
 mod keys;
+mod logs;
 mod processes;
+pub(crate) mod run;
 mod server;
 mod ssh;
 mod tokens;
@@ -57,6 +59,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Init(args) => init::run(&cli, args),
         Command::SshForced { key } => ssh::run(&cli, key).await,
         Command::GitHook { app } => hook::run(&cli, app).await,
+        Command::Run(args) => run::run(&Client::new(endpoint(&cli)?), args).await,
+        Command::Logs(args) => logs::run(&Client::new(endpoint(&cli)?), args).await,
     }
 }
 

@@ -64,6 +64,11 @@ pub async fn run(cli: &Cli, key: &str) -> anyhow::Result<ExitCode> {
             let app = app.to_string();
             config::run(&client, &ConfigCommand::Unset { app, keys }).await
         }
+        SshCommand::Run {
+            app,
+            command,
+            detach,
+        } => super::run::run_command(&client, app.as_str(), &command, detach, true).await,
         SshCommand::Ps(app) => processes::ps(&client, app.as_str()).await,
         SshCommand::PsLifecycle {
             action,

@@ -8,7 +8,9 @@ mod config;
 mod deploy;
 mod error;
 mod git;
+mod logs;
 mod processes;
+mod run;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -61,6 +63,12 @@ pub fn routes(state: ApiState) -> Router {
         .route("/v1/apps/{app}/stop", post(processes::stop))
         .route("/v1/apps/{app}/start", post(processes::start))
         .route("/v1/apps/{app}/restart", post(processes::restart))
+        .route("/v1/apps/{app}/run", post(run::run))
+        .route("/v1/apps/{app}/logs", get(logs::logs))
+        .route(
+            "/v1/apps/{app}/releases/{version}/log",
+            get(logs::release_log),
+        )
         .route(
             "/v1/deploy",
             post(deploy::deploy).layer(DefaultBodyLimit::disable()),

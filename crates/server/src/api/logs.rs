@@ -1,0 +1,121 @@
+//! `GET /v1/apps/{app}/logs?tail=N&follow=true&process=web`: the logs of an app's containers,
+//! merged, as newline-delimited JSON `{"source": "web.1", "stream": "stdout", "time": ...,
+//! "line": ...}`; a failure part-way ends the stream with `{"error": "..."}`.
+//! Without `follow`, lines are ordered by time; with it, they come as they are written.
+//!
+//! `GET /v1/apps/{app}/releases/{version}/log`: a release's build and deploy output.
+
+use super::{ApiError, ApiState};
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::Response;
+use futures_util::stream::{self, BoxStream};
+use futures_util::{StreamExt, TryStreamExt};
+use serde::Deserialize;
+use wharf_runtime::{LogLine, RuntimeError};
+
+#[derive(Deserialize)]
+pub struct LogsQuery {
+    /// Lines per container: a number or `all` (default: all).
+    tail: Option<String>,
+    #[serde(default)]
+    follow: bool,
+    process: Option<String>,
+}
+
+pub async fn logs(
+    State(state): State<ApiState>,
+    Path(app): Path<String>,
+    Query(query): Query<LogsQuery>,
+) -> Result<Response, ApiError> {
+    let tail = match query.tail.as_deref() {
+        None | Some("all") => None,
+        Some(n) => Some(n.parse::<usize>().map_err(|_| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!("tail `{n}` is not a number of lines (or `all`)"),
+            )
+        })?),
+    };
+    let sources = state
+        .deployer
+        .log_sources(&app, query.process.as_deref())
+        .await?;
+    let docker = state.deployer.docker().clone();
+    let streams: Vec<BoxStream<'static, Result<(String, LogLine), RuntimeError>>> = sources
+        .into_iter()
+        .map(|source| {
+            let label = source.label;
+            docker
+                .log_lines(&source.id, tail, query.follow)
+                // A container removed since it was listed (a run that ended) has no more lines.
+                .filter(|item| std::future::ready(!matches!(item, Err(RuntimeError::NotFound(_)))))
+                .map_ok(move |line| (label.clone(), line))
+                .boxed()
+        })
+        .collect();
+    let events: BoxStream<'static, String> = if query.follow {
+        stream::select_all(streams)
+            .map(|item| match item {
+                Ok((source, line)) => event(&source, &line),
+                Err(err) => json_line(&serde_json::json!({ "error": err.to_string() })),
+            })
+            .boxed()
+    } else {
+        let mut lines = Vec::new();
+        for s in streams {
+            lines.extend(
+                s.try_collect::<Vec<_>>()
+                    .await
+                    .map_err(|e| ApiError::from(wharf_deploy::DeployError::from(e)))?,
+            );
+        }
+        lines.sort_by(|(_, a), (_, b)| a.time.cmp(&b.time));
+        stream::iter(
+            lines
+                .into_iter()
+                .map(|(source, line)| event(&source, &line)),
+        )
+        .boxed()
+    };
+    Response::builder()
+        .header(header::CONTENT_TYPE, "application/x-ndjson")
+        .body(Body::from_stream(
+            events.map(Ok::<_, std::convert::Infallible>),
+        ))
+        .map_err(ApiError::internal)
+}
+
+pub async fn release_log(
+    State(state): State<ApiState>,
+    Path((app, version)): Path<(String, String)>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let number = version
+        .trim_start_matches(['v', 'V'])
+        .parse::<u32>()
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!("`{version}` is not a release; give one like v3"),
+            )
+        })?;
+    let log = state.deployer.release_log(&app, number)?;
+    Ok(Json(serde_json::json!({ "version": number, "log": log })))
+}
+
+fn event(source: &str, line: &LogLine) -> String {
+    json_line(&serde_json::json!({
+        "source": source,
+        "stream": line.stream,
+        "time": line.time,
+        "line": line.text,
+    }))
+}
+
+fn json_line(value: &serde_json::Value) -> String {
+    let mut line = value.to_string();
+    line.push('\n');
+    line
+}

@@ -1,0 +1,234 @@
+//! `POST /v1/apps/{app}/run`: a one-off command in a new container of the app.
+//!
+//! Detached (`"detach": true`): answered with JSON `{"name", "id"}`; the engine removes the
+//! container when its command ends. Attached: the client asks for `Upgrade: wharf-run`; the
+//! container is created, attached and started before the server agrees (so a command that
+//! cannot start is an ordinary JSON error), then the connection carries
+//! [`crate::run_protocol`] frames until the exit code, and the container is removed.
+
+use super::{ApiError, ApiState};
+use crate::run_protocol::{Frame, UPGRADE_PROTOCOL, read_frame, write_frame};
+use axum::Json;
+use axum::extract::{Path, Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
+use hyper_util::rt::TokioIo;
+use serde::Deserialize;
+use std::sync::Arc;
+use tokio::io::AsyncWriteExt;
+use tokio::sync::oneshot;
+use wharf_deploy::{DeployError, Deployer, OneOff, RunOptions};
+use wharf_runtime::{Attached, Output};
+
+/// Largest accepted request body (the command line).
+const MAX_REQUEST: usize = 256 * 1024;
+
+#[derive(Deserialize)]
+pub struct RunRequest {
+    cmd: Vec<String>,
+    #[serde(default)]
+    tty: bool,
+    #[serde(default)]
+    detach: bool,
+    /// Initial TTY size.
+    rows: Option<u16>,
+    cols: Option<u16>,
+}
+
+pub async fn run(
+    State(state): State<ApiState>,
+    Path(app): Path<String>,
+    mut request: Request,
+) -> Result<Response, ApiError> {
+    let wants_upgrade = request
+        .headers()
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case(UPGRADE_PROTOCOL));
+    let on_upgrade = wants_upgrade.then(|| hyper::upgrade::on(&mut request));
+    let body = axum::body::to_bytes(request.into_body(), MAX_REQUEST)
+        .await
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("reading the request: {e}")))?;
+    let run: RunRequest = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("bad run request: {e}")))?;
+    let options = RunOptions {
+        cmd: run.cmd,
+        tty: run.tty && !run.detach,
+        detach: run.detach,
+    };
+    let deployer = state.deployer.clone();
+    // The work runs in tasks of its own: if the client goes away, this handler is dropped, but
+    // a container that was created is still started and cleaned up (or relayed) properly.
+    if options.detach {
+        let one_off = tokio::spawn(async move {
+            let one_off = deployer.create_one_off(&app, &options).await?;
+            deployer.start_one_off(&one_off).await?;
+            Ok::<_, DeployError>(one_off)
+        })
+        .await
+        .map_err(ApiError::internal)??;
+        return Ok(
+            Json(serde_json::json!({ "name": one_off.name, "id": one_off.id })).into_response(),
+        );
+    }
+    let Some(on_upgrade) = on_upgrade else {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "an attached run needs `Connection: Upgrade` and `Upgrade: {UPGRADE_PROTOCOL}`, or \"detach\": true"
+            ),
+        ));
+    };
+    let (ready_tx, ready_rx) = oneshot::channel::<Result<(), DeployError>>();
+    tokio::spawn(async move {
+        let (one_off, attached) = match prepare(&deployer, &app, &options, run.rows, run.cols).await
+        {
+            Ok(prepared) => prepared,
+            Err(err) => {
+                let _ = ready_tx.send(Err(err));
+                return;
+            }
+        };
+        if ready_tx.send(Ok(())).is_err() {
+            tracing::info!(container = %one_off.name, "run client went away before its command started");
+            deployer.remove_one_off(&one_off.id).await;
+            return;
+        }
+        match on_upgrade.await {
+            Ok(upgraded) => relay(TokioIo::new(upgraded), attached, &deployer, &one_off).await,
+            Err(err) => {
+                tracing::info!(error = %err, "the run connection was not upgraded");
+                deployer.remove_one_off(&one_off.id).await;
+            }
+        }
+    });
+    ready_rx
+        .await
+        .map_err(|_| ApiError::internal("the run task ended unexpectedly"))??;
+    Response::builder()
+        .status(StatusCode::SWITCHING_PROTOCOLS)
+        .header(header::CONNECTION, "Upgrade")
+        .header(header::UPGRADE, UPGRADE_PROTOCOL)
+        .body(axum::body::Body::empty())
+        .map_err(ApiError::internal)
+}
+
+/// Create the container, attach to it and start it (so no output is missed), and size its TTY.
+async fn prepare(
+    deployer: &Arc<Deployer>,
+    app: &str,
+    options: &RunOptions,
+    rows: Option<u16>,
+    cols: Option<u16>,
+) -> Result<(OneOff, Attached), DeployError> {
+    let one_off = deployer.create_one_off(app, options).await?;
+    let attached = match deployer.docker().attach(&one_off.id).await {
+        Ok(attached) => attached,
+        Err(err) => {
+            deployer.remove_one_off(&one_off.id).await;
+            return Err(err.into());
+        }
+    };
+    deployer.start_one_off(&one_off).await?;
+    if options.tty
+        && let (Some(rows), Some(cols)) = (rows, cols)
+        && rows > 0
+        && cols > 0
+        && let Err(err) = deployer.docker().resize(&one_off.id, rows, cols).await
+    {
+        tracing::debug!(error = %err, "could not set the TTY size");
+    }
+    tracing::info!(%app, container = %one_off.name, "one-off command started");
+    Ok((one_off, attached))
+}
+
+/// Pass stdin and resizes from the client to the container and its output back, then its exit
+/// code. Whatever happens, the container is removed at the end (before the exit code is sent).
+async fn relay<S>(client: S, attached: Attached, deployer: &Arc<Deployer>, one_off: &OneOff)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin,
+{
+    let (mut from_client, mut to_client) = tokio::io::split(client);
+    let Attached {
+        mut output,
+        mut input,
+    } = attached;
+    let docker = deployer.docker().clone();
+    let id = one_off.id.clone();
+    // Returns when the client is gone (or breaks the protocol).
+    let inbound = async {
+        let mut stdin_open = true;
+        loop {
+            match read_frame(&mut from_client).await {
+                Ok(Some(Frame::Stdin(data))) => {
+                    if stdin_open && input.write_all(&data).await.is_err() {
+                        stdin_open = false;
+                    }
+                }
+                Ok(Some(Frame::StdinEof)) => {
+                    if stdin_open {
+                        let _ = input.shutdown().await;
+                        stdin_open = false;
+                    }
+                }
+                Ok(Some(Frame::Resize { rows, cols })) => {
+                    if let Err(err) = docker.resize(&id, rows, cols).await {
+                        tracing::debug!(error = %err, "could not resize the TTY");
+                    }
+                }
+                Ok(Some(other)) => {
+                    tracing::debug!(frame = ?other, "unexpected frame from a run client");
+                    return;
+                }
+                Ok(None) => return,
+                Err(err) => {
+                    tracing::debug!(error = %err, "run client connection failed");
+                    return;
+                }
+            }
+        }
+    };
+    tokio::pin!(inbound);
+    let outbound = async {
+        while let Some(item) = output.next().await {
+            let frame = match item {
+                Ok(Output::Stdout(data)) => Frame::Stdout(data),
+                Ok(Output::Stderr(data)) => Frame::Stderr(data),
+                Err(err) => {
+                    tracing::warn!(error = %err, "reading a one-off container's output failed");
+                    break;
+                }
+            };
+            if write_frame(&mut to_client, &frame).await.is_err() {
+                return false;
+            }
+        }
+        true
+    };
+    let client_listening = tokio::select! {
+        () = &mut inbound => false,
+        listening = outbound => listening,
+    };
+    if client_listening {
+        let last = tokio::select! {
+            () = &mut inbound => None,
+            code = docker.wait(&one_off.id) => Some(match code {
+                Ok(code) => Frame::Exit(i32::try_from(code).unwrap_or(1)),
+                Err(err) => Frame::Error(format!("could not get the command's exit code: {err}")),
+            }),
+        };
+        if let Some(frame) = last {
+            tracing::info!(container = %one_off.name, ?frame, "one-off command ended");
+            // Removed before the client hears the exit code: when `wharf run` returns, the
+            // container is gone.
+            deployer.remove_one_off(&one_off.id).await;
+            let _ = write_frame(&mut to_client, &frame).await;
+            let _ = to_client.shutdown().await;
+            return;
+        }
+    } else {
+        tracing::info!(container = %one_off.name, "run client went away; killing its command");
+    }
+    deployer.remove_one_off(&one_off.id).await;
+}
