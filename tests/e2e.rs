@@ -9,6 +9,7 @@ mod e2e {
     mod deploy;
     mod git_push;
     pub mod harness;
+    mod heroku_flow;
     mod procfile;
     mod releases;
     mod restart;
