@@ -66,6 +66,11 @@ fn push_over_ssh_deploys_any_branch_and_force_pushes() {
     d.wait_for_body(&domain, "version four");
     let releases = d.wharf_ok(&["releases", &app]);
     assert!(releases.contains("v4"), "{releases}");
+    let head = repo.head();
+    assert!(
+        releases.contains(&head[..10]),
+        "each release records its source revision: {releases}"
+    );
     assert!(
         all_output(&out).contains("pushed with key alice"),
         "{}",

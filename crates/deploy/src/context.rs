@@ -66,6 +66,8 @@ pub struct BuildContext {
     pub procfile: Option<String>,
     /// Heroku's and Dokku's app.json, if the context has one at its top.
     pub app_json: Option<String>,
+    /// The source revision the context was made from (the pushed git commit), if known.
+    pub revision: Option<String>,
 }
 
 impl BuildContext {
@@ -148,6 +150,7 @@ impl BuildContext {
             dockerfile,
             procfile,
             app_json,
+            revision: None,
         })
     }
 }

@@ -150,6 +150,7 @@ impl Deployer {
             self.store.config_vars(&app)?,
         );
         spec.apply_settings(&self.store.process_settings(&app)?);
+        spec.revision = context.revision.clone();
         let release = self.record_release(&app, |v| image_tag(&app, v), &spec)?;
         progress.line(format!(
             "-----> Deploying {app} release v{}{}",

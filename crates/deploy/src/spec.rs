@@ -59,6 +59,9 @@ pub struct ReleaseSpec {
     /// app.json's `cron` jobs, run by the daemon as one-off containers.
     #[serde(default)]
     pub cron: Vec<CronSpec>,
+    /// The source revision (git commit) the release's image was built from, if known.
+    #[serde(default)]
+    pub revision: Option<String>,
 }
 
 /// A scheduled job: a command and its five-field cron schedule (UTC).
@@ -114,6 +117,7 @@ impl ReleaseSpec {
             vars,
             processes,
             release_command: procfile.and_then(|p| p.release()).map(str::to_string),
+            revision: None,
             predeploy: app_json.and_then(|a| a.predeploy.clone()),
             cron: app_json
                 .map(|a| {

@@ -21,6 +21,7 @@ struct AppView {
 struct ReleaseView {
     version: u32,
     image: String,
+    config: String,
     status: String,
     error: Option<String>,
     created_at: i64,
@@ -100,9 +101,17 @@ pub async fn releases(client: &Client, app: &str) -> anyhow::Result<ExitCode> {
     for r in releases {
         let error = r.error.unwrap_or_default();
         let error = error.lines().next().unwrap_or("");
+        let revision = serde_json::from_str::<serde_json::Value>(&r.config)
+            .ok()
+            .and_then(|c| {
+                c.get("revision")?
+                    .as_str()
+                    .map(|s| s.chars().take(10).collect())
+            })
+            .unwrap_or_else(|| "-".to_string());
         println!(
-            "v{:<7} {:<11} {:<12} {:<28} {}",
-            r.version, r.status, r.created_at, r.image, error
+            "v{:<7} {:<11} {:<12} {:<28} {:<10} {}",
+            r.version, r.status, r.created_at, r.image, revision, error
         );
     }
     Ok(ExitCode::SUCCESS)

@@ -46,7 +46,7 @@ pub async fn run(cli: &Cli, app: &str) -> anyhow::Result<ExitCode> {
     let response = Client::new(Endpoint::Unix(socket))
         .send(
             Method::POST,
-            &format!("/v1/deploy?app={app}"),
+            &format!("/v1/deploy?app={app}&revision={revision}"),
             Some("application/x-tar"),
             body,
         )

@@ -19,6 +19,8 @@ use wharf_deploy::{BuildContext, ContextLimits, DeployError, Progress};
 #[derive(Deserialize)]
 pub struct DeployQuery {
     app: Option<String>,
+    /// The git commit the context was made from (set by pushes).
+    revision: Option<String>,
 }
 
 /// `POST /v1/deploy?app=NAME` with a tar body.
@@ -28,6 +30,16 @@ pub async fn deploy(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
+    if let Some(revision) = &query.revision
+        && (revision.len() < 4
+            || revision.len() > 64
+            || !revision.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("`{revision}` is not a git revision (4 to 64 hex digits)"),
+        ));
+    }
     let limit = state.max_upload_bytes;
     let too_large = || {
         ApiError::new(
@@ -73,6 +85,8 @@ pub async fn deploy(
     .map_err(ApiError::internal)?
     .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.to_string()))?;
 
+    let mut context = context;
+    context.revision = query.revision;
     let deployer = state.deployer.clone();
     let app = query.app;
     stream(&state, move |progress| async move {
