@@ -7,11 +7,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tracing::{Instrument, info_span};
-use wharf_domain::{AppConfig, AppJson, AppName, Procfile, VolumeSource};
+use wharf_domain::{AppConfig, AppJson, AppName, Procfile};
 use wharf_proxy::{Route, Router, Target};
-use wharf_runtime::{
-    ContainerInfo, ContainerSpec, Docker, Mount, RestartPolicy, RuntimeError, labels,
-};
+use wharf_runtime::{ContainerInfo, ContainerSpec, Docker, RestartPolicy, RuntimeError, labels};
 use wharf_store::{ReleaseRecord, Store, StoreError};
 
 /// Label that ties a container or image to one Wharf server (its data directory), so two
@@ -539,18 +537,7 @@ impl Deployer {
             env,
             labels,
             cmd: process.command.as_ref().map(|command| shell(command)),
-            mounts: config
-                .volumes
-                .iter()
-                .map(|v| Mount {
-                    source: match &v.source {
-                        VolumeSource::HostPath(path) => path.clone(),
-                        VolumeSource::Named(name) => name.clone(),
-                    },
-                    target: v.target.clone(),
-                    read_only: v.read_only,
-                })
-                .collect(),
+            mounts: spec.mounts(),
             memory_bytes: process.memory.or(config.max_memory).map(|m| m as i64),
             nano_cpus: process
                 .cpus

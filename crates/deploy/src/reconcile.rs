@@ -53,16 +53,7 @@ impl Deployer {
             for process in processes {
                 if stopped.contains(&process.name) {
                     // Stopped by the operator: keep its containers, start nothing.
-                    let version = release.version.to_string();
-                    kept.extend(
-                        all.iter()
-                            .filter(|c| {
-                                c.labels.get(labels::APP) == Some(&app.name)
-                                    && c.labels.get(labels::RELEASE) == Some(&version)
-                                    && c.labels.get(labels::PROCESS) == Some(&process.name)
-                            })
-                            .map(|c| c.id.clone()),
-                    );
+                    kept.extend(of_process(&all, &release, &process.name).map(|c| c.id.clone()));
                     continue;
                 }
                 let running = self
@@ -113,16 +104,8 @@ impl Deployer {
         process: &ProcessSpec,
         report: &mut ReconcileReport,
     ) -> Result<Vec<ContainerInfo>, DeployError> {
-        let version = release.version.to_string();
-        let mut mine: Vec<ContainerInfo> = all
-            .iter()
-            .filter(|c| {
-                c.labels.get(labels::APP) == Some(&release.app)
-                    && c.labels.get(labels::RELEASE) == Some(&version)
-                    && c.labels.get(labels::PROCESS) == Some(&process.name)
-            })
-            .cloned()
-            .collect();
+        let mut mine: Vec<ContainerInfo> =
+            of_process(all, release, &process.name).cloned().collect();
         let wanted = if process.name == wharf_domain::WEB {
             spec.replicas()
         } else {
@@ -168,6 +151,20 @@ impl Deployer {
 fn is_running_one_off(container: &ContainerInfo) -> bool {
     container.running
         && container.labels.get(labels::PROCESS).map(String::as_str) == Some(crate::RUN_PROCESS)
+}
+
+/// The containers in `all` of the release's `process`.
+fn of_process<'a>(
+    all: &'a [ContainerInfo],
+    release: &'a ReleaseRecord,
+    process: &'a str,
+) -> impl Iterator<Item = &'a ContainerInfo> {
+    let version = release.version.to_string();
+    all.iter().filter(move |c| {
+        c.labels.get(labels::APP) == Some(&release.app)
+            && c.labels.get(labels::RELEASE) == Some(&version)
+            && c.labels.get(labels::PROCESS).map(String::as_str) == Some(process)
+    })
 }
 
 fn replica_of(container: &ContainerInfo) -> u32 {

@@ -9,10 +9,7 @@
 use crate::deployer::INSTANCE_LABEL;
 use crate::{DeployError, Deployer, ReleaseSpec};
 use std::collections::HashMap;
-use wharf_domain::VolumeSource;
-use wharf_runtime::{
-    ContainerInfo, ContainerSpec, Docker, Mount, OneOffSpec, RestartPolicy, labels,
-};
+use wharf_runtime::{ContainerInfo, ContainerSpec, Docker, OneOffSpec, RestartPolicy, labels};
 
 /// The `wharf.process` label value of one-off containers.
 pub const RUN_PROCESS: &str = "run";
@@ -90,18 +87,7 @@ impl Deployer {
                 ),
             ]),
             cmd: Some(options.cmd.clone()),
-            mounts: config
-                .volumes
-                .iter()
-                .map(|v| Mount {
-                    source: match &v.source {
-                        VolumeSource::HostPath(path) => path.clone(),
-                        VolumeSource::Named(name) => name.clone(),
-                    },
-                    target: v.target.clone(),
-                    read_only: v.read_only,
-                })
-                .collect(),
+            mounts: spec.mounts(),
             memory_bytes: config.max_memory.map(|m| m as i64),
             nano_cpus: config.max_cpus.map(wharf_domain::cpus_to_nano),
             restart: RestartPolicy::No,

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
-use wharf_domain::{AppConfig, AppJson, Procfile, WEB};
+use wharf_domain::{AppConfig, AppJson, Procfile, VolumeSource, WEB};
 
 /// One process type of a release: its command and how many containers run it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -205,6 +205,22 @@ impl ReleaseSpec {
             env.push(("PORT".to_string(), port.to_string()));
         }
         env
+    }
+
+    /// The volumes of the release's containers, from the Dockerfile's `volume` settings.
+    pub(crate) fn mounts(&self) -> Vec<wharf_runtime::Mount> {
+        self.config
+            .volumes
+            .iter()
+            .map(|v| wharf_runtime::Mount {
+                source: match &v.source {
+                    VolumeSource::HostPath(path) => path.clone(),
+                    VolumeSource::Named(name) => name.clone(),
+                },
+                target: v.target.clone(),
+                read_only: v.read_only,
+            })
+            .collect()
     }
 
     /// The domains the release is served on, as strings.
