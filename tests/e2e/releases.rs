@@ -125,3 +125,68 @@ fn old_release_images_are_pruned_and_cannot_be_rolled_back_to() {
         "build 3"
     );
 }
+
+/// The image a build created for the step running `marker`, from the deploy's output.
+fn image_of_step(output: &str, marker: &str) -> String {
+    let mut lines = output.lines().skip_while(|l| !l.contains(marker));
+    lines
+        .find_map(|l| {
+            let id = l.trim().strip_prefix("---> ")?;
+            id.bytes()
+                .all(|b| b.is_ascii_hexdigit())
+                .then(|| id.to_string())
+        })
+        .unwrap_or_else(|| panic!("no image for `{marker}` in:\n{output}"))
+}
+
+fn image_exists(id: &str) -> bool {
+    std::process::Command::new("docker")
+        .args(["image", "inspect", id])
+        .output()
+        .unwrap()
+        .status
+        .success()
+}
+
+#[test]
+fn images_of_failed_builds_are_removed_at_the_next_good_deploy() {
+    let d = Daemon::start();
+    let app = unique("leftover");
+    let dir = app_dir(
+        &format!("# wharf.app = {app}\n# wharf.domain = {app}.example.com"),
+        "ok",
+    );
+    d.deploy_ok(dir.path());
+
+    let marker = format!("layer-{app}");
+    let dockerfile = std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap();
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        dockerfile.replace(
+            "COPY www /www",
+            &format!("COPY www /www\nRUN echo {marker} > /f\nRUN false"),
+        ),
+    )
+    .unwrap();
+    let out = d.deploy(dir.path());
+    assert!(!out.status.success());
+    let leftover = image_of_step(&stdout(&out), &marker);
+    assert!(image_exists(&leftover), "kept as cache for a retry");
+
+    std::fs::write(dir.path().join("Dockerfile"), dockerfile).unwrap();
+    d.deploy_ok(dir.path());
+    assert!(!image_exists(&leftover), "removed once a deploy succeeds");
+
+    // A new app whose first build fails leaves no image behind.
+    let other = unique("firstfail");
+    let first = tempfile::tempdir().unwrap();
+    let marker = format!("layer-{other}");
+    std::fs::write(
+        first.path().join("Dockerfile"),
+        format!("# wharf.app = {other}\nFROM busybox:latest\nRUN echo {marker} > /f\nRUN false\n"),
+    )
+    .unwrap();
+    let out = d.deploy(first.path());
+    assert!(!out.status.success());
+    assert!(!image_exists(&image_of_step(&stdout(&out), &marker)));
+}

@@ -164,7 +164,8 @@ impl Deployer {
             .finish_release(&release, &spec, result, true, progress)
             .await;
         if outcome.is_err() && created {
-            // A first deploy that failed leaves no app behind.
+            // A first deploy that failed leaves no app behind, nor images.
+            self.remove_build_leftovers(&app).await;
             self.store.delete_app(&app)?;
         }
         outcome
@@ -252,7 +253,14 @@ impl Deployer {
                 &mut on_line,
             )
             .await
-            .map_err(build_error)?;
+            .map_err(|err| {
+                if let wharf_runtime::BuildError::StepFailed { intermediates, .. } = &err
+                    && let Err(e) = self.store.add_build_leftovers(&release.app, intermediates)
+                {
+                    tracing::warn!(error = %e, "cannot record a failed build's images");
+                }
+                build_error(err)
+            })?;
         Ok(())
     }
 
@@ -657,7 +665,7 @@ pub(crate) fn domain_taken(err: StoreError) -> DeployError {
 
 fn build_error(err: wharf_runtime::BuildError) -> DeployError {
     match err {
-        wharf_runtime::BuildError::StepFailed { step, message } => {
+        wharf_runtime::BuildError::StepFailed { step, message, .. } => {
             DeployError::BuildFailed { step, message }
         }
         wharf_runtime::BuildError::Engine(e) => DeployError::Runtime(e),

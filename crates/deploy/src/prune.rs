@@ -8,9 +8,27 @@ use std::collections::HashSet;
 use wharf_runtime::labels;
 
 impl Deployer {
+    /// Remove the images the app's failed builds left. One that a later build reused as cache
+    /// is a parent of a release's image now, and Docker keeps it (it goes with that image).
+    pub(crate) async fn remove_build_leftovers(&self, app: &str) {
+        let leftovers = match self.store.take_build_leftovers(app) {
+            Ok(leftovers) => leftovers,
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot read a failed build's images");
+                return;
+            }
+        };
+        for image in leftovers {
+            if let Err(err) = self.docker.remove_build_leftover(&image).await {
+                tracing::debug!(image = %image, error = %err, "kept a failed build's image");
+            }
+        }
+    }
+
     /// Remove the app's images that no kept release uses. Errors are logged, never fatal: a
     /// deploy that succeeded stays a success.
     pub(crate) async fn prune_images(&self, app: &str) {
+        self.remove_build_leftovers(app).await;
         let releases = match self.store.releases(app) {
             Ok(releases) => releases,
             Err(err) => {

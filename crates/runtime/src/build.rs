@@ -101,6 +101,11 @@ struct BuildProgress {
     current_step: Option<String>,
     /// Image id from the final `aux` message or `Successfully built` line.
     image_id: Option<String>,
+    /// Whether the current step was answered from the cache (or is a `FROM`), so its image
+    /// is not one this build created.
+    step_not_ours: bool,
+    /// Images created by this build's steps, in order.
+    created: Vec<String>,
 }
 
 impl BuildProgress {
@@ -140,6 +145,18 @@ impl BuildProgress {
     fn emit(&mut self, line: &str, on_line: &mut (dyn FnMut(&str) + Send)) {
         if line.starts_with("Step ") && line.contains(" : ") {
             self.current_step = Some(line.to_owned());
+            self.step_not_ours = line.split_once(" : ").is_some_and(|(_, instruction)| {
+                instruction.to_ascii_uppercase().starts_with("FROM")
+            });
+        } else if line.trim() == "---> Using cache" {
+            self.step_not_ours = true;
+        } else if let Some(id) = line.trim().strip_prefix("---> ")
+            && !id.is_empty()
+            && id.bytes().all(|b| b.is_ascii_hexdigit())
+        {
+            if !self.step_not_ours {
+                self.created.push(id.to_owned());
+            }
         } else if let Some(rest) = line.strip_prefix("Successfully built ")
             && self.image_id.is_none()
         {
@@ -156,6 +173,7 @@ impl BuildProgress {
                 Some(step) => BuildError::StepFailed {
                     step: step.clone(),
                     message: error.trim().to_owned(),
+                    intermediates: self.created.clone(),
                 },
                 None => BuildError::Rejected {
                     message: error.trim().to_owned(),
@@ -207,5 +225,18 @@ mod tests {
         );
         assert_eq!(p.current_step.as_deref(), Some("Step 2/2 : RUN echo hi"));
         assert_eq!(p.image_id.as_deref(), Some("123abc"));
+    }
+
+    #[test]
+    fn remembers_the_images_this_build_created_but_not_base_or_cached_ones() {
+        let mut p = BuildProgress::default();
+        let mut on_line = |_: &str| {};
+        p.push(
+            "Step 1/4 : FROM busybox\n ---> aaa111\nStep 2/4 : RUN one\n ---> Using cache\n ---> bbb222\n\
+             Step 3/4 : RUN two\n ---> Running in ccc333\nRemoving intermediate container ccc333\n ---> ddd444\n\
+             Step 4/4 : RUN false\n ---> Running in eee555\n",
+            &mut on_line,
+        );
+        assert_eq!(p.created, vec!["ddd444".to_string()]);
     }
 }

@@ -85,6 +85,10 @@ pub enum BuildError {
         step: String,
         /// The engine's error, e.g. `The command '/bin/sh -c false' returned a non-zero code: 1`.
         message: String,
+        /// Images this build created for the steps before the failing one. They carry no tag
+        /// or label; they serve as cache for a retry, and the caller removes them later with
+        /// [`crate::Docker::remove_build_leftover`] so they do not pile up.
+        intermediates: Vec<String>,
     },
 
     /// The engine refused the build before any step ran (bad Dockerfile syntax,

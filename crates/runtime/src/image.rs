@@ -114,6 +114,39 @@ impl Docker {
     }
 }
 
+impl Docker {
+    /// Remove an image a failed build of Wharf's left behind (see
+    /// [`crate::BuildError::StepFailed`]). Only untagged images are removed, never one that
+    /// has a tag; an image still used as a parent or by a container stays (`Conflict`).
+    pub async fn remove_build_leftover(&self, id: &str) -> Result<(), RuntimeError> {
+        let inspect = match self.client.inspect_image(id).await {
+            Ok(i) => i,
+            Err(e) if is_not_found(&e) => return Ok(()),
+            Err(e) => return Err(self.err(format!("inspecting image {id}"), e)),
+        };
+        let tagged = inspect
+            .repo_tags
+            .unwrap_or_default()
+            .iter()
+            .any(|t| t != "<none>:<none>");
+        if tagged {
+            return Err(RuntimeError::NotManaged(format!("tagged image {id}")));
+        }
+        let options = RemoveImageOptionsBuilder::default()
+            .force(false)
+            .noprune(false)
+            .build();
+        match self.client.remove_image(id, Some(options), None).await {
+            Ok(_) => {
+                info!(image = %id, "removed a failed build's leftover image");
+                Ok(())
+            }
+            Err(e) if is_not_found(&e) => Ok(()),
+            Err(e) => Err(self.err(format!("removing image {id}"), e)),
+        }
+    }
+}
+
 /// Parses Docker's `"8080/tcp"` port keys, keeping TCP ports only.
 fn tcp_ports(exposed: &[String]) -> Vec<u16> {
     let mut ports: Vec<u16> = exposed

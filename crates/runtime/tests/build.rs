@@ -87,7 +87,7 @@ async fn failing_step_is_reported() {
         .unwrap_err();
     eprintln!("error shown to user: {err}");
     match &err {
-        BuildError::StepFailed { step, message } => {
+        BuildError::StepFailed { step, message, .. } => {
             assert!(step.contains("RUN false"), "step {step:?}");
             // The classic builder appends one LABEL step per label, hence "2/5".
             assert!(step.starts_with("Step 2/5 : "), "step {step:?}");

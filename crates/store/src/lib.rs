@@ -4,6 +4,7 @@
 //! (routes, containers); at start it rebuilds everything in memory from what is stored here.
 
 mod apps;
+mod build_leftovers;
 mod config_vars;
 mod cron_runs;
 mod error;

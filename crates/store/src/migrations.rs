@@ -86,6 +86,14 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX cron_runs_by_app ON cron_runs (app, id);
     ",
+    // 7: images that failed builds created; removed at the app's next successful deploy.
+    "
+    CREATE TABLE build_leftovers (
+        app    TEXT NOT NULL REFERENCES apps(name) ON DELETE CASCADE,
+        image  TEXT NOT NULL,
+        PRIMARY KEY (app, image)
+    );
+    ",
 ];
 
 /// Bring the schema up to date inside one transaction per migration.
