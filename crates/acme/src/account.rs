@@ -35,7 +35,9 @@ pub(crate) async fn load_or_create(config: &AcmeConfig) -> anyhow::Result<Accoun
                     .context("restoring the ACME account");
             }
             Ok(_) => tracing::info!("the ACME directory changed; registering a new account"),
-            Err(err) => tracing::warn!(error = %err, "unreadable ACME account file; registering a new account"),
+            Err(err) => {
+                tracing::warn!(error = %err, "unreadable ACME account file; registering a new account")
+            }
         }
     }
     let contact = config.email.as_ref().map(|e| format!("mailto:{e}"));

@@ -128,14 +128,14 @@ impl AcmeManager {
 
     async fn check(&self, domain: &str) -> anyhow::Result<()> {
         let now = now();
-        let mut state = self
-            .store
-            .acme_state(domain)?
-            .unwrap_or_else(|| AcmeState {
-                domain: domain.to_string(),
-                ..AcmeState::default()
-            });
-        let installed = self.certs.current(domain).and_then(|pem| parse_chain(&pem).ok());
+        let mut state = self.store.acme_state(domain)?.unwrap_or_else(|| AcmeState {
+            domain: domain.to_string(),
+            ..AcmeState::default()
+        });
+        let installed = self
+            .certs
+            .current(domain)
+            .and_then(|pem| parse_chain(&pem).ok());
         if let Some(cert) = &installed {
             if state.serial.as_deref() != Some(cert.serial.as_str()) {
                 remember(&mut state, cert);

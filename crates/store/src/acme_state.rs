@@ -59,9 +59,8 @@ impl Store {
     /// Every domain's state, by name.
     pub fn acme_states(&self) -> Result<Vec<AcmeState>, StoreError> {
         let conn = self.conn();
-        let mut stmt = conn.prepare(&format!(
-            "SELECT {COLUMNS} FROM acme_state ORDER BY domain"
-        ))?;
+        let mut stmt =
+            conn.prepare(&format!("SELECT {COLUMNS} FROM acme_state ORDER BY domain"))?;
         let rows = stmt.query_map([], from_row)?.collect::<Result<_, _>>()?;
         Ok(rows)
     }
@@ -114,7 +113,10 @@ mod tests {
             ..AcmeState::default()
         };
         store.put_acme_state(&state).unwrap();
-        assert_eq!(store.acme_state("a.example.com").unwrap(), Some(state.clone()));
+        assert_eq!(
+            store.acme_state("a.example.com").unwrap(),
+            Some(state.clone())
+        );
         state.last_error = None;
         state.failures = 0;
         state.not_after = Some(1000);

@@ -65,7 +65,10 @@ async fn status(client: &Client) -> anyhow::Result<ExitCode> {
             None => println!("  last attempt:  never"),
         }
         if let Some(error) = &d.last_error {
-            println!("  last error:    {error} ({} failures in a row)", d.failures);
+            println!(
+                "  last error:    {error} ({} failures in a row)",
+                d.failures
+            );
         }
         if let Some(t) = d.next_attempt {
             println!("  next retry:    {t} ({})", relative(t - now));
