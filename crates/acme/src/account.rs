@@ -15,6 +15,10 @@ struct Stored {
 }
 
 fn builder(config: &AcmeConfig) -> anyhow::Result<AccountBuilder> {
+    // rustls needs one process-wide crypto provider when more than one is compiled in (as when
+    // the TLS listener brings aws-lc-rs); ring is what this client is built with. Installing
+    // fails harmlessly when a provider is already installed.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     match &config.extra_root {
         Some(root) => Account::builder_with_root(root)
             .with_context(|| format!("trusting the ACME root {}", root.display())),

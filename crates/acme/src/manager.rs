@@ -151,7 +151,7 @@ impl AcmeManager {
         }
         let renewal = installed.is_some();
         let result = self.obtain(domain).await;
-        state.last_attempt = Some(now);
+        let previous_attempt = state.last_attempt.replace(now);
         match result {
             Ok((challenge, chain, key)) => {
                 let cert = parse_chain(&chain).context("reading the issued certificate")?;
@@ -177,9 +177,9 @@ impl AcmeManager {
                 self.check_served(domain, &cert.serial);
             }
             Err(Failure::RateLimited) => {
+                // Not an attempt: the last attempt's error stays; look again in a minute.
+                state.last_attempt = previous_attempt;
                 state.next_attempt = Some(now + 60);
-                state.last_error =
-                    Some("waiting: too many orders for this domain in the last hour".into());
                 self.store.put_acme_state(&state)?;
             }
             Err(Failure::Error(err)) => {
@@ -292,4 +292,86 @@ fn remember(state: &mut AcmeState, cert: &CertInfo) {
     state.issuer = Some(cert.issuer.clone());
     state.serial = Some(cert.serial.clone());
     state.not_after = Some(cert.not_after);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{AcmeConfig, CertificateFiles};
+
+    /// A manager whose CA does not answer (nothing listens on port 1).
+    fn make_manager(
+        data: &std::path::Path,
+        domains: &[&str],
+        renew_before: Option<Duration>,
+    ) -> (AcmeManager, Arc<Store>) {
+        let store = Arc::new(Store::in_memory().unwrap());
+        let mut config = AcmeConfig::new("https://127.0.0.1:1/dir", data);
+        config.renew_before = renew_before;
+        let domains: Vec<String> = domains.iter().map(|d| d.to_string()).collect();
+        let wanted: WantedDomains = Arc::new(move || Ok(domains.clone()));
+        let certs = Arc::new(CertificateFiles::new(data));
+        (
+            AcmeManager::new(config, store.clone(), certs, wanted),
+            store,
+        )
+    }
+
+    fn self_signed(domain: &str) -> (String, String) {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(vec![domain.to_string()]).unwrap();
+        params.not_before = rcgen::date_time_ymd(2025, 1, 1);
+        params.not_after = rcgen::date_time_ymd(2099, 1, 1);
+        (params.self_signed(&key).unwrap().pem(), key.serialize_pem())
+    }
+
+    #[tokio::test]
+    async fn non_public_names_are_skipped_and_failures_back_off() {
+        let data = tempfile::tempdir().unwrap();
+        let (manager, store) = make_manager(
+            data.path(),
+            &["a.test", "localhost", "127.0.0.1", "b.example.com"],
+            None,
+        );
+        manager.check_all().await;
+        let states = store.acme_states().unwrap();
+        assert_eq!(states.len(), 1, "{states:?}");
+        let state = &states[0];
+        assert_eq!(state.domain, "b.example.com");
+        assert_eq!(state.failures, 1);
+        assert!(state.last_error.is_some());
+        let attempt = state.last_attempt.unwrap();
+        assert!((attempt + 59..=attempt + 61).contains(&state.next_attempt.unwrap()));
+        // Within the backoff nothing is tried again.
+        manager.check_all().await;
+        assert_eq!(store.acme_states().unwrap()[0], *state);
+    }
+
+    #[tokio::test]
+    async fn a_valid_certificate_is_kept_and_a_failed_renewal_keeps_it() {
+        let data = tempfile::tempdir().unwrap();
+        let (chain, key) = self_signed("c.example.com");
+        CertificateFiles::new(data.path())
+            .install("c.example.com", &chain, &key)
+            .unwrap();
+        let (manager, store) = make_manager(data.path(), &["c.example.com"], None);
+        manager.check_all().await;
+        let state = store.acme_state("c.example.com").unwrap().unwrap();
+        assert_eq!(state.last_attempt, None, "not due: no order");
+        assert!(state.serial.is_some() && state.not_after.is_some());
+
+        // Due (renew a century ahead): the order fails, the certificate stays.
+        let (manager, store) = make_manager(
+            data.path(),
+            &["c.example.com"],
+            Some(Duration::from_secs(100 * 365 * 86400)),
+        );
+        manager.check_all().await;
+        let state = store.acme_state("c.example.com").unwrap().unwrap();
+        assert!(state.last_attempt.is_some() && state.last_error.is_some());
+        assert_eq!(
+            CertificateFiles::new(data.path()).current("c.example.com"),
+            Some(chain)
+        );
+    }
 }
