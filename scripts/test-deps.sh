@@ -12,6 +12,10 @@ command -v git >/dev/null 2>&1 || missing+=(git)
 [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
 command -v ssh >/dev/null 2>&1 || missing+=(openssh-client)
 command -v script >/dev/null 2>&1 || missing+=(bsdutils)
+# Automatic HTTPS tests: Pebble (ACME test CA) and its DNS, openssl and curl for their certificates.
+command -v pebble >/dev/null 2>&1 || missing+=(pebble)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "wharf: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -4,12 +4,14 @@
 //! installs and starts both.
 
 mod e2e {
+    mod acme;
     mod bad_input;
     mod cron;
     mod deploy;
     mod git_push;
     pub mod harness;
     mod heroku_flow;
+    mod pebble;
     mod procfile;
     mod releases;
     mod restart;

@@ -125,6 +125,10 @@ impl Daemon {
                 "5",
                 "--stop-grace",
                 "2",
+                // Tests never order certificates from Let's Encrypt; ACME tests pass their own
+                // directory (a later value wins).
+                "--acme-directory",
+                "off",
             ])
             .args(&self.extra)
             .envs(self.env.iter().map(|(k, v)| (k, v)));

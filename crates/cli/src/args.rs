@@ -110,6 +110,17 @@ pub enum Command {
     Run(RunArgs),
     /// Show an app's logs (merged across its containers), or a release's build and deploy log.
     Logs(LogsArgs),
+    /// HTTPS certificates.
+    Certs {
+        #[command(subcommand)]
+        command: CertsCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CertsCommand {
+    /// Automatic HTTPS per domain: issuer, expiry, last attempt, last error, next retry.
+    Status,
 }
 
 #[derive(Args, Debug)]
@@ -135,6 +146,19 @@ pub struct ServerArgs {
     /// How many recent releases of each app keep their image, for rollbacks.
     #[arg(long, default_value_t = 5)]
     pub keep_releases: usize,
+    /// ACME directory for automatic HTTPS: production (Let's Encrypt), staging, off, or a URL.
+    #[arg(long, default_value = "production")]
+    pub acme_directory: String,
+    /// Contact email for the ACME account (default: the one `wharf init --email` saved).
+    #[arg(long)]
+    pub acme_email: Option<String>,
+    /// A PEM root certificate the ACME client trusts instead of the system's (test CAs).
+    #[arg(long, value_name = "PEM")]
+    pub acme_root: Option<PathBuf>,
+    /// Renew certificates this many seconds before they expire (default: at two thirds of
+    /// their lifetime).
+    #[arg(long, value_name = "SECONDS")]
+    pub acme_renew_before: Option<u64>,
 }
 
 #[derive(Args, Debug)]

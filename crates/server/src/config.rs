@@ -25,6 +25,14 @@ pub struct ServerConfig {
     pub stop_grace: Duration,
     /// How many recent releases of each app keep their image, for rollbacks.
     pub keep_releases: usize,
+    /// Automatic HTTPS: the ACME directory, or off.
+    pub acme_directory: wharf_acme::DirectoryUrl,
+    /// Contact email for the ACME account (else `DATA/acme-email`, written by `wharf init`).
+    pub acme_email: Option<String>,
+    /// An extra PEM root the ACME client trusts (test CAs such as Pebble).
+    pub acme_root: Option<PathBuf>,
+    /// Renew this long before expiry instead of at two thirds of the lifetime.
+    pub acme_renew_before: Option<Duration>,
 }
 
 /// What is wrong with the configuration.
@@ -54,6 +62,12 @@ impl ServerConfig {
             drain_timeout: Duration::from_secs(30),
             stop_grace: Duration::from_secs(10),
             keep_releases: 5,
+            acme_directory: wharf_acme::DirectoryUrl::Url(
+                wharf_acme::LETS_ENCRYPT_PRODUCTION.to_string(),
+            ),
+            acme_email: None,
+            acme_root: None,
+            acme_renew_before: None,
         }
     }
 
@@ -96,6 +110,23 @@ impl ServerConfig {
 
     pub fn database_path(&self) -> PathBuf {
         self.data_dir.join("wharf.db")
+    }
+
+    /// The ACME settings, or `None` when automatic HTTPS is off.
+    pub fn acme(&self) -> Option<wharf_acme::AcmeConfig> {
+        let wharf_acme::DirectoryUrl::Url(url) = &self.acme_directory else {
+            return None;
+        };
+        let mut acme = wharf_acme::AcmeConfig::new(url.clone(), self.data_dir.clone());
+        acme.email = self.acme_email.clone().or_else(|| {
+            std::fs::read_to_string(self.data_dir.join("acme-email"))
+                .ok()
+                .map(|e| e.trim().to_string())
+                .filter(|e| !e.is_empty())
+        });
+        acme.extra_root = self.acme_root.clone();
+        acme.renew_before = self.acme_renew_before;
+        Some(acme)
     }
 }
 

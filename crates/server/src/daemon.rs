@@ -62,6 +62,10 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
         tasks: tasks.clone(),
         upload_dir: config.data_dir.join("uploads"),
         max_upload_bytes: config.max_upload_bytes,
+        acme_directory: match &config.acme_directory {
+            wharf_acme::DirectoryUrl::Url(url) => Some(url.clone()),
+            wharf_acme::DirectoryUrl::Off => None,
+        },
         git: Arc::new(GitSettings {
             data_dir: config.data_dir.clone(),
             binary: std::env::current_exe().context("finding the wharf binary")?,
@@ -69,7 +73,19 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
         }),
     };
     let mut servers = tokio::task::JoinSet::new();
-    let proxy_config = ProxyConfig::default();
+    let mut proxy_config = ProxyConfig::default();
+    if let Some(acme) = config.acme() {
+        let manager = Arc::new(crate::acme::manager(acme, deployer.store().clone()));
+        proxy_config.challenge = Some(Arc::new(manager.http01()));
+        let token = shutdown.clone();
+        servers.spawn(
+            async move {
+                manager.run(token).await;
+                Ok(())
+            }
+            .instrument(tracing::info_span!("acme")),
+        );
+    }
     {
         let (router, config, token) = (router.clone(), proxy_config.clone(), shutdown.clone());
         servers.spawn(

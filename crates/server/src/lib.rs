@@ -2,6 +2,7 @@
 //! Docker, reconciles what runs with what is stored, then serves the proxy and the API until it
 //! is told to stop, and stops gracefully.
 
+mod acme;
 mod api;
 mod config;
 mod daemon;

@@ -3,6 +3,7 @@
 //! The store is the source of truth. The daemon writes here first and then updates what runs
 //! (routes, containers); at start it rebuilds everything in memory from what is stored here.
 
+mod acme_state;
 mod apps;
 mod build_leftovers;
 mod config_vars;
@@ -16,6 +17,7 @@ mod stopped;
 mod store;
 mod tokens;
 
+pub use acme_state::AcmeState;
 pub use apps::AppRecord;
 pub use cron_runs::CronRun;
 pub use error::StoreError;

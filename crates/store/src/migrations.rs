@@ -94,6 +94,22 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (app, image)
     );
     ",
+    // 8: ACME state per domain (certificate issuance and renewal): last attempt, last error,
+    // next retry and what the current certificate is.
+    "
+    CREATE TABLE acme_state (
+        domain        TEXT PRIMARY KEY,
+        last_attempt  INTEGER,
+        last_success  INTEGER,
+        last_error    TEXT,
+        failures      INTEGER NOT NULL DEFAULT 0,
+        next_attempt  INTEGER,
+        challenge     TEXT,
+        issuer        TEXT,
+        serial        TEXT,
+        not_after     INTEGER
+    );
+    ",
 ];
 
 /// Bring the schema up to date inside one transaction per migration.

@@ -21,6 +21,11 @@ pub async fn run(cli: &Cli, args: &ServerArgs) -> anyhow::Result<ExitCode> {
     config.drain_timeout = Duration::from_secs(args.drain_timeout);
     config.stop_grace = Duration::from_secs(args.stop_grace);
     config.keep_releases = args.keep_releases;
+    config.acme_directory = wharf_acme::DirectoryUrl::parse(&args.acme_directory)
+        .map_err(|e| anyhow::anyhow!("--acme-directory: {e}"))?;
+    config.acme_email = args.acme_email.clone();
+    config.acme_root = args.acme_root.clone();
+    config.acme_renew_before = args.acme_renew_before.map(Duration::from_secs);
     wharf_server::run(config).await?;
     Ok(ExitCode::SUCCESS)
 }

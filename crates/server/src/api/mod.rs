@@ -2,6 +2,7 @@
 //! on a TCP port for remote clients (every route requires a token there), where git can also
 //! push over its smart HTTP protocol.
 
+mod acme;
 mod apps;
 mod auth;
 mod config;
@@ -30,6 +31,8 @@ pub struct ApiState {
     pub tasks: TaskTracker,
     pub upload_dir: PathBuf,
     pub max_upload_bytes: u64,
+    /// The ACME directory certificates are ordered from, `None` when automatic HTTPS is off.
+    pub acme_directory: Option<String>,
     /// Where apps' repositories are and how git runs, for pushes over HTTP.
     pub git: Arc<GitSettings>,
 }
@@ -48,6 +51,7 @@ pub struct GitSettings {
 pub fn routes(state: ApiState) -> Router {
     Router::new()
         .route("/v1/status", get(apps::status))
+        .route("/v1/acme", get(acme::status))
         .route("/v1/apps", get(apps::list))
         .route("/v1/apps/{app}", delete(apps::destroy))
         .route("/v1/apps/{app}/releases", get(apps::releases))

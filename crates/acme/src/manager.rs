@@ -1,0 +1,377 @@
+//! [`AcmeManager`]: the background loop that keeps a valid certificate for every public domain
+//! that wants HTTPS. Every few seconds it looks at each domain: no certificate, or one past its
+//! renewal time, means an order (HTTP-01 first, TLS-ALPN-01 as the fallback) unless the domain
+//! is backing off after failures or used up its orders for the hour. A failure keeps whatever
+//! certificate is installed. Every attempt is recorded in the store and the log.
+
+use crate::backoff::{Backoff, OrderLimiter};
+use crate::issue::{self, Challenge, Responders};
+use crate::{AcmeConfig, CertInfo, CertificateSink, ChallengeSink, Http01Tokens, parse_chain};
+use anyhow::Context;
+use instant_acme::Account;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tokio_util::sync::CancellationToken;
+use wharf_domain::DomainName;
+use wharf_store::{AcmeState, Store};
+
+/// The domains that should be served over HTTPS (the daemon reads them from the store).
+pub type WantedDomains = Arc<dyn Fn() -> anyhow::Result<Vec<String>> + Send + Sync>;
+
+/// The serial (lower-case hex) of the certificate the TLS listener serves for a domain, to
+/// check that a renewal took effect.
+pub type ServedSerial = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// Certificates expiring within this are warned about.
+const EXPIRY_WARNING: i64 = 7 * 86400;
+
+/// Issues and renews certificates in the background.
+pub struct AcmeManager {
+    config: AcmeConfig,
+    store: Arc<Store>,
+    certs: Arc<dyn CertificateSink>,
+    wanted: WantedDomains,
+    tokens: Http01Tokens,
+    tls_alpn: Option<Arc<dyn ChallengeSink>>,
+    served_serial: Option<ServedSerial>,
+    account: tokio::sync::Mutex<Option<Account>>,
+    limiter: Mutex<OrderLimiter>,
+    warned: Mutex<HashMap<String, Instant>>,
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+impl AcmeManager {
+    pub fn new(
+        config: AcmeConfig,
+        store: Arc<Store>,
+        certs: Arc<dyn CertificateSink>,
+        wanted: WantedDomains,
+    ) -> AcmeManager {
+        let limiter = OrderLimiter::new(config.max_orders_per_hour);
+        AcmeManager {
+            config,
+            store,
+            certs,
+            wanted,
+            tokens: Http01Tokens::new(),
+            tls_alpn: None,
+            served_serial: None,
+            account: tokio::sync::Mutex::new(None),
+            limiter: Mutex::new(limiter),
+            warned: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Answer TLS-ALPN-01 challenges through `sink` when HTTP-01 fails.
+    pub fn with_tls_alpn(mut self, sink: Arc<dyn ChallengeSink>) -> AcmeManager {
+        self.tls_alpn = Some(sink);
+        self
+    }
+
+    /// Check after each renewal that the TLS listener serves the new certificate.
+    pub fn with_served_serial(mut self, served: ServedSerial) -> AcmeManager {
+        self.served_serial = Some(served);
+        self
+    }
+
+    /// The HTTP-01 responses, to give to the proxy as its `ChallengeResponder`.
+    pub fn http01(&self) -> Http01Tokens {
+        self.tokens.clone()
+    }
+
+    /// Check the domains every `check_interval` until cancelled.
+    pub async fn run(self: Arc<Self>, cancel: CancellationToken) {
+        tracing::info!(directory = %self.config.directory, "ACME certificates enabled");
+        loop {
+            tokio::select! {
+                _ = cancel.cancelled() => return,
+                _ = self.check_all() => {}
+            }
+            tokio::select! {
+                _ = cancel.cancelled() => return,
+                _ = tokio::time::sleep(self.config.check_interval) => {}
+            }
+        }
+    }
+
+    /// Look at every wanted domain once, ordering what is due.
+    pub async fn check_all(&self) {
+        let wanted = match (self.wanted)() {
+            Ok(domains) => domains,
+            Err(err) => {
+                tracing::warn!(error = %format!("{err:#}"), "listing the domains for ACME");
+                return;
+            }
+        };
+        let domains: BTreeSet<String> = wanted
+            .into_iter()
+            .filter(|d| DomainName::parse(d).is_ok_and(|name| name.is_public()))
+            .collect();
+        if let Ok(states) = self.store.acme_states() {
+            for state in states.iter().filter(|s| !domains.contains(&s.domain)) {
+                let _ = self.store.remove_acme_state(&state.domain);
+            }
+        }
+        for domain in &domains {
+            if let Err(err) = self.check(domain).await {
+                tracing::warn!(domain = %domain, error = %format!("{err:#}"), "ACME check failed");
+            }
+        }
+    }
+
+    async fn check(&self, domain: &str) -> anyhow::Result<()> {
+        let now = now();
+        let mut state = self.store.acme_state(domain)?.unwrap_or_else(|| AcmeState {
+            domain: domain.to_string(),
+            ..AcmeState::default()
+        });
+        let installed = self
+            .certs
+            .current(domain)
+            .and_then(|pem| parse_chain(&pem).ok());
+        if let Some(cert) = &installed {
+            if state.serial.as_deref() != Some(cert.serial.as_str()) {
+                remember(&mut state, cert);
+                self.store.put_acme_state(&state)?;
+            }
+            self.warn_if_expiring(domain, cert, now);
+            if now < cert.renew_at(self.config.renew_before) {
+                return Ok(());
+            }
+        }
+        if state.next_attempt.is_some_and(|t| now < t) {
+            return Ok(());
+        }
+        let renewal = installed.is_some();
+        let result = self.obtain(domain).await;
+        let previous_attempt = state.last_attempt.replace(now);
+        match result {
+            Ok((challenge, chain, key)) => {
+                let cert = parse_chain(&chain).context("reading the issued certificate")?;
+                self.certs
+                    .install(domain, &chain, &key)
+                    .context("installing the certificate")?;
+                remember(&mut state, &cert);
+                state.last_success = Some(now);
+                state.last_error = None;
+                state.failures = 0;
+                state.next_attempt = None;
+                state.challenge = Some(challenge.as_str().to_string());
+                self.store.put_acme_state(&state)?;
+                tracing::info!(
+                    domain,
+                    challenge = challenge.as_str(),
+                    issuer = %cert.issuer,
+                    serial = %cert.serial,
+                    not_after = cert.not_after,
+                    renewal,
+                    "certificate obtained"
+                );
+                self.check_served(domain, &cert.serial);
+            }
+            Err(Failure::RateLimited) => {
+                // Not an attempt: the last attempt's error stays; look again in a minute.
+                state.last_attempt = previous_attempt;
+                state.next_attempt = Some(now + 60);
+                self.store.put_acme_state(&state)?;
+            }
+            Err(Failure::Error(err)) => {
+                state.failures += 1;
+                let delay = Backoff::delay(state.failures);
+                let retry = now + i64::try_from(delay.as_secs()).unwrap_or(i64::MAX / 2);
+                let message = format!("{err:#}");
+                state.last_error = Some(message.clone());
+                state.next_attempt = Some(retry);
+                self.store.put_acme_state(&state)?;
+                tracing::warn!(
+                    domain,
+                    error = %message,
+                    failures = state.failures,
+                    retry_in_secs = delay.as_secs(),
+                    keeps_serving = if renewal { "the current certificate" } else { "plain HTTP" },
+                    "certificate order failed"
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Order with HTTP-01, then with TLS-ALPN-01 if that fails and a TLS listener can answer.
+    async fn obtain(&self, domain: &str) -> Result<(Challenge, String, String), Failure> {
+        let account = self.account().await.map_err(Failure::Error)?;
+        let responders = Responders {
+            http01: &self.tokens,
+            tls_alpn01: self.tls_alpn.as_deref(),
+        };
+        self.may_order(domain)?;
+        tracing::info!(domain, challenge = "http-01", "ordering a certificate");
+        let http = match issue::order(&account, domain, Challenge::Http01, &responders).await {
+            Ok((chain, key)) => return Ok((Challenge::Http01, chain, key)),
+            Err(err) => err,
+        };
+        if self.tls_alpn.is_none() {
+            return Err(Failure::Error(http.context("http-01")));
+        }
+        tracing::info!(domain, error = %format!("{http:#}"), "http-01 failed; trying tls-alpn-01");
+        self.may_order(domain)?;
+        match issue::order(&account, domain, Challenge::TlsAlpn01, &responders).await {
+            Ok((chain, key)) => Ok((Challenge::TlsAlpn01, chain, key)),
+            Err(alpn) => Err(Failure::Error(anyhow::anyhow!(
+                "http-01: {http:#}; tls-alpn-01: {alpn:#}"
+            ))),
+        }
+    }
+
+    fn may_order(&self, domain: &str) -> Result<(), Failure> {
+        let mut limiter = self.limiter.lock().unwrap_or_else(|p| p.into_inner());
+        if limiter.try_order(domain, Instant::now()) {
+            Ok(())
+        } else {
+            tracing::warn!(domain, "order limit per hour reached; waiting");
+            Err(Failure::RateLimited)
+        }
+    }
+
+    async fn account(&self) -> anyhow::Result<Account> {
+        let mut account = self.account.lock().await;
+        if let Some(existing) = account.as_ref() {
+            return Ok(existing.clone());
+        }
+        let created = crate::account::load_or_create(&self.config).await?;
+        *account = Some(created.clone());
+        Ok(created)
+    }
+
+    fn warn_if_expiring(&self, domain: &str, cert: &CertInfo, now: i64) {
+        if cert.not_after - now >= EXPIRY_WARNING {
+            return;
+        }
+        let mut warned = self.warned.lock().unwrap_or_else(|p| p.into_inner());
+        let due = warned
+            .get(domain)
+            .is_none_or(|t| t.elapsed() >= Duration::from_secs(3600));
+        if due {
+            warned.insert(domain.to_string(), Instant::now());
+            tracing::warn!(
+                domain,
+                expires_in_hours = (cert.not_after - now) / 3600,
+                "certificate expires within 7 days"
+            );
+        }
+    }
+
+    fn check_served(&self, domain: &str, serial: &str) {
+        let Some(served) = &self.served_serial else {
+            return;
+        };
+        match served(domain) {
+            Some(s) if s == serial => tracing::info!(domain, "the new certificate is served"),
+            other => tracing::warn!(
+                domain,
+                served = ?other,
+                expected = serial,
+                "the TLS listener does not serve the new certificate"
+            ),
+        }
+    }
+}
+
+enum Failure {
+    RateLimited,
+    Error(anyhow::Error),
+}
+
+fn remember(state: &mut AcmeState, cert: &CertInfo) {
+    state.issuer = Some(cert.issuer.clone());
+    state.serial = Some(cert.serial.clone());
+    state.not_after = Some(cert.not_after);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{AcmeConfig, CertificateFiles};
+
+    /// A manager whose CA does not answer (nothing listens on port 1).
+    fn make_manager(
+        data: &std::path::Path,
+        domains: &[&str],
+        renew_before: Option<Duration>,
+    ) -> (AcmeManager, Arc<Store>) {
+        let store = Arc::new(Store::in_memory().unwrap());
+        let mut config = AcmeConfig::new("https://127.0.0.1:1/dir", data);
+        config.renew_before = renew_before;
+        let domains: Vec<String> = domains.iter().map(|d| d.to_string()).collect();
+        let wanted: WantedDomains = Arc::new(move || Ok(domains.clone()));
+        let certs = Arc::new(CertificateFiles::new(data));
+        (
+            AcmeManager::new(config, store.clone(), certs, wanted),
+            store,
+        )
+    }
+
+    fn self_signed(domain: &str) -> (String, String) {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(vec![domain.to_string()]).unwrap();
+        params.not_before = rcgen::date_time_ymd(2025, 1, 1);
+        params.not_after = rcgen::date_time_ymd(2099, 1, 1);
+        (params.self_signed(&key).unwrap().pem(), key.serialize_pem())
+    }
+
+    #[tokio::test]
+    async fn non_public_names_are_skipped_and_failures_back_off() {
+        let data = tempfile::tempdir().unwrap();
+        let (manager, store) = make_manager(
+            data.path(),
+            &["a.test", "localhost", "127.0.0.1", "b.example.com"],
+            None,
+        );
+        manager.check_all().await;
+        let states = store.acme_states().unwrap();
+        assert_eq!(states.len(), 1, "{states:?}");
+        let state = &states[0];
+        assert_eq!(state.domain, "b.example.com");
+        assert_eq!(state.failures, 1);
+        assert!(state.last_error.is_some());
+        let attempt = state.last_attempt.unwrap();
+        assert!((attempt + 59..=attempt + 61).contains(&state.next_attempt.unwrap()));
+        // Within the backoff nothing is tried again.
+        manager.check_all().await;
+        assert_eq!(store.acme_states().unwrap()[0], *state);
+    }
+
+    #[tokio::test]
+    async fn a_valid_certificate_is_kept_and_a_failed_renewal_keeps_it() {
+        let data = tempfile::tempdir().unwrap();
+        let (chain, key) = self_signed("c.example.com");
+        CertificateFiles::new(data.path())
+            .install("c.example.com", &chain, &key)
+            .unwrap();
+        let (manager, store) = make_manager(data.path(), &["c.example.com"], None);
+        manager.check_all().await;
+        let state = store.acme_state("c.example.com").unwrap().unwrap();
+        assert_eq!(state.last_attempt, None, "not due: no order");
+        assert!(state.serial.is_some() && state.not_after.is_some());
+
+        // Due (renew a century ahead): the order fails, the certificate stays.
+        let (manager, store) = make_manager(
+            data.path(),
+            &["c.example.com"],
+            Some(Duration::from_secs(100 * 365 * 86400)),
+        );
+        manager.check_all().await;
+        let state = store.acme_state("c.example.com").unwrap().unwrap();
+        assert!(state.last_attempt.is_some() && state.last_error.is_some());
+        assert_eq!(
+            CertificateFiles::new(data.path()).current("c.example.com"),
+            Some(chain)
+        );
+    }
+}

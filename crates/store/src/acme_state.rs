@@ -1,0 +1,128 @@
+//! ACME state per domain: when a certificate was last attempted and obtained, the last error,
+//! how many attempts failed in a row, when the next one is due, and the current certificate's
+//! issuer, serial and expiry, so `wharf certs status` can show why a domain has no HTTPS yet.
+
+use crate::{Store, StoreError};
+use rusqlite::{OptionalExtension, Row, params};
+use serde::{Deserialize, Serialize};
+
+/// One domain's ACME state. Times are seconds since the Unix epoch.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AcmeState {
+    pub domain: String,
+    pub last_attempt: Option<i64>,
+    pub last_success: Option<i64>,
+    /// The error of the last attempt, cleared by a success.
+    pub last_error: Option<String>,
+    /// Failed attempts since the last success.
+    pub failures: i64,
+    /// No attempt before this time (backoff after failures).
+    pub next_attempt: Option<i64>,
+    /// The challenge type that validated the last certificate (`http-01`, `tls-alpn-01`).
+    pub challenge: Option<String>,
+    pub issuer: Option<String>,
+    pub serial: Option<String>,
+    pub not_after: Option<i64>,
+}
+
+const COLUMNS: &str = "domain, last_attempt, last_success, last_error, failures, next_attempt, \
+                       challenge, issuer, serial, not_after";
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<AcmeState> {
+    Ok(AcmeState {
+        domain: row.get(0)?,
+        last_attempt: row.get(1)?,
+        last_success: row.get(2)?,
+        last_error: row.get(3)?,
+        failures: row.get(4)?,
+        next_attempt: row.get(5)?,
+        challenge: row.get(6)?,
+        issuer: row.get(7)?,
+        serial: row.get(8)?,
+        not_after: row.get(9)?,
+    })
+}
+
+impl Store {
+    /// The state of `domain`, if ACME ever looked at it.
+    pub fn acme_state(&self, domain: &str) -> Result<Option<AcmeState>, StoreError> {
+        let conn = self.conn();
+        Ok(conn
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM acme_state WHERE domain = ?1"),
+                params![domain],
+                from_row,
+            )
+            .optional()?)
+    }
+
+    /// Every domain's state, by name.
+    pub fn acme_states(&self) -> Result<Vec<AcmeState>, StoreError> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare(&format!("SELECT {COLUMNS} FROM acme_state ORDER BY domain"))?;
+        let rows = stmt.query_map([], from_row)?.collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    /// Write the whole state of one domain.
+    pub fn put_acme_state(&self, state: &AcmeState) -> Result<(), StoreError> {
+        self.conn().execute(
+            &format!(
+                "INSERT OR REPLACE INTO acme_state ({COLUMNS})
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+            ),
+            params![
+                state.domain,
+                state.last_attempt,
+                state.last_success,
+                state.last_error,
+                state.failures,
+                state.next_attempt,
+                state.challenge,
+                state.issuer,
+                state.serial,
+                state.not_after,
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Forget the state of domains no longer served.
+    pub fn remove_acme_state(&self, domain: &str) -> Result<(), StoreError> {
+        self.conn()
+            .execute("DELETE FROM acme_state WHERE domain = ?1", params![domain])?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_round_trips_and_is_replaced() {
+        let store = Store::in_memory().unwrap();
+        assert_eq!(store.acme_state("a.example.com").unwrap(), None);
+        let mut state = AcmeState {
+            domain: "a.example.com".into(),
+            last_attempt: Some(10),
+            last_error: Some("refused".into()),
+            failures: 1,
+            next_attempt: Some(70),
+            ..AcmeState::default()
+        };
+        store.put_acme_state(&state).unwrap();
+        assert_eq!(
+            store.acme_state("a.example.com").unwrap(),
+            Some(state.clone())
+        );
+        state.last_error = None;
+        state.failures = 0;
+        state.not_after = Some(1000);
+        store.put_acme_state(&state).unwrap();
+        assert_eq!(store.acme_states().unwrap(), vec![state]);
+        store.remove_acme_state("a.example.com").unwrap();
+        assert!(store.acme_states().unwrap().is_empty());
+    }
+}
