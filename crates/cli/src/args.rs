@@ -110,6 +110,8 @@ pub enum Command {
     Run(RunArgs),
     /// Show an app's logs (merged across its containers), or a release's build and deploy log.
     Logs(LogsArgs),
+    /// List the HTTPS certificates, or add or remove your own.
+    Certs(CertsArgs),
 }
 
 #[derive(Args, Debug)]
@@ -117,6 +119,12 @@ pub struct ServerArgs {
     /// Address of the HTTP proxy.
     #[arg(long, default_value = "0.0.0.0:80")]
     pub http_listen: SocketAddr,
+    /// Address of the HTTPS proxy, or `none` for no HTTPS.
+    #[arg(long, default_value = "0.0.0.0:443")]
+    pub https_listen: String,
+    /// Send Strict-Transport-Security (max-age one year) with HTTPS responses.
+    #[arg(long)]
+    pub hsts: bool,
     /// Address of the API for remote clients, or `none` for the local socket only.
     #[arg(long, default_value = "0.0.0.0:7070")]
     pub api_listen: String,
@@ -135,6 +143,31 @@ pub struct ServerArgs {
     /// How many recent releases of each app keep their image, for rollbacks.
     #[arg(long, default_value_t = 5)]
     pub keep_releases: usize,
+}
+
+#[derive(Args, Debug)]
+pub struct CertsArgs {
+    #[command(subcommand)]
+    pub command: Option<CertsCommand>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CertsCommand {
+    /// List certificates: domain, source, issuer, expiry (the default).
+    List,
+    /// Serve your own certificate for DOMAIN (e.g. `*.example.com` for a wildcard); it is
+    /// checked first and never renewed by Wharf.
+    Add {
+        domain: String,
+        /// The certificate chain, leaf first (PEM, e.g. fullchain.pem).
+        #[arg(long, value_name = "FILE")]
+        cert: PathBuf,
+        /// Its private key (PEM).
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+    },
+    /// Stop serving DOMAIN's certificate and delete it.
+    Remove { domain: String },
 }
 
 #[derive(Args, Debug)]

@@ -3,11 +3,12 @@
 //! is told to stop, and stops gracefully.
 
 mod api;
+pub mod certs;
 mod config;
 mod daemon;
 mod instance;
 pub mod run_protocol;
 mod socket;
 
-pub use config::{ConfigError, ServerConfig, socket_path};
+pub use config::{ConfigError, DEFAULT_HSTS_MAX_AGE, ServerConfig, socket_path};
 pub use daemon::run;

@@ -1,6 +1,7 @@
 //! One function per command; `run` is the single dispatch.
 
 mod apps;
+mod certs;
 mod config;
 mod deploy;
 mod hook;
@@ -61,6 +62,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::GitHook { app } => hook::run(&cli, app).await,
         Command::Run(args) => run::run(&Client::new(endpoint(&cli)?), args).await,
         Command::Logs(args) => logs::run(&Client::new(endpoint(&cli)?), args).await,
+        Command::Certs(args) => certs::run(&Client::new(endpoint(&cli)?), args).await,
     }
 }
 
