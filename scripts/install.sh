@@ -2,12 +2,14 @@
 # Installs Wharf on this Debian/Ubuntu machine, starts it, and deploys the bundled example app.
 # Run from a checkout, as root: installs what is missing (Docker, a Rust toolchain), builds
 # wharf, starts `wharf server`, then `wharf deploy examples/hello` and prints the app's URL.
-# WHARF_HTTP_LISTEN changes the proxy's address (default 0.0.0.0:80).
+# WHARF_HTTP_LISTEN changes the proxy's address (default 0.0.0.0:80), WHARF_HTTPS_LISTEN its HTTPS
+# address when started without systemd (default 0.0.0.0:443, `none` for no HTTPS).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "run as root: sudo $0" >&2; exit 1; }
 data_dir=${WHARF_DATA_DIR:-/var/lib/wharf}
 listen=${WHARF_HTTP_LISTEN:-0.0.0.0:80}
+https_listen=${WHARF_HTTPS_LISTEN:-0.0.0.0:443}
 
 scripts/docker-setup.sh
 
@@ -29,7 +31,7 @@ if ! curl -s --unix-socket "$socket" http://wharf/v1/status >/dev/null 2>&1; the
     wharf --data-dir "$data_dir" init --http-listen "$listen"
   else
     echo "wharf: starting wharf server (log: /var/log/wharf.log)"
-    nohup wharf --data-dir "$data_dir" server --http-listen "$listen" >>/var/log/wharf.log 2>&1 &
+    nohup wharf --data-dir "$data_dir" server --http-listen "$listen" --https-listen "$https_listen" >>/var/log/wharf.log 2>&1 &
   fi
   for _ in $(seq 1 60); do
     curl -s --unix-socket "$socket" http://wharf/v1/status >/dev/null 2>&1 && break

@@ -18,5 +18,6 @@ mod e2e {
     mod run_logs;
     mod scale;
     mod sshd;
+    mod tls;
     mod zero_downtime;
 }

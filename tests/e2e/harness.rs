@@ -68,6 +68,7 @@ pub struct Daemon {
     child: Option<Child>,
     dir: tempfile::TempDir,
     pub http: SocketAddr,
+    pub https: SocketAddr,
     pub api: SocketAddr,
     extra: Vec<String>,
     env: Vec<(String, String)>,
@@ -91,6 +92,7 @@ impl Daemon {
             child: None,
             dir: tempfile::tempdir().unwrap(),
             http: SocketAddr::from(([127, 0, 0, 1], free_port())),
+            https: SocketAddr::from(([127, 0, 0, 1], free_port())),
             api: SocketAddr::from(([127, 0, 0, 1], free_port())),
             extra: extra.iter().map(|s| s.to_string()).collect(),
             env: env
@@ -116,6 +118,8 @@ impl Daemon {
             .arg("server")
             .arg("--http-listen")
             .arg(self.http.to_string())
+            .arg("--https-listen")
+            .arg(self.https.to_string())
             .arg("--api-listen")
             .arg(self.api.to_string())
             .args([

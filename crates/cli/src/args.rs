@@ -110,17 +110,8 @@ pub enum Command {
     Run(RunArgs),
     /// Show an app's logs (merged across its containers), or a release's build and deploy log.
     Logs(LogsArgs),
-    /// HTTPS certificates.
-    Certs {
-        #[command(subcommand)]
-        command: CertsCommand,
-    },
-}
-
-#[derive(Subcommand, Debug)]
-pub enum CertsCommand {
-    /// Automatic HTTPS per domain: issuer, expiry, last attempt, last error, next retry.
-    Status,
+    /// List the HTTPS certificates, or add or remove your own.
+    Certs(CertsArgs),
 }
 
 #[derive(Args, Debug)]
@@ -128,6 +119,12 @@ pub struct ServerArgs {
     /// Address of the HTTP proxy.
     #[arg(long, default_value = "0.0.0.0:80")]
     pub http_listen: SocketAddr,
+    /// Address of the HTTPS proxy, or `none` for no HTTPS.
+    #[arg(long, default_value = "0.0.0.0:443")]
+    pub https_listen: String,
+    /// Send Strict-Transport-Security (max-age one year) with HTTPS responses.
+    #[arg(long)]
+    pub hsts: bool,
     /// Address of the API for remote clients, or `none` for the local socket only.
     #[arg(long, default_value = "0.0.0.0:7070")]
     pub api_listen: String,
@@ -159,6 +156,33 @@ pub struct ServerArgs {
     /// their lifetime).
     #[arg(long, value_name = "SECONDS")]
     pub acme_renew_before: Option<u64>,
+}
+
+#[derive(Args, Debug)]
+pub struct CertsArgs {
+    #[command(subcommand)]
+    pub command: Option<CertsCommand>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CertsCommand {
+    /// List certificates: domain, source, issuer, expiry (the default).
+    List,
+    /// Serve your own certificate for DOMAIN (e.g. `*.example.com` for a wildcard); it is
+    /// checked first and never renewed by Wharf.
+    Add {
+        domain: String,
+        /// The certificate chain, leaf first (PEM, e.g. fullchain.pem).
+        #[arg(long, value_name = "FILE")]
+        cert: PathBuf,
+        /// Its private key (PEM).
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+    },
+    /// Stop serving DOMAIN's certificate and delete it.
+    Remove { domain: String },
+    /// Automatic HTTPS per domain: issuer, expiry, last attempt, last error, next retry.
+    Status,
 }
 
 #[derive(Args, Debug)]

@@ -1,16 +1,21 @@
 //! Run Wharf's proxy alone with static routes, for benchmarks and manual tests:
-//! `standalone --listen 127.0.0.1:8081 --route example.test=127.0.0.1:9000[,127.0.0.1:9001] [--log]`
+//! `standalone --listen 127.0.0.1:8081 --route example.test=127.0.0.1:9000[,127.0.0.1:9001] [--log]
+//! [--tls-listen 127.0.0.1:8443 --tls-cert fullchain.pem --tls-key key.pem]`; with `--tls-*` it
+//! serves HTTPS too, with that certificate for every routed host.
 
 use std::net::SocketAddr;
 
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use wharf_proxy::{ProxyConfig, Route, Router, Target};
+use wharf_proxy::{CertResolver, ProxyConfig, Route, Router, Target};
 
 struct Args {
     listen: SocketAddr,
     routes: Vec<(String, Vec<SocketAddr>)>,
     log: bool,
+    tls_listen: Option<SocketAddr>,
+    tls_cert: Option<String>,
+    tls_key: Option<String>,
 }
 
 fn parse() -> Result<Args, String> {
@@ -18,6 +23,7 @@ fn parse() -> Result<Args, String> {
     let mut listen: SocketAddr = "127.0.0.1:8081".parse().map_err(|e| format!("{e}"))?;
     let mut routes = Vec::new();
     let mut log = false;
+    let (mut tls_listen, mut tls_cert, mut tls_key) = (None, None, None);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--listen" => {
@@ -34,6 +40,15 @@ fn parse() -> Result<Args, String> {
                 routes.push((host.to_owned(), addrs));
             }
             "--log" => log = true,
+            "--tls-listen" => {
+                let v = args.next().ok_or("--tls-listen needs a value")?;
+                tls_listen = Some(
+                    v.parse()
+                        .map_err(|e| format!("bad --tls-listen {v:?}: {e}"))?,
+                );
+            }
+            "--tls-cert" => tls_cert = Some(args.next().ok_or("--tls-cert needs a file")?),
+            "--tls-key" => tls_key = Some(args.next().ok_or("--tls-key needs a file")?),
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -41,6 +56,9 @@ fn parse() -> Result<Args, String> {
         listen,
         routes,
         log,
+        tls_listen,
+        tls_cert,
+        tls_key,
     })
 }
 
@@ -89,6 +107,24 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         let _ = tokio::signal::ctrl_c().await;
         stop.cancel();
     });
+    if let (Some(addr), Some(cert), Some(key)) = (args.tls_listen, &args.tls_cert, &args.tls_key) {
+        let (chain, key) = (std::fs::read(cert)?, std::fs::read(key)?);
+        let certs = CertResolver::new();
+        for (host, _) in &args.routes {
+            let valid = wharf_certs::validate(host, &chain, &key, std::time::SystemTime::now())?;
+            certs.set(host, valid.key);
+        }
+        let tls = TcpListener::bind(addr).await?;
+        eprintln!("wharf proxy listening on {addr} (https)");
+        let (router, token) = (router.clone(), shutdown.clone());
+        tokio::spawn(wharf_proxy::serve_tls(
+            tls,
+            router,
+            ProxyConfig::default(),
+            certs,
+            token,
+        ));
+    }
     wharf_proxy::serve(listener, router, ProxyConfig::default(), shutdown).await?;
     Ok(())
 }

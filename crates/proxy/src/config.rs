@@ -1,9 +1,14 @@
-//! `ProxyConfig`: timeouts and intervals, the scheme reported to backends, and
-//! the hook that answers ACME HTTP-01 challenges.
+//! `ProxyConfig`: timeouts and intervals, the scheme reported to backends, the
+//! hook that answers ACME HTTP-01 challenges, the redirect of plain HTTP to HTTPS
+//! for domains with a certificate, and HSTS.
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
+
+use http::HeaderValue;
+
+use crate::tls::CertResolver;
 
 /// Default TCP connect timeout towards a backend.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -32,6 +37,22 @@ where
     fn respond(&self, host: &str, token: &str) -> Option<String> {
         self(host, token)
     }
+}
+
+/// Plain HTTP requests for a host that has a certificate in `certs` get a 308 to
+/// `https://HOST[:port]/PATH?QUERY` (except ACME HTTP-01 challenges).
+#[derive(Clone, Debug)]
+pub struct HttpsRedirect {
+    /// The certificates the HTTPS listener serves.
+    pub certs: Arc<CertResolver>,
+    /// The HTTPS listener's public port (left out of `Location` when 443).
+    pub port: u16,
+}
+
+/// The `Strict-Transport-Security` value for a max-age.
+pub fn hsts_header(max_age: Duration) -> HeaderValue {
+    HeaderValue::from_str(&format!("max-age={}", max_age.as_secs()))
+        .unwrap_or_else(|_| HeaderValue::from_static("max-age=31536000"))
 }
 
 /// The scheme the client used, reported to backends as `X-Forwarded-Proto`.
@@ -73,6 +94,12 @@ pub struct ProxyConfig {
     pub scheme: Scheme,
     /// Checked for `/.well-known/acme-challenge/` paths before routing.
     pub challenge: Option<Arc<dyn ChallengeResponder>>,
+    /// Time a client has to complete a TLS handshake ([`crate::serve_tls`]).
+    pub handshake_timeout: Duration,
+    /// Redirect plain HTTP to HTTPS for hosts with a certificate (HTTP listener only).
+    pub https_redirect: Option<HttpsRedirect>,
+    /// `Strict-Transport-Security` added to HTTPS responses that carry none (see [`hsts_header`]).
+    pub hsts: Option<HeaderValue>,
 }
 
 impl Default for ProxyConfig {
@@ -86,6 +113,9 @@ impl Default for ProxyConfig {
             health_timeout: DEFAULT_HEALTH_TIMEOUT,
             scheme: Scheme::Http,
             challenge: None,
+            handshake_timeout: crate::tls::DEFAULT_HANDSHAKE_TIMEOUT,
+            https_redirect: None,
+            hsts: None,
         }
     }
 }
@@ -101,6 +131,12 @@ impl fmt::Debug for ProxyConfig {
             .field("health_timeout", &self.health_timeout)
             .field("scheme", &self.scheme)
             .field("challenge", &self.challenge.is_some())
+            .field("handshake_timeout", &self.handshake_timeout)
+            .field(
+                "https_redirect",
+                &self.https_redirect.as_ref().map(|r| r.port),
+            )
+            .field("hsts", &self.hsts)
             .finish()
     }
 }

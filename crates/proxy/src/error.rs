@@ -8,6 +8,9 @@ pub enum ProxyError {
     /// Reading the listener's own address failed.
     #[error("listener is unusable: {0}")]
     Listener(#[source] std::io::Error),
+    /// The TLS configuration could not be built.
+    #[error("TLS configuration: {0}")]
+    Tls(#[source] rustls::Error),
 }
 
 /// Why a health probe got no HTTP response.

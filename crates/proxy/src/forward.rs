@@ -14,7 +14,7 @@ use hyper::body::Incoming;
 
 use crate::access::AccessLog;
 use crate::body::{BodySlot, ProxyBody, RequestBody};
-use crate::config::ProxyConfig;
+use crate::config::{ProxyConfig, Scheme};
 use crate::headers::{self, X_REQUEST_ID};
 use crate::host::normalize_host;
 use crate::idle::ActiveRequest;
@@ -167,6 +167,9 @@ impl Forwarder {
         if let Some(resp) = acme {
             return ctx.page(resp);
         }
+        if let Some(location) = self.https_location(&host, req.uri()) {
+            return ctx.page(pages::https_redirect(&location));
+        }
         if req.method() == Method::CONNECT {
             return ctx.page(pages::method_not_allowed(Method::CONNECT.as_str()));
         }
@@ -211,6 +214,24 @@ impl Forwarder {
         }
         let slot = BodySlot::new(req.into_body());
         self.forward(ctx, &route, target, &mut head, slot).await
+    }
+
+    /// Where a plain HTTP request for `host` goes instead, when `host` has a certificate
+    /// (ACME challenges are never redirected: they must be answered over HTTP).
+    fn https_location(&self, host: &str, uri: &Uri) -> Option<String> {
+        let redirect = self.config.https_redirect.as_ref()?;
+        if self.config.scheme != Scheme::Http
+            || uri.path().starts_with(ACME_PREFIX)
+            || !redirect.certs.covers(host)
+        {
+            return None;
+        }
+        let path = uri.path_and_query().map_or("/", |p| p.as_str());
+        Some(if redirect.port == 443 {
+            format!("https://{host}{path}")
+        } else {
+            format!("https://{host}:{}{path}", redirect.port)
+        })
     }
 
     fn acme(&self, path: &str, host: Option<&str>) -> Option<Response<Bytes>> {

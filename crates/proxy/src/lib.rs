@@ -1,6 +1,8 @@
 //! Wharf's embedded reverse proxy: routes HTTP by Host to app targets, balances
 //! round-robin over healthy instances, health-checks them, drains them for
-//! zero-downtime deploys, and splices websocket upgrades.
+//! zero-downtime deploys, and splices websocket upgrades. It terminates TLS too
+//! ([`serve_tls`], certificates by SNI from a [`CertResolver`]) and redirects plain
+//! HTTP to HTTPS for the domains that have a certificate.
 //!
 //! The crate root only re-exports; each module owns one noun.
 
@@ -20,12 +22,13 @@ mod route;
 mod router;
 mod server;
 mod target;
+mod tls;
 mod upgrade;
 
 pub use config::{
     ChallengeResponder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT,
     DEFAULT_HEALTH_INTERVAL, DEFAULT_HEALTH_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
-    DEFAULT_RESPONSE_HEADER_TIMEOUT, ProxyConfig, Scheme,
+    DEFAULT_RESPONSE_HEADER_TIMEOUT, HttpsRedirect, ProxyConfig, Scheme, hsts_header,
 };
 pub use error::{ProbeError, ProxyError};
 pub use headers::{X_FORWARDED_FOR, X_FORWARDED_HOST, X_FORWARDED_PROTO, X_REQUEST_ID};
@@ -36,3 +39,4 @@ pub use route::{DEFAULT_HEALTH_PATH, Route};
 pub use router::Router;
 pub use server::{Proxy, serve};
 pub use target::{Target, TargetState};
+pub use tls::{ACME_TLS_ALPN, CertResolver, DEFAULT_HANDSHAKE_TIMEOUT, serve_tls, server_config};

@@ -1,4 +1,4 @@
-//! The proxy's own small responses: 400, 404, 502, 503, 504 and ACME answers.
+//! The proxy's own small responses: 308 to HTTPS, 400, 404, 502, 503, 504 and ACME answers.
 
 use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode, header};
@@ -59,4 +59,16 @@ pub(crate) fn method_not_allowed(method: &str) -> Response<Bytes> {
         StatusCode::METHOD_NOT_ALLOWED,
         format!("method {method} is not supported by this proxy\n"),
     )
+}
+
+/// 308: the same request over HTTPS.
+pub(crate) fn https_redirect(location: &str) -> Response<Bytes> {
+    let mut resp = text(
+        StatusCode::PERMANENT_REDIRECT,
+        format!("moved to {location}\n"),
+    );
+    if let Ok(value) = HeaderValue::from_str(location) {
+        resp.headers_mut().insert(header::LOCATION, value);
+    }
+    resp
 }

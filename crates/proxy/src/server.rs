@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
-use crate::config::ProxyConfig;
+use crate::config::{ProxyConfig, Scheme};
 use crate::error::ProxyError;
 use crate::forward::{Client, Forwarder};
 use crate::headers;
@@ -32,6 +32,7 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 /// [`Proxy::serve_connection`] with its decrypted streams.
 pub struct Proxy {
     forwarder: Forwarder,
+    hsts: Option<http::HeaderValue>,
     builder: auto::Builder<TokioExecutor>,
     idle_timeout: Duration,
 }
@@ -48,6 +49,9 @@ impl Proxy {
         builder.http2().timer(TokioTimer::new());
         Arc::new(Proxy {
             idle_timeout: config.idle_timeout,
+            hsts: (config.scheme == Scheme::Https)
+                .then(|| config.hsts.clone())
+                .flatten(),
             forwarder: Forwarder::new(router, config),
             builder,
         })
@@ -76,7 +80,15 @@ impl Proxy {
                 addr: peer,
                 ip: client_ip.clone(),
             };
-            async move { Ok::<_, Infallible>(this.forwarder.handle(req, client, Some(active)).await) }
+            async move {
+                let mut resp = this.forwarder.handle(req, client, Some(active)).await;
+                if let Some(hsts) = &this.hsts {
+                    resp.headers_mut()
+                        .entry(http::header::STRICT_TRANSPORT_SECURITY)
+                        .or_insert_with(|| hsts.clone());
+                }
+                Ok::<_, Infallible>(resp)
+            }
         });
         let conn = self.builder.serve_connection_with_upgrades(io, service);
         tokio::pin!(conn);

@@ -7,6 +7,10 @@ use std::time::Duration;
 
 /// The proxy's plain HTTP listener.
 pub const DEFAULT_HTTP_LISTEN: &str = "0.0.0.0:80";
+/// The proxy's HTTPS listener.
+pub const DEFAULT_HTTPS_LISTEN: &str = "0.0.0.0:443";
+/// `Strict-Transport-Security: max-age` sent with `--hsts`: one year.
+pub const DEFAULT_HSTS_MAX_AGE: Duration = Duration::from_secs(365 * 24 * 3600);
 /// The API for remote clients (`wharf push`), with bearer tokens.
 pub const DEFAULT_API_LISTEN: &str = "0.0.0.0:7070";
 /// Largest build context a client may upload.
@@ -17,6 +21,10 @@ pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 1 << 30;
 pub struct ServerConfig {
     pub data_dir: PathBuf,
     pub http_listen: SocketAddr,
+    /// `None`: no HTTPS (certificates are still kept, and plain HTTP is not redirected).
+    pub https_listen: Option<SocketAddr>,
+    /// `Strict-Transport-Security` max-age on HTTPS responses; `None` sends none.
+    pub hsts: Option<Duration>,
     /// `None` serves the API on the unix socket only.
     pub api_listen: Option<SocketAddr>,
     pub max_upload_bytes: u64,
@@ -44,8 +52,12 @@ pub enum ConfigError {
     DataDirNotDir { path: String },
     #[error("{option} must be more than zero")]
     Zero { option: &'static str },
-    #[error("--http-listen and --api-listen are both {0}; give them different ports")]
-    SamePort(SocketAddr),
+    #[error("{first} and {second} are both {addr}; give them different ports")]
+    SamePort {
+        first: &'static str,
+        second: &'static str,
+        addr: SocketAddr,
+    },
 }
 
 impl ServerConfig {
@@ -56,6 +68,8 @@ impl ServerConfig {
             http_listen: DEFAULT_HTTP_LISTEN
                 .parse()
                 .unwrap_or_else(|_| ([0, 0, 0, 0], 80).into()),
+            https_listen: DEFAULT_HTTPS_LISTEN.parse().ok(),
+            hsts: None,
             api_listen: DEFAULT_API_LISTEN.parse().ok(),
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
             health_timeout: Duration::from_secs(60),
@@ -98,8 +112,24 @@ impl ServerConfig {
                 option: "--health-timeout",
             });
         }
-        if Some(self.http_listen) == self.api_listen && self.http_listen.port() != 0 {
-            return Err(ConfigError::SamePort(self.http_listen));
+        let listeners = [
+            ("--http-listen", Some(self.http_listen)),
+            ("--https-listen", self.https_listen),
+            ("--api-listen", self.api_listen),
+        ];
+        for (i, (first, a)) in listeners.iter().enumerate() {
+            for (second, b) in &listeners[i + 1..] {
+                if let (Some(a), Some(b)) = (a, b)
+                    && a == b
+                    && a.port() != 0
+                {
+                    return Err(ConfigError::SamePort {
+                        first,
+                        second,
+                        addr: *a,
+                    });
+                }
+            }
         }
         Ok(())
     }
@@ -159,7 +189,19 @@ mod tests {
         );
         let mut config = ServerConfig::new("/tmp/x");
         config.api_listen = Some(config.http_listen);
-        assert!(matches!(config.validate(), Err(ConfigError::SamePort(_))));
+        assert!(matches!(
+            config.validate(),
+            Err(ConfigError::SamePort { .. })
+        ));
+        let mut config = ServerConfig::new("/tmp/x");
+        config.https_listen = config.api_listen;
+        assert!(
+            config
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("--https-listen and --api-listen")
+        );
         let file = tempfile::NamedTempFile::new().unwrap();
         let config = ServerConfig::new(file.path());
         assert!(matches!(

@@ -1,8 +1,9 @@
 //! Start-up, serving and shutdown of the daemon, in that order: validate the config, open the
-//! store, connect to Docker, reconcile, bind, serve; on SIGTERM or SIGINT stop accepting, let
+//! store, connect to Docker, reconcile, load the certificates, bind, serve (HTTP, HTTPS, API); on SIGTERM or SIGINT stop accepting, let
 //! in-flight requests and deploys finish, then exit.
 
 use crate::api::{self, ApiState, GitSettings};
+use crate::certs::Certs;
 use crate::{ServerConfig, instance, socket};
 use anyhow::Context;
 use std::os::unix::fs::PermissionsExt;
@@ -13,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 use wharf_deploy::{DeploySettings, Deployer};
-use wharf_proxy::{ProxyConfig, Router};
+use wharf_proxy::{HttpsRedirect, ProxyConfig, Router};
 use wharf_runtime::Docker;
 use wharf_store::Store;
 
@@ -42,9 +43,18 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
         "state restored"
     );
 
+    let certs = Arc::new(Certs::load(&config.data_dir));
     let http = TcpListener::bind(config.http_listen)
         .await
         .with_context(|| format!("binding the proxy to {}", config.http_listen))?;
+    let https = match config.https_listen {
+        Some(addr) => Some(
+            TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("binding the HTTPS proxy to {addr}"))?,
+        ),
+        None => None,
+    };
     let api_tcp = match config.api_listen {
         Some(addr) => Some(
             TcpListener::bind(addr)
@@ -71,11 +81,19 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
             binary: std::env::current_exe().context("finding the wharf binary")?,
             run_as: wharf_git::RunAs::wharf_user(),
         }),
+        certs: certs.clone(),
     };
     let mut servers = tokio::task::JoinSet::new();
-    let mut proxy_config = ProxyConfig::default();
+    let mut proxy_config = ProxyConfig {
+        hsts: config.hsts.map(wharf_proxy::hsts_header),
+        ..ProxyConfig::default()
+    };
     if let Some(acme) = config.acme() {
-        let manager = Arc::new(crate::acme::manager(acme, deployer.store().clone()));
+        let manager = Arc::new(crate::acme::manager(
+            acme,
+            deployer.store().clone(),
+            certs.clone(),
+        ));
         proxy_config.challenge = Some(Arc::new(manager.http01()));
         let token = shutdown.clone();
         servers.spawn(
@@ -87,14 +105,31 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
         );
     }
     {
-        let (router, config, token) = (router.clone(), proxy_config.clone(), shutdown.clone());
+        let mut http_config = proxy_config.clone();
+        http_config.https_redirect = config.https_listen.map(|addr| HttpsRedirect {
+            certs: certs.resolver().clone(),
+            port: addr.port(),
+        });
+        let (router, token) = (router.clone(), shutdown.clone());
         servers.spawn(
             async move {
-                wharf_proxy::serve(http, router, config, token)
+                wharf_proxy::serve(http, router, http_config, token)
                     .await
                     .context("serving the proxy")
             }
             .instrument(tracing::info_span!("proxy")),
+        );
+    }
+    if let Some(listener) = https {
+        let (router, config, token) = (router.clone(), proxy_config.clone(), shutdown.clone());
+        let resolver = certs.resolver().clone();
+        servers.spawn(
+            async move {
+                wharf_proxy::serve_tls(listener, router, config, resolver, token)
+                    .await
+                    .context("serving the HTTPS proxy")
+            }
+            .instrument(tracing::info_span!("https")),
         );
     }
     {
@@ -145,6 +180,7 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
     }
     tracing::info!(
         proxy = %config.http_listen,
+        https = ?config.https_listen,
         api = ?config.api_listen,
         socket = %config.socket_path().display(),
         instance = %instance_id,

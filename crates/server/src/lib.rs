@@ -4,11 +4,12 @@
 
 mod acme;
 mod api;
+pub mod certs;
 mod config;
 mod daemon;
 mod instance;
 pub mod run_protocol;
 mod socket;
 
-pub use config::{ConfigError, ServerConfig, socket_path};
+pub use config::{ConfigError, DEFAULT_HSTS_MAX_AGE, ServerConfig, socket_path};
 pub use daemon::run;

@@ -62,7 +62,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::GitHook { app } => hook::run(&cli, app).await,
         Command::Run(args) => run::run(&Client::new(endpoint(&cli)?), args).await,
         Command::Logs(args) => logs::run(&Client::new(endpoint(&cli)?), args).await,
-        Command::Certs { command } => certs::run(&Client::new(endpoint(&cli)?), command).await,
+        Command::Certs(args) => certs::run(&Client::new(endpoint(&cli)?), args).await,
     }
 }
 

@@ -9,6 +9,13 @@ use wharf_server::ServerConfig;
 pub async fn run(cli: &Cli, args: &ServerArgs) -> anyhow::Result<ExitCode> {
     let mut config = ServerConfig::new(&cli.data_dir);
     config.http_listen = args.http_listen;
+    config.https_listen = match args.https_listen.as_str() {
+        "none" | "" => None,
+        addr => Some(addr.parse().with_context(|| {
+            format!("--https-listen `{addr}` is not an address like 0.0.0.0:443 (or `none`)")
+        })?),
+    };
+    config.hsts = args.hsts.then_some(wharf_server::DEFAULT_HSTS_MAX_AGE);
     config.api_listen = match args.api_listen.as_str() {
         "none" | "" => None,
         addr => Some(addr.parse().with_context(|| {

@@ -10,4 +10,5 @@ mod health;
 mod lifecycle;
 mod routing;
 mod streaming;
+mod tls;
 mod upgrade;

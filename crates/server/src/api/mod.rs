@@ -5,6 +5,7 @@
 mod acme;
 mod apps;
 mod auth;
+mod certs;
 mod config;
 mod deploy;
 mod error;
@@ -35,6 +36,8 @@ pub struct ApiState {
     pub acme_directory: Option<String>,
     /// Where apps' repositories are and how git runs, for pushes over HTTP.
     pub git: Arc<GitSettings>,
+    /// Stored certificates and the resolver serving them.
+    pub certs: Arc<crate::certs::Certs>,
 }
 
 /// What the smart HTTP git handlers need.
@@ -68,6 +71,8 @@ pub fn routes(state: ApiState) -> Router {
         .route("/v1/apps/{app}/start", post(processes::start))
         .route("/v1/apps/{app}/restart", post(processes::restart))
         .route("/v1/apps/{app}/run", post(run::run))
+        .route("/v1/certs", get(certs::list).post(certs::add))
+        .route("/v1/certs/{domain}", delete(certs::remove))
         .route("/v1/apps/{app}/logs", get(logs::logs))
         .route(
             "/v1/apps/{app}/releases/{version}/log",

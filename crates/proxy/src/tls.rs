@@ -1,0 +1,218 @@
+//! TLS termination: the [`CertResolver`] that picks a certificate by SNI (exact name, else a
+//! `*.` wildcard of one label) from a map swapped atomically, so certificates are added,
+//! replaced and removed without a restart; TLS-ALPN-01 challenge certificates for ACME; and
+//! [`serve_tls`], which accepts TCP, does the handshake (ALPN `h2`, `http/1.1`, `acme-tls/1`)
+//! under a timeout and hands the decrypted stream to [`Proxy::serve_connection`].
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+use rustls::ServerConfig;
+use rustls::server::{ClientHello, ResolvesServerCert};
+use rustls::sign::CertifiedKey;
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::Instrument;
+
+use crate::config::{ProxyConfig, Scheme};
+use crate::error::ProxyError;
+use crate::host::normalize_host;
+use crate::router::Router;
+use crate::server::Proxy;
+
+/// The ALPN protocol of ACME's TLS-ALPN-01 challenge (RFC 8737).
+pub const ACME_TLS_ALPN: &[u8] = b"acme-tls/1";
+/// Time a client has to complete the TLS handshake.
+pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Pause after a failed `accept` before trying again.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
+
+type KeyMap = HashMap<String, Arc<CertifiedKey>>;
+
+/// The certificates served, by domain (`example.com` or `*.example.com`, lower case).
+/// Readers (every handshake) never lock; writers copy the map and swap it.
+#[derive(Default)]
+pub struct CertResolver {
+    certs: ArcSwap<KeyMap>,
+    challenges: ArcSwap<KeyMap>,
+}
+
+impl fmt::Debug for CertResolver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut domains: Vec<String> = self.certs.load().keys().cloned().collect();
+        domains.sort();
+        f.debug_struct("CertResolver")
+            .field("domains", &domains)
+            .finish_non_exhaustive()
+    }
+}
+
+fn key_of(domain: &str) -> String {
+    domain.trim_end_matches('.').to_ascii_lowercase()
+}
+
+fn update(map: &ArcSwap<KeyMap>, change: impl Fn(&mut KeyMap)) {
+    map.rcu(|current| {
+        let mut next = KeyMap::clone(current);
+        change(&mut next);
+        next
+    });
+}
+
+impl CertResolver {
+    /// An empty resolver.
+    pub fn new() -> Arc<CertResolver> {
+        Arc::new(CertResolver::default())
+    }
+
+    /// Serve `key` for `domain` from the next handshake on (replacing any previous one).
+    pub fn set(&self, domain: &str, key: Arc<CertifiedKey>) {
+        let domain = key_of(domain);
+        update(&self.certs, |m| {
+            m.insert(domain.clone(), Arc::clone(&key));
+        });
+    }
+
+    /// Stop serving a certificate for `domain`.
+    pub fn remove(&self, domain: &str) {
+        let domain = key_of(domain);
+        update(&self.certs, |m| {
+            m.remove(&domain);
+        });
+    }
+
+    /// The certificate for a (normalized) host name: exact, else the wildcard of its parent.
+    pub fn lookup(&self, host: &str) -> Option<Arc<CertifiedKey>> {
+        let certs = self.certs.load();
+        if let Some(key) = certs.get(host) {
+            return Some(Arc::clone(key));
+        }
+        let (_, parent) = host.split_once('.')?;
+        certs.get(&format!("*.{parent}")).cloned()
+    }
+
+    /// Whether HTTPS can be served for `host` (a normalized host name).
+    pub fn covers(&self, host: &str) -> bool {
+        self.lookup(host).is_some()
+    }
+
+    /// The domains that have a certificate.
+    pub fn domains(&self) -> Vec<String> {
+        let mut domains: Vec<String> = self.certs.load().keys().cloned().collect();
+        domains.sort();
+        domains
+    }
+
+    /// Answer TLS-ALPN-01 handshakes (ALPN `acme-tls/1`) for `domain` with `key`, the
+    /// challenge certificate an ACME client made.
+    pub fn set_alpn_challenge(&self, domain: &str, key: Arc<CertifiedKey>) {
+        let domain = key_of(domain);
+        update(&self.challenges, |m| {
+            m.insert(domain.clone(), Arc::clone(&key));
+        });
+    }
+
+    /// Stop answering TLS-ALPN-01 handshakes for `domain`.
+    pub fn clear_alpn_challenge(&self, domain: &str) {
+        let domain = key_of(domain);
+        update(&self.challenges, |m| {
+            m.remove(&domain);
+        });
+    }
+}
+
+impl ResolvesServerCert for CertResolver {
+    fn resolve(&self, hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        let host = normalize_host(hello.server_name()?)?;
+        let acme = hello
+            .alpn()
+            .is_some_and(|mut protocols| protocols.any(|p| p == ACME_TLS_ALPN));
+        if acme {
+            return self.challenges.load().get(&host).cloned();
+        }
+        self.lookup(&host)
+    }
+}
+
+/// The rustls server configuration Wharf serves with: TLS 1.2 and 1.3 (ring), certificates
+/// from `resolver`, ALPN `h2`, `http/1.1` and `acme-tls/1`, session tickets.
+pub fn server_config(resolver: Arc<CertResolver>) -> Result<Arc<ServerConfig>, rustls::Error> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_no_client_auth()
+        .with_cert_resolver(resolver);
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec(), ACME_TLS_ALPN.to_vec()];
+    config.ticketer = rustls::crypto::ring::Ticketer::new()?;
+    Ok(Arc::new(config))
+}
+
+/// Serve HTTPS on `listener` with the certificates of `resolver` until `shutdown` is cancelled,
+/// then stop accepting and let in-flight connections finish. `config.scheme` is set to HTTPS.
+/// A handshake for a name without a certificate fails (no default certificate is sent).
+pub async fn serve_tls(
+    listener: TcpListener,
+    router: Arc<Router>,
+    mut config: ProxyConfig,
+    resolver: Arc<CertResolver>,
+    shutdown: CancellationToken,
+) -> Result<(), ProxyError> {
+    let local = listener.local_addr().map_err(ProxyError::Listener)?;
+    let tls = server_config(resolver).map_err(ProxyError::Tls)?;
+    let acceptor = TlsAcceptor::from(tls);
+    config.scheme = Scheme::Https;
+    let handshake_timeout = config.handshake_timeout;
+    let proxy = Proxy::new(router, config);
+    let tracker = TaskTracker::new();
+    tracing::info!(%local, "https proxy listening");
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    let _ = stream.set_nodelay(true);
+                    let (acceptor, proxy, token) = (acceptor.clone(), Arc::clone(&proxy), shutdown.clone());
+                    let span = tracing::debug_span!("tls_conn", %peer);
+                    tracker.spawn(async move {
+                        let tls = tokio::select! {
+                            () = token.cancelled() => return,
+                            done = tokio::time::timeout(handshake_timeout, acceptor.accept(stream)) => done,
+                        };
+                        let tls = match tls {
+                            Ok(Ok(tls)) => tls,
+                            Ok(Err(e)) => {
+                                tracing::debug!(error = %e, "TLS handshake failed");
+                                return;
+                            }
+                            Err(_) => {
+                                tracing::debug!("TLS handshake timed out");
+                                return;
+                            }
+                        };
+                        if tls.get_ref().1.alpn_protocol() == Some(ACME_TLS_ALPN) {
+                            // TLS-ALPN-01: the handshake was the answer.
+                            let mut tls = tls;
+                            let _ = tokio::io::AsyncWriteExt::shutdown(&mut tls).await;
+                            return;
+                        }
+                        proxy.serve_connection(tls, peer, token).await;
+                    }.instrument(span));
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(ACCEPT_BACKOFF).await;
+                }
+            },
+        }
+    }
+    drop(listener);
+    tracker.close();
+    tracing::info!(%local, connections = tracker.len(), "https proxy stopped accepting; draining connections");
+    tracker.wait().await;
+    Ok(())
+}
