@@ -109,15 +109,27 @@ fn http01_certificate_is_issued_shown_and_kept_across_restart() {
     );
     assert!(!chain_path(&d, &format!("{local}.test")).exists());
     assert!(!chain_path(&d, &format!("{plain}.example.com")).exists());
-    // The app is still served over HTTP.
-    assert_eq!(d.get(&domain, "/").unwrap(), (200, "secure".to_string()));
+    // With a certificate, plain HTTP is redirected to the HTTPS listener.
+    let (status, body) = d.get(&domain, "/").unwrap();
+    assert_eq!(status, 308, "{body}");
+    assert!(
+        body.contains(&format!("https://{domain}:{}/", d.https.port())),
+        "{body}"
+    );
 
     // A restart keeps the certificate and the account; nothing is ordered again.
     let before = std::fs::read_to_string(&chain).unwrap();
     let account_before = std::fs::read_to_string(&account).unwrap();
     assert!(d.terminate());
     d.spawn();
-    d.wait_for_body(&domain, "secure");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while d.get(&domain, "/").map(|(status, _)| status) != Ok(308) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not redirected after restart"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
     std::thread::sleep(Duration::from_secs(7));
     assert_eq!(std::fs::read_to_string(&chain).unwrap(), before);
     assert_eq!(std::fs::read_to_string(&account).unwrap(), account_before);
