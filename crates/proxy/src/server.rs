@@ -126,22 +126,40 @@ pub async fn serve(
     config: ProxyConfig,
     shutdown: CancellationToken,
 ) -> Result<(), ProxyError> {
-    let local = listener.local_addr().map_err(ProxyError::Listener)?;
     let proxy = Proxy::new(router, config);
+    let token = shutdown.clone();
+    accept_until("proxy", listener, shutdown, move |stream, peer| {
+        let span = tracing::debug_span!("client_conn", %peer);
+        Arc::clone(&proxy)
+            .serve_connection(stream, peer, token.clone())
+            .instrument(span)
+    })
+    .await
+}
+
+/// Accept connections on `listener` and run `on_connection` for each as a tracked task until
+/// `shutdown` is cancelled; then stop accepting and wait for the connections to finish.
+/// Shared by the plain HTTP and the HTTPS listener; `name` tells them apart in the log.
+pub(crate) async fn accept_until<F, Fut>(
+    name: &'static str,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+    mut on_connection: F,
+) -> Result<(), ProxyError>
+where
+    F: FnMut(tokio::net::TcpStream, std::net::SocketAddr) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let local = listener.local_addr().map_err(ProxyError::Listener)?;
     let tracker = TaskTracker::new();
-    tracing::info!(%local, "proxy listening");
+    tracing::info!(%local, "{name} listening");
     loop {
         tokio::select! {
             () = shutdown.cancelled() => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     let _ = stream.set_nodelay(true);
-                    let span = tracing::debug_span!("client_conn", %peer);
-                    tracker.spawn(
-                        Arc::clone(&proxy)
-                            .serve_connection(stream, peer, shutdown.clone())
-                            .instrument(span),
-                    );
+                    tracker.spawn(on_connection(stream, peer));
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "accept failed");
@@ -152,7 +170,7 @@ pub async fn serve(
     }
     drop(listener);
     tracker.close();
-    tracing::info!(%local, connections = tracker.len(), "proxy stopped accepting; draining connections");
+    tracing::info!(%local, connections = tracker.len(), "{name} stopped accepting; draining connections");
     tracker.wait().await;
     Ok(())
 }

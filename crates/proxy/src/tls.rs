@@ -16,21 +16,18 @@ use rustls::sign::CertifiedKey;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
 use crate::config::{ProxyConfig, Scheme};
 use crate::error::ProxyError;
 use crate::host::normalize_host;
 use crate::router::Router;
-use crate::server::Proxy;
+use crate::server::{Proxy, accept_until};
 
 /// The ALPN protocol of ACME's TLS-ALPN-01 challenge (RFC 8737).
 pub const ACME_TLS_ALPN: &[u8] = b"acme-tls/1";
 /// Time a client has to complete the TLS handshake.
 pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// Pause after a failed `accept` before trying again.
-const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
 type KeyMap = HashMap<String, Arc<CertifiedKey>>;
 
@@ -162,57 +159,40 @@ pub async fn serve_tls(
     resolver: Arc<CertResolver>,
     shutdown: CancellationToken,
 ) -> Result<(), ProxyError> {
-    let local = listener.local_addr().map_err(ProxyError::Listener)?;
     let tls = server_config(resolver).map_err(ProxyError::Tls)?;
     let acceptor = TlsAcceptor::from(tls);
     config.scheme = Scheme::Https;
     let handshake_timeout = config.handshake_timeout;
     let proxy = Proxy::new(router, config);
-    let tracker = TaskTracker::new();
-    tracing::info!(%local, "https proxy listening");
-    loop {
-        tokio::select! {
-            () = shutdown.cancelled() => break,
-            accepted = listener.accept() => match accepted {
-                Ok((stream, peer)) => {
-                    let _ = stream.set_nodelay(true);
-                    let (acceptor, proxy, token) = (acceptor.clone(), Arc::clone(&proxy), shutdown.clone());
-                    let span = tracing::debug_span!("tls_conn", %peer);
-                    tracker.spawn(async move {
-                        let tls = tokio::select! {
-                            () = token.cancelled() => return,
-                            done = tokio::time::timeout(handshake_timeout, acceptor.accept(stream)) => done,
-                        };
-                        let tls = match tls {
-                            Ok(Ok(tls)) => tls,
-                            Ok(Err(e)) => {
-                                tracing::debug!(error = %e, "TLS handshake failed");
-                                return;
-                            }
-                            Err(_) => {
-                                tracing::debug!("TLS handshake timed out");
-                                return;
-                            }
-                        };
-                        if tls.get_ref().1.alpn_protocol() == Some(ACME_TLS_ALPN) {
-                            // TLS-ALPN-01: the handshake was the answer.
-                            let mut tls = tls;
-                            let _ = tokio::io::AsyncWriteExt::shutdown(&mut tls).await;
-                            return;
-                        }
-                        proxy.serve_connection(tls, peer, token).await;
-                    }.instrument(span));
+    let shutdown_all = shutdown.clone();
+    accept_until("https proxy", listener, shutdown, move |stream, peer| {
+        let (acceptor, proxy, token) = (acceptor.clone(), Arc::clone(&proxy), shutdown_all.clone());
+        let span = tracing::debug_span!("tls_conn", %peer);
+        async move {
+            let tls = tokio::select! {
+                () = token.cancelled() => return,
+                done = tokio::time::timeout(handshake_timeout, acceptor.accept(stream)) => done,
+            };
+            let tls = match tls {
+                Ok(Ok(tls)) => tls,
+                Ok(Err(e)) => {
+                    tracing::debug!(error = %e, "TLS handshake failed");
+                    return;
                 }
-                Err(e) => {
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(ACCEPT_BACKOFF).await;
+                Err(_) => {
+                    tracing::debug!("TLS handshake timed out");
+                    return;
                 }
-            },
+            };
+            if tls.get_ref().1.alpn_protocol() == Some(ACME_TLS_ALPN) {
+                // TLS-ALPN-01: the handshake was the answer.
+                let mut tls = tls;
+                let _ = tokio::io::AsyncWriteExt::shutdown(&mut tls).await;
+                return;
+            }
+            proxy.serve_connection(tls, peer, token).await;
         }
-    }
-    drop(listener);
-    tracker.close();
-    tracing::info!(%local, connections = tracker.len(), "https proxy stopped accepting; draining connections");
-    tracker.wait().await;
-    Ok(())
+        .instrument(span)
+    })
+    .await
 }
