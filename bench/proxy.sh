@@ -36,33 +36,9 @@ for tool in wrk nginx cargo; do
     command -v "$tool" >/dev/null || { echo "missing tool: $tool" >&2; exit 1; }
 done
 
-TMP="$(mktemp -d)"
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    wait 2>/dev/null || true
-    rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
+# shellcheck source=bench/common.sh
+source bench/common.sh
 
-echo "building examples (release)..." >&2
-cargo build --release -p wharf-proxy --examples --quiet
-TARGET_DIR="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
-BIN="$TARGET_DIR/release/examples"
-
-wait_port() {
-    local addr="$1"
-    for _ in $(seq 1 100); do
-        if (exec 3<>"/dev/tcp/${addr%:*}/${addr#*:}") 2>/dev/null; then
-            return 0
-        fi
-        sleep 0.05
-    done
-    echo "nothing listening on $addr" >&2
-    exit 1
-}
 
 "$BIN/backend" --listen "$BACKEND_ADDR" 2>"$TMP/backend.log" &
 PIDS+=($!)
@@ -140,23 +116,6 @@ to_ms() {
     }'
 }
 
-# Clock ticks of user+system CPU used so far by the given processes.
-cpu_ticks() {
-    local total=0 pid stat
-    for pid in "$@"; do
-        stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || continue
-        stat="${stat##*) }"
-        total=$((total + $(awk '{print $12 + $13}' <<<"$stat")))
-    done
-    echo "$total"
-}
-proxy_pids() {
-    case "$1" in
-        wharf) echo "$WHARF_PID" ;;
-        nginx) echo "$NGINX_PID" $(ps -o pid= --ppid "$NGINX_PID") ;;
-    esac
-}
-HZ="$(getconf CLK_TCK)"
 
 # run NAME ADDR -> appends "rps p50 p99 cpu_us_per_req" to $TMP/NAME.results
 run() {
@@ -187,7 +146,6 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 
 avg() { awk -v col="$2" '{ s += $col; n++ } END { if (n) printf "%.2f", s / n; else print "nan" }' "$TMP/$1.results"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
 W_RPS="$(avg wharf 1)"; W_P50="$(avg wharf 2)"; W_P99="$(avg wharf 3)"; W_CPU="$(avg wharf 4)"
 N_RPS="$(avg nginx 1)"; N_P50="$(avg nginx 2)"; N_P99="$(avg nginx 3)"; N_CPU="$(avg nginx 4)"

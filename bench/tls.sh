@@ -34,37 +34,13 @@ for tool in wrk nginx openssl cargo; do
     command -v "$tool" >/dev/null || { echo "missing tool: $tool (scripts/test-deps.sh installs wrk and nginx)" >&2; exit 1; }
 done
 
-TMP="$(mktemp -d)"
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    wait 2>/dev/null || true
-    rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
-
-echo "building examples (release)..." >&2
-cargo build --release -p wharf-proxy --examples --quiet
-TARGET_DIR="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
-BIN="$TARGET_DIR/release/examples"
+# shellcheck source=bench/common.sh
+source bench/common.sh
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
     -subj "/CN=$HOST" -addext "subjectAltName=DNS:$HOST" \
     -keyout "$TMP/key.pem" -out "$TMP/cert.pem" 2>/dev/null
 
-wait_port() {
-    local addr="$1"
-    for _ in $(seq 1 100); do
-        if (exec 3<>"/dev/tcp/${addr%:*}/${addr#*:}") 2>/dev/null; then
-            return 0
-        fi
-        sleep 0.05
-    done
-    echo "nothing listening on $addr" >&2
-    exit 1
-}
 
 "$BIN/backend" --listen "$BACKEND_ADDR" 2>"$TMP/backend.log" &
 PIDS+=($!)
@@ -131,22 +107,6 @@ for port in "$WHARF_PORT" "$NGINX_PORT"; do
     esac
 done
 
-cpu_ticks() {
-    local total=0 pid stat
-    for pid in "$@"; do
-        stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || continue
-        stat="${stat##*) }"
-        total=$((total + $(awk '{print $12 + $13}' <<<"$stat")))
-    done
-    echo "$total"
-}
-proxy_pids() {
-    case "$1" in
-        wharf) echo "$WHARF_PID" ;;
-        nginx) echo "$NGINX_PID" $(ps -o pid= --ppid "$NGINX_PID") ;;
-    esac
-}
-HZ="$(getconf CLK_TCK)"
 
 # run NAME PORT KIND -> appends "rps cpu_us_per_req" to $TMP/NAME.KIND
 run() {
@@ -182,7 +142,6 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 
 avg() { awk -v col="$2" '{ s += $col; n++ } END { if (n) printf "%.2f", s / n; else print "nan" }' "$TMP/$1"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
 echo
 echo "wrk -t$THREADS -d$DURATION, $ROUNDS interleaved rounds each, averages; keep-alive with $CONNS connections, handshakes with $HS_CONNS connections and Connection: close; ECDSA P-256 certificate; $(nproc) CPUs shared by wrk, proxy and backend"
