@@ -5,6 +5,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 "$here/docker-setup.sh"
+# The database images services run (postgres:17, mariadb:11, redis:8), built from Debian's packages.
+"$here/service-images.sh"
 missing=()
 command -v nginx >/dev/null 2>&1 || missing+=(nginx-light)
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)

@@ -553,6 +553,7 @@ impl Deployer {
                 .map(wharf_domain::cpus_to_nano),
             restart: RestartPolicy::UnlessStopped,
             network: None,
+            ..Default::default()
         }
     }
 

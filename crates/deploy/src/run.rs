@@ -92,6 +92,7 @@ impl Deployer {
             nano_cpus: config.max_cpus.map(wharf_domain::cpus_to_nano),
             restart: RestartPolicy::No,
             network: None,
+            ..Default::default()
         };
         let spec = OneOffSpec {
             container,

@@ -6,9 +6,9 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use bollard::models::{
-    ContainerCreateBody, ContainerInspectResponse, HealthStatusEnum, HostConfig,
-    HostConfigLogConfig, Mount as DockerMount, MountType, RestartPolicy as DockerRestartPolicy,
-    RestartPolicyNameEnum,
+    ContainerCreateBody, ContainerInspectResponse, EndpointSettings, HealthStatusEnum, HostConfig,
+    HostConfigLogConfig, Mount as DockerMount, MountType, NetworkingConfig,
+    RestartPolicy as DockerRestartPolicy, RestartPolicyNameEnum,
 };
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, ListContainersOptionsBuilder, RemoveContainerOptionsBuilder,
@@ -45,6 +45,28 @@ pub struct ContainerSpec {
     pub restart: RestartPolicy,
     /// Network to attach to; `None` is the default bridge.
     pub network: Option<String>,
+    /// Other names the container answers to on `network` (a service's host name).
+    #[serde(default)]
+    pub network_aliases: Vec<String>,
+    /// More networks to join before the container starts (the services an app is linked to).
+    #[serde(default)]
+    pub extra_networks: Vec<String>,
+    /// Container ports published on the host.
+    #[serde(default)]
+    pub ports: Vec<PortBinding>,
+    /// The signal that asks the process to stop, when not the image's (e.g. `SIGINT`).
+    #[serde(default)]
+    pub stop_signal: Option<String>,
+}
+
+/// A container port published on a host port.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortBinding {
+    /// The host address to listen on (`0.0.0.0` for every address).
+    pub host_ip: String,
+    pub host_port: u16,
+    /// The TCP port inside the container.
+    pub container_port: u16,
 }
 
 /// A mount: a host path (if `source` starts with `/`) or a named volume.
@@ -129,10 +151,13 @@ impl Docker {
         }
         debug!(id = %created.id, "container created");
 
-        let started = match self.client.start_container(&created.id, None).await {
-            Ok(()) => Ok(()),
-            Err(e) if is_not_found(&e) => Err(missing_dependency(spec, &e)),
-            Err(e) => Err(self.err(format!("starting container {}", spec.name), e)),
+        let started = match self.join_extra_networks(&created.id, spec).await {
+            Err(e) => Err(e),
+            Ok(()) => match self.client.start_container(&created.id, None).await {
+                Ok(()) => Ok(()),
+                Err(e) if is_not_found(&e) => Err(missing_dependency(spec, &e)),
+                Err(e) => Err(self.err(format!("starting container {}", spec.name), e)),
+            },
         };
         if let Err(start_err) = started {
             let remove = RemoveContainerOptionsBuilder::default()
@@ -245,8 +270,20 @@ impl Docker {
         Ok(out)
     }
 
+    /// Joins a created container to `spec.extra_networks`.
+    pub(crate) async fn join_extra_networks(
+        &self,
+        id: &str,
+        spec: &ContainerSpec,
+    ) -> Result<(), RuntimeError> {
+        for network in &spec.extra_networks {
+            self.connect_network(id, network).await?;
+        }
+        Ok(())
+    }
+
     /// Fails unless the container exists and carries `wharf.managed=true`.
-    async fn ensure_managed(&self, id: &str) -> Result<(), RuntimeError> {
+    pub(crate) async fn ensure_managed(&self, id: &str) -> Result<(), RuntimeError> {
         let info = self.inspect(id).await?;
         if labels::is_managed(&info.labels) {
             Ok(())
@@ -324,12 +361,34 @@ pub(crate) fn create_body(spec: &ContainerSpec) -> Result<ContainerCreateBody, R
         }),
         mounts: (!mounts.is_empty()).then_some(mounts),
         network_mode: spec.network.clone(),
+        port_bindings: port_bindings(&spec.ports),
         log_config: Some(rotated_logs()),
         ..Default::default()
     };
 
+    let networking_config = match (&spec.network, spec.network_aliases.is_empty()) {
+        (Some(network), false) => Some(NetworkingConfig {
+            endpoints_config: Some(HashMap::from([(
+                network.clone(),
+                EndpointSettings {
+                    aliases: Some(spec.network_aliases.clone()),
+                    ..Default::default()
+                },
+            )])),
+        }),
+        _ => None,
+    };
+    let exposed_ports = (!spec.ports.is_empty()).then(|| {
+        spec.ports
+            .iter()
+            .map(|p| format!("{}/tcp", p.container_port))
+            .collect()
+    });
     Ok(ContainerCreateBody {
         image: Some(spec.image.clone()),
+        networking_config,
+        exposed_ports,
+        stop_signal: spec.stop_signal.clone(),
         env: Some(env),
         cmd: spec.cmd.clone(),
         labels: Some(labels::with_managed(&spec.labels)),
@@ -350,9 +409,11 @@ fn container_info(resp: ContainerInspectResponse) -> ContainerInfo {
             .network_settings
             .and_then(|n| n.networks)
             .unwrap_or_default();
+        // `default` (no network given) is the `bridge` network.
         let preferred = host_config
             .network_mode
             .as_deref()
+            .map(|mode| if mode == "default" { "bridge" } else { mode })
             .and_then(|mode| networks.get(mode))
             .and_then(|ep| parse_ip(ep.ip_address.as_deref()));
         preferred.or_else(|| {
@@ -404,6 +465,26 @@ fn container_info(resp: ContainerInspectResponse) -> ContainerInfo {
             .map(|n| n.to_string())
             .unwrap_or_default(),
     }
+}
+
+/// The engine's `PortBindings` for `ports`.
+fn port_bindings(
+    ports: &[PortBinding],
+) -> Option<HashMap<String, Option<Vec<bollard::models::PortBinding>>>> {
+    if ports.is_empty() {
+        return None;
+    }
+    let mut out: HashMap<String, Option<Vec<bollard::models::PortBinding>>> = HashMap::new();
+    for p in ports {
+        out.entry(format!("{}/tcp", p.container_port))
+            .or_insert_with(|| Some(Vec::new()))
+            .get_or_insert_with(Vec::new)
+            .push(bollard::models::PortBinding {
+                host_ip: Some(p.host_ip.clone()),
+                host_port: Some(p.host_port.to_string()),
+            });
+    }
+    Some(out)
 }
 
 fn parse_ip(s: Option<&str>) -> Option<IpAddr> {

@@ -73,6 +73,10 @@ pub enum RuntimeError {
     /// The caller passed something Docker cannot represent (e.g. an env var name containing `=`).
     #[error("invalid container spec: {0}")]
     InvalidSpec(String),
+
+    /// Copying a command's input or output to or from a local file failed.
+    #[error("{0}")]
+    Io(String),
 }
 
 /// An error building an image.

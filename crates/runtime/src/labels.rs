@@ -17,6 +17,8 @@ pub const RELEASE: &str = "wharf.release";
 pub const PROCESS: &str = "wharf.process";
 /// Replica number of a process, e.g. `1`.
 pub const REPLICA: &str = "wharf.replica";
+/// Name of the database service an object belongs to.
+pub const SERVICE: &str = "wharf.service";
 /// Deployment identifier that created the object.
 pub const DEPLOYMENT: &str = "wharf.deployment";
 

@@ -72,6 +72,18 @@ impl Docker {
         match self.client.create_container(Some(options), body).await {
             Ok(created) => {
                 debug!(id = %created.id, "one-off container created");
+                if let Err(e) = self.join_extra_networks(&created.id, &container).await {
+                    let remove =
+                        bollard::query_parameters::RemoveContainerOptionsBuilder::default()
+                            .force(true)
+                            .v(true)
+                            .build();
+                    let _ = self
+                        .client
+                        .remove_container(&created.id, Some(remove))
+                        .await;
+                    return Err(e);
+                }
                 Ok(created.id)
             }
             Err(e) if is_not_found(&e) => Err(missing_dependency(&container, &e)),

@@ -31,6 +31,10 @@ pub enum StoreError {
     KeyAlreadyAdded(String),
     #[error("there is no key named `{0}`")]
     NoSuchKey(String),
+    #[error("a service named `{0}` already exists")]
+    ServiceExists(String),
+    #[error("there is no service named `{0}`; `wharf services` lists them")]
+    NoSuchService(String),
     #[error(
         "the database was written by a newer Wharf (schema {found}, this binary knows {known}); upgrade wharf"
     )]

@@ -110,6 +110,41 @@ const MIGRATIONS: &[&str] = &[
         not_after     INTEGER
     );
     ",
+    // 9: database services (`wharf services`), their links to apps and their backups.
+    // A destroyed service whose volume was kept stays here (status `destroyed`) so that
+    // creating it again reuses its data with its password.
+    "
+    CREATE TABLE services (
+        name             TEXT PRIMARY KEY,
+        kind             TEXT NOT NULL,
+        version          TEXT NOT NULL,
+        image            TEXT NOT NULL,
+        password         TEXT NOT NULL,
+        status           TEXT NOT NULL DEFAULT 'running',
+        exposed_port     INTEGER,
+        backup_schedule  TEXT,
+        backup_keep      INTEGER NOT NULL DEFAULT 7,
+        created_at       INTEGER NOT NULL
+    );
+    CREATE TABLE service_links (
+        service  TEXT NOT NULL REFERENCES services(name) ON DELETE CASCADE,
+        app      TEXT NOT NULL REFERENCES apps(name) ON DELETE CASCADE,
+        var      TEXT NOT NULL,
+        PRIMARY KEY (service, app),
+        UNIQUE (app, var)
+    );
+    CREATE TABLE service_backups (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        service     TEXT NOT NULL,
+        file        TEXT,
+        size        INTEGER,
+        sha256      TEXT,
+        scheduled   INTEGER NOT NULL,
+        started_at  INTEGER NOT NULL,
+        error       TEXT
+    );
+    CREATE INDEX service_backups_by_service ON service_backups (service, id);
+    ",
 ];
 
 /// Bring the schema up to date inside one transaction per migration.

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Builds the database images Wharf's services use by default (postgres:17, mariadb:11, redis:8)
+# from Debian's packages, for machines that cannot pull from a registry (tests, CI). Each image
+# gets an entrypoint with the official image's interface (the same environment variables, data
+# directories and commands), so Wharf runs it exactly as it runs the official one.
+# Images that already exist are kept. Needs root, debootstrap and a running Docker engine.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+suite=trixie
+mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+work=${WHARF_IMAGE_WORK:-/var/tmp/wharf-service-images}
+
+command -v debootstrap >/dev/null 2>&1 || {
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
+}
+
+# build TAG PACKAGES ENTRYPOINT IMPORT-CHANGES...
+build() {
+  local tag=$1 packages=$2 entrypoint=$3
+  shift 3
+  if docker image inspect "$tag" >/dev/null 2>&1; then
+    echo "wharf: image $tag is already there"
+    return
+  fi
+  local root="$work/${tag%%:*}"
+  echo "wharf: building image $tag from Debian's $packages (a minute or two)"
+  rm -rf "$root"
+  mkdir -p "$work"
+  debootstrap --variant=minbase --include="$packages" "$suite" "$root" "$mirror" \
+    >"$root.log" 2>&1 || { tail -n 20 "$root.log" >&2; return 1; }
+  # Data directories start empty, as in the official images: the entrypoint initialises them.
+  rm -rf "$root"/var/lib/mysql/* "$root"/var/lib/postgresql/* "$root"/var/lib/redis/*
+  rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
+  install -m 0755 "$here/service-images/$entrypoint" "$root/usr/local/bin/docker-entrypoint.sh"
+  local changes=(-c 'ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"]')
+  for change in "$@"; do changes+=(-c "$change"); done
+  tar -C "$root" -c . | docker import "${changes[@]}" - "$tag" >/dev/null
+  rm -rf "$root"
+  echo "wharf: image $tag built"
+}
+
+build postgres:17 postgresql-17 postgres-entrypoint.sh \
+  'ENV PATH=/usr/lib/postgresql/17/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+  'ENV PGDATA=/var/lib/postgresql/data' 'VOLUME /var/lib/postgresql/data' \
+  'EXPOSE 5432' 'STOPSIGNAL SIGINT' 'CMD ["postgres"]' &
+build mariadb:11 mariadb-server,mariadb-client mariadb-entrypoint.sh \
+  'VOLUME /var/lib/mysql' 'EXPOSE 3306' 'CMD ["mariadbd"]' &
+build redis:8 redis-server,redis-tools redis-entrypoint.sh \
+  'WORKDIR /data' 'VOLUME /data' 'EXPOSE 6379' 'CMD ["redis-server"]' &
+failed=0
+for job in $(jobs -p); do wait "$job" || failed=1; done
+exit $failed
