@@ -26,6 +26,7 @@ fn spec(app: &str, name: &str, cmd: &str, restart: RestartPolicy) -> ContainerSp
         nano_cpus: Some(500_000_000),
         restart,
         network: None,
+        ..Default::default()
     }
 }
 
