@@ -444,8 +444,11 @@ impl Deployer {
     ) -> Result<Vec<Instance>, DeployError> {
         let mut started: Vec<ContainerInfo> = Vec::new();
         for replica in 1..=spec.replicas() {
-            let container = self.container_spec(release, spec, port, &spec.web(), replica);
-            match self.create_container(&container).await {
+            let created = async {
+                let container = self.container_spec(release, spec, port, &spec.web(), replica)?;
+                self.create_container(&container).await
+            };
+            match created.await {
                 Ok(info) => {
                     progress.line(format!("       started {}", info.name));
                     started.push(info);
@@ -521,7 +524,7 @@ impl Deployer {
         port: u16,
         process: &ProcessSpec,
         replica: u32,
-    ) -> ContainerSpec {
+    ) -> Result<ContainerSpec, DeployError> {
         let config = &spec.config;
         let mut env = spec.environment(port);
         // Heroku's name for the container, e.g. `web.1`; apps use it to tell replicas apart.
@@ -536,7 +539,7 @@ impl Deployer {
                 self.settings.instance_id.clone(),
             ),
         ]);
-        ContainerSpec {
+        Ok(ContainerSpec {
             name: format!(
                 "wharf-{}-{}-v{}-{replica}",
                 release.app, process.name, release.version
@@ -553,8 +556,19 @@ impl Deployer {
                 .map(wharf_domain::cpus_to_nano),
             restart: RestartPolicy::UnlessStopped,
             network: None,
+            extra_networks: self.linked_networks(&release.app)?,
             ..Default::default()
-        }
+        })
+    }
+
+    /// The private networks of the services linked to `app`, which its containers join.
+    pub(crate) fn linked_networks(&self, app: &str) -> Result<Vec<String>, DeployError> {
+        Ok(self
+            .store
+            .links_of_app(app)?
+            .iter()
+            .map(|link| wharf_domain::service_resource_name(&link.service))
+            .collect())
     }
 
     /// Drain the replaced instances (in-flight requests finish, up to the drain timeout), then

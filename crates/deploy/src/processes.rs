@@ -23,8 +23,11 @@ impl Deployer {
         let mut started = Vec::new();
         for process in spec.others() {
             for replica in 1..=process.scale {
-                let container = self.container_spec(release, spec, port, process, replica);
-                match self.create_container(&container).await {
+                let created = async {
+                    let container = self.container_spec(release, spec, port, process, replica)?;
+                    self.create_container(&container).await
+                };
+                match created.await {
                     Ok(info) => {
                         progress.line(format!("       started {}", info.name));
                         started.push(info.id);

@@ -1,7 +1,7 @@
 //! Reconcile at start: make what runs match what is stored. Deploys that were cut off are
 //! cleaned up and marked failed; every app's active release is started where it is not running
 //! and routed again; containers of this server that belong to no active release are removed,
-//! except one-off `wharf run` containers that still run.
+//! except one-off `wharf run` containers that still run and database services' containers.
 //! Containers without this server's labels are never looked at.
 
 use crate::deployer::INSTANCE_LABEL;
@@ -79,7 +79,7 @@ impl Deployer {
         }
         let leftovers: Vec<String> = all
             .iter()
-            .filter(|c| !kept.contains(&c.id) && !is_running_one_off(c))
+            .filter(|c| !kept.contains(&c.id) && !is_running_one_off(c) && !is_service(c))
             .map(|c| {
                 tracing::info!(container = %c.name, "removing leftover container");
                 c.id.clone()
@@ -113,7 +113,7 @@ impl Deployer {
         };
         let present: HashSet<u32> = mine.iter().map(replica_of).collect();
         for replica in (1..=wanted).filter(|r| !present.contains(r)) {
-            let container = self.container_spec(release, spec, port, process, replica);
+            let container = self.container_spec(release, spec, port, process, replica)?;
             match self.create_container(&container).await {
                 Ok(info) => {
                     report.containers_started += 1;
@@ -151,6 +151,11 @@ impl Deployer {
 fn is_running_one_off(container: &ContainerInfo) -> bool {
     container.running
         && container.labels.get(labels::PROCESS).map(String::as_str) == Some(crate::RUN_PROCESS)
+}
+
+/// A database service's container: the services manager looks after those.
+fn is_service(container: &ContainerInfo) -> bool {
+    container.labels.contains_key(labels::SERVICE)
 }
 
 /// The containers in `all` of the release's `process`.

@@ -92,6 +92,7 @@ impl Deployer {
             nano_cpus: config.max_cpus.map(wharf_domain::cpus_to_nano),
             restart: RestartPolicy::No,
             network: None,
+            extra_networks: self.linked_networks(app)?,
             ..Default::default()
         };
         let spec = OneOffSpec {

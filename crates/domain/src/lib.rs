@@ -21,6 +21,7 @@ mod name_error;
 mod process;
 mod procfile;
 mod release;
+mod service;
 mod volume;
 
 pub use app_config::{AppConfig, DEFAULT_PORT, MAX_SCALE};
@@ -37,4 +38,7 @@ pub use name_error::NameError;
 pub use process::{ProcessName, WEB};
 pub use procfile::{Procfile, ProcfileError, ProcfileErrorKind, RELEASE};
 pub use release::{ReleaseError, ReleaseStatus, ReleaseVersion};
+pub use service::{
+    ServiceKind, ServiceName, check_service_version, service_resource_name,
+};
 pub use volume::{VolumeError, VolumeSource, VolumeSpec};

@@ -11,6 +11,7 @@ mod container;
 mod docker;
 mod error;
 mod exec;
+mod files;
 mod image;
 pub mod labels;
 mod logs;

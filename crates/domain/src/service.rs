@@ -1,0 +1,474 @@
+//! Database services (`wharf services`): their names, their kinds and everything Wharf needs to
+//! know about each kind, stated once: the image and the environment the official image reads,
+//! where it keeps its data, how to tell it is ready, how to dump, restore and connect, and the
+//! URL apps get. Pure: the `services` crate does the running.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::NameError;
+use crate::dns_label::check_label;
+
+/// A validated service name: the rules of an app name (a DNS label); it is also the host name
+/// linked apps reach the service under.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ServiceName(String);
+
+impl ServiceName {
+    pub fn parse(input: &str) -> Result<ServiceName, NameError> {
+        check_label("service name", input)?;
+        if input == "wharf" || input.starts_with("wharf-") {
+            return Err(NameError::Reserved {
+                kind: "service name",
+                name: input.to_owned(),
+            });
+        }
+        Ok(ServiceName(input.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The service's container, volume and private network are all called this. The dot
+    /// cannot appear in app names, so it never clashes with an app's containers.
+    pub fn resource_name(&self) -> String {
+        service_resource_name(&self.0)
+    }
+
+    /// The database created in the service: the name with `-` turned into `_`.
+    pub fn database(&self) -> String {
+        self.0.replace('-', "_")
+    }
+}
+
+/// The name of the container, volume and network of the service called `service`.
+pub fn service_resource_name(service: &str) -> String {
+    format!("wharf-service.{service}")
+}
+
+impl fmt::Display for ServiceName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for ServiceName {
+    type Error = NameError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        ServiceName::parse(&s)
+    }
+}
+
+impl From<ServiceName> for String {
+    fn from(name: ServiceName) -> String {
+        name.0
+    }
+}
+
+/// The kinds of database Wharf runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ServiceKind {
+    Postgres,
+    Mysql,
+    Mariadb,
+    Redis,
+}
+
+/// The user Wharf creates in MySQL and MariaDB for apps.
+const SQL_USER: &str = "wharf";
+
+impl ServiceKind {
+    pub const ALL: [ServiceKind; 4] = [
+        ServiceKind::Postgres,
+        ServiceKind::Mysql,
+        ServiceKind::Mariadb,
+        ServiceKind::Redis,
+    ];
+
+    /// `postgres` (also `postgresql`), `mysql`, `mariadb`, `redis`.
+    pub fn parse(input: &str) -> Result<ServiceKind, String> {
+        match input {
+            "postgres" | "postgresql" => Ok(ServiceKind::Postgres),
+            "mysql" => Ok(ServiceKind::Mysql),
+            "mariadb" => Ok(ServiceKind::Mariadb),
+            "redis" => Ok(ServiceKind::Redis),
+            other => Err(format!(
+                "`{other}` is not a kind of service Wharf runs; use postgres, mysql, mariadb or redis"
+            )),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceKind::Postgres => "postgres",
+            ServiceKind::Mysql => "mysql",
+            ServiceKind::Mariadb => "mariadb",
+            ServiceKind::Redis => "redis",
+        }
+    }
+
+    /// The version used when none is asked for.
+    pub fn default_version(self) -> &'static str {
+        match self {
+            ServiceKind::Postgres => "17",
+            ServiceKind::Mysql => "8.4",
+            ServiceKind::Mariadb => "11",
+            ServiceKind::Redis => "8",
+        }
+    }
+
+    /// The official image of `version`, e.g. `postgres:17`.
+    pub fn image(self, version: &str) -> String {
+        format!("{}:{version}", self.as_str())
+    }
+
+    /// The TCP port the database listens on.
+    pub fn port(self) -> u16 {
+        match self {
+            ServiceKind::Postgres => 5432,
+            ServiceKind::Mysql | ServiceKind::Mariadb => 3306,
+            ServiceKind::Redis => 6379,
+        }
+    }
+
+    /// Where the image keeps its data (the service's volume is mounted there).
+    pub fn data_path(self) -> &'static str {
+        match self {
+            ServiceKind::Postgres => "/var/lib/postgresql/data",
+            ServiceKind::Mysql | ServiceKind::Mariadb => "/var/lib/mysql",
+            ServiceKind::Redis => "/data",
+        }
+    }
+
+    /// The environment the official image reads to create its database and users.
+    pub fn environment(self, name: &ServiceName, password: &str) -> Vec<(String, String)> {
+        let pairs: Vec<(&str, String)> = match self {
+            ServiceKind::Postgres => vec![
+                ("POSTGRES_USER", "postgres".to_string()),
+                ("POSTGRES_PASSWORD", password.to_string()),
+                ("POSTGRES_DB", name.database()),
+            ],
+            ServiceKind::Mysql => vec![
+                ("MYSQL_ROOT_PASSWORD", password.to_string()),
+                ("MYSQL_DATABASE", name.database()),
+                ("MYSQL_USER", SQL_USER.to_string()),
+                ("MYSQL_PASSWORD", password.to_string()),
+            ],
+            ServiceKind::Mariadb => vec![
+                ("MARIADB_ROOT_PASSWORD", password.to_string()),
+                ("MARIADB_DATABASE", name.database()),
+                ("MARIADB_USER", SQL_USER.to_string()),
+                ("MARIADB_PASSWORD", password.to_string()),
+            ],
+            ServiceKind::Redis => Vec::new(),
+        };
+        pairs
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect()
+    }
+
+    /// The container's command when not the image's own.
+    pub fn command(self, password: &str) -> Option<Vec<String>> {
+        match self {
+            // Snapshots every minute when something changed, and on every shutdown.
+            ServiceKind::Redis => Some(
+                ["redis-server", "--requirepass", password, "--save", "60 1"]
+                    .map(String::from)
+                    .to_vec(),
+            ),
+            _ => None,
+        }
+    }
+
+    /// The signal that stops the server quickly and cleanly (PostgreSQL's fast shutdown).
+    pub fn stop_signal(self) -> Option<&'static str> {
+        match self {
+            ServiceKind::Postgres => Some("SIGINT"),
+            _ => None,
+        }
+    }
+
+    /// The environment for commands Wharf runs inside the container (the password, never on
+    /// a command line).
+    pub fn client_environment(self, password: &str) -> Vec<(String, String)> {
+        let key = match self {
+            ServiceKind::Postgres => "PGPASSWORD",
+            ServiceKind::Mysql | ServiceKind::Mariadb => "MYSQL_PWD",
+            ServiceKind::Redis => "REDISCLI_AUTH",
+        };
+        vec![(key.to_string(), password.to_string())]
+    }
+
+    /// A command that succeeds once the database takes connections over TCP (not merely
+    /// while the image's first-start initialisation runs).
+    pub fn ready_command(self, name: &ServiceName) -> Vec<String> {
+        let args: Vec<String> = match self {
+            ServiceKind::Postgres => [
+                "psql",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-d",
+                &name.database(),
+                "-tAc",
+                "SELECT 1",
+            ]
+            .map(String::from)
+            .to_vec(),
+            ServiceKind::Mysql | ServiceKind::Mariadb => vec![
+                self.sql_tool("admin"),
+                "-h".into(),
+                "127.0.0.1".into(),
+                "-uroot".into(),
+                "ping".into(),
+            ],
+            ServiceKind::Redis => ["redis-cli", "ping"].map(String::from).to_vec(),
+        };
+        args
+    }
+
+    /// The interactive client (`wharf services connect`).
+    pub fn client_command(self, name: &ServiceName) -> Vec<String> {
+        match self {
+            ServiceKind::Postgres => ["psql", "-U", "postgres", "-d", &name.database()]
+                .map(String::from)
+                .to_vec(),
+            ServiceKind::Mysql | ServiceKind::Mariadb => {
+                vec![self.sql_tool(""), "-uroot".into(), name.database()]
+            }
+            ServiceKind::Redis => vec!["redis-cli".into()],
+        }
+    }
+
+    /// The dump tool's command line: it writes a backup to stdout. For Redis the snapshot is
+    /// written into the container first (see [`ServiceKind::snapshot_path`]).
+    pub fn dump_command(self, name: &ServiceName) -> Vec<String> {
+        match self {
+            ServiceKind::Postgres => [
+                "pg_dump",
+                "-U",
+                "postgres",
+                "--format=custom",
+                "--no-owner",
+                &name.database(),
+            ]
+            .map(String::from)
+            .to_vec(),
+            ServiceKind::Mysql | ServiceKind::Mariadb => vec![
+                self.sql_tool("dump"),
+                "-uroot".into(),
+                "--single-transaction".into(),
+                "--routines".into(),
+                "--events".into(),
+                "--databases".into(),
+                name.database(),
+            ],
+            ServiceKind::Redis => vec![
+                "redis-cli".into(),
+                "--rdb".into(),
+                self.snapshot_path().into(),
+            ],
+        }
+    }
+
+    /// Where a Redis snapshot is written inside the container while it is copied out.
+    pub fn snapshot_path(self) -> &'static str {
+        "/tmp/wharf-backup.rdb"
+    }
+
+    /// The command that reads a backup on stdin and loads it into the running database.
+    /// Redis has none: its snapshot is put in place while the server is stopped.
+    pub fn restore_command(self, name: &ServiceName) -> Option<Vec<String>> {
+        match self {
+            ServiceKind::Postgres => Some(
+                [
+                    "pg_restore",
+                    "-U",
+                    "postgres",
+                    "--clean",
+                    "--if-exists",
+                    "--no-owner",
+                    "--exit-on-error",
+                    "-d",
+                    &name.database(),
+                ]
+                .map(String::from)
+                .to_vec(),
+            ),
+            ServiceKind::Mysql | ServiceKind::Mariadb => {
+                Some(vec![self.sql_tool(""), "-uroot".into()])
+            }
+            ServiceKind::Redis => None,
+        }
+    }
+
+    /// A query whose single-number answer counts what a restored backup holds (tables, or
+    /// keys for Redis).
+    pub fn count_command(self, name: &ServiceName) -> Vec<String> {
+        match self {
+            ServiceKind::Postgres => [
+                "psql",
+                "-U",
+                "postgres",
+                "-d",
+                &name.database(),
+                "-tAc",
+                "SELECT count(*) FROM information_schema.tables \
+                 WHERE table_schema NOT IN ('pg_catalog', 'information_schema')",
+            ]
+            .map(String::from)
+            .to_vec(),
+            ServiceKind::Mysql | ServiceKind::Mariadb => vec![
+                self.sql_tool(""),
+                "-uroot".into(),
+                "-N".into(),
+                "-e".into(),
+                format!(
+                    "SELECT count(*) FROM information_schema.tables WHERE table_schema = '{}'",
+                    name.database()
+                ),
+            ],
+            ServiceKind::Redis => ["redis-cli", "dbsize"].map(String::from).to_vec(),
+        }
+    }
+
+    /// File name extension of a backup.
+    pub fn backup_extension(self) -> &'static str {
+        match self {
+            ServiceKind::Postgres => "dump",
+            ServiceKind::Mysql | ServiceKind::Mariadb => "sql",
+            ServiceKind::Redis => "rdb",
+        }
+    }
+
+    /// The URL linked apps get, reaching the service under its name on its network.
+    pub fn url(self, name: &ServiceName, password: &str) -> String {
+        let host = name.as_str();
+        let port = self.port();
+        let db = name.database();
+        let password = percent_encode(password);
+        match self {
+            ServiceKind::Postgres => format!("postgres://postgres:{password}@{host}:{port}/{db}"),
+            ServiceKind::Mysql | ServiceKind::Mariadb => {
+                format!("mysql://{SQL_USER}:{password}@{host}:{port}/{db}")
+            }
+            ServiceKind::Redis => format!("redis://:{password}@{host}:{port}"),
+        }
+    }
+
+    /// The config var a first link of this kind sets.
+    pub fn url_var(self) -> &'static str {
+        match self {
+            ServiceKind::Redis => "REDIS_URL",
+            _ => "DATABASE_URL",
+        }
+    }
+
+    /// The config var for a link whose usual name is taken: `NAME_DATABASE_URL`.
+    pub fn alternate_url_var(self, name: &ServiceName) -> String {
+        format!(
+            "{}_{}",
+            name.as_str().to_ascii_uppercase().replace('-', "_"),
+            self.url_var()
+        )
+    }
+
+    /// MySQL's tools are `mysql`, `mysqldump`, `mysqladmin`; MariaDB's `mariadb`,
+    /// `mariadb-dump`, `mariadb-admin` (its recent images have no `mysql` names).
+    fn sql_tool(self, tool: &str) -> String {
+        match (self, tool) {
+            (ServiceKind::Mariadb, "") => "mariadb".to_string(),
+            (ServiceKind::Mariadb, tool) => format!("mariadb-{tool}"),
+            (_, tool) => format!("mysql{tool}"),
+        }
+    }
+}
+
+impl fmt::Display for ServiceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Percent-encodes everything but unreserved URL characters (for passwords in URLs).
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Is `version` a plausible image tag (`17`, `8.4`, `11.8-noble`)?
+pub fn check_service_version(version: &str) -> Result<(), String> {
+    let ok = !version.is_empty()
+        && version.len() <= 64
+        && version
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+        && version.as_bytes()[0].is_ascii_alphanumeric();
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{version}` is not an image version; use a tag such as `17` or `8.4`"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_app_rules_and_keep_clear_of_wharf() {
+        assert!(ServiceName::parse("main-db").is_ok());
+        assert!(ServiceName::parse("Main").is_err());
+        assert!(ServiceName::parse("wharf-x").is_err());
+        assert!(ServiceName::parse("a_b").is_err());
+        let name = ServiceName::parse("main-db").unwrap();
+        assert_eq!(name.database(), "main_db");
+        assert_eq!(name.resource_name(), "wharf-service.main-db");
+    }
+
+    #[test]
+    fn kinds_parse_and_give_urls_with_encoded_passwords() {
+        assert_eq!(ServiceKind::parse("postgresql"), Ok(ServiceKind::Postgres));
+        assert!(ServiceKind::parse("mongo").unwrap_err().contains("postgres, mysql"));
+        let name = ServiceName::parse("db").unwrap();
+        assert_eq!(
+            ServiceKind::Postgres.url(&name, "a/b c"),
+            "postgres://postgres:a%2Fb%20c@db:5432/db"
+        );
+        assert_eq!(ServiceKind::Redis.url(&name, "pw"), "redis://:pw@db:6379");
+        assert_eq!(ServiceKind::Mariadb.url(&name, "pw"), "mysql://wharf:pw@db:3306/db");
+        assert_eq!(ServiceKind::Redis.alternate_url_var(&name), "DB_REDIS_URL");
+    }
+
+    #[test]
+    fn mariadb_uses_its_own_tool_names() {
+        let name = ServiceName::parse("db").unwrap();
+        assert_eq!(ServiceKind::Mariadb.dump_command(&name)[0], "mariadb-dump");
+        assert_eq!(ServiceKind::Mysql.dump_command(&name)[0], "mysqldump");
+        assert_eq!(ServiceKind::Mariadb.ready_command(&name)[0], "mariadb-admin");
+    }
+
+    #[test]
+    fn versions_are_tags() {
+        assert!(check_service_version("17").is_ok());
+        assert!(check_service_version("11.8-noble").is_ok());
+        assert!(check_service_version("17; rm").is_err());
+        assert!(check_service_version("").is_err());
+        assert!(check_service_version(":latest").is_err());
+    }
+}

@@ -1,0 +1,153 @@
+//! A service's container: its spec (image, environment, volume, network and the host name
+//! linked apps use), starting it and waiting until the database takes connections.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use wharf_deploy::INSTANCE_LABEL;
+use wharf_domain::{ServiceKind, ServiceName};
+use wharf_runtime::{
+    ContainerInfo, ContainerSpec, ExecSpec, Mount, PortBinding, RestartPolicy, RuntimeError, labels,
+};
+use wharf_store::ServiceRecord;
+
+use crate::{ServiceError, Services};
+
+/// Label on a service's containers telling its kind.
+pub(crate) const KIND_LABEL: &str = "wharf.service-kind";
+/// Label on the throw-away containers `verify` restores into.
+pub(crate) const SCRATCH_LABEL: &str = "wharf.service-scratch";
+
+/// A stored service's name and kind, checked again (the store holds strings).
+pub(crate) fn parse_record(
+    record: &ServiceRecord,
+) -> Result<(ServiceName, ServiceKind), ServiceError> {
+    let name = ServiceName::parse(&record.name)?;
+    let kind = ServiceKind::parse(&record.kind).map_err(ServiceError::BadInput)?;
+    Ok((name, kind))
+}
+
+impl Services {
+    pub(crate) fn labels(&self, name: &ServiceName, kind: ServiceKind) -> HashMap<String, String> {
+        HashMap::from([
+            (labels::SERVICE.to_string(), name.as_str().to_string()),
+            (KIND_LABEL.to_string(), kind.as_str().to_string()),
+            (INSTANCE_LABEL.to_string(), self.instance_id.clone()),
+        ])
+    }
+
+    /// The container of a service: its volume on the data directory, on its own network
+    /// under its name, published on the host only when exposed.
+    pub(crate) fn container_spec(&self, record: &ServiceRecord) -> Result<ContainerSpec, ServiceError> {
+        let (name, kind) = parse_record(record)?;
+        let resource = name.resource_name();
+        let ports = record
+            .exposed_port
+            .map(|host_port| PortBinding {
+                host_ip: "0.0.0.0".to_string(),
+                host_port,
+                container_port: kind.port(),
+            })
+            .into_iter()
+            .collect();
+        Ok(ContainerSpec {
+            name: resource.clone(),
+            image: record.image.clone(),
+            env: kind.environment(&name, &record.password),
+            labels: self.labels(&name, kind),
+            cmd: kind.command(&record.password),
+            mounts: vec![Mount {
+                source: resource.clone(),
+                target: kind.data_path().to_string(),
+                read_only: false,
+            }],
+            restart: RestartPolicy::UnlessStopped,
+            network: Some(resource),
+            network_aliases: vec![name.as_str().to_string()],
+            ports,
+            stop_signal: kind.stop_signal().map(String::from),
+            ..Default::default()
+        })
+    }
+
+    /// Creates and starts `spec`, first removing a leftover of this server under the same
+    /// name; a container of that name that is not this server's is never touched.
+    pub(crate) async fn start_container(
+        &self,
+        spec: &ContainerSpec,
+    ) -> Result<ContainerInfo, ServiceError> {
+        match self.docker.inspect(&spec.name).await {
+            Ok(existing) => {
+                if existing.labels.get(INSTANCE_LABEL) != Some(&self.instance_id) {
+                    return Err(ServiceError::NameInUse(spec.name.clone()));
+                }
+                self.docker.stop_and_remove(&existing.id, self.stop_grace).await?;
+            }
+            Err(RuntimeError::NotFound(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+        Ok(self.docker.create_and_start(spec).await?)
+    }
+
+    /// Makes sure the image is here, pulling it if not.
+    pub(crate) async fn ensure_image(&self, image: &str) -> Result<(), ServiceError> {
+        if self.docker.image_exists(image).await? {
+            return Ok(());
+        }
+        tracing::info!(%image, "pulling the service's image");
+        let mut on_line = |line: &str| tracing::debug!(%line, "pull");
+        self.docker
+            .pull_image(image, &mut on_line)
+            .await
+            .map_err(|e| ServiceError::NoImage {
+                image: image.to_string(),
+                reason: e.to_string(),
+            })
+    }
+
+    /// Waits until the database in container `id` answers over TCP.
+    pub(crate) async fn wait_ready(
+        &self,
+        id: &str,
+        name: &ServiceName,
+        kind: ServiceKind,
+        password: &str,
+    ) -> Result<(), ServiceError> {
+        let started = Instant::now();
+        let check = ExecSpec {
+            cmd: kind.ready_command(name),
+            env: kind.client_environment(password),
+            ..Default::default()
+        };
+        loop {
+            let info = self.docker.inspect(id).await?;
+            if info.running {
+                let mut out = Vec::new();
+                let result = self
+                    .docker
+                    .exec_to(id, &check, None::<&[u8]>, &mut out)
+                    .await;
+                if matches!(result, Ok(ref r) if r.exit_code == 0) {
+                    return Ok(());
+                }
+            }
+            let crashed = !info.running
+                && (matches!(info.state.as_str(), "exited" | "dead") || info.restart_count > 0);
+            if crashed || started.elapsed() > self.ready_timeout {
+                let logs = self
+                    .docker
+                    .logs_tail(id, 20)
+                    .await
+                    .map(|lines| lines.join("\n"))
+                    .unwrap_or_else(|e| format!("(could not read the log: {e})"));
+                return Err(ServiceError::NotReady {
+                    service: name.as_str().to_string(),
+                    kind: kind.as_str().to_string(),
+                    within: self.ready_timeout,
+                    logs,
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+}

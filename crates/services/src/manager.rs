@@ -1,0 +1,424 @@
+//! `Services`: creating, listing, exposing and destroying database services. Links live in
+//! `links.rs`, backups in `backup.rs`, the backup schedule in `schedule.rs`.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::Serialize;
+use wharf_deploy::Deployer;
+use wharf_domain::{ServiceKind, ServiceName, check_service_version};
+use wharf_runtime::{Docker, ExecSpec, RuntimeError};
+use wharf_store::{BackupRecord, ServiceRecord, Store};
+
+use crate::ServiceError;
+use crate::container::parse_record;
+
+/// What `wharf services create` asks for.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct CreateRequest {
+    pub kind: String,
+    pub name: String,
+    /// The image tag; the kind's default when `None`.
+    pub version: Option<String>,
+    /// Another image with the same interface as the official one (a mirror, say).
+    pub image: Option<String>,
+}
+
+/// A service as `wharf services` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceStatus {
+    pub name: String,
+    pub kind: String,
+    pub version: String,
+    pub image: String,
+    /// `running`, `exited`, `restarting`, `missing` (no container), or `destroyed` (volume kept).
+    pub state: String,
+    /// Bytes in the data directory, when the service runs.
+    pub volume_bytes: Option<u64>,
+    pub volume: String,
+    pub network: String,
+    pub linked_apps: Vec<String>,
+    /// The config var each linked app gets, by app.
+    pub links: HashMap<String, String>,
+    pub exposed_port: Option<u16>,
+    pub backup_schedule: Option<String>,
+    pub backup_keep: u32,
+    /// The newest backup attempt; a failed one carries its error.
+    pub last_backup: Option<BackupRecord>,
+    /// The URL apps get; the password is hidden unless asked for.
+    pub url: String,
+}
+
+/// Manages the server's database services.
+pub struct Services {
+    pub(crate) store: Arc<Store>,
+    pub(crate) docker: Docker,
+    pub(crate) deployer: Arc<Deployer>,
+    /// `DATA/backups`: one directory per service.
+    pub(crate) backups_dir: PathBuf,
+    pub(crate) instance_id: String,
+    pub(crate) stop_grace: Duration,
+    pub(crate) ready_timeout: Duration,
+    locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl Services {
+    pub fn new(deployer: Arc<Deployer>, data_dir: &std::path::Path, instance_id: &str) -> Services {
+        Services {
+            store: deployer.store().clone(),
+            docker: deployer.docker().clone(),
+            deployer,
+            backups_dir: data_dir.join("backups"),
+            instance_id: instance_id.to_string(),
+            stop_grace: Duration::from_secs(30),
+            ready_timeout: Duration::from_secs(180),
+            locks: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// One operation at a time per service.
+    pub(crate) async fn lock(&self, service: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = {
+            let mut locks = self.locks.lock().unwrap_or_else(|p| p.into_inner());
+            locks.entry(service.to_string()).or_default().clone()
+        };
+        lock.lock_owned().await
+    }
+
+    /// A running (not destroyed) service.
+    pub(crate) fn running_record(&self, service: &str) -> Result<ServiceRecord, ServiceError> {
+        match self.store.service(service)? {
+            None => Err(ServiceError::NoSuchService(service.to_string())),
+            Some(r) if r.status == "destroyed" => Err(ServiceError::Destroyed {
+                service: r.name,
+                kind: r.kind,
+            }),
+            Some(r) => Ok(r),
+        }
+    }
+
+    /// Creates a service: its volume, private network and container, and waits until the
+    /// database takes connections. A service destroyed with its volume kept comes back with
+    /// its data. If anything fails, what this call created is removed again.
+    #[tracing::instrument(skip(self, request), fields(service = %request.name, kind = %request.kind))]
+    pub async fn create(&self, request: &CreateRequest) -> Result<ServiceStatus, ServiceError> {
+        let name = ServiceName::parse(&request.name)?;
+        let kind = ServiceKind::parse(&request.kind).map_err(ServiceError::BadInput)?;
+        let version = request
+            .version
+            .clone()
+            .unwrap_or_else(|| kind.default_version().to_string());
+        check_service_version(&version).map_err(ServiceError::BadInput)?;
+        let image = match &request.image {
+            Some(image) => check_image(image)?,
+            None => kind.image(&version),
+        };
+        let _guard = self.lock(name.as_str()).await;
+        let previous = self.store.service(name.as_str())?;
+        if let Some(old) = &previous {
+            if old.status != "destroyed" {
+                return Err(ServiceError::Exists(old.name.clone()));
+            }
+            if old.kind != kind.as_str() {
+                return Err(ServiceError::BadInput(format!(
+                    "the kept volume of `{name}` holds {} data, not {kind}; `wharf services destroy {name} --purge` deletes it",
+                    old.kind
+                )));
+            }
+        }
+        self.ensure_image(&image).await?;
+        let record = self.store.create_service(&ServiceRecord {
+            name: name.as_str().to_string(),
+            kind: kind.as_str().to_string(),
+            version,
+            image,
+            password: new_password(),
+            status: String::new(),
+            exposed_port: None,
+            backup_schedule: None,
+            backup_keep: 7,
+            created_at: 0,
+        })?;
+        match self.bring_up(&record).await {
+            Ok(()) => {
+                tracing::info!(service = %name, "service created");
+                self.status(&record, false).await
+            }
+            Err(err) => {
+                self.tear_down(&name, previous.is_none()).await;
+                if previous.is_some() {
+                    self.store.remove_service(name.as_str(), false)?;
+                } else {
+                    self.store.remove_service(name.as_str(), true)?;
+                }
+                Err(err)
+            }
+        }
+    }
+
+    /// Network, volume and container of a stored service, started and ready.
+    pub(crate) async fn bring_up(&self, record: &ServiceRecord) -> Result<(), ServiceError> {
+        let (name, kind) = parse_record(record)?;
+        let labels = self.labels(&name, kind);
+        let resource = name.resource_name();
+        self.docker.ensure_network(&resource, &labels).await?;
+        self.docker.ensure_volume(&resource, &labels).await?;
+        let spec = self.container_spec(record)?;
+        let info = self.start_container(&spec).await?;
+        self.wait_ready(&info.id, &name, kind, &record.password).await
+    }
+
+    /// Removes the service's container and network, and its volume when `purge`. Errors are
+    /// logged: this runs on cleanup paths and in `destroy`, which reports what it could not do.
+    async fn tear_down(&self, name: &ServiceName, purge: bool) -> Vec<String> {
+        let resource = name.resource_name();
+        let mut problems = Vec::new();
+        match self.docker.inspect(&resource).await {
+            Ok(info) if info.labels.get(wharf_deploy::INSTANCE_LABEL) == Some(&self.instance_id) => {
+                if let Err(e) = self.docker.stop_and_remove(&info.id, self.stop_grace).await {
+                    problems.push(e.to_string());
+                }
+            }
+            Ok(_) | Err(RuntimeError::NotFound(_)) => {}
+            Err(e) => problems.push(e.to_string()),
+        }
+        if let Err(e) = self.docker.remove_network(&resource).await {
+            problems.push(e.to_string());
+        }
+        if purge && let Err(e) = self.docker.remove_volume(&resource).await {
+            problems.push(e.to_string());
+        }
+        for problem in &problems {
+            tracing::warn!(service = %name, %problem, "while removing a service");
+        }
+        problems
+    }
+
+    /// Destroys a service that no app is linked to: its container and network go; its volume
+    /// (the data) stays unless `purge`. Backups in the data directory are always kept.
+    #[tracing::instrument(skip(self))]
+    pub async fn destroy(&self, service: &str, purge: bool) -> Result<(), ServiceError> {
+        let name = ServiceName::parse(service)?;
+        let _guard = self.lock(service).await;
+        let record = self
+            .store
+            .service(service)?
+            .ok_or_else(|| ServiceError::NoSuchService(service.to_string()))?;
+        if record.status == "destroyed" && !purge {
+            return Err(ServiceError::Destroyed {
+                service: record.name,
+                kind: record.kind,
+            });
+        }
+        let links = self.store.links_of_service(Some(service))?;
+        if !links.is_empty() {
+            let apps: Vec<String> = links.iter().map(|l| format!("`{}`", l.app)).collect();
+            return Err(ServiceError::Linked {
+                service: service.to_string(),
+                apps: apps.join(", "),
+            });
+        }
+        let problems = self.tear_down(&name, purge).await;
+        if !problems.is_empty() {
+            return Err(ServiceError::Io(format!(
+                "could not remove everything of `{service}`: {}",
+                problems.join("; ")
+            )));
+        }
+        self.store.remove_service(service, purge)?;
+        tracing::info!(%service, purge, "service destroyed");
+        Ok(())
+    }
+
+    /// Every service with its state, data size, links and last backup.
+    pub async fn list(&self) -> Result<Vec<ServiceStatus>, ServiceError> {
+        let mut out = Vec::new();
+        for record in self.store.services()? {
+            out.push(self.status(&record, false).await?);
+        }
+        Ok(out)
+    }
+
+    /// One service; with `reveal`, its URL shows the password.
+    pub async fn info(&self, service: &str, reveal: bool) -> Result<ServiceStatus, ServiceError> {
+        let record = self
+            .store
+            .service(service)?
+            .ok_or_else(|| ServiceError::NoSuchService(service.to_string()))?;
+        self.status(&record, reveal).await
+    }
+
+    pub(crate) async fn status(
+        &self,
+        record: &ServiceRecord,
+        reveal: bool,
+    ) -> Result<ServiceStatus, ServiceError> {
+        let (name, kind) = parse_record(record)?;
+        let resource = name.resource_name();
+        let (state, volume_bytes) = if record.status == "destroyed" {
+            ("destroyed".to_string(), None)
+        } else {
+            match self.docker.inspect(&resource).await {
+                Ok(info) => {
+                    let size = if info.running {
+                        self.data_size(&info.id, kind).await
+                    } else {
+                        None
+                    };
+                    (info.state, size)
+                }
+                Err(RuntimeError::NotFound(_)) => ("missing".to_string(), None),
+                Err(e) => return Err(e.into()),
+            }
+        };
+        let links = self.store.links_of_service(Some(&record.name))?;
+        let password = if reveal { record.password.as_str() } else { "********" };
+        let url = kind.url(&name, password);
+        Ok(ServiceStatus {
+            name: record.name.clone(),
+            kind: record.kind.clone(),
+            version: record.version.clone(),
+            image: record.image.clone(),
+            state,
+            volume_bytes,
+            volume: resource.clone(),
+            network: resource,
+            linked_apps: links.iter().map(|l| l.app.clone()).collect(),
+            links: links.into_iter().map(|l| (l.app, l.var)).collect(),
+            exposed_port: record.exposed_port,
+            backup_schedule: record.backup_schedule.clone(),
+            backup_keep: record.backup_keep,
+            last_backup: self.store.backups(&record.name)?.into_iter().next(),
+            url: if reveal { url } else { url.replace("%2A", "*") },
+        })
+    }
+
+    /// Bytes used by the data directory, measured inside the container with `du`.
+    async fn data_size(&self, id: &str, kind: ServiceKind) -> Option<u64> {
+        let spec = ExecSpec {
+            cmd: vec!["du".into(), "-sk".into(), kind.data_path().into()],
+            ..Default::default()
+        };
+        let mut out = Vec::new();
+        let result = self
+            .docker
+            .exec_to(id, &spec, None::<&[u8]>, &mut out)
+            .await
+            .ok()?;
+        if result.exit_code != 0 {
+            return None;
+        }
+        let text = String::from_utf8_lossy(&out);
+        let kib: u64 = text.split_whitespace().next()?.parse().ok()?;
+        Some(kib * 1024)
+    }
+
+    /// Publishes the service on a host port (`Some`), or stops publishing it (`None`). The
+    /// container is recreated; its data stays in the volume.
+    #[tracing::instrument(skip(self))]
+    pub async fn expose(&self, service: &str, port: Option<u16>) -> Result<ServiceStatus, ServiceError> {
+        if port == Some(0) {
+            return Err(ServiceError::BadInput(
+                "port 0 cannot be published; give a port from 1 to 65535".to_string(),
+            ));
+        }
+        let _guard = self.lock(service).await;
+        let record = self.running_record(service)?;
+        if record.exposed_port == port {
+            return self.status(&record, false).await;
+        }
+        let updated = ServiceRecord {
+            exposed_port: port,
+            ..record.clone()
+        };
+        if let Err(err) = self.bring_up(&updated).await {
+            tracing::warn!(%service, error = %err, "publishing failed; restoring the container as it was");
+            if let Err(restore) = self.bring_up(&record).await {
+                tracing::error!(%service, error = %restore, "could not restore the service's container");
+            }
+            return Err(err);
+        }
+        self.store.set_service_exposed_port(service, port)?;
+        self.status(&updated, false).await
+    }
+
+    /// At start: make every service that should run, run (Docker restarts them after a
+    /// reboot; this covers containers removed by hand), and remove scratch containers left
+    /// by a verify that the server's stop cut short.
+    #[tracing::instrument(skip(self), name = "services.reconcile")]
+    pub async fn reconcile(&self) -> Result<(), ServiceError> {
+        let scratch = self
+            .docker
+            .list(&[
+                (crate::container::SCRATCH_LABEL, "true"),
+                (wharf_deploy::INSTANCE_LABEL, self.instance_id.as_str()),
+            ])
+            .await?;
+        for container in scratch {
+            if let Err(e) = self.docker.stop_and_remove(&container.id, self.stop_grace).await {
+                tracing::warn!(container = %container.name, error = %e, "could not remove a scratch container");
+            }
+        }
+        for record in self.store.services()? {
+            if record.status == "destroyed" {
+                continue;
+            }
+            let resource = wharf_domain::service_resource_name(&record.name);
+            let running = match self.docker.inspect(&resource).await {
+                Ok(info) if info.running => true,
+                Ok(info) => self.docker.start(&info.id).await.is_ok(),
+                Err(_) => false,
+            };
+            if !running && let Err(e) = self.bring_up(&record).await {
+                tracing::error!(service = %record.name, error = %e, "could not start the service");
+            }
+        }
+        Ok(())
+    }
+}
+
+/// 128 random bits as 32 hex digits: safe in URLs and shells alike.
+pub(crate) fn new_password() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// An image reference: registry, path, tag or digest characters only.
+fn check_image(image: &str) -> Result<String, ServiceError> {
+    let ok = !image.is_empty()
+        && image.len() <= 255
+        && image.as_bytes()[0].is_ascii_alphanumeric()
+        && image
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-/:@".contains(&b));
+    if ok {
+        Ok(image.to_string())
+    } else {
+        Err(ServiceError::BadInput(format!(
+            "`{image}` is not an image reference; use one such as `postgres:17` or `registry.example.com/postgres:17`"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn images_are_references() {
+        assert!(check_image("postgres:17").is_ok());
+        assert!(check_image("registry.example.com:5000/db/postgres@sha256:abc").is_ok());
+        assert!(check_image("postgres 17").is_err());
+        assert!(check_image("-postgres").is_err());
+        assert!(check_image("").is_err());
+    }
+
+    #[test]
+    fn passwords_are_long_and_plain() {
+        let p = new_password();
+        assert_eq!(p.len(), 32);
+        assert!(p.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_ne!(p, new_password());
+    }
+}

@@ -1,0 +1,84 @@
+//! Scheduled backups: at the start of every minute (UTC), each service whose backup schedule
+//! matches is backed up and the new backup verified by restoring it into a scratch container.
+//! A backup that fails, or does not restore, is recorded as failed (`wharf services` shows it)
+//! and logged as an error.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tokio_util::sync::CancellationToken;
+use wharf_domain::{CronSchedule, UtcDateTime};
+use wharf_store::BackupRecord;
+
+use crate::Services;
+
+impl Services {
+    /// Runs scheduled backups until `shutdown`.
+    pub async fn run_backup_schedule(self: Arc<Self>, shutdown: CancellationToken) {
+        loop {
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0);
+            let next = (now / 60 + 1) * 60;
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(Duration::from_secs((next - now).max(0) as u64)) => {}
+            }
+            if let Some(minute) = UtcDateTime::from_unix_seconds(next) {
+                self.backup_tick(minute);
+            }
+        }
+    }
+
+    /// Starts the backups due at `minute`, each in a task of its own.
+    pub fn backup_tick(self: &Arc<Self>, minute: UtcDateTime) {
+        let services = match self.store.services() {
+            Ok(services) => services,
+            Err(e) => {
+                tracing::error!(error = %e, "backup schedule: cannot list services");
+                return;
+            }
+        };
+        for service in services {
+            let Some(schedule) = &service.backup_schedule else {
+                continue;
+            };
+            if service.status == "destroyed"
+                || !CronSchedule::parse(schedule).is_ok_and(|s| s.matches(minute))
+            {
+                continue;
+            }
+            let this = self.clone();
+            let name = service.name.clone();
+            tokio::spawn(async move {
+                this.scheduled_backup(&name).await;
+            });
+        }
+    }
+
+    /// One scheduled backup and its verification.
+    #[tracing::instrument(skip(self))]
+    pub(crate) async fn scheduled_backup(&self, service: &str) {
+        let _guard = self.lock(service).await;
+        let backup = match self.backup_locked(service, true).await {
+            Ok(backup) => backup,
+            // Recorded and logged by `backup_locked`.
+            Err(_) => return,
+        };
+        if let Err(err) = self.verify_locked(service).await {
+            tracing::error!(%service, error = %err, "scheduled backup does not restore");
+            let failed = BackupRecord {
+                error: Some(err.to_string()),
+                ..backup.clone()
+            };
+            if let Err(e) = self
+                .store
+                .delete_backup(backup.id)
+                .and_then(|()| self.store.record_backup(&failed).map(|_| ()))
+            {
+                tracing::error!(%service, error = %e, "could not record the failed verification");
+            }
+        }
+    }
+}
