@@ -17,6 +17,7 @@ mod e2e {
     mod restart;
     mod run_logs;
     mod scale;
+    mod services;
     mod sshd;
     mod tls;
     mod zero_downtime;

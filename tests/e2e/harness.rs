@@ -309,6 +309,14 @@ impl Drop for Daemon {
         let label = format!("label=wharf.instance={}", id.trim());
         remove_listed(&["ps", "-aq", "--filter", &label], &["rm", "-f", "-v"]);
         remove_listed(&["images", "-q", "--filter", &label], &["rmi", "-f"]);
+        remove_listed(
+            &["network", "ls", "-q", "--filter", &label],
+            &["network", "rm"],
+        );
+        remove_listed(
+            &["volume", "ls", "-q", "--filter", &label],
+            &["volume", "rm", "-f"],
+        );
     }
 }
 

@@ -112,6 +112,93 @@ pub enum Command {
     Logs(LogsArgs),
     /// List the HTTPS certificates, or add or remove your own.
     Certs(CertsArgs),
+    /// Databases (PostgreSQL, MySQL, MariaDB, Redis): create, link to apps, back up, restore.
+    Services(ServicesArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ServicesArgs {
+    #[command(subcommand)]
+    pub command: Option<ServicesCommand>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ServicesCommand {
+    /// List the services with state, version, data size, links and last backup (the default).
+    List,
+    /// Create a database: `wharf services create postgres NAME` (or mysql, mariadb, redis).
+    Create {
+        /// postgres, mysql, mariadb or redis.
+        kind: String,
+        name: String,
+        /// The image tag (default: postgres 17, mysql 8.4, mariadb 11, redis 8).
+        #[arg(long)]
+        version: Option<String>,
+        /// Another image with the official image's interface (a mirror, say).
+        #[arg(long)]
+        image: Option<String>,
+    },
+    /// Show a service: its URL (password hidden unless --reveal), volume, network, backups.
+    Info {
+        name: String,
+        #[arg(long)]
+        reveal: bool,
+    },
+    /// Give an app the service's URL (DATABASE_URL, REDIS_URL) and access to it; redeploys.
+    Link { name: String, app: String },
+    /// Take the URL and the access back; redeploys.
+    Unlink { name: String, app: String },
+    /// Publish the service on a host port (off by default; anyone who can reach the port can
+    /// try the password).
+    Expose { name: String, port: u16 },
+    /// Stop publishing the service on a host port.
+    Unexpose { name: String },
+    /// Open the database's client (psql, mariadb, mysql, redis-cli) in the service's container.
+    Connect { name: String },
+    /// Back the service up now, into the server's data directory.
+    Backup { name: String },
+    /// List a service's backups, or verify the newest: `wharf services backups verify NAME`.
+    Backups(BackupsArgs),
+    /// Back up on a schedule (five-field cron, UTC), keeping the newest --keep backups; each
+    /// scheduled backup is verified by restoring it into a scratch container.
+    BackupSchedule {
+        name: String,
+        /// e.g. "0 3 * * *"; omit with --off to stop scheduled backups.
+        schedule: Option<String>,
+        /// How many backups to keep (default 7).
+        #[arg(long)]
+        keep: Option<u32>,
+        #[arg(long, conflicts_with = "schedule")]
+        off: bool,
+    },
+    /// Restore a backup into the service, replacing its data: a backup's name (as `backups`
+    /// lists it) or a local file.
+    Restore { name: String, file: String },
+    /// Destroy a service no app is linked to. Its data volume is kept unless --purge.
+    Destroy {
+        name: String,
+        /// Skip the prompt by naming the service again.
+        #[arg(long)]
+        confirm: Option<String>,
+        /// Delete the data volume too (backups are kept).
+        #[arg(long)]
+        purge: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct BackupsArgs {
+    #[command(subcommand)]
+    pub command: Option<BackupsCommand>,
+    /// The service whose backups to list.
+    pub name: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BackupsCommand {
+    /// Check the newest backup: its hash, and a restore into a scratch container.
+    Verify { name: String },
 }
 
 #[derive(Args, Debug)]

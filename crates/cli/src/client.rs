@@ -3,6 +3,7 @@
 
 use anyhow::{Context, anyhow, bail};
 use bytes::Bytes;
+use futures_util::StreamExt;
 use http::{Method, Request, StatusCode, header};
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Empty, Full};
@@ -60,6 +61,13 @@ pub fn empty() -> Body {
     Empty::<Bytes>::new()
         .map_err(|never| match never {})
         .boxed()
+}
+
+/// A request body streamed from a file.
+pub fn file_body(file: tokio::fs::File) -> Body {
+    let frames = tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024)
+        .map(|chunk| chunk.map(hyper::body::Frame::data));
+    BodyExt::boxed(http_body_util::StreamBody::new(frames))
 }
 
 /// A JSON request body.

@@ -38,7 +38,5 @@ pub use name_error::NameError;
 pub use process::{ProcessName, WEB};
 pub use procfile::{Procfile, ProcfileError, ProcfileErrorKind, RELEASE};
 pub use release::{ReleaseError, ReleaseStatus, ReleaseVersion};
-pub use service::{
-    ServiceKind, ServiceName, check_service_version, service_resource_name,
-};
+pub use service::{ServiceKind, ServiceName, check_service_version, service_resource_name};
 pub use volume::{VolumeError, VolumeSource, VolumeSpec};

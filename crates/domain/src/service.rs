@@ -166,10 +166,7 @@ impl ServiceKind {
             ],
             ServiceKind::Redis => Vec::new(),
         };
-        pairs
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect()
+        pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
     }
 
     /// The container's command when not the image's own.
@@ -358,7 +355,9 @@ impl ServiceKind {
             ServiceKind::Mysql | ServiceKind::Mariadb => {
                 format!("mysql://{SQL_USER}:{password}@{host}:{port}/{db}")
             }
-            ServiceKind::Redis => format!("redis://:{password}@{host}:{port}"),
+            // Redis 6 and later name the password's user `default`; an empty user name is not
+            // understood by every client.
+            ServiceKind::Redis => format!("redis://default:{password}@{host}:{port}"),
         }
     }
 
@@ -444,14 +443,24 @@ mod tests {
     #[test]
     fn kinds_parse_and_give_urls_with_encoded_passwords() {
         assert_eq!(ServiceKind::parse("postgresql"), Ok(ServiceKind::Postgres));
-        assert!(ServiceKind::parse("mongo").unwrap_err().contains("postgres, mysql"));
+        assert!(
+            ServiceKind::parse("mongo")
+                .unwrap_err()
+                .contains("postgres, mysql")
+        );
         let name = ServiceName::parse("db").unwrap();
         assert_eq!(
             ServiceKind::Postgres.url(&name, "a/b c"),
             "postgres://postgres:a%2Fb%20c@db:5432/db"
         );
-        assert_eq!(ServiceKind::Redis.url(&name, "pw"), "redis://:pw@db:6379");
-        assert_eq!(ServiceKind::Mariadb.url(&name, "pw"), "mysql://wharf:pw@db:3306/db");
+        assert_eq!(
+            ServiceKind::Redis.url(&name, "pw"),
+            "redis://default:pw@db:6379"
+        );
+        assert_eq!(
+            ServiceKind::Mariadb.url(&name, "pw"),
+            "mysql://wharf:pw@db:3306/db"
+        );
         assert_eq!(ServiceKind::Redis.alternate_url_var(&name), "DB_REDIS_URL");
     }
 
@@ -460,7 +469,10 @@ mod tests {
         let name = ServiceName::parse("db").unwrap();
         assert_eq!(ServiceKind::Mariadb.dump_command(&name)[0], "mariadb-dump");
         assert_eq!(ServiceKind::Mysql.dump_command(&name)[0], "mysqldump");
-        assert_eq!(ServiceKind::Mariadb.ready_command(&name)[0], "mariadb-admin");
+        assert_eq!(
+            ServiceKind::Mariadb.ready_command(&name)[0],
+            "mariadb-admin"
+        );
     }
 
     #[test]

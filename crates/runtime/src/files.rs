@@ -58,7 +58,9 @@ impl Docker {
         image: &str,
         on_line: &mut (dyn FnMut(&str) + Send),
     ) -> Result<(), RuntimeError> {
-        let options = CreateImageOptionsBuilder::default().from_image(image).build();
+        let options = CreateImageOptionsBuilder::default()
+            .from_image(image)
+            .build();
         let client = self.client_with_timeout(LONG_TIMEOUT);
         let mut stream = client.create_image(Some(options), None, None);
         while let Some(item) = stream.next().await {

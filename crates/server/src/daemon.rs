@@ -43,6 +43,16 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
         "state restored"
     );
 
+    let services = Arc::new(wharf_services::Services::new(
+        deployer.clone(),
+        &config.data_dir,
+        &instance_id,
+    ));
+    services
+        .reconcile()
+        .await
+        .context("starting the database services")?;
+
     let certs = Arc::new(Certs::load(&config.data_dir));
     let http = TcpListener::bind(config.http_listen)
         .await
@@ -82,6 +92,7 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
             run_as: wharf_git::RunAs::wharf_user(),
         }),
         certs: certs.clone(),
+        services: services.clone(),
     };
     let mut servers = tokio::task::JoinSet::new();
     let mut proxy_config = ProxyConfig {
@@ -150,6 +161,16 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
                 Ok(())
             }
             .instrument(tracing::info_span!("cron")),
+        );
+    }
+    {
+        let (services, token) = (services.clone(), shutdown.clone());
+        servers.spawn(
+            async move {
+                services.run_backup_schedule(token).await;
+                Ok(())
+            }
+            .instrument(tracing::info_span!("backups")),
         );
     }
     {

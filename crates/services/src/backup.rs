@@ -46,7 +46,11 @@ impl Services {
     /// Backs the service up now. The attempt is recorded either way; a failure is returned
     /// (and logged) with the tool's own error output.
     #[tracing::instrument(skip(self))]
-    pub async fn backup(&self, service: &str, scheduled: bool) -> Result<BackupRecord, ServiceError> {
+    pub async fn backup(
+        &self,
+        service: &str,
+        scheduled: bool,
+    ) -> Result<BackupRecord, ServiceError> {
         let _guard = self.lock(service).await;
         self.backup_locked(service, scheduled).await
     }
@@ -187,7 +191,11 @@ impl Services {
                 .exec_to(&container, &snapshot, None::<&[u8]>, &mut ignored)
                 .await?;
             if taken.exit_code != 0 {
-                return Err(failed(tool_failure("redis-cli --rdb", taken.exit_code, &taken.stderr)));
+                return Err(failed(tool_failure(
+                    "redis-cli --rdb",
+                    taken.exit_code,
+                    &taken.stderr,
+                )));
             }
             let copy = ExecSpec {
                 cmd: vec!["cat".into(), kind.snapshot_path().into()],
@@ -207,7 +215,11 @@ impl Services {
                 .await;
             let copied = copied?;
             if copied.exit_code != 0 {
-                return Err(failed(tool_failure("cat", copied.exit_code, &copied.stderr)));
+                return Err(failed(tool_failure(
+                    "cat",
+                    copied.exit_code,
+                    &copied.stderr,
+                )));
             }
             return Ok(());
         }
@@ -221,7 +233,11 @@ impl Services {
             .exec_to(&container, &dump, None::<&[u8]>, &mut file)
             .await?;
         if result.exit_code != 0 {
-            return Err(failed(tool_failure(&dump.cmd[0], result.exit_code, &result.stderr)));
+            return Err(failed(tool_failure(
+                &dump.cmd[0],
+                result.exit_code,
+                &result.stderr,
+            )));
         }
         Ok(())
     }
@@ -261,12 +277,12 @@ impl Services {
             RestoreSource::Backup(file) => {
                 let backup = self.find_backup(service, Some(file))?;
                 let path = self.backups_dir.join(service).join(file);
-                check_hash(&backup, &path).await.map_err(|reason| {
-                    ServiceError::RestoreFailed {
+                check_hash(&backup, &path)
+                    .await
+                    .map_err(|reason| ServiceError::RestoreFailed {
                         service: service.to_string(),
                         reason,
-                    }
-                })?;
+                    })?;
                 path
             }
             RestoreSource::File(path) => path.clone(),
@@ -292,7 +308,11 @@ impl Services {
                     .exec_to(&container, &spec, Some(input), &mut out)
                     .await?;
                 if result.exit_code != 0 {
-                    return Err(failed(tool_failure(&spec.cmd[0], result.exit_code, &result.stderr)));
+                    return Err(failed(tool_failure(
+                        &spec.cmd[0],
+                        result.exit_code,
+                        &result.stderr,
+                    )));
                 }
             }
             None => {
@@ -304,7 +324,8 @@ impl Services {
                     .await;
                 self.docker.start(&container).await?;
                 copied?;
-                self.wait_ready(&container, &name, kind, &record.password).await?;
+                self.wait_ready(&container, &name, kind, &record.password)
+                    .await?;
             }
         }
         tracing::info!(%service, "backup restored");
@@ -407,9 +428,16 @@ impl Services {
                     .await
                     .map_err(|e| io_error(path, e))?;
                 let mut out = Vec::new();
-                let result = self.docker.exec_to(id, &spec, Some(input), &mut out).await?;
+                let result = self
+                    .docker
+                    .exec_to(id, &spec, Some(input), &mut out)
+                    .await?;
                 if result.exit_code != 0 {
-                    return Err(failed(tool_failure(&spec.cmd[0], result.exit_code, &result.stderr)));
+                    return Err(failed(tool_failure(
+                        &spec.cmd[0],
+                        result.exit_code,
+                        &result.stderr,
+                    )));
                 }
             }
             None => {
@@ -426,7 +454,10 @@ impl Services {
             ..Default::default()
         };
         let mut out = Vec::new();
-        let result = self.docker.exec_to(id, &count, None::<&[u8]>, &mut out).await?;
+        let result = self
+            .docker
+            .exec_to(id, &count, None::<&[u8]>, &mut out)
+            .await?;
         let text = String::from_utf8_lossy(&out);
         match (result.exit_code, text.trim().parse::<u64>()) {
             (0, Ok(n)) => Ok(n),
@@ -442,7 +473,9 @@ impl Services {
     fn find_backup(&self, service: &str, file: Option<&str>) -> Result<BackupRecord, ServiceError> {
         let backups = self.store.backups(service)?;
         let found = backups.into_iter().find(|b| {
-            b.error.is_none() && b.file.is_some() && file.is_none_or(|f| b.file.as_deref() == Some(f))
+            b.error.is_none()
+                && b.file.is_some()
+                && file.is_none_or(|f| b.file.as_deref() == Some(f))
         });
         found.ok_or_else(|| ServiceError::NoBackup {
             service: service.to_string(),
@@ -557,6 +590,11 @@ mod tests {
         };
         assert!(check_hash(&record, &path).await.is_ok());
         std::fs::write(&path, b"backuq").unwrap();
-        assert!(check_hash(&record, &path).await.unwrap_err().contains("changed or damaged"));
+        assert!(
+            check_hash(&record, &path)
+                .await
+                .unwrap_err()
+                .contains("changed or damaged")
+        );
     }
 }

@@ -38,7 +38,10 @@ impl Services {
 
     /// The container of a service: its volume on the data directory, on its own network
     /// under its name, published on the host only when exposed.
-    pub(crate) fn container_spec(&self, record: &ServiceRecord) -> Result<ContainerSpec, ServiceError> {
+    pub(crate) fn container_spec(
+        &self,
+        record: &ServiceRecord,
+    ) -> Result<ContainerSpec, ServiceError> {
         let (name, kind) = parse_record(record)?;
         let resource = name.resource_name();
         let ports = record
@@ -81,7 +84,9 @@ impl Services {
                 if existing.labels.get(INSTANCE_LABEL) != Some(&self.instance_id) {
                     return Err(ServiceError::NameInUse(spec.name.clone()));
                 }
-                self.docker.stop_and_remove(&existing.id, self.stop_grace).await?;
+                self.docker
+                    .stop_and_remove(&existing.id, self.stop_grace)
+                    .await?;
             }
             Err(RuntimeError::NotFound(_)) => {}
             Err(e) => return Err(e.into()),

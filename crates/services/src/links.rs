@@ -87,7 +87,10 @@ impl Services {
             });
         };
         self.store.remove_link(service, app)?;
-        progress.line(format!("-----> Unlinking {service} from {app} ({} removed)", link.var));
+        progress.line(format!(
+            "-----> Unlinking {service} from {app} ({} removed)",
+            link.var
+        ));
         let change = ConfigChange {
             set: Vec::new(),
             unset: vec![link.var.clone()],

@@ -167,7 +167,8 @@ impl Services {
         self.docker.ensure_volume(&resource, &labels).await?;
         let spec = self.container_spec(record)?;
         let info = self.start_container(&spec).await?;
-        self.wait_ready(&info.id, &name, kind, &record.password).await
+        self.wait_ready(&info.id, &name, kind, &record.password)
+            .await
     }
 
     /// Removes the service's container and network, and its volume when `purge`. Errors are
@@ -176,7 +177,9 @@ impl Services {
         let resource = name.resource_name();
         let mut problems = Vec::new();
         match self.docker.inspect(&resource).await {
-            Ok(info) if info.labels.get(wharf_deploy::INSTANCE_LABEL) == Some(&self.instance_id) => {
+            Ok(info)
+                if info.labels.get(wharf_deploy::INSTANCE_LABEL) == Some(&self.instance_id) =>
+            {
                 if let Err(e) = self.docker.stop_and_remove(&info.id, self.stop_grace).await {
                     problems.push(e.to_string());
                 }
@@ -274,7 +277,11 @@ impl Services {
             }
         };
         let links = self.store.links_of_service(Some(&record.name))?;
-        let password = if reveal { record.password.as_str() } else { "********" };
+        let password = if reveal {
+            record.password.as_str()
+        } else {
+            "********"
+        };
         let url = kind.url(&name, password);
         Ok(ServiceStatus {
             name: record.name.clone(),
@@ -318,7 +325,11 @@ impl Services {
     /// Publishes the service on a host port (`Some`), or stops publishing it (`None`). The
     /// container is recreated; its data stays in the volume.
     #[tracing::instrument(skip(self))]
-    pub async fn expose(&self, service: &str, port: Option<u16>) -> Result<ServiceStatus, ServiceError> {
+    pub async fn expose(
+        &self,
+        service: &str,
+        port: Option<u16>,
+    ) -> Result<ServiceStatus, ServiceError> {
         if port == Some(0) {
             return Err(ServiceError::BadInput(
                 "port 0 cannot be published; give a port from 1 to 65535".to_string(),
@@ -344,6 +355,33 @@ impl Services {
         self.status(&updated, false).await
     }
 
+    /// Starts the database's own client (psql, mysql/mariadb, redis-cli) in the service's
+    /// container, attached; returns the exec's id and its streams.
+    pub async fn open_client(
+        &self,
+        service: &str,
+        tty: bool,
+    ) -> Result<(String, wharf_runtime::Attached), ServiceError> {
+        let record = self.running_record(service)?;
+        let (name, kind) = parse_record(&record)?;
+        let spec = ExecSpec {
+            cmd: kind.client_command(&name),
+            env: kind.client_environment(&record.password),
+            tty,
+            stdin: true,
+            user: None,
+        };
+        match self
+            .docker
+            .exec_attached(&name.resource_name(), &spec)
+            .await
+        {
+            Ok(opened) => Ok(opened),
+            Err(RuntimeError::NotFound(_)) => Err(ServiceError::NotRunning(service.to_string())),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// At start: make every service that should run, run (Docker restarts them after a
     /// reboot; this covers containers removed by hand), and remove scratch containers left
     /// by a verify that the server's stop cut short.
@@ -357,7 +395,11 @@ impl Services {
             ])
             .await?;
         for container in scratch {
-            if let Err(e) = self.docker.stop_and_remove(&container.id, self.stop_grace).await {
+            if let Err(e) = self
+                .docker
+                .stop_and_remove(&container.id, self.stop_grace)
+                .await
+            {
                 tracing::warn!(container = %container.name, error = %e, "could not remove a scratch container");
             }
         }

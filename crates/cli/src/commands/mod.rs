@@ -11,6 +11,7 @@ mod logs;
 mod processes;
 pub(crate) mod run;
 mod server;
+mod services;
 mod ssh;
 mod tokens;
 
@@ -63,6 +64,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(args) => run::run(&Client::new(endpoint(&cli)?), args).await,
         Command::Logs(args) => logs::run(&Client::new(endpoint(&cli)?), args).await,
         Command::Certs(args) => certs::run(&Client::new(endpoint(&cli)?), args).await,
+        Command::Services(args) => services::run(&Client::new(endpoint(&cli)?), args).await,
     }
 }
 

@@ -55,15 +55,30 @@ pub async fn run_command(
         return Ok(ExitCode::SUCCESS);
     }
 
+    attach(
+        client,
+        &path,
+        serde_json::json!({ "cmd": command }),
+        allow_tty,
+    )
+    .await
+}
+
+/// POST `request` (plus the TTY settings) to `path`, switch the connection to the run
+/// protocol and relay this process's stdin, stdout and stderr until the remote command ends;
+/// returns its exit code.
+pub(crate) async fn attach(
+    client: &Client,
+    path: &str,
+    mut request: serde_json::Value,
+    allow_tty: bool,
+) -> anyhow::Result<ExitCode> {
     let tty = allow_tty && std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     let size = if tty { window_size() } else { None };
-    let body = serde_json::json!({
-        "cmd": command,
-        "tty": tty,
-        "rows": size.map(|s| s.0),
-        "cols": size.map(|s| s.1),
-    });
-    let upgraded = match client.upgrade(&path, UPGRADE_PROTOCOL, &body).await? {
+    request["tty"] = tty.into();
+    request["rows"] = size.map(|s| s.0).into();
+    request["cols"] = size.map(|s| s.1).into();
+    let upgraded = match client.upgrade(path, UPGRADE_PROTOCOL, &request).await? {
         Ok(upgraded) => upgraded,
         Err(response) => {
             let status = response.status();

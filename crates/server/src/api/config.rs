@@ -35,7 +35,7 @@ pub async fn change(
     let deployer = state.deployer.clone();
     stream(&state, move |progress| async move {
         let outcome = deployer.change_config(&app, &change, &progress).await?;
-        Ok(match outcome {
+        Ok::<_, wharf_deploy::DeployError>(match outcome {
             ConfigOutcome::Deployed(deployed) => serde_json::to_value(deployed).unwrap_or_default(),
             ConfigOutcome::Saved => serde_json::json!({
                 "message": format!("config of {app} saved; it takes effect at its first deploy")

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::{mpsc, oneshot};
 use tokio_stream::wrappers::UnboundedReceiverStream;
-use wharf_deploy::{BuildContext, ContextLimits, DeployError, Progress};
+use wharf_deploy::{BuildContext, ContextLimits, Progress};
 
 #[derive(Deserialize)]
 pub struct DeployQuery {
@@ -41,12 +41,48 @@ pub async fn deploy(
         ));
     }
     let limit = state.max_upload_bytes;
+    let (upload, received) = receive_upload(
+        &state,
+        &headers,
+        body,
+        "the build context is larger than the server's upload limit; add large files to .dockerignore or raise --max-upload on the server",
+    )
+    .await?;
+    tracing::info!(bytes = received, app = ?query.app, "build context received");
+
+    let path = upload.path().to_path_buf();
+    let context = tokio::task::spawn_blocking(move || {
+        BuildContext::check(&path, ContextLimits { max_bytes: limit })
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.to_string()))?;
+
+    let mut context = context;
+    context.revision = query.revision;
+    let deployer = state.deployer.clone();
+    let app = query.app;
+    stream(&state, move |progress| async move {
+        let outcome = deployer.deploy(context, app.as_deref(), &progress).await;
+        drop(upload);
+        outcome
+    })
+}
+
+/// Save a request body into a new file of the upload directory, refusing it (by its declared
+/// length, else while it streams) once it passes the server's upload limit. Returns the file
+/// (deleted when dropped) and its size.
+pub(super) async fn receive_upload(
+    state: &ApiState,
+    headers: &HeaderMap,
+    body: Body,
+    too_large_message: &str,
+) -> Result<(tempfile::NamedTempFile, u64), ApiError> {
+    let limit = state.max_upload_bytes;
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            format!(
-                "the build context is larger than the server's upload limit of {limit} bytes; add large files to .dockerignore or raise --max-upload on the server"
-            ),
+            format!("{too_large_message} (the limit is {limit} bytes)"),
         )
     };
     let declared = headers
@@ -74,34 +110,16 @@ pub async fn deploy(
         file.write_all(&chunk).await.map_err(ApiError::internal)?;
     }
     file.flush().await.map_err(ApiError::internal)?;
-    drop(file);
-    tracing::info!(bytes = received, app = ?query.app, "build context received");
-
-    let path = upload.path().to_path_buf();
-    let context = tokio::task::spawn_blocking(move || {
-        BuildContext::check(&path, ContextLimits { max_bytes: limit })
-    })
-    .await
-    .map_err(ApiError::internal)?
-    .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.to_string()))?;
-
-    let mut context = context;
-    context.revision = query.revision;
-    let deployer = state.deployer.clone();
-    let app = query.app;
-    stream(&state, move |progress| async move {
-        let outcome = deployer.deploy(context, app.as_deref(), &progress).await;
-        drop(upload);
-        outcome
-    })
+    Ok((upload, received))
 }
 
 /// Run `work` as a tracked task and answer with its progress lines as they come, then one
 /// final event: `{"done": OUTCOME}` or `{"error": MESSAGE}`.
-pub(super) fn stream<F, Fut, T>(state: &ApiState, work: F) -> Result<Response, ApiError>
+pub(super) fn stream<F, Fut, T, E>(state: &ApiState, work: F) -> Result<Response, ApiError>
 where
     F: FnOnce(Arc<Progress>) -> Fut + Send + 'static,
-    Fut: Future<Output = Result<T, DeployError>> + Send + 'static,
+    Fut: Future<Output = Result<T, E>> + Send + 'static,
+    E: std::fmt::Display + Send + 'static,
     T: Serialize + Send + 'static,
 {
     let (line_tx, line_rx) = mpsc::unbounded_channel::<String>();

@@ -33,7 +33,13 @@ impl IntoResponse for ApiError {
 
 impl From<DeployError> for ApiError {
     fn from(err: DeployError) -> ApiError {
-        let status = match &err {
+        ApiError::from_deploy(&err)
+    }
+}
+
+impl ApiError {
+    fn from_deploy(err: &DeployError) -> ApiError {
+        let status = match err {
             DeployError::NoSuchApp(_)
             | DeployError::NoSuchProcess { .. }
             | DeployError::Store(wharf_store::StoreError::NoSuchRelease { .. }) => {
@@ -51,5 +57,21 @@ impl From<DeployError> for ApiError {
 impl From<wharf_store::StoreError> for ApiError {
     fn from(err: wharf_store::StoreError) -> ApiError {
         ApiError::internal(err)
+    }
+}
+
+impl From<wharf_services::ServiceError> for ApiError {
+    fn from(err: wharf_services::ServiceError) -> ApiError {
+        let status = match &err {
+            wharf_services::ServiceError::Deploy(e) => return ApiError::from_deploy(e),
+            e if e.is_not_found() => StatusCode::NOT_FOUND,
+            wharf_services::ServiceError::Exists(_)
+            | wharf_services::ServiceError::Linked { .. }
+            | wharf_services::ServiceError::AlreadyLinked { .. } => StatusCode::CONFLICT,
+            e if e.is_user_error() => StatusCode::BAD_REQUEST,
+            wharf_services::ServiceError::Runtime(_) => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        ApiError::new(status, err.to_string())
     }
 }

@@ -13,6 +13,7 @@ mod git;
 mod logs;
 mod processes;
 mod run;
+mod services;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -38,6 +39,8 @@ pub struct ApiState {
     pub git: Arc<GitSettings>,
     /// Stored certificates and the resolver serving them.
     pub certs: Arc<crate::certs::Certs>,
+    /// The database services.
+    pub services: Arc<wharf_services::Services>,
 }
 
 /// What the smart HTTP git handlers need.
@@ -71,6 +74,30 @@ pub fn routes(state: ApiState) -> Router {
         .route("/v1/apps/{app}/start", post(processes::start))
         .route("/v1/apps/{app}/restart", post(processes::restart))
         .route("/v1/apps/{app}/run", post(run::run))
+        .route("/v1/services", get(services::list).post(services::create))
+        .route(
+            "/v1/services/{name}",
+            get(services::info).delete(services::destroy),
+        )
+        .route(
+            "/v1/services/{name}/links/{app}",
+            post(services::link).delete(services::unlink),
+        )
+        .route("/v1/services/{name}/expose", post(services::expose))
+        .route(
+            "/v1/services/{name}/backups",
+            get(services::backups).post(services::backup),
+        )
+        .route("/v1/services/{name}/backups/verify", post(services::verify))
+        .route(
+            "/v1/services/{name}/backup-schedule",
+            post(services::schedule),
+        )
+        .route(
+            "/v1/services/{name}/restore",
+            post(services::restore).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/v1/services/{name}/connect", post(run::connect))
         .route("/v1/certs", get(certs::list).post(certs::add))
         .route("/v1/certs/{domain}", delete(certs::remove))
         .route("/v1/apps/{app}/logs", get(logs::logs))

@@ -126,7 +126,7 @@ fn lifecycle(
         deployer
             .lifecycle(&app, request.process.as_deref(), action, &progress)
             .await?;
-        Ok(serde_json::json!({ "message": format!("{app}: done") }))
+        Ok::<_, wharf_deploy::DeployError>(serde_json::json!({ "message": format!("{app}: done") }))
     })
 }
 

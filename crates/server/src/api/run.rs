@@ -1,4 +1,6 @@
-//! `POST /v1/apps/{app}/run`: a one-off command in a new container of the app.
+//! `POST /v1/apps/{app}/run`: a one-off command in a new container of the app; and
+//! `POST /v1/services/{name}/connect`: the database's client inside a service's container,
+//! relayed over the same upgraded connection.
 //!
 //! Detached (`"detach": true`): answered with JSON `{"name", "id"}`; the engine removes the
 //! container when its command ends. Attached: the client asks for `Upgrade: wharf-run`; the
@@ -19,7 +21,7 @@ use std::sync::Arc;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::oneshot;
 use wharf_deploy::{DeployError, Deployer, OneOff, RunOptions};
-use wharf_runtime::{Attached, Output};
+use wharf_runtime::{Attached, Docker, Output, RuntimeError};
 
 /// Largest accepted request body (the command line).
 const MAX_REQUEST: usize = 256 * 1024;
@@ -96,7 +98,13 @@ pub async fn run(
             return;
         }
         match on_upgrade.await {
-            Ok(upgraded) => relay(TokioIo::new(upgraded), attached, &deployer, &one_off).await,
+            Ok(upgraded) => {
+                let session = Session::OneOff {
+                    deployer: deployer.clone(),
+                    one_off,
+                };
+                relay(TokioIo::new(upgraded), attached, &session).await
+            }
             Err(err) => {
                 tracing::info!(error = %err, "the run connection was not upgraded");
                 deployer.remove_one_off(&one_off.id).await;
@@ -145,7 +153,7 @@ async fn prepare(
 
 /// Pass stdin and resizes from the client to the container and its output back, then its exit
 /// code. Whatever happens, the container is removed at the end (before the exit code is sent).
-async fn relay<S>(client: S, attached: Attached, deployer: &Arc<Deployer>, one_off: &OneOff)
+async fn relay<S>(client: S, attached: Attached, session: &Session)
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin,
 {
@@ -154,8 +162,6 @@ where
         mut output,
         mut input,
     } = attached;
-    let docker = deployer.docker().clone();
-    let id = one_off.id.clone();
     // Returns when the client is gone (or breaks the protocol).
     let inbound = async {
         let mut stdin_open = true;
@@ -173,7 +179,7 @@ where
                     }
                 }
                 Ok(Some(Frame::Resize { rows, cols })) => {
-                    if let Err(err) = docker.resize(&id, rows, cols).await {
+                    if let Err(err) = session.resize(rows, cols).await {
                         tracing::debug!(error = %err, "could not resize the TTY");
                     }
                 }
@@ -213,22 +219,135 @@ where
     if client_listening {
         let last = tokio::select! {
             () = &mut inbound => None,
-            code = docker.wait(&one_off.id) => Some(match code {
+            code = session.exit_code() => Some(match code {
                 Ok(code) => Frame::Exit(i32::try_from(code).unwrap_or(1)),
                 Err(err) => Frame::Error(format!("could not get the command's exit code: {err}")),
             }),
         };
         if let Some(frame) = last {
-            tracing::info!(container = %one_off.name, ?frame, "one-off command ended");
+            tracing::info!(session = %session.name(), ?frame, "command ended");
             // Removed before the client hears the exit code: when `wharf run` returns, the
             // container is gone.
-            deployer.remove_one_off(&one_off.id).await;
+            session.finish().await;
             let _ = write_frame(&mut to_client, &frame).await;
             let _ = to_client.shutdown().await;
             return;
         }
     } else {
-        tracing::info!(container = %one_off.name, "run client went away; killing its command");
+        tracing::info!(session = %session.name(), "run client went away; ending its command");
     }
-    deployer.remove_one_off(&one_off.id).await;
+    session.finish().await;
+}
+
+/// What a relayed connection runs: a one-off container, or a command inside a service's
+/// container (which ends when its input closes).
+enum Session {
+    OneOff {
+        deployer: Arc<Deployer>,
+        one_off: OneOff,
+    },
+    Exec {
+        docker: Docker,
+        exec_id: String,
+        service: String,
+    },
+}
+
+impl Session {
+    fn name(&self) -> &str {
+        match self {
+            Session::OneOff { one_off, .. } => &one_off.name,
+            Session::Exec { service, .. } => service,
+        }
+    }
+
+    async fn resize(&self, rows: u16, cols: u16) -> Result<(), RuntimeError> {
+        match self {
+            Session::OneOff { deployer, one_off } => {
+                deployer.docker().resize(&one_off.id, rows, cols).await
+            }
+            Session::Exec {
+                docker, exec_id, ..
+            } => docker.resize_exec(exec_id, rows, cols).await,
+        }
+    }
+
+    async fn exit_code(&self) -> Result<i64, RuntimeError> {
+        match self {
+            Session::OneOff { deployer, one_off } => deployer.docker().wait(&one_off.id).await,
+            Session::Exec {
+                docker, exec_id, ..
+            } => docker.exec_wait(exec_id).await,
+        }
+    }
+
+    async fn finish(&self) {
+        if let Session::OneOff { deployer, one_off } = self {
+            deployer.remove_one_off(&one_off.id).await;
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ConnectRequest {
+    #[serde(default)]
+    tty: bool,
+    rows: Option<u16>,
+    cols: Option<u16>,
+}
+
+/// `POST /v1/services/{name}/connect` with `Upgrade: wharf-run`: the database's client,
+/// attached, in the service's container.
+pub async fn connect(
+    State(state): State<ApiState>,
+    Path(name): Path<String>,
+    mut request: Request,
+) -> Result<Response, ApiError> {
+    let wants_upgrade = request
+        .headers()
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case(UPGRADE_PROTOCOL));
+    if !wants_upgrade {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("connecting needs `Connection: Upgrade` and `Upgrade: {UPGRADE_PROTOCOL}`"),
+        ));
+    }
+    let on_upgrade = hyper::upgrade::on(&mut request);
+    let body = axum::body::to_bytes(request.into_body(), MAX_REQUEST)
+        .await
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("reading the request: {e}")))?;
+    let connect: ConnectRequest = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("bad connect request: {e}")))?;
+    let (exec_id, attached) = state.services.open_client(&name, connect.tty).await?;
+    let docker = state.deployer.docker().clone();
+    if connect.tty
+        && let (Some(rows), Some(cols)) = (connect.rows, connect.cols)
+        && rows > 0
+        && cols > 0
+        && let Err(err) = docker.resize_exec(&exec_id, rows, cols).await
+    {
+        tracing::debug!(error = %err, "could not set the TTY size");
+    }
+    tracing::info!(service = %name, "client connected to a service");
+    tokio::spawn(async move {
+        match on_upgrade.await {
+            Ok(upgraded) => {
+                let session = Session::Exec {
+                    docker,
+                    exec_id,
+                    service: name,
+                };
+                relay(TokioIo::new(upgraded), attached, &session).await
+            }
+            Err(err) => tracing::info!(error = %err, "the connect request was not upgraded"),
+        }
+    });
+    Response::builder()
+        .status(StatusCode::SWITCHING_PROTOCOLS)
+        .header(header::CONNECTION, "Upgrade")
+        .header(header::UPGRADE, UPGRADE_PROTOCOL)
+        .body(axum::body::Body::empty())
+        .map_err(ApiError::internal)
 }

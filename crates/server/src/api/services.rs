@@ -1,0 +1,237 @@
+//! Database services: `/v1/services` (list, create), `/v1/services/{name}` (info, destroy),
+//! links (which redeploy the app and stream its progress), expose, backups, verify, the backup
+//! schedule and restore (from a stored backup, or an uploaded file).
+
+use super::deploy::{receive_upload, stream};
+use super::{ApiError, ApiState};
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde::Deserialize;
+use wharf_deploy::ConfigOutcome;
+use wharf_services::{CreateRequest, RestoreSource, ServiceStatus, VerifyReport};
+use wharf_store::BackupRecord;
+
+pub async fn list(State(state): State<ApiState>) -> Result<Json<Vec<ServiceStatus>>, ApiError> {
+    Ok(Json(state.services.list().await?))
+}
+
+pub async fn create(
+    State(state): State<ApiState>,
+    Json(request): Json<CreateRequest>,
+) -> Result<Json<ServiceStatus>, ApiError> {
+    let services = state.services.clone();
+    // In a task of its own: a client that goes away does not cut the creation short.
+    let created = state
+        .tasks
+        .spawn(async move { services.create(&request).await })
+        .await
+        .map_err(ApiError::internal)??;
+    Ok(Json(created))
+}
+
+#[derive(Deserialize)]
+pub struct InfoQuery {
+    #[serde(default)]
+    reveal: bool,
+}
+
+pub async fn info(
+    State(state): State<ApiState>,
+    Path(name): Path<String>,
+    Query(query): Query<InfoQuery>,
+) -> Result<Json<ServiceStatus>, ApiError> {
+    Ok(Json(state.services.info(&name, query.reveal).await?))
+}
+
+#[derive(Deserialize)]
+pub struct DestroyQuery {
+    #[serde(default)]
+    purge: bool,
+}
+
+pub async fn destroy(
+    State(state): State<ApiState>,
+    Path(name): Path<String>,
+    Query(query): Query<DestroyQuery>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let services = state.services.clone();
+    let purge = query.purge;
+    let service = name.clone();
+    state
+        .tasks
+        .spawn(async move { services.destroy(&service, purge).await })
+        .await
+        .map_err(ApiError::internal)??;
+    Ok(Json(
+        serde_json::json!({ "destroyed": name, "purged": purge }),
+    ))
+}
+
+fn link_outcome(app: &str, outcome: ConfigOutcome) -> serde_json::Value {
+    match outcome {
+        ConfigOutcome::Deployed(deployed) => serde_json::to_value(deployed).unwrap_or_default(),
+        ConfigOutcome::Saved => serde_json::json!({
+            "message": format!("saved; {app} gets it at its first deploy")
+        }),
+        ConfigOutcome::Unchanged => serde_json::json!({ "message": "nothing changed" }),
+    }
+}
+
+pub async fn link(
+    State(state): State<ApiState>,
+    Path((name, app)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let services = state.services.clone();
+    stream(&state, move |progress| async move {
+        services
+            .link(&name, &app, &progress)
+            .await
+            .map(|outcome| link_outcome(&app, outcome))
+    })
+}
+
+pub async fn unlink(
+    State(state): State<ApiState>,
+    Path((name, app)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let services = state.services.clone();
+    stream(&state, move |progress| async move {
+        services
+            .unlink(&name, &app, &progress)
+            .await
+            .map(|outcome| link_outcome(&app, outcome))
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ExposeRequest {
+    /// The host port; `null` stops publishing.
+    port: Option<u16>,
+}
+
+pub async fn expose(
+    State(state): State<ApiState>,
+    Path(name): Path<String>,
+    Json(request): Json<ExposeRequest>,
+) -> Result<Json<ServiceStatus>, ApiError> {
+    let services = state.services.clone();
+    let status = state
+        .tasks
+        .spawn(async move { services.expose(&name, request.port).await })
+        .await
+        .map_err(ApiError::internal)??;
+    Ok(Json(status))
+}
+
+pub async fn backups(
+    State(state): State<ApiState>,
+    Path(name): Path<String>,
+) -> Result<Json<Vec<BackupRecord>>, ApiError> {
+    Ok(Json(state.services.backups(&name)?))
+}
+
+pub async fn backup(
+    State(state): State<ApiState>,
+    Path(name): Path<String>,
+) -> Result<Json<BackupRecord>, ApiError> {
+    let services = state.services.clone();
+    let record = state
+        .tasks
+        .spawn(async move { services.backup(&name, false).await })
+        .await
+        .map_err(ApiError::internal)??;
+    Ok(Json(record))
+}
+
+pub async fn verify(
+    State(state): State<ApiState>,
+    Path(name): Path<String>,
+) -> Result<Json<VerifyReport>, ApiError> {
+    let services = state.services.clone();
+    let report = state
+        .tasks
+        .spawn(async move { services.verify(&name).await })
+        .await
+        .map_err(ApiError::internal)??;
+    Ok(Json(report))
+}
+
+#[derive(Deserialize)]
+pub struct ScheduleRequest {
+    /// Five-field cron schedule (UTC); `null` turns scheduled backups off.
+    schedule: Option<String>,
+    keep: Option<u32>,
+}
+
+pub async fn schedule(
+    State(state): State<ApiState>,
+    Path(name): Path<String>,
+    Json(request): Json<ScheduleRequest>,
+) -> Result<Json<ServiceStatus>, ApiError> {
+    state
+        .services
+        .set_backup_schedule(&name, request.schedule.as_deref(), request.keep)?;
+    Ok(Json(state.services.info(&name, false).await?))
+}
+
+#[derive(Deserialize)]
+pub struct RestoreQuery {
+    /// The name of one of the service's backups; without it, the body is the backup file.
+    backup: Option<String>,
+}
+
+pub async fn restore(
+    State(state): State<ApiState>,
+    Path(name): Path<String>,
+    Query(query): Query<RestoreQuery>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let (source, upload) = match query.backup {
+        Some(file) => {
+            if file.contains('/') || file.starts_with('.') {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    format!(
+                        "`{file}` is not a backup name; `wharf services backups {name}` lists them"
+                    ),
+                ));
+            }
+            (RestoreSource::Backup(file), None)
+        }
+        None => {
+            let (upload, size) = receive_upload(
+                &state,
+                &headers,
+                body,
+                "the backup file is larger than the server's upload limit; restore it on the server or raise --max-upload",
+            )
+            .await?;
+            if size == 0 {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "the uploaded backup file is empty",
+                ));
+            }
+            (
+                RestoreSource::File(upload.path().to_path_buf()),
+                Some(upload),
+            )
+        }
+    };
+    let services = state.services.clone();
+    let service = name.clone();
+    state
+        .tasks
+        .spawn(async move {
+            let result = services.restore(&service, &source).await;
+            drop(upload);
+            result
+        })
+        .await
+        .map_err(ApiError::internal)??;
+    Ok(Json(serde_json::json!({ "restored": name })))
+}

@@ -1,0 +1,431 @@
+//! Database services end to end, with real PostgreSQL, MariaDB and Redis servers (images built
+//! from Debian's packages by `scripts/service-images.sh`): create, link, data written and read
+//! by the linked app's own containers, kept across redeploys and daemon restarts, backups,
+//! destroy with --purge, create, restore; verify catching a damaged backup; unlinked apps
+//! kept out of the service's network; scheduled backups, failed ones visible.
+
+use super::harness::*;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// An app built on a database image (for its client), serving a static page with busybox.
+fn db_client_app(app: &str, base_image: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let dockerfile = format!(
+        "# wharf.app = {app}\n# wharf.domain = {app}.example.com\n# wharf.scale = 1\n# wharf.port = 8080\n\
+         FROM {base_image}\n\
+         COPY --from=busybox:latest /bin/busybox /bin/busybox\n\
+         COPY www /www\nEXPOSE 8080\n\
+         CMD [\"/bin/busybox\", \"httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/www\"]\n"
+    );
+    std::fs::write(dir.path().join("Dockerfile"), dockerfile).unwrap();
+    std::fs::create_dir(dir.path().join("www")).unwrap();
+    std::fs::write(dir.path().join("www/index.html"), "ok").unwrap();
+    dir
+}
+
+/// `wharf run APP -- sh -c SCRIPT`, insisting on success; returns its trimmed stdout.
+fn run_sh(d: &Daemon, app: &str, script: &str) -> String {
+    d.wharf_ok(&["run", app, "--no-tty", "--", "sh", "-c", script])
+        .trim()
+        .to_string()
+}
+
+fn run_sh_output(d: &Daemon, app: &str, script: &str) -> Output {
+    d.wharf(&["run", app, "--no-tty", "--", "sh", "-c", script])
+}
+
+fn fails_with(out: &Output, needle: &str) {
+    assert!(!out.status.success(), "expected a failure: {}", stdout(out));
+    let err = stderr(out);
+    assert!(err.contains(needle), "expected {needle:?} in: {err}");
+}
+
+fn docker_ok(args: &[&str]) -> String {
+    let out = Command::new("docker").args(args).output().unwrap();
+    assert!(out.status.success(), "docker {args:?}: {}", stderr(&out));
+    stdout(&out).trim().to_string()
+}
+
+fn volume_exists(name: &str) -> bool {
+    Command::new("docker")
+        .args(["volume", "inspect", name])
+        .output()
+        .unwrap()
+        .status
+        .success()
+}
+
+/// The name of the newest good backup of `service`, from `wharf services backups`.
+fn newest_backup(d: &Daemon, service: &str) -> String {
+    let list = d.wharf_ok(&["services", "backups", service]);
+    list.lines()
+        .find(|l| !l.starts_with("FAILED"))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no backup listed: {list}"))
+        .to_string()
+}
+
+const PSQL_READ: &str = r#"psql "$DATABASE_URL" -tAc "SELECT v FROM notes ORDER BY v""#;
+
+#[test]
+fn postgres_is_linked_keeps_data_backs_up_restores_and_keeps_strangers_out() {
+    let mut d = Daemon::start();
+    let db = unique("pg");
+    let app = unique("pgapp");
+    let dir = db_client_app(&app, "postgres:17");
+
+    let created = d.wharf_ok(&["services", "create", "postgres", &db]);
+    assert!(created.contains("postgres://postgres:"), "{created}");
+    d.deploy_ok(dir.path());
+    let linked = d.wharf_ok(&["services", "link", &db, &app]);
+    assert!(linked.contains("DATABASE_URL"), "{linked}");
+    let config = d.wharf_ok(&["config", "show", &app, "--reveal"]);
+    let db_name = db.replace('-', "_");
+    assert!(
+        config.contains(&format!("@{db}:5432/{db_name}")),
+        "DATABASE_URL names the service: {config}"
+    );
+
+    // The app's own containers write and read.
+    run_sh(
+        &d,
+        &app,
+        r#"psql "$DATABASE_URL" -c "CREATE TABLE notes (v text); INSERT INTO notes VALUES ('kept')""#,
+    );
+    assert_eq!(run_sh(&d, &app, PSQL_READ), "kept");
+
+    // A redeploy and a daemon restart keep the data and the link.
+    d.deploy_ok(dir.path());
+    assert_eq!(run_sh(&d, &app, PSQL_READ), "kept");
+    assert!(d.terminate(), "clean exit:\n{}", d.log());
+    d.spawn();
+    assert_eq!(run_sh(&d, &app, PSQL_READ), "kept");
+
+    let listed = d.wharf_ok(&["services"]);
+    let row = listed.lines().find(|l| l.starts_with(&db)).unwrap();
+    assert!(row.contains("running") && row.contains(&app), "{listed}");
+
+    // The database's own client, attached.
+    let mut connect = Command::new(WHARF)
+        .arg("--data-dir")
+        .arg(d.data_dir())
+        .args(["services", "connect", &db])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    connect
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"SELECT 40 + 2 AS answer;\n")
+        .unwrap();
+    let out = connect.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("42"), "{}", stdout(&out));
+
+    // An app that is not linked cannot reach the service, by name or by address.
+    let stranger = unique("stranger");
+    d.deploy_ok(db_client_app(&stranger, "postgres:17").path());
+    let by_name = run_sh_output(
+        &d,
+        &stranger,
+        &format!(
+            "psql 'postgres://postgres:x@{db}:5432/{db_name}?connect_timeout=3' -c 'SELECT 1'"
+        ),
+    );
+    assert!(!by_name.status.success(), "reached the service by name");
+    let ip = docker_ok(&[
+        "inspect",
+        "-f",
+        "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
+        &format!("wharf-service.{db}"),
+    ]);
+    let by_address = run_sh_output(
+        &d,
+        &stranger,
+        &format!(
+            "psql 'postgres://postgres:x@{ip}:5432/{db_name}?connect_timeout=3' -c 'SELECT 1'"
+        ),
+    );
+    assert!(!by_address.status.success(), "reached the service at {ip}");
+    let err = stderr(&by_address);
+    assert!(
+        err.contains("timeout") || err.contains("No route") || err.contains("timed out"),
+        "the connection must not get through: {err}"
+    );
+
+    // Backup, verify.
+    d.wharf_ok(&["services", "backup", &db]);
+    let backup = newest_backup(&d, &db);
+    assert!(backup.ends_with(".dump"), "{backup}");
+    let file = d.data_dir().join("backups").join(&db).join(&backup);
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&file).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o600);
+    let verified = d.wharf_ok(&["services", "backups", "verify", &db]);
+    assert!(verified.contains("1 object(s)"), "{verified}");
+
+    // Destroy is refused while linked; unlink, destroy with --purge: the data is gone.
+    fails_with(
+        &d.wharf(&["services", "destroy", &db, "--confirm", &db]),
+        "linked to",
+    );
+    d.wharf_ok(&["services", "unlink", &db, &app]);
+    assert!(
+        !d.wharf_ok(&["config", "show", &app])
+            .contains("DATABASE_URL")
+    );
+    d.wharf_ok(&["services", "destroy", &db, "--confirm", &db, "--purge"]);
+    assert!(!volume_exists(&format!("wharf-service.{db}")));
+    assert!(!container_running(&format!("wharf-service.{db}")));
+
+    // Create again: empty. Restore the backup: the data is back.
+    d.wharf_ok(&["services", "create", "postgres", &db]);
+    d.wharf_ok(&["services", "link", &db, &app]);
+    let empty = run_sh_output(&d, &app, PSQL_READ);
+    assert!(!empty.status.success(), "a new database has no notes table");
+    fails_with(
+        &d.wharf(&["services", "restore", &db, "no-such-backup.dump"]),
+        "no backup named",
+    );
+    d.wharf_ok(&["services", "restore", &db, &backup]);
+    assert_eq!(run_sh(&d, &app, PSQL_READ), "kept");
+
+    // A damaged backup file is caught by verify.
+    let mut bytes = std::fs::read(&file).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xff;
+    std::fs::write(&file, bytes).unwrap();
+    fails_with(
+        &d.wharf(&["services", "backups", "verify", &db]),
+        "changed or damaged",
+    );
+}
+
+#[test]
+fn mariadb_and_redis_are_linked_backed_up_and_restored() {
+    let d = Daemon::start();
+    let maria = unique("maria");
+    let cache = unique("cache");
+    let app = unique("sqlapp");
+    let kv = unique("kvapp");
+    d.wharf_ok(&["services", "create", "mariadb", &maria]);
+    d.wharf_ok(&["services", "create", "redis", &cache]);
+    d.deploy_ok(db_client_app(&app, "mariadb:11").path());
+    d.deploy_ok(db_client_app(&kv, "redis:8").path());
+    d.wharf_ok(&["services", "link", &maria, &app]);
+    d.wharf_ok(&["services", "link", &cache, &kv]);
+    let config = d.wharf_ok(&["config", "show", &app, "--reveal"]);
+    assert!(config.contains(&format!("@{maria}:3306/")), "{config}");
+    let config = d.wharf_ok(&["config", "show", &kv, "--reveal"]);
+    assert!(config.contains("REDIS_URL=redis://default:"), "{config}");
+
+    // mysql://USER:PASSWORD@HOST:PORT/DB taken apart by the shell for the mariadb client.
+    let sql = |statement: &str| {
+        format!(
+            r#"u=${{DATABASE_URL#mysql://}}; user=${{u%%:*}}; rest=${{u#*:}}; pass=${{rest%%@*}}; hp=${{rest#*@}}; host=${{hp%%:*}}; db=${{hp##*/}}; MYSQL_PWD=$pass mariadb -h "$host" -u "$user" -N "$db" -e "{statement}""#
+        )
+    };
+    run_sh(
+        &d,
+        &app,
+        &sql("CREATE TABLE notes (v TEXT); INSERT INTO notes VALUES ('kept')"),
+    );
+    assert_eq!(run_sh(&d, &app, &sql("SELECT v FROM notes")), "kept");
+    run_sh(&d, &kv, r#"redis-cli -u "$REDIS_URL" SET greeting kept"#);
+    assert_eq!(
+        run_sh(&d, &kv, r#"redis-cli -u "$REDIS_URL" GET greeting"#),
+        "kept"
+    );
+
+    d.wharf_ok(&["services", "backup", &maria]);
+    d.wharf_ok(&["services", "backup", &cache]);
+    assert!(newest_backup(&d, &maria).ends_with(".sql"));
+    assert!(newest_backup(&d, &cache).ends_with(".rdb"));
+    assert!(
+        d.wharf_ok(&["services", "backups", "verify", &maria])
+            .contains("1 object(s)")
+    );
+    assert!(
+        d.wharf_ok(&["services", "backups", "verify", &cache])
+            .contains("1 object(s)")
+    );
+
+    // Lose the data, restore it.
+    run_sh(&d, &app, &sql("DROP TABLE notes"));
+    run_sh(&d, &kv, r#"redis-cli -u "$REDIS_URL" FLUSHALL"#);
+    d.wharf_ok(&["services", "restore", &maria, &newest_backup(&d, &maria)]);
+    // A local file works as well as a backup's name.
+    let rdb = d
+        .data_dir()
+        .join("backups")
+        .join(&cache)
+        .join(newest_backup(&d, &cache));
+    d.wharf_ok(&["services", "restore", &cache, rdb.to_str().unwrap()]);
+    assert_eq!(run_sh(&d, &app, &sql("SELECT v FROM notes")), "kept");
+    assert_eq!(
+        run_sh(&d, &kv, r#"redis-cli -u "$REDIS_URL" GET greeting"#),
+        "kept"
+    );
+
+    // Published on a host port only when asked: Redis answers there, with its password.
+    let port = free_port();
+    d.wharf_ok(&["services", "expose", &cache, &port.to_string()]);
+    let info = d.wharf_ok(&["services", "info", &cache, "--reveal"]);
+    let password = info
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("url:"))
+        .and_then(|u| u.trim().strip_prefix("redis://default:"))
+        .and_then(|u| u.split('@').next())
+        .unwrap()
+        .to_string();
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    stream
+        .write_all(format!("AUTH {password}\r\nGET greeting\r\n").as_bytes())
+        .unwrap();
+    let mut answer = String::new();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !answer.contains("kept") && Instant::now() < deadline {
+        let mut buf = [0u8; 256];
+        let n = stream.read(&mut buf).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        answer.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    assert!(
+        answer.starts_with("+OK") && answer.contains("kept"),
+        "{answer:?}"
+    );
+    d.wharf_ok(&["services", "unexpose", &cache]);
+    assert!(TcpStream::connect(("127.0.0.1", port)).is_err());
+    assert_eq!(
+        run_sh(&d, &kv, r#"redis-cli -u "$REDIS_URL" GET greeting"#),
+        "kept"
+    );
+}
+
+#[test]
+fn scheduled_backups_run_and_a_failed_one_is_visible() {
+    let d = Daemon::start();
+    let cache = unique("sched");
+    d.wharf_ok(&["services", "create", "redis", &cache]);
+    let set = d.wharf_ok(&[
+        "services",
+        "backup-schedule",
+        &cache,
+        "* * * * *",
+        "--keep",
+        "2",
+    ]);
+    assert!(set.contains("keeping the newest 2"), "{set}");
+
+    let wait_for = |what: &str, check: &dyn Fn(&str) -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(150);
+        loop {
+            let list = d.wharf_ok(&["services", "backups", &cache]);
+            if check(&list) {
+                return list;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no {what} within 150 s: {list}\n{}",
+                d.log()
+            );
+            std::thread::sleep(Duration::from_secs(2));
+        }
+    };
+    let list = wait_for("scheduled backup", &|l| {
+        l.contains(".rdb") && l.contains("scheduled")
+    });
+    assert!(!list.contains("FAILED"), "{list}");
+
+    // The server goes down under the schedule: the next backup fails, visibly.
+    docker_ok(&["stop", &format!("wharf-service.{cache}")]);
+    wait_for("failed backup", &|l| l.contains("FAILED"));
+    let overview = d.wharf_ok(&["services"]);
+    let row = overview.lines().find(|l| l.starts_with(&cache)).unwrap();
+    assert!(row.contains("FAILED"), "{overview}");
+    assert!(d.log().contains("backup failed"), "the log says so too");
+}
+
+#[test]
+fn bad_service_input_is_refused_and_changes_nothing() {
+    let d = Daemon::start();
+    fails_with(
+        &d.wharf(&["services", "create", "mongo", "db"]),
+        "postgres, mysql, mariadb or redis",
+    );
+    fails_with(
+        &d.wharf(&["services", "create", "postgres", "Bad_Name"]),
+        "service name",
+    );
+    fails_with(
+        &d.wharf(&[
+            "services",
+            "create",
+            "postgres",
+            "db1",
+            "--version",
+            "17; rm -rf /",
+        ]),
+        "not an image version",
+    );
+    fails_with(
+        &d.wharf(&[
+            "services",
+            "create",
+            "redis",
+            "db1",
+            "--image",
+            "no-such-image:404",
+        ]),
+        "could not be pulled",
+    );
+    assert!(d.wharf_ok(&["services"]).contains("No services yet"));
+    fails_with(
+        &d.wharf(&["services", "link", "nope", "app"]),
+        "no service named",
+    );
+    fails_with(
+        &d.wharf(&["services", "backup", "nope"]),
+        "no service named",
+    );
+    let cache = unique("bad");
+    d.wharf_ok(&["services", "create", "redis", &cache]);
+    fails_with(
+        &d.wharf(&["services", "create", "redis", &cache]),
+        "already exists",
+    );
+    fails_with(
+        &d.wharf(&["services", "link", &cache, "no-such-app"]),
+        "no app named",
+    );
+    fails_with(
+        &d.wharf(&["services", "backup-schedule", &cache, "61 * * * *"]),
+        "backup schedule",
+    );
+    fails_with(
+        &d.wharf(&["services", "backups", "verify", &cache]),
+        "has no backup yet",
+    );
+    fails_with(
+        &d.wharf(&["services", "destroy", &cache, "--confirm", "other"]),
+        "does not match",
+    );
+    assert!(container_running(&format!("wharf-service.{cache}")));
+    // Destroyed without --purge: the volume stays, and the service comes back with its data.
+    d.wharf_ok(&["services", "destroy", &cache, "--confirm", &cache]);
+    assert!(volume_exists(&format!("wharf-service.{cache}")));
+    fails_with(&d.wharf(&["services", "backup", &cache]), "volume kept");
+    d.wharf_ok(&["services", "create", "redis", &cache]);
+    assert!(container_running(&format!("wharf-service.{cache}")));
+}
