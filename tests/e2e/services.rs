@@ -429,3 +429,34 @@ fn bad_service_input_is_refused_and_changes_nothing() {
     d.wharf_ok(&["services", "create", "redis", &cache]);
     assert!(container_running(&format!("wharf-service.{cache}")));
 }
+
+#[test]
+fn the_mysql_kind_runs_on_a_mysql_compatible_image() {
+    // No MySQL server is packaged for Debian; MariaDB's image answers to the official MySQL
+    // image's variables (MYSQL_ROOT_PASSWORD, MYSQL_DATABASE, ...) and tool names (mysql,
+    // mysqldump, mysqladmin), which is exactly what the `mysql` kind uses.
+    let d = Daemon::start();
+    let db = unique("my");
+    let app = unique("myapp");
+    let created = d.wharf_ok(&["services", "create", "mysql", &db, "--image", "mariadb:11"]);
+    assert!(created.contains("mysql://wharf:"), "{created}");
+    d.deploy_ok(db_client_app(&app, "mariadb:11").path());
+    d.wharf_ok(&["services", "link", &db, &app]);
+    let sql = |statement: &str| {
+        format!(
+            r#"u=${{DATABASE_URL#mysql://}}; user=${{u%%:*}}; rest=${{u#*:}}; pass=${{rest%%@*}}; hp=${{rest#*@}}; host=${{hp%%:*}}; db=${{hp##*/}}; MYSQL_PWD=$pass mysql -h "$host" -u "$user" -N "$db" -e "{statement}""#
+        )
+    };
+    run_sh(
+        &d,
+        &app,
+        &sql("CREATE TABLE t (v TEXT); INSERT INTO t VALUES ('kept')"),
+    );
+    assert_eq!(run_sh(&d, &app, &sql("SELECT v FROM t")), "kept");
+    d.wharf_ok(&["services", "backup", &db]);
+    let verified = d.wharf_ok(&["services", "backups", "verify", &db]);
+    assert!(verified.contains("1 object(s)"), "{verified}");
+    let listed = d.wharf_ok(&["services"]);
+    let row = listed.lines().find(|l| l.starts_with(&db)).unwrap();
+    assert!(row.contains("mysql") && row.contains(&app), "{listed}");
+}
