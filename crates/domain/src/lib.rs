@@ -1,6 +1,6 @@
 //! Wharf's domain types and the rules that validate them: app names, domains,
 //! resource limits, volumes, environment variables, releases, processes, and
-//! the `# wharf.KEY = VALUE` settings read from an app's Dockerfile, and the
+//! storage mounted by command, the `# wharf.KEY = VALUE` settings read from an app's Dockerfile, and the
 //! Heroku/Dokku-style `Procfile` and `app.json` (with their cron schedules).
 //!
 //! Everything here is pure: no I/O, and no input makes it panic. Every error's
@@ -21,6 +21,7 @@ mod name_error;
 mod process;
 mod procfile;
 mod release;
+mod storage;
 mod volume;
 
 pub use app_config::{AppConfig, DEFAULT_PORT, MAX_SCALE};
@@ -37,4 +38,7 @@ pub use name_error::NameError;
 pub use process::{ProcessName, WEB};
 pub use procfile::{Procfile, ProcfileError, ProcfileErrorKind, RELEASE};
 pub use release::{ReleaseError, ReleaseStatus, ReleaseVersion};
+pub use storage::{
+    MountSelector, ProtectedPath, ProtectedPaths, StorageError, parse_storage_mount, same_path,
+};
 pub use volume::{VolumeError, VolumeSource, VolumeSpec};
