@@ -136,7 +136,7 @@ impl Deployer {
             cpus: None,
         };
         let replica = self.cron_jobs.1.fetch_add(1, Ordering::Relaxed) + 1;
-        let mut container = self.container_spec(release, spec, port, &process, replica);
+        let mut container = self.container_spec(release, spec, port, &process, replica)?;
         container.restart = RestartPolicy::No;
         container.cmd = Some(shell(command));
         let started = self.create_container(&container).await?;

@@ -24,7 +24,7 @@ impl Deployer {
         for process in spec.others() {
             for replica in 1..=process.scale {
                 let container = self.container_spec(release, spec, port, process, replica);
-                match self.create_container(&container).await {
+                match async { self.create_container(&container?).await }.await {
                     Ok(info) => {
                         progress.line(format!("       started {}", info.name));
                         started.push(info.id);

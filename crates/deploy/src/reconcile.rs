@@ -114,7 +114,7 @@ impl Deployer {
         let present: HashSet<u32> = mine.iter().map(replica_of).collect();
         for replica in (1..=wanted).filter(|r| !present.contains(r)) {
             let container = self.container_spec(release, spec, port, process, replica);
-            match self.create_container(&container).await {
+            match async { self.create_container(&container?).await }.await {
                 Ok(info) => {
                     report.containers_started += 1;
                     mine.push(info);

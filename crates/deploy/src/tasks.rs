@@ -32,7 +32,7 @@ impl Deployer {
             memory: None,
             cpus: None,
         };
-        let mut container = self.container_spec(release, spec, port, &process, 1);
+        let mut container = self.container_spec(release, spec, port, &process, 1)?;
         container.restart = RestartPolicy::No;
         container.cmd = Some(shell(command));
         let started = self.create_container(&container).await?;
