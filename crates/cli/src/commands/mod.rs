@@ -12,6 +12,7 @@ mod processes;
 pub(crate) mod run;
 mod server;
 mod ssh;
+mod storage;
 mod tokens;
 
 use crate::args::{Cli, Command};
@@ -63,6 +64,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(args) => run::run(&Client::new(endpoint(&cli)?), args).await,
         Command::Logs(args) => logs::run(&Client::new(endpoint(&cli)?), args).await,
         Command::Certs(args) => certs::run(&Client::new(endpoint(&cli)?), args).await,
+        Command::Storage { command } => storage::run(&Client::new(endpoint(&cli)?), command).await,
     }
 }
 

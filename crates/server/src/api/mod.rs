@@ -13,6 +13,7 @@ mod git;
 mod logs;
 mod processes;
 mod run;
+mod storage;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -71,6 +72,9 @@ pub fn routes(state: ApiState) -> Router {
         .route("/v1/apps/{app}/start", post(processes::start))
         .route("/v1/apps/{app}/restart", post(processes::restart))
         .route("/v1/apps/{app}/run", post(run::run))
+        .route("/v1/apps/{app}/storage", get(storage::list))
+        .route("/v1/apps/{app}/storage/mount", post(storage::mount))
+        .route("/v1/apps/{app}/storage/unmount", post(storage::unmount))
         .route("/v1/certs", get(certs::list).post(certs::add))
         .route("/v1/certs/{domain}", delete(certs::remove))
         .route("/v1/apps/{app}/logs", get(logs::logs))
