@@ -18,6 +18,7 @@ mod e2e {
     mod run_logs;
     mod scale;
     mod sshd;
+    mod storage;
     mod tls;
     mod zero_downtime;
 }
