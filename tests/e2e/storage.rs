@@ -222,6 +222,24 @@ fn mounted_storage_survives_redeploys_rollbacks_and_restarts() {
     assert_eq!(run_sh(&d, &app, "cat /data/f").1.trim(), "persisted");
     let listed = stdout(&ssh_command(&d, &format!("storage:report {app}")));
     assert!(listed.contains(&volume), "{listed}");
+
+    // Remotely, like every route, storage needs a valid token.
+    let server = format!("http://{}", d.api);
+    let remote = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["--server", &server]);
+        d.wharf(&all)
+    };
+    let out = remote(&["storage", "unmount", &app, "/data", "--token", "wharf_0000"]);
+    assert!(!out.status.success());
+    assert_eq!(d.wharf_ok(&["storage", "list", &app]), listed);
+    let token = d
+        .wharf_ok(&["tokens", "create", "storage"])
+        .trim()
+        .to_string();
+    let out = remote(&["storage", "list", &app, "--token", &token]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains(&volume), "{}", stdout(&out));
 }
 
 /// What sshd runs for a push key when the client asks for `command`.
