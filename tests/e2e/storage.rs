@@ -74,6 +74,12 @@ fn mounted_storage_survives_redeploys_rollbacks_and_restarts() {
     );
     let cmd = r#"CMD ["sh", "-c", "ln -sf /data/f /www/f && exec httpd -f -p 8080 -h /www"]"#;
     let dir = app_dir_with(&settings, "one", cmd);
+    // The release task and the worker write into the mount too (when there is one).
+    std::fs::write(
+        dir.path().join("Procfile"),
+        "release: echo \"ran $DYNO\" >> /data/log || true\nworker: (echo \"ran $DYNO\" >> /data/log || true) && exec sleep 1000\n",
+    )
+    .unwrap();
     let mount = format!("{volume}:/data");
 
     // An app that does not exist is refused; one with no release yet keeps the mount for its
@@ -92,8 +98,12 @@ fn mounted_storage_survives_redeploys_rollbacks_and_restarts() {
     );
 
     d.deploy_ok(dir.path());
-    let (code, out) = run_sh(&d, &app, "echo persisted > /data/f");
+    let (code, out) = run_sh(&d, &app, "echo persisted > /data/f && cat /data/log");
     assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("ran release.1") && out.contains("ran worker.1"),
+        "{out}"
+    );
     assert_eq!(served_file(&d, &domain), "persisted");
     let listed = d.wharf_ok(&["storage", "list", &app]);
     assert!(
