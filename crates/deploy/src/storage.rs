@@ -11,7 +11,8 @@ use crate::spec::runtime_mount;
 use crate::{DeployError, DeployOutcome, Deployer, Progress, ReleaseSpec};
 use std::collections::HashMap;
 use wharf_domain::{
-    AppName, MountSelector, VolumeSource, VolumeSpec, parse_storage_mount, same_path,
+    AppName, MountSelector, ProtectedPaths, VolumeSource, VolumeSpec, parse_storage_mount,
+    same_path,
 };
 use wharf_runtime::labels;
 use wharf_store::StorageMount;
@@ -175,15 +176,7 @@ impl Deployer {
     /// A mount as the user gave it, checked: its syntax, that a host path avoids the server's
     /// own paths (also where a symbolic link leads) and exists.
     fn parse_mount(&self, input: &str) -> Result<VolumeSpec, DeployError> {
-        let protected = &self.settings.protected_paths;
-        let mount = parse_storage_mount(input, protected)?;
-        if let VolumeSource::HostPath(path) = &mount.source {
-            match std::fs::canonicalize(path) {
-                Ok(real) => protected.check(&real.to_string_lossy())?,
-                Err(_) => return Err(DeployError::HostPathMissing(path.clone())),
-            }
-        }
-        Ok(mount)
+        parse_mount(input, &self.settings.protected_paths)
     }
 
     /// Create the named volume `name` with Wharf's labels unless it exists; its name if it was
@@ -199,6 +192,19 @@ impl Deployer {
         let created = self.docker.ensure_volume(name, &volume_labels).await?;
         Ok(created.then(|| name.to_string()))
     }
+}
+
+/// A mount as the user gave it, checked: its syntax, that a host path avoids the `protected`
+/// paths (also where a symbolic link leads) and exists on this server.
+fn parse_mount(input: &str, protected: &ProtectedPaths) -> Result<VolumeSpec, DeployError> {
+    let mount = parse_storage_mount(input, protected)?;
+    if let VolumeSource::HostPath(path) = &mount.source {
+        match std::fs::canonicalize(path) {
+            Ok(real) => protected.check(&real.to_string_lossy())?,
+            Err(_) => return Err(DeployError::HostPathMissing(path.clone())),
+        }
+    }
+    Ok(mount)
 }
 
 /// A new mount must not be there already, nor take a path another mount uses.
@@ -338,6 +344,26 @@ mod tests {
             "{msg}"
         );
         assert!(check_clashes(&spec, &[v("/srv/media:/app/other")]).is_ok());
+    }
+
+    #[test]
+    fn host_paths_must_exist_and_may_not_lead_to_protected_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let protected = ProtectedPaths::new("/var/lib/wharf");
+        let data = dir.path().join("data");
+        std::fs::create_dir(&data).unwrap();
+        let ok = format!("{}:/data", data.display());
+        assert!(parse_mount(&ok, &protected).is_ok());
+        let missing = format!("{}/missing:/data", dir.path().display());
+        let err = parse_mount(&missing, &protected).unwrap_err();
+        assert!(matches!(err, DeployError::HostPathMissing(_)), "{err}");
+        assert!(err.to_string().contains("mkdir -p"), "{err}");
+        let link = dir.path().join("etc-link");
+        std::os::unix::fs::symlink("/etc", &link).unwrap();
+        let err = parse_mount(&format!("{}:/x", link.display()), &protected).unwrap_err();
+        assert!(err.to_string().contains("`/etc`"), "{err}");
+        let err = parse_mount("vol:relative", &protected).unwrap_err();
+        assert!(matches!(err, DeployError::Storage(_)), "{err}");
     }
 
     #[test]
