@@ -19,6 +19,7 @@ mod e2e {
     mod scale;
     mod services;
     mod sshd;
+    mod storage;
     mod tls;
     mod zero_downtime;
 }

@@ -112,6 +112,12 @@ pub enum Command {
     Logs(LogsArgs),
     /// List the HTTPS certificates, or add or remove your own.
     Certs(CertsArgs),
+    /// Persistent storage of an app: named volumes or server directories mounted into every
+    /// container of the app; a change to a running app deploys a new release.
+    Storage {
+        #[command(subcommand)]
+        command: StorageCommand,
+    },
     /// Databases (PostgreSQL, MySQL, MariaDB, Redis): create, link to apps, back up, restore.
     Services(ServicesArgs),
 }
@@ -328,6 +334,25 @@ pub enum ConfigCommand {
         app: String,
         #[arg(required = true)]
         keys: Vec<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StorageCommand {
+    /// List the app's storage mounts.
+    List { app: String },
+    /// Mount storage into every container of the app: `wharf storage mount blog
+    /// blog-media:/app/media` (a named volume) or `/srv/blog:/data[:ro]` (a server directory).
+    Mount {
+        app: String,
+        #[arg(value_name = "SOURCE:/PATH")]
+        mount: String,
+    },
+    /// Remove a mount from the app's containers (the data stays): `SOURCE:/PATH` or `/PATH`.
+    Unmount {
+        app: String,
+        #[arg(value_name = "SOURCE:/PATH")]
+        mount: String,
     },
 }
 

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tracing::{Instrument, info_span};
-use wharf_domain::{AppConfig, AppJson, AppName, Procfile};
+use wharf_domain::{AppConfig, AppJson, AppName, Procfile, ProtectedPaths};
 use wharf_proxy::{Route, Router, Target};
 use wharf_runtime::{ContainerInfo, ContainerSpec, Docker, RestartPolicy, RuntimeError, labels};
 use wharf_store::{ReleaseRecord, Store, StoreError};
@@ -33,6 +33,8 @@ pub struct DeploySettings {
     pub instance_id: String,
     /// How many recent releases keep their image for rollbacks.
     pub keep_releases: usize,
+    /// Server paths no storage mount may reach (the system's, the data directory's).
+    pub protected_paths: ProtectedPaths,
 }
 
 impl DeploySettings {
@@ -45,6 +47,7 @@ impl DeploySettings {
             stop_grace: Duration::from_secs(10),
             instance_id: instance_id.into(),
             keep_releases: 5,
+            protected_paths: ProtectedPaths::new("/var/lib/wharf"),
         }
     }
 }
@@ -149,6 +152,8 @@ impl Deployer {
         );
         spec.apply_settings(&self.store.process_settings(&app)?);
         spec.revision = context.revision.clone();
+        // A Dockerfile volume on a storage mount's path fails before the build.
+        self.mounts_for(&app, &spec)?;
         let release = self.record_release(&app, |v| image_tag(&app, v), &spec)?;
         progress.line(format!(
             "-----> Deploying {app} release v{}{}",
@@ -274,6 +279,8 @@ impl Deployer {
         progress: &Progress,
     ) -> Result<(), DeployError> {
         let port = self.port_of(spec, &release.image).await?;
+        // Storage that clashes with the release's volumes fails before anything starts.
+        self.mounts_for(&release.app, spec)?;
         if let Some(command) = &spec.predeploy {
             self.run_task(release, spec, port, "predeploy", command, progress)
                 .await?;
@@ -516,7 +523,8 @@ impl Deployer {
         Ok(self.docker.create_and_start(spec).await?)
     }
 
-    /// The container of one replica of the release's web process.
+    /// The container of one replica of one of the release's processes (or tasks), with the
+    /// release's volumes and the app's storage mounts.
     pub(crate) fn container_spec(
         &self,
         release: &ReleaseRecord,
@@ -548,7 +556,7 @@ impl Deployer {
             env,
             labels,
             cmd: process.command.as_ref().map(|command| shell(command)),
-            mounts: spec.mounts(),
+            mounts: self.mounts_for(&release.app, spec)?,
             memory_bytes: process.memory.or(config.max_memory).map(|m| m as i64),
             nano_cpus: process
                 .cpus

@@ -60,6 +60,36 @@ pub enum DeployError {
     NameInUse(String),
     #[error("{0}")]
     BadConfig(String),
+    #[error("{0}")]
+    Storage(#[from] wharf_domain::StorageError),
+    #[error(
+        "the storage mount `{mount}` and the Dockerfile's `# wharf.volume = {volume}` both use the container path {target}; {fix}"
+    )]
+    MountClash {
+        mount: String,
+        volume: String,
+        target: String,
+        /// What to do: mount elsewhere, or unmount / change the Dockerfile.
+        fix: String,
+    },
+    #[error(
+        "`{app}` already has `{existing}` mounted at {target}; unmount it first (`wharf storage unmount {app} {target}`)"
+    )]
+    MountTargetTaken {
+        app: String,
+        existing: String,
+        target: String,
+    },
+    #[error("host path `{0}` does not exist on the server; create it first (e.g. `mkdir -p {0}`)")]
+    HostPathMissing(String),
+    #[error("`{mount}` is already mounted into `{app}`")]
+    AlreadyMounted { app: String, mount: String },
+    #[error("`{app}` has no storage mount `{selector}`; its mounts: {mounts}")]
+    NotMounted {
+        app: String,
+        selector: String,
+        mounts: String,
+    },
     #[error("`{0}` has no earlier release to roll back to")]
     NoRollbackTarget(String),
     #[error("cannot roll `{app}` back to v{version}: {reason}")]

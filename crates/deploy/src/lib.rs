@@ -24,6 +24,7 @@ mod reconcile;
 mod rollback;
 mod run;
 mod spec;
+mod storage;
 mod tasks;
 
 pub use config::{ConfigChange, ConfigOutcome};
@@ -37,3 +38,4 @@ pub use ps::ProcessView;
 pub use reconcile::ReconcileReport;
 pub use run::{LogSource, OneOff, RUN_PROCESS, RunOptions};
 pub use spec::{CronSpec, HealthCheckSpec, ProcessSpec, ReleaseSpec};
+pub use storage::{StorageChange, StorageOutcome};

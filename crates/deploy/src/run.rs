@@ -46,7 +46,8 @@ impl Deployer {
     }
 
     /// Create a one-off container for `app` from its active release: that image, its
-    /// environment (`ReleaseSpec::environment`), volumes and limits, with `options.cmd`.
+    /// environment (`ReleaseSpec::environment`), volumes, storage mounts and limits, with
+    /// `options.cmd`.
     pub async fn create_one_off(
         &self,
         app: &str,
@@ -87,7 +88,7 @@ impl Deployer {
                 ),
             ]),
             cmd: Some(options.cmd.clone()),
-            mounts: spec.mounts(),
+            mounts: self.mounts_for(app, &spec)?,
             memory_bytes: config.max_memory.map(|m| m as i64),
             nano_cpus: config.max_cpus.map(wharf_domain::cpus_to_nano),
             restart: RestartPolicy::No,

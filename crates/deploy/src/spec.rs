@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
-use wharf_domain::{AppConfig, AppJson, Procfile, VolumeSource, WEB};
+use wharf_domain::{AppConfig, AppJson, Procfile, VolumeSource, VolumeSpec, WEB};
 
 /// One process type of a release: its command and how many containers run it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -207,20 +207,10 @@ impl ReleaseSpec {
         env
     }
 
-    /// The volumes of the release's containers, from the Dockerfile's `volume` settings.
+    /// The volumes of the release's containers, from the Dockerfile's `volume` settings. The
+    /// app's storage mounts come on top (`Deployer::mounts_for`).
     pub(crate) fn mounts(&self) -> Vec<wharf_runtime::Mount> {
-        self.config
-            .volumes
-            .iter()
-            .map(|v| wharf_runtime::Mount {
-                source: match &v.source {
-                    VolumeSource::HostPath(path) => path.clone(),
-                    VolumeSource::Named(name) => name.clone(),
-                },
-                target: v.target.clone(),
-                read_only: v.read_only,
-            })
-            .collect()
+        self.config.volumes.iter().map(runtime_mount).collect()
     }
 
     /// The domains the release is served on, as strings.
@@ -238,6 +228,18 @@ impl ReleaseSpec {
 
     pub fn from_json(json: &str) -> Result<ReleaseSpec, serde_json::Error> {
         serde_json::from_str(json)
+    }
+}
+
+/// A volume as the Docker runtime mounts it.
+pub(crate) fn runtime_mount(volume: &VolumeSpec) -> wharf_runtime::Mount {
+    wharf_runtime::Mount {
+        source: match &volume.source {
+            VolumeSource::HostPath(path) => path.clone(),
+            VolumeSource::Named(name) => name.clone(),
+        },
+        target: volume.target.clone(),
+        read_only: volume.read_only,
     }
 }
 

@@ -1,6 +1,6 @@
 //! Wharf's domain types and the rules that validate them: app names, domains,
 //! resource limits, volumes, environment variables, releases, processes, and
-//! the `# wharf.KEY = VALUE` settings read from an app's Dockerfile, and the
+//! storage mounted by command, the `# wharf.KEY = VALUE` settings read from an app's Dockerfile, and the
 //! Heroku/Dokku-style `Procfile` and `app.json` (with their cron schedules).
 //!
 //! Everything here is pure: no I/O, and no input makes it panic. Every error's
@@ -22,6 +22,7 @@ mod process;
 mod procfile;
 mod release;
 mod service;
+mod storage;
 mod volume;
 
 pub use app_config::{AppConfig, DEFAULT_PORT, MAX_SCALE};
@@ -39,4 +40,7 @@ pub use process::{ProcessName, WEB};
 pub use procfile::{Procfile, ProcfileError, ProcfileErrorKind, RELEASE};
 pub use release::{ReleaseError, ReleaseStatus, ReleaseVersion};
 pub use service::{ServiceKind, ServiceName, check_service_version, service_resource_name};
+pub use storage::{
+    MountSelector, ProtectedPath, ProtectedPaths, StorageError, parse_storage_mount, same_path,
+};
 pub use volume::{VolumeError, VolumeSource, VolumeSpec};

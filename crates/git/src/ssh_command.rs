@@ -51,6 +51,18 @@ pub enum SshCommand {
         app: AppName,
         formation: Vec<String>,
     },
+    /// `storage:list APP` (alias: `storage:report APP`): the app's storage mounts.
+    StorageList(AppName),
+    /// `storage:mount APP SOURCE:/path[:ro]`.
+    StorageMount {
+        app: AppName,
+        mount: String,
+    },
+    /// `storage:unmount APP SOURCE:/path` (or `/path`).
+    StorageUnmount {
+        app: AppName,
+        mount: String,
+    },
 }
 
 /// The commands a key may run, for the help text and the refusal message.
@@ -68,6 +80,9 @@ pub const ALLOWED: &str =
   ps APP                             APP's containers (alias: ps:report APP)
   ps:scale APP PROCESS=COUNT...      scale APP's processes
   ps:stop|ps:start|ps:restart APP [PROCESS]   stop, start or restart APP
+  storage:list APP                   APP's storage mounts (alias: storage:report APP)
+  storage:mount APP SOURCE:/PATH     mount a volume or server directory and redeploy
+  storage:unmount APP SOURCE:/PATH   remove a mount (the data stays) and redeploy
   help                               this list";
 
 /// Why a command line is refused.
@@ -182,6 +197,28 @@ impl SshCommand {
                 return Err(SshCommandError::Usage(
                     "ps:stop|ps:start|ps:restart APP [PROCESS]",
                 ));
+            }
+            ("storage:list" | "storage:report", [app]) => {
+                SshCommand::StorageList(AppName::parse(app)?)
+            }
+            ("storage:list" | "storage:report", _) => {
+                return Err(SshCommandError::Usage("storage:list APP"));
+            }
+            ("storage:mount", [app, mount]) => SshCommand::StorageMount {
+                app: AppName::parse(app)?,
+                mount: mount.to_string(),
+            },
+            ("storage:mount", _) => {
+                return Err(SshCommandError::Usage(
+                    "storage:mount APP SOURCE:/PATH[:ro]",
+                ));
+            }
+            ("storage:unmount", [app, mount]) => SshCommand::StorageUnmount {
+                app: AppName::parse(app)?,
+                mount: mount.to_string(),
+            },
+            ("storage:unmount", _) => {
+                return Err(SshCommandError::Usage("storage:unmount APP SOURCE:/PATH"));
             }
             (
                 "apps:list" | "apps" | "releases" | "rollback" | "config" | "config:show" | "ps"
@@ -383,6 +420,47 @@ mod tests {
                 process: Some("web".into())
             })
         );
+    }
+
+    #[test]
+    fn storage_commands_as_dokku_users_type_them() {
+        assert_eq!(
+            parse("storage:mount blog /var/lib/dokku/data/storage/blog:/app/storage"),
+            Ok(SshCommand::StorageMount {
+                app: app("blog"),
+                mount: "/var/lib/dokku/data/storage/blog:/app/storage".into()
+            })
+        );
+        assert_eq!(
+            parse("storage:unmount blog 'media:/app/media'"),
+            Ok(SshCommand::StorageUnmount {
+                app: app("blog"),
+                mount: "media:/app/media".into()
+            })
+        );
+        assert_eq!(
+            parse("storage:list blog"),
+            Ok(SshCommand::StorageList(app("blog")))
+        );
+        assert_eq!(
+            parse("storage:report blog"),
+            Ok(SshCommand::StorageList(app("blog")))
+        );
+        for bad in [
+            "storage:mount blog",
+            "storage:mount blog a:/a b:/b",
+            "storage:unmount blog",
+            "storage:list",
+        ] {
+            assert!(
+                matches!(parse(bad), Err(SshCommandError::Usage(_))),
+                "{bad}"
+            );
+        }
+        assert!(matches!(
+            parse("storage:mount Bad /a:/b"),
+            Err(SshCommandError::App(_))
+        ));
     }
 
     #[test]

@@ -1,10 +1,10 @@
 //! Wharf's runtime: a thin, typed layer over the Docker Engine API (v1.41+).
 //!
 //! It builds images from tar contexts with the classic builder, runs app
-//! containers, lists/inspects/stops/removes them, reads their logs and
-//! manages images. Everything it creates carries the label
-//! `wharf.managed=true`; listing only ever returns such objects, and
-//! mutating calls refuse objects without it.
+//! containers, lists/inspects/stops/removes them, reads their logs,
+//! manages images and creates the named volumes apps' storage asks for.
+//! Everything it creates carries the label `wharf.managed=true`; listing only
+//! ever returns such objects, and mutating calls refuse objects without it.
 
 mod build;
 mod container;

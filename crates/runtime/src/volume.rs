@@ -1,5 +1,5 @@
-//! Named volumes Wharf creates (a database service's data). Only volumes carrying
-//! `wharf.managed=true` are removed.
+//! Named volumes: created with Wharf's labels when an app's storage names one that does not
+//! exist yet, and removed again only if they carry `wharf.managed=true`.
 
 use std::collections::HashMap;
 
@@ -12,28 +12,17 @@ use crate::error::{RuntimeError, is_not_found};
 use crate::labels;
 
 impl Docker {
-    /// True if a volume called `name` exists (Wharf's or not).
-    #[instrument(skip(self))]
-    pub async fn volume_exists(&self, name: &str) -> Result<bool, RuntimeError> {
-        match self.client.inspect_volume(name).await {
-            Ok(_) => Ok(true),
-            Err(e) if is_not_found(&e) => Ok(false),
-            Err(e) => Err(self.err(format!("inspecting volume {name}"), e)),
-        }
-    }
-
-    /// Creates the volume `name` with `labels` (plus `wharf.managed=true`) unless it exists.
-    /// An existing volume of that name that Wharf did not create is
-    /// [`RuntimeError::NotManaged`].
+    /// Make sure the named volume `name` exists: if it does not, create it with `labels` (plus
+    /// `wharf.managed=true`). Returns whether it was created here; an existing volume is left
+    /// exactly as it is, whoever made it.
     #[instrument(skip(self, labels))]
     pub async fn ensure_volume(
         &self,
         name: &str,
         labels: &HashMap<String, String>,
-    ) -> Result<(), RuntimeError> {
+    ) -> Result<bool, RuntimeError> {
         match self.client.inspect_volume(name).await {
-            Ok(existing) if labels::is_managed(&existing.labels) => return Ok(()),
-            Ok(_) => return Err(RuntimeError::NotManaged(format!("volume {name}"))),
+            Ok(_) => return Ok(false),
             Err(e) if is_not_found(&e) => {}
             Err(e) => return Err(self.err(format!("inspecting volume {name}"), e)),
         }
@@ -47,19 +36,22 @@ impl Docker {
             .await
             .map_err(|e| self.err(format!("creating volume {name}"), e))?;
         info!(volume = %name, "volume created");
-        Ok(())
+        Ok(true)
     }
 
-    /// Removes the volume `name` if it exists and Wharf created it.
+    /// Remove the named volume `name` if Wharf created it (it carries `wharf.managed=true`) and
+    /// no container uses it. A volume Wharf did not create is never removed (`NotManaged`).
     #[instrument(skip(self))]
     pub async fn remove_volume(&self, name: &str) -> Result<(), RuntimeError> {
-        match self.client.inspect_volume(name).await {
-            Ok(existing) if labels::is_managed(&existing.labels) => {}
-            Ok(_) => return Err(RuntimeError::NotManaged(format!("volume {name}"))),
+        let volume = match self.client.inspect_volume(name).await {
+            Ok(v) => v,
             Err(e) if is_not_found(&e) => return Ok(()),
             Err(e) => return Err(self.err(format!("inspecting volume {name}"), e)),
+        };
+        if !labels::is_managed(&volume.labels) {
+            return Err(RuntimeError::NotManaged(format!("volume {name}")));
         }
-        let options = RemoveVolumeOptionsBuilder::default().build();
+        let options = RemoveVolumeOptionsBuilder::default().force(false).build();
         match self.client.remove_volume(name, Some(options)).await {
             Ok(()) => {
                 info!(volume = %name, "volume removed");

@@ -31,6 +31,7 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
     settings.drain_timeout = config.drain_timeout;
     settings.stop_grace = config.stop_grace;
     settings.keep_releases = config.keep_releases;
+    settings.protected_paths = protected_paths(&config);
     let deployer = Arc::new(Deployer::new(store, docker, router.clone(), settings));
     let report = deployer
         .reconcile()
@@ -241,6 +242,27 @@ fn log_ended(ended: Result<anyhow::Result<()>, tokio::task::JoinError>) {
 
 /// Create the data directory (owner-only), an empty upload directory and the repositories'
 /// directory inside it.
+/// What storage mounts may not reach: the system's paths, this server's data directory (also
+/// where it really is, past symbolic links) and the Docker socket it talks to.
+fn protected_paths(config: &ServerConfig) -> wharf_domain::ProtectedPaths {
+    let data_dir = config.data_dir.to_string_lossy();
+    let mut paths = wharf_domain::ProtectedPaths::new(&data_dir);
+    if let Ok(real) = std::fs::canonicalize(&config.data_dir) {
+        paths.add(&real.to_string_lossy(), "Wharf's data directory");
+    }
+    let socket = match std::env::var("DOCKER_HOST") {
+        Ok(host) => host.strip_prefix("unix://").map(str::to_string),
+        Err(_) => Some(wharf_runtime::DEFAULT_SOCKET.to_string()),
+    };
+    if let Some(socket) = socket {
+        paths.add(&socket, "the Docker socket");
+        if let Ok(real) = std::fs::canonicalize(&socket) {
+            paths.add(&real.to_string_lossy(), "the Docker socket");
+        }
+    }
+    paths
+}
+
 fn prepare_data_dir(config: &ServerConfig) -> anyhow::Result<()> {
     let dir = &config.data_dir;
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;

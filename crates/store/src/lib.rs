@@ -1,4 +1,5 @@
-//! Wharf's state in one SQLite database: apps, their domains, releases, API tokens and SSH keys.
+//! Wharf's state in one SQLite database: apps, their domains, releases, storage mounts, API
+//! tokens and SSH keys.
 //!
 //! The store is the source of truth. The daemon writes here first and then updates what runs
 //! (routes, containers); at start it rebuilds everything in memory from what is stored here.
@@ -15,6 +16,7 @@ mod process_settings;
 mod releases;
 mod services;
 mod stopped;
+mod storage_mounts;
 mod store;
 mod tokens;
 
@@ -26,5 +28,6 @@ pub use keys::KeyRecord;
 pub use process_settings::ProcessSettings;
 pub use releases::{ReleaseRecord, ReleaseStatus};
 pub use services::{BackupRecord, LinkRecord, ServiceRecord};
+pub use storage_mounts::StorageMount;
 pub use store::Store;
 pub use tokens::{NewToken, TokenRecord};

@@ -145,6 +145,17 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX service_backups_by_service ON service_backups (service, id);
     ",
+    // 10: storage mounted into an app by command (`wharf storage mount`): app-level, not part of
+    // any release's snapshot, so every release of the app (rollbacks too) runs with them.
+    "
+    CREATE TABLE storage_mounts (
+        app        TEXT NOT NULL REFERENCES apps(name) ON DELETE CASCADE,
+        source     TEXT NOT NULL,
+        target     TEXT NOT NULL,
+        read_only  INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (app, target)
+    );
+    ",
 ];
 
 /// Bring the schema up to date inside one transaction per migration.

@@ -13,6 +13,7 @@ pub(crate) mod run;
 mod server;
 mod services;
 mod ssh;
+mod storage;
 mod tokens;
 
 use crate::args::{Cli, Command};
@@ -64,6 +65,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(args) => run::run(&Client::new(endpoint(&cli)?), args).await,
         Command::Logs(args) => logs::run(&Client::new(endpoint(&cli)?), args).await,
         Command::Certs(args) => certs::run(&Client::new(endpoint(&cli)?), args).await,
+        Command::Storage { command } => storage::run(&Client::new(endpoint(&cli)?), command).await,
         Command::Services(args) => services::run(&Client::new(endpoint(&cli)?), args).await,
     }
 }

@@ -3,7 +3,7 @@
 //! (served by `git receive-pack` on the app's repository, created on the first push), a
 //! read-only fetch, or a Dokku-style command, run against the local daemon's socket.
 
-use super::{apps, config, processes};
+use super::{apps, config, processes, storage};
 use crate::args::{AppsArgs, Cli, ConfigCommand};
 use crate::client::{Client, Endpoint};
 use anyhow::{Context, bail};
@@ -77,6 +77,13 @@ pub async fn run(cli: &Cli, key: &str) -> anyhow::Result<ExitCode> {
         } => processes::lifecycle(&client, action, app.as_str(), process.as_deref()).await,
         SshCommand::PsScale { app, formation } => {
             processes::scale(&client, app.as_str(), &formation).await
+        }
+        SshCommand::StorageList(app) => storage::list(&client, app.as_str()).await,
+        SshCommand::StorageMount { app, mount } => {
+            storage::change(&client, app.as_str(), "mount", &mount).await
+        }
+        SshCommand::StorageUnmount { app, mount } => {
+            storage::change(&client, app.as_str(), "unmount", &mount).await
         }
     }
 }

@@ -14,6 +14,7 @@ mod logs;
 mod processes;
 mod run;
 mod services;
+mod storage;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -74,6 +75,9 @@ pub fn routes(state: ApiState) -> Router {
         .route("/v1/apps/{app}/start", post(processes::start))
         .route("/v1/apps/{app}/restart", post(processes::restart))
         .route("/v1/apps/{app}/run", post(run::run))
+        .route("/v1/apps/{app}/storage", get(storage::list))
+        .route("/v1/apps/{app}/storage/mount", post(storage::mount))
+        .route("/v1/apps/{app}/storage/unmount", post(storage::unmount))
         .route("/v1/services", get(services::list).post(services::create))
         .route(
             "/v1/services/{name}",

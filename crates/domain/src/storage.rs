@@ -1,0 +1,351 @@
+//! Storage mounted into an app by command (`wharf storage mount APP SOURCE:/path`).
+//!
+//! A *storage mount* is a [`VolumeSpec`] that belongs to the app rather than to one release: it is
+//! written like a Dockerfile `volume` setting, and a host path must in addition stay clear of the
+//! server's own files ([`ProtectedPaths`]): mounting `/`, `/etc` or Wharf's data directory would
+//! hand the app the server. An unmount names a mount by `SOURCE:/path` or by its container path
+//! alone ([`MountSelector`]).
+
+use std::fmt;
+
+use thiserror::Error;
+
+use crate::volume::{VolumeError, VolumeSource, VolumeSpec};
+
+/// Why a storage mount or an unmount selector was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum StorageError {
+    /// Not a valid `SOURCE:/path[:ro]`.
+    #[error("{0}")]
+    Volume(#[from] VolumeError),
+    /// The host path is, contains or lies inside one of the server's own paths.
+    #[error(
+        "host path `{path}` is not allowed: it {relation} `{protected}` ({what}); mount a directory of the app's own instead, e.g. `/srv/APP/data`"
+    )]
+    ProtectedHostPath {
+        /// The host path as given (normalised).
+        path: String,
+        /// How it relates to the protected path: `is`, `contains`, `is inside`.
+        relation: &'static str,
+        /// The protected path.
+        protected: String,
+        /// What the protected path is.
+        what: String,
+    },
+    /// An unmount named neither `SOURCE:/path` nor an absolute container path.
+    #[error(
+        "`{0}` names no mount; give `SOURCE:/path` (as shown by `wharf storage list`) or the container path, e.g. `/data`"
+    )]
+    Selector(String),
+}
+
+/// A server path no storage mount may touch, and what it is (for the error message).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProtectedPath {
+    /// Absolute, normalised (no trailing `/`, no `.` or empty components).
+    pub path: String,
+    pub what: String,
+}
+
+/// The server paths a storage mount's host path may not be, contain or lie inside.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProtectedPaths(Vec<ProtectedPath>);
+
+/// The system's own paths, protected on every server.
+const SYSTEM_PATHS: &[(&str, &str)] = &[
+    ("/etc", "the system's configuration"),
+    ("/proc", "the kernel's process files"),
+    ("/sys", "the kernel's device files"),
+    ("/dev", "the devices"),
+    ("/boot", "the boot files"),
+    ("/root", "root's home directory"),
+    ("/usr", "the system's programs"),
+    ("/bin", "the system's programs"),
+    ("/sbin", "the system's programs"),
+    ("/lib", "the system's libraries"),
+    ("/lib64", "the system's libraries"),
+    ("/var/lib/docker", "Docker's data"),
+    ("/var/lib/containerd", "containerd's data"),
+    ("/var/run/docker.sock", "the Docker socket"),
+    ("/run/docker.sock", "the Docker socket"),
+];
+
+impl ProtectedPaths {
+    /// The system's paths (`/etc`, `/proc`, Docker's data and socket, ...) and Wharf's data
+    /// directory `data_dir`.
+    pub fn new(data_dir: &str) -> ProtectedPaths {
+        let mut paths = ProtectedPaths(
+            SYSTEM_PATHS
+                .iter()
+                .map(|(path, what)| ProtectedPath {
+                    path: (*path).to_owned(),
+                    what: (*what).to_owned(),
+                })
+                .collect(),
+        );
+        paths.add(data_dir, "Wharf's data directory");
+        paths
+    }
+
+    /// Protect one more absolute path (e.g. a Docker socket named by `DOCKER_HOST`). Relative
+    /// paths are ignored: they name nothing a mount could reach.
+    pub fn add(&mut self, path: &str, what: &str) {
+        if let Some(path) = normalise(path) {
+            self.0.push(ProtectedPath {
+                path,
+                what: what.to_owned(),
+            });
+        }
+    }
+
+    /// Refuse `path` if it is, contains or lies inside a protected path.
+    pub fn check(&self, path: &str) -> Result<(), StorageError> {
+        let Some(given) = normalise(path) else {
+            return Ok(());
+        };
+        for protected in &self.0 {
+            let relation = if given == protected.path {
+                "is"
+            } else if is_inside(&protected.path, &given) {
+                "contains"
+            } else if is_inside(&given, &protected.path) {
+                "is inside"
+            } else {
+                continue;
+            };
+            return Err(StorageError::ProtectedHostPath {
+                path: given,
+                relation,
+                protected: protected.path.clone(),
+                what: protected.what.clone(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Parse a storage mount: `SOURCE:/path[:ro]` as for a Dockerfile volume; a host path must
+/// also pass `protected`. Host and container paths come back normalised (`/srv/x/` is
+/// `/srv/x`), so equal mounts compare equal.
+pub fn parse_storage_mount(
+    input: &str,
+    protected: &ProtectedPaths,
+) -> Result<VolumeSpec, StorageError> {
+    let mut spec = VolumeSpec::parse(input)?;
+    if let VolumeSource::HostPath(path) = &spec.source {
+        protected.check(path)?;
+        spec.source = VolumeSource::HostPath(normalise(path).unwrap_or_else(|| path.clone()));
+    }
+    spec.target = normalise(&spec.target).unwrap_or(spec.target);
+    Ok(spec)
+}
+
+/// Which mount an unmount names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MountSelector {
+    /// `SOURCE:/path` (an `:ro`/`:rw` suffix is accepted and ignored).
+    Exact {
+        source: VolumeSource,
+        target: String,
+    },
+    /// Only the container path: `/data`.
+    Target(String),
+}
+
+impl MountSelector {
+    /// Parse `SOURCE:/path[:ro]` or `/path`.
+    pub fn parse(input: &str) -> Result<MountSelector, StorageError> {
+        let s = input.trim();
+        if s.contains(':') {
+            let spec = VolumeSpec::parse(s)?;
+            let source = match spec.source {
+                VolumeSource::HostPath(path) => {
+                    VolumeSource::HostPath(normalise(&path).unwrap_or(path))
+                }
+                named => named,
+            };
+            let target = normalise(&spec.target).unwrap_or(spec.target);
+            return Ok(MountSelector::Exact { source, target });
+        }
+        normalise(s)
+            .filter(|t| t != "/" && !t.split('/').any(|part| part == ".."))
+            .filter(|_| !s.chars().any(char::is_control))
+            .map(MountSelector::Target)
+            .ok_or_else(|| StorageError::Selector(input.to_owned()))
+    }
+
+    /// Whether `mount` is the one named.
+    pub fn matches(&self, mount: &VolumeSpec) -> bool {
+        match self {
+            MountSelector::Exact { source, target } => {
+                &mount.source == source && same_path(&mount.target, target)
+            }
+            MountSelector::Target(target) => same_path(&mount.target, target),
+        }
+    }
+}
+
+impl fmt::Display for MountSelector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MountSelector::Exact { source, target } => write!(f, "{}:{target}", source.as_str()),
+            MountSelector::Target(target) => f.write_str(target),
+        }
+    }
+}
+
+/// Whether two absolute paths name the same place once normalised (`/data/` is `/data`).
+pub fn same_path(a: &str, b: &str) -> bool {
+    match (normalise(a), normalise(b)) {
+        (Some(a), Some(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+/// An absolute path without empty or `.` components and without a trailing `/`; `None` if
+/// `path` is not absolute.
+fn normalise(path: &str) -> Option<String> {
+    if !path.starts_with('/') {
+        return None;
+    }
+    let parts: Vec<&str> = path
+        .split('/')
+        .filter(|part| !part.is_empty() && *part != ".")
+        .collect();
+    Some(format!("/{}", parts.join("/")))
+}
+
+/// Whether `path` lies strictly inside `dir` (both normalised).
+fn is_inside(path: &str, dir: &str) -> bool {
+    if dir == "/" {
+        return path != "/";
+    }
+    path.strip_prefix(dir)
+        .is_some_and(|rest| rest.starts_with('/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules() -> ProtectedPaths {
+        ProtectedPaths::new("/var/lib/wharf")
+    }
+
+    fn mount(s: &str) -> Result<VolumeSpec, StorageError> {
+        parse_storage_mount(s, &rules())
+    }
+
+    #[test]
+    fn named_volumes_and_app_host_paths_are_accepted() {
+        let m = mount("blog-media:/app/media").unwrap();
+        assert_eq!(m.source, VolumeSource::Named("blog-media".into()));
+        assert_eq!(m.target, "/app/media");
+        let m = mount("/srv/blog//data/:/data/:ro").unwrap();
+        assert_eq!(m.source, VolumeSource::HostPath("/srv/blog/data".into()));
+        assert_eq!(m.target, "/data");
+        assert!(m.read_only);
+        assert!(
+            mount("/var/lib/wharf-other:/x").is_ok(),
+            "a sibling, not inside"
+        );
+        assert!(mount("/etcetera:/x").is_ok());
+        assert!(mount("/home/me/data:/x").is_ok());
+    }
+
+    #[test]
+    fn relative_and_dot_dot_paths_are_refused_like_dockerfile_volumes() {
+        for bad in ["./data:/data", "~/data:/data", "data/sub:/data"] {
+            assert!(
+                matches!(
+                    mount(bad),
+                    Err(StorageError::Volume(VolumeError::RelativeHostPath { .. }))
+                ),
+                "{bad}"
+            );
+        }
+        assert!(matches!(
+            mount("/srv/../etc:/data"),
+            Err(StorageError::Volume(VolumeError::DotDot { .. }))
+        ));
+        assert!(matches!(
+            mount("vol:/app/../etc"),
+            Err(StorageError::Volume(VolumeError::DotDot { .. }))
+        ));
+        assert!(matches!(
+            mount("vol:relative"),
+            Err(StorageError::Volume(VolumeError::RelativeTarget { .. }))
+        ));
+        assert!(matches!(
+            mount("vol"),
+            Err(StorageError::Volume(VolumeError::Format { .. }))
+        ));
+    }
+
+    #[test]
+    fn the_servers_own_paths_are_refused() {
+        let refused = |s: &str| match mount(s) {
+            Err(StorageError::ProtectedHostPath {
+                relation,
+                protected,
+                ..
+            }) => (relation, protected),
+            other => panic!("{s}: {other:?}"),
+        };
+        assert_eq!(refused("/:/host"), ("contains", "/etc".to_string()));
+        assert_eq!(refused("/etc:/x"), ("is", "/etc".to_string()));
+        assert_eq!(refused("/etc/:/x"), ("is", "/etc".to_string()));
+        assert_eq!(refused("/etc/ssh:/x"), ("is inside", "/etc".to_string()));
+        assert_eq!(
+            refused("/var/lib/wharf:/x"),
+            ("is", "/var/lib/wharf".to_string())
+        );
+        assert_eq!(
+            refused("/var/lib/wharf/certs:/x"),
+            ("is inside", "/var/lib/wharf".to_string())
+        );
+        assert_eq!(
+            refused("/var/lib:/x"),
+            ("contains", "/var/lib/docker".to_string())
+        );
+        assert_eq!(
+            refused("/var/run/docker.sock:/var/run/docker.sock"),
+            ("is", "/var/run/docker.sock".to_string())
+        );
+        assert_eq!(
+            refused("/run:/x"),
+            ("contains", "/run/docker.sock".to_string())
+        );
+        let msg = mount("/var/lib/wharf:/x").unwrap_err().to_string();
+        assert!(msg.contains("Wharf's data directory"), "{msg}");
+    }
+
+    #[test]
+    fn more_paths_can_be_protected() {
+        let mut paths = ProtectedPaths::new("/data/wharf");
+        paths.add("/srv/engine.sock", "the Docker socket");
+        paths.add("relative", "ignored");
+        assert!(parse_storage_mount("/data:/x", &paths).is_err());
+        assert!(parse_storage_mount("/srv/engine.sock:/s", &paths).is_err());
+        assert!(parse_storage_mount("/srv/app:/s", &paths).is_ok());
+        assert!(parse_storage_mount("/var/lib/wharf:/s", &paths).is_ok());
+    }
+
+    #[test]
+    fn selectors_name_a_mount_by_source_and_path_or_by_path() {
+        let m = mount("/srv/blog:/data:ro").unwrap();
+        let exact = MountSelector::parse("/srv/blog/:/data").unwrap();
+        assert!(exact.matches(&m));
+        assert!(MountSelector::parse("/data/").unwrap().matches(&m));
+        assert!(!MountSelector::parse("/other").unwrap().matches(&m));
+        assert!(!MountSelector::parse("vol:/data").unwrap().matches(&m));
+        assert_eq!(exact.to_string(), "/srv/blog:/data");
+        for bad in ["data", "", "/", "/a/../b", "~/x"] {
+            assert!(MountSelector::parse(bad).is_err(), "{bad}");
+        }
+        assert!(matches!(
+            MountSelector::parse("./x:/data"),
+            Err(StorageError::Volume(_))
+        ));
+    }
+}
