@@ -460,3 +460,39 @@ fn the_mysql_kind_runs_on_a_mysql_compatible_image() {
     let row = listed.lines().find(|l| l.starts_with(&db)).unwrap();
     assert!(row.contains("mysql") && row.contains(&app), "{listed}");
 }
+
+#[test]
+fn services_over_ssh_as_dokku_users_type_them() {
+    use super::sshd::{SshKey, Sshd, all_output};
+    let d = Daemon::start();
+    let sshd = Sshd::start();
+    let key = SshKey::new();
+    sshd.add_key(&d, "laptop", &key);
+    let cache = unique("sshcache");
+
+    let out = sshd.ssh(&key, &format!("redis:create {cache}"));
+    assert!(out.status.success(), "{}", all_output(&out));
+    assert!(container_running(&format!("wharf-service.{cache}")));
+    let out = sshd.ssh(&key, "services");
+    assert!(stdout(&out).contains(&cache), "{}", all_output(&out));
+    let out = sshd.ssh(&key, &format!("services:info {cache}"));
+    assert!(
+        stdout(&out).contains("redis://default:"),
+        "{}",
+        all_output(&out)
+    );
+
+    let out = sshd.ssh(&key, &format!("services:frobnicate {cache}"));
+    assert!(!out.status.success());
+    let out = sshd.ssh(&key, &format!("redis:export {cache}"));
+    assert!(!out.status.success());
+    assert!(
+        all_output(&out).contains("not allowed"),
+        "{}",
+        all_output(&out)
+    );
+
+    let out = sshd.ssh(&key, &format!("redis:destroy {cache} --force"));
+    assert!(out.status.success(), "{}", all_output(&out));
+    assert!(!container_running(&format!("wharf-service.{cache}")));
+}

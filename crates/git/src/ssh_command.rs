@@ -63,7 +63,28 @@ pub enum SshCommand {
         app: AppName,
         mount: String,
     },
+    /// `services[:SUBCOMMAND] ARGS...`, or Dokku's `postgres:create NAME` and friends: the
+    /// arguments of `wharf services`, checked there.
+    Services(Vec<String>),
 }
+
+/// What Dokku's database plugins call their commands, and the `wharf services` subcommand each
+/// one is.
+const DOKKU_SERVICE_COMMANDS: &[&str] = &[
+    "create",
+    "list",
+    "info",
+    "link",
+    "unlink",
+    "connect",
+    "expose",
+    "unexpose",
+    "backup",
+    "backups",
+    "backup-schedule",
+    "restore",
+    "destroy",
+];
 
 /// The commands a key may run, for the help text and the refusal message.
 pub const ALLOWED: &str =
@@ -83,6 +104,8 @@ pub const ALLOWED: &str =
   storage:list APP                   APP's storage mounts (alias: storage:report APP)
   storage:mount APP SOURCE:/PATH     mount a volume or server directory and redeploy
   storage:unmount APP SOURCE:/PATH   remove a mount (the data stays) and redeploy
+  services[:COMMAND] ARGS...         databases, as `wharf services COMMAND ARGS` (also Dokku's
+                                     postgres:create NAME, redis:link NAME APP, ...)
   help                               this list";
 
 /// Why a command line is refused.
@@ -220,6 +243,22 @@ impl SshCommand {
             ("storage:unmount", _) => {
                 return Err(SshCommandError::Usage("storage:unmount APP SOURCE:/PATH"));
             }
+            (command, args) if command == "services" || command.starts_with("services:") => {
+                let mut out: Vec<String> = command
+                    .strip_prefix("services:")
+                    .map(|sub| sub.to_string())
+                    .into_iter()
+                    .collect();
+                out.extend(args.iter().map(|a| a.to_string()));
+                SshCommand::Services(out)
+            }
+            (command, args)
+                if command
+                    .split_once(':')
+                    .is_some_and(|(kind, _)| wharf_domain::ServiceKind::parse(kind).is_ok()) =>
+            {
+                dokku_service_command(command, args).ok_or_else(refuse)?
+            }
             (
                 "apps:list" | "apps" | "releases" | "rollback" | "config" | "config:show" | "ps"
                 | "ps:report",
@@ -234,6 +273,28 @@ impl SshCommand {
             _ => return Err(refuse()),
         })
     }
+}
+
+/// Dokku's `KIND:COMMAND ARGS` (`postgres:create db`, `redis:destroy cache --force`) as the
+/// arguments of `wharf services`.
+fn dokku_service_command(command: &str, args: &[&str]) -> Option<SshCommand> {
+    let (kind, sub) = command.split_once(':')?;
+    if !DOKKU_SERVICE_COMMANDS.contains(&sub) {
+        return None;
+    }
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let out = match (sub, args.as_slice()) {
+        ("create", _) => [vec![sub.to_string(), kind.to_string()], args].concat(),
+        // Dokku's `--force` skips the question, as `--confirm NAME` does here.
+        ("destroy", [name, force]) if force == "--force" || force == "-f" => vec![
+            "destroy".to_string(),
+            name.clone(),
+            "--confirm".to_string(),
+            name.clone(),
+        ],
+        _ => [vec![sub.to_string()], args].concat(),
+    };
+    Some(SshCommand::Services(out))
 }
 
 /// The app a repository path names: `APP`, `/APP`, `APP.git`, `/APP.git/`.
@@ -420,6 +481,40 @@ mod tests {
                 process: Some("web".into())
             })
         );
+    }
+
+    #[test]
+    fn service_commands_as_wharf_and_dokku_users_type_them() {
+        let services = |args: &[&str]| {
+            Ok(SshCommand::Services(
+                args.iter().map(|a| a.to_string()).collect(),
+            ))
+        };
+        assert_eq!(parse("services"), services(&[]));
+        assert_eq!(
+            parse("services:link db blog"),
+            services(&["link", "db", "blog"])
+        );
+        assert_eq!(
+            parse("postgres:create db --version 16"),
+            services(&["create", "postgres", "db", "--version", "16"])
+        );
+        assert_eq!(
+            parse("redis:destroy cache --force"),
+            services(&["destroy", "cache", "--confirm", "cache"])
+        );
+        assert_eq!(
+            parse("mariadb:link db blog"),
+            services(&["link", "db", "blog"])
+        );
+        assert!(matches!(
+            parse("postgres:export db"),
+            Err(SshCommandError::NotAllowed(_))
+        ));
+        assert!(matches!(
+            parse("mongo:create db"),
+            Err(SshCommandError::NotAllowed(_))
+        ));
     }
 
     #[test]

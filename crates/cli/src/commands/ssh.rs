@@ -3,13 +3,22 @@
 //! (served by `git receive-pack` on the app's repository, created on the first push), a
 //! read-only fetch, or a Dokku-style command, run against the local daemon's socket.
 
-use super::{apps, config, processes, storage};
+use super::{apps, config, processes, services, storage};
 use crate::args::{AppsArgs, Cli, ConfigCommand};
 use crate::client::{Client, Endpoint};
 use anyhow::{Context, bail};
+use clap::Parser;
 use std::os::unix::process::CommandExt;
 use std::process::ExitCode;
 use wharf_git::{ALLOWED, SshCommand};
+
+/// `wharf services` arguments given over SSH, parsed exactly as on the command line.
+#[derive(clap::Parser)]
+#[command(name = "services")]
+struct ServicesCli {
+    #[command(flatten)]
+    args: crate::args::ServicesArgs,
+}
 
 pub async fn run(cli: &Cli, key: &str) -> anyhow::Result<ExitCode> {
     wharf_git::check_key_name(key)?;
@@ -84,6 +93,16 @@ pub async fn run(cli: &Cli, key: &str) -> anyhow::Result<ExitCode> {
         }
         SshCommand::StorageUnmount { app, mount } => {
             storage::change(&client, app.as_str(), "unmount", &mount).await
+        }
+        SshCommand::Services(args) => {
+            let words = std::iter::once("services".to_string()).chain(args);
+            match ServicesCli::try_parse_from(words) {
+                Ok(parsed) => services::run(&client, &parsed.args).await,
+                Err(err) => {
+                    let _ = err.print();
+                    Ok(ExitCode::from(2))
+                }
+            }
         }
     }
 }
