@@ -166,7 +166,7 @@ impl AcmeManager {
             return Ok(());
         }
         let renewal = installed.is_some();
-        let result = self.obtain(domain).await;
+        let result = self.obtain(domain, state.challenge.as_deref()).await;
         let previous_attempt = state.last_attempt.replace(now);
         match result {
             Ok((challenge, chain, key)) => {
@@ -228,30 +228,50 @@ impl AcmeManager {
         Ok(())
     }
 
-    /// Order with HTTP-01, then with TLS-ALPN-01 if that fails and a TLS listener can answer.
-    async fn obtain(&self, domain: &str) -> Result<(Challenge, String, String), Failure> {
+    /// Order with one challenge type, then with the other if that fails: HTTP-01 first,
+    /// unless TLS-ALPN-01 is what validated the domain last time (so a server whose port 80
+    /// is closed does not spend a failed validation on every renewal). TLS-ALPN-01 needs a
+    /// TLS listener to answer it.
+    async fn obtain(
+        &self,
+        domain: &str,
+        last: Option<&str>,
+    ) -> Result<(Challenge, String, String), Failure> {
         let account = self.account().await.map_err(Failure::Error)?;
         let responders = Responders {
             http01: &self.tokens,
             tls_alpn01: self.tls_alpn.as_deref(),
         };
-        self.may_order(domain)?;
-        tracing::info!(domain, challenge = "http-01", "ordering a certificate");
-        let http = match issue::order(&account, domain, Challenge::Http01, &responders).await {
-            Ok((chain, key)) => return Ok((Challenge::Http01, chain, key)),
-            Err(err) => err,
+        let order: &[Challenge] = match (self.tls_alpn.is_some(), last) {
+            (false, _) => &[Challenge::Http01],
+            (true, Some(last)) if last == Challenge::TlsAlpn01.as_str() => {
+                &[Challenge::TlsAlpn01, Challenge::Http01]
+            }
+            (true, _) => &[Challenge::Http01, Challenge::TlsAlpn01],
         };
-        if self.tls_alpn.is_none() {
-            return Err(Failure::Error(http.context("http-01")));
+        let mut errors = Vec::new();
+        for challenge in order {
+            if let Some(previous) = errors.last() {
+                tracing::info!(
+                    domain,
+                    error = %previous,
+                    "{} failed; trying {}",
+                    order[0].as_str(),
+                    challenge.as_str()
+                );
+            }
+            self.may_order(domain)?;
+            tracing::info!(
+                domain,
+                challenge = challenge.as_str(),
+                "ordering a certificate"
+            );
+            match issue::order(&account, domain, *challenge, &responders).await {
+                Ok((chain, key)) => return Ok((*challenge, chain, key)),
+                Err(err) => errors.push(format!("{}: {err:#}", challenge.as_str())),
+            }
         }
-        tracing::info!(domain, error = %format!("{http:#}"), "http-01 failed; trying tls-alpn-01");
-        self.may_order(domain)?;
-        match issue::order(&account, domain, Challenge::TlsAlpn01, &responders).await {
-            Ok((chain, key)) => Ok((Challenge::TlsAlpn01, chain, key)),
-            Err(alpn) => Err(Failure::Error(anyhow::anyhow!(
-                "http-01: {http:#}; tls-alpn-01: {alpn:#}"
-            ))),
-        }
+        Err(Failure::Error(anyhow::anyhow!("{}", errors.join("; "))))
     }
 
     fn may_order(&self, domain: &str) -> Result<(), Failure> {
@@ -302,25 +322,29 @@ impl AcmeManager {
                 renew_at: cert.renew_at(Some(before)),
                 by: RenewBy::Configured,
                 ask_again: i64::MAX,
+                window: None,
             };
         }
         let known = {
             let schedules = self.schedules.lock().unwrap_or_else(|p| p.into_inner());
             schedules.get(domain).cloned()
         };
-        if let Some(known) = known
+        if let Some(known) = &known
             && known.serial == cert.serial
             && now < known.ask_again
         {
-            return known;
+            return known.clone();
         }
-        let schedule = match self.account().await {
+        let mut schedule = match self.account().await {
             Ok(account) => renewal::ask_ca(&account, chain_pem, cert, now).await,
             Err(err) => {
                 tracing::debug!(domain, error = %format!("{err:#}"), "no ACME account to ask for renewal information");
                 renewal::by_lifetime(cert, now)
             }
         };
+        if let Some(known) = &known {
+            schedule = schedule.keep_pick_of(known);
+        }
         let mut schedules = self.schedules.lock().unwrap_or_else(|p| p.into_inner());
         schedules.insert(domain.to_string(), schedule.clone());
         schedule

@@ -42,6 +42,20 @@ pub(crate) struct Schedule {
     pub by: RenewBy,
     /// Ask the CA again from this time on (Unix seconds).
     pub ask_again: i64,
+    /// The CA's suggested window (Unix seconds), when it gave one.
+    pub window: Option<(i64, i64)>,
+}
+
+impl Schedule {
+    /// Keep the time picked earlier for the same certificate and the same window, so that
+    /// asking again does not move the renewal around inside an unchanged window.
+    pub(crate) fn keep_pick_of(mut self, earlier: &Schedule) -> Schedule {
+        if self.by == RenewBy::Ari && earlier.serial == self.serial && earlier.window == self.window
+        {
+            self.renew_at = earlier.renew_at;
+        }
+        self
+    }
 }
 
 /// The CA's `Retry-After` is followed within these bounds.
@@ -61,6 +75,7 @@ pub(crate) fn by_lifetime(cert: &CertInfo, now: i64) -> Schedule {
         renew_at: cert.renew_at(None),
         by: RenewBy::Lifetime,
         ask_again: now + secs(ASK_AGAIN_AFTER_FAILURE),
+        window: None,
     }
 }
 
@@ -80,6 +95,7 @@ pub(crate) async fn ask_ca(
                 renew_at: pick_in_window(start, end, now, &mut rand::rng()),
                 by: RenewBy::Ari,
                 ask_again: now + secs(retry),
+                window: Some((start, end)),
             }
         }
         Err(reason) => {
@@ -223,6 +239,36 @@ mod tests {
         let ari = asked.iter().find(|u| u.contains("/renewal-info/")).unwrap();
         // The identifier ends in the base64url of the serial 0x0102.
         assert!(ari.ends_with(".AQI"), "{ari}");
+    }
+
+    #[test]
+    fn asking_again_keeps_the_time_picked_in_an_unchanged_window() {
+        let earlier = Schedule {
+            serial: "0a".into(),
+            renew_at: 1500,
+            by: RenewBy::Ari,
+            ask_again: 100,
+            window: Some((1000, 2000)),
+        };
+        let again = Schedule {
+            renew_at: 1900,
+            ask_again: 200,
+            ..earlier.clone()
+        };
+        assert_eq!(again.clone().keep_pick_of(&earlier).renew_at, 1500);
+        // A moved window (e.g. before a revocation) takes the new pick.
+        let moved = Schedule {
+            window: Some((0, 10)),
+            renew_at: 5,
+            ..again.clone()
+        };
+        assert_eq!(moved.keep_pick_of(&earlier).renew_at, 5);
+        // So does a new certificate.
+        let renewed = Schedule {
+            serial: "0b".into(),
+            ..again
+        };
+        assert_eq!(renewed.keep_pick_of(&earlier).renew_at, 1900);
     }
 
     #[tokio::test]
