@@ -245,7 +245,8 @@ fn tls_alpn01_is_the_fallback_when_http01_cannot_validate() {
         http_port: Some(free_port()),
         tls_port: None,
     };
-    let (pebble, d) = acme_daemon(closed_http, &[]);
+    // Renewing ten years ahead makes the certificate due again at once.
+    let (pebble, d) = acme_daemon(closed_http, &["--acme-renew-before", "315360000"]);
     let app = unique("alpn");
     let domain = format!("{app}.example.com");
     d.deploy_ok(
@@ -256,8 +257,8 @@ fn tls_alpn01_is_the_fallback_when_http01_cannot_validate() {
         .path(),
     );
     let chain = chain_path(&d, &domain);
-    wait_for("a certificate by TLS-ALPN-01", &d, || {
-        chain.exists().then_some(())
+    let first = wait_for("a certificate by TLS-ALPN-01", &d, || {
+        std::fs::read_to_string(&chain).ok()
     });
     pebble.verifies(&chain).unwrap();
     let status = wait_for("the state recorded", &d, || {
@@ -265,9 +266,25 @@ fn tls_alpn01_is_the_fallback_when_http01_cannot_validate() {
         s.contains("validated by tls-alpn-01").then_some(s)
     });
     assert!(!status.contains("last error"), "{status}");
+    // The renewal starts with the challenge that worked: no second failed HTTP-01.
+    wait_for("the renewed certificate", &d, || {
+        std::fs::read_to_string(&chain).ok().filter(|c| *c != first)
+    });
+    pebble.verifies(&chain).unwrap();
     let log = d.log();
-    assert!(log.contains("http-01 failed; trying tls-alpn-01"), "{log}");
-    assert!(log.contains("challenge=\"tls-alpn-01\""), "{log}");
+    assert_eq!(
+        log.matches("http-01 failed; trying tls-alpn-01").count(),
+        1,
+        "{log}"
+    );
+    let orders = |challenge: &str| {
+        log.lines()
+            .filter(|l| l.contains("ordering a certificate"))
+            .filter(|l| l.contains(&format!("challenge=\"{challenge}\"")))
+            .count()
+    };
+    assert_eq!(orders("http-01"), 1, "{log}");
+    assert!(orders("tls-alpn-01") >= 2, "{log}");
     // The challenge certificate is gone; the issued one is served.
     assert_eq!(
         Some(served_serial(&d, &domain)),

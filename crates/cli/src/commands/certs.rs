@@ -176,10 +176,10 @@ async fn status(client: &Client) -> anyhow::Result<ExitCode> {
             None => println!("  last attempt:  never"),
         }
         if let Some(error) = &d.last_error {
-            println!(
-                "  last error:    {error} ({} failures in a row)",
-                d.failures
-            );
+            match d.failures {
+                0 => println!("  last error:    {error}"),
+                n => println!("  last error:    {error} ({n} failures in a row)"),
+            }
         }
         if let Some(t) = d.next_attempt {
             println!("  next retry:    {t} ({})", relative(t - now));
