@@ -5,6 +5,7 @@
 
 mod e2e {
     mod acme;
+    mod api_https;
     mod bad_input;
     mod cron;
     mod deploy;

@@ -169,4 +169,47 @@ fn init_writes_a_unit_and_a_working_first_token() {
         stderr(&listed)
     );
     assert!(d.wharf_ok(&["tokens", "list"]).contains("first"));
+
+    // With a name and a contact: the unit serves HTTPS and the API at that name, and the
+    // contact is kept for the ACME account. The existing token is kept.
+    let out = d.wharf_ok(&[
+        "init",
+        "--no-start",
+        "--unit-path",
+        unit.to_str().unwrap(),
+        "--token-name",
+        "first",
+        "--https-listen",
+        "0.0.0.0:8443",
+        "--api-domain",
+        "Wharf.Example.com",
+        "--email",
+        "ops@example.com",
+    ]);
+    assert!(out.contains("kept it"), "{out}");
+    let text = std::fs::read_to_string(&unit).unwrap();
+    assert!(
+        text.contains(" --https-listen 0.0.0.0:8443 --api-domain wharf.example.com\n"),
+        "{text}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.data_dir().join("acme-email")).unwrap(),
+        "ops@example.com\n"
+    );
+    let refused = d.wharf(&[
+        "init",
+        "--no-start",
+        "--unit-path",
+        unit.to_str().unwrap(),
+        "--https-listen",
+        "none",
+        "--api-domain",
+        "wharf.example.com",
+    ]);
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("needs the HTTPS listener"),
+        "{}",
+        stderr(&refused)
+    );
 }

@@ -15,14 +15,14 @@ use std::time::Duration;
 use tokio_rustls::TlsConnector;
 
 /// A test certificate authority the client trusts.
-struct Ca {
+pub struct Ca {
     cert: rcgen::Certificate,
     key: KeyPair,
     dir: tempfile::TempDir,
 }
 
 impl Ca {
-    fn new() -> Ca {
+    pub fn new() -> Ca {
         let key = KeyPair::generate().unwrap();
         let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -36,7 +36,7 @@ impl Ca {
 
     /// Issue a leaf for `names`, valid from/until now plus `days`, and write it as files:
     /// (fullchain, key).
-    fn issue(&self, names: &[&str], serial: u64, days: (i64, i64)) -> (String, String) {
+    pub fn issue(&self, names: &[&str], serial: u64, days: (i64, i64)) -> (String, String) {
         let key = KeyPair::generate().unwrap();
         let mut params =
             CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
@@ -51,6 +51,13 @@ impl Ca {
         std::fs::write(&chain, format!("{}{}", cert.pem(), self.cert.pem())).unwrap();
         std::fs::write(&key_path, key.serialize_pem()).unwrap();
         (path(chain), path(key_path))
+    }
+
+    /// The CA's certificate as a PEM file, for clients to trust.
+    pub fn root_file(&self) -> String {
+        let file = self.dir.path().join("ca.pem");
+        std::fs::write(&file, self.cert.pem()).unwrap();
+        path(file)
     }
 
     fn connector(&self, alpn: &[&[u8]]) -> TlsConnector {

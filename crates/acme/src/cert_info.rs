@@ -24,6 +24,13 @@ impl CertInfo {
     }
 }
 
+/// The serial (lower-case hex) of a DER certificate.
+pub fn serial_of_der(der: &[u8]) -> anyhow::Result<String> {
+    let (_, cert) = x509_parser::parse_x509_certificate(der)
+        .map_err(|e| anyhow::anyhow!("parsing the certificate: {e}"))?;
+    Ok(cert.raw_serial_as_string().replace(':', ""))
+}
+
 /// Parse the first certificate (the leaf) of a PEM chain.
 pub fn parse_chain(chain_pem: &str) -> anyhow::Result<CertInfo> {
     let (_, pem) = x509_parser::pem::parse_x509_pem(chain_pem.as_bytes())
@@ -64,6 +71,7 @@ mod tests {
         let cert = params.self_signed(&key).unwrap();
         let info = parse_chain(&cert.pem()).unwrap();
         assert_eq!(info.serial, "0abc");
+        assert_eq!(serial_of_der(cert.der()).unwrap(), "0abc");
         assert_eq!(info.issuer, "Test CA");
         assert_eq!(info.not_after - info.not_before, 90 * 86400);
         assert_eq!(info.renew_at(None), info.not_before + 60 * 86400);

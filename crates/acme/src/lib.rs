@@ -4,7 +4,8 @@
 //! be served over HTTPS, orders a certificate for those that have none or whose certificate is
 //! due for renewal, proves control with HTTP-01 (answered by the proxy through
 //! [`Http01Tokens`]) and falls back to TLS-ALPN-01 (a challenge certificate handed to a
-//! [`ChallengeSink`]), and hands the result to a [`CertificateSink`]. Failures keep the old
+//! [`ChallengeSink`]), and hands the result to a [`CertificateSink`]. Renewal follows the CA's
+//! renewal information (ARI) when it offers it, else two thirds of the lifetime. Failures keep the old
 //! certificate, back off and are recorded per domain in the store ([`wharf_store::AcmeState`]).
 //!
 //! The crate root only re-exports.
@@ -17,10 +18,11 @@ mod files;
 mod http01;
 mod issue;
 mod manager;
+mod renewal;
 mod tls_alpn;
 
 pub use backoff::{Backoff, OrderLimiter};
-pub use cert_info::{CertInfo, parse_chain};
+pub use cert_info::{CertInfo, parse_chain, serial_of_der};
 pub use config::{AcmeConfig, DirectoryUrl, LETS_ENCRYPT_PRODUCTION, LETS_ENCRYPT_STAGING};
 pub use files::{CertificateFiles, CertificateSink};
 pub use http01::Http01Tokens;

@@ -1,15 +1,20 @@
 //! [`AcmeManager`]: the background loop that keeps a valid certificate for every public domain
 //! that wants HTTPS. Every few seconds it looks at each domain: no certificate, or one past its
-//! renewal time, means an order (HTTP-01 first, TLS-ALPN-01 as the fallback) unless the domain
-//! is backing off after failures or used up its orders for the hour. A failure keeps whatever
-//! certificate is installed. Every attempt is recorded in the store and the log.
+//! renewal time (see [`crate::renewal`]), means an order (HTTP-01 first, TLS-ALPN-01 as the
+//! fallback) unless the domain is backing off after failures or used up its orders for the
+//! hour. A failure keeps whatever certificate is installed. After an installation, a handshake
+//! with the TLS listener checks that the new certificate is the one served. Every attempt is
+//! recorded in the store and the log.
 
 use crate::backoff::{Backoff, OrderLimiter};
 use crate::issue::{self, Challenge, Responders};
+use crate::renewal::{self, RenewBy, Schedule};
 use crate::{AcmeConfig, CertInfo, CertificateSink, ChallengeSink, Http01Tokens, parse_chain};
 use anyhow::Context;
 use instant_acme::Account;
 use std::collections::{BTreeSet, HashMap};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio_util::sync::CancellationToken;
@@ -19,9 +24,12 @@ use wharf_store::{AcmeState, Store};
 /// The domains that should be served over HTTPS (the daemon reads them from the store).
 pub type WantedDomains = Arc<dyn Fn() -> anyhow::Result<Vec<String>> + Send + Sync>;
 
-/// The serial (lower-case hex) of the certificate the TLS listener serves for a domain, to
-/// check that a renewal took effect.
-pub type ServedSerial = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+/// The serial (lower-case hex) of the certificate the TLS listener serves for a domain (given
+/// by value), to check that a new certificate took effect; an error says why it could not be
+/// read.
+pub type ServedSerial = Arc<
+    dyn Fn(String) -> Pin<Box<dyn Future<Output = Result<String, String>> + Send>> + Send + Sync,
+>;
 
 /// Certificates expiring within this are warned about.
 const EXPIRY_WARNING: i64 = 7 * 86400;
@@ -38,6 +46,8 @@ pub struct AcmeManager {
     account: tokio::sync::Mutex<Option<Account>>,
     limiter: Mutex<OrderLimiter>,
     warned: Mutex<HashMap<String, Instant>>,
+    /// When each domain's certificate is due, as last decided.
+    schedules: Mutex<HashMap<String, Schedule>>,
 }
 
 fn now() -> i64 {
@@ -66,6 +76,7 @@ impl AcmeManager {
             account: tokio::sync::Mutex::new(None),
             limiter: Mutex::new(limiter),
             warned: Mutex::new(HashMap::new()),
+            schedules: Mutex::new(HashMap::new()),
         }
     }
 
@@ -132,17 +143,22 @@ impl AcmeManager {
             domain: domain.to_string(),
             ..AcmeState::default()
         });
-        let installed = self
-            .certs
-            .current(domain)
-            .and_then(|pem| parse_chain(&pem).ok());
-        if let Some(cert) = &installed {
-            if state.serial.as_deref() != Some(cert.serial.as_str()) {
+        let current = self.certs.current(domain);
+        let installed = current.as_deref().and_then(|pem| parse_chain(pem).ok());
+        if let (Some(cert), Some(pem)) = (&installed, &current) {
+            let schedule = self.schedule(domain, cert, pem, now).await;
+            let renew_by = Some(schedule.by.as_str().to_string());
+            if state.serial.as_deref() != Some(cert.serial.as_str())
+                || state.renew_at != Some(schedule.renew_at)
+                || state.renew_by != renew_by
+            {
                 remember(&mut state, cert);
+                state.renew_at = Some(schedule.renew_at);
+                state.renew_by = renew_by;
                 self.store.put_acme_state(&state)?;
             }
             self.warn_if_expiring(domain, cert, now);
-            if now < cert.renew_at(self.config.renew_before) {
+            if now < schedule.renew_at {
                 return Ok(());
             }
         }
@@ -150,7 +166,7 @@ impl AcmeManager {
             return Ok(());
         }
         let renewal = installed.is_some();
-        let result = self.obtain(domain).await;
+        let result = self.obtain(domain, state.challenge.as_deref()).await;
         let previous_attempt = state.last_attempt.replace(now);
         match result {
             Ok((challenge, chain, key)) => {
@@ -164,6 +180,10 @@ impl AcmeManager {
                 state.failures = 0;
                 state.next_attempt = None;
                 state.challenge = Some(challenge.as_str().to_string());
+                let schedule = self.schedule(domain, &cert, &chain, now).await;
+                state.renew_at = Some(schedule.renew_at);
+                state.renew_by = Some(schedule.by.as_str().to_string());
+                state.served_checked = None;
                 self.store.put_acme_state(&state)?;
                 tracing::info!(
                     domain,
@@ -174,7 +194,12 @@ impl AcmeManager {
                     renewal,
                     "certificate obtained"
                 );
-                self.check_served(domain, &cert.serial);
+                match self.check_served(domain, &cert.serial).await {
+                    Some(Ok(())) => state.served_checked = Some(self::now()),
+                    Some(Err(problem)) => state.last_error = Some(problem),
+                    None => {}
+                }
+                self.store.put_acme_state(&state)?;
             }
             Err(Failure::RateLimited) => {
                 // Not an attempt: the last attempt's error stays; look again in a minute.
@@ -203,30 +228,50 @@ impl AcmeManager {
         Ok(())
     }
 
-    /// Order with HTTP-01, then with TLS-ALPN-01 if that fails and a TLS listener can answer.
-    async fn obtain(&self, domain: &str) -> Result<(Challenge, String, String), Failure> {
+    /// Order with one challenge type, then with the other if that fails: HTTP-01 first,
+    /// unless TLS-ALPN-01 is what validated the domain last time (so a server whose port 80
+    /// is closed does not spend a failed validation on every renewal). TLS-ALPN-01 needs a
+    /// TLS listener to answer it.
+    async fn obtain(
+        &self,
+        domain: &str,
+        last: Option<&str>,
+    ) -> Result<(Challenge, String, String), Failure> {
         let account = self.account().await.map_err(Failure::Error)?;
         let responders = Responders {
             http01: &self.tokens,
             tls_alpn01: self.tls_alpn.as_deref(),
         };
-        self.may_order(domain)?;
-        tracing::info!(domain, challenge = "http-01", "ordering a certificate");
-        let http = match issue::order(&account, domain, Challenge::Http01, &responders).await {
-            Ok((chain, key)) => return Ok((Challenge::Http01, chain, key)),
-            Err(err) => err,
+        let order: &[Challenge] = match (self.tls_alpn.is_some(), last) {
+            (false, _) => &[Challenge::Http01],
+            (true, Some(last)) if last == Challenge::TlsAlpn01.as_str() => {
+                &[Challenge::TlsAlpn01, Challenge::Http01]
+            }
+            (true, _) => &[Challenge::Http01, Challenge::TlsAlpn01],
         };
-        if self.tls_alpn.is_none() {
-            return Err(Failure::Error(http.context("http-01")));
+        let mut errors = Vec::new();
+        for challenge in order {
+            if let Some(previous) = errors.last() {
+                tracing::info!(
+                    domain,
+                    error = %previous,
+                    "{} failed; trying {}",
+                    order[0].as_str(),
+                    challenge.as_str()
+                );
+            }
+            self.may_order(domain)?;
+            tracing::info!(
+                domain,
+                challenge = challenge.as_str(),
+                "ordering a certificate"
+            );
+            match issue::order(&account, domain, *challenge, &responders).await {
+                Ok((chain, key)) => return Ok((*challenge, chain, key)),
+                Err(err) => errors.push(format!("{}: {err:#}", challenge.as_str())),
+            }
         }
-        tracing::info!(domain, error = %format!("{http:#}"), "http-01 failed; trying tls-alpn-01");
-        self.may_order(domain)?;
-        match issue::order(&account, domain, Challenge::TlsAlpn01, &responders).await {
-            Ok((chain, key)) => Ok((Challenge::TlsAlpn01, chain, key)),
-            Err(alpn) => Err(Failure::Error(anyhow::anyhow!(
-                "http-01: {http:#}; tls-alpn-01: {alpn:#}"
-            ))),
-        }
+        Err(Failure::Error(anyhow::anyhow!("{}", errors.join("; "))))
     }
 
     fn may_order(&self, domain: &str) -> Result<(), Failure> {
@@ -267,19 +312,64 @@ impl AcmeManager {
         }
     }
 
-    fn check_served(&self, domain: &str, serial: &str) {
-        let Some(served) = &self.served_serial else {
-            return;
-        };
-        match served(domain) {
-            Some(s) if s == serial => tracing::info!(domain, "the new certificate is served"),
-            other => tracing::warn!(
-                domain,
-                served = ?other,
-                expected = serial,
-                "the TLS listener does not serve the new certificate"
-            ),
+    /// When the installed certificate `cert` of `domain` is due: configured, from the CA's
+    /// renewal information (asked again when the CA said to, or for a new certificate), or
+    /// by its lifetime.
+    async fn schedule(&self, domain: &str, cert: &CertInfo, chain_pem: &str, now: i64) -> Schedule {
+        if let Some(before) = self.config.renew_before {
+            return Schedule {
+                serial: cert.serial.clone(),
+                renew_at: cert.renew_at(Some(before)),
+                by: RenewBy::Configured,
+                ask_again: i64::MAX,
+                window: None,
+            };
         }
+        let known = {
+            let schedules = self.schedules.lock().unwrap_or_else(|p| p.into_inner());
+            schedules.get(domain).cloned()
+        };
+        if let Some(known) = &known
+            && known.serial == cert.serial
+            && now < known.ask_again
+        {
+            return known.clone();
+        }
+        let mut schedule = match self.account().await {
+            Ok(account) => renewal::ask_ca(&account, chain_pem, cert, now).await,
+            Err(err) => {
+                tracing::debug!(domain, error = %format!("{err:#}"), "no ACME account to ask for renewal information");
+                renewal::by_lifetime(cert, now)
+            }
+        };
+        if let Some(known) = &known {
+            schedule = schedule.keep_pick_of(known);
+        }
+        let mut schedules = self.schedules.lock().unwrap_or_else(|p| p.into_inner());
+        schedules.insert(domain.to_string(), schedule.clone());
+        schedule
+    }
+
+    /// Whether the TLS listener serves the certificate with `serial` for `domain`: `None`
+    /// when there is no listener to ask, else `Ok` or the problem (also logged).
+    async fn check_served(&self, domain: &str, serial: &str) -> Option<Result<(), String>> {
+        let served = self.served_serial.as_ref()?;
+        let problem = match served(domain.to_string()).await {
+            Ok(s) if s == serial => {
+                tracing::info!(
+                    domain,
+                    serial,
+                    "the HTTPS listener serves the new certificate"
+                );
+                return Some(Ok(()));
+            }
+            Ok(other) => format!(
+                "the HTTPS listener serves the certificate with serial {other}, not the new one ({serial})"
+            ),
+            Err(err) => format!("checking the certificate the HTTPS listener serves: {err}"),
+        };
+        tracing::warn!(domain, problem = %problem, "the new certificate is not served");
+        Some(Err(problem))
     }
 }
 

@@ -156,6 +156,29 @@ pub(crate) fn parse(
     })
 }
 
+/// The key to serve an ACME TLS-ALPN-01 challenge certificate with. Such a certificate is
+/// self-signed and carries the critical `acmeIdentifier` extension, which certificate
+/// verifiers refuse, so [`validate`]'s checks do not apply: this only reads the certificate
+/// and loads its key. Use it for challenge certificates made by this server, never for
+/// certificates from elsewhere.
+pub fn challenge_key(cert_pem: &[u8], key_pem: &[u8]) -> Result<Arc<CertifiedKey>, CertError> {
+    let chain = CertificateDer::pem_slice_iter(cert_pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| CertError::BadCertificatePem(e.to_string()))?;
+    if chain.is_empty() {
+        return Err(CertError::NoCertificate);
+    }
+    let key = PrivateKeyDer::from_pem_slice(key_pem).map_err(|e| match e {
+        rustls_pki_types::pem::Error::NoItemsFound => CertError::NoKey,
+        other => CertError::BadKey(other.to_string()),
+    })?;
+    let signing = rustls::crypto::ring::default_provider()
+        .key_provider
+        .load_private_key(key)
+        .map_err(|e| CertError::BadKey(e.to_string()))?;
+    Ok(Arc::new(CertifiedKey::new(chain, signing)))
+}
+
 /// The leaf's DNS names, lower case: its subject alternative names, else its common name.
 fn dns_names(cert: &X509Certificate<'_>) -> Vec<String> {
     let mut names: Vec<String> = match cert.subject_alternative_name() {
@@ -207,6 +230,39 @@ fn format_time(secs: i64) -> String {
 pub(crate) mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+
+    #[test]
+    fn challenge_certificates_with_the_acme_extension_load() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(vec!["a.example.com".into()]).unwrap();
+        params
+            .custom_extensions
+            .push(rcgen::CustomExtension::new_acme_identifier(&[1u8; 32]));
+        let cert = params.self_signed(&key).unwrap();
+        let (cert_pem, key_pem) = (cert.pem(), key.serialize_pem());
+        // The full check refuses what a TLS-ALPN-01 certificate must carry ...
+        assert!(
+            validate(
+                "a.example.com",
+                cert_pem.as_bytes(),
+                key_pem.as_bytes(),
+                SystemTime::now()
+            )
+            .is_err()
+        );
+        // ... which serving it as a challenge answer does not need.
+        let certified = challenge_key(cert_pem.as_bytes(), key_pem.as_bytes()).unwrap();
+        assert_eq!(certified.cert.len(), 1);
+        assert!(matches!(
+            challenge_key(b"", key_pem.as_bytes()),
+            Err(CertError::NoCertificate)
+        ));
+        assert!(matches!(
+            challenge_key(cert_pem.as_bytes(), b""),
+            Err(CertError::NoKey)
+        ));
+    }
+
     use rcgen::{CertificateParams, KeyPair};
     use std::time::Duration;
 

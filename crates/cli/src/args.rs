@@ -20,9 +20,13 @@ pub struct Cli {
         default_value = "/var/lib/wharf"
     )]
     pub data_dir: PathBuf,
-    /// Talk to a remote server (http://HOST:PORT) instead of the local one.
+    /// Talk to a remote server (https://NAME for its --api-domain, or http://HOST:PORT)
+    /// instead of the local one.
     #[arg(long, global = true, env = "WHARF_SERVER")]
     pub server: Option<String>,
+    /// Trust this CA (PEM) for a server reached over https://, besides the system's roots.
+    #[arg(long, global = true, env = "WHARF_CA_CERT", value_name = "PEM")]
+    pub ca_cert: Option<PathBuf>,
     /// API token for a remote server (create one there with `wharf tokens create NAME`).
     #[arg(long, global = true, env = "WHARF_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
@@ -221,6 +225,10 @@ pub struct ServerArgs {
     /// Address of the API for remote clients, or `none` for the local socket only.
     #[arg(long, default_value = "0.0.0.0:7070")]
     pub api_listen: String,
+    /// This server's own name: serve the API (and git pushes) over HTTPS to clients asking for
+    /// it, with a certificate from ACME (or `wharf certs add NAME`).
+    #[arg(long, value_name = "NAME")]
+    pub api_domain: Option<String>,
     /// Largest build context accepted, e.g. 512m or 2g.
     #[arg(long, default_value = "1g")]
     pub max_upload: String,
@@ -290,7 +298,8 @@ pub struct DeployArgs {
 
 #[derive(Args, Debug)]
 pub struct PushArgs {
-    /// The server: http://HOST:PORT, HOST:PORT or HOST (port 7070).
+    /// The server: https://NAME[:PORT] (its --api-domain), http://HOST:PORT, HOST:PORT or HOST
+    /// (port 7070).
     pub server: String,
     #[command(flatten)]
     pub deploy: DeployArgs,
@@ -415,6 +424,13 @@ pub struct InitArgs {
     /// Address of the HTTP proxy, written into the unit.
     #[arg(long, default_value = "0.0.0.0:80")]
     pub http_listen: SocketAddr,
+    /// Address of the HTTPS proxy, written into the unit (`none` for no HTTPS).
+    #[arg(long, default_value = "0.0.0.0:443")]
+    pub https_listen: String,
+    /// This server's name, written into the unit as --api-domain: the API and git pushes are
+    /// then served over HTTPS at https://NAME.
+    #[arg(long, value_name = "NAME")]
+    pub api_domain: Option<String>,
     /// Write the files but do not enable or start the service.
     #[arg(long)]
     pub no_start: bool,

@@ -1,5 +1,7 @@
-//! The API client: HTTP/1.1 over the local unix socket, or over TCP to a remote server with a
-//! bearer token. Errors from the server arrive as `{"error": "..."}` and become the message.
+//! The API client: HTTP/1.1 over the local unix socket, or to a remote server with a bearer
+//! token, over TCP (the API listener) or HTTPS (the server's `--api-domain` on its HTTPS
+//! listener, trusting the system's roots and optionally one more CA). Errors from the server
+//! arrive as `{"error": "..."}` and become the message.
 
 use anyhow::{Context, anyhow, bail};
 use bytes::Bytes;
@@ -9,50 +11,115 @@ use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Empty, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
+use rustls::pki_types::{CertificateDer, ServerName, pem::PemObject};
 use serde::de::DeserializeOwned;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Where the server is.
 #[derive(Debug, Clone)]
 pub enum Endpoint {
     /// The local daemon's socket.
     Unix(PathBuf),
-    /// A remote daemon: `host:port` and the token to present.
+    /// A remote daemon's API listener: `host:port` and the token to present.
     Tcp {
         authority: String,
         token: Option<String>,
+    },
+    /// A remote daemon's API over HTTPS: its name (sent as SNI, and what its certificate must
+    /// name), `host:port`, the token, and a CA to trust besides the system's roots.
+    Https {
+        host: String,
+        authority: String,
+        token: Option<String>,
+        extra_ca: Option<PathBuf>,
     },
 }
 
 /// Default port of the remote API.
 const DEFAULT_API_PORT: u16 = 7070;
+/// Default port of the API over HTTPS.
+const DEFAULT_HTTPS_PORT: u16 = 443;
+
+const SERVER_FORMS: &str = "give https://NAME[:PORT], http://HOST:PORT, HOST:PORT or HOST";
 
 impl Endpoint {
-    /// Parse SERVER as the user gives it: http://HOST:PORT, HOST:PORT or HOST.
-    pub fn remote(server: &str, token: Option<String>) -> anyhow::Result<Endpoint> {
-        let rest = if let Some(rest) = server.strip_prefix("http://") {
-            rest
-        } else if server.starts_with("https://") {
-            bail!("`{server}`: HTTPS to the API is not supported yet; use http://HOST:7070");
+    /// Parse SERVER as the user gives it: https://NAME[:PORT] (port 443), http://HOST:PORT,
+    /// HOST:PORT or HOST (port 7070). `extra_ca` is trusted for HTTPS only.
+    pub fn remote(
+        server: &str,
+        token: Option<String>,
+        extra_ca: Option<PathBuf>,
+    ) -> anyhow::Result<Endpoint> {
+        let (rest, https) = if let Some(rest) = server.strip_prefix("https://") {
+            (rest, true)
+        } else if let Some(rest) = server.strip_prefix("http://") {
+            (rest, false)
         } else if server.contains("://") {
-            bail!("`{server}` is not a server address; give http://HOST:PORT, HOST:PORT or HOST");
+            bail!("`{server}` is not a server address; {SERVER_FORMS}");
         } else {
-            server
+            (server, false)
         };
         let rest = rest.trim_end_matches('/');
-        if rest.is_empty() || rest.contains('/') || rest.contains(char::is_whitespace) {
-            bail!("`{server}` is not a server address; give http://HOST:PORT, HOST:PORT or HOST");
-        }
-        let authority = if rest
-            .rsplit_once(':')
-            .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
+        if rest.is_empty()
+            || rest.contains('/')
+            || rest.contains('@')
+            || rest.contains(char::is_whitespace)
         {
-            rest.to_string()
-        } else {
-            format!("{rest}:{DEFAULT_API_PORT}")
+            bail!("`{server}` is not a server address; {SERVER_FORMS}");
+        }
+        let (host, port) = match rest.rsplit_once(':') {
+            Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => {
+                (host, Some(port))
+            }
+            _ => (rest, None),
         };
-        Ok(Endpoint::Tcp { authority, token })
+        if !https {
+            let port = port.map_or(DEFAULT_API_PORT.to_string(), str::to_string);
+            return Ok(Endpoint::Tcp {
+                authority: format!("{host}:{port}"),
+                token,
+            });
+        }
+        let port = port.map_or(DEFAULT_HTTPS_PORT.to_string(), str::to_string);
+        Ok(Endpoint::Https {
+            host: host.to_string(),
+            authority: format!("{host}:{port}"),
+            token,
+            extra_ca,
+        })
     }
+}
+
+/// The TLS client for the API over HTTPS: the system's roots plus `extra_ca` (PEM, one or
+/// more certificates), HTTP/1.1 (the run protocol upgrades the connection).
+fn tls_connector(extra_ca: Option<&Path>) -> anyhow::Result<tokio_rustls::TlsConnector> {
+    let mut roots = rustls::RootCertStore::empty();
+    let native = rustls_native_certs::load_native_certs();
+    roots.add_parsable_certificates(native.certs);
+    if let Some(path) = extra_ca {
+        let mut added = 0;
+        for cert in CertificateDer::pem_file_iter(path)
+            .with_context(|| format!("reading the CA file {}", path.display()))?
+        {
+            let cert = cert.with_context(|| format!("reading the CA file {}", path.display()))?;
+            roots
+                .add(cert)
+                .with_context(|| format!("trusting the CA in {}", path.display()))?;
+            added += 1;
+        }
+        if added == 0 {
+            bail!("the CA file {} holds no PEM certificate", path.display());
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .context("setting up TLS")?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(tokio_rustls::TlsConnector::from(Arc::new(config)))
 }
 
 pub type Body = BoxBody<Bytes, std::io::Error>;
@@ -157,6 +224,29 @@ impl Client {
                 }
                 exchange(TokioIo::new(stream), request.body(body)?, upgrades).await?
             }
+            Endpoint::Https {
+                host,
+                authority,
+                token,
+                extra_ca,
+            } => {
+                let connector = tls_connector(extra_ca.as_deref())?;
+                let name = ServerName::try_from(host.clone())
+                    .map_err(|_| anyhow!("`{host}` is not a server name"))?;
+                let stream = tokio::net::TcpStream::connect(authority)
+                    .await
+                    .with_context(|| format!("cannot reach the wharf server at {authority}"))?;
+                let stream = connector.connect(name, stream).await.map_err(|err| {
+                    anyhow!(
+                        "TLS handshake with the wharf server at {authority} failed: {err}; if its certificate comes from a private CA, pass --ca-cert FILE (or WHARF_CA_CERT)"
+                    )
+                })?;
+                request = request.header(header::HOST, authority.as_str());
+                if let Some(token) = token {
+                    request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+                }
+                exchange(TokioIo::new(stream), request.body(body)?, upgrades).await?
+            }
         };
         Ok(response)
     }
@@ -214,8 +304,11 @@ mod tests {
     use super::*;
 
     fn authority(server: &str) -> String {
-        match Endpoint::remote(server, None).unwrap() {
+        match Endpoint::remote(server, None, None).unwrap() {
             Endpoint::Tcp { authority, .. } => authority,
+            Endpoint::Https {
+                host, authority, ..
+            } => format!("https {host} {authority}"),
             Endpoint::Unix(_) => unreachable!(),
         }
     }
@@ -225,8 +318,30 @@ mod tests {
         assert_eq!(authority("example.com"), "example.com:7070");
         assert_eq!(authority("http://example.com:8000/"), "example.com:8000");
         assert_eq!(authority("10.0.0.1:9000"), "10.0.0.1:9000");
-        assert!(Endpoint::remote("ftp://x", None).is_err());
-        assert!(Endpoint::remote("http://x/path", None).is_err());
-        assert!(Endpoint::remote("", None).is_err());
+        assert_eq!(
+            authority("https://wharf.example.com"),
+            "https wharf.example.com wharf.example.com:443"
+        );
+        assert_eq!(
+            authority("https://wharf.example.com:8443/"),
+            "https wharf.example.com wharf.example.com:8443"
+        );
+        assert!(Endpoint::remote("ftp://x", None, None).is_err());
+        assert!(Endpoint::remote("http://x/path", None, None).is_err());
+        assert!(Endpoint::remote("https://user@x", None, None).is_err());
+        assert!(Endpoint::remote("", None, None).is_err());
+    }
+
+    #[test]
+    fn a_ca_file_without_certificates_is_refused() {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), "not a certificate\n").unwrap();
+        let err = tls_connector(Some(file.path())).err().unwrap();
+        assert!(
+            err.to_string().contains("holds no PEM certificate"),
+            "{err}"
+        );
+        assert!(tls_connector(Some(Path::new("/nonexistent/ca.pem"))).is_err());
+        assert!(tls_connector(None).is_ok());
     }
 }

@@ -1,12 +1,16 @@
 //! `ProxyConfig`: timeouts and intervals, the scheme reported to backends, the
 //! hook that answers ACME HTTP-01 challenges, the redirect of plain HTTP to HTTPS
-//! for domains with a certificate, and HSTS.
+//! for domains with a certificate, HSTS, and the host the daemon serves itself over TLS.
 
 use std::fmt;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use http::HeaderValue;
+use tokio_util::sync::CancellationToken;
 
 use crate::tls::CertResolver;
 
@@ -37,6 +41,30 @@ where
     fn respond(&self, host: &str, token: &str) -> Option<String> {
         self(host, token)
     }
+}
+
+/// A TLS connection as the HTTPS listener accepted it, handshake done.
+pub type TlsStream = tokio_rustls::server::TlsStream<tokio::net::TcpStream>;
+
+/// Serves a whole TLS connection in the daemon itself, instead of routing it to an app.
+pub trait ConnectionHandler: Send + Sync {
+    /// Serve `stream` until it closes; when `shutdown` is cancelled, finish what is in flight
+    /// and close.
+    fn serve(
+        &self,
+        stream: TlsStream,
+        peer: SocketAddr,
+        shutdown: CancellationToken,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+}
+
+/// A host name the daemon serves itself on the HTTPS listener (its API): TLS connections whose
+/// SNI is `host` go to `handler`, with the certificate the resolver has for `host`.
+#[derive(Clone)]
+pub struct InProcessHost {
+    /// A normalized host name (lower case, no port).
+    pub host: String,
+    pub handler: Arc<dyn ConnectionHandler>,
 }
 
 /// Plain HTTP requests for a host that has a certificate in `certs` get a 308 to
@@ -100,6 +128,8 @@ pub struct ProxyConfig {
     pub https_redirect: Option<HttpsRedirect>,
     /// `Strict-Transport-Security` added to HTTPS responses that carry none (see [`hsts_header`]).
     pub hsts: Option<HeaderValue>,
+    /// The host served in-process on the HTTPS listener rather than routed to an app.
+    pub in_process: Option<InProcessHost>,
 }
 
 impl Default for ProxyConfig {
@@ -116,6 +146,7 @@ impl Default for ProxyConfig {
             handshake_timeout: crate::tls::DEFAULT_HANDSHAKE_TIMEOUT,
             https_redirect: None,
             hsts: None,
+            in_process: None,
         }
     }
 }
@@ -137,6 +168,10 @@ impl fmt::Debug for ProxyConfig {
                 &self.https_redirect.as_ref().map(|r| r.port),
             )
             .field("hsts", &self.hsts)
+            .field(
+                "in_process",
+                &self.in_process.as_ref().map(|h| h.host.as_str()),
+            )
             .finish()
     }
 }

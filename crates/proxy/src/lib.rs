@@ -20,15 +20,17 @@ mod pool;
 mod probe;
 mod route;
 mod router;
+mod served;
 mod server;
 mod target;
 mod tls;
 mod upgrade;
 
 pub use config::{
-    ChallengeResponder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT,
+    ChallengeResponder, ConnectionHandler, DEFAULT_CONNECT_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT,
     DEFAULT_HEALTH_INTERVAL, DEFAULT_HEALTH_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
-    DEFAULT_RESPONSE_HEADER_TIMEOUT, HttpsRedirect, ProxyConfig, Scheme, hsts_header,
+    DEFAULT_RESPONSE_HEADER_TIMEOUT, HttpsRedirect, InProcessHost, ProxyConfig, Scheme, TlsStream,
+    hsts_header,
 };
 pub use error::{ProbeError, ProxyError};
 pub use headers::{X_FORWARDED_FOR, X_FORWARDED_HOST, X_FORWARDED_PROTO, X_REQUEST_ID};
@@ -37,6 +39,7 @@ pub use host::normalize_host;
 pub use probe::probe;
 pub use route::{DEFAULT_HEALTH_PATH, Route};
 pub use router::Router;
+pub use served::{ServedError, served_certificate};
 pub use server::{Proxy, serve};
 pub use target::{Target, TargetState};
 pub use tls::{ACME_TLS_ALPN, CertResolver, DEFAULT_HANDSHAKE_TIMEOUT, serve_tls, server_config};

@@ -2,7 +2,8 @@
 //! `*.` wildcard of one label) from a map swapped atomically, so certificates are added,
 //! replaced and removed without a restart; TLS-ALPN-01 challenge certificates for ACME; and
 //! [`serve_tls`], which accepts TCP, does the handshake (ALPN `h2`, `http/1.1`, `acme-tls/1`)
-//! under a timeout and hands the decrypted stream to [`Proxy::serve_connection`].
+//! under a timeout and hands the decrypted stream to [`Proxy::serve_connection`], or, when its
+//! SNI names the daemon's own host ([`crate::InProcessHost`]), to that host's handler.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -163,10 +164,12 @@ pub async fn serve_tls(
     let acceptor = TlsAcceptor::from(tls);
     config.scheme = Scheme::Https;
     let handshake_timeout = config.handshake_timeout;
+    let in_process = config.in_process.take();
     let proxy = Proxy::new(router, config);
     let shutdown_all = shutdown.clone();
     accept_until("https proxy", listener, shutdown, move |stream, peer| {
         let (acceptor, proxy, token) = (acceptor.clone(), Arc::clone(&proxy), shutdown_all.clone());
+        let in_process = in_process.clone();
         let span = tracing::debug_span!("tls_conn", %peer);
         async move {
             let tls = tokio::select! {
@@ -188,6 +191,13 @@ pub async fn serve_tls(
                 // TLS-ALPN-01: the handshake was the answer.
                 let mut tls = tls;
                 let _ = tokio::io::AsyncWriteExt::shutdown(&mut tls).await;
+                return;
+            }
+            if let Some(own) = in_process.filter(|own| {
+                let sni = tls.get_ref().1.server_name().and_then(normalize_host);
+                sni.as_deref() == Some(own.host.as_str())
+            }) {
+                own.handler.serve(tls, peer, token).await;
                 return;
             }
             proxy.serve_connection(tls, peer, token).await;

@@ -1,26 +1,68 @@
 //! Wiring of automatic HTTPS into the daemon: which domains want a certificate (every stored
-//! domain of an app whose active release does not say `https = false`, and that has no
-//! certificate its owner uploaded), and where issued certificates go: through [`Certs`], which
-//! validates, stores (0600) and serves them from the next handshake on. TLS-ALPN-01 challenge
-//! certificates are handed to the HTTPS listener's resolver.
+//! domain of an app whose active release does not say `https = false`, and the API's domain,
+//! unless their owner uploaded a certificate), where issued certificates go (through
+//! [`Certs`], which validates, stores (0600) and serves them from the next handshake on), and
+//! how a new certificate is checked to be served (a handshake with the HTTPS listener on
+//! loopback). TLS-ALPN-01 challenge certificates are handed to the HTTPS listener's resolver.
 
 use crate::certs::Certs;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
-use wharf_acme::{AcmeConfig, AcmeManager, CertificateSink, ChallengeSink, WantedDomains};
+use std::time::Duration;
+use wharf_acme::{
+    AcmeConfig, AcmeManager, CertificateSink, ChallengeSink, ServedSerial, WantedDomains,
+};
 use wharf_certs::CertSource;
 use wharf_deploy::ReleaseSpec;
 use wharf_store::Store;
 
-/// The ACME manager for this daemon.
-pub(crate) fn manager(config: AcmeConfig, store: Arc<Store>, certs: Arc<Certs>) -> AcmeManager {
+/// How long the check of a new certificate waits for the HTTPS listener.
+const SERVED_CHECK_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The ACME manager for this daemon; `api_domain` gets a certificate like the apps' domains,
+/// and with an HTTPS listener each new certificate is checked to be the one it serves.
+pub(crate) fn manager(
+    config: AcmeConfig,
+    store: Arc<Store>,
+    certs: Arc<Certs>,
+    api_domain: Option<String>,
+    https_listen: Option<SocketAddr>,
+) -> AcmeManager {
     let sink = Arc::new(CertsSink(certs.clone()));
-    AcmeManager::new(
+    let manager = AcmeManager::new(
         config,
         store.clone(),
         sink.clone(),
-        wanted_domains(store, certs),
+        wanted_domains(store, certs, api_domain),
     )
-    .with_tls_alpn(sink)
+    .with_tls_alpn(sink);
+    match https_listen {
+        Some(addr) => manager.with_served_serial(served_serial(loopback(addr))),
+        None => manager,
+    }
+}
+
+/// Where this machine reaches a listener bound to `addr` (an unspecified address means
+/// loopback).
+fn loopback(addr: SocketAddr) -> SocketAddr {
+    let ip = match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    SocketAddr::new(ip, addr.port())
+}
+
+/// The serial of the leaf the HTTPS listener at `addr` serves for a domain, by a handshake.
+fn served_serial(addr: SocketAddr) -> ServedSerial {
+    Arc::new(move |domain: String| {
+        Box::pin(async move {
+            let der = wharf_proxy::served_certificate(addr, &domain, SERVED_CHECK_TIMEOUT)
+                .await
+                .map_err(|e| e.to_string())?;
+            wharf_acme::serial_of_der(der.as_ref()).map_err(|e| format!("{e:#}"))
+        })
+    })
 }
 
 /// Issued certificates go through the daemon's certificate store and resolver.
@@ -44,13 +86,9 @@ impl CertificateSink for CertsSink {
 
 impl ChallengeSink for CertsSink {
     fn install(&self, domain: &str, cert_pem: &str, key_pem: &str) -> anyhow::Result<()> {
-        let valid = wharf_certs::validate(
-            domain,
-            cert_pem.as_bytes(),
-            key_pem.as_bytes(),
-            std::time::SystemTime::now(),
-        )?;
-        self.0.resolver().set_alpn_challenge(domain, valid.key);
+        // Not `validate`: the critical acmeIdentifier extension is refused by verifiers.
+        let key = wharf_certs::challenge_key(cert_pem.as_bytes(), key_pem.as_bytes())?;
+        self.0.resolver().set_alpn_challenge(domain, key);
         Ok(())
     }
 
@@ -61,7 +99,11 @@ impl ChallengeSink for CertsSink {
 
 /// The apps' domains that should be served over HTTPS; the manager skips non-public names.
 /// Domains with an uploaded certificate are their owner's to renew, never ACME's.
-fn wanted_domains(store: Arc<Store>, certs: Arc<Certs>) -> WantedDomains {
+fn wanted_domains(
+    store: Arc<Store>,
+    certs: Arc<Certs>,
+    api_domain: Option<String>,
+) -> WantedDomains {
     Arc::new(move || {
         let uploaded: Vec<String> = certs
             .list()
@@ -69,7 +111,11 @@ fn wanted_domains(store: Arc<Store>, certs: Arc<Certs>) -> WantedDomains {
             .filter(|meta| meta.source == CertSource::Uploaded)
             .map(|meta| meta.info.domain)
             .collect();
-        let mut domains = Vec::new();
+        let mut domains: Vec<String> = api_domain
+            .iter()
+            .filter(|d| !uploaded.contains(d))
+            .cloned()
+            .collect();
         for app in store.apps()? {
             let https = store
                 .active_release(&app.name)?

@@ -27,6 +27,10 @@ pub struct ServerConfig {
     pub hsts: Option<Duration>,
     /// `None` serves the API on the unix socket only.
     pub api_listen: Option<SocketAddr>,
+    /// The server's own name: the API (with tokens, and git pushes) is served over HTTPS on the
+    /// HTTPS listener to clients asking for this name, with its certificate (issued by ACME
+    /// when the name is public, or uploaded with `wharf certs add`).
+    pub api_domain: Option<String>,
     pub max_upload_bytes: u64,
     pub health_timeout: Duration,
     pub drain_timeout: Duration,
@@ -52,6 +56,10 @@ pub enum ConfigError {
     DataDirNotDir { path: String },
     #[error("{option} must be more than zero")]
     Zero { option: &'static str },
+    #[error("--api-domain `{name}`: {reason}")]
+    ApiDomain { name: String, reason: String },
+    #[error("--api-domain needs the HTTPS listener (--https-listen is `none`)")]
+    ApiDomainWithoutHttps,
     #[error("{first} and {second} are both {addr}; give them different ports")]
     SamePort {
         first: &'static str,
@@ -71,6 +79,7 @@ impl ServerConfig {
             https_listen: DEFAULT_HTTPS_LISTEN.parse().ok(),
             hsts: None,
             api_listen: DEFAULT_API_LISTEN.parse().ok(),
+            api_domain: None,
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
             health_timeout: Duration::from_secs(60),
             drain_timeout: Duration::from_secs(30),
@@ -111,6 +120,22 @@ impl ServerConfig {
             return Err(ConfigError::Zero {
                 option: "--health-timeout",
             });
+        }
+        if let Some(name) = &self.api_domain {
+            let parsed =
+                wharf_domain::DomainName::parse(name).map_err(|e| ConfigError::ApiDomain {
+                    name: name.clone(),
+                    reason: e.to_string(),
+                })?;
+            if parsed.as_str() != name || name.starts_with("*.") {
+                return Err(ConfigError::ApiDomain {
+                    name: name.clone(),
+                    reason: "give one host name in lower case, without a wildcard".into(),
+                });
+            }
+            if self.https_listen.is_none() {
+                return Err(ConfigError::ApiDomainWithoutHttps);
+            }
         }
         let listeners = [
             ("--http-listen", Some(self.http_listen)),
@@ -202,6 +227,20 @@ mod tests {
                 .to_string()
                 .contains("--https-listen and --api-listen")
         );
+        let mut config = ServerConfig::new("/tmp/x");
+        config.api_domain = Some("wharf.example.com".into());
+        config.validate().unwrap();
+        config.api_domain = Some("Not A Name".into());
+        assert!(matches!(
+            config.validate(),
+            Err(ConfigError::ApiDomain { .. })
+        ));
+        config.api_domain = Some("wharf.example.com".into());
+        config.https_listen = None;
+        assert!(matches!(
+            config.validate(),
+            Err(ConfigError::ApiDomainWithoutHttps)
+        ));
         let file = tempfile::NamedTempFile::new().unwrap();
         let config = ServerConfig::new(file.path());
         assert!(matches!(

@@ -105,6 +105,8 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
             acme,
             deployer.store().clone(),
             certs.clone(),
+            config.api_domain.clone(),
+            config.https_listen,
         ));
         proxy_config.challenge = Some(Arc::new(manager.http01()));
         let token = shutdown.clone();
@@ -133,7 +135,13 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
         );
     }
     if let Some(listener) = https {
-        let (router, config, token) = (router.clone(), proxy_config.clone(), shutdown.clone());
+        let (router, mut https_config, token) =
+            (router.clone(), proxy_config.clone(), shutdown.clone());
+        if let Some(domain) = &config.api_domain {
+            let app = api::authenticated_routes(state.clone());
+            https_config.in_process = Some(crate::api_host::in_process_host(domain, app));
+        }
+        let config = https_config;
         let resolver = certs.resolver().clone();
         servers.spawn(
             async move {
@@ -204,6 +212,7 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
         proxy = %config.http_listen,
         https = ?config.https_listen,
         api = ?config.api_listen,
+        api_domain = ?config.api_domain,
         socket = %config.socket_path().display(),
         instance = %instance_id,
         "wharf is ready"

@@ -4,6 +4,7 @@
 
 mod acme;
 mod api;
+mod api_host;
 pub mod certs;
 mod config;
 mod daemon;

@@ -23,10 +23,17 @@ pub struct AcmeState {
     pub issuer: Option<String>,
     pub serial: Option<String>,
     pub not_after: Option<i64>,
+    /// When a handshake with the HTTPS listener last showed it serving this certificate.
+    pub served_checked: Option<i64>,
+    /// When the current certificate is due for renewal.
+    pub renew_at: Option<i64>,
+    /// Who set `renew_at`: `ari` (the CA's renewal information), `lifetime` (two thirds of
+    /// it) or `configured` (`--acme-renew-before`).
+    pub renew_by: Option<String>,
 }
 
 const COLUMNS: &str = "domain, last_attempt, last_success, last_error, failures, next_attempt, \
-                       challenge, issuer, serial, not_after";
+                       challenge, issuer, serial, not_after, served_checked, renew_at, renew_by";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<AcmeState> {
     Ok(AcmeState {
@@ -40,6 +47,9 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<AcmeState> {
         issuer: row.get(7)?,
         serial: row.get(8)?,
         not_after: row.get(9)?,
+        served_checked: row.get(10)?,
+        renew_at: row.get(11)?,
+        renew_by: row.get(12)?,
     })
 }
 
@@ -70,7 +80,7 @@ impl Store {
         self.conn().execute(
             &format!(
                 "INSERT OR REPLACE INTO acme_state ({COLUMNS})
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
             ),
             params![
                 state.domain,
@@ -83,6 +93,9 @@ impl Store {
                 state.issuer,
                 state.serial,
                 state.not_after,
+                state.served_checked,
+                state.renew_at,
+                state.renew_by,
             ],
         )?;
         Ok(())
@@ -120,6 +133,9 @@ mod tests {
         state.last_error = None;
         state.failures = 0;
         state.not_after = Some(1000);
+        state.served_checked = Some(900);
+        state.renew_at = Some(800);
+        state.renew_by = Some("ari".into());
         store.put_acme_state(&state).unwrap();
         assert_eq!(store.acme_states().unwrap(), vec![state]);
         store.remove_acme_state("a.example.com").unwrap();

@@ -156,6 +156,14 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (app, target)
     );
     ",
+    // 11: ACME state: when the HTTPS listener was last seen serving the current certificate,
+    // and when it is due for renewal and who said so (the CA's renewal information, or the
+    // lifetime rule).
+    "
+    ALTER TABLE acme_state ADD COLUMN served_checked INTEGER;
+    ALTER TABLE acme_state ADD COLUMN renew_at INTEGER;
+    ALTER TABLE acme_state ADD COLUMN renew_by TEXT;
+    ",
 ];
 
 /// Bring the schema up to date inside one transaction per migration.

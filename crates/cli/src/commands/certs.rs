@@ -120,6 +120,12 @@ struct DomainState {
     challenge: Option<String>,
     issuer: Option<String>,
     not_after: Option<i64>,
+    #[serde(default)]
+    served_checked: Option<i64>,
+    #[serde(default)]
+    renew_at: Option<i64>,
+    #[serde(default)]
+    renew_by: Option<String>,
 }
 
 async fn status(client: &Client) -> anyhow::Result<ExitCode> {
@@ -151,15 +157,29 @@ async fn status(client: &Client) -> anyhow::Result<ExitCode> {
             ),
             _ => println!("  certificate:   none (served over plain HTTP)"),
         }
+        if let (Some(t), Some(by)) = (d.renew_at, d.renew_by.as_deref()) {
+            let why = match by {
+                "ari" => "suggested by the CA's renewal information",
+                "configured" => "--acme-renew-before",
+                _ => "two thirds of its lifetime",
+            };
+            println!("  renewal:       {t} ({}; {why})", relative(t - now));
+        }
+        if let Some(t) = d.served_checked {
+            println!(
+                "  served:        checked {t} ({}): the HTTPS listener serves this certificate",
+                relative(t - now)
+            );
+        }
         match d.last_attempt {
             Some(t) => println!("  last attempt:  {t} ({})", relative(t - now)),
             None => println!("  last attempt:  never"),
         }
         if let Some(error) = &d.last_error {
-            println!(
-                "  last error:    {error} ({} failures in a row)",
-                d.failures
-            );
+            match d.failures {
+                0 => println!("  last error:    {error}"),
+                n => println!("  last error:    {error} ({n} failures in a row)"),
+            }
         }
         if let Some(t) = d.next_attempt {
             println!("  next retry:    {t} ({})", relative(t - now));

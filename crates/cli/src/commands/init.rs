@@ -21,11 +21,31 @@ pub fn run(cli: &Cli, args: &InitArgs) -> anyhow::Result<ExitCode> {
     {
         bail!("--email `{email}` is not an email address");
     }
-    let unit = unit_file(
-        &binary.display().to_string(),
-        &data_dir.display().to_string(),
-        args.http_listen,
-    );
+    let https_listen = match args.https_listen.as_str() {
+        "none" | "" => None,
+        addr => Some(addr.parse::<std::net::SocketAddr>().with_context(|| {
+            format!("--https-listen `{addr}` is not an address like 0.0.0.0:443 (or `none`)")
+        })?),
+    };
+    let api_domain = match &args.api_domain {
+        Some(name) => {
+            let name = name.trim().to_ascii_lowercase();
+            wharf_domain::DomainName::parse(&name)
+                .map_err(|e| anyhow::anyhow!("--api-domain: {e}"))?;
+            if https_listen.is_none() {
+                bail!("--api-domain needs the HTTPS listener (--https-listen is `none`)");
+            }
+            Some(name)
+        }
+        None => None,
+    };
+    let unit = unit_file(&Unit {
+        binary: binary.display().to_string(),
+        data_dir: data_dir.display().to_string(),
+        http_listen: args.http_listen,
+        https_listen,
+        api_domain: api_domain.clone(),
+    });
     if let Some(parent) = args.unit_path.parent() {
         std::fs::create_dir_all(parent)?;
     }
@@ -82,7 +102,14 @@ pub fn run(cli: &Cli, args: &InitArgs) -> anyhow::Result<ExitCode> {
                 args.token_name
             );
             println!("  {}", token.secret);
-            println!("Use it with: WHARF_TOKEN=<token> wharf push http://THIS-SERVER:7070 DIR");
+            match &api_domain {
+                Some(name) => {
+                    println!("Use it with: WHARF_TOKEN=<token> wharf push https://{name} DIR")
+                }
+                None => println!(
+                    "Use it with: WHARF_TOKEN=<token> wharf push http://THIS-SERVER:7070 DIR"
+                ),
+            }
         }
         Err(wharf_store::StoreError::TokenExists(_)) => {
             println!(
@@ -108,7 +135,31 @@ pub fn run(cli: &Cli, args: &InitArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn unit_file(binary: &str, data_dir: &str, http_listen: std::net::SocketAddr) -> String {
+/// What the systemd unit runs.
+struct Unit {
+    binary: String,
+    data_dir: String,
+    http_listen: std::net::SocketAddr,
+    https_listen: Option<std::net::SocketAddr>,
+    api_domain: Option<String>,
+}
+
+fn unit_file(unit: &Unit) -> String {
+    let Unit {
+        binary,
+        data_dir,
+        http_listen,
+        ..
+    } = unit;
+    let https = match unit.https_listen {
+        Some(addr) => format!(" --https-listen {addr}"),
+        None => " --https-listen none".to_string(),
+    };
+    let api_domain = unit
+        .api_domain
+        .as_ref()
+        .map(|name| format!(" --api-domain {name}"))
+        .unwrap_or_default();
     format!(
         "[Unit]
 Description=Wharf: apps from Dockerfiles, served by domain
@@ -117,7 +168,7 @@ Wants=network-online.target
 Requires=docker.service
 
 [Service]
-ExecStart={binary} --data-dir {data_dir} server --http-listen {http_listen}
+ExecStart={binary} --data-dir {data_dir} server --http-listen {http_listen}{https}{api_domain}
 Restart=always
 RestartSec=2
 KillSignal=SIGTERM
@@ -144,4 +195,30 @@ fn run_checked(command: &mut Command) -> anyhow::Result<()> {
         bail!("{command:?} failed with {status}");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unit(https_listen: Option<&str>, api_domain: Option<&str>) -> String {
+        unit_file(&Unit {
+            binary: "/usr/local/bin/wharf".into(),
+            data_dir: "/var/lib/wharf".into(),
+            http_listen: "0.0.0.0:80".parse().unwrap(),
+            https_listen: https_listen.map(|a| a.parse().unwrap()),
+            api_domain: api_domain.map(str::to_string),
+        })
+    }
+
+    #[test]
+    fn the_unit_runs_the_https_listener_and_the_api_domain() {
+        let text = unit(Some("0.0.0.0:443"), Some("wharf.example.com"));
+        assert!(text.contains(
+            "ExecStart=/usr/local/bin/wharf --data-dir /var/lib/wharf server --http-listen 0.0.0.0:80 --https-listen 0.0.0.0:443 --api-domain wharf.example.com\n"
+        ), "{text}");
+        let text = unit(None, None);
+        assert!(text.contains("--https-listen none\n"), "{text}");
+        assert!(!text.contains("--api-domain"), "{text}");
+    }
 }

@@ -28,7 +28,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             deploy::run(&client, args).await
         }
         Command::Push(args) => {
-            let client = Client::new(Endpoint::remote(&args.server, cli.token.clone())?);
+            let client = Client::new(Endpoint::remote(
+                &args.server,
+                cli.token.clone(),
+                cli.ca_cert.clone(),
+            )?);
             deploy::run(&client, &args.deploy).await
         }
         Command::Apps(args) => apps::run(&Client::new(endpoint(&cli)?), args).await,
@@ -73,7 +77,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// The local socket, unless `--server` names a remote one.
 fn endpoint(cli: &Cli) -> anyhow::Result<Endpoint> {
     match &cli.server {
-        Some(server) => Endpoint::remote(server, cli.token.clone()),
+        Some(server) => Endpoint::remote(server, cli.token.clone(), cli.ca_cert.clone()),
         None => Ok(Endpoint::Unix(wharf_server::socket_path(&cli.data_dir))),
     }
 }

@@ -1,6 +1,6 @@
-//! The daemon's HTTP API, served on the local unix socket (trusted by its file permissions) and
-//! on a TCP port for remote clients (every route requires a token there), where git can also
-//! push over its smart HTTP protocol.
+//! The daemon's HTTP API, served on the local unix socket (trusted by its file permissions) and,
+//! for remote clients, on a TCP port and over HTTPS at `--api-domain` (see `api_host`); every
+//! route requires a token there, and git can also push over its smart HTTP protocol.
 
 mod acme;
 mod apps;

@@ -1,0 +1,66 @@
+//! The API over HTTPS: with `--api-domain NAME`, TLS connections to the HTTPS listener whose
+//! SNI is NAME are served by the token-protected API (the same routes as the TCP API listener,
+//! git's smart HTTP push included) instead of being routed to an app. The certificate is the
+//! one the resolver has for NAME: issued by ACME, or uploaded with `wharf certs add`.
+
+use axum::Router;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::service::TowerToHyperService;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+use wharf_proxy::{ConnectionHandler, InProcessHost, TlsStream};
+
+/// Time a client has to send a request's head.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The API as the HTTPS listener's in-process host for `domain`.
+pub(crate) fn in_process_host(domain: &str, app: Router) -> InProcessHost {
+    InProcessHost {
+        host: domain.to_string(),
+        handler: Arc::new(ApiOverTls { app }),
+    }
+}
+
+struct ApiOverTls {
+    app: Router,
+}
+
+impl ConnectionHandler for ApiOverTls {
+    fn serve(
+        &self,
+        stream: TlsStream,
+        peer: SocketAddr,
+        shutdown: CancellationToken,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        let service = TowerToHyperService::new(self.app.clone());
+        let span = tracing::info_span!("api", listen = "https", %peer);
+        Box::pin(
+            async move {
+                let mut builder = auto::Builder::new(TokioExecutor::new());
+                builder
+                    .http1()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(HEADER_READ_TIMEOUT);
+                let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+                tokio::pin!(conn);
+                let ended = tokio::select! {
+                    ended = conn.as_mut() => ended,
+                    () = shutdown.cancelled() => {
+                        conn.as_mut().graceful_shutdown();
+                        conn.await
+                    }
+                };
+                if let Err(err) = ended {
+                    tracing::debug!(error = %err, "API connection ended with an error");
+                }
+            }
+            .instrument(span),
+        )
+    }
+}
