@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs and starts everything Wharf's tests need, idempotently: the Docker engine and the
-# base image (scripts/docker-setup.sh), the tools tests and benchmarks call (git and OpenSSH
-# among them), and the `wharf` user that pushes over SSH log in as.
+# base image (scripts/docker-setup.sh), the database and Python images, the tools tests and
+# benchmarks call (git and OpenSSH among them), and the `wharf` user that pushes over SSH log
+# in as.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 "$here/docker-setup.sh"
 # The database images services run (postgres:17, mariadb:11, redis:8), built from Debian's packages.
 "$here/service-images.sh"
+# The base images example apps build FROM (python:3.13-slim), built from Debian's packages.
+"$here/base-images.sh"
 missing=()
 command -v nginx >/dev/null 2>&1 || missing+=(nginx-light)
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
