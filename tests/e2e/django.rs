@@ -1,8 +1,9 @@
 //! The Django path end to end, with the real example app (`examples/django`, built from the local
 //! python:3.13-slim of `scripts/base-images.sh`, packages from PyPI) and a real PostgreSQL
 //! service: the release command migrates the linked database, a note added through Wharf's proxy
-//! (a browser's form POST, with Django's CSRF cookie and token) survives a redeploy, backups are
-//! scheduled, taken, verified by restoring Django's tables, and restored.
+//! (a browser's form POST, with Django's CSRF cookie and token) survives a redeploy and a rollback
+//! to the release from before the link, backups are scheduled, taken, verified by restoring
+//! Django's tables, and restored.
 
 use super::harness::*;
 use bytes::Bytes;
@@ -254,6 +255,18 @@ fn django_app_gets_postgres_migrates_keeps_notes_and_its_backups_restore() {
     assert!(!page.contains("forged"), "{page}");
     let releases = d.wharf_ok(&["releases", &app]);
     assert!(releases.contains("v3"), "{releases}");
+
+    // A rollback to the release from before the link keeps the database: the URL belongs to
+    // the link, not to the release.
+    d.wharf_ok(&["rollback", &app, "v1"]);
+    let config = d.wharf_ok(&["config", "show", &app, "--reveal"]);
+    assert!(config.contains(&format!("@{db}:5432/")), "{config}");
+    assert!(
+        config.contains(&allowed),
+        "the rest of v1's config: {config}"
+    );
+    let page = notes(&d, &host);
+    assert!(page.contains("kept across deploys"), "{page}");
 
     // Nightly backups, and one now that is checked by restoring it elsewhere.
     let scheduled = d.wharf_ok(&["services", "backup-schedule", &db, "0 3 * * *"]);
