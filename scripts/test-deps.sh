@@ -1,12 +1,24 @@
 #!/usr/bin/env bash
 # Installs and starts everything Wharf's tests need, idempotently: the Docker engine and the
-# base image (scripts/docker-setup.sh), the tools tests and benchmarks call (git and OpenSSH
-# among them), and the `wharf` user that pushes over SSH log in as.
+# base image (scripts/docker-setup.sh), the database and Python images, the tools tests and
+# benchmarks call (git and OpenSSH among them), and the `wharf` user that pushes over SSH log
+# in as.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 "$here/docker-setup.sh"
-# The database images services run (postgres:17, mariadb:11, redis:8), built from Debian's packages.
+# The base images example apps build FROM (python:3.13-slim) and the database images services
+# run (postgres:17, mariadb:11, redis:8), built from Debian's packages side by side: fetching
+# packages is most of the time.
+if ! command -v debootstrap >/dev/null 2>&1; then
+  # Installed once here, not by both scripts at the same time (apt's lock).
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
+fi
+"$here/base-images.sh" &
+base_images=$!
 "$here/service-images.sh"
+wait "$base_images"
 missing=()
 command -v nginx >/dev/null 2>&1 || missing+=(nginx-light)
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)

@@ -1,7 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! End-to-end tests: the real `wharf` binary, the real Docker engine, real HTTP clients.
-//! They need a running Docker engine and the local `busybox:latest` image; `scripts/test-deps.sh`
-//! installs and starts both.
+//! They need a running Docker engine and the local `busybox:latest`, database and
+//! `python:3.13-slim` images; `scripts/test-deps.sh` installs and starts the engine and builds them.
 
 mod e2e {
     mod acme;
@@ -9,6 +9,7 @@ mod e2e {
     mod bad_input;
     mod cron;
     mod deploy;
+    mod django;
     mod git_push;
     pub mod harness;
     mod heroku_flow;

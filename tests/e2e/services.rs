@@ -2,7 +2,8 @@
 //! from Debian's packages by `scripts/service-images.sh`): create, link, data written and read
 //! by the linked app's own containers, kept across redeploys and daemon restarts, backups,
 //! destroy with --purge, create, restore; verify catching a damaged backup; unlinked apps
-//! kept out of the service's network; scheduled backups, failed ones visible.
+//! kept out of the service's network; a link made before the app's first deploy; scheduled
+//! backups, failed ones visible.
 
 use super::harness::*;
 use std::io::{Read, Write};
@@ -310,6 +311,40 @@ fn mariadb_and_redis_are_linked_backed_up_and_restored() {
     assert_eq!(
         run_sh(&d, &kv, r#"redis-cli -u "$REDIS_URL" GET greeting"#),
         "kept"
+    );
+}
+
+#[test]
+fn a_link_made_before_the_first_deploy_waits_for_it() {
+    let d = Daemon::start();
+    let cache = unique("early");
+    let app = unique("earlyapp");
+    d.wharf_ok(&["services", "create", "redis", &cache]);
+    // Config set before the first deploy names the app, so it can be linked already.
+    d.wharf_ok(&["config", "set", &app, "GREETING=hi"]);
+    let linked = d.wharf_ok(&["services", "link", &cache, &app]);
+    assert!(linked.contains("first deploy"), "{linked}");
+    d.deploy_ok(
+        app_dir(
+            &format!("# wharf.app = {app}\n# wharf.domain = {app}.example.com\n# wharf.scale = 1"),
+            "ok",
+        )
+        .path(),
+    );
+    // The first release has the URL and is on the service's network: Redis answers it.
+    let url = run_sh(&d, &app, "echo $REDIS_URL");
+    assert!(
+        url.starts_with("redis://default:") && url.contains(&format!("@{cache}:6379")),
+        "{url}"
+    );
+    let answer = run_sh(
+        &d,
+        &app,
+        &format!("printf 'PING\\r\\n' | nc -w 3 {cache} 6379"),
+    );
+    assert!(
+        answer.contains("NOAUTH"),
+        "Redis asks for its password: {answer:?}"
     );
 }
 

@@ -1,5 +1,7 @@
 //! Rolling back: deploy an earlier release again, as a new release with that release's image
-//! and its whole config (Dockerfile settings and config vars), so nothing is forgotten.
+//! and its whole config (Dockerfile settings and config vars), so nothing is forgotten, except
+//! the URLs of linked services: those belong to the link, not to a release, and keep their
+//! current values.
 
 use crate::{DeployError, DeployOutcome, Deployer, Progress, ReleaseSpec};
 use wharf_store::ReleaseStatus;
@@ -50,8 +52,15 @@ impl Deployer {
                 reason: format!("its image {} no longer exists", target.image),
             });
         }
-        let spec = ReleaseSpec::from_json(&target.config)
+        let mut spec = ReleaseSpec::from_json(&target.config)
             .map_err(|e| DeployError::Internal(format!("release config of {app}: {e}")))?;
+        let link_vars: Vec<String> = self
+            .store
+            .links_of_app(app)?
+            .into_iter()
+            .map(|link| link.var)
+            .collect();
+        spec.vars = keep_link_vars(spec.vars, &self.store.config_vars(app)?, &link_vars);
         self.store
             .check_domains_free(app, &spec.domains())
             .map_err(crate::deployer::domain_taken)?;
@@ -64,5 +73,65 @@ impl Deployer {
         let result = self.put_in_service(&release, &spec, progress).await;
         self.finish_release(&release, &spec, result, false, progress)
             .await
+    }
+}
+
+/// `vars` (an earlier release's) with the current value of every var in `link_vars` (those of
+/// the app's links): a release from before a link would drop the service's URL while the app
+/// stays linked, and one from before a service was created again would bring back an old
+/// password.
+fn keep_link_vars(
+    vars: Vec<(String, String)>,
+    current: &[(String, String)],
+    link_vars: &[String],
+) -> Vec<(String, String)> {
+    let linked: Vec<&(String, String)> = current
+        .iter()
+        .filter(|(key, _)| link_vars.contains(key))
+        .collect();
+    let mut out: Vec<(String, String)> = vars
+        .into_iter()
+        .filter(|(key, _)| !linked.iter().any(|(k, _)| k == key))
+        .collect();
+    out.extend(linked.into_iter().cloned());
+    out.sort();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+        items
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn linked_urls_keep_their_current_values_and_the_rest_rolls_back() {
+        let old = pairs(&[("DEBUG", "1"), ("REDIS_URL", "redis://old-password@cache")]);
+        let current = pairs(&[
+            ("DATABASE_URL", "postgres://db"),
+            ("DEBUG", "0"),
+            ("REDIS_URL", "redis://new-password@cache"),
+        ]);
+        let links = vec!["DATABASE_URL".to_string(), "REDIS_URL".to_string()];
+        assert_eq!(
+            keep_link_vars(old, &current, &links),
+            pairs(&[
+                ("DATABASE_URL", "postgres://db"),
+                ("DEBUG", "1"),
+                ("REDIS_URL", "redis://new-password@cache"),
+            ])
+        );
+    }
+
+    #[test]
+    fn without_links_the_old_vars_come_back_unchanged() {
+        let old = pairs(&[("A", "1"), ("DATABASE_URL", "postgres://mine")]);
+        let current = pairs(&[("A", "2")]);
+        assert_eq!(keep_link_vars(old.clone(), &current, &[]), old);
     }
 }
