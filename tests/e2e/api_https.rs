@@ -186,6 +186,23 @@ fn the_cli_works_over_https_with_an_uploaded_certificate() {
     let ca_file = ca.root_file();
     let server = format!("https://localhost:{}", d.https.port());
 
+    // The API's name is the server's own: no app may take it.
+    let squatter = unique("squat");
+    let out = d.deploy(
+        app_dir(
+            &format!("# wharf.app = {squatter}\n# wharf.domain = localhost"),
+            "mine",
+        )
+        .path(),
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("this Wharf server's own name"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!d.wharf_ok(&["apps"]).contains(&squatter));
+
     let app = unique("clihttps");
     let domain = format!("{app}.test");
     let dir = app_dir(

@@ -35,6 +35,8 @@ pub struct DeploySettings {
     pub keep_releases: usize,
     /// Server paths no storage mount may reach (the system's, the data directory's).
     pub protected_paths: ProtectedPaths,
+    /// The server's own host name (`--api-domain`), which no app may take.
+    pub api_domain: Option<String>,
 }
 
 impl DeploySettings {
@@ -48,6 +50,7 @@ impl DeploySettings {
             instance_id: instance_id.into(),
             keep_releases: 5,
             protected_paths: ProtectedPaths::new("/var/lib/wharf"),
+            api_domain: None,
         }
     }
 }
@@ -139,6 +142,11 @@ impl Deployer {
             .iter()
             .map(|d| d.as_str().to_string())
             .collect();
+        if let Some(api) = &self.settings.api_domain
+            && domains.iter().any(|d| d.eq_ignore_ascii_case(api))
+        {
+            return Err(DeployError::DomainIsTheApi(api.clone()));
+        }
         self.store
             .check_domains_free(&app, &domains)
             .map_err(domain_taken)?;

@@ -41,6 +41,10 @@ pub enum DeployError {
     },
     #[error("the domain {domain} is already served by the app `{owner}`; remove it there first")]
     DomainTaken { domain: String, owner: String },
+    #[error(
+        "the domain {0} is this Wharf server's own name (its API, --api-domain); give the app another domain"
+    )]
+    DomainIsTheApi(String),
     #[error("the build failed at {step}:\n{message}")]
     BuildFailed { step: String, message: String },
     #[error("the build failed: {0}")]

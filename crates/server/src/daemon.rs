@@ -32,6 +32,7 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
     settings.stop_grace = config.stop_grace;
     settings.keep_releases = config.keep_releases;
     settings.protected_paths = protected_paths(&config);
+    settings.api_domain = config.api_domain.clone();
     let deployer = Arc::new(Deployer::new(store, docker, router.clone(), settings));
     let report = deployer
         .reconcile()
