@@ -42,7 +42,7 @@ build() {
 build postgres:17 postgresql-17 postgres-entrypoint.sh \
   'ENV PATH=/usr/lib/postgresql/17/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
   'ENV PGDATA=/var/lib/postgresql/data' 'VOLUME /var/lib/postgresql/data' \
-  'EXPOSE 5432' 'STOPSIGNAL SIGINT' 'CMD ["postgres"]' &
+  'EXPOSE 5432' 'CMD ["postgres"]' &
 build mariadb:11 mariadb-server,mariadb-client mariadb-entrypoint.sh \
   'VOLUME /var/lib/mysql' 'EXPOSE 3306' 'CMD ["mariadbd"]' &
 build redis:8 redis-server,redis-tools redis-entrypoint.sh \
