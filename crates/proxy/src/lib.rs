@@ -15,6 +15,7 @@ mod headers;
 mod health;
 mod host;
 mod idle;
+mod listener;
 mod pages;
 mod pool;
 mod probe;
@@ -24,6 +25,7 @@ mod server;
 mod target;
 mod tls;
 mod upgrade;
+mod workers;
 
 pub use config::{
     ChallengeResponder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT,
@@ -34,9 +36,11 @@ pub use error::{ProbeError, ProxyError};
 pub use headers::{X_FORWARDED_FOR, X_FORWARDED_HOST, X_FORWARDED_PROTO, X_REQUEST_ID};
 pub use health::monitor_health;
 pub use host::normalize_host;
+pub use listener::ProxyListener;
 pub use probe::probe;
 pub use route::{DEFAULT_HEALTH_PATH, Route};
 pub use router::Router;
 pub use server::{Proxy, serve};
 pub use target::{Target, TargetState};
 pub use tls::{ACME_TLS_ALPN, CertResolver, DEFAULT_HANDSHAKE_TIMEOUT, serve_tls, server_config};
+pub use workers::{ProxyServer, default_workers};

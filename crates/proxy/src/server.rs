@@ -1,6 +1,6 @@
-//! The client-facing server: accepts connections, speaks HTTP/1.1 and h2c via
-//! hyper-util's auto builder, applies header-read and idle timeouts, and shuts
-//! down gracefully when cancelled.
+//! The client-facing server: accepts connections (on each worker, see
+//! [`crate::workers`]), speaks HTTP/1.1 and h2c via hyper-util's auto builder, applies
+//! header-read and idle timeouts, and shuts down gracefully when cancelled.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -15,20 +15,21 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-use tracing::Instrument;
 
 use crate::config::{ProxyConfig, Scheme};
 use crate::error::ProxyError;
 use crate::forward::{Client, Forwarder};
 use crate::headers;
 use crate::idle::{Activity, IdleIo};
+use crate::listener::ProxyListener;
 use crate::router::Router;
+use crate::workers::ProxyServer;
 
 /// Pause after a failed `accept` (e.g. out of file descriptors) before trying again.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
 /// A proxy instance: the router, the backend client pool and the protocol settings.
-/// [`serve`] runs one on a TCP listener; a TLS listener can call
+/// The workers run one per HTTP listener; a TLS listener calls
 /// [`Proxy::serve_connection`] with its decrypted streams.
 pub struct Proxy {
     forwarder: Forwarder,
@@ -120,21 +121,17 @@ impl Proxy {
 
 /// Serve HTTP/1.1 and HTTP/2 (h2c prior knowledge) on `listener` until `shutdown`
 /// is cancelled, then stop accepting and let in-flight connections finish.
+/// Shorthand for a [`ProxyServer`] with one HTTP listener.
 pub async fn serve(
-    listener: TcpListener,
+    listener: ProxyListener,
     router: Arc<Router>,
     config: ProxyConfig,
     shutdown: CancellationToken,
 ) -> Result<(), ProxyError> {
-    let proxy = Proxy::new(router, config);
-    let token = shutdown.clone();
-    accept_until("proxy", listener, shutdown, move |stream, peer| {
-        let span = tracing::debug_span!("client_conn", %peer);
-        Arc::clone(&proxy)
-            .serve_connection(stream, peer, token.clone())
-            .instrument(span)
-    })
-    .await
+    ProxyServer::new()
+        .http(listener, router, config)
+        .run(shutdown)
+        .await
 }
 
 /// Accept connections on `listener` and run `on_connection` for each as a tracked task until
