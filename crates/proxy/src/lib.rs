@@ -19,6 +19,7 @@ mod listener;
 mod pages;
 mod pool;
 mod probe;
+mod retry;
 mod route;
 mod router;
 mod server;
