@@ -36,20 +36,24 @@ pub struct Proxy {
     hsts: Option<http::HeaderValue>,
     builder: auto::Builder<TokioExecutor>,
     idle_timeout: Duration,
+    header_read_timeout: Duration,
 }
 
 impl Proxy {
     /// A proxy routing with `router` under `config`.
     pub fn new(router: Arc<Router>, config: ProxyConfig) -> Arc<Proxy> {
         let mut builder = auto::Builder::new(TokioExecutor::new());
+        // The header-read timeout is kept per connection in `serve_connection` rather than
+        // by hyper, which arms and drops a timer (and allocates it) for every request.
         builder
             .http1()
             .timer(TokioTimer::new())
-            .header_read_timeout(config.header_read_timeout)
+            .header_read_timeout(None)
             .keep_alive(true);
         builder.http2().timer(TokioTimer::new());
         Arc::new(Proxy {
             idle_timeout: config.idle_timeout,
+            header_read_timeout: config.header_read_timeout,
             hsts: (config.scheme == Scheme::Https)
                 .then(|| config.hsts.clone())
                 .flatten(),
@@ -58,8 +62,9 @@ impl Proxy {
         })
     }
 
-    /// Serve one client connection until it closes, it idles out, or `shutdown`
-    /// is cancelled (then in-flight requests finish first).
+    /// Serve one client connection until it closes, it idles out, it takes longer than
+    /// the header-read timeout to send a request head (HTTP/1; it is closed at once), or
+    /// `shutdown` is cancelled (then in-flight requests finish first).
     pub async fn serve_connection<I>(
         self: Arc<Self>,
         io: I,
@@ -77,6 +82,9 @@ impl Proxy {
         let service = service_fn(move |req: hyper::Request<Incoming>| {
             let this = Arc::clone(&this);
             let active = act.begin();
+            if req.version() == http::Version::HTTP_2 {
+                act.set_h2();
+            }
             let client = Client {
                 addr: peer,
                 ip: client_ip.clone(),
@@ -95,7 +103,8 @@ impl Proxy {
         tokio::pin!(conn);
         let mut closing = false;
         loop {
-            let idle_at = activity.idle_deadline(self.idle_timeout);
+            let check_at =
+                activity.next_check(self.idle_timeout, self.header_read_timeout, closing);
             tokio::select! {
                 res = conn.as_mut() => {
                     if let Err(e) = res {
@@ -107,8 +116,13 @@ impl Proxy {
                     closing = true;
                     conn.as_mut().graceful_shutdown();
                 }
-                () = tokio::time::sleep_until(idle_at), if !closing => {
-                    if activity.is_idle(self.idle_timeout) {
+                () = tokio::time::sleep_until(check_at) => {
+                    if activity.head_overdue(self.header_read_timeout) {
+                        // Nothing is in progress; a half-sent head is not waited for.
+                        tracing::debug!("closing connection: no complete request head in time");
+                        return;
+                    }
+                    if !closing && activity.is_idle(self.idle_timeout) {
                         tracing::debug!("closing idle client connection");
                         closing = true;
                         conn.as_mut().graceful_shutdown();
