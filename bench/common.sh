@@ -45,6 +45,7 @@ cpu_ticks() {
 proxy_pids() {
     case "$1" in
         wharf) echo "$WHARF_PID" ;;
+        baseline) echo "$BASELINE_PID" ;;
         nginx) echo "$NGINX_PID" $(ps -o pid= --ppid "$NGINX_PID") ;;
     esac
 }

@@ -6,7 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/test-deps.sh >/dev/null
 cargo build --release --quiet
-wharf=target/release/wharf
+# Wherever cargo builds (CARGO_TARGET_DIR is honoured).
+target_dir="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
+wharf="$target_dir/release/wharf"
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$wharf" --data-dir "$work/data" server --http-listen "127.0.0.1:$port" --api-listen none >"$work/server.log" 2>&1 &

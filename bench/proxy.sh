@@ -4,11 +4,15 @@
 # backend, Wharf's standalone proxy and nginx in front of it, runs wrk against
 # each (interleaved: wharf, nginx, wharf, nginx) and prints a markdown table.
 #
-# Usage: bench/proxy.sh   (env: DURATION=10s CONNS=64 THREADS=2 ROUNDS=2 LOG=0 WHARF_WORKERS=)
+# Usage: bench/proxy.sh   (env: DURATION=10s CONNS=64 THREADS=2 ROUNDS=2 LOG=0 WHARF_WORKERS=
+#                          BASELINE=)
+# BASELINE=PATH: also run another build of the standalone proxy (e.g. main's, to compare a
+# change before and after in the same run), interleaved as a third peer "baseline".
 #
 # What is compared (kept equivalent on purpose):
-# - processes: nginx `worker_processes 2`, Wharf a multi-thread tokio runtime with
-#   2 workers (WHARF_WORKERS, default = CPU count, as in the daemon);
+# - workers: nginx `worker_processes` = CPU count, Wharf as many proxy workers (threads,
+#   each with its own single-threaded tokio runtime and SO_REUSEPORT socket; WHARF_WORKERS
+#   sets the count, default = CPU count, as in the daemon);
 # - backend keepalive on both sides (nginx `keepalive 64` + HTTP/1.1 upstream;
 #   Wharf pools backend connections per target);
 # - TCP_NODELAY on every socket on both sides (nginx `tcp_nodelay on`, its default);
@@ -29,6 +33,7 @@ ROUNDS="${ROUNDS:-2}"
 LOG="${LOG:-0}"
 BACKEND_ADDR="127.0.0.1:19000"
 WHARF_ADDR="127.0.0.1:19081"
+BASELINE_ADDR="127.0.0.1:19080"
 NGINX_ADDR="127.0.0.1:19082"
 HOST="example.test"
 
@@ -52,6 +57,13 @@ fi
 "$BIN/standalone" "${WHARF_ARGS[@]}" 2>"$TMP/wharf.log" &
 WHARF_PID=$!
 PIDS+=("$WHARF_PID")
+if [ -n "${BASELINE:-}" ]; then
+    BASELINE_ARGS=("${WHARF_ARGS[@]}")
+    BASELINE_ARGS[1]="$BASELINE_ADDR"
+    "$BASELINE" "${BASELINE_ARGS[@]}" 2>"$TMP/baseline.log" &
+    BASELINE_PID=$!
+    PIDS+=("$BASELINE_PID")
+fi
 
 mkdir -p "$TMP/nginx"
 cat >"$TMP/nginx.conf" <<CONF
@@ -94,6 +106,7 @@ PIDS+=("$NGINX_PID")
 
 wait_port "$BACKEND_ADDR"
 wait_port "$WHARF_ADDR"
+[ -z "${BASELINE:-}" ] || wait_port "$BASELINE_ADDR"
 wait_port "$NGINX_ADDR"
 
 # Sanity: both proxies answer 200 through to the backend.
@@ -141,6 +154,7 @@ run() {
 
 for round in $(seq 1 "$ROUNDS"); do
     echo "round $round/$ROUNDS" >&2
+    [ -z "${BASELINE:-}" ] || run baseline "$BASELINE_ADDR"
     run wharf "$WHARF_ADDR"
     run nginx "$NGINX_ADDR"
 done
@@ -159,3 +173,12 @@ echo "| requests/s | $W_RPS | $N_RPS | $(ratio "$W_RPS" "$N_RPS") |"
 echo "| p50 latency (ms) | $W_P50 | $N_P50 | $(ratio "$W_P50" "$N_P50") |"
 echo "| p99 latency (ms) | $W_P99 | $N_P99 | $(ratio "$W_P99" "$N_P99") |"
 echo "| proxy cpu (us/req) | $W_CPU | $N_CPU | $(ratio "$W_CPU" "$N_CPU") |"
+if [ -n "${BASELINE:-}" ]; then
+    B_RPS="$(avg baseline 1)"; B_P99="$(avg baseline 3)"; B_CPU="$(avg baseline 4)"
+    echo
+    echo "| metric | baseline | baseline/nginx | wharf/baseline |"
+    echo "| --- | ---: | ---: | ---: |"
+    echo "| requests/s | $B_RPS | $(ratio "$B_RPS" "$N_RPS") | $(ratio "$W_RPS" "$B_RPS") |"
+    echo "| p99 latency (ms) | $B_P99 | $(ratio "$B_P99" "$N_P99") | $(ratio "$W_P99" "$B_P99") |"
+    echo "| proxy cpu (us/req) | $B_CPU | $(ratio "$B_CPU" "$N_CPU") | $(ratio "$W_CPU" "$B_CPU") |"
+fi

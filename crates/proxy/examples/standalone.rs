@@ -5,9 +5,8 @@
 
 use std::net::SocketAddr;
 
-use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use wharf_proxy::{CertResolver, ProxyConfig, Route, Router, Target};
+use wharf_proxy::{CertResolver, ProxyConfig, ProxyListener, ProxyServer, Route, Router, Target};
 
 struct Args {
     listen: SocketAddr,
@@ -64,20 +63,11 @@ fn parse() -> Result<Args, String> {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = parse()?;
-    // Default: the daemon's runtime (multi-thread, one worker per CPU).
-    // WHARF_WORKERS=N picks the worker count; WHARF_WORKERS=current runs a
-    // current-thread runtime instead (for comparing scheduler costs).
-    let workers = std::env::var("WHARF_WORKERS").ok();
-    let mut rt = if workers.as_deref() == Some("current") {
-        tokio::runtime::Builder::new_current_thread()
-    } else {
-        let mut b = tokio::runtime::Builder::new_multi_thread();
-        if let Some(n) = workers.and_then(|v| v.parse().ok()) {
-            b.worker_threads(n);
-        }
-        b
-    };
-    rt.enable_all().build()?.block_on(run(args))
+    // The proxy serves on its own worker threads; this runtime only waits for Ctrl-C.
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(run(args))
 }
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
@@ -89,6 +79,11 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             .with_writer(std::io::stderr)
             .init();
     }
+    // WHARF_WORKERS=N: proxy worker threads (default: one per CPU, as in the daemon).
+    let workers = std::env::var("WHARF_WORKERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(wharf_proxy::default_workers);
     let router = Router::new();
     for (i, (host, addrs)) in args.routes.iter().enumerate() {
         let app = format!("app{i}");
@@ -99,14 +94,12 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             Route::new(app.as_str(), targets),
         );
     }
-    let listener = TcpListener::bind(args.listen).await?;
-    eprintln!("wharf proxy listening on {}", args.listen);
-    let shutdown = CancellationToken::new();
-    let stop = shutdown.clone();
-    tokio::spawn(async move {
-        let _ = tokio::signal::ctrl_c().await;
-        stop.cancel();
-    });
+    let listener = ProxyListener::bind(args.listen, workers)?;
+    eprintln!(
+        "wharf proxy listening on {} ({workers} workers)",
+        args.listen
+    );
+    let mut server = ProxyServer::new().http(listener, router.clone(), ProxyConfig::default());
     if let (Some(addr), Some(cert), Some(key)) = (args.tls_listen, &args.tls_cert, &args.tls_key) {
         let (chain, key) = (std::fs::read(cert)?, std::fs::read(key)?);
         let certs = CertResolver::new();
@@ -114,17 +107,16 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             let valid = wharf_certs::validate(host, &chain, &key, std::time::SystemTime::now())?;
             certs.set(host, valid.key);
         }
-        let tls = TcpListener::bind(addr).await?;
+        let tls = ProxyListener::bind(addr, workers)?;
         eprintln!("wharf proxy listening on {addr} (https)");
-        let (router, token) = (router.clone(), shutdown.clone());
-        tokio::spawn(wharf_proxy::serve_tls(
-            tls,
-            router,
-            ProxyConfig::default(),
-            certs,
-            token,
-        ));
+        server = server.https(tls, router, ProxyConfig::default(), certs)?;
     }
-    wharf_proxy::serve(listener, router, ProxyConfig::default(), shutdown).await?;
+    let shutdown = CancellationToken::new();
+    let stop = shutdown.clone();
+    tokio::spawn(async move {
+        let _ = tokio::signal::ctrl_c().await;
+        stop.cancel();
+    });
+    server.run(shutdown).await?;
     Ok(())
 }

@@ -8,6 +8,12 @@ pub enum ProxyError {
     /// Reading the listener's own address failed.
     #[error("listener is unusable: {0}")]
     Listener(#[source] std::io::Error),
+    /// A proxy worker thread or its runtime could not be started.
+    #[error("cannot start a proxy worker: {0}")]
+    Worker(#[source] std::io::Error),
+    /// A proxy worker thread panicked.
+    #[error("a proxy worker panicked")]
+    WorkerPanicked,
     /// The TLS configuration could not be built.
     #[error("TLS configuration: {0}")]
     Tls(#[source] rustls::Error),

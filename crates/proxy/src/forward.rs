@@ -16,10 +16,11 @@ use crate::access::AccessLog;
 use crate::body::{BodySlot, ProxyBody, RequestBody};
 use crate::config::{ProxyConfig, Scheme};
 use crate::headers::{self, X_REQUEST_ID};
-use crate::host::normalize_host;
+use crate::host;
 use crate::idle::ActiveRequest;
 use crate::pages;
 use crate::pool::{self, Pooled, SendError};
+use crate::retry::Retry;
 use crate::route::Route;
 use crate::router::Router;
 use crate::target::{InFlight, Target};
@@ -145,14 +146,14 @@ impl Forwarder {
         let host = raw_host
             .as_ref()
             .and_then(|h| h.to_str().ok())
-            .and_then(normalize_host);
+            .and_then(host::normalized);
         let acme = self.acme(req.uri().path(), host.as_deref());
         // Collect the access-log fields only if the event would be recorded.
         let log =
             tracing::enabled!(target: "wharf::access", tracing::Level::INFO).then(|| AccessLog {
                 request_id: request_id.clone(),
                 client: client.addr,
-                host: host.clone().unwrap_or_else(|| "-".to_owned()),
+                host: host.as_deref().unwrap_or("-").to_owned(),
                 method: req.method().clone(),
                 path: req.uri().path().to_owned(),
                 status: 0,
@@ -160,7 +161,7 @@ impl Forwarder {
                 start: Instant::now(),
             });
         let ctx = Ctx::new(request_id, log, active);
-        let (Some(host), Some(host_value)) = (host, raw_host) else {
+        let (Some(host), Some(host_value)) = (host, raw_host.as_ref()) else {
             return ctx.page(pages::bad_request("missing or invalid Host header"));
         };
 
@@ -190,7 +191,7 @@ impl Forwarder {
             &mut outgoing,
             &client.ip,
             self.config.scheme.as_str(),
-            &host_value,
+            host_value,
         );
         outgoing.insert(&X_REQUEST_ID, ctx.request_id());
         let mut head = Head {
@@ -254,11 +255,10 @@ impl Forwarder {
         head: &mut Head,
         slot: BodySlot,
     ) -> Response<ProxyBody> {
-        let mut retried = false;
+        let mut retry = Retry::new(route, &slot);
         loop {
             ctx.set_upstream(target.addr());
-            let may_retry = !retried && route.targets().len() > 1;
-            let req = match head.request(slot.body(), may_retry) {
+            let req = match head.request(slot.body(), retry.may_follow()) {
                 Ok(r) => r,
                 Err(e) => {
                     tracing::warn!(error = %e, "cannot build upstream request");
@@ -275,17 +275,10 @@ impl Forwarder {
                 Ok(Ok((resp, pooled))) => return ctx.upstream(resp, Some(pooled), Some(in_flight)),
                 Ok(Err(SendError::Connect(e))) => {
                     drop(in_flight);
-                    tracing::warn!(upstream = %target.addr(), app = route.app(), error = %e, "connect to target failed; marking unhealthy");
-                    target.set_healthy(false);
-                    if !retried
-                        && slot.untouched()
-                        && let Some(next) = route.pick_other(&target)
-                    {
-                        retried = true;
-                        target = next;
-                        continue;
+                    match retry.after_refused(&target, &e) {
+                        Some(next) => target = next,
+                        None => return ctx.page(pages::bad_gateway(route.app())),
                     }
-                    return ctx.page(pages::bad_gateway(route.app()));
                 }
                 Ok(Err(SendError::Http(e))) => {
                     tracing::warn!(upstream = %target.addr(), app = route.app(), error = %e, "upstream request failed");

@@ -1,9 +1,26 @@
 //! Host name normalisation shared by the router and the request path:
 //! lower-case, port stripped, trailing dot stripped, IPv6 brackets kept.
 
+use std::borrow::Cow;
+
 /// Normalise a Host header / :authority value for table lookups.
 /// Returns `None` when nothing usable is left (empty, or only a port).
 pub fn normalize_host(raw: &str) -> Option<String> {
+    normalized(raw).map(Cow::into_owned)
+}
+
+/// Like [`normalize_host`], but borrowing from `raw` unless letters must be lower-cased:
+/// the request path copies nothing for the usual lower-case Host.
+pub(crate) fn normalized(raw: &str) -> Option<Cow<'_, str>> {
+    // The usual Host: a lower-case name, no port, no trailing dot; one pass, no copy.
+    if !raw.is_empty()
+        && !raw.ends_with('.')
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+    {
+        return Some(Cow::Borrowed(raw));
+    }
     let raw = raw.trim();
     // Drop any userinfo (`user@host`), which is never valid in Host but may be in an authority.
     let raw = raw.rsplit_once('@').map_or(raw, |(_, h)| h);
@@ -22,7 +39,11 @@ pub fn normalize_host(raw: &str) -> Option<String> {
     if host.is_empty() {
         return None;
     }
-    Some(host.to_ascii_lowercase())
+    if host.bytes().any(|b| b.is_ascii_uppercase()) {
+        Some(Cow::Owned(host.to_ascii_lowercase()))
+    } else {
+        Some(Cow::Borrowed(host))
+    }
 }
 
 #[cfg(test)]

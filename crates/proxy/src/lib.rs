@@ -15,9 +15,11 @@ mod headers;
 mod health;
 mod host;
 mod idle;
+mod listener;
 mod pages;
 mod pool;
 mod probe;
+mod retry;
 mod route;
 mod router;
 mod served;
@@ -25,6 +27,7 @@ mod server;
 mod target;
 mod tls;
 mod upgrade;
+mod workers;
 
 pub use config::{
     ChallengeResponder, ConnectionHandler, DEFAULT_CONNECT_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT,
@@ -36,6 +39,7 @@ pub use error::{ProbeError, ProxyError};
 pub use headers::{X_FORWARDED_FOR, X_FORWARDED_HOST, X_FORWARDED_PROTO, X_REQUEST_ID};
 pub use health::monitor_health;
 pub use host::normalize_host;
+pub use listener::ProxyListener;
 pub use probe::probe;
 pub use route::{DEFAULT_HEALTH_PATH, Route};
 pub use router::Router;
@@ -43,3 +47,4 @@ pub use served::{ServedError, served_certificate};
 pub use server::{Proxy, serve};
 pub use target::{Target, TargetState};
 pub use tls::{ACME_TLS_ALPN, CertResolver, DEFAULT_HANDSHAKE_TIMEOUT, serve_tls, server_config};
+pub use workers::{ProxyServer, default_workers};

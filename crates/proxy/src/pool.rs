@@ -1,6 +1,8 @@
-//! Keep-alive HTTP/1.1 connections to backends, pooled per [`Target`].
+//! Keep-alive HTTP/1.1 connections to backends, pooled per [`Target`] and proxy worker.
 //!
-//! Each target keeps a stack of idle connections (most recently used first).
+//! Each target keeps, for each worker, a stack of idle connections (most recently used
+//! first): a connection's task runs on the worker that dialed it, so only that worker
+//! reuses it and no request crosses threads.
 //! A request takes one, or dials a new connection if none is ready; the
 //! response body hands it back when it has been read to the end. A connection
 //! whose response was cut short is dropped, which closes it. Idle connections
@@ -14,7 +16,7 @@
 use std::collections::VecDeque;
 use std::io;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use http::{Request, Response};
@@ -34,7 +36,26 @@ const MAX_IDLE_PER_TARGET: usize = 512;
 
 type Sender = http1::SendRequest<RequestBody>;
 
-/// Idle connections of one target.
+/// Idle connections of one target, one pool per worker.
+#[derive(Debug)]
+pub(crate) struct ConnPools(Box<[ConnPool]>);
+
+impl ConnPools {
+    pub(crate) fn new() -> ConnPools {
+        // As many as the default number of workers; more workers share pools (still correct,
+        // only their requests then reach connections driven by another thread).
+        static SLOTS: OnceLock<usize> = OnceLock::new();
+        let slots = *SLOTS.get_or_init(crate::workers::default_workers);
+        ConnPools((0..slots.max(1)).map(|_| ConnPool::default()).collect())
+    }
+
+    /// The pool of the worker on this thread.
+    pub(crate) fn local(&self) -> &ConnPool {
+        &self.0[crate::workers::current() % self.0.len()]
+    }
+}
+
+/// Idle connections of one target on one worker.
 #[derive(Debug, Default)]
 pub(crate) struct ConnPool {
     idle: Mutex<VecDeque<(Sender, Instant)>>,

@@ -1,6 +1,6 @@
-//! The client-facing server: accepts connections, speaks HTTP/1.1 and h2c via
-//! hyper-util's auto builder, applies header-read and idle timeouts, and shuts
-//! down gracefully when cancelled.
+//! The client-facing server: accepts connections (on each worker, see
+//! [`crate::workers`]), speaks HTTP/1.1 and h2c via hyper-util's auto builder, applies
+//! header-read and idle timeouts, and shuts down gracefully when cancelled.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -15,40 +15,45 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-use tracing::Instrument;
 
 use crate::config::{ProxyConfig, Scheme};
 use crate::error::ProxyError;
 use crate::forward::{Client, Forwarder};
 use crate::headers;
 use crate::idle::{Activity, IdleIo};
+use crate::listener::ProxyListener;
 use crate::router::Router;
+use crate::workers::ProxyServer;
 
 /// Pause after a failed `accept` (e.g. out of file descriptors) before trying again.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
 /// A proxy instance: the router, the backend client pool and the protocol settings.
-/// [`serve`] runs one on a TCP listener; a TLS listener can call
+/// The workers run one per HTTP listener; a TLS listener calls
 /// [`Proxy::serve_connection`] with its decrypted streams.
 pub struct Proxy {
     forwarder: Forwarder,
     hsts: Option<http::HeaderValue>,
     builder: auto::Builder<TokioExecutor>,
     idle_timeout: Duration,
+    header_read_timeout: Duration,
 }
 
 impl Proxy {
     /// A proxy routing with `router` under `config`.
     pub fn new(router: Arc<Router>, config: ProxyConfig) -> Arc<Proxy> {
         let mut builder = auto::Builder::new(TokioExecutor::new());
+        // The header-read timeout is kept per connection in `serve_connection` rather than
+        // by hyper, which arms and drops a timer (and allocates it) for every request.
         builder
             .http1()
             .timer(TokioTimer::new())
-            .header_read_timeout(config.header_read_timeout)
+            .header_read_timeout(None)
             .keep_alive(true);
         builder.http2().timer(TokioTimer::new());
         Arc::new(Proxy {
             idle_timeout: config.idle_timeout,
+            header_read_timeout: config.header_read_timeout,
             hsts: (config.scheme == Scheme::Https)
                 .then(|| config.hsts.clone())
                 .flatten(),
@@ -57,8 +62,9 @@ impl Proxy {
         })
     }
 
-    /// Serve one client connection until it closes, it idles out, or `shutdown`
-    /// is cancelled (then in-flight requests finish first).
+    /// Serve one client connection until it closes, it idles out, it takes longer than
+    /// the header-read timeout to send a request head (HTTP/1; it is closed at once), or
+    /// `shutdown` is cancelled (then in-flight requests finish first).
     pub async fn serve_connection<I>(
         self: Arc<Self>,
         io: I,
@@ -76,6 +82,9 @@ impl Proxy {
         let service = service_fn(move |req: hyper::Request<Incoming>| {
             let this = Arc::clone(&this);
             let active = act.begin();
+            if req.version() == http::Version::HTTP_2 {
+                act.set_h2();
+            }
             let client = Client {
                 addr: peer,
                 ip: client_ip.clone(),
@@ -94,7 +103,8 @@ impl Proxy {
         tokio::pin!(conn);
         let mut closing = false;
         loop {
-            let idle_at = activity.idle_deadline(self.idle_timeout);
+            let check_at =
+                activity.next_check(self.idle_timeout, self.header_read_timeout, closing);
             tokio::select! {
                 res = conn.as_mut() => {
                     if let Err(e) = res {
@@ -106,8 +116,13 @@ impl Proxy {
                     closing = true;
                     conn.as_mut().graceful_shutdown();
                 }
-                () = tokio::time::sleep_until(idle_at), if !closing => {
-                    if activity.is_idle(self.idle_timeout) {
+                () = tokio::time::sleep_until(check_at) => {
+                    if activity.head_overdue(self.header_read_timeout) {
+                        // Nothing is in progress; a half-sent head is not waited for.
+                        tracing::debug!("closing connection: no complete request head in time");
+                        return;
+                    }
+                    if !closing && activity.is_idle(self.idle_timeout) {
                         tracing::debug!("closing idle client connection");
                         closing = true;
                         conn.as_mut().graceful_shutdown();
@@ -120,21 +135,17 @@ impl Proxy {
 
 /// Serve HTTP/1.1 and HTTP/2 (h2c prior knowledge) on `listener` until `shutdown`
 /// is cancelled, then stop accepting and let in-flight connections finish.
+/// Shorthand for a [`ProxyServer`] with one HTTP listener.
 pub async fn serve(
-    listener: TcpListener,
+    listener: ProxyListener,
     router: Arc<Router>,
     config: ProxyConfig,
     shutdown: CancellationToken,
 ) -> Result<(), ProxyError> {
-    let proxy = Proxy::new(router, config);
-    let token = shutdown.clone();
-    accept_until("proxy", listener, shutdown, move |stream, peer| {
-        let span = tracing::debug_span!("client_conn", %peer);
-        Arc::clone(&proxy)
-            .serve_connection(stream, peer, token.clone())
-            .instrument(span)
-    })
-    .await
+    ProxyServer::new()
+        .http(listener, router, config)
+        .run(shutdown)
+        .await
 }
 
 /// Accept connections on `listener` and run `on_connection` for each as a tracked task until

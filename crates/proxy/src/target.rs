@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use crate::pool::ConnPool;
+use crate::pool::{ConnPool, ConnPools};
 
 const HEALTHY: u8 = 0;
 const UNHEALTHY: u8 = 1;
@@ -37,8 +37,8 @@ pub struct Target {
     idle: Notify,
     /// Cancelled when a drain times out: upgraded connections close on it.
     cut: CancellationToken,
-    /// Idle keep-alive connections to this backend.
-    pool: ConnPool,
+    /// Idle keep-alive connections to this backend, per proxy worker.
+    pools: ConnPools,
 }
 
 impl Target {
@@ -50,7 +50,7 @@ impl Target {
             in_flight: AtomicUsize::new(0),
             idle: Notify::new(),
             cut: CancellationToken::new(),
-            pool: ConnPool::default(),
+            pools: ConnPools::new(),
         })
     }
 
@@ -123,9 +123,9 @@ impl Target {
         &self.cut
     }
 
-    /// Idle keep-alive connections to this backend.
+    /// Idle keep-alive connections to this backend of the worker on this thread.
     pub(crate) fn pool(&self) -> &ConnPool {
-        &self.pool
+        self.pools.local()
     }
 
     /// Count one more request in flight; the guard un-counts it when dropped.

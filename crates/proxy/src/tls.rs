@@ -1,12 +1,14 @@
 //! TLS termination: the [`CertResolver`] that picks a certificate by SNI (exact name, else a
 //! `*.` wildcard of one label) from a map swapped atomically, so certificates are added,
 //! replaced and removed without a restart; TLS-ALPN-01 challenge certificates for ACME; and
-//! [`serve_tls`], which accepts TCP, does the handshake (ALPN `h2`, `http/1.1`, `acme-tls/1`)
-//! under a timeout and hands the decrypted stream to [`Proxy::serve_connection`], or, when its
-//! SNI names the daemon's own host ([`crate::InProcessHost`]), to that host's handler.
+//! `TlsProxy`, which does the handshake of each accepted connection (ALPN `h2`, `http/1.1`,
+//! `acme-tls/1`) under a timeout and hands the decrypted stream to [`Proxy::serve_connection`],
+//! or, when its SNI names the daemon's own host ([`crate::InProcessHost`]), to that host's
+//! handler.
 
 use std::collections::HashMap;
 use std::fmt;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,16 +16,17 @@ use arc_swap::ArcSwap;
 use rustls::ServerConfig;
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
-use tokio::net::TcpListener;
+use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
-use tracing::Instrument;
 
 use crate::config::{ProxyConfig, Scheme};
 use crate::error::ProxyError;
 use crate::host::normalize_host;
+use crate::listener::ProxyListener;
 use crate::router::Router;
-use crate::server::{Proxy, accept_until};
+use crate::server::Proxy;
+use crate::workers::ProxyServer;
 
 /// The ALPN protocol of ACME's TLS-ALPN-01 challenge (RFC 8737).
 pub const ACME_TLS_ALPN: &[u8] = b"acme-tls/1";
@@ -153,56 +156,83 @@ pub fn server_config(resolver: Arc<CertResolver>) -> Result<Arc<ServerConfig>, r
 /// Serve HTTPS on `listener` with the certificates of `resolver` until `shutdown` is cancelled,
 /// then stop accepting and let in-flight connections finish. `config.scheme` is set to HTTPS.
 /// A handshake for a name without a certificate fails (no default certificate is sent).
+/// Shorthand for a [`ProxyServer`] with one HTTPS listener.
 pub async fn serve_tls(
-    listener: TcpListener,
+    listener: ProxyListener,
     router: Arc<Router>,
-    mut config: ProxyConfig,
+    config: ProxyConfig,
     resolver: Arc<CertResolver>,
     shutdown: CancellationToken,
 ) -> Result<(), ProxyError> {
-    let tls = server_config(resolver).map_err(ProxyError::Tls)?;
-    let acceptor = TlsAcceptor::from(tls);
-    config.scheme = Scheme::Https;
-    let handshake_timeout = config.handshake_timeout;
-    let in_process = config.in_process.take();
-    let proxy = Proxy::new(router, config);
-    let shutdown_all = shutdown.clone();
-    accept_until("https proxy", listener, shutdown, move |stream, peer| {
-        let (acceptor, proxy, token) = (acceptor.clone(), Arc::clone(&proxy), shutdown_all.clone());
-        let in_process = in_process.clone();
-        let span = tracing::debug_span!("tls_conn", %peer);
-        async move {
-            let tls = tokio::select! {
-                () = token.cancelled() => return,
-                done = tokio::time::timeout(handshake_timeout, acceptor.accept(stream)) => done,
-            };
-            let tls = match tls {
-                Ok(Ok(tls)) => tls,
-                Ok(Err(e)) => {
-                    tracing::debug!(error = %e, "TLS handshake failed");
-                    return;
-                }
-                Err(_) => {
-                    tracing::debug!("TLS handshake timed out");
-                    return;
-                }
-            };
-            if tls.get_ref().1.alpn_protocol() == Some(ACME_TLS_ALPN) {
-                // TLS-ALPN-01: the handshake was the answer.
-                let mut tls = tls;
-                let _ = tokio::io::AsyncWriteExt::shutdown(&mut tls).await;
+    ProxyServer::new()
+        .https(listener, router, config, resolver)?
+        .run(shutdown)
+        .await
+}
+
+/// TLS in front of a [`Proxy`]: the handshake (ALPN `h2`, `http/1.1`, `acme-tls/1`) under a
+/// timeout, then the decrypted stream is served like a plain one.
+pub(crate) struct TlsProxy {
+    acceptor: TlsAcceptor,
+    handshake_timeout: Duration,
+    in_process: Option<crate::InProcessHost>,
+    proxy: Arc<Proxy>,
+}
+
+impl TlsProxy {
+    /// HTTPS with the certificates of `resolver`; `config.scheme` is set to HTTPS.
+    pub(crate) fn new(
+        router: Arc<Router>,
+        mut config: ProxyConfig,
+        resolver: Arc<CertResolver>,
+    ) -> Result<Arc<TlsProxy>, ProxyError> {
+        let tls = server_config(resolver).map_err(ProxyError::Tls)?;
+        config.scheme = Scheme::Https;
+        Ok(Arc::new(TlsProxy {
+            acceptor: TlsAcceptor::from(tls),
+            handshake_timeout: config.handshake_timeout,
+            in_process: config.in_process.take(),
+            proxy: Proxy::new(router, config),
+        }))
+    }
+
+    /// Handshake, then serve the connection until it closes or `shutdown` ends it.
+    pub(crate) async fn serve_connection(
+        self: Arc<Self>,
+        stream: TcpStream,
+        peer: SocketAddr,
+        shutdown: CancellationToken,
+    ) {
+        let tls = tokio::select! {
+            () = shutdown.cancelled() => return,
+            done = tokio::time::timeout(self.handshake_timeout, self.acceptor.accept(stream)) => done,
+        };
+        let tls = match tls {
+            Ok(Ok(tls)) => tls,
+            Ok(Err(e)) => {
+                tracing::debug!(error = %e, "TLS handshake failed");
                 return;
             }
-            if let Some(own) = in_process.filter(|own| {
-                let sni = tls.get_ref().1.server_name().and_then(normalize_host);
-                sni.as_deref() == Some(own.host.as_str())
-            }) {
-                own.handler.serve(tls, peer, token).await;
+            Err(_) => {
+                tracing::debug!("TLS handshake timed out");
                 return;
             }
-            proxy.serve_connection(tls, peer, token).await;
+        };
+        if tls.get_ref().1.alpn_protocol() == Some(ACME_TLS_ALPN) {
+            // TLS-ALPN-01: the handshake was the answer.
+            let mut tls = tls;
+            let _ = tokio::io::AsyncWriteExt::shutdown(&mut tls).await;
+            return;
         }
-        .instrument(span)
-    })
-    .await
+        if let Some(own) = self.in_process.as_ref().filter(|own| {
+            let sni = tls.get_ref().1.server_name().and_then(normalize_host);
+            sni.as_deref() == Some(own.host.as_str())
+        }) {
+            own.handler.serve(tls, peer, shutdown).await;
+            return;
+        }
+        Arc::clone(&self.proxy)
+            .serve_connection(tls, peer, shutdown)
+            .await;
+    }
 }

@@ -14,6 +14,7 @@ use tracing::Instrument;
 use crate::body::{BodySlot, ProxyBody};
 use crate::forward::{Ctx, Forwarder, Head};
 use crate::pages;
+use crate::retry::Retry;
 use crate::route::Route;
 use crate::target::{InFlight, Target};
 
@@ -34,12 +35,11 @@ pub(crate) async fn forward(
     slot: BodySlot,
     on_client: OnUpgrade,
 ) -> Response<ProxyBody> {
-    let mut retried = false;
+    let mut retry = Retry::new(route, &slot);
     loop {
         ctx.set_upstream(target.addr());
         let in_flight = target.begin();
-        let keep = !retried && route.targets().len() > 1;
-        match attempt(fwd, &target, head, &slot, keep).await {
+        match attempt(fwd, &target, head, &slot, retry.may_follow()).await {
             Ok(mut resp) => {
                 if resp.status() != StatusCode::SWITCHING_PROTOCOLS {
                     return ctx.upstream(resp, None, Some(in_flight));
@@ -51,17 +51,10 @@ pub(crate) async fn forward(
             }
             Err(Failure::Connect(e)) => {
                 drop(in_flight);
-                tracing::warn!(upstream = %target.addr(), app = route.app(), error = %e, "connect to target failed; marking unhealthy");
-                target.set_healthy(false);
-                if !retried
-                    && slot.untouched()
-                    && let Some(next) = route.pick_other(&target)
-                {
-                    retried = true;
-                    target = next;
-                    continue;
+                match retry.after_refused(&target, &e) {
+                    Some(next) => target = next,
+                    None => return ctx.page(pages::bad_gateway(route.app())),
                 }
-                return ctx.page(pages::bad_gateway(route.app()));
             }
             Err(Failure::Other(e)) => {
                 tracing::warn!(upstream = %target.addr(), app = route.app(), error = %e, "upgrade request failed");

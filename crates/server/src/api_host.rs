@@ -19,16 +19,22 @@ use wharf_proxy::{ConnectionHandler, InProcessHost, TlsStream};
 /// Time a client has to send a request's head.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The API as the HTTPS listener's in-process host for `domain`.
+/// The API as the HTTPS listener's in-process host for `domain`. Call it on the daemon's main
+/// runtime: connections are served there (with the deploys and runs they start), not on the
+/// proxy's worker threads.
 pub(crate) fn in_process_host(domain: &str, app: Router) -> InProcessHost {
     InProcessHost {
         host: domain.to_string(),
-        handler: Arc::new(ApiOverTls { app }),
+        handler: Arc::new(ApiOverTls {
+            app,
+            runtime: tokio::runtime::Handle::current(),
+        }),
     }
 }
 
 struct ApiOverTls {
     app: Router,
+    runtime: tokio::runtime::Handle,
 }
 
 impl ConnectionHandler for ApiOverTls {
@@ -40,27 +46,31 @@ impl ConnectionHandler for ApiOverTls {
     ) -> Pin<Box<dyn Future<Output = ()> + Send>> {
         let service = TowerToHyperService::new(self.app.clone());
         let span = tracing::info_span!("api", listen = "https", %peer);
-        Box::pin(
-            async move {
-                let mut builder = auto::Builder::new(TokioExecutor::new());
-                builder
-                    .http1()
-                    .timer(TokioTimer::new())
-                    .header_read_timeout(HEADER_READ_TIMEOUT);
-                let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
-                tokio::pin!(conn);
-                let ended = tokio::select! {
-                    ended = conn.as_mut() => ended,
-                    () = shutdown.cancelled() => {
-                        conn.as_mut().graceful_shutdown();
-                        conn.await
-                    }
-                };
-                if let Err(err) = ended {
-                    tracing::debug!(error = %err, "API connection ended with an error");
+        let runtime = self.runtime.clone();
+        let served = async move {
+            let mut builder = auto::Builder::new(TokioExecutor::new());
+            builder
+                .http1()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_READ_TIMEOUT);
+            let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+            tokio::pin!(conn);
+            let ended = tokio::select! {
+                ended = conn.as_mut() => ended,
+                () = shutdown.cancelled() => {
+                    conn.as_mut().graceful_shutdown();
+                    conn.await
                 }
+            };
+            if let Err(err) = ended {
+                tracing::debug!(error = %err, "API connection ended with an error");
             }
-            .instrument(span),
-        )
+        }
+        .instrument(span);
+        Box::pin(async move {
+            if let Err(err) = runtime.spawn(served).await {
+                tracing::warn!(error = %err, "an API connection's task failed");
+            }
+        })
     }
 }

@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 use wharf_deploy::{DeploySettings, Deployer};
-use wharf_proxy::{HttpsRedirect, ProxyConfig, Router};
+use wharf_proxy::{HttpsRedirect, ProxyConfig, ProxyListener, ProxyServer, Router};
 use wharf_runtime::Docker;
 use wharf_store::Store;
 
@@ -56,13 +56,12 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
         .context("starting the database services")?;
 
     let certs = Arc::new(Certs::load(&config.data_dir));
-    let http = TcpListener::bind(config.http_listen)
-        .await
+    let workers = wharf_proxy::default_workers();
+    let http = ProxyListener::bind(config.http_listen, workers)
         .with_context(|| format!("binding the proxy to {}", config.http_listen))?;
     let https = match config.https_listen {
         Some(addr) => Some(
-            TcpListener::bind(addr)
-                .await
+            ProxyListener::bind(addr, workers)
                 .with_context(|| format!("binding the HTTPS proxy to {addr}"))?,
         ),
         None => None,
@@ -120,37 +119,28 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
         );
     }
     {
+        // Plain HTTP and HTTPS are served by the same proxy workers (threads of their own).
         let mut http_config = proxy_config.clone();
         http_config.https_redirect = config.https_listen.map(|addr| HttpsRedirect {
             certs: certs.resolver().clone(),
             port: addr.port(),
         });
-        let (router, token) = (router.clone(), shutdown.clone());
-        servers.spawn(
-            async move {
-                wharf_proxy::serve(http, router, http_config, token)
-                    .await
-                    .context("serving the proxy")
+        let mut proxy = ProxyServer::new().http(http, router.clone(), http_config);
+        if let Some(listener) = https {
+            let resolver = certs.resolver().clone();
+            let mut https_config = proxy_config.clone();
+            if let Some(domain) = &config.api_domain {
+                let app = api::authenticated_routes(state.clone());
+                https_config.in_process = Some(crate::api_host::in_process_host(domain, app));
             }
-            .instrument(tracing::info_span!("proxy")),
-        );
-    }
-    if let Some(listener) = https {
-        let (router, mut https_config, token) =
-            (router.clone(), proxy_config.clone(), shutdown.clone());
-        if let Some(domain) = &config.api_domain {
-            let app = api::authenticated_routes(state.clone());
-            https_config.in_process = Some(crate::api_host::in_process_host(domain, app));
+            proxy = proxy
+                .https(listener, router.clone(), https_config, resolver)
+                .context("setting up the HTTPS proxy")?;
         }
-        let config = https_config;
-        let resolver = certs.resolver().clone();
+        let token = shutdown.clone();
         servers.spawn(
-            async move {
-                wharf_proxy::serve_tls(listener, router, config, resolver, token)
-                    .await
-                    .context("serving the HTTPS proxy")
-            }
-            .instrument(tracing::info_span!("https")),
+            async move { proxy.run(token).await.context("serving the proxy") }
+                .instrument(tracing::info_span!("proxy")),
         );
     }
     {

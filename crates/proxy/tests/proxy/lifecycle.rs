@@ -157,6 +157,46 @@ async fn slow_request_headers_are_cut() {
 }
 
 #[tokio::test]
+async fn header_read_timeout_spares_requests_in_progress_and_closes_waiting_keep_alive() {
+    use tokio::io::AsyncWriteExt;
+    let p = proxy_with(ProxyConfig {
+        header_read_timeout: Duration::from_millis(200),
+        ..ProxyConfig::default()
+    })
+    .await;
+    let slow = backend(|_req| async {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        Response::new(full("patience"))
+    })
+    .await;
+    p.route("app", "app.test", &[slow]);
+    let mut s = TcpStream::connect(p.addr).await.unwrap();
+    s.write_all(b"GET / HTTP/1.1\r\nHost: app.test\r\n\r\n")
+        .await
+        .unwrap();
+    // The answer comes after the header-read timeout: a request in progress is not cut.
+    let mut got = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !String::from_utf8_lossy(&got).contains("patience") {
+        let n = tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf))
+            .await
+            .expect("response in time")
+            .unwrap();
+        assert_ne!(n, 0, "closed early: {}", String::from_utf8_lossy(&got));
+        got.extend_from_slice(&buf[..n]);
+    }
+    assert!(String::from_utf8_lossy(&got).starts_with("HTTP/1.1 200"));
+    // Then the kept-alive connection waits for a next head no longer than the timeout.
+    let answered = std::time::Instant::now();
+    let n = tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf))
+        .await
+        .expect("waiting connection closed by the proxy")
+        .unwrap_or(0);
+    assert_eq!(n, 0);
+    assert!(answered.elapsed() >= Duration::from_millis(150));
+}
+
+#[tokio::test]
 async fn forwarded_proto_follows_configured_scheme() {
     let p = proxy_with(ProxyConfig {
         scheme: wharf_proxy::Scheme::Https,

@@ -17,7 +17,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-use wharf_proxy::{ProxyConfig, Route, Router, Target};
+use wharf_proxy::{ProxyConfig, ProxyListener, Route, Router, Target};
 
 pub type Body = BoxBody<Bytes, hyper::Error>;
 pub type Handler = Arc<
@@ -95,9 +95,13 @@ pub struct RunningProxy {
     pub task: JoinHandle<Result<(), wharf_proxy::ProxyError>>,
 }
 
+/// Proxy workers in tests: more than one, so that tests cover requests and connections
+/// spread over several workers.
+pub const WORKERS: usize = 2;
+
 pub async fn proxy_with(config: ProxyConfig) -> RunningProxy {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
+    let listener = ProxyListener::bind("127.0.0.1:0".parse().unwrap(), WORKERS).unwrap();
+    let addr = listener.local_addr();
     let router = Router::new();
     let shutdown = CancellationToken::new();
     let task = tokio::spawn(wharf_proxy::serve(

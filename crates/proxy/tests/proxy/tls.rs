@@ -10,11 +10,11 @@ use http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair, SerialNumber};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 use tokio_util::sync::CancellationToken;
-use wharf_proxy::{CertResolver, HttpsRedirect, ProxyConfig, Route, Router, Target};
+use wharf_proxy::{CertResolver, HttpsRedirect, ProxyConfig, ProxyListener, Route, Router, Target};
 
 use crate::support::*;
 
@@ -81,8 +81,8 @@ struct Https {
 }
 
 async fn https(config: ProxyConfig) -> Https {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
+    let listener = ProxyListener::bind("127.0.0.1:0".parse().unwrap(), WORKERS).unwrap();
+    let addr = listener.local_addr();
     let router = Router::new();
     let certs = CertResolver::new();
     let shutdown = CancellationToken::new();
