@@ -1,7 +1,6 @@
 //! Commands run inside a running container (`docker exec`): database clients, dumps and
 //! restores of Wharf's services. Only containers Wharf manages are entered.
 
-use bollard::container::LogOutput;
 use bollard::exec::{StartExecOptions, StartExecResults};
 use bollard::models::ExecConfig;
 use bollard::query_parameters::ResizeExecOptionsBuilder;
@@ -80,22 +79,10 @@ impl Docker {
                 "the output of a command in container {id}"
             )));
         };
-        let endpoint = self.endpoint.clone();
-        let context = format!("reading the output of a command in container {id}");
-        let output = output.filter_map(move |item| {
-            std::future::ready(match item {
-                Ok(LogOutput::StdOut { message }) | Ok(LogOutput::Console { message }) => {
-                    Some(Ok(Output::Stdout(message)))
-                }
-                Ok(LogOutput::StdErr { message }) => Some(Ok(Output::Stderr(message))),
-                Ok(LogOutput::StdIn { .. }) => None,
-                Err(e) => Some(Err(RuntimeError::from_bollard(
-                    &endpoint,
-                    context.clone(),
-                    e,
-                ))),
-            })
-        });
+        let output = self.output_stream(
+            output,
+            format!("reading the output of a command in container {id}"),
+        );
         Ok((
             created.id,
             Attached {

@@ -50,7 +50,34 @@ pub struct Attached {
     pub input: Pin<Box<dyn AsyncWrite + Send>>,
 }
 
+/// The engine's multiplexed output of an attached container or command.
+pub(crate) type RawOutput = Pin<Box<dyn Stream<Item = Result<LogOutput, BollardError>> + Send>>;
+
 impl Docker {
+    /// Maps the engine's output frames to [`Output`], dropping echoed stdin; errors name
+    /// `context`.
+    pub(crate) fn output_stream(
+        &self,
+        raw: RawOutput,
+        context: String,
+    ) -> impl Stream<Item = Result<Output, RuntimeError>> + Send + 'static {
+        let endpoint = self.endpoint.clone();
+        raw.filter_map(move |item| {
+            std::future::ready(match item {
+                Ok(LogOutput::StdOut { message }) | Ok(LogOutput::Console { message }) => {
+                    Some(Ok(Output::Stdout(message)))
+                }
+                Ok(LogOutput::StdErr { message }) => Some(Ok(Output::Stderr(message))),
+                Ok(LogOutput::StdIn { .. }) => None,
+                Err(e) => Some(Err(RuntimeError::from_bollard(
+                    &endpoint,
+                    context.clone(),
+                    e,
+                ))),
+            })
+        })
+    }
+
     /// Creates (does not start) a one-off container and returns its id.
     #[instrument(skip(self, spec), fields(name = %spec.container.name, image = %spec.container.image))]
     pub async fn create_one_off(&self, spec: &OneOffSpec) -> Result<String, RuntimeError> {
@@ -109,23 +136,10 @@ impl Docker {
             }
             Err(e) => return Err(self.err(format!("attaching to container {id}"), e)),
         };
-        let endpoint = self.endpoint.clone();
-        let context = format!("reading the output of container {id}");
-        let output = attached.output.filter_map(move |item| {
-            let mapped = match item {
-                Ok(LogOutput::StdOut { message }) | Ok(LogOutput::Console { message }) => {
-                    Some(Ok(Output::Stdout(message)))
-                }
-                Ok(LogOutput::StdErr { message }) => Some(Ok(Output::Stderr(message))),
-                Ok(LogOutput::StdIn { .. }) => None,
-                Err(e) => Some(Err(RuntimeError::from_bollard(
-                    &endpoint,
-                    context.clone(),
-                    e,
-                ))),
-            };
-            std::future::ready(mapped)
-        });
+        let output = self.output_stream(
+            attached.output,
+            format!("reading the output of container {id}"),
+        );
         Ok(Attached {
             output: Box::pin(output),
             input: attached.input,

@@ -294,26 +294,10 @@ impl Services {
         };
         match kind.restore_command(&name) {
             Some(cmd) => {
-                let spec = ExecSpec {
-                    cmd,
-                    env: kind.client_environment(&record.password),
-                    ..Default::default()
-                };
-                let input = tokio::fs::File::open(&path)
-                    .await
-                    .map_err(|e| io_error(&path, e))?;
-                let mut out = Vec::new();
-                let result = self
-                    .docker
-                    .exec_to(&container, &spec, Some(input), &mut out)
-                    .await?;
-                if result.exit_code != 0 {
-                    return Err(failed(tool_failure(
-                        &spec.cmd[0],
-                        result.exit_code,
-                        &result.stderr,
-                    )));
-                }
+                let env = kind.client_environment(&record.password);
+                self.feed_file(&container, cmd, env, &path)
+                    .await?
+                    .map_err(failed)?;
             }
             None => {
                 // Redis loads its snapshot at start: stop, put the file in place, start.
@@ -419,26 +403,9 @@ impl Services {
             Some(cmd) => {
                 self.docker.start(id).await?;
                 self.wait_ready(id, name, kind, password).await?;
-                let spec = ExecSpec {
-                    cmd,
-                    env: env.clone(),
-                    ..Default::default()
-                };
-                let input = tokio::fs::File::open(path)
-                    .await
-                    .map_err(|e| io_error(path, e))?;
-                let mut out = Vec::new();
-                let result = self
-                    .docker
-                    .exec_to(id, &spec, Some(input), &mut out)
-                    .await?;
-                if result.exit_code != 0 {
-                    return Err(failed(tool_failure(
-                        &spec.cmd[0],
-                        result.exit_code,
-                        &result.stderr,
-                    )));
-                }
+                self.feed_file(id, cmd, env.clone(), path)
+                    .await?
+                    .map_err(failed)?;
             }
             None => {
                 self.docker
@@ -467,6 +434,38 @@ impl Services {
                 result.stderr
             ))),
         }
+    }
+
+    /// Runs `cmd` in `container` with the file at `path` on its stdin; `Ok(Err(reason))` when
+    /// the command ran and failed (its exit code and error output), `Err` when it could not run.
+    async fn feed_file(
+        &self,
+        container: &str,
+        cmd: Vec<String>,
+        env: Vec<(String, String)>,
+        path: &Path,
+    ) -> Result<Result<(), String>, ServiceError> {
+        let spec = ExecSpec {
+            cmd,
+            env,
+            ..Default::default()
+        };
+        let input = tokio::fs::File::open(path)
+            .await
+            .map_err(|e| io_error(path, e))?;
+        let mut out = Vec::new();
+        let result = self
+            .docker
+            .exec_to(container, &spec, Some(input), &mut out)
+            .await?;
+        if result.exit_code != 0 {
+            return Ok(Err(tool_failure(
+                &spec.cmd[0],
+                result.exit_code,
+                &result.stderr,
+            )));
+        }
+        Ok(Ok(()))
     }
 
     /// The backup called `file` (or the newest good one) of `service`.

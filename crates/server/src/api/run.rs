@@ -43,17 +43,8 @@ pub async fn run(
     Path(app): Path<String>,
     mut request: Request,
 ) -> Result<Response, ApiError> {
-    let wants_upgrade = request
-        .headers()
-        .get(header::UPGRADE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case(UPGRADE_PROTOCOL));
-    let on_upgrade = wants_upgrade.then(|| hyper::upgrade::on(&mut request));
-    let body = axum::body::to_bytes(request.into_body(), MAX_REQUEST)
-        .await
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("reading the request: {e}")))?;
-    let run: RunRequest = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("bad run request: {e}")))?;
+    let on_upgrade = wants_upgrade(&request).then(|| hyper::upgrade::on(&mut request));
+    let run: RunRequest = read_json(request, "run").await?;
     let options = RunOptions {
         cmd: run.cmd,
         tty: run.tty && !run.detach,
@@ -114,6 +105,32 @@ pub async fn run(
     ready_rx
         .await
         .map_err(|_| ApiError::internal("the run task ended unexpectedly"))??;
+    switching_protocols()
+}
+
+/// True if the request asks to switch to the run protocol.
+fn wants_upgrade(request: &Request) -> bool {
+    request
+        .headers()
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case(UPGRADE_PROTOCOL))
+}
+
+/// The request's JSON body (a command line or a TTY size: small).
+async fn read_json<T: serde::de::DeserializeOwned>(
+    request: Request,
+    what: &str,
+) -> Result<T, ApiError> {
+    let body = axum::body::to_bytes(request.into_body(), MAX_REQUEST)
+        .await
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("reading the request: {e}")))?;
+    serde_json::from_slice(&body)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("bad {what} request: {e}")))
+}
+
+/// The answer that agrees to switch the connection to the run protocol.
+fn switching_protocols() -> Result<Response, ApiError> {
     Response::builder()
         .status(StatusCode::SWITCHING_PROTOCOLS)
         .header(header::CONNECTION, "Upgrade")
@@ -303,23 +320,14 @@ pub async fn connect(
     Path(name): Path<String>,
     mut request: Request,
 ) -> Result<Response, ApiError> {
-    let wants_upgrade = request
-        .headers()
-        .get(header::UPGRADE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case(UPGRADE_PROTOCOL));
-    if !wants_upgrade {
+    if !wants_upgrade(&request) {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             format!("connecting needs `Connection: Upgrade` and `Upgrade: {UPGRADE_PROTOCOL}`"),
         ));
     }
     let on_upgrade = hyper::upgrade::on(&mut request);
-    let body = axum::body::to_bytes(request.into_body(), MAX_REQUEST)
-        .await
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("reading the request: {e}")))?;
-    let connect: ConnectRequest = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("bad connect request: {e}")))?;
+    let connect: ConnectRequest = read_json(request, "connect").await?;
     let (exec_id, attached) = state.services.open_client(&name, connect.tty).await?;
     let docker = state.deployer.docker().clone();
     if connect.tty
@@ -344,10 +352,5 @@ pub async fn connect(
             Err(err) => tracing::info!(error = %err, "the connect request was not upgraded"),
         }
     });
-    Response::builder()
-        .status(StatusCode::SWITCHING_PROTOCOLS)
-        .header(header::CONNECTION, "Upgrade")
-        .header(header::UPGRADE, UPGRADE_PROTOCOL)
-        .body(axum::body::Body::empty())
-        .map_err(ApiError::internal)
+    switching_protocols()
 }

@@ -14,6 +14,20 @@ use wharf_deploy::ConfigOutcome;
 use wharf_services::{CreateRequest, RestoreSource, ServiceStatus, VerifyReport};
 use wharf_store::BackupRecord;
 
+/// Run `work` as a tracked task (shutdown waits for it; a client that goes away does not cut
+/// it short) and answer with its result.
+async fn tracked<T, F>(state: &ApiState, work: F) -> Result<T, ApiError>
+where
+    F: std::future::Future<Output = Result<T, wharf_services::ServiceError>> + Send + 'static,
+    T: Send + 'static,
+{
+    Ok(state
+        .tasks
+        .spawn(work)
+        .await
+        .map_err(ApiError::internal)??)
+}
+
 pub async fn list(State(state): State<ApiState>) -> Result<Json<Vec<ServiceStatus>>, ApiError> {
     Ok(Json(state.services.list().await?))
 }
@@ -23,12 +37,7 @@ pub async fn create(
     Json(request): Json<CreateRequest>,
 ) -> Result<Json<ServiceStatus>, ApiError> {
     let services = state.services.clone();
-    // In a task of its own: a client that goes away does not cut the creation short.
-    let created = state
-        .tasks
-        .spawn(async move { services.create(&request).await })
-        .await
-        .map_err(ApiError::internal)??;
+    let created = tracked(&state, async move { services.create(&request).await }).await?;
     Ok(Json(created))
 }
 
@@ -60,11 +69,11 @@ pub async fn destroy(
     let services = state.services.clone();
     let purge = query.purge;
     let service = name.clone();
-    state
-        .tasks
-        .spawn(async move { services.destroy(&service, purge).await })
-        .await
-        .map_err(ApiError::internal)??;
+    tracked(
+        &state,
+        async move { services.destroy(&service, purge).await },
+    )
+    .await?;
     Ok(Json(
         serde_json::json!({ "destroyed": name, "purged": purge }),
     ))
@@ -118,11 +127,11 @@ pub async fn expose(
     Json(request): Json<ExposeRequest>,
 ) -> Result<Json<ServiceStatus>, ApiError> {
     let services = state.services.clone();
-    let status = state
-        .tasks
-        .spawn(async move { services.expose(&name, request.port).await })
-        .await
-        .map_err(ApiError::internal)??;
+    let status = tracked(
+        &state,
+        async move { services.expose(&name, request.port).await },
+    )
+    .await?;
     Ok(Json(status))
 }
 
@@ -138,11 +147,7 @@ pub async fn backup(
     Path(name): Path<String>,
 ) -> Result<Json<BackupRecord>, ApiError> {
     let services = state.services.clone();
-    let record = state
-        .tasks
-        .spawn(async move { services.backup(&name, false).await })
-        .await
-        .map_err(ApiError::internal)??;
+    let record = tracked(&state, async move { services.backup(&name, false).await }).await?;
     Ok(Json(record))
 }
 
@@ -151,11 +156,7 @@ pub async fn verify(
     Path(name): Path<String>,
 ) -> Result<Json<VerifyReport>, ApiError> {
     let services = state.services.clone();
-    let report = state
-        .tasks
-        .spawn(async move { services.verify(&name).await })
-        .await
-        .map_err(ApiError::internal)??;
+    let report = tracked(&state, async move { services.verify(&name).await }).await?;
     Ok(Json(report))
 }
 
@@ -224,14 +225,11 @@ pub async fn restore(
     };
     let services = state.services.clone();
     let service = name.clone();
-    state
-        .tasks
-        .spawn(async move {
-            let result = services.restore(&service, &source).await;
-            drop(upload);
-            result
-        })
-        .await
-        .map_err(ApiError::internal)??;
+    tracked(&state, async move {
+        let result = services.restore(&service, &source).await;
+        drop(upload);
+        result
+    })
+    .await?;
     Ok(Json(serde_json::json!({ "restored": name })))
 }
