@@ -210,7 +210,7 @@ fn postgres_is_linked_keeps_data_backs_up_restores_and_keeps_strangers_out() {
 
 #[test]
 fn mariadb_and_redis_are_linked_backed_up_and_restored() {
-    let d = Daemon::start();
+    let mut d = Daemon::start();
     let maria = unique("maria");
     let cache = unique("cache");
     let app = unique("sqlapp");
@@ -243,6 +243,36 @@ fn mariadb_and_redis_are_linked_backed_up_and_restored() {
         run_sh(&d, &kv, r#"redis-cli -u "$REDIS_URL" GET greeting"#),
         "kept"
     );
+
+    // The data survives redeploys of the apps, a daemon restart, and the database servers
+    // themselves restarting (so it is on their volumes, not only in memory).
+    d.deploy_ok(db_client_app(&app, "mariadb:11").path());
+    d.deploy_ok(db_client_app(&kv, "redis:8").path());
+    assert!(d.terminate(), "clean exit:\n{}", d.log());
+    d.spawn();
+    docker_ok(&[
+        "restart",
+        &format!("wharf-service.{maria}"),
+        &format!("wharf-service.{cache}"),
+    ]);
+    let eventually = |app: &str, script: &str| {
+        let deadline = Instant::now() + Duration::from_secs(90);
+        loop {
+            let out = run_sh_output(&d, app, script);
+            if out.status.success() && stdout(&out).trim() == "kept" {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "never read back: {} {}",
+                stdout(&out),
+                stderr(&out)
+            );
+            std::thread::sleep(Duration::from_secs(1));
+        }
+    };
+    eventually(&app, &sql("SELECT v FROM notes"));
+    eventually(&kv, r#"redis-cli -u "$REDIS_URL" GET greeting"#);
 
     d.wharf_ok(&["services", "backup", &maria]);
     d.wharf_ok(&["services", "backup", &cache]);
