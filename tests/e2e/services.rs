@@ -69,6 +69,14 @@ fn newest_backup(d: &Daemon, service: &str) -> String {
         .to_string()
 }
 
+/// A shell script running `statement` with `client` (`mariadb` or `mysql`) against the
+/// app's `DATABASE_URL` (`mysql://USER:PASSWORD@HOST:PORT/DB`, taken apart by the shell).
+fn sql_via_url(client: &str, statement: &str) -> String {
+    format!(
+        r#"u=${{DATABASE_URL#mysql://}}; user=${{u%%:*}}; rest=${{u#*:}}; pass=${{rest%%@*}}; hp=${{rest#*@}}; host=${{hp%%:*}}; db=${{hp##*/}}; MYSQL_PWD=$pass {client} -h "$host" -u "$user" -N "$db" -e "{statement}""#
+    )
+}
+
 const PSQL_READ: &str = r#"psql "$DATABASE_URL" -tAc "SELECT v FROM notes ORDER BY v""#;
 
 #[test]
@@ -226,12 +234,7 @@ fn mariadb_and_redis_are_linked_backed_up_and_restored() {
     let config = d.wharf_ok(&["config", "show", &kv, "--reveal"]);
     assert!(config.contains("REDIS_URL=redis://default:"), "{config}");
 
-    // mysql://USER:PASSWORD@HOST:PORT/DB taken apart by the shell for the mariadb client.
-    let sql = |statement: &str| {
-        format!(
-            r#"u=${{DATABASE_URL#mysql://}}; user=${{u%%:*}}; rest=${{u#*:}}; pass=${{rest%%@*}}; hp=${{rest#*@}}; host=${{hp%%:*}}; db=${{hp##*/}}; MYSQL_PWD=$pass mariadb -h "$host" -u "$user" -N "$db" -e "{statement}""#
-        )
-    };
+    let sql = |statement: &str| sql_via_url("mariadb", statement);
     run_sh(
         &d,
         &app,
@@ -507,11 +510,7 @@ fn the_mysql_kind_runs_on_a_mysql_compatible_image() {
     assert!(created.contains("mysql://wharf:"), "{created}");
     d.deploy_ok(db_client_app(&app, "mariadb:11").path());
     d.wharf_ok(&["services", "link", &db, &app]);
-    let sql = |statement: &str| {
-        format!(
-            r#"u=${{DATABASE_URL#mysql://}}; user=${{u%%:*}}; rest=${{u#*:}}; pass=${{rest%%@*}}; hp=${{rest#*@}}; host=${{hp%%:*}}; db=${{hp##*/}}; MYSQL_PWD=$pass mysql -h "$host" -u "$user" -N "$db" -e "{statement}""#
-        )
-    };
+    let sql = |statement: &str| sql_via_url("mysql", statement);
     run_sh(
         &d,
         &app,
