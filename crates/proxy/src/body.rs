@@ -13,8 +13,11 @@ use hyper::body::Incoming;
 
 use crate::access::AccessLog;
 use crate::idle::ActiveRequest;
-use crate::pool::Pooled;
 use crate::target::InFlight;
+use crate::upstream::UpstreamBody;
+
+/// The error of a response body: the backend's connection failed mid-body.
+pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// The client's request body, parked until a backend connection first polls it.
 #[derive(Debug, Clone)]
@@ -39,6 +42,16 @@ impl BodySlot {
             slot: self.clone(),
             taken: None,
         }
+    }
+
+    /// True when the client sent no body.
+    pub(crate) fn is_end_stream(&self) -> bool {
+        self.end_stream
+    }
+
+    /// The body's length, when the client announced it.
+    pub(crate) fn exact_len(&self) -> Option<u64> {
+        self.hint.exact()
     }
 
     /// True while no attempt has started reading the client body, so a retry is safe.
@@ -98,7 +111,11 @@ impl Body for RequestBody {
 /// What the response streams from.
 #[derive(Debug)]
 enum Source {
-    Upstream(Incoming),
+    /// A backend's response, read from its kept-alive connection.
+    Backend(UpstreamBody),
+    /// A backend's answer to an upgrade request (its own hyper connection).
+    Upgrade(Incoming),
+    /// One of the proxy's own pages.
     Full(Option<Bytes>),
 }
 
@@ -113,26 +130,42 @@ pub struct ProxyBody {
 #[derive(Debug)]
 struct Finish {
     log: Option<AccessLog>,
-    /// The backend connection, reusable once the body has been read to its end.
-    pooled: Option<Pooled>,
     _in_flight: Option<InFlight>,
     _active: Option<ActiveRequest>,
 }
 
 impl ProxyBody {
-    pub(crate) fn upstream(
+    /// A backend's response body; `in_flight` is held until it ends.
+    pub(crate) fn backend(
+        body: UpstreamBody,
+        log: Option<AccessLog>,
+        in_flight: Option<InFlight>,
+        active: Option<ActiveRequest>,
+    ) -> Self {
+        Self::new(Source::Backend(body), log, in_flight, active)
+    }
+
+    /// A backend's answer to an upgrade request.
+    pub(crate) fn upgrade(
         body: Incoming,
         log: Option<AccessLog>,
-        pooled: Option<Pooled>,
+        in_flight: Option<InFlight>,
+        active: Option<ActiveRequest>,
+    ) -> Self {
+        Self::new(Source::Upgrade(body), log, in_flight, active)
+    }
+
+    fn new(
+        source: Source,
+        log: Option<AccessLog>,
         in_flight: Option<InFlight>,
         active: Option<ActiveRequest>,
     ) -> Self {
         ProxyBody {
-            source: Source::Upstream(body),
+            source,
             bytes: 0,
             finish: Some(Finish {
                 log,
-                pooled,
                 _in_flight: in_flight,
                 _active: active,
             }),
@@ -140,28 +173,18 @@ impl ProxyBody {
     }
 
     pub(crate) fn full(body: Bytes, log: Option<AccessLog>, active: Option<ActiveRequest>) -> Self {
-        ProxyBody {
-            source: Source::Full((!body.is_empty()).then_some(body)),
-            bytes: 0,
-            finish: Some(Finish {
-                log,
-                pooled: None,
-                _in_flight: None,
-                _active: active,
-            }),
-        }
+        Self::new(
+            Source::Full((!body.is_empty()).then_some(body)),
+            log,
+            None,
+            active,
+        )
     }
 
     fn done(&mut self, complete: bool) {
-        let Some(mut f) = self.finish.take() else {
+        let Some(f) = self.finish.take() else {
             return;
         };
-        // A connection whose response was cut short is dropped (closed), never reused.
-        if let Some(pooled) = f.pooled.take()
-            && complete
-        {
-            pooled.release();
-        }
         if let Some(log) = &f.log {
             log.emit(self.bytes, complete);
         }
@@ -170,15 +193,16 @@ impl ProxyBody {
 
 impl Body for ProxyBody {
     type Data = Bytes;
-    type Error = hyper::Error;
+    type Error = BoxError;
 
     fn poll_frame(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         let this = self.get_mut();
-        let polled = match &mut this.source {
-            Source::Upstream(b) => Pin::new(b).poll_frame(cx),
+        let polled: Poll<Option<Result<Frame<Bytes>, BoxError>>> = match &mut this.source {
+            Source::Backend(b) => Pin::new(b).poll_frame(cx).map_err(Into::into),
+            Source::Upgrade(b) => Pin::new(b).poll_frame(cx).map_err(Into::into),
             Source::Full(b) => Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
         };
         match &polled {
@@ -199,14 +223,16 @@ impl Body for ProxyBody {
 
     fn is_end_stream(&self) -> bool {
         match &self.source {
-            Source::Upstream(b) => b.is_end_stream(),
+            Source::Backend(b) => b.is_end_stream(),
+            Source::Upgrade(b) => b.is_end_stream(),
             Source::Full(b) => b.is_none(),
         }
     }
 
     fn size_hint(&self) -> SizeHint {
         match &self.source {
-            Source::Upstream(b) => b.size_hint(),
+            Source::Backend(b) => b.size_hint(),
+            Source::Upgrade(b) => b.size_hint(),
             Source::Full(b) => SizeHint::with_exact(b.as_ref().map_or(0, |b| b.len() as u64)),
         }
     }

@@ -15,16 +15,16 @@ use hyper::body::Incoming;
 use crate::access::AccessLog;
 use crate::body::{BodySlot, ProxyBody, RequestBody};
 use crate::config::{ProxyConfig, Scheme};
-use crate::headers::{self, X_REQUEST_ID};
+use crate::headers::{self, ProxyHeaders, X_REQUEST_ID};
 use crate::host;
 use crate::idle::ActiveRequest;
 use crate::pages;
-use crate::pool::{self, Pooled, SendError};
 use crate::retry::Retry;
 use crate::route::Route;
 use crate::router::Router;
 use crate::target::{InFlight, Target};
 use crate::upgrade;
+use crate::upstream::{self, BodyFraming, Outgoing, SendError, UpstreamBody};
 
 const ACME_PREFIX: &str = "/.well-known/acme-challenge/";
 
@@ -81,21 +81,28 @@ impl Ctx {
         Response::from_parts(parts, ProxyBody::full(body, log, active))
     }
 
-    /// Finish with a backend's response, streaming its body.
-    pub(crate) fn upstream(
-        self,
-        resp: Response<Incoming>,
-        pooled: Option<Pooled>,
-        in_flight: Option<InFlight>,
-    ) -> Response<ProxyBody> {
+    /// Finish with a backend's response, streaming its body; `in_flight` ends with it.
+    fn backend(self, resp: Response<UpstreamBody>, in_flight: InFlight) -> Response<ProxyBody> {
         let (mut parts, body) = resp.into_parts();
-        let upgraded = parts.status == StatusCode::SWITCHING_PROTOCOLS;
-        headers::strip_hop_by_hop(&mut parts.headers, upgraded);
+        headers::strip_hop_by_hop(&mut parts.headers, false);
         let (log, active) = self.finish(&mut parts.headers, parts.status);
         Response::from_parts(
             parts,
-            ProxyBody::upstream(body, log, pooled, in_flight, active),
+            ProxyBody::backend(body, log, Some(in_flight), active),
         )
+    }
+
+    /// Finish with a backend's answer to an upgrade request (a 101 keeps `Upgrade`).
+    pub(crate) fn upgraded(
+        self,
+        resp: Response<Incoming>,
+        in_flight: Option<InFlight>,
+    ) -> Response<ProxyBody> {
+        let (mut parts, body) = resp.into_parts();
+        let switched = parts.status == StatusCode::SWITCHING_PROTOCOLS;
+        headers::strip_hop_by_hop(&mut parts.headers, switched);
+        let (log, active) = self.finish(&mut parts.headers, parts.status);
+        Response::from_parts(parts, ProxyBody::upgrade(body, log, in_flight, active))
     }
 }
 
@@ -182,18 +189,15 @@ impl Forwarder {
         };
 
         let upgrade = req.version() <= Version::HTTP_11 && headers::is_upgrade(req.headers());
-        let mut outgoing = std::mem::take(req.headers_mut());
-        headers::strip_hop_by_hop(&mut outgoing, upgrade);
-        // Our own server already answered any `Expect: 100-continue`.
-        outgoing.remove(header::EXPECT);
-        outgoing.insert(header::HOST, host_value.clone());
-        headers::set_forwarded_for(
-            &mut outgoing,
+        let proxy = ProxyHeaders::new(
+            req.headers(),
+            host_value.clone(),
             &client.ip,
             self.config.scheme.as_str(),
-            host_value,
+            ctx.request_id(),
         );
-        outgoing.insert(&X_REQUEST_ID, ctx.request_id());
+        let mut outgoing = std::mem::take(req.headers_mut());
+        headers::strip_hop_by_hop(&mut outgoing, upgrade);
         let mut head = Head {
             method: req.method().clone(),
             path_and_query: req
@@ -202,6 +206,7 @@ impl Forwarder {
                 .cloned()
                 .unwrap_or_else(|| PathAndQuery::from_static("/")),
             headers: outgoing,
+            proxy,
         };
 
         if upgrade {
@@ -214,7 +219,7 @@ impl Forwarder {
             .await;
         }
         let slot = BodySlot::new(req.into_body());
-        self.forward(ctx, &route, target, &mut head, slot).await
+        self.forward(ctx, &route, target, &head, slot).await
     }
 
     /// Where a plain HTTP request for `host` goes instead, when `host` has a certificate
@@ -252,27 +257,21 @@ impl Forwarder {
         mut ctx: Ctx,
         route: &Route,
         mut target: Arc<Target>,
-        head: &mut Head,
+        head: &Head,
         slot: BodySlot,
     ) -> Response<ProxyBody> {
+        let out = Outgoing::new(head, BodyFraming::of(&slot));
         let mut retry = Retry::new(route, &slot);
         loop {
             ctx.set_upstream(target.addr());
-            let req = match head.request(slot.body(), retry.may_follow()) {
-                Ok(r) => r,
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot build upstream request");
-                    return ctx.page(pages::bad_request("invalid request target"));
-                }
-            };
             let in_flight = target.begin();
             let sent = tokio::time::timeout(
                 self.config.response_header_timeout,
-                pool::send(&target, req, self.config.connect_timeout),
+                upstream::send(&target, &out, &slot, self.config.connect_timeout),
             )
             .await;
             match sent {
-                Ok(Ok((resp, pooled))) => return ctx.upstream(resp, Some(pooled), Some(in_flight)),
+                Ok(Ok(resp)) => return ctx.backend(resp, in_flight),
                 Ok(Err(SendError::Connect(e))) => {
                     drop(in_flight);
                     match retry.after_refused(&target, &e) {
@@ -280,7 +279,7 @@ impl Forwarder {
                         None => return ctx.page(pages::bad_gateway(route.app())),
                     }
                 }
-                Ok(Err(SendError::Http(e))) => {
+                Ok(Err(SendError::Exchange(e))) => {
                     tracing::warn!(upstream = %target.addr(), app = route.app(), error = %e, "upstream request failed");
                     return ctx.page(pages::bad_gateway(route.app()));
                 }
@@ -297,7 +296,10 @@ impl Forwarder {
 pub(crate) struct Head {
     pub(crate) method: Method,
     pub(crate) path_and_query: PathAndQuery,
+    /// The client's headers, hop-by-hop ones removed.
     pub(crate) headers: HeaderMap,
+    /// What the proxy adds or replaces.
+    pub(crate) proxy: ProxyHeaders,
 }
 
 impl Head {
@@ -316,11 +318,13 @@ impl Head {
         *req.method_mut() = self.method.clone();
         *req.uri_mut() = uri;
         *req.version_mut() = Version::HTTP_11;
-        *req.headers_mut() = if keep {
+        let mut headers = if keep {
             self.headers.clone()
         } else {
             std::mem::take(&mut self.headers)
         };
+        self.proxy.apply(&mut headers);
+        *req.headers_mut() = headers;
         Ok(req)
     }
 }

@@ -109,61 +109,84 @@ pub fn request_id(headers: &HeaderMap) -> HeaderValue {
         })
 }
 
-/// Set the `X-Forwarded-*` headers: append the client IP to `X-Forwarded-For`,
-/// set `X-Forwarded-Proto` to `proto` and `X-Forwarded-Host` to the original host.
-/// (The request path uses [`set_forwarded_for`] with a per-connection value.)
-#[cfg(test)]
-pub fn set_forwarded(
-    headers: &mut HeaderMap,
-    client: IpAddr,
-    proto: &'static str,
-    host: &HeaderValue,
-) {
-    set_forwarded_for(headers, &client_ip_value(client), proto, host);
-}
-
 /// The client address as a header value, computed once per client connection.
 pub(crate) fn client_ip_value(client: IpAddr) -> HeaderValue {
     HeaderValue::try_from(client.to_string())
         .unwrap_or_else(|_| HeaderValue::from_static("unknown"))
 }
 
-/// Set the `X-Forwarded-*` headers: append the client (already rendered by
-/// [`client_ip_value`]) to `X-Forwarded-For`, set `X-Forwarded-Proto` to `proto`
-/// and `X-Forwarded-Host` to the original host.
-pub(crate) fn set_forwarded_for(
-    headers: &mut HeaderMap,
-    client_value: &HeaderValue,
-    proto: &'static str,
-    host: &HeaderValue,
-) {
-    if headers.contains_key(&X_FORWARDED_FOR) {
-        append_forwarded_for(headers, client_value);
-    } else {
-        headers.insert(&X_FORWARDED_FOR, client_value.clone());
-    }
-    headers.insert(&X_FORWARDED_PROTO, HeaderValue::from_static(proto));
-    headers.insert(&X_FORWARDED_HOST, host.clone());
+/// The headers the proxy sets on every request it forwards: `Host`, `X-Forwarded-For` (the
+/// client appended to any it sent), `-Proto`, `-Host` and `X-Request-Id`. The client's own
+/// values of these (and its `Expect`, already answered) are not passed on.
+#[derive(Debug, Clone)]
+pub(crate) struct ProxyHeaders {
+    host: HeaderValue,
+    forwarded_for: HeaderValue,
+    proto: HeaderValue,
+    request_id: HeaderValue,
 }
 
-/// Join any prior `X-Forwarded-For` values and append the client.
-fn append_forwarded_for(headers: &mut HeaderMap, client_value: &HeaderValue) {
-    let client = client_value.to_str().unwrap_or("unknown");
-    let prior: Vec<&str> = headers
+impl ProxyHeaders {
+    /// `client` is the client's address as rendered by [`client_ip_value`].
+    pub(crate) fn new(
+        incoming: &HeaderMap,
+        host: HeaderValue,
+        client: &HeaderValue,
+        proto: &'static str,
+        request_id: HeaderValue,
+    ) -> Self {
+        ProxyHeaders {
+            forwarded_for: forwarded_for(incoming, client),
+            proto: HeaderValue::from_static(proto),
+            host,
+            request_id,
+        }
+    }
+
+    /// True for the headers the proxy sets (or drops) itself.
+    pub(crate) fn replaces(name: &HeaderName) -> bool {
+        name == header::HOST
+            || name == header::EXPECT
+            || name == X_FORWARDED_FOR
+            || name == X_FORWARDED_PROTO
+            || name == X_FORWARDED_HOST
+            || name == X_REQUEST_ID
+    }
+
+    /// The headers to send, in order.
+    pub(crate) fn fields(&self) -> [(&HeaderName, &HeaderValue); 5] {
+        [
+            (&header::HOST, &self.host),
+            (&X_FORWARDED_FOR, &self.forwarded_for),
+            (&X_FORWARDED_PROTO, &self.proto),
+            (&X_FORWARDED_HOST, &self.host),
+            (&X_REQUEST_ID, &self.request_id),
+        ]
+    }
+
+    /// Set them in `headers` (replacing the client's).
+    pub(crate) fn apply(&self, headers: &mut HeaderMap) {
+        headers.remove(header::EXPECT);
+        for (name, value) in self.fields() {
+            headers.insert(name, value.clone());
+        }
+    }
+}
+
+/// Any `X-Forwarded-For` values the client sent, joined, with the client appended.
+fn forwarded_for(incoming: &HeaderMap, client: &HeaderValue) -> HeaderValue {
+    if !incoming.contains_key(&X_FORWARDED_FOR) {
+        return client.clone();
+    }
+    let mut joined: Vec<&str> = incoming
         .get_all(&X_FORWARDED_FOR)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .map(str::trim)
         .filter(|v| !v.is_empty())
         .collect();
-    let xff = if prior.is_empty() {
-        client.to_owned()
-    } else {
-        format!("{}, {client}", prior.join(", "))
-    };
-    if let Ok(v) = HeaderValue::try_from(xff) {
-        headers.insert(&X_FORWARDED_FOR, v);
-    }
+    joined.push(client.to_str().unwrap_or("unknown"));
+    HeaderValue::try_from(joined.join(", ")).unwrap_or_else(|_| client.clone())
 }
 
 #[cfg(test)]
@@ -227,15 +250,41 @@ mod tests {
     }
 
     #[test]
-    fn forwarded_headers() {
-        let mut h = map(&[("x-forwarded-for", "10.0.0.1")]);
+    fn proxy_headers_replace_the_clients_and_extend_forwarded_for() {
         let host = HeaderValue::from_static("app.test");
-        set_forwarded(&mut h, "127.0.0.1".parse().unwrap(), "https", &host);
-        assert_eq!(h["x-forwarded-for"], "10.0.0.1, 127.0.0.1");
+        let id = HeaderValue::from_static("req-1");
+        let mut h = map(&[
+            ("x-forwarded-for", "10.0.0.1"),
+            ("x-forwarded-for", "10.0.0.2"),
+            ("x-forwarded-proto", "gopher"),
+            ("expect", "100-continue"),
+            ("host", "other.test"),
+            ("x-keep", "1"),
+        ]);
+        let client = client_ip_value("127.0.0.1".parse().unwrap());
+        let proxy = ProxyHeaders::new(&h, host.clone(), &client, "https", id);
+        proxy.apply(&mut h);
+        assert_eq!(h["x-forwarded-for"], "10.0.0.1, 10.0.0.2, 127.0.0.1");
+        assert_eq!(h.get_all("x-forwarded-for").iter().count(), 1);
         assert_eq!(h["x-forwarded-proto"], "https");
         assert_eq!(h["x-forwarded-host"], "app.test");
-        let mut h = HeaderMap::new();
-        set_forwarded(&mut h, "::1".parse().unwrap(), "http", &host);
-        assert_eq!(h["x-forwarded-for"], "::1");
+        assert_eq!(h["host"], "app.test");
+        assert_eq!(h["x-request-id"], "req-1");
+        assert!(!h.contains_key("expect"));
+        assert_eq!(h["x-keep"], "1");
+        for (name, _) in proxy.fields() {
+            assert!(ProxyHeaders::replaces(name), "{name}");
+        }
+        assert!(!ProxyHeaders::replaces(&HeaderName::from_static("x-keep")));
+
+        let client = client_ip_value("::1".parse().unwrap());
+        let proxy = ProxyHeaders::new(
+            &HeaderMap::new(),
+            host,
+            &client,
+            "http",
+            HeaderValue::from_static("r"),
+        );
+        assert_eq!(proxy.fields()[1].1, "::1");
     }
 }

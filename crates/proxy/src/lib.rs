@@ -27,6 +27,7 @@ mod server;
 mod target;
 mod tls;
 mod upgrade;
+mod upstream;
 mod workers;
 
 pub use config::{

@@ -42,12 +42,12 @@ pub(crate) async fn forward(
         match attempt(fwd, &target, head, &slot, retry.may_follow()).await {
             Ok(mut resp) => {
                 if resp.status() != StatusCode::SWITCHING_PROTOCOLS {
-                    return ctx.upstream(resp, None, Some(in_flight));
+                    return ctx.upgraded(resp, Some(in_flight));
                 }
                 let on_backend = hyper::upgrade::on(&mut resp);
                 let span = tracing::info_span!("upgrade", upstream = %target.addr(), request_id = ctx.request_id().to_str().unwrap_or("-"));
                 tokio::spawn(splice(on_client, on_backend, in_flight).instrument(span));
-                return ctx.upstream(resp, None, None);
+                return ctx.upgraded(resp, None);
             }
             Err(Failure::Connect(e)) => {
                 drop(in_flight);

@@ -5,6 +5,7 @@
 
 mod support;
 
+mod backend_wire;
 mod balancing;
 mod health;
 mod lifecycle;

@@ -1,0 +1,237 @@
+//! The backend leg of forwarding: HTTP/1.1 over kept-alive TCP connections (pooled per
+//! target and worker, see [`crate::pool`]), driven by the request's own task.
+//!
+//! A request writes its head (and streams its body, see [`request::Upload`]) while it waits
+//! for the response head; the response body ([`UpstreamBody`]) is then read straight from
+//! the connection as the client takes it, and keeps streaming the request body too if the
+//! backend answered before reading all of it. Compared with a general-purpose client this
+//! needs no task per connection and no channels between tasks: one request is one task.
+//! Upgrades use their own connections (see [`crate::upgrade`]).
+
+mod body;
+mod chunked;
+mod request;
+mod response;
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use bytes::BytesMut;
+use http::Response;
+use tokio::net::TcpStream;
+
+pub(crate) use body::UpstreamBody;
+pub(crate) use request::{BodyFraming, Outgoing};
+
+use crate::body::BodySlot;
+use crate::target::Target;
+use request::{Upload, UploadError};
+use response::{HeadError, ResponseHead};
+
+/// Read buffer reserved at a time; grows for large bodies up to [`MAX_READ`].
+const READ_SIZE: usize = 16 * 1024;
+const MAX_READ: usize = 256 * 1024;
+
+/// Why no response came back from a backend.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum SendError {
+    /// The TCP connection could not be established; the request was not sent.
+    #[error("connect failed: {0}")]
+    Connect(io::Error),
+    /// The exchange failed before a complete response head arrived.
+    #[error(transparent)]
+    Exchange(#[from] ExchangeError),
+}
+
+/// A failed exchange on an established connection.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ExchangeError {
+    #[error(transparent)]
+    Upload(#[from] UploadError),
+    #[error(transparent)]
+    Head(#[from] HeadError),
+    #[error("reading from the backend failed: {0}")]
+    Read(io::Error),
+    #[error("the backend closed the connection before the response was complete")]
+    Closed,
+}
+
+/// One kept-alive connection to a backend and the bytes read from it but not yet used.
+#[derive(Debug)]
+pub(crate) struct BackendConn {
+    stream: TcpStream,
+    buf: BytesMut,
+    read_size: usize,
+}
+
+impl BackendConn {
+    async fn dial(addr: SocketAddr, timeout: Duration) -> io::Result<BackendConn> {
+        let stream = match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
+            Ok(s) => s?,
+            Err(_) => return Err(io::Error::new(io::ErrorKind::TimedOut, "connect timed out")),
+        };
+        let _ = stream.set_nodelay(true);
+        Ok(BackendConn {
+            stream,
+            buf: BytesMut::new(),
+            read_size: READ_SIZE,
+        })
+    }
+
+    /// True if this idle connection can carry a request: the backend has neither closed it
+    /// nor sent anything unasked. Costs a system call only when the socket shows activity.
+    pub(crate) fn is_usable(&mut self) -> bool {
+        let mut cx = Context::from_waker(Waker::noop());
+        match self.stream.poll_read_ready(&mut cx) {
+            Poll::Pending => true,
+            Poll::Ready(Err(_)) => false,
+            Poll::Ready(Ok(())) => matches!(
+                self.stream.try_read(&mut [0u8; 1]),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock
+            ),
+        }
+    }
+
+    /// Ready to go back to the pool: drop a buffer grown by a large body.
+    fn reset_for_idle(&mut self) {
+        if self.buf.capacity() > READ_SIZE {
+            self.buf = BytesMut::new();
+        }
+        self.read_size = READ_SIZE;
+    }
+
+    /// Read more into the buffer; Ready(Ok(0)) at end of stream.
+    fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        if self.buf.capacity() - self.buf.len() < self.read_size / 4 {
+            self.buf.reserve(self.read_size);
+        }
+        let spare = self.buf.capacity() - self.buf.len();
+        let n = std::task::ready!(tokio_util::io::poll_read_buf(
+            std::pin::Pin::new(&mut self.stream),
+            cx,
+            &mut self.buf
+        ))?;
+        // A read that filled the buffer suggests a large body: read more at a time.
+        if n == spare && self.read_size < MAX_READ {
+            self.read_size *= 2;
+        }
+        Poll::Ready(Ok(n))
+    }
+}
+
+/// One request and its response on one connection.
+#[derive(Debug)]
+pub(crate) struct Exchange {
+    conn: BackendConn,
+    upload: Upload,
+    /// Writing the request failed; the response may still come (an early error answer).
+    upload_failed: bool,
+    /// Some byte of the response has arrived.
+    received: bool,
+}
+
+impl Exchange {
+    fn new(conn: BackendConn, upload: Upload) -> Self {
+        Exchange {
+            conn,
+            upload,
+            upload_failed: false,
+            received: false,
+        }
+    }
+
+    /// Keep writing the request while the response is read. A failed write stops the
+    /// upload (the backend may have answered and closed); a failed client body is an error.
+    fn poll_upload(&mut self, cx: &mut Context<'_>) -> Result<(), UploadError> {
+        if self.upload_failed || self.upload.is_done() {
+            return Ok(());
+        }
+        match self.upload.poll(&mut self.conn.stream, cx) {
+            Poll::Ready(Err(UploadError::Write(e))) => {
+                tracing::debug!(error = %e, "backend stopped taking the request");
+                self.upload_failed = true;
+                Ok(())
+            }
+            Poll::Ready(Err(e)) => Err(e),
+            Poll::Ready(Ok(())) | Poll::Pending => Ok(()),
+        }
+    }
+
+    /// The whole request went out and nothing is left over from the response: the
+    /// connection may carry another request.
+    fn is_clean(&self) -> bool {
+        !self.upload_failed && self.upload.is_done() && self.conn.buf.is_empty()
+    }
+
+    fn poll_head(
+        &mut self,
+        cx: &mut Context<'_>,
+        request_was_head: bool,
+    ) -> Poll<Result<ResponseHead, ExchangeError>> {
+        loop {
+            self.poll_upload(cx)?;
+            if !self.conn.buf.is_empty()
+                && let Some(head) = response::parse(&mut self.conn.buf, request_was_head)?
+            {
+                return Poll::Ready(Ok(head));
+            }
+            match std::task::ready!(self.conn.poll_fill(cx)) {
+                Ok(0) => return Poll::Ready(Err(ExchangeError::Closed)),
+                Ok(_) => self.received = true,
+                Err(e) => return Poll::Ready(Err(ExchangeError::Read(e))),
+            }
+        }
+    }
+}
+
+/// Send the request to `target` over an idle kept-alive connection, or a new one, and
+/// return the response head with its body streaming from the connection.
+///
+/// A kept-alive connection may have been closed by the backend just as it was taken: if it
+/// ends without a byte of response and the request is idempotent with its body unread, the
+/// request is sent again on the next connection (a fresh one at the latest).
+pub(crate) async fn send(
+    target: &Arc<Target>,
+    out: &Outgoing,
+    slot: &BodySlot,
+    connect_timeout: Duration,
+) -> Result<Response<UpstreamBody>, SendError> {
+    loop {
+        let (conn, reused) = match target.pool().take() {
+            Some(conn) => (conn, true),
+            // Boxed: dialing is the rare path, and its future would otherwise be inlined
+            // into (and copied along with) every request's future.
+            None => (
+                Box::pin(BackendConn::dial(target.addr(), connect_timeout))
+                    .await
+                    .map_err(SendError::Connect)?,
+                false,
+            ),
+        };
+        // Boxed once here: the response body carries it, and is moved several times.
+        let mut exchange = Box::new(Exchange::new(conn, out.upload(slot)));
+        match std::future::poll_fn(|cx| exchange.poll_head(cx, out.is_head)).await {
+            Ok(head) => {
+                let mut resp = Response::new(UpstreamBody::new(
+                    exchange,
+                    head.framing,
+                    head.keep_alive,
+                    Arc::clone(target),
+                ));
+                *resp.status_mut() = head.status;
+                *resp.version_mut() = head.version;
+                *resp.headers_mut() = head.headers;
+                return Ok(resp);
+            }
+            Err(ExchangeError::Closed | ExchangeError::Read(_))
+                if reused && !exchange.received && out.idempotent && slot.untouched() =>
+            {
+                tracing::debug!(upstream = %target.addr(), "kept-alive connection was closed; sending again");
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
