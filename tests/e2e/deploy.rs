@@ -192,3 +192,33 @@ fn failed_health_check_keeps_the_old_release_serving() {
         );
     }
 }
+
+/// Health checks send the app's domain as Host, so an app that answers only its own host
+/// names (as Django does with a strict `ALLOWED_HOSTS`) becomes healthy and gets traffic.
+#[test]
+fn health_checks_send_the_apps_domain_as_host() {
+    let d = Daemon::start_with(&["--health-timeout", "10"]);
+    let app = unique("strict");
+    let domain = format!("{app}.example.com");
+    let settings = format!(
+        "# wharf.app = {app}\n# wharf.domain = {domain}\n# wharf.healthcheck = /cgi-bin/strict"
+    );
+    let dir = app_dir_with(
+        &settings,
+        "strict app",
+        "RUN chmod +x /www/cgi-bin/strict\nCMD [\"httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/www\"]",
+    );
+    std::fs::create_dir(dir.path().join("www/cgi-bin")).unwrap();
+    std::fs::write(
+        dir.path().join("www/cgi-bin/strict"),
+        format!(
+            "#!/bin/sh\nif [ \"$HTTP_HOST\" = \"{domain}\" ]; then\n  printf 'Status: 200 OK\\r\\nContent-Type: text/plain\\r\\n\\r\\nhost ok\\n'\nelse\n  printf 'Status: 400 Bad Request\\r\\nContent-Type: text/plain\\r\\n\\r\\nnot my host: %s\\n' \"$HTTP_HOST\"\nfi\n"
+        ),
+    )
+    .unwrap();
+    d.deploy_ok(dir.path());
+    assert_eq!(
+        d.get(&domain, "/cgi-bin/strict").unwrap(),
+        (200, "host ok\n".to_string())
+    );
+}

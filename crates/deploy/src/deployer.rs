@@ -425,8 +425,8 @@ impl Deployer {
                 .and_then(|spec| spec.config.healthcheck),
             None => None,
         };
-        let route = route_for(app, healthcheck.as_deref(), &restored);
         let domains = self.store.app(app)?.map(|a| a.domains).unwrap_or_default();
+        let route = route_for(app, healthcheck.as_deref(), &restored, &domains);
         self.router.set_app(app, &domains, route);
         self.instances.set(app, version, restored);
         Ok(())
@@ -443,7 +443,12 @@ impl Deployer {
         self.store
             .set_domains(&release.app, &domains)
             .map_err(domain_taken)?;
-        let route = route_for(&release.app, spec.config.healthcheck.as_deref(), instances);
+        let route = route_for(
+            &release.app,
+            spec.config.healthcheck.as_deref(),
+            instances,
+            &domains,
+        );
         self.router.set_app(&release.app, &domains, route);
         Ok(())
     }
@@ -481,10 +486,12 @@ impl Deployer {
         ));
         let path = spec.config.healthcheck.as_deref();
         let app_check = spec.healthcheck.as_ref();
+        let domains = spec.domains();
+        let host = domains.first().map(String::as_str);
         let checks = join_all(
             started
                 .iter()
-                .map(|c| self.wait_healthy(c, port, path, app_check)),
+                .map(|c| self.wait_healthy(c, port, path, host, app_check)),
         )
         .await;
         let mut instances = Vec::new();
@@ -620,17 +627,21 @@ pub(crate) fn shell(command: &str) -> Vec<String> {
     vec!["/bin/sh".to_string(), "-c".to_string(), command.to_string()]
 }
 
-/// The proxy route to an app's instances; the health monitor probes `healthcheck` (or `/`).
+/// The proxy route to an app's instances; the health monitor probes `healthcheck` (or `/`)
+/// with the app's first domain as Host.
 pub(crate) fn route_for(
     app: &str,
     healthcheck: Option<&str>,
     instances: &[Instance],
+    domains: &[String],
 ) -> std::sync::Arc<Route> {
     let targets = instances.iter().map(|i| i.target.clone()).collect();
-    match healthcheck {
-        Some(path) => Route::with_health_path(app, targets, path),
-        None => Route::new(app, targets),
-    }
+    Route::with_health_check(
+        app,
+        targets,
+        healthcheck.map(str::to_owned),
+        domains.first().cloned(),
+    )
 }
 
 /// Process names Wharf gives its one-off containers, so a Procfile may not use them.

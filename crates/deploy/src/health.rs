@@ -10,12 +10,13 @@ use wharf_runtime::ContainerInfo;
 impl Deployer {
     /// Wait until the container is healthy. With app.json's check, that check decides. Else,
     /// with an explicit `path` a 2xx or 3xx answer is healthy; without one, any answer below
-    /// 500 on `/` is.
+    /// 500 on `/` is. Requests carry `Host: host` (the app's domain) when there is one.
     pub(crate) async fn wait_healthy(
         &self,
         container: &ContainerInfo,
         port: u16,
         path: Option<&str>,
+        host: Option<&str>,
         app_check: Option<&HealthCheckSpec>,
     ) -> Result<SocketAddr, DeployError> {
         if let Some(check) = app_check {
@@ -23,7 +24,7 @@ impl Deployer {
                 Ok(addr) => addr,
                 Err(reason) => return Err(self.not_healthy(container, reason).await),
             };
-            return match health_check::run(check, addr).await {
+            return match health_check::run(check, addr, host).await {
                 Ok(()) => Ok(addr),
                 Err(reason) => Err(self.not_healthy(container, reason).await),
             };
@@ -40,7 +41,7 @@ impl Deployer {
             }
             if let Some(ip) = info.ip {
                 let addr = SocketAddr::new(ip, port);
-                match wharf_proxy::probe(addr, probe_path, settings.probe_timeout).await {
+                match wharf_proxy::probe(addr, probe_path, host, settings.probe_timeout).await {
                     Ok(status) => {
                         let healthy = if path.is_some() {
                             status.is_success() || status.is_redirection()

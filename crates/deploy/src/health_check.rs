@@ -12,13 +12,18 @@ use std::time::Duration;
 /// Bodies larger than this are not searched for `content`.
 const MAX_BODY: usize = 1 << 20;
 
-/// Run the check against `addr`; Ok on the first passing try, else the last failure.
-pub(crate) async fn run(check: &HealthCheckSpec, addr: SocketAddr) -> Result<(), String> {
+/// Run the check against `addr` (with `Host: host`, else the address); Ok on the first
+/// passing try, else the last failure.
+pub(crate) async fn run(
+    check: &HealthCheckSpec,
+    addr: SocketAddr,
+    host: Option<&str>,
+) -> Result<(), String> {
     tokio::time::sleep(Duration::from_millis(check.initial_delay_ms)).await;
     let timeout = Duration::from_millis(check.timeout_ms);
     let mut last = String::from("no attempt was made");
     for attempt in 1..=check.attempts.max(1) {
-        match tokio::time::timeout(timeout, get(addr, &check.path)).await {
+        match tokio::time::timeout(timeout, get(addr, &check.path, host)).await {
             Err(_) => last = format!("GET {} timed out after {timeout:?}", check.path),
             Ok(Err(err)) => last = format!("GET {}: {err}", check.path),
             Ok(Ok((status, body))) => {
@@ -48,7 +53,7 @@ pub(crate) async fn run(check: &HealthCheckSpec, addr: SocketAddr) -> Result<(),
     Err(format!("{last} (after {} attempts)", check.attempts.max(1)))
 }
 
-async fn get(addr: SocketAddr, path: &str) -> Result<(u16, Bytes), String> {
+async fn get(addr: SocketAddr, path: &str, host: Option<&str>) -> Result<(u16, Bytes), String> {
     let stream = tokio::net::TcpStream::connect(addr)
         .await
         .map_err(|e| e.to_string())?;
@@ -57,7 +62,10 @@ async fn get(addr: SocketAddr, path: &str) -> Result<(u16, Bytes), String> {
         .map_err(|e| e.to_string())?;
     tokio::spawn(connection);
     let request = http::Request::get(path)
-        .header(http::header::HOST, addr.to_string())
+        .header(
+            http::header::HOST,
+            host.map_or_else(|| addr.to_string(), str::to_owned),
+        )
         .body(Empty::<Bytes>::new())
         .map_err(|e| e.to_string())?;
     let response = sender

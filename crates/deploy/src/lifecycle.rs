@@ -114,6 +114,8 @@ impl Deployer {
         let app = &release.app;
         let mut serving = self.instances.serving(app);
         let path = spec.config.healthcheck.as_deref();
+        let domains = spec.domains();
+        let host = domains.first().map(String::as_str);
         for id in ids {
             if let Some(pos) = serving.iter().position(|i| &i.container_id == id) {
                 let leaving = serving.remove(pos);
@@ -126,7 +128,7 @@ impl Deployer {
             self.docker.start(id).await?;
             let info = self.docker.inspect(id).await?;
             let addr: SocketAddr = self
-                .wait_healthy(&info, port, path, spec.healthcheck.as_ref())
+                .wait_healthy(&info, port, path, host, spec.healthcheck.as_ref())
                 .await?;
             progress.line(format!("       {} is back and healthy", info.name));
             serving.push(Instance {
@@ -151,7 +153,12 @@ impl Deployer {
             .app(&release.app)?
             .map(|a| a.domains)
             .unwrap_or_default();
-        let route = route_for(&release.app, spec.config.healthcheck.as_deref(), &instances);
+        let route = route_for(
+            &release.app,
+            spec.config.healthcheck.as_deref(),
+            &instances,
+            &domains,
+        );
         self.router.set_app(&release.app, &domains, route);
         self.instances.set(&release.app, release.version, instances);
         Ok(())

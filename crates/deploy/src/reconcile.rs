@@ -72,7 +72,12 @@ impl Deployer {
                     }
                 }
             }
-            let route = route_for(&app.name, spec.config.healthcheck.as_deref(), &instances);
+            let route = route_for(
+                &app.name,
+                spec.config.healthcheck.as_deref(),
+                &instances,
+                &app.domains,
+            );
             self.router.set_app(&app.name, &app.domains, route);
             self.instances.set(&app.name, release.version, instances);
             report.apps_routed += 1;

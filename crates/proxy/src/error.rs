@@ -28,6 +28,12 @@ pub enum ProbeError {
         /// The path given.
         path: String,
     },
+    /// The host name cannot be a Host header.
+    #[error("invalid probe host {host:?}")]
+    InvalidHost {
+        /// The host given.
+        host: String,
+    },
     /// TCP connect failed (refused, unreachable, ...).
     #[error("connect failed: {0}")]
     Connect(#[source] std::io::Error),

@@ -9,6 +9,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::ProxyConfig;
 use crate::probe::probe;
+use crate::route::Route;
 use crate::router::Router;
 use crate::target::Target;
 
@@ -38,16 +39,22 @@ pub async fn monitor_health(router: Arc<Router>, config: ProxyConfig, shutdown: 
 /// Probe every non-draining target once, concurrently.
 async fn check_all(router: &Router, config: &ProxyConfig) {
     let mut seen = HashSet::new();
-    let mut jobs: Vec<(Arc<Target>, String)> = Vec::new();
+    let mut jobs: Vec<(Arc<Target>, Arc<Route>)> = Vec::new();
     for route in router.routes() {
         for t in route.targets() {
             if !t.is_draining() && seen.insert(t.addr()) {
-                jobs.push((Arc::clone(t), route.health_path().to_owned()));
+                jobs.push((Arc::clone(t), Arc::clone(&route)));
             }
         }
     }
-    join_all(jobs.into_iter().map(|(t, path)| async move {
-        let result = probe(t.addr(), &path, config.health_timeout).await;
+    join_all(jobs.into_iter().map(|(t, route)| async move {
+        let result = probe(
+            t.addr(),
+            route.health_path(),
+            route.health_host(),
+            config.health_timeout,
+        )
+        .await;
         let healthy = matches!(&result, Ok(s) if s.as_u16() < 500);
         if healthy != t.is_healthy() && !t.is_draining() {
             match &result {

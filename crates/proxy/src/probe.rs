@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use http::{Request, StatusCode, header};
+use http::{HeaderValue, Request, StatusCode, header};
 use http_body_util::Empty;
 use hyper::client::conn::http1;
 use hyper_util::rt::TokioIo;
@@ -12,11 +12,13 @@ use tracing::Instrument;
 
 use crate::error::ProbeError;
 
-/// GET `http://{addr}{path}` (Host: addr) and return the status of any HTTP
-/// response received within `timeout`.
+/// GET `http://{addr}{path}` and return the status of any HTTP response received within
+/// `timeout`. The request's Host is `host` (the app's domain, so that apps which check the
+/// host, as Django does with `ALLOWED_HOSTS`, answer as they would a client), else `addr`.
 pub async fn probe(
     addr: SocketAddr,
     path: &str,
+    host: Option<&str>,
     timeout: Duration,
 ) -> Result<StatusCode, ProbeError> {
     let uri: http::Uri = path.parse().map_err(|_| ProbeError::InvalidPath {
@@ -27,12 +29,24 @@ pub async fn probe(
             path: path.to_owned(),
         });
     }
-    tokio::time::timeout(timeout, run(addr, uri))
+    let host = match host {
+        Some(h) => {
+            HeaderValue::from_str(h).map_err(|_| ProbeError::InvalidHost { host: h.to_owned() })?
+        }
+        None => HeaderValue::try_from(addr.to_string()).map_err(|_| ProbeError::InvalidHost {
+            host: addr.to_string(),
+        })?,
+    };
+    tokio::time::timeout(timeout, run(addr, uri, host))
         .await
         .map_err(|_| ProbeError::Timeout(timeout))?
 }
 
-async fn run(addr: SocketAddr, uri: http::Uri) -> Result<StatusCode, ProbeError> {
+async fn run(
+    addr: SocketAddr,
+    uri: http::Uri,
+    host: HeaderValue,
+) -> Result<StatusCode, ProbeError> {
     let stream = TcpStream::connect(addr)
         .await
         .map_err(ProbeError::Connect)?;
@@ -49,17 +63,11 @@ async fn run(addr: SocketAddr, uri: http::Uri) -> Result<StatusCode, ProbeError>
     );
     let mut req = Request::new(Empty::<bytes::Bytes>::new());
     *req.uri_mut() = uri;
-    let host =
-        http::HeaderValue::from_str(&addr.to_string()).map_err(|_| ProbeError::InvalidPath {
-            path: addr.to_string(),
-        })?;
     req.headers_mut().insert(header::HOST, host);
-    req.headers_mut().insert(
-        header::USER_AGENT,
-        http::HeaderValue::from_static("wharf-health"),
-    );
     req.headers_mut()
-        .insert(header::CONNECTION, http::HeaderValue::from_static("close"));
+        .insert(header::USER_AGENT, HeaderValue::from_static("wharf-health"));
+    req.headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
     let resp = sender.send_request(req).await.map_err(ProbeError::Http)?;
     Ok(resp.status())
 }

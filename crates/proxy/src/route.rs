@@ -16,6 +16,8 @@ pub struct Route {
     targets: Vec<Arc<Target>>,
     cursor: AtomicUsize,
     health_path: String,
+    /// The Host the health monitor sends (the app's domain), if any.
+    health_host: Option<String>,
 }
 
 impl Route {
@@ -34,11 +36,24 @@ impl Route {
         targets: Vec<Arc<Target>>,
         path: impl Into<String>,
     ) -> Arc<Route> {
-        let mut path = path.into();
+        Self::with_health_check(app, targets, Some(path.into()), None)
+    }
+
+    /// A route whose targets the health monitor probes at `path` (default `/`; a leading `/`
+    /// is added if missing) with `Host: host` (default: the target's address).
+    pub fn with_health_check(
+        app: impl Into<String>,
+        targets: Vec<Arc<Target>>,
+        path: Option<String>,
+        host: Option<String>,
+    ) -> Arc<Route> {
+        let mut path = path.unwrap_or_else(|| DEFAULT_HEALTH_PATH.to_owned());
         if !path.starts_with('/') {
             path.insert(0, '/');
         }
-        Arc::new(Self::build(app.into(), targets, path))
+        let mut route = Self::build(app.into(), targets, path);
+        route.health_host = host;
+        Arc::new(route)
     }
 
     fn build(app: String, targets: Vec<Arc<Target>>, health_path: String) -> Route {
@@ -47,6 +62,7 @@ impl Route {
             targets,
             cursor: AtomicUsize::new(0),
             health_path,
+            health_host: None,
         }
     }
 
@@ -63,6 +79,11 @@ impl Route {
     /// The path the health monitor probes.
     pub fn health_path(&self) -> &str {
         &self.health_path
+    }
+
+    /// The Host header of health probes, when the route has one.
+    pub fn health_host(&self) -> Option<&str> {
+        self.health_host.as_deref()
     }
 
     /// Round robin over healthy, non-draining targets; `None` if there is none.

@@ -1,9 +1,10 @@
 """The health check Wharf probes before a release gets traffic (app.json: /healthz).
 
-It is a middleware rather than a URL because Wharf's probe addresses the new container by its
-IP address, which is not one of ALLOWED_HOSTS: answering here, before any middleware reads the
-Host header, keeps ALLOWED_HOSTS strict for everyone else. A release whose database cannot be
-reached is not healthy, so it never gets traffic.
+It is a middleware rather than a URL so that it answers before anything else looks at the
+request. Wharf's probe sends the app's first domain as Host, which a strict ALLOWED_HOSTS lets
+through; an app deployed before it has a domain is probed with the container's IP address as
+Host, which this middleware answers too. A release whose database cannot be reached is not
+healthy, so it never gets traffic.
 """
 from django.db import connection
 from django.http import HttpResponse

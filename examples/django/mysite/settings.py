@@ -46,8 +46,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First, so that Wharf's health checks (addressed to the container's IP, not to a domain
-    # in ALLOWED_HOSTS) are answered before Django checks the Host header.
+    # First, so that Wharf's health checks are answered before anything else runs (even for an
+    # app without a domain yet, probed with the container's IP address as Host).
     "mysite.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

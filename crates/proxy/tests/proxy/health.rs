@@ -14,10 +14,13 @@ use crate::support::*;
 #[tokio::test]
 async fn probe_reports_status_connect_and_timeout() {
     let be = backend(|req: http::Request<hyper::body::Incoming>| async move {
-        let status = if req.uri().path() == "/healthz" {
-            204
-        } else {
-            503
+        let host = req.headers().get("host").and_then(|h| h.to_str().ok());
+        let status = match req.uri().path() {
+            "/healthz" => 204,
+            // Like Django's ALLOWED_HOSTS: only the app's own domain is answered.
+            "/strict" if host == Some("app.test") => 200,
+            "/strict" => 400,
+            _ => 503,
         };
         let host = req.headers().get("host").cloned();
         let mut resp = Response::new(full(""));
@@ -30,19 +33,33 @@ async fn probe_reports_status_connect_and_timeout() {
     .await;
     let t = Duration::from_secs(2);
     assert_eq!(
-        probe(be, "/healthz", t).await.unwrap(),
+        probe(be, "/healthz", None, t).await.unwrap(),
         StatusCode::NO_CONTENT
     );
     assert_eq!(
-        probe(be, "/", t).await.unwrap(),
+        probe(be, "/", None, t).await.unwrap(),
         StatusCode::SERVICE_UNAVAILABLE
     );
+    assert_eq!(
+        probe(be, "/strict", Some("app.test"), t).await.unwrap(),
+        StatusCode::OK,
+        "the app's domain is sent as Host"
+    );
+    assert_eq!(
+        probe(be, "/strict", None, t).await.unwrap(),
+        StatusCode::BAD_REQUEST,
+        "without a domain, the address is the Host"
+    );
     assert!(matches!(
-        probe(dead_addr().await, "/", t).await,
+        probe(be, "/", Some("bad host\n"), t).await,
+        Err(ProbeError::InvalidHost { .. })
+    ));
+    assert!(matches!(
+        probe(dead_addr().await, "/", None, t).await,
         Err(ProbeError::Connect(_))
     ));
     assert!(matches!(
-        probe(be, "no-slash", t).await,
+        probe(be, "no-slash", None, t).await,
         Err(ProbeError::InvalidPath { .. })
     ));
 
@@ -55,7 +72,7 @@ async fn probe_reports_status_connect_and_timeout() {
             held.push(s);
         }
     });
-    let err = probe(silent_addr, "/", Duration::from_millis(150))
+    let err = probe(silent_addr, "/", None, Duration::from_millis(150))
         .await
         .unwrap_err();
     assert!(matches!(err, ProbeError::Timeout(_)), "{err}");
@@ -68,7 +85,7 @@ async fn probe_reports_status_connect_and_timeout() {
             drop(s);
         }
     });
-    let err = probe(closer_addr, "/", t).await.unwrap_err();
+    let err = probe(closer_addr, "/", None, t).await.unwrap_err();
     assert!(matches!(err, ProbeError::Http(_)), "{err}");
 }
 
@@ -77,7 +94,9 @@ async fn monitor_marks_targets_by_status() {
     let status = Arc::new(AtomicU16::new(200));
     let s = Arc::clone(&status);
     let be = backend(move |req: http::Request<hyper::body::Incoming>| {
-        let code = if req.uri().path() == "/ready" {
+        // Answers only probes that name the app's domain.
+        let host = req.headers().get("host").and_then(|h| h.to_str().ok());
+        let code = if req.uri().path() == "/ready" && host == Some("app.test") {
             s.load(Ordering::SeqCst)
         } else {
             599
@@ -96,7 +115,12 @@ async fn monitor_marks_targets_by_status() {
     router.set_app(
         "app",
         &["app.test".into()],
-        Route::with_health_path("app", vec![live.clone(), gone.clone()], "/ready"),
+        Route::with_health_check(
+            "app",
+            vec![live.clone(), gone.clone()],
+            Some("ready".into()),
+            Some("app.test".into()),
+        ),
     );
     let config = ProxyConfig {
         health_interval: Duration::from_millis(50),
