@@ -32,7 +32,7 @@ use request::{Upload, UploadError};
 use response::{HeadError, ResponseHead};
 
 /// Read buffer reserved at a time; grows for large bodies up to [`MAX_READ`].
-const READ_SIZE: usize = 16 * 1024;
+const READ_SIZE: usize = 8 * 1024;
 const MAX_READ: usize = 256 * 1024;
 
 /// Why no response came back from a backend.
