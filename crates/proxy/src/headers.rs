@@ -100,9 +100,10 @@ pub fn request_id(headers: &HeaderMap) -> HeaderValue {
         })
         .cloned()
         .unwrap_or_else(|| {
-            // A v4 UUID from the thread-local CSPRNG: no syscall per request
-            // (`Uuid::new_v4` asks the OS for fresh bytes every time).
-            let id = uuid::Builder::from_random_bytes(rand::random()).into_uuid();
+            // A v4 UUID from a small thread-local generator (wyrand): request ids correlate
+            // log lines and are not secrets, so they need uniqueness, not a CSPRNG (whose
+            // block refills cost more than the rest of this function).
+            let id = uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes()).into_uuid();
             let mut buf = uuid::Uuid::encode_buffer();
             let s = id.hyphenated().encode_lower(&mut buf);
             HeaderValue::from_str(s).unwrap_or_else(|_| HeaderValue::from_static("invalid"))

@@ -17,6 +17,7 @@ mod host;
 mod idle;
 mod listener;
 mod pages;
+mod per_worker;
 mod pool;
 mod probe;
 mod retry;

@@ -9,9 +9,10 @@
 //! leaves its route) closes its idle connections.
 
 use std::collections::VecDeque;
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::per_worker::PerWorker;
 use crate::upstream::BackendConn;
 
 /// How long an idle pooled backend connection is kept.
@@ -20,23 +21,7 @@ pub(crate) const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 const MAX_IDLE_PER_TARGET: usize = 512;
 
 /// Idle connections of one target, one pool per worker.
-#[derive(Debug)]
-pub(crate) struct ConnPools(Box<[ConnPool]>);
-
-impl ConnPools {
-    pub(crate) fn new() -> ConnPools {
-        // As many as the default number of workers; more workers share pools (still correct,
-        // only their requests then reach connections registered with another thread).
-        static SLOTS: OnceLock<usize> = OnceLock::new();
-        let slots = *SLOTS.get_or_init(crate::workers::default_workers);
-        ConnPools((0..slots.max(1)).map(|_| ConnPool::default()).collect())
-    }
-
-    /// The pool of the worker on this thread.
-    pub(crate) fn local(&self) -> &ConnPool {
-        &self.0[crate::workers::current() % self.0.len()]
-    }
-}
+pub(crate) type ConnPools = PerWorker<ConnPool>;
 
 /// Idle connections of one target on one worker.
 #[derive(Debug, Default)]

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use crate::per_worker::PerWorker;
 use crate::target::Target;
 
 /// Health-check path used when a route does not set one.
@@ -14,7 +15,8 @@ pub const DEFAULT_HEALTH_PATH: &str = "/";
 pub struct Route {
     app: String,
     targets: Vec<Arc<Target>>,
-    cursor: AtomicUsize,
+    /// Round robin per worker, as nginx's workers do: no cache line shared between them.
+    cursor: PerWorker<AtomicUsize>,
     health_path: String,
     /// The Host the health monitor sends (the app's domain), if any.
     health_host: Option<String>,
@@ -60,7 +62,7 @@ impl Route {
         Route {
             app,
             targets,
-            cursor: AtomicUsize::new(0),
+            cursor: PerWorker::new(),
             health_path,
             health_host: None,
         }
@@ -92,7 +94,7 @@ impl Route {
         if n == 0 {
             return None;
         }
-        let start = self.cursor.fetch_add(1, Ordering::Relaxed);
+        let start = self.cursor.local().fetch_add(1, Ordering::Relaxed);
         (0..n)
             .map(|i| &self.targets[start.wrapping_add(i) % n])
             .find(|t| t.is_healthy())
@@ -102,7 +104,7 @@ impl Route {
     /// Like [`Route::pick`] but never returns `exclude` (used for the one retry).
     pub(crate) fn pick_other(&self, exclude: &Arc<Target>) -> Option<Arc<Target>> {
         let n = self.targets.len();
-        let start = self.cursor.fetch_add(1, Ordering::Relaxed);
+        let start = self.cursor.local().fetch_add(1, Ordering::Relaxed);
         (0..n)
             .map(|i| &self.targets[start.wrapping_add(i) % n])
             .find(|t| t.is_healthy() && !Arc::ptr_eq(t, exclude))

@@ -10,6 +10,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
+use crate::per_worker::PerWorker;
 use crate::pool::{ConnPool, ConnPools};
 
 const HEALTHY: u8 = 0;
@@ -32,8 +33,9 @@ pub enum TargetState {
 pub struct Target {
     addr: SocketAddr,
     state: AtomicU8,
-    in_flight: AtomicUsize,
-    /// Woken every time `in_flight` drops to zero.
+    /// Requests in flight, counted by the worker that started them.
+    in_flight: PerWorker<AtomicUsize>,
+    /// Woken every time a worker's `in_flight` count drops to zero.
     idle: Notify,
     /// Cancelled when a drain times out: upgraded connections close on it.
     cut: CancellationToken,
@@ -47,7 +49,7 @@ impl Target {
         Arc::new(Target {
             addr,
             state: AtomicU8::new(HEALTHY),
-            in_flight: AtomicUsize::new(0),
+            in_flight: PerWorker::new(),
             idle: Notify::new(),
             cut: CancellationToken::new(),
             pools: ConnPools::new(),
@@ -61,7 +63,10 @@ impl Target {
 
     /// Requests (and upgraded connections) currently using this target.
     pub fn in_flight(&self) -> usize {
-        self.in_flight.load(Ordering::Acquire)
+        self.in_flight
+            .iter()
+            .map(|n| n.load(Ordering::Acquire))
+            .sum()
     }
 
     /// The balancer's view of this target.
@@ -130,9 +135,11 @@ impl Target {
 
     /// Count one more request in flight; the guard un-counts it when dropped.
     pub(crate) fn begin(self: &Arc<Self>) -> InFlight {
-        self.in_flight.fetch_add(1, Ordering::AcqRel);
+        let slot = self.in_flight.local_index();
+        self.in_flight.get(slot).fetch_add(1, Ordering::AcqRel);
         InFlight {
             target: Arc::clone(self),
+            slot,
         }
     }
 }
@@ -141,6 +148,8 @@ impl Target {
 #[derive(Debug)]
 pub(crate) struct InFlight {
     target: Arc<Target>,
+    /// The counter it was counted in (dropped on another thread, it still finds it).
+    slot: usize,
 }
 
 impl InFlight {
@@ -151,7 +160,14 @@ impl InFlight {
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        if self.target.in_flight.fetch_sub(1, Ordering::AcqRel) == 1 {
+        // The total can only reach zero when some counter does; the drain then re-sums.
+        if self
+            .target
+            .in_flight
+            .get(self.slot)
+            .fetch_sub(1, Ordering::AcqRel)
+            == 1
+        {
             self.target.idle.notify_waiters();
         }
     }

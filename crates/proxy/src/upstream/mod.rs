@@ -235,3 +235,58 @@ pub(crate) async fn send(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncWriteExt;
+    use tokio::net::TcpListener;
+
+    /// A dialed connection and the backend's end of it.
+    async fn pair() -> (BackendConn, TcpStream) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (conn, accepted) = tokio::join!(
+            BackendConn::dial(addr, Duration::from_secs(1)),
+            listener.accept()
+        );
+        (conn.unwrap(), accepted.unwrap().0)
+    }
+
+    async fn settle() {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    #[tokio::test]
+    async fn idle_connections_are_usable_until_the_backend_closes_or_speaks() {
+        let (mut quiet, _kept) = pair().await;
+        settle().await;
+        assert!(quiet.is_usable(), "an open, silent connection");
+        assert!(quiet.is_usable(), "checking does not use it up");
+
+        let (mut closed, backend) = pair().await;
+        drop(backend);
+        settle().await;
+        assert!(!closed.is_usable(), "the backend closed it");
+
+        let (mut chatty, mut backend) = pair().await;
+        backend
+            .write_all(b"HTTP/1.1 408 Request Timeout\r\n\r\n")
+            .await
+            .unwrap();
+        settle().await;
+        assert!(!chatty.is_usable(), "the backend sent something unasked");
+    }
+
+    #[tokio::test]
+    async fn refused_dial_is_an_error() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        drop(listener);
+        assert!(
+            BackendConn::dial(addr, Duration::from_secs(1))
+                .await
+                .is_err()
+        );
+    }
+}

@@ -15,12 +15,35 @@ async fn round_robin_over_targets() {
     let a = echo_backend("a").await;
     let b = echo_backend("b").await;
     p.route("app", "app.test", &[a, b]);
+    // Each worker keeps its own round robin (as nginx's workers do); one client connection
+    // stays on one worker.
+    let mut client = h1(p.addr).await;
     let mut seen = Vec::new();
     for _ in 0..4 {
-        let r = get(p.addr, "app.test", "/").await;
-        seen.push(r.headers["x-backend"].to_str().unwrap().to_string());
+        let req = Request::get("/")
+            .header("host", "app.test")
+            .body(full(Bytes::new()))
+            .unwrap();
+        let r = client.send_request(req).await.unwrap();
+        seen.push(r.headers()["x-backend"].to_str().unwrap().to_string());
+        http_body_util::BodyExt::collect(r.into_body())
+            .await
+            .unwrap();
     }
-    assert_eq!(seen, ["a", "b", "a", "b"]);
+    assert!(
+        seen == ["a", "b", "a", "b"] || seen == ["b", "a", "b", "a"],
+        "{seen:?}"
+    );
+    // Across connections (and so workers), both targets keep getting requests.
+    let mut counts = std::collections::HashMap::new();
+    for _ in 0..20 {
+        let r = get(p.addr, "app.test", "/").await;
+        *counts
+            .entry(r.headers["x-backend"].to_str().unwrap().to_string())
+            .or_insert(0) += 1;
+    }
+    assert!(counts.get("a").copied().unwrap_or(0) >= 5, "{counts:?}");
+    assert!(counts.get("b").copied().unwrap_or(0) >= 5, "{counts:?}");
 }
 
 #[tokio::test]
