@@ -135,14 +135,13 @@ struct Finish {
 }
 
 impl ProxyBody {
-    /// A backend's response body; `in_flight` is held until it ends.
+    /// A backend's response body (which holds the request's in-flight count itself).
     pub(crate) fn backend(
         body: UpstreamBody,
         log: Option<AccessLog>,
-        in_flight: Option<InFlight>,
         active: Option<ActiveRequest>,
     ) -> Self {
-        Self::new(Source::Backend(body), log, in_flight, active)
+        Self::new(Source::Backend(body), log, None, active)
     }
 
     /// A backend's answer to an upgrade request.

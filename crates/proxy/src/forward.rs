@@ -81,15 +81,12 @@ impl Ctx {
         Response::from_parts(parts, ProxyBody::full(body, log, active))
     }
 
-    /// Finish with a backend's response, streaming its body; `in_flight` ends with it.
-    fn backend(self, resp: Response<UpstreamBody>, in_flight: InFlight) -> Response<ProxyBody> {
+    /// Finish with a backend's response, streaming its body.
+    fn backend(self, resp: Response<UpstreamBody>) -> Response<ProxyBody> {
         let (mut parts, body) = resp.into_parts();
         headers::strip_hop_by_hop(&mut parts.headers, false);
         let (log, active) = self.finish(&mut parts.headers, parts.status);
-        Response::from_parts(
-            parts,
-            ProxyBody::backend(body, log, Some(in_flight), active),
-        )
+        Response::from_parts(parts, ProxyBody::backend(body, log, active))
     }
 
     /// Finish with a backend's answer to an upgrade request (a 101 keeps `Upgrade`).
@@ -263,28 +260,29 @@ impl Forwarder {
         let out = Outgoing::new(head, BodyFraming::of(&slot));
         let mut retry = Retry::new(route, &slot);
         loop {
-            ctx.set_upstream(target.addr());
-            let in_flight = target.begin();
+            let upstream = target.addr();
+            ctx.set_upstream(upstream);
+            // The request's count keeps the reference `pick` took (see `Target::enter`).
             let sent = tokio::time::timeout(
                 self.config.response_header_timeout,
-                upstream::send(&target, &out, &slot, self.config.connect_timeout),
+                upstream::send(target.enter(), &out, &slot, self.config.connect_timeout),
             )
             .await;
             match sent {
-                Ok(Ok(resp)) => return ctx.backend(resp, in_flight),
-                Ok(Err(SendError::Connect(e))) => {
-                    drop(in_flight);
-                    match retry.after_refused(&target, &e) {
+                Ok(Ok(resp)) => return ctx.backend(resp),
+                Ok(Err(SendError::Connect(e, in_flight))) => {
+                    let refused = in_flight.finish();
+                    match retry.after_refused(&refused, &e) {
                         Some(next) => target = next,
                         None => return ctx.page(pages::bad_gateway(route.app())),
                     }
                 }
                 Ok(Err(SendError::Exchange(e))) => {
-                    tracing::warn!(upstream = %target.addr(), app = route.app(), error = %e, "upstream request failed");
+                    tracing::warn!(%upstream, app = route.app(), error = %e, "upstream request failed");
                     return ctx.page(pages::bad_gateway(route.app()));
                 }
                 Err(_) => {
-                    tracing::warn!(upstream = %target.addr(), app = route.app(), "upstream response header timeout");
+                    tracing::warn!(%upstream, app = route.app(), "upstream response header timeout");
                     return ctx.page(pages::gateway_timeout(route.app()));
                 }
             }

@@ -135,12 +135,15 @@ impl Target {
 
     /// Count one more request in flight; the guard un-counts it when dropped.
     pub(crate) fn begin(self: &Arc<Self>) -> InFlight {
+        Arc::clone(self).enter()
+    }
+
+    /// Like [`Target::begin`], keeping this reference in the guard instead of another one
+    /// (every reference taken or dropped writes a count that all workers share).
+    pub(crate) fn enter(self: Arc<Self>) -> InFlight {
         let slot = self.in_flight.local_index();
         self.in_flight.get(slot).fetch_add(1, Ordering::AcqRel);
-        InFlight {
-            target: Arc::clone(self),
-            slot,
-        }
+        InFlight { target: self, slot }
     }
 }
 
@@ -155,6 +158,11 @@ pub(crate) struct InFlight {
 impl InFlight {
     pub(crate) fn target(&self) -> &Arc<Target> {
         &self.target
+    }
+
+    /// Un-count the request now, keeping the target (to try another one, say).
+    pub(crate) fn finish(self) -> Arc<Target> {
+        Arc::clone(&self.target)
     }
 }
 

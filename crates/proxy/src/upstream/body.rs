@@ -4,7 +4,6 @@
 //! is complete. A body dropped before its end closes the connection.
 
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
@@ -13,7 +12,7 @@ use http_body::{Body, Frame, SizeHint};
 use super::chunked::{ChunkedDecoder, ChunkedError, Decoded};
 use super::response::Framing;
 use super::{Exchange, ExchangeError};
-use crate::target::Target;
+use crate::target::InFlight;
 
 /// Why a response body could not be read to its end.
 #[derive(Debug, thiserror::Error)]
@@ -41,7 +40,9 @@ pub(crate) struct UpstreamBody {
     exchange: Option<Box<Exchange>>,
     state: State,
     keep_alive: bool,
-    target: Arc<Target>,
+    /// The request's count on its target, held until the body ends; the target's pool
+    /// takes the connection back.
+    in_flight: InFlight,
 }
 
 impl UpstreamBody {
@@ -49,7 +50,7 @@ impl UpstreamBody {
         exchange: Box<Exchange>,
         framing: Framing,
         keep_alive: bool,
-        target: Arc<Target>,
+        in_flight: InFlight,
     ) -> Self {
         let state = match framing {
             Framing::Empty => State::Done,
@@ -61,7 +62,7 @@ impl UpstreamBody {
             exchange: Some(exchange),
             state,
             keep_alive,
-            target,
+            in_flight,
         }
     }
 
@@ -74,7 +75,7 @@ impl UpstreamBody {
             && exchange.is_clean()
         {
             exchange.conn.reset_for_idle();
-            self.target.pool().put(exchange.conn);
+            self.in_flight.target().pool().put(exchange.conn);
         }
     }
 

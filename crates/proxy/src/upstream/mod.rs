@@ -15,7 +15,6 @@ mod response;
 
 use std::io;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
@@ -27,7 +26,7 @@ pub(crate) use body::UpstreamBody;
 pub(crate) use request::{BodyFraming, Outgoing};
 
 use crate::body::BodySlot;
-use crate::target::Target;
+use crate::target::InFlight;
 use request::{Upload, UploadError};
 use response::{HeadError, ResponseHead};
 
@@ -40,7 +39,7 @@ const MAX_READ: usize = 256 * 1024;
 pub(crate) enum SendError {
     /// The TCP connection could not be established; the request was not sent.
     #[error("connect failed: {0}")]
-    Connect(io::Error),
+    Connect(#[source] io::Error, InFlight),
     /// The exchange failed before a complete response head arrived.
     #[error(transparent)]
     Exchange(#[from] ExchangeError),
@@ -194,22 +193,21 @@ impl Exchange {
 /// ends without a byte of response and the request is idempotent with its body unread, the
 /// request is sent again on the next connection (a fresh one at the latest).
 pub(crate) async fn send(
-    target: &Arc<Target>,
+    in_flight: InFlight,
     out: &Outgoing,
     slot: &BodySlot,
     connect_timeout: Duration,
 ) -> Result<Response<UpstreamBody>, SendError> {
+    let target = in_flight.target();
     loop {
         let (conn, reused) = match target.pool().take() {
             Some(conn) => (conn, true),
             // Boxed: dialing is the rare path, and its future would otherwise be inlined
             // into (and copied along with) every request's future.
-            None => (
-                Box::pin(BackendConn::dial(target.addr(), connect_timeout))
-                    .await
-                    .map_err(SendError::Connect)?,
-                false,
-            ),
+            None => match Box::pin(BackendConn::dial(target.addr(), connect_timeout)).await {
+                Ok(conn) => (conn, false),
+                Err(e) => return Err(SendError::Connect(e, in_flight)),
+            },
         };
         // Boxed once here: the response body carries it, and is moved several times.
         let mut exchange = Box::new(Exchange::new(conn, out.upload(slot)));
@@ -219,7 +217,7 @@ pub(crate) async fn send(
                     exchange,
                     head.framing,
                     head.keep_alive,
-                    Arc::clone(target),
+                    in_flight,
                 ));
                 *resp.status_mut() = head.status;
                 *resp.version_mut() = head.version;
