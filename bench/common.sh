@@ -51,4 +51,47 @@ proxy_pids() {
 }
 HZ="$(getconf CLK_TCK)"
 
+# nginx_conf MAIN ACCESS_LOG SERVER: prints an nginx configuration that proxies $HOST to
+# $BACKEND_ADDR doing the same per-request work as Wharf (Host, X-Forwarded-For/-Proto/-Host, a
+# generated X-Request-Id sent upstream and returned, keep-alive HTTP/1.1 upstream), its files
+# under $TMP/nginx. MAIN: top-level directives (workers); ACCESS_LOG: the access_log directive;
+# SERVER: the server's listen (and TLS) directives.
+nginx_conf() {
+    mkdir -p "$TMP/nginx"
+    cat <<CONF
+$1
+pid $TMP/nginx/nginx.pid;
+error_log $TMP/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+    $2
+    tcp_nodelay on;
+    client_body_temp_path $TMP/nginx/body;
+    proxy_temp_path $TMP/nginx/proxy;
+    fastcgi_temp_path $TMP/nginx/fastcgi;
+    uwsgi_temp_path $TMP/nginx/uwsgi;
+    scgi_temp_path $TMP/nginx/scgi;
+    upstream backend {
+        server $BACKEND_ADDR;
+        keepalive 64;
+    }
+    server {
+        $3
+        server_name $HOST;
+        location / {
+            proxy_pass http://backend;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host \$host;
+            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto \$scheme;
+            proxy_set_header X-Forwarded-Host \$host;
+            proxy_set_header X-Request-Id \$request_id;
+            add_header X-Request-Id \$request_id always;
+        }
+    }
+}
+CONF
+}
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }

@@ -29,43 +29,9 @@ source bench/common.sh
 PIDS+=($!)
 wait_port "$BACKEND_ADDR"
 
-mkdir -p "$TMP/nginx"
-cat >"$TMP/nginx.conf" <<CONF
-worker_processes 1;
+nginx_conf "worker_processes 1;
 master_process off;
-daemon off;
-pid $TMP/nginx/nginx.pid;
-error_log $TMP/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    tcp_nodelay on;
-    client_body_temp_path $TMP/nginx/body;
-    proxy_temp_path $TMP/nginx/proxy;
-    fastcgi_temp_path $TMP/nginx/fastcgi;
-    uwsgi_temp_path $TMP/nginx/uwsgi;
-    scgi_temp_path $TMP/nginx/scgi;
-    upstream backend {
-        server $BACKEND_ADDR;
-        keepalive 64;
-    }
-    server {
-        listen $PROXY_ADDR;
-        server_name $HOST;
-        location / {
-            proxy_pass http://backend;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host \$host;
-            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto \$scheme;
-            proxy_set_header X-Forwarded-Host \$host;
-            proxy_set_header X-Request-Id \$request_id;
-            add_header X-Request-Id \$request_id always;
-        }
-    }
-}
-CONF
+daemon off;" "access_log off;" "listen $PROXY_ADDR;" >"$TMP/nginx.conf"
 
 # count NAME STOP_SIGNAL CMD... -> prints instructions per request, and records it.
 count() {

@@ -65,41 +65,7 @@ if [ -n "${BASELINE:-}" ]; then
     PIDS+=("$BASELINE_PID")
 fi
 
-mkdir -p "$TMP/nginx"
-cat >"$TMP/nginx.conf" <<CONF
-worker_processes $(nproc);
-pid $TMP/nginx/nginx.pid;
-error_log $TMP/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-    $NGINX_ACCESS_LOG
-    tcp_nodelay on;
-    client_body_temp_path $TMP/nginx/body;
-    proxy_temp_path $TMP/nginx/proxy;
-    fastcgi_temp_path $TMP/nginx/fastcgi;
-    uwsgi_temp_path $TMP/nginx/uwsgi;
-    scgi_temp_path $TMP/nginx/scgi;
-    upstream backend {
-        server $BACKEND_ADDR;
-        keepalive 64;
-    }
-    server {
-        listen $NGINX_ADDR;
-        server_name $HOST;
-        location / {
-            proxy_pass http://backend;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host \$host;
-            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto \$scheme;
-            proxy_set_header X-Forwarded-Host \$host;
-            proxy_set_header X-Request-Id \$request_id;
-            add_header X-Request-Id \$request_id always;
-        }
-    }
-}
-CONF
+nginx_conf "worker_processes $(nproc);" "$NGINX_ACCESS_LOG" "listen $NGINX_ADDR;" >"$TMP/nginx.conf"
 nginx -e "$TMP/nginx/error.log" -c "$TMP/nginx.conf" -g 'daemon off;' &
 NGINX_PID=$!
 PIDS+=("$NGINX_PID")

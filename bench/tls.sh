@@ -50,44 +50,11 @@ PIDS+=($!)
 WHARF_PID=$!
 PIDS+=("$WHARF_PID")
 
-mkdir -p "$TMP/nginx"
-cat >"$TMP/nginx.conf" <<CONF
-worker_processes $(nproc);
-pid $TMP/nginx/nginx.pid;
-error_log $TMP/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    tcp_nodelay on;
-    client_body_temp_path $TMP/nginx/body;
-    proxy_temp_path $TMP/nginx/proxy;
-    fastcgi_temp_path $TMP/nginx/fastcgi;
-    uwsgi_temp_path $TMP/nginx/uwsgi;
-    scgi_temp_path $TMP/nginx/scgi;
-    upstream backend {
-        server $BACKEND_ADDR;
-        keepalive 64;
-    }
-    server {
-        listen 127.0.0.1:$NGINX_PORT ssl http2;
-        server_name $HOST;
+nginx_conf "worker_processes $(nproc);" "access_log off;" \
+    "listen 127.0.0.1:$NGINX_PORT ssl http2;
         ssl_certificate $TMP/cert.pem;
         ssl_certificate_key $TMP/key.pem;
-        ssl_protocols TLSv1.2 TLSv1.3;
-        location / {
-            proxy_pass http://backend;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host \$host;
-            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto \$scheme;
-            proxy_set_header X-Forwarded-Host \$host;
-            proxy_set_header X-Request-Id \$request_id;
-            add_header X-Request-Id \$request_id always;
-        }
-    }
-}
-CONF
+        ssl_protocols TLSv1.2 TLSv1.3;" >"$TMP/nginx.conf"
 nginx -e "$TMP/nginx/error.log" -c "$TMP/nginx.conf" -g 'daemon off;' 2>"$TMP/nginx.stderr" &
 NGINX_PID=$!
 PIDS+=("$NGINX_PID")
