@@ -5,7 +5,7 @@
 # each (interleaved: wharf, nginx, wharf, nginx) and prints a markdown table.
 #
 # Usage: bench/proxy.sh   (env: DURATION=10s CONNS=64 THREADS=2 ROUNDS=2 LOG=0 WHARF_WORKERS=
-#                          BASELINE=)
+#                          BASELINE= WARMUP=3s)
 # BASELINE=PATH: also run another build of the standalone proxy (e.g. main's, to compare a
 # change before and after in the same run), interleaved as a third peer "baseline".
 #
@@ -20,6 +20,8 @@
 #   X-Request-Id generated per request, sent upstream and returned to the client;
 # - access log: off on both (LOG=0), or one line per request to a file on both
 #   (LOG=1: nginx `access_log FILE`, Wharf `--log` with stderr redirected to a file).
+# - every peer first gets WARMUP of the same load, not measured (backend connections opened,
+#   buffers and code paged in), so that no peer's first round is measured cold;
 # "cpu us/req" is the proxy's own user+system CPU time divided by requests served
 # (all nginx workers summed); it is less noisy than requests/s on a shared machine.
 set -euo pipefail
@@ -31,6 +33,7 @@ CONNS="${CONNS:-64}"
 THREADS="${THREADS:-2}"
 ROUNDS="${ROUNDS:-2}"
 LOG="${LOG:-0}"
+WARMUP="${WARMUP:-3s}"
 BACKEND_ADDR="127.0.0.1:19000"
 WHARF_ADDR="127.0.0.1:19081"
 BASELINE_ADDR="127.0.0.1:19080"
@@ -117,6 +120,11 @@ run() {
     echo "$rps $p50 $p99 $cpu" >>"$TMP/$name.results"
     echo "  $name: ${rps} req/s, p50 ${p50} ms, p99 ${p99} ms, cpu ${cpu} us/req" >&2
 }
+
+echo "warming up each peer for $WARMUP" >&2
+for addr in ${BASELINE:+"$BASELINE_ADDR"} "$WHARF_ADDR" "$NGINX_ADDR"; do
+    wrk -t"$THREADS" -c"$CONNS" -d"$WARMUP" -H "Host: $HOST" "http://$addr/" >/dev/null
+done
 
 for round in $(seq 1 "$ROUNDS"); do
     echo "round $round/$ROUNDS" >&2
