@@ -70,12 +70,14 @@ impl UpstreamBody {
     /// cleanly and the backend keeps it open, else close it.
     fn finish(&mut self) {
         self.state = State::Done;
-        if let Some(mut exchange) = self.exchange.take()
-            && self.keep_alive
-            && exchange.is_clean()
-        {
+        let Some(mut exchange) = self.exchange.take() else {
+            return;
+        };
+        if self.keep_alive && exchange.is_clean() {
             exchange.conn.reset_for_idle();
             self.in_flight.target().pool().put(exchange.conn);
+        } else {
+            exchange.finish_upload_apart();
         }
     }
 

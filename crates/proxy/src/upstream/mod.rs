@@ -21,6 +21,7 @@ use std::time::Duration;
 use bytes::BytesMut;
 use http::Response;
 use tokio::net::TcpStream;
+use tracing::Instrument;
 
 pub(crate) use body::UpstreamBody;
 pub(crate) use request::{BodyFraming, Outgoing};
@@ -29,6 +30,10 @@ use crate::body::BodySlot;
 use crate::target::InFlight;
 use request::{Upload, UploadError};
 use response::{HeadError, ResponseHead};
+
+/// How long the rest of a request body is still sent to a backend that answered before
+/// taking all of it.
+const EARLY_ANSWER_LINGER: Duration = Duration::from_secs(30);
 
 /// Read buffer reserved at a time; grows for large bodies up to [`MAX_READ`].
 const READ_SIZE: usize = 8 * 1024;
@@ -130,6 +135,9 @@ pub(crate) struct Exchange {
     upload_failed: bool,
     /// Some byte of the response has arrived.
     received: bool,
+    /// The response head came before the whole request had been written: how the backend
+    /// treats the rest of the body is its own affair, so the connection is not reused.
+    answered_early: bool,
 }
 
 impl Exchange {
@@ -139,6 +147,7 @@ impl Exchange {
             upload,
             upload_failed: false,
             received: false,
+            answered_early: false,
         }
     }
 
@@ -162,7 +171,36 @@ impl Exchange {
     /// The whole request went out and nothing is left over from the response: the
     /// connection may carry another request.
     fn is_clean(&self) -> bool {
-        !self.upload_failed && self.upload.is_done() && self.conn.buf.is_empty()
+        !self.answered_early
+            && !self.upload_failed
+            && self.upload.is_done()
+            && self.conn.buf.is_empty()
+    }
+
+    /// The response has ended but the backend has not yet taken the whole request (it
+    /// answered early): let it have the rest, for at most [`EARLY_ANSWER_LINGER`], so that the
+    /// client's body is read to its end and the client's connection stays usable; then close.
+    fn finish_upload_apart(mut self: Box<Self>) {
+        if self.upload_failed || self.upload.is_done() {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let span = tracing::debug_span!("upload_after_answer");
+        runtime.spawn(
+            async move {
+                let upload = std::future::poll_fn(|cx| self.upload.poll(&mut self.conn.stream, cx));
+                match tokio::time::timeout(EARLY_ANSWER_LINGER, upload).await {
+                    Ok(Ok(())) => tracing::debug!("request body sent after the answer"),
+                    Ok(Err(e)) => {
+                        tracing::debug!(error = %e, "request body not sent after the answer")
+                    }
+                    Err(_) => tracing::debug!("request body still unsent after the linger time"),
+                }
+            }
+            .instrument(span),
+        );
     }
 
     fn poll_head(
@@ -175,6 +213,7 @@ impl Exchange {
             if !self.conn.buf.is_empty()
                 && let Some(head) = response::parse(&mut self.conn.buf, request_was_head)?
             {
+                self.answered_early = !self.upload.is_done();
                 return Poll::Ready(Ok(head));
             }
             match std::task::ready!(self.conn.poll_fill(cx)) {
