@@ -222,10 +222,7 @@ async fn a_kept_alive_connection_closed_unanswered_is_retried_only_when_safe() {
     p.route("app", "app.test", &[b]);
     let mut client = h1(p.addr).await;
     for i in 0..3 {
-        let req = Request::get("/")
-            .header("host", "app.test")
-            .body(full(Bytes::new()))
-            .unwrap();
+        let req = get_request("app.test", "/");
         let resp = client.send_request(req).await.unwrap();
         assert_eq!(
             resp.status(),
@@ -321,10 +318,7 @@ async fn a_body_cut_short_by_the_backend_is_not_passed_off_as_complete() {
     .await;
     p.route("app", "app.test", &[b]);
     let mut client = h1(p.addr).await;
-    let req = Request::get("/")
-        .header("host", "app.test")
-        .body(full(Bytes::new()))
-        .unwrap();
+    let req = get_request("app.test", "/");
     // Depending on how far the proxy got, the cut shows in the head or in the body; never
     // as a complete short response.
     match client.send_request(req).await {

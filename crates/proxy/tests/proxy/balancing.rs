@@ -20,10 +20,7 @@ async fn round_robin_over_targets() {
     let mut client = h1(p.addr).await;
     let mut seen = Vec::new();
     for _ in 0..4 {
-        let req = Request::get("/")
-            .header("host", "app.test")
-            .body(full(Bytes::new()))
-            .unwrap();
+        let req = get_request("app.test", "/");
         let r = client.send_request(req).await.unwrap();
         seen.push(r.headers()["x-backend"].to_str().unwrap().to_string());
         http_body_util::BodyExt::collect(r.into_body())

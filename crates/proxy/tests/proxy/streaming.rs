@@ -170,10 +170,7 @@ async fn in_flight_follows_response_body_and_drain_waits() {
     let targets = p.route("app", "app.test", &[slow]);
     let target = targets[0].clone();
     let mut sender = h1(p.addr).await;
-    let req = Request::get("/")
-        .header("host", "app.test")
-        .body(full(Bytes::new()))
-        .unwrap();
+    let req = get_request("app.test", "/");
     let resp = sender.send_request(req).await.unwrap();
     assert_eq!(target.in_flight(), 1, "counted while the body streams");
     let t = target.clone();
@@ -207,10 +204,7 @@ async fn client_disconnect_releases_in_flight() {
     .await;
     let targets = p.route("app", "app.test", &[slow]);
     let mut sender = h1(p.addr).await;
-    let req = Request::get("/")
-        .header("host", "app.test")
-        .body(full(Bytes::new()))
-        .unwrap();
+    let req = get_request("app.test", "/");
     let attempt = tokio::time::timeout(Duration::from_millis(100), sender.send_request(req)).await;
     assert!(attempt.is_err(), "backend is slow");
     assert_eq!(targets[0].in_flight(), 1);

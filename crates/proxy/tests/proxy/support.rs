@@ -167,13 +167,17 @@ pub async fn send(addr: SocketAddr, req: Request<Body>) -> Reply {
     }
 }
 
-/// GET `path` with `Host: host`.
-pub async fn get(addr: SocketAddr, host: &str, path: &str) -> Reply {
-    let req = Request::get(path)
+/// A GET of `path` with `Host: host` and no body.
+pub fn get_request(host: &str, path: &str) -> Request<Body> {
+    Request::get(path)
         .header("host", host)
         .body(full(Bytes::new()))
-        .unwrap();
-    send(addr, req).await
+        .unwrap()
+}
+
+/// GET `path` with `Host: host` on a fresh connection.
+pub async fn get(addr: SocketAddr, host: &str, path: &str) -> Reply {
+    send(addr, get_request(host, path)).await
 }
 
 /// Write raw bytes and read until the peer closes (or 5 s pass).
