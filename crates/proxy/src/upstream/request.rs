@@ -203,21 +203,30 @@ impl Upload {
                         _ => self.queue.push(data),
                     }
                 }
-                Poll::Ready(Ok(()))
-            }
-            Some(Err(e)) => Poll::Ready(Err(UploadError::Client(e))),
-            None => {
-                self.body = None;
-                match self.framing {
-                    BodyFraming::Chunked => self.queue.push(Bytes::from_static(b"0\r\n\r\n")),
-                    BodyFraming::Length(n) if self.sent != n => {
-                        return Poll::Ready(Err(UploadError::Length));
-                    }
-                    _ => {}
+                // All of the announced length has come: the body is done now. The client
+                // connection may hold the end-of-body signal back until its next request
+                // (HTTP/1 does once the response has already been sent), and the upload
+                // must not wait for it.
+                if self.framing == BodyFraming::Length(self.sent) {
+                    return Poll::Ready(self.end_body());
                 }
                 Poll::Ready(Ok(()))
             }
+            Some(Err(e)) => Poll::Ready(Err(UploadError::Client(e))),
+            None => Poll::Ready(self.end_body()),
         }
+    }
+
+    /// The client's body has ended: queue the end of the chunked framing, or check that
+    /// the announced length was sent.
+    fn end_body(&mut self) -> Result<(), UploadError> {
+        self.body = None;
+        match self.framing {
+            BodyFraming::Chunked => self.queue.push(Bytes::from_static(b"0\r\n\r\n")),
+            BodyFraming::Length(n) if self.sent != n => return Err(UploadError::Length),
+            _ => {}
+        }
+        Ok(())
     }
 }
 

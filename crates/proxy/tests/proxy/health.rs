@@ -147,13 +147,3 @@ async fn monitor_marks_targets_by_status() {
         .unwrap()
         .unwrap();
 }
-
-async fn wait_for(cond: impl Fn() -> bool) {
-    for _ in 0..100 {
-        if cond() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("condition not reached in 2s");
-}

@@ -152,11 +152,21 @@ pub struct Reply {
 
 /// Send `req` on a fresh HTTP/1.1 connection and collect the reply.
 pub async fn send(addr: SocketAddr, req: Request<Body>) -> Reply {
-    let mut sender = h1(addr).await;
-    let resp = tokio::time::timeout(Duration::from_secs(10), sender.send_request(req))
-        .await
-        .expect("proxy answered in time")
-        .unwrap();
+    on(&mut h1(addr).await, req).await
+}
+
+/// Send `req` on `client`'s connection once it is ready for it, and collect the reply.
+pub async fn on(
+    client: &mut hyper::client::conn::http1::SendRequest<Body>,
+    req: Request<Body>,
+) -> Reply {
+    let resp = tokio::time::timeout(Duration::from_secs(10), async {
+        client.ready().await.expect("connection still open");
+        client.send_request(req).await
+    })
+    .await
+    .expect("proxy answered in time")
+    .unwrap();
     let status = resp.status();
     let headers = resp.headers().clone();
     let body = resp.into_body().collect().await.unwrap().to_bytes();
@@ -188,4 +198,15 @@ pub async fn raw(addr: SocketAddr, request: &[u8]) -> String {
     let mut out = Vec::new();
     let _ = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut out)).await;
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Wait until `cond` holds, for at most 5 s.
+pub async fn wait_for(cond: impl Fn() -> bool) {
+    for _ in 0..250 {
+        if cond() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("condition not reached in 5 s");
 }
