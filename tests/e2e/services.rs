@@ -189,6 +189,13 @@ fn postgres_is_linked_keeps_data_backs_up_restores_and_keeps_strangers_out() {
         !d.wharf_ok(&["config", "show", &app])
             .contains("DATABASE_URL")
     );
+    // Rolling back to the release from before the unlink does not bring the URL back.
+    d.wharf_ok(&["rollback", &app]);
+    assert!(
+        !d.wharf_ok(&["config", "show", &app])
+            .contains("DATABASE_URL")
+    );
+    assert_eq!(run_sh(&d, &app, "echo ${DATABASE_URL:-unset}"), "unset");
     d.wharf_ok(&["services", "destroy", &db, "--confirm", &db, "--purge"]);
     assert!(!volume_exists(&format!("wharf-service.{db}")));
     assert!(!container_running(&format!("wharf-service.{db}")));

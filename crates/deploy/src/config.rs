@@ -77,9 +77,9 @@ impl Deployer {
         };
         let old = ReleaseSpec::from_json(&active.config)
             .map_err(|e| DeployError::Internal(format!("release config of {app}: {e}")))?;
-        let spec = ReleaseSpec { vars, ..old };
+        let mut spec = ReleaseSpec { vars, ..old };
         let image = active.image.clone();
-        let release = self.record_release(&app, |_| image.clone(), &spec)?;
+        let release = self.record_release(&app, |_| image.clone(), &mut spec)?;
         progress.line(format!(
             "-----> Config changed: deploying {app} release v{} (image of v{})",
             release.version, active.version

@@ -162,7 +162,7 @@ impl Deployer {
         spec.revision = context.revision.clone();
         // A Dockerfile volume on a storage mount's path fails before the build.
         self.mounts_for(&app, &spec)?;
-        let release = self.record_release(&app, |v| image_tag(&app, v), &spec)?;
+        let release = self.record_release(&app, |v| image_tag(&app, v), &mut spec)?;
         progress.line(format!(
             "-----> Deploying {app} release v{}{}",
             release.version,
@@ -184,13 +184,20 @@ impl Deployer {
         outcome
     }
 
-    /// Record a new release of `app` with this config snapshot.
+    /// Record a new release of `app` with this config snapshot, noting which of its vars
+    /// are the URLs of the app's links now.
     pub(crate) fn record_release(
         &self,
         app: &str,
         image_for: impl Fn(u32) -> String,
-        spec: &ReleaseSpec,
+        spec: &mut ReleaseSpec,
     ) -> Result<ReleaseRecord, DeployError> {
+        spec.link_vars = self
+            .store
+            .links_of_app(app)?
+            .into_iter()
+            .map(|link| link.var)
+            .collect();
         let spec_json = spec
             .to_json()
             .map_err(|e| DeployError::Internal(e.to_string()))?;

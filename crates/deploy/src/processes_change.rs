@@ -39,7 +39,7 @@ impl Deployer {
         }
         spec.apply_settings(settings);
         let image = active.image.clone();
-        let release = self.record_release(app, |_| image.clone(), &spec)?;
+        let release = self.record_release(app, |_| image.clone(), &mut spec)?;
         progress.line(format!(
             "-----> Processes changed: deploying {app} release v{} (image of v{})",
             release.version, active.version

@@ -1,7 +1,7 @@
 //! Rolling back: deploy an earlier release again, as a new release with that release's image
 //! and its whole config (Dockerfile settings and config vars), so nothing is forgotten, except
-//! the URLs of linked services: those belong to the link, not to a release, and keep their
-//! current values.
+//! the URLs of linked services: those belong to the link, not to a release. They keep their
+//! current values, and the URL of a link removed since the earlier release stays away.
 
 use crate::{DeployError, DeployOutcome, Deployer, Progress, ReleaseSpec};
 use wharf_store::ReleaseStatus;
@@ -54,18 +54,20 @@ impl Deployer {
         }
         let mut spec = ReleaseSpec::from_json(&target.config)
             .map_err(|e| DeployError::Internal(format!("release config of {app}: {e}")))?;
-        let link_vars: Vec<String> = self
+        // The vars of the app's links now and of those the earlier release had.
+        let mut link_vars: Vec<String> = self
             .store
             .links_of_app(app)?
             .into_iter()
             .map(|link| link.var)
             .collect();
+        link_vars.extend(spec.link_vars.iter().cloned());
         spec.vars = keep_link_vars(spec.vars, &self.store.config_vars(app)?, &link_vars);
         self.store
             .check_domains_free(app, &spec.domains())
             .map_err(crate::deployer::domain_taken)?;
         let image = target.image.clone();
-        let release = self.record_release(app, |_| image.clone(), &spec)?;
+        let release = self.record_release(app, |_| image.clone(), &mut spec)?;
         progress.line(format!(
             "-----> Rolling {app} back to v{}: deploying it as release v{}",
             target.version, release.version
@@ -76,24 +78,26 @@ impl Deployer {
     }
 }
 
-/// `vars` (an earlier release's) with the current value of every var in `link_vars` (those of
-/// the app's links): a release from before a link would drop the service's URL while the app
-/// stays linked, and one from before a service was created again would bring back an old
-/// password.
+/// `vars` (an earlier release's) with every var in `link_vars` (those of the app's links now
+/// and of the links the release had) as it is now, or left out where it is not set now: a
+/// release from before a link would drop the service's URL while the app stays linked, one
+/// from before a service was created again would bring back an old password, and one from
+/// before an unlink would bring back the URL of a service the app can no longer reach.
 fn keep_link_vars(
     vars: Vec<(String, String)>,
     current: &[(String, String)],
     link_vars: &[String],
 ) -> Vec<(String, String)> {
-    let linked: Vec<&(String, String)> = current
-        .iter()
-        .filter(|(key, _)| link_vars.contains(key))
-        .collect();
     let mut out: Vec<(String, String)> = vars
         .into_iter()
-        .filter(|(key, _)| !linked.iter().any(|(k, _)| k == key))
+        .filter(|(key, _)| !link_vars.contains(key))
         .collect();
-    out.extend(linked.into_iter().cloned());
+    out.extend(
+        current
+            .iter()
+            .filter(|(key, _)| link_vars.contains(key))
+            .cloned(),
+    );
     out.sort();
     out
 }
@@ -125,6 +129,22 @@ mod tests {
                 ("DEBUG", "1"),
                 ("REDIS_URL", "redis://new-password@cache"),
             ])
+        );
+    }
+
+    #[test]
+    fn the_url_of_a_link_removed_since_stays_away() {
+        let old = pairs(&[
+            ("DATABASE_URL", "postgres://gone"),
+            ("DEBUG", "1"),
+            ("REDIS_URL", "redis://gone"),
+        ]);
+        // REDIS_URL was set by hand after its unlink: that value stays.
+        let current = pairs(&[("DEBUG", "0"), ("REDIS_URL", "redis://by-hand")]);
+        let links = vec!["DATABASE_URL".to_string(), "REDIS_URL".to_string()];
+        assert_eq!(
+            keep_link_vars(old, &current, &links),
+            pairs(&[("DEBUG", "1"), ("REDIS_URL", "redis://by-hand")])
         );
     }
 

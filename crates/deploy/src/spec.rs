@@ -62,6 +62,10 @@ pub struct ReleaseSpec {
     /// The source revision (git commit) the release's image was built from, if known.
     #[serde(default)]
     pub revision: Option<String>,
+    /// Which of `vars` held linked services' URLs when the release was made (set when it is
+    /// recorded), so that a rollback can leave out those of links removed since.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub link_vars: Vec<String>,
 }
 
 /// A scheduled job: a command and its five-field cron schedule (UTC).
@@ -118,6 +122,7 @@ impl ReleaseSpec {
             processes,
             release_command: procfile.and_then(|p| p.release()).map(str::to_string),
             revision: None,
+            link_vars: Vec::new(),
             predeploy: app_json.and_then(|a| a.predeploy.clone()),
             cron: app_json
                 .map(|a| {

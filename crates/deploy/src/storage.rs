@@ -111,7 +111,7 @@ impl Deployer {
         };
         self.store
             .replace_storage_mounts(&app, &to_store(&mounts))?;
-        let (Some(active), Some(spec)) = (active, active_spec) else {
+        let (Some(active), Some(mut spec)) = (active, active_spec) else {
             progress.line(format!(
                 "-----> Storage of {app} saved: {}",
                 listed(&mounts)
@@ -119,7 +119,7 @@ impl Deployer {
             return Ok(StorageOutcome::Saved);
         };
         let image = active.image.clone();
-        let release = self.record_release(&app, |_| image.clone(), &spec)?;
+        let release = self.record_release(&app, |_| image.clone(), &mut spec)?;
         progress.line(format!(
             "-----> Storage changed ({}): deploying {app} release v{} (image of v{})",
             listed(&mounts),
