@@ -4,7 +4,8 @@
 use crate::{ChallengeSink, Http01Tokens, challenge_certificate};
 use anyhow::{Context, bail};
 use instant_acme::{
-    Account, AuthorizationStatus, ChallengeType, Identifier, NewOrder, OrderStatus, RetryPolicy,
+    Account, AuthorizationStatus, CertificateIdentifier, ChallengeType, Identifier, NewOrder,
+    Order, OrderStatus, RetryPolicy,
 };
 use std::time::Duration;
 
@@ -37,16 +38,17 @@ fn polling() -> RetryPolicy {
         .timeout(Duration::from_secs(90))
 }
 
-/// Order a certificate for `domain` validated by `challenge`; the PEM chain and private key.
+/// Order a certificate for `domain` validated by `challenge`, as the replacement of the
+/// certificate `replaces` identifies when renewing; the PEM chain and private key.
 pub(crate) async fn order(
     account: &Account,
     domain: &str,
     challenge: Challenge,
+    replaces: Option<&CertificateIdentifier<'_>>,
     responders: &Responders<'_>,
 ) -> anyhow::Result<(String, String)> {
     let identifiers = [Identifier::Dns(domain.to_string())];
-    let mut order = account
-        .new_order(&NewOrder::new(&identifiers))
+    let mut order = new_order(account, &identifiers, replaces)
         .await
         .context("creating the order")?;
     let mut tokens = Vec::new();
@@ -114,6 +116,28 @@ pub(crate) async fn order(
     result
 }
 
+/// Create the order, marked as the replacement of `replaces` (ARI, RFC 9773 section 5) when
+/// given: the CA then knows the old certificate can be retired, and may count the renewal
+/// kindly against its rate limits. A CA without renewal information, or one that refuses the
+/// mark (the old certificate was replaced already, or is not one of its own), gets a plain
+/// order.
+async fn new_order(
+    account: &Account,
+    identifiers: &[Identifier],
+    replaces: Option<&CertificateIdentifier<'_>>,
+) -> Result<Order, instant_acme::Error> {
+    if let Some(id) = replaces {
+        match account
+            .new_order(&NewOrder::new(identifiers).replaces(id.clone()))
+            .await
+        {
+            Ok(order) => return Ok(order),
+            Err(e) => tracing::debug!(error = %e, "no order as a replacement; ordering without it"),
+        }
+    }
+    account.new_order(&NewOrder::new(identifiers)).await
+}
+
 /// The CA's reason for an invalid order: the first failed challenge's problem.
 async fn order_error(order: &mut instant_acme::Order) -> String {
     let mut authorizations = order.authorizations();
@@ -125,4 +149,90 @@ async fn order_error(order: &mut instant_acme::Order) -> String {
         }
     }
     "the order became invalid".to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fake_ca::{Behaviour, Log, account, issued_chain};
+
+    /// The payloads of the new-order requests the CA received.
+    fn orders(log: &Log) -> Vec<serde_json::Value> {
+        log.lock()
+            .unwrap()
+            .iter()
+            .filter(|a| a.uri == "https://ca.test/order")
+            .map(|a| a.payload.clone().expect("an order has a payload"))
+            .collect()
+    }
+
+    fn identifiers() -> [Identifier; 1] {
+        [Identifier::Dns("a.example.com".into())]
+    }
+
+    #[tokio::test]
+    async fn a_renewal_names_the_certificate_it_replaces() {
+        let (account, log) = account(Behaviour {
+            ari: true,
+            ..Behaviour::default()
+        })
+        .await;
+        let id = crate::renewal::certificate_id(&issued_chain()).unwrap();
+        let mut order = new_order(&account, &identifiers(), Some(&id))
+            .await
+            .unwrap();
+        assert_eq!(order.state().replaces.as_ref(), Some(&id));
+        let orders = orders(&log);
+        assert_eq!(orders.len(), 1, "{orders:?}");
+        let replaces = orders[0]["replaces"].as_str().unwrap();
+        // AKI "." serial, base64url; the serial is 0x0102.
+        assert_eq!(
+            replaces,
+            format!("{}.{}", id.authority_key_identifier, id.serial)
+        );
+        assert!(replaces.ends_with(".AQI"), "{replaces}");
+    }
+
+    #[tokio::test]
+    async fn a_first_order_replaces_nothing() {
+        let (account, log) = account(Behaviour {
+            ari: true,
+            ..Behaviour::default()
+        })
+        .await;
+        new_order(&account, &identifiers(), None).await.unwrap();
+        let orders = orders(&log);
+        assert_eq!(orders.len(), 1);
+        assert!(orders[0].get("replaces").is_none(), "{orders:?}");
+    }
+
+    #[tokio::test]
+    async fn without_renewal_information_the_order_is_plain() {
+        let (account, log) = account(Behaviour::default()).await;
+        let id = crate::renewal::certificate_id(&issued_chain()).unwrap();
+        new_order(&account, &identifiers(), Some(&id))
+            .await
+            .unwrap();
+        let orders = orders(&log);
+        assert_eq!(orders.len(), 1, "{orders:?}");
+        assert!(orders[0].get("replaces").is_none(), "{orders:?}");
+    }
+
+    #[tokio::test]
+    async fn a_refused_replacement_is_ordered_plainly() {
+        let (account, log) = account(Behaviour {
+            ari: true,
+            refuse_replaces: true,
+        })
+        .await;
+        let id = crate::renewal::certificate_id(&issued_chain()).unwrap();
+        let mut order = new_order(&account, &identifiers(), Some(&id))
+            .await
+            .unwrap();
+        assert_eq!(order.state().replaces, None);
+        let orders = orders(&log);
+        assert_eq!(orders.len(), 2, "{orders:?}");
+        assert!(orders[0].get("replaces").is_some());
+        assert!(orders[1].get("replaces").is_none());
+    }
 }

@@ -14,6 +14,8 @@ mod account;
 mod backoff;
 mod cert_info;
 mod config;
+#[cfg(test)]
+mod fake_ca;
 mod files;
 mod http01;
 mod issue;

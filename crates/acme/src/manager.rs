@@ -11,7 +11,7 @@ use crate::issue::{self, Challenge, Responders};
 use crate::renewal::{self, RenewBy, Schedule};
 use crate::{AcmeConfig, CertInfo, CertificateSink, ChallengeSink, Http01Tokens, parse_chain};
 use anyhow::Context;
-use instant_acme::Account;
+use instant_acme::{Account, CertificateIdentifier};
 use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
 use std::pin::Pin;
@@ -166,7 +166,13 @@ impl AcmeManager {
             return Ok(());
         }
         let renewal = installed.is_some();
-        let result = self.obtain(domain, state.challenge.as_deref()).await;
+        // A renewal names the certificate it replaces (when the CA offers renewal information).
+        let replaces = current
+            .as_deref()
+            .and_then(|pem| crate::renewal::certificate_id(pem).ok());
+        let result = self
+            .obtain(domain, state.challenge.as_deref(), replaces.as_ref())
+            .await;
         let previous_attempt = state.last_attempt.replace(now);
         match result {
             Ok((challenge, chain, key)) => {
@@ -236,6 +242,7 @@ impl AcmeManager {
         &self,
         domain: &str,
         last: Option<&str>,
+        replaces: Option<&CertificateIdentifier<'static>>,
     ) -> Result<(Challenge, String, String), Failure> {
         let account = self.account().await.map_err(Failure::Error)?;
         let responders = Responders {
@@ -266,7 +273,7 @@ impl AcmeManager {
                 challenge = challenge.as_str(),
                 "ordering a certificate"
             );
-            match issue::order(&account, domain, *challenge, &responders).await {
+            match issue::order(&account, domain, *challenge, replaces, &responders).await {
                 Ok((chain, key)) => return Ok((*challenge, chain, key)),
                 Err(err) => errors.push(format!("{}: {err:#}", challenge.as_str())),
             }

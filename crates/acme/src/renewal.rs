@@ -105,12 +105,18 @@ pub(crate) async fn ask_ca(
     }
 }
 
-/// The suggested window (Unix seconds) and the CA's hint when to ask again.
-async fn ari(account: &Account, chain_pem: &str) -> Result<(i64, i64, Duration), String> {
+/// The ARI identifier of the leaf certificate of `chain_pem`: its authority key identifier
+/// and serial number.
+pub(crate) fn certificate_id(chain_pem: &str) -> Result<CertificateIdentifier<'static>, String> {
     let (_, pem) = x509_parser::pem::parse_x509_pem(chain_pem.as_bytes())
         .map_err(|e| format!("reading the certificate: {e}"))?;
     let der = rustls_pki_types::CertificateDer::from(pem.contents);
-    let id = CertificateIdentifier::try_from(&der)?;
+    Ok(CertificateIdentifier::try_from(&der)?.into_owned())
+}
+
+/// The suggested window (Unix seconds) and the CA's hint when to ask again.
+async fn ari(account: &Account, chain_pem: &str) -> Result<(i64, i64, Duration), String> {
+    let id = certificate_id(chain_pem)?;
     let (info, retry_after) = account.renewal_info(&id).await.map_err(|e| e.to_string())?;
     let window = info.suggested_window;
     Ok((
@@ -133,96 +139,15 @@ pub(crate) fn pick_in_window(start: i64, end: i64, now: i64, rng: &mut impl Rng)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bytes::Bytes;
-    use instant_acme::{BodyWrapper, BytesResponse, HttpClient};
-    use std::future::Future;
-    use std::pin::Pin;
-    use std::sync::{Arc, Mutex};
-
-    /// A CA that serves its directory (with or without `renewalInfo`) and a fixed renewal
-    /// window, and remembers the URLs asked for.
-    struct FakeCa {
-        ari: bool,
-        asked: Arc<Mutex<Vec<String>>>,
-    }
-
-    const WINDOW: (&str, &str) = ("2030-01-01T00:00:00Z", "2030-01-03T00:00:00Z");
-
-    impl HttpClient for FakeCa {
-        fn request(
-            &self,
-            req: http::Request<BodyWrapper<Bytes>>,
-        ) -> Pin<Box<dyn Future<Output = Result<BytesResponse, instant_acme::Error>> + Send>>
-        {
-            let uri = req.uri().to_string();
-            self.asked.lock().unwrap().push(uri.clone());
-            let mut directory = serde_json::json!({
-                "newNonce": "https://ca.test/nonce",
-                "newAccount": "https://ca.test/account",
-                "newOrder": "https://ca.test/order",
-            });
-            if self.ari {
-                directory["renewalInfo"] = "https://ca.test/renewal-info".into();
-            }
-            let (status, body) = if uri.ends_with("/dir") {
-                (200, directory)
-            } else if uri.starts_with("https://ca.test/renewal-info/") {
-                let window =
-                    serde_json::json!({"suggestedWindow": {"start": WINDOW.0, "end": WINDOW.1}});
-                (200, window)
-            } else {
-                (404, serde_json::json!({}))
-            };
-            let (parts, ()) = http::Response::builder()
-                .status(status)
-                .header("content-type", "application/json")
-                .header("retry-after", "7200")
-                .body(())
-                .unwrap()
-                .into_parts();
-            let body: Box<dyn instant_acme::BytesBody> = Box::new(Bytes::from(body.to_string()));
-            Box::pin(async move { Ok(BytesResponse { parts, body }) })
-        }
-    }
-
-    async fn account(ari: bool) -> (Account, Arc<Mutex<Vec<String>>>) {
-        let asked = Arc::new(Mutex::new(Vec::new()));
-        let key = rcgen::KeyPair::generate().unwrap();
-        let ca = FakeCa {
-            ari,
-            asked: asked.clone(),
-        };
-        let account = Account::builder_with_http(Box::new(ca))
-            .from_parts(
-                "https://ca.test/account/1".into(),
-                rustls_pki_types::PrivatePkcs8KeyDer::from(key.serialize_der()),
-                "https://ca.test/dir".into(),
-            )
-            .await
-            .unwrap();
-        (account, asked)
-    }
-
-    /// A leaf signed by a CA, so it carries an authority key identifier.
-    fn issued_chain() -> String {
-        let ca_key = rcgen::KeyPair::generate().unwrap();
-        let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-        ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        let ca_cert = ca.self_signed(&ca_key).unwrap();
-        let issuer = rcgen::Issuer::new(ca, ca_key);
-        let key = rcgen::KeyPair::generate().unwrap();
-        let mut leaf = rcgen::CertificateParams::new(vec!["a.example.com".into()]).unwrap();
-        leaf.use_authority_key_identifier_extension = true;
-        leaf.serial_number = Some(rcgen::SerialNumber::from(vec![0x01, 0x02]));
-        leaf.not_before = rcgen::date_time_ymd(2029, 10, 1);
-        leaf.not_after = rcgen::date_time_ymd(2030, 1, 1);
-        let cert = leaf.signed_by(&key, &issuer).unwrap();
-        format!("{}{}", cert.pem(), ca_cert.pem())
-    }
+    use crate::fake_ca::{Behaviour, account, issued_chain};
 
     #[tokio::test]
     async fn the_renewal_time_comes_from_the_ca_window() {
-        let (account, asked) = account(true).await;
+        let (account, asked) = account(Behaviour {
+            ari: true,
+            ..Behaviour::default()
+        })
+        .await;
         let chain = issued_chain();
         let cert = crate::parse_chain(&chain).unwrap();
         let now = 1_800_000_000; // 2027: before the window.
@@ -236,7 +161,11 @@ mod tests {
             "{schedule:?}"
         );
         let asked = asked.lock().unwrap().clone();
-        let ari = asked.iter().find(|u| u.contains("/renewal-info/")).unwrap();
+        let ari = asked
+            .iter()
+            .map(|a| &a.uri)
+            .find(|u| u.contains("/renewal-info/"))
+            .unwrap();
         // The identifier ends in the base64url of the serial 0x0102.
         assert!(ari.ends_with(".AQI"), "{ari}");
     }
@@ -273,7 +202,7 @@ mod tests {
 
     #[tokio::test]
     async fn without_renewal_information_two_thirds_of_the_lifetime() {
-        let (account, _) = account(false).await;
+        let (account, _) = account(Behaviour::default()).await;
         let chain = issued_chain();
         let cert = crate::parse_chain(&chain).unwrap();
         let schedule = ask_ca(&account, &chain, &cert, 0).await;
