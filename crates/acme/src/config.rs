@@ -53,6 +53,9 @@ pub struct AcmeConfig {
     /// Most new orders per domain in one hour (Let's Encrypt allows 5 failed validations per
     /// hour per domain).
     pub max_orders_per_hour: usize,
+    /// How long after a failed check that the TLS listener serves a new certificate it is
+    /// checked again.
+    pub served_recheck: Duration,
 }
 
 impl AcmeConfig {
@@ -65,6 +68,7 @@ impl AcmeConfig {
             renew_before: None,
             check_interval: Duration::from_secs(5),
             max_orders_per_hour: 3,
+            served_recheck: Duration::from_secs(300),
         }
     }
 }

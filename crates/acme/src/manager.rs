@@ -3,8 +3,8 @@
 //! renewal time (see [`crate::renewal`]), means an order (HTTP-01 first, TLS-ALPN-01 as the
 //! fallback) unless the domain is backing off after failures or used up its orders for the
 //! hour. A failure keeps whatever certificate is installed. After an installation, a handshake
-//! with the TLS listener checks that the new certificate is the one served. Every attempt is
-//! recorded in the store and the log.
+//! with the TLS listener checks that the new certificate is the one served (and again every few
+//! minutes until it is). Every attempt is recorded in the store and the log.
 
 use crate::backoff::{Backoff, OrderLimiter};
 use crate::issue::{self, Challenge, Responders};
@@ -48,6 +48,8 @@ pub struct AcmeManager {
     warned: Mutex<HashMap<String, Instant>>,
     /// When each domain's certificate is due, as last decided.
     schedules: Mutex<HashMap<String, Schedule>>,
+    /// When to check again that an issued certificate not yet found served is (Unix seconds).
+    served_rechecks: Mutex<HashMap<String, i64>>,
 }
 
 fn now() -> i64 {
@@ -77,6 +79,7 @@ impl AcmeManager {
             limiter: Mutex::new(limiter),
             warned: Mutex::new(HashMap::new()),
             schedules: Mutex::new(HashMap::new()),
+            served_rechecks: Mutex::new(HashMap::new()),
         }
     }
 
@@ -158,6 +161,7 @@ impl AcmeManager {
                 self.store.put_acme_state(&state)?;
             }
             self.warn_if_expiring(domain, cert, now);
+            self.recheck_served(&mut state, cert, now).await?;
             if now < schedule.renew_at {
                 return Ok(());
             }
@@ -202,7 +206,16 @@ impl AcmeManager {
                 );
                 match self.check_served(domain, &cert.serial).await {
                     Some(Ok(())) => state.served_checked = Some(self::now()),
-                    Some(Err(problem)) => state.last_error = Some(problem),
+                    Some(Err(problem)) => {
+                        state.last_error = Some(problem);
+                        let again = now
+                            + i64::try_from(self.config.served_recheck.as_secs())
+                                .unwrap_or(i64::MAX / 2);
+                        self.served_rechecks
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .insert(domain.to_string(), again);
+                    }
                     None => {}
                 }
                 self.store.put_acme_state(&state)?;
@@ -357,6 +370,57 @@ impl AcmeManager {
         schedule
     }
 
+    /// An issued certificate the TLS listener was not found to serve (say it was restarting
+    /// then) is checked again, every [`AcmeConfig::served_recheck`], until it is; the problem
+    /// stays in the state (as the last error, unless an order failed since) until then.
+    async fn recheck_served(
+        &self,
+        state: &mut AcmeState,
+        cert: &CertInfo,
+        now: i64,
+    ) -> anyhow::Result<()> {
+        if state.served_checked.is_some() || state.last_success.is_none() {
+            return Ok(());
+        }
+        let due = {
+            let rechecks = self
+                .served_rechecks
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            rechecks.get(&state.domain).is_none_or(|at| now >= *at)
+        };
+        if !due {
+            return Ok(());
+        }
+        let Some(result) = self.check_served(&state.domain, &cert.serial).await else {
+            return Ok(());
+        };
+        let next =
+            now + i64::try_from(self.config.served_recheck.as_secs()).unwrap_or(i64::MAX / 2);
+        let mut rechecks = self
+            .served_rechecks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        match result {
+            Ok(()) => {
+                rechecks.remove(&state.domain);
+                state.served_checked = Some(now);
+                if state.failures == 0 {
+                    state.last_error = None;
+                }
+            }
+            Err(problem) => {
+                rechecks.insert(state.domain.clone(), next);
+                if state.failures == 0 {
+                    state.last_error = Some(problem);
+                }
+            }
+        }
+        drop(rechecks);
+        self.store.put_acme_state(state)?;
+        Ok(())
+    }
+
     /// Whether the TLS listener serves the certificate with `serial` for `domain`: `None`
     /// when there is no listener to ask, else `Ok` or the problem (also logged).
     async fn check_served(&self, domain: &str, serial: &str) -> Option<Result<(), String>> {
@@ -442,6 +506,77 @@ mod tests {
         // Within the backoff nothing is tried again.
         manager.check_all().await;
         assert_eq!(store.acme_states().unwrap()[0], *state);
+    }
+
+    #[tokio::test]
+    async fn an_issued_certificate_not_found_served_is_checked_again_until_it_is() {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        let data = tempfile::tempdir().unwrap();
+        let domain = "d.example.com";
+        let (chain, key) = self_signed(domain);
+        let serial = parse_chain(&chain).unwrap().serial;
+        let certs = Arc::new(CertificateFiles::new(data.path()));
+        certs.install(domain, &chain, &key).unwrap();
+        let store = Arc::new(Store::in_memory().unwrap());
+        // Issued earlier; the check then found another certificate served.
+        store
+            .put_acme_state(&AcmeState {
+                domain: domain.to_string(),
+                last_success: Some(1),
+                serial: Some(serial.clone()),
+                last_error: Some("the HTTPS listener serves another certificate".into()),
+                ..AcmeState::default()
+            })
+            .unwrap();
+        let asked = Arc::new(AtomicUsize::new(0));
+        let fixed = Arc::new(AtomicBool::new(false));
+        let served: ServedSerial = {
+            let (asked, fixed, serial) = (asked.clone(), fixed.clone(), serial.clone());
+            Arc::new(move |_| {
+                asked.fetch_add(1, Ordering::SeqCst);
+                let answer = if fixed.load(Ordering::SeqCst) {
+                    serial.clone()
+                } else {
+                    "0bad".to_string()
+                };
+                Box::pin(async move { Ok(answer) })
+            })
+        };
+        let manager = |recheck: Duration| {
+            let mut config = AcmeConfig::new("https://127.0.0.1:1/dir", data.path());
+            config.served_recheck = recheck;
+            let wanted: WantedDomains = Arc::new(|| Ok(vec!["d.example.com".to_string()]));
+            AcmeManager::new(config, store.clone(), certs.clone(), wanted)
+                .with_served_serial(served.clone())
+        };
+
+        // Still another one served: the problem is recorded; not asked again before its time.
+        let patient = manager(Duration::from_secs(3600));
+        patient.check_all().await;
+        patient.check_all().await;
+        assert_eq!(asked.load(Ordering::SeqCst), 1);
+        let state = store.acme_state(domain).unwrap().unwrap();
+        assert_eq!(state.served_checked, None);
+        assert!(
+            state
+                .last_error
+                .as_deref()
+                .unwrap()
+                .contains("not the new one"),
+            "{state:?}"
+        );
+
+        // Served now: checked, and the problem is gone.
+        fixed.store(true, Ordering::SeqCst);
+        let prompt = manager(Duration::ZERO);
+        prompt.check_all().await;
+        let state = store.acme_state(domain).unwrap().unwrap();
+        assert!(state.served_checked.is_some(), "{state:?}");
+        assert_eq!(state.last_error, None);
+        assert_eq!(state.last_attempt, None, "no order");
+        // Checked once is enough.
+        prompt.check_all().await;
+        assert_eq!(asked.load(Ordering::SeqCst), 2);
     }
 
     #[tokio::test]
