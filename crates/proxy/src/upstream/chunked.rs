@@ -283,4 +283,69 @@ mod tests {
         );
         assert_eq!(dec.decode(&mut buf).unwrap(), Decoded::NeedMore);
     }
+
+    /// `data` chunked in random pieces, some with extensions, and maybe with trailers.
+    fn encode(data: &[u8], rng: &mut fastrand::Rng) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut rest = data;
+        while !rest.is_empty() {
+            let n = rng.usize(1..=rest.len().min(300));
+            let size = if rng.bool() {
+                format!("{n:x}")
+            } else {
+                format!("{n:X}")
+            };
+            out.extend_from_slice(size.as_bytes());
+            if rng.u8(..) < 40 {
+                out.extend_from_slice(b";ext=\"v\"");
+            }
+            out.extend_from_slice(b"\r\n");
+            out.extend_from_slice(&rest[..n]);
+            out.extend_from_slice(b"\r\n");
+            rest = &rest[n..];
+        }
+        out.extend_from_slice(b"0\r\n");
+        if rng.bool() {
+            out.extend_from_slice(b"x-trailer: 1\r\n");
+        }
+        out.extend_from_slice(b"\r\n");
+        out
+    }
+
+    #[test]
+    fn random_bodies_in_random_pieces_come_through_whole() {
+        let mut rng = fastrand::Rng::with_seed(7);
+        for _ in 0..300 {
+            let data: Vec<u8> = (0..rng.usize(0..2000)).map(|_| rng.u8(..)).collect();
+            let wire = encode(&data, &mut rng);
+            let step = rng.usize(1..=wire.len());
+            let (body, rest_empty) = decode_in_steps(&wire, step).unwrap();
+            assert_eq!(body, data, "step {step}");
+            assert!(rest_empty);
+        }
+    }
+
+    #[test]
+    fn damaged_or_random_input_is_an_error_or_more_wanted_never_a_panic() {
+        let mut rng = fastrand::Rng::with_seed(11);
+        for round in 0..2000 {
+            let mut wire = if round % 2 == 0 {
+                let data: Vec<u8> = (0..rng.usize(0..300)).map(|_| rng.u8(..)).collect();
+                encode(&data, &mut rng)
+            } else {
+                (0..rng.usize(0..300)).map(|_| rng.u8(..)).collect()
+            };
+            for _ in 0..rng.usize(0..4) {
+                if !wire.is_empty() {
+                    let at = rng.usize(..wire.len());
+                    wire[at] = rng.u8(..);
+                }
+            }
+            let step = rng.usize(1..=wire.len().max(1));
+            // Any outcome but a panic; a body never grows past what was sent.
+            if let Ok((body, _)) = decode_in_steps(&wire, step) {
+                assert!(body.len() <= wire.len());
+            }
+        }
+    }
 }

@@ -334,4 +334,33 @@ mod tests {
                 .keep_alive
         );
     }
+
+    #[test]
+    fn damaged_or_random_heads_are_an_error_or_more_wanted_never_a_panic() {
+        let heads = [
+            &b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"[..],
+            b"HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n",
+            b"HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n",
+        ];
+        let mut rng = fastrand::Rng::with_seed(3);
+        for round in 0..3000 {
+            let mut bytes: Vec<u8> = if round % 3 == 2 {
+                (0..rng.usize(0..200)).map(|_| rng.u8(..)).collect()
+            } else {
+                heads[round % 3].to_vec()
+            };
+            for _ in 0..rng.usize(1..4) {
+                if !bytes.is_empty() {
+                    let at = rng.usize(..bytes.len());
+                    bytes[at] = rng.u8(..);
+                }
+            }
+            let mut buf = BytesMut::from(&bytes[..]);
+            if let Ok(Some(head)) = parse(&mut buf, rng.bool()) {
+                // A parsed head was taken off the buffer, and its status is final.
+                assert!(buf.len() < bytes.len());
+                assert!(!head.status.is_informational());
+            }
+        }
+    }
 }
