@@ -10,6 +10,7 @@ mod e2e {
     mod cron;
     mod deploy;
     mod django;
+    mod domains;
     mod git_push;
     pub mod harness;
     mod heroku_flow;

@@ -116,6 +116,12 @@ pub enum Command {
     Logs(LogsArgs),
     /// List the HTTPS certificates, or add or remove your own.
     Certs(CertsArgs),
+    /// The domains an app is served on: from its Dockerfile, and added by command (a change
+    /// takes effect at once, without a new release).
+    Domains {
+        #[command(subcommand)]
+        command: DomainsCommand,
+    },
     /// Persistent storage of an app: named volumes or server directories mounted into every
     /// container of the app; a change to a running app deploys a new release.
     Storage {
@@ -344,6 +350,17 @@ pub enum ConfigCommand {
         #[arg(required = true)]
         keys: Vec<String>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DomainsCommand {
+    /// List the app's domains and where each comes from.
+    List { app: String },
+    /// Serve the app on DOMAIN too, in this release and every later one:
+    /// `wharf domains add blog www.blog.example.com`.
+    Add { app: String, domain: String },
+    /// Stop serving the app on a domain added with `wharf domains add`.
+    Remove { app: String, domain: String },
 }
 
 #[derive(Subcommand, Debug)]

@@ -253,7 +253,24 @@ impl Client {
 
     /// Send a request and decode a JSON answer, turning an error answer into an error.
     pub async fn json<T: DeserializeOwned>(&self, method: Method, path: &str) -> anyhow::Result<T> {
-        let response = self.send(method, path, None, empty()).await?;
+        self.json_with(method, path, None).await
+    }
+
+    /// Send a request with a JSON `body` (if any) and decode a JSON answer, turning an error
+    /// answer into an error.
+    pub async fn json_with<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> anyhow::Result<T> {
+        let response = match body {
+            Some(body) => {
+                self.send(method, path, Some("application/json"), json_body(&body))
+                    .await?
+            }
+            None => self.send(method, path, None, empty()).await?,
+        };
         let status = response.status();
         let bytes = response.into_body().collect().await?.to_bytes();
         if !status.is_success() {

@@ -237,8 +237,8 @@ impl Deployer {
             .append_release_log(release.id, &progress.take())?;
         result?;
         Ok(DeployOutcome {
-            urls: spec
-                .domains()
+            urls: self
+                .domains_for(&release.app, spec)?
                 .iter()
                 .map(|d| format!("http://{d}/"))
                 .collect(),
@@ -446,7 +446,7 @@ impl Deployer {
         spec: &ReleaseSpec,
         instances: &[Instance],
     ) -> Result<(), DeployError> {
-        let domains = spec.domains();
+        let domains = self.domains_for(&release.app, spec)?;
         self.store
             .set_domains(&release.app, &domains)
             .map_err(domain_taken)?;
@@ -493,7 +493,7 @@ impl Deployer {
         ));
         let path = spec.config.healthcheck.as_deref();
         let app_check = spec.healthcheck.as_ref();
-        let domains = spec.domains();
+        let domains = self.domains_for(&release.app, spec)?;
         let host = domains.first().map(String::as_str);
         let checks = join_all(
             started

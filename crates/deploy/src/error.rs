@@ -94,6 +94,18 @@ pub enum DeployError {
         selector: String,
         mounts: String,
     },
+    #[error("{0}")]
+    Domain(#[from] wharf_domain::DomainError),
+    #[error(
+        "{domain} comes from `{app}`'s Dockerfile (`# wharf.domain = {domain}`); remove that line and deploy"
+    )]
+    DomainFromDockerfile { app: String, domain: String },
+    #[error("{domain} is not one of `{app}`'s domains; its domains: {domains}")]
+    NotADomainOf {
+        app: String,
+        domain: String,
+        domains: String,
+    },
     #[error("`{0}` has no earlier release to roll back to")]
     NoRollbackTarget(String),
     #[error("cannot roll `{app}` back to v{version}: {reason}")]

@@ -114,7 +114,7 @@ impl Deployer {
         let app = &release.app;
         let mut serving = self.instances.serving(app);
         let path = spec.config.healthcheck.as_deref();
-        let domains = spec.domains();
+        let domains = self.domains_for(app, spec)?;
         let host = domains.first().map(String::as_str);
         for id in ids {
             if let Some(pos) = serving.iter().position(|i| &i.container_id == id) {
@@ -142,7 +142,7 @@ impl Deployer {
     }
 
     /// Point the app's domains at exactly `instances`.
-    fn route_instances(
+    pub(crate) fn route_instances(
         &self,
         release: &ReleaseRecord,
         spec: &ReleaseSpec,

@@ -51,6 +51,14 @@ pub enum SshCommand {
         app: AppName,
         formation: Vec<String>,
     },
+    /// `domains APP` (alias: `domains:report APP`): the app's domains.
+    Domains(AppName),
+    /// `domains:add APP DOMAIN` and `domains:remove APP DOMAIN` (the action and its target).
+    DomainsChange {
+        add: bool,
+        app: AppName,
+        domain: String,
+    },
     /// `storage:list APP` (alias: `storage:report APP`): the app's storage mounts.
     StorageList(AppName),
     /// `storage:mount APP SOURCE:/path[:ro]`.
@@ -219,6 +227,20 @@ impl SshCommand {
             ("ps:stop" | "ps:start" | "ps:restart", _) => {
                 return Err(SshCommandError::Usage(
                     "ps:stop|ps:start|ps:restart APP [PROCESS]",
+                ));
+            }
+            ("domains" | "domains:report", [app]) => SshCommand::Domains(AppName::parse(app)?),
+            ("domains" | "domains:report", _) => {
+                return Err(SshCommandError::Usage("domains APP"));
+            }
+            ("domains:add" | "domains:remove", [app, domain]) => SshCommand::DomainsChange {
+                add: first == "domains:add",
+                app: AppName::parse(app)?,
+                domain: domain.to_string(),
+            },
+            ("domains:add" | "domains:remove", _) => {
+                return Err(SshCommandError::Usage(
+                    "domains:add|domains:remove APP DOMAIN",
                 ));
             }
             ("storage:list" | "storage:report", [app]) => {
@@ -515,6 +537,37 @@ mod tests {
             parse("mongo:create db"),
             Err(SshCommandError::NotAllowed(_))
         ));
+    }
+
+    #[test]
+    fn domains_commands_as_dokku_users_type_them() {
+        assert_eq!(
+            parse("domains:add blog www.blog.example.com"),
+            Ok(SshCommand::DomainsChange {
+                add: true,
+                app: app("blog"),
+                domain: "www.blog.example.com".into()
+            })
+        );
+        assert_eq!(
+            parse("domains:remove blog www.blog.example.com"),
+            Ok(SshCommand::DomainsChange {
+                add: false,
+                app: app("blog"),
+                domain: "www.blog.example.com".into()
+            })
+        );
+        assert_eq!(
+            parse("domains:report blog"),
+            Ok(SshCommand::Domains(app("blog")))
+        );
+        assert_eq!(parse("domains blog"), Ok(SshCommand::Domains(app("blog"))));
+        for usage in ["domains:add blog", "domains:remove blog a b", "domains"] {
+            assert!(
+                matches!(parse(usage), Err(SshCommandError::Usage(_))),
+                "{usage}"
+            );
+        }
     }
 
     #[test]

@@ -75,16 +75,10 @@ impl Store {
         Ok(())
     }
 
-    /// The app that owns `domain`, if any.
+    /// The app that owns `domain`, if any: the one it is routed to, or the one it was added
+    /// to by command.
     pub fn domain_owner(&self, domain: &str) -> Result<Option<String>, StoreError> {
-        let conn = self.conn();
-        Ok(conn
-            .query_row(
-                "SELECT app FROM domains WHERE domain = ?1",
-                [domain],
-                |row| row.get(0),
-            )
-            .optional()?)
+        owner_of(&self.conn(), domain)
     }
 
     /// Check that none of `domains` is owned by an app other than `app`.
@@ -108,14 +102,7 @@ impl Store {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         for domain in domains {
-            let owner: Option<String> = tx
-                .query_row(
-                    "SELECT app FROM domains WHERE domain = ?1",
-                    [domain],
-                    |row| row.get(0),
-                )
-                .optional()?;
-            if let Some(owner) = owner
+            if let Some(owner) = owner_of(&tx, domain)?
                 && owner != app
             {
                 return Err(StoreError::DomainTaken {
@@ -134,6 +121,20 @@ impl Store {
         tx.commit()?;
         Ok(())
     }
+}
+
+pub(crate) fn owner_of(
+    conn: &rusqlite::Connection,
+    domain: &str,
+) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT app FROM domains WHERE domain = ?1
+             UNION ALL SELECT app FROM added_domains WHERE domain = ?1 LIMIT 1",
+            [domain],
+            |row| row.get(0),
+        )
+        .optional()?)
 }
 
 fn domains_of(conn: &rusqlite::Connection, app: &str) -> Result<Vec<String>, StoreError> {

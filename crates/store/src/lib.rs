@@ -5,6 +5,7 @@
 //! (routes, containers); at start it rebuilds everything in memory from what is stored here.
 
 mod acme_state;
+mod added_domains;
 mod apps;
 mod build_leftovers;
 mod config_vars;

@@ -164,6 +164,14 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE acme_state ADD COLUMN renew_at INTEGER;
     ALTER TABLE acme_state ADD COLUMN renew_by TEXT;
     ",
+    // 12: domains added to an app by command (`wharf domains add`): app-level, served with
+    // whichever release runs, on top of its Dockerfile's domains.
+    "
+    CREATE TABLE added_domains (
+        domain  TEXT PRIMARY KEY,
+        app     TEXT NOT NULL REFERENCES apps(name) ON DELETE CASCADE
+    );
+    ",
 ];
 
 /// Bring the schema up to date inside one transaction per migration.

@@ -4,6 +4,7 @@ mod apps;
 mod certs;
 mod config;
 mod deploy;
+mod domains;
 mod hook;
 mod init;
 mod keys;
@@ -69,6 +70,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(args) => run::run(&Client::new(endpoint(&cli)?), args).await,
         Command::Logs(args) => logs::run(&Client::new(endpoint(&cli)?), args).await,
         Command::Certs(args) => certs::run(&Client::new(endpoint(&cli)?), args).await,
+        Command::Domains { command } => domains::run(&Client::new(endpoint(&cli)?), command).await,
         Command::Storage { command } => storage::run(&Client::new(endpoint(&cli)?), command).await,
         Command::Services(args) => services::run(&Client::new(endpoint(&cli)?), args).await,
     }

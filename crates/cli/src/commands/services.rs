@@ -5,7 +5,7 @@
 use super::apps::encode;
 use super::deploy::follow;
 use crate::args::{BackupsArgs, BackupsCommand, ServicesArgs, ServicesCommand};
-use crate::client::{Client, empty, json_body, server_error};
+use crate::client::{Client, empty, server_error};
 use anyhow::{Context, bail};
 use http::Method;
 use http_body_util::BodyExt;
@@ -58,8 +58,9 @@ pub async fn run(client: &Client, args: &ServicesArgs) -> anyhow::Result<ExitCod
             eprintln!(
                 "-----> Creating {kind} service {name} (the first start initialises the database)"
             );
-            let service: Service =
-                request(client, Method::POST, "/v1/services", Some(body)).await?;
+            let service: Service = client
+                .json_with(Method::POST, "/v1/services", Some(body))
+                .await?;
             println!("=====> {} is running: {}", service.name, service.url);
             println!(
                 "       Link it to an app with `wharf services link {} APP`.",
@@ -85,7 +86,7 @@ pub async fn run(client: &Client, args: &ServicesArgs) -> anyhow::Result<ExitCod
         ServicesCommand::Backup { name } => {
             eprintln!("-----> Backing up {name}");
             let path = format!("/v1/services/{}/backups", encode(name));
-            let backup: Backup = request(client, Method::POST, &path, None).await?;
+            let backup: Backup = client.json_with(Method::POST, &path, None).await?;
             println!(
                 "=====> Backup {} ({}) written to the server's data directory (backups/{name}/)",
                 backup.file.as_deref().unwrap_or("?"),
@@ -107,7 +108,7 @@ pub async fn run(client: &Client, args: &ServicesArgs) -> anyhow::Result<ExitCod
             }
             let path = format!("/v1/services/{}/backup-schedule", encode(name));
             let body = serde_json::json!({ "schedule": schedule, "keep": keep });
-            let service: Service = request(client, Method::POST, &path, Some(body)).await?;
+            let service: Service = client.json_with(Method::POST, &path, Some(body)).await?;
             match &service.backup_schedule {
                 Some(s) => println!(
                     "{name} is backed up at \"{s}\" (UTC), keeping the newest {}; each backup is verified by a restore",
@@ -127,28 +128,6 @@ pub async fn run(client: &Client, args: &ServicesArgs) -> anyhow::Result<ExitCod
 }
 
 /// Sends a request with an optional JSON body and decodes the JSON answer.
-async fn request<T: serde::de::DeserializeOwned>(
-    client: &Client,
-    method: Method,
-    path: &str,
-    body: Option<serde_json::Value>,
-) -> anyhow::Result<T> {
-    let response = match body {
-        Some(body) => {
-            client
-                .send(method, path, Some("application/json"), json_body(&body))
-                .await?
-        }
-        None => client.send(method, path, None, empty()).await?,
-    };
-    let status = response.status();
-    let bytes = response.into_body().collect().await?.to_bytes();
-    if !status.is_success() {
-        return Err(server_error(status, &bytes));
-    }
-    serde_json::from_slice(&bytes).with_context(|| format!("decoding the answer to {path}"))
-}
-
 async fn list(client: &Client) -> anyhow::Result<ExitCode> {
     let services: Vec<Service> = client.json(Method::GET, "/v1/services").await?;
     if services.is_empty() {
@@ -215,13 +194,13 @@ async fn info(client: &Client, name: &str, reveal: bool) -> anyhow::Result<ExitC
 
 async fn expose(client: &Client, name: &str, port: Option<u16>) -> anyhow::Result<ExitCode> {
     let path = format!("/v1/services/{}/expose", encode(name));
-    let s: Service = request(
-        client,
-        Method::POST,
-        &path,
-        Some(serde_json::json!({ "port": port })),
-    )
-    .await?;
+    let s: Service = client
+        .json_with(
+            Method::POST,
+            &path,
+            Some(serde_json::json!({ "port": port })),
+        )
+        .await?;
     match s.exposed_port {
         Some(port) => println!(
             "{name} is published on host port {port}; anyone who can reach it can try the password"
@@ -237,7 +216,7 @@ async fn backups(client: &Client, args: &BackupsArgs) -> anyhow::Result<ExitCode
             "-----> Verifying the newest backup of {name} (restoring it into a scratch container)"
         );
         let path = format!("/v1/services/{}/backups/verify", encode(name));
-        let report: serde_json::Value = request(client, Method::POST, &path, None).await?;
+        let report: serde_json::Value = client.json_with(Method::POST, &path, None).await?;
         println!(
             "=====> {} restores: {} object(s) back, in {:.1}s (sha256 {})",
             report["file"].as_str().unwrap_or("?"),
@@ -344,7 +323,7 @@ async fn destroy(
         encode(name),
         if purge { "?purge=true" } else { "" }
     );
-    let _: serde_json::Value = request(client, Method::DELETE, &path, None).await?;
+    let _: serde_json::Value = client.json_with(Method::DELETE, &path, None).await?;
     if purge {
         println!("Destroyed {name} and deleted its data. Its backups are kept.");
     } else {

@@ -3,7 +3,7 @@
 //! (served by `git receive-pack` on the app's repository, created on the first push), a
 //! read-only fetch, or a Dokku-style command, run against the local daemon's socket.
 
-use super::{apps, config, processes, services, storage};
+use super::{apps, config, domains, processes, services, storage};
 use crate::args::{AppsArgs, Cli, ConfigCommand};
 use crate::client::{Client, Endpoint};
 use anyhow::{Context, bail};
@@ -86,6 +86,14 @@ pub async fn run(cli: &Cli, key: &str) -> anyhow::Result<ExitCode> {
         } => processes::lifecycle(&client, action, app.as_str(), process.as_deref()).await,
         SshCommand::PsScale { app, formation } => {
             processes::scale(&client, app.as_str(), &formation).await
+        }
+        SshCommand::Domains(app) => domains::list(&client, app.as_str()).await,
+        SshCommand::DomainsChange { add, app, domain } => {
+            if add {
+                domains::add(&client, app.as_str(), &domain).await
+            } else {
+                domains::remove(&client, app.as_str(), &domain).await
+            }
         }
         SshCommand::StorageList(app) => storage::list(&client, app.as_str()).await,
         SshCommand::StorageMount { app, mount } => {

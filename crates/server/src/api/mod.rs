@@ -8,6 +8,7 @@ mod auth;
 mod certs;
 mod config;
 mod deploy;
+mod domains;
 mod error;
 mod git;
 mod logs;
@@ -75,6 +76,11 @@ pub fn routes(state: ApiState) -> Router {
         .route("/v1/apps/{app}/start", post(processes::start))
         .route("/v1/apps/{app}/restart", post(processes::restart))
         .route("/v1/apps/{app}/run", post(run::run))
+        .route(
+            "/v1/apps/{app}/domains",
+            get(domains::list).post(domains::add),
+        )
+        .route("/v1/apps/{app}/domains/{domain}", delete(domains::remove))
         .route("/v1/apps/{app}/storage", get(storage::list))
         .route("/v1/apps/{app}/storage/mount", post(storage::mount))
         .route("/v1/apps/{app}/storage/unmount", post(storage::unmount))

@@ -1,0 +1,151 @@
+//! Domains by command (`wharf domains add/remove`): they belong to the app, not to a release,
+//! so every release (rollbacks too) is served on them, after its Dockerfile's `# wharf.domain`
+//! lines. A change takes effect at once, with no new release: the route table is swapped with
+//! the same containers behind it, and ACME picks the new domain up at its next look.
+
+use crate::deployer::domain_taken;
+use crate::{DeployError, Deployer, ReleaseSpec};
+use serde::Serialize;
+use wharf_domain::DomainName;
+
+/// An app's domains, by where they come from.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct AppDomains {
+    /// From the Dockerfile of the release serving now.
+    pub dockerfile: Vec<String>,
+    /// Added by command.
+    pub added: Vec<String>,
+}
+
+impl AppDomains {
+    fn all(&self) -> Vec<String> {
+        merged(&self.dockerfile, &self.added)
+    }
+}
+
+/// `first`, then whatever of `then` is not in it already.
+fn merged(first: &[String], then: &[String]) -> Vec<String> {
+    let mut all = first.to_vec();
+    all.extend(then.iter().filter(|d| !first.contains(d)).cloned());
+    all
+}
+
+impl Deployer {
+    /// The domains a release of `app` with `spec` is served on: its Dockerfile's, then those
+    /// added by command.
+    pub(crate) fn domains_for(
+        &self,
+        app: &str,
+        spec: &ReleaseSpec,
+    ) -> Result<Vec<String>, DeployError> {
+        Ok(merged(&spec.domains(), &self.store.added_domains(app)?))
+    }
+
+    /// `app`'s domains, by where they come from.
+    pub fn domains(&self, app: &str) -> Result<AppDomains, DeployError> {
+        if self.store.app(app)?.is_none() {
+            return Err(DeployError::NoSuchApp(app.to_string()));
+        }
+        let dockerfile = match self.store.active_release(app)? {
+            Some(release) => ReleaseSpec::from_json(&release.config)
+                .map_err(|e| DeployError::Internal(format!("release config of {app}: {e}")))?
+                .domains(),
+            None => Vec::new(),
+        };
+        Ok(AppDomains {
+            dockerfile,
+            added: self.store.added_domains(app)?,
+        })
+    }
+
+    /// Serve `app` on `domain` too, from now on and in every release.
+    #[tracing::instrument(skip(self))]
+    pub async fn add_domain(&self, app: &str, domain: &str) -> Result<AppDomains, DeployError> {
+        let domain = DomainName::parse(domain)?.as_str().to_string();
+        if let Some(api) = &self.settings.api_domain
+            && domain.eq_ignore_ascii_case(api)
+        {
+            return Err(DeployError::DomainIsTheApi(api.clone()));
+        }
+        let _guard = self.lock_app(app).await;
+        let before = self.domains(app)?;
+        if before.all().contains(&domain) {
+            return Ok(before);
+        }
+        self.store.add_domain(app, &domain).map_err(domain_taken)?;
+        if let Err(err) = self.route_domains(app) {
+            self.store.remove_added_domain(app, &domain)?;
+            return Err(err);
+        }
+        tracing::info!(app, domain, "domain added");
+        self.domains(app)
+    }
+
+    /// Stop serving `app` on `domain`, which was added by command.
+    #[tracing::instrument(skip(self))]
+    pub async fn remove_domain(&self, app: &str, domain: &str) -> Result<AppDomains, DeployError> {
+        let domain = DomainName::parse(domain)?.as_str().to_string();
+        let _guard = self.lock_app(app).await;
+        let before = self.domains(app)?;
+        if before.dockerfile.contains(&domain) {
+            return Err(DeployError::DomainFromDockerfile {
+                app: app.to_string(),
+                domain,
+            });
+        }
+        if !self.store.remove_added_domain(app, &domain)? {
+            let all = before.all();
+            return Err(DeployError::NotADomainOf {
+                app: app.to_string(),
+                domain,
+                domains: if all.is_empty() {
+                    "none".to_string()
+                } else {
+                    all.join(", ")
+                },
+            });
+        }
+        if let Err(err) = self.route_domains(app) {
+            self.store.add_domain(app, &domain).map_err(domain_taken)?;
+            return Err(err);
+        }
+        tracing::info!(app, domain, "domain removed");
+        self.domains(app)
+    }
+
+    /// Route `app`'s current domains to the containers serving it now (nothing to do before
+    /// its first release: its first deploy routes them).
+    fn route_domains(&self, app: &str) -> Result<(), DeployError> {
+        let Some(release) = self.store.active_release(app)? else {
+            return Ok(());
+        };
+        let spec = ReleaseSpec::from_json(&release.config)
+            .map_err(|e| DeployError::Internal(format!("release config of {app}: {e}")))?;
+        let domains = self.domains_for(app, &spec)?;
+        self.store
+            .set_domains(app, &domains)
+            .map_err(domain_taken)?;
+        self.route_instances(&release, &spec, self.instances.serving(app))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(items: &[&str]) -> Vec<String> {
+        items.iter().map(|d| d.to_string()).collect()
+    }
+
+    #[test]
+    fn the_dockerfile_domains_come_first_and_none_twice() {
+        assert_eq!(
+            merged(
+                &names(&["a.example", "b.example"]),
+                &names(&["b.example", "c.example"])
+            ),
+            names(&["a.example", "b.example", "c.example"])
+        );
+        assert_eq!(merged(&[], &names(&["c.example"])), names(&["c.example"]));
+    }
+}

@@ -1,0 +1,38 @@
+//! An app's domains: `GET /v1/apps/{app}/domains` lists them by where they come from (its
+//! Dockerfile, or added by command); `POST` with `{"domain": "NAME"}` adds one and
+//! `DELETE /v1/apps/{app}/domains/{domain}` removes one, both at once, without a new release.
+
+use super::{ApiError, ApiState};
+use axum::Json;
+use axum::extract::{Path, State};
+use serde::Deserialize;
+use wharf_deploy::AppDomains;
+
+pub async fn list(
+    State(state): State<ApiState>,
+    Path(app): Path<String>,
+) -> Result<Json<AppDomains>, ApiError> {
+    Ok(Json(state.deployer.domains(&app)?))
+}
+
+#[derive(Deserialize)]
+pub struct AddRequest {
+    domain: String,
+}
+
+pub async fn add(
+    State(state): State<ApiState>,
+    Path(app): Path<String>,
+    Json(request): Json<AddRequest>,
+) -> Result<Json<AppDomains>, ApiError> {
+    Ok(Json(
+        state.deployer.add_domain(&app, &request.domain).await?,
+    ))
+}
+
+pub async fn remove(
+    State(state): State<ApiState>,
+    Path((app, domain)): Path<(String, String)>,
+) -> Result<Json<AppDomains>, ApiError> {
+    Ok(Json(state.deployer.remove_domain(&app, &domain).await?))
+}
