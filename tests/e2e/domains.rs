@@ -3,13 +3,6 @@
 //! input refused with nothing changed.
 
 use super::harness::*;
-use std::process::Output;
-
-fn fails_with(out: &Output, needle: &str) {
-    assert!(!out.status.success(), "expected a failure: {}", stdout(out));
-    let err = stderr(out);
-    assert!(err.contains(needle), "expected `{needle}` in: {err}");
-}
 
 #[test]
 fn domains_added_by_command_are_served_at_once_and_kept_across_releases_and_restarts() {

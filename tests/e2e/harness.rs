@@ -430,6 +430,13 @@ pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
     runtime().block_on(future)
 }
 
+/// Assert that a command failed and that its error output says `needle`.
+pub fn fails_with(out: &Output, needle: &str) {
+    assert!(!out.status.success(), "expected a failure: {}", stdout(out));
+    let err = stderr(out);
+    assert!(err.contains(needle), "expected {needle:?} in: {err}");
+}
+
 pub fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).to_string()
 }

@@ -38,12 +38,6 @@ fn run_sh_output(d: &Daemon, app: &str, script: &str) -> Output {
     d.wharf(&["run", app, "--no-tty", "--", "sh", "-c", script])
 }
 
-fn fails_with(out: &Output, needle: &str) {
-    assert!(!out.status.success(), "expected a failure: {}", stdout(out));
-    let err = stderr(out);
-    assert!(err.contains(needle), "expected {needle:?} in: {err}");
-}
-
 fn docker_ok(args: &[&str]) -> String {
     let out = Command::new("docker").args(args).output().unwrap();
     assert!(out.status.success(), "docker {args:?}: {}", stderr(&out));
