@@ -75,8 +75,7 @@ impl Deployer {
             self.store.replace_config_vars(&app, &vars)?;
             return Ok(ConfigOutcome::Saved);
         };
-        let old = ReleaseSpec::from_json(&active.config)
-            .map_err(|e| DeployError::Internal(format!("release config of {app}: {e}")))?;
+        let old = ReleaseSpec::of(&active)?;
         let mut spec = ReleaseSpec { vars, ..old };
         let image = active.image.clone();
         let release = self.record_release(&app, |_| image.clone(), &mut spec)?;

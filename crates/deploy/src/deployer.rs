@@ -142,11 +142,7 @@ impl Deployer {
             .iter()
             .map(|d| d.as_str().to_string())
             .collect();
-        if let Some(api) = &self.settings.api_domain
-            && domains.iter().any(|d| d.eq_ignore_ascii_case(api))
-        {
-            return Err(DeployError::DomainIsTheApi(api.clone()));
-        }
+        self.refuse_api_domain(&domains)?;
         self.store
             .check_domains_free(&app, &domains)
             .map_err(domain_taken)?;
@@ -182,6 +178,16 @@ impl Deployer {
             self.store.delete_app(&app)?;
         }
         outcome
+    }
+
+    /// No app may be served on the server's own API domain.
+    pub(crate) fn refuse_api_domain(&self, domains: &[String]) -> Result<(), DeployError> {
+        match &self.settings.api_domain {
+            Some(api) if domains.iter().any(|d| d.eq_ignore_ascii_case(api)) => {
+                Err(DeployError::DomainIsTheApi(api.clone()))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Record a new release of `app` with this config snapshot, noting which of its vars

@@ -47,9 +47,7 @@ impl Deployer {
             return Err(DeployError::NoSuchApp(app.to_string()));
         }
         let dockerfile = match self.store.active_release(app)? {
-            Some(release) => ReleaseSpec::from_json(&release.config)
-                .map_err(|e| DeployError::Internal(format!("release config of {app}: {e}")))?
-                .domains(),
+            Some(release) => ReleaseSpec::of(&release)?.domains(),
             None => Vec::new(),
         };
         Ok(AppDomains {
@@ -62,11 +60,7 @@ impl Deployer {
     #[tracing::instrument(skip(self))]
     pub async fn add_domain(&self, app: &str, domain: &str) -> Result<AppDomains, DeployError> {
         let domain = DomainName::parse(domain)?.as_str().to_string();
-        if let Some(api) = &self.settings.api_domain
-            && domain.eq_ignore_ascii_case(api)
-        {
-            return Err(DeployError::DomainIsTheApi(api.clone()));
-        }
+        self.refuse_api_domain(std::slice::from_ref(&domain))?;
         let _guard = self.lock_app(app).await;
         let before = self.domains(app)?;
         if before.all().contains(&domain) {
@@ -119,8 +113,7 @@ impl Deployer {
         let Some(release) = self.store.active_release(app)? else {
             return Ok(());
         };
-        let spec = ReleaseSpec::from_json(&release.config)
-            .map_err(|e| DeployError::Internal(format!("release config of {app}: {e}")))?;
+        let spec = ReleaseSpec::of(&release)?;
         let domains = self.domains_for(app, &spec)?;
         self.store
             .set_domains(app, &domains)

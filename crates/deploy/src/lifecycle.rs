@@ -35,8 +35,7 @@ impl Deployer {
             .store
             .active_release(app)?
             .ok_or_else(|| DeployError::NotDeployed(app.to_string()))?;
-        let spec = ReleaseSpec::from_json(&release.config)
-            .map_err(|e| DeployError::Internal(format!("release config of {app}: {e}")))?;
+        let spec = ReleaseSpec::of(&release)?;
         let all: Vec<String> = std::iter::once(spec.web().name)
             .chain(spec.others().map(|p| p.name.clone()))
             .collect();

@@ -23,8 +23,7 @@ impl Deployer {
             .store
             .active_release(app)?
             .ok_or_else(|| DeployError::NotDeployed(app.to_string()))?;
-        let mut spec = ReleaseSpec::from_json(&active.config)
-            .map_err(|e| DeployError::Internal(format!("release config of {app}: {e}")))?;
+        let mut spec = ReleaseSpec::of(&active)?;
         let known: Vec<String> = std::iter::once(spec.web().name)
             .chain(spec.others().map(|p| p.name.clone()))
             .collect();

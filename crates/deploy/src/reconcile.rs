@@ -42,9 +42,7 @@ impl Deployer {
                 continue;
             };
             let _guard = self.lock_app(&app.name).await;
-            let spec = ReleaseSpec::from_json(&release.config).map_err(|e| {
-                DeployError::Internal(format!("release config of {}: {e}", app.name))
-            })?;
+            let spec = ReleaseSpec::of(&release)?;
             let port = self.port_of(&spec, &release.image).await?;
             let mut instances = Vec::new();
             let web = spec.web();

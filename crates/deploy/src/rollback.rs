@@ -52,8 +52,7 @@ impl Deployer {
                 reason: format!("its image {} no longer exists", target.image),
             });
         }
-        let mut spec = ReleaseSpec::from_json(&target.config)
-            .map_err(|e| DeployError::Internal(format!("release config of {app}: {e}")))?;
+        let mut spec = ReleaseSpec::of(&target)?;
         // The vars of the app's links now and of those the earlier release had.
         let mut link_vars: Vec<String> = self
             .store

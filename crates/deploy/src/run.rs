@@ -65,8 +65,7 @@ impl Deployer {
             .store
             .active_release(app)?
             .ok_or_else(|| DeployError::NoRelease(app.to_string()))?;
-        let spec = ReleaseSpec::from_json(&release.config)
-            .map_err(|e| DeployError::Internal(format!("release config of {app}: {e}")))?;
+        let spec = ReleaseSpec::of(&release)?;
         let port = self.port_of(&spec, &release.image).await?;
         let suffix = uuid::Uuid::new_v4().simple().to_string();
         let suffix = &suffix[..10];

@@ -1,6 +1,7 @@
 //! A release's config snapshot: what the Dockerfile, Procfile and app.json said and the config
 //! vars, frozen when the release was made.
 
+use crate::DeployError;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use wharf_domain::{AppConfig, AppJson, Procfile, VolumeSource, VolumeSpec, WEB};
@@ -233,6 +234,12 @@ impl ReleaseSpec {
 
     pub fn from_json(json: &str) -> Result<ReleaseSpec, serde_json::Error> {
         serde_json::from_str(json)
+    }
+
+    /// The config snapshot stored with `release`.
+    pub(crate) fn of(release: &wharf_store::ReleaseRecord) -> Result<ReleaseSpec, DeployError> {
+        ReleaseSpec::from_json(&release.config)
+            .map_err(|e| DeployError::Internal(format!("release config of {}: {e}", release.app)))
     }
 }
 

@@ -68,11 +68,7 @@ impl Deployer {
         }
         let current = self.app_mounts(&app)?;
         let active = self.store.active_release(&app)?;
-        let active_spec = active
-            .as_ref()
-            .map(|r| ReleaseSpec::from_json(&r.config))
-            .transpose()
-            .map_err(|e| DeployError::Internal(format!("release config of {app}: {e}")))?;
+        let active_spec = active.as_ref().map(ReleaseSpec::of).transpose()?;
         let (mounts, added) = match change {
             StorageChange::Mount(input) => {
                 let mount = self.parse_mount(input)?;
