@@ -208,13 +208,7 @@ impl AcmeManager {
                     Some(Ok(())) => state.served_checked = Some(self::now()),
                     Some(Err(problem)) => {
                         state.last_error = Some(problem);
-                        let again = now
-                            + i64::try_from(self.config.served_recheck.as_secs())
-                                .unwrap_or(i64::MAX / 2);
-                        self.served_rechecks
-                            .lock()
-                            .unwrap_or_else(|p| p.into_inner())
-                            .insert(domain.to_string(), again);
+                        self.recheck_served_later(domain, now);
                     }
                     None => {}
                 }
@@ -395,30 +389,36 @@ impl AcmeManager {
         let Some(result) = self.check_served(&state.domain, &cert.serial).await else {
             return Ok(());
         };
-        let next =
-            now + i64::try_from(self.config.served_recheck.as_secs()).unwrap_or(i64::MAX / 2);
-        let mut rechecks = self
-            .served_rechecks
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
         match result {
             Ok(()) => {
-                rechecks.remove(&state.domain);
+                self.served_rechecks
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .remove(&state.domain);
                 state.served_checked = Some(now);
                 if state.failures == 0 {
                     state.last_error = None;
                 }
             }
             Err(problem) => {
-                rechecks.insert(state.domain.clone(), next);
+                self.recheck_served_later(&state.domain, now);
                 if state.failures == 0 {
                     state.last_error = Some(problem);
                 }
             }
         }
-        drop(rechecks);
         self.store.put_acme_state(state)?;
         Ok(())
+    }
+
+    /// Check again, [`AcmeConfig::served_recheck`] after `now`, that `domain`'s certificate
+    /// is served.
+    fn recheck_served_later(&self, domain: &str, now: i64) {
+        let at = now + i64::try_from(self.config.served_recheck.as_secs()).unwrap_or(i64::MAX / 2);
+        self.served_rechecks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(domain.to_string(), at);
     }
 
     /// Whether the TLS listener serves the certificate with `serial` for `domain`: `None`
