@@ -127,7 +127,6 @@ pub async fn run(client: &Client, args: &ServicesArgs) -> anyhow::Result<ExitCod
     }
 }
 
-/// Sends a request with an optional JSON body and decodes the JSON answer.
 async fn list(client: &Client) -> anyhow::Result<ExitCode> {
     let services: Vec<Service> = client.json(Method::GET, "/v1/services").await?;
     if services.is_empty() {
