@@ -95,7 +95,7 @@ pub fn run(cli: &Cli, args: &InitArgs) -> anyhow::Result<ExitCode> {
     }
 
     let store = super::tokens::open(cli)?;
-    match store.create_token(&args.token_name) {
+    match store.create_token(&args.token_name, &wharf_domain::TokenScope::admin(), None) {
         Ok(token) => {
             println!(
                 "Created API token `{}` for remote clients (shown only once):",
@@ -106,8 +106,9 @@ pub fn run(cli: &Cli, args: &InitArgs) -> anyhow::Result<ExitCode> {
                 Some(name) => {
                     println!("Use it with: WHARF_TOKEN=<token> wharf push https://{name} DIR")
                 }
+                // The plain API listens on loopback only: reach it through SSH.
                 None => println!(
-                    "Use it with: WHARF_TOKEN=<token> wharf push http://THIS-SERVER:7070 DIR"
+                    "Use it over SSH: ssh -N -L 7070:127.0.0.1:7070 root@THIS-SERVER, then WHARF_TOKEN=<token> wharf push http://127.0.0.1:7070 DIR\n(or give this server a name with `wharf init --api-domain NAME` for HTTPS; git push over SSH needs no token: see docs/git-push.md)"
                 ),
             }
         }
