@@ -15,6 +15,7 @@ mod e2e {
     pub mod harness;
     mod heroku_flow;
     mod pebble;
+    mod plain_http;
     mod procfile;
     mod releases;
     mod restart;
@@ -24,5 +25,6 @@ mod e2e {
     mod sshd;
     mod storage;
     mod tls;
+    mod token_scopes;
     mod zero_downtime;
 }
