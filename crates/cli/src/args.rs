@@ -478,6 +478,10 @@ pub struct InitArgs {
     /// Write the files but do not enable or start the service.
     #[arg(long)]
     pub no_start: bool,
+    /// For machines without systemd: set up the user, the group and the first token, write
+    /// no unit and start nothing (start `wharf server` yourself; scripts/install.sh does).
+    #[arg(long, conflicts_with = "no_start")]
+    pub no_systemd: bool,
 }
 
 #[derive(Args, Debug)]
