@@ -58,6 +58,7 @@ if ! curl -s --unix-socket "$socket" http://wharf/v1/status >/dev/null 2>&1; the
     server_args=(--data-dir "$data_dir" server --http-listen "$listen" --https-listen "$https_listen")
     [ -z "${WHARF_API_LISTEN:-}" ] || server_args+=(--api-listen "$WHARF_API_LISTEN")
     echo "wharf: starting wharf server (no systemd here; log: $log_file, pid in $data_dir/wharf.pid)"
+    mkdir -p "$data_dir"
     nohup "$wharf" "${server_args[@]}" >>"$log_file" 2>&1 &
     echo $! >"$data_dir/wharf.pid"
   fi

@@ -14,6 +14,7 @@ mod e2e {
     mod git_push;
     pub mod harness;
     mod heroku_flow;
+    mod install_script;
     mod pebble;
     mod plain_http;
     mod procfile;
