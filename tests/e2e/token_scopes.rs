@@ -87,6 +87,11 @@ fn an_app_token_deploys_its_app_only() {
         fails_with(&remote(&d, &token, args), "server-wide");
     }
     assert!(!d.wharf_ok(&["services"]).contains("cache"));
+    // Tokens have no API at all: no token makes or lists another.
+    fails_with(
+        &remote(&d, &token, &["tokens", "create", "more", "--app", &other]),
+        "managed on the server itself",
+    );
 }
 
 #[test]

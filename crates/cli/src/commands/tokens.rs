@@ -9,6 +9,11 @@ use wharf_domain::{TokenScope, UtcDateTime};
 use wharf_store::Store;
 
 pub fn run(cli: &Cli, command: &TokensCommand) -> anyhow::Result<ExitCode> {
+    if let Some(server) = &cli.server {
+        anyhow::bail!(
+            "tokens are managed on the server itself, not through --server {server}: run `wharf tokens` there (no API token can make or see another)"
+        );
+    }
     let store = open(cli)?;
     match command {
         TokensCommand::Create {
