@@ -28,6 +28,20 @@ fn push(d: &Daemon, token: &str, dir: &std::path::Path) -> Output {
         .unwrap()
 }
 
+/// The whole answer (head and body) to a GET with a bearer token.
+fn raw_get(api: std::net::SocketAddr, path: &str, token: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(api).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: wharf\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer
+}
+
 fn create(d: &Daemon, args: &[&str]) -> String {
     let mut all = vec!["tokens", "create"];
     all.extend_from_slice(args);
@@ -114,6 +128,12 @@ fn a_read_only_token_reads_but_changes_and_reveals_nothing() {
     assert!(stdout(&out).contains("SECRET=***"), "{}", stderr(&out));
     assert!(!stdout(&out).contains("hunter2"));
 
+    // Nor do release snapshots carry the values.
+    let releases = raw_get(d.api, &format!("/v1/apps/{app}/releases"), &token);
+    assert!(
+        releases.contains("SECRET") && !releases.contains("hunter2"),
+        "{releases}"
+    );
     fails_with(
         &remote(&d, &token, &["config", "show", &app, "--reveal"]),
         "may not reveal secret values",

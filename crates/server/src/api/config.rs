@@ -36,7 +36,7 @@ pub async fn show(
 }
 
 /// A hidden value that keeps a hint of its length.
-fn mask(value: &str) -> String {
+pub(super) fn mask(value: &str) -> String {
     if value.is_empty() {
         String::new()
     } else {
