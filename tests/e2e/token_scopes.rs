@@ -69,6 +69,16 @@ fn an_app_token_deploys_its_app_only() {
     let out = remote(&d, &token, &["config", "show", &mine, "--reveal"]);
     assert!(stdout(&out).contains("A=1"), "{}", stderr(&out));
 
+    // git pushes of its app, with the token as the password.
+    let repo = Repo::new(app_dir(
+        &format!("# wharf.app = {mine}\n# wharf.domain = {mine}.test"),
+        "pushed by git",
+    ));
+    let url = format!("http://x:{token}@{}/git/{mine}.git", d.api);
+    let out = repo.git(&["push", &url, "main"], &[]);
+    assert!(out.status.success(), "{}\n{}", all_output(&out), d.log());
+    d.wait_for_body(&format!("{mine}.test"), "pushed by git");
+
     // Another app: neither by push, nor by command, nor by git.
     let dir = app_dir(&format!("# wharf.app = {other}"), "not mine");
     let out = push(&d, &token, dir.path());
