@@ -36,14 +36,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             )?);
             deploy::run(&client, &args.deploy).await
         }
-        Command::Apps(args) => apps::run(&Client::new(endpoint(&cli)?), args).await,
-        Command::Releases { app } => apps::releases(&Client::new(endpoint(&cli)?), app).await,
-        Command::Config { command } => config::run(&Client::new(endpoint(&cli)?), command).await,
+        Command::Apps(args) => apps::run(&Client::new(endpoint(&cli)?), args, cli.json).await,
+        Command::Releases { app } => {
+            apps::releases(&Client::new(endpoint(&cli)?), app, cli.json).await
+        }
+        Command::Config { command } => {
+            config::run(&Client::new(endpoint(&cli)?), command, cli.json).await
+        }
         Command::Rollback { app, version } => {
             config::rollback(&Client::new(endpoint(&cli)?), app, version.as_deref()).await
         }
-        Command::Cron { app, log } => apps::cron(&Client::new(endpoint(&cli)?), app, *log).await,
-        Command::Ps { app } => processes::ps(&Client::new(endpoint(&cli)?), app).await,
+        Command::Cron { app, log } => {
+            apps::cron(&Client::new(endpoint(&cli)?), app, *log, cli.json).await
+        }
+        Command::Ps { app } => processes::ps(&Client::new(endpoint(&cli)?), app, cli.json).await,
         Command::Scale { app, formation } => {
             processes::scale(&Client::new(endpoint(&cli)?), app, formation).await
         }
@@ -69,11 +75,34 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::GitHook { app } => hook::run(&cli, app).await,
         Command::Run(args) => run::run(&Client::new(endpoint(&cli)?), args).await,
         Command::Logs(args) => logs::run(&Client::new(endpoint(&cli)?), args).await,
-        Command::Certs(args) => certs::run(&Client::new(endpoint(&cli)?), args).await,
-        Command::Domains { command } => domains::run(&Client::new(endpoint(&cli)?), command).await,
-        Command::Storage { command } => storage::run(&Client::new(endpoint(&cli)?), command).await,
-        Command::Services(args) => services::run(&Client::new(endpoint(&cli)?), args).await,
+        Command::Certs(args) => certs::run(&Client::new(endpoint(&cli)?), args, cli.json).await,
+        Command::Domains { command } => {
+            domains::run(&Client::new(endpoint(&cli)?), command, cli.json).await
+        }
+        Command::Storage { command } => {
+            storage::run(&Client::new(endpoint(&cli)?), command, cli.json).await
+        }
+        Command::Services(args) => {
+            services::run(&Client::new(endpoint(&cli)?), args, cli.json).await
+        }
     }
+}
+
+/// GET a listing. With `--json`, print the API's answer as it is (its field names are the
+/// contract) and return `None`; else return it decoded, for a table.
+pub(crate) async fn listing<T: serde::de::DeserializeOwned>(
+    client: &Client,
+    path: &str,
+    json: bool,
+) -> anyhow::Result<Option<T>> {
+    let answer: serde_json::Value = client.json(http::Method::GET, path).await?;
+    if json {
+        crate::output::print_json(&answer)?;
+        return Ok(None);
+    }
+    let decoded = serde_json::from_value(answer)
+        .map_err(|err| anyhow::anyhow!("decoding the answer to {path}: {err}"))?;
+    Ok(Some(decoded))
 }
 
 /// The local socket, unless `--server` names a remote one.

@@ -2,6 +2,7 @@
 //! or not the daemon is running, and needs the same rights as the data directory).
 
 use crate::args::{Cli, TokensCommand};
+use crate::output::{Clock, Table, outln, print_json};
 use anyhow::Context;
 use std::process::ExitCode;
 use wharf_store::Store;
@@ -13,21 +14,31 @@ pub fn run(cli: &Cli, command: &TokensCommand) -> anyhow::Result<ExitCode> {
             check_name(name)?;
             let token = store.create_token(name)?;
             eprintln!("Created token `{name}`. It is shown only this once:");
-            println!("{}", token.secret);
+            outln!("{}", token.secret)?;
         }
         TokensCommand::List => {
-            println!("{:<24} {:<12} LAST USED", "NAME", "CREATED");
-            for token in store.tokens()? {
+            let tokens = store.tokens()?;
+            if cli.json {
+                print_json(&tokens)?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            let clock = Clock::now();
+            let mut table = Table::new(["NAME", "CREATED", "LAST USED"]);
+            for token in tokens {
                 let used = token
                     .last_used_at
-                    .map(|t| t.to_string())
-                    .unwrap_or_else(|| "never".into());
-                println!("{:<24} {:<12} {}", token.name, token.created_at, used);
+                    .map_or_else(|| "never".into(), |t| clock.date_and_age(t));
+                table.row([
+                    token.name.into(),
+                    clock.date_and_age(token.created_at).into(),
+                    used.into(),
+                ]);
             }
+            table.print()?;
         }
         TokensCommand::Revoke { name } => {
             store.revoke_token(name)?;
-            println!("Revoked token `{name}`.");
+            outln!("Revoked token `{name}`.")?;
         }
     }
     Ok(ExitCode::SUCCESS)
