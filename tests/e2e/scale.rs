@@ -69,7 +69,7 @@ fn scale_ps_and_limits() {
     );
 
     // Bad input changes nothing.
-    let releases = d.wharf_ok(&["releases", &app]);
+    let releases = d.wharf_json(&["releases", &app]);
     for (args, needle) in [
         (vec!["scale", &app, "nope=1"], "web, worker"),
         (vec!["scale", &app, "web=lots"], "whole number"),
@@ -85,7 +85,7 @@ fn scale_ps_and_limits() {
         assert!(!out.status.success(), "{args:?}");
         assert!(stderr(&out).contains(needle), "{args:?}: {}", stderr(&out));
     }
-    assert_eq!(d.wharf_ok(&["releases", &app]), releases);
+    assert_eq!(d.wharf_json(&["releases", &app]), releases);
     assert_eq!(d.containers(&app).len(), 2);
 }
 
