@@ -3,8 +3,7 @@
 use super::listing;
 use crate::args::{AppsArgs, AppsCommand};
 use crate::client::Client;
-use crate::output::table::Cell;
-use crate::output::{Clock, Colour, Table, outln};
+use crate::output::{Cell, Clock, Colour, Table, outln};
 use anyhow::bail;
 use http::Method;
 use serde::Deserialize;

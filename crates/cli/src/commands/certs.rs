@@ -5,8 +5,7 @@
 use super::listing;
 use crate::args::{CertsArgs, CertsCommand};
 use crate::client::{Client, json_body, server_error};
-use crate::output::table::Cell;
-use crate::output::{Clock, Colour, Table, outln};
+use crate::output::{Cell, Clock, Colour, Table, outln};
 use anyhow::Context;
 use http::Method;
 use http_body_util::BodyExt;

@@ -7,11 +7,11 @@
 //! success and no message when it meets one, as `cat` and `grep` do under `head`.
 
 mod colour;
-pub mod table;
+mod table;
 mod when;
 
 pub use colour::{Colour, error_prefix, wanted as colour_wanted};
-pub use table::Table;
+pub use table::{Cell, Table};
 pub use when::Clock;
 
 use std::fmt;
