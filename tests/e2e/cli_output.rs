@@ -157,26 +157,37 @@ fn listings_have_a_header_dates_json_and_no_colour_off_a_terminal() {
 }
 
 #[test]
-fn more_cpus_than_the_server_has_fails_before_the_build() {
+fn settings_docker_would_refuse_fail_before_the_build() {
     let d = Daemon::start();
-    let app = unique("greedy");
-    let dir = app_dir(
-        &format!("# wharf.app = {app}\n# wharf.maxcpu = 1000"),
-        "greedy",
-    );
-    let out = d.deploy(dir.path());
-    assert!(!out.status.success(), "{}", stdout(&out));
-    let err = stderr(&out);
-    assert!(err.contains("maxcpu") && err.contains("1000"), "{err}");
-    assert!(
-        !stdout(&out).contains("Building image"),
-        "refused before the build: {}",
-        stdout(&out)
-    );
-    let images = Command::new("docker")
-        .args(["images", "-q", &format!("wharf/{app}")])
-        .output()
-        .unwrap();
-    assert!(stdout(&images).trim().is_empty(), "nothing was built");
-    assert!(!d.wharf_ok(&["apps"]).contains(&app));
+    for (setting, needle) in [
+        ("# wharf.maxcpu = 1000", "maxcpu = 1000"),
+        (
+            "# wharf.volume = /no/such/wharf-dir:/data",
+            "/no/such/wharf-dir",
+        ),
+    ] {
+        let app = unique("greedy");
+        let dir = app_dir(&format!("# wharf.app = {app}\n{setting}"), "greedy");
+        let out = d.deploy(dir.path());
+        assert!(!out.status.success(), "{setting}: {}", stdout(&out));
+        let err = stderr(&out);
+        assert!(err.contains(needle), "{setting}: {err}");
+        assert!(
+            !stdout(&out).contains("Building image"),
+            "{setting}: refused before the build: {}",
+            stdout(&out)
+        );
+        let images = Command::new("docker")
+            .args(["images", "-q", &format!("wharf/{app}")])
+            .output()
+            .unwrap();
+        assert!(
+            stdout(&images).trim().is_empty(),
+            "{setting}: nothing was built"
+        );
+        assert!(
+            !d.wharf_ok(&["apps"]).contains(&app),
+            "{setting}: no app left"
+        );
+    }
 }

@@ -79,6 +79,10 @@ fn scale_ps_and_limits() {
             "--memory",
         ),
         (vec!["limits", "set", &app, "web"], "--memory and/or --cpus"),
+        (
+            vec!["limits", "set", &app, "web", "--cpus", "1000"],
+            "more CPUs than this server has",
+        ),
         (vec!["scale", "no-such-app", "web=1"], "no-such-app"),
     ] {
         let out = d.wharf(&args);
