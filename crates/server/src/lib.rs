@@ -12,5 +12,6 @@ mod instance;
 pub mod run_protocol;
 mod socket;
 
+pub use api::ConfigVars;
 pub use config::{ConfigError, DEFAULT_HSTS_MAX_AGE, ServerConfig, socket_path};
 pub use daemon::run;

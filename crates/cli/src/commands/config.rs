@@ -7,9 +7,9 @@ use crate::client::{Client, json_body};
 use crate::output::{Table, outln, print_json};
 use anyhow::Context;
 use http::Method;
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::process::ExitCode;
+use wharf_server::ConfigVars;
 
 pub async fn run(client: &Client, command: &ConfigCommand, json: bool) -> anyhow::Result<ExitCode> {
     match command {
@@ -24,7 +24,7 @@ pub async fn run(client: &Client, command: &ConfigCommand, json: bool) -> anyhow
 }
 
 async fn show(client: &Client, app: &str, reveal: bool, json: bool) -> anyhow::Result<ExitCode> {
-    let answer: ConfigView = client
+    let answer: ConfigVars = client
         .json(
             Method::GET,
             &format!("/v1/apps/{}/config", super::apps::encode(app)),
@@ -43,7 +43,7 @@ async fn show(client: &Client, app: &str, reveal: bool, json: bool) -> anyhow::R
     }
     if json {
         // The API's shape, values hidden the same way.
-        print_json(&ConfigView { vars })?;
+        print_json(&ConfigVars { vars })?;
         return Ok(ExitCode::SUCCESS);
     }
     if vars.is_empty() {
@@ -56,12 +56,6 @@ async fn show(client: &Client, app: &str, reveal: bool, json: bool) -> anyhow::R
     }
     table.print()?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// `GET /v1/apps/{app}/config`.
-#[derive(Serialize, Deserialize)]
-struct ConfigView {
-    vars: BTreeMap<String, String>,
 }
 
 /// Hide a value but keep a hint of its length.

@@ -6,16 +6,23 @@ use super::{ApiError, ApiState};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use wharf_deploy::{ConfigChange, ConfigOutcome};
+
+/// The answer to `GET /v1/apps/{app}/config` (and what `wharf config show --json` prints):
+/// the app's config vars by name.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ConfigVars {
+    pub vars: BTreeMap<String, String>,
+}
 
 pub async fn show(
     State(state): State<ApiState>,
     Path(app): Path<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let vars: BTreeMap<String, String> = state.deployer.config_vars(&app)?.into_iter().collect();
-    Ok(Json(serde_json::json!({ "vars": vars })))
+) -> Result<Json<ConfigVars>, ApiError> {
+    let vars = state.deployer.config_vars(&app)?.into_iter().collect();
+    Ok(Json(ConfigVars { vars }))
 }
 
 #[derive(Deserialize)]
