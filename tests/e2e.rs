@@ -7,6 +7,7 @@ mod e2e {
     mod acme;
     mod api_https;
     mod bad_input;
+    mod cli_output;
     mod cron;
     mod deploy;
     mod django;

@@ -196,6 +196,29 @@ fn build_contexts_that_escape_are_refused() {
 }
 
 #[test]
+fn a_gzipped_build_context_is_refused_saying_to_send_a_tar() {
+    let d = Daemon::start();
+    let dir = app_dir("# wharf.app = crafted", "zipped");
+    let gz = tempfile::NamedTempFile::new().unwrap();
+    let packed = Command::new("tar")
+        .arg("-czf")
+        .arg(gz.path())
+        .arg("-C")
+        .arg(dir.path())
+        .arg(".")
+        .status()
+        .unwrap();
+    assert!(packed.success());
+    let (status, body) = post_tar(&d, gz.path());
+    assert_eq!(status, "400", "{body}");
+    assert!(
+        body.contains("gzip-compressed") && body.contains("plain (uncompressed) tar"),
+        "{body}"
+    );
+    assert!(!d.wharf_ok(&["apps"]).contains("crafted"));
+}
+
+#[test]
 fn uploads_over_the_limit_are_refused() {
     let d = Daemon::start_with(&["--max-upload", "8m"]);
     let dir = app_dir("# wharf.app = toolarge", "x");

@@ -206,6 +206,23 @@ impl Daemon {
             .unwrap()
     }
 
+    /// Run a listing with `--json` and parse what it printed.
+    pub fn wharf_json(&self, args: &[&str]) -> serde_json::Value {
+        let mut args = args.to_vec();
+        args.push("--json");
+        let out = self.wharf_ok(&args);
+        serde_json::from_str(&out)
+            .unwrap_or_else(|e| panic!("{args:?} printed no JSON ({e}): {out}"))
+    }
+
+    /// An app's config vars, as `wharf config show APP --reveal --json` gives them.
+    pub fn config_vars(&self, app: &str) -> std::collections::BTreeMap<String, String> {
+        serde_json::from_value(
+            self.wharf_json(&["config", "show", app, "--reveal"])["vars"].clone(),
+        )
+        .unwrap()
+    }
+
     /// Run the CLI and insist that it succeeds; returns its stdout.
     pub fn wharf_ok(&self, args: &[&str]) -> String {
         let out = self.wharf(args);

@@ -95,8 +95,8 @@ fn push_config_scale_run_logs_and_rollback() {
     let out = d.wharf_ok(&["rollback", &app, &good_version]);
     assert!(out.contains("Rolling"), "{out}");
     d.wait_for_body(&domain, "hello from image-one");
-    let config = d.wharf_ok(&["config", "show", &app, "--reveal"]);
-    assert!(config.contains("GREETING=hello"), "{config}");
+    let config = d.config_vars(&app);
+    assert_eq!(config["GREETING"], "hello", "{config:?}");
     let ps = d.wharf_ok(&["ps", &app]);
     assert_eq!(
         ps.matches("-web-").count(),

@@ -36,13 +36,15 @@ fn config_changes_are_releases_and_rollback_restores_image_and_config() {
     assert_eq!(served(&d, &domain), ("image one".into(), "hello".into()));
     let shown = d.wharf_ok(&["config", "show", &app]);
     assert!(
-        shown.contains("GREETING=") && !shown.contains("hello"),
+        shown.starts_with("KEY") && shown.contains("GREETING") && !shown.contains("hello"),
         "values are hidden: {shown}"
     );
-    let shown = d.wharf_ok(&["config", "show", &app, "--reveal"]);
+    let hidden = d.wharf_json(&["config", "show", &app]).to_string();
+    assert!(!hidden.contains("hello"), "hidden in JSON too: {hidden}");
+    let shown = d.config_vars(&app);
     assert!(
-        shown.contains("GREETING=hello") && shown.contains("OTHER=x=y"),
-        "{shown}"
+        shown["GREETING"] == "hello" && shown["OTHER"] == "x=y",
+        "{shown:?}"
     );
 
     std::fs::write(dir.path().join("www/index.html"), "image two").unwrap();
@@ -57,17 +59,15 @@ fn config_changes_are_releases_and_rollback_restores_image_and_config() {
     // Back to v1: image one with the config v1 had, which becomes the app's config again.
     d.wharf_ok(&["rollback", &app, "v1"]);
     assert_eq!(served(&d, &domain), ("image one".into(), "early".into()));
-    let shown = d.wharf_ok(&["config", "show", &app, "--reveal"]);
+    let shown = d.config_vars(&app);
     assert!(
-        shown.contains("GREETING=early") && !shown.contains("OTHER"),
-        "{shown}"
+        shown["GREETING"] == "early" && !shown.contains_key("OTHER"),
+        "{shown:?}"
     );
 
-    let releases = d.wharf_ok(&["releases", &app]);
-    assert!(
-        releases.contains("v5") && !releases.contains("v6"),
-        "{releases}"
-    );
+    let listed = d.wharf_ok(&["releases", &app]);
+    assert!(listed.contains("v5") && !listed.contains("v6"), "{listed}");
+    let releases = d.wharf_json(&["releases", &app]);
 
     // Bad input changes nothing.
     let out = d.wharf(&["rollback", &app, "v99"]);
@@ -83,7 +83,7 @@ fn config_changes_are_releases_and_rollback_restores_image_and_config() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("no-such-app"), "{}", stderr(&out));
     assert_eq!(
-        d.wharf_ok(&["releases", &app]),
+        d.wharf_json(&["releases", &app]),
         releases,
         "no release was added"
     );

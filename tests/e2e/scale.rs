@@ -69,7 +69,7 @@ fn scale_ps_and_limits() {
     );
 
     // Bad input changes nothing.
-    let releases = d.wharf_ok(&["releases", &app]);
+    let releases = d.wharf_json(&["releases", &app]);
     for (args, needle) in [
         (vec!["scale", &app, "nope=1"], "web, worker"),
         (vec!["scale", &app, "web=lots"], "whole number"),
@@ -79,13 +79,17 @@ fn scale_ps_and_limits() {
             "--memory",
         ),
         (vec!["limits", "set", &app, "web"], "--memory and/or --cpus"),
+        (
+            vec!["limits", "set", &app, "web", "--cpus", "1000"],
+            "more CPUs than this server has",
+        ),
         (vec!["scale", "no-such-app", "web=1"], "no-such-app"),
     ] {
         let out = d.wharf(&args);
         assert!(!out.status.success(), "{args:?}");
         assert!(stderr(&out).contains(needle), "{args:?}: {}", stderr(&out));
     }
-    assert_eq!(d.wharf_ok(&["releases", &app]), releases);
+    assert_eq!(d.wharf_json(&["releases", &app]), releases);
     assert_eq!(d.containers(&app).len(), 2);
 }
 

@@ -144,7 +144,7 @@ fn mounted_storage_survives_redeploys_rollbacks_and_restarts() {
     assert_eq!(served_file(&d, &domain), "persisted");
 
     // Bad input: a clear error, and nothing changes.
-    let releases = d.wharf_ok(&["releases", &app]);
+    let releases = d.wharf_json(&["releases", &app]);
     let listed = d.wharf_ok(&["storage", "list", &app]);
     refused(
         &d,
@@ -205,7 +205,7 @@ fn mounted_storage_survives_redeploys_rollbacks_and_restarts() {
         err.contains(&mount) && err.contains("/data") && err.contains("unmount"),
         "{err}"
     );
-    assert_eq!(d.wharf_ok(&["releases", &app]), releases);
+    assert_eq!(d.wharf_json(&["releases", &app]), releases);
     assert_eq!(d.wharf_ok(&["storage", "list", &app]), listed);
     assert_eq!(served_file(&d, &domain), "persisted");
 

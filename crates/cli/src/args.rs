@@ -42,6 +42,9 @@ pub struct Cli {
     /// Log as JSON lines.
     #[arg(long, global = true)]
     pub log_json: bool,
+    /// Print listings as JSON (the API's field names, times in Unix seconds) instead of tables.
+    #[arg(long, global = true)]
+    pub json: bool,
     #[command(subcommand)]
     pub command: Command,
 }

@@ -6,6 +6,7 @@ mod args;
 mod client;
 mod commands;
 mod context;
+mod output;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -41,8 +42,10 @@ pub fn main() -> ExitCode {
     };
     match runtime.block_on(commands::run(args)) {
         Ok(code) => code,
+        // The reader went away (`wharf releases APP | head -1`): it has what it wanted.
+        Err(err) if output::is_stdout_closed(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("{} {err:#}", output::error_prefix());
             ExitCode::FAILURE
         }
     }
@@ -61,7 +64,7 @@ fn init_logging(args: &args::Cli) -> tracing_appender::non_blocking::WorkerGuard
         .finish(std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_ansi(output::colour_wanted(&std::io::stderr()))
         .with_writer(writer);
     if args.log_json {
         builder.json().init();

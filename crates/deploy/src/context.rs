@@ -55,6 +55,33 @@ pub enum ContextError {
     NotText(&'static str),
     #[error("the build context is not a valid tar archive: {0}")]
     Malformed(String),
+    #[error(
+        "the build context is {0}-compressed; send a plain (uncompressed) tar archive, e.g. `tar -c -C DIR .`, or deploy the directory with `wharf deploy DIR`"
+    )]
+    Compressed(&'static str),
+}
+
+/// The compression of a file that starts with `head`, if it is one Docker users send by
+/// habit (`docker build - < context.tar.gz` accepts them; Wharf reads the tar itself).
+/// A tar starts with its first entry's name, so only magic numbers no file name starts with
+/// are used: bzip2's is checked with the block header after it (`BZh9` + `1AY&SY`).
+fn compression(head: &[u8]) -> Option<&'static str> {
+    const KINDS: [(&[u8], &str); 3] = [
+        (&[0x1f, 0x8b], "gzip"),
+        (&[0xfd, b'7', b'z', b'X', b'Z', 0x00], "xz"),
+        (&[0x28, 0xb5, 0x2f, 0xfd], "zstd"),
+    ];
+    let bzip2 = head.len() >= 10
+        && head.starts_with(b"BZh")
+        && (b'1'..=b'9').contains(&head[3])
+        && &head[4..10] == b"1AY&SY";
+    if bzip2 {
+        return Some("bzip2");
+    }
+    KINDS
+        .iter()
+        .find(|(magic, _)| head.starts_with(magic))
+        .map(|(_, kind)| *kind)
 }
 
 /// A checked build context on disk, with the text of the files Wharf reads settings from.
@@ -73,8 +100,19 @@ pub struct BuildContext {
 impl BuildContext {
     /// Check every entry of the tar at `tar_path`.
     pub fn check(tar_path: &Path, limits: ContextLimits) -> Result<BuildContext, ContextError> {
-        let file =
+        let mut file =
             std::fs::File::open(tar_path).map_err(|e| ContextError::Malformed(e.to_string()))?;
+        let mut head = Vec::with_capacity(10);
+        (&mut file)
+            .take(10)
+            .read_to_end(&mut head)
+            .map_err(|e| ContextError::Malformed(e.to_string()))?;
+        if let Some(kind) = compression(&head) {
+            return Err(ContextError::Compressed(kind));
+        }
+        use std::io::Seek;
+        file.rewind()
+            .map_err(|e| ContextError::Malformed(e.to_string()))?;
         let mut archive = tar::Archive::new(file);
         let entries = archive
             .entries()
@@ -193,6 +231,32 @@ fn escapes(base: &Path, target: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compressed_contexts_are_named_and_plain_tars_are_not() {
+        assert_eq!(compression(&[0x1f, 0x8b, 8, 0, 0, 0]), Some("gzip"));
+        assert_eq!(compression(b"BZh91AY&SY"), Some("bzip2"));
+        assert_eq!(
+            compression(&[0xfd, b'7', b'z', b'X', b'Z', 0, 0]),
+            Some("xz")
+        );
+        assert_eq!(compression(&[0x28, 0xb5, 0x2f, 0xfd, 0]), Some("zstd"));
+        assert_eq!(compression(b"BZhello.txt"), None, "a file name, not bzip2");
+        assert_eq!(compression(b"Dockerfile"), None);
+        assert_eq!(compression(b""), None);
+        let tar = tar_of(&[Item::File("Dockerfile", b"FROM busybox\n")]);
+        let gz = tempfile::NamedTempFile::new().unwrap();
+        let mut bytes = vec![0x1f, 0x8b, 8, 0];
+        bytes.extend(std::fs::read(tar.path()).unwrap());
+        std::fs::write(gz.path(), bytes).unwrap();
+        let err = BuildContext::check(gz.path(), ContextLimits::default()).unwrap_err();
+        assert!(matches!(err, ContextError::Compressed("gzip")), "{err}");
+        assert!(
+            err.to_string().contains("plain (uncompressed) tar"),
+            "{err}"
+        );
+        assert!(BuildContext::check(tar.path(), ContextLimits::default()).is_ok());
+    }
 
     enum Item<'a> {
         File(&'a str, &'a [u8]),

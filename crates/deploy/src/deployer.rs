@@ -147,7 +147,6 @@ impl Deployer {
             .check_domains_free(&app, &domains)
             .map_err(domain_taken)?;
         let _guard = self.lock_app(&app).await;
-        let created = self.store.ensure_app(&app)?;
         let mut spec = ReleaseSpec::new(
             files.config,
             files.procfile.as_ref(),
@@ -156,8 +155,11 @@ impl Deployer {
         );
         spec.apply_settings(&self.store.process_settings(&app)?);
         spec.revision = context.revision.clone();
-        // A Dockerfile volume on a storage mount's path fails before the build.
+        // A Dockerfile volume on a storage mount's path fails before the build, and so does a
+        // setting Docker would refuse when it creates the containers.
         self.mounts_for(&app, &spec)?;
+        self.check_fits_server(&spec).await?;
+        let created = self.store.ensure_app(&app)?;
         let release = self.record_release(&app, |v| image_tag(&app, v), &mut spec)?;
         progress.line(format!(
             "-----> Deploying {app} release v{}{}",

@@ -86,6 +86,15 @@ pub enum DeployError {
     },
     #[error("host path `{0}` does not exist on the server; create it first (e.g. `mkdir -p {0}`)")]
     HostPathMissing(String),
+    #[error(
+        "{setting} = {asked} asks for more CPUs than this server has ({available}); give at most {available}"
+    )]
+    MoreCpusThanServer {
+        /// Where the limit comes from: `# wharf.maxcpu`, or `wharf limits` for a process.
+        setting: String,
+        asked: f64,
+        available: u64,
+    },
     #[error("`{mount}` is already mounted into `{app}`")]
     AlreadyMounted { app: String, mount: String },
     #[error("`{app}` has no storage mount `{selector}`; its mounts: {mounts}")]

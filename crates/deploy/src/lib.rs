@@ -12,6 +12,7 @@ mod deployer;
 mod destroy;
 mod domains;
 mod error;
+mod fits_server;
 mod health;
 mod health_check;
 mod instances;

@@ -101,6 +101,16 @@ impl Docker {
         &self.endpoint
     }
 
+    /// How many CPUs the engine can give containers: its limit for a container's CPU quota.
+    pub async fn cpu_count(&self) -> Result<u64, RuntimeError> {
+        let info = self
+            .client
+            .info()
+            .await
+            .map_err(|e| self.err("reading the engine's CPU count", e))?;
+        Ok(info.ncpu.and_then(|n| u64::try_from(n).ok()).unwrap_or(0))
+    }
+
     /// A copy of the client with a different request timeout.
     pub(crate) fn client_with_timeout(&self, timeout: Duration) -> bollard::Docker {
         self.client.clone().with_timeout(timeout)

@@ -4,10 +4,10 @@
 use crate::store::now;
 use crate::{Store, StoreError};
 use rusqlite::{OptionalExtension, Row, params};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Where a release is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ReleaseStatus {
     /// Being built or started; not serving yet.
@@ -46,7 +46,7 @@ impl ReleaseStatus {
 }
 
 /// A stored release. `config` is the release's config snapshot as JSON.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReleaseRecord {
     pub id: i64,
     pub app: String,

@@ -1,12 +1,15 @@
 //! `wharf apps`, `wharf apps destroy`, `wharf releases`.
 
+use super::listing;
 use crate::args::{AppsArgs, AppsCommand};
 use crate::client::Client;
+use crate::output::{Cell, Clock, Colour, Table, outln};
 use anyhow::bail;
 use http::Method;
 use serde::Deserialize;
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
+use wharf_store::{ReleaseRecord, ReleaseStatus};
 
 #[derive(Deserialize)]
 struct AppView {
@@ -17,46 +20,43 @@ struct AppView {
     healthy: usize,
 }
 
-#[derive(Deserialize)]
-struct ReleaseView {
-    version: u32,
-    image: String,
-    config: String,
-    status: String,
-    error: Option<String>,
-    created_at: i64,
-}
-
-pub async fn run(client: &Client, args: &AppsArgs) -> anyhow::Result<ExitCode> {
+pub async fn run(client: &Client, args: &AppsArgs, json: bool) -> anyhow::Result<ExitCode> {
     match &args.command {
-        None | Some(AppsCommand::List) => list(client).await,
+        None | Some(AppsCommand::List) => list(client, json).await,
         Some(AppsCommand::Destroy { app, confirm }) => {
             destroy(client, app, confirm.as_deref()).await
         }
     }
 }
 
-async fn list(client: &Client) -> anyhow::Result<ExitCode> {
-    let apps: Vec<AppView> = client.json(Method::GET, "/v1/apps").await?;
+async fn list(client: &Client, json: bool) -> anyhow::Result<ExitCode> {
+    let Some(apps) = listing::<Vec<AppView>>(client, "/v1/apps", json).await? else {
+        return Ok(ExitCode::SUCCESS);
+    };
     if apps.is_empty() {
-        println!("No apps yet. Deploy one with `wharf deploy DIR` or `wharf push SERVER DIR`.");
+        outln!("No apps yet. Deploy one with `wharf deploy DIR` or `wharf push SERVER DIR`.")?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{:<24} {:<8} {:<10} DOMAINS", "APP", "RELEASE", "HEALTHY");
+    let mut table = Table::new(["APP", "RELEASE", "HEALTHY", "DOMAINS"]);
     for app in apps {
         let release = app
             .release
             .map(|v| format!("v{v}"))
             .unwrap_or_else(|| "-".into());
-        let healthy = format!("{}/{}", app.healthy, app.instances);
-        println!(
-            "{:<24} {:<8} {:<10} {}",
-            app.name,
-            release,
-            healthy,
-            app.domains.join(" ")
-        );
+        let colour = match (app.healthy, app.instances) {
+            (_, 0) => None,
+            (h, n) if h == n => Some(Colour::Green),
+            (0, _) => Some(Colour::Red),
+            _ => Some(Colour::Yellow),
+        };
+        table.row([
+            app.name.into(),
+            release.into(),
+            Cell::coloured(format!("{}/{}", app.healthy, app.instances), colour),
+            app.domains.join(" ").into(),
+        ]);
     }
+    table.print()?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -86,20 +86,19 @@ pub(super) async fn destroy(
     let _: serde_json::Value = client
         .json(Method::DELETE, &format!("/v1/apps/{}", encode(app)))
         .await?;
-    println!("Destroyed {app}. Its named volumes, if any, were kept.");
+    outln!("Destroyed {app}. Its named volumes, if any, were kept.")?;
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn releases(client: &Client, app: &str) -> anyhow::Result<ExitCode> {
-    let releases: Vec<ReleaseView> = client
-        .json(Method::GET, &format!("/v1/apps/{}/releases", encode(app)))
-        .await?;
-    println!(
-        "{:<8} {:<11} {:<12} {:<28} ERROR",
-        "RELEASE", "STATUS", "CREATED", "IMAGE"
-    );
+pub async fn releases(client: &Client, app: &str, json: bool) -> anyhow::Result<ExitCode> {
+    let path = format!("/v1/apps/{}/releases", encode(app));
+    let Some(releases) = listing::<Vec<ReleaseRecord>>(client, &path, json).await? else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    let clock = Clock::now();
+    let mut table = Table::new(["RELEASE", "STATUS", "CREATED", "REVISION", "IMAGE", "ERROR"]);
     for r in releases {
-        let error = r.error.unwrap_or_default();
+        let error = r.error.as_deref().unwrap_or_default();
         let error = error.lines().next().unwrap_or("");
         let revision = serde_json::from_str::<serde_json::Value>(&r.config)
             .ok()
@@ -109,11 +108,22 @@ pub async fn releases(client: &Client, app: &str) -> anyhow::Result<ExitCode> {
                     .map(|s| s.chars().take(10).collect())
             })
             .unwrap_or_else(|| "-".to_string());
-        println!(
-            "v{:<7} {:<11} {:<12} {:<28} {:<10} {}",
-            r.version, r.status, r.created_at, r.image, revision, error
-        );
+        let colour = match r.status {
+            ReleaseStatus::Active => Some(Colour::Green),
+            ReleaseStatus::Failed => Some(Colour::Red),
+            ReleaseStatus::Deploying => Some(Colour::Yellow),
+            ReleaseStatus::Superseded => None,
+        };
+        table.row([
+            format!("v{}", r.version).into(),
+            Cell::coloured(r.status.as_str(), colour),
+            clock.date_and_age(r.created_at).into(),
+            revision.into(),
+            r.image.into(),
+            error.into(),
+        ]);
     }
+    table.print()?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -150,8 +160,22 @@ struct CronRunView {
     log: String,
 }
 
+/// `wharf cron APP --json`: the API's answer, jobs and runs.
+async fn cron_json(client: &Client, app: &str) -> anyhow::Result<ExitCode> {
+    listing::<serde_json::Value>(client, &format!("/v1/apps/{}/cron", encode(app)), true).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `wharf cron APP [--log ID]`: the app's cron jobs and their recent runs, or one run's output.
-pub async fn cron(client: &Client, app: &str, log: Option<i64>) -> anyhow::Result<ExitCode> {
+pub async fn cron(
+    client: &Client,
+    app: &str,
+    log: Option<i64>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    if json && log.is_none() {
+        return cron_json(client, app).await;
+    }
     let view: CronView = client
         .json(Method::GET, &format!("/v1/apps/{}/cron", encode(app)))
         .await?;
@@ -159,29 +183,36 @@ pub async fn cron(client: &Client, app: &str, log: Option<i64>) -> anyhow::Resul
         let Some(run) = view.runs.iter().find(|r| r.id == id) else {
             bail!("`{app}` has no recent cron run {id}; `wharf cron {app}` lists them");
         };
-        println!("{}", run.log);
+        outln!("{}", run.log)?;
         return Ok(ExitCode::SUCCESS);
     }
     if view.jobs.is_empty() {
-        println!("{app} has no cron jobs (add them to app.json's `cron`).");
+        outln!("{app} has no cron jobs (add them to app.json's `cron`).")?;
     } else {
-        println!("{:<20} COMMAND", "SCHEDULE (UTC)");
-        for job in &view.jobs {
-            println!("{:<20} {}", job.schedule, job.command);
+        let mut jobs = Table::new(["SCHEDULE (UTC)", "COMMAND"]);
+        for job in view.jobs {
+            jobs.row([job.schedule.into(), job.command.into()]);
         }
+        jobs.print()?;
     }
     if !view.runs.is_empty() {
-        println!("\n{:<6} {:<12} {:<8} COMMAND", "RUN", "STARTED", "EXIT");
-        for run in &view.runs {
-            let exit = run
-                .exit_code
-                .map(|c| c.to_string())
-                .unwrap_or_else(|| "running".into());
-            println!(
-                "{:<6} {:<12} {:<8} {}",
-                run.id, run.started_at, exit, run.command
-            );
+        let clock = Clock::now();
+        let mut runs = Table::new(["RUN", "EXIT", "STARTED", "COMMAND"]);
+        for run in view.runs {
+            let exit = match run.exit_code {
+                Some(0) => Cell::coloured("0", Some(Colour::Green)),
+                Some(code) => Cell::coloured(code.to_string(), Some(Colour::Red)),
+                None => Cell::coloured("running", Some(Colour::Yellow)),
+            };
+            runs.row([
+                run.id.to_string().into(),
+                exit,
+                clock.date_and_age(run.started_at).into(),
+                run.command.into(),
+            ]);
         }
+        outln!()?;
+        runs.print()?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -2,14 +2,16 @@
 //! checked by the server before it serves them), remove one; `wharf certs status` shows
 //! automatic HTTPS per domain (from `GET /v1/acme`). Keys are sent once, never shown.
 
+use super::listing;
 use crate::args::{CertsArgs, CertsCommand};
 use crate::client::{Client, json_body, server_error};
+use crate::output::{Cell, Clock, Colour, Table, outln};
 use anyhow::Context;
 use http::Method;
 use http_body_util::BodyExt;
 use serde::Deserialize;
 use std::process::ExitCode;
-use std::time::{SystemTime, UNIX_EPOCH};
+use wharf_store::AcmeState;
 
 #[derive(Deserialize)]
 struct CertView {
@@ -25,9 +27,9 @@ struct CertList {
     certs: Vec<CertView>,
 }
 
-pub async fn run(client: &Client, args: &CertsArgs) -> anyhow::Result<ExitCode> {
+pub async fn run(client: &Client, args: &CertsArgs, json: bool) -> anyhow::Result<ExitCode> {
     match &args.command {
-        None | Some(CertsCommand::List) => list(client).await,
+        None | Some(CertsCommand::List) => list(client, json).await,
         Some(CertsCommand::Add { domain, cert, key }) => {
             let chain = std::fs::read_to_string(cert)
                 .with_context(|| format!("reading the certificate {}", cert.display()))?;
@@ -35,44 +37,62 @@ pub async fn run(client: &Client, args: &CertsArgs) -> anyhow::Result<ExitCode> 
                 .with_context(|| format!("reading the key {}", key.display()))?;
             let body = serde_json::json!({ "domain": domain, "cert": chain, "key": key });
             let added: CertView = exchange(client, Method::POST, "/v1/certs", Some(&body)).await?;
-            println!(
+            outln!(
                 "Certificate for {} installed (serial {}, issued by {}, expires {}).",
                 added.domain,
                 added.serial,
                 added.issuer,
-                date(added.not_after)
-            );
+                Clock::now().date_and_age(added.not_after)
+            )?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(CertsCommand::Status) => status(client).await,
+        Some(CertsCommand::Status) => status(client, json).await,
         Some(CertsCommand::Remove { domain }) => {
             let path = format!("/v1/certs/{}", super::apps::encode(domain));
             let _: serde_json::Value = exchange(client, Method::DELETE, &path, None).await?;
-            println!("Certificate for {domain} removed.");
+            outln!("Certificate for {domain} removed.")?;
             Ok(ExitCode::SUCCESS)
         }
     }
 }
 
-async fn list(client: &Client) -> anyhow::Result<ExitCode> {
-    let answer: CertList = client.json(Method::GET, "/v1/certs").await?;
+async fn list(client: &Client, json: bool) -> anyhow::Result<ExitCode> {
+    let Some(answer) = listing::<CertList>(client, "/v1/certs", json).await? else {
+        return Ok(ExitCode::SUCCESS);
+    };
     if answer.certs.is_empty() {
-        println!(
+        outln!(
             "No certificates. Add your own with `wharf certs add DOMAIN --cert FILE --key FILE`."
-        );
+        )?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{:<32} {:<9} {:<17} ISSUER", "DOMAIN", "SOURCE", "EXPIRES");
+    let clock = Clock::now();
+    let mut table = Table::new(["DOMAIN", "SOURCE", "EXPIRES", "ISSUER"]);
     for cert in answer.certs {
-        println!(
-            "{:<32} {:<9} {:<17} {}",
-            cert.domain,
-            cert.source,
-            date(cert.not_after),
-            cert.issuer
-        );
+        table.row([
+            cert.domain.into(),
+            cert.source.into(),
+            Cell::coloured(
+                clock.date_and_age(cert.not_after),
+                expiry_colour(cert.not_after - clock.unix_seconds()),
+            ),
+            cert.issuer.into(),
+        ]);
     }
+    table.print()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Red when a certificate has expired or will within a week, yellow within a month.
+fn expiry_colour(left: i64) -> Option<Colour> {
+    const DAY: i64 = 86_400;
+    if left <= 7 * DAY {
+        Some(Colour::Red)
+    } else if left <= 30 * DAY {
+        Some(Colour::Yellow)
+    } else {
+        None
+    }
 }
 
 async fn exchange<T: serde::de::DeserializeOwned>(
@@ -97,65 +117,64 @@ async fn exchange<T: serde::de::DeserializeOwned>(
     serde_json::from_slice(&bytes).with_context(|| format!("decoding the answer to {path}"))
 }
 
-/// A Unix time as the server's UTC date and time.
-fn date(secs: i64) -> String {
-    wharf_domain::UtcDateTime::from_unix_seconds(secs)
-        .map(|t| t.to_string())
-        .unwrap_or_else(|| secs.to_string())
-}
-
 #[derive(Deserialize)]
 struct AcmeView {
     directory: Option<String>,
-    domains: Vec<DomainState>,
+    domains: Vec<AcmeState>,
 }
 
-#[derive(Deserialize)]
-struct DomainState {
-    domain: String,
-    last_attempt: Option<i64>,
-    last_error: Option<String>,
-    failures: i64,
-    next_attempt: Option<i64>,
-    challenge: Option<String>,
-    issuer: Option<String>,
-    not_after: Option<i64>,
-    #[serde(default)]
-    served_checked: Option<i64>,
-    #[serde(default)]
-    renew_at: Option<i64>,
-    #[serde(default)]
-    renew_by: Option<String>,
-}
-
-async fn status(client: &Client) -> anyhow::Result<ExitCode> {
-    let view: AcmeView = client.json(Method::GET, "/v1/acme").await?;
-    let Some(directory) = view.directory else {
-        println!("Automatic HTTPS is off (--acme-directory off).");
+async fn status(client: &Client, json: bool) -> anyhow::Result<ExitCode> {
+    let Some(view) = listing::<AcmeView>(client, "/v1/acme", json).await? else {
         return Ok(ExitCode::SUCCESS);
     };
-    println!("ACME directory: {directory}");
+    let Some(directory) = view.directory else {
+        outln!("Automatic HTTPS is off (--acme-directory off).")?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    outln!("ACME directory: {directory}")?;
     if view.domains.is_empty() {
-        println!("No public domain has been looked at yet.");
+        outln!("No public domain has been looked at yet.")?;
         return Ok(ExitCode::SUCCESS);
     }
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
+    let clock = Clock::now();
+    let when = |t: i64| clock.date_and_age(t);
+    let mut summary = Table::new(["DOMAIN", "CERTIFICATE EXPIRES", "LAST ATTEMPT", "STATE"]);
     for d in &view.domains {
-        println!("{}", d.domain);
+        let expires = match d.not_after {
+            Some(t) => Cell::coloured(when(t), expiry_colour(t - clock.unix_seconds())),
+            None => Cell::from("none"),
+        };
+        let state = if d.last_error.is_some() && d.failures > 0 {
+            Cell::coloured(
+                format!("failing ({} in a row)", d.failures),
+                Some(Colour::Red),
+            )
+        } else if d.not_after.is_some() {
+            Cell::coloured("ok", Some(Colour::Green))
+        } else {
+            Cell::coloured("pending", Some(Colour::Yellow))
+        };
+        summary.row([
+            d.domain.as_str().into(),
+            expires,
+            d.last_attempt.map_or_else(|| "never".into(), when).into(),
+            state,
+        ]);
+    }
+    summary.print()?;
+    for d in &view.domains {
+        outln!()?;
+        outln!("{}", d.domain)?;
         match (&d.issuer, d.not_after) {
-            (Some(issuer), Some(not_after)) => println!(
-                "  certificate:   issued by {issuer}, expires {} ({}){}",
-                not_after,
-                relative(not_after - now),
+            (Some(issuer), Some(not_after)) => outln!(
+                "  certificate:   issued by {issuer}, expires {}{}",
+                when(not_after),
                 d.challenge
                     .as_deref()
                     .map(|c| format!(", validated by {c}"))
                     .unwrap_or_default()
-            ),
-            _ => println!("  certificate:   none (served over plain HTTP)"),
+            )?,
+            _ => outln!("  certificate:   none (served over plain HTTP)")?,
         }
         if let (Some(t), Some(by)) = (d.renew_at, d.renew_by.as_deref()) {
             let why = match by {
@@ -163,43 +182,27 @@ async fn status(client: &Client) -> anyhow::Result<ExitCode> {
                 "configured" => "--acme-renew-before",
                 _ => "two thirds of its lifetime",
             };
-            println!("  renewal:       {t} ({}; {why})", relative(t - now));
+            outln!("  renewal:       {}; {why}", when(t))?;
         }
         if let Some(t) = d.served_checked {
-            println!(
-                "  served:        checked {t} ({}): the HTTPS listener serves this certificate",
-                relative(t - now)
-            );
+            outln!(
+                "  served:        checked {}: the HTTPS listener serves this certificate",
+                when(t)
+            )?;
         }
         match d.last_attempt {
-            Some(t) => println!("  last attempt:  {t} ({})", relative(t - now)),
-            None => println!("  last attempt:  never"),
+            Some(t) => outln!("  last attempt:  {}", when(t))?,
+            None => outln!("  last attempt:  never")?,
         }
         if let Some(error) = &d.last_error {
             match d.failures {
-                0 => println!("  last error:    {error}"),
-                n => println!("  last error:    {error} ({n} failures in a row)"),
+                0 => outln!("  last error:    {error}")?,
+                n => outln!("  last error:    {error} ({n} failures in a row)")?,
             }
         }
         if let Some(t) = d.next_attempt {
-            println!("  next retry:    {t} ({})", relative(t - now));
+            outln!("  next retry:    {}", when(t))?;
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// `in 5m` / `3h ago`.
-fn relative(delta: i64) -> String {
-    let abs = delta.unsigned_abs();
-    let text = match abs {
-        0..60 => format!("{abs}s"),
-        60..7200 => format!("{}m", abs / 60),
-        7200..172_800 => format!("{}h", abs / 3600),
-        _ => format!("{}d", abs / 86400),
-    };
-    if delta >= 0 {
-        format!("in {text}")
-    } else {
-        format!("{text} ago")
-    }
 }

@@ -4,13 +4,16 @@
 use super::deploy::follow;
 use crate::args::ConfigCommand;
 use crate::client::{Client, json_body};
+use crate::output::{Table, outln, print_json};
 use anyhow::Context;
 use http::Method;
+use std::collections::BTreeMap;
 use std::process::ExitCode;
+use wharf_server::ConfigVars;
 
-pub async fn run(client: &Client, command: &ConfigCommand) -> anyhow::Result<ExitCode> {
+pub async fn run(client: &Client, command: &ConfigCommand, json: bool) -> anyhow::Result<ExitCode> {
     match command {
-        ConfigCommand::Show { app, reveal } => show(client, app, *reveal).await,
+        ConfigCommand::Show { app, reveal } => show(client, app, *reveal, json).await,
         ConfigCommand::Set { app, assignments } => {
             change(client, app, serde_json::json!({ "set": assignments })).await
         }
@@ -20,8 +23,8 @@ pub async fn run(client: &Client, command: &ConfigCommand) -> anyhow::Result<Exi
     }
 }
 
-async fn show(client: &Client, app: &str, reveal: bool) -> anyhow::Result<ExitCode> {
-    let answer: serde_json::Value = client
+async fn show(client: &Client, app: &str, reveal: bool, json: bool) -> anyhow::Result<ExitCode> {
+    let answer: ConfigVars = client
         .json(
             Method::GET,
             &format!(
@@ -32,24 +35,31 @@ async fn show(client: &Client, app: &str, reveal: bool) -> anyhow::Result<ExitCo
             ),
         )
         .await?;
-    let vars = answer
-        .get("vars")
-        .and_then(|v| v.as_object())
-        .context("the server's answer has no config vars")?;
-    if vars.is_empty() {
-        println!("{app} has no config vars. Set some with `wharf config set {app} KEY=VALUE`.");
-    }
-    for (key, value) in vars {
-        let value = value.as_str().unwrap_or_default();
-        if reveal {
-            println!("{key}={value}");
-        } else {
-            println!("{key}={}", mask(value));
-        }
-    }
+    let vars: BTreeMap<String, String> = answer
+        .vars
+        .into_iter()
+        .map(|(key, value)| {
+            let value = if reveal { value } else { mask(&value) };
+            (key, value)
+        })
+        .collect();
     if !reveal && !vars.is_empty() {
         eprintln!("(values hidden; pass --reveal to show them)");
     }
+    if json {
+        // The API's shape, values hidden the same way.
+        print_json(&ConfigVars { vars })?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if vars.is_empty() {
+        outln!("{app} has no config vars. Set some with `wharf config set {app} KEY=VALUE`.")?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut table = Table::new(["KEY", "VALUE"]);
+    for (key, value) in vars {
+        table.row([key.into(), value.into()]);
+    }
+    table.print()?;
     Ok(ExitCode::SUCCESS)
 }
 

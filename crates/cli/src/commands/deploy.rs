@@ -5,13 +5,14 @@
 use crate::args::DeployArgs;
 use crate::client::{Body, Client, server_error};
 use crate::context;
+use crate::output::outln;
 use anyhow::{Context, bail};
 use bytes::Bytes;
 use futures_util::StreamExt;
 use http::Method;
 use http_body_util::{BodyExt, StreamBody};
 use hyper::body::Frame;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -40,10 +41,10 @@ pub async fn run(client: &Client, args: &DeployArgs) -> anyhow::Result<ExitCode>
         .clone()
         .or_else(|| config.app.as_ref().map(|a| a.as_str().to_string()))
         .unwrap_or_default();
-    println!(
+    outln!(
         "-----> Uploading build context of {shown} ({})",
         human(size)
-    );
+    )?;
 
     // Refuse here rather than have the server cut the upload off half-way.
     let status: serde_json::Value = client.json(Method::GET, "/v1/status").await?;
@@ -119,7 +120,6 @@ pub async fn follow(response: http::Response<hyper::body::Incoming>) -> anyhow::
     }
     let mut body = response.into_body();
     let mut pending = Vec::new();
-    let mut stdout = std::io::stdout();
     while let Some(frame) = body.frame().await {
         let frame = frame.context("the connection to the server broke during the deploy")?;
         let Some(data) = frame.data_ref() else {
@@ -131,11 +131,10 @@ pub async fn follow(response: http::Response<hyper::body::Incoming>) -> anyhow::
             let event: serde_json::Value = serde_json::from_slice(&line)
                 .context("the server sent a progress line that is not JSON")?;
             if let Some(text) = event.get("line").and_then(|l| l.as_str()) {
-                writeln!(stdout, "{text}")?;
-                stdout.flush()?;
+                outln!("{text}")?;
             } else if let Some(done) = event.get("done") {
                 if let Some(message) = done.get("message").and_then(|m| m.as_str()) {
-                    writeln!(stdout, "=====> {message}")?;
+                    outln!("=====> {message}")?;
                     return Ok(ExitCode::SUCCESS);
                 }
                 let urls: Vec<&str> = done
@@ -144,17 +143,16 @@ pub async fn follow(response: http::Response<hyper::body::Incoming>) -> anyhow::
                     .map(|a| a.iter().filter_map(|u| u.as_str()).collect())
                     .unwrap_or_default();
                 for url in &urls {
-                    writeln!(stdout, "=====> {url}")?;
+                    outln!("=====> {url}")?;
                 }
                 if urls.is_empty() {
-                    writeln!(
-                        stdout,
+                    outln!(
                         "=====> deployed (no domain set: add `# wharf.domain = example.com` to route traffic)"
                     )?;
                 }
                 return Ok(ExitCode::SUCCESS);
             } else if let Some(error) = event.get("error").and_then(|e| e.as_str()) {
-                eprintln!("error: {error}");
+                eprintln!("{} {error}", crate::output::error_prefix());
                 return Ok(ExitCode::FAILURE);
             }
         }

@@ -2,8 +2,10 @@
 //! added by command. A change takes effect at once, without a new release.
 
 use super::apps::encode;
+use super::listing;
 use crate::args::DomainsCommand;
 use crate::client::Client;
+use crate::output::{Table, outln};
 use http::Method;
 use serde::Deserialize;
 use std::process::ExitCode;
@@ -14,19 +16,23 @@ struct AppDomains {
     added: Vec<String>,
 }
 
-pub async fn run(client: &Client, command: &DomainsCommand) -> anyhow::Result<ExitCode> {
+pub async fn run(
+    client: &Client,
+    command: &DomainsCommand,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
     match command {
-        DomainsCommand::List { app } => list(client, app).await,
+        DomainsCommand::List { app } => list(client, app, json).await,
         DomainsCommand::Add { app, domain } => add(client, app, domain).await,
         DomainsCommand::Remove { app, domain } => remove(client, app, domain).await,
     }
 }
 
-pub async fn list(client: &Client, app: &str) -> anyhow::Result<ExitCode> {
-    let domains: AppDomains = client
-        .json(Method::GET, &format!("/v1/apps/{}/domains", encode(app)))
-        .await?;
-    print(app, &domains);
+pub async fn list(client: &Client, app: &str, json: bool) -> anyhow::Result<ExitCode> {
+    let path = format!("/v1/apps/{}/domains", encode(app));
+    if let Some(domains) = listing::<AppDomains>(client, &path, json).await? {
+        print(app, &domains)?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -38,8 +44,8 @@ pub async fn add(client: &Client, app: &str, domain: &str) -> anyhow::Result<Exi
             Some(serde_json::json!({ "domain": domain })),
         )
         .await?;
-    println!("{app} is served on {domain} too.");
-    print(app, &domains);
+    outln!("{app} is served on {domain} too.")?;
+    print(app, &domains)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -50,31 +56,23 @@ pub async fn remove(client: &Client, app: &str, domain: &str) -> anyhow::Result<
             &format!("/v1/apps/{}/domains/{}", encode(app), encode(domain)),
         )
         .await?;
-    println!("{app} is no longer served on {domain}.");
-    print(app, &domains);
+    outln!("{app} is no longer served on {domain}.")?;
+    print(app, &domains)?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn print(app: &str, domains: &AppDomains) {
+fn print(app: &str, domains: &AppDomains) -> anyhow::Result<()> {
     if domains.dockerfile.is_empty() && domains.added.is_empty() {
-        println!(
+        return outln!(
             "{app} has no domain. Add one with `wharf domains add {app} DOMAIN` or `# wharf.domain = DOMAIN` in its Dockerfile."
         );
-        return;
     }
-    let width = domains
-        .dockerfile
-        .iter()
-        .chain(&domains.added)
-        .map(String::len)
-        .max()
-        .unwrap_or(0)
-        .max("DOMAIN".len());
-    println!("{:<width$}  FROM", "DOMAIN");
+    let mut table = Table::new(["DOMAIN", "FROM"]);
     for d in &domains.dockerfile {
-        println!("{d:<width$}  Dockerfile");
+        table.row([d.as_str().into(), "Dockerfile".into()]);
     }
     for d in &domains.added {
-        println!("{d:<width$}  wharf domains add");
+        table.row([d.as_str().into(), "wharf domains add".into()]);
     }
+    table.print()
 }

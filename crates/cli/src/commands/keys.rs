@@ -3,6 +3,7 @@
 //! it, each key confined to `wharf ssh-command NAME`.
 
 use crate::args::{Cli, KeysArgs, KeysCommand};
+use crate::output::{Clock, Table, outln, print_json};
 use anyhow::Context;
 use std::io::Read;
 use std::path::PathBuf;
@@ -30,21 +31,26 @@ pub fn run(cli: &Cli, args: &KeysArgs) -> anyhow::Result<ExitCode> {
                 let _ = store.remove_key(name);
                 return Err(err);
             }
-            println!("Added key `{name}` ({}).", record.fingerprint);
-            println!("It may push: git push wharf@THIS-SERVER:APP main");
+            outln!("Added key `{name}` ({}).", record.fingerprint)?;
+            outln!("It may push: git push wharf@THIS-SERVER:APP main")?;
         }
         KeysCommand::List => {
             let keys = store.keys()?;
-            if keys.is_empty() {
-                println!("No keys yet. Add one with `wharf keys add NAME < key.pub`.");
+            if cli.json {
+                print_json(&keys)?;
+            } else if keys.is_empty() {
+                outln!("No keys yet. Add one with `wharf keys add NAME < key.pub`.")?;
             } else {
-                println!("{:<24} {:<52} CREATED", "NAME", "FINGERPRINT");
+                let clock = Clock::now();
+                let mut table = Table::new(["NAME", "FINGERPRINT", "CREATED"]);
                 for key in keys {
-                    println!(
-                        "{:<24} {:<52} {}",
-                        key.name, key.fingerprint, key.created_at
-                    );
+                    table.row([
+                        key.name.into(),
+                        key.fingerprint.into(),
+                        clock.date_and_age(key.created_at).into(),
+                    ]);
                 }
+                table.print()?;
             }
         }
         KeysCommand::Remove { name } => {
@@ -55,7 +61,7 @@ pub fn run(cli: &Cli, args: &KeysArgs) -> anyhow::Result<ExitCode> {
             let kept: Vec<KeyRecord> = keys.into_iter().filter(|k| &k.name != name).collect();
             write_authorized_keys(cli, args, &kept)?;
             store.remove_key(name)?;
-            println!("Removed key `{name}`: it can no longer push or connect.");
+            outln!("Removed key `{name}`: it can no longer push or connect.")?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -4,11 +4,11 @@
 
 use crate::args::{LogsArgs, Tail};
 use crate::client::{Client, empty, server_error};
+use crate::output::{outln, write_stdout_bytes};
 use anyhow::Context;
 use futures_util::StreamExt;
 use http::Method;
 use http_body_util::BodyExt;
-use std::io::Write;
 use std::process::ExitCode;
 
 pub async fn run(client: &Client, args: &LogsArgs) -> anyhow::Result<ExitCode> {
@@ -23,7 +23,7 @@ pub async fn run(client: &Client, args: &LogsArgs) -> anyhow::Result<ExitCode> {
                 ),
             )
             .await?;
-        print!("{}", answer["log"].as_str().unwrap_or_default());
+        write_stdout_bytes(answer["log"].as_str().unwrap_or_default().as_bytes())?;
         return Ok(ExitCode::SUCCESS);
     }
     let tail = match args.tail {
@@ -63,13 +63,11 @@ fn print_event(raw: &[u8]) -> anyhow::Result<bool> {
     let event: serde_json::Value =
         serde_json::from_slice(raw).context("decoding a log line from the wharf server")?;
     if let Some(error) = event.get("error").and_then(|e| e.as_str()) {
-        eprintln!("error: {error}");
+        eprintln!("{} {error}", crate::output::error_prefix());
         return Ok(true);
     }
     let source = event["source"].as_str().unwrap_or_default();
     let line = event["line"].as_str().unwrap_or_default();
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{source} | {line}")?;
-    out.flush()?;
+    outln!("{source} | {line}")?;
     Ok(false)
 }

@@ -22,6 +22,11 @@ use crate::client::{Client, Endpoint};
 use std::process::ExitCode;
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if cli.json && !is_listing(&cli.command) {
+        anyhow::bail!(
+            "--json is for listings (apps, releases, ps, config show, domains list, storage list, services, services backups, tokens list, keys list, certs, certs status, cron); this command prints no listing"
+        );
+    }
     match &cli.command {
         Command::Server(args) => server::run(&cli, args).await,
         Command::Deploy(args) => {
@@ -37,14 +42,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             )?);
             deploy::run(&client, &args.deploy).await
         }
-        Command::Apps(args) => apps::run(&Client::new(endpoint(&cli)?), args).await,
-        Command::Releases { app } => apps::releases(&Client::new(endpoint(&cli)?), app).await,
-        Command::Config { command } => config::run(&Client::new(endpoint(&cli)?), command).await,
+        Command::Apps(args) => apps::run(&Client::new(endpoint(&cli)?), args, cli.json).await,
+        Command::Releases { app } => {
+            apps::releases(&Client::new(endpoint(&cli)?), app, cli.json).await
+        }
+        Command::Config { command } => {
+            config::run(&Client::new(endpoint(&cli)?), command, cli.json).await
+        }
         Command::Rollback { app, version } => {
             config::rollback(&Client::new(endpoint(&cli)?), app, version.as_deref()).await
         }
-        Command::Cron { app, log } => apps::cron(&Client::new(endpoint(&cli)?), app, *log).await,
-        Command::Ps { app } => processes::ps(&Client::new(endpoint(&cli)?), app).await,
+        Command::Cron { app, log } => {
+            apps::cron(&Client::new(endpoint(&cli)?), app, *log, cli.json).await
+        }
+        Command::Ps { app } => processes::ps(&Client::new(endpoint(&cli)?), app, cli.json).await,
         Command::Scale { app, formation } => {
             processes::scale(&Client::new(endpoint(&cli)?), app, formation).await
         }
@@ -70,11 +81,62 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::GitHook { app } => hook::run(&cli, app).await,
         Command::Run(args) => run::run(&Client::new(endpoint(&cli)?), args).await,
         Command::Logs(args) => logs::run(&Client::new(endpoint(&cli)?), args).await,
-        Command::Certs(args) => certs::run(&Client::new(endpoint(&cli)?), args).await,
-        Command::Domains { command } => domains::run(&Client::new(endpoint(&cli)?), command).await,
-        Command::Storage { command } => storage::run(&Client::new(endpoint(&cli)?), command).await,
-        Command::Services(args) => services::run(&Client::new(endpoint(&cli)?), args).await,
+        Command::Certs(args) => certs::run(&Client::new(endpoint(&cli)?), args, cli.json).await,
+        Command::Domains { command } => {
+            domains::run(&Client::new(endpoint(&cli)?), command, cli.json).await
+        }
+        Command::Storage { command } => {
+            storage::run(&Client::new(endpoint(&cli)?), command, cli.json).await
+        }
+        Command::Services(args) => {
+            services::run(&Client::new(endpoint(&cli)?), args, cli.json).await
+        }
     }
+}
+
+/// Whether `command` prints a listing, which `--json` can print as JSON instead.
+fn is_listing(command: &Command) -> bool {
+    use crate::args::{
+        AppsCommand, BackupsArgs, CertsCommand, ConfigCommand, DomainsCommand, KeysCommand,
+        ServicesCommand, StorageCommand, TokensCommand,
+    };
+    match command {
+        Command::Releases { .. } | Command::Ps { .. } => true,
+        Command::Cron { log, .. } => log.is_none(),
+        Command::Apps(args) => matches!(args.command, None | Some(AppsCommand::List)),
+        Command::Config { command } => matches!(command, ConfigCommand::Show { .. }),
+        Command::Domains { command } => matches!(command, DomainsCommand::List { .. }),
+        Command::Storage { command } => matches!(command, StorageCommand::List { .. }),
+        Command::Tokens { command } => matches!(command, TokensCommand::List),
+        Command::Keys(args) => matches!(args.command, KeysCommand::List),
+        Command::Certs(args) => matches!(
+            args.command,
+            None | Some(CertsCommand::List) | Some(CertsCommand::Status)
+        ),
+        Command::Services(args) => matches!(
+            args.command,
+            None | Some(ServicesCommand::List)
+                | Some(ServicesCommand::Backups(BackupsArgs { command: None, .. }))
+        ),
+        _ => false,
+    }
+}
+
+/// GET a listing. With `--json`, print the API's answer as it is (its field names are the
+/// contract) and return `None`; else return it decoded, for a table.
+pub(crate) async fn listing<T: serde::de::DeserializeOwned>(
+    client: &Client,
+    path: &str,
+    json: bool,
+) -> anyhow::Result<Option<T>> {
+    let answer: serde_json::Value = client.json(http::Method::GET, path).await?;
+    if json {
+        crate::output::print_json(&answer)?;
+        return Ok(None);
+    }
+    let decoded = serde_json::from_value(answer)
+        .map_err(|err| anyhow::anyhow!("decoding the answer to {path}: {err}"))?;
+    Ok(Some(decoded))
 }
 
 /// The local socket, unless `--server` names a remote one.
@@ -84,5 +146,49 @@ fn endpoint(cli: &Cli) -> anyhow::Result<Endpoint> {
             Endpoint::remote(server, cli.token.clone(), cli.ca_cert.clone(), cli.insecure)
         }
         None => Ok(Endpoint::Unix(wharf_server::socket_path(&cli.data_dir))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn listing(args: &[&str]) -> bool {
+        let cli =
+            Cli::try_parse_from(std::iter::once("wharf").chain(args.iter().copied())).unwrap();
+        is_listing(&cli.command)
+    }
+
+    #[test]
+    fn json_is_for_listings_only() {
+        for args in [
+            &["apps"][..],
+            &["apps", "list"],
+            &["releases", "blog"],
+            &["ps", "blog"],
+            &["config", "show", "blog"],
+            &["domains", "list", "blog"],
+            &["storage", "list", "blog"],
+            &["services"],
+            &["services", "backups", "db"],
+            &["tokens", "list"],
+            &["keys", "list"],
+            &["certs"],
+            &["certs", "status"],
+            &["cron", "blog"],
+        ] {
+            assert!(listing(args), "{args:?}");
+        }
+        for args in [
+            &["deploy"][..],
+            &["apps", "destroy", "blog"],
+            &["config", "set", "blog", "A=1"],
+            &["services", "backups", "verify", "db"],
+            &["cron", "blog", "--log", "3"],
+            &["tokens", "create", "ci"],
+        ] {
+            assert!(!listing(args), "{args:?}");
+        }
     }
 }

@@ -2,8 +2,10 @@
 
 use super::apps::encode;
 use super::deploy::follow;
+use super::listing;
 use crate::args::LimitsCommand;
 use crate::client::{Client, json_body};
+use crate::output::{Cell, Clock, Colour, Table, outln};
 use anyhow::{Context, bail};
 use http::Method;
 use serde::Deserialize;
@@ -20,34 +22,50 @@ struct ProcessView {
     healthy: Option<bool>,
 }
 
-pub async fn ps(client: &Client, app: &str) -> anyhow::Result<ExitCode> {
-    let views: Vec<ProcessView> = client
-        .json(Method::GET, &format!("/v1/apps/{}/ps", encode(app)))
-        .await?;
+pub async fn ps(client: &Client, app: &str, json: bool) -> anyhow::Result<ExitCode> {
+    let path = format!("/v1/apps/{}/ps", encode(app));
+    let Some(views) = listing::<Vec<ProcessView>>(client, &path, json).await? else {
+        return Ok(ExitCode::SUCCESS);
+    };
     if views.is_empty() {
-        println!("{app} has no containers.");
+        outln!("{app} has no containers.")?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
-        "{:<36} {:<10} {:<8} {:<10} {:<10} STARTED",
-        "CONTAINER", "PROCESS", "RELEASE", "STATE", "HEALTH"
-    );
+    let clock = Clock::now();
+    let mut table = Table::new([
+        "CONTAINER",
+        "PROCESS",
+        "RELEASE",
+        "STATE",
+        "HEALTH",
+        "STARTED",
+    ]);
     for v in views {
         let health = match v.healthy {
-            Some(true) => "healthy",
-            Some(false) => "unhealthy",
-            None => "-",
+            Some(true) => Cell::coloured("healthy", Some(Colour::Green)),
+            Some(false) => Cell::coloured("unhealthy", Some(Colour::Red)),
+            None => Cell::from("-"),
+        };
+        let state_colour = match v.state.as_str() {
+            "running" => None,
+            "exited" | "dead" => Some(Colour::Red),
+            _ => Some(Colour::Yellow),
         };
         let started = v
             .started_at
             .as_deref()
-            .map(|s| s.split('.').next().unwrap_or(s).replace('T', " "))
+            .map(|s| clock.rfc3339_and_age(s))
             .unwrap_or_else(|| "-".into());
-        println!(
-            "{:<36} {:<10} v{:<7} {:<10} {:<10} {}",
-            v.container, v.process, v.release, v.state, health, started
-        );
+        table.row([
+            v.container.into(),
+            v.process.into(),
+            format!("v{}", v.release).into(),
+            Cell::coloured(v.state, state_colour),
+            health,
+            started.into(),
+        ]);
     }
+    table.print()?;
     Ok(ExitCode::SUCCESS)
 }
 

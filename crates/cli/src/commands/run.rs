@@ -121,7 +121,7 @@ where
                 .await
                 .context("reading the command's output from the wharf server")?;
             match frame {
-                Some(Frame::Stdout(data)) => write_out(&mut std::io::stdout().lock(), &data)?,
+                Some(Frame::Stdout(data)) => crate::output::write_stdout_bytes(&data)?,
                 Some(Frame::Stderr(data)) => write_out(&mut std::io::stderr().lock(), &data)?,
                 Some(Frame::Exit(code)) => return Ok(code),
                 Some(Frame::Error(message)) => bail!("{message}"),

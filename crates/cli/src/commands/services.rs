@@ -4,8 +4,10 @@
 
 use super::apps::encode;
 use super::deploy::follow;
+use super::listing;
 use crate::args::{BackupsArgs, BackupsCommand, ServicesArgs, ServicesCommand};
 use crate::client::{Client, empty, server_error};
+use crate::output::{Cell, Clock, Colour, Table, outln};
 use anyhow::{Context, bail};
 use http::Method;
 use http_body_util::BodyExt;
@@ -42,10 +44,10 @@ struct Backup {
     error: Option<String>,
 }
 
-pub async fn run(client: &Client, args: &ServicesArgs) -> anyhow::Result<ExitCode> {
+pub async fn run(client: &Client, args: &ServicesArgs, json: bool) -> anyhow::Result<ExitCode> {
     let command = args.command.as_ref().unwrap_or(&ServicesCommand::List);
     match command {
-        ServicesCommand::List => list(client).await,
+        ServicesCommand::List => list(client, json).await,
         ServicesCommand::Create {
             kind,
             name,
@@ -61,11 +63,11 @@ pub async fn run(client: &Client, args: &ServicesArgs) -> anyhow::Result<ExitCod
             let service: Service = client
                 .json_with(Method::POST, "/v1/services", Some(body))
                 .await?;
-            println!("=====> {} is running: {}", service.name, service.url);
-            println!(
+            outln!("=====> {} is running: {}", service.name, service.url)?;
+            outln!(
                 "       Link it to an app with `wharf services link {} APP`.",
                 service.name
-            );
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         ServicesCommand::Info { name, reveal } => info(client, name, *reveal).await,
@@ -87,14 +89,14 @@ pub async fn run(client: &Client, args: &ServicesArgs) -> anyhow::Result<ExitCod
             eprintln!("-----> Backing up {name}");
             let path = format!("/v1/services/{}/backups", encode(name));
             let backup: Backup = client.json_with(Method::POST, &path, None).await?;
-            println!(
+            outln!(
                 "=====> Backup {} ({}) written to the server's data directory (backups/{name}/)",
                 backup.file.as_deref().unwrap_or("?"),
                 size(backup.size.map(|s| s as u64))
-            );
+            )?;
             Ok(ExitCode::SUCCESS)
         }
-        ServicesCommand::Backups(args) => backups(client, args).await,
+        ServicesCommand::Backups(args) => backups(client, args, json).await,
         ServicesCommand::BackupSchedule {
             name,
             schedule,
@@ -110,11 +112,11 @@ pub async fn run(client: &Client, args: &ServicesArgs) -> anyhow::Result<ExitCod
             let body = serde_json::json!({ "schedule": schedule, "keep": keep });
             let service: Service = client.json_with(Method::POST, &path, Some(body)).await?;
             match &service.backup_schedule {
-                Some(s) => println!(
+                Some(s) => outln!(
                     "{name} is backed up at \"{s}\" (UTC), keeping the newest {}; each backup is verified by a restore",
                     service.backup_keep
-                ),
-                None => println!("{name} has no backup schedule now"),
+                )?,
+                None => outln!("{name} has no backup schedule now")?,
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -127,33 +129,47 @@ pub async fn run(client: &Client, args: &ServicesArgs) -> anyhow::Result<ExitCod
     }
 }
 
-async fn list(client: &Client) -> anyhow::Result<ExitCode> {
-    let services: Vec<Service> = client.json(Method::GET, "/v1/services").await?;
+async fn list(client: &Client, json: bool) -> anyhow::Result<ExitCode> {
+    let Some(services) = listing::<Vec<Service>>(client, "/v1/services", json).await? else {
+        return Ok(ExitCode::SUCCESS);
+    };
     if services.is_empty() {
-        println!("No services yet. Create one with `wharf services create postgres NAME`.");
+        outln!("No services yet. Create one with `wharf services create postgres NAME`.")?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
-        "{:<20} {:<9} {:<8} {:<10} {:>9}  {:<20} LAST BACKUP",
-        "NAME", "KIND", "VERSION", "STATE", "DATA", "LINKED APPS"
-    );
-    for s in &services {
+    let clock = Clock::now();
+    let mut table = Table::new([
+        "NAME",
+        "KIND",
+        "VERSION",
+        "STATE",
+        "DATA",
+        "LINKED APPS",
+        "LAST BACKUP",
+    ])
+    .right(4);
+    for s in services {
         let linked = if s.linked_apps.is_empty() {
             "-".to_string()
         } else {
             s.linked_apps.join(",")
         };
-        println!(
-            "{:<20} {:<9} {:<8} {:<10} {:>9}  {:<20} {}",
-            s.name,
-            s.kind,
-            s.version,
-            s.state,
-            size(s.volume_bytes),
-            linked,
-            last_backup(s.last_backup.as_ref())
-        );
+        let state = if s.state == "running" {
+            None
+        } else {
+            Some(Colour::Red)
+        };
+        table.row([
+            s.name.into(),
+            s.kind.into(),
+            s.version.into(),
+            Cell::coloured(s.state, state),
+            size(s.volume_bytes).into(),
+            linked.into(),
+            last_backup(&clock, s.last_backup.as_ref()),
+        ]);
     }
+    table.print()?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -164,27 +180,30 @@ async fn info(client: &Client, name: &str, reveal: bool) -> anyhow::Result<ExitC
         if reveal { "?reveal=true" } else { "" }
     );
     let s: Service = client.json(Method::GET, &path).await?;
-    println!("name:      {}", s.name);
-    println!("kind:      {} {} ({})", s.kind, s.version, s.image);
-    println!("state:     {}", s.state);
-    println!("url:       {}", s.url);
-    println!("data:      {} in volume {}", size(s.volume_bytes), s.volume);
-    println!("network:   {}", s.network);
+    outln!("name:      {}", s.name)?;
+    outln!("kind:      {} {} ({})", s.kind, s.version, s.image)?;
+    outln!("state:     {}", s.state)?;
+    outln!("url:       {}", s.url)?;
+    outln!("data:      {} in volume {}", size(s.volume_bytes), s.volume)?;
+    outln!("network:   {}", s.network)?;
     match s.exposed_port {
-        Some(port) => println!("exposed:   host port {port}"),
-        None => println!("exposed:   no (reachable only by linked apps)"),
+        Some(port) => outln!("exposed:   host port {port}")?,
+        None => outln!("exposed:   no (reachable only by linked apps)")?,
     }
     if s.links.is_empty() {
-        println!("links:     none");
+        outln!("links:     none")?;
     }
     for (app, var) in &s.links {
-        println!("links:     {app} ({var})");
+        outln!("links:     {app} ({var})")?;
     }
     match &s.backup_schedule {
-        Some(schedule) => println!("backups:   \"{schedule}\" UTC, keeping {}", s.backup_keep),
-        None => println!("backups:   not scheduled"),
+        Some(schedule) => outln!("backups:   \"{schedule}\" UTC, keeping {}", s.backup_keep)?,
+        None => outln!("backups:   not scheduled")?,
     }
-    println!("last:      {}", last_backup(s.last_backup.as_ref()));
+    outln!(
+        "last:      {}",
+        last_backup(&Clock::now(), s.last_backup.as_ref()).text()
+    )?;
     if !reveal {
         eprintln!("(password hidden; pass --reveal to show it)");
     }
@@ -201,54 +220,60 @@ async fn expose(client: &Client, name: &str, port: Option<u16>) -> anyhow::Resul
         )
         .await?;
     match s.exposed_port {
-        Some(port) => println!(
+        Some(port) => outln!(
             "{name} is published on host port {port}; anyone who can reach it can try the password"
-        ),
-        None => println!("{name} is reachable only by its linked apps"),
+        )?,
+        None => outln!("{name} is reachable only by its linked apps")?,
     }
     Ok(ExitCode::SUCCESS)
 }
 
-async fn backups(client: &Client, args: &BackupsArgs) -> anyhow::Result<ExitCode> {
+async fn backups(client: &Client, args: &BackupsArgs, json: bool) -> anyhow::Result<ExitCode> {
     if let Some(BackupsCommand::Verify { name }) = &args.command {
         eprintln!(
             "-----> Verifying the newest backup of {name} (restoring it into a scratch container)"
         );
         let path = format!("/v1/services/{}/backups/verify", encode(name));
         let report: serde_json::Value = client.json_with(Method::POST, &path, None).await?;
-        println!(
+        outln!(
             "=====> {} restores: {} object(s) back, in {:.1}s (sha256 {})",
             report["file"].as_str().unwrap_or("?"),
             report["restored_objects"],
             report["seconds"].as_f64().unwrap_or(0.0),
             report["sha256"].as_str().unwrap_or("?"),
-        );
+        )?;
         return Ok(ExitCode::SUCCESS);
     }
     let Some(name) = &args.name else {
         bail!("name the service: `wharf services backups NAME`");
     };
-    let list: Vec<Backup> = client
-        .json(
-            Method::GET,
-            &format!("/v1/services/{}/backups", encode(name)),
-        )
-        .await?;
+    let path = format!("/v1/services/{}/backups", encode(name));
+    let Some(list) = listing::<Vec<Backup>>(client, &path, json).await? else {
+        return Ok(ExitCode::SUCCESS);
+    };
     if list.is_empty() {
-        println!("{name} has no backups yet. Make one with `wharf services backup {name}`.");
+        outln!("{name} has no backups yet. Make one with `wharf services backup {name}`.")?;
+        return Ok(ExitCode::SUCCESS);
     }
-    for b in &list {
-        let when = format_time(b.started_at);
+    let clock = Clock::now();
+    let mut table = Table::new(["BACKUP", "SIZE", "STARTED", "HOW", "ERROR"]).right(1);
+    for b in list {
         let how = if b.scheduled { "scheduled" } else { "manual" };
-        match (&b.file, &b.error) {
-            (Some(file), None) => println!(
-                "{file}  {:>9}  {when}  {how}",
-                size(b.size.map(|s| s as u64))
-            ),
-            (_, Some(error)) => println!("FAILED  {when}  {how}: {error}"),
-            (None, None) => {}
-        }
+        let file = match (&b.file, &b.error) {
+            (Some(file), None) => Cell::from(file.as_str()),
+            (_, Some(_)) => Cell::coloured("FAILED", Some(Colour::Red)),
+            // Still being written.
+            (None, None) => Cell::coloured("running", Some(Colour::Yellow)),
+        };
+        table.row([
+            file,
+            size(b.size.map(|s| s as u64)).into(),
+            clock.date_and_age(b.started_at).into(),
+            how.into(),
+            b.error.unwrap_or_default().into(),
+        ]);
     }
+    table.print()?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -284,7 +309,7 @@ async fn restore(client: &Client, name: &str, file: &str) -> anyhow::Result<Exit
     if !status.is_success() {
         return Err(server_error(status, &bytes));
     }
-    println!("=====> Restored {file} into {name}");
+    outln!("=====> Restored {file} into {name}")?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -324,21 +349,24 @@ async fn destroy(
     );
     let _: serde_json::Value = client.json_with(Method::DELETE, &path, None).await?;
     if purge {
-        println!("Destroyed {name} and deleted its data. Its backups are kept.");
+        outln!("Destroyed {name} and deleted its data. Its backups are kept.")?;
     } else {
-        println!(
+        outln!(
             "Destroyed {name}; its data volume is kept (`wharf services create` with the same kind and name brings it back)."
-        );
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn last_backup(backup: Option<&Backup>) -> String {
+fn last_backup(clock: &Clock, backup: Option<&Backup>) -> Cell {
     match backup {
-        None => "never".to_string(),
+        None => Cell::from("never"),
         Some(b) => match &b.error {
-            Some(error) => format!("FAILED {}: {error}", format_time(b.started_at)),
-            None => format!("ok {}", format_time(b.started_at)),
+            Some(error) => Cell::coloured(
+                format!("FAILED {}: {error}", clock.date_and_age(b.started_at)),
+                Some(Colour::Red),
+            ),
+            None => Cell::from(format!("ok {}", clock.date_and_age(b.started_at))),
         },
     }
 }
@@ -349,15 +377,5 @@ fn size(bytes: Option<u64>) -> String {
         Some(b) if b >= 1 << 30 => format!("{:.1} GiB", b as f64 / (1u64 << 30) as f64),
         Some(b) if b >= 1 << 20 => format!("{:.1} MiB", b as f64 / (1u64 << 20) as f64),
         Some(b) => format!("{:.0} KiB", (b as f64 / 1024.0).ceil()),
-    }
-}
-
-fn format_time(secs: i64) -> String {
-    match wharf_domain::UtcDateTime::from_unix_seconds(secs) {
-        Some(t) => format!(
-            "{:04}-{:02}-{:02} {:02}:{:02} UTC",
-            t.year, t.month, t.day, t.hour, t.minute
-        ),
-        None => secs.to_string(),
     }
 }

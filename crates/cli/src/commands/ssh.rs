@@ -53,32 +53,32 @@ pub async fn run(cli: &Cli, key: &str) -> anyhow::Result<ExitCode> {
             println!("Wharf: what this key may run (ssh wharf@HOST COMMAND):\n{ALLOWED}");
             Ok(ExitCode::SUCCESS)
         }
-        SshCommand::AppsList => apps::run(&client, &AppsArgs { command: None }).await,
+        SshCommand::AppsList => apps::run(&client, &AppsArgs { command: None }, false).await,
         SshCommand::AppsDestroy(app) => {
             apps::destroy(&client, app.as_str(), Some(app.as_str())).await
         }
-        SshCommand::Releases(app) => apps::releases(&client, app.as_str()).await,
+        SshCommand::Releases(app) => apps::releases(&client, app.as_str(), false).await,
         SshCommand::Rollback { app, version } => {
             config::rollback(&client, app.as_str(), version.as_deref()).await
         }
         SshCommand::ConfigShow { app, reveal } => {
             let app = app.to_string();
-            config::run(&client, &ConfigCommand::Show { app, reveal }).await
+            config::run(&client, &ConfigCommand::Show { app, reveal }, false).await
         }
         SshCommand::ConfigSet { app, assignments } => {
             let app = app.to_string();
-            config::run(&client, &ConfigCommand::Set { app, assignments }).await
+            config::run(&client, &ConfigCommand::Set { app, assignments }, false).await
         }
         SshCommand::ConfigUnset { app, keys } => {
             let app = app.to_string();
-            config::run(&client, &ConfigCommand::Unset { app, keys }).await
+            config::run(&client, &ConfigCommand::Unset { app, keys }, false).await
         }
         SshCommand::Run {
             app,
             command,
             detach,
         } => super::run::run_command(&client, app.as_str(), &command, detach, true).await,
-        SshCommand::Ps(app) => processes::ps(&client, app.as_str()).await,
+        SshCommand::Ps(app) => processes::ps(&client, app.as_str(), false).await,
         SshCommand::PsLifecycle {
             action,
             app,
@@ -87,7 +87,7 @@ pub async fn run(cli: &Cli, key: &str) -> anyhow::Result<ExitCode> {
         SshCommand::PsScale { app, formation } => {
             processes::scale(&client, app.as_str(), &formation).await
         }
-        SshCommand::Domains(app) => domains::list(&client, app.as_str()).await,
+        SshCommand::Domains(app) => domains::list(&client, app.as_str(), false).await,
         SshCommand::DomainsChange { add, app, domain } => {
             if add {
                 domains::add(&client, app.as_str(), &domain).await
@@ -95,7 +95,7 @@ pub async fn run(cli: &Cli, key: &str) -> anyhow::Result<ExitCode> {
                 domains::remove(&client, app.as_str(), &domain).await
             }
         }
-        SshCommand::StorageList(app) => storage::list(&client, app.as_str()).await,
+        SshCommand::StorageList(app) => storage::list(&client, app.as_str(), false).await,
         SshCommand::StorageMount { app, mount } => {
             storage::change(&client, app.as_str(), "mount", &mount).await
         }
@@ -105,7 +105,7 @@ pub async fn run(cli: &Cli, key: &str) -> anyhow::Result<ExitCode> {
         SshCommand::Services(args) => {
             let words = std::iter::once("services".to_string()).chain(args);
             match ServicesCli::try_parse_from(words) {
-                Ok(parsed) => services::run(&client, &parsed.args).await,
+                Ok(parsed) => services::run(&client, &parsed.args, false).await,
                 Err(err) => {
                     let _ = err.print();
                     Ok(ExitCode::from(2))

@@ -3,8 +3,10 @@
 
 use super::apps::encode;
 use super::deploy::follow;
+use super::listing;
 use crate::args::StorageCommand;
 use crate::client::{Client, json_body};
+use crate::output::{Table, outln};
 use http::Method;
 use serde::Deserialize;
 use std::process::ExitCode;
@@ -22,39 +24,35 @@ struct MountView {
     kind: String,
 }
 
-pub async fn run(client: &Client, command: &StorageCommand) -> anyhow::Result<ExitCode> {
+pub async fn run(
+    client: &Client,
+    command: &StorageCommand,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
     match command {
-        StorageCommand::List { app } => list(client, app).await,
+        StorageCommand::List { app } => list(client, app, json).await,
         StorageCommand::Mount { app, mount } => change(client, app, "mount", mount).await,
         StorageCommand::Unmount { app, mount } => change(client, app, "unmount", mount).await,
     }
 }
 
-pub async fn list(client: &Client, app: &str) -> anyhow::Result<ExitCode> {
-    let answer: Mounts = client
-        .json(Method::GET, &format!("/v1/apps/{}/storage", encode(app)))
-        .await?;
+pub async fn list(client: &Client, app: &str, json: bool) -> anyhow::Result<ExitCode> {
+    let path = format!("/v1/apps/{}/storage", encode(app));
+    let Some(answer) = listing::<Mounts>(client, &path, json).await? else {
+        return Ok(ExitCode::SUCCESS);
+    };
     if answer.mounts.is_empty() {
-        println!(
+        outln!(
             "{app} has no storage mounts. Add one with `wharf storage mount {app} SOURCE:/path`."
-        );
+        )?;
         return Ok(ExitCode::SUCCESS);
     }
-    let width = answer
-        .mounts
-        .iter()
-        .map(|m| m.source.len())
-        .max()
-        .unwrap_or(0)
-        .max("SOURCE".len());
-    println!("{:<width$}  {:<24}  {:<10}  MODE", "SOURCE", "PATH", "KIND");
-    for m in &answer.mounts {
+    let mut table = Table::new(["SOURCE", "PATH", "KIND", "MODE"]);
+    for m in answer.mounts {
         let mode = if m.read_only { "ro" } else { "rw" };
-        println!(
-            "{:<width$}  {:<24}  {:<10}  {mode}",
-            m.source, m.target, m.kind
-        );
+        table.row([m.source.into(), m.target.into(), m.kind.into(), mode.into()]);
     }
+    table.print()?;
     Ok(ExitCode::SUCCESS)
 }
 

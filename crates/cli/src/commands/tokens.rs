@@ -3,6 +3,7 @@
 //! scope (`--app`, `--read-only`) and lifetime (`--expires`) are parsed by the argument parser.
 
 use crate::args::{Cli, TokensCommand};
+use crate::output::{Clock, Table, outln, print_json};
 use anyhow::Context;
 use std::process::ExitCode;
 use wharf_domain::{TokenScope, UtcDateTime};
@@ -30,37 +31,40 @@ pub fn run(cli: &Cli, command: &TokensCommand) -> anyhow::Result<ExitCode> {
                 .map(|at| format!(", until {}", date(at)))
                 .unwrap_or_default();
             eprintln!("Created token `{name}` ({scope}{until}). It is shown only this once:");
-            println!("{}", token.secret);
+            outln!("{}", token.secret)?;
         }
         TokensCommand::List => {
-            let now = now();
-            println!(
-                "{:<24} {:<12} {:<24} {:<24} LAST USED",
-                "NAME", "CREATED", "SCOPE", "EXPIRES"
-            );
-            for token in store.tokens()? {
+            let tokens = store.tokens()?;
+            if cli.json {
+                print_json(&tokens)?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            let clock = Clock::now();
+            let mut table = Table::new(["NAME", "CREATED", "SCOPE", "EXPIRES", "LAST USED"]);
+            for token in tokens {
                 let used = token
                     .last_used_at
-                    .map(|t| t.to_string())
-                    .unwrap_or_else(|| "never".into());
+                    .map_or_else(|| "never".into(), |t| clock.date_and_age(t));
                 let expires = match token.expires_at {
                     None => "never".to_string(),
-                    Some(at) if token.expired(now) => format!("{} (expired)", date(at)),
-                    Some(at) => date(at),
+                    Some(at) if token.expired(clock.unix_seconds()) => {
+                        format!("{} (expired)", date(at))
+                    }
+                    Some(at) => clock.date_and_age(at),
                 };
-                println!(
-                    "{:<24} {:<12} {:<24} {:<24} {}",
-                    token.name,
-                    token.created_at,
-                    token.scope.to_string(),
-                    expires,
-                    used
-                );
+                table.row([
+                    token.name.into(),
+                    clock.date_and_age(token.created_at).into(),
+                    token.scope.to_string().into(),
+                    expires.into(),
+                    used.into(),
+                ]);
             }
+            table.print()?;
         }
         TokensCommand::Revoke { name } => {
             store.revoke_token(name)?;
-            println!("Revoked token `{name}`.");
+            outln!("Revoked token `{name}`.")?;
         }
     }
     Ok(ExitCode::SUCCESS)

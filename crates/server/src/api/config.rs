@@ -6,7 +6,7 @@ use super::{ApiError, ApiState};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use wharf_deploy::{ConfigChange, ConfigOutcome};
 
@@ -16,14 +16,21 @@ pub struct ShowQuery {
     reveal: bool,
 }
 
+/// The answer to `GET /v1/apps/{app}/config` (and what `wharf config show --json` prints):
+/// the app's config vars by name.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ConfigVars {
+    pub vars: BTreeMap<String, String>,
+}
+
 /// The app's config vars; values are masked unless `?reveal=true` (which read-only tokens may
 /// not ask for), so secrets cross the network only when asked for.
 pub async fn show(
     State(state): State<ApiState>,
     Path(app): Path<String>,
     Query(query): Query<ShowQuery>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let vars: BTreeMap<String, String> = state
+) -> Result<Json<ConfigVars>, ApiError> {
+    let vars = state
         .deployer
         .config_vars(&app)?
         .into_iter()
@@ -32,7 +39,7 @@ pub async fn show(
             (key, value)
         })
         .collect();
-    Ok(Json(serde_json::json!({ "vars": vars })))
+    Ok(Json(ConfigVars { vars }))
 }
 
 /// A hidden value that keeps a hint of its length.

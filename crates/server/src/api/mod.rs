@@ -26,6 +26,7 @@ use std::sync::Arc;
 use tokio_util::task::TaskTracker;
 use wharf_deploy::Deployer;
 
+pub use config::ConfigVars;
 pub use error::ApiError;
 
 /// What every handler can reach.
