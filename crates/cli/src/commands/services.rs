@@ -31,6 +31,8 @@ struct Service {
     backup_keep: u32,
     last_backup: Option<Backup>,
     url: String,
+    #[serde(default)]
+    tls: String,
 }
 
 #[derive(Deserialize)]
@@ -168,6 +170,7 @@ async fn info(client: &Client, name: &str, reveal: bool) -> anyhow::Result<ExitC
     println!("kind:      {} {} ({})", s.kind, s.version, s.image);
     println!("state:     {}", s.state);
     println!("url:       {}", s.url);
+    println!("tls:       {}", s.tls);
     println!("data:      {} in volume {}", size(s.volume_bytes), s.volume);
     println!("network:   {}", s.network);
     match s.exposed_port {
