@@ -13,7 +13,7 @@ use wharf_runtime::{
 };
 use wharf_store::ServiceRecord;
 
-use crate::tls::{SERVICE_TLS_DIR, ServicesCa, passwd_ids};
+use crate::tls::{SERVICE_TLS_DIR, ServicesCa, passwd_ids, service_tls_path};
 use crate::{ServiceError, Services};
 
 /// Label on a service's containers telling its kind.
@@ -64,7 +64,7 @@ impl Services {
             image: record.image.clone(),
             env: kind.environment(&name, &record.password),
             labels: self.labels(&name, kind),
-            cmd: Some(kind.tls_command(&record.password, SERVICE_TLS_DIR)),
+            cmd: Some(kind.tls_command(&record.password, &service_tls_path())),
             mounts: vec![Mount {
                 source: resource.clone(),
                 target: kind.data_path().to_string(),
@@ -117,10 +117,7 @@ impl Services {
                         spec.image
                     ))
                 })?;
-            let (parent, dir) = SERVICE_TLS_DIR
-                .rsplit_once('/')
-                .unwrap_or(("", SERVICE_TLS_DIR));
-            let parent = if parent.is_empty() { "/" } else { parent };
+            let (parent, dir) = SERVICE_TLS_DIR;
             self.docker
                 .put_files(&id, parent, dir, &ca.files(&server, uid, gid))
                 .await?;

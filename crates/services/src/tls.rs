@@ -26,8 +26,14 @@ use crate::ServiceError;
 pub const CA_DIR: &str = "services-ca";
 /// Where the containers of linked apps find the services CA's certificate (read-only).
 pub const APP_CA_PATH: &str = wharf_domain::SERVICES_CA_IN_APPS;
-/// Where a service's container holds its certificate, key and the CA certificate.
-pub(crate) const SERVICE_TLS_DIR: &str = "/etc/wharf-tls";
+/// Where a service's container holds its certificate, key and the CA certificate:
+/// `/etc/wharf-tls`, as the directory it is made in and its name.
+pub(crate) const SERVICE_TLS_DIR: (&str, &str) = ("/etc", "wharf-tls");
+
+/// [`SERVICE_TLS_DIR`] as one path, for the database's options.
+pub(crate) fn service_tls_path() -> String {
+    format!("{}/{}", SERVICE_TLS_DIR.0, SERVICE_TLS_DIR.1)
+}
 
 /// How long the CA is valid.
 const CA_LIFETIME: Duration = Duration::from_secs(25 * 365 * 24 * 3600);
