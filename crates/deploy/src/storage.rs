@@ -140,7 +140,8 @@ impl Deployer {
     }
 
     /// The mounts of a container of `app` running `spec`: the release's Dockerfile volumes,
-    /// the app's storage mounts and, when it is linked to a database service, the services CA. A storage mount on a Dockerfile volume's path is an error.
+    /// the app's storage mounts and, when it is linked to a database service, the services
+    /// CA. A storage mount on a Dockerfile volume's path is an error.
     pub(crate) fn mounts_for(
         &self,
         app: &str,

@@ -13,7 +13,7 @@ use wharf_runtime::{
 };
 use wharf_store::ServiceRecord;
 
-use crate::tls::{SERVICE_TLS_DIR, ServicesCa, passwd_ids, service_tls_path};
+use crate::tls::{SERVICE_TLS_DIR, ServerCertificate, ServicesCa, passwd_ids, service_tls_path};
 use crate::{ServiceError, Services};
 
 /// Label on a service's containers telling its kind.
@@ -107,22 +107,7 @@ impl Services {
         spec.labels
             .insert(TLS_UNTIL_LABEL.to_string(), server.not_after.to_string());
         let id = self.docker.create(&spec).await?;
-        let put = async {
-            let passwd = self.docker.read_file(&id, "/etc/passwd", 1 << 20).await?;
-            let user = kind.server_user();
-            let (uid, gid) =
-                passwd_ids(&String::from_utf8_lossy(&passwd), user).ok_or_else(|| {
-                    ServiceError::Tls(format!(
-                        "the image {} has no user `{user}` to own the server's key",
-                        spec.image
-                    ))
-                })?;
-            let (parent, dir) = SERVICE_TLS_DIR;
-            self.docker
-                .put_files(&id, parent, dir, &ca.files(&server, uid, gid))
-                .await?;
-            Ok::<_, ServiceError>(())
-        };
+        let put = self.put_tls_files(&id, kind, &spec.image, &ca, &server);
         if let Err(e) = put.await {
             if let Err(remove) = self.docker.stop_and_remove(&id, self.stop_grace).await {
                 tracing::warn!(service = %name, error = %remove, "could not remove a container that got no certificate");
@@ -130,6 +115,29 @@ impl Services {
             return Err(e);
         }
         Ok(self.docker.start_created(&id, &spec).await?)
+    }
+
+    /// Puts the server certificate, its key and the CA certificate into the created
+    /// container `id`, owned by the user its image runs the database as (looked up in the
+    /// image's own `/etc/passwd`: official images and others differ).
+    async fn put_tls_files(
+        &self,
+        id: &str,
+        kind: ServiceKind,
+        image: &str,
+        ca: &ServicesCa,
+        server: &ServerCertificate,
+    ) -> Result<(), ServiceError> {
+        let passwd = self.docker.read_file(id, "/etc/passwd", 1 << 20).await?;
+        let user = kind.server_user();
+        let (uid, gid) = passwd_ids(&String::from_utf8_lossy(&passwd), user).ok_or_else(|| {
+            ServiceError::Tls(format!(
+                "the image {image} has no user `{user}` to own the server's key"
+            ))
+        })?;
+        let (parent, dir) = SERVICE_TLS_DIR;
+        let entries = ca.files(server, uid, gid);
+        Ok(self.docker.put_files(id, parent, dir, &entries).await?)
     }
 
     /// The services CA, loaded (or made) the first time it is needed.
