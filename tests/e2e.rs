@@ -24,6 +24,7 @@ mod e2e {
     mod run_logs;
     mod scale;
     mod services;
+    mod services_tls;
     mod sshd;
     mod storage;
     mod tls;

@@ -1,6 +1,7 @@
 //! The Django path end to end, with the real example app (`examples/django`, built from the local
 //! python:3.13-slim of `scripts/base-images.sh`, packages from PyPI) and a real PostgreSQL
-//! service: the release command migrates the linked database, a note added through Wharf's proxy
+//! service: the release command migrates the linked database over TLS (`ssl_require`, as
+//! Heroku-style settings ask), a note added through Wharf's proxy
 //! (a browser's form POST, with Django's CSRF cookie and token) survives a redeploy and a rollback
 //! to the release from before the link, backups are scheduled, taken, verified by restoring
 //! Django's tables, and restored.
@@ -239,6 +240,21 @@ fn django_app_gets_postgres_migrates_keeps_notes_and_its_backups_restore() {
     let config = d.wharf_ok(&["config", "show", &app, "--reveal"]);
     assert!(config.contains(&format!("@{db}:5432/")), "{config}");
     assert!(notes(&d, &host).contains("No notes yet."));
+    // Heroku-style settings (`ssl_require=True`): Django's connection is encrypted.
+    let ssl = d.wharf_ok(&[
+        "run",
+        &app,
+        "--no-tty",
+        "--",
+        "python",
+        "manage.py",
+        "shell",
+        "-c",
+        "from django.db import connection as c; cur = c.cursor(); \
+         cur.execute('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()'); \
+         print('ssl', cur.fetchone()[0], c.settings_dict['OPTIONS'])",
+    ]);
+    assert!(ssl.contains("ssl True {'sslmode': 'require'}"), "{ssl}");
 
     add_note(&d, &host, "kept across deploys");
     assert!(notes(&d, &host).contains("kept across deploys"));

@@ -12,7 +12,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// An app built on a database image (for its client), serving a static page with busybox.
-fn db_client_app(app: &str, base_image: &str) -> tempfile::TempDir {
+pub(super) fn db_client_app(app: &str, base_image: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let dockerfile = format!(
         "# wharf.app = {app}\n# wharf.domain = {app}.example.com\n# wharf.scale = 1\n# wharf.port = 8080\n\
@@ -28,17 +28,17 @@ fn db_client_app(app: &str, base_image: &str) -> tempfile::TempDir {
 }
 
 /// `wharf run APP -- sh -c SCRIPT`, insisting on success; returns its trimmed stdout.
-fn run_sh(d: &Daemon, app: &str, script: &str) -> String {
+pub(super) fn run_sh(d: &Daemon, app: &str, script: &str) -> String {
     d.wharf_ok(&["run", app, "--no-tty", "--", "sh", "-c", script])
         .trim()
         .to_string()
 }
 
-fn run_sh_output(d: &Daemon, app: &str, script: &str) -> Output {
+pub(super) fn run_sh_output(d: &Daemon, app: &str, script: &str) -> Output {
     d.wharf(&["run", app, "--no-tty", "--", "sh", "-c", script])
 }
 
-fn docker_ok(args: &[&str]) -> String {
+pub(super) fn docker_ok(args: &[&str]) -> String {
     let out = Command::new("docker").args(args).output().unwrap();
     assert!(out.status.success(), "docker {args:?}: {}", stderr(&out));
     stdout(&out).trim().to_string()
@@ -66,7 +66,7 @@ fn newest_backup(d: &Daemon, service: &str) -> String {
 
 /// A shell script running `statement` with `client` (`mariadb` or `mysql`) against the
 /// app's `DATABASE_URL` (`mysql://USER:PASSWORD@HOST:PORT/DB`, taken apart by the shell).
-fn sql_via_url(client: &str, statement: &str) -> String {
+pub(super) fn sql_via_url(client: &str, statement: &str) -> String {
     format!(
         r#"u=${{DATABASE_URL#mysql://}}; user=${{u%%:*}}; rest=${{u#*:}}; pass=${{rest%%@*}}; hp=${{rest#*@}}; host=${{hp%%:*}}; db=${{hp##*/}}; MYSQL_PWD=$pass {client} -h "$host" -u "$user" -N "$db" -e "{statement}""#
     )

@@ -37,6 +37,9 @@ pub struct DeploySettings {
     pub protected_paths: ProtectedPaths,
     /// The server's own host name (`--api-domain`), which no app may take.
     pub api_domain: Option<String>,
+    /// The host path of the certificate of the CA that issues database services' certificates;
+    /// linked apps' containers get it read-only at `wharf_domain::SERVICES_CA_IN_APPS`.
+    pub services_ca: Option<std::path::PathBuf>,
 }
 
 impl DeploySettings {
@@ -51,6 +54,7 @@ impl DeploySettings {
             keep_releases: 5,
             protected_paths: ProtectedPaths::new("/var/lib/wharf"),
             api_domain: None,
+            services_ca: None,
         }
     }
 }

@@ -139,8 +139,9 @@ impl Deployer {
         outcome.map(StorageOutcome::Deployed)
     }
 
-    /// The mounts of a container of `app` running `spec`: the release's Dockerfile volumes and
-    /// the app's storage mounts. A storage mount on a Dockerfile volume's path is an error.
+    /// The mounts of a container of `app` running `spec`: the release's Dockerfile volumes,
+    /// the app's storage mounts and, when it is linked to a database service, the services
+    /// CA. A storage mount on a Dockerfile volume's path is an error.
     pub(crate) fn mounts_for(
         &self,
         app: &str,
@@ -156,7 +157,24 @@ impl Deployer {
         })?;
         let mut mounts = spec.mounts();
         mounts.extend(storage.iter().map(runtime_mount));
+        mounts.extend(self.services_ca_mount(app)?);
         Ok(mounts)
+    }
+
+    /// The services CA's certificate, read-only, for an app linked to a service (once the CA
+    /// exists: it is made when the first service starts).
+    fn services_ca_mount(&self, app: &str) -> Result<Option<wharf_runtime::Mount>, DeployError> {
+        let Some(ca) = &self.settings.services_ca else {
+            return Ok(None);
+        };
+        if !ca.is_file() || self.store.links_of_app(app)?.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(wharf_runtime::Mount {
+            source: ca.to_string_lossy().into_owned(),
+            target: wharf_domain::SERVICES_CA_IN_APPS.to_string(),
+            read_only: true,
+        }))
     }
 
     /// The app's storage mounts as stored.

@@ -41,7 +41,10 @@ pub use name_error::NameError;
 pub use process::{ProcessName, WEB};
 pub use procfile::{Procfile, ProcfileError, ProcfileErrorKind, RELEASE};
 pub use release::{ReleaseError, ReleaseStatus, ReleaseVersion};
-pub use service::{ServiceKind, ServiceName, check_service_version, service_resource_name};
+pub use service::{
+    REDIS_TLS_PORT, SERVICE_TLS_FILES, SERVICES_CA_IN_APPS, ServiceKind, ServiceName,
+    check_service_version, service_resource_name,
+};
 pub use storage::{
     MountSelector, ProtectedPath, ProtectedPaths, StorageError, parse_storage_mount, same_path,
 };

@@ -81,6 +81,17 @@ pub enum ServiceKind {
 /// The user Wharf creates in MySQL and MariaDB for apps.
 const SQL_USER: &str = "wharf";
 
+/// The files a service's TLS directory holds: its certificate, its private key and the
+/// certificate of the CA that issued it.
+pub const SERVICE_TLS_FILES: [&str; 3] = ["server.crt", "server.key", "ca.crt"];
+
+/// Where the containers of apps linked to a service find the certificate of the CA that
+/// issued the services' certificates (read-only).
+pub const SERVICES_CA_IN_APPS: &str = "/etc/wharf/services-ca.crt";
+
+/// The port Redis takes TLS connections on (plain ones stay on 6379).
+pub const REDIS_TLS_PORT: u16 = 6380;
+
 impl ServiceKind {
     pub const ALL: [ServiceKind; 4] = [
         ServiceKind::Postgres,
@@ -178,6 +189,81 @@ impl ServiceKind {
                     .map(String::from)
                     .to_vec(),
             ),
+            _ => None,
+        }
+    }
+
+    /// The program the official image runs by default (its CMD).
+    fn server_program(self) -> &'static str {
+        match self {
+            ServiceKind::Postgres => "postgres",
+            ServiceKind::Mysql => "mysqld",
+            ServiceKind::Mariadb => "mariadbd",
+            ServiceKind::Redis => "redis-server",
+        }
+    }
+
+    /// The user the image runs the server as: it must own the TLS key (PostgreSQL refuses a
+    /// key that others can read).
+    pub fn server_user(self) -> &'static str {
+        match self {
+            ServiceKind::Postgres => "postgres",
+            ServiceKind::Mysql | ServiceKind::Mariadb => "mysql",
+            ServiceKind::Redis => "redis",
+        }
+    }
+
+    /// The container's command with TLS on, its certificate, key and CA certificate read
+    /// from `dir` ([`SERVICE_TLS_FILES`]): the server's own options, as the official images
+    /// pass them through. Plain connections keep working; Redis takes TLS on its own port.
+    pub fn tls_command(self, password: &str, dir: &str) -> Vec<String> {
+        let [cert, key, ca] = SERVICE_TLS_FILES.map(|file| format!("{dir}/{file}"));
+        let mut cmd = self
+            .command(password)
+            .unwrap_or_else(|| vec![self.server_program().to_string()]);
+        match self {
+            ServiceKind::Postgres => {
+                for setting in [
+                    "ssl=on".to_string(),
+                    format!("ssl_cert_file={cert}"),
+                    format!("ssl_key_file={key}"),
+                ] {
+                    cmd.push("-c".to_string());
+                    cmd.push(setting);
+                }
+            }
+            ServiceKind::Mysql | ServiceKind::Mariadb => cmd.extend([
+                format!("--ssl-cert={cert}"),
+                format!("--ssl-key={key}"),
+                format!("--ssl-ca={ca}"),
+            ]),
+            ServiceKind::Redis => cmd.extend([
+                "--tls-port".to_string(),
+                REDIS_TLS_PORT.to_string(),
+                "--tls-cert-file".to_string(),
+                cert,
+                "--tls-key-file".to_string(),
+                key,
+                "--tls-ca-cert-file".to_string(),
+                ca,
+                // Clients show no certificate of their own: the password authenticates them.
+                "--tls-auth-clients".to_string(),
+                "no".to_string(),
+            ]),
+        }
+        cmd
+    }
+
+    /// The URL of the service over TLS when it differs from [`ServiceKind::url`]: Redis's
+    /// TLS port (`rediss://`). The SQL databases take TLS on their usual port, when the
+    /// client asks (`sslmode=require`, `--ssl`).
+    pub fn tls_url(self, name: &ServiceName, password: &str) -> Option<String> {
+        match self {
+            ServiceKind::Redis => Some(format!(
+                "rediss://default:{}@{}:{REDIS_TLS_PORT}",
+                percent_encode(password),
+                name.as_str()
+            )),
             _ => None,
         }
     }
@@ -473,6 +559,34 @@ mod tests {
             ServiceKind::Mariadb.ready_command(&name)[0],
             "mariadb-admin"
         );
+    }
+
+    #[test]
+    fn tls_is_the_servers_own_options_after_its_usual_command() {
+        let pg = ServiceKind::Postgres.tls_command("pw", "/etc/wharf-tls");
+        assert_eq!(pg[0], "postgres");
+        assert!(pg.contains(&"ssl=on".to_string()));
+        assert!(pg.contains(&"ssl_key_file=/etc/wharf-tls/server.key".to_string()));
+        let maria = ServiceKind::Mariadb.tls_command("pw", "/t");
+        assert_eq!(
+            maria,
+            [
+                "mariadbd",
+                "--ssl-cert=/t/server.crt",
+                "--ssl-key=/t/server.key",
+                "--ssl-ca=/t/ca.crt"
+            ]
+        );
+        let redis = ServiceKind::Redis.tls_command("pw", "/t");
+        assert_eq!(&redis[..3], ["redis-server", "--requirepass", "pw"]);
+        assert!(redis.windows(2).any(|w| w == ["--tls-port", "6380"]));
+        assert!(redis.windows(2).any(|w| w == ["--tls-auth-clients", "no"]));
+        let name = ServiceName::parse("cache").unwrap();
+        assert_eq!(
+            ServiceKind::Redis.tls_url(&name, "p w").as_deref(),
+            Some("rediss://default:p%20w@cache:6380")
+        );
+        assert_eq!(ServiceKind::Postgres.tls_url(&name, "pw"), None);
     }
 
     #[test]

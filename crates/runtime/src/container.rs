@@ -137,6 +137,15 @@ impl Docker {
         &self,
         spec: &ContainerSpec,
     ) -> Result<ContainerInfo, RuntimeError> {
+        let id = self.create(spec).await?;
+        self.start_created(&id, spec).await
+    }
+
+    /// Creates the container described by `spec` (adding `wharf.managed=true`) on its
+    /// networks, without starting it (files can be copied in first); returns its id. If it
+    /// cannot join its networks it is removed again.
+    #[instrument(skip(self, spec), fields(name = %spec.name, image = %spec.image))]
+    pub async fn create(&self, spec: &ContainerSpec) -> Result<String, RuntimeError> {
         let body = create_body(spec)?;
         let options = CreateContainerOptionsBuilder::default()
             .name(&spec.name)
@@ -150,31 +159,44 @@ impl Docker {
             warn!(name = %spec.name, %warning, "Docker warning while creating container");
         }
         debug!(id = %created.id, "container created");
+        if let Err(e) = self.join_extra_networks(&created.id, spec).await {
+            self.remove_failed(&created.id).await;
+            return Err(e);
+        }
+        Ok(created.id)
+    }
 
-        let started = match self.join_extra_networks(&created.id, spec).await {
-            Err(e) => Err(e),
-            Ok(()) => match self.client.start_container(&created.id, None).await {
-                Ok(()) => Ok(()),
-                Err(e) if is_not_found(&e) => Err(missing_dependency(spec, &e)),
-                Err(e) => Err(self.err(format!("starting container {}", spec.name), e)),
-            },
+    /// Starts the container `id` that [`Docker::create`] made from `spec`. If starting
+    /// fails the container is removed again.
+    #[instrument(skip(self, spec), fields(name = %spec.name))]
+    pub async fn start_created(
+        &self,
+        id: &str,
+        spec: &ContainerSpec,
+    ) -> Result<ContainerInfo, RuntimeError> {
+        let started = match self.client.start_container(id, None).await {
+            Ok(()) => Ok(()),
+            Err(e) if is_not_found(&e) => Err(missing_dependency(spec, &e)),
+            Err(e) => Err(self.err(format!("starting container {}", spec.name), e)),
         };
         if let Err(start_err) = started {
-            let remove = RemoveContainerOptionsBuilder::default()
-                .force(true)
-                .v(true)
-                .build();
-            if let Err(e) = self
-                .client
-                .remove_container(&created.id, Some(remove))
-                .await
-            {
-                warn!(id = %created.id, error = %self.err("removing container", e), "could not remove container that failed to start");
-            }
+            self.remove_failed(id).await;
             return Err(start_err);
         }
-        info!(id = %created.id, name = %spec.name, "container started");
-        self.inspect(&created.id).await
+        info!(%id, name = %spec.name, "container started");
+        self.inspect(id).await
+    }
+
+    /// Removes a container that could not be made ready; a failure is only logged (the
+    /// caller reports why it was removed).
+    pub(crate) async fn remove_failed(&self, id: &str) {
+        let remove = RemoveContainerOptionsBuilder::default()
+            .force(true)
+            .v(true)
+            .build();
+        if let Err(e) = self.client.remove_container(id, Some(remove)).await {
+            warn!(%id, error = %self.err("removing container", e), "could not remove container that failed to start");
+        }
     }
 
     /// Starts an existing container; starting a running one is not an error.

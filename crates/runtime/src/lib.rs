@@ -23,6 +23,7 @@ pub use container::{ContainerInfo, ContainerSpec, Mount, PortBinding, RestartPol
 pub use docker::{DEFAULT_SOCKET, Docker};
 pub use error::{BuildError, MIN_API_VERSION, RuntimeError};
 pub use exec::{ExecResult, ExecSpec, KEPT_STDERR};
+pub use files::FileEntry;
 pub use image::ImageInfo;
 pub use logs::{LogLine, LogStream};
 pub use oneoff::{Attached, OneOffSpec, Output};

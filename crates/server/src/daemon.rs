@@ -33,6 +33,7 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
     settings.keep_releases = config.keep_releases;
     settings.protected_paths = protected_paths(&config);
     settings.api_domain = config.api_domain.clone();
+    settings.services_ca = Some(wharf_services::ca_certificate_path(&config.data_dir));
     let deployer = Arc::new(Deployer::new(store, docker, router.clone(), settings));
     let report = deployer
         .reconcile()

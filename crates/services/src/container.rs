@@ -1,7 +1,9 @@
 //! A service's container: its spec (image, environment, volume, network and the host name
-//! linked apps use), starting it and waiting until the database takes connections.
+//! linked apps use, TLS on), starting it with a fresh server certificate put in first, and
+//! waiting until the database takes connections.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use wharf_deploy::INSTANCE_LABEL;
@@ -11,12 +13,16 @@ use wharf_runtime::{
 };
 use wharf_store::ServiceRecord;
 
+use crate::tls::{SERVICE_TLS_DIR, ServerCertificate, ServicesCa, passwd_ids, service_tls_path};
 use crate::{ServiceError, Services};
 
 /// Label on a service's containers telling its kind.
 pub(crate) const KIND_LABEL: &str = "wharf.service-kind";
 /// Label on the throw-away containers `verify` restores into.
 pub(crate) const SCRATCH_LABEL: &str = "wharf.service-scratch";
+/// Label on a service's container telling when its server certificate expires (Unix
+/// seconds). Containers made before services spoke TLS have none.
+pub(crate) const TLS_UNTIL_LABEL: &str = "wharf.service-tls-until";
 
 /// A stored service's name and kind, checked again (the store holds strings).
 pub(crate) fn parse_record(
@@ -58,7 +64,7 @@ impl Services {
             image: record.image.clone(),
             env: kind.environment(&name, &record.password),
             labels: self.labels(&name, kind),
-            cmd: kind.command(&record.password),
+            cmd: Some(kind.tls_command(&record.password, &service_tls_path())),
             mounts: vec![Mount {
                 source: resource.clone(),
                 target: kind.data_path().to_string(),
@@ -74,9 +80,13 @@ impl Services {
     }
 
     /// Creates and starts `spec`, first removing a leftover of this server under the same
-    /// name; a container of that name that is not this server's is never touched.
+    /// name; a container of that name that is not this server's is never touched. A new
+    /// server certificate goes into the container before it starts, owned by the database's
+    /// user in the image.
     pub(crate) async fn start_container(
         &self,
+        kind: ServiceKind,
+        name: &ServiceName,
         spec: &ContainerSpec,
     ) -> Result<ContainerInfo, ServiceError> {
         match self.docker.inspect(&spec.name).await {
@@ -91,7 +101,54 @@ impl Services {
             Err(RuntimeError::NotFound(_)) => {}
             Err(e) => return Err(e.into()),
         }
-        Ok(self.docker.create_and_start(spec).await?)
+        let ca = self.ca()?;
+        let server = ca.issue(name)?;
+        let mut spec = spec.clone();
+        spec.labels
+            .insert(TLS_UNTIL_LABEL.to_string(), server.not_after.to_string());
+        let id = self.docker.create(&spec).await?;
+        let put = self.put_tls_files(&id, kind, &spec.image, &ca, &server);
+        if let Err(e) = put.await {
+            if let Err(remove) = self.docker.stop_and_remove(&id, self.stop_grace).await {
+                tracing::warn!(service = %name, error = %remove, "could not remove a container that got no certificate");
+            }
+            return Err(e);
+        }
+        Ok(self.docker.start_created(&id, &spec).await?)
+    }
+
+    /// Puts the server certificate, its key and the CA certificate into the created
+    /// container `id`, owned by the user its image runs the database as (looked up in the
+    /// image's own `/etc/passwd`: official images and others differ).
+    async fn put_tls_files(
+        &self,
+        id: &str,
+        kind: ServiceKind,
+        image: &str,
+        ca: &ServicesCa,
+        server: &ServerCertificate,
+    ) -> Result<(), ServiceError> {
+        let passwd = self.docker.read_file(id, "/etc/passwd", 1 << 20).await?;
+        let user = kind.server_user();
+        let (uid, gid) = passwd_ids(&String::from_utf8_lossy(&passwd), user).ok_or_else(|| {
+            ServiceError::Tls(format!(
+                "the image {image} has no user `{user}` to own the server's key"
+            ))
+        })?;
+        let (parent, dir) = SERVICE_TLS_DIR;
+        let entries = ca.files(server, uid, gid);
+        Ok(self.docker.put_files(id, parent, dir, &entries).await?)
+    }
+
+    /// The services CA, loaded (or made) the first time it is needed.
+    pub(crate) fn ca(&self) -> Result<Arc<ServicesCa>, ServiceError> {
+        let mut ca = self.ca.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(ca) = ca.as_ref() {
+            return Ok(ca.clone());
+        }
+        let loaded = Arc::new(ServicesCa::load_or_create(&self.ca_dir)?);
+        *ca = Some(loaded.clone());
+        Ok(loaded)
     }
 
     /// Makes sure the image is here, pulling it if not.

@@ -71,6 +71,8 @@ pub enum ServiceError {
     Store(#[from] StoreError),
     #[error("{0}")]
     Io(String),
+    #[error("TLS for services: {0}")]
+    Tls(String),
 }
 
 impl ServiceError {

@@ -49,6 +49,8 @@ pub struct ServiceStatus {
     pub last_backup: Option<BackupRecord>,
     /// The URL apps get; the password is hidden unless asked for.
     pub url: String,
+    /// How clients reach the service over TLS, and where linked apps find the CA.
+    pub tls: String,
 }
 
 /// Manages the server's database services.
@@ -61,6 +63,9 @@ pub struct Services {
     pub(crate) instance_id: String,
     pub(crate) stop_grace: Duration,
     pub(crate) ready_timeout: Duration,
+    /// `DATA/services-ca`: the CA that issues the services' certificates.
+    pub(crate) ca_dir: PathBuf,
+    pub(crate) ca: Mutex<Option<Arc<crate::tls::ServicesCa>>>,
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
@@ -74,6 +79,8 @@ impl Services {
             instance_id: instance_id.to_string(),
             stop_grace: Duration::from_secs(30),
             ready_timeout: Duration::from_secs(180),
+            ca_dir: data_dir.join(crate::tls::CA_DIR),
+            ca: Mutex::new(None),
             locks: Mutex::new(HashMap::new()),
         }
     }
@@ -166,7 +173,7 @@ impl Services {
         self.docker.ensure_network(&resource, &labels).await?;
         self.docker.ensure_volume(&resource, &labels).await?;
         let spec = self.container_spec(record)?;
-        let info = self.start_container(&spec).await?;
+        let info = self.start_container(kind, &name, &spec).await?;
         self.wait_ready(&info.id, &name, kind, &record.password)
             .await
     }
@@ -299,6 +306,7 @@ impl Services {
             backup_keep: record.backup_keep,
             last_backup: self.store.backups(&record.name)?.into_iter().next(),
             url: if reveal { url } else { url.replace("%2A", "*") },
+            tls: crate::tls::describe(kind, &name, password),
         })
     }
 
@@ -383,8 +391,9 @@ impl Services {
     }
 
     /// At start: make every service that should run, run (Docker restarts them after a
-    /// reboot; this covers containers removed by hand), and remove scratch containers left
-    /// by a verify that the server's stop cut short.
+    /// reboot; this covers containers removed by hand), make again the containers without a
+    /// server certificate (made before services spoke TLS) or with one that ends within a
+    /// year, and remove scratch containers left by a verify that the server's stop cut short.
     #[tracing::instrument(skip(self), name = "services.reconcile")]
     pub async fn reconcile(&self) -> Result<(), ServiceError> {
         let scratch = self
@@ -409,6 +418,9 @@ impl Services {
             }
             let resource = wharf_domain::service_resource_name(&record.name);
             let running = match self.docker.inspect(&resource).await {
+                // Made before services spoke TLS, or its certificate is near its end: made
+                // again (the data stays on the volume).
+                Ok(info) if crate::tls::needs_new_certificate(&info.labels) => false,
                 Ok(info) if info.running => true,
                 Ok(info) => self.docker.start(&info.id).await.is_ok(),
                 Err(_) => false,

@@ -2,15 +2,22 @@
 //! matches is backed up and the new backup verified by restoring it into a scratch container.
 //! A backup that fails, or does not restore, is recorded as failed (`wharf services` shows it)
 //! and logged as an error.
+//! Once a day (04:30 UTC) the services' server certificates are checked too: a container whose
+//! certificate ends within a year is made again with a new one (the server's start does the
+//! same), so a server that runs for years never serves an expired one.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 use wharf_domain::{CronSchedule, UtcDateTime};
 use wharf_store::BackupRecord;
 
 use crate::Services;
+
+/// When (UTC hour and minute) the daily check of the services' certificates runs.
+const RENEWAL_TIME: (u8, u8) = (4, 30);
 
 impl Services {
     /// Runs scheduled backups until `shutdown`.
@@ -27,6 +34,13 @@ impl Services {
             }
             if let Some(minute) = UtcDateTime::from_unix_seconds(next) {
                 self.backup_tick(minute);
+                if (minute.hour, minute.minute) == RENEWAL_TIME {
+                    let this = self.clone();
+                    tokio::spawn(
+                        async move { this.renew_certificates().await }
+                            .instrument(tracing::info_span!("services.renew_certificates")),
+                    );
+                }
             }
         }
     }
@@ -78,6 +92,37 @@ impl Services {
                 .and_then(|()| self.store.record_backup(&failed).map(|_| ()))
             {
                 tracing::error!(%service, error = %e, "could not record the failed verification");
+            }
+        }
+    }
+
+    /// Makes again, with a new certificate, every running service's container whose server
+    /// certificate ends within a year (a few seconds without the database; the data stays).
+    pub(crate) async fn renew_certificates(&self) {
+        let services = match self.store.services() {
+            Ok(services) => services,
+            Err(e) => {
+                tracing::error!(error = %e, "certificate renewal: cannot list services");
+                return;
+            }
+        };
+        for listed in services {
+            let _guard = self.lock(&listed.name).await;
+            // Read again under the lock: it may have changed, or gone, since.
+            let Ok(record) = self.running_record(&listed.name) else {
+                continue;
+            };
+            let resource = wharf_domain::service_resource_name(&record.name);
+            let due = match self.docker.inspect(&resource).await {
+                Ok(info) => info.running && crate::tls::needs_new_certificate(&info.labels),
+                Err(_) => false,
+            };
+            if !due {
+                continue;
+            }
+            tracing::info!(service = %record.name, "renewing the service's certificate");
+            if let Err(e) = self.bring_up(&record).await {
+                tracing::error!(service = %record.name, error = %e, "could not renew the service's certificate");
             }
         }
     }

@@ -74,11 +74,14 @@ TEMPLATES = [
     },
 ]
 
+# As on Heroku: the connection to PostgreSQL is encrypted (sslmode=require). Wharf's database
+# services speak TLS; the local SQLite file has nothing to encrypt.
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=600,
         conn_health_checks=True,
+        ssl_require=bool(os.environ.get("DATABASE_URL")),
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

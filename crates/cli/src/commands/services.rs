@@ -33,6 +33,8 @@ struct Service {
     backup_keep: u32,
     last_backup: Option<Backup>,
     url: String,
+    #[serde(default)]
+    tls: String,
 }
 
 #[derive(Deserialize)]
@@ -184,6 +186,7 @@ async fn info(client: &Client, name: &str, reveal: bool) -> anyhow::Result<ExitC
     outln!("kind:      {} {} ({})", s.kind, s.version, s.image)?;
     outln!("state:     {}", s.state)?;
     outln!("url:       {}", s.url)?;
+    outln!("tls:       {}", s.tls)?;
     outln!("data:      {} in volume {}", size(s.volume_bytes), s.volume)?;
     outln!("network:   {}", s.network)?;
     match s.exposed_port {
