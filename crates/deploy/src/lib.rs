@@ -26,6 +26,7 @@ mod rollback;
 mod run;
 mod spec;
 mod storage;
+mod task;
 mod tasks;
 
 pub use config::{ConfigChange, ConfigOutcome};
@@ -38,6 +39,7 @@ pub use lifecycle::Lifecycle;
 pub use progress::Progress;
 pub use ps::ProcessView;
 pub use reconcile::ReconcileReport;
-pub use run::{LogSource, OneOff, RUN_PROCESS, RunOptions};
+pub use run::{LogSource, OneOff, RunOptions};
 pub use spec::{CronSpec, HealthCheckSpec, ProcessSpec, ReleaseSpec};
 pub use storage::{StorageChange, StorageOutcome};
+pub use task::Task;

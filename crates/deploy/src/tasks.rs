@@ -3,6 +3,7 @@
 
 use crate::deployer::shell;
 use crate::spec::ProcessSpec;
+use crate::task::Task;
 use crate::{DeployError, Deployer, Progress, ReleaseSpec};
 use std::time::Duration;
 use wharf_runtime::RestartPolicy;
@@ -20,7 +21,7 @@ impl Deployer {
         release: &ReleaseRecord,
         spec: &ReleaseSpec,
         port: u16,
-        phase: &str,
+        phase: Task,
         command: &str,
         progress: &Progress,
     ) -> Result<(), DeployError> {
@@ -35,6 +36,11 @@ impl Deployer {
         let mut container = self.container_spec(release, spec, port, &process, 1)?;
         container.restart = RestartPolicy::No;
         container.cmd = Some(shell(command));
+        phase.apply(
+            &mut container,
+            &release.app,
+            &format!("v{}", release.version),
+        );
         let started = self.create_container(&container).await?;
         let outcome = self.wait_for_exit(&started.id).await;
         let logs = self
