@@ -21,6 +21,7 @@ mod e2e {
     mod run_logs;
     mod scale;
     mod services;
+    mod ssh_flags;
     mod sshd;
     mod storage;
     mod tls;

@@ -1,6 +1,9 @@
 //! Changing an app's config vars. A change to a running app is a new release with the same image
 //! and the new vars, deployed like any other (zero downtime with `scale >= 1`); the vars are
 //! stored only once that release is live, so a change that breaks the app changes nothing.
+//! A change made without a restart (Dokku's `--no-restart`) is only stored: the running release
+//! keeps its vars, and the next deploy (a push, or a config, scale or storage change) takes the
+//! stored ones.
 
 use crate::{DeployError, DeployOutcome, Deployer, Progress, ReleaseSpec};
 use wharf_domain::{AppName, parse_env_assignment};
@@ -53,6 +56,8 @@ pub enum ConfigOutcome {
     Saved,
     /// The change changes nothing.
     Unchanged,
+    /// Stored without a restart: the next deploy takes the new vars.
+    Stored,
 }
 
 impl Deployer {
@@ -77,6 +82,8 @@ impl Deployer {
         };
         let old = ReleaseSpec::of(&active)?;
         let mut spec = ReleaseSpec { vars, ..old };
+        // Scale stored without a deploy (`ps:scale --skip-deploy`) goes live with this one.
+        spec.apply_settings(&self.store.process_settings(&app)?);
         let image = active.image.clone();
         let release = self.record_release(&app, |_| image.clone(), &mut spec)?;
         progress.line(format!(
@@ -87,6 +94,30 @@ impl Deployer {
         self.finish_release(&release, &spec, result, false, progress)
             .await
             .map(ConfigOutcome::Deployed)
+    }
+
+    /// Store a config change without deploying (Dokku's `--no-restart`): the running release
+    /// keeps its vars until the next deploy, which takes these.
+    #[tracing::instrument(skip(self, change))]
+    pub async fn store_config(
+        &self,
+        app: &str,
+        change: &ConfigChange,
+    ) -> Result<ConfigOutcome, DeployError> {
+        let app = AppName::parse(app)?.as_str().to_string();
+        let _guard = self.lock_app(&app).await;
+        self.store.ensure_app(&app)?;
+        let current = self.store.config_vars(&app)?;
+        let vars = change.apply(&current);
+        if vars == current {
+            return Ok(ConfigOutcome::Unchanged);
+        }
+        self.store.replace_config_vars(&app, &vars)?;
+        Ok(if self.store.active_release(&app)?.is_some() {
+            ConfigOutcome::Stored
+        } else {
+            ConfigOutcome::Saved
+        })
     }
 
     /// The app's config vars.

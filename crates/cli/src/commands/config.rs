@@ -11,30 +11,72 @@ use std::process::ExitCode;
 pub async fn run(client: &Client, command: &ConfigCommand) -> anyhow::Result<ExitCode> {
     match command {
         ConfigCommand::Show { app, reveal } => show(client, app, *reveal).await,
-        ConfigCommand::Set { app, assignments } => {
-            change(client, app, serde_json::json!({ "set": assignments })).await
+        ConfigCommand::Set {
+            app,
+            assignments,
+            no_restart,
+        } => {
+            let body = serde_json::json!({ "set": assignments, "no_restart": no_restart });
+            change(client, app, body).await
         }
-        ConfigCommand::Unset { app, keys } => {
-            change(client, app, serde_json::json!({ "unset": keys })).await
+        ConfigCommand::Unset {
+            app,
+            keys,
+            no_restart,
+        } => {
+            let body = serde_json::json!({ "unset": keys, "no_restart": no_restart });
+            change(client, app, body).await
         }
     }
 }
 
-async fn show(client: &Client, app: &str, reveal: bool) -> anyhow::Result<ExitCode> {
+/// The app's config vars, as the server has them.
+async fn vars(
+    client: &Client,
+    app: &str,
+) -> anyhow::Result<serde_json::Map<String, serde_json::Value>> {
     let answer: serde_json::Value = client
         .json(
             Method::GET,
             &format!("/v1/apps/{}/config", super::apps::encode(app)),
         )
         .await?;
-    let vars = answer
+    answer
         .get("vars")
         .and_then(|v| v.as_object())
-        .context("the server's answer has no config vars")?;
+        .cloned()
+        .context("the server's answer has no config vars")
+}
+
+/// Dokku's `config:get [--quoted] APP KEY`: the value alone (quoted for a shell with `quoted`);
+/// a var that is not set prints nothing and fails.
+pub async fn get(client: &Client, app: &str, key: &str, quoted: bool) -> anyhow::Result<ExitCode> {
+    let vars = vars(client, app).await?;
+    let Some(value) = vars.get(key).and_then(|v| v.as_str()) else {
+        return Ok(ExitCode::FAILURE);
+    };
+    if quoted {
+        println!("'{}'", value.replace('\'', r"'\''"));
+    } else {
+        println!("{value}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Dokku's `config:keys APP`: the names of the app's vars, one a line.
+pub async fn keys(client: &Client, app: &str) -> anyhow::Result<ExitCode> {
+    for key in vars(client, app).await?.keys() {
+        println!("{key}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn show(client: &Client, app: &str, reveal: bool) -> anyhow::Result<ExitCode> {
+    let vars = vars(client, app).await?;
     if vars.is_empty() {
         println!("{app} has no config vars. Set some with `wharf config set {app} KEY=VALUE`.");
     }
-    for (key, value) in vars {
+    for (key, value) in &vars {
         let value = value.as_str().unwrap_or_default();
         if reveal {
             println!("{key}={value}");
