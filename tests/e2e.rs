@@ -25,5 +25,6 @@ mod e2e {
     mod sshd;
     mod storage;
     mod tls;
+    mod wrong_port;
     mod zero_downtime;
 }
