@@ -15,6 +15,7 @@ mod e2e {
     pub mod harness;
     mod heroku_flow;
     mod pebble;
+    mod predeploy;
     mod procfile;
     mod releases;
     mod restart;

@@ -17,6 +17,7 @@ mod health_check;
 mod instances;
 mod lifecycle;
 mod listening;
+mod predeploy;
 mod processes;
 mod processes_change;
 mod progress;

@@ -1,7 +1,9 @@
 //! One-off tasks of a deploy: the predeploy, `release` and postdeploy commands. Each runs once,
-//! in a new container with the release's image and environment, and must exit 0.
+//! in a new container with the release's image and environment, and must exit 0. A predeploy
+//! command's changes are kept in the release's image (see [`crate::predeploy`]).
 
 use crate::deployer::shell;
+use crate::predeploy;
 use crate::spec::ProcessSpec;
 use crate::task::Task;
 use crate::{DeployError, Deployer, Progress, ReleaseSpec};
@@ -26,6 +28,11 @@ impl Deployer {
         progress: &Progress,
     ) -> Result<(), DeployError> {
         progress.line(format!("-----> Running {phase}: {command}"));
+        if phase == Task::Predeploy && predeploy::keeps_changes(release) {
+            return self
+                .run_predeploy_kept(release, spec, port, command, progress)
+                .await;
+        }
         let process = ProcessSpec {
             name: phase.to_string(),
             command: Some(command.to_string()),
