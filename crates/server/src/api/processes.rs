@@ -58,12 +58,12 @@ pub async fn scale(
     }
     if !query.deploy {
         let deployer = state.deployer.clone();
-        return Ok(stream(&state, move |_progress| async move {
+        return stream(&state, move |_progress| async move {
             deployer.store_processes(&app, &settings).await?;
             Ok::<_, wharf_deploy::DeployError>(serde_json::json!({
                 "message": format!("scale of {app} stored, not deployed (--skip-deploy): the next deploy runs it")
             }))
-        })?);
+        });
     }
     change(state, app, settings)
 }
