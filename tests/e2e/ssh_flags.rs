@@ -95,6 +95,20 @@ fn dokku_config_flags_over_ssh() {
     assert_eq!(releases(), before);
     assert!(!d.containers(&app).iter().any(|c| c.ends_with("-2")));
 
+    // Dokku's `ps:restart` after `--no-restart` deploys what was stored, scale included.
+    let out = ssh_ok(&format!("ps:restart {app}"));
+    assert!(out.contains("release v3"), "{out}");
+    assert_eq!(releases(), before + 1);
+    let out = ssh_ok(&format!("run {app} -- sh -c 'echo pending=[$PENDING]'"));
+    assert!(out.contains("pending=[]"), "the unset is live: {out}");
+    assert!(
+        d.containers(&app)
+            .contains(&format!("wharf-{app}-web-v3-2")),
+        "{:?}",
+        d.containers(&app)
+    );
+    let before = releases();
+
     // Bad input is refused, naming what is wrong.
     let out = sshd.ssh(&key, &format!("config:set --encoded {app} A=not*base64"));
     assert!(!out.status.success());

@@ -49,7 +49,7 @@ pub async fn change(
             }),
             ConfigOutcome::Stored => serde_json::json!({
                 "message": format!(
-                    "config of {app} stored, not deployed (--no-restart): the running release keeps its vars until the next deploy (a push, or a config, scale or storage change)"
+                    "config of {app} stored, not deployed (--no-restart): the running release keeps its vars until the next deploy (a push, a config, scale or storage change, or a restart of the app)"
                 )
             }),
             ConfigOutcome::Unchanged => serde_json::json!({
