@@ -223,3 +223,73 @@ fn procfile_processes_may_be_named_like_wharfs_tasks() {
     }
     assert_eq!(processes(&d), names);
 }
+
+/// Containers made by the earlier scheme, when Wharf's one-off containers carried
+/// `wharf.process=run`/`cron` and names like processes': after an upgrade, a running `wharf run`
+/// is still kept at start and an old cron job's container is removed; a Procfile `cron` process
+/// deployed next leaves the old run alone.
+#[test]
+fn one_off_containers_of_the_earlier_scheme_are_recognised_at_start() {
+    let mut d = Daemon::start();
+    let app = unique("upgrade");
+    let dir = tempfile::tempdir().unwrap();
+    write_app(
+        dir.path(),
+        &app,
+        "web: exec httpd -f -p $PORT -h /www\n",
+        "{}",
+    );
+    d.deploy_ok(dir.path());
+    // What the earlier scheme left of release v1: a `wharf run` still going, a cron job's.
+    let old = |name: &str, labels: &[&str], command: &[&str]| {
+        let mut docker = std::process::Command::new("docker");
+        docker.args(["run", "-d", "--name", name]);
+        let instance = format!("wharf.instance={}", d.instance_id());
+        let app_label = format!("wharf.app={app}");
+        for label in [
+            "wharf.managed=true",
+            &instance,
+            &app_label,
+            "wharf.release=1",
+        ]
+        .iter()
+        .chain(labels)
+        {
+            docker.args(["--label", label]);
+        }
+        let out = docker.arg("busybox:latest").args(command).output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+    };
+    let run = format!("wharf-{app}-run-0123456789");
+    old(&run, &["wharf.process=run"], &["sleep", "600"]);
+    let cron_job = format!("wharf-{app}-cron-v1-7");
+    old(
+        &cron_job,
+        &["wharf.process=cron", "wharf.replica=7"],
+        &["true"],
+    );
+
+    assert!(d.terminate());
+    d.spawn();
+    assert!(container_running(&run), "a running `wharf run` is kept");
+    let left = d.containers(&app);
+    assert!(
+        !left.contains(&cron_job),
+        "an old cron job's container is removed: {left:?}"
+    );
+    let ps = d.wharf_ok(&["ps", &app]);
+    assert!(ps.contains(&run), "{ps}");
+
+    write_app(
+        dir.path(),
+        &app,
+        "web: exec httpd -f -p $PORT -h /www\ncron: while true; do sleep 1; done\n",
+        "{}",
+    );
+    d.deploy_ok(dir.path());
+    assert!(container_running(&format!("wharf-{app}-cron-v2-1")));
+    assert!(
+        container_running(&run),
+        "the old run is not a process to retire"
+    );
+}

