@@ -18,6 +18,7 @@ mod e2e {
     mod install_script;
     mod pebble;
     mod plain_http;
+    mod predeploy;
     mod procfile;
     mod releases;
     mod restart;
@@ -25,9 +26,11 @@ mod e2e {
     mod scale;
     mod services;
     mod services_tls;
+    mod ssh_flags;
     mod sshd;
     mod storage;
     mod tls;
     mod token_scopes;
+    mod wrong_port;
     mod zero_downtime;
 }

@@ -71,7 +71,7 @@ fn cron_jobs_run_on_schedule_and_their_runs_are_kept() {
             "ps",
             "-aq",
             "--filter",
-            "label=wharf.process=cron",
+            "label=wharf.task=cron",
             "--filter",
             "status=exited",
         ])

@@ -142,19 +142,154 @@ fn malformed_procfile_and_app_json_are_refused() {
     let out = d.deploy(dir.path());
     assert!(!out.status.success());
     assert!(stderr(&out).contains("app.json"), "{}", stderr(&out));
+    assert!(!d.wharf_ok(&["apps"]).contains(&app), "nothing was created");
+    assert!(d.containers(&app).is_empty());
+}
+
+/// Dokku's sample apps name a process `cron`: Wharf's own one-off containers (cron jobs,
+/// `wharf run`, deploy commands) are kept apart from the Procfile's processes, whatever their
+/// names.
+#[test]
+fn procfile_processes_may_be_named_like_wharfs_tasks() {
+    let mut d = Daemon::start();
+    let app = unique("names");
+    let domain = format!("{app}.example.com");
+    let dir = tempfile::tempdir().unwrap();
     write_app(
         dir.path(),
         &app,
-        "web: httpd -f -p $PORT\nrun: echo clash\n",
-        "{}",
+        "web: echo web-ok > /www/index.html && exec httpd -f -p $PORT -h /www\n\
+         cron: while true; do echo cron-process-tick; sleep 1; done\n\
+         run: while true; do sleep 1; done\n\
+         predeploy: while true; do sleep 1; done\n\
+         release: echo release-ran\n",
+        r#"{"cron": [{"command": "echo cron-job-ran", "schedule": "* * * * *"}],
+            "scripts": {"dokku": {"predeploy": "echo predeploy-ran"}}}"#,
     );
-    let out = d.deploy(dir.path());
-    assert!(!out.status.success());
+    let out = d.deploy_ok(dir.path());
     assert!(
-        stderr(&out).contains("`run` is Wharf's own"),
-        "{}",
-        stderr(&out)
+        out.contains("release-ran") && out.contains("predeploy-ran"),
+        "{out}"
     );
-    assert!(!d.wharf_ok(&["apps"]).contains(&app), "nothing was created");
-    assert!(d.containers(&app).is_empty());
+    assert_eq!(d.get(&domain, "/").unwrap(), (200, "web-ok\n".to_string()));
+    let names = [
+        format!("wharf-{app}-cron-v1-1"),
+        format!("wharf-{app}-predeploy-v1-1"),
+        format!("wharf-{app}-run-v1-1"),
+        format!("wharf-{app}-web-v1-1"),
+    ];
+    // (A cron job's own container, `wharf-APP.cron-...`, may come and go meanwhile.)
+    let processes = |d: &Daemon| -> Vec<String> {
+        let containers = d.containers(&app);
+        containers
+            .into_iter()
+            .filter(|n| !n.contains(".cron-"))
+            .collect()
+    };
+    assert_eq!(processes(&d), names, "every process runs");
+
+    // `wharf run` is a task, not the `run` process.
+    let out = d.wharf_ok(&["run", &app, "--", "echo", "one-off-ran"]);
+    assert!(out.contains("one-off-ran"), "{out}");
+
+    // The app.json cron job runs beside the long-running `cron` process.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(130);
+    loop {
+        let listed = d.wharf_ok(&["cron", &app]);
+        let finished = listed
+            .lines()
+            .find(|l| l.contains("cron-job-ran") && !l.contains("running") && !l.starts_with('*'));
+        if let Some(line) = finished {
+            assert_eq!(line.split_whitespace().nth(2), Some("0"), "{listed}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the cron job never ran:\n{listed}\n{}",
+            d.log()
+        );
+        std::thread::sleep(std::time::Duration::from_secs(2));
+    }
+    let ps = d.wharf_ok(&["ps", &app]);
+    assert!(ps.contains(&format!("wharf-{app}-cron-v1-1")), "{ps}");
+    let logs = d.wharf_ok(&["logs", &app, "--process", "cron", "--tail", "5"]);
+    assert!(logs.contains("cron.1 | cron-process-tick"), "{logs}");
+
+    // A restart's reconcile keeps the processes and leaves nothing else behind.
+    assert!(d.terminate());
+    d.spawn();
+    for name in &names {
+        assert!(container_running(name), "{name} runs after a restart");
+    }
+    assert_eq!(processes(&d), names);
+}
+
+/// Containers made by the earlier scheme, when Wharf's one-off containers carried
+/// `wharf.process=run`/`cron` and names like processes': after an upgrade, a running `wharf run`
+/// is still kept at start and an old cron job's container is removed; a Procfile `cron` process
+/// deployed next leaves the old run alone.
+#[test]
+fn one_off_containers_of_the_earlier_scheme_are_recognised_at_start() {
+    let mut d = Daemon::start();
+    let app = unique("upgrade");
+    let dir = tempfile::tempdir().unwrap();
+    write_app(
+        dir.path(),
+        &app,
+        "web: exec httpd -f -p $PORT -h /www\n",
+        "{}",
+    );
+    d.deploy_ok(dir.path());
+    // What the earlier scheme left of release v1: a `wharf run` still going, a cron job's.
+    let old = |name: &str, labels: &[&str], command: &[&str]| {
+        let mut docker = std::process::Command::new("docker");
+        docker.args(["run", "-d", "--name", name]);
+        let instance = format!("wharf.instance={}", d.instance_id());
+        let app_label = format!("wharf.app={app}");
+        for label in [
+            "wharf.managed=true",
+            &instance,
+            &app_label,
+            "wharf.release=1",
+        ]
+        .iter()
+        .chain(labels)
+        {
+            docker.args(["--label", label]);
+        }
+        let out = docker.arg("busybox:latest").args(command).output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+    };
+    let run = format!("wharf-{app}-run-0123456789");
+    old(&run, &["wharf.process=run"], &["sleep", "600"]);
+    let cron_job = format!("wharf-{app}-cron-v1-7");
+    old(
+        &cron_job,
+        &["wharf.process=cron", "wharf.replica=7"],
+        &["true"],
+    );
+
+    assert!(d.terminate());
+    d.spawn();
+    assert!(container_running(&run), "a running `wharf run` is kept");
+    let left = d.containers(&app);
+    assert!(
+        !left.contains(&cron_job),
+        "an old cron job's container is removed: {left:?}"
+    );
+    let ps = d.wharf_ok(&["ps", &app]);
+    assert!(ps.contains(&run), "{ps}");
+
+    write_app(
+        dir.path(),
+        &app,
+        "web: exec httpd -f -p $PORT -h /www\ncron: while true; do sleep 1; done\n",
+        "{}",
+    );
+    d.deploy_ok(dir.path());
+    assert!(container_running(&format!("wharf-{app}-cron-v2-1")));
+    assert!(
+        container_running(&run),
+        "the old run is not a process to retire"
+    );
 }

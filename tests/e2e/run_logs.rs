@@ -24,7 +24,7 @@ fn spawn_piped(d: &Daemon, args: &[&str]) -> Child {
 fn run_containers(d: &Daemon, app: &str) -> Vec<String> {
     d.containers(app)
         .into_iter()
-        .filter(|c| c.starts_with(&format!("wharf-{app}-run-")))
+        .filter(|c| c.starts_with(&format!("wharf-{app}.run-")))
         .collect()
 }
 
@@ -203,13 +203,13 @@ fn detached_runs_are_labelled_survive_a_restart_and_remove_themselves() {
         "echo detached-hello; sleep 12",
     ]);
     let name = out.trim().to_string();
-    assert!(name.starts_with(&format!("wharf-{app}-run-")), "{out}");
+    assert!(name.starts_with(&format!("wharf-{app}.run-")), "{out}");
     assert!(container_running(&name));
     let label = Command::new("docker")
         .args([
             "inspect",
             "-f",
-            "{{index .Config.Labels \"wharf.process\"}} {{.HostConfig.AutoRemove}}",
+            "{{index .Config.Labels \"wharf.task\"}} {{.HostConfig.AutoRemove}}",
             &name,
         ])
         .output()

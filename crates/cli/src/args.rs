@@ -86,6 +86,9 @@ pub enum Command {
         app: String,
         #[arg(required = true, value_name = "PROCESS=COUNT")]
         formation: Vec<String>,
+        /// Store the scale for the next deploy instead of deploying now.
+        #[arg(long)]
+        skip_deploy: bool,
     },
     /// Stop an app, or one of its process types, until `start` or the next deploy.
     Stop {
@@ -358,12 +361,18 @@ pub enum ConfigCommand {
         app: String,
         #[arg(required = true)]
         assignments: Vec<String>,
+        /// Store the vars without deploying: the next deploy takes them.
+        #[arg(long)]
+        no_restart: bool,
     },
     /// Remove config vars: KEY ...
     Unset {
         app: String,
         #[arg(required = true)]
         keys: Vec<String>,
+        /// Store the change without deploying: the next deploy takes it.
+        #[arg(long)]
+        no_restart: bool,
     },
 }
 

@@ -1,9 +1,13 @@
 //! Changing an app's config vars. A change to a running app is a new release with the same image
 //! and the new vars, deployed like any other (zero downtime with `scale >= 1`); the vars are
 //! stored only once that release is live, so a change that breaks the app changes nothing.
+//! A change made without a restart (Dokku's `--no-restart`) is only stored: the running release
+//! keeps its vars, and the next deploy (a push, a config, scale or storage change, or a restart
+//! of the whole app) takes the stored ones.
 
 use crate::{DeployError, DeployOutcome, Deployer, Progress, ReleaseSpec};
 use wharf_domain::{AppName, parse_env_assignment};
+use wharf_store::ReleaseRecord;
 
 /// What `wharf config set/unset` asks for.
 #[derive(Debug, Clone, Default)]
@@ -53,6 +57,8 @@ pub enum ConfigOutcome {
     Saved,
     /// The change changes nothing.
     Unchanged,
+    /// Stored without a restart: the next deploy takes the new vars.
+    Stored,
 }
 
 impl Deployer {
@@ -75,10 +81,45 @@ impl Deployer {
             self.store.replace_config_vars(&app, &vars)?;
             return Ok(ConfigOutcome::Saved);
         };
+        self.redeploy_with_vars(&app, active, vars, progress)
+            .await
+            .map(ConfigOutcome::Deployed)
+    }
+
+    /// Deploy the config stored without a restart (`--no-restart`), if the running release does
+    /// not have it yet: what `wharf restart APP` (Dokku's `ps:restart`) does first.
+    pub(crate) async fn deploy_stored_config(
+        &self,
+        app: &str,
+        progress: &Progress,
+    ) -> Result<Option<DeployOutcome>, DeployError> {
+        let _guard = self.lock_app(app).await;
+        let Some(active) = self.store.active_release(app)? else {
+            return Ok(None);
+        };
+        let vars = self.store.config_vars(app)?;
+        if vars == ReleaseSpec::of(&active)?.vars {
+            return Ok(None);
+        }
+        self.redeploy_with_vars(app, active, vars, progress)
+            .await
+            .map(Some)
+    }
+
+    /// A new release of `active`'s image with `vars`, deployed. The app's lock is held.
+    async fn redeploy_with_vars(
+        &self,
+        app: &str,
+        active: ReleaseRecord,
+        vars: Vec<(String, String)>,
+        progress: &Progress,
+    ) -> Result<DeployOutcome, DeployError> {
         let old = ReleaseSpec::of(&active)?;
         let mut spec = ReleaseSpec { vars, ..old };
+        // Scale stored without a deploy (`ps:scale --skip-deploy`) goes live with this one.
+        spec.apply_settings(&self.store.process_settings(app)?);
         let image = active.image.clone();
-        let release = self.record_release(&app, |_| image.clone(), &mut spec)?;
+        let release = self.record_release(app, |_| image.clone(), &mut spec)?;
         progress.line(format!(
             "-----> Config changed: deploying {app} release v{} (image of v{})",
             release.version, active.version
@@ -86,7 +127,30 @@ impl Deployer {
         let result = self.put_in_service(&release, &spec, progress).await;
         self.finish_release(&release, &spec, result, false, progress)
             .await
-            .map(ConfigOutcome::Deployed)
+    }
+
+    /// Store a config change without deploying (Dokku's `--no-restart`): the running release
+    /// keeps its vars until the next deploy, which takes these.
+    #[tracing::instrument(skip(self, change))]
+    pub async fn store_config(
+        &self,
+        app: &str,
+        change: &ConfigChange,
+    ) -> Result<ConfigOutcome, DeployError> {
+        let app = AppName::parse(app)?.as_str().to_string();
+        let _guard = self.lock_app(&app).await;
+        self.store.ensure_app(&app)?;
+        let current = self.store.config_vars(&app)?;
+        let vars = change.apply(&current);
+        if vars == current {
+            return Ok(ConfigOutcome::Unchanged);
+        }
+        self.store.replace_config_vars(&app, &vars)?;
+        Ok(if self.store.active_release(&app)?.is_some() {
+            ConfigOutcome::Stored
+        } else {
+            ConfigOutcome::Saved
+        })
     }
 
     /// The app's config vars.

@@ -5,6 +5,7 @@
 
 use crate::deployer::shell;
 use crate::spec::ProcessSpec;
+use crate::task::Task;
 use crate::{Deployer, ReleaseSpec};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -129,7 +130,7 @@ impl Deployer {
     ) -> Result<(i64, String), crate::DeployError> {
         let port = self.port_of(spec, &release.image).await?;
         let process = ProcessSpec {
-            name: "cron".to_string(),
+            name: Task::Cron.to_string(),
             command: Some(command.to_string()),
             scale: 1,
             memory: None,
@@ -139,6 +140,8 @@ impl Deployer {
         let mut container = self.container_spec(release, spec, port, &process, replica)?;
         container.restart = RestartPolicy::No;
         container.cmd = Some(shell(command));
+        let suffix = format!("v{}-{replica}", release.version);
+        Task::Cron.apply(&mut container, &release.app, &suffix);
         let started = self.create_container(&container).await?;
         let code = self.wait_for_exit(&started.id).await;
         let log = self

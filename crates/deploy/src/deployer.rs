@@ -1,6 +1,7 @@
 //! The `Deployer`: the deploy pipeline for one server, one app at a time.
 
 use crate::spec::ProcessSpec;
+use crate::task::Task;
 use crate::{BuildContext, DeployError, Instance, Instances, Progress, ReleaseSpec};
 use futures_util::future::join_all;
 use std::collections::HashMap;
@@ -309,11 +310,11 @@ impl Deployer {
         // Storage that clashes with the release's volumes fails before anything starts.
         self.mounts_for(&release.app, spec)?;
         if let Some(command) = &spec.predeploy {
-            self.run_task(release, spec, port, "predeploy", command, progress)
+            self.run_task(release, spec, port, Task::Predeploy, command, progress)
                 .await?;
         }
         if let Some(command) = &spec.release_command {
-            self.run_task(release, spec, port, "release", command, progress)
+            self.run_task(release, spec, port, Task::Release, command, progress)
                 .await?;
         }
         let others = self.start_others(release, spec, port, progress).await?;
@@ -329,7 +330,7 @@ impl Deployer {
         self.retire_others(release).await;
         if let Some(command) = &spec.postdeploy
             && let Err(err) = self
-                .run_task(release, spec, port, "postdeploy", command, progress)
+                .run_task(release, spec, port, Task::Postdeploy, command, progress)
                 .await
         {
             progress.line(format!(
@@ -663,9 +664,6 @@ pub(crate) fn route_for(
     )
 }
 
-/// Process names Wharf gives its one-off containers, so a Procfile may not use them.
-const RESERVED_PROCESSES: &[&str] = &["run", "cron", "predeploy", "postdeploy"];
-
 /// The settings files of a build context, parsed before anything is created, so that a
 /// mistake in any of them changes nothing.
 struct AppFiles {
@@ -681,16 +679,6 @@ impl AppFiles {
             .as_deref()
             .map(Procfile::parse)
             .transpose()?;
-        if let Some(procfile) = &procfile
-            && let Some((name, _)) = procfile
-                .processes
-                .iter()
-                .find(|(name, _)| RESERVED_PROCESSES.contains(&name.as_str()))
-        {
-            return Err(DeployError::BadConfig(format!(
-                "Procfile: the process name `{name}` is Wharf's own (it names one-off containers); rename the process"
-            )));
-        }
         Ok(AppFiles {
             config: AppConfig::from_dockerfile(&context.dockerfile)?,
             procfile,

@@ -58,6 +58,8 @@ pub enum DeployError {
         container: String,
         logs: String,
     },
+    #[error("{container} never got healthy: {reason}; the previous release keeps serving")]
+    WrongPort { container: String, reason: String },
     #[error(
         "a container named {0} exists and is not managed by this Wharf server; remove or rename it (docker rm {0})"
     )]

@@ -1,5 +1,6 @@
 //! Waiting for a new instance to become healthy: probed from the host over HTTP until it answers
-//! well or the deadline passes; an instance that exits fails at once. An app.json health check,
+//! well or the deadline passes; an instance that exits fails at once, and so does one that keeps
+//! listening on another port than the routed one (see [`crate::listening`]). An app.json health check,
 //! when the app has one, replaces the default probe.
 
 use crate::{DeployError, Deployer, HealthCheckSpec, health_check};
@@ -33,6 +34,7 @@ impl Deployer {
         let deadline = Instant::now() + settings.health_timeout;
         let probe_path = path.unwrap_or("/");
         let mut reason = "it never answered".to_string();
+        let mut port_watch = crate::listening::PortWatch::default();
         loop {
             let info = self.docker.inspect(&container.id).await?;
             if !info.running {
@@ -53,7 +55,17 @@ impl Deployer {
                         }
                         reason = format!("GET {probe_path} on port {port} answered {status}");
                     }
-                    Err(err) => reason = format!("GET {probe_path} on port {port}: {err}"),
+                    Err(err) => {
+                        reason = format!("GET {probe_path} on port {port}: {err}");
+                        // An app listening on another port fails now, naming it.
+                        if let Some(wrong) = port_watch
+                            .check(self, container, port)
+                            .await
+                            .filter(|_| false)
+                        {
+                            return Err(wrong);
+                        }
+                    }
                 }
             }
             if Instant::now() >= deadline {

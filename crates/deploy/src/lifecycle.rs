@@ -27,6 +27,14 @@ impl Deployer {
         action: Lifecycle,
         progress: &Progress,
     ) -> Result<(), DeployError> {
+        // Config stored with `--no-restart` is what a restart of the whole app is for (Dokku's
+        // `config:set --no-restart` then `ps:restart`): that restart deploys it.
+        if action == Lifecycle::Restart
+            && process.is_none()
+            && self.deploy_stored_config(app, progress).await?.is_some()
+        {
+            return Ok(());
+        }
         let _guard = self.lock_app(app).await;
         if self.store.app(app)?.is_none() {
             return Err(DeployError::NoSuchApp(app.to_string()));

@@ -2,9 +2,10 @@
 //! start before the web switch; the old release's go once the switch is done.
 
 use crate::deployer::INSTANCE_LABEL;
+use crate::task::task_of;
 use crate::{DeployError, Deployer, Progress, ReleaseSpec};
 use std::time::Duration;
-use wharf_runtime::labels;
+use wharf_runtime::{ContainerInfo, labels};
 use wharf_store::ReleaseRecord;
 
 /// How long a new process must stay up after starting to count as started.
@@ -74,9 +75,7 @@ impl Deployer {
             Ok(containers) => containers
                 .into_iter()
                 .filter(|c| {
-                    let process = c.labels.get(labels::PROCESS).map(String::as_str);
-                    is_long_running_other(process)
-                        && c.labels.get(labels::RELEASE) != Some(&version)
+                    is_long_running_other(c) && c.labels.get(labels::RELEASE) != Some(&version)
                 })
                 .map(|c| c.id)
                 .collect::<Vec<_>>(),
@@ -89,16 +88,9 @@ impl Deployer {
     }
 }
 
-/// Whether a container's process label names a long-running process other than `web`
-/// (one-off tasks and `run` containers are not).
-pub(crate) fn is_long_running_other(process: Option<&str>) -> bool {
-    !matches!(
-        process,
-        None | Some("web")
-            | Some("run")
-            | Some("cron")
-            | Some("release")
-            | Some("predeploy")
-            | Some("postdeploy")
-    )
+/// Whether a container runs a long-running process other than `web` (task containers, of
+/// `wharf run`, cron or a deploy's commands, do not).
+pub(crate) fn is_long_running_other(container: &ContainerInfo) -> bool {
+    let process = container.labels.get(labels::PROCESS).map(String::as_str);
+    task_of(container).is_none() && !matches!(process, None | Some(wharf_domain::WEB))
 }

@@ -1,7 +1,8 @@
 //! Scaling and resource limits by command: `wharf scale APP web=2 worker=1` and
 //! `wharf limits set APP web --memory 512m --cpus 0.5`. Each change is a new release of the
 //! same image with the new formation, deployed like any other; the setting is stored (and
-//! kept for later deploys) only once that release is live.
+//! kept for later deploys) only once that release is live. Dokku's `ps:scale --skip-deploy`
+//! only stores the setting, for the next deploy.
 
 use crate::{DeployError, DeployOutcome, Deployer, Progress, ReleaseSpec};
 use wharf_store::ProcessSettings;
@@ -24,18 +25,11 @@ impl Deployer {
             .active_release(app)?
             .ok_or_else(|| DeployError::NotDeployed(app.to_string()))?;
         let mut spec = ReleaseSpec::of(&active)?;
-        let known: Vec<String> = std::iter::once(spec.web().name)
-            .chain(spec.others().map(|p| p.name.clone()))
-            .collect();
-        for setting in settings {
-            if !known.contains(&setting.process) {
-                return Err(DeployError::NoSuchProcess {
-                    app: app.to_string(),
-                    process: setting.process.clone(),
-                    known: known.join(", "),
-                });
-            }
-        }
+        check_known(app, &spec, settings)?;
+        // Vars stored without a restart (`config:set --no-restart`) go live with this deploy.
+        spec.vars = self.store.config_vars(app)?;
+        // So do settings stored without a deploy (`ps:scale --skip-deploy`).
+        spec.apply_settings(&self.store.process_settings(app)?);
         spec.apply_settings(settings);
         self.check_fits_server(&spec).await?;
         let image = active.image.clone();
@@ -52,6 +46,49 @@ impl Deployer {
             .save_process_settings(app, &merged(&self.store.process_settings(app)?, settings))?;
         Ok(outcome)
     }
+}
+
+impl Deployer {
+    /// Store `settings` for the app's next deploy without deploying now (`ps:scale
+    /// --skip-deploy`). Processes must be the running release's, when there is one.
+    #[tracing::instrument(skip(self, settings))]
+    pub async fn store_processes(
+        &self,
+        app: &str,
+        settings: &[ProcessSettings],
+    ) -> Result<(), DeployError> {
+        let _guard = self.lock_app(app).await;
+        if self.store.app(app)?.is_none() {
+            return Err(DeployError::NoSuchApp(app.to_string()));
+        }
+        if let Some(active) = self.store.active_release(app)? {
+            check_known(app, &ReleaseSpec::of(&active)?, settings)?;
+        }
+        self.store
+            .save_process_settings(app, &merged(&self.store.process_settings(app)?, settings))?;
+        Ok(())
+    }
+}
+
+/// Every setting names one of the release's processes.
+fn check_known(
+    app: &str,
+    spec: &ReleaseSpec,
+    settings: &[ProcessSettings],
+) -> Result<(), DeployError> {
+    let known: Vec<String> = std::iter::once(spec.web().name)
+        .chain(spec.others().map(|p| p.name.clone()))
+        .collect();
+    for setting in settings {
+        if !known.contains(&setting.process) {
+            return Err(DeployError::NoSuchProcess {
+                app: app.to_string(),
+                process: setting.process.clone(),
+                known: known.join(", "),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The stored settings with `changes` laid over them, field by field.

@@ -2,6 +2,7 @@
 //! for web instances, whether the proxy considers it healthy.
 
 use crate::deployer::INSTANCE_LABEL;
+use crate::task::task_of;
 use crate::{DeployError, Deployer};
 use serde::Serialize;
 use wharf_runtime::labels;
@@ -10,7 +11,11 @@ use wharf_runtime::labels;
 #[derive(Debug, Clone, Serialize)]
 pub struct ProcessView {
     pub container: String,
+    /// The Procfile process, or for one of Wharf's task containers the task (`run`, `cron`...).
     pub process: String,
+    /// Whether this is a task container (`wharf run`, a cron job, a deploy's command) rather
+    /// than a process of the Procfile; a Procfile process may be named like a task.
+    pub task: bool,
     pub replica: String,
     pub release: String,
     pub state: String,
@@ -42,7 +47,10 @@ impl Deployer {
                     .iter()
                     .find(|i| i.container_id == c.id)
                     .map(|i| i.target.is_healthy()),
-                process: label(&c, labels::PROCESS),
+                process: task_of(&c)
+                    .map(str::to_string)
+                    .unwrap_or_else(|| label(&c, labels::PROCESS)),
+                task: task_of(&c).is_some(),
                 replica: label(&c, labels::REPLICA),
                 release: label(&c, labels::RELEASE),
                 container: c.name,

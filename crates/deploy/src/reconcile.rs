@@ -152,8 +152,7 @@ impl Deployer {
 /// A one-off `wharf run` container that still runs: it is someone's command, not a leftover.
 /// (Exited ones are: their server stopped while the run was attached, so nobody removed them.)
 fn is_running_one_off(container: &ContainerInfo) -> bool {
-    container.running
-        && container.labels.get(labels::PROCESS).map(String::as_str) == Some(crate::RUN_PROCESS)
+    container.running && crate::task::is_run(container)
 }
 
 /// A database service's container: the services manager looks after those.

@@ -1,18 +1,17 @@
 //! One-off commands (`wharf run`) and logs: containers made from the active release's image and
 //! config, and the log sources of an app's containers.
 //!
-//! One-off containers carry the usual labels with `wharf.process=run`. Attached runs are removed
+//! One-off containers are tasks (`wharf.task=run`, named `wharf-APP.run-SUFFIX`; see
+//! [`crate::task`]). Attached runs are removed
 //! by whoever attached once they exit; detached runs are removed by the engine (AutoRemove).
 //! Reconcile leaves running one-off containers alone and removes exited ones (a run whose server
 //! stopped while it was attached).
 
 use crate::deployer::INSTANCE_LABEL;
+use crate::task::{Task, task_of};
 use crate::{DeployError, Deployer, ReleaseSpec};
 use std::collections::HashMap;
 use wharf_runtime::{ContainerInfo, ContainerSpec, Docker, OneOffSpec, RestartPolicy, labels};
-
-/// The `wharf.process` label value of one-off containers.
-pub const RUN_PROCESS: &str = "run";
 
 /// What to run.
 #[derive(Debug, Clone, Default)]
@@ -74,13 +73,13 @@ impl Deployer {
         env.push(("DYNO".to_string(), format!("run.{}", &suffix[..6])));
         let config = &spec.config;
         let container = ContainerSpec {
-            name: format!("wharf-{app}-run-{suffix}"),
+            name: Task::Run.container_name(app, suffix),
             image: release.image.clone(),
             env,
             labels: HashMap::from([
                 (labels::APP.to_string(), app.to_string()),
                 (labels::RELEASE.to_string(), release.version.to_string()),
-                (labels::PROCESS.to_string(), RUN_PROCESS.to_string()),
+                (labels::TASK.to_string(), Task::Run.to_string()),
                 (
                     INSTANCE_LABEL.to_string(),
                     self.settings.instance_id.clone(),
@@ -147,15 +146,20 @@ impl Deployer {
             .active_release(app)?
             .ok_or_else(|| DeployError::NoRelease(app.to_string()))?;
         let version = release.version.to_string();
-        let mut filters = vec![
+        let filters = [
             (labels::APP, app),
             (INSTANCE_LABEL, self.settings.instance_id.as_str()),
             (labels::RELEASE, version.as_str()),
         ];
-        if let Some(process) = process {
-            filters.push((labels::PROCESS, process));
-        }
-        let mut containers = self.docker.list(&filters).await?;
+        // A process's containers, and the task containers of that name (`run`, `cron`): their
+        // lines carry different prefixes (`cron.1` against `cron.v3-7`).
+        let mut containers: Vec<ContainerInfo> = self
+            .docker
+            .list(&filters)
+            .await?
+            .into_iter()
+            .filter(|c| process.is_none_or(|p| process_of(c) == p))
+            .collect();
         containers.sort_by_key(|c| (process_of(c), replica_of(c), c.name.clone()));
         if containers.is_empty()
             && let Some(process) = process
@@ -184,8 +188,12 @@ impl Deployer {
     }
 }
 
+/// The container's process, or for a task container its task.
 fn process_of(c: &ContainerInfo) -> String {
-    c.labels.get(labels::PROCESS).cloned().unwrap_or_default()
+    task_of(c)
+        .or(c.labels.get(labels::PROCESS).map(String::as_str))
+        .unwrap_or_default()
+        .to_string()
 }
 
 fn replica_of(c: &ContainerInfo) -> u32 {
@@ -196,14 +204,19 @@ fn replica_of(c: &ContainerInfo) -> u32 {
 }
 
 /// `web.2` for replicas; `run.1a2b3c` (the start of the name's suffix, as in its `DYNO`) for
-/// one-off containers.
+/// one-off containers, `cron.7` for cron jobs.
 fn source_label(c: &ContainerInfo) -> String {
     let process = process_of(c);
-    match c.labels.get(labels::REPLICA) {
-        Some(replica) => format!("{process}.{replica}"),
-        None => {
-            let suffix = c.name.rsplit('-').next().unwrap_or(&c.name);
-            format!("{process}.{}", &suffix[..suffix.len().min(6)])
-        }
+    if let Some(replica) = c.labels.get(labels::REPLICA) {
+        return format!("{process}.{replica}");
     }
+    // Task containers: `wharf-APP.TASK-SUFFIX`; earlier `wharf run` ones: `wharf-APP-run-SUFFIX`.
+    let suffix = match c.name.split_once(&format!(".{process}-")) {
+        Some((_, suffix)) if process != Task::Run.as_str() => suffix,
+        _ => {
+            let suffix = c.name.rsplit('-').next().unwrap_or(&c.name);
+            &suffix[..suffix.len().min(6)]
+        }
+    };
+    format!("{process}.{suffix}")
 }

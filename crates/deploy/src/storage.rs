@@ -114,6 +114,8 @@ impl Deployer {
             ));
             return Ok(StorageOutcome::Saved);
         };
+        // Vars stored without a restart (`config:set --no-restart`) go live with this deploy.
+        spec.vars = self.store.config_vars(&app)?;
         let image = active.image.clone();
         let release = self.record_release(&app, |_| image.clone(), &mut spec)?;
         progress.line(format!(

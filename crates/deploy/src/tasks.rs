@@ -1,8 +1,11 @@
 //! One-off tasks of a deploy: the predeploy, `release` and postdeploy commands. Each runs once,
-//! in a new container with the release's image and environment, and must exit 0.
+//! in a new container with the release's image and environment, and must exit 0. A predeploy
+//! command's changes are kept in the release's image (see [`crate::predeploy`]).
 
 use crate::deployer::shell;
+use crate::predeploy;
 use crate::spec::ProcessSpec;
+use crate::task::Task;
 use crate::{DeployError, Deployer, Progress, ReleaseSpec};
 use std::time::Duration;
 use wharf_runtime::RestartPolicy;
@@ -20,11 +23,16 @@ impl Deployer {
         release: &ReleaseRecord,
         spec: &ReleaseSpec,
         port: u16,
-        phase: &str,
+        phase: Task,
         command: &str,
         progress: &Progress,
     ) -> Result<(), DeployError> {
         progress.line(format!("-----> Running {phase}: {command}"));
+        if phase == Task::Predeploy && predeploy::keeps_changes(release) {
+            return self
+                .run_predeploy_kept(release, spec, port, command, progress)
+                .await;
+        }
         let process = ProcessSpec {
             name: phase.to_string(),
             command: Some(command.to_string()),
@@ -35,6 +43,11 @@ impl Deployer {
         let mut container = self.container_spec(release, spec, port, &process, 1)?;
         container.restart = RestartPolicy::No;
         container.cmd = Some(shell(command));
+        phase.apply(
+            &mut container,
+            &release.app,
+            &format!("v{}", release.version),
+        );
         let started = self.create_container(&container).await?;
         let outcome = self.wait_for_exit(&started.id).await;
         let logs = self

@@ -20,23 +20,40 @@ pub enum SshCommand {
         app: AppName,
         version: Option<String>,
     },
+    /// `config:show APP [--reveal] [--merged]`; Wharf has no global config, so the app's vars
+    /// are already Dokku's merged view.
     ConfigShow {
         app: AppName,
         reveal: bool,
     },
+    /// `config:get APP KEY [--quoted]`: one var's value (`--quoted`: quoted for a shell).
+    ConfigGet {
+        app: AppName,
+        key: String,
+        quoted: bool,
+    },
+    /// `config:keys APP [--merged]`: the names of the app's vars.
+    ConfigKeys(AppName),
+    /// `config:set [--encoded] [--no-restart] APP KEY=VALUE...`. With `--encoded`, the values
+    /// were base64 and are decoded here; `restart: false` stores the vars without deploying.
     ConfigSet {
         app: AppName,
         assignments: Vec<String>,
+        restart: bool,
     },
+    /// `config:unset [--no-restart] APP KEY...`.
     ConfigUnset {
         app: AppName,
         keys: Vec<String>,
+        restart: bool,
     },
-    /// `run APP [--detach] [--] CMD...`: a one-off command (with a TTY under `ssh -t`).
+    /// `run [--no-tty] APP [--detach] [--] CMD...` (or `run:detached APP CMD...`): a one-off
+    /// command, with a terminal under `ssh -t` unless `tty` is false (`--no-tty`).
     Run {
         app: AppName,
         command: Vec<String>,
         detach: bool,
+        tty: bool,
     },
     /// `ps APP` / `ps:report APP`: the app's containers.
     Ps(AppName),
@@ -46,18 +63,20 @@ pub enum SshCommand {
         app: AppName,
         process: Option<String>,
     },
-    /// `ps:scale APP web=2 worker=1`.
+    /// `ps:scale [--skip-deploy] APP web=2 worker=1` (`deploy: false`: stored for the next
+    /// deploy).
     PsScale {
         app: AppName,
         formation: Vec<String>,
+        deploy: bool,
     },
     /// `domains APP` (alias: `domains:report APP`): the app's domains.
     Domains(AppName),
-    /// `domains:add APP DOMAIN` and `domains:remove APP DOMAIN` (the action and its target).
+    /// `domains:add APP DOMAIN...` and `domains:remove APP DOMAIN...` (the action, its targets).
     DomainsChange {
         add: bool,
         app: AppName,
-        domain: String,
+        domains: Vec<String>,
     },
     /// `storage:list APP` (alias: `storage:report APP`): the app's storage mounts.
     StorageList(AppName),
@@ -102,12 +121,18 @@ pub const ALLOWED: &str =
   apps:destroy APP --force           destroy APP (its named volumes are kept)
   releases APP                       list APP's releases
   rollback APP [vN]                  deploy an earlier release again
-  config:show APP [--reveal]         APP's config vars (alias: config APP)
-  config:set APP KEY=VALUE...        set config vars and redeploy
-  config:unset APP KEY...            remove config vars and redeploy
-  run APP [--detach] [--] CMD...     run a one-off command (ssh -t for a terminal)
+  config:show APP [--reveal]         APP's config vars (alias: config APP; --merged is accepted)
+  config:get [--quoted] APP KEY      one config var's value
+  config:keys APP                    the names of APP's config vars
+  config:set [--encoded] [--no-restart] APP KEY=VALUE...
+                                     set config vars and redeploy (--encoded: values in
+                                     base64; --no-restart: store them for the next deploy)
+  config:unset [--no-restart] APP KEY...   remove config vars and redeploy
+  run [--no-tty] APP [--detach] [--] CMD...  run a one-off command (ssh -t for a terminal;
+                                     also run:detached APP CMD...)
   ps APP                             APP's containers (alias: ps:report APP)
-  ps:scale APP PROCESS=COUNT...      scale APP's processes
+  ps:scale [--skip-deploy] APP PROCESS=COUNT...
+                                     scale APP's processes (--skip-deploy: at the next deploy)
   ps:stop|ps:start|ps:restart APP [PROCESS]   stop, start or restart APP
   storage:list APP                   APP's storage mounts (alias: storage:report APP)
   storage:mount APP SOURCE:/PATH     mount a volume or server directory and redeploy
@@ -125,6 +150,16 @@ pub enum SshCommandError {
     Usage(&'static str),
     #[error("the command has an unterminated quote")]
     Quote,
+    #[error("{command} does not take `{flag}`; {known}")]
+    UnknownFlag {
+        command: String,
+        flag: String,
+        known: String,
+    },
+    #[error(
+        "config:set --encoded: the value of {key} is not {what}; give it as `{key}=$(printf %s VALUE | base64 -w0)`"
+    )]
+    NotBase64 { key: String, what: &'static str },
     #[error(transparent)]
     App(#[from] NameError),
 }
@@ -168,51 +203,31 @@ impl SshCommand {
                     version: version.first().map(|v| v.to_string()),
                 }
             }
-            ("config" | "config:show", [app]) => SshCommand::ConfigShow {
-                app: AppName::parse(app)?,
-                reveal: false,
-            },
-            ("config" | "config:show", [app, "--reveal"] | ["--reveal", app]) => {
-                SshCommand::ConfigShow {
-                    app: AppName::parse(app)?,
-                    reveal: true,
-                }
-            }
-            ("config:set", [app, assignments @ ..]) if !assignments.is_empty() => {
-                SshCommand::ConfigSet {
-                    app: AppName::parse(app)?,
-                    assignments: assignments.iter().map(|s| s.to_string()).collect(),
-                }
-            }
-            ("config:unset", [app, keys @ ..]) if !keys.is_empty() => SshCommand::ConfigUnset {
-                app: AppName::parse(app)?,
-                keys: keys.iter().map(|s| s.to_string()).collect(),
-            },
-            ("run", [app, rest @ ..]) => {
-                let (detach, rest) = match rest {
-                    ["--detach" | "-d", rest @ ..] => (true, rest),
-                    rest => (false, rest),
-                };
-                let rest = match rest {
-                    ["--", rest @ ..] => rest,
-                    rest => rest,
-                };
-                if rest.is_empty() {
-                    return Err(SshCommandError::Usage("run APP [--detach] [--] CMD..."));
-                }
-                SshCommand::Run {
-                    app: AppName::parse(app)?,
-                    command: rest.iter().map(|s| s.to_string()).collect(),
-                    detach,
-                }
-            }
-            ("run", _) => return Err(SshCommandError::Usage("run APP [--detach] [--] CMD...")),
+            (
+                "config" | "config:show" | "config:get" | "config:keys" | "config:set"
+                | "config:unset",
+                args,
+            ) => config_command(&first, args)?,
+            ("run" | "run:detached", args) => run_command(&first, args)?,
             ("ps" | "ps:report", [app]) => SshCommand::Ps(AppName::parse(app)?),
-            ("ps:scale", [app, formation @ ..]) if !formation.is_empty() => SshCommand::PsScale {
-                app: AppName::parse(app)?,
-                formation: formation.iter().map(|s| s.to_string()).collect(),
-            },
-            ("ps:scale", _) => return Err(SshCommandError::Usage("ps:scale APP PROCESS=COUNT...")),
+            ("ps:scale", args) => {
+                let (flags, rest) = Flags::take(&first, args, &["--skip-deploy"])?;
+                let [app, formation @ ..] = rest.as_slice() else {
+                    return Err(SshCommandError::Usage(
+                        "ps:scale [--skip-deploy] APP PROCESS=COUNT...",
+                    ));
+                };
+                if formation.is_empty() {
+                    return Err(SshCommandError::Usage(
+                        "ps:scale [--skip-deploy] APP PROCESS=COUNT...",
+                    ));
+                }
+                SshCommand::PsScale {
+                    app: AppName::parse(app)?,
+                    formation: formation.iter().map(|s| s.to_string()).collect(),
+                    deploy: !flags.has("--skip-deploy"),
+                }
+            }
             ("ps:stop" | "ps:start" | "ps:restart", [app, process @ ..]) if process.len() <= 1 => {
                 SshCommand::PsLifecycle {
                     action: match first.as_str() {
@@ -233,14 +248,17 @@ impl SshCommand {
             ("domains" | "domains:report", _) => {
                 return Err(SshCommandError::Usage("domains APP"));
             }
-            ("domains:add" | "domains:remove", [app, domain]) => SshCommand::DomainsChange {
-                add: first == "domains:add",
-                app: AppName::parse(app)?,
-                domain: domain.to_string(),
-            },
+            ("domains:add" | "domains:remove", [app, domains @ ..]) if !domains.is_empty() => {
+                Flags::take(&first, domains, &[])?;
+                SshCommand::DomainsChange {
+                    add: first == "domains:add",
+                    app: AppName::parse(app)?,
+                    domains: domains.iter().map(|d| d.to_string()).collect(),
+                }
+            }
             ("domains:add" | "domains:remove", _) => {
                 return Err(SshCommandError::Usage(
-                    "domains:add|domains:remove APP DOMAIN",
+                    "domains:add|domains:remove APP DOMAIN...",
                 ));
             }
             ("storage:list" | "storage:report", [app]) => {
@@ -281,20 +299,182 @@ impl SshCommand {
             {
                 dokku_service_command(command, args).ok_or_else(refuse)?
             }
-            (
-                "apps:list" | "apps" | "releases" | "rollback" | "config" | "config:show" | "ps"
-                | "ps:report",
-                _,
-            ) => {
+            ("apps:list" | "apps" | "releases" | "rollback" | "ps" | "ps:report", _) => {
                 return Err(SshCommandError::Usage(
                     "see `help` for each command's arguments",
                 ));
             }
-            ("config:set", _) => return Err(SshCommandError::Usage("config:set APP KEY=VALUE...")),
-            ("config:unset", _) => return Err(SshCommandError::Usage("config:unset APP KEY...")),
             _ => return Err(refuse()),
         })
     }
+}
+
+/// The flags given to a command (`--name`), taken from anywhere among its arguments.
+struct Flags<'a>(Vec<&'a str>);
+
+impl<'a> Flags<'a> {
+    /// Split `args` into the flags in `known` and the other arguments; any other word that
+    /// starts with `-` is refused, naming the flags the command does take.
+    fn take(
+        command: &str,
+        args: &[&'a str],
+        known: &[&str],
+    ) -> Result<(Flags<'a>, Vec<&'a str>), SshCommandError> {
+        let mut flags = Vec::new();
+        let mut rest = Vec::new();
+        for arg in args {
+            if known.contains(arg) {
+                flags.push(*arg);
+            } else if arg.starts_with('-') && arg.len() > 1 {
+                return Err(SshCommandError::UnknownFlag {
+                    command: command.to_string(),
+                    flag: arg.to_string(),
+                    known: match known {
+                        [] => "it takes no flags".to_string(),
+                        known => format!("it takes {}", known.join(", ")),
+                    },
+                });
+            } else {
+                rest.push(*arg);
+            }
+        }
+        Ok((Flags(flags), rest))
+    }
+
+    fn has(&self, flag: &str) -> bool {
+        self.0.contains(&flag)
+    }
+}
+
+/// Dokku's `config` commands, with their flags before or after the app.
+fn config_command(command: &str, args: &[&str]) -> Result<SshCommand, SshCommandError> {
+    let known: &[&str] = match command {
+        "config" | "config:show" => &["--reveal", "--merged"],
+        "config:get" => &["--quoted", "--merged"],
+        "config:keys" => &["--merged"],
+        "config:set" => &["--encoded", "--no-restart"],
+        _ => &["--no-restart"],
+    };
+    if args.contains(&"--global") {
+        return Err(SshCommandError::UnknownFlag {
+            command: command.to_string(),
+            flag: "--global".to_string(),
+            known: "Wharf has no global config vars: set them on each app".to_string(),
+        });
+    }
+    let (flags, rest) = Flags::take(command, args, known)?;
+    let usage = match command {
+        "config" | "config:show" => "config:show APP [--reveal]",
+        "config:get" => "config:get [--quoted] APP KEY",
+        "config:keys" => "config:keys APP",
+        "config:set" => "config:set [--encoded] [--no-restart] APP KEY=VALUE...",
+        _ => "config:unset [--no-restart] APP KEY...",
+    };
+    let (app, words) = match rest.as_slice() {
+        [app, words @ ..] => (AppName::parse(app)?, words),
+        [] => return Err(SshCommandError::Usage(usage)),
+    };
+    let words: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+    let restart = !flags.has("--no-restart");
+    Ok(match (command, words.as_slice()) {
+        ("config" | "config:show", []) => SshCommand::ConfigShow {
+            app,
+            reveal: flags.has("--reveal"),
+        },
+        ("config:get", [key]) => SshCommand::ConfigGet {
+            app,
+            key: key.clone(),
+            quoted: flags.has("--quoted"),
+        },
+        ("config:keys", []) => SshCommand::ConfigKeys(app),
+        ("config:set", [_, ..]) => SshCommand::ConfigSet {
+            app,
+            assignments: if flags.has("--encoded") {
+                words
+                    .iter()
+                    .map(|a| decode_assignment(a))
+                    .collect::<Result<_, _>>()?
+            } else {
+                words
+            },
+            restart,
+        },
+        ("config:unset", [_, ..]) => SshCommand::ConfigUnset {
+            app,
+            keys: words,
+            restart,
+        },
+        _ => return Err(SshCommandError::Usage(usage)),
+    })
+}
+
+/// `run [--no-tty] APP [--detach] [--] CMD...` and `run:detached [--no-tty] APP CMD...`.
+fn run_command(command: &str, args: &[&str]) -> Result<SshCommand, SshCommandError> {
+    let detached = command == "run:detached";
+    let usage = if detached {
+        "run:detached [--no-tty] APP CMD..."
+    } else {
+        "run [--no-tty] APP [--detach] [--] CMD..."
+    };
+    let (tty, args) = match args {
+        ["--no-tty", rest @ ..] => (false, rest),
+        rest => (true, rest),
+    };
+    let [app, rest @ ..] = args else {
+        return Err(SshCommandError::Usage(usage));
+    };
+    if app.starts_with('-') {
+        return Err(run_flag(command, app));
+    }
+    let (detach, rest) = match rest {
+        ["--detach" | "-d", rest @ ..] if !detached => (true, rest),
+        rest => (detached, rest),
+    };
+    let rest = match rest {
+        ["--", rest @ ..] => rest,
+        rest => rest,
+    };
+    if rest.is_empty() {
+        return Err(SshCommandError::Usage(usage));
+    }
+    Ok(SshCommand::Run {
+        app: AppName::parse(app)?,
+        command: rest.iter().map(|s| s.to_string()).collect(),
+        detach,
+        tty,
+    })
+}
+
+/// Dokku's flags before `run APP`: Wharf's terminal follows `ssh -t`, and a one-off command's
+/// extra vars go in its command line.
+fn run_flag(command: &str, flag: &str) -> SshCommandError {
+    let known = match flag.split('=').next().unwrap_or(flag) {
+        "--env" | "-e" => "give the command its vars as `run APP env KEY=VALUE CMD...`",
+        _ => "flags go after the app: run APP [--detach] [--] CMD...",
+    };
+    SshCommandError::UnknownFlag {
+        command: command.to_string(),
+        flag: flag.to_string(),
+        known: known.to_string(),
+    }
+}
+
+/// `KEY=BASE64` as `KEY=VALUE` (Dokku's `config:set --encoded`).
+fn decode_assignment(assignment: &str) -> Result<String, SshCommandError> {
+    use base64::Engine;
+    let Some((key, encoded)) = assignment.split_once('=') else {
+        // Not an assignment at all: left for the usual check, which names the mistake.
+        return Ok(assignment.to_string());
+    };
+    let not = |what| SshCommandError::NotBase64 {
+        key: key.to_string(),
+        what,
+    };
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .map_err(|_| not("base64"))?;
+    let value = String::from_utf8(bytes).map_err(|_| not("base64 of UTF-8 text"))?;
+    Ok(format!("{key}={value}"))
 }
 
 /// Dokku's `KIND:COMMAND ARGS` (`postgres:create db`, `redis:destroy cache --force`) as the
@@ -440,7 +620,8 @@ mod tests {
             parse("config:set blog A=1 'B=two words'"),
             Ok(SshCommand::ConfigSet {
                 app: app("blog"),
-                assignments: vec!["A=1".into(), "B=two words".into()]
+                assignments: vec!["A=1".into(), "B=two words".into()],
+                restart: true,
             })
         );
         assert_eq!(
@@ -477,7 +658,8 @@ mod tests {
             Ok(SshCommand::Run {
                 app: app("blog"),
                 command: vec!["python".into(), "manage.py".into(), "migrate".into()],
-                detach: false
+                detach: false,
+                tty: true,
             })
         );
         assert!(matches!(
@@ -488,7 +670,8 @@ mod tests {
             parse("ps:scale blog web=2 worker=0"),
             Ok(SshCommand::PsScale {
                 app: app("blog"),
-                formation: vec!["web=2".into(), "worker=0".into()]
+                formation: vec!["web=2".into(), "worker=0".into()],
+                deploy: true,
             })
         );
         assert!(matches!(
@@ -503,6 +686,174 @@ mod tests {
                 process: Some("web".into())
             })
         );
+    }
+
+    #[test]
+    fn config_set_takes_dokkus_encoded_and_no_restart_flags() {
+        // "hello world" and "a=b" in base64.
+        for line in [
+            "config:set --encoded --no-restart blog A=aGVsbG8gd29ybGQ= B=YT1i",
+            "config:set --no-restart blog --encoded A=aGVsbG8gd29ybGQ= B=YT1i",
+        ] {
+            assert_eq!(
+                parse(line),
+                Ok(SshCommand::ConfigSet {
+                    app: app("blog"),
+                    assignments: vec!["A=hello world".into(), "B=a=b".into()],
+                    restart: false,
+                }),
+                "{line}"
+            );
+        }
+        let err = parse("config:set --encoded blog A=not*base64").unwrap_err();
+        assert!(
+            matches!(&err, SshCommandError::NotBase64 { key, .. } if key == "A"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("base64 -w0"), "{err}");
+        // Base64 of bytes that are not UTF-8 text.
+        assert!(matches!(
+            parse("config:set --encoded blog A=/w=="),
+            Err(SshCommandError::NotBase64 { .. })
+        ));
+        // Without --encoded, values are taken as they are.
+        assert_eq!(
+            parse("config:set blog A=YT1i"),
+            Ok(SshCommand::ConfigSet {
+                app: app("blog"),
+                assignments: vec!["A=YT1i".into()],
+                restart: true,
+            })
+        );
+    }
+
+    #[test]
+    fn config_unset_takes_no_restart() {
+        assert_eq!(
+            parse("config:unset --no-restart blog A B"),
+            Ok(SshCommand::ConfigUnset {
+                app: app("blog"),
+                keys: vec!["A".into(), "B".into()],
+                restart: false,
+            })
+        );
+        assert!(matches!(
+            parse("config:unset --encoded blog A"),
+            Err(SshCommandError::UnknownFlag { .. })
+        ));
+    }
+
+    #[test]
+    fn config_get_keys_and_show_take_dokkus_flags() {
+        assert_eq!(
+            parse("config:get --quoted blog DATABASE_URL"),
+            Ok(SshCommand::ConfigGet {
+                app: app("blog"),
+                key: "DATABASE_URL".into(),
+                quoted: true,
+            })
+        );
+        assert_eq!(
+            parse("config:get blog A"),
+            Ok(SshCommand::ConfigGet {
+                app: app("blog"),
+                key: "A".into(),
+                quoted: false,
+            })
+        );
+        assert_eq!(
+            parse("config:keys --merged blog"),
+            Ok(SshCommand::ConfigKeys(app("blog")))
+        );
+        assert_eq!(
+            parse("config:show --merged blog"),
+            Ok(SshCommand::ConfigShow {
+                app: app("blog"),
+                reveal: false,
+            })
+        );
+        assert_eq!(
+            parse("config blog --reveal"),
+            Ok(SshCommand::ConfigShow {
+                app: app("blog"),
+                reveal: true,
+            })
+        );
+        for usage in [
+            "config:get blog",
+            "config:get blog A B",
+            "config:keys",
+            "config:set blog",
+        ] {
+            assert!(
+                matches!(parse(usage), Err(SshCommandError::Usage(_))),
+                "{usage}"
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_flags_are_refused_naming_the_known_ones() {
+        let err = parse("config:set --shell blog A=1").unwrap_err();
+        assert_eq!(
+            err,
+            SshCommandError::UnknownFlag {
+                command: "config:set".into(),
+                flag: "--shell".into(),
+                known: "it takes --encoded, --no-restart".into(),
+            }
+        );
+        assert!(err.to_string().contains("does not take `--shell`"), "{err}");
+        let err = parse("config:set --global A=1").unwrap_err();
+        assert!(err.to_string().contains("no global config"), "{err}");
+        assert!(matches!(
+            parse("ps:scale --parallel blog web=1"),
+            Err(SshCommandError::UnknownFlag { .. })
+        ));
+        let err = parse("run --env A=1 blog ls").unwrap_err();
+        assert!(err.to_string().contains("env KEY=VALUE"), "{err}");
+    }
+
+    #[test]
+    fn ps_scale_takes_skip_deploy() {
+        assert_eq!(
+            parse("ps:scale --skip-deploy blog web=2"),
+            Ok(SshCommand::PsScale {
+                app: app("blog"),
+                formation: vec!["web=2".into()],
+                deploy: false,
+            })
+        );
+        assert!(matches!(
+            parse("ps:scale --skip-deploy blog"),
+            Err(SshCommandError::Usage(_))
+        ));
+    }
+
+    #[test]
+    fn run_takes_no_tty_and_run_detached() {
+        assert_eq!(
+            parse("run --no-tty blog ls -l"),
+            Ok(SshCommand::Run {
+                app: app("blog"),
+                command: vec!["ls".into(), "-l".into()],
+                detach: false,
+                tty: false,
+            })
+        );
+        assert_eq!(
+            parse("run:detached blog -- sleep 5"),
+            Ok(SshCommand::Run {
+                app: app("blog"),
+                command: vec!["sleep".into(), "5".into()],
+                detach: true,
+                tty: true,
+            })
+        );
+        assert!(matches!(
+            parse("run:detached blog"),
+            Err(SshCommandError::Usage(_))
+        ));
     }
 
     #[test]
@@ -546,15 +897,15 @@ mod tests {
             Ok(SshCommand::DomainsChange {
                 add: true,
                 app: app("blog"),
-                domain: "www.blog.example.com".into()
+                domains: vec!["www.blog.example.com".into()]
             })
         );
         assert_eq!(
-            parse("domains:remove blog www.blog.example.com"),
+            parse("domains:remove blog www.blog.example.com blog.example.org"),
             Ok(SshCommand::DomainsChange {
                 add: false,
                 app: app("blog"),
-                domain: "www.blog.example.com".into()
+                domains: vec!["www.blog.example.com".into(), "blog.example.org".into()]
             })
         );
         assert_eq!(
@@ -562,7 +913,11 @@ mod tests {
             Ok(SshCommand::Domains(app("blog")))
         );
         assert_eq!(parse("domains blog"), Ok(SshCommand::Domains(app("blog"))));
-        for usage in ["domains:add blog", "domains:remove blog a b", "domains"] {
+        assert!(matches!(
+            parse("domains:add blog --force a.example.com"),
+            Err(SshCommandError::UnknownFlag { .. })
+        ));
+        for usage in ["domains:add blog", "domains:remove blog", "domains"] {
             assert!(
                 matches!(parse(usage), Err(SshCommandError::Usage(_))),
                 "{usage}"

@@ -35,6 +35,9 @@ pub struct ContainerSpec {
     pub labels: HashMap<String, String>,
     /// Overrides the image's CMD when set.
     pub cmd: Option<Vec<String>>,
+    /// Overrides the image's ENTRYPOINT when set (an empty list: none).
+    #[serde(default)]
+    pub entrypoint: Option<Vec<String>>,
     /// Bind mounts and named volumes.
     pub mounts: Vec<Mount>,
     /// Memory limit in bytes.
@@ -413,6 +416,7 @@ pub(crate) fn create_body(spec: &ContainerSpec) -> Result<ContainerCreateBody, R
         stop_signal: spec.stop_signal.clone(),
         env: Some(env),
         cmd: spec.cmd.clone(),
+        entrypoint: spec.entrypoint.clone(),
         labels: Some(labels::with_managed(&spec.labels)),
         host_config: Some(host_config),
         ..Default::default()

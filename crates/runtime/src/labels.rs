@@ -15,6 +15,9 @@ pub const APP: &str = "wharf.app";
 pub const RELEASE: &str = "wharf.release";
 /// Process type within a release, e.g. `web`.
 pub const PROCESS: &str = "wharf.process";
+/// Which of Wharf's own one-off tasks a container runs (`run`, `cron`, `predeploy`, `release`,
+/// `postdeploy`). Task containers carry no [`PROCESS`] label, so every Procfile name is free.
+pub const TASK: &str = "wharf.task";
 /// Replica number of a process, e.g. `1`.
 pub const REPLICA: &str = "wharf.replica";
 /// Name of the database service an object belongs to.

@@ -7,6 +7,7 @@
 //! ever returns such objects, and mutating calls refuse objects without it.
 
 mod build;
+mod commit;
 mod container;
 mod docker;
 mod error;

@@ -7,69 +7,87 @@ use crate::client::{Client, json_body};
 use crate::output::{Table, outln, print_json};
 use anyhow::Context;
 use http::Method;
-use std::collections::BTreeMap;
 use std::process::ExitCode;
 use wharf_server::ConfigVars;
 
 pub async fn run(client: &Client, command: &ConfigCommand, json: bool) -> anyhow::Result<ExitCode> {
     match command {
         ConfigCommand::Show { app, reveal } => show(client, app, *reveal, json).await,
-        ConfigCommand::Set { app, assignments } => {
-            change(client, app, serde_json::json!({ "set": assignments })).await
+        ConfigCommand::Set {
+            app,
+            assignments,
+            no_restart,
+        } => {
+            let body = serde_json::json!({ "set": assignments, "no_restart": no_restart });
+            change(client, app, body).await
         }
-        ConfigCommand::Unset { app, keys } => {
-            change(client, app, serde_json::json!({ "unset": keys })).await
+        ConfigCommand::Unset {
+            app,
+            keys,
+            no_restart,
+        } => {
+            let body = serde_json::json!({ "unset": keys, "no_restart": no_restart });
+            change(client, app, body).await
         }
     }
 }
 
-async fn show(client: &Client, app: &str, reveal: bool, json: bool) -> anyhow::Result<ExitCode> {
-    let answer: ConfigVars = client
+/// The app's config vars, as the server has them; values come masked unless `reveal`.
+async fn vars(client: &Client, app: &str, reveal: bool) -> anyhow::Result<ConfigVars> {
+    client
         .json(
             Method::GET,
             &format!(
                 "/v1/apps/{}/config{}",
                 super::apps::encode(app),
-                // The server sends values masked unless asked.
                 if reveal { "?reveal=true" } else { "" }
             ),
         )
-        .await?;
-    let vars: BTreeMap<String, String> = answer
-        .vars
-        .into_iter()
-        .map(|(key, value)| {
-            let value = if reveal { value } else { mask(&value) };
-            (key, value)
-        })
-        .collect();
-    if !reveal && !vars.is_empty() {
+        .await
+}
+
+/// Dokku's `config:get [--quoted] APP KEY`: the value alone (quoted for a shell with `quoted`);
+/// a var that is not set prints nothing and fails.
+pub async fn get(client: &Client, app: &str, key: &str, quoted: bool) -> anyhow::Result<ExitCode> {
+    let vars = vars(client, app, true).await?.vars;
+    let Some(value) = vars.get(key) else {
+        return Ok(ExitCode::FAILURE);
+    };
+    if quoted {
+        outln!("'{}'", value.replace('\'', r"'\''"))?;
+    } else {
+        outln!("{value}")?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Dokku's `config:keys APP`: the names of the app's vars, one a line.
+pub async fn keys(client: &Client, app: &str) -> anyhow::Result<ExitCode> {
+    for key in vars(client, app, false).await?.vars.keys() {
+        outln!("{key}")?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn show(client: &Client, app: &str, reveal: bool, json: bool) -> anyhow::Result<ExitCode> {
+    let vars = vars(client, app, reveal).await?;
+    if !reveal && !vars.vars.is_empty() {
         eprintln!("(values hidden; pass --reveal to show them)");
     }
     if json {
-        // The API's shape, values hidden the same way.
-        print_json(&ConfigVars { vars })?;
+        print_json(&vars)?;
         return Ok(ExitCode::SUCCESS);
     }
-    if vars.is_empty() {
+    if vars.vars.is_empty() {
         outln!("{app} has no config vars. Set some with `wharf config set {app} KEY=VALUE`.")?;
         return Ok(ExitCode::SUCCESS);
     }
     let mut table = Table::new(["KEY", "VALUE"]);
-    for (key, value) in vars {
+    for (key, value) in vars.vars {
         table.row([key.into(), value.into()]);
     }
     table.print()?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Hide a value but keep a hint of its length.
-fn mask(value: &str) -> String {
-    if value.is_empty() {
-        String::new()
-    } else {
-        "*".repeat(value.chars().count().clamp(3, 8))
-    }
 }
 
 async fn change(client: &Client, app: &str, body: serde_json::Value) -> anyhow::Result<ExitCode> {

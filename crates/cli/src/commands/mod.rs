@@ -56,9 +56,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             apps::cron(&Client::new(endpoint(&cli)?), app, *log, cli.json).await
         }
         Command::Ps { app } => processes::ps(&Client::new(endpoint(&cli)?), app, cli.json).await,
-        Command::Scale { app, formation } => {
-            processes::scale(&Client::new(endpoint(&cli)?), app, formation).await
-        }
+        Command::Scale {
+            app,
+            formation,
+            skip_deploy,
+        } => processes::scale(&Client::new(endpoint(&cli)?), app, formation, !skip_deploy).await,
         Command::Stop { app, process } => {
             let client = Client::new(endpoint(&cli)?);
             processes::lifecycle(&client, "stop", app, process.as_deref()).await

@@ -69,7 +69,13 @@ pub async fn ps(client: &Client, app: &str, json: bool) -> anyhow::Result<ExitCo
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn scale(client: &Client, app: &str, pairs: &[String]) -> anyhow::Result<ExitCode> {
+/// Scale the app's processes: deploy now, or (`deploy: false`) store it for the next deploy.
+pub async fn scale(
+    client: &Client,
+    app: &str,
+    pairs: &[String],
+    deploy: bool,
+) -> anyhow::Result<ExitCode> {
     let mut formation = BTreeMap::new();
     for pair in pairs {
         let (process, count) = pair
@@ -85,7 +91,11 @@ pub async fn scale(client: &Client, app: &str, pairs: &[String]) -> anyhow::Resu
     let response = client
         .send(
             Method::POST,
-            &format!("/v1/apps/{}/scale", encode(app)),
+            &format!(
+                "/v1/apps/{}/scale{}",
+                encode(app),
+                if deploy { "" } else { "?deploy=false" }
+            ),
             Some("application/json"),
             json_body(&serde_json::to_value(&formation)?),
         )

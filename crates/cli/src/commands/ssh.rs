@@ -65,35 +65,69 @@ pub async fn run(cli: &Cli, key: &str) -> anyhow::Result<ExitCode> {
             let app = app.to_string();
             config::run(&client, &ConfigCommand::Show { app, reveal }, false).await
         }
-        SshCommand::ConfigSet { app, assignments } => {
-            let app = app.to_string();
-            config::run(&client, &ConfigCommand::Set { app, assignments }, false).await
+        SshCommand::ConfigGet { app, key, quoted } => {
+            config::get(&client, app.as_str(), &key, quoted).await
         }
-        SshCommand::ConfigUnset { app, keys } => {
+        SshCommand::ConfigKeys(app) => config::keys(&client, app.as_str()).await,
+        SshCommand::ConfigSet {
+            app,
+            assignments,
+            restart,
+        } => {
             let app = app.to_string();
-            config::run(&client, &ConfigCommand::Unset { app, keys }, false).await
+            let no_restart = !restart;
+            let set = ConfigCommand::Set {
+                app,
+                assignments,
+                no_restart,
+            };
+            config::run(&client, &set, false).await
+        }
+        SshCommand::ConfigUnset { app, keys, restart } => {
+            let app = app.to_string();
+            let no_restart = !restart;
+            config::run(
+                &client,
+                &ConfigCommand::Unset {
+                    app,
+                    keys,
+                    no_restart,
+                },
+                false,
+            )
+            .await
         }
         SshCommand::Run {
             app,
             command,
             detach,
-        } => super::run::run_command(&client, app.as_str(), &command, detach, true).await,
+            tty,
+        } => super::run::run_command(&client, app.as_str(), &command, detach, tty).await,
         SshCommand::Ps(app) => processes::ps(&client, app.as_str(), false).await,
         SshCommand::PsLifecycle {
             action,
             app,
             process,
         } => processes::lifecycle(&client, action, app.as_str(), process.as_deref()).await,
-        SshCommand::PsScale { app, formation } => {
-            processes::scale(&client, app.as_str(), &formation).await
-        }
+        SshCommand::PsScale {
+            app,
+            formation,
+            deploy,
+        } => processes::scale(&client, app.as_str(), &formation, deploy).await,
         SshCommand::Domains(app) => domains::list(&client, app.as_str(), false).await,
-        SshCommand::DomainsChange { add, app, domain } => {
-            if add {
-                domains::add(&client, app.as_str(), &domain).await
-            } else {
-                domains::remove(&client, app.as_str(), &domain).await
+        SshCommand::DomainsChange { add, app, domains } => {
+            // Dokku takes several domains at once: one change each, stopping at a failure.
+            for domain in &domains {
+                let code = if add {
+                    domains::add(&client, app.as_str(), domain).await?
+                } else {
+                    domains::remove(&client, app.as_str(), domain).await?
+                };
+                if code != ExitCode::SUCCESS {
+                    return Ok(code);
+                }
             }
+            Ok(ExitCode::SUCCESS)
         }
         SshCommand::StorageList(app) => storage::list(&client, app.as_str(), false).await,
         SshCommand::StorageMount { app, mount } => {

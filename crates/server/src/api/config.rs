@@ -57,6 +57,9 @@ pub struct ChangeRequest {
     set: Vec<String>,
     #[serde(default)]
     unset: Vec<String>,
+    /// Store the change without deploying (Dokku's `--no-restart`).
+    #[serde(default)]
+    no_restart: bool,
 }
 
 pub async fn change(
@@ -67,11 +70,20 @@ pub async fn change(
     let change = ConfigChange::parse(&request.set, &request.unset)?;
     let deployer = state.deployer.clone();
     stream(&state, move |progress| async move {
-        let outcome = deployer.change_config(&app, &change, &progress).await?;
+        let outcome = if request.no_restart {
+            deployer.store_config(&app, &change).await?
+        } else {
+            deployer.change_config(&app, &change, &progress).await?
+        };
         Ok::<_, wharf_deploy::DeployError>(match outcome {
             ConfigOutcome::Deployed(deployed) => serde_json::to_value(deployed).unwrap_or_default(),
             ConfigOutcome::Saved => serde_json::json!({
                 "message": format!("config of {app} saved; it takes effect at its first deploy")
+            }),
+            ConfigOutcome::Stored => serde_json::json!({
+                "message": format!(
+                    "config of {app} stored, not deployed (--no-restart): the running release keeps its vars until the next deploy (a push, a config, scale or storage change, or a restart of the app)"
+                )
             }),
             ConfigOutcome::Unchanged => serde_json::json!({
                 "message": format!("config of {app} unchanged; nothing deployed")

@@ -1,11 +1,12 @@
 //! Processes of an app: `GET /v1/apps/{app}/ps`, `POST /v1/apps/{app}/scale` (`{"web": 2}`)
 //! and `POST /v1/apps/{app}/limits` (`{"process": "web", "memory": "512m", "cpus": "0.5"}`).
-//! Changes deploy a new release and stream their progress like a deploy.
+//! Changes deploy a new release and stream their progress like a deploy (a scale with
+//! `?deploy=false` is only stored, for the next deploy).
 
 use super::deploy::stream;
 use super::{ApiError, ApiState};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
@@ -21,9 +22,21 @@ pub async fn ps(
     Ok(Json(state.deployer.ps(&app).await?))
 }
 
+/// `POST /v1/apps/{app}/scale?deploy=false`: store the scale for the next deploy only.
+#[derive(Deserialize)]
+pub struct ScaleQuery {
+    #[serde(default = "yes")]
+    deploy: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
 pub async fn scale(
     State(state): State<ApiState>,
     Path(app): Path<String>,
+    Query(query): Query<ScaleQuery>,
     Json(request): Json<BTreeMap<String, u32>>,
 ) -> Result<Response, ApiError> {
     if request.is_empty() {
@@ -41,6 +54,15 @@ pub async fn scale(
             process,
             quantity: Some(quantity),
             ..Default::default()
+        });
+    }
+    if !query.deploy {
+        let deployer = state.deployer.clone();
+        return stream(&state, move |_progress| async move {
+            deployer.store_processes(&app, &settings).await?;
+            Ok::<_, wharf_deploy::DeployError>(serde_json::json!({
+                "message": format!("scale of {app} stored, not deployed (--skip-deploy): the next deploy runs it")
+            }))
         });
     }
     change(state, app, settings)

@@ -86,6 +86,9 @@ fn link_outcome(app: &str, outcome: ConfigOutcome) -> serde_json::Value {
             "message": format!("saved; {app} gets it at its first deploy")
         }),
         ConfigOutcome::Unchanged => serde_json::json!({ "message": "nothing changed" }),
+        ConfigOutcome::Stored => serde_json::json!({
+            "message": format!("stored; {app} gets it at its next deploy")
+        }),
     }
 }
 
