@@ -9,6 +9,7 @@ mod e2e {
     mod bad_input;
     mod cron;
     mod deploy;
+    mod destroy_certs;
     mod django;
     mod domains;
     mod git_push;
@@ -16,6 +17,7 @@ mod e2e {
     mod heroku_flow;
     mod pebble;
     mod procfile;
+    mod protected_mounts;
     mod releases;
     mod restart;
     mod run_logs;

@@ -16,6 +16,7 @@ mod health;
 mod health_check;
 mod instances;
 mod lifecycle;
+mod mount_guard;
 mod processes;
 mod processes_change;
 mod progress;

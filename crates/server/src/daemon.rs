@@ -242,8 +242,9 @@ fn log_ended(ended: Result<anyhow::Result<()>, tokio::task::JoinError>) {
 
 /// Create the data directory (owner-only), an empty upload directory and the repositories'
 /// directory inside it.
-/// What storage mounts may not reach: the system's paths, this server's data directory (also
-/// where it really is, past symbolic links) and the Docker socket it talks to.
+/// What mounts may not reach: the system's paths, this server's data directory (also where it
+/// really is, past symbolic links), the Docker socket it talks to, and the hidden files of the
+/// home of the user it runs as (which `~` names in a Dockerfile volume).
 fn protected_paths(config: &ServerConfig) -> wharf_domain::ProtectedPaths {
     let data_dir = config.data_dir.to_string_lossy();
     let mut paths = wharf_domain::ProtectedPaths::new(&data_dir);
@@ -259,6 +260,9 @@ fn protected_paths(config: &ServerConfig) -> wharf_domain::ProtectedPaths {
         if let Ok(real) = std::fs::canonicalize(&socket) {
             paths.add(&real.to_string_lossy(), "the Docker socket");
         }
+    }
+    if let Some(home) = std::env::home_dir() {
+        paths.set_home(&home.to_string_lossy());
     }
     paths
 }
