@@ -4,6 +4,7 @@
 //! `python:3.13-slim` images; `scripts/test-deps.sh` installs and starts the engine and builds them.
 
 mod e2e {
+    mod access_log;
     mod acme;
     mod api_https;
     mod bad_input;
