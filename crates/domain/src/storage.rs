@@ -3,8 +3,8 @@
 //! A *storage mount* is a [`VolumeSpec`] that belongs to the app rather than to one release: it is
 //! written like a Dockerfile `volume` setting, and a host path must in addition stay clear of the
 //! server's own files ([`ProtectedPaths`], the same check as a Dockerfile volume's): mounting
-//! `/`, `/etc` or Wharf's data directory would hand the app the server. An unmount names a mount by `SOURCE:/path` or by its container path
-//! alone ([`MountSelector`]).
+//! `/`, `/etc` or Wharf's data directory would hand the app the server. An unmount names a
+//! mount by `SOURCE:/path` or by its container path alone ([`MountSelector`]).
 
 use std::fmt;
 
