@@ -1,45 +1,82 @@
 #!/usr/bin/env bash
 # Installs Wharf on this Debian/Ubuntu machine, starts it, and deploys the bundled example app.
 # Run from a checkout, as root: installs what is missing (Docker, a Rust toolchain), builds
-# wharf, starts `wharf server`, then `wharf deploy examples/hello` and prints the app's URL.
-# WHARF_HTTP_LISTEN changes the proxy's address (default 0.0.0.0:80), WHARF_HTTPS_LISTEN its HTTPS
-# address when started without systemd (default 0.0.0.0:443, `none` for no HTTPS).
+# wharf, sets it up with `wharf init` (the `wharf` user and group, the first API token, and a
+# systemd unit where there is systemd), starts `wharf server`, then `wharf deploy
+# examples/hello` and prints the app's URL.
+# Settings (environment):
+#   WHARF_HTTP_LISTEN   the proxy's address (default 0.0.0.0:80)
+#   WHARF_HTTPS_LISTEN  its HTTPS address (default 0.0.0.0:443, `none` for no HTTPS)
+#   WHARF_DATA_DIR      the data directory (default /var/lib/wharf)
+#   WHARF_BINARY        install this wharf binary instead of building one
+#   WHARF_BIN_DIR       where to install it (default /usr/local/bin)
+# Without systemd (or with WHARF_NO_SYSTEMD=1) the server is started in the background; these
+# apply there only:
+#   WHARF_API_LISTEN    the plain HTTP API's address (default the server's, 127.0.0.1:7070)
+#   WHARF_LOG_FILE      its log (default /var/log/wharf.log); its pid goes to DATA/wharf.pid
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "run as root: sudo $0" >&2; exit 1; }
 data_dir=${WHARF_DATA_DIR:-/var/lib/wharf}
 listen=${WHARF_HTTP_LISTEN:-0.0.0.0:80}
 https_listen=${WHARF_HTTPS_LISTEN:-0.0.0.0:443}
+bin_dir=${WHARF_BIN_DIR:-/usr/local/bin}
+log_file=${WHARF_LOG_FILE:-/var/log/wharf.log}
+systemd=yes
+if [ ! -d /run/systemd/system ] || [ -n "${WHARF_NO_SYSTEMD:-}" ]; then
+  systemd=no
+fi
 
 scripts/docker-setup.sh
 
-if ! command -v cargo >/dev/null 2>&1; then
-  [ -x "$HOME/.cargo/bin/cargo" ] || {
-    echo "wharf: installing a Rust toolchain with rustup"
-    command -v gcc >/dev/null 2>&1 || apt-get install -y -qq build-essential >/dev/null
-    curl -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal >/dev/null
-  }
-  export PATH="$HOME/.cargo/bin:$PATH"
+binary=${WHARF_BINARY:-}
+if [ -z "$binary" ]; then
+  if ! command -v cargo >/dev/null 2>&1; then
+    [ -x "$HOME/.cargo/bin/cargo" ] || {
+      echo "wharf: installing a Rust toolchain with rustup"
+      command -v gcc >/dev/null 2>&1 || apt-get install -y -qq build-essential >/dev/null
+      curl -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal >/dev/null
+    }
+    export PATH="$HOME/.cargo/bin:$PATH"
+  fi
+  echo "wharf: building (release)"
+  cargo build --release --locked --quiet
+  binary=target/release/wharf
 fi
-echo "wharf: building (release)"
-cargo build --release --locked --quiet
-install -m 0755 target/release/wharf /usr/local/bin/wharf
+mkdir -p "$bin_dir"
+install -m 0755 "$binary" "$bin_dir/wharf"
+wharf="$bin_dir/wharf"
 
 socket="$data_dir/wharf.sock"
 if ! curl -s --unix-socket "$socket" http://wharf/v1/status >/dev/null 2>&1; then
-  if [ -d /run/systemd/system ]; then
-    wharf --data-dir "$data_dir" init --http-listen "$listen"
+  if [ "$systemd" = yes ]; then
+    "$wharf" --data-dir "$data_dir" init --http-listen "$listen" --https-listen "$https_listen"
   else
-    echo "wharf: starting wharf server (log: /var/log/wharf.log)"
-    nohup wharf --data-dir "$data_dir" server --http-listen "$listen" --https-listen "$https_listen" >>/var/log/wharf.log 2>&1 &
+    # What the unit would give, without it: the `wharf` user and group (so the socket's group
+    # is `wharf` from the start) and the first API token, printed once.
+    "$wharf" --data-dir "$data_dir" init --no-systemd --http-listen "$listen" --https-listen "$https_listen"
+    server_args=(--data-dir "$data_dir" server --http-listen "$listen" --https-listen "$https_listen")
+    [ -z "${WHARF_API_LISTEN:-}" ] || server_args+=(--api-listen "$WHARF_API_LISTEN")
+    echo "wharf: starting wharf server (no systemd here; log: $log_file, pid in $data_dir/wharf.pid)"
+    mkdir -p "$data_dir"
+    nohup "$wharf" "${server_args[@]}" >>"$log_file" 2>&1 &
+    echo $! >"$data_dir/wharf.pid"
   fi
   for _ in $(seq 1 60); do
     curl -s --unix-socket "$socket" http://wharf/v1/status >/dev/null 2>&1 && break
     sleep 0.5
   done
+  curl -s --unix-socket "$socket" http://wharf/v1/status >/dev/null 2>&1 || {
+    echo "wharf: the server did not start; see $log_file (or journalctl -u wharf)" >&2
+    exit 1
+  }
+  if [ "$systemd" = no ]; then
+    echo "wharf: stop it with: kill -TERM \$(cat $data_dir/wharf.pid)   (in-flight requests and deploys finish first)"
+    echo "wharf: start it again with: nohup $wharf ${server_args[*]} >>$log_file 2>&1 &"
+  fi
 fi
 
-wharf --data-dir "$data_dir" deploy examples/hello
+"$wharf" --data-dir "$data_dir" deploy examples/hello
 port=${listen##*:}
 suffix=$([ "$port" = 80 ] && echo "" || echo ":$port")
 echo

@@ -16,7 +16,9 @@ mod e2e {
     mod git_push;
     pub mod harness;
     mod heroku_flow;
+    mod install_script;
     mod pebble;
+    mod plain_http;
     mod procfile;
     mod protected_mounts;
     mod releases;
@@ -27,5 +29,6 @@ mod e2e {
     mod sshd;
     mod storage;
     mod tls;
+    mod token_scopes;
     mod zero_downtime;
 }

@@ -30,6 +30,15 @@ pub struct Cli {
     /// API token for a remote server (create one there with `wharf tokens create NAME`).
     #[arg(long, global = true, env = "WHARF_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
+    /// Talk to a remote server over plain http:// although the token and the app's source
+    /// then cross the network unencrypted (loopback addresses never need this).
+    #[arg(
+        long,
+        global = true,
+        env = "WHARF_INSECURE",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub insecure: bool,
     /// Log as JSON lines.
     #[arg(long, global = true)]
     pub log_json: bool,
@@ -220,16 +229,18 @@ pub enum BackupsCommand {
 #[derive(Args, Debug)]
 pub struct ServerArgs {
     /// Address of the HTTP proxy.
-    #[arg(long, default_value = "0.0.0.0:80")]
+    #[arg(long, default_value = wharf_server::DEFAULT_HTTP_LISTEN)]
     pub http_listen: SocketAddr,
     /// Address of the HTTPS proxy, or `none` for no HTTPS.
-    #[arg(long, default_value = "0.0.0.0:443")]
+    #[arg(long, default_value = wharf_server::DEFAULT_HTTPS_LISTEN)]
     pub https_listen: String,
     /// Send Strict-Transport-Security (max-age one year) with HTTPS responses.
     #[arg(long)]
     pub hsts: bool,
-    /// Address of the API for remote clients, or `none` for the local socket only.
-    #[arg(long, default_value = "0.0.0.0:7070")]
+    /// Address of the API over plain HTTP, or `none` for the local socket only. Loopback by
+    /// default: remote clients use HTTPS at --api-domain, or SSH. Listening elsewhere sends
+    /// tokens in clear (clients then need --insecure).
+    #[arg(long, default_value = wharf_server::DEFAULT_API_LISTEN)]
     pub api_listen: String,
     /// This server's own name: serve the API (and git pushes) over HTTPS to clients asking for
     /// it, with a certificate from ACME (or `wharf certs add NAME`).
@@ -308,8 +319,9 @@ pub struct DeployArgs {
 
 #[derive(Args, Debug)]
 pub struct PushArgs {
-    /// The server: https://NAME[:PORT] (its --api-domain), http://HOST:PORT, HOST:PORT or HOST
-    /// (port 7070).
+    /// The server: https://NAME[:PORT] (its --api-domain), or http://HOST:PORT, HOST:PORT or
+    /// HOST (port 7070) for a loopback address (e.g. through an SSH tunnel; elsewhere only with
+    /// --insecure).
     pub server: String,
     #[command(flatten)]
     pub deploy: DeployArgs,
@@ -403,9 +415,24 @@ pub enum LimitsCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum TokensCommand {
-    /// Create a token and print it (it is shown only once).
-    Create { name: String },
-    /// List tokens (names and dates, never secrets).
+    /// Create a token and print it (it is shown only once). Without options it may do
+    /// everything (admin); limit it with --app and --read-only, and give it an end with
+    /// --expires.
+    Create {
+        name: String,
+        /// Limit the token to this app (repeat for more): its deploys, git pushes, config,
+        /// processes, logs, domains and storage; no services, certificates or other apps.
+        #[arg(long = "app", value_name = "APP")]
+        apps: Vec<wharf_domain::AppName>,
+        /// Only reading: lists, logs, releases, config var names; no changes, no secret values
+        /// (`--reveal`).
+        #[arg(long)]
+        read_only: bool,
+        /// Refuse the token after this long: e.g. 90m, 12h, 30d, 8w.
+        #[arg(long, value_name = "DURATION", value_parser = parse_lifetime)]
+        expires: Option<std::time::Duration>,
+    },
+    /// List tokens (names, scopes and dates, never secrets).
     List,
     /// Revoke a token.
     Revoke { name: String },
@@ -443,10 +470,10 @@ pub struct InitArgs {
     #[arg(long)]
     pub email: Option<String>,
     /// Address of the HTTP proxy, written into the unit.
-    #[arg(long, default_value = "0.0.0.0:80")]
+    #[arg(long, default_value = wharf_server::DEFAULT_HTTP_LISTEN)]
     pub http_listen: SocketAddr,
     /// Address of the HTTPS proxy, written into the unit (`none` for no HTTPS).
-    #[arg(long, default_value = "0.0.0.0:443")]
+    #[arg(long, default_value = wharf_server::DEFAULT_HTTPS_LISTEN)]
     pub https_listen: String,
     /// This server's name, written into the unit as --api-domain: the API and git pushes are
     /// then served over HTTPS at https://NAME.
@@ -455,6 +482,10 @@ pub struct InitArgs {
     /// Write the files but do not enable or start the service.
     #[arg(long)]
     pub no_start: bool,
+    /// For machines without systemd: set up the user, the group and the first token, write
+    /// no unit and start nothing (start `wharf server` yourself; scripts/install.sh does).
+    #[arg(long, conflicts_with = "no_start")]
+    pub no_systemd: bool,
 }
 
 #[derive(Args, Debug)]
@@ -493,6 +524,10 @@ pub struct LogsArgs {
 pub enum Tail {
     All,
     Lines(usize),
+}
+
+fn parse_lifetime(value: &str) -> Result<std::time::Duration, String> {
+    wharf_domain::parse_token_lifetime(value).map_err(|e| e.to_string())
 }
 
 fn parse_tail(value: &str) -> Result<Tail, String> {

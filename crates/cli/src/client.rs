@@ -37,7 +37,7 @@ pub enum Endpoint {
 }
 
 /// Default port of the remote API.
-const DEFAULT_API_PORT: u16 = 7070;
+const DEFAULT_API_PORT: u16 = wharf_server::DEFAULT_API_PORT;
 /// Default port of the API over HTTPS.
 const DEFAULT_HTTPS_PORT: u16 = 443;
 
@@ -45,11 +45,14 @@ const SERVER_FORMS: &str = "give https://NAME[:PORT], http://HOST:PORT, HOST:POR
 
 impl Endpoint {
     /// Parse SERVER as the user gives it: https://NAME[:PORT] (port 443), http://HOST:PORT,
-    /// HOST:PORT or HOST (port 7070). `extra_ca` is trusted for HTTPS only.
+    /// HOST:PORT or HOST (port 7070). `extra_ca` is trusted for HTTPS only. Plain HTTP to a
+    /// host that is not a loopback address is refused unless `insecure`: the token and the
+    /// app's source would cross the network in clear. Nothing is sent before this check.
     pub fn remote(
         server: &str,
         token: Option<String>,
         extra_ca: Option<PathBuf>,
+        insecure: bool,
     ) -> anyhow::Result<Endpoint> {
         let (rest, https) = if let Some(rest) = server.strip_prefix("https://") {
             (rest, true)
@@ -76,6 +79,15 @@ impl Endpoint {
         };
         if !https {
             let port = port.map_or(DEFAULT_API_PORT.to_string(), str::to_string);
+            if !insecure && !is_loopback(host) {
+                bail!(
+                    "refusing to talk to {host}:{port} over plain http: the API token and the app's source would cross the network unencrypted. \
+                     Use the server's HTTPS name instead (https://NAME, served by `wharf server --api-domain NAME`), \
+                     or an SSH tunnel (ssh -N -L 7070:127.0.0.1:7070 root@{host}, then http://127.0.0.1:7070), \
+                     or git push over SSH (wharf@{host}:APP); \
+                     pass --insecure (or WHARF_INSECURE=1) to send it in clear anyway"
+                );
+            }
             return Ok(Endpoint::Tcp {
                 authority: format!("{host}:{port}"),
                 token,
@@ -89,6 +101,21 @@ impl Endpoint {
             extra_ca,
         })
     }
+}
+
+/// Whether `host` (a name, an IPv4 address or a bracketed IPv6 address) is this machine's
+/// loopback: `localhost`, 127.0.0.0/8 or ::1. Other names are not resolved: a name that
+/// happens to point at loopback still needs https or --insecure.
+fn is_loopback(host: &str) -> bool {
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    bare.parse::<std::net::IpAddr>()
+        .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The TLS client for the API over HTTPS: the system's roots plus `extra_ca` (PEM, one or
@@ -321,7 +348,7 @@ mod tests {
     use super::*;
 
     fn authority(server: &str) -> String {
-        match Endpoint::remote(server, None, None).unwrap() {
+        match Endpoint::remote(server, None, None, true).unwrap() {
             Endpoint::Tcp { authority, .. } => authority,
             Endpoint::Https {
                 host, authority, ..
@@ -343,10 +370,49 @@ mod tests {
             authority("https://wharf.example.com:8443/"),
             "https wharf.example.com wharf.example.com:8443"
         );
-        assert!(Endpoint::remote("ftp://x", None, None).is_err());
-        assert!(Endpoint::remote("http://x/path", None, None).is_err());
-        assert!(Endpoint::remote("https://user@x", None, None).is_err());
-        assert!(Endpoint::remote("", None, None).is_err());
+        assert!(Endpoint::remote("ftp://x", None, None, true).is_err());
+        assert!(Endpoint::remote("http://x/path", None, None, true).is_err());
+        assert!(Endpoint::remote("https://user@x", None, None, true).is_err());
+        assert!(Endpoint::remote("", None, None, true).is_err());
+    }
+
+    #[test]
+    fn plain_http_is_refused_beyond_loopback_unless_insecure() {
+        let token = Some("wharf_secret".to_string());
+        for server in [
+            "http://example.com:7070",
+            "example.com",
+            "10.0.0.1:9000",
+            "http://172.17.0.1:7070",
+            "[2001:db8::1]:7070",
+            "localhost.example.com",
+        ] {
+            let err = Endpoint::remote(server, token.clone(), None, false)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("over plain http")
+                    && err.contains("https://NAME")
+                    && err.contains("ssh -N -L")
+                    && err.contains("--insecure"),
+                "{server}: {err}"
+            );
+            assert!(!err.contains("wharf_secret"), "{err}");
+            assert!(Endpoint::remote(server, token.clone(), None, true).is_ok());
+        }
+        for server in [
+            "http://127.0.0.1:7070",
+            "127.0.0.2:7070",
+            "localhost",
+            "http://LocalHost:8000",
+            "[::1]:7070",
+            "https://wharf.example.com",
+        ] {
+            assert!(
+                Endpoint::remote(server, token.clone(), None, false).is_ok(),
+                "{server}"
+            );
+        }
     }
 
     #[test]

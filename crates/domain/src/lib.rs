@@ -1,6 +1,6 @@
 //! Wharf's domain types and the rules that validate them: app names, domains,
 //! resource limits, volumes, environment variables, releases, processes, and
-//! storage mounted by command, the `# wharf.KEY = VALUE` settings read from an app's Dockerfile, and the
+//! storage mounted by command, API token scopes and lifetimes, the `# wharf.KEY = VALUE` settings read from an app's Dockerfile, and the
 //! Heroku/Dokku-style `Procfile` and `app.json` (with their cron schedules).
 //!
 //! Everything here is pure: no I/O, and no input makes it panic. Every error's
@@ -24,6 +24,8 @@ mod protected_paths;
 mod release;
 mod service;
 mod storage;
+mod token_lifetime;
+mod token_scope;
 mod volume;
 
 pub use app_config::{AppConfig, DEFAULT_PORT, MAX_SCALE};
@@ -43,4 +45,6 @@ pub use protected_paths::{ProtectedPath, ProtectedPaths};
 pub use release::{ReleaseError, ReleaseStatus, ReleaseVersion};
 pub use service::{ServiceKind, ServiceName, check_service_version, service_resource_name};
 pub use storage::{MountSelector, StorageError, parse_storage_mount, same_path};
+pub use token_lifetime::{LifetimeError, MAX_TOKEN_LIFETIME, parse_token_lifetime};
+pub use token_scope::{Operation, Resource, ScopeRefusal, TokenScope};
 pub use volume::{VolumeError, VolumeSource, VolumeSpec};

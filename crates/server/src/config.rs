@@ -11,8 +11,12 @@ pub const DEFAULT_HTTP_LISTEN: &str = "0.0.0.0:80";
 pub const DEFAULT_HTTPS_LISTEN: &str = "0.0.0.0:443";
 /// `Strict-Transport-Security: max-age` sent with `--hsts`: one year.
 pub const DEFAULT_HSTS_MAX_AGE: Duration = Duration::from_secs(365 * 24 * 3600);
-/// The API for remote clients (`wharf push`), with bearer tokens.
-pub const DEFAULT_API_LISTEN: &str = "0.0.0.0:7070";
+/// The API for remote clients (`wharf push`), with bearer tokens, over plain HTTP: on loopback
+/// only, so no token crosses the network in clear unless the operator asks for it with
+/// `--api-listen`. Remote clients use HTTPS at `--api-domain`, or SSH.
+pub const DEFAULT_API_LISTEN: &str = "127.0.0.1:7070";
+/// The port of `DEFAULT_API_LISTEN`, which clients assume when given a host without one.
+pub const DEFAULT_API_PORT: u16 = 7070;
 /// Largest build context a client may upload.
 pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 1 << 30;
 
@@ -197,6 +201,13 @@ mod tests {
     #[test]
     fn defaults_are_valid() {
         ServerConfig::new("/var/lib/wharf").validate().unwrap();
+    }
+
+    #[test]
+    fn the_plain_api_listens_on_loopback_by_default() {
+        let api = ServerConfig::new("/var/lib/wharf").api_listen.unwrap();
+        assert!(api.ip().is_loopback(), "{api}");
+        assert_eq!(api.port(), DEFAULT_API_PORT);
     }
 
     #[test]

@@ -12,5 +12,8 @@ mod instance;
 pub mod run_protocol;
 mod socket;
 
-pub use config::{ConfigError, DEFAULT_HSTS_MAX_AGE, ServerConfig, socket_path};
+pub use config::{
+    ConfigError, DEFAULT_API_LISTEN, DEFAULT_API_PORT, DEFAULT_HSTS_MAX_AGE, DEFAULT_HTTP_LISTEN,
+    DEFAULT_HTTPS_LISTEN, ServerConfig, socket_path,
+};
 pub use daemon::run;

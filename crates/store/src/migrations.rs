@@ -172,6 +172,14 @@ const MIGRATIONS: &[&str] = &[
         app     TEXT NOT NULL REFERENCES apps(name) ON DELETE CASCADE
     );
     ",
+    // 13: API token scopes and expiry: the apps a token is limited to (comma-separated, NULL
+    // for every app), whether it may only read, and when it stops working (NULL: never).
+    // Existing tokens keep full (admin) access and no expiry.
+    "
+    ALTER TABLE tokens ADD COLUMN apps TEXT;
+    ALTER TABLE tokens ADD COLUMN read_only INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE tokens ADD COLUMN expires_at INTEGER;
+    ",
 ];
 
 /// Bring the schema up to date inside one transaction per migration.

@@ -1,12 +1,14 @@
 //! API tokens for remote clients. Only a SHA-256 hash of each token is stored; the secret is
-//! shown once, when it is created. Tokens are 32 random bytes, so a fast hash is enough.
+//! shown once, when it is created. Tokens are 32 random bytes, so a fast hash is enough. Each
+//! token has a scope (`TokenScope`: admin, some apps, read-only) and may expire.
 
 use crate::store::now;
 use crate::{Store, StoreError};
 use rand::RngCore;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use wharf_domain::{AppName, TokenScope};
 
 /// Prefix that makes a Wharf token recognisable in logs and secret scanners.
 const PREFIX: &str = "wharf_";
@@ -18,6 +20,16 @@ pub struct TokenRecord {
     pub name: String,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
+    pub scope: TokenScope,
+    /// Unix time after which the token is refused; `None`: never.
+    pub expires_at: Option<i64>,
+}
+
+impl TokenRecord {
+    /// Whether the token has expired at unix time `now`.
+    pub fn expired(&self, now: i64) -> bool {
+        self.expires_at.is_some_and(|at| now >= at)
+    }
 }
 
 /// A freshly created token: the record and the secret, which is never stored.
@@ -30,16 +42,63 @@ fn hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
+const COLUMNS: &str = "id, name, created_at, last_used_at, apps, read_only, expires_at";
+
+fn record(row: &Row) -> rusqlite::Result<TokenRecord> {
+    let apps: Option<String> = row.get(4)?;
+    let apps = apps
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .filter(|a| !a.is_empty())
+        .map(|a| {
+            AppName::parse(a).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, e.into())
+            })
+        })
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(TokenRecord {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        created_at: row.get(2)?,
+        last_used_at: row.get(3)?,
+        scope: TokenScope::new(apps, row.get(5)?),
+        expires_at: row.get(6)?,
+    })
+}
+
 impl Store {
-    pub fn create_token(&self, name: &str) -> Result<NewToken, StoreError> {
+    /// Create a token named `name` with `scope`, valid until unix time `expires_at` (if any).
+    pub fn create_token(
+        &self,
+        name: &str,
+        scope: &TokenScope,
+        expires_at: Option<i64>,
+    ) -> Result<NewToken, StoreError> {
         let mut bytes = [0u8; 32];
         rand::rng().fill_bytes(&mut bytes);
         let secret = format!("{PREFIX}{}", hex::encode(bytes));
         let created_at = now();
+        let apps = (!scope.apps().is_empty()).then(|| {
+            scope
+                .apps()
+                .iter()
+                .map(AppName::as_str)
+                .collect::<Vec<_>>()
+                .join(",")
+        });
         let conn = self.conn();
         let inserted = conn.execute(
-            "INSERT OR IGNORE INTO tokens (name, hash, created_at) VALUES (?1, ?2, ?3)",
-            params![name, hash(&secret), created_at],
+            "INSERT OR IGNORE INTO tokens (name, hash, created_at, apps, read_only, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                name,
+                hash(&secret),
+                created_at,
+                apps,
+                scope.is_read_only(),
+                expires_at
+            ],
         )?;
         if inserted == 0 {
             return Err(StoreError::TokenExists(name.to_string()));
@@ -50,6 +109,8 @@ impl Store {
                 name: name.to_string(),
                 created_at,
                 last_used_at: None,
+                scope: scope.clone(),
+                expires_at,
             },
             secret,
         })
@@ -57,18 +118,8 @@ impl Store {
 
     pub fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {
         let conn = self.conn();
-        let mut stmt =
-            conn.prepare("SELECT id, name, created_at, last_used_at FROM tokens ORDER BY name")?;
-        let rows = stmt
-            .query_map([], |row| {
-                Ok(TokenRecord {
-                    id: row.get(0)?,
-                    name: row.get(1)?,
-                    created_at: row.get(2)?,
-                    last_used_at: row.get(3)?,
-                })
-            })?
-            .collect::<Result<_, _>>()?;
+        let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM tokens ORDER BY name"))?;
+        let rows = stmt.query_map([], record)?.collect::<Result<_, _>>()?;
         Ok(rows)
     }
 
@@ -82,7 +133,8 @@ impl Store {
         Ok(())
     }
 
-    /// The token whose secret this is, if any; records the use.
+    /// The token whose secret this is, if any, expired or not (the caller refuses an expired
+    /// one, saying so); records the use of one that has not expired.
     pub fn verify_token(&self, secret: &str) -> Result<Option<TokenRecord>, StoreError> {
         if !secret.starts_with(PREFIX) {
             return Ok(None);
@@ -90,28 +142,23 @@ impl Store {
         let conn = self.conn();
         let found = conn
             .query_row(
-                "SELECT id, name, created_at FROM tokens WHERE hash = ?1",
+                &format!("SELECT {COLUMNS} FROM tokens WHERE hash = ?1"),
                 [hash(secret)],
-                |row| {
-                    Ok(TokenRecord {
-                        id: row.get(0)?,
-                        name: row.get(1)?,
-                        created_at: row.get(2)?,
-                        last_used_at: None,
-                    })
-                },
+                record,
             )
             .optional()?;
-        if let Some(mut token) = found {
-            let used = now();
+        let Some(mut token) = found else {
+            return Ok(None);
+        };
+        let used = now();
+        if !token.expired(used) {
             conn.execute(
                 "UPDATE tokens SET last_used_at = ?2 WHERE id = ?1",
                 params![token.id, used],
             )?;
             token.last_used_at = Some(used);
-            return Ok(Some(token));
         }
-        Ok(None)
+        Ok(Some(token))
     }
 }
 
@@ -122,7 +169,9 @@ mod tests {
     #[test]
     fn tokens_verify_until_revoked_and_are_stored_hashed() {
         let store = Store::in_memory().unwrap();
-        let new = store.create_token("laptop").unwrap();
+        let new = store
+            .create_token("laptop", &TokenScope::admin(), None)
+            .unwrap();
         assert!(new.secret.starts_with("wharf_"));
         assert_eq!(
             store.verify_token(&new.secret).unwrap().unwrap().name,
@@ -136,7 +185,7 @@ mod tests {
             .unwrap();
         assert_ne!(stored, new.secret);
         assert!(matches!(
-            store.create_token("laptop"),
+            store.create_token("laptop", &TokenScope::admin(), None),
             Err(StoreError::TokenExists(_))
         ));
         store.revoke_token("laptop").unwrap();
@@ -145,6 +194,54 @@ mod tests {
             store.revoke_token("laptop"),
             Err(StoreError::NoSuchToken(_))
         ));
+    }
+
+    #[test]
+    fn scopes_and_expiry_are_stored() {
+        let store = Store::in_memory().unwrap();
+        let blog = AppName::parse("blog").unwrap();
+        let shop = AppName::parse("shop").unwrap();
+        let scope = TokenScope::new(vec![shop, blog], true);
+        let new = store.create_token("ci", &scope, Some(now() + 60)).unwrap();
+        let found = store.verify_token(&new.secret).unwrap().unwrap();
+        assert_eq!(found.scope, scope);
+        assert_eq!(found.scope.to_string(), "apps blog,shop, read-only");
+        assert!(!found.expired(now()));
+        assert!(found.expired(now() + 61));
+        assert!(found.last_used_at.is_some());
+
+        let old = store
+            .create_token("old", &TokenScope::admin(), Some(now() - 1))
+            .unwrap();
+        let found = store.verify_token(&old.secret).unwrap().unwrap();
+        assert!(
+            found.expired(now()),
+            "an expired token is returned, to be refused by name"
+        );
+        assert_eq!(
+            found.last_used_at, None,
+            "an expired token's use is not recorded"
+        );
+
+        let listed = store.tokens().unwrap();
+        assert_eq!(listed.len(), 2);
+        assert_eq!(listed[0].name, "ci");
+        assert_eq!(listed[1].scope, TokenScope::admin());
+    }
+
+    #[test]
+    fn tokens_from_before_scopes_are_admin_without_expiry() {
+        let store = Store::in_memory().unwrap();
+        store
+            .conn()
+            .execute(
+                "INSERT INTO tokens (name, hash, created_at) VALUES ('old', ?1, 1)",
+                [hash("wharf_old")],
+            )
+            .unwrap();
+        let found = store.verify_token("wharf_old").unwrap().unwrap();
+        assert!(found.scope.is_admin());
+        assert_eq!(found.expires_at, None);
     }
 
     #[test]

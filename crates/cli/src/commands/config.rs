@@ -24,7 +24,12 @@ async fn show(client: &Client, app: &str, reveal: bool) -> anyhow::Result<ExitCo
     let answer: serde_json::Value = client
         .json(
             Method::GET,
-            &format!("/v1/apps/{}/config", super::apps::encode(app)),
+            &format!(
+                "/v1/apps/{}/config{}",
+                super::apps::encode(app),
+                // The server sends values masked unless asked.
+                if reveal { "?reveal=true" } else { "" }
+            ),
         )
         .await?;
     let vars = answer

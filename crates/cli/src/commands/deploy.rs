@@ -56,10 +56,8 @@ pub async fn run(client: &Client, args: &DeployArgs) -> anyhow::Result<ExitCode>
         );
     }
     let body = upload_body(tar, size).await?;
-    let path = match &app {
-        Some(app) => format!("/v1/deploy?app={app}"),
-        None => "/v1/deploy".to_string(),
-    };
+    // Always name the app, so a token limited to some apps can be checked before the upload.
+    let path = format!("/v1/deploy?app={shown}");
     let response = client
         .send(Method::POST, &path, Some("application/x-tar"), body)
         .await?;

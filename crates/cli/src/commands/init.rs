@@ -1,7 +1,8 @@
 //! `wharf init`: set Wharf up on a real server. Writes a systemd unit that runs `wharf server`,
 //! creates the `wharf` group and user (`git push` over SSH connects as it) and the first API
-//! token, and (unless --no-start) enables and starts the service. It opens no port and changes
-//! no firewall.
+//! token, and (unless --no-start) enables and starts the service. With --no-systemd it writes
+//! no unit and starts nothing, for machines where the server is started by hand (as
+//! scripts/install.sh does). It opens no port and changes no firewall.
 
 use crate::args::{Cli, InitArgs};
 use anyhow::{Context, bail};
@@ -46,12 +47,14 @@ pub fn run(cli: &Cli, args: &InitArgs) -> anyhow::Result<ExitCode> {
         https_listen,
         api_domain: api_domain.clone(),
     });
-    if let Some(parent) = args.unit_path.parent() {
-        std::fs::create_dir_all(parent)?;
+    if !args.no_systemd {
+        if let Some(parent) = args.unit_path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&args.unit_path, unit)
+            .with_context(|| format!("writing {}", args.unit_path.display()))?;
+        println!("Wrote {}", args.unit_path.display());
     }
-    std::fs::write(&args.unit_path, unit)
-        .with_context(|| format!("writing {}", args.unit_path.display()))?;
-    println!("Wrote {}", args.unit_path.display());
     if let Some(email) = &args.email {
         let path = data_dir.join("acme-email");
         std::fs::create_dir_all(data_dir)?;
@@ -95,7 +98,7 @@ pub fn run(cli: &Cli, args: &InitArgs) -> anyhow::Result<ExitCode> {
     }
 
     let store = super::tokens::open(cli)?;
-    match store.create_token(&args.token_name) {
+    match store.create_token(&args.token_name, &wharf_domain::TokenScope::admin(), None) {
         Ok(token) => {
             println!(
                 "Created API token `{}` for remote clients (shown only once):",
@@ -106,8 +109,9 @@ pub fn run(cli: &Cli, args: &InitArgs) -> anyhow::Result<ExitCode> {
                 Some(name) => {
                     println!("Use it with: WHARF_TOKEN=<token> wharf push https://{name} DIR")
                 }
+                // The plain API listens on loopback only: reach it through SSH.
                 None => println!(
-                    "Use it with: WHARF_TOKEN=<token> wharf push http://THIS-SERVER:7070 DIR"
+                    "Use it over SSH: ssh -N -L 7070:127.0.0.1:7070 root@THIS-SERVER, then WHARF_TOKEN=<token> wharf push http://127.0.0.1:7070 DIR\n(or give this server a name with `wharf init --api-domain NAME` for HTTPS; git push over SSH needs no token: see docs/git-push.md)"
                 ),
             }
         }
@@ -120,7 +124,13 @@ pub fn run(cli: &Cli, args: &InitArgs) -> anyhow::Result<ExitCode> {
         Err(err) => return Err(err.into()),
     }
 
-    if args.no_start {
+    if args.no_systemd {
+        println!(
+            "No systemd unit written. Start Wharf with `{} --data-dir {} server` (in the background, e.g. with nohup); stop it with SIGTERM, which lets requests and deploys in flight finish.",
+            binary.display(),
+            data_dir.display()
+        );
+    } else if args.no_start {
         println!("Start Wharf with: systemctl enable --now wharf");
     } else if std::path::Path::new("/run/systemd/system").exists() {
         run_checked(Command::new("systemctl").arg("daemon-reload"))?;

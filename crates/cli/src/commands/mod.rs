@@ -33,6 +33,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 &args.server,
                 cli.token.clone(),
                 cli.ca_cert.clone(),
+                cli.insecure,
             )?);
             deploy::run(&client, &args.deploy).await
         }
@@ -79,7 +80,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// The local socket, unless `--server` names a remote one.
 fn endpoint(cli: &Cli) -> anyhow::Result<Endpoint> {
     match &cli.server {
-        Some(server) => Endpoint::remote(server, cli.token.clone(), cli.ca_cert.clone()),
+        Some(server) => {
+            Endpoint::remote(server, cli.token.clone(), cli.ca_cert.clone(), cli.insecure)
+        }
         None => Ok(Endpoint::Unix(wharf_server::socket_path(&cli.data_dir))),
     }
 }

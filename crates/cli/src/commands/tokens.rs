@@ -1,28 +1,61 @@
 //! `wharf tokens`: API tokens, managed on the server directly in its store (this works whether
-//! or not the daemon is running, and needs the same rights as the data directory).
+//! or not the daemon is running, and needs the same rights as the data directory). A token's
+//! scope (`--app`, `--read-only`) and lifetime (`--expires`) are parsed by the argument parser.
 
 use crate::args::{Cli, TokensCommand};
 use anyhow::Context;
 use std::process::ExitCode;
+use wharf_domain::{TokenScope, UtcDateTime};
 use wharf_store::Store;
 
 pub fn run(cli: &Cli, command: &TokensCommand) -> anyhow::Result<ExitCode> {
+    if let Some(server) = &cli.server {
+        anyhow::bail!(
+            "tokens are managed on the server itself, not through --server {server}: run `wharf tokens` there (no API token can make or see another)"
+        );
+    }
     let store = open(cli)?;
     match command {
-        TokensCommand::Create { name } => {
+        TokensCommand::Create {
+            name,
+            apps,
+            read_only,
+            expires,
+        } => {
             check_name(name)?;
-            let token = store.create_token(name)?;
-            eprintln!("Created token `{name}`. It is shown only this once:");
+            let scope = TokenScope::new(apps.clone(), *read_only);
+            let expires_at = expires.map(|lifetime| now() + lifetime.as_secs() as i64);
+            let token = store.create_token(name, &scope, expires_at)?;
+            let until = expires_at
+                .map(|at| format!(", until {}", date(at)))
+                .unwrap_or_default();
+            eprintln!("Created token `{name}` ({scope}{until}). It is shown only this once:");
             println!("{}", token.secret);
         }
         TokensCommand::List => {
-            println!("{:<24} {:<12} LAST USED", "NAME", "CREATED");
+            let now = now();
+            println!(
+                "{:<24} {:<12} {:<24} {:<24} LAST USED",
+                "NAME", "CREATED", "SCOPE", "EXPIRES"
+            );
             for token in store.tokens()? {
                 let used = token
                     .last_used_at
                     .map(|t| t.to_string())
                     .unwrap_or_else(|| "never".into());
-                println!("{:<24} {:<12} {}", token.name, token.created_at, used);
+                let expires = match token.expires_at {
+                    None => "never".to_string(),
+                    Some(at) if token.expired(now) => format!("{} (expired)", date(at)),
+                    Some(at) => date(at),
+                };
+                println!(
+                    "{:<24} {:<12} {:<24} {:<24} {}",
+                    token.name,
+                    token.created_at,
+                    token.scope.to_string(),
+                    expires,
+                    used
+                );
             }
         }
         TokensCommand::Revoke { name } => {
@@ -31,6 +64,18 @@ pub fn run(cli: &Cli, command: &TokensCommand) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+fn date(unix: i64) -> String {
+    UtcDateTime::from_unix_seconds(unix)
+        .map(|t| t.to_string())
+        .unwrap_or_else(|| unix.to_string())
 }
 
 pub fn open(cli: &Cli) -> anyhow::Result<Store> {

@@ -58,7 +58,33 @@ pub async fn releases(
     if store.app(&app)?.is_none() {
         return Err(wharf_deploy::DeployError::NoSuchApp(app).into());
     }
-    Ok(Json(store.releases(&app)?))
+    let releases = store
+        .releases(&app)?
+        .into_iter()
+        .map(|mut release| {
+            release.config = masked_snapshot(&release.config);
+            release
+        })
+        .collect();
+    Ok(Json(releases))
+}
+
+/// A release's config snapshot with its config vars' values masked: they are secrets, shown
+/// only by `config show --reveal`, which read-only tokens may not ask for.
+fn masked_snapshot(config: &str) -> String {
+    let Ok(mut snapshot) = serde_json::from_str::<serde_json::Value>(config) else {
+        return String::new();
+    };
+    if let Some(vars) = snapshot.get_mut("vars").and_then(|v| v.as_array_mut()) {
+        for pair in vars.iter_mut() {
+            if let Some(value) = pair.get_mut(1)
+                && let Some(text) = value.as_str()
+            {
+                *value = serde_json::Value::String(super::config::mask(text));
+            }
+        }
+    }
+    snapshot.to_string()
 }
 
 pub async fn destroy(
@@ -124,4 +150,19 @@ pub async fn cron(
     };
     let runs = store.cron_runs(&app, 20)?;
     Ok(Json(serde_json::json!({ "jobs": jobs, "runs": runs })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn release_snapshots_leave_out_config_values() {
+        let stored = r#"{"vars":[["SECRET","hunter2"],["EMPTY",""]],"revision":"abc123"}"#;
+        let shown: serde_json::Value = serde_json::from_str(&masked_snapshot(stored)).unwrap();
+        assert_eq!(shown["vars"][0], serde_json::json!(["SECRET", "*******"]));
+        assert_eq!(shown["vars"][1], serde_json::json!(["EMPTY", ""]));
+        assert_eq!(shown["revision"], "abc123");
+        assert_eq!(masked_snapshot("not json"), "");
+    }
 }

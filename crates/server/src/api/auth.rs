@@ -1,7 +1,9 @@
-//! Token authentication for the TCP API. The token comes as a bearer token (`wharf push`) or
-//! as the password of HTTP basic auth, with any user name (git pushing over HTTP). Tokens are
-//! checked against their stored hashes and never logged. A refusal carries
-//! `WWW-Authenticate: Basic` so git sends the credentials it has (or asks for them).
+//! Token authentication for the TCP API, and the one check of a token's scope for every
+//! route. The token comes as a bearer token (`wharf push`) or as the password of HTTP basic
+//! auth, with any user name (git pushing over HTTP). Tokens are checked against their stored
+//! hashes and never logged; an expired token is refused, saying when it expired. A refusal
+//! carries `WWW-Authenticate: Basic` so git sends the credentials it has (or asks for them);
+//! refusals of git's requests are plain text, which git shows its user.
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -9,30 +11,70 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use std::sync::Arc;
-use wharf_store::Store;
+use wharf_store::{Store, TokenRecord};
 
 use super::ApiError;
+use super::reach::reach;
 
 pub async fn require_token(
     State(store): State<Arc<Store>>,
     request: Request,
     next: Next,
 ) -> Response {
+    let git = request.uri().path().starts_with("/git/");
     let Some(secret) = given_token(request.headers()) else {
-        return refuse(
-            "missing API token: pass --token or set WHARF_TOKEN (create one on the server with `wharf tokens create NAME`); git takes it as the password: http://x:TOKEN@HOST:7070/git/APP.git",
+        return unauthorized(
+            "missing API token: pass --token or set WHARF_TOKEN (create one on the server with `wharf tokens create NAME`); git takes it as the password: https://x:TOKEN@NAME/git/APP.git",
+            git,
         );
     };
-    match store.verify_token(&secret) {
-        Ok(Some(token)) => {
-            tracing::debug!(token = %token.name, "authenticated");
-            next.run(request).await
+    let token = match store.verify_token(&secret) {
+        Ok(Some(token)) => token,
+        Ok(None) => {
+            return unauthorized(
+                "invalid or revoked API token: check --token / WHARF_TOKEN, or create a new one with `wharf tokens create NAME`",
+                git,
+            );
         }
-        Ok(None) => refuse(
-            "invalid or revoked API token: check --token / WHARF_TOKEN, or create a new one with `wharf tokens create NAME`",
-        ),
-        Err(err) => ApiError::internal(err).into_response(),
+        Err(err) => return ApiError::internal(err).into_response(),
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    if token.expired(now) {
+        let when = token
+            .expires_at
+            .and_then(wharf_domain::UtcDateTime::from_unix_seconds)
+            .map(|t| t.to_string())
+            .unwrap_or_default();
+        return unauthorized(
+            &format!(
+                "API token `{}` expired at {when}; create a new one on the server with `wharf tokens create NAME --expires 30d`",
+                token.name
+            ),
+            git,
+        );
     }
+    if let Err(message) = within_scope(&token, &request) {
+        tracing::info!(token = %token.name, scope = %token.scope, path = %request.uri().path(), "refused: outside the token's scope");
+        return refusal(StatusCode::FORBIDDEN, &message, git);
+    }
+    tracing::debug!(token = %token.name, "authenticated");
+    next.run(request).await
+}
+
+/// Whether the request is one the token's scope allows; else why not.
+fn within_scope(token: &TokenRecord, request: &Request) -> Result<(), String> {
+    if token.scope.is_admin() {
+        return Ok(());
+    }
+    let uri = request.uri();
+    let (resource, operation) =
+        reach(request.method(), uri.path(), uri.query()).map_err(|e| e.to_string())?;
+    token
+        .scope
+        .allows(&resource, operation)
+        .map_err(|refusal| format!("API token `{}`: {refusal}", token.name))
 }
 
 /// The token in `Authorization: Bearer TOKEN` or `Authorization: Basic base64(USER:TOKEN)`.
@@ -50,13 +92,21 @@ fn given_token(headers: &HeaderMap) -> Option<String> {
     Some(password.to_string())
 }
 
-fn refuse(message: &str) -> Response {
-    let mut response = ApiError::new(StatusCode::UNAUTHORIZED, message).into_response();
+fn unauthorized(message: &str, git: bool) -> Response {
+    let mut response = refusal(StatusCode::UNAUTHORIZED, message, git);
     response.headers_mut().insert(
         header::WWW_AUTHENTICATE,
         HeaderValue::from_static("Basic realm=\"wharf\""),
     );
     response
+}
+
+/// A refusal as JSON for Wharf's clients, or as plain text for git (which prints it).
+fn refusal(status: StatusCode, message: &str, git: bool) -> Response {
+    if git {
+        return (status, format!("{message}\n")).into_response();
+    }
+    ApiError::new(status, message).into_response()
 }
 
 #[cfg(test)]

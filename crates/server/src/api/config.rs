@@ -4,18 +4,44 @@
 use super::deploy::stream;
 use super::{ApiError, ApiState};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use wharf_deploy::{ConfigChange, ConfigOutcome};
 
+#[derive(Deserialize)]
+pub struct ShowQuery {
+    #[serde(default)]
+    reveal: bool,
+}
+
+/// The app's config vars; values are masked unless `?reveal=true` (which read-only tokens may
+/// not ask for), so secrets cross the network only when asked for.
 pub async fn show(
     State(state): State<ApiState>,
     Path(app): Path<String>,
+    Query(query): Query<ShowQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let vars: BTreeMap<String, String> = state.deployer.config_vars(&app)?.into_iter().collect();
+    let vars: BTreeMap<String, String> = state
+        .deployer
+        .config_vars(&app)?
+        .into_iter()
+        .map(|(key, value)| {
+            let value = if query.reveal { value } else { mask(&value) };
+            (key, value)
+        })
+        .collect();
     Ok(Json(serde_json::json!({ "vars": vars })))
+}
+
+/// A hidden value that keeps a hint of its length.
+pub(super) fn mask(value: &str) -> String {
+    if value.is_empty() {
+        String::new()
+    } else {
+        "*".repeat(value.chars().count().clamp(3, 8))
+    }
 }
 
 #[derive(Deserialize)]

@@ -13,6 +13,7 @@ mod error;
 mod git;
 mod logs;
 mod processes;
+mod reach;
 mod run;
 mod services;
 mod storage;

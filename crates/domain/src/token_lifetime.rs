@@ -1,0 +1,90 @@
+//! How long an API token stays valid, as `wharf tokens create --expires` takes it: a whole
+//! number and a unit, `90m`, `12h`, `30d`, `8w`, or `365d`.
+
+use std::time::Duration;
+
+/// The longest lifetime accepted: ten years (a longer one is as good as none).
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(10 * 366 * 24 * 3600);
+
+/// Why a lifetime was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("token lifetime `{given}` {reason}; give a number and a unit, e.g. 90m, 12h, 30d or 8w")]
+pub struct LifetimeError {
+    given: String,
+    reason: &'static str,
+}
+
+/// Parse `30d` and the like.
+pub fn parse_token_lifetime(given: &str) -> Result<Duration, LifetimeError> {
+    let refuse = |reason| LifetimeError {
+        given: given.to_string(),
+        reason,
+    };
+    let text = given.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .ok_or_else(|| refuse("has no unit"))?;
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| refuse("does not start with a whole number"))?;
+    let seconds_per = match unit {
+        "m" => 60,
+        "h" => 3600,
+        "d" => 24 * 3600,
+        "w" => 7 * 24 * 3600,
+        _ => return Err(refuse("has an unknown unit (m, h, d or w)")),
+    };
+    if number == 0 {
+        return Err(refuse("is zero"));
+    }
+    let lifetime = number
+        .checked_mul(seconds_per)
+        .map(Duration::from_secs)
+        .filter(|d| *d <= MAX_TOKEN_LIFETIME)
+        .ok_or_else(|| refuse("is longer than ten years"))?;
+    Ok(lifetime)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lifetimes_have_a_number_and_a_unit() {
+        assert_eq!(parse_token_lifetime("90m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_token_lifetime("12h"), Ok(Duration::from_secs(43200)));
+        assert_eq!(
+            parse_token_lifetime(" 30d "),
+            Ok(Duration::from_secs(30 * 86400))
+        );
+        assert_eq!(
+            parse_token_lifetime("2w"),
+            Ok(Duration::from_secs(14 * 86400))
+        );
+    }
+
+    #[test]
+    fn bad_lifetimes_say_what_is_wrong() {
+        for (given, reason) in [
+            ("30", "has no unit"),
+            ("d", "does not start with a whole number"),
+            ("-3d", "does not start with a whole number"),
+            ("1.5d", "unknown unit"),
+            ("3y", "unknown unit"),
+            ("0d", "is zero"),
+            ("5000w", "longer than ten years"),
+            (
+                "99999999999999999999d",
+                "does not start with a whole number",
+            ),
+            ("", "has no unit"),
+        ] {
+            let err = parse_token_lifetime(given).unwrap_err().to_string();
+            assert!(
+                err.contains(reason) && err.contains("30d"),
+                "{given}: {err}"
+            );
+        }
+    }
+}
