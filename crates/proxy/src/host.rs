@@ -81,7 +81,31 @@ pub(crate) fn normalized(raw: &str) -> Option<Cow<'_, str>> {
 
 #[cfg(test)]
 mod tests {
-    use super::normalize_host;
+    use super::{normalize_host, request_host};
+    use http::Uri;
+    use http::header::{HOST, HeaderMap, HeaderValue};
+
+    fn hosts(values: &[&str]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for value in values {
+            headers.append(HOST, HeaderValue::from_str(value).unwrap());
+        }
+        headers
+    }
+
+    #[test]
+    fn a_request_names_one_host() {
+        let origin: Uri = "/path".parse().unwrap();
+        let absolute: Uri = "http://A.test:80/path".parse().unwrap();
+        let named = |h: &[&str], uri: &Uri| request_host(&hosts(h), uri);
+        assert_eq!(named(&["a.test"], &origin).unwrap().unwrap(), "a.test");
+        assert_eq!(named(&[], &absolute).unwrap().unwrap(), "A.test:80");
+        assert_eq!(named(&["a.test"], &absolute).unwrap().unwrap(), "a.test");
+        assert_eq!(named(&[], &origin), Ok(None));
+        assert!(named(&["a.test", "a.test"], &origin).is_err());
+        assert!(named(&["b.test"], &absolute).is_err());
+        assert!(named(&[":80"], &absolute).is_err());
+    }
 
     #[test]
     fn normalises() {
