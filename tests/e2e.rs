@@ -4,12 +4,14 @@
 //! `python:3.13-slim` images; `scripts/test-deps.sh` installs and starts the engine and builds them.
 
 mod e2e {
+    mod access_log;
     mod acme;
     mod api_https;
     mod bad_input;
     mod cli_output;
     mod cron;
     mod deploy;
+    mod destroy_certs;
     mod django;
     mod domains;
     mod git_push;
@@ -20,6 +22,7 @@ mod e2e {
     mod plain_http;
     mod predeploy;
     mod procfile;
+    mod protected_mounts;
     mod releases;
     mod restart;
     mod run_logs;

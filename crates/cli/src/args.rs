@@ -280,6 +280,10 @@ pub struct ServerArgs {
     /// their lifetime).
     #[arg(long, value_name = "SECONDS")]
     pub acme_renew_before: Option<u64>,
+    /// The proxy's access log (a line per request): a file, rotated at 10 MB with 4 older
+    /// files kept, or `off` [default: logs/access.log in the data directory].
+    #[arg(long, value_name = "PATH|off")]
+    pub access_log: Option<String>,
 }
 
 #[derive(Args, Debug)]

@@ -6,7 +6,9 @@ mod args;
 mod client;
 mod commands;
 mod context;
+mod logging;
 mod output;
+mod rotating_file;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -27,9 +29,15 @@ pub async fn run_in_app(
 
 pub fn main() -> ExitCode {
     let args = args::Cli::parse();
-    // Log lines are written by a background thread, so a busy proxy never waits on stderr;
-    // the guard flushes what is left when main returns.
-    let _log_guard = init_logging(&args);
+    // Log lines are written by background threads, so a busy proxy never waits on a disk;
+    // the guards flush what is left when main returns.
+    let _log_guards = match logging::init(&args) {
+        Ok(guards) => guards,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            return ExitCode::FAILURE;
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -49,27 +57,4 @@ pub fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-fn init_logging(args: &args::Cli) -> tracing_appender::non_blocking::WorkerGuard {
-    use tracing_subscriber::EnvFilter;
-    let default = if matches!(args.command, args::Command::Server(_)) {
-        "info"
-    } else {
-        "warn"
-    };
-    let filter = EnvFilter::try_from_env("WHARF_LOG").unwrap_or_else(|_| EnvFilter::new(default));
-    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(false)
-        .finish(std::io::stderr());
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(output::colour_wanted(&std::io::stderr()))
-        .with_writer(writer);
-    if args.log_json {
-        builder.json().init();
-    } else {
-        builder.init();
-    }
-    guard
 }

@@ -128,6 +128,10 @@ impl Deployer {
     ) -> Result<DeployOutcome, DeployError> {
         let files = AppFiles::read(&context)?;
         let app = resolve_app_name(app_flag, &files.config)?;
+        // A volume reaching the server's own paths is refused before anything is stored or built.
+        for volume in &files.config.volumes {
+            self.check_mount(volume)?;
+        }
         let span = info_span!("deploy", app = %app);
         self.deploy_app(app, files, context, progress)
             .instrument(span)

@@ -18,6 +18,7 @@ mod health_check;
 mod instances;
 mod lifecycle;
 mod listening;
+mod mount_guard;
 mod predeploy;
 mod processes;
 mod processes_change;

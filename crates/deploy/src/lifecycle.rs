@@ -44,6 +44,11 @@ impl Deployer {
             .active_release(app)?
             .ok_or_else(|| DeployError::NotDeployed(app.to_string()))?;
         let spec = ReleaseSpec::of(&release)?;
+        // A release whose mounts are refused (recorded before a path was protected) neither
+        // starts nor restarts.
+        if action != Lifecycle::Stop {
+            self.mounts_for(app, &spec)?;
+        }
         let all: Vec<String> = std::iter::once(spec.web().name)
             .chain(spec.others().map(|p| p.name.clone()))
             .collect();

@@ -43,6 +43,12 @@ impl Deployer {
             };
             let _guard = self.lock_app(&app.name).await;
             let spec = ReleaseSpec::of(&release)?;
+            // A release whose mounts are refused (recorded before a path was protected) runs
+            // nowhere: its containers are not kept, so they go with the leftovers.
+            if let Err(err) = self.mounts_for(&app.name, &spec) {
+                tracing::error!(app = %app.name, version = release.version, error = %err, "not running a release whose mounts are refused");
+                continue;
+            }
             let port = self.port_of(&spec, &release.image).await?;
             let mut instances = Vec::new();
             let web = spec.web();

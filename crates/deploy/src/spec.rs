@@ -213,12 +213,6 @@ impl ReleaseSpec {
         env
     }
 
-    /// The volumes of the release's containers, from the Dockerfile's `volume` settings. The
-    /// app's storage mounts come on top (`Deployer::mounts_for`).
-    pub(crate) fn mounts(&self) -> Vec<wharf_runtime::Mount> {
-        self.config.volumes.iter().map(runtime_mount).collect()
-    }
-
     /// The domains the release is served on, as strings.
     pub fn domains(&self) -> Vec<String> {
         self.config

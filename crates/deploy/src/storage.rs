@@ -7,6 +7,7 @@
 //! config change (zero downtime with `scale >= 1`); if that deploy fails, the change is undone
 //! and the running release keeps serving.
 
+use crate::mount_guard::guard_mount;
 use crate::spec::runtime_mount;
 use crate::{DeployError, DeployOutcome, Deployer, Progress, ReleaseSpec};
 use std::collections::HashMap;
@@ -141,9 +142,11 @@ impl Deployer {
         outcome.map(StorageOutcome::Deployed)
     }
 
-    /// The mounts of a container of `app` running `spec`: the release's Dockerfile volumes,
-    /// the app's storage mounts and, when it is linked to a database service, the services
-    /// CA. A storage mount on a Dockerfile volume's path is an error.
+    /// The mounts of a container of `app` running `spec`: the release's Dockerfile volumes and
+    /// the app's storage mounts, each through [`guard_mount`] (so a release recorded before a
+    /// path was protected cannot mount it either), and, when the app is linked to a database
+    /// service, the services CA (Wharf's own read-only file, not a user's mount). A storage
+    /// mount on a Dockerfile volume's path is an error.
     pub(crate) fn mounts_for(
         &self,
         app: &str,
@@ -157,10 +160,21 @@ impl Deployer {
             );
             clash.with_fix(fix)
         })?;
-        let mut mounts = spec.mounts();
-        mounts.extend(storage.iter().map(runtime_mount));
+        let mut mounts = spec
+            .config
+            .volumes
+            .iter()
+            .chain(&storage)
+            .map(|mount| Ok(runtime_mount(&self.check_mount(mount)?)))
+            .collect::<Result<Vec<_>, DeployError>>()?;
         mounts.extend(self.services_ca_mount(app)?);
         Ok(mounts)
+    }
+
+    /// A mount from any source (Dockerfile, storage mount, ...) checked against the server's
+    /// protected paths and written out in full; see [`guard_mount`].
+    pub fn check_mount(&self, mount: &VolumeSpec) -> Result<VolumeSpec, DeployError> {
+        guard_mount(mount, &self.settings.protected_paths)
     }
 
     /// The services CA's certificate, read-only, for an app linked to a service (once the CA
@@ -213,12 +227,11 @@ impl Deployer {
 /// A mount as the user gave it, checked: its syntax, that a host path avoids the `protected`
 /// paths (also where a symbolic link leads) and exists on this server.
 fn parse_mount(input: &str, protected: &ProtectedPaths) -> Result<VolumeSpec, DeployError> {
-    let mount = parse_storage_mount(input, protected)?;
-    if let VolumeSource::HostPath(path) = &mount.source {
-        match std::fs::canonicalize(path) {
-            Ok(real) => protected.check(&real.to_string_lossy())?,
-            Err(_) => return Err(DeployError::HostPathMissing(path.clone())),
-        }
+    let mount = guard_mount(&parse_storage_mount(input, protected)?, protected)?;
+    if let VolumeSource::HostPath(path) = &mount.source
+        && std::fs::metadata(path).is_err()
+    {
+        return Err(DeployError::HostPathMissing(path.clone()));
     }
     Ok(mount)
 }

@@ -252,7 +252,7 @@ impl Parser {
                 self.config.scale = scale;
             }
             "volume" => {
-                let volume = VolumeSpec::parse(value)
+                let volume = VolumeSpec::parse_dockerfile(value)
                     .map_err(|error| ConfigErrorKind::Volume { setting, error })?;
                 let existing = self
                     .config

@@ -20,6 +20,7 @@ mod memory;
 mod name_error;
 mod process;
 mod procfile;
+mod protected_paths;
 mod release;
 mod service;
 mod storage;
@@ -40,14 +41,13 @@ pub use memory::{MIN_MEMORY_BYTES, MemoryError, format_memory, parse_memory};
 pub use name_error::NameError;
 pub use process::{ProcessName, WEB};
 pub use procfile::{Procfile, ProcfileError, ProcfileErrorKind, RELEASE};
+pub use protected_paths::{ProtectedPath, ProtectedPaths};
 pub use release::{ReleaseError, ReleaseStatus, ReleaseVersion};
 pub use service::{
     REDIS_TLS_PORT, SERVICE_TLS_FILES, SERVICES_CA_IN_APPS, ServiceKind, ServiceName,
     check_service_version, service_resource_name,
 };
-pub use storage::{
-    MountSelector, ProtectedPath, ProtectedPaths, StorageError, parse_storage_mount, same_path,
-};
+pub use storage::{MountSelector, StorageError, parse_storage_mount, same_path};
 pub use token_lifetime::{LifetimeError, MAX_TOKEN_LIFETIME, parse_token_lifetime};
 pub use token_scope::{Operation, Resource, ScopeRefusal, TokenScope};
 pub use volume::{VolumeError, VolumeSource, VolumeSpec};

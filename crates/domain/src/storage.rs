@@ -2,14 +2,15 @@
 //!
 //! A *storage mount* is a [`VolumeSpec`] that belongs to the app rather than to one release: it is
 //! written like a Dockerfile `volume` setting, and a host path must in addition stay clear of the
-//! server's own files ([`ProtectedPaths`]): mounting `/`, `/etc` or Wharf's data directory would
-//! hand the app the server. An unmount names a mount by `SOURCE:/path` or by its container path
-//! alone ([`MountSelector`]).
+//! server's own files ([`ProtectedPaths`], the same check as a Dockerfile volume's): mounting
+//! `/`, `/etc` or Wharf's data directory would hand the app the server. An unmount names a
+//! mount by `SOURCE:/path` or by its container path alone ([`MountSelector`]).
 
 use std::fmt;
 
 use thiserror::Error;
 
+use crate::protected_paths::{ProtectedPaths, normalise};
 use crate::volume::{VolumeError, VolumeSource, VolumeSpec};
 
 /// Why a storage mount or an unmount selector was rejected.
@@ -18,13 +19,16 @@ pub enum StorageError {
     /// Not a valid `SOURCE:/path[:ro]`.
     #[error("{0}")]
     Volume(#[from] VolumeError),
-    /// The host path is, contains or lies inside one of the server's own paths.
+    /// The host path is, contains or lies inside one of the server's own paths
+    /// ([`ProtectedPaths`]); the same message whoever declared the mount.
     #[error(
-        "host path `{path}` is not allowed: it {relation} `{protected}` ({what}); mount a directory of the app's own instead, e.g. `/srv/APP/data`"
+        "host path `{path}`{leads_to} is not allowed: it {relation} `{protected}` ({what}); mount a directory of the app's own instead, e.g. `/srv/APP/data`"
     )]
     ProtectedHostPath {
         /// The host path as given (normalised).
         path: String,
+        /// ` (which leads to `REAL`)` when a symbolic link takes the path elsewhere, else empty.
+        leads_to: String,
         /// How it relates to the protected path: `is`, `contains`, `is inside`.
         relation: &'static str,
         /// The protected path.
@@ -32,96 +36,19 @@ pub enum StorageError {
         /// What the protected path is.
         what: String,
     },
+    /// A host path starts with `~`, but the user Wharf runs as has no home directory.
+    #[error(
+        "host path `{path}` starts with `~`, the home directory of the user Wharf runs as, but the server knows no home directory (HOME is not set); write the full path, e.g. `/srv/APP/data`"
+    )]
+    NoHome {
+        /// The host path as given.
+        path: String,
+    },
     /// An unmount named neither `SOURCE:/path` nor an absolute container path.
     #[error(
         "`{0}` names no mount; give `SOURCE:/path` (as shown by `wharf storage list`) or the container path, e.g. `/data`"
     )]
     Selector(String),
-}
-
-/// A server path no storage mount may touch, and what it is (for the error message).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProtectedPath {
-    /// Absolute, normalised (no trailing `/`, no `.` or empty components).
-    pub path: String,
-    pub what: String,
-}
-
-/// The server paths a storage mount's host path may not be, contain or lie inside.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProtectedPaths(Vec<ProtectedPath>);
-
-/// The system's own paths, protected on every server.
-const SYSTEM_PATHS: &[(&str, &str)] = &[
-    ("/etc", "the system's configuration"),
-    ("/proc", "the kernel's process files"),
-    ("/sys", "the kernel's device files"),
-    ("/dev", "the devices"),
-    ("/boot", "the boot files"),
-    ("/root", "root's home directory"),
-    ("/usr", "the system's programs"),
-    ("/bin", "the system's programs"),
-    ("/sbin", "the system's programs"),
-    ("/lib", "the system's libraries"),
-    ("/lib64", "the system's libraries"),
-    ("/var/lib/docker", "Docker's data"),
-    ("/var/lib/containerd", "containerd's data"),
-    ("/var/run/docker.sock", "the Docker socket"),
-    ("/run/docker.sock", "the Docker socket"),
-];
-
-impl ProtectedPaths {
-    /// The system's paths (`/etc`, `/proc`, Docker's data and socket, ...) and Wharf's data
-    /// directory `data_dir`.
-    pub fn new(data_dir: &str) -> ProtectedPaths {
-        let mut paths = ProtectedPaths(
-            SYSTEM_PATHS
-                .iter()
-                .map(|(path, what)| ProtectedPath {
-                    path: (*path).to_owned(),
-                    what: (*what).to_owned(),
-                })
-                .collect(),
-        );
-        paths.add(data_dir, "Wharf's data directory");
-        paths
-    }
-
-    /// Protect one more absolute path (e.g. a Docker socket named by `DOCKER_HOST`). Relative
-    /// paths are ignored: they name nothing a mount could reach.
-    pub fn add(&mut self, path: &str, what: &str) {
-        if let Some(path) = normalise(path) {
-            self.0.push(ProtectedPath {
-                path,
-                what: what.to_owned(),
-            });
-        }
-    }
-
-    /// Refuse `path` if it is, contains or lies inside a protected path.
-    pub fn check(&self, path: &str) -> Result<(), StorageError> {
-        let Some(given) = normalise(path) else {
-            return Ok(());
-        };
-        for protected in &self.0 {
-            let relation = if given == protected.path {
-                "is"
-            } else if is_inside(&protected.path, &given) {
-                "contains"
-            } else if is_inside(&given, &protected.path) {
-                "is inside"
-            } else {
-                continue;
-            };
-            return Err(StorageError::ProtectedHostPath {
-                path: given,
-                relation,
-                protected: protected.path.clone(),
-                what: protected.what.clone(),
-            });
-        }
-        Ok(())
-    }
 }
 
 /// Parse a storage mount: `SOURCE:/path[:ro]` as for a Dockerfile volume; a host path must
@@ -133,8 +60,7 @@ pub fn parse_storage_mount(
 ) -> Result<VolumeSpec, StorageError> {
     let mut spec = VolumeSpec::parse(input)?;
     if let VolumeSource::HostPath(path) = &spec.source {
-        protected.check(path)?;
-        spec.source = VolumeSource::HostPath(normalise(path).unwrap_or_else(|| path.clone()));
+        spec.source = VolumeSource::HostPath(protected.host_path(path)?);
     }
     spec.target = normalise(&spec.target).unwrap_or(spec.target);
     Ok(spec)
@@ -200,28 +126,6 @@ pub fn same_path(a: &str, b: &str) -> bool {
         (Some(a), Some(b)) => a == b,
         _ => a == b,
     }
-}
-
-/// An absolute path without empty or `.` components and without a trailing `/`; `None` if
-/// `path` is not absolute.
-fn normalise(path: &str) -> Option<String> {
-    if !path.starts_with('/') {
-        return None;
-    }
-    let parts: Vec<&str> = path
-        .split('/')
-        .filter(|part| !part.is_empty() && *part != ".")
-        .collect();
-    Some(format!("/{}", parts.join("/")))
-}
-
-/// Whether `path` lies strictly inside `dir` (both normalised).
-fn is_inside(path: &str, dir: &str) -> bool {
-    if dir == "/" {
-        return path != "/";
-    }
-    path.strip_prefix(dir)
-        .is_some_and(|rest| rest.starts_with('/'))
 }
 
 #[cfg(test)]

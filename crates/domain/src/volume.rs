@@ -1,4 +1,8 @@
 //! Volume mounts: `SOURCE:TARGET[:ro|rw]`, where the source is a host path or a named volume.
+//!
+//! A Dockerfile volume may also name a host path in the home directory of the user Wharf runs
+//! as, MyPaas-style: `~/data:/data` ([`VolumeSpec::parse_dockerfile`]). It is kept as written
+//! and expanded where every host path is checked (`ProtectedPaths::host_path`).
 
 use std::fmt;
 use std::str::FromStr;
@@ -40,15 +44,17 @@ pub enum VolumeError {
         /// The rejected source.
         source_text: String,
     },
-    /// The host path is relative (`./data`, `~/data`).
+    /// The host path is relative (`./data`; `~/data` outside a Dockerfile).
     #[error(
-        "volume `{input}`: host path `{path}` is relative; give an absolute path starting with `/`"
+        "volume `{input}`: host path `{path}` is relative; give an absolute path starting with `/`{home}"
     )]
     RelativeHostPath {
         /// What was given.
         input: String,
         /// The rejected path.
         path: String,
+        /// What a Dockerfile accepts instead, if the path starts with `~`.
+        home: &'static str,
     },
     /// The host or container path contains a `..` component.
     #[error("volume `{input}`: path `{path}` contains `..`; write the path without `..`")]
@@ -114,52 +120,69 @@ pub struct VolumeSpec {
 impl VolumeSpec {
     /// Parses `HOST:CONTAINER`, `HOST:CONTAINER:ro` (or `:rw`), or `NAME:CONTAINER[:ro]`.
     pub fn parse(input: &str) -> Result<VolumeSpec, VolumeError> {
-        let s = input.trim();
-        if s.is_empty() {
-            return Err(VolumeError::Empty);
-        }
-        if s.chars().any(char::is_control) {
-            return Err(VolumeError::ControlChar {
-                input: input.to_owned(),
-            });
-        }
-        let format = || VolumeError::Format {
-            input: input.to_owned(),
-        };
-        let parts: Vec<&str> = s.split(':').collect();
-        let (source, target, read_only) = match parts.as_slice() {
-            [source, target] => (*source, *target, false),
-            [source, target, option] => {
-                let read_only = match *option {
-                    "ro" => true,
-                    "rw" => false,
-                    other => {
-                        return Err(VolumeError::Option {
-                            input: input.to_owned(),
-                            option: other.to_owned(),
-                        });
-                    }
-                };
-                (*source, *target, read_only)
-            }
-            _ => return Err(format()),
-        };
-        if source.is_empty() || target.is_empty() {
-            return Err(format());
-        }
-        let source = parse_source(input, source)?;
-        check_target(input, target)?;
-        Ok(VolumeSpec {
-            source,
-            target: target.to_owned(),
-            read_only,
-        })
+        parse(input, false)
+    }
+
+    /// Like [`VolumeSpec::parse`], and a host path may also start with `~/` (or be `~`): the
+    /// home directory of the user Wharf runs as, as MyPaas writes it. The path is kept as
+    /// written; it is expanded when it is checked and mounted.
+    pub fn parse_dockerfile(input: &str) -> Result<VolumeSpec, VolumeError> {
+        parse(input, true)
     }
 }
 
+/// `~` or `~/...` (not `~user/...`).
+pub(crate) fn is_home_path(path: &str) -> bool {
+    path == "~" || path.starts_with("~/")
+}
+
+/// Parses a volume; `allow_home` accepts `~/...` host paths.
+fn parse(input: &str, allow_home: bool) -> Result<VolumeSpec, VolumeError> {
+    let s = input.trim();
+    if s.is_empty() {
+        return Err(VolumeError::Empty);
+    }
+    if s.chars().any(char::is_control) {
+        return Err(VolumeError::ControlChar {
+            input: input.to_owned(),
+        });
+    }
+    let format = || VolumeError::Format {
+        input: input.to_owned(),
+    };
+    let parts: Vec<&str> = s.split(':').collect();
+    let (source, target, read_only) = match parts.as_slice() {
+        [source, target] => (*source, *target, false),
+        [source, target, option] => {
+            let read_only = match *option {
+                "ro" => true,
+                "rw" => false,
+                other => {
+                    return Err(VolumeError::Option {
+                        input: input.to_owned(),
+                        option: other.to_owned(),
+                    });
+                }
+            };
+            (*source, *target, read_only)
+        }
+        _ => return Err(format()),
+    };
+    if source.is_empty() || target.is_empty() {
+        return Err(format());
+    }
+    let source = parse_source(input, source, allow_home)?;
+    check_target(input, target)?;
+    Ok(VolumeSpec {
+        source,
+        target: target.to_owned(),
+        read_only,
+    })
+}
+
 /// Validates the source part: an absolute host path or a volume name.
-fn parse_source(input: &str, source: &str) -> Result<VolumeSource, VolumeError> {
-    if source.starts_with('/') {
+fn parse_source(input: &str, source: &str, allow_home: bool) -> Result<VolumeSource, VolumeError> {
+    if source.starts_with('/') || (allow_home && is_home_path(source)) {
         if has_dot_dot(source) {
             return Err(VolumeError::DotDot {
                 input: input.to_owned(),
@@ -169,9 +192,19 @@ fn parse_source(input: &str, source: &str) -> Result<VolumeSource, VolumeError> 
         return Ok(VolumeSource::HostPath(source.to_owned()));
     }
     if source.starts_with('.') || source.starts_with('~') || source.contains('/') {
+        let home = if source.starts_with('~') {
+            if allow_home {
+                " (`~/DIR` is the home directory of the user Wharf runs as; `~USER` is not supported)"
+            } else {
+                " (`~/DIR` is only understood in a Dockerfile's `volume`)"
+            }
+        } else {
+            ""
+        };
         return Err(VolumeError::RelativeHostPath {
             input: input.to_owned(),
             path: source.to_owned(),
+            home,
         });
     }
     if is_volume_name(source) {
@@ -320,6 +353,28 @@ mod tests {
         assert!(matches!(e("vol$:/data"), VolumeError::Source { .. }));
         let msg = e("./data:/data").to_string();
         assert!(msg.contains("absolute path"), "{msg}");
+    }
+
+    #[test]
+    fn a_dockerfile_may_name_the_home_as_mypaas_does() {
+        let home = VolumeSpec::parse_dockerfile("~/data:/data:ro").unwrap();
+        assert_eq!(home.source, VolumeSource::HostPath("~/data".into()));
+        assert!(home.read_only);
+        assert_eq!(
+            VolumeSpec::parse_dockerfile("~:/h")
+                .unwrap()
+                .source
+                .as_str(),
+            "~"
+        );
+        let other_user = VolumeSpec::parse_dockerfile("~alice/x:/x").unwrap_err();
+        assert!(other_user.to_string().contains("`~USER` is not supported"));
+        assert!(VolumeSpec::parse_dockerfile("~/../etc:/x").is_err());
+        let by_command = e("~/data:/data").to_string();
+        assert!(
+            by_command.contains("only understood in a Dockerfile"),
+            "{by_command}"
+        );
     }
 
     #[test]

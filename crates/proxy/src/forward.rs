@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use http::header::{self, HeaderMap, HeaderValue};
+use http::header::{HeaderMap, HeaderValue};
 use http::uri::{self, PathAndQuery};
 use http::{Method, Request, Response, StatusCode, Uri, Version};
 use hyper::body::Incoming;
@@ -142,13 +142,11 @@ impl Forwarder {
         active: Option<ActiveRequest>,
     ) -> Response<ProxyBody> {
         let request_id = headers::request_id(req.headers());
-        let raw_host = req.headers().get(header::HOST).cloned().or_else(|| {
-            req.uri()
-                .authority()
-                .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
-        });
+        let raw_host = host::request_host(req.headers(), req.uri());
         let host = raw_host
             .as_ref()
+            .ok()
+            .and_then(Option::as_ref)
             .and_then(|h| h.to_str().ok())
             .and_then(host::normalized);
         let acme = self.acme(req.uri().path(), host.as_deref());
@@ -165,7 +163,11 @@ impl Forwarder {
                 start: Instant::now(),
             });
         let ctx = Ctx::new(request_id, log, active);
-        let (Some(host), Some(host_value)) = (host, raw_host.as_ref()) else {
+        let raw_host = match &raw_host {
+            Ok(raw_host) => raw_host.as_ref(),
+            Err(reason) => return ctx.page(pages::bad_request(reason)),
+        };
+        let (Some(host), Some(host_value)) = (host, raw_host) else {
             return ctx.page(pages::bad_request("missing or invalid Host header"));
         };
 

@@ -1,7 +1,40 @@
 //! Host name normalisation shared by the router and the request path:
-//! lower-case, port stripped, trailing dot stripped, IPv6 brackets kept.
+//! lower-case, port stripped, trailing dot stripped, IPv6 brackets kept; and which host a
+//! request names ([`request_host`]).
 
 use std::borrow::Cow;
+
+use http::Uri;
+use http::header::{self, HeaderMap, HeaderValue};
+
+/// The host a request names, as sent: its one `Host` header, else the authority of its target
+/// (HTTP/2's `:authority`, an absolute-form target). `Ok(None)` when it names none. A request
+/// with two `Host` headers is refused (RFC 9112 section 3.2), and so is one whose `Host`
+/// names another host than its authority (RFC 9113 section 8.3.1; RFC 9112 section 3.2.3):
+/// a front end and the app could otherwise disagree about which site is asked for.
+pub(crate) fn request_host(
+    headers: &HeaderMap,
+    uri: &Uri,
+) -> Result<Option<HeaderValue>, &'static str> {
+    let mut hosts = headers.get_all(header::HOST).iter();
+    let host = hosts.next();
+    if hosts.next().is_some() {
+        return Err("more than one Host header; send exactly one");
+    }
+    let authority = uri.authority();
+    match (host, authority) {
+        (Some(host), Some(authority)) => {
+            let named = host.to_str().ok().and_then(normalized);
+            if named.is_none() || named != normalized(authority.as_str()) {
+                return Err("the Host header names another host than the request's target");
+            }
+            Ok(Some(host.clone()))
+        }
+        (Some(host), None) => Ok(Some(host.clone())),
+        (None, Some(authority)) => Ok(HeaderValue::from_str(authority.as_str()).ok()),
+        (None, None) => Ok(None),
+    }
+}
 
 /// Normalise a Host header / :authority value for table lookups.
 /// Returns `None` when nothing usable is left (empty, or only a port).
@@ -48,7 +81,31 @@ pub(crate) fn normalized(raw: &str) -> Option<Cow<'_, str>> {
 
 #[cfg(test)]
 mod tests {
-    use super::normalize_host;
+    use super::{normalize_host, request_host};
+    use http::Uri;
+    use http::header::{HOST, HeaderMap, HeaderValue};
+
+    fn hosts(values: &[&str]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for value in values {
+            headers.append(HOST, HeaderValue::from_str(value).unwrap());
+        }
+        headers
+    }
+
+    #[test]
+    fn a_request_names_one_host() {
+        let origin: Uri = "/path".parse().unwrap();
+        let absolute: Uri = "http://A.test:80/path".parse().unwrap();
+        let named = |h: &[&str], uri: &Uri| request_host(&hosts(h), uri);
+        assert_eq!(named(&["a.test"], &origin).unwrap().unwrap(), "a.test");
+        assert_eq!(named(&[], &absolute).unwrap().unwrap(), "A.test:80");
+        assert_eq!(named(&["a.test"], &absolute).unwrap().unwrap(), "a.test");
+        assert_eq!(named(&[], &origin), Ok(None));
+        assert!(named(&["a.test", "a.test"], &origin).is_err());
+        assert!(named(&["b.test"], &absolute).is_err());
+        assert!(named(&[":80"], &absolute).is_err());
+    }
 
     #[test]
     fn normalises() {

@@ -28,14 +28,12 @@ pub(crate) fn manager(
     api_domain: Option<String>,
     https_listen: Option<SocketAddr>,
 ) -> AcmeManager {
-    let sink = Arc::new(CertsSink(certs.clone()));
-    let manager = AcmeManager::new(
-        config,
-        store.clone(),
-        sink.clone(),
-        wanted_domains(store, certs, api_domain),
-    )
-    .with_tls_alpn(sink);
+    let wanted = wanted_domains(store.clone(), certs.clone(), api_domain);
+    let sink = Arc::new(CertsSink {
+        certs,
+        wanted: wanted.clone(),
+    });
+    let manager = AcmeManager::new(config, store, sink.clone(), wanted).with_tls_alpn(sink);
     match https_listen {
         Some(addr) => manager.with_served_serial(served_serial(loopback(addr))),
         None => manager,
@@ -65,12 +63,22 @@ fn served_serial(addr: SocketAddr) -> ServedSerial {
     })
 }
 
-/// Issued certificates go through the daemon's certificate store and resolver.
-struct CertsSink(Arc<Certs>);
+/// Issued certificates go through the daemon's certificate store and resolver, for domains
+/// still wanted when the order ends: an app destroyed while its certificate was being ordered
+/// does not get it served afterwards.
+struct CertsSink {
+    certs: Arc<Certs>,
+    wanted: WantedDomains,
+}
 
 impl CertificateSink for CertsSink {
     fn install(&self, domain: &str, chain_pem: &str, key_pem: &str) -> anyhow::Result<()> {
-        self.0.install(
+        if !(self.wanted)()?.iter().any(|d| d == domain) {
+            anyhow::bail!(
+                "{domain} is no longer served (its app was destroyed or the domain removed while the certificate was ordered); not installed"
+            );
+        }
+        self.certs.install(
             domain,
             chain_pem.as_bytes(),
             key_pem.as_bytes(),
@@ -80,7 +88,7 @@ impl CertificateSink for CertsSink {
     }
 
     fn current(&self, domain: &str) -> Option<String> {
-        self.0.chain_pem(domain)
+        self.certs.chain_pem(domain)
     }
 }
 
@@ -88,12 +96,12 @@ impl ChallengeSink for CertsSink {
     fn install(&self, domain: &str, cert_pem: &str, key_pem: &str) -> anyhow::Result<()> {
         // Not `validate`: the critical acmeIdentifier extension is refused by verifiers.
         let key = wharf_certs::challenge_key(cert_pem.as_bytes(), key_pem.as_bytes())?;
-        self.0.resolver().set_alpn_challenge(domain, key);
+        self.certs.resolver().set_alpn_challenge(domain, key);
         Ok(())
     }
 
     fn remove(&self, domain: &str) {
-        self.0.resolver().clear_alpn_challenge(domain);
+        self.certs.resolver().clear_alpn_challenge(domain);
     }
 }
 

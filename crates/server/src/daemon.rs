@@ -243,8 +243,10 @@ fn log_ended(ended: Result<anyhow::Result<()>, tokio::task::JoinError>) {
 
 /// Create the data directory (owner-only), an empty upload directory and the repositories'
 /// directory inside it.
-/// What storage mounts may not reach: the system's paths, this server's data directory (also
-/// where it really is, past symbolic links) and the Docker socket it talks to.
+/// What mounts may not reach: the system's paths, this server's data directory (also where it
+/// really is, past symbolic links), the Docker socket it talks to, the hidden files of the
+/// home of the user it runs as (which `~` names in a Dockerfile volume), and the home of the
+/// `wharf` user that git pushes log in as.
 fn protected_paths(config: &ServerConfig) -> wharf_domain::ProtectedPaths {
     let data_dir = config.data_dir.to_string_lossy();
     let mut paths = wharf_domain::ProtectedPaths::new(&data_dir);
@@ -260,6 +262,17 @@ fn protected_paths(config: &ServerConfig) -> wharf_domain::ProtectedPaths {
         if let Ok(real) = std::fs::canonicalize(&socket) {
             paths.add(&real.to_string_lossy(), "the Docker socket");
         }
+    }
+    if let Some(home) = std::env::home_dir() {
+        paths.set_home(&home.to_string_lossy());
+    }
+    if let Some(keys) = wharf_git::default_authorized_keys()
+        && let Some(home) = keys.parent().and_then(std::path::Path::parent)
+    {
+        paths.add(
+            &home.to_string_lossy(),
+            "the home of the `wharf` user, whose authorized_keys let push keys in",
+        );
     }
     paths
 }

@@ -131,6 +131,69 @@ async fn h2c_prior_knowledge_routes_by_authority() {
 }
 
 #[tokio::test]
+async fn two_hosts_or_a_host_unlike_the_target_are_400() {
+    let p = proxy().await;
+    let a = echo_backend("a").await;
+    p.route("app-a", "a.test", &[a]);
+    let b = echo_backend("b").await;
+    p.route("app-b", "b.test", &[b]);
+    // HTTP/1.1: two Host headers (RFC 9112 section 3.2), whatever they name.
+    for twice in [
+        &b"GET / HTTP/1.1\r\nHost: a.test\r\nHost: b.test\r\nConnection: close\r\n\r\n"[..],
+        &b"GET / HTTP/1.1\r\nHost: a.test\r\nHost: a.test\r\nConnection: close\r\n\r\n"[..],
+    ] {
+        let resp = raw(p.addr, twice).await;
+        assert!(resp.starts_with("HTTP/1.1 400"), "{resp}");
+        assert!(resp.contains("more than one Host header"), "{resp}");
+    }
+    // An absolute-form target naming another host than Host.
+    let resp = raw(
+        p.addr,
+        b"GET http://b.test/ HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(resp.starts_with("HTTP/1.1 400"), "{resp}");
+    assert!(resp.contains("another host"), "{resp}");
+    // The same host, in another case or with a port, is one host.
+    let resp = raw(
+        p.addr,
+        b"GET http://A.test:80/ HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(
+        resp.contains(" 200 OK") && resp.contains("backend=a"),
+        "{resp}"
+    );
+
+    // HTTP/2: a Host header that disagrees with :authority, or two of them.
+    let stream = TcpStream::connect(p.addr).await.unwrap();
+    let (mut sender, conn) =
+        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
+            .await
+            .unwrap();
+    tokio::spawn(conn);
+    let h2 = |hosts: &[&str]| {
+        let mut req = Request::get("http://a.test/h2");
+        for host in hosts {
+            req = req.header("host", *host);
+        }
+        req.body(full(Bytes::new())).unwrap()
+    };
+    for (hosts, status) in [
+        (&["b.test"][..], StatusCode::BAD_REQUEST),
+        (&["a.test", "a.test"][..], StatusCode::BAD_REQUEST),
+        (&["a.test"][..], StatusCode::OK),
+        (&[][..], StatusCode::OK),
+    ] {
+        let resp = sender.send_request(h2(hosts)).await.unwrap();
+        assert_eq!(resp.status(), status, "{hosts:?}");
+        let body = resp.into_body().collect().await.unwrap().to_bytes();
+        let body = String::from_utf8_lossy(&body);
+        assert!(!body.contains("backend=b"), "{hosts:?}: {body}");
+    }
+}
+
+#[tokio::test]
 async fn no_healthy_target_is_503() {
     let p = proxy().await;
     let a = echo_backend("a").await;

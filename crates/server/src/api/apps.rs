@@ -93,12 +93,19 @@ pub async fn destroy(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let deployer = state.deployer.clone();
     let name = app.clone();
+    let domains = state
+        .deployer
+        .store()
+        .app(&app)?
+        .map(|record| record.domains)
+        .unwrap_or_default();
     // Run inside the tracker so a shutdown waits for the destroy to finish.
     state
         .tasks
         .spawn(async move { deployer.destroy(&name).await })
         .await
         .map_err(ApiError::internal)??;
+    forget_certificates(&state, &domains);
     // Its pushed code goes too, so a new app of the same name starts from an empty repository.
     if let Ok(name) = wharf_domain::AppName::parse(&app) {
         let repo = wharf_git::repo_path(&state.git.data_dir, &name);
@@ -109,6 +116,21 @@ pub async fn destroy(
         }
     }
     Ok(Json(serde_json::json!({ "destroyed": app })))
+}
+
+/// A destroyed app's domains are no longer served over HTTPS: their certificates (issued or
+/// uploaded for exactly that name; a wildcard may cover other apps and stays) stop being served
+/// and are deleted, and their ACME state goes, so nothing renews them. Failures are logged: the
+/// app is gone either way.
+fn forget_certificates(state: &ApiState, domains: &[String]) {
+    for domain in domains {
+        if let Err(err) = state.certs.remove(domain) {
+            tracing::warn!(%domain, error = %err, "removing the certificate of a destroyed app");
+        }
+        if let Err(err) = state.deployer.store().remove_acme_state(domain) {
+            tracing::warn!(%domain, error = %err, "removing the ACME state of a destroyed app");
+        }
+    }
 }
 
 /// `GET /v1/apps/{app}/cron`: the active release's cron jobs and the newest runs.
