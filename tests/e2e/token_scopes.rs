@@ -66,8 +66,13 @@ fn an_app_token_deploys_its_app_only() {
     d.wait_for_body(&format!("{mine}.test"), "scoped");
     let out = remote(&d, &token, &["config", "set", &mine, "A=1"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let out = remote(&d, &token, &["config", "show", &mine, "--reveal"]);
-    assert!(stdout(&out).contains("A=1"), "{}", stderr(&out));
+    let out = remote(&d, &token, &["config", "show", &mine, "--reveal", "--json"]);
+    assert_eq!(
+        config_var(&out, "A").as_deref(),
+        Some("1"),
+        "{}",
+        stderr(&out)
+    );
 
     // git pushes of its app, with the token as the password.
     let repo = Repo::new(app_dir(
@@ -134,8 +139,13 @@ fn a_read_only_token_reads_but_changes_and_reveals_nothing() {
     assert!(stdout(&out).contains(&app), "{}", stderr(&out));
     let out = remote(&d, &token, &["ps", &app]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let out = remote(&d, &token, &["config", "show", &app]);
-    assert!(stdout(&out).contains("SECRET=***"), "{}", stderr(&out));
+    let out = remote(&d, &token, &["config", "show", &app, "--json"]);
+    let shown = config_var(&out, "SECRET").unwrap_or_default();
+    assert!(
+        !shown.is_empty() && shown.chars().all(|c| c == '*'),
+        "{shown:?} {}",
+        stderr(&out)
+    );
     assert!(!stdout(&out).contains("hunter2"));
 
     // Nor do release snapshots carry the values.
@@ -189,4 +199,10 @@ fn an_expired_token_is_refused_with_a_clear_message() {
     );
     let out = remote(&d, &listed, &["apps"]);
     assert!(out.status.success(), "{}", stderr(&out));
+}
+
+/// The value of `key` in `wharf config show --json`'s output.
+fn config_var(out: &std::process::Output, key: &str) -> Option<String> {
+    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
+    answer["vars"][key].as_str().map(str::to_owned)
 }

@@ -4,12 +4,20 @@
 //! directory that does not exist (the engine refuses to bind a missing path).
 
 use crate::{DeployError, Deployer, ReleaseSpec};
-use wharf_domain::VolumeSource;
+use wharf_domain::{VolumeSource, VolumeSpec};
 
 impl Deployer {
     /// Refuse `spec` if Docker would refuse its containers on this server.
     pub(crate) async fn check_fits_server(&self, spec: &ReleaseSpec) -> Result<(), DeployError> {
-        if let Some(missing) = missing_host_path(spec) {
+        // The volumes as they will be mounted (`~` expanded, links followed), protected paths
+        // refused first.
+        let volumes = spec
+            .config
+            .volumes
+            .iter()
+            .map(|volume| self.check_mount(volume))
+            .collect::<Result<Vec<_>, _>>()?;
+        if let Some(missing) = missing_host_path(&volumes) {
             return Err(DeployError::HostPathMissing(missing));
         }
         if cpu_limits(spec).next().is_none() {
@@ -51,17 +59,12 @@ fn too_many_cpus(spec: &ReleaseSpec, available: u64) -> Option<DeployError> {
         })
 }
 
-/// The first server directory a Dockerfile volume names that does not exist.
-fn missing_host_path(spec: &ReleaseSpec) -> Option<String> {
-    spec.config
-        .volumes
-        .iter()
-        .find_map(|volume| match &volume.source {
-            VolumeSource::HostPath(path) if !std::path::Path::new(path).exists() => {
-                Some(path.clone())
-            }
-            _ => None,
-        })
+/// The first server directory among `volumes` that does not exist.
+fn missing_host_path(volumes: &[VolumeSpec]) -> Option<String> {
+    volumes.iter().find_map(|volume| match &volume.source {
+        VolumeSource::HostPath(path) if !std::path::Path::new(path).exists() => Some(path.clone()),
+        _ => None,
+    })
 }
 
 #[cfg(test)]
@@ -98,14 +101,18 @@ mod tests {
     fn a_dockerfile_volume_from_a_missing_directory_is_found() {
         let dir = tempfile::tempdir().unwrap();
         let here = format!("# wharf.volume = {}:/data\nFROM x\n", dir.path().display());
-        assert_eq!(missing_host_path(&spec(&here)), None);
+        assert_eq!(missing_host_path(&spec(&here).config.volumes), None);
         let gone = "# wharf.volume = /no/such/wharf/dir:/data\nFROM x\n";
         assert_eq!(
-            missing_host_path(&spec(gone)).as_deref(),
+            missing_host_path(&spec(gone).config.volumes).as_deref(),
             Some("/no/such/wharf/dir")
         );
         assert_eq!(
-            missing_host_path(&spec("# wharf.volume = media:/data\nFROM x\n")),
+            missing_host_path(
+                &spec("# wharf.volume = media:/data\nFROM x\n")
+                    .config
+                    .volumes
+            ),
             None
         );
     }
