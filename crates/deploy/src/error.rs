@@ -50,13 +50,24 @@ pub enum DeployError {
     #[error("the build failed: {0}")]
     Build(String),
     #[error(
-        "the new release was not healthy within {within:?} ({reason}); the previous release keeps serving.\nLast lines of {container}'s log:\n{logs}"
+        "the new release was not healthy within {within:?} ({reason}); {serving}.\nLast lines of {container}'s log:\n{logs}"
     )]
     NotHealthyWithin {
         within: Duration,
         reason: String,
         container: String,
         logs: String,
+        serving: Serving,
+    },
+    #[error(
+        "the new release's container {container} {how} while it was starting; {serving}.\nLast lines of its log:\n{logs}"
+    )]
+    CrashedAtStart {
+        container: String,
+        /// What happened, e.g. `exited with code 1 and Docker restarted it`.
+        how: String,
+        logs: String,
+        serving: Serving,
     },
     #[error(
         "a container named {0} exists and is not managed by this Wharf server; remove or rename it (docker rm {0})"
@@ -138,6 +149,23 @@ pub enum DeployError {
     ShuttingDown,
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// What serves an app after a new release failed before taking the traffic, as the error
+/// says it: only an app that had running instances has a previous release that keeps serving.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Serving {
+    PreviousRelease,
+    Nothing,
+}
+
+impl std::fmt::Display for Serving {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Serving::PreviousRelease => "the previous release keeps serving",
+            Serving::Nothing => "no earlier release was running, so nothing is served",
+        })
+    }
 }
 
 impl DeployError {

@@ -1,17 +1,55 @@
 //! Waiting for a new instance to become healthy: probed from the host over HTTP until it answers
-//! well or the deadline passes; an instance that exits fails at once. An app.json health check,
-//! when the app has one, replaces the default probe.
+//! well or the deadline passes. Meanwhile the container is watched: one that exits, or that
+//! Docker restarts under its restart policy (a missing module, a bad setting), fails at once
+//! with its log tail instead of being waited on for the whole health timeout. An app.json
+//! health check, when the app has one, replaces the default probe.
 
+use crate::error::Serving;
 use crate::{DeployError, Deployer, HealthCheckSpec, health_check};
 use std::net::SocketAddr;
 use std::time::Instant;
-use wharf_runtime::ContainerInfo;
+use wharf_runtime::{ContainerInfo, labels};
 
 impl Deployer {
-    /// Wait until the container is healthy. With app.json's check, that check decides. Else,
-    /// with an explicit `path` a 2xx or 3xx answer is healthy; without one, any answer below
-    /// 500 on `/` is. Requests carry `Host: host` (the app's domain) when there is one.
+    /// Wait until the container is healthy, failing as soon as it dies. With app.json's check,
+    /// that check decides. Else, with an explicit `path` a 2xx or 3xx answer is healthy; without
+    /// one, any answer below 500 on `/` is. Requests carry `Host: host` (the app's domain) when
+    /// there is one.
     pub(crate) async fn wait_healthy(
+        &self,
+        container: &ContainerInfo,
+        port: u16,
+        path: Option<&str>,
+        host: Option<&str>,
+        app_check: Option<&HealthCheckSpec>,
+    ) -> Result<SocketAddr, DeployError> {
+        tokio::select! {
+            healthy = self.probe_until_healthy(container, port, path, host, app_check) => healthy,
+            died = self.watch_for_death(container) => Err(died),
+        }
+    }
+
+    /// Inspect the container every health interval until it is seen dead: exited, or restarted
+    /// by Docker (its restart count went up, or it is between two runs).
+    async fn watch_for_death(&self, container: &ContainerInfo) -> DeployError {
+        loop {
+            let info = match self.docker.inspect(&container.id).await {
+                Ok(info) => info,
+                Err(err) => return err.into(),
+            };
+            if let Some(how) = death_of(&info) {
+                return DeployError::CrashedAtStart {
+                    container: container.name.clone(),
+                    how,
+                    logs: self.log_tail(container).await,
+                    serving: self.serving_after_failure(container),
+                };
+            }
+            tokio::time::sleep(self.settings.health_interval).await;
+        }
+    }
+
+    async fn probe_until_healthy(
         &self,
         container: &ContainerInfo,
         port: u16,
@@ -88,17 +126,86 @@ impl Deployer {
 
     /// The error for an instance that did not get healthy, with the end of its log.
     async fn not_healthy(&self, container: &ContainerInfo, reason: String) -> DeployError {
-        let logs = self
-            .docker
-            .logs_tail(&container.id, 20)
-            .await
-            .map(|lines| lines.join("\n"))
-            .unwrap_or_else(|e| format!("(logs unavailable: {e})"));
         DeployError::NotHealthyWithin {
             within: self.settings.health_timeout,
             reason,
             container: container.name.clone(),
-            logs,
+            logs: self.log_tail(container).await,
+            serving: self.serving_after_failure(container),
         }
+    }
+
+    async fn log_tail(&self, container: &ContainerInfo) -> String {
+        self.docker
+            .logs_tail(&container.id, 20)
+            .await
+            .map(|lines| lines.join("\n"))
+            .unwrap_or_else(|e| format!("(logs unavailable: {e})"))
+    }
+
+    /// Whether the container's app still has instances of an earlier release to serve it
+    /// (a stop-first deploy starts its stopped one again).
+    fn serving_after_failure(&self, container: &ContainerInfo) -> Serving {
+        let app = container.labels.get(labels::APP);
+        match app.map(|app| self.instances.serving(app)) {
+            Some(serving) if !serving.is_empty() => Serving::PreviousRelease,
+            _ => Serving::Nothing,
+        }
+    }
+}
+
+/// How a starting container died, if it did: it exited, or Docker restarted it after it exited.
+fn death_of(info: &ContainerInfo) -> Option<String> {
+    let code = info
+        .exit_code
+        .map_or_else(String::new, |code| format!(" with code {code}"));
+    if info.restart_count > 0 || info.state == "restarting" {
+        Some(format!(
+            "exited{code} and Docker restarted it ({} time(s))",
+            info.restart_count.max(1)
+        ))
+    } else if !info.running && info.state != "created" {
+        Some(format!("exited{code} ({})", info.state))
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(state: &str, running: bool, restarts: i64, code: Option<i64>) -> ContainerInfo {
+        ContainerInfo {
+            id: "c".into(),
+            name: "wharf-a-web-v2-1".into(),
+            labels: Default::default(),
+            running,
+            state: state.into(),
+            ip: None,
+            image: "wharf/a:v2".into(),
+            started_at: None,
+            health: None,
+            exit_code: code,
+            restart_policy: "unless-stopped".into(),
+            restart_count: restarts,
+        }
+    }
+
+    #[test]
+    fn a_running_container_is_alive() {
+        assert_eq!(death_of(&info("running", true, 0, Some(0))), None);
+        assert_eq!(death_of(&info("created", false, 0, None)), None);
+    }
+
+    #[test]
+    fn an_exit_or_a_restart_is_a_death() {
+        let exited = death_of(&info("exited", false, 0, Some(1))).unwrap();
+        assert!(exited.contains("exited with code 1"), "{exited}");
+        let restarting = death_of(&info("restarting", true, 0, Some(1))).unwrap();
+        assert!(restarting.contains("restarted"), "{restarting}");
+        // Running again after a restart: still a death, the count says so.
+        let restarted = death_of(&info("running", true, 2, Some(1))).unwrap();
+        assert!(restarted.contains("2 time(s)"), "{restarted}");
     }
 }
