@@ -6,7 +6,9 @@
 mod e2e {
     mod acme;
     mod api_https;
+    mod background_drain;
     mod bad_input;
+    mod boot_crash;
     mod cron;
     mod deploy;
     mod django;
