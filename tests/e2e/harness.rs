@@ -277,6 +277,21 @@ impl Daemon {
         }
     }
 
+    /// Wait until this server's containers of `app` are exactly `expected`: a deploy returns
+    /// when its release is live, and the instances it replaced drain and go in the background.
+    pub fn wait_for_containers(&self, app: &str, expected: &[String]) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while self.containers(app) != expected {
+            assert!(
+                Instant::now() < deadline,
+                "{app}'s containers are {:?}, not {expected:?}:\n{}",
+                self.containers(app),
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// GET `path` through the proxy with the given Host header.
     pub fn get(&self, host: &str, path: &str) -> Result<(u16, String), String> {
         http_get(self.http, host, path)

@@ -57,7 +57,13 @@ fn ten_redeploys_of_a_scale_two_app_drop_no_request() {
         "the client kept sending requests during the deploys ({ok})"
     );
     assert_eq!(d.get(&domain, "/").unwrap().1, "release 10");
-    assert_eq!(d.containers(&app).len(), 2, "old replicas were removed");
+    d.wait_for_containers(
+        &app,
+        &[
+            format!("wharf-{app}-web-v11-1"),
+            format!("wharf-{app}-web-v11-2"),
+        ],
+    );
 }
 
 #[test]
@@ -85,7 +91,7 @@ fn default_redeploys_and_config_changes_drop_no_request() {
     }
     load.assert_none_failed();
     assert_eq!(d.get(&domain, "/").unwrap().1, "release 3");
-    assert_eq!(d.containers(&app), vec![format!("wharf-{app}-web-v6-1")]);
+    d.wait_for_containers(&app, &[format!("wharf-{app}-web-v6-1")]);
 }
 
 #[test]

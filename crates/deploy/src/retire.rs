@@ -9,8 +9,13 @@ use crate::{Deployer, Instance, Progress};
 use futures_util::future::join_all;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 use tokio::task::JoinHandle;
 use tracing::{Instrument, info_span};
+
+/// How long after its drain an old instance still waits for requests that chose it just
+/// before the switch, before it is stopped (its process now stops at once on SIGTERM).
+const LATE_ARRIVALS: Duration = Duration::from_secs(1);
 
 /// Where a replaced instance is on its way out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +65,10 @@ impl Deployer {
         let docker = self.docker.clone();
         let (drain, grace) = (self.settings.drain_timeout, self.settings.stop_grace);
         let retire = async move {
+            join_all(old.iter().map(|i| i.target.drain(drain))).await;
+            // A request that picked an old instance just before the switch counts itself in a
+            // moment later: give it that moment, then let it finish too.
+            tokio::time::sleep(LATE_ARRIVALS).await;
             join_all(old.iter().map(|i| i.target.drain(drain))).await;
             set_phase(&phases, &old, Some(Retiring::Stopping));
             join_all(old.iter().map(|instance| {
