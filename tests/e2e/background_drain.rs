@@ -156,8 +156,9 @@ fn a_server_killed_during_the_drain_restarts_on_the_new_release() {
     let mut d = Daemon::start_with(&["--drain-timeout", "60"]);
     let app = unique("bgcrash");
     let domain = format!("{app}.example.com");
+    // Start-first, written out: the drain follows the switch with any version of Wharf.
     let dir = slow_app(
-        &format!("# wharf.app = {app}\n# wharf.domain = {domain}"),
+        &format!("# wharf.app = {app}\n# wharf.domain = {domain}\n# wharf.scale = 1"),
         "v1",
     );
     d.deploy_ok(dir.path());
