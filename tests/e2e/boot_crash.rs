@@ -1,7 +1,7 @@
 //! A new release whose container dies as it boots (a missing module, a bad setting) fails the
 //! deploy at once with the container's log, instead of being waited on for the whole health
-//! timeout, while the running release keeps serving; a first deploy that dies says so without
-//! promising a previous release.
+//! timeout, while the running release keeps serving; a first deploy that dies (or whose release
+//! command fails) says so without promising a previous release.
 
 use super::harness::*;
 use std::time::{Duration, Instant};
@@ -97,4 +97,21 @@ fn a_first_deploy_that_dies_at_boot_promises_no_previous_release() {
     );
     assert!(took < QUICKLY, "the deploy failed after {took:?}");
     assert!(d.containers(&app).is_empty(), "{:?}", d.containers(&app));
+
+    // The same for a first deploy whose release command fails.
+    let app = unique("releasefails1st");
+    let dir = app_dir(&format!("# wharf.app = {app}"), "never served");
+    std::fs::write(
+        dir.path().join("Procfile"),
+        "web: exec httpd -f -p 8080 -h /www\nrelease: echo 'migrations broke'; exit 4\n",
+    )
+    .unwrap();
+    let out = d.deploy(dir.path());
+    fails_with(&out, "migrations broke");
+    fails_with(&out, "no earlier release was running");
+    assert!(
+        !stderr(&out).contains("previous release"),
+        "{}",
+        stderr(&out)
+    );
 }

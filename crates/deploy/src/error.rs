@@ -15,20 +15,22 @@ pub enum DeployError {
     #[error("{0}")]
     AppJson(#[from] wharf_domain::AppJsonError),
     #[error(
-        "the {phase} command failed with exit code {code}; the previous release keeps serving.\nLast lines of its output:\n{logs}"
+        "the {phase} command failed with exit code {code}; {serving}.\nLast lines of its output:\n{logs}"
     )]
     TaskFailed {
         phase: String,
         code: i64,
         logs: String,
+        serving: Serving,
     },
     #[error(
-        "the {process} process exited right after it started (exit code {code}); the previous release keeps running.\nLast lines of its output:\n{logs}"
+        "the {process} process exited right after it started (exit code {code}); {serving}.\nLast lines of its output:\n{logs}"
     )]
     ProcessExited {
         process: String,
         code: i64,
         logs: String,
+        serving: Serving,
     },
     #[error("no app name: add `# wharf.app = NAME` to the Dockerfile or pass --app NAME")]
     NoAppName,

@@ -146,10 +146,19 @@ impl Deployer {
     /// Whether the container's app still has instances of an earlier release to serve it
     /// (a stop-first deploy starts its stopped one again).
     fn serving_after_failure(&self, container: &ContainerInfo) -> Serving {
-        let app = container.labels.get(labels::APP);
-        match app.map(|app| self.instances.serving(app)) {
-            Some(serving) if !serving.is_empty() => Serving::PreviousRelease,
-            _ => Serving::Nothing,
+        match container.labels.get(labels::APP) {
+            Some(app) => self.still_serving(app),
+            None => Serving::Nothing,
+        }
+    }
+
+    /// What serves `app` when a new release fails before its switch: the instances serving
+    /// it now, if it has any (none on a first deploy, nor when its web process is stopped).
+    pub(crate) fn still_serving(&self, app: &str) -> Serving {
+        if self.instances.serving(app).is_empty() {
+            Serving::Nothing
+        } else {
+            Serving::PreviousRelease
         }
     }
 }

@@ -59,6 +59,7 @@ impl Deployer {
                     .cloned()
                     .collect::<Vec<_>>()
                     .join("\n"),
+                serving: self.still_serving(&release.app),
             });
         }
         Ok(())
