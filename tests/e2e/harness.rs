@@ -292,6 +292,19 @@ impl Daemon {
         }
     }
 
+    /// `wharf ps APP` once no replaced instance is still draining or stopping.
+    pub fn ps_settled(&self, app: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let ps = self.wharf_ok(&["ps", app]);
+            if !ps.contains("draining") && !ps.contains("stopping") {
+                return ps;
+            }
+            assert!(Instant::now() < deadline, "never settled:\n{ps}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// GET `path` through the proxy with the given Host header.
     pub fn get(&self, host: &str, path: &str) -> Result<(u16, String), String> {
         http_get(self.http, host, path)

@@ -30,14 +30,15 @@ impl Deployer {
     }
 
     /// Inspect the container every health interval until it is seen dead: exited, or restarted
-    /// by Docker (its restart count went up, or it is between two runs).
+    /// by Docker (its restart count went up since `container` was inspected, or it is between
+    /// two runs). A container started by hand has a count of 0 again.
     async fn watch_for_death(&self, container: &ContainerInfo) -> DeployError {
         loop {
             let info = match self.docker.inspect(&container.id).await {
                 Ok(info) => info,
                 Err(err) => return err.into(),
             };
-            if let Some(how) = death_of(&info) {
+            if let Some(how) = death_of(&info, container.restart_count) {
                 return DeployError::CrashedAtStart {
                     container: container.name.clone(),
                     how,
@@ -163,12 +164,13 @@ impl Deployer {
     }
 }
 
-/// How a starting container died, if it did: it exited, or Docker restarted it after it exited.
-fn death_of(info: &ContainerInfo) -> Option<String> {
+/// How a starting container died, if it did: it exited, or Docker restarted it after it exited
+/// (more often than the `restarts` it had when the wait began).
+fn death_of(info: &ContainerInfo, restarts: i64) -> Option<String> {
     let code = info
         .exit_code
         .map_or_else(String::new, |code| format!(" with code {code}"));
-    if info.restart_count > 0 || info.state == "restarting" {
+    if info.restart_count > restarts || info.state == "restarting" {
         Some(format!(
             "exited{code} and Docker restarted it ({} time(s))",
             info.restart_count.max(1)
@@ -203,18 +205,20 @@ mod tests {
 
     #[test]
     fn a_running_container_is_alive() {
-        assert_eq!(death_of(&info("running", true, 0, Some(0))), None);
-        assert_eq!(death_of(&info("created", false, 0, None)), None);
+        assert_eq!(death_of(&info("running", true, 0, Some(0)), 0), None);
+        assert_eq!(death_of(&info("created", false, 0, None), 0), None);
+        // Restarted by Docker long before this wait began (`wharf start` of a running app).
+        assert_eq!(death_of(&info("running", true, 2, Some(1)), 2), None);
     }
 
     #[test]
     fn an_exit_or_a_restart_is_a_death() {
-        let exited = death_of(&info("exited", false, 0, Some(1))).unwrap();
+        let exited = death_of(&info("exited", false, 0, Some(1)), 0).unwrap();
         assert!(exited.contains("exited with code 1"), "{exited}");
-        let restarting = death_of(&info("restarting", true, 0, Some(1))).unwrap();
+        let restarting = death_of(&info("restarting", true, 0, Some(1)), 0).unwrap();
         assert!(restarting.contains("restarted"), "{restarting}");
         // Running again after a restart: still a death, the count says so.
-        let restarted = death_of(&info("running", true, 2, Some(1))).unwrap();
+        let restarted = death_of(&info("running", true, 2, Some(1)), 0).unwrap();
         assert!(restarted.contains("2 time(s)"), "{restarted}");
     }
 }
