@@ -377,7 +377,7 @@ impl Deployer {
             progress.line("-----> Stopping the running instance (scale = 0 deploys in place)");
             join_all(
                 old.iter()
-                    .map(|i| i.target.drain(self.settings.drain_timeout)),
+                    .map(|i| crate::retire::drain_settled(&i.target, self.settings.drain_timeout)),
             )
             .await;
             for instance in &old {

@@ -12,9 +12,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::task::JoinHandle;
 use tracing::{Instrument, info_span};
+use wharf_proxy::Target;
 
-/// How long after its drain an old instance still waits for requests that chose it just
-/// before the switch, before it is stopped (its process now stops at once on SIGTERM).
+/// How long after its drain an instance still waits for requests that chose it just before it
+/// left the route.
 const LATE_ARRIVALS: Duration = Duration::from_secs(1);
 
 /// Where a replaced instance is on its way out.
@@ -65,11 +66,7 @@ impl Deployer {
         let docker = self.docker.clone();
         let (drain, grace) = (self.settings.drain_timeout, self.settings.stop_grace);
         let retire = async move {
-            join_all(old.iter().map(|i| i.target.drain(drain))).await;
-            // A request that picked an old instance just before the switch counts itself in a
-            // moment later: give it that moment, then let it finish too.
-            tokio::time::sleep(LATE_ARRIVALS).await;
-            join_all(old.iter().map(|i| i.target.drain(drain))).await;
+            join_all(old.iter().map(|i| drain_settled(&i.target, drain))).await;
             set_phase(&phases, &old, Some(Retiring::Stopping));
             join_all(old.iter().map(|instance| {
                 let docker = &docker;
@@ -110,6 +107,15 @@ impl Deployer {
             }
         }
     }
+}
+
+/// Drain `target` (in-flight requests finish, up to `timeout`), then give requests that chose it
+/// just before it left the route the moment they need to count themselves in, and let those
+/// finish too. Only then may its container stop: its process now stops at once on SIGTERM.
+pub(crate) async fn drain_settled(target: &Target, timeout: Duration) {
+    target.drain(timeout).await;
+    tokio::time::sleep(LATE_ARRIVALS).await;
+    target.drain(timeout).await;
 }
 
 fn set_phase(phases: &Mutex<HashMap<String, Retiring>>, of: &[Instance], to: Option<Retiring>) {
