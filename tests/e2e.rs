@@ -7,7 +7,9 @@ mod e2e {
     mod access_log;
     mod acme;
     mod api_https;
+    mod background_drain;
     mod bad_input;
+    mod boot_crash;
     mod cli_output;
     mod cron;
     mod deploy;

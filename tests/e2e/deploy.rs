@@ -19,7 +19,7 @@ fn deploy_then_redeploy_a_change_then_destroy() {
         d.get(&domain, "/").unwrap(),
         (200, "version one".to_string())
     );
-    // scale = 0 (the default): one container, replaced in place.
+    // One container (the default scale), replaced start-first.
     assert_eq!(d.containers(&app), vec![format!("wharf-{app}-web-v1-1")]);
     let inspect = std::process::Command::new("docker")
         .args([
@@ -46,7 +46,7 @@ fn deploy_then_redeploy_a_change_then_destroy() {
         d.get(&domain, "/").unwrap(),
         (200, "version two".to_string())
     );
-    assert_eq!(d.containers(&app), vec![format!("wharf-{app}-web-v2-1")]);
+    d.wait_for_containers(&app, &[format!("wharf-{app}-web-v2-1")]);
 
     let apps = d.wharf_ok(&["apps"]);
     let line = apps.lines().find(|l| l.contains(&app)).expect("app listed");
@@ -110,12 +110,12 @@ fn scale_two_balances_over_two_replicas_and_replaces_both() {
 
     std::fs::write(dir.path().join("www/index.html"), "v2").unwrap();
     d.deploy_ok(dir.path());
-    assert_eq!(
-        d.containers(&app),
-        vec![
+    d.wait_for_containers(
+        &app,
+        &[
             format!("wharf-{app}-web-v2-1"),
-            format!("wharf-{app}-web-v2-2")
-        ]
+            format!("wharf-{app}-web-v2-2"),
+        ],
     );
     assert_eq!(d.get(&domain, "/").unwrap(), (200, "v2".to_string()));
 }

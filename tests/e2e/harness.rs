@@ -294,6 +294,34 @@ impl Daemon {
         }
     }
 
+    /// Wait until this server's containers of `app` are exactly `expected`: a deploy returns
+    /// when its release is live, and the instances it replaced drain and go in the background.
+    pub fn wait_for_containers(&self, app: &str, expected: &[String]) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while self.containers(app) != expected {
+            assert!(
+                Instant::now() < deadline,
+                "{app}'s containers are {:?}, not {expected:?}:\n{}",
+                self.containers(app),
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// `wharf ps APP` once no replaced instance is still draining or stopping.
+    pub fn ps_settled(&self, app: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let ps = self.wharf_ok(&["ps", app]);
+            if !ps.contains("draining") && !ps.contains("stopping") {
+                return ps;
+            }
+            assert!(Instant::now() < deadline, "never settled:\n{ps}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// GET `path` through the proxy with the given Host header.
     pub fn get(&self, host: &str, path: &str) -> Result<(u16, String), String> {
         http_get(self.http, host, path)
@@ -460,4 +488,45 @@ pub fn stdout(out: &Output) -> String {
 
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+/// A client that keeps sending GET `/` through the proxy until stopped, counting the answers
+/// that are 200 with a body starting with `expect` and keeping the others (failures).
+pub struct RequestLoop {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    task: tokio::task::JoinHandle<(u64, Vec<String>)>,
+}
+
+impl RequestLoop {
+    pub fn start(proxy: SocketAddr, host: &str, expect: &str) -> RequestLoop {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (flag, host, expect) = (stop.clone(), host.to_string(), expect.to_string());
+        let task = spawn_on_runtime(async move {
+            let client = http_client();
+            let (mut ok, mut failures) = (0u64, Vec::new());
+            let deadline = Instant::now() + Duration::from_secs(900);
+            while !flag.load(Ordering::Relaxed) && Instant::now() < deadline {
+                match get_with(&client, proxy, &host, "/").await {
+                    Ok((200, body)) if body.starts_with(&expect) => ok += 1,
+                    other => failures.push(format!("{other:?}")),
+                }
+            }
+            (ok, failures)
+        });
+        RequestLoop { stop, task }
+    }
+
+    /// Stop, and insist that no request failed and that requests were sent meanwhile.
+    pub fn assert_none_failed(self) {
+        self.stop.store(true, Ordering::Relaxed);
+        let (ok, failures) = block_on(self.task).unwrap();
+        assert!(
+            failures.is_empty(),
+            "{} of {} requests failed: {:?}",
+            failures.len(),
+            ok as usize + failures.len(),
+            &failures[..failures.len().min(10)]
+        );
+        assert!(ok > 10, "the client kept sending requests ({ok})");
+    }
 }

@@ -54,7 +54,7 @@ fn push_config_scale_run_logs_and_rollback() {
 
     // Scale: two web replicas and one worker.
     d.wharf_ok(&["scale", &app, "web=2", "worker=1"]);
-    let ps = d.wharf_ok(&["ps", &app]);
+    let ps = d.ps_settled(&app);
     assert_eq!(ps.matches("-web-").count(), 2, "{ps}");
     assert_eq!(ps.matches("-worker-").count(), 1, "{ps}");
     let good = d.wharf_ok(&["releases", &app]);
@@ -97,7 +97,7 @@ fn push_config_scale_run_logs_and_rollback() {
     d.wait_for_body(&domain, "hello from image-one");
     let config = d.config_vars(&app);
     assert_eq!(config["GREETING"], "hello", "{config:?}");
-    let ps = d.wharf_ok(&["ps", &app]);
+    let ps = d.ps_settled(&app);
     assert_eq!(
         ps.matches("-web-").count(),
         2,

@@ -100,11 +100,13 @@ fn procfile_processes_release_phase_and_app_json() {
     // A good deploy replaces web and workers.
     write_app(dir.path(), &app, PROCFILE, APP_JSON);
     d.deploy_ok(dir.path());
-    let containers = d.containers(&app);
-    assert_eq!(containers.len(), 3, "{containers:?}");
-    assert!(
-        containers.iter().all(|c| c.contains("-v5-")),
-        "{containers:?}"
+    d.wait_for_containers(
+        &app,
+        &[
+            format!("wharf-{app}-web-v5-1"),
+            format!("wharf-{app}-worker-v5-1"),
+            format!("wharf-{app}-worker-v5-2"),
+        ],
     );
 
     // After a crash of the daemon, reconcile restarts a stopped worker too.

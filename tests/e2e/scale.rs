@@ -35,12 +35,12 @@ fn scale_ps_and_limits() {
     assert!(ps.contains(&format!("wharf-{app}-worker-v1-1")), "{ps}");
 
     d.wharf_ok(&["scale", &app, "web=2", "worker=0"]);
-    assert_eq!(
-        d.containers(&app),
-        vec![
+    d.wait_for_containers(
+        &app,
+        &[
             format!("wharf-{app}-web-v2-1"),
-            format!("wharf-{app}-web-v2-2")
-        ]
+            format!("wharf-{app}-web-v2-2"),
+        ],
     );
     assert_eq!(d.get(&domain, "/").unwrap().1, "scaled app");
 
@@ -56,12 +56,12 @@ fn scale_ps_and_limits() {
     // A later deploy keeps the scale and the limits.
     std::fs::write(dir.path().join("www/index.html"), "redeployed").unwrap();
     d.deploy_ok(dir.path());
-    assert_eq!(
-        d.containers(&app),
-        vec![
+    d.wait_for_containers(
+        &app,
+        &[
             format!("wharf-{app}-web-v4-1"),
-            format!("wharf-{app}-web-v4-2")
-        ]
+            format!("wharf-{app}-web-v4-2"),
+        ],
     );
     assert_eq!(
         inspect(&format!("wharf-{app}-web-v4-2"), "{{.HostConfig.Memory}}"),

@@ -1,5 +1,6 @@
-//! A client keeps sending requests through the proxy while a `scale = 2` app is redeployed ten
-//! times; not one request may fail.
+//! A client keeps sending requests through the proxy while an app is redeployed (with
+//! `scale = 2`, and with no scale at all: the default is start-first) or its config changes; not
+//! one request may fail. Only `scale = 0`, written out, deploys stop-first.
 
 use super::harness::*;
 use std::sync::Arc;
@@ -56,5 +57,58 @@ fn ten_redeploys_of_a_scale_two_app_drop_no_request() {
         "the client kept sending requests during the deploys ({ok})"
     );
     assert_eq!(d.get(&domain, "/").unwrap().1, "release 10");
-    assert_eq!(d.containers(&app).len(), 2, "old replicas were removed");
+    d.wait_for_containers(
+        &app,
+        &[
+            format!("wharf-{app}-web-v11-1"),
+            format!("wharf-{app}-web-v11-2"),
+        ],
+    );
+}
+
+#[test]
+fn default_redeploys_and_config_changes_drop_no_request() {
+    let d = Daemon::start();
+    let app = unique("default");
+    let domain = format!("{app}.example.com");
+    let dir = app_dir(
+        &format!("# wharf.app = {app}\n# wharf.domain = {domain}"),
+        "release 0",
+    );
+    d.deploy_ok(dir.path());
+    let load = RequestLoop::start(d.http, &domain, "release ");
+    for release in 1..=3 {
+        std::fs::write(
+            dir.path().join("www/index.html"),
+            format!("release {release}"),
+        )
+        .unwrap();
+        let out = d.deploy_ok(dir.path());
+        assert!(!out.contains("Stopping the running instance"), "{out}");
+    }
+    for n in 1..=2 {
+        d.wharf_ok(&["config", "set", &app, &format!("TRY={n}")]);
+    }
+    load.assert_none_failed();
+    assert_eq!(d.get(&domain, "/").unwrap().1, "release 3");
+    d.wait_for_containers(&app, &[format!("wharf-{app}-web-v6-1")]);
+}
+
+#[test]
+fn scale_zero_written_out_still_deploys_stop_first() {
+    let d = Daemon::start();
+    let app = unique("stopfirst");
+    let domain = format!("{app}.example.com");
+    let dir = app_dir(
+        &format!(
+            "# mypaas.servicename = {app}\n# mypaas.url = http://{domain}\n# mypaas.scale = 0"
+        ),
+        "release 1",
+    );
+    d.deploy_ok(dir.path());
+    std::fs::write(dir.path().join("www/index.html"), "release 2").unwrap();
+    let out = d.deploy_ok(dir.path());
+    assert!(out.contains("Stopping the running instance"), "{out}");
+    assert_eq!(d.get(&domain, "/").unwrap().1, "release 2");
+    assert_eq!(d.containers(&app), vec![format!("wharf-{app}-web-v2-1")]);
 }

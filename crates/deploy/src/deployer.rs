@@ -76,6 +76,7 @@ pub struct Deployer {
     pub(crate) settings: DeploySettings,
     pub(crate) instances: Instances,
     pub(crate) cron_jobs: crate::cron::RunningJobs,
+    pub(crate) retirements: crate::retire::Retirements,
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
@@ -98,6 +99,7 @@ impl Deployer {
             settings,
             instances: Instances::default(),
             cron_jobs: Default::default(),
+            retirements: Default::default(),
             locks: Mutex::new(HashMap::new()),
         }
     }
@@ -221,8 +223,9 @@ impl Deployer {
         Ok(self.store.create_release(app, image_for, &spec_json)?)
     }
 
-    /// Store how a release's deploy ended: active (its config vars become the app's) or failed
-    /// (with its image removed if this deploy built it). The release log is kept either way.
+    /// Store how a release's deploy ended: live (it was recorded active at its switch, so only
+    /// older images are pruned now) or failed (with its image removed if this deploy built it).
+    /// The release log is kept either way.
     pub(crate) async fn finish_release(
         &self,
         release: &ReleaseRecord,
@@ -232,16 +235,7 @@ impl Deployer {
         progress: &Progress,
     ) -> Result<DeployOutcome, DeployError> {
         match &result {
-            Ok(()) => {
-                self.store.activate_release(release.id)?;
-                self.store.replace_config_vars(&release.app, &spec.vars)?;
-                self.store.clear_stopped(&release.app)?;
-                progress.line(format!(
-                    "-----> {} v{} is live",
-                    release.app, release.version
-                ));
-                self.prune_images(&release.app).await;
-            }
+            Ok(()) => self.prune_images(&release.app).await,
             Err(err) => {
                 tracing::warn!(error = %err, "deploy failed");
                 self.store.fail_release(release.id, &err.to_string())?;
@@ -310,6 +304,8 @@ impl Deployer {
         spec: &ReleaseSpec,
         progress: &Progress,
     ) -> Result<(), DeployError> {
+        // The instances an earlier deploy replaced are gone before this one replaces more.
+        self.wait_for_retirements(&release.app, progress).await;
         let port = self.port_of(spec, &release.image).await?;
         // Storage that clashes with the release's volumes fails before anything starts.
         self.mounts_for(&release.app, spec)?;
@@ -357,8 +353,8 @@ impl Deployer {
         Ok(spec.config.effective_port(&exposed))
     }
 
-    /// `scale >= 1`: start the new instances beside the old, switch when all are healthy, then
-    /// drain and remove the old.
+    /// `scale >= 1`: start the new instances beside the old, switch when all are healthy; the
+    /// old drain and go in the background.
     async fn switch_over(
         &self,
         release: &ReleaseRecord,
@@ -367,20 +363,14 @@ impl Deployer {
         progress: &Progress,
     ) -> Result<(), DeployError> {
         let new = self.start_instances(release, spec, port, progress).await?;
-        if let Err(err) = self.route_to(release, spec, &new) {
+        if let Err(err) = self.switch_to(release, spec, &new, progress) {
             self.remove_containers(new.iter().map(|i| i.container_id.clone()))
                 .await;
             return Err(err);
         }
-        progress.line(format!(
-            "-----> Routes switched to v{} ({} instance{})",
-            release.version,
-            new.len(),
-            if new.len() == 1 { "" } else { "s" }
-        ));
         let old = self.instances.serving(&release.app);
         self.instances.set(&release.app, release.version, new);
-        self.retire(old, progress).await;
+        self.retire_in_background(&release.app, old, progress);
         Ok(())
     }
 
@@ -398,7 +388,7 @@ impl Deployer {
             progress.line("-----> Stopping the running instance (scale = 0 deploys in place)");
             join_all(
                 old.iter()
-                    .map(|i| i.target.drain(self.settings.drain_timeout)),
+                    .map(|i| crate::retire::drain_settled(&i.target, self.settings.drain_timeout)),
             )
             .await;
             for instance in &old {
@@ -408,7 +398,8 @@ impl Deployer {
             }
         }
         let started = self.start_instances(release, spec, port, progress).await;
-        let routed = started.and_then(|new| self.route_to(release, spec, &new).map(|_| new));
+        let routed =
+            started.and_then(|new| self.switch_to(release, spec, &new, progress).map(|_| new));
         match routed {
             Ok(new) => {
                 self.instances.set(&release.app, release.version, new);
@@ -456,17 +447,24 @@ impl Deployer {
         Ok(())
     }
 
-    /// Record the release's domains and point them at `instances`, atomically.
-    fn route_to(
+    /// Put the release live: record its domains, record it as the app's active release (its
+    /// config vars become the app's), then point the domains at `instances`, atomically. The
+    /// store says active from the moment users can be served the release, so a restart after
+    /// a crash serves it again rather than the release it replaced.
+    fn switch_to(
         &self,
         release: &ReleaseRecord,
         spec: &ReleaseSpec,
         instances: &[Instance],
+        progress: &Progress,
     ) -> Result<(), DeployError> {
         let domains = self.domains_for(&release.app, spec)?;
         self.store
             .set_domains(&release.app, &domains)
             .map_err(domain_taken)?;
+        self.store.activate_release(release.id)?;
+        self.store.replace_config_vars(&release.app, &spec.vars)?;
+        self.store.clear_stopped(&release.app)?;
         let route = route_for(
             &release.app,
             spec.config.healthcheck.as_deref(),
@@ -474,6 +472,16 @@ impl Deployer {
             &domains,
         );
         self.router.set_app(&release.app, &domains, route);
+        progress.line(format!(
+            "-----> Routes switched to v{} ({} instance{})",
+            release.version,
+            instances.len(),
+            if instances.len() == 1 { "" } else { "s" }
+        ));
+        progress.line(format!(
+            "-----> {} v{} is live",
+            release.app, release.version
+        ));
         Ok(())
     }
 
@@ -604,6 +612,9 @@ impl Deployer {
             restart: RestartPolicy::UnlessStopped,
             network: None,
             extra_networks: self.linked_networks(&release.app)?,
+            // SIGTERM reaches the app even when it would run as PID 1 without a handler
+            // (busybox httpd, many Node apps), so a stop takes moments, not the stop grace.
+            init: true,
             ..Default::default()
         })
     }
@@ -616,22 +627,6 @@ impl Deployer {
             .iter()
             .map(|link| wharf_domain::service_resource_name(&link.service))
             .collect())
-    }
-
-    /// Drain the replaced instances (in-flight requests finish, up to the drain timeout), then
-    /// stop and remove their containers.
-    async fn retire(&self, old: Vec<Instance>, progress: &Progress) {
-        if old.is_empty() {
-            return;
-        }
-        progress.line(format!("-----> Draining {} old instance(s)", old.len()));
-        join_all(
-            old.iter()
-                .map(|i| i.target.drain(self.settings.drain_timeout)),
-        )
-        .await;
-        self.remove_containers(old.into_iter().map(|i| i.container_id))
-            .await;
     }
 
     /// Stop and remove containers, logging (not failing on) errors: used on cleanup paths.

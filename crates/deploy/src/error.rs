@@ -15,20 +15,22 @@ pub enum DeployError {
     #[error("{0}")]
     AppJson(#[from] wharf_domain::AppJsonError),
     #[error(
-        "the {phase} command failed with exit code {code}; the previous release keeps serving.\nLast lines of its output:\n{logs}"
+        "the {phase} command failed with exit code {code}; {serving}.\nLast lines of its output:\n{logs}"
     )]
     TaskFailed {
         phase: String,
         code: i64,
         logs: String,
+        serving: Serving,
     },
     #[error(
-        "the {process} process exited right after it started (exit code {code}); the previous release keeps running.\nLast lines of its output:\n{logs}"
+        "the {process} process exited right after it started (exit code {code}); {serving}.\nLast lines of its output:\n{logs}"
     )]
     ProcessExited {
         process: String,
         code: i64,
         logs: String,
+        serving: Serving,
     },
     #[error("no app name: add `# wharf.app = NAME` to the Dockerfile or pass --app NAME")]
     NoAppName,
@@ -50,16 +52,31 @@ pub enum DeployError {
     #[error("the build failed: {0}")]
     Build(String),
     #[error(
-        "the new release was not healthy within {within:?} ({reason}); the previous release keeps serving.\nLast lines of {container}'s log:\n{logs}"
+        "the new release was not healthy within {within:?} ({reason}); {serving}.\nLast lines of {container}'s log:\n{logs}"
     )]
     NotHealthyWithin {
         within: Duration,
         reason: String,
         container: String,
         logs: String,
+        serving: Serving,
     },
-    #[error("{container} never got healthy: {reason}; the previous release keeps serving")]
-    WrongPort { container: String, reason: String },
+    #[error(
+        "the new release's container {container} {how} while it was starting; {serving}.\nLast lines of its log:\n{logs}"
+    )]
+    CrashedAtStart {
+        container: String,
+        /// What happened, e.g. `exited with code 1 and Docker restarted it`.
+        how: String,
+        logs: String,
+        serving: Serving,
+    },
+    #[error("{container} never got healthy: {reason}; {serving}")]
+    WrongPort {
+        container: String,
+        reason: String,
+        serving: Serving,
+    },
     #[error(
         "a container named {0} exists and is not managed by this Wharf server; remove or rename it (docker rm {0})"
     )]
@@ -149,6 +166,23 @@ pub enum DeployError {
     ShuttingDown,
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// What serves an app after a new release failed before taking the traffic, as the error
+/// says it: only an app that had running instances has a previous release that keeps serving.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Serving {
+    PreviousRelease,
+    Nothing,
+}
+
+impl std::fmt::Display for Serving {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Serving::PreviousRelease => "the previous release keeps serving",
+            Serving::Nothing => "no earlier release was running, so nothing is served",
+        })
+    }
 }
 
 impl DeployError {

@@ -1,18 +1,57 @@
 //! Waiting for a new instance to become healthy: probed from the host over HTTP until it answers
-//! well or the deadline passes; an instance that exits fails at once, and so does one that keeps
-//! listening on another port than the routed one (see [`crate::listening`]). An app.json health check,
-//! when the app has one, replaces the default probe.
+//! well or the deadline passes. Meanwhile the container is watched: one that exits, or that
+//! Docker restarts under its restart policy (a missing module, a bad setting), fails at once
+//! with its log tail instead of being waited on for the whole health timeout, and so does one
+//! that keeps listening on another port than the routed one (see [`crate::listening`]). An
+//! app.json health check, when the app has one, replaces the default probe.
 
+use crate::error::Serving;
 use crate::{DeployError, Deployer, HealthCheckSpec, health_check};
 use std::net::SocketAddr;
 use std::time::Instant;
-use wharf_runtime::ContainerInfo;
+use wharf_runtime::{ContainerInfo, labels};
 
 impl Deployer {
-    /// Wait until the container is healthy. With app.json's check, that check decides. Else,
-    /// with an explicit `path` a 2xx or 3xx answer is healthy; without one, any answer below
-    /// 500 on `/` is. Requests carry `Host: host` (the app's domain) when there is one.
+    /// Wait until the container is healthy, failing as soon as it dies. With app.json's check,
+    /// that check decides. Else, with an explicit `path` a 2xx or 3xx answer is healthy; without
+    /// one, any answer below 500 on `/` is. Requests carry `Host: host` (the app's domain) when
+    /// there is one.
     pub(crate) async fn wait_healthy(
+        &self,
+        container: &ContainerInfo,
+        port: u16,
+        path: Option<&str>,
+        host: Option<&str>,
+        app_check: Option<&HealthCheckSpec>,
+    ) -> Result<SocketAddr, DeployError> {
+        tokio::select! {
+            healthy = self.probe_until_healthy(container, port, path, host, app_check) => healthy,
+            died = self.watch_for_death(container) => Err(died),
+        }
+    }
+
+    /// Inspect the container every health interval until it is seen dead: exited, or restarted
+    /// by Docker (its restart count went up since `container` was inspected, or it is between
+    /// two runs). A container started by hand has a count of 0 again.
+    async fn watch_for_death(&self, container: &ContainerInfo) -> DeployError {
+        loop {
+            let info = match self.docker.inspect(&container.id).await {
+                Ok(info) => info,
+                Err(err) => return err.into(),
+            };
+            if let Some(how) = death_of(&info, container.restart_count) {
+                return DeployError::CrashedAtStart {
+                    container: container.name.clone(),
+                    how,
+                    logs: self.log_tail(container).await,
+                    serving: self.serving_after_failure(container),
+                };
+            }
+            tokio::time::sleep(self.settings.health_interval).await;
+        }
+    }
+
+    async fn probe_until_healthy(
         &self,
         container: &ContainerInfo,
         port: u16,
@@ -58,11 +97,7 @@ impl Deployer {
                     Err(err) => {
                         reason = format!("GET {probe_path} on port {port}: {err}");
                         // An app listening on another port fails now, naming it.
-                        if let Some(wrong) = port_watch
-                            .check(self, container, port)
-                            .await
-                            .filter(|_| false)
-                        {
+                        if let Some(wrong) = port_watch.check(self, container, port).await {
                             return Err(wrong);
                         }
                     }
@@ -100,17 +135,98 @@ impl Deployer {
 
     /// The error for an instance that did not get healthy, with the end of its log.
     async fn not_healthy(&self, container: &ContainerInfo, reason: String) -> DeployError {
-        let logs = self
-            .docker
-            .logs_tail(&container.id, 20)
-            .await
-            .map(|lines| lines.join("\n"))
-            .unwrap_or_else(|e| format!("(logs unavailable: {e})"));
         DeployError::NotHealthyWithin {
             within: self.settings.health_timeout,
             reason,
             container: container.name.clone(),
-            logs,
+            logs: self.log_tail(container).await,
+            serving: self.serving_after_failure(container),
         }
+    }
+
+    async fn log_tail(&self, container: &ContainerInfo) -> String {
+        self.docker
+            .logs_tail(&container.id, 20)
+            .await
+            .map(|lines| lines.join("\n"))
+            .unwrap_or_else(|e| format!("(logs unavailable: {e})"))
+    }
+
+    /// Whether the container's app still has instances of an earlier release to serve it
+    /// (a stop-first deploy starts its stopped one again).
+    pub(crate) fn serving_after_failure(&self, container: &ContainerInfo) -> Serving {
+        match container.labels.get(labels::APP) {
+            Some(app) => self.still_serving(app),
+            None => Serving::Nothing,
+        }
+    }
+
+    /// What serves `app` when a new release fails before its switch: the instances serving
+    /// it now, if it has any (none on a first deploy, nor when its web process is stopped).
+    pub(crate) fn still_serving(&self, app: &str) -> Serving {
+        if self.instances.serving(app).is_empty() {
+            Serving::Nothing
+        } else {
+            Serving::PreviousRelease
+        }
+    }
+}
+
+/// How a starting container died, if it did: it exited, or Docker restarted it after it exited
+/// (more often than the `restarts` it had when the wait began).
+fn death_of(info: &ContainerInfo, restarts: i64) -> Option<String> {
+    let code = info
+        .exit_code
+        .map_or_else(String::new, |code| format!(" with code {code}"));
+    if info.restart_count > restarts || info.state == "restarting" {
+        Some(format!(
+            "exited{code} and Docker restarted it ({} time(s))",
+            info.restart_count.max(1)
+        ))
+    } else if !info.running && info.state != "created" {
+        Some(format!("exited{code} ({})", info.state))
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(state: &str, running: bool, restarts: i64, code: Option<i64>) -> ContainerInfo {
+        ContainerInfo {
+            id: "c".into(),
+            name: "wharf-a-web-v2-1".into(),
+            labels: Default::default(),
+            running,
+            state: state.into(),
+            ip: None,
+            image: "wharf/a:v2".into(),
+            started_at: None,
+            health: None,
+            exit_code: code,
+            restart_policy: "unless-stopped".into(),
+            restart_count: restarts,
+        }
+    }
+
+    #[test]
+    fn a_running_container_is_alive() {
+        assert_eq!(death_of(&info("running", true, 0, Some(0)), 0), None);
+        assert_eq!(death_of(&info("created", false, 0, None), 0), None);
+        // Restarted by Docker long before this wait began (`wharf start` of a running app).
+        assert_eq!(death_of(&info("running", true, 2, Some(1)), 2), None);
+    }
+
+    #[test]
+    fn an_exit_or_a_restart_is_a_death() {
+        let exited = death_of(&info("exited", false, 0, Some(1)), 0).unwrap();
+        assert!(exited.contains("exited with code 1"), "{exited}");
+        let restarting = death_of(&info("restarting", true, 0, Some(1)), 0).unwrap();
+        assert!(restarting.contains("restarted"), "{restarting}");
+        // Running again after a restart: still a death, the count says so.
+        let restarted = death_of(&info("running", true, 2, Some(1)), 0).unwrap();
+        assert!(restarted.contains("2 time(s)"), "{restarted}");
     }
 }

@@ -1,8 +1,9 @@
 //! Wharf's deploy pipeline: from a validated build context to an app answering on its domains.
 //!
 //! A deploy reads top to bottom in [`Deployer::deploy`]: parse the Dockerfile's settings, record a
-//! release, build its image, start its instances, wait until they are healthy, switch the routes,
-//! drain and remove the instances of the release it replaces. Anything that fails before the
+//! release, build its image, start its instances, wait until they are healthy (failing at once
+//! if one dies), record the release active and switch the routes: it is live. The instances of
+//! the release it replaces then drain and go in the background. Anything that fails before the
 //! switch leaves the running release untouched.
 
 mod config;
@@ -26,6 +27,7 @@ mod progress;
 mod prune;
 mod ps;
 mod reconcile;
+mod retire;
 mod rollback;
 mod run;
 mod spec;
@@ -43,6 +45,7 @@ pub use lifecycle::Lifecycle;
 pub use progress::Progress;
 pub use ps::ProcessView;
 pub use reconcile::ReconcileReport;
+pub use retire::Retiring;
 pub use run::{LogSource, OneOff, RunOptions};
 pub use spec::{CronSpec, HealthCheckSpec, ProcessSpec, ReleaseSpec};
 pub use storage::{StorageChange, StorageOutcome};

@@ -4,6 +4,7 @@
 //! check and comes back, so an app with two or more replicas keeps serving.
 
 use crate::deployer::{INSTANCE_LABEL, route_for};
+use crate::retire::drain_settled;
 use crate::{DeployError, Deployer, Instance, Progress, ReleaseSpec};
 use std::net::SocketAddr;
 use wharf_proxy::Target;
@@ -132,7 +133,7 @@ impl Deployer {
             if let Some(pos) = serving.iter().position(|i| &i.container_id == id) {
                 let leaving = serving.remove(pos);
                 self.route_instances(release, spec, serving.clone())?;
-                leaving.target.drain(self.settings.drain_timeout).await;
+                drain_settled(&leaving.target, self.settings.drain_timeout).await;
             }
             if action == Lifecycle::Restart {
                 self.docker.stop(id, self.settings.stop_grace).await?;

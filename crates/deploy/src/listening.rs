@@ -142,6 +142,7 @@ impl PortWatch {
         (now - since >= SETTLED).then(|| DeployError::WrongPort {
             container: container.name.clone(),
             reason,
+            serving: deployer.serving_after_failure(container),
         })
     }
 }

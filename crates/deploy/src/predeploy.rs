@@ -87,6 +87,7 @@ impl Deployer {
                     phase: Task::Predeploy.to_string(),
                     code: ran.exit_code,
                     logs: lines[lines.len().saturating_sub(20)..].join("\n"),
+                    serving: self.still_serving(&release.app),
                 });
             }
             self.docker

@@ -58,6 +58,7 @@ impl Deployer {
                         .unwrap_or_default(),
                     code: info.exit_code.unwrap_or(-1),
                     logs: logs.join("\n"),
+                    serving: self.still_serving(&release.app),
                 });
             }
         }

@@ -1,5 +1,6 @@
 //! `wharf ps`: every container of an app, with its process, release, state, start time and,
-//! for web instances, whether the proxy considers it healthy.
+//! for web instances, whether the proxy considers it healthy. Instances a deploy replaced show
+//! as `draining`, then `stopping`, until their container is gone.
 
 use crate::deployer::INSTANCE_LABEL;
 use crate::task::task_of;
@@ -53,8 +54,11 @@ impl Deployer {
                 task: task_of(&c).is_some(),
                 replica: label(&c, labels::REPLICA),
                 release: label(&c, labels::RELEASE),
+                state: match self.retirements.phase(&c.id) {
+                    Some(phase) => phase.as_str().to_string(),
+                    None => c.state,
+                },
                 container: c.name,
-                state: c.state,
                 started_at: c.started_at,
             })
             .collect();

@@ -283,6 +283,18 @@ mod tests {
     }
 
     #[test]
+    fn an_app_without_a_scale_deploys_start_first_and_scale_zero_stop_first() {
+        let default = ReleaseSpec::new(AppConfig::default(), None, None, vec![]);
+        assert_eq!((default.replicas(), default.zero_downtime()), (1, true));
+        let config = AppConfig::from_dockerfile("# mypaas.scale = 0\nFROM busybox").unwrap();
+        let stop_first = ReleaseSpec::new(config, None, None, vec![]);
+        assert_eq!(
+            (stop_first.replicas(), stop_first.zero_downtime()),
+            (1, false)
+        );
+    }
+
+    #[test]
     fn without_a_procfile_web_runs_the_image_cmd_at_the_dockerfile_scale() {
         let config = AppConfig {
             scale: 3,

@@ -72,6 +72,7 @@ impl Deployer {
                     .cloned()
                     .collect::<Vec<_>>()
                     .join("\n"),
+                serving: self.still_serving(&release.app),
             });
         }
         Ok(())

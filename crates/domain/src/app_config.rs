@@ -12,6 +12,10 @@ use crate::{AppName, DomainName, VolumeSpec, parse_cpus, parse_env_assignment, p
 /// The most containers `scale` may ask for.
 pub const MAX_SCALE: u32 = 100;
 
+/// The `scale` of an app that does not set one: one container, replaced start-first (the new
+/// one starts, passes its health check and takes the traffic before the old one drains).
+pub const DEFAULT_SCALE: u32 = 1;
+
 /// The port used when none is set and the Dockerfile doesn't expose exactly one.
 pub const DEFAULT_PORT: u16 = 80;
 
@@ -67,7 +71,7 @@ const SYNONYMS: &[(&str, &str)] = &[
 /// How an app is built and run, as set in its Dockerfile.
 ///
 /// Every field is optional; [`AppConfig::default`] is an app with no settings.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AppConfig {
     /// `app` (aliases `service`, `servicename`): the app's name.
     pub app: Option<AppName>,
@@ -75,8 +79,9 @@ pub struct AppConfig {
     pub domains: Vec<DomainName>,
     /// `port`: the port the app listens on inside the container.
     pub port: Option<u16>,
-    /// `scale`: 0 (default) = one container, stopped before the new one starts;
-    /// N >= 1 = N containers with zero-downtime deploys.
+    /// `scale`: N >= 1 = N containers with zero-downtime deploys ([`DEFAULT_SCALE`] when
+    /// not set); 0 written out = one container, stopped before the new one starts (MyPaas's
+    /// default, kept for apps that cannot run two copies at once).
     pub scale: u32,
     /// `volume` (repeatable): mounts.
     pub volumes: Vec<VolumeSpec>,
@@ -90,6 +95,24 @@ pub struct AppConfig {
     pub max_cpus: Option<f64>,
     /// `https`: whether to serve the app's public domains over HTTPS.
     pub https: Option<bool>,
+}
+
+impl Default for AppConfig {
+    /// An app with no settings.
+    fn default() -> AppConfig {
+        AppConfig {
+            app: None,
+            domains: Vec::new(),
+            port: None,
+            scale: DEFAULT_SCALE,
+            volumes: Vec::new(),
+            env: Vec::new(),
+            healthcheck: None,
+            max_memory: None,
+            max_cpus: None,
+            https: None,
+        }
+    }
 }
 
 impl AppConfig {
@@ -537,7 +560,11 @@ mod tests {
         assert_eq!(parse(""), AppConfig::default());
         let df = "# syntax=docker/dockerfile:1\nFROM python:3.12\n# just a note\nRUN echo '# wharf.port = 1'\n#--- wharf.port = 1\n";
         assert_eq!(parse(df), AppConfig::default());
-        assert_eq!(AppConfig::default().scale, 0);
+        assert_eq!(
+            AppConfig::default().scale,
+            1,
+            "start-first unless asked otherwise"
+        );
     }
 
     #[test]
@@ -924,6 +951,12 @@ CMD gunicorn blog.wsgi
     #[test]
     fn scale_and_port_bounds() {
         assert_eq!(parse("# wharf.scale = 0").scale, 0);
+        assert_eq!(
+            parse("# mypaas.scale = 0").scale,
+            0,
+            "MyPaas's stop-first, written out"
+        );
+        assert_eq!(parse("FROM busybox").scale, DEFAULT_SCALE);
         assert_eq!(parse("# wharf.scale = 100").scale, 100);
         assert_eq!(parse("# wharf.port = 1").port, Some(1));
         assert_eq!(parse("# wharf.port = 65535").port, Some(65535));

@@ -60,6 +60,10 @@ pub struct ContainerSpec {
     /// The signal that asks the process to stop, when not the image's (e.g. `SIGINT`).
     #[serde(default)]
     pub stop_signal: Option<String>,
+    /// Run the engine's init process (docker-init) as PID 1, so the app gets SIGTERM as an
+    /// ordinary process does (a PID 1 without a handler ignores it) and zombies are reaped.
+    #[serde(default)]
+    pub init: bool,
 }
 
 /// A container port published on a host port.
@@ -388,6 +392,7 @@ pub(crate) fn create_body(spec: &ContainerSpec) -> Result<ContainerCreateBody, R
         network_mode: spec.network.clone(),
         port_bindings: port_bindings(&spec.ports),
         log_config: Some(rotated_logs()),
+        init: spec.init.then_some(true),
         ..Default::default()
     };
 
@@ -572,5 +577,17 @@ mod tests {
         assert_eq!(mounts[0].typ, Some(MountType::BIND));
         assert_eq!(mounts[1].typ, Some(MountType::VOLUME));
         assert_eq!(body.labels.unwrap().get(labels::MANAGED).unwrap(), "true");
+    }
+
+    #[test]
+    fn init_is_asked_for_only_when_set() {
+        let plain = create_body(&ContainerSpec::default()).unwrap();
+        assert_eq!(plain.host_config.unwrap().init, None);
+        let with_init = ContainerSpec {
+            init: true,
+            ..Default::default()
+        };
+        let body = create_body(&with_init).unwrap();
+        assert_eq!(body.host_config.unwrap().init, Some(true));
     }
 }

@@ -1,0 +1,133 @@
+//! Retiring replaced web instances in the background. A deploy is done when its release is
+//! live: the instances it replaced then drain (their in-flight requests finish, up to the drain
+//! timeout) and are stopped and removed by a task of their own, which `wharf ps` shows as
+//! `draining`, then `stopping`. The next deploy of the same app waits for that task under the
+//! app's lock; a server that dies during it leaves containers of a superseded release behind,
+//! which reconcile removes at the next start.
+
+use crate::{Deployer, Instance, Progress};
+use futures_util::future::join_all;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+use tokio::task::JoinHandle;
+use tracing::{Instrument, info_span};
+use wharf_proxy::Target;
+
+/// How long after its drain an instance still waits for requests that chose it just before it
+/// left the route.
+const LATE_ARRIVALS: Duration = Duration::from_secs(1);
+
+/// Where a replaced instance is on its way out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retiring {
+    /// Out of the route; its in-flight requests are finishing.
+    Draining,
+    /// Drained; its container is being stopped and removed.
+    Stopping,
+}
+
+impl Retiring {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Retiring::Draining => "draining",
+            Retiring::Stopping => "stopping",
+        }
+    }
+}
+
+/// The instances being retired, by container id, and each app's retirement tasks.
+#[derive(Default)]
+pub(crate) struct Retirements {
+    phases: Arc<Mutex<HashMap<String, Retiring>>>,
+    tasks: Mutex<HashMap<String, Vec<JoinHandle<()>>>>,
+}
+
+impl Retirements {
+    /// Where the container is on its way out, if it is being retired.
+    pub(crate) fn phase(&self, container_id: &str) -> Option<Retiring> {
+        lock(&self.phases).get(container_id).copied()
+    }
+}
+
+impl Deployer {
+    /// Take `old` out of service in the background: drain, then stop and remove. Returns at once.
+    pub(crate) fn retire_in_background(&self, app: &str, old: Vec<Instance>, progress: &Progress) {
+        if old.is_empty() {
+            return;
+        }
+        progress.line(format!(
+            "-----> Draining {} old instance(s) in the background (up to {:?}, then stopped)",
+            old.len(),
+            self.settings.drain_timeout
+        ));
+        let phases = self.retirements.phases.clone();
+        set_phase(&phases, &old, Some(Retiring::Draining));
+        let docker = self.docker.clone();
+        let (drain, grace) = (self.settings.drain_timeout, self.settings.stop_grace);
+        let retire = async move {
+            join_all(old.iter().map(|i| drain_settled(&i.target, drain))).await;
+            set_phase(&phases, &old, Some(Retiring::Stopping));
+            join_all(old.iter().map(|instance| {
+                let docker = &docker;
+                async move {
+                    if let Err(err) = docker.stop_and_remove(&instance.container_id, grace).await {
+                        tracing::warn!(container = %instance.name, error = %err, "could not remove a replaced instance");
+                    }
+                }
+            }))
+            .await;
+            set_phase(&phases, &old, None);
+            tracing::info!(
+                instances = old.len(),
+                "replaced instances drained and removed"
+            );
+        };
+        let handle = tokio::spawn(retire.instrument(info_span!("retire", app = %app)));
+        lock(&self.retirements.tasks)
+            .entry(app.to_string())
+            .or_default()
+            .push(handle);
+    }
+
+    /// Wait until the app's earlier replaced instances are gone. Called under the app's lock,
+    /// so no new retirement of the app starts meanwhile.
+    pub(crate) async fn wait_for_retirements(&self, app: &str, progress: &Progress) {
+        let tasks = lock(&self.retirements.tasks)
+            .remove(app)
+            .unwrap_or_default();
+        let pending: Vec<_> = tasks.into_iter().filter(|t| !t.is_finished()).collect();
+        if pending.is_empty() {
+            return;
+        }
+        progress.line("-----> Waiting for the previous deploy's old instances to finish draining");
+        for task in pending {
+            if let Err(err) = task.await {
+                tracing::warn!(error = %err, "a retirement task failed");
+            }
+        }
+    }
+}
+
+/// Drain `target` (in-flight requests finish, up to `timeout`), then give requests that chose it
+/// just before it left the route the moment they need to count themselves in, and let those
+/// finish too. Only then may its container stop: its process now stops at once on SIGTERM.
+pub(crate) async fn drain_settled(target: &Target, timeout: Duration) {
+    target.drain(timeout).await;
+    tokio::time::sleep(LATE_ARRIVALS).await;
+    target.drain(timeout).await;
+}
+
+fn set_phase(phases: &Mutex<HashMap<String, Retiring>>, of: &[Instance], to: Option<Retiring>) {
+    let mut phases = lock(phases);
+    for instance in of {
+        match to {
+            Some(phase) => phases.insert(instance.container_id.clone(), phase),
+            None => phases.remove(&instance.container_id),
+        };
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
