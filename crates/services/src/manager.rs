@@ -382,11 +382,26 @@ impl Services {
         }
     }
 
-    /// At start: make every service that should run, run (Docker restarts them after a
-    /// reboot; this covers containers removed by hand), and remove scratch containers left
-    /// by a verify that the server's stop cut short.
+    /// At start and when the Docker engine comes back: make every service that should run,
+    /// run (Docker restarts them after a reboot; this covers containers removed by hand and
+    /// an engine that stopped them), then remove scratch containers left by a verify that the
+    /// server's stop cut short.
     #[tracing::instrument(skip(self), name = "services.reconcile")]
     pub async fn reconcile(&self) -> Result<(), ServiceError> {
+        for record in self.store.services()? {
+            if record.status == "destroyed" {
+                continue;
+            }
+            let resource = wharf_domain::service_resource_name(&record.name);
+            let running = match self.docker.inspect(&resource).await {
+                Ok(info) if info.running => true,
+                Ok(info) => self.docker.start(&info.id).await.is_ok(),
+                Err(_) => false,
+            };
+            if !running && let Err(e) = self.bring_up(&record).await {
+                tracing::error!(service = %record.name, error = %e, "could not start the service");
+            }
+        }
         let scratch = self
             .docker
             .list(&[
@@ -401,20 +416,6 @@ impl Services {
                 .await
             {
                 tracing::warn!(container = %container.name, error = %e, "could not remove a scratch container");
-            }
-        }
-        for record in self.store.services()? {
-            if record.status == "destroyed" {
-                continue;
-            }
-            let resource = wharf_domain::service_resource_name(&record.name);
-            let running = match self.docker.inspect(&resource).await {
-                Ok(info) if info.running => true,
-                Ok(info) => self.docker.start(&info.id).await.is_ok(),
-                Err(_) => false,
-            };
-            if !running && let Err(e) = self.bring_up(&record).await {
-                tracing::error!(service = %record.name, error = %e, "could not start the service");
             }
         }
         Ok(())
