@@ -12,6 +12,7 @@ mod e2e {
     mod django;
     mod domains;
     mod git_push;
+    mod handover;
     pub mod harness;
     mod heroku_flow;
     mod pebble;

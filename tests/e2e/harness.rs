@@ -140,13 +140,19 @@ impl Daemon {
     }
 
     pub fn spawn(&mut self) {
+        let command = self.server_command();
+        self.spawn_from(command);
+    }
+
+    /// Start the server with `command` (a `server_command`, perhaps wrapped or given sockets),
+    /// and wait until it serves its API socket and the proxy port connects.
+    pub fn spawn_from(&mut self, mut command: Command) {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(self.log_path())
             .unwrap();
-        let child = self
-            .server_command()
+        let child = command
             .stdout(log.try_clone().unwrap())
             .stderr(log)
             .spawn()
@@ -182,6 +188,11 @@ impl Daemon {
             child.kill().unwrap();
             child.wait().unwrap();
         }
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("server is running").id()
     }
 
     /// SIGTERM and wait for the server to exit; returns whether it exited cleanly.

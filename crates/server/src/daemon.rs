@@ -1,26 +1,31 @@
-//! Start-up, serving and shutdown of the daemon, in that order: validate the config, open the
-//! store, connect to Docker, reconcile, load the certificates, bind, serve (HTTP, HTTPS, API); on SIGTERM or SIGINT stop accepting, let
+//! Start-up, serving and shutdown of the daemon, in that order: validate the config, take the
+//! sockets handed over (socket activation), open the store, connect to Docker, restore the
+//! apps' routes, load the certificates, bind, serve (HTTP, HTTPS, API), and only then clean up
+//! what a crash left behind and start the database services; while serving, watch the Docker
+//! engine and bring everything back when it returns; on SIGTERM or SIGINT stop accepting, let
 //! in-flight requests and deploys finish, then exit.
 
 use crate::api::{self, ApiState, GitSettings};
 use crate::certs::Certs;
-use crate::{ServerConfig, instance, socket};
+use crate::listeners::Inherited;
+use crate::{ServerConfig, engine_watch, instance, socket};
 use anyhow::Context;
 use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;
-use tokio::net::TcpListener;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 use wharf_deploy::{DeploySettings, Deployer};
-use wharf_proxy::{HttpsRedirect, ProxyConfig, ProxyListener, ProxyServer, Router};
+use wharf_proxy::{HttpsRedirect, ProxyConfig, ProxyServer, Router};
 use wharf_runtime::Docker;
 use wharf_store::Store;
 
 /// Run the daemon until it receives SIGTERM or SIGINT.
 pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
     config.validate()?;
+    // Before anything else reads the environment: the variables are cleared once taken.
+    let mut inherited = Inherited::from_env()?;
     prepare_data_dir(&config)?;
     let instance_id = instance::load_or_create(&config.data_dir)?;
     let store = Arc::new(Store::open(&config.database_path())?);
@@ -33,15 +38,26 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
     settings.keep_releases = config.keep_releases;
     settings.protected_paths = protected_paths(&config);
     settings.api_domain = config.api_domain.clone();
-    let deployer = Arc::new(Deployer::new(store, docker, router.clone(), settings));
+    let deployer = Arc::new(Deployer::new(
+        store,
+        docker.clone(),
+        router.clone(),
+        settings,
+    ));
+    // Serving first: the routes come from the store and the containers as they run now;
+    // removing what a crash left behind (which waits for containers to stop) comes after.
+    let interrupted = deployer
+        .fail_cut_off_deploys()
+        .context("marking deploys that were cut off")?;
     let report = deployer
-        .reconcile()
+        .restore_apps()
         .await
-        .context("reconciling running containers with the stored state")?;
+        .context("restoring the apps from the stored state")?;
     tracing::info!(
         apps = report.apps_routed,
+        failed = report.apps_failed,
         started = report.containers_started,
-        removed = report.leftovers_removed,
+        interrupted,
         "state restored"
     );
 
@@ -50,30 +66,19 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
         &config.data_dir,
         &instance_id,
     ));
-    services
-        .reconcile()
-        .await
-        .context("starting the database services")?;
 
     let certs = Arc::new(Certs::load(&config.data_dir));
     let workers = wharf_proxy::default_workers();
-    let http = ProxyListener::bind(config.http_listen, workers)
-        .with_context(|| format!("binding the proxy to {}", config.http_listen))?;
+    let http = inherited.proxy(config.http_listen, workers)?;
     let https = match config.https_listen {
-        Some(addr) => Some(
-            ProxyListener::bind(addr, workers)
-                .with_context(|| format!("binding the HTTPS proxy to {addr}"))?,
-        ),
+        Some(addr) => Some(inherited.proxy(addr, workers)?),
         None => None,
     };
     let api_tcp = match config.api_listen {
-        Some(addr) => Some(
-            TcpListener::bind(addr)
-                .await
-                .with_context(|| format!("binding the API to {addr}"))?,
-        ),
+        Some(addr) => Some(inherited.api(addr).await?),
         None => None,
     };
+    inherited.report_unused();
     let unix = socket::bind(&config.socket_path())?;
 
     let shutdown = CancellationToken::new();
@@ -199,6 +204,27 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
             .instrument(tracing::info_span!("api", listen = "tcp")),
         );
     }
+    {
+        let (docker, deployer, services, token) = (
+            docker.clone(),
+            deployer.clone(),
+            services.clone(),
+            shutdown.clone(),
+        );
+        servers.spawn(
+            async move {
+                engine_watch::watch(docker, deployer, services, token).await;
+                Ok(())
+            }
+            .instrument(tracing::info_span!("engine_watch")),
+        );
+    }
+    // Clean up while serving: a stop can take the whole stop grace. Not a server task: it
+    // ends when done; cut short by a shutdown, the next start does the rest.
+    tokio::spawn(
+        clean_up_after_start(deployer.clone(), services.clone())
+            .instrument(tracing::info_span!("clean_up")),
+    );
     tracing::info!(
         proxy = %config.http_listen,
         https = ?config.https_listen,
@@ -229,6 +255,18 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
         Some(Ok(Err(err))) => Err(err),
         Some(Err(join)) => Err(anyhow::anyhow!("a server task failed: {join}")),
         _ => Ok(()),
+    }
+}
+
+/// After serving has begun: bring the database services up (Docker restarts them after a
+/// reboot; this covers the rest), then remove the containers no release needs.
+async fn clean_up_after_start(deployer: Arc<Deployer>, services: Arc<wharf_services::Services>) {
+    if let Err(err) = services.reconcile().await {
+        tracing::error!(error = %format!("{err:#}"), "could not start the database services");
+    }
+    match deployer.remove_leftovers().await {
+        Ok(removed) => tracing::info!(removed, "clean-up after start done"),
+        Err(err) => tracing::error!(error = %err, "could not remove leftover containers"),
     }
 }
 
