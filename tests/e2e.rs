@@ -11,6 +11,7 @@ mod e2e {
     mod deploy;
     mod django;
     mod domains;
+    mod engine_restart;
     mod git_push;
     mod handover;
     pub mod harness;
@@ -21,6 +22,7 @@ mod e2e {
     mod restart;
     mod run_logs;
     mod scale;
+    pub mod second_engine;
     mod services;
     mod sshd;
     mod storage;
