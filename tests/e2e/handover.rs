@@ -1,8 +1,9 @@
-//! Restarting Wharf under load fails no request: its listening sockets are held by whoever
-//! started it (systemd's `wharf.socket`; here the test plays systemd and hands them over
+//! Restarting or upgrading Wharf under load fails no request. With systemd, its listening
+//! sockets are held by systemd (`wharf.socket`; here the test plays systemd and hands them over
 //! through LISTEN_FDS), so connections made while no Wharf runs wait in the socket's queue.
-//! Two clients keep sending requests meanwhile, one on kept-alive connections and one with a
-//! new connection per request; not one request may fail.
+//! Without, SIGUSR2 starts the binary anew with the sockets handed over, and the old process
+//! stops once the new one serves. Two clients keep sending requests meanwhile, one on
+//! kept-alive connections and one with a new connection per request; not one may fail.
 
 use super::harness::*;
 use command_fds::{CommandFdExt, FdMapping};
@@ -109,4 +110,88 @@ fn restarts_with_sockets_held_by_a_supervisor_fail_no_request() {
         );
         assert!(ok > 20, "the client kept sending requests ({ok})");
     }
+}
+
+/// Stops a process this test did not start directly (a successor Wharf) when dropped.
+struct Successor(u32);
+
+impl Drop for Successor {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(120);
+        // Gone, or a zombie nobody reaps (its parent was the process it took over from).
+        while std::fs::read_to_string(format!("/proc/{}/stat", self.0))
+            .is_ok_and(|stat| !stat.contains(") Z "))
+            && Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+#[test]
+fn an_upgrade_by_sigusr2_hands_the_sockets_over_and_fails_no_request() {
+    let mut d = Daemon::start();
+    let app = unique("upgrade");
+    let domain = format!("{app}.example.com");
+    let dir = app_dir(
+        &format!("# wharf.app = {app}\n# wharf.domain = {domain}\n# wharf.scale = 1"),
+        "steady",
+    );
+    d.deploy_ok(dir.path());
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let clients =
+        [true, false].map(|keep_alive| load(d.http, domain.clone(), keep_alive, stop.clone()));
+    std::thread::sleep(Duration::from_secs(1));
+    let old = d.pid();
+    assert!(
+        Command::new("kill")
+            .args(["-USR2", &old.to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    // The old process stops by itself once its successor serves.
+    assert!(
+        d.wait_for_exit(),
+        "the old process exited cleanly:\n{}",
+        d.log()
+    );
+    let log = d.log();
+    let successor = log
+        .lines()
+        .filter(|line| line.contains("wharf is ready"))
+        .filter_map(|line| {
+            line.split("pid=")
+                .nth(1)?
+                .split_whitespace()
+                .next()?
+                .parse::<u32>()
+                .ok()
+        })
+        .find(|pid| *pid != old)
+        .unwrap_or_else(|| panic!("no successor is ready:\n{log}"));
+    let _successor = Successor(successor);
+    std::thread::sleep(Duration::from_secs(2));
+    stop.store(true, Ordering::Relaxed);
+    for client in clients {
+        let (ok, failures) = block_on(client).unwrap();
+        assert!(
+            failures.is_empty(),
+            "{} of {} requests failed: {:?}\n{}",
+            failures.len(),
+            ok as usize + failures.len(),
+            &failures[..failures.len().min(10)],
+            d.log()
+        );
+        assert!(ok > 20, "the client kept sending requests ({ok})");
+    }
+    // The successor serves the API too, on the socket it bound in its predecessor's place.
+    assert!(d.wharf_ok(&["apps"]).contains(&app));
+    std::fs::write(dir.path().join("www/index.html"), "upgraded").unwrap();
+    d.deploy_ok(dir.path());
+    d.wait_for_body(&domain, "upgraded");
 }

@@ -195,6 +195,23 @@ impl Daemon {
         self.child.as_ref().expect("server is running").id()
     }
 
+    /// Wait (two minutes at most) for the server to exit by itself; whether it exited cleanly.
+    pub fn wait_for_exit(&mut self) -> bool {
+        let mut child = self.child.take().expect("server is running");
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                return status.success();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the server did not exit:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// SIGTERM and wait for the server to exit; returns whether it exited cleanly.
     pub fn terminate(&mut self) -> bool {
         let mut child = self.child.take().expect("server is running");

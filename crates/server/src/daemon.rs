@@ -8,8 +8,9 @@
 use crate::api::{self, ApiState, GitSettings};
 use crate::certs::Certs;
 use crate::listeners::Inherited;
-use crate::{ServerConfig, engine_watch, instance, socket};
+use crate::{ServerConfig, engine_watch, instance, socket, takeover};
 use anyhow::Context;
+use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;
 use tokio::signal::unix::{SignalKind, signal};
@@ -26,6 +27,9 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
     config.validate()?;
     // Before anything else reads the environment: the variables are cleared once taken.
     let mut inherited = Inherited::from_env()?;
+    let predecessor = takeover::predecessor();
+    // Read before an upgrade replaces the file: a successor is started from this path.
+    let binary = std::env::current_exe().context("finding the wharf binary")?;
     prepare_data_dir(&config)?;
     let instance_id = instance::load_or_create(&config.data_dir)?;
     let store = Arc::new(Store::open(&config.database_path())?);
@@ -46,9 +50,13 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
     ));
     // Serving first: the routes come from the store and the containers as they run now;
     // removing what a crash left behind (which waits for containers to stop) comes after.
-    let interrupted = deployer
-        .fail_cut_off_deploys()
-        .context("marking deploys that were cut off")?;
+    // Taking over, the predecessor still runs and finishes its own deploys.
+    let interrupted = match predecessor {
+        Some(_) => 0,
+        None => deployer
+            .fail_cut_off_deploys()
+            .context("marking deploys that were cut off")?,
+    };
     let report = deployer
         .restore_apps()
         .await
@@ -79,7 +87,21 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
         None => None,
     };
     inherited.report_unused();
-    let unix = socket::bind(&config.socket_path())?;
+    let mut handed = http.handles()?;
+    if let Some(https) = &https {
+        handed.extend(https.handles()?);
+    }
+    if let Some(api) = &api_tcp {
+        handed.push(std::net::TcpListener::from(
+            api.as_fd().try_clone_to_owned()?,
+        ));
+    }
+    let handover = takeover::Handover::new(
+        binary.clone(),
+        handed.into_iter().map(OwnedFd::from).collect(),
+    );
+    let unix = socket::bind(&config.socket_path(), predecessor.is_some())?;
+    let unix_bound = socket::identity(&config.socket_path());
 
     let shutdown = CancellationToken::new();
     let tasks = TaskTracker::new();
@@ -94,7 +116,7 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
         },
         git: Arc::new(GitSettings {
             data_dir: config.data_dir.clone(),
-            binary: std::env::current_exe().context("finding the wharf binary")?,
+            binary,
             run_as: wharf_git::RunAs::wharf_user(),
         }),
         certs: certs.clone(),
@@ -221,11 +243,26 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
     }
     // Clean up while serving: a stop can take the whole stop grace. Not a server task: it
     // ends when done; cut short by a shutdown, the next start does the rest.
-    tokio::spawn(
-        clean_up_after_start(deployer.clone(), services.clone())
+    {
+        let (deployer, services) = (deployer.clone(), services.clone());
+        tokio::spawn(
+            async move {
+                if let Some(old) = predecessor {
+                    // Serving now: the predecessor may stop; restore what it finished.
+                    takeover::ask_to_stop(old);
+                    takeover::until_gone(old).await;
+                    tracing::info!(pid = old.as_raw(), "took over from the predecessor");
+                    if let Err(err) = deployer.restore_apps().await {
+                        tracing::error!(error = %err, "could not restore the apps");
+                    }
+                }
+                clean_up_after_start(deployer, services).await;
+            }
             .instrument(tracing::info_span!("clean_up")),
-    );
+        );
+    }
     tracing::info!(
+        pid = std::process::id(),
         proxy = %config.http_listen,
         https = ?config.https_listen,
         api = ?config.api_listen,
@@ -237,11 +274,21 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
 
     let mut terminate = signal(SignalKind::terminate()).context("installing SIGTERM handler")?;
     let mut interrupt = signal(SignalKind::interrupt()).context("installing SIGINT handler")?;
-    let failure = tokio::select! {
-        _ = terminate.recv() => None,
-        _ = interrupt.recv() => None,
-        Some(ended) = servers.join_next() => Some(ended),
+    let mut upgrade = signal(SignalKind::user_defined2()).context("installing SIGUSR2 handler")?;
+    let failure = loop {
+        tokio::select! {
+            _ = terminate.recv() => break None,
+            _ = interrupt.recv() => break None,
+            Some(ended) = servers.join_next() => break Some(ended),
+            _ = upgrade.recv() => match handover.start_successor() {
+                // It stops this one (SIGTERM) once it serves.
+                Ok(pid) => tracing::info!(pid, "SIGUSR2: started a successor to take over serving"),
+                Err(err) => tracing::error!(error = %format!("{err:#}"), "SIGUSR2: could not start a successor; serving on"),
+            },
+        }
     };
+    // Not held open past the listeners: a stopping Wharf's ports refuse, not queue, clients.
+    drop(handover);
     tracing::info!("shutting down: no new connections; waiting for requests and deploys in flight");
     shutdown.cancel();
     tasks.close();
@@ -249,7 +296,7 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
         log_ended(ended);
     }
     tasks.wait().await;
-    let _ = std::fs::remove_file(config.socket_path());
+    socket::remove_if_ours(&config.socket_path(), unix_bound);
     tracing::info!("stopped");
     match failure {
         Some(Ok(Err(err))) => Err(err),

@@ -14,6 +14,7 @@ mod instance;
 mod listeners;
 pub mod run_protocol;
 mod socket;
+mod takeover;
 
 pub use config::{ConfigError, DEFAULT_HSTS_MAX_AGE, ServerConfig, socket_path};
 pub use daemon::run;
