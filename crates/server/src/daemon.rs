@@ -8,7 +8,7 @@
 use crate::api::{self, ApiState, GitSettings};
 use crate::certs::Certs;
 use crate::listeners::Inherited;
-use crate::{ServerConfig, engine_watch, instance, socket, takeover};
+use crate::{ServerConfig, clean_up, engine_watch, instance, socket, takeover};
 use anyhow::Context;
 use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::fs::PermissionsExt;
@@ -243,24 +243,10 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
     }
     // Clean up while serving: a stop can take the whole stop grace. Not a server task: it
     // ends when done; cut short by a shutdown, the next start does the rest.
-    {
-        let (deployer, services) = (deployer.clone(), services.clone());
-        tokio::spawn(
-            async move {
-                if let Some(old) = predecessor {
-                    // Serving now: the predecessor may stop; restore what it finished.
-                    takeover::ask_to_stop(old);
-                    takeover::until_gone(old).await;
-                    tracing::info!(pid = old.as_raw(), "took over from the predecessor");
-                    if let Err(err) = deployer.restore_apps().await {
-                        tracing::error!(error = %err, "could not restore the apps");
-                    }
-                }
-                clean_up_after_start(deployer, services).await;
-            }
+    tokio::spawn(
+        clean_up::after_start(deployer.clone(), services.clone(), predecessor)
             .instrument(tracing::info_span!("clean_up")),
-        );
-    }
+    );
     tracing::info!(
         pid = std::process::id(),
         proxy = %config.http_listen,
@@ -302,18 +288,6 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
         Some(Ok(Err(err))) => Err(err),
         Some(Err(join)) => Err(anyhow::anyhow!("a server task failed: {join}")),
         _ => Ok(()),
-    }
-}
-
-/// After serving has begun: bring the database services up (Docker restarts them after a
-/// reboot; this covers the rest), then remove the containers no release needs.
-async fn clean_up_after_start(deployer: Arc<Deployer>, services: Arc<wharf_services::Services>) {
-    if let Err(err) = services.reconcile().await {
-        tracing::error!(error = %format!("{err:#}"), "could not start the database services");
-    }
-    match deployer.remove_leftovers().await {
-        Ok(removed) => tracing::info!(removed, "clean-up after start done"),
-        Err(err) => tracing::error!(error = %err, "could not remove leftover containers"),
     }
 }
 

@@ -7,6 +7,7 @@ mod acme;
 mod api;
 mod api_host;
 pub mod certs;
+mod clean_up;
 mod config;
 mod daemon;
 mod engine_watch;
