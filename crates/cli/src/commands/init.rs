@@ -129,6 +129,15 @@ pub fn run(cli: &Cli, args: &InitArgs) -> anyhow::Result<ExitCode> {
         println!("Start Wharf with: systemctl enable --now {SOCKET_UNIT} wharf");
     } else if std::path::Path::new("/run/systemd/system").exists() {
         run_checked(Command::new("systemctl").arg("daemon-reload"))?;
+        let socket_active = Command::new("systemctl")
+            .args(["is-active", "--quiet", SOCKET_UNIT])
+            .status()
+            .is_ok_and(|s| s.success());
+        if !socket_active {
+            // A Wharf started without the socket unit holds the ports itself: it stops once,
+            // so that systemd can take them; from then on restarts refuse no connection.
+            run_checked(Command::new("systemctl").args(["stop", "wharf"]))?;
+        }
         run_checked(Command::new("systemctl").args(["enable", "--now", SOCKET_UNIT, "wharf"]))?;
         println!("Wharf is running: `systemctl status wharf`, logs with `journalctl -u wharf`.");
     } else {
