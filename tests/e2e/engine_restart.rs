@@ -57,6 +57,7 @@ fn apps_and_databases_come_back_after_the_docker_engine_restarts() {
     let (app, db) = (unique("survivor"), unique("cache"));
     let domain = format!("{app}.example.com");
     d.wharf_ok(&["services", "create", "redis", &db]);
+    engine.allow_network(&format!("wharf-service.{db}"));
     let dir = app_dir(
         &format!("# wharf.app = {app}\n# wharf.domain = {domain}\n# wharf.scale = 2"),
         "survivor",

@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 pub struct SecondEngine {
     dir: tempfile::TempDir,
     bridge: String,
-    /// The third octet of its bridge (10.213.N.0/24) and address pool (10.214.N.0/24).
-    net: u8,
     namespace: String,
     child: Option<Child>,
+    /// Networks whose traffic an iptables rule lets pass (removed on drop).
+    subnets: Vec<String>,
 }
 
 impl SecondEngine {
@@ -38,9 +38,9 @@ impl SecondEngine {
                 .tempdir_in("/tmp")
                 .unwrap(),
             bridge: format!("wharfe2e{:x}", id & 0xffff),
-            net,
             namespace: format!("wharfe2e{id}"),
             child: None,
+            subnets: Vec::new(),
         };
         let bridge = &engine.bridge;
         run(&["ip", "link", "add", bridge, "type", "bridge"]);
@@ -53,24 +53,26 @@ impl SecondEngine {
             bridge,
         ]);
         run(&["ip", "link", "set", bridge, "up"]);
-        // The machine's engine drops forwarded traffic it does not know of; between the
-        // containers of this engine's networks (a database and its apps) it must pass.
-        let rule = engine.forward_rule("-I");
-        run(&rule.iter().map(String::as_str).collect::<Vec<_>>());
         let mut engine = engine;
         engine.start_again();
         engine
     }
 
-    /// The iptables command that inserts (`-I`) or deletes (`-D`) the rule that lets traffic
-    /// between this engine's networks pass.
-    fn forward_rule(&self, action: &str) -> Vec<String> {
-        let pool = format!("10.214.{}.0/24", self.net);
-        [
-            "iptables", action, "FORWARD", "-s", &pool, "-d", &pool, "-j", "ACCEPT",
-        ]
-        .map(String::from)
-        .to_vec()
+    /// Let traffic pass between the containers of this engine's network `name` (a database
+    /// and its apps): the machine's engine drops forwarded traffic it does not know of.
+    pub fn allow_network(&mut self, name: &str) {
+        let subnet = self.docker_ok(&[
+            "network",
+            "inspect",
+            "-f",
+            "{{range .IPAM.Config}}{{.Subnet}}{{end}}",
+            name,
+        ]);
+        let rule = forward_rule(&subnet);
+        run(&[
+            "iptables", "-I", rule[0], rule[1], rule[2], rule[3], rule[4], rule[5], rule[6],
+        ]);
+        self.subnets.push(subnet);
     }
 
     /// `DOCKER_HOST` for this engine.
@@ -98,7 +100,8 @@ impl SecondEngine {
             .append(true)
             .open(self.path("dockerd.log"))
             .unwrap();
-        let net = self.net;
+        // No --default-address-pool: with one, a restarting dockerd deletes the interface
+        // `docker0` (the machine's engine's bridge, not its own) along with its stale network.
         let child = Command::new("dockerd")
             .arg("-H")
             .arg(self.host())
@@ -119,8 +122,6 @@ impl SecondEngine {
                 "--containerd-plugins-namespace",
                 &format!("{}-plugins", self.namespace),
             ])
-            .arg("--default-address-pool")
-            .arg(format!("base=10.214.{net}.0/24,size=26"))
             .stdout(log.try_clone().unwrap())
             .stderr(log)
             .stdin(Stdio::null())
@@ -221,8 +222,12 @@ impl Drop for SecondEngine {
         let _ = Command::new("ip")
             .args(["link", "del", &self.bridge])
             .status();
-        let rule = self.forward_rule("-D");
-        let _ = Command::new(&rule[0]).args(&rule[1..]).status();
+        for subnet in &self.subnets {
+            let _ = Command::new("iptables")
+                .arg("-D")
+                .args(forward_rule(subnet))
+                .status();
+        }
     }
 }
 
@@ -233,4 +238,9 @@ fn run(args: &[&str]) {
         "{args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// The FORWARD rule (after `-I`/`-D`) that accepts traffic within `subnet`.
+fn forward_rule(subnet: &str) -> [&str; 7] {
+    ["FORWARD", "-s", subnet, "-d", subnet, "-j", "ACCEPT"]
 }
