@@ -16,7 +16,9 @@ mod e2e {
     mod destroy_certs;
     mod django;
     mod domains;
+    mod engine_restart;
     mod git_push;
+    mod handover;
     pub mod harness;
     mod heroku_flow;
     mod install_script;
@@ -29,6 +31,7 @@ mod e2e {
     mod restart;
     mod run_logs;
     mod scale;
+    pub mod second_engine;
     mod services;
     mod services_tls;
     mod ssh_flags;

@@ -140,13 +140,19 @@ impl Daemon {
     }
 
     pub fn spawn(&mut self) {
+        let command = self.server_command();
+        self.spawn_from(command);
+    }
+
+    /// Start the server with `command` (a `server_command`, perhaps wrapped or given sockets),
+    /// and wait until it serves its API socket and the proxy port connects.
+    pub fn spawn_from(&mut self, mut command: Command) {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(self.log_path())
             .unwrap();
-        let child = self
-            .server_command()
+        let child = command
             .stdout(log.try_clone().unwrap())
             .stderr(log)
             .spawn()
@@ -181,6 +187,28 @@ impl Daemon {
         if let Some(mut child) = self.child.take() {
             child.kill().unwrap();
             child.wait().unwrap();
+        }
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("server is running").id()
+    }
+
+    /// Wait (two minutes at most) for the server to exit by itself; whether it exited cleanly.
+    pub fn wait_for_exit(&mut self) -> bool {
+        let mut child = self.child.take().expect("server is running");
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                return status.success();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the server did not exit:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(100));
         }
     }
 

@@ -1,5 +1,6 @@
-//! The daemon's life cycle: a hard kill and restart restores every app; SIGTERM stops cleanly;
-//! reconcile removes the leftovers of a cut-off deploy and never touches foreign containers.
+//! The daemon's life cycle: a hard kill and restart restores every app, serving before the
+//! leftovers of a cut-off deploy are removed; SIGTERM stops cleanly; the clean-up never touches
+//! foreign containers.
 
 use super::harness::*;
 use std::process::Command;
@@ -71,16 +72,54 @@ fn reconcile_cleans_up_a_cut_off_deploy_and_ignores_foreign_containers() {
 
     d.spawn();
     d.wait_for_body(&domain, "still serving");
-    assert_eq!(
-        d.containers(&app),
-        vec![format!("wharf-{app}-web-v1-1")],
-        "the cut-off release's container is gone"
-    );
+    // The cut-off release's container is removed (in the background, once serving).
+    wait_for_containers(&d, &app, &[format!("wharf-{app}-web-v1-1")]);
     let releases = d.wharf_ok(&["releases", &app]);
     assert!(releases.contains("failed"), "{releases}");
     let alive = container_running(&foreign);
     remove_container(&foreign);
     assert!(alive, "the foreign container was left alone");
+}
+
+#[test]
+fn apps_serve_again_before_a_cut_off_deploy_is_cleaned_up() {
+    // The cut-off deploy's container ignores SIGTERM, so removing it takes the whole stop grace.
+    let mut d = Daemon::start_with(&["--stop-grace", "40"]);
+    let app = unique("early");
+    let domain = format!("{app}.example.com");
+    let settings = format!("# wharf.app = {app}\n# wharf.domain = {domain}\n# wharf.scale = 1");
+    d.deploy_ok(app_dir(&settings, "serving at once").path());
+    let slow = app_dir_with(&settings, "never", r#"CMD ["sleep", "600"]"#);
+    let mut deploy = d.deploy_in_background(slow.path());
+    let cut_off = format!("wharf-{app}-web-v2-1");
+    d.wait_for_container(&app, &cut_off);
+    d.kill9();
+    let _ = deploy.wait();
+
+    d.spawn();
+    d.wait_for_body(&domain, "serving at once");
+    assert!(
+        d.containers(&app).contains(&cut_off),
+        "the app served before the clean-up had stopped the cut-off deploy's container:\n{}",
+        d.log()
+    );
+    // The clean-up goes on in the background.
+    wait_for_containers(&d, &app, &[format!("wharf-{app}-web-v1-1")]);
+    d.wait_for_body(&domain, "serving at once");
+}
+
+/// Wait (two minutes at most) until the server's containers of `app` are exactly `names`.
+fn wait_for_containers(d: &Daemon, app: &str, names: &[String]) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while d.containers(app) != names {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{app}'s containers are {:?}, not {names:?}:\n{}",
+            d.containers(app),
+            d.log()
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
 }
 
 #[test]

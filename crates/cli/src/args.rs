@@ -472,7 +472,7 @@ pub enum KeysCommand {
 
 #[derive(Args, Debug)]
 pub struct InitArgs {
-    /// Where to write the systemd unit.
+    /// Where to write the systemd unit (its socket unit, wharf.socket, goes beside it).
     #[arg(long, default_value = "/etc/systemd/system/wharf.service")]
     pub unit_path: PathBuf,
     /// Name of the first API token.

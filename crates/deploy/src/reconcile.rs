@@ -1,103 +1,175 @@
-//! Reconcile at start: make what runs match what is stored. Deploys that were cut off are
-//! cleaned up and marked failed; every app's active release is started where it is not running
-//! and routed again; containers of this server that belong to no active release are removed,
-//! except one-off `wharf run` containers that still run and database services' containers.
-//! Containers without this server's labels are never looked at.
+//! Reconcile: make what runs match what is stored, in two steps so that serving never waits
+//! for clean-up. [`Deployer::restore_apps`] routes every app's active release to its containers
+//! again, starting those that should run and do not; it never removes anything, so it runs
+//! before the listeners open at start and again whenever the Docker engine comes back.
+//! [`Deployer::remove_leftovers`] then removes, in the background, the containers of this
+//! server that belong to no active release (a cut-off deploy's, old releases'), except one-off
+//! `wharf run` containers that still run and database services' containers. Containers without
+//! this server's labels are never looked at.
 
 use crate::deployer::INSTANCE_LABEL;
 use crate::deployer::route_for;
 use crate::{DeployError, Deployer, Instance, ProcessSpec, ReleaseSpec};
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::net::SocketAddr;
 use wharf_proxy::Target;
 use wharf_runtime::{ContainerInfo, labels};
-use wharf_store::ReleaseRecord;
+use wharf_store::{ReleaseRecord, ReleaseStatus};
 
-/// What reconcile did, for the log.
+/// What [`Deployer::restore_apps`] did, for the log.
 #[derive(Debug, Default, Clone, serde::Serialize)]
 pub struct ReconcileReport {
     pub apps_routed: usize,
+    pub apps_failed: usize,
     pub containers_started: usize,
-    pub leftovers_removed: usize,
-    pub interrupted_releases: usize,
 }
 
 impl Deployer {
-    #[tracing::instrument(skip_all, name = "reconcile")]
-    pub async fn reconcile(&self) -> Result<ReconcileReport, DeployError> {
-        let mut report = ReconcileReport::default();
-        for release in self.store.unfinished_releases()? {
+    /// At start, before anything else: deploys that were under way when the server stopped
+    /// are marked failed (their containers are leftovers for [`Deployer::remove_leftovers`]).
+    /// Returns how many.
+    pub fn fail_cut_off_deploys(&self) -> Result<usize, DeployError> {
+        let unfinished = self.store.unfinished_releases()?;
+        for release in &unfinished {
             tracing::warn!(app = %release.app, version = release.version, "marking a deploy that was cut off as failed");
             self.store.fail_release(
                 release.id,
                 "interrupted: the server stopped during this deploy",
             )?;
-            report.interrupted_releases += 1;
         }
-        let ours = [(INSTANCE_LABEL, self.settings.instance_id.as_str())];
-        let all = self.docker.list(&ours).await?;
-        let mut kept: HashSet<String> = HashSet::new();
+        Ok(unfinished.len())
+    }
+
+    /// Route every app's active release to its containers as they are now (fresh addresses),
+    /// starting stopped ones and creating missing ones first. Removes nothing. An app that
+    /// cannot be restored is logged and counted; the others are restored all the same.
+    #[tracing::instrument(skip_all, name = "restore")]
+    pub async fn restore_apps(&self) -> Result<ReconcileReport, DeployError> {
+        let mut report = ReconcileReport::default();
         for app in self.store.apps()? {
-            let Some(release) = self.store.active_release(&app.name)? else {
-                continue;
-            };
-            let _guard = self.lock_app(&app.name).await;
-            let spec = ReleaseSpec::of(&release)?;
-            // A release whose mounts are refused (recorded before a path was protected) runs
-            // nowhere: its containers are not kept, so they go with the leftovers.
-            if let Err(err) = self.mounts_for(&app.name, &spec) {
-                tracing::error!(app = %app.name, version = release.version, error = %err, "not running a release whose mounts are refused");
-                continue;
-            }
-            let port = self.port_of(&spec, &release.image).await?;
-            let mut instances = Vec::new();
-            let web = spec.web();
-            let processes = std::iter::once(&web).chain(spec.others());
-            let stopped = self.store.stopped_processes(&app.name)?;
-            for process in processes {
-                if stopped.contains(&process.name) {
-                    // Stopped by the operator: keep its containers, start nothing.
-                    kept.extend(of_process(&all, &release, &process.name).map(|c| c.id.clone()));
-                    continue;
-                }
-                let running = self
-                    .ensure_process(&all, &release, &spec, port, process, &mut report)
-                    .await?;
-                for info in running {
-                    kept.insert(info.id.clone());
-                    if process.name == web.name
-                        && let Some(ip) = info.ip
-                    {
-                        instances.push(Instance {
-                            container_id: info.id.clone(),
-                            name: info.name.clone(),
-                            target: Target::new(SocketAddr::new(ip, port)),
-                        });
-                    }
+            match self.restore_app(&app, &mut report).await {
+                Ok(true) => report.apps_routed += 1,
+                Ok(false) => {}
+                Err(err) => {
+                    report.apps_failed += 1;
+                    tracing::error!(app = %app.name, error = %err, "could not restore the app");
                 }
             }
-            let route = route_for(
-                &app.name,
-                spec.config.healthcheck.as_deref(),
-                &instances,
-                &app.domains,
-            );
-            self.router.set_app(&app.name, &app.domains, route);
-            self.instances.set(&app.name, release.version, instances);
-            report.apps_routed += 1;
         }
-        let leftovers: Vec<String> = all
-            .iter()
-            .filter(|c| !kept.contains(&c.id) && !is_running_one_off(c) && !is_service(c))
-            .map(|c| {
-                tracing::info!(container = %c.name, "removing leftover container");
-                c.id.clone()
-            })
-            .collect();
-        report.leftovers_removed = leftovers.len();
-        self.remove_containers(leftovers).await;
-        tracing::info!(?report, "reconciled");
+        tracing::info!(?report, "restored");
         Ok(report)
+    }
+
+    /// Restore one app; false if it has no active release.
+    async fn restore_app(
+        &self,
+        app: &wharf_store::AppRecord,
+        report: &mut ReconcileReport,
+    ) -> Result<bool, DeployError> {
+        let _guard = self.lock_app(&app.name).await;
+        // Read under the lock: a deploy that just finished may have changed it.
+        let Some(release) = self.store.active_release(&app.name)? else {
+            return Ok(false);
+        };
+        let mine = [
+            (INSTANCE_LABEL, self.settings.instance_id.as_str()),
+            (labels::APP, app.name.as_str()),
+        ];
+        let all = self.docker.list(&mine).await?;
+        let spec = ReleaseSpec::of(&release)?;
+        // A release whose mounts are refused (recorded before a path was protected) runs
+        // nowhere: its containers go at once.
+        if let Err(err) = self.mounts_for(&app.name, &spec) {
+            tracing::error!(app = %app.name, version = release.version, error = %err, "not running a release whose mounts are refused");
+            let version = release.version.to_string();
+            let refused = all
+                .iter()
+                .filter(|c| c.labels.get(labels::RELEASE) == Some(&version))
+                .map(|c| c.id.clone());
+            self.remove_containers(refused).await;
+            return Ok(false);
+        }
+        let port = self.port_of(&spec, &release.image).await?;
+        let mut instances = Vec::new();
+        let web = spec.web();
+        let processes = std::iter::once(&web).chain(spec.others());
+        let stopped = self.store.stopped_processes(&app.name)?;
+        for process in processes {
+            if stopped.contains(&process.name) {
+                // Stopped by the operator: start nothing.
+                continue;
+            }
+            let running = self
+                .ensure_process(&all, &release, &spec, port, process, report)
+                .await?;
+            for info in running {
+                if process.name == web.name
+                    && let Some(ip) = info.ip
+                {
+                    instances.push(Instance {
+                        container_id: info.id.clone(),
+                        name: info.name.clone(),
+                        target: Target::new(SocketAddr::new(ip, port)),
+                    });
+                }
+            }
+        }
+        let route = route_for(
+            &app.name,
+            spec.config.healthcheck.as_deref(),
+            &instances,
+            &app.domains,
+        );
+        self.router.set_app(&app.name, &app.domains, route);
+        self.instances.set(&app.name, release.version, instances);
+        Ok(true)
+    }
+
+    /// Remove this server's containers that belong to no active release of their app (nor
+    /// to a deploy under way), app by app under the app's lock so that no deploy of it runs
+    /// meanwhile. Stopping takes up to the stop grace each: run it after serving has begun.
+    /// Returns how many containers it removed.
+    #[tracing::instrument(skip_all, name = "remove_leftovers")]
+    pub async fn remove_leftovers(&self) -> Result<usize, DeployError> {
+        let ours = [(INSTANCE_LABEL, self.settings.instance_id.as_str())];
+        let mut by_app: BTreeMap<String, Vec<ContainerInfo>> = BTreeMap::new();
+        for container in self.docker.list(&ours).await? {
+            if is_running_one_off(&container) || is_service(&container) {
+                continue;
+            }
+            if let Some(app) = container.labels.get(labels::APP).cloned() {
+                by_app.entry(app).or_default().push(container);
+            }
+        }
+        let mut removed = 0;
+        for (app, containers) in by_app {
+            let _guard = self.lock_app(&app).await;
+            let live: HashSet<String> = self
+                .store
+                .releases(&app)?
+                .iter()
+                .filter(|r| matches!(r.status, ReleaseStatus::Active | ReleaseStatus::Deploying))
+                .map(|r| r.version.to_string())
+                .collect();
+            let leftovers: Vec<String> = containers
+                .iter()
+                .filter(|c| {
+                    // A run created a moment ago is about to start: not a leftover.
+                    (is_one_off(c) && c.state != "created")
+                        || c.labels
+                            .get(labels::RELEASE)
+                            .is_none_or(|version| !live.contains(version))
+                })
+                .map(|c| {
+                    tracing::info!(container = %c.name, "removing leftover container");
+                    c.id.clone()
+                })
+                .collect();
+            removed += leftovers.len();
+            self.remove_containers(leftovers).await;
+        }
+        tracing::info!(removed, "leftovers removed");
+        Ok(removed)
     }
 }
 
@@ -153,6 +225,12 @@ impl Deployer {
         }
         Ok(out)
     }
+}
+
+/// One of Wharf's task containers (`wharf run`, a cron job, a deploy command), of either
+/// naming scheme.
+fn is_one_off(container: &ContainerInfo) -> bool {
+    crate::task::task_of(container).is_some()
 }
 
 /// A one-off `wharf run` container that still runs: it is someone's command, not a leftover.

@@ -52,6 +52,11 @@ impl Activity {
         self.h2.store(true, Ordering::Relaxed);
     }
 
+    /// Whether the connection speaks HTTP/2.
+    pub(crate) fn is_h2(&self) -> bool {
+        self.h2.load(Ordering::Relaxed)
+    }
+
     /// When to check the timeouts next: the idle deadline (unless `closing`) and, on
     /// HTTP/1, the deadline of the request head being waited for. While a request is in
     /// progress neither can be due; the check is then put off by the shorter timeout (a

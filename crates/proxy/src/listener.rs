@@ -1,6 +1,9 @@
 //! `ProxyListener`: one listening address bound once per proxy worker. Every socket has
 //! `SO_REUSEPORT`, so the kernel spreads new connections over the workers' sockets and no
-//! two threads ever wait on the same accept queue.
+//! two threads ever wait on the same accept queue. A socket handed over by whoever started
+//! Wharf (systemd's socket activation, or an older Wharf on an upgrade) is used as it is:
+//! its holder keeps it open across a restart, so that connections wait in its queue rather
+//! than being refused; every worker then accepts on its own handle of it.
 
 use std::io;
 use std::net::SocketAddr;
@@ -36,6 +39,41 @@ impl ProxyListener {
             sockets.push(socket(local, true)?);
         }
         Ok(ProxyListener { local, sockets })
+    }
+
+    /// Listen on sockets that were handed over, already bound and listening. One socket is
+    /// shared by `workers` workers (each accepts on a handle of its own); several (one per
+    /// worker of the Wharf that handed them over) keep one worker each, so no queue is left
+    /// without a worker.
+    pub fn from_sockets(
+        sockets: Vec<std::net::TcpListener>,
+        workers: usize,
+    ) -> io::Result<ProxyListener> {
+        let Some(first) = sockets.first() else {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "no socket was handed over",
+            ));
+        };
+        let local = first.local_addr()?;
+        let mut sockets = sockets;
+        if sockets.len() == 1 {
+            for _ in 1..workers.max(1) {
+                let handle = sockets[0].try_clone()?;
+                sockets.push(handle);
+            }
+        }
+        for socket in &sockets {
+            socket.set_nonblocking(true)?;
+            // Not for the processes Wharf runs (git, for one): only Wharf serves on it.
+            socket2::SockRef::from(socket).set_cloexec(true)?;
+        }
+        Ok(ProxyListener { local, sockets })
+    }
+
+    /// Handles of the listening sockets, to hand over to a Wharf that takes over serving.
+    pub fn handles(&self) -> io::Result<Vec<std::net::TcpListener>> {
+        self.sockets.iter().map(|s| s.try_clone()).collect()
     }
 
     /// The address bound (with the port chosen when port 0 was asked for).
@@ -88,5 +126,29 @@ mod tests {
                 .workers(),
             1
         );
+    }
+
+    #[test]
+    fn a_handed_over_socket_is_shared_by_every_worker_and_keeps_its_queue() {
+        let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = held.local_addr().unwrap();
+        // A client connects before anyone serves: it waits in the socket's queue.
+        let early = std::net::TcpStream::connect(addr).unwrap();
+        let l = ProxyListener::from_sockets(vec![held.try_clone().unwrap()], 3).unwrap();
+        assert_eq!((l.workers(), l.local_addr()), (3, addr));
+        drop(l);
+        // The holder's socket still listens, and still has the waiting client.
+        held.set_nonblocking(false).unwrap();
+        let (accepted, _) = held.accept().unwrap();
+        assert_eq!(accepted.peer_addr().unwrap(), early.local_addr().unwrap());
+        let several = vec![
+            std::net::TcpListener::bind("127.0.0.1:0").unwrap(),
+            std::net::TcpListener::bind("127.0.0.1:0").unwrap(),
+        ];
+        assert_eq!(
+            ProxyListener::from_sockets(several, 8).unwrap().workers(),
+            2
+        );
+        assert!(ProxyListener::from_sockets(Vec::new(), 2).is_err());
     }
 }

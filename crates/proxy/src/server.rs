@@ -5,6 +5,7 @@
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use hyper::body::Incoming;
@@ -27,6 +28,14 @@ use crate::workers::ProxyServer;
 
 /// Pause after a failed `accept` (e.g. out of file descriptors) before trying again.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
+
+/// On shutdown, an HTTP/1 keep-alive connection is closed once it has been quiet this long;
+/// until then its requests are still answered, with `Connection: close`. Closing it at
+/// once would fail the request its client may be sending at that very moment.
+const SHUTDOWN_LINGER: Duration = Duration::from_secs(1);
+
+/// How often a closing HTTP/1 connection checks whether it has been quiet long enough.
+const LINGER_CHECK: Duration = Duration::from_millis(100);
 
 /// A proxy instance: the router, the backend client pool and the protocol settings.
 /// The workers run one per HTTP listener; a TLS listener calls
@@ -77,6 +86,9 @@ impl Proxy {
         let io = TokioIo::new(IdleIo::new(io, Arc::clone(&activity)));
         let this = Arc::clone(&self);
         let act = Arc::clone(&activity);
+        // Set on shutdown: HTTP/1 responses then tell the client to close the connection.
+        let closing_flag = Arc::new(AtomicBool::new(false));
+        let close_after = Arc::clone(&closing_flag);
         // Rendered once per connection for X-Forwarded-For.
         let client_ip = headers::client_ip_value(peer.ip());
         let service = service_fn(move |req: hyper::Request<Incoming>| {
@@ -89,8 +101,15 @@ impl Proxy {
                 addr: peer,
                 ip: client_ip.clone(),
             };
+            let close_after = Arc::clone(&close_after);
             async move {
                 let mut resp = this.forwarder.handle(req, client, Some(active)).await;
+                if close_after.load(Ordering::Relaxed) && resp.version() != http::Version::HTTP_2 {
+                    resp.headers_mut().insert(
+                        http::header::CONNECTION,
+                        http::HeaderValue::from_static("close"),
+                    );
+                }
                 if let Some(hsts) = &this.hsts {
                     resp.headers_mut()
                         .entry(http::header::STRICT_TRANSPORT_SECURITY)
@@ -102,9 +121,14 @@ impl Proxy {
         let conn = self.builder.serve_connection_with_upgrades(io, service);
         tokio::pin!(conn);
         let mut closing = false;
+        // Shut down, HTTP/1: answering with `Connection: close` until quiet for the linger.
+        let mut lingering = false;
         loop {
-            let check_at =
+            let mut check_at =
                 activity.next_check(self.idle_timeout, self.header_read_timeout, closing);
+            if lingering {
+                check_at = check_at.min(tokio::time::Instant::now() + LINGER_CHECK);
+            }
             tokio::select! {
                 res = conn.as_mut() => {
                     if let Err(e) = res {
@@ -114,9 +138,20 @@ impl Proxy {
                 }
                 () = shutdown.cancelled(), if !closing => {
                     closing = true;
-                    conn.as_mut().graceful_shutdown();
+                    if activity.is_h2() {
+                        // GOAWAY tells the client which requests were not taken: it retries them.
+                        conn.as_mut().graceful_shutdown();
+                    } else {
+                        closing_flag.store(true, Ordering::Relaxed);
+                        lingering = true;
+                    }
                 }
                 () = tokio::time::sleep_until(check_at) => {
+                    if lingering && activity.is_idle(SHUTDOWN_LINGER) {
+                        lingering = false;
+                        conn.as_mut().graceful_shutdown();
+                        continue;
+                    }
                     if activity.head_overdue(self.header_read_timeout) {
                         // Nothing is in progress; a half-sent head is not waited for.
                         tracing::debug!("closing connection: no complete request head in time");

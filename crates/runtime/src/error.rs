@@ -18,7 +18,7 @@ pub const MIN_API_VERSION: (usize, usize) = (1, 41);
 pub enum RuntimeError {
     /// The engine could not be reached at all (not running, wrong socket, no permission).
     #[error(
-        "cannot connect to the Docker engine at {socket}: {reason}. Is Docker running? \
+        "the Docker engine is not reachable at {socket}: {reason}. Is Docker running? \
          Start it (e.g. `sudo systemctl start docker`), check that the socket exists and that \
          this user may use it (e.g. is in the `docker` group), or set DOCKER_HOST to point at \
          the engine",

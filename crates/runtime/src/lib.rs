@@ -2,7 +2,8 @@
 //!
 //! It builds images from tar contexts with the classic builder, runs app
 //! containers, lists/inspects/stops/removes them, reads their logs,
-//! manages images and creates the named volumes apps' storage asks for.
+//! manages images and creates the named volumes apps' storage asks for, and notices when
+//! the engine itself goes away.
 //! Everything it creates carries the label `wharf.managed=true`; listing only
 //! ever returns such objects, and mutating calls refuse objects without it.
 
@@ -10,6 +11,7 @@ mod build;
 mod commit;
 mod container;
 mod docker;
+mod engine;
 mod error;
 mod exec;
 mod files;

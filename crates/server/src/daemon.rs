@@ -1,26 +1,35 @@
-//! Start-up, serving and shutdown of the daemon, in that order: validate the config, open the
-//! store, connect to Docker, reconcile, load the certificates, bind, serve (HTTP, HTTPS, API); on SIGTERM or SIGINT stop accepting, let
+//! Start-up, serving and shutdown of the daemon, in that order: validate the config, take the
+//! sockets handed over (socket activation), open the store, connect to Docker, restore the
+//! apps' routes, load the certificates, bind, serve (HTTP, HTTPS, API), and only then clean up
+//! what a crash left behind and start the database services; while serving, watch the Docker
+//! engine and bring everything back when it returns; on SIGTERM or SIGINT stop accepting, let
 //! in-flight requests and deploys finish, then exit.
 
 use crate::api::{self, ApiState, GitSettings};
 use crate::certs::Certs;
-use crate::{ServerConfig, instance, socket};
+use crate::listeners::Inherited;
+use crate::{ServerConfig, clean_up, engine_watch, instance, socket, takeover};
 use anyhow::Context;
+use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;
-use tokio::net::TcpListener;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 use wharf_deploy::{DeploySettings, Deployer};
-use wharf_proxy::{HttpsRedirect, ProxyConfig, ProxyListener, ProxyServer, Router};
+use wharf_proxy::{HttpsRedirect, ProxyConfig, ProxyServer, Router};
 use wharf_runtime::Docker;
 use wharf_store::Store;
 
 /// Run the daemon until it receives SIGTERM or SIGINT.
 pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
     config.validate()?;
+    // Before anything else reads the environment: the variables are cleared once taken.
+    let mut inherited = Inherited::from_env()?;
+    let predecessor = takeover::predecessor();
+    // Read before an upgrade replaces the file: a successor is started from this path.
+    let binary = std::env::current_exe().context("finding the wharf binary")?;
     prepare_data_dir(&config)?;
     let instance_id = instance::load_or_create(&config.data_dir)?;
     let store = Arc::new(Store::open(&config.database_path())?);
@@ -34,15 +43,30 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
     settings.protected_paths = protected_paths(&config);
     settings.api_domain = config.api_domain.clone();
     settings.services_ca = Some(wharf_services::ca_certificate_path(&config.data_dir));
-    let deployer = Arc::new(Deployer::new(store, docker, router.clone(), settings));
+    let deployer = Arc::new(Deployer::new(
+        store,
+        docker.clone(),
+        router.clone(),
+        settings,
+    ));
+    // Serving first: the routes come from the store and the containers as they run now;
+    // removing what a crash left behind (which waits for containers to stop) comes after.
+    // Taking over, the predecessor still runs and finishes its own deploys.
+    let interrupted = match predecessor {
+        Some(_) => 0,
+        None => deployer
+            .fail_cut_off_deploys()
+            .context("marking deploys that were cut off")?,
+    };
     let report = deployer
-        .reconcile()
+        .restore_apps()
         .await
-        .context("reconciling running containers with the stored state")?;
+        .context("restoring the apps from the stored state")?;
     tracing::info!(
         apps = report.apps_routed,
+        failed = report.apps_failed,
         started = report.containers_started,
-        removed = report.leftovers_removed,
+        interrupted,
         "state restored"
     );
 
@@ -51,31 +75,34 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
         &config.data_dir,
         &instance_id,
     ));
-    services
-        .reconcile()
-        .await
-        .context("starting the database services")?;
 
     let certs = Arc::new(Certs::load(&config.data_dir));
     let workers = wharf_proxy::default_workers();
-    let http = ProxyListener::bind(config.http_listen, workers)
-        .with_context(|| format!("binding the proxy to {}", config.http_listen))?;
+    let http = inherited.proxy(config.http_listen, workers)?;
     let https = match config.https_listen {
-        Some(addr) => Some(
-            ProxyListener::bind(addr, workers)
-                .with_context(|| format!("binding the HTTPS proxy to {addr}"))?,
-        ),
+        Some(addr) => Some(inherited.proxy(addr, workers)?),
         None => None,
     };
     let api_tcp = match config.api_listen {
-        Some(addr) => Some(
-            TcpListener::bind(addr)
-                .await
-                .with_context(|| format!("binding the API to {addr}"))?,
-        ),
+        Some(addr) => Some(inherited.api(addr).await?),
         None => None,
     };
-    let unix = socket::bind(&config.socket_path())?;
+    inherited.report_unused();
+    let mut handed = http.handles()?;
+    if let Some(https) = &https {
+        handed.extend(https.handles()?);
+    }
+    if let Some(api) = &api_tcp {
+        handed.push(std::net::TcpListener::from(
+            api.as_fd().try_clone_to_owned()?,
+        ));
+    }
+    let handover = takeover::Handover::new(
+        binary.clone(),
+        handed.into_iter().map(OwnedFd::from).collect(),
+    );
+    let unix = socket::bind(&config.socket_path(), predecessor.is_some())?;
+    let unix_bound = socket::identity(&config.socket_path());
 
     let shutdown = CancellationToken::new();
     let tasks = TaskTracker::new();
@@ -90,7 +117,7 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
         },
         git: Arc::new(GitSettings {
             data_dir: config.data_dir.clone(),
-            binary: std::env::current_exe().context("finding the wharf binary")?,
+            binary,
             run_as: wharf_git::RunAs::wharf_user(),
         }),
         certs: certs.clone(),
@@ -200,7 +227,29 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
             .instrument(tracing::info_span!("api", listen = "tcp")),
         );
     }
+    {
+        let (docker, deployer, services, token) = (
+            docker.clone(),
+            deployer.clone(),
+            services.clone(),
+            shutdown.clone(),
+        );
+        servers.spawn(
+            async move {
+                engine_watch::watch(docker, deployer, services, token).await;
+                Ok(())
+            }
+            .instrument(tracing::info_span!("engine_watch")),
+        );
+    }
+    // Clean up while serving: a stop can take the whole stop grace. Not a server task: it
+    // ends when done; cut short by a shutdown, the next start does the rest.
+    tokio::spawn(
+        clean_up::after_start(deployer.clone(), services.clone(), predecessor)
+            .instrument(tracing::info_span!("clean_up")),
+    );
     tracing::info!(
+        pid = std::process::id(),
         proxy = %config.http_listen,
         https = ?config.https_listen,
         api = ?config.api_listen,
@@ -212,11 +261,21 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
 
     let mut terminate = signal(SignalKind::terminate()).context("installing SIGTERM handler")?;
     let mut interrupt = signal(SignalKind::interrupt()).context("installing SIGINT handler")?;
-    let failure = tokio::select! {
-        _ = terminate.recv() => None,
-        _ = interrupt.recv() => None,
-        Some(ended) = servers.join_next() => Some(ended),
+    let mut upgrade = signal(SignalKind::user_defined2()).context("installing SIGUSR2 handler")?;
+    let failure = loop {
+        tokio::select! {
+            _ = terminate.recv() => break None,
+            _ = interrupt.recv() => break None,
+            Some(ended) = servers.join_next() => break Some(ended),
+            _ = upgrade.recv() => match handover.start_successor() {
+                // It stops this one (SIGTERM) once it serves.
+                Ok(pid) => tracing::info!(pid, "SIGUSR2: started a successor to take over serving"),
+                Err(err) => tracing::error!(error = %format!("{err:#}"), "SIGUSR2: could not start a successor; serving on"),
+            },
+        }
     };
+    // Not held open past the listeners: a stopping Wharf's ports refuse, not queue, clients.
+    drop(handover);
     tracing::info!("shutting down: no new connections; waiting for requests and deploys in flight");
     shutdown.cancel();
     tasks.close();
@@ -224,7 +283,7 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
         log_ended(ended);
     }
     tasks.wait().await;
-    let _ = std::fs::remove_file(config.socket_path());
+    socket::remove_if_ours(&config.socket_path(), unix_bound);
     tracing::info!("stopped");
     match failure {
         Some(Ok(Err(err))) => Err(err),

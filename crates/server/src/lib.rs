@@ -1,16 +1,21 @@
 //! The Wharf daemon, `wharf server`: loads and checks its config, opens the store, connects to
-//! Docker, reconciles what runs with what is stored, then serves the proxy and the API until it
-//! is told to stop, and stops gracefully.
+//! Docker, restores the apps' routes from what is stored and what runs, serves the proxy and the
+//! API (cleaning up after a crash meanwhile, and bringing everything back when the Docker engine
+//! restarts) until it is told to stop, and stops gracefully.
 
 mod acme;
 mod api;
 mod api_host;
 pub mod certs;
+mod clean_up;
 mod config;
 mod daemon;
+mod engine_watch;
 mod instance;
+mod listeners;
 pub mod run_protocol;
 mod socket;
+mod takeover;
 
 pub use api::ConfigVars;
 pub use config::{

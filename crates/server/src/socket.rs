@@ -9,9 +9,10 @@ use tokio::net::UnixListener;
 /// Group whose members may use the local socket besides root.
 const SOCKET_GROUP: &str = "wharf";
 
-/// Bind the socket at `path`, replacing a stale one, and restrict who may connect.
-pub fn bind(path: &Path) -> anyhow::Result<UnixListener> {
-    if path.exists() {
+/// Bind the socket at `path`, replacing a stale one (or, `taking_over` from an older Wharf,
+/// its live one: new clients come here, its own finish there), and restrict who may connect.
+pub fn bind(path: &Path, taking_over: bool) -> anyhow::Result<UnixListener> {
+    if path.exists() && !taking_over {
         // A socket left by a server that was killed. If another server is alive on it, its
         // clients would be cut off, so refuse instead.
         if std::os::unix::net::UnixStream::connect(path).is_ok() {
@@ -21,6 +22,8 @@ pub fn bind(path: &Path) -> anyhow::Result<UnixListener> {
             );
         }
         std::fs::remove_file(path).with_context(|| format!("removing stale {}", path.display()))?;
+    } else if path.exists() {
+        std::fs::remove_file(path).with_context(|| format!("removing {}", path.display()))?;
     }
     let listener =
         UnixListener::bind(path).with_context(|| format!("binding {}", path.display()))?;
@@ -33,4 +36,20 @@ pub fn bind(path: &Path) -> anyhow::Result<UnixListener> {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
         .with_context(|| format!("setting permissions of {}", path.display()))?;
     Ok(listener)
+}
+
+/// Which file is at `path` (device and inode), to tell later whether it is still ours.
+pub fn identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::symlink_metadata(path)
+        .ok()
+        .map(|m| (m.dev(), m.ino()))
+}
+
+/// Remove the socket at `path` if it is still the one bound (a Wharf that took over has
+/// bound its own there).
+pub fn remove_if_ours(path: &Path, bound: Option<(u64, u64)>) {
+    if bound.is_some() && identity(path) == bound {
+        let _ = std::fs::remove_file(path);
+    }
 }

@@ -390,28 +390,13 @@ impl Services {
         }
     }
 
-    /// At start: make every service that should run, run (Docker restarts them after a
-    /// reboot; this covers containers removed by hand), make again the containers without a
-    /// server certificate (made before services spoke TLS) or with one that ends within a
-    /// year, and remove scratch containers left by a verify that the server's stop cut short.
+    /// At start and when the Docker engine comes back: make every service that should run,
+    /// run (Docker restarts them after a reboot; this covers containers removed by hand and
+    /// an engine that stopped them), make again the containers without a server certificate
+    /// (made before services spoke TLS) or with one that ends within a year, then remove
+    /// scratch containers left by a verify that the server's stop cut short.
     #[tracing::instrument(skip(self), name = "services.reconcile")]
     pub async fn reconcile(&self) -> Result<(), ServiceError> {
-        let scratch = self
-            .docker
-            .list(&[
-                (crate::container::SCRATCH_LABEL, "true"),
-                (wharf_deploy::INSTANCE_LABEL, self.instance_id.as_str()),
-            ])
-            .await?;
-        for container in scratch {
-            if let Err(e) = self
-                .docker
-                .stop_and_remove(&container.id, self.stop_grace)
-                .await
-            {
-                tracing::warn!(container = %container.name, error = %e, "could not remove a scratch container");
-            }
-        }
         for record in self.store.services()? {
             if record.status == "destroyed" {
                 continue;
@@ -427,6 +412,22 @@ impl Services {
             };
             if !running && let Err(e) = self.bring_up(&record).await {
                 tracing::error!(service = %record.name, error = %e, "could not start the service");
+            }
+        }
+        let scratch = self
+            .docker
+            .list(&[
+                (crate::container::SCRATCH_LABEL, "true"),
+                (wharf_deploy::INSTANCE_LABEL, self.instance_id.as_str()),
+            ])
+            .await?;
+        for container in scratch {
+            if let Err(e) = self
+                .docker
+                .stop_and_remove(&container.id, self.stop_grace)
+                .await
+            {
+                tracing::warn!(container = %container.name, error = %e, "could not remove a scratch container");
             }
         }
         Ok(())

@@ -1,8 +1,10 @@
-//! `wharf init`: set Wharf up on a real server. Writes a systemd unit that runs `wharf server`,
-//! creates the `wharf` group and user (`git push` over SSH connects as it) and the first API
-//! token, and (unless --no-start) enables and starts the service. With --no-systemd it writes
-//! no unit and starts nothing, for machines where the server is started by hand (as
-//! scripts/install.sh does). It opens no port and changes no firewall.
+//! `wharf init`: set Wharf up on a real server. Writes a systemd unit that runs `wharf server`
+//! and a socket unit that holds its HTTP and HTTPS ports (so a restart or an upgrade of Wharf
+//! refuses no connection: they wait in the socket's queue meanwhile), creates the `wharf` group
+//! and user (`git push` over SSH connects as it) and the first API token, and (unless
+//! --no-start) enables and starts the service. With --no-systemd it writes no unit and starts
+//! nothing, for machines where the server is started by hand (as scripts/install.sh does). It
+//! opens no port and changes no firewall.
 
 use crate::args::{Cli, InitArgs};
 use anyhow::{Context, bail};
@@ -54,6 +56,10 @@ pub fn run(cli: &Cli, args: &InitArgs) -> anyhow::Result<ExitCode> {
         std::fs::write(&args.unit_path, unit)
             .with_context(|| format!("writing {}", args.unit_path.display()))?;
         println!("Wrote {}", args.unit_path.display());
+        let socket_path = args.unit_path.with_file_name(SOCKET_UNIT);
+        std::fs::write(&socket_path, socket_file(args.http_listen, https_listen))
+            .with_context(|| format!("writing {}", socket_path.display()))?;
+        println!("Wrote {}", socket_path.display());
     }
     if let Some(email) = &args.email {
         let path = data_dir.join("acme-email");
@@ -131,10 +137,19 @@ pub fn run(cli: &Cli, args: &InitArgs) -> anyhow::Result<ExitCode> {
             data_dir.display()
         );
     } else if args.no_start {
-        println!("Start Wharf with: systemctl enable --now wharf");
+        println!("Start Wharf with: systemctl enable --now {SOCKET_UNIT} wharf");
     } else if std::path::Path::new("/run/systemd/system").exists() {
         run_checked(Command::new("systemctl").arg("daemon-reload"))?;
-        run_checked(Command::new("systemctl").args(["enable", "--now", "wharf"]))?;
+        let socket_active = Command::new("systemctl")
+            .args(["is-active", "--quiet", SOCKET_UNIT])
+            .status()
+            .is_ok_and(|s| s.success());
+        if !socket_active {
+            // A Wharf started without the socket unit holds the ports itself: it stops once,
+            // so that systemd can take them; from then on restarts refuse no connection.
+            run_checked(Command::new("systemctl").args(["stop", "wharf"]))?;
+        }
+        run_checked(Command::new("systemctl").args(["enable", "--now", SOCKET_UNIT, "wharf"]))?;
         println!("Wharf is running: `systemctl status wharf`, logs with `journalctl -u wharf`.");
     } else {
         println!(
@@ -143,6 +158,33 @@ pub fn run(cli: &Cli, args: &InitArgs) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The socket unit's file name: systemd hands its sockets to `wharf.service`.
+const SOCKET_UNIT: &str = "wharf.socket";
+
+/// The socket unit: systemd holds the proxy's ports open while Wharf restarts, and hands them
+/// over at each start (the daemon matches them to its listeners by address).
+fn socket_file(
+    http_listen: std::net::SocketAddr,
+    https_listen: Option<std::net::SocketAddr>,
+) -> String {
+    let https = https_listen
+        .map(|addr| format!("ListenStream={addr}\n"))
+        .unwrap_or_default();
+    format!(
+        "[Unit]
+Description=Wharf's HTTP and HTTPS ports, held open while Wharf restarts
+
+[Socket]
+ListenStream={http_listen}
+{https}NoDelay=true
+Backlog=4096
+
+[Install]
+WantedBy=sockets.target
+"
+    )
 }
 
 /// What the systemd unit runs.
@@ -173,9 +215,9 @@ fn unit_file(unit: &Unit) -> String {
     format!(
         "[Unit]
 Description=Wharf: apps from Dockerfiles, served by domain
-After=network-online.target docker.service
+After=network-online.target docker.service wharf.socket
 Wants=network-online.target
-Requires=docker.service
+Requires=docker.service wharf.socket
 
 [Service]
 ExecStart={binary} --data-dir {data_dir} server --http-listen {http_listen}{https}{api_domain}
@@ -230,5 +272,31 @@ mod tests {
         let text = unit(None, None);
         assert!(text.contains("--https-listen none\n"), "{text}");
         assert!(!text.contains("--api-domain"), "{text}");
+    }
+
+    #[test]
+    fn the_socket_unit_holds_the_proxy_ports_for_the_service() {
+        let text = socket_file(
+            "0.0.0.0:80".parse().unwrap(),
+            Some("0.0.0.0:443".parse().unwrap()),
+        );
+        assert!(
+            text.contains("[Socket]\nListenStream=0.0.0.0:80\nListenStream=0.0.0.0:443\n"),
+            "{text}"
+        );
+        assert!(text.contains("WantedBy=sockets.target"), "{text}");
+        let text = socket_file("[::]:8080".parse().unwrap(), None);
+        assert_eq!(text.matches("ListenStream=").count(), 1, "{text}");
+        assert!(text.contains("ListenStream=[::]:8080\n"), "{text}");
+        // The service needs the socket, so that a restart of Wharf finds its ports held.
+        let unit = unit(None, None);
+        assert!(
+            unit.contains("Requires=docker.service wharf.socket\n"),
+            "{unit}"
+        );
+        assert!(
+            unit.contains("After=network-online.target docker.service wharf.socket\n"),
+            "{unit}"
+        );
     }
 }
