@@ -261,13 +261,28 @@ impl Forwarder {
     ) -> Response<ProxyBody> {
         let out = Outgoing::new(head, BodyFraming::of(&slot));
         let mut retry = Retry::new(route, &slot);
+        let mut repicks = 0;
         loop {
-            let upstream = target.addr();
-            ctx.set_upstream(upstream);
             // The request's count keeps the reference `pick` took (see `Target::enter`).
+            let in_flight = match target.enter_unless_draining() {
+                Ok(in_flight) => in_flight,
+                Err(drained) => {
+                    // Its route was swapped since the pick: pick from the app's route now.
+                    repicks += 1;
+                    match self.router.app_route(route.app()).and_then(|r| r.pick()) {
+                        Some(next) if repicks <= MAX_REPICKS && !Arc::ptr_eq(&next, &drained) => {
+                            target = next;
+                            continue;
+                        }
+                        _ => return ctx.page(pages::no_healthy_instance(route.app())),
+                    }
+                }
+            };
+            let upstream = in_flight.target().addr();
+            ctx.set_upstream(upstream);
             let sent = tokio::time::timeout(
                 self.config.response_header_timeout,
-                upstream::send(target.enter(), &out, &slot, self.config.connect_timeout),
+                upstream::send(in_flight, &out, &slot, self.config.connect_timeout),
             )
             .await;
             match sent {
@@ -291,6 +306,10 @@ impl Forwarder {
         }
     }
 }
+
+/// How many times a request picks again after its target began draining under it (each time
+/// a deploy swapped the app's route in between: more than a few means something is wrong).
+const MAX_REPICKS: u32 = 3;
 
 /// The parts of the outgoing request that are reused across attempts.
 pub(crate) struct Head {

@@ -65,7 +65,8 @@ impl Target {
     pub fn in_flight(&self) -> usize {
         self.in_flight
             .iter()
-            .map(|n| n.load(Ordering::Acquire))
+            // SeqCst, paired with `enter_unless_draining`: see there.
+            .map(|n| n.load(Ordering::SeqCst))
             .sum()
     }
 
@@ -103,7 +104,7 @@ impl Target {
     /// requests reach 0 or `timeout` passes. Returns true if it drained fully.
     /// Upgraded connections count as in flight until closed; on timeout they are cut.
     pub async fn drain(&self, timeout: Duration) -> bool {
-        self.state.store(DRAINING, Ordering::Release);
+        self.state.store(DRAINING, Ordering::SeqCst);
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let mut notified = pin!(self.idle.notified());
@@ -142,8 +143,23 @@ impl Target {
     /// (every reference taken or dropped writes a count that all workers share).
     pub(crate) fn enter(self: Arc<Self>) -> InFlight {
         let slot = self.in_flight.local_index();
-        self.in_flight.get(slot).fetch_add(1, Ordering::AcqRel);
+        self.in_flight.get(slot).fetch_add(1, Ordering::SeqCst);
         InFlight { target: self, slot }
+    }
+
+    /// Like [`Target::enter`], unless the target began draining since it was picked (a route
+    /// swap between the pick and now): then the request is not counted and the target comes
+    /// back. Counting first and checking after, against `drain`'s marking first and counting
+    /// after (both sequentially consistent), means that either the drain sees this request or
+    /// this request sees the drain: none reaches a target whose drain already found it idle
+    /// (and whose container may be gone).
+    pub(crate) fn enter_unless_draining(self: Arc<Self>) -> Result<InFlight, Arc<Target>> {
+        let guard = self.enter();
+        if guard.target.state.load(Ordering::SeqCst) == DRAINING {
+            Err(guard.finish())
+        } else {
+            Ok(guard)
+        }
     }
 }
 
@@ -230,5 +246,21 @@ mod tests {
     async fn drain_of_idle_target_is_immediate() {
         let t = Target::new(addr());
         assert!(t.drain(Duration::from_millis(0)).await);
+    }
+
+    #[tokio::test]
+    async fn a_request_picked_before_a_drain_is_not_counted_in_after_it() {
+        let t = Target::new(addr());
+        // Picked while healthy, then the route swap drains it before the request is counted.
+        let picked = Arc::clone(&t);
+        assert!(t.drain(Duration::from_millis(0)).await);
+        let back = picked.enter_unless_draining().unwrap_err();
+        assert!(Arc::ptr_eq(&back, &t));
+        assert_eq!(t.in_flight(), 0, "a refused request leaves no count behind");
+        // Counted before the drain: it is let through and the drain waits for it.
+        let u = Target::new(addr());
+        let guard = Arc::clone(&u).enter_unless_draining().unwrap();
+        assert!(!u.drain(Duration::from_millis(20)).await);
+        drop(guard);
     }
 }
