@@ -102,7 +102,7 @@ fn listings_have_a_header_dates_json_and_no_colour_off_a_terminal() {
     );
 
     // Columns line up: every row of `ps` starts its columns where the header does.
-    let ps = d.wharf_ok(&["ps", &app]);
+    let ps = d.ps_settled(&app);
     let header = ps.lines().next().unwrap();
     let state_at = header.find("STATE").unwrap();
     for row in ps.lines().skip(1) {

@@ -89,15 +89,23 @@ fn apps_and_databases_come_back_after_the_docker_engine_restarts() {
             "100000",
         ]);
     }
-    let web = engine.docker_ok(&[
-        "ps",
-        "--format",
-        "{{.ID}}",
-        "--filter",
-        &format!("label=wharf.app={app}"),
-        "--filter",
-        "label=wharf.process=web",
-    ]);
+    // The link redeployed the app: its replaced instances drain and go in the background.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let web = loop {
+        let web = engine.docker_ok(&[
+            "ps",
+            "--format",
+            "{{.ID}}",
+            "--filter",
+            &format!("label=wharf.app={app}"),
+            "--filter",
+            "label=wharf.process=web",
+        ]);
+        if web.lines().count() == 2 || std::time::Instant::now() > deadline {
+            break web;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    };
     let replicas: BTreeSet<String> = web.lines().map(str::to_string).collect();
     assert_eq!(replicas.len(), 2, "{web}");
     // An upgrade of Docker leaves containers exited: the engine restarts neither of these.

@@ -89,7 +89,12 @@ fn apps_serve_again_before_a_cut_off_deploy_is_cleaned_up() {
     let domain = format!("{app}.example.com");
     let settings = format!("# wharf.app = {app}\n# wharf.domain = {domain}\n# wharf.scale = 1");
     d.deploy_ok(app_dir(&settings, "serving at once").path());
-    let slow = app_dir_with(&settings, "never", r#"CMD ["sleep", "600"]"#);
+    // (Containers run under an init process that passes SIGTERM on: the shell ignores it.)
+    let slow = app_dir_with(
+        &settings,
+        "never",
+        r#"CMD ["sh", "-c", "trap '' TERM; while true; do sleep 1; done"]"#,
+    );
     let mut deploy = d.deploy_in_background(slow.path());
     let cut_off = format!("wharf-{app}-web-v2-1");
     d.wait_for_container(&app, &cut_off);

@@ -10,7 +10,7 @@
 use crate::deployer::INSTANCE_LABEL;
 use crate::deployer::route_for;
 use crate::{DeployError, Deployer, Instance, ProcessSpec, ReleaseSpec};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
 use wharf_proxy::Target;
 use wharf_runtime::{ContainerInfo, labels};
@@ -144,21 +144,37 @@ impl Deployer {
         let mut removed = 0;
         for (app, containers) in by_app {
             let _guard = self.lock_app(&app).await;
-            let live: HashSet<String> = self
-                .store
-                .releases(&app)?
-                .iter()
-                .filter(|r| matches!(r.status, ReleaseStatus::Active | ReleaseStatus::Deploying))
-                .map(|r| r.version.to_string())
-                .collect();
+            // The processes of each release that runs or is being deployed, by version.
+            let mut live: HashMap<String, HashSet<String>> = HashMap::new();
+            for release in self.store.releases(&app)? {
+                if matches!(
+                    release.status,
+                    ReleaseStatus::Active | ReleaseStatus::Deploying
+                ) {
+                    let spec = ReleaseSpec::of(&release)?;
+                    let web = spec.web();
+                    let names = std::iter::once(&web).chain(spec.others());
+                    live.insert(
+                        release.version.to_string(),
+                        names.map(|p| p.name.clone()).collect(),
+                    );
+                }
+            }
             let leftovers: Vec<String> = containers
                 .iter()
                 .filter(|c| {
-                    // A run created a moment ago is about to start: not a leftover.
-                    (is_one_off(c) && c.state != "created")
-                        || c.labels
-                            .get(labels::RELEASE)
-                            .is_none_or(|version| !live.contains(version))
+                    let processes = c.labels.get(labels::RELEASE).and_then(|v| live.get(v));
+                    if is_one_off(c) {
+                        // A run created a moment ago is about to start: not a leftover.
+                        return c.state != "created" || processes.is_none();
+                    }
+                    // A container of a live release that runs none of its processes is one
+                    // of an earlier naming scheme's tasks (e.g. an old cron job's).
+                    processes.is_none_or(|names| {
+                        c.labels
+                            .get(labels::PROCESS)
+                            .is_none_or(|process| !names.contains(process))
+                    })
                 })
                 .map(|c| {
                     tracing::info!(container = %c.name, "removing leftover container");
