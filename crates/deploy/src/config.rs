@@ -69,14 +69,10 @@ impl Deployer {
         change: &ConfigChange,
         progress: &Progress,
     ) -> Result<ConfigOutcome, DeployError> {
-        let app = AppName::parse(app)?.as_str().to_string();
-        let _guard = self.lock_app(&app).await;
-        self.store.ensure_app(&app)?;
-        let current = self.store.config_vars(&app)?;
-        let vars = change.apply(&current);
-        if vars == current {
+        let (app, _guard, vars) = self.vars_after(app, change).await?;
+        let Some(vars) = vars else {
             return Ok(ConfigOutcome::Unchanged);
-        }
+        };
         let Some(active) = self.store.active_release(&app)? else {
             self.store.replace_config_vars(&app, &vars)?;
             return Ok(ConfigOutcome::Saved);
@@ -137,20 +133,39 @@ impl Deployer {
         app: &str,
         change: &ConfigChange,
     ) -> Result<ConfigOutcome, DeployError> {
-        let app = AppName::parse(app)?.as_str().to_string();
-        let _guard = self.lock_app(&app).await;
-        self.store.ensure_app(&app)?;
-        let current = self.store.config_vars(&app)?;
-        let vars = change.apply(&current);
-        if vars == current {
+        let (app, _guard, vars) = self.vars_after(app, change).await?;
+        let Some(vars) = vars else {
             return Ok(ConfigOutcome::Unchanged);
-        }
+        };
         self.store.replace_config_vars(&app, &vars)?;
         Ok(if self.store.active_release(&app)?.is_some() {
             ConfigOutcome::Stored
         } else {
             ConfigOutcome::Saved
         })
+    }
+
+    /// The app's name, its lock, and its vars after `change` (the app is made if new), or
+    /// `None` when the change changes nothing.
+    async fn vars_after(
+        &self,
+        app: &str,
+        change: &ConfigChange,
+    ) -> Result<
+        (
+            String,
+            tokio::sync::OwnedMutexGuard<()>,
+            Option<Vec<(String, String)>>,
+        ),
+        DeployError,
+    > {
+        let app = AppName::parse(app)?.as_str().to_string();
+        let guard = self.lock_app(&app).await;
+        self.store.ensure_app(&app)?;
+        let current = self.store.config_vars(&app)?;
+        let vars = change.apply(&current);
+        let changed = (vars != current).then_some(vars);
+        Ok((app, guard, changed))
     }
 
     /// The app's config vars.

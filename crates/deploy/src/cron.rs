@@ -3,8 +3,6 @@
 //! release's image and environment. Every run is recorded with its exit code and output. A job
 //! whose previous run is still going is skipped, not stacked.
 
-use crate::deployer::shell;
-use crate::spec::ProcessSpec;
 use crate::task::Task;
 use crate::{Deployer, ReleaseSpec};
 use std::collections::HashSet;
@@ -13,7 +11,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio_util::sync::CancellationToken;
 use wharf_domain::{CronSchedule, UtcDateTime};
-use wharf_runtime::RestartPolicy;
 use wharf_store::ReleaseRecord;
 
 /// Lines of a run's output kept in the store.
@@ -129,19 +126,10 @@ impl Deployer {
         command: &str,
     ) -> Result<(i64, String), crate::DeployError> {
         let port = self.port_of(spec, &release.image).await?;
-        let process = ProcessSpec {
-            name: Task::Cron.to_string(),
-            command: Some(command.to_string()),
-            scale: 1,
-            memory: None,
-            cpus: None,
-        };
         let replica = self.cron_jobs.1.fetch_add(1, Ordering::Relaxed) + 1;
-        let mut container = self.container_spec(release, spec, port, &process, replica)?;
-        container.restart = RestartPolicy::No;
-        container.cmd = Some(shell(command));
         let suffix = format!("v{}-{replica}", release.version);
-        Task::Cron.apply(&mut container, &release.app, &suffix);
+        let container =
+            self.task_container(release, spec, port, Task::Cron, command, &suffix, replica)?;
         let started = self.create_container(&container).await?;
         let code = self.wait_for_exit(&started.id).await;
         let log = self

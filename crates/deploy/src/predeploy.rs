@@ -14,11 +14,10 @@
 //! (`wharf-APP.predeploy-vN`); it has no `wharf.task` label, which the image would inherit.
 
 use crate::deployer::{INSTANCE_LABEL, image_tag, shell};
-use crate::spec::ProcessSpec;
 use crate::task::Task;
 use crate::{DeployError, Deployer, Progress, ReleaseSpec};
 use std::time::Duration;
-use wharf_runtime::{ContainerSpec, ExecSpec, RestartPolicy, labels};
+use wharf_runtime::{ContainerSpec, ExecSpec, labels};
 use wharf_store::ReleaseRecord;
 
 /// Lines of the command's output shown to the user.
@@ -53,17 +52,9 @@ impl Deployer {
         command: &str,
         progress: &Progress,
     ) -> Result<(), DeployError> {
-        let process = ProcessSpec {
-            name: Task::Predeploy.to_string(),
-            command: Some(command.to_string()),
-            scale: 1,
-            memory: None,
-            cpus: None,
-        };
-        let mut container = self.container_spec(release, spec, port, &process, 1)?;
-        container.restart = RestartPolicy::No;
         let suffix = format!("v{}", release.version);
-        Task::Predeploy.apply(&mut container, &release.app, &suffix);
+        let mut container =
+            self.task_container(release, spec, port, Task::Predeploy, command, &suffix, 1)?;
         let env = holder(&mut container);
         let started = self.create_container(&container).await?;
         let result = async {

@@ -2,7 +2,6 @@
 //! in a new container with the release's image and environment, and must exit 0. A predeploy
 //! command's changes are kept in the release's image (see [`crate::predeploy`]).
 
-use crate::deployer::shell;
 use crate::predeploy;
 use crate::spec::ProcessSpec;
 use crate::task::Task;
@@ -33,21 +32,8 @@ impl Deployer {
                 .run_predeploy_kept(release, spec, port, command, progress)
                 .await;
         }
-        let process = ProcessSpec {
-            name: phase.to_string(),
-            command: Some(command.to_string()),
-            scale: 1,
-            memory: None,
-            cpus: None,
-        };
-        let mut container = self.container_spec(release, spec, port, &process, 1)?;
-        container.restart = RestartPolicy::No;
-        container.cmd = Some(shell(command));
-        phase.apply(
-            &mut container,
-            &release.app,
-            &format!("v{}", release.version),
-        );
+        let suffix = format!("v{}", release.version);
+        let container = self.task_container(release, spec, port, phase, command, &suffix, 1)?;
         let started = self.create_container(&container).await?;
         let outcome = self.wait_for_exit(&started.id).await;
         let logs = self
@@ -87,5 +73,34 @@ impl Deployer {
             }
             tokio::time::sleep(POLL).await;
         }
+    }
+}
+
+impl Deployer {
+    /// The container of one run of `task` running `command` for the release: the release's
+    /// container (environment, mounts, networks, limits) under the task's name and labels
+    /// (`suffix` tells runs apart), never restarted.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn task_container(
+        &self,
+        release: &ReleaseRecord,
+        spec: &ReleaseSpec,
+        port: u16,
+        task: Task,
+        command: &str,
+        suffix: &str,
+        replica: u32,
+    ) -> Result<wharf_runtime::ContainerSpec, DeployError> {
+        let process = ProcessSpec {
+            name: task.to_string(),
+            command: Some(command.to_string()),
+            scale: 1,
+            memory: None,
+            cpus: None,
+        };
+        let mut container = self.container_spec(release, spec, port, &process, replica)?;
+        container.restart = RestartPolicy::No;
+        task.apply(&mut container, &release.app, suffix);
+        Ok(container)
     }
 }

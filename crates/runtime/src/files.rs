@@ -53,20 +53,7 @@ impl Docker {
         self.ensure_managed(id).await?;
         let archive = files_archive(dir, files)
             .map_err(|e| RuntimeError::Io(format!("packing files for container {id}: {e}")))?;
-        let options = UploadToContainerOptionsBuilder::default()
-            .path(parent)
-            .build();
-        match self
-            .client
-            .upload_to_container(id, Some(options), bollard::body_full(archive.into()))
-            .await
-        {
-            Ok(()) => Ok(()),
-            Err(e) if is_not_found(&e) => Err(RuntimeError::NotFound(format!(
-                "container {id} or its directory {parent}"
-            ))),
-            Err(e) => Err(self.err(format!("copying files into container {id}"), e)),
-        }
+        self.upload(id, parent, archive).await
     }
 
     /// Reads the file `path` out of the container `id` (running or not), refusing files
@@ -129,6 +116,11 @@ impl Docker {
         .await
         .map_err(|e| RuntimeError::Io(format!("packing a file for container {id}: {e}")))?
         .map_err(|e| RuntimeError::Io(format!("packing a file for container {id}: {e}")))?;
+        self.upload(id, dir, archive).await
+    }
+
+    /// Unpacks the tar `archive` into the directory `dir` of the container `id`.
+    async fn upload(&self, id: &str, dir: &str, archive: Vec<u8>) -> Result<(), RuntimeError> {
         let options = UploadToContainerOptionsBuilder::default().path(dir).build();
         match self
             .client
@@ -139,7 +131,7 @@ impl Docker {
             Err(e) if is_not_found(&e) => Err(RuntimeError::NotFound(format!(
                 "container {id} or its directory {dir}"
             ))),
-            Err(e) => Err(self.err(format!("copying a file into container {id}"), e)),
+            Err(e) => Err(self.err(format!("copying files into container {id}"), e)),
         }
     }
 
