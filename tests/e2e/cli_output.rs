@@ -157,6 +157,20 @@ fn listings_have_a_header_dates_json_and_no_colour_off_a_terminal() {
 }
 
 #[test]
+fn a_builds_own_colours_reach_only_a_terminal() {
+    let d = Daemon::start();
+    let app = unique("colours");
+    let dir = app_dir_with(
+        &format!("# wharf.app = {app}\n# wharf.domain = {app}.example.com"),
+        "colours",
+        "RUN printf '\\033[91mred-from-the-build\\033[0m\\n'\nCMD [\"httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/www\"]",
+    );
+    let out = d.deploy_ok(dir.path());
+    assert!(out.contains("red-from-the-build"), "{out}");
+    assert!(!out.contains('\u{1b}'), "{out:?}");
+}
+
+#[test]
 fn settings_docker_would_refuse_fail_before_the_build() {
     let d = Daemon::start();
     for (setting, needle) in [

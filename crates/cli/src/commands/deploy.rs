@@ -131,7 +131,8 @@ pub async fn follow(response: http::Response<hyper::body::Incoming>) -> anyhow::
             let event: serde_json::Value = serde_json::from_slice(&line)
                 .context("the server sent a progress line that is not JSON")?;
             if let Some(text) = event.get("line").and_then(|l| l.as_str()) {
-                outln!("{text}")?;
+                // Build output carries the app's own colours: only for a terminal.
+                outln!("{}", crate::output::for_stream(&std::io::stdout(), text))?;
             } else if let Some(done) = event.get("done") {
                 if let Some(message) = done.get("message").and_then(|m| m.as_str()) {
                     outln!("=====> {message}")?;
@@ -147,11 +148,12 @@ pub async fn follow(response: http::Response<hyper::body::Incoming>) -> anyhow::
                 }
                 if urls.is_empty() {
                     outln!(
-                        "=====> deployed (no domain set: add `# wharf.domain = example.com` to route traffic)"
+                        "=====> deployed (no domain set: add `# wharf.domain = example.com` to the Dockerfile, or run `wharf domains add APP DOMAIN`, to route traffic)"
                     )?;
                 }
                 return Ok(ExitCode::SUCCESS);
             } else if let Some(error) = event.get("error").and_then(|e| e.as_str()) {
+                let error = crate::output::for_stream(&std::io::stderr(), error);
                 eprintln!("{} {error}", crate::output::error_prefix());
                 return Ok(ExitCode::FAILURE);
             }

@@ -40,6 +40,47 @@ pub fn error_prefix() -> String {
     paint_if(wanted(&std::io::stderr()), Some(Colour::Red), "error:")
 }
 
+/// `text` as it may go to `stream`: untouched where colour is wanted, else without the
+/// terminal escape sequences it carries (a build's own coloured output, say).
+pub fn for_stream<'a>(stream: &impl IsTerminal, text: &'a str) -> std::borrow::Cow<'a, str> {
+    if wanted(stream) || !text.contains('\u{1b}') {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        std::borrow::Cow::Owned(without_escapes(text))
+    }
+}
+
+/// `text` without ANSI escape sequences: CSI (`ESC [` parameters, then a final byte from `@`
+/// to `~`), OSC (`ESC ]` up to BEL or `ESC \\`) and two-byte ones (`ESC` and one more).
+fn without_escapes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\u{1b}' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('[') => {
+                for c in chars.by_ref() {
+                    if ('@'..='~').contains(&c) {
+                        break;
+                    }
+                }
+            }
+            Some(']') => {
+                while let Some(c) = chars.next() {
+                    if c == '\u{7}' || (c == '\u{1b}' && chars.next_if_eq(&'\\').is_some()) {
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 pub(super) fn paint_if(on: bool, colour: Option<Colour>, text: &str) -> String {
     match colour {
         Some(colour) if on => format!("\u{1b}[{}m{text}\u{1b}[0m", colour.code()),
@@ -50,6 +91,17 @@ pub(super) fn paint_if(on: bool, colour: Option<Colour>, text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escape_sequences_are_taken_out() {
+        assert_eq!(
+            without_escapes("\u{1b}[91mERROR:\u{1b}[0m pip failed"),
+            "ERROR: pip failed"
+        );
+        assert_eq!(without_escapes("a\u{1b}]0;title\u{7}b"), "ab");
+        assert_eq!(without_escapes("plain [text]"), "plain [text]");
+        assert_eq!(without_escapes("cut \u{1b}["), "cut ");
+    }
 
     #[test]
     fn no_color_with_a_value_turns_colour_off() {

@@ -10,7 +10,7 @@ mod colour;
 mod table;
 mod when;
 
-pub use colour::{Colour, error_prefix, wanted as colour_wanted};
+pub use colour::{Colour, error_prefix, for_stream, wanted as colour_wanted};
 pub use table::{Cell, Table};
 pub use when::Clock;
 

@@ -160,7 +160,7 @@ mod tests {
     fn release_snapshots_leave_out_config_values() {
         let stored = r#"{"vars":[["SECRET","hunter2"],["EMPTY",""]],"revision":"abc123"}"#;
         let shown: serde_json::Value = serde_json::from_str(&masked_snapshot(stored)).unwrap();
-        assert_eq!(shown["vars"][0], serde_json::json!(["SECRET", "*******"]));
+        assert_eq!(shown["vars"][0], serde_json::json!(["SECRET", "********"]));
         assert_eq!(shown["vars"][1], serde_json::json!(["EMPTY", ""]));
         assert_eq!(shown["revision"], "abc123");
         assert_eq!(masked_snapshot("not json"), "");

@@ -42,12 +42,13 @@ pub async fn show(
     Ok(Json(ConfigVars { vars }))
 }
 
-/// A hidden value that keeps a hint of its length.
+/// A hidden value: always the same eight stars, so not even a short secret's length shows
+/// (an empty value stays empty: that it is unset is not a secret).
 pub(super) fn mask(value: &str) -> String {
     if value.is_empty() {
         String::new()
     } else {
-        "*".repeat(value.chars().count().clamp(3, 8))
+        "********".to_string()
     }
 }
 
