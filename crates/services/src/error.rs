@@ -14,7 +14,9 @@ pub enum ServiceError {
     BadInput(String),
     #[error("there is no service named `{0}`; `wharf services` lists them")]
     NoSuchService(String),
-    #[error("there is no app named `{0}`")]
+    #[error(
+        "there is no app named `{0}`; deploy it first, or give it a config var (`wharf config set {0} KEY=VALUE`), which makes the app and lets the link wait for its first deploy"
+    )]
     NoSuchApp(String),
     #[error("a service named `{0}` already exists")]
     Exists(String),
