@@ -222,3 +222,42 @@ fn health_checks_send_the_apps_domain_as_host() {
         (200, "host ok\n".to_string())
     );
 }
+
+/// busybox's nc as a TCP server that is not HTTP: it echoes what it gets (an HTTP request
+/// gets its own lines back, which no HTTP client takes for an answer).
+const TCP_ECHO: &str = r#"CMD ["nc", "-ll", "-p", "8080", "-e", "/bin/cat"]"#;
+
+/// An app with no domain gets no HTTP traffic, so it may serve anything over TCP (a database
+/// deployed as an app): it is healthy once it accepts a connection.
+#[test]
+fn an_app_with_no_domain_only_has_to_accept_tcp() {
+    let d = Daemon::start_with(&["--health-timeout", "10"]);
+    let app = unique("tcp");
+    let dir = app_dir_with(&format!("# wharf.app = {app}"), "unused", TCP_ECHO);
+    let out = d.deploy_ok(dir.path());
+    assert!(out.contains("TCP connect to port 8080"), "{out}");
+    assert!(out.contains("is live"), "{out}");
+    let ps = d.ps_settled(&app);
+    let web = ps
+        .lines()
+        .find(|l| l.contains(&format!("wharf-{app}-web")))
+        .unwrap_or_else(|| panic!("no web instance:\n{ps}"));
+    assert!(web.contains("running"), "{ps}");
+
+    // With a domain, HTTP reaches it, so it must answer HTTP: the echo does not.
+    let settings = format!("# wharf.app = {app}\n# wharf.domain = {app}.example.com");
+    let dir = app_dir_with(&settings, "unused", TCP_ECHO);
+    let out = d.deploy(dir.path());
+    assert!(!out.status.success(), "the deploy must fail");
+    let err = stderr(&out);
+    assert!(err.contains("not healthy"), "{err}");
+    assert!(err.contains("GET / on port 8080"), "{err}");
+
+    // With no domain, a server on another port than the routed one is still named.
+    let on_3000 = TCP_ECHO.replace("8080", "3000");
+    let dir = app_dir_with(&format!("# wharf.app = {app}"), "unused", &on_3000);
+    fails_with(
+        &d.deploy(dir.path()),
+        "the app listens on port 3000, not 8080: add `# wharf.port = 3000`",
+    );
+}

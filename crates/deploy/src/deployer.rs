@@ -512,14 +512,14 @@ impl Deployer {
                 }
             }
         }
-        progress.line(format!(
-            "-----> Waiting for health checks (GET {} on port {port})",
-            spec.config.healthcheck.as_deref().unwrap_or("/")
-        ));
         let path = spec.config.healthcheck.as_deref();
         let app_check = spec.healthcheck.as_ref();
         let domains = self.domains_for(&release.app, spec)?;
         let host = domains.first().map(String::as_str);
+        progress.line(format!(
+            "-----> Waiting for health checks ({})",
+            crate::health::default_check(port, path, host)
+        ));
         let checks = join_all(
             started
                 .iter()

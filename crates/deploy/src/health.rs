@@ -1,9 +1,11 @@
 //! Waiting for a new instance to become healthy: probed from the host over HTTP until it answers
-//! well or the deadline passes. Meanwhile the container is watched: one that exits, or that
-//! Docker restarts under its restart policy (a missing module, a bad setting), fails at once
-//! with its log tail instead of being waited on for the whole health timeout, and so does one
-//! that keeps listening on another port than the routed one (see [`crate::listening`]). An
-//! app.json health check, when the app has one, replaces the default probe.
+//! well or the deadline passes (an app with no domain and no explicit check, which no HTTP
+//! traffic reaches, only has to accept a TCP connection). Meanwhile the container is watched:
+//! one that exits, or that Docker restarts under its restart policy (a missing module, a bad
+//! setting), fails at once with its log tail instead of being waited on for the whole health
+//! timeout, and so does one that keeps listening on another port than the routed one (see
+//! [`crate::listening`]). An app.json health check, when the app has one, replaces the default
+//! probe.
 
 use crate::error::Serving;
 use crate::{DeployError, Deployer, HealthCheckSpec, health_check};
@@ -15,7 +17,7 @@ impl Deployer {
     /// Wait until the container is healthy, failing as soon as it dies. With app.json's check,
     /// that check decides. Else, with an explicit `path` a 2xx or 3xx answer is healthy; without
     /// one, any answer below 500 on `/` is. Requests carry `Host: host` (the app's domain) when
-    /// there is one.
+    /// there is one. With neither a path nor a host, a TCP connection that succeeds is healthy.
     pub(crate) async fn wait_healthy(
         &self,
         container: &ContainerInfo,
@@ -69,6 +71,10 @@ impl Deployer {
                 Err(reason) => Err(self.not_healthy(container, reason).await),
             };
         }
+        if path.is_none() && host.is_none() {
+            // No domain and no explicit check: see `default_check`.
+            return self.connect_until_healthy(container, port).await;
+        }
         let settings = &self.settings;
         let deadline = Instant::now() + settings.health_timeout;
         let probe_path = path.unwrap_or("/");
@@ -101,6 +107,44 @@ impl Deployer {
                             return Err(wrong);
                         }
                     }
+                }
+            }
+            if Instant::now() >= deadline {
+                break;
+            }
+            tokio::time::sleep(settings.health_interval).await;
+        }
+        Err(self.not_healthy(container, reason).await)
+    }
+
+    /// The check of an app that no HTTP traffic can reach (no domain, no explicit check): it
+    /// may serve anything over TCP (a database, a TCP server), so a connection that succeeds
+    /// is healthy. An app listening on another port fails at once, as with HTTP.
+    async fn connect_until_healthy(
+        &self,
+        container: &ContainerInfo,
+        port: u16,
+    ) -> Result<SocketAddr, DeployError> {
+        let settings = &self.settings;
+        let deadline = Instant::now() + settings.health_timeout;
+        let mut reason = "it never accepted a connection".to_string();
+        let mut port_watch = crate::listening::PortWatch::default();
+        loop {
+            let info = self.docker.inspect(&container.id).await?;
+            if !info.running {
+                reason = format!("its container stopped ({})", info.state);
+                break;
+            }
+            if let Some(ip) = info.ip {
+                let addr = SocketAddr::new(ip, port);
+                let connect = tokio::net::TcpStream::connect(addr);
+                match tokio::time::timeout(settings.probe_timeout, connect).await {
+                    Ok(Ok(_)) => return Ok(addr),
+                    Ok(Err(err)) => reason = format!("TCP connect to port {port}: {err}"),
+                    Err(_) => reason = format!("TCP connect to port {port} timed out"),
+                }
+                if let Some(wrong) = port_watch.check(self, container, port).await {
+                    return Err(wrong);
                 }
             }
             if Instant::now() >= deadline {
@@ -172,6 +216,16 @@ impl Deployer {
     }
 }
 
+/// What the default check of an instance does (an app.json check aside): a TCP connection
+/// for an app that no HTTP traffic reaches, else a GET.
+pub(crate) fn default_check(port: u16, path: Option<&str>, host: Option<&str>) -> String {
+    if path.is_none() && host.is_none() {
+        format!("TCP connect to port {port}")
+    } else {
+        format!("GET {} on port {port}", path.unwrap_or("/"))
+    }
+}
+
 /// How a starting container died, if it did: it exited, or Docker restarted it after it exited
 /// (more often than the `restarts` it had when the wait began).
 fn death_of(info: &ContainerInfo, restarts: i64) -> Option<String> {
@@ -209,6 +263,19 @@ mod tests {
             restart_policy: "unless-stopped".into(),
             restart_count: restarts,
         }
+    }
+
+    #[test]
+    fn only_an_app_no_http_reaches_is_checked_over_tcp() {
+        assert_eq!(default_check(5432, None, None), "TCP connect to port 5432");
+        assert_eq!(
+            default_check(8080, None, Some("a.example.com")),
+            "GET / on port 8080"
+        );
+        assert_eq!(
+            default_check(8080, Some("/up"), None),
+            "GET /up on port 8080"
+        );
     }
 
     #[test]
