@@ -243,6 +243,17 @@ fn an_app_with_no_domain_only_has_to_accept_tcp() {
         .find(|l| l.contains(&format!("wharf-{app}-web")))
         .unwrap_or_else(|| panic!("no web instance:\n{ps}"));
     assert!(web.contains("running"), "{ps}");
+    // The health monitor checks it the same way, round after round.
+    std::thread::sleep(std::time::Duration::from_secs(6));
+    let ps = d.wharf_ok(&["ps", &app]);
+    let web = ps
+        .lines()
+        .find(|l| l.contains(&format!("wharf-{app}-web")))
+        .unwrap_or_else(|| panic!("no web instance:\n{ps}"));
+    assert!(
+        web.contains("healthy") && !web.contains("unhealthy"),
+        "{ps}"
+    );
 
     // With a domain, HTTP reaches it, so it must answer HTTP: the echo does not.
     let settings = format!("# wharf.app = {app}\n# wharf.domain = {app}.example.com");

@@ -647,7 +647,8 @@ pub(crate) fn shell(command: &str) -> Vec<String> {
 }
 
 /// The proxy route to an app's instances; the health monitor probes `healthcheck` (or `/`)
-/// with the app's first domain as Host.
+/// with the app's first domain as Host, or, for an app with neither a domain nor a
+/// health-check path, connects to them over TCP.
 pub(crate) fn route_for(
     app: &str,
     healthcheck: Option<&str>,
@@ -655,6 +656,10 @@ pub(crate) fn route_for(
     domains: &[String],
 ) -> std::sync::Arc<Route> {
     let targets = instances.iter().map(|i| i.target.clone()).collect();
+    if healthcheck.is_none() && domains.is_empty() {
+        // No HTTP request can reach it: checked as its deploy was, by a TCP connect.
+        return Route::with_tcp_check(app, targets);
+    }
     Route::with_health_check(
         app,
         targets,

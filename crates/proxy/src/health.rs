@@ -48,6 +48,19 @@ async fn check_all(router: &Router, config: &ProxyConfig) {
         }
     }
     join_all(jobs.into_iter().map(|(t, route)| async move {
+        if route.tcp_check() {
+            let connected = tokio::time::timeout(
+                config.health_timeout,
+                tokio::net::TcpStream::connect(t.addr()),
+            )
+            .await;
+            let healthy = matches!(connected, Ok(Ok(_)));
+            if healthy != t.is_healthy() && !t.is_draining() {
+                tracing::info!(target_addr = %t.addr(), healthy, "target health changed (TCP check)");
+            }
+            t.set_healthy(healthy);
+            return;
+        }
         let result = probe(
             t.addr(),
             route.health_path(),

@@ -20,6 +20,9 @@ pub struct Route {
     health_path: String,
     /// The Host the health monitor sends (the app's domain), if any.
     health_host: Option<String>,
+    /// Checked by a TCP connect instead of an HTTP request: an app with no domain and no
+    /// health-check path, which no HTTP request can reach (a database run as an app, say).
+    tcp_check: bool,
 }
 
 impl Route {
@@ -65,7 +68,20 @@ impl Route {
             cursor: PerWorker::new(),
             health_path,
             health_host: None,
+            tcp_check: false,
         }
+    }
+
+    /// A route whose targets the health monitor checks by a TCP connect only.
+    pub fn with_tcp_check(app: impl Into<String>, targets: Vec<Arc<Target>>) -> Arc<Route> {
+        let mut route = Self::build(app.into(), targets, DEFAULT_HEALTH_PATH.to_owned());
+        route.tcp_check = true;
+        Arc::new(route)
+    }
+
+    /// Whether the health monitor checks this route's targets by a TCP connect only.
+    pub fn tcp_check(&self) -> bool {
+        self.tcp_check
     }
 
     /// The app this route serves.
