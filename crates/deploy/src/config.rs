@@ -112,6 +112,8 @@ impl Deployer {
     ) -> Result<DeployOutcome, DeployError> {
         let old = ReleaseSpec::of(&active)?;
         let mut spec = ReleaseSpec { vars, ..old };
+        // Unsetting a var the Dockerfile's `env = NAME` needs is refused.
+        spec.check_env_from_config(app)?;
         // Scale stored without a deploy (`ps:scale --skip-deploy`) goes live with this one.
         spec.apply_settings(&self.store.process_settings(app)?);
         let image = active.image.clone();

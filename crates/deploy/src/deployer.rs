@@ -166,6 +166,8 @@ impl Deployer {
         );
         spec.apply_settings(&self.store.process_settings(&app)?);
         spec.revision = context.revision.clone();
+        // A Dockerfile's `env = NAME` needs its config var before anything is built.
+        spec.check_env_from_config(&app)?;
         // A Dockerfile volume on a storage mount's path fails before the build, and so does a
         // setting Docker would refuse when it creates the containers.
         self.mounts_for(&app, &spec)?;
@@ -513,7 +515,8 @@ impl Deployer {
             }
         }
         let path = spec.config.healthcheck.as_deref();
-        let app_check = spec.healthcheck.as_ref();
+        let app_check = spec.startup_check(&self.settings);
+        let app_check = app_check.as_ref();
         let domains = self.domains_for(&release.app, spec)?;
         let host = domains.first().map(String::as_str);
         progress.line(format!(

@@ -213,6 +213,52 @@ impl ReleaseSpec {
         env
     }
 
+    /// The startup health check that replaces the default probe: app.json's, else the
+    /// Dockerfile's when it gives an interval or a timeout after the path (MyPaas's
+    /// `# mypaas.healthcheck = /status 10s 2s`): GETs of the path, `interval` apart (the
+    /// server's health interval when not given), each within `timeout` (the server's probe
+    /// timeout when not given), as many as fit in the server's health timeout; 2xx/3xx passes.
+    pub fn startup_check(&self, settings: &crate::DeploySettings) -> Option<HealthCheckSpec> {
+        if let Some(check) = &self.healthcheck {
+            return Some(check.clone());
+        }
+        let config = &self.config;
+        if config.healthcheck_interval.is_none() && config.healthcheck_timeout.is_none() {
+            return None;
+        }
+        let interval = config
+            .healthcheck_interval
+            .unwrap_or(settings.health_interval);
+        let timeout = config.healthcheck_timeout.unwrap_or(settings.probe_timeout);
+        let attempts = settings.health_timeout.as_millis() / interval.as_millis().max(1);
+        Some(HealthCheckSpec {
+            path: config
+                .healthcheck
+                .clone()
+                .unwrap_or_else(|| "/".to_string()),
+            content: None,
+            attempts: u32::try_from(attempts).unwrap_or(u32::MAX).max(1),
+            wait_ms: millis(interval),
+            timeout_ms: millis(timeout),
+            initial_delay_ms: 0,
+        })
+    }
+
+    /// Refuses a release whose Dockerfile names a variable for the server's config to fill
+    /// (`# mypaas.env = NAME`) that its config vars lack. Such a variable is never in the
+    /// environment without a value: it is not in `config.env`, only its config var is.
+    pub fn check_env_from_config(&self, app: &str) -> Result<(), DeployError> {
+        match self
+            .config
+            .env_from_config
+            .iter()
+            .find(|wanted| !self.vars.iter().any(|(k, _)| *k == wanted.name))
+        {
+            Some(missing) => Err(DeployError::BadConfig(missing.missing_message(app))),
+            None => Ok(()),
+        }
+    }
+
     /// The domains the release is served on, as strings.
     pub fn domains(&self) -> Vec<String> {
         self.config
@@ -332,6 +378,63 @@ mod tests {
             spec.environment(8000),
             vec![("PORT".to_string(), "9000".to_string())]
         );
+    }
+
+    #[test]
+    fn an_env_name_without_a_value_needs_its_config_var() {
+        let config =
+            AppConfig::from_dockerfile("FROM busybox\n# mypaas.env = SECRET_THING").unwrap();
+        let spec = ReleaseSpec::new(config.clone(), None, None, vec![]);
+        let err = spec.check_env_from_config("blog").unwrap_err().to_string();
+        assert!(
+            err.contains("line 2") && err.contains("wharf config set blog SECRET_THING=..."),
+            "{err}"
+        );
+        assert_eq!(
+            spec.environment(80),
+            vec![("PORT".to_string(), "80".to_string())]
+        );
+        let spec = ReleaseSpec::new(
+            config,
+            None,
+            None,
+            vec![("SECRET_THING".into(), "xyz".into())],
+        );
+        spec.check_env_from_config("blog").unwrap();
+        assert_eq!(
+            spec.environment(80),
+            vec![
+                ("SECRET_THING".to_string(), "xyz".to_string()),
+                ("PORT".to_string(), "80".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn a_dockerfile_healthcheck_with_durations_is_the_startup_check() {
+        let settings = crate::DeploySettings::new("test");
+        let plain = AppConfig::from_dockerfile("# wharf.healthcheck = /status").unwrap();
+        assert_eq!(
+            ReleaseSpec::new(plain, None, None, vec![]).startup_check(&settings),
+            None
+        );
+        let config = AppConfig::from_dockerfile("# mypaas.healthcheck = /status 10s 3s").unwrap();
+        let check = ReleaseSpec::new(config, None, None, vec![])
+            .startup_check(&settings)
+            .unwrap();
+        assert_eq!(check.path, "/status");
+        assert_eq!((check.wait_ms, check.timeout_ms), (10_000, 3_000));
+        assert_eq!(
+            u128::from(check.attempts),
+            settings.health_timeout.as_millis() / 10_000
+        );
+        // app.json's check wins.
+        let config = AppConfig::from_dockerfile("# mypaas.healthcheck = /status 10s 3s").unwrap();
+        let app_json = AppJson::parse(r#"{"healthchecks": {"web": [{"path": "/up"}]}}"#).unwrap();
+        let check = ReleaseSpec::new(config, None, Some(&app_json), vec![])
+            .startup_check(&settings)
+            .unwrap();
+        assert_eq!(check.path, "/up");
     }
 
     #[test]

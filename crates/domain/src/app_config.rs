@@ -5,9 +5,13 @@
 //! is accepted too, with MyPaas's key names `service` and `url`.
 
 use serde::{Deserialize, Serialize};
+use std::time::Duration;
 
 use crate::config_error::{ConfigError, ConfigErrorKind};
-use crate::{AppName, DomainName, VolumeSpec, parse_cpus, parse_env_assignment, parse_memory};
+use crate::{
+    AppName, DomainName, VolumeSpec, is_valid_env_key, parse_cpus, parse_env_assignment,
+    parse_memory,
+};
 
 /// The most containers `scale` may ask for.
 pub const MAX_SCALE: u32 = 100;
@@ -87,8 +91,18 @@ pub struct AppConfig {
     pub volumes: Vec<VolumeSpec>,
     /// `env` (repeatable): environment variables, in order.
     pub env: Vec<(String, String)>,
+    /// `env = NAME` (repeatable, no `=`): variables whose value comes from the server's config
+    /// vars (`wharf config set`), MyPaas's form for secrets; a deploy without one is refused.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env_from_config: Vec<EnvFromConfig>,
     /// `healthcheck`: a path starting with `/` that must answer 2xx/3xx.
     pub healthcheck: Option<String>,
+    /// `healthcheck = PATH INTERVAL`: the pause between health probes (MyPaas's form).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub healthcheck_interval: Option<Duration>,
+    /// `healthcheck = PATH INTERVAL TIMEOUT`: how long one health probe may take.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub healthcheck_timeout: Option<Duration>,
     /// `maxmem`: memory limit per container, in bytes.
     pub max_memory: Option<u64>,
     /// `maxcpu`: CPU limit per container, in CPUs.
@@ -107,7 +121,10 @@ impl Default for AppConfig {
             scale: DEFAULT_SCALE,
             volumes: Vec::new(),
             env: Vec::new(),
+            env_from_config: Vec::new(),
             healthcheck: None,
+            healthcheck_interval: None,
+            healthcheck_timeout: None,
             max_memory: None,
             max_cpus: None,
             https: None,
@@ -141,6 +158,30 @@ impl AppConfig {
             (None, [only]) => *only,
             (None, _) => DEFAULT_PORT,
         }
+    }
+}
+
+/// A Dockerfile `env` line naming a variable without a value (`# mypaas.env = SECRET`): its
+/// value is the app's config var of that name, which must be set on the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnvFromConfig {
+    /// The variable's name.
+    pub name: String,
+    /// The Dockerfile line it is on (1-based).
+    pub line: usize,
+    /// The setting as written, e.g. `mypaas.env`.
+    pub setting: String,
+}
+
+impl EnvFromConfig {
+    /// Why a deploy of `app` cannot go ahead when the config vars lack this variable.
+    pub fn missing_message(&self, app: &str) -> String {
+        format!(
+            "`{name}` (Dockerfile line {line}: `{setting} = {name}`) takes its value from the server's config, which has none: set it with `wharf config set {app} {name}=...`, then deploy again",
+            name = self.name,
+            line = self.line,
+            setting = self.setting,
+        )
     }
 }
 
@@ -293,31 +334,79 @@ impl Parser {
                 self.volume_lines.push(self.current_line());
             }
             "env" => {
-                let (name, env_value) = parse_env_assignment(value)
-                    .map_err(|error| ConfigErrorKind::Env { setting, error })?;
+                // `NAME` alone: the value comes from the server's config (MyPaas's form).
+                let from_config = !value.contains('=') && is_valid_env_key(value);
+                let (name, env_value) = if from_config {
+                    (value.to_owned(), None)
+                } else {
+                    let (name, env_value) =
+                        parse_env_assignment(value).map_err(|error| ConfigErrorKind::Env {
+                            setting: setting.clone(),
+                            error,
+                        })?;
+                    (name, Some(env_value))
+                };
                 let existing = self
                     .config
                     .env
                     .iter()
+                    .map(|(k, _)| k)
                     .zip(&self.env_lines)
-                    .find(|((k, _), _)| *k == name);
+                    .chain(
+                        self.config
+                            .env_from_config
+                            .iter()
+                            .map(|e| (&e.name, &e.line)),
+                    )
+                    .find(|(k, _)| **k == name);
                 if let Some((_, first_line)) = existing {
                     return Err(ConfigErrorKind::DuplicateEnv {
                         key: name,
                         first_line: *first_line,
                     });
                 }
-                self.config.env.push((name, env_value));
-                self.env_lines.push(self.current_line());
+                match env_value {
+                    Some(env_value) => {
+                        self.config.env.push((name, env_value));
+                        self.env_lines.push(self.current_line());
+                    }
+                    None => self.config.env_from_config.push(EnvFromConfig {
+                        name,
+                        line: self.current_line(),
+                        setting,
+                    }),
+                }
             }
             "healthcheck" => {
                 self.once("healthcheck", &setting)?;
-                check_healthcheck(value).map_err(|reason| ConfigErrorKind::Healthcheck {
-                    setting,
+                // MyPaas's form: `PATH [INTERVAL [TIMEOUT]]`.
+                let mut parts = value.split_whitespace();
+                let path = parts.next().unwrap_or_default();
+                let durations: Vec<&str> = parts.collect();
+                let bad = |reason| ConfigErrorKind::Healthcheck {
+                    setting: setting.clone(),
                     value: value.to_owned(),
                     reason,
-                })?;
-                self.config.healthcheck = Some(value.to_owned());
+                };
+                check_healthcheck(path).map_err(bad)?;
+                if durations.len() > 2 {
+                    return Err(bad(
+                        "write a path, then optionally an interval and a timeout, e.g. `/status 10s 2s`",
+                    ));
+                }
+                let parsed = durations
+                    .iter()
+                    .map(|d| {
+                        parse_duration(d).ok_or_else(|| ConfigErrorKind::HealthcheckDuration {
+                            setting: setting.clone(),
+                            value: value.to_owned(),
+                            duration: (*d).to_owned(),
+                        })
+                    })
+                    .collect::<Result<Vec<Duration>, _>>()?;
+                self.config.healthcheck = Some(path.to_owned());
+                self.config.healthcheck_interval = parsed.first().copied();
+                self.config.healthcheck_timeout = parsed.get(1).copied();
             }
             "maxmem" => {
                 self.once("maxmem", &setting)?;
@@ -451,7 +540,9 @@ fn expected_value(key: &str) -> &'static str {
         "scale" => "a number of containers such as `2`",
         "volume" => "a volume such as `blog-media:/app/media`",
         "env" => "an assignment such as `KEY=VALUE`",
-        "healthcheck" => "a path such as `/healthz`",
+        "healthcheck" => {
+            "a path such as `/healthz` (optionally then an interval and a timeout: `/healthz 10s 2s`)"
+        }
         "maxmem" => "a memory size such as `512m`",
         "maxcpu" => "a number of CPUs such as `0.5`",
         "https" => "`true` or `false`",
@@ -465,6 +556,28 @@ fn parse_digits<T: std::str::FromStr>(value: &str) -> Option<T> {
         return None;
     }
     value.parse().ok()
+}
+
+/// The longest interval or timeout a health check may ask for.
+const MAX_HEALTHCHECK_DURATION: Duration = Duration::from_secs(3600);
+
+/// Parses a health-check interval or timeout: a whole number with a unit, `ms`, `s`, `m` or
+/// `h` (`500ms`, `2s`, `1m`), more than zero and at most an hour. A bare number is seconds,
+/// as MyPaas reads it.
+fn parse_duration(value: &str) -> Option<Duration> {
+    let split = value
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(value.len());
+    let (number, unit) = value.split_at(split);
+    let n: u64 = parse_digits(number)?;
+    let duration = match unit.to_ascii_lowercase().as_str() {
+        "ms" => Duration::from_millis(n),
+        "" | "s" => Duration::from_secs(n),
+        "m" => Duration::from_secs(n.checked_mul(60)?),
+        "h" => Duration::from_secs(n.checked_mul(3600)?),
+        _ => return None,
+    };
+    (!duration.is_zero() && duration <= MAX_HEALTHCHECK_DURATION).then_some(duration)
 }
 
 /// Parses true/false, yes/no, 1/0, on/off in any case.
@@ -891,12 +1004,16 @@ CMD gunicorn blog.wsgi
             ("scale = -1", "0 to 100"),
             ("scale = two", "0 to 100"),
             ("volume = ./data:/data", "absolute"),
-            ("env = NOVALUE", "KEY=VALUE"),
             ("env = 1X=2", "letters, digits"),
             ("healthcheck = healthz", "start with `/`"),
             ("healthcheck = http://x/healthz", "not a full URL"),
             ("healthcheck = //x", "single `/`"),
-            ("healthcheck = /a b", "spaces"),
+            ("healthcheck = /a\u{7}b", "control characters"),
+            ("healthcheck = /a b", "`b` is not a duration"),
+            ("healthcheck = /a 1s 2x", "`2x` is not a duration"),
+            ("healthcheck = /a 0s", "`0s` is not a duration"),
+            ("healthcheck = /a 1s 2s 3s", "an interval and a timeout"),
+            ("env = NO-VALUE", "KEY=VALUE"),
             ("healthcheck = /a#b", "`#`"),
             ("maxmem = 1m", "minimum"),
             ("maxmem = lots", "512m"),
@@ -914,6 +1031,74 @@ CMD gunicorn blog.wsgi
         }
         let long = format!("# wharf.healthcheck = /{}", "a".repeat(2000));
         assert!(fail(&long).to_string().contains("too long"));
+    }
+
+    #[test]
+    fn mypaas_healthcheck_takes_an_interval_and_a_timeout() {
+        let c = parse("# mypaas.healthcheck = /status 11s 2s\nFROM x");
+        assert_eq!(c.healthcheck.as_deref(), Some("/status"));
+        assert_eq!(c.healthcheck_interval, Some(Duration::from_secs(11)));
+        assert_eq!(c.healthcheck_timeout, Some(Duration::from_secs(2)));
+        let c = parse("# wharf.healthcheck = /h?x=1   500ms");
+        assert_eq!(c.healthcheck.as_deref(), Some("/h?x=1"));
+        assert_eq!(c.healthcheck_interval, Some(Duration::from_millis(500)));
+        assert_eq!(c.healthcheck_timeout, None);
+        let c = parse("# wharf.healthcheck = / 1m 3");
+        assert_eq!(c.healthcheck_interval, Some(Duration::from_secs(60)));
+        assert_eq!(c.healthcheck_timeout, Some(Duration::from_secs(3)));
+        let c = parse("# wharf.healthcheck = /healthz");
+        assert_eq!(
+            (c.healthcheck_interval, c.healthcheck_timeout),
+            (None, None)
+        );
+        let e = fail("FROM x\n\n# mypaas.healthcheck = /status 11s 2z");
+        assert_eq!(e.line, 3);
+        let msg = e.to_string();
+        assert!(
+            msg.contains("`mypaas.healthcheck`") && msg.contains("`2z`"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn an_env_name_without_a_value_comes_from_the_config_vars() {
+        let c =
+            parse("# mypaas.env = EXAMPLE_SECRET\n# wharf.env = A=1\nFROM x\n# wharf.env = _OTHER");
+        assert_eq!(c.env, vec![("A".to_string(), "1".to_string())]);
+        let names: Vec<(&str, usize, &str)> = c
+            .env_from_config
+            .iter()
+            .map(|e| (e.name.as_str(), e.line, e.setting.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            vec![
+                ("EXAMPLE_SECRET", 1, "mypaas.env"),
+                ("_OTHER", 4, "wharf.env")
+            ]
+        );
+        let msg = c.env_from_config[0].missing_message("blog");
+        assert_eq!(
+            msg,
+            "`EXAMPLE_SECRET` (Dockerfile line 1: `mypaas.env = EXAMPLE_SECRET`) takes its value from the server's config, which has none: set it with `wharf config set blog EXAMPLE_SECRET=...`, then deploy again"
+        );
+        // Either form counts once.
+        let e = fail("# wharf.env = A=1\n# mypaas.env = A");
+        assert_eq!(e.line, 2);
+        assert!(e.to_string().contains("line 1"), "{e}");
+        let e = fail("# wharf.env = A\n# mypaas.env = A=2");
+        assert_eq!(e.line, 2);
+        assert!(e.to_string().contains("line 1"), "{e}");
+        // Not a name: still the assignment error.
+        let msg = fail("# wharf.env = 1X").to_string();
+        assert!(msg.contains("KEY=VALUE"), "{msg}");
+        // An older snapshot without the new fields still loads.
+        let json = serde_json::to_string(&AppConfig::default()).unwrap();
+        assert!(!json.contains("env_from_config"), "{json}");
+        assert_eq!(
+            serde_json::from_str::<AppConfig>(&json).unwrap(),
+            AppConfig::default()
+        );
     }
 
     #[test]

@@ -181,6 +181,18 @@ pub enum ConfigErrorKind {
         /// What is wrong.
         reason: &'static str,
     },
+    /// A bad interval or timeout in `healthcheck = PATH INTERVAL TIMEOUT`.
+    #[error(
+        "invalid `{setting}` `{value}`: `{duration}` is not a duration; write a whole number with a unit, e.g. `10s`, `500ms` or `1m` (more than zero, at most `1h`)"
+    )]
+    HealthcheckDuration {
+        /// The setting as written.
+        setting: String,
+        /// The whole value.
+        value: String,
+        /// The rejected interval or timeout.
+        duration: String,
+    },
     /// A bad memory limit.
     #[error("invalid `{setting}`: {error}")]
     Memory {

@@ -28,7 +28,7 @@ mod token_lifetime;
 mod token_scope;
 mod volume;
 
-pub use app_config::{AppConfig, DEFAULT_PORT, DEFAULT_SCALE, MAX_SCALE};
+pub use app_config::{AppConfig, DEFAULT_PORT, DEFAULT_SCALE, EnvFromConfig, MAX_SCALE};
 pub use app_json::{AppJson, AppJsonError, CronJob, MAX_FORMATION_QUANTITY, WebHealthcheck};
 pub use app_name::AppName;
 pub use config_error::{ConfigError, ConfigErrorKind};
