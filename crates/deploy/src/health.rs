@@ -71,14 +71,71 @@ impl Deployer {
                 Err(reason) => Err(self.not_healthy(container, reason).await),
             };
         }
+        let probe_timeout = self.settings.probe_timeout;
         if path.is_none() && host.is_none() {
-            // No domain and no explicit check: see `default_check`.
-            return self.connect_until_healthy(container, port).await;
+            // No domain and no explicit check: see `default_check`. An app that no HTTP
+            // traffic can reach may serve anything over TCP (a database, a TCP server).
+            return self
+                .poll_until_healthy(
+                    container,
+                    port,
+                    "it never accepted a connection",
+                    |addr| async move {
+                        let connect = tokio::net::TcpStream::connect(addr);
+                        match tokio::time::timeout(probe_timeout, connect).await {
+                            Ok(Ok(_)) => Attempt::Healthy,
+                            Ok(Err(err)) => {
+                                Attempt::NoAnswer(format!("TCP connect to port {port}: {err}"))
+                            }
+                            Err(_) => {
+                                Attempt::NoAnswer(format!("TCP connect to port {port} timed out"))
+                            }
+                        }
+                    },
+                )
+                .await;
         }
+        let probe_path = path.unwrap_or("/");
+        self.poll_until_healthy(container, port, "it never answered", |addr| async move {
+            match wharf_proxy::probe(addr, probe_path, host, probe_timeout).await {
+                Ok(status) => {
+                    let healthy = if path.is_some() {
+                        status.is_success() || status.is_redirection()
+                    } else {
+                        status.as_u16() < 500
+                    };
+                    if healthy {
+                        Attempt::Healthy
+                    } else {
+                        Attempt::Answered(format!(
+                            "GET {probe_path} on port {port} answered {status}"
+                        ))
+                    }
+                }
+                Err(err) => Attempt::NoAnswer(format!("GET {probe_path} on port {port}: {err}")),
+            }
+        })
+        .await
+    }
+
+    /// Try `attempt` on the running container's address every health interval until it is
+    /// healthy, the container stops, or the health timeout passes. An attempt that got no
+    /// answer looks at what the container listens on: an app listening on another port than
+    /// the routed one fails now, naming it.
+    async fn poll_until_healthy<F, Fut>(
+        &self,
+        container: &ContainerInfo,
+        port: u16,
+        never: &str,
+        mut attempt: F,
+    ) -> Result<SocketAddr, DeployError>
+    where
+        F: FnMut(SocketAddr) -> Fut,
+        Fut: std::future::Future<Output = Attempt>,
+    {
         let settings = &self.settings;
         let deadline = Instant::now() + settings.health_timeout;
-        let probe_path = path.unwrap_or("/");
-        let mut reason = "it never answered".to_string();
+        let mut reason = never.to_string();
         let mut port_watch = crate::listening::PortWatch::default();
         loop {
             let info = self.docker.inspect(&container.id).await?;
@@ -88,63 +145,15 @@ impl Deployer {
             }
             if let Some(ip) = info.ip {
                 let addr = SocketAddr::new(ip, port);
-                match wharf_proxy::probe(addr, probe_path, host, settings.probe_timeout).await {
-                    Ok(status) => {
-                        let healthy = if path.is_some() {
-                            status.is_success() || status.is_redirection()
-                        } else {
-                            status.as_u16() < 500
-                        };
-                        if healthy {
-                            return Ok(addr);
-                        }
-                        reason = format!("GET {probe_path} on port {port} answered {status}");
-                    }
-                    Err(err) => {
-                        reason = format!("GET {probe_path} on port {port}: {err}");
-                        // An app listening on another port fails now, naming it.
+                match attempt(addr).await {
+                    Attempt::Healthy => return Ok(addr),
+                    Attempt::Answered(why) => reason = why,
+                    Attempt::NoAnswer(why) => {
+                        reason = why;
                         if let Some(wrong) = port_watch.check(self, container, port).await {
                             return Err(wrong);
                         }
                     }
-                }
-            }
-            if Instant::now() >= deadline {
-                break;
-            }
-            tokio::time::sleep(settings.health_interval).await;
-        }
-        Err(self.not_healthy(container, reason).await)
-    }
-
-    /// The check of an app that no HTTP traffic can reach (no domain, no explicit check): it
-    /// may serve anything over TCP (a database, a TCP server), so a connection that succeeds
-    /// is healthy. An app listening on another port fails at once, as with HTTP.
-    async fn connect_until_healthy(
-        &self,
-        container: &ContainerInfo,
-        port: u16,
-    ) -> Result<SocketAddr, DeployError> {
-        let settings = &self.settings;
-        let deadline = Instant::now() + settings.health_timeout;
-        let mut reason = "it never accepted a connection".to_string();
-        let mut port_watch = crate::listening::PortWatch::default();
-        loop {
-            let info = self.docker.inspect(&container.id).await?;
-            if !info.running {
-                reason = format!("its container stopped ({})", info.state);
-                break;
-            }
-            if let Some(ip) = info.ip {
-                let addr = SocketAddr::new(ip, port);
-                let connect = tokio::net::TcpStream::connect(addr);
-                match tokio::time::timeout(settings.probe_timeout, connect).await {
-                    Ok(Ok(_)) => return Ok(addr),
-                    Ok(Err(err)) => reason = format!("TCP connect to port {port}: {err}"),
-                    Err(_) => reason = format!("TCP connect to port {port} timed out"),
-                }
-                if let Some(wrong) = port_watch.check(self, container, port).await {
-                    return Err(wrong);
                 }
             }
             if Instant::now() >= deadline {
@@ -224,6 +233,15 @@ pub(crate) fn default_check(port: u16, path: Option<&str>, host: Option<&str>) -
     } else {
         format!("GET {} on port {port}", path.unwrap_or("/"))
     }
+}
+
+/// What one health attempt found.
+enum Attempt {
+    Healthy,
+    /// The app answered, but not well: why.
+    Answered(String),
+    /// Nothing answered (refused, timed out, broken): why.
+    NoAnswer(String),
 }
 
 /// How a starting container died, if it did: it exited, or Docker restarted it after it exited
