@@ -156,6 +156,16 @@ fn a_mypaas_home_volume_is_the_home_of_the_user_wharf_runs_as() {
     let out = d.wharf_ok(&["run", "-T", &app, "--", "cat", "/data/hello"]);
     assert_eq!(out.trim(), "from the home");
 
+    // A `~/dir` that does not exist yet is made, as MyPaas does.
+    let dir = app_dir(
+        &format!(
+            "# mypaas.service = {app}\n# mypaas.volume = ~/new/media:/media\n# mypaas.scale = 0"
+        ),
+        "made",
+    );
+    d.deploy_ok(dir.path());
+    assert!(home.path().join("new/media").is_dir());
+
     // `~/.ssh` (the home's hidden files) and a `~/link` that leads to `/` are refused.
     std::os::unix::fs::symlink("/", home.path().join("all")).unwrap();
     for (volume, needle) in [

@@ -1,9 +1,11 @@
 //! Checks that a release's settings fit this server, made before its image is built: Docker
 //! refuses them only when it creates a container, which would come after a build that may
 //! take minutes. A CPU limit above the engine's CPUs, and a Dockerfile volume from a server
-//! directory that does not exist (the engine refuses to bind a missing path).
+//! directory that does not exist (the engine refuses to bind a missing path; a MyPaas
+//! `~/dir` is made instead, as MyPaas does).
 
 use crate::{DeployError, Deployer, ReleaseSpec};
+use std::os::unix::fs::DirBuilderExt;
 use wharf_domain::{VolumeSource, VolumeSpec};
 
 impl Deployer {
@@ -17,6 +19,26 @@ impl Deployer {
             .iter()
             .map(|volume| self.check_mount(volume))
             .collect::<Result<Vec<_>, _>>()?;
+        // MyPaas's `~/dir` volumes are made when missing, as MyPaas's server does: the path
+        // is in the home of the user Wharf runs as, and has passed the protected paths.
+        for (given, mounted) in spec.config.volumes.iter().zip(&volumes) {
+            if let (VolumeSource::HostPath(given), VolumeSource::HostPath(path)) =
+                (&given.source, &mounted.source)
+                && given.starts_with('~')
+                && !std::path::Path::new(path).exists()
+            {
+                std::fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o755)
+                    .create(path)
+                    .map_err(|e| {
+                        DeployError::BadConfig(format!(
+                            "cannot make the volume's directory `{path}` (from `{given}`): {e}; make it yourself"
+                        ))
+                    })?;
+                tracing::info!(path = %path, "made a missing ~ volume directory");
+            }
+        }
         if let Some(missing) = missing_host_path(&volumes) {
             return Err(DeployError::HostPathMissing(missing));
         }
