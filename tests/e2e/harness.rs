@@ -482,10 +482,10 @@ pub async fn get_with(
         .map_err(|_| "timed out".to_string())?
         .map_err(|e| format!("request failed: {e:?}"))?;
     let status = response.status().as_u16();
-    let body = response
-        .into_body()
-        .collect()
+    // Bounded too: a body that never ends is a failed request, not a test that hangs.
+    let body = tokio::time::timeout(Duration::from_secs(10), response.into_body().collect())
         .await
+        .map_err(|_| "body timed out".to_string())?
         .map_err(|e| format!("body failed: {e}"))?
         .to_bytes();
     Ok((status, String::from_utf8_lossy(&body).to_string()))
