@@ -8,7 +8,6 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::Command;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -66,14 +65,6 @@ fn slow_request(proxy: SocketAddr, host: &str) -> JoinHandle<String> {
     // that follows builds and health-checks first, which takes longer still).
     std::thread::sleep(Duration::from_millis(500));
     handle
-}
-
-fn inspect(container: &str, format: &str) -> String {
-    let out = Command::new("docker")
-        .args(["inspect", "-f", format, container])
-        .output()
-        .unwrap();
-    stdout(&out).trim().to_string()
 }
 
 #[test]

@@ -558,3 +558,24 @@ impl RequestLoop {
         assert!(ok > 10, "the client kept sending requests ({ok})");
     }
 }
+
+/// `docker inspect -f FORMAT CONTAINER`, trimmed.
+pub fn inspect(container: &str, format: &str) -> String {
+    let out = Command::new("docker")
+        .args(["inspect", "-f", format, container])
+        .output()
+        .unwrap();
+    stdout(&out).trim().to_string()
+}
+
+/// What sshd runs for a push key (named `tester`) when the client asks for `command`.
+pub fn ssh_command(d: &Daemon, command: &str) -> Output {
+    Command::new(WHARF)
+        .arg("--data-dir")
+        .arg(d.data_dir())
+        .args(["ssh-command", "tester"])
+        .env("SSH_ORIGINAL_COMMAND", command)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}

@@ -7,18 +7,6 @@
 use super::harness::*;
 use std::process::Command;
 
-/// What sshd runs for a push key when the client asks for `command`.
-fn ssh_command(d: &Daemon, command: &str) -> std::process::Output {
-    Command::new(WHARF)
-        .arg("--data-dir")
-        .arg(d.data_dir())
-        .args(["ssh-command", "tester"])
-        .env("SSH_ORIGINAL_COMMAND", command)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap()
-}
-
 /// The `host path ...` line of a refusal, which must be the same whoever declared the mount.
 fn refusal(how: &str, out: &std::process::Output) -> String {
     let err = stderr(out);

@@ -2,15 +2,6 @@
 //! deploys; bad input changes nothing.
 
 use super::harness::*;
-use std::process::Command;
-
-fn inspect(container: &str, format: &str) -> String {
-    let out = Command::new("docker")
-        .args(["inspect", "-f", format, container])
-        .output()
-        .unwrap();
-    stdout(&out).trim().to_string()
-}
 
 #[test]
 fn scale_ps_and_limits() {

@@ -251,15 +251,3 @@ fn mounted_storage_survives_redeploys_rollbacks_and_restarts() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains(&volume), "{}", stdout(&out));
 }
-
-/// What sshd runs for a push key when the client asks for `command`.
-fn ssh_command(d: &Daemon, command: &str) -> std::process::Output {
-    Command::new(WHARF)
-        .arg("--data-dir")
-        .arg(d.data_dir())
-        .args(["ssh-command", "tester"])
-        .env("SSH_ORIGINAL_COMMAND", command)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap()
-}
