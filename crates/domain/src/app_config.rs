@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use crate::config_error::{ConfigError, ConfigErrorKind};
 use crate::{
-    AppName, DomainName, VolumeSpec, is_valid_env_key, parse_cpus, parse_env_assignment,
-    parse_memory,
+    AppName, DomainName, VolumeSpec, WebAddress, is_valid_env_key, parse_cpus,
+    parse_env_assignment, parse_memory,
 };
 
 /// The most containers `scale` may ask for.
@@ -79,8 +79,9 @@ const SYNONYMS: &[(&str, &str)] = &[
 pub struct AppConfig {
     /// `app` (aliases `service`, `servicename`): the app's name.
     pub app: Option<AppName>,
-    /// `domain` (repeatable, comma-separated allowed; alias `url`): where it is served.
-    pub domains: Vec<DomainName>,
+    /// `domain` (repeatable, comma-separated allowed; alias `url`): where it is served, a
+    /// domain and optionally a path prefix under it (`example.com/blog`).
+    pub domains: Vec<WebAddress>,
     /// `port`: the port the app listens on inside the container.
     pub port: Option<u16>,
     /// `scale`: N >= 1 = N containers with zero-downtime deploys ([`DEFAULT_SCALE`] when
@@ -109,6 +110,10 @@ pub struct AppConfig {
     pub max_cpus: Option<f64>,
     /// `https`: whether to serve the app's public domains over HTTPS.
     pub https: Option<bool>,
+    /// Whether any setting used MyPaas's `mypaas.` prefix: such an app's containers get the
+    /// `MYPAAS_*` variables MyPaas sets.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub mypaas: bool,
 }
 
 impl Default for AppConfig {
@@ -128,6 +133,7 @@ impl Default for AppConfig {
             max_memory: None,
             max_cpus: None,
             https: None,
+            mypaas: false,
         }
     }
 }
@@ -249,6 +255,7 @@ impl Parser {
                 expected: expected_value(canonical),
             });
         }
+        self.config.mypaas |= prefix == "mypaas.";
         self.apply(canonical, setting, value)
     }
 
@@ -280,19 +287,14 @@ impl Parser {
             }
             "domain" => {
                 for part in value.split(',') {
-                    let domain = DomainName::parse(part.trim()).map_err(|error| {
-                        ConfigErrorKind::Domain {
-                            setting: setting.clone(),
-                            error,
-                        }
-                    })?;
-                    self.add_domain(domain)?;
+                    let address = address_from(&setting, part.trim())?;
+                    self.add_domain(address)?;
                 }
             }
             "url" => {
                 for part in value.split(',') {
-                    let domain = domain_from_url(&setting, part.trim())?;
-                    self.add_domain(domain)?;
+                    let address = address_from_url(&setting, part.trim())?;
+                    self.add_domain(address)?;
                 }
             }
             "port" => {
@@ -440,8 +442,8 @@ impl Parser {
         Ok(())
     }
 
-    /// Adds a domain unless it is already listed.
-    fn add_domain(&mut self, domain: DomainName) -> Result<(), ConfigErrorKind> {
+    /// Adds an address unless it is already listed.
+    fn add_domain(&mut self, domain: WebAddress) -> Result<(), ConfigErrorKind> {
         let existing = self
             .config
             .domains
@@ -535,7 +537,7 @@ fn expected_value(key: &str) -> &'static str {
     match key {
         "app" | "service" | "servicename" => "an app name such as `blog`",
         "domain" => "a domain such as `blog.example.com`",
-        "url" => "a URL such as `https://blog.example.com`",
+        "url" => "a URL such as `https://blog.example.com` or `https://example.com/blog`",
         "port" => "a port number such as `8000`",
         "scale" => "a number of containers such as `2`",
         "volume" => "a volume such as `blog-media:/app/media`",
@@ -623,8 +625,22 @@ fn check_healthcheck(value: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// Takes the domain out of a MyPaas `url` value such as `https://example.com`.
-fn domain_from_url(setting: &str, value: &str) -> Result<DomainName, ConfigErrorKind> {
+/// Reads a `domain` value: `example.com`, or `example.com/blog` for a path under it.
+fn address_from(setting: &str, value: &str) -> Result<WebAddress, ConfigErrorKind> {
+    let (host, path) = value.split_at(value.find('/').unwrap_or(value.len()));
+    let domain = DomainName::parse(host).map_err(|error| ConfigErrorKind::Domain {
+        setting: setting.to_owned(),
+        error,
+    })?;
+    WebAddress::new(domain, path).map_err(|error| ConfigErrorKind::Path {
+        setting: setting.to_owned(),
+        error,
+    })
+}
+
+/// Reads a MyPaas `url` value such as `https://example.com` or `https://example.com/blog`.
+/// Like MyPaas, a query or a fragment is refused: routes match hosts and paths only.
+fn address_from_url(setting: &str, value: &str) -> Result<WebAddress, ConfigErrorKind> {
     let url_error = |reason| ConfigErrorKind::Url {
         setting: setting.to_owned(),
         value: value.to_owned(),
@@ -640,19 +656,12 @@ fn domain_from_url(setting: &str, value: &str) -> Result<DomainName, ConfigError
     } else {
         value
     };
-    let (host, path) = match rest.find(['/', '?', '#']) {
-        Some(i) => rest.split_at(i),
-        None => (rest, ""),
-    };
-    if !(path.is_empty() || path == "/") {
+    if rest.contains(['?', '#']) {
         return Err(url_error(
-            "Wharf routes whole domains, not paths; remove the path (e.g. `https://example.com`)",
+            "a query (`?...`) or fragment (`#...`) cannot be routed; remove it (e.g. `https://example.com/blog`)",
         ));
     }
-    DomainName::parse(host).map_err(|error| ConfigErrorKind::Domain {
-        setting: setting.to_owned(),
-        error,
-    })
+    address_from(setting, rest)
 }
 
 #[cfg(test)]
@@ -701,7 +710,7 @@ CMD gunicorn blog.wsgi
 ";
         let c = parse(df);
         assert_eq!(c.app, Some(AppName::parse("blog").unwrap()));
-        let domains: Vec<&str> = c.domains.iter().map(DomainName::as_str).collect();
+        let domains: Vec<&str> = c.domains.iter().map(WebAddress::as_str).collect();
         assert_eq!(
             domains,
             [
@@ -754,8 +763,9 @@ CMD gunicorn blog.wsgi
             "# mypaas.service = hello-world\n# mypaas.url = https://example.com\n# mypaas.url=http://www.example.com/\n# mypaas.port = 8080",
         );
         assert_eq!(c.app.as_ref().map(AppName::as_str), Some("hello-world"));
-        let domains: Vec<&str> = c.domains.iter().map(DomainName::as_str).collect();
+        let domains: Vec<&str> = c.domains.iter().map(WebAddress::as_str).collect();
         assert_eq!(domains, ["example.com", "www.example.com"]);
+        assert!(c.mypaas);
         assert_eq!(c.port, Some(8080));
         assert_eq!(
             parse("# mypaas.servicename = myservice")
@@ -766,14 +776,59 @@ CMD gunicorn blog.wsgi
         assert_eq!(parse("# wharf.url = example.com").domains.len(), 1);
         // Prefixes can be mixed.
         let c = parse("# wharf.app = a\n# mypaas.port = 1");
-        assert_eq!((c.app.is_some(), c.port), (true, Some(1)));
+        assert_eq!((c.app.is_some(), c.port, c.mypaas), (true, Some(1), true));
+        assert!(!parse("# wharf.app = a\n# wharf.url = https://a.com").mypaas);
+        // A MyPaas prefix on a prose comment is not a setting.
+        assert!(!parse("# Mypaas. is what this app came from").mypaas);
+    }
+
+    #[test]
+    fn urls_and_domains_with_a_path() {
+        for dockerfile in [
+            "# mypaas.url = https://example.com/blog",
+            "# wharf.url = https://Example.com/blog/",
+            "# wharf.url = example.com/blog",
+            "# wharf.domain = example.com/blog",
+        ] {
+            let c = parse(dockerfile);
+            assert_eq!(c.domains.len(), 1, "{dockerfile}");
+            let address = &c.domains[0];
+            assert_eq!(
+                (address.domain(), address.path()),
+                ("example.com", Some("/blog")),
+                "{dockerfile}"
+            );
+        }
+        let c = parse("# mypaas.url = https://example.com, https://example.com/blog/api");
+        let addresses: Vec<&str> = c.domains.iter().map(WebAddress::as_str).collect();
+        assert_eq!(addresses, ["example.com", "example.com/blog/api"]);
+        // The same path twice is listed twice; a trailing slash is the same path.
+        let e = fail("# wharf.url = https://a.com/x\n# wharf.domain = a.com/x/");
+        assert_eq!(
+            e.kind,
+            ConfigErrorKind::DuplicateDomain {
+                domain: "a.com/x".into(),
+                first_line: 1
+            }
+        );
+        let e = fail("# wharf.domain = example.com/a b");
+        assert!(matches!(e.kind, ConfigErrorKind::Path { .. }), "{e}");
+        assert!(e.to_string().contains("invalid `wharf.domain`"), "{e}");
+        let e = fail("# mypaas.url = https://example.com/blog/../x");
+        assert!(e.to_string().contains("`..`"), "{e}");
     }
 
     #[test]
     fn url_errors() {
-        let e = fail("# mypaas.url = https://example.com/blog");
-        assert!(matches!(e.kind, ConfigErrorKind::Url { .. }));
-        assert!(e.to_string().contains("not paths"), "{e}");
+        for value in [
+            "https://example.com/blog?page=2",
+            "https://example.com?x=1",
+            "https://example.com/#top",
+        ] {
+            let e = fail(&format!("# mypaas.url = {value}"));
+            assert!(matches!(e.kind, ConfigErrorKind::Url { .. }), "{value}");
+            assert!(e.to_string().contains("query"), "{e}");
+        }
         assert!(matches!(
             fail("# mypaas.url = ftp://example.com").kind,
             ConfigErrorKind::Url { .. }
@@ -783,10 +838,6 @@ CMD gunicorn blog.wsgi
         assert!(matches!(
             fail("# mypaas.url = https://").kind,
             ConfigErrorKind::Domain { .. }
-        ));
-        assert!(matches!(
-            fail("# mypaas.url = https://example.com?x=1").kind,
-            ConfigErrorKind::Url { .. }
         ));
     }
 

@@ -2,7 +2,7 @@
 
 use thiserror::Error;
 
-use crate::{CpuError, DomainError, EnvError, MemoryError, NameError, VolumeError};
+use crate::{CpuError, DomainError, EnvError, MemoryError, NameError, PathError, VolumeError};
 
 /// A problem with a Dockerfile setting, tied to the 1-based line it is on.
 ///
@@ -125,6 +125,14 @@ pub enum ConfigErrorKind {
         setting: String,
         /// Why the domain is invalid.
         error: DomainError,
+    },
+    /// A bad path after a domain (`example.com/blog`).
+    #[error("invalid `{setting}`: {error}")]
+    Path {
+        /// The setting as written.
+        setting: String,
+        /// Why the path is invalid.
+        error: PathError,
     },
     /// A MyPaas `url` Wharf cannot use.
     #[error("invalid `{setting}` `{value}`: {reason}")]

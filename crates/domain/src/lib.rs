@@ -27,6 +27,7 @@ mod storage;
 mod token_lifetime;
 mod token_scope;
 mod volume;
+mod web_address;
 
 pub use app_config::{AppConfig, DEFAULT_PORT, DEFAULT_SCALE, EnvFromConfig, MAX_SCALE};
 pub use app_json::{AppJson, AppJsonError, CronJob, MAX_FORMATION_QUANTITY, WebHealthcheck};
@@ -51,3 +52,4 @@ pub use storage::{MountSelector, StorageError, parse_storage_mount, same_path};
 pub use token_lifetime::{LifetimeError, MAX_TOKEN_LIFETIME, parse_token_lifetime};
 pub use token_scope::{Operation, Resource, ScopeRefusal, TokenScope};
 pub use volume::{VolumeError, VolumeSource, VolumeSpec};
+pub use web_address::{AddressError, PathError, WebAddress, domain_of};
