@@ -180,7 +180,7 @@ impl Forwarder {
         if req.method() == Method::CONNECT {
             return ctx.page(pages::method_not_allowed(Method::CONNECT.as_str()));
         }
-        let Some(route) = self.router.lookup_normalized(&host) else {
+        let Some(route) = self.router.lookup_normalized(&host, req.uri().path()) else {
             return ctx.page(pages::unknown_host(&host));
         };
         let Some(target) = route.pick() else {

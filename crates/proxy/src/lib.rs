@@ -1,4 +1,4 @@
-//! Wharf's embedded reverse proxy: routes HTTP by Host to app targets, balances
+//! Wharf's embedded reverse proxy: routes HTTP by Host (and path prefix) to app targets, balances
 //! round-robin over healthy instances, health-checks them, drains them for
 //! zero-downtime deploys, and splices websocket upgrades. It terminates TLS too
 //! ([`serve_tls`], certificates by SNI from a [`CertResolver`]) and redirects plain
@@ -14,6 +14,7 @@ mod forward;
 mod headers;
 mod health;
 mod host;
+mod host_routes;
 mod idle;
 mod listener;
 mod pages;

@@ -1,5 +1,7 @@
-//! The `Router`: the host -> route table, published atomically with arc-swap so
-//! request handling never takes a lock and an app's domains change all at once.
+//! The `Router`: the host -> routes table, published atomically with arc-swap so
+//! request handling never takes a lock and an app's addresses change all at once. An address
+//! is a host, or a host and a path prefix (`example.com/blog`): one host may be shared by apps
+//! under different prefixes, beside the app serving the rest of it (see [`HostRoutes`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -7,22 +9,45 @@ use std::sync::{Arc, Mutex};
 use arc_swap::ArcSwap;
 
 use crate::host::normalize_host;
+use crate::host_routes::{HostRoutes, split_address};
 use crate::route::Route;
+
+/// A routed address: the normalised host and the path prefix (`""` for the whole host).
+type Address = (String, String);
 
 #[derive(Debug, Clone)]
 struct AppEntry {
-    domains: Vec<String>,
+    addresses: Vec<Address>,
     route: Arc<Route>,
 }
 
 /// One immutable snapshot of the routing table.
 #[derive(Debug, Clone, Default)]
 struct Table {
-    hosts: HashMap<String, Arc<Route>>,
+    hosts: HashMap<String, HostRoutes>,
     apps: BTreeMap<String, AppEntry>,
 }
 
-/// Host -> route table. Many domains may point at one route.
+impl Table {
+    fn unroute(&mut self, (host, prefix): &Address) {
+        if let Some(routes) = self.hosts.get_mut(host) {
+            routes.remove(prefix);
+            if routes.is_empty() {
+                self.hosts.remove(host);
+            }
+        }
+    }
+
+    fn remove_app(&mut self, app: &str) {
+        if let Some(old) = self.apps.remove(app) {
+            for address in &old.addresses {
+                self.unroute(address);
+            }
+        }
+    }
+}
+
+/// Host (and path prefix) -> route table. Many addresses may point at one route.
 #[derive(Debug, Default)]
 pub struct Router {
     table: ArcSwap<Table>,
@@ -44,56 +69,48 @@ impl Router {
         self.table.store(Arc::new(next));
     }
 
-    /// Atomically replace everything `app` serves: its domains now point at `route`;
-    /// domains it used to have that are not in `domains` are removed. A domain that
-    /// belonged to another app moves to this one.
+    /// Atomically replace everything `app` serves: its addresses (`example.com` or
+    /// `example.com/blog`) now point at `route`; addresses it used to have that are not in
+    /// `domains` are removed. An address that belonged to another app moves to this one.
     pub fn set_app(&self, app: &str, domains: &[String], route: Arc<Route>) {
-        let mut wanted: Vec<String> = domains.iter().filter_map(|d| normalize_host(d)).collect();
+        let mut wanted: Vec<Address> = domains.iter().filter_map(|d| split_address(d)).collect();
         wanted.sort();
         wanted.dedup();
         self.update(|t| {
-            if let Some(old) = t.apps.remove(app) {
-                for d in &old.domains {
-                    t.hosts.remove(d);
-                }
-            }
-            for d in &wanted {
-                if let Some(prev) = t.hosts.insert(d.clone(), Arc::clone(&route))
+            t.remove_app(app);
+            for address in &wanted {
+                let (host, prefix) = address;
+                let held = t.hosts.entry(host.clone()).or_default();
+                if let Some(prev) = held.insert(prefix, Arc::clone(&route))
                     && let Some(other) = t.apps.get_mut(prev.app())
                 {
-                    other.domains.retain(|x| x != d);
+                    other.addresses.retain(|x| x != address);
                 }
             }
             t.apps.insert(
                 app.to_owned(),
                 AppEntry {
-                    domains: wanted,
+                    addresses: wanted,
                     route,
                 },
             );
         });
     }
 
-    /// Remove an app and every domain it serves.
+    /// Remove an app and every address it serves.
     pub fn remove_app(&self, app: &str) {
-        self.update(|t| {
-            if let Some(old) = t.apps.remove(app) {
-                for d in &old.domains {
-                    t.hosts.remove(d);
-                }
-            }
-        });
+        self.update(|t| t.remove_app(app));
     }
 
-    /// The route serving `host` (case-insensitive, port and trailing dot ignored).
-    pub fn lookup(&self, host: &str) -> Option<Arc<Route>> {
+    /// The route serving `path` on `host` (case-insensitive, port and trailing dot ignored).
+    pub fn lookup(&self, host: &str, path: &str) -> Option<Arc<Route>> {
         let host = normalize_host(host)?;
-        self.table.load().hosts.get(&host).cloned()
+        self.lookup_normalized(&host, path)
     }
 
     /// Like [`Router::lookup`] for a host already passed through [`normalize_host`].
-    pub(crate) fn lookup_normalized(&self, host: &str) -> Option<Arc<Route>> {
-        self.table.load().hosts.get(host).cloned()
+    pub(crate) fn lookup_normalized(&self, host: &str, path: &str) -> Option<Arc<Route>> {
+        self.table.load().hosts.get(host)?.pick(path).cloned()
     }
 
     /// The route of `app`, if it is registered.
@@ -105,13 +122,18 @@ impl Router {
             .map(|e| Arc::clone(&e.route))
     }
 
-    /// The domains `app` currently serves (normalised, sorted).
+    /// The addresses `app` currently serves (`host` or `host/path`; normalised, sorted).
     pub fn app_domains(&self, app: &str) -> Vec<String> {
         self.table
             .load()
             .apps
             .get(app)
-            .map(|e| e.domains.clone())
+            .map(|e| {
+                e.addresses
+                    .iter()
+                    .map(|(host, prefix)| format!("{host}{prefix}"))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -149,21 +171,21 @@ mod tests {
             r1.clone(),
         );
         assert!(Arc::ptr_eq(
-            &r.lookup("blog.example.com:8080").unwrap(),
+            &r.lookup("blog.example.com:8080", "/").unwrap(),
             &r1
         ));
-        assert!(Arc::ptr_eq(&r.lookup("WWW.BLOG.TEST.").unwrap(), &r1));
-        assert!(r.lookup("other.test").is_none());
+        assert!(Arc::ptr_eq(&r.lookup("WWW.BLOG.TEST.", "/x").unwrap(), &r1));
+        assert!(r.lookup("other.test", "/").is_none());
 
         let r2 = Route::new("blog", vec![]);
         r.set_app("blog", &doms(&["www.blog.test"]), r2.clone());
-        assert!(r.lookup("blog.example.com").is_none());
-        assert!(Arc::ptr_eq(&r.lookup("www.blog.test").unwrap(), &r2));
+        assert!(r.lookup("blog.example.com", "/").is_none());
+        assert!(Arc::ptr_eq(&r.lookup("www.blog.test", "/").unwrap(), &r2));
         assert!(Arc::ptr_eq(&r.app_route("blog").unwrap(), &r2));
         assert_eq!(r.apps(), vec!["blog".to_string()]);
 
         r.remove_app("blog");
-        assert!(r.lookup("www.blog.test").is_none());
+        assert!(r.lookup("www.blog.test", "/").is_none());
         assert!(r.app_route("blog").is_none());
         assert!(r.apps().is_empty());
         r.remove_app("never-there");
@@ -174,10 +196,78 @@ mod tests {
         let r = Router::new();
         r.set_app("a", &doms(&["x.test", "a.test"]), Route::new("a", vec![]));
         r.set_app("b", &doms(&["x.test"]), Route::new("b", vec![]));
-        assert_eq!(r.lookup("x.test").unwrap().app(), "b");
+        assert_eq!(r.lookup("x.test", "/").unwrap().app(), "b");
         assert_eq!(r.app_domains("a"), doms(&["a.test"]));
         // Removing a must not remove b's domain.
         r.remove_app("a");
-        assert_eq!(r.lookup("x.test").unwrap().app(), "b");
+        assert_eq!(r.lookup("x.test", "/").unwrap().app(), "b");
+    }
+
+    fn app_at(r: &Router, host: &str, path: &str) -> Option<String> {
+        r.lookup(host, path).map(|route| route.app().to_owned())
+    }
+
+    #[test]
+    fn apps_share_a_host_under_prefixes() {
+        let r = Router::new();
+        r.set_app("site", &doms(&["example.test"]), Route::new("site", vec![]));
+        r.set_app(
+            "blog",
+            &doms(&["Example.test/blog/", "blog.test"]),
+            Route::new("blog", vec![]),
+        );
+        r.set_app(
+            "api",
+            &doms(&["example.test/blog/api"]),
+            Route::new("api", vec![]),
+        );
+        for (path, app) in [
+            ("/", "site"),
+            ("/blogger", "site"),
+            ("/blog", "blog"),
+            ("/blog/", "blog"),
+            ("/blog/x", "blog"),
+            ("/blog/api/v1", "api"),
+        ] {
+            assert_eq!(
+                app_at(&r, "example.test", path).as_deref(),
+                Some(app),
+                "{path}"
+            );
+        }
+        assert_eq!(app_at(&r, "blog.test", "/").as_deref(), Some("blog"));
+        assert_eq!(
+            r.app_domains("blog"),
+            doms(&["blog.test", "example.test/blog"])
+        );
+
+        // Each app's change leaves the others' addresses on the host alone.
+        r.remove_app("site");
+        assert_eq!(app_at(&r, "example.test", "/"), None);
+        assert_eq!(
+            app_at(&r, "example.test", "/blog/x").as_deref(),
+            Some("blog")
+        );
+        r.set_app("blog", &doms(&["blog.test"]), Route::new("blog", vec![]));
+        assert_eq!(app_at(&r, "example.test", "/blog/x"), None);
+        assert_eq!(
+            app_at(&r, "example.test", "/blog/api").as_deref(),
+            Some("api")
+        );
+        r.remove_app("api");
+        assert!(r.lookup("example.test", "/blog/api").is_none());
+        assert!(!r.table.load().hosts.contains_key("example.test"));
+    }
+
+    #[test]
+    fn a_prefix_moves_between_apps_like_a_domain() {
+        let r = Router::new();
+        r.set_app("a", &doms(&["x.test/p", "x.test"]), Route::new("a", vec![]));
+        r.set_app("b", &doms(&["x.test/p"]), Route::new("b", vec![]));
+        assert_eq!(app_at(&r, "x.test", "/p").as_deref(), Some("b"));
+        assert_eq!(app_at(&r, "x.test", "/q").as_deref(), Some("a"));
+        assert_eq!(r.app_domains("a"), doms(&["x.test"]));
+        r.remove_app("a");
+        assert_eq!(app_at(&r, "x.test", "/p").as_deref(), Some("b"));
     }
 }

@@ -21,6 +21,42 @@ async fn unknown_host_is_404() {
 }
 
 #[tokio::test]
+async fn path_prefixes_share_a_host_and_the_path_reaches_the_app_unchanged() {
+    let p = proxy().await;
+    let site = echo_backend("site").await;
+    let blog = echo_backend("blog").await;
+    p.route("site", "shared.test", &[site]);
+    p.route("blog", "shared.test/blog", &[blog]);
+    for (path, backend) in [
+        ("/", "site"),
+        ("/blogger", "site"),
+        ("/blog", "blog"),
+        ("/blog/", "blog"),
+        ("/blog/post?q=1", "blog"),
+        ("/blog?q=1", "blog"),
+    ] {
+        let r = get(p.addr, "shared.test", path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.body);
+        assert!(
+            r.body.contains(&format!("backend={backend}")),
+            "{path}: {}",
+            r.body
+        );
+        assert!(
+            r.body.contains(&format!("uri={path}\n")),
+            "{path}: {}",
+            r.body
+        );
+    }
+    // A host served only under a prefix knows nothing of its other paths.
+    p.route("docs", "docs.test/v1", &[site]);
+    let r = get(p.addr, "docs.test", "/v2").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = get(p.addr, "docs.test", "/v1/x").await;
+    assert!(r.body.contains("backend=site"), "{}", r.body);
+}
+
+#[tokio::test]
 async fn routes_by_host_and_rewrites_headers() {
     let p = proxy().await;
     let a = echo_backend("a").await;
