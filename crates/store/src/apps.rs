@@ -1,11 +1,16 @@
-//! Apps and the domains they own. A domain belongs to at most one app.
+//! Apps and the addresses they own. An address (a domain, or a domain and a path prefix such as
+//! `example.com/blog`) belongs to at most one app; one domain may carry addresses of several
+//! apps under different paths, and its certificate serves them all.
 
 use crate::store::now;
 use crate::{Store, StoreError};
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
+use std::collections::BTreeSet;
+use wharf_domain::domain_of;
 
-/// An app as stored: its name, when it was created, and the domains routed to it.
+/// An app as stored: its name, when it was created, and the addresses routed to it
+/// (`example.com` or `example.com/blog`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AppRecord {
     pub name: String,
@@ -79,6 +84,31 @@ impl Store {
     /// to by command.
     pub fn domain_owner(&self, domain: &str) -> Result<Option<String>, StoreError> {
         owner_of(&self.conn(), domain)
+    }
+
+    /// The domains of `app`'s addresses (routed, or added by command) that no other app is
+    /// served on, under any path: what destroying `app` leaves without a use for its
+    /// certificate. Sorted, each once.
+    pub fn domains_only_of(&self, app: &str) -> Result<Vec<String>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT domain, app FROM domains UNION ALL SELECT domain, app FROM added_domains",
+        )?;
+        let rows: Vec<(String, String)> = stmt
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        let others: BTreeSet<&str> = rows
+            .iter()
+            .filter(|(_, owner)| owner != app)
+            .map(|(address, _)| domain_of(address))
+            .collect();
+        let mine: BTreeSet<&str> = rows
+            .iter()
+            .filter(|(_, owner)| owner == app)
+            .map(|(address, _)| domain_of(address))
+            .filter(|domain| !others.contains(domain))
+            .collect();
+        Ok(mine.into_iter().map(str::to_owned).collect())
     }
 
     /// Check that none of `domains` is owned by an app other than `app`.
@@ -189,5 +219,45 @@ mod tests {
             Err(StoreError::NoSuchApp(_))
         ));
         assert!(store.apps().unwrap().is_empty());
+    }
+
+    #[test]
+    fn apps_share_a_domain_under_paths_and_its_certificate_stays_while_one_routes_it() {
+        let store = Store::in_memory().unwrap();
+        for app in ["site", "blog", "solo"] {
+            store.ensure_app(app).unwrap();
+        }
+        store.set_domains("site", &["example.com".into()]).unwrap();
+        store
+            .set_domains("blog", &["example.com/blog".into(), "blog.example".into()])
+            .unwrap();
+        store
+            .set_domains("solo", &["solo.example/x".into()])
+            .unwrap();
+        // One owner per address.
+        let err = store
+            .set_domains("solo", &["example.com/blog".into()])
+            .unwrap_err();
+        assert!(matches!(err, StoreError::DomainTaken { ref app, .. } if app == "blog"));
+        assert_eq!(
+            store.domain_owner("example.com").unwrap().as_deref(),
+            Some("site")
+        );
+        assert_eq!(
+            store.domain_owner("example.com/blog").unwrap().as_deref(),
+            Some("blog")
+        );
+
+        assert_eq!(store.domains_only_of("blog").unwrap(), ["blog.example"]);
+        assert!(store.domains_only_of("site").unwrap().is_empty());
+        assert_eq!(store.domains_only_of("solo").unwrap(), ["solo.example"]);
+        store.add_domain("site", "www.example.com").unwrap();
+        assert_eq!(store.domains_only_of("site").unwrap(), ["www.example.com"]);
+        store.delete_app("blog").unwrap();
+        assert_eq!(
+            store.domains_only_of("site").unwrap(),
+            ["example.com", "www.example.com"]
+        );
+        assert!(store.domains_only_of("never-there").unwrap().is_empty());
     }
 }

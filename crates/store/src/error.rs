@@ -15,7 +15,8 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
-    #[error("the domain {domain} is already served by the app `{app}`; remove it there first")]
+    /// `domain` is an address: `example.com` or `example.com/blog`.
+    #[error("{domain} is already served by the app `{app}`; remove it there first")]
     DomainTaken { domain: String, app: String },
     #[error("there is no app named `{0}`")]
     NoSuchApp(String),
