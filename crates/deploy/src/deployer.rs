@@ -1,5 +1,6 @@
 //! The `Deployer`: the deploy pipeline for one server, one app at a time.
 
+use crate::mypaas_env::add_mypaas_env;
 use crate::spec::ProcessSpec;
 use crate::task::Task;
 use crate::{BuildContext, DeployError, Instance, Instances, Progress, ReleaseSpec};
@@ -8,7 +9,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tracing::{Instrument, info_span};
-use wharf_domain::{AppConfig, AppJson, AppName, Procfile, ProtectedPaths};
+use wharf_domain::{
+    AppConfig, AppJson, AppName, Procfile, ProtectedPaths, domain_of, shown_address, url_of,
+};
 use wharf_proxy::{Route, Router, Target};
 use wharf_runtime::{ContainerInfo, ContainerSpec, Docker, RestartPolicy, RuntimeError, labels};
 use wharf_store::{ReleaseRecord, Store, StoreError};
@@ -198,7 +201,11 @@ impl Deployer {
     /// No app may be served on the server's own API domain.
     pub(crate) fn refuse_api_domain(&self, domains: &[String]) -> Result<(), DeployError> {
         match &self.settings.api_domain {
-            Some(api) if domains.iter().any(|d| d.eq_ignore_ascii_case(api)) => {
+            Some(api)
+                if domains
+                    .iter()
+                    .any(|d| domain_of(d).eq_ignore_ascii_case(api)) =>
+            {
                 Err(DeployError::DomainIsTheApi(api.clone()))
             }
             _ => Ok(()),
@@ -253,7 +260,8 @@ impl Deployer {
             urls: self
                 .domains_for(&release.app, spec)?
                 .iter()
-                .map(|d| format!("http://{d}/"))
+                // Plain HTTP redirects to HTTPS once the domain has a certificate.
+                .map(|d| url_of(d, "http"))
                 .collect(),
             app: release.app.clone(),
             version: release.version,
@@ -584,9 +592,16 @@ impl Deployer {
         replica: u32,
     ) -> Result<ContainerSpec, DeployError> {
         let config = &spec.config;
+        let name = format!(
+            "wharf-{}-{}-v{}-{replica}",
+            release.app, process.name, release.version
+        );
         let mut env = spec.environment(port);
         // Heroku's name for the container, e.g. `web.1`; apps use it to tell replicas apart.
         env.push(("DYNO".to_string(), format!("{}.{replica}", process.name)));
+        if config.mypaas {
+            add_mypaas_env(&mut env, &release.app, process.scale, port, &name);
+        }
         let labels = HashMap::from([
             (labels::APP.to_string(), release.app.clone()),
             (labels::RELEASE.to_string(), release.version.to_string()),
@@ -598,10 +613,7 @@ impl Deployer {
             ),
         ]);
         Ok(ContainerSpec {
-            name: format!(
-                "wharf-{}-{}-v{}-{replica}",
-                release.app, process.name, release.version
-            ),
+            name,
             image: release.image.clone(),
             env,
             labels,
@@ -649,9 +661,9 @@ pub(crate) fn shell(command: &str) -> Vec<String> {
     vec!["/bin/sh".to_string(), "-c".to_string(), command.to_string()]
 }
 
-/// The proxy route to an app's instances; the health monitor probes `healthcheck` (or `/`)
-/// with the app's first domain as Host, or, for an app with neither a domain nor a
-/// health-check path, connects to them over TCP.
+/// The proxy route to an app's instances; the health monitor probes `healthcheck` (or the
+/// path of the app's first address, else `/`) with that address's domain as Host, or, for an
+/// app with neither a domain nor a health-check path, connects to them over TCP.
 pub(crate) fn route_for(
     app: &str,
     healthcheck: Option<&str>,
@@ -663,12 +675,19 @@ pub(crate) fn route_for(
         // No HTTP request can reach it: checked as its deploy was, by a TCP connect.
         return Route::with_tcp_check(app, targets);
     }
+    let address = domains.first().map(String::as_str);
+    let path = healthcheck.or_else(|| address.and_then(path_of));
     Route::with_health_check(
         app,
         targets,
-        healthcheck.map(str::to_owned),
-        domains.first().cloned(),
+        path.map(str::to_owned),
+        address.map(|a| domain_of(a).to_owned()),
     )
+}
+
+/// The path prefix of a written address (`example.com/blog` -> `/blog`), if it has one.
+pub(crate) fn path_of(address: &str) -> Option<&str> {
+    address.find('/').map(|i| &address[i..])
 }
 
 /// The settings files of a build context, parsed before anything is created, so that a
@@ -714,7 +733,10 @@ fn resolve_app_name(flag: Option<&str>, config: &AppConfig) -> Result<String, De
 
 pub(crate) fn domain_taken(err: StoreError) -> DeployError {
     match err {
-        StoreError::DomainTaken { domain, app } => DeployError::DomainTaken { domain, owner: app },
+        StoreError::DomainTaken { domain, app } => DeployError::DomainTaken {
+            domain: shown_address(&domain),
+            owner: app,
+        },
         other => DeployError::Store(other),
     }
 }
@@ -726,5 +748,39 @@ fn build_error(err: wharf_runtime::BuildError) -> DeployError {
         }
         wharf_runtime::BuildError::Engine(e) => DeployError::Runtime(e),
         other => DeployError::Build(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_app_under_a_path_is_health_checked_there_with_its_domain_as_host() {
+        let blog = route_for("blog", None, &[], &["example.com/blog".to_string()]);
+        assert_eq!(
+            (blog.health_path(), blog.health_host()),
+            ("/blog", Some("example.com"))
+        );
+        let named = route_for("blog", Some("/blog/up"), &[], &["example.com/blog".into()]);
+        assert_eq!(named.health_path(), "/blog/up");
+        let site = route_for("site", None, &[], &["example.com".to_string()]);
+        assert_eq!(
+            (site.health_path(), site.health_host()),
+            ("/", Some("example.com"))
+        );
+        assert!(route_for("db", None, &[], &[]).tcp_check());
+    }
+
+    #[test]
+    fn a_taken_path_is_named_as_users_wrote_it() {
+        let err = domain_taken(StoreError::DomainTaken {
+            domain: "example.com/blog".into(),
+            app: "blog".into(),
+        });
+        assert_eq!(
+            err.to_string(),
+            "https://example.com/blog is already served by the app `blog`; remove it there first"
+        );
     }
 }

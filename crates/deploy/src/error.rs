@@ -41,7 +41,8 @@ pub enum DeployError {
         given: String,
         in_dockerfile: String,
     },
-    #[error("the domain {domain} is already served by the app `{owner}`; remove it there first")]
+    /// `domain` as shown to users: `example.com`, or `https://example.com/blog` for a path.
+    #[error("{domain} is already served by the app `{owner}`; remove it there first")]
     DomainTaken { domain: String, owner: String },
     #[error(
         "the domain {0} is this Wharf server's own name (its API, --api-domain); give the app another domain"

@@ -16,18 +16,20 @@ use wharf_runtime::{ContainerInfo, labels};
 impl Deployer {
     /// Wait until the container is healthy, failing as soon as it dies. With app.json's check,
     /// that check decides. Else, with an explicit `path` a 2xx or 3xx answer is healthy; without
-    /// one, any answer below 500 on `/` is. Requests carry `Host: host` (the app's domain) when
-    /// there is one. With neither a path nor a host, a TCP connection that succeeds is healthy.
+    /// one, any answer below 500 on the path of `address` (the app's first address, e.g.
+    /// `example.com/blog`), or on `/`, is. Requests carry the address's domain as `Host` when
+    /// there is one. With neither a path nor an address, a TCP connection that succeeds is
+    /// healthy.
     pub(crate) async fn wait_healthy(
         &self,
         container: &ContainerInfo,
         port: u16,
         path: Option<&str>,
-        host: Option<&str>,
+        address: Option<&str>,
         app_check: Option<&HealthCheckSpec>,
     ) -> Result<SocketAddr, DeployError> {
         tokio::select! {
-            healthy = self.probe_until_healthy(container, port, path, host, app_check) => healthy,
+            healthy = self.probe_until_healthy(container, port, path, address, app_check) => healthy,
             died = self.watch_for_death(container) => Err(died),
         }
     }
@@ -58,9 +60,10 @@ impl Deployer {
         container: &ContainerInfo,
         port: u16,
         path: Option<&str>,
-        host: Option<&str>,
+        address: Option<&str>,
         app_check: Option<&HealthCheckSpec>,
     ) -> Result<SocketAddr, DeployError> {
+        let host = address.map(wharf_domain::domain_of);
         if let Some(check) = app_check {
             let addr = match self.address_of(container, port).await {
                 Ok(addr) => addr,
@@ -95,7 +98,7 @@ impl Deployer {
                 )
                 .await;
         }
-        let probe_path = path.unwrap_or("/");
+        let probe_path = probe_path(path, address);
         self.poll_until_healthy(container, port, "it never answered", |addr| async move {
             match wharf_proxy::probe(addr, probe_path, host, probe_timeout).await {
                 Ok(status) => {
@@ -227,12 +230,19 @@ impl Deployer {
 
 /// What the default check of an instance does (an app.json check aside): a TCP connection
 /// for an app that no HTTP traffic reaches, else a GET.
-pub(crate) fn default_check(port: u16, path: Option<&str>, host: Option<&str>) -> String {
-    if path.is_none() && host.is_none() {
+pub(crate) fn default_check(port: u16, path: Option<&str>, address: Option<&str>) -> String {
+    if path.is_none() && address.is_none() {
         format!("TCP connect to port {port}")
     } else {
-        format!("GET {} on port {port}", path.unwrap_or("/"))
+        format!("GET {} on port {port}", probe_path(path, address))
     }
+}
+
+/// The path a GET probe asks for: the health-check path, else the app's path prefix (an app
+/// served at `example.com/blog` may answer nothing outside `/blog`), else `/`.
+fn probe_path<'a>(path: Option<&'a str>, address: Option<&'a str>) -> &'a str {
+    path.or_else(|| address.and_then(crate::deployer::path_of))
+        .unwrap_or("/")
 }
 
 /// What one health attempt found.
@@ -293,6 +303,18 @@ mod tests {
         assert_eq!(
             default_check(8080, Some("/up"), None),
             "GET /up on port 8080"
+        );
+    }
+
+    #[test]
+    fn an_app_served_under_a_path_is_probed_there_unless_it_names_a_check() {
+        assert_eq!(
+            default_check(8080, None, Some("example.com/blog")),
+            "GET /blog on port 8080"
+        );
+        assert_eq!(
+            default_check(8080, Some("/blog/up"), Some("example.com/blog")),
+            "GET /blog/up on port 8080"
         );
     }
 

@@ -20,6 +20,7 @@ mod instances;
 mod lifecycle;
 mod listening;
 mod mount_guard;
+mod mypaas_env;
 mod predeploy;
 mod processes;
 mod processes_change;

@@ -8,6 +8,7 @@
 //! stopped while it was attached).
 
 use crate::deployer::INSTANCE_LABEL;
+use crate::mypaas_env::add_mypaas_env;
 use crate::task::{Task, task_of};
 use crate::{DeployError, Deployer, ReleaseSpec};
 use std::collections::HashMap;
@@ -68,12 +69,16 @@ impl Deployer {
         let port = self.port_of(&spec, &release.image).await?;
         let suffix = uuid::Uuid::new_v4().simple().to_string();
         let suffix = &suffix[..10];
+        let name = Task::Run.container_name(app, suffix);
         let mut env = spec.environment(port);
         // Heroku's name for a one-off container's dyno.
         env.push(("DYNO".to_string(), format!("run.{}", &suffix[..6])));
         let config = &spec.config;
+        if config.mypaas {
+            add_mypaas_env(&mut env, app, spec.web().scale, port, &name);
+        }
         let container = ContainerSpec {
-            name: Task::Run.container_name(app, suffix),
+            name,
             image: release.image.clone(),
             env,
             labels: HashMap::from([

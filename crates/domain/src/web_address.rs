@@ -136,6 +136,18 @@ impl WebAddress {
     }
 }
 
+/// A written address as a URL with `scheme` (see [`WebAddress::url`]); one that does not read
+/// as an address is put between `scheme://` and `/` as it is.
+pub fn url_of(address: &str, scheme: &str) -> String {
+    WebAddress::parse(address).map_or_else(|_| format!("{scheme}://{address}/"), |a| a.url(scheme))
+}
+
+/// A written address as users are shown it (see [`WebAddress::shown`]); one that does not
+/// read as an address is shown as it is.
+pub fn shown_address(address: &str) -> String {
+    WebAddress::parse(address).map_or_else(|_| address.to_owned(), |a| a.shown())
+}
+
 /// The domain part of a written address (`example.com/blog` -> `example.com`).
 pub fn domain_of(address: &str) -> &str {
     address.split('/').next().unwrap_or_default()
@@ -244,6 +256,16 @@ mod tests {
             addr("example.com/blog").url("http"),
             "http://example.com/blog"
         );
+        assert_eq!(
+            url_of("example.com/blog", "http"),
+            "http://example.com/blog"
+        );
+        assert_eq!(url_of("example.com", "http"), "http://example.com/");
+        assert_eq!(
+            shown_address("example.com/blog"),
+            "https://example.com/blog"
+        );
+        assert_eq!(shown_address("example.com"), "example.com");
         assert_eq!(domain_of("example.com/blog/x"), "example.com");
         assert_eq!(domain_of("example.com"), "example.com");
     }

@@ -1,5 +1,6 @@
-//! Wiring of automatic HTTPS into the daemon: which domains want a certificate (every stored
-//! domain of an app whose active release does not say `https = false`, and the API's domain,
+//! Wiring of automatic HTTPS into the daemon: which domains want a certificate (the domain of
+//! every stored address of an app whose active release does not say `https = false`, and the
+//! API's domain,
 //! unless their owner uploaded a certificate), where issued certificates go (through
 //! [`Certs`], which validates, stores (0600) and serves them from the next handshake on), and
 //! how a new certificate is checked to be served (a handshake with the HTTPS listener on
@@ -130,9 +131,18 @@ fn wanted_domains(
                 .and_then(|release| ReleaseSpec::from_json(&release.config).ok())
                 .and_then(|spec| spec.config.https);
             if https != Some(false) {
-                domains.extend(app.domains.into_iter().filter(|d| !uploaded.contains(d)));
+                // An address with a path (`example.com/blog`) wants its domain's certificate,
+                // which every app on that domain shares.
+                domains.extend(
+                    app.domains
+                        .iter()
+                        .map(|address| wharf_domain::domain_of(address).to_string())
+                        .filter(|d| !uploaded.contains(d)),
+                );
             }
         }
+        domains.sort();
+        domains.dedup();
         Ok(domains)
     })
 }

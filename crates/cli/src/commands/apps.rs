@@ -53,7 +53,12 @@ async fn list(client: &Client, json: bool) -> anyhow::Result<ExitCode> {
             app.name.into(),
             release.into(),
             Cell::coloured(format!("{}/{}", app.healthy, app.instances), colour),
-            app.domains.join(" ").into(),
+            app.domains
+                .iter()
+                .map(|d| wharf_domain::shown_address(d))
+                .collect::<Vec<_>>()
+                .join(" ")
+                .into(),
         ]);
     }
     table.print()?;

@@ -9,6 +9,7 @@ use crate::output::{Table, outln};
 use http::Method;
 use serde::Deserialize;
 use std::process::ExitCode;
+use wharf_domain::shown_address;
 
 #[derive(Deserialize)]
 struct AppDomains {
@@ -68,11 +69,12 @@ fn print(app: &str, domains: &AppDomains) -> anyhow::Result<()> {
         );
     }
     let mut table = Table::new(["DOMAIN", "FROM"]);
+    // An address with a path shows as its URL, `https://example.com/blog`.
     for d in &domains.dockerfile {
-        table.row([d.as_str().into(), "Dockerfile".into()]);
+        table.row([shown_address(d).into(), "Dockerfile".into()]);
     }
     for d in &domains.added {
-        table.row([d.as_str().into(), "wharf domains add".into()]);
+        table.row([shown_address(d).into(), "wharf domains add".into()]);
     }
     table.print()
 }

@@ -39,7 +39,11 @@ pub async fn list(State(state): State<ApiState>) -> Result<Json<Vec<AppView>>, A
             })
             .unwrap_or((0, 0));
         views.push(AppView {
-            urls: app.domains.iter().map(|d| format!("http://{d}/")).collect(),
+            urls: app
+                .domains
+                .iter()
+                .map(|d| wharf_domain::url_of(d, "http"))
+                .collect(),
             name: app.name,
             domains: app.domains,
             release,
@@ -93,12 +97,8 @@ pub async fn destroy(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let deployer = state.deployer.clone();
     let name = app.clone();
-    let domains = state
-        .deployer
-        .store()
-        .app(&app)?
-        .map(|record| record.domains)
-        .unwrap_or_default();
+    // Only the domains no other app is served on (under another path) lose their certificate.
+    let domains = state.deployer.store().domains_only_of(&app)?;
     // Run inside the tracker so a shutdown waits for the destroy to finish.
     state
         .tasks
@@ -118,10 +118,10 @@ pub async fn destroy(
     Ok(Json(serde_json::json!({ "destroyed": app })))
 }
 
-/// A destroyed app's domains are no longer served over HTTPS: their certificates (issued or
-/// uploaded for exactly that name; a wildcard may cover other apps and stays) stop being served
-/// and are deleted, and their ACME state goes, so nothing renews them. Failures are logged: the
-/// app is gone either way.
+/// A destroyed app's domains that no other app uses are no longer served over HTTPS: their
+/// certificates (issued or uploaded for exactly that name; a wildcard may cover other apps and
+/// stays) stop being served and are deleted, and their ACME state goes, so nothing renews them.
+/// Failures are logged: the app is gone either way.
 fn forget_certificates(state: &ApiState, domains: &[String]) {
     for domain in domains {
         if let Err(err) = state.certs.remove(domain) {
