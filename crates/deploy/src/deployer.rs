@@ -526,15 +526,15 @@ impl Deployer {
         let app_check = spec.startup_check(&self.settings);
         let app_check = app_check.as_ref();
         let domains = self.domains_for(&release.app, spec)?;
-        let host = domains.first().map(String::as_str);
+        let address = domains.first().map(String::as_str);
         progress.line(format!(
             "-----> Waiting for health checks ({})",
-            crate::health::default_check(port, path, host)
+            crate::health::default_check(port, path, address)
         ));
         let checks = join_all(
             started
                 .iter()
-                .map(|c| self.wait_healthy(c, port, path, host, app_check)),
+                .map(|c| self.wait_healthy(c, port, path, address, app_check)),
         )
         .await;
         let mut instances = Vec::new();

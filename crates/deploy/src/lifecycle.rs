@@ -129,7 +129,7 @@ impl Deployer {
         let path = spec.config.healthcheck.as_deref();
         let app_check = spec.startup_check(&self.settings);
         let domains = self.domains_for(app, spec)?;
-        let host = domains.first().map(String::as_str);
+        let address = domains.first().map(String::as_str);
         for id in ids {
             if let Some(pos) = serving.iter().position(|i| &i.container_id == id) {
                 let leaving = serving.remove(pos);
@@ -142,7 +142,7 @@ impl Deployer {
             self.docker.start(id).await?;
             let info = self.docker.inspect(id).await?;
             let addr: SocketAddr = self
-                .wait_healthy(&info, port, path, host, app_check.as_ref())
+                .wait_healthy(&info, port, path, address, app_check.as_ref())
                 .await?;
             progress.line(format!("       {} is back and healthy", info.name));
             serving.push(Instance {
