@@ -17,6 +17,10 @@
 //! Calendar facts (leap years, month lengths, weekdays, Unix time) come from
 //! the `time` crate; the search for the next run steps through the calendar
 //! field by field, skipping whole months, days and hours that cannot match.
+//! The schedule syntax itself is parsed here rather than by a cron crate, so
+//! that every refusal names the field, the value and what to write instead,
+//! and so that `@reboot` is refused with its own reason.
+//!
 //! Nothing in this module panics, whatever the input.
 
 use std::fmt;
