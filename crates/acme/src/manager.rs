@@ -16,10 +16,10 @@ use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 use wharf_domain::DomainName;
-use wharf_store::{AcmeState, Store};
+use wharf_store::{AcmeState, Store, unix_now};
 
 /// The domains that should be served over HTTPS (the daemon reads them from the store).
 pub type WantedDomains = Arc<dyn Fn() -> anyhow::Result<Vec<String>> + Send + Sync>;
@@ -50,13 +50,6 @@ pub struct AcmeManager {
     schedules: Mutex<HashMap<String, Schedule>>,
     /// When to check again that an issued certificate not yet found served is (Unix seconds).
     served_rechecks: Mutex<HashMap<String, i64>>,
-}
-
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
 }
 
 impl AcmeManager {
@@ -141,7 +134,7 @@ impl AcmeManager {
     }
 
     async fn check(&self, domain: &str) -> anyhow::Result<()> {
-        let now = now();
+        let now = unix_now();
         let mut state = self.store.acme_state(domain)?.unwrap_or_else(|| AcmeState {
             domain: domain.to_string(),
             ..AcmeState::default()
@@ -205,7 +198,7 @@ impl AcmeManager {
                     "certificate obtained"
                 );
                 match self.check_served(domain, &cert.serial).await {
-                    Some(Ok(())) => state.served_checked = Some(self::now()),
+                    Some(Ok(())) => state.served_checked = Some(unix_now()),
                     Some(Err(problem)) => {
                         state.last_error = Some(problem);
                         self.recheck_served_later(domain, now);

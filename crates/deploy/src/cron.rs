@@ -8,10 +8,10 @@ use crate::{Deployer, ReleaseSpec};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use wharf_domain::{CronSchedule, UtcDateTime};
-use wharf_store::ReleaseRecord;
+use wharf_store::{ReleaseRecord, unix_now};
 
 /// Lines of a run's output kept in the store.
 const KEPT_LINES: usize = 500;
@@ -36,21 +36,32 @@ impl RunningJobs {
     }
 }
 
+/// Calls `tick` at the start of every minute (UTC) until `shutdown`, awaiting each call before
+/// waiting for the next minute. The one clock Wharf's schedules run on: app cron jobs here,
+/// service backups in `wharf-services`.
+pub async fn every_minute<F, Fut>(shutdown: CancellationToken, mut tick: F)
+where
+    F: FnMut(UtcDateTime) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    loop {
+        let now = unix_now();
+        let next = (now / 60 + 1) * 60;
+        let wait = Duration::from_secs(u64::try_from(next - now).unwrap_or(0));
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(wait) => {}
+        }
+        if let Some(minute) = UtcDateTime::from_unix_seconds(next) {
+            tick(minute).await;
+        }
+    }
+}
+
 impl Deployer {
     /// Run due cron jobs at every minute until `shutdown`.
     pub async fn run_cron(self: Arc<Self>, shutdown: CancellationToken) {
-        loop {
-            let now = unix_now();
-            let next = (now / 60 + 1) * 60;
-            let wait = Duration::from_secs((next - now).max(0) as u64);
-            tokio::select! {
-                _ = shutdown.cancelled() => return,
-                _ = tokio::time::sleep(wait) => {}
-            }
-            if let Some(minute) = UtcDateTime::from_unix_seconds(next) {
-                self.cron_tick(minute).await;
-            }
-        }
+        every_minute(shutdown, |minute| self.cron_tick(minute)).await;
     }
 
     /// Start every job due at `minute`.
@@ -141,11 +152,4 @@ impl Deployer {
         self.remove_containers([started.id]).await;
         Ok((code?, log))
     }
-}
-
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }

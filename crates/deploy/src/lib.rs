@@ -38,6 +38,7 @@ mod tasks;
 
 pub use config::{ConfigChange, ConfigOutcome};
 pub use context::{BuildContext, ContextError, ContextLimits};
+pub use cron::every_minute;
 pub use deployer::{DeployOutcome, DeploySettings, Deployer, INSTANCE_LABEL, image_tag};
 pub use domains::AppDomains;
 pub use error::DeployError;

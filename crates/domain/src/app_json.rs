@@ -10,10 +10,27 @@
 //! was found.
 //!
 //! A `null` value counts as absent, and so does an empty or blank file.
+//!
+//! How it is read: the text is parsed as JSON first (so a syntax error is
+//! reported with its line and column before anything else), then each part
+//! is deserialized into a private struct that states its shape, with
+//! `serde_path_to_error` recording where a value was refused. Every object
+//! and list goes through [`Shape`], and every value Wharf reads through
+//! [`leaf`], so a wrong value is described the same way everywhere:
+//! `PATH must be EXPECTED, got FOUND`. Rules that need more than one value
+//! (process names as keys, which health check is used, required keys) are
+//! checked after, on the deserialized parts.
 
+use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
 use std::time::Duration;
 
-use serde_json::{Map, Value};
+use serde::Deserialize;
+use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+use serde_path_to_error::Segment;
 use thiserror::Error;
 
 use crate::procfile::{RELEASE, rename_suggestion};
@@ -169,23 +186,14 @@ impl AppJson {
             return Ok(AppJson::default());
         }
         let root: Value = serde_json::from_str(text).map_err(syntax_error)?;
-        let root = match root {
-            Value::Object(map) => map,
-            other => {
-                return Err(invalid(
-                    "the top level",
-                    "a JSON object such as {\"formation\": {\"web\": {\"quantity\": 1}}}",
-                    Some(&other),
-                ));
-            }
-        };
-        let (predeploy, postdeploy) = parse_scripts(get(&root, "scripts"))?;
+        let Object(manifest) = read::<Object<Manifest>>(&root, "")?;
+        let (predeploy, postdeploy) = scripts(manifest.scripts)?;
         Ok(AppJson {
-            healthchecks: parse_healthchecks(get(&root, "healthchecks"))?,
+            healthchecks: web_healthcheck(manifest.healthchecks)?,
             predeploy,
             postdeploy,
-            formation: parse_formation(get(&root, "formation"))?,
-            cron: parse_cron(get(&root, "cron"))?,
+            formation: formation(manifest.formation)?,
+            cron: cron_jobs(manifest.cron)?,
         })
     }
 
@@ -198,18 +206,616 @@ impl AppJson {
     }
 }
 
-/// `map[key]`, with `null` treated as absent.
-fn get<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
-    map.get(key).filter(|v| !v.is_null())
+// ---------------------------------------------------------------------------
+// The shape of the file, as serde reads it.
+
+/// The top level. Keys Wharf does not read are skipped.
+#[derive(Deserialize)]
+struct Manifest {
+    healthchecks: Option<Object<Healthchecks>>,
+    scripts: Option<Object<Scripts>>,
+    formation: Option<Object<Formation>>,
+    cron: Option<CronList>,
+}
+
+impl Expected for Manifest {
+    const EXPECTED: &'static str =
+        "a JSON object such as {\"formation\": {\"web\": {\"quantity\": 1}}}";
+}
+
+/// `healthchecks`: only `web` is read.
+#[derive(Deserialize)]
+struct Healthchecks {
+    web: Option<WebChecks>,
+}
+
+impl Expected for Healthchecks {
+    const EXPECTED: &'static str = "an object mapping process types to lists of checks, e.g. {\"web\": [{\"path\": \"/healthz\"}]}";
+}
+
+/// `healthchecks.web`: the checks, each read only as far as needed (see
+/// [`web_healthcheck`]).
+struct WebChecks(Vec<Value>);
+
+impl<'de> Shape<'de> for WebChecks {
+    const EXPECTED: &'static str =
+        "a list of checks such as [{\"type\": \"startup\", \"path\": \"/healthz\"}]";
+    fn from_seq<A: SeqAccess<'de>>(seq: A) -> Result<Self, A::Error> {
+        Vec::deserialize(SeqAccessDeserializer::new(seq)).map(WebChecks)
+    }
+}
+
+/// What kind of check a `healthchecks.web[i]` entry is.
+#[derive(Deserialize)]
+struct CheckKind {
+    /// `true` for a startup check (the default), `false` for liveness and
+    /// readiness checks.
+    #[serde(rename = "type", default, deserialize_with = "check_type")]
+    startup: Option<bool>,
+    path: Option<IgnoredAny>,
+    content: Option<IgnoredAny>,
+    command: Option<IgnoredAny>,
+}
+
+impl CheckKind {
+    /// A startup check made by HTTP: uptime, listening and command checks
+    /// are not, and Wharf only runs an HTTP check during deploys.
+    fn is_startup_http(&self) -> bool {
+        self.startup.unwrap_or(true)
+            && (self.path.is_some() || self.content.is_some())
+            && self.command.is_none()
+    }
+}
+
+const CHECK_EXPECTED: &str = "an object such as {\"type\": \"startup\", \"path\": \"/healthz\"}";
+
+impl Expected for CheckKind {
+    const EXPECTED: &'static str = CHECK_EXPECTED;
+}
+
+/// A startup HTTP check, every value checked.
+#[derive(Deserialize)]
+struct HttpCheck {
+    #[serde(default, deserialize_with = "check_path")]
+    path: Option<String>,
+    #[serde(default, deserialize_with = "check_content")]
+    content: Option<String>,
+    #[serde(default, deserialize_with = "check_attempts")]
+    attempts: Option<u32>,
+    #[serde(default, deserialize_with = "check_wait")]
+    wait: Option<Duration>,
+    #[serde(default, deserialize_with = "check_timeout")]
+    timeout: Option<Duration>,
+    #[serde(rename = "initialDelay", default, deserialize_with = "check_delay")]
+    initial_delay: Option<Duration>,
+    #[serde(default, deserialize_with = "check_port")]
+    port: Option<u16>,
+}
+
+impl Expected for HttpCheck {
+    const EXPECTED: &'static str = CHECK_EXPECTED;
+}
+
+impl From<HttpCheck> for WebHealthcheck {
+    fn from(check: HttpCheck) -> Self {
+        let d = WebHealthcheck::default();
+        WebHealthcheck {
+            path: check.path.unwrap_or(d.path),
+            content: check.content.filter(|c| !c.is_empty()),
+            attempts: check.attempts.unwrap_or(d.attempts),
+            wait: check.wait.unwrap_or(d.wait),
+            timeout: check.timeout.unwrap_or(d.timeout),
+            initial_delay: check.initial_delay.unwrap_or(d.initial_delay),
+            port: check.port,
+        }
+    }
+}
+
+/// `scripts`: Heroku's `postdeploy` and Dokku's own.
+#[derive(Deserialize)]
+struct Scripts {
+    postdeploy: Option<Script>,
+    dokku: Option<Object<DokkuScripts>>,
+}
+
+impl Expected for Scripts {
+    const EXPECTED: &'static str = "an object such as {\"dokku\": {\"predeploy\": \"...\"}}";
+}
+
+/// `scripts.dokku`.
+#[derive(Deserialize)]
+struct DokkuScripts {
+    predeploy: Option<Script>,
+    postdeploy: Option<Script>,
+}
+
+impl Expected for DokkuScripts {
+    const EXPECTED: &'static str =
+        "an object such as {\"predeploy\": \"python manage.py collectstatic --noinput\"}";
+}
+
+const COMMAND_EXPECTED: &str = "a command string such as \"python manage.py migrate\"";
+
+/// A script: a command string, or Heroku's `{"command": "..."}` form (its
+/// other keys, such as `size`, are ignored).
+enum Script {
+    Text(String),
+    Object { command: Option<String> },
+}
+
+impl<'de> Shape<'de> for Script {
+    const EXPECTED: &'static str = COMMAND_EXPECTED;
+    fn from_str<E: de::Error>(text: &str) -> Result<Self, E> {
+        Ok(Script::Text(text.to_owned()))
+    }
+    fn from_map<A: MapAccess<'de>>(map: A) -> Result<Self, A::Error> {
+        #[derive(Deserialize)]
+        struct ScriptObject {
+            #[serde(default, deserialize_with = "command_text")]
+            command: Option<String>,
+        }
+        let object = ScriptObject::deserialize(MapAccessDeserializer::new(map))?;
+        Ok(Script::Object {
+            command: object.command,
+        })
+    }
+}
+
+/// `formation`: process name -> entry (`null` entries are skipped). Each
+/// entry is read after its key is checked, so a bad name is reported first.
+#[derive(Deserialize)]
+#[serde(transparent)]
+struct Formation(BTreeMap<String, Value>);
+
+impl Expected for Formation {
+    const EXPECTED: &'static str =
+        "an object such as {\"web\": {\"quantity\": 2}, \"worker\": {\"quantity\": 1}}";
+}
+
+/// `formation.NAME`.
+#[derive(Deserialize)]
+struct FormationEntry {
+    #[serde(default, deserialize_with = "formation_quantity")]
+    quantity: Option<u32>,
+}
+
+impl Expected for FormationEntry {
+    const EXPECTED: &'static str = "an object such as {\"quantity\": 1}";
+}
+
+/// `cron`: the entries, each read in turn by [`cron_jobs`].
+struct CronList(Vec<Value>);
+
+impl<'de> Shape<'de> for CronList {
+    const EXPECTED: &'static str = "a list such as [{\"command\": \"python manage.py clearsessions\", \"schedule\": \"@daily\"}]";
+    fn from_seq<A: SeqAccess<'de>>(seq: A) -> Result<Self, A::Error> {
+        Vec::deserialize(SeqAccessDeserializer::new(seq)).map(CronList)
+    }
+}
+
+/// `cron[i]`; both keys are required, which [`cron_jobs`] checks.
+#[derive(Deserialize)]
+struct CronEntry {
+    #[serde(default, deserialize_with = "cron_command")]
+    command: Option<String>,
+    #[serde(default, deserialize_with = "cron_schedule")]
+    schedule: Option<String>,
+}
+
+const CRON_COMMAND_EXPECTED: &str =
+    "a non-empty command string such as \"python manage.py clearsessions\"";
+const CRON_SCHEDULE_EXPECTED: &str = "a cron schedule string such as \"*/5 * * * *\" or \"@daily\"";
+
+impl Expected for CronEntry {
+    const EXPECTED: &'static str =
+        "an object such as {\"command\": \"./cleanup.sh\", \"schedule\": \"0 3 * * *\"}";
+}
+
+// ---------------------------------------------------------------------------
+// Rules checked on the deserialized parts.
+
+/// `healthchecks`: the first startup HTTP check of `web`, if any. Entries
+/// before it are read only as far as their `type`; entries after it not at
+/// all, as Dokku does not use them for a deploy either.
+fn web_healthcheck(
+    healthchecks: Option<Object<Healthchecks>>,
+) -> Result<Option<WebHealthcheck>, AppJsonError> {
+    let Some(WebChecks(checks)) = healthchecks.and_then(|Object(h)| h.web) else {
+        return Ok(None);
+    };
+    for (index, entry) in checks.iter().enumerate() {
+        let path = format!("healthchecks.web[{index}]");
+        let Object(kind) = read::<Object<CheckKind>>(entry, &path)?;
+        if kind.is_startup_http() {
+            let Object(check) = read::<Object<HttpCheck>>(entry, &path)?;
+            return Ok(Some(check.into()));
+        }
+    }
+    Ok(None)
+}
+
+/// `scripts`: (predeploy, postdeploy); Dokku's postdeploy wins over Heroku's.
+fn scripts(
+    scripts: Option<Object<Scripts>>,
+) -> Result<(Option<String>, Option<String>), AppJsonError> {
+    let Some(Object(scripts)) = scripts else {
+        return Ok((None, None));
+    };
+    let heroku_postdeploy = command(scripts.postdeploy, "scripts.postdeploy")?;
+    let Some(Object(dokku)) = scripts.dokku else {
+        return Ok((None, heroku_postdeploy));
+    };
+    let predeploy = command(dokku.predeploy, "scripts.dokku.predeploy")?;
+    let postdeploy = command(dokku.postdeploy, "scripts.dokku.postdeploy")?;
+    Ok((predeploy, postdeploy.or(heroku_postdeploy)))
+}
+
+/// A script's command, trimmed; blank counts as absent.
+fn command(script: Option<Script>, path: &str) -> Result<Option<String>, AppJsonError> {
+    let text = match script {
+        None => return Ok(None),
+        Some(Script::Text(text)) => text,
+        Some(Script::Object {
+            command: Some(text),
+        }) => text,
+        Some(Script::Object { command: None }) => {
+            return Err(missing(&child(path, "command"), COMMAND_EXPECTED));
+        }
+    };
+    let text = text.trim();
+    Ok((!text.is_empty()).then(|| text.to_owned()))
+}
+
+/// `formation`: valid process names (never `release`) and their quantities.
+fn formation(
+    formation: Option<Object<Formation>>,
+) -> Result<Vec<(ProcessName, u32)>, AppJsonError> {
+    let Some(Object(Formation(map))) = formation else {
+        return Ok(Vec::new());
+    };
+    let mut formation = Vec::with_capacity(map.len());
+    for (key, entry) in &map {
+        let path = child("formation", key);
+        let name = ProcessName::parse(key).map_err(|reason| AppJsonError::ProcessName {
+            path: path.clone(),
+            suggestion: rename_suggestion(key, &reason),
+            reason,
+        })?;
+        if name.as_str() == RELEASE {
+            return Err(AppJsonError::ReleaseInFormation { path });
+        }
+        if entry.is_null() {
+            continue;
+        }
+        let Object(entry) = read::<Object<FormationEntry>>(entry, &path)?;
+        formation.push((name, entry.quantity.unwrap_or(1)));
+    }
+    Ok(formation)
+}
+
+/// `cron`: each entry's command and schedule, in file order.
+fn cron_jobs(list: Option<CronList>) -> Result<Vec<CronJob>, AppJsonError> {
+    let Some(CronList(list)) = list else {
+        return Ok(Vec::new());
+    };
+    let mut jobs = Vec::with_capacity(list.len());
+    for (index, entry) in list.iter().enumerate() {
+        let path = format!("cron[{index}]");
+        let Object(job) = read::<Object<CronEntry>>(entry, &path)?;
+        let command = job
+            .command
+            .ok_or_else(|| missing(&child(&path, "command"), CRON_COMMAND_EXPECTED))?;
+        let schedule_path = child(&path, "schedule");
+        let schedule = job
+            .schedule
+            .ok_or_else(|| missing(&schedule_path, CRON_SCHEDULE_EXPECTED))?;
+        let schedule = CronSchedule::parse(&schedule).map_err(|error| AppJsonError::Cron {
+            path: schedule_path,
+            error,
+        })?;
+        jobs.push(CronJob { command, schedule });
+    }
+    Ok(jobs)
+}
+
+// ---------------------------------------------------------------------------
+// Values: each read whole, `null` as absent, checked, and refused with what
+// was expected and what was found.
+
+/// Reads one value Wharf uses: `null` is absent; otherwise `check` gives the
+/// value, or `None` to refuse it as not `expected`.
+fn leaf<'de, D, T>(
+    deserializer: D,
+    expected: &str,
+    check: impl FnOnce(&Value) -> Option<T>,
+) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    let value = Value::deserialize(deserializer)?;
+    if value.is_null() {
+        return Ok(None);
+    }
+    check(&value)
+        .map(Some)
+        .ok_or_else(|| refuse(expected, &describe(&value)))
+}
+
+/// A whole number in `range` (JSON integers only: no strings, no `2.0`).
+fn whole(value: &Value, range: std::ops::RangeInclusive<u64>) -> Option<u64> {
+    value.as_u64().filter(|n| range.contains(n))
+}
+
+/// A whole number of seconds from `min` to `max`.
+fn seconds<'de, D: Deserializer<'de>>(
+    deserializer: D,
+    min: u64,
+    max: u64,
+) -> Result<Option<Duration>, D::Error> {
+    let expected = format!("a whole number of seconds from {min} to {max}");
+    leaf(deserializer, &expected, |v| {
+        whole(v, min..=max).map(Duration::from_secs)
+    })
+}
+
+fn check_type<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    leaf(
+        d,
+        "one of \"startup\", \"liveness\", \"readiness\"",
+        |v| match v.as_str()? {
+            "" | "startup" => Some(true),
+            "liveness" | "readiness" => Some(false),
+            _ => None,
+        },
+    )
+}
+
+fn check_path<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    leaf(
+        d,
+        "a path starting with a single `/`, e.g. \"/healthz\" (no full URL, no spaces, no `#`, under 1024 characters)",
+        |v| v.as_str().filter(|p| is_good_path(p)).map(str::to_owned),
+    )
+}
+
+fn check_content<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    leaf(d, "a string the response body must contain", |v| {
+        v.as_str().map(str::to_owned)
+    })
+}
+
+fn check_attempts<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    let expected = format!("a whole number of tries from 1 to {MAX_ATTEMPTS}");
+    leaf(d, &expected, |v| {
+        whole(v, 1..=MAX_ATTEMPTS).and_then(|n| u32::try_from(n).ok())
+    })
+}
+
+fn check_wait<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    seconds(d, 0, MAX_WAIT_SECS)
+}
+
+fn check_timeout<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    seconds(d, 1, MAX_TIMEOUT_SECS)
+}
+
+fn check_delay<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    seconds(d, 0, MAX_INITIAL_DELAY_SECS)
+}
+
+fn check_port<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u16>, D::Error> {
+    leaf(d, "a port number from 1 to 65535", |v| {
+        whole(v, 1..=u64::from(u16::MAX)).and_then(|n| u16::try_from(n).ok())
+    })
+}
+
+fn command_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    leaf(d, COMMAND_EXPECTED, |v| v.as_str().map(str::to_owned))
+}
+
+fn formation_quantity<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    let expected = format!("a number from 0 to {MAX_FORMATION_QUANTITY}");
+    leaf(d, &expected, |v| {
+        whole(v, 0..=u64::from(MAX_FORMATION_QUANTITY)).and_then(|n| u32::try_from(n).ok())
+    })
+}
+
+fn cron_command<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    leaf(d, CRON_COMMAND_EXPECTED, |v| {
+        let text = v.as_str()?.trim();
+        (!text.is_empty()).then(|| text.to_owned())
+    })
+}
+
+fn cron_schedule<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    leaf(d, CRON_SCHEDULE_EXPECTED, |v| v.as_str().map(str::to_owned))
+}
+
+/// Whether `path` is an acceptable request path.
+fn is_good_path(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && path.len() <= MAX_PATH_LEN
+        && !path.contains('#')
+        && !path.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+// ---------------------------------------------------------------------------
+// Objects and lists: a visitor that accepts the JSON kinds a part is made of
+// and refuses every other kind with the part's own example.
+
+/// A part of app.json read by [`ShapeVisitor`]: each JSON kind it accepts is
+/// a method; any other value is refused as not `EXPECTED`.
+trait Shape<'de>: Sized {
+    /// What a correct value looks like, with an example.
+    const EXPECTED: &'static str;
+
+    fn from_map<A: MapAccess<'de>>(_map: A) -> Result<Self, A::Error> {
+        Err(refuse(Self::EXPECTED, "an object"))
+    }
+
+    fn from_seq<A: SeqAccess<'de>>(_seq: A) -> Result<Self, A::Error> {
+        Err(refuse(Self::EXPECTED, "a list"))
+    }
+
+    fn from_str<E: de::Error>(text: &str) -> Result<Self, E> {
+        Err(refuse(Self::EXPECTED, &describe(&Value::from(text))))
+    }
+}
+
+struct ShapeVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Shape<'de>> Visitor<'de> for ShapeVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(T::EXPECTED)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        T::from_map(map)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<T, A::Error> {
+        T::from_seq(seq)
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<T, E> {
+        T::from_str(text)
+    }
+
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<T, E> {
+        Err(refuse(T::EXPECTED, &describe(&Value::Bool(b))))
+    }
+
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<T, E> {
+        Err(refuse(T::EXPECTED, &describe(&Value::from(n))))
+    }
+
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<T, E> {
+        Err(refuse(T::EXPECTED, &describe(&Value::from(n))))
+    }
+
+    fn visit_f64<E: de::Error>(self, n: f64) -> Result<T, E> {
+        Err(refuse(T::EXPECTED, &describe(&Value::from(n))))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<T, E> {
+        Err(refuse(T::EXPECTED, &describe(&Value::Null)))
+    }
+}
+
+/// A struct that is read from a JSON object.
+trait Expected {
+    /// What a correct object looks like, with an example.
+    const EXPECTED: &'static str;
+}
+
+/// A JSON object read into the derived struct `T`; any other value is
+/// refused as not `T::EXPECTED` (serde alone would accept a list for a struct).
+struct Object<T>(T);
+
+impl<'de, T: Deserialize<'de> + Expected> Shape<'de> for Object<T> {
+    const EXPECTED: &'static str = T::EXPECTED;
+    fn from_map<A: MapAccess<'de>>(map: A) -> Result<Self, A::Error> {
+        T::deserialize(MapAccessDeserializer::new(map)).map(Object)
+    }
+}
+
+/// `Deserialize` for a [`Shape`].
+macro_rules! deserialize_shape {
+    ($($ty:ty),* $(,)?) => {$(
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                deserializer.deserialize_any(ShapeVisitor(PhantomData))
+            }
+        }
+    )*};
+}
+
+deserialize_shape!(WebChecks, Script, CronList);
+
+impl<'de, T: Deserialize<'de> + Expected> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ShapeVisitor(PhantomData))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Errors and paths.
+
+/// Separators of a refusal's message, `must be EXPECTED, got FOUND`. Wharf's
+/// `EXPECTED` texts never contain `, got `, so [`into_error`] can split the
+/// message back into its two parts (a test checks this).
+const MUST_BE: &str = "must be ";
+const GOT: &str = ", got ";
+
+/// A refusal, as the serde error that `serde_path_to_error` places.
+fn refuse<E: de::Error>(expected: &str, found: &str) -> E {
+    E::custom(format_args!("{MUST_BE}{expected}{GOT}{found}"))
+}
+
+/// Reads `value` as `T`; a refusal becomes an error at `at` followed by the
+/// path inside `value`.
+fn read<'a, T: Deserialize<'a>>(value: &'a Value, at: &str) -> Result<T, AppJsonError> {
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let path = join(at, error.path());
+        into_error(path, &error.into_inner().to_string())
+    })
+}
+
+/// An [`AppJsonError::Invalid`] from a refusal's message.
+fn into_error(path: String, message: &str) -> AppJsonError {
+    let (expected, got) = message
+        .strip_prefix(MUST_BE)
+        .and_then(|rest| rest.split_once(GOT))
+        .unwrap_or(("a value Wharf can read", message));
+    AppJsonError::Invalid {
+        path,
+        expected: expected.to_owned(),
+        got: got.to_owned(),
+    }
+}
+
+/// An [`AppJsonError::Invalid`] for a required key that is missing.
+fn missing(path: &str, expected: &str) -> AppJsonError {
+    AppJsonError::Invalid {
+        path: path.to_owned(),
+        expected: expected.to_owned(),
+        got: "nothing (the key is missing)".to_owned(),
+    }
+}
+
+/// `at` followed by the segments of `path`; "the top level" when both are
+/// empty.
+fn join(at: &str, path: &serde_path_to_error::Path) -> String {
+    let mut joined = at.to_owned();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => joined.push_str(&format!("[{index}]")),
+            Segment::Map { key } if joined.is_empty() && is_plain(key) => joined.push_str(key),
+            Segment::Map { key } => joined = child(&joined, key),
+            Segment::Enum { .. } | Segment::Unknown => {}
+        }
+    }
+    if joined.is_empty() {
+        "the top level".to_owned()
+    } else {
+        joined
+    }
+}
+
+/// Whether `key` can follow a `.` in a path.
+fn is_plain(key: &str) -> bool {
+    !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 /// `parent.key`, or `parent["odd key"]` when the key is not a plain word.
 fn child(parent: &str, key: &str) -> String {
-    let plain = !key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    if plain {
+    if is_plain(key) {
         format!("{parent}.{key}")
     } else {
         let quoted = serde_json::to_string(key).unwrap_or_else(|_| format!("\"{key}\""));
@@ -226,15 +832,6 @@ fn syntax_error(error: serde_json::Error) -> AppJsonError {
         line: error.line(),
         column: error.column(),
         message,
-    }
-}
-
-/// An [`AppJsonError::Invalid`]; `found` is `None` for a missing key.
-fn invalid(path: &str, expected: &str, found: Option<&Value>) -> AppJsonError {
-    AppJsonError::Invalid {
-        path: path.to_owned(),
-        expected: expected.to_owned(),
-        got: found.map_or_else(|| "nothing (the key is missing)".to_owned(), describe),
     }
 }
 
@@ -255,300 +852,6 @@ fn shorten(text: &str) -> String {
     let mut short: String = text.chars().take(MAX_QUOTED).collect();
     short.push('…');
     short
-}
-
-/// The value as an object, or an error naming `path`.
-fn object<'a>(
-    value: &'a Value,
-    path: &str,
-    expected: &str,
-) -> Result<&'a Map<String, Value>, AppJsonError> {
-    value
-        .as_object()
-        .ok_or_else(|| invalid(path, expected, Some(value)))
-}
-
-/// A whole number in `range` (JSON integers only: no strings, no `2.0`).
-fn integer(
-    value: &Value,
-    path: &str,
-    range: std::ops::RangeInclusive<u64>,
-    expected: &str,
-) -> Result<u64, AppJsonError> {
-    value
-        .as_u64()
-        .filter(|n| range.contains(n))
-        .ok_or_else(|| invalid(path, expected, Some(value)))
-}
-
-/// An optional command: a string, or Heroku's `{"command": "..."}` form.
-/// Blank strings count as absent.
-fn command(value: Option<&Value>, path: &str) -> Result<Option<String>, AppJsonError> {
-    const EXPECTED: &str = "a command string such as \"python manage.py migrate\"";
-    let Some(value) = value else {
-        return Ok(None);
-    };
-    let text = match value {
-        Value::String(s) => s,
-        Value::Object(map) => match get(map, "command") {
-            Some(Value::String(s)) => s,
-            found => return Err(invalid(&child(path, "command"), EXPECTED, found)),
-        },
-        other => return Err(invalid(path, EXPECTED, Some(other))),
-    };
-    let text = text.trim();
-    Ok((!text.is_empty()).then(|| text.to_owned()))
-}
-
-/// `scripts`: (predeploy, postdeploy).
-fn parse_scripts(value: Option<&Value>) -> Result<(Option<String>, Option<String>), AppJsonError> {
-    let Some(value) = value else {
-        return Ok((None, None));
-    };
-    let scripts = object(
-        value,
-        "scripts",
-        "an object such as {\"dokku\": {\"predeploy\": \"...\"}}",
-    )?;
-    let heroku_postdeploy = command(get(scripts, "postdeploy"), "scripts.postdeploy")?;
-    let Some(dokku) = get(scripts, "dokku") else {
-        return Ok((None, heroku_postdeploy));
-    };
-    let dokku = object(
-        dokku,
-        "scripts.dokku",
-        "an object such as {\"predeploy\": \"python manage.py collectstatic --noinput\"}",
-    )?;
-    let predeploy = command(get(dokku, "predeploy"), "scripts.dokku.predeploy")?;
-    let postdeploy = command(get(dokku, "postdeploy"), "scripts.dokku.postdeploy")?;
-    Ok((predeploy, postdeploy.or(heroku_postdeploy)))
-}
-
-/// `formation`: process name -> quantity.
-fn parse_formation(value: Option<&Value>) -> Result<Vec<(ProcessName, u32)>, AppJsonError> {
-    let Some(value) = value else {
-        return Ok(Vec::new());
-    };
-    let map = object(
-        value,
-        "formation",
-        "an object such as {\"web\": {\"quantity\": 2}, \"worker\": {\"quantity\": 1}}",
-    )?;
-    let mut formation = Vec::with_capacity(map.len());
-    for (key, entry) in map {
-        let path = child("formation", key);
-        let name = ProcessName::parse(key).map_err(|reason| AppJsonError::ProcessName {
-            path: path.clone(),
-            suggestion: rename_suggestion(key, &reason),
-            reason,
-        })?;
-        if name.as_str() == RELEASE {
-            return Err(AppJsonError::ReleaseInFormation { path });
-        }
-        if entry.is_null() {
-            continue;
-        }
-        let entry = object(entry, &path, "an object such as {\"quantity\": 1}")?;
-        let quantity = match get(entry, "quantity") {
-            None => 1,
-            Some(q) => {
-                let at = child(&path, "quantity");
-                let n = integer(
-                    q,
-                    &at,
-                    0..=u64::from(MAX_FORMATION_QUANTITY),
-                    &format!("a number from 0 to {MAX_FORMATION_QUANTITY}"),
-                )?;
-                u32::try_from(n).map_err(|_| invalid(&at, "a smaller number", Some(q)))?
-            }
-        };
-        formation.push((name, quantity));
-    }
-    Ok(formation)
-}
-
-/// `cron`: a list of `{command, schedule}`.
-fn parse_cron(value: Option<&Value>) -> Result<Vec<CronJob>, AppJsonError> {
-    let Some(value) = value else {
-        return Ok(Vec::new());
-    };
-    let list = value.as_array().ok_or_else(|| {
-        invalid(
-            "cron",
-            "a list such as [{\"command\": \"python manage.py clearsessions\", \"schedule\": \"@daily\"}]",
-            Some(value),
-        )
-    })?;
-    let mut jobs = Vec::with_capacity(list.len());
-    for (index, entry) in list.iter().enumerate() {
-        let path = format!("cron[{index}]");
-        let job = object(
-            entry,
-            &path,
-            "an object such as {\"command\": \"./cleanup.sh\", \"schedule\": \"0 3 * * *\"}",
-        )?;
-        let command_path = child(&path, "command");
-        let command = match get(job, "command") {
-            Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_owned(),
-            found => {
-                return Err(invalid(
-                    &command_path,
-                    "a non-empty command string such as \"python manage.py clearsessions\"",
-                    found,
-                ));
-            }
-        };
-        let schedule_path = child(&path, "schedule");
-        let schedule = match get(job, "schedule") {
-            Some(Value::String(s)) => {
-                CronSchedule::parse(s).map_err(|error| AppJsonError::Cron {
-                    path: schedule_path,
-                    error,
-                })?
-            }
-            found => {
-                return Err(invalid(
-                    &schedule_path,
-                    "a cron schedule string such as \"*/5 * * * *\" or \"@daily\"",
-                    found,
-                ));
-            }
-        };
-        jobs.push(CronJob { command, schedule });
-    }
-    Ok(jobs)
-}
-
-/// `healthchecks`: the first startup HTTP check of `web`, if any.
-fn parse_healthchecks(value: Option<&Value>) -> Result<Option<WebHealthcheck>, AppJsonError> {
-    let Some(value) = value else {
-        return Ok(None);
-    };
-    let by_process = object(
-        value,
-        "healthchecks",
-        "an object mapping process types to lists of checks, e.g. {\"web\": [{\"path\": \"/healthz\"}]}",
-    )?;
-    let Some(web) = get(by_process, "web") else {
-        return Ok(None);
-    };
-    let checks = web.as_array().ok_or_else(|| {
-        invalid(
-            "healthchecks.web",
-            "a list of checks such as [{\"type\": \"startup\", \"path\": \"/healthz\"}]",
-            Some(web),
-        )
-    })?;
-    for (index, entry) in checks.iter().enumerate() {
-        let path = format!("healthchecks.web[{index}]");
-        let check = object(
-            entry,
-            &path,
-            "an object such as {\"type\": \"startup\", \"path\": \"/healthz\"}",
-        )?;
-        let type_path = child(&path, "type");
-        let startup = match get(check, "type") {
-            None => true,
-            Some(Value::String(t)) => match t.as_str() {
-                "" | "startup" => true,
-                "liveness" | "readiness" => false,
-                _ => {
-                    return Err(invalid(
-                        &type_path,
-                        "one of \"startup\", \"liveness\", \"readiness\"",
-                        get(check, "type"),
-                    ));
-                }
-            },
-            found => {
-                return Err(invalid(
-                    &type_path,
-                    "one of \"startup\", \"liveness\", \"readiness\"",
-                    found,
-                ));
-            }
-        };
-        // Uptime, listening and command checks are not HTTP checks; Wharf
-        // only runs an HTTP check during deploys.
-        let http = (get(check, "path").is_some() || get(check, "content").is_some())
-            && get(check, "command").is_none();
-        if startup && http {
-            return parse_web_check(check, &path).map(Some);
-        }
-    }
-    Ok(None)
-}
-
-/// One `healthchecks.web[i]` entry known to be a startup HTTP check.
-fn parse_web_check(check: &Map<String, Value>, path: &str) -> Result<WebHealthcheck, AppJsonError> {
-    let mut result = WebHealthcheck::default();
-    if let Some(value) = get(check, "path") {
-        let at = child(path, "path");
-        let expected = "a path starting with a single `/`, e.g. \"/healthz\" (no full URL, no spaces, no `#`, under 1024 characters)";
-        let text = value
-            .as_str()
-            .ok_or_else(|| invalid(&at, expected, Some(value)))?;
-        if !is_good_path(text) {
-            return Err(invalid(&at, expected, Some(value)));
-        }
-        result.path = text.to_owned();
-    }
-    if let Some(value) = get(check, "content") {
-        let at = child(path, "content");
-        let text = value
-            .as_str()
-            .ok_or_else(|| invalid(&at, "a string the response body must contain", Some(value)))?;
-        result.content = (!text.is_empty()).then(|| text.to_owned());
-    }
-    if let Some(value) = get(check, "attempts") {
-        let n = integer(
-            value,
-            &child(path, "attempts"),
-            1..=MAX_ATTEMPTS,
-            &format!("a whole number of tries from 1 to {MAX_ATTEMPTS}"),
-        )?;
-        result.attempts = u32::try_from(n).unwrap_or(DEFAULT_ATTEMPTS);
-    }
-    let seconds = |key: &str, min: u64, max: u64| -> Result<Option<Duration>, AppJsonError> {
-        let Some(value) = get(check, key) else {
-            return Ok(None);
-        };
-        let n = integer(
-            value,
-            &child(path, key),
-            min..=max,
-            &format!("a whole number of seconds from {min} to {max}"),
-        )?;
-        Ok(Some(Duration::from_secs(n)))
-    };
-    if let Some(d) = seconds("wait", 0, MAX_WAIT_SECS)? {
-        result.wait = d;
-    }
-    if let Some(d) = seconds("timeout", 1, MAX_TIMEOUT_SECS)? {
-        result.timeout = d;
-    }
-    if let Some(d) = seconds("initialDelay", 0, MAX_INITIAL_DELAY_SECS)? {
-        result.initial_delay = d;
-    }
-    if let Some(value) = get(check, "port") {
-        let n = integer(
-            value,
-            &child(path, "port"),
-            1..=u64::from(u16::MAX),
-            "a port number from 1 to 65535",
-        )?;
-        result.port = u16::try_from(n).ok();
-    }
-    Ok(result)
-}
-
-/// Whether `path` is an acceptable request path.
-fn is_good_path(path: &str) -> bool {
-    path.starts_with('/')
-        && !path.starts_with("//")
-        && path.len() <= MAX_PATH_LEN
-        && !path.contains('#')
-        && !path.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 #[cfg(test)]
@@ -991,6 +1294,83 @@ mod tests {
             );
             assert!(msg.ends_with(&format!("got {got}")), "{msg}");
         }
+    }
+
+    #[test]
+    fn invalid_keeps_expected_and_found_apart() {
+        assert_eq!(
+            AppJson::parse(r#"{"formation": {"web": {"quantity": "x, got y"}}}"#).unwrap_err(),
+            AppJsonError::Invalid {
+                path: "formation.web.quantity".into(),
+                expected: "a number from 0 to 100".into(),
+                got: "\"x, got y\"".into(),
+            }
+        );
+        // The split relies on no expected text containing the separator.
+        for expected in [
+            Manifest::EXPECTED,
+            Healthchecks::EXPECTED,
+            WebChecks::EXPECTED,
+            CHECK_EXPECTED,
+            Scripts::EXPECTED,
+            DokkuScripts::EXPECTED,
+            COMMAND_EXPECTED,
+            Formation::EXPECTED,
+            FormationEntry::EXPECTED,
+            CronList::EXPECTED,
+            CronEntry::EXPECTED,
+            CRON_COMMAND_EXPECTED,
+            CRON_SCHEDULE_EXPECTED,
+        ] {
+            assert!(!expected.contains(GOT), "{expected}");
+        }
+    }
+
+    #[test]
+    fn every_kind_of_wrong_value_is_described() {
+        let cases: &[(&str, &str)] = &[
+            (
+                r#"{"cron": [null]}"#,
+                "app.json: cron[0] must be an object such as {\"command\": \"./cleanup.sh\", \"schedule\": \"0 3 * * *\"}, got null",
+            ),
+            (r#"{"cron": [true]}"#, "cron[0] must be an object such as"),
+            (r#"{"cron": [-3]}"#, "got -3"),
+            (r#"{"cron": [2.5]}"#, "got 2.5"),
+            (r#"{"cron": [{}]}"#, "cron[0].command must be"),
+            (r#"{"healthchecks": {"web": [{"path": "/"}, false]}}"#, ""),
+            (
+                r#"{"healthchecks": {"web": [{"type": "liveness"}, false]}}"#,
+                "app.json: healthchecks.web[1] must be an object such as {\"type\": \"startup\", \"path\": \"/healthz\"}, got false",
+            ),
+            (
+                r#"{"scripts": {"postdeploy": {"command": 5}}}"#,
+                "app.json: scripts.postdeploy.command must be a command string such as \"python manage.py migrate\", got 5",
+            ),
+            (
+                r#"{"scripts": {"dokku": {"postdeploy": {"command": null}}}}"#,
+                "scripts.dokku.postdeploy.command must be a command string such as \"python manage.py migrate\", got nothing (the key is missing)",
+            ),
+            (
+                r#"{"healthchecks": {"web": "/healthz"}}"#,
+                "app.json: healthchecks.web must be a list of checks such as [{\"type\": \"startup\", \"path\": \"/healthz\"}], got \"/healthz\"",
+            ),
+        ];
+        for (text, needle) in cases {
+            match AppJson::parse(text) {
+                Ok(_) => assert!(needle.is_empty(), "{text} was accepted"),
+                Err(e) => assert!(
+                    !needle.is_empty() && e.to_string().contains(needle),
+                    "{text}\n{e}"
+                ),
+            }
+        }
+    }
+
+    #[test]
+    fn a_bad_process_name_is_reported_before_its_entry() {
+        assert!(
+            fail(r#"{"formation": {"Web": {"quantity": 500}}}"#).contains("use lowercase: `web`")
+        );
     }
 
     #[test]

@@ -14,12 +14,19 @@
 //! restricted (neither starts with `*`), a day matches if *either* matches:
 //! `0 0 13 * fri` runs on every 13th and on every Friday.
 //!
-//! Date arithmetic (leap years, month lengths, weekdays) is done here with no
-//! date library. Nothing in this module panics, whatever the input.
+//! Calendar facts (leap years, month lengths, weekdays, Unix time) come from
+//! the `time` crate; the search for the next run steps through the calendar
+//! field by field, skipping whole months, days and hours that cannot match.
+//! The schedule syntax itself is parsed here rather than by a cron crate, so
+//! that every refusal names the field, the value and what to write instead,
+//! and so that `@reboot` is refused with its own reason.
+//!
+//! Nothing in this module panics, whatever the input.
 
 use std::fmt;
 
 use thiserror::Error;
+use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
 
 /// How many years ahead [`CronSchedule::next_after`] looks before giving up.
 /// The longest possible gap is 8 years (Feb 29 across a skipped leap year such
@@ -68,37 +75,37 @@ impl UtcDateTime {
     }
 
     /// The minute containing `secs` seconds after 1970-01-01 00:00 UTC
-    /// (seconds are dropped). `None` if the year would not fit in an `i32`.
+    /// (seconds are dropped). `None` outside the years -9999 to 9999, the
+    /// range of the `time` crate.
     pub fn from_unix_seconds(secs: i64) -> Option<UtcDateTime> {
-        let days = secs.div_euclid(86_400);
-        let in_day = secs.rem_euclid(86_400);
-        let (year, month, day) = civil_from_days(days);
+        let t = OffsetDateTime::from_unix_timestamp(secs).ok()?;
         Some(UtcDateTime {
-            year: i32::try_from(year).ok()?,
-            month,
-            day,
-            hour: u8::try_from(in_day / 3600).ok()?,
-            minute: u8::try_from(in_day % 3600 / 60).ok()?,
+            year: t.year(),
+            month: u8::from(t.month()),
+            day: t.day(),
+            hour: t.hour(),
+            minute: t.minute(),
         })
     }
 
     /// Seconds from 1970-01-01 00:00 UTC to the start of this minute, or
-    /// `None` if the date is not valid.
+    /// `None` if the date is not valid or outside the years -9999 to 9999.
     pub fn to_unix_seconds(&self) -> Option<i64> {
-        if !self.is_valid() {
-            return None;
-        }
-        let days = days_from_civil(i64::from(self.year), self.month, self.day);
-        Some(days * 86_400 + i64::from(self.hour) * 3600 + i64::from(self.minute) * 60)
+        let time = Time::from_hms(self.hour, self.minute, 0).ok()?;
+        let at = PrimitiveDateTime::new(self.date()?, time);
+        Some(at.assume_utc().unix_timestamp())
     }
 
     /// The day of the week, 0 (Sunday) to 6 (Saturday), as cron numbers them.
-    /// `None` if the date is not valid.
+    /// `None` if the date is not valid or outside the years -9999 to 9999.
     pub fn weekday(&self) -> Option<u8> {
-        if !self.is_valid() {
-            return None;
-        }
-        Some(weekday_of(self.year, self.month, self.day))
+        Some(self.date()?.weekday().number_days_from_sunday())
+    }
+
+    /// The date as the `time` crate has it, if it is valid and in its range.
+    fn date(&self) -> Option<Date> {
+        let month = Month::try_from(self.month).ok()?;
+        Date::from_calendar_date(self.year, month, self.day).ok()
     }
 
     /// The next minute, rolling over hours, days, months and years.
@@ -164,63 +171,9 @@ impl fmt::Display for UtcDateTime {
     }
 }
 
-/// Whether `year` is a leap year in the Gregorian calendar.
-pub(crate) fn is_leap_year(year: i32) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-}
-
-/// Days in `month` (1..=12) of `year`; 0 for a month out of range.
+/// Days in `month` (1..=12) of `year` (any `i32`); 0 for a month out of range.
 pub(crate) fn days_in_month(year: i32, month: u8) -> u8 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if is_leap_year(year) => 29,
-        2 => 28,
-        _ => 0,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (month 1..=12).
-///
-/// Counts in 400-year eras of 146 097 days, with years starting in March so
-/// that the leap day is the last day of the year.
-fn days_from_civil(year: i64, month: u8, day: u8) -> i64 {
-    let month = i64::from(month);
-    let day = i64::from(day);
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let year_of_era = y.rem_euclid(400);
-    let month_from_march = (month + 9) % 12;
-    let day_of_year = (153 * month_from_march + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-/// The inverse of [`days_from_civil`]: (year, month, day) of a day count.
-fn civil_from_days(days: i64) -> (i64, u8, u8) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    };
-    let year = era * 400 + year_of_era + i64::from(month <= 2);
-    // day is 1..=31 and month 1..=12 by construction.
-    (year, month as u8, day as u8)
-}
-
-/// Day of the week, 0 = Sunday. 1970-01-01 was a Thursday.
-fn weekday_of(year: i32, month: u8, day: u8) -> u8 {
-    let days = days_from_civil(i64::from(year), month, day);
-    // rem_euclid(7) is 0..=6.
-    (days + 4).rem_euclid(7) as u8
+    Month::try_from(month).map_or(0, |m| time::util::days_in_month(m, year))
 }
 
 /// A parsed cron schedule. Displays as the text it was parsed from.
@@ -453,8 +406,9 @@ impl CronSchedule {
 
     /// The first minute strictly after `t` at which the schedule runs.
     ///
-    /// `None` if `t` is not a valid date and time, or if the answer would
-    /// fall after the year `i32::MAX`.
+    /// `None` if `t` is not a valid date and time, if the answer would
+    /// fall after the year `i32::MAX`, or if the schedule names days of the
+    /// week and the search leaves the years -9999 to 9999.
     pub fn next_after(&self, t: UtcDateTime) -> Option<UtcDateTime> {
         if !t.is_valid() {
             return None;
@@ -479,9 +433,14 @@ impl CronSchedule {
 
     /// The day rule: with both day fields restricted, either may match;
     /// otherwise both must (an unrestricted field matches every day).
+    ///
+    /// A day-of-week set that allows all seven days needs no calendar, so
+    /// such schedules work in every year an `i32` holds; the others only
+    /// where the `time` crate knows the weekday (years -9999 to 9999).
     fn day_matches(&self, t: UtcDateTime) -> bool {
         let dom = has(self.days_of_month, t.day);
-        let dow = has(self.days_of_week, weekday_of(t.year, t.month, t.day));
+        let dow = self.days_of_week == ALL_WEEKDAYS
+            || t.weekday().is_some_and(|w| has(self.days_of_week, w));
         if self.dom_restricted && self.dow_restricted {
             dom || dow
         } else {
@@ -514,6 +473,9 @@ impl std::str::FromStr for CronSchedule {
         CronSchedule::parse(s)
     }
 }
+
+/// The day-of-week bits of a schedule that runs on every day of the week.
+const ALL_WEEKDAYS: u64 = 0b111_1111;
 
 /// Whether bit `n` is set.
 fn has(bits: u64, n: u8) -> bool {
@@ -621,6 +583,8 @@ fn digits(text: &str) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use time::util::is_leap_year;
 
     fn at(year: i32, month: u8, day: u8, hour: u8, minute: u8) -> UtcDateTime {
         UtcDateTime::new(year, month, day, hour, minute).unwrap()
@@ -998,6 +962,25 @@ mod tests {
         assert_eq!(
             s.next_after(at(i32::MIN, 1, 1, 0, 0)),
             Some(at(i32::MIN, 1, 1, 0, 1))
+        );
+    }
+
+    #[test]
+    fn beyond_the_calendar_crate_range() {
+        // Year 10000 is a valid UtcDateTime, but has no weekday or Unix time here.
+        let far = at(10_000, 1, 1, 0, 0);
+        assert_eq!(far.weekday(), None);
+        assert_eq!(far.to_unix_seconds(), None);
+        assert_eq!(UtcDateTime::from_unix_seconds(253_402_300_800), None); // 10000-01-01
+        // Schedules that allow every weekday still run there...
+        assert_eq!(next("0 0 * * *", far), at(10_000, 1, 2, 0, 0));
+        assert_eq!(next("0 0 * * 0-6", far), at(10_000, 1, 2, 0, 0));
+        // ...ones that name days of the week find no date.
+        assert_eq!(cron("0 0 * * mon").next_after(far), None);
+        assert!(!cron("0 0 * * mon").matches(at(10_000, 1, 3, 0, 0)));
+        assert_eq!(
+            next("0 0 * * mon", at(9999, 12, 20, 0, 0)),
+            at(9999, 12, 27, 0, 0) // a Monday
         );
     }
 

@@ -5,6 +5,7 @@
 
 use std::fmt;
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::{Deserialize, Serialize};
 
 use crate::NameError;
@@ -481,17 +482,17 @@ impl fmt::Display for ServiceKind {
     }
 }
 
-/// Percent-encodes everything but unreserved URL characters (for passwords in URLs).
+/// Bytes percent-encoded in a password put in a URL: all but RFC 3986's unreserved
+/// characters, so any password is read back unchanged by every client.
+const USERINFO: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// `s` percent-encoded for the password part of a URL.
 fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(s, USERINFO).to_string()
 }
 
 /// Is `version` a plausible image tag (`17`, `8.4`, `11.8-noble`)?
@@ -548,6 +549,17 @@ mod tests {
             "mysql://wharf:pw@db:3306/db"
         );
         assert_eq!(ServiceKind::Redis.alternate_url_var(&name), "DB_REDIS_URL");
+    }
+
+    #[test]
+    fn passwords_keep_only_unreserved_characters_in_urls() {
+        assert_eq!(percent_encode("Az09-._~"), "Az09-._~");
+        assert_eq!(
+            percent_encode("p@ss:w/rd?#%+"),
+            "p%40ss%3Aw%2Frd%3F%23%25%2B"
+        );
+        assert_eq!(percent_encode("é 1"), "%C3%A9%201");
+        assert_eq!(percent_encode(""), "");
     }
 
     #[test]

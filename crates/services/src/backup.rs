@@ -6,13 +6,13 @@
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use wharf_domain::{ServiceKind, ServiceName, UtcDateTime};
 use wharf_runtime::{ContainerSpec, ExecSpec, OneOffSpec, RestartPolicy};
-use wharf_store::{BackupRecord, ServiceRecord};
+use wharf_store::{BackupRecord, ServiceRecord, unix_now};
 
 use crate::container::{SCRATCH_LABEL, parse_record};
 use crate::manager::new_password;
@@ -536,13 +536,6 @@ fn tool_failure(tool: &str, code: i64, stderr: &str) -> String {
     } else {
         format!("{tool} exited with code {code}: {stderr}")
     }
-}
-
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }
 
 /// `20261121T030000Z` for a Unix time.

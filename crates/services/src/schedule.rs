@@ -7,7 +7,6 @@
 //! same), so a server that runs for years never serves an expired one.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
@@ -22,27 +21,18 @@ const RENEWAL_TIME: (u8, u8) = (4, 30);
 impl Services {
     /// Runs scheduled backups until `shutdown`.
     pub async fn run_backup_schedule(self: Arc<Self>, shutdown: CancellationToken) {
-        loop {
-            let now = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.as_secs() as i64)
-                .unwrap_or(0);
-            let next = (now / 60 + 1) * 60;
-            tokio::select! {
-                _ = shutdown.cancelled() => return,
-                _ = tokio::time::sleep(Duration::from_secs((next - now).max(0) as u64)) => {}
+        wharf_deploy::every_minute(shutdown, |minute| {
+            self.backup_tick(minute);
+            if (minute.hour, minute.minute) == RENEWAL_TIME {
+                let this = self.clone();
+                tokio::spawn(
+                    async move { this.renew_certificates().await }
+                        .instrument(tracing::info_span!("services.renew_certificates")),
+                );
             }
-            if let Some(minute) = UtcDateTime::from_unix_seconds(next) {
-                self.backup_tick(minute);
-                if (minute.hour, minute.minute) == RENEWAL_TIME {
-                    let this = self.clone();
-                    tokio::spawn(
-                        async move { this.renew_certificates().await }
-                            .instrument(tracing::info_span!("services.renew_certificates")),
-                    );
-                }
-            }
-        }
+            std::future::ready(())
+        })
+        .await;
     }
 
     /// Starts the backups due at `minute`, each in a task of its own.

@@ -10,7 +10,7 @@
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use rcgen::{
     BasicConstraints, Certificate, CertificateParams, DistinguishedName, DnType,
@@ -19,6 +19,7 @@ use rcgen::{
 use time::OffsetDateTime;
 use wharf_domain::{SERVICE_TLS_FILES, ServiceKind, ServiceName};
 use wharf_runtime::FileEntry;
+use wharf_store::unix_now;
 
 use crate::ServiceError;
 
@@ -240,14 +241,6 @@ pub(crate) fn needs_new_certificate(labels: &std::collections::HashMap<String, S
         Some(until) => until < unix_now() + RENEW_BEFORE.as_secs() as i64,
         None => true,
     }
-}
-
-/// Unix seconds now.
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -30,5 +30,5 @@ pub use process_settings::ProcessSettings;
 pub use releases::{ReleaseRecord, ReleaseStatus};
 pub use services::{BackupRecord, LinkRecord, ServiceRecord};
 pub use storage_mounts::StorageMount;
-pub use store::Store;
+pub use store::{Store, now as unix_now};
 pub use tokens::{NewToken, TokenRecord};

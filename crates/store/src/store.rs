@@ -55,10 +55,10 @@ impl Store {
     }
 }
 
-/// Seconds since the Unix epoch.
-pub(crate) fn now() -> i64 {
+/// Seconds since the Unix epoch: the clock every time the store records is read from, and the
+/// one Wharf's other crates compare those times with (as `wharf_store::unix_now`).
+pub fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }

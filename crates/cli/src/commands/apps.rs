@@ -6,6 +6,7 @@ use crate::client::Client;
 use crate::output::{Cell, Clock, Colour, Table, outln};
 use anyhow::bail;
 use http::Method;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
@@ -132,16 +133,13 @@ pub async fn releases(client: &Client, app: &str, json: bool) -> anyhow::Result<
     Ok(ExitCode::SUCCESS)
 }
 
+/// Bytes percent-encoded in a URL path segment: all but letters, digits, `-`, `_` and `.`.
+const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.');
+
 /// Percent-encode a path segment (app names are validated server-side; this keeps the URL
 /// well-formed whatever the user typed).
 pub(super) fn encode(segment: &str) -> String {
-    segment
-        .bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    utf8_percent_encode(segment, PATH_SEGMENT).to_string()
 }
 
 #[derive(Deserialize)]
@@ -220,4 +218,16 @@ pub async fn cron(
         runs.print()?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::encode;
+
+    #[test]
+    fn path_segments_are_percent_encoded() {
+        assert_eq!(encode("my-app_1.x"), "my-app_1.x");
+        assert_eq!(encode("a/b c?~"), "a%2Fb%20c%3F%7E");
+        assert_eq!(encode("é"), "%C3%A9");
+    }
 }
