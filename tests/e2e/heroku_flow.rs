@@ -47,6 +47,16 @@ fn push_config_scale_run_logs_and_rollback() {
         "{output}"
     );
     d.wait_for_body(&domain, "from image-one");
+    // As on Heroku, only web runs until the worker is scaled.
+    assert!(
+        output.contains(&format!(
+            "worker: not started (scale 0); start it with `wharf scale {app} worker=1`"
+        )),
+        "{output}"
+    );
+    let ps = d.ps_settled(&app);
+    assert_eq!(ps.matches("-worker-").count(), 0, "{ps}");
+    assert!(ps.contains("worker: not started (scale 0)"), "{ps}");
 
     // Config: a new release with the same image.
     d.wharf_ok(&["config", "set", &app, "GREETING=hello"]);

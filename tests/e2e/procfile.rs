@@ -166,6 +166,8 @@ fn procfile_processes_may_be_named_like_wharfs_tasks() {
          predeploy: while true; do sleep 1; done\n\
          release: echo release-ran\n",
         r#"{"cron": [{"command": "echo cron-job-ran", "schedule": "* * * * *"}],
+            "formation": {"cron": {"quantity": 1}, "run": {"quantity": 1},
+                          "predeploy": {"quantity": 1}},
             "scripts": {"dokku": {"predeploy": "echo predeploy-ran"}}}"#,
     );
     let out = d.deploy_ok(dir.path());
@@ -293,7 +295,7 @@ fn one_off_containers_of_the_earlier_scheme_are_recognised_at_start() {
         dir.path(),
         &app,
         "web: exec httpd -f -p $PORT -h /www\ncron: while true; do sleep 1; done\n",
-        "{}",
+        r#"{"formation": {"cron": {"quantity": 1}}}"#,
     );
     d.deploy_ok(dir.path());
     assert!(container_running(&format!("wharf-{app}-cron-v2-1")));
@@ -301,4 +303,85 @@ fn one_off_containers_of_the_earlier_scheme_are_recognised_at_start() {
         container_running(&run),
         "the old run is not a process to retire"
     );
+}
+
+/// Dokku's sample app deploys unchanged: only `web` starts by default, so its `custom: echo -n`
+/// (which exits at once) does not fail the deploy; a worker starts once `wharf scale` or
+/// app.json's formation gives it a quantity.
+#[test]
+fn only_web_starts_until_a_scale_or_the_formation_starts_the_others() {
+    let d = Daemon::start();
+    let app = unique("dokkusample");
+    let domain = format!("{app}.example.com");
+    let dir = tempfile::tempdir().unwrap();
+    let procfile = "web: echo sample-web > /www/index.html && exec httpd -f -p $PORT -h /www\n\
+                    worker: while true; do echo worker-tick; sleep 1; done\n\
+                    custom: echo -n\n";
+    write_app(dir.path(), &app, procfile, "{}");
+
+    let out = d.deploy_ok(dir.path());
+    for process in ["worker", "custom"] {
+        assert!(
+            out.contains(&format!(
+                "{process}: not started (scale 0); start it with `wharf scale {app} {process}=1`"
+            )),
+            "the deploy says how to start {process}: {out}"
+        );
+    }
+    assert_eq!(
+        d.get(&domain, "/").unwrap(),
+        (200, "sample-web\n".to_string())
+    );
+    assert_eq!(d.containers(&app), vec![format!("wharf-{app}-web-v1-1")]);
+    let ps = d.wharf_ok(&["ps", &app]);
+    assert!(
+        ps.contains(&format!("wharf-{app}-web-v1-1"))
+            && ps.contains("worker: not started (scale 0)")
+            && ps.contains("custom: not started (scale 0)"),
+        "{ps}"
+    );
+
+    // `wharf scale APP worker=1` starts the worker; custom stays at 0.
+    d.wharf_ok(&["scale", &app, "worker=1"]);
+    let worker = format!("wharf-{app}-worker-v2-1");
+    d.wait_for_containers(&app, &[format!("wharf-{app}-web-v2-1"), worker.clone()]);
+    assert!(container_running(&worker));
+    let ps = d.ps_settled(&app);
+    assert!(
+        !ps.contains("worker: not started") && ps.contains("custom: not started (scale 0)"),
+        "{ps}"
+    );
+    // A later deploy keeps the scale set by command.
+    let out = d.deploy_ok(dir.path());
+    assert!(!out.contains("worker: not started"), "{out}");
+    d.wait_for_containers(
+        &app,
+        &[
+            format!("wharf-{app}-web-v3-1"),
+            format!("wharf-{app}-worker-v3-1"),
+        ],
+    );
+
+    // Another app with app.json's formation gets its worker on its first deploy.
+    let formed = unique("dokkuformed");
+    let dir = tempfile::tempdir().unwrap();
+    write_app(
+        dir.path(),
+        &formed,
+        procfile,
+        r#"{"formation": {"worker": {"quantity": 1}}}"#,
+    );
+    let out = d.deploy_ok(dir.path());
+    assert!(
+        out.contains("custom: not started") && !out.contains("worker: not started"),
+        "{out}"
+    );
+    let worker = format!("wharf-{formed}-worker-v1-1");
+    assert_eq!(
+        d.containers(&formed),
+        vec![format!("wharf-{formed}-web-v1-1"), worker.clone()]
+    );
+    assert!(container_running(&worker));
+    let logs = d.wharf_ok(&["logs", &formed, "--process", "worker", "--tail", "5"]);
+    assert!(logs.contains("worker.1 | worker-tick"), "{logs}");
 }

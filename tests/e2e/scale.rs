@@ -17,6 +17,11 @@ fn scale_ps_and_limits() {
         "web: exec httpd -f -p $PORT -h /www\nworker: while true; do sleep 1; done\n",
     )
     .unwrap();
+    std::fs::write(
+        dir.path().join("app.json"),
+        r#"{"formation": {"worker": {"quantity": 1}}}"#,
+    )
+    .unwrap();
     d.deploy_ok(dir.path());
     let ps = d.wharf_ok(&["ps", &app]);
     assert!(
@@ -96,6 +101,11 @@ fn stop_start_and_rolling_restart() {
     std::fs::write(
         dir.path().join("Procfile"),
         "web: exec httpd -f -p $PORT -h /www\nworker: while true; do sleep 1; done\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("app.json"),
+        r#"{"formation": {"worker": {"quantity": 1}}}"#,
     )
     .unwrap();
     d.deploy_ok(dir.path());

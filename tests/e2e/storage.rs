@@ -80,6 +80,11 @@ fn mounted_storage_survives_redeploys_rollbacks_and_restarts() {
         "release: echo \"ran $DYNO\" >> /data/log || true\nworker: (echo \"ran $DYNO\" >> /data/log || true) && exec sleep 1000\n",
     )
     .unwrap();
+    std::fs::write(
+        dir.path().join("app.json"),
+        r#"{"formation": {"worker": {"quantity": 1}}}"#,
+    )
+    .unwrap();
     let mount = format!("{volume}:/data");
 
     // An app that does not exist is refused; one with no release yet keeps the mount for its

@@ -45,7 +45,7 @@ pub use error::DeployError;
 pub use instances::{Instance, Instances};
 pub use lifecycle::Lifecycle;
 pub use progress::Progress;
-pub use ps::ProcessView;
+pub use ps::{FormationView, ProcessView};
 pub use reconcile::ReconcileReport;
 pub use retire::Retiring;
 pub use run::{LogSource, OneOff, RunOptions};

@@ -5,6 +5,7 @@ use crate::deployer::INSTANCE_LABEL;
 use crate::task::task_of;
 use crate::{DeployError, Deployer, Progress, ReleaseSpec};
 use std::time::Duration;
+use wharf_domain::not_started_note;
 use wharf_runtime::{ContainerInfo, labels};
 use wharf_store::ReleaseRecord;
 
@@ -13,7 +14,8 @@ const SETTLE: Duration = Duration::from_secs(1);
 
 impl Deployer {
     /// Start the containers of every non-web process of the release; returns their ids. A
-    /// process that exits at once fails the deploy, and what was started is removed.
+    /// process that exits at once fails the deploy, and what was started is removed. Those
+    /// left at scale 0 are named in the output, with how to start them.
     pub(crate) async fn start_others(
         &self,
         release: &ReleaseRecord,
@@ -21,6 +23,12 @@ impl Deployer {
         port: u16,
         progress: &Progress,
     ) -> Result<Vec<String>, DeployError> {
+        for process in spec.not_started() {
+            progress.line(format!(
+                "       {}",
+                not_started_note(&release.app, &process.name)
+            ));
+        }
         let mut started = Vec::new();
         for process in spec.others() {
             for replica in 1..=process.scale {

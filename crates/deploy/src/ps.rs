@@ -1,11 +1,14 @@
 //! `wharf ps`: every container of an app, with its process, release, state, start time and,
 //! for web instances, whether the proxy considers it healthy. Instances a deploy replaced show
-//! as `draining`, then `stopping`, until their container is gone.
+//! as `draining`, then `stopping`, until their container is gone. Beside them, the running
+//! release's formation: each process type and its scale, so that processes left at scale 0
+//! (which have no container) can be named.
 
 use crate::deployer::INSTANCE_LABEL;
 use crate::task::task_of;
-use crate::{DeployError, Deployer};
+use crate::{DeployError, Deployer, ReleaseSpec};
 use serde::Serialize;
+use wharf_domain::WEB;
 use wharf_runtime::labels;
 
 /// One container of an app, as `wharf ps` shows it.
@@ -25,7 +28,38 @@ pub struct ProcessView {
     pub healthy: Option<bool>,
 }
 
+/// One process type of the running release and its scale, as `wharf ps` shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FormationView {
+    pub process: String,
+    /// For `web`, the meaning of `# wharf.scale` (0: one container replaced in place); for the
+    /// others, how many containers run.
+    pub scale: u32,
+    /// False for a process other than `web` at scale 0: it has no container.
+    pub started: bool,
+}
+
 impl Deployer {
+    /// The running release's process types and their scale; empty before the first deploy.
+    pub fn formation(&self, app: &str) -> Result<Vec<FormationView>, DeployError> {
+        if self.store.app(app)?.is_none() {
+            return Err(DeployError::NoSuchApp(app.to_string()));
+        }
+        let Some(active) = self.store.active_release(app)? else {
+            return Ok(Vec::new());
+        };
+        let spec = ReleaseSpec::of(&active)?;
+        let web = spec.web();
+        Ok(std::iter::once(&web)
+            .chain(spec.others())
+            .map(|p| FormationView {
+                process: p.name.clone(),
+                scale: p.scale,
+                started: p.name == WEB || p.scale > 0,
+            })
+            .collect())
+    }
+
     pub async fn ps(&self, app: &str) -> Result<Vec<ProcessView>, DeployError> {
         if self.store.app(app)?.is_none() {
             return Err(DeployError::NoSuchApp(app.to_string()));

@@ -12,7 +12,8 @@ pub struct ProcessSpec {
     pub name: String,
     /// The Procfile's command, run with `/bin/sh -c`; `None` runs the image's own CMD.
     pub command: Option<String>,
-    /// For `web`, the meaning of `# wharf.scale`; for the others, the number of containers.
+    /// For `web`, the meaning of `# wharf.scale`; for the others, the number of containers
+    /// (0: the process is not started).
     pub scale: u32,
     /// Memory limit in bytes (`wharf limits set`); `None` uses `# wharf.maxmem`.
     #[serde(default)]
@@ -78,8 +79,11 @@ pub struct CronSpec {
 
 impl ReleaseSpec {
     /// The snapshot for a new release from the app's files and its config vars. Every process
-    /// of the Procfile runs; app.json's `formation` sets how many containers (default: `web`
-    /// follows `# wharf.scale`, the others run one container each).
+    /// of the Procfile is in it; app.json's `formation` sets how many containers run. Without
+    /// a quantity, `web` follows `# wharf.scale` and the others get none, as on Dokku and
+    /// Heroku: a worker (or Dokku's sample `custom: echo -n`) starts only once app.json or
+    /// `wharf scale` gives it a quantity (the scale set by command is laid over this by
+    /// `apply_settings`).
     pub fn new(
         config: AppConfig,
         procfile: Option<&Procfile>,
@@ -100,7 +104,7 @@ impl ReleaseSpec {
                     processes.push(ProcessSpec {
                         name: name.as_str().to_string(),
                         command: Some(command.to_string()),
-                        scale: quantity(name.as_str()).unwrap_or(1),
+                        scale: quantity(name.as_str()).unwrap_or(0),
                         memory: None,
                         cpus: None,
                     });
@@ -184,6 +188,11 @@ impl ReleaseSpec {
     /// The process types other than `web`, which run unrouted.
     pub fn others(&self) -> impl Iterator<Item = &ProcessSpec> {
         self.processes.iter().filter(|p| p.name != WEB)
+    }
+
+    /// The processes other than `web` that the release does not start (scale 0).
+    pub fn not_started(&self) -> impl Iterator<Item = &ProcessSpec> {
+        self.others().filter(|p| p.scale == 0)
     }
 
     /// How many containers serve the web process: `scale` replicas, or one for `scale = 0`.
@@ -324,8 +333,70 @@ mod tests {
         );
         assert_eq!((spec.replicas(), spec.zero_downtime()), (2, true));
         let others: Vec<(&str, u32)> = spec.others().map(|p| (p.name.as_str(), p.scale)).collect();
-        assert_eq!(others, vec![("worker", 1), ("clock", 0)]);
+        assert_eq!(
+            others,
+            vec![("worker", 0), ("clock", 0)],
+            "a process without a formation quantity is not started"
+        );
         assert_eq!(spec.release_command.as_deref(), Some("./manage.py migrate"));
+    }
+
+    /// Dokku's sample app: only `web` starts by default; `custom: echo -n` would exit at once.
+    #[test]
+    fn only_web_starts_unless_formation_or_a_scale_by_command_says_otherwise() {
+        let procfile =
+            Procfile::parse("web: exec httpd -f -p $PORT\nworker: sleep 1000\ncustom: echo -n\n")
+                .unwrap();
+        let scales = |spec: &ReleaseSpec| -> Vec<(String, u32)> {
+            spec.processes
+                .iter()
+                .map(|p| (p.name.clone(), p.scale))
+                .collect()
+        };
+        let config = AppConfig {
+            scale: 2,
+            ..AppConfig::default()
+        };
+        let mut spec = ReleaseSpec::new(config.clone(), Some(&procfile), None, vec![]);
+        assert_eq!(
+            scales(&spec),
+            vec![
+                ("web".into(), 2),
+                ("worker".into(), 0),
+                ("custom".into(), 0)
+            ]
+        );
+        let not_started: Vec<&str> = spec.not_started().map(|p| p.name.as_str()).collect();
+        assert_eq!(not_started, vec!["worker", "custom"]);
+
+        // `wharf scale APP worker=1` (a setting stored by command) starts the worker.
+        spec.apply_settings(&[wharf_store::ProcessSettings {
+            process: "worker".into(),
+            quantity: Some(1),
+            ..Default::default()
+        }]);
+        assert_eq!(
+            scales(&spec),
+            vec![
+                ("web".into(), 2),
+                ("worker".into(), 1),
+                ("custom".into(), 0)
+            ]
+        );
+
+        // So does app.json's formation.
+        let app_json = AppJson::parse(r#"{"formation": {"worker": {"quantity": 1}}}"#).unwrap();
+        let spec = ReleaseSpec::new(config, Some(&procfile), Some(&app_json), vec![]);
+        assert_eq!(
+            scales(&spec),
+            vec![
+                ("web".into(), 2),
+                ("worker".into(), 1),
+                ("custom".into(), 0)
+            ]
+        );
+        let not_started: Vec<&str> = spec.not_started().map(|p| p.name.as_str()).collect();
+        assert_eq!(not_started, vec!["custom"]);
     }
 
     #[test]

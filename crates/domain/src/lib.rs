@@ -40,7 +40,7 @@ pub use env::{EnvError, is_valid_env_key, parse_env_assignment};
 pub use exposed_ports::exposed_ports;
 pub use memory::{MIN_MEMORY_BYTES, MemoryError, format_memory, parse_memory};
 pub use name_error::NameError;
-pub use process::{ProcessName, WEB};
+pub use process::{ProcessName, WEB, not_started_note};
 pub use procfile::{Procfile, ProcfileError, ProcfileErrorKind, RELEASE};
 pub use protected_paths::{ProtectedPath, ProtectedPaths};
 pub use release::{ReleaseError, ReleaseStatus, ReleaseVersion};

@@ -11,6 +11,16 @@ use crate::dns_label::check_label;
 /// The process that serves HTTP traffic; every app has one.
 pub const WEB: &str = "web";
 
+/// What a deploy and `wharf ps` say of a process left at scale 0 (processes other than `web`
+/// start only with a quantity, from app.json's `formation` or `wharf scale`), and how to
+/// start it.
+pub fn not_started_note(app: &str, process: &str) -> String {
+    format!(
+        "{process}: not started (scale 0); start it with `wharf scale {app} {process}=1` \
+         or app.json \"formation\": {{\"{process}\": {{\"quantity\": 1}}}}"
+    )
+}
+
 /// A validated process name, e.g. `web` or `worker`.
 ///
 /// Follows the same DNS-label rules as app names (1..=63 characters of
@@ -80,6 +90,15 @@ mod tests {
     use super::*;
     use serde::de::IntoDeserializer;
     use serde::de::value::{Error as DeError, StringDeserializer};
+
+    #[test]
+    fn the_not_started_note_says_how_to_start_the_process() {
+        assert_eq!(
+            not_started_note("blog", "worker"),
+            "worker: not started (scale 0); start it with `wharf scale blog worker=1` \
+             or app.json \"formation\": {\"worker\": {\"quantity\": 1}}"
+        );
+    }
 
     #[test]
     fn web_is_valid_and_default() {

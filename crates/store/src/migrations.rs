@@ -180,10 +180,31 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE tokens ADD COLUMN read_only INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE tokens ADD COLUMN expires_at INTEGER;
     ",
+    // 14: processes other than `web` no longer start without a quantity (app.json `formation`
+    // or `wharf scale`), as on Dokku and Heroku; they used to run one container each. So that
+    // an upgrade changes no running app, each such process of an app's active release that
+    // runs one container without a quantity set by command gets quantity 1 set as if by
+    // command. Its other scales came from app.json's formation, which still gives them.
+    "
+    INSERT INTO process_settings (app, process, quantity)
+    SELECT r.app, json_extract(p.value, '$.name'), 1
+    FROM releases AS r, json_each(r.config, '$.processes') AS p
+    WHERE r.status = 'active'
+      AND json_valid(r.config)
+      AND json_type(p.value, '$.name') = 'text'
+      AND json_extract(p.value, '$.name') <> 'web'
+      AND json_extract(p.value, '$.scale') = 1
+    ON CONFLICT (app, process) DO UPDATE SET quantity = 1 WHERE quantity IS NULL;
+    ",
 ];
 
 /// Bring the schema up to date inside one transaction per migration.
 pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    migrate_to(conn, MIGRATIONS.len())
+}
+
+/// Apply the migrations up to the `target`th (what a store of an earlier Wharf has).
+fn migrate_to(conn: &mut Connection, target: usize) -> Result<(), StoreError> {
     let current: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
     let known = MIGRATIONS.len() as i64;
     if current > known {
@@ -192,7 +213,12 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
             known,
         });
     }
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+    for (index, sql) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .take(target)
+        .skip(current as usize)
+    {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", (index + 1) as i64)?;
@@ -200,4 +226,129 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         tracing::info!(version = index + 1, "applied schema migration");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The migration that keeps non-web processes running after an upgrade: the index of the
+    /// last migration that does not know of it.
+    fn before_formation_default() -> usize {
+        MIGRATIONS
+            .iter()
+            .position(|sql| sql.contains("json_each(r.config, '$.processes')"))
+            .unwrap()
+    }
+
+    fn release(conn: &Connection, app: &str, version: u32, status: &str, config: &str) {
+        conn.execute(
+            "INSERT OR IGNORE INTO apps (name, created_at) VALUES (?1, 0)",
+            [app],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO releases (app, version, image, config, status, created_at)
+             VALUES (?1, ?2, 'img', ?3, ?4, 0)",
+            rusqlite::params![app, version, config, status],
+        )
+        .unwrap();
+    }
+
+    fn quantities(conn: &Connection) -> Vec<(String, String, Option<u32>, Option<i64>)> {
+        let mut stmt = conn
+            .prepare(
+                "SELECT app, process, quantity, memory FROM process_settings ORDER BY app, process",
+            )
+            .unwrap();
+        stmt.query_map([], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+    }
+
+    fn processes(list: &[(&str, u32)]) -> String {
+        let processes: Vec<String> = list
+            .iter()
+            .map(|(name, scale)| {
+                format!(r#"{{"name":"{name}","command":"run {name}","scale":{scale}}}"#)
+            })
+            .collect();
+        format!(r#"{{"config":{{}},"processes":[{}]}}"#, processes.join(","))
+    }
+
+    #[test]
+    fn an_upgrade_keeps_the_workers_that_ran_by_default() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_to(&mut conn, before_formation_default()).unwrap();
+        // blog's worker and clock ran one container each by default; its older release
+        // had a `old` process that the active release does not.
+        release(
+            &conn,
+            "blog",
+            1,
+            "superseded",
+            &processes(&[("web", 1), ("old", 1)]),
+        );
+        release(
+            &conn,
+            "blog",
+            2,
+            "active",
+            &processes(&[("web", 1), ("worker", 1), ("clock", 1)]),
+        );
+        // shop: worker scaled by command (kept), a memory limit on its clock without a scale
+        // (the quantity is added), 3 mailers and no cron from app.json's formation (which
+        // still gives them), a failed deploy's process (never ran).
+        release(
+            &conn,
+            "shop",
+            1,
+            "active",
+            &processes(&[
+                ("web", 2),
+                ("worker", 1),
+                ("clock", 1),
+                ("mailer", 3),
+                ("cron", 0),
+            ]),
+        );
+        release(
+            &conn,
+            "shop",
+            2,
+            "failed",
+            &processes(&[("web", 1), ("new", 1)]),
+        );
+        conn.execute_batch(
+            "INSERT INTO process_settings (app, process, quantity) VALUES ('shop', 'worker', 1);
+             INSERT INTO process_settings (app, process, memory) VALUES ('shop', 'clock', 1024);",
+        )
+        .unwrap();
+        // An app without a Procfile, one deployed before processes were stored, and a
+        // snapshot that is not JSON: nothing to do, and no failure.
+        release(&conn, "plain", 1, "active", &processes(&[("web", 1)]));
+        release(&conn, "old", 1, "active", r#"{"config":{}}"#);
+        release(&conn, "broken", 1, "active", "not json");
+
+        migrate(&mut conn).unwrap();
+        let q = |app: &str, process: &str, quantity: Option<u32>, memory: Option<i64>| {
+            (app.to_string(), process.to_string(), quantity, memory)
+        };
+        assert_eq!(
+            quantities(&conn),
+            vec![
+                q("blog", "clock", Some(1), None),
+                q("blog", "worker", Some(1), None),
+                q("shop", "clock", Some(1), Some(1024)),
+                q("shop", "worker", Some(1), None),
+            ]
+        );
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(version, MIGRATIONS.len() as i64);
+    }
 }

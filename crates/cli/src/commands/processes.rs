@@ -11,6 +11,7 @@ use http::Method;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::process::ExitCode;
+use wharf_domain::not_started_note;
 
 #[derive(Deserialize)]
 struct ProcessView {
@@ -22,6 +23,13 @@ struct ProcessView {
     healthy: Option<bool>,
 }
 
+/// A process type of the running release (`GET /v1/apps/{app}/formation`).
+#[derive(Deserialize)]
+struct FormationView {
+    process: String,
+    started: bool,
+}
+
 pub async fn ps(client: &Client, app: &str, json: bool) -> anyhow::Result<ExitCode> {
     let path = format!("/v1/apps/{}/ps", encode(app));
     let Some(views) = listing::<Vec<ProcessView>>(client, &path, json).await? else {
@@ -29,8 +37,22 @@ pub async fn ps(client: &Client, app: &str, json: bool) -> anyhow::Result<ExitCo
     };
     if views.is_empty() {
         outln!("{app} has no containers.")?;
-        return Ok(ExitCode::SUCCESS);
+    } else {
+        containers_table(views)?;
     }
+    // Processes left at scale 0 have no container: name them, and how to start them. A server
+    // older than this client has no formation to give; its containers are all there is to show.
+    let formation: Vec<FormationView> = client
+        .json(Method::GET, &format!("/v1/apps/{}/formation", encode(app)))
+        .await
+        .unwrap_or_default();
+    for process in formation.iter().filter(|p| !p.started) {
+        outln!("{}", not_started_note(app, &process.process))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn containers_table(views: Vec<ProcessView>) -> anyhow::Result<()> {
     let clock = Clock::now();
     let mut table = Table::new([
         "CONTAINER",
@@ -66,7 +88,7 @@ pub async fn ps(client: &Client, app: &str, json: bool) -> anyhow::Result<ExitCo
         ]);
     }
     table.print()?;
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 /// Scale the app's processes: deploy now, or (`deploy: false`) store it for the next deploy.

@@ -71,6 +71,7 @@ pub fn routes(state: ApiState) -> Router {
         )
         .route("/v1/apps/{app}/rollback", post(config::rollback))
         .route("/v1/apps/{app}/ps", get(processes::ps))
+        .route("/v1/apps/{app}/formation", get(processes::formation))
         .route("/v1/apps/{app}/cron", get(apps::cron))
         .route("/v1/apps/{app}/scale", post(processes::scale))
         .route("/v1/apps/{app}/limits", post(processes::limits))

@@ -1,4 +1,5 @@
-//! Processes of an app: `GET /v1/apps/{app}/ps`, `POST /v1/apps/{app}/scale` (`{"web": 2}`)
+//! Processes of an app: `GET /v1/apps/{app}/ps` (its containers), `GET
+//! /v1/apps/{app}/formation` (the running release's process types and their scale), `POST /v1/apps/{app}/scale` (`{"web": 2}`)
 //! and `POST /v1/apps/{app}/limits` (`{"process": "web", "memory": "512m", "cpus": "0.5"}`).
 //! Changes deploy a new release and stream their progress like a deploy (a scale with
 //! `?deploy=false` is only stored, for the next deploy).
@@ -11,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use wharf_deploy::{Lifecycle, ProcessView};
+use wharf_deploy::{FormationView, Lifecycle, ProcessView};
 use wharf_domain::{MAX_SCALE, ProcessName, parse_cpus, parse_memory};
 use wharf_store::ProcessSettings;
 
@@ -20,6 +21,13 @@ pub async fn ps(
     Path(app): Path<String>,
 ) -> Result<Json<Vec<ProcessView>>, ApiError> {
     Ok(Json(state.deployer.ps(&app).await?))
+}
+
+pub async fn formation(
+    State(state): State<ApiState>,
+    Path(app): Path<String>,
+) -> Result<Json<Vec<FormationView>>, ApiError> {
+    Ok(Json(state.deployer.formation(&app)?))
 }
 
 /// `POST /v1/apps/{app}/scale?deploy=false`: store the scale for the next deploy only.
