@@ -116,7 +116,22 @@ fn postgres_takes_sslmode_require_and_verify_full_from_linked_apps() {
         "postgres:17",
     ]);
     d.spawn();
-    assert_eq!(run_sh(&d, &app, &require), "t");
+    // The daemon serves first and brings the services up to date just after (clean_up.rs),
+    // so the old container may answer for a moment: wait for the replaced one.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let out = run_sh_output(&d, &app, &require);
+        if out.status.success() && stdout(&out).trim() == "t" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the service never came back with TLS: {}\n{}",
+            stderr(&out),
+            d.log()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
     assert_eq!(
         run_sh(
             &d,
