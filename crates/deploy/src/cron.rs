@@ -73,12 +73,17 @@ impl Deployer {
                 return;
             }
         };
+        let due_at = minute.to_unix_seconds().unwrap_or_default();
         for app in apps {
             let Ok(Some(release)) = self.store.active_release(&app.name) else {
                 continue;
             };
-            let Ok(spec) = ReleaseSpec::from_json(&release.config) else {
-                continue;
+            let spec = match ReleaseSpec::from_json(&release.config) {
+                Ok(spec) => spec,
+                Err(err) => {
+                    tracing::error!(app = %app.name, version = release.version, error = %err, "cron: cannot read the active release's config; its jobs do not run");
+                    continue;
+                }
             };
             for job in &spec.cron {
                 let due = CronSchedule::parse(&job.schedule)
@@ -97,7 +102,9 @@ impl Deployer {
                 let span = tracing::info_span!("cron", app = %app.name, command = %job.command);
                 tokio::spawn(tracing::Instrument::instrument(
                     async move {
-                        deployer.run_cron_job(&release, &spec, &command).await;
+                        deployer
+                            .run_cron_job(&release, &spec, &command, due_at)
+                            .await;
                         deployer.cron_jobs.release(&key);
                     },
                     span,
@@ -106,11 +113,24 @@ impl Deployer {
         }
     }
 
-    /// Run one job to its end and record how it went.
-    async fn run_cron_job(&self, release: &ReleaseRecord, spec: &ReleaseSpec, command: &str) {
+    /// Run one job to its end and record how it went, unless its run for the minute `due_at`
+    /// was already started (by the other Wharf process during a takeover).
+    async fn run_cron_job(
+        &self,
+        release: &ReleaseRecord,
+        spec: &ReleaseSpec,
+        command: &str,
+        due_at: i64,
+    ) {
         let app = &release.app;
-        let run = match self.store.start_cron_run(app, command) {
-            Ok(id) => id,
+        let run = match self.store.start_cron_run(app, command, due_at) {
+            Ok(Some(id)) => id,
+            Ok(None) => {
+                tracing::info!(
+                    "cron: this minute's run was already started by another Wharf process"
+                );
+                return;
+            }
             Err(err) => {
                 tracing::error!(error = %err, "cron: cannot record the run");
                 return;

@@ -21,19 +21,30 @@ pub struct CronRun {
 }
 
 impl Store {
-    /// Record that a run of `command` started; returns its id.
-    pub fn start_cron_run(&self, app: &str, command: &str) -> Result<i64, StoreError> {
+    /// Record that the run of `command` due at `due_at` (Unix seconds of its minute) started,
+    /// and return its id; `None` if that run was already started, by this process or by
+    /// another Wharf sharing the store (during a takeover), so a job runs once per minute.
+    pub fn start_cron_run(
+        &self,
+        app: &str,
+        command: &str,
+        due_at: i64,
+    ) -> Result<Option<i64>, StoreError> {
         let conn = self.conn();
-        conn.execute(
-            "INSERT INTO cron_runs (app, command, started_at) VALUES (?1, ?2, ?3)",
-            params![app, command, now()],
+        let inserted = conn.execute(
+            "INSERT INTO cron_runs (app, command, started_at, due_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (app, command, due_at) DO NOTHING",
+            params![app, command, now(), due_at],
         )?;
+        if inserted == 0 {
+            return Ok(None);
+        }
         let id = conn.last_insert_rowid();
         conn.execute(
             "DELETE FROM cron_runs WHERE app = ?1 AND id <= ?2 - ?3",
             params![app, id, KEPT_RUNS],
         )?;
-        Ok(id)
+        Ok(Some(id))
     }
 
     pub fn finish_cron_run(&self, id: i64, exit_code: i64, log: &str) -> Result<(), StoreError> {
@@ -76,9 +87,12 @@ mod tests {
     fn runs_are_recorded_newest_first() {
         let store = Store::in_memory().unwrap();
         store.ensure_app("blog").unwrap();
-        let first = store.start_cron_run("blog", "echo one").unwrap();
+        let first = store
+            .start_cron_run("blog", "echo one", 60)
+            .unwrap()
+            .unwrap();
         store.finish_cron_run(first, 0, "one\n").unwrap();
-        let second = store.start_cron_run("blog", "false").unwrap();
+        let second = store.start_cron_run("blog", "false", 60).unwrap().unwrap();
         let runs = store.cron_runs("blog", 10).unwrap();
         assert_eq!(runs.len(), 2);
         assert_eq!((runs[0].id, runs[0].exit_code), (second, None));
@@ -86,5 +100,18 @@ mod tests {
             (runs[1].exit_code, runs[1].log.as_str()),
             (Some(0), "one\n")
         );
+    }
+
+    #[test]
+    fn a_job_starts_once_per_due_minute() {
+        let store = Store::in_memory().unwrap();
+        store.ensure_app("blog").unwrap();
+        assert!(store.start_cron_run("blog", "tick", 120).unwrap().is_some());
+        // A second Wharf process (or a second tick) for the same minute: not started again.
+        assert_eq!(store.start_cron_run("blog", "tick", 120).unwrap(), None);
+        // The next minute, and another job the same minute, do start.
+        assert!(store.start_cron_run("blog", "tick", 180).unwrap().is_some());
+        assert!(store.start_cron_run("blog", "tock", 120).unwrap().is_some());
+        assert_eq!(store.cron_runs("blog", 10).unwrap().len(), 3);
     }
 }

@@ -196,6 +196,13 @@ const MIGRATIONS: &[&str] = &[
       AND json_extract(p.value, '$.scale') = 1
     ON CONFLICT (app, process) DO UPDATE SET quantity = 1 WHERE quantity IS NULL;
     ",
+    // 15: the minute a cron run was due, unique per job, so two Wharf processes (the old and
+    // the new one during a SIGUSR2 takeover) never both run a job for the same minute.
+    // Earlier runs have none (NULLs never collide).
+    "
+    ALTER TABLE cron_runs ADD COLUMN due_at INTEGER;
+    CREATE UNIQUE INDEX cron_runs_once ON cron_runs (app, command, due_at);
+    ",
 ];
 
 /// Bring the schema up to date inside one transaction per migration.
