@@ -3,15 +3,19 @@
 //! The format follows MyPaas: settings live in the Dockerfile as comments, so
 //! one file describes both the image and how to run it. `# mypaas.KEY = VALUE`
 //! is accepted too, with MyPaas's key names `service` and `url`.
+//!
+//! The keys are declared once, in [`DOCKERFILE_KEYS`] (module `keys`): this module reads the
+//! lines and finds the key; the table says what its value may be and applies it.
 
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 use crate::config_error::{ConfigError, ConfigErrorKind};
-use crate::{
-    AppName, DomainName, VolumeSpec, WebAddress, is_valid_env_key, parse_cpus,
-    parse_env_assignment, parse_memory,
-};
+use crate::{AppName, VolumeSpec, WebAddress};
+
+mod keys;
+
+pub use keys::{DOCKERFILE_KEYS, DockerfileKey};
 
 /// The most containers `scale` may ask for.
 pub const MAX_SCALE: u32 = 100;
@@ -23,54 +27,14 @@ pub const DEFAULT_SCALE: u32 = 1;
 /// The port used when none is set and the Dockerfile doesn't expose exactly one.
 pub const DEFAULT_PORT: u16 = 80;
 
-/// Longest accepted health-check path.
-const MAX_HEALTHCHECK_LEN: usize = 1024;
-
 /// The setting prefixes recognised in Dockerfile comments.
 const PREFIXES: [&str; 2] = ["wharf.", "mypaas."];
-
-/// The known keys, for error messages.
-pub(crate) const KNOWN_KEYS_TEXT: &str = "app, domain, port, scale, volume, env, healthcheck, maxmem, maxcpu, https (MyPaas names also work: service, servicename, url)";
-
-/// Every key Wharf understands, including aliases.
-const KNOWN_KEYS: &[&str] = &[
-    "app",
-    "service",
-    "servicename",
-    "domain",
-    "url",
-    "port",
-    "scale",
-    "volume",
-    "env",
-    "healthcheck",
-    "maxmem",
-    "maxcpu",
-    "https",
-];
 
 /// MyPaas keys Wharf deliberately leaves out, with what to do instead.
 const UNSUPPORTED_KEYS: &[(&str, &str)] = &[(
     "publish",
     "Wharf does not publish container ports on the server; apps are reached through their domains",
 )];
-
-/// Common wrong names and the key they probably meant.
-const SYNONYMS: &[(&str, &str)] = &[
-    ("name", "app"),
-    ("appname", "app"),
-    ("host", "domain"),
-    ("hostname", "domain"),
-    ("mem", "maxmem"),
-    ("memory", "maxmem"),
-    ("cpu", "maxcpu"),
-    ("cpus", "maxcpu"),
-    ("replicas", "scale"),
-    ("ssl", "https"),
-    ("tls", "https"),
-    ("environment", "env"),
-    ("health", "healthcheck"),
-];
 
 /// How an app is built and run, as set in its Dockerfile.
 ///
@@ -205,10 +169,6 @@ struct Parser {
 }
 
 impl Parser {
-    fn current_line(&self) -> usize {
-        self.line_no
-    }
-
     /// Parses one physical line, updating the config.
     fn line(&mut self, line: &str) -> Result<(), ConfigErrorKind> {
         let Some(comment) = line.trim_start().strip_prefix('#') else {
@@ -232,7 +192,7 @@ impl Parser {
         let value = raw_value.trim();
         if prefix != lowercase_prefix {
             // Only an error if it otherwise looks like a real setting.
-            if KNOWN_KEYS.contains(&key.to_ascii_lowercase().as_str()) {
+            if find_key(&key.to_ascii_lowercase()).is_some() {
                 return Err(ConfigErrorKind::PrefixCase {
                     given: format!("{prefix}{key}"),
                     expected: format!("{lowercase_prefix}{}", key.to_ascii_lowercase()),
@@ -246,17 +206,20 @@ impl Parser {
             });
         }
         let setting = format!("{prefix}{key}");
-        let Some(canonical) = KNOWN_KEYS.iter().copied().find(|k| *k == key) else {
+        let Some(known) = find_key(key) else {
             return Err(unknown_key(prefix, key, setting));
         };
         if value.is_empty() {
             return Err(ConfigErrorKind::EmptyValue {
                 setting,
-                expected: expected_value(canonical),
+                expected: known.expected,
             });
         }
         self.config.mypaas |= prefix == "mypaas.";
-        self.apply(canonical, setting, value)
+        if !known.repeatable {
+            self.once(known.name, &setting)?;
+        }
+        known.apply(self, setting, value)
     }
 
     /// Records that a single-valued setting was set on this line.
@@ -267,178 +230,7 @@ impl Parser {
                 first_line: *first_line,
             });
         }
-        self.seen.push((key, self.current_line()));
-        Ok(())
-    }
-
-    /// Applies a known, non-empty setting.
-    fn apply(
-        &mut self,
-        key: &'static str,
-        setting: String,
-        value: &str,
-    ) -> Result<(), ConfigErrorKind> {
-        match key {
-            "app" | "service" | "servicename" => {
-                self.once("app", &setting)?;
-                let name = AppName::parse(value)
-                    .map_err(|error| ConfigErrorKind::App { setting, error })?;
-                self.config.app = Some(name);
-            }
-            "domain" => {
-                for part in value.split(',') {
-                    let address = address_from(&setting, part.trim())?;
-                    self.add_domain(address)?;
-                }
-            }
-            "url" => {
-                for part in value.split(',') {
-                    let address = address_from_url(&setting, part.trim())?;
-                    self.add_domain(address)?;
-                }
-            }
-            "port" => {
-                self.once("port", &setting)?;
-                let port = parse_digits::<u16>(value)
-                    .filter(|p| *p > 0)
-                    .ok_or_else(|| ConfigErrorKind::Port {
-                        setting,
-                        value: value.to_owned(),
-                    })?;
-                self.config.port = Some(port);
-            }
-            "scale" => {
-                self.once("scale", &setting)?;
-                let scale = parse_digits::<u32>(value)
-                    .filter(|n| *n <= MAX_SCALE)
-                    .ok_or_else(|| ConfigErrorKind::Scale {
-                        setting,
-                        value: value.to_owned(),
-                    })?;
-                self.config.scale = scale;
-            }
-            "volume" => {
-                let volume = VolumeSpec::parse_dockerfile(value)
-                    .map_err(|error| ConfigErrorKind::Volume { setting, error })?;
-                let existing = self
-                    .config
-                    .volumes
-                    .iter()
-                    .zip(&self.volume_lines)
-                    .find(|(v, _)| same_path(&v.target, &volume.target));
-                if let Some((_, first_line)) = existing {
-                    return Err(ConfigErrorKind::DuplicateVolumeTarget {
-                        target: volume.target,
-                        first_line: *first_line,
-                    });
-                }
-                self.config.volumes.push(volume);
-                self.volume_lines.push(self.current_line());
-            }
-            "env" => {
-                // `NAME` alone: the value comes from the server's config (MyPaas's form).
-                let from_config = !value.contains('=') && is_valid_env_key(value);
-                let (name, env_value) = if from_config {
-                    (value.to_owned(), None)
-                } else {
-                    let (name, env_value) =
-                        parse_env_assignment(value).map_err(|error| ConfigErrorKind::Env {
-                            setting: setting.clone(),
-                            error,
-                        })?;
-                    (name, Some(env_value))
-                };
-                let existing = self
-                    .config
-                    .env
-                    .iter()
-                    .map(|(k, _)| k)
-                    .zip(&self.env_lines)
-                    .chain(
-                        self.config
-                            .env_from_config
-                            .iter()
-                            .map(|e| (&e.name, &e.line)),
-                    )
-                    .find(|(k, _)| **k == name);
-                if let Some((_, first_line)) = existing {
-                    return Err(ConfigErrorKind::DuplicateEnv {
-                        key: name,
-                        first_line: *first_line,
-                    });
-                }
-                match env_value {
-                    Some(env_value) => {
-                        self.config.env.push((name, env_value));
-                        self.env_lines.push(self.current_line());
-                    }
-                    None => self.config.env_from_config.push(EnvFromConfig {
-                        name,
-                        line: self.current_line(),
-                        setting,
-                    }),
-                }
-            }
-            "healthcheck" => {
-                self.once("healthcheck", &setting)?;
-                // MyPaas's form: `PATH [INTERVAL [TIMEOUT]]`.
-                let mut parts = value.split_whitespace();
-                let path = parts.next().unwrap_or_default();
-                let durations: Vec<&str> = parts.collect();
-                let bad = |reason| ConfigErrorKind::Healthcheck {
-                    setting: setting.clone(),
-                    value: value.to_owned(),
-                    reason,
-                };
-                check_healthcheck(path).map_err(bad)?;
-                if durations.len() > 2 {
-                    return Err(bad(
-                        "write a path, then optionally an interval and a timeout, e.g. `/status 10s 2s`",
-                    ));
-                }
-                let parsed = durations
-                    .iter()
-                    .map(|d| {
-                        parse_duration(d).ok_or_else(|| ConfigErrorKind::HealthcheckDuration {
-                            setting: setting.clone(),
-                            value: value.to_owned(),
-                            duration: (*d).to_owned(),
-                        })
-                    })
-                    .collect::<Result<Vec<Duration>, _>>()?;
-                self.config.healthcheck = Some(path.to_owned());
-                self.config.healthcheck_interval = parsed.first().copied();
-                self.config.healthcheck_timeout = parsed.get(1).copied();
-            }
-            "maxmem" => {
-                self.once("maxmem", &setting)?;
-                let bytes = parse_memory(value)
-                    .map_err(|error| ConfigErrorKind::Memory { setting, error })?;
-                self.config.max_memory = Some(bytes);
-            }
-            "maxcpu" => {
-                self.once("maxcpu", &setting)?;
-                let cpus =
-                    parse_cpus(value).map_err(|error| ConfigErrorKind::Cpu { setting, error })?;
-                self.config.max_cpus = Some(cpus);
-            }
-            "https" => {
-                self.once("https", &setting)?;
-                let on = parse_bool(value).ok_or_else(|| ConfigErrorKind::Https {
-                    setting,
-                    value: value.to_owned(),
-                })?;
-                self.config.https = Some(on);
-            }
-            // KNOWN_KEYS and this match list the same keys; reaching here
-            // would be a bug, reported rather than panicking.
-            _ => {
-                return Err(ConfigErrorKind::UnknownKey {
-                    setting,
-                    suggestion: None,
-                });
-            }
-        }
+        self.seen.push((key, self.line_no));
         Ok(())
     }
 
@@ -457,7 +249,7 @@ impl Parser {
             });
         }
         self.config.domains.push(domain);
-        self.domain_lines.push(self.current_line());
+        self.domain_lines.push(self.line_no);
         Ok(())
     }
 }
@@ -471,13 +263,43 @@ fn split_prefix(comment: &str) -> Option<(&str, &str)> {
     })
 }
 
+/// The key written `key` (lowercase, no prefix): its name or one of MyPaas's aliases.
+fn find_key(key: &str) -> Option<&'static DockerfileKey> {
+    DOCKERFILE_KEYS
+        .iter()
+        .find(|k| k.names().any(|name| name == key))
+}
+
+/// The known keys, for the "unknown setting" message: Wharf's, then MyPaas's other names.
+pub(crate) fn known_keys_text() -> String {
+    let wharf: Vec<&str> = DOCKERFILE_KEYS
+        .iter()
+        .filter(|k| !k.mypaas_name)
+        .map(|k| k.name)
+        .collect();
+    let mypaas: Vec<&str> = DOCKERFILE_KEYS
+        .iter()
+        .flat_map(|k| {
+            k.mypaas_aliases
+                .iter()
+                .copied()
+                .chain(k.mypaas_name.then_some(k.name))
+        })
+        .collect();
+    format!(
+        "{} (MyPaas names also work: {})",
+        wharf.join(", "),
+        mypaas.join(", ")
+    )
+}
+
 /// Builds the error for an unknown key, suggesting the likely intended one.
 fn unknown_key(prefix: &str, key: &str, setting: String) -> ConfigErrorKind {
     let lower = key.to_lowercase();
-    if let Some(known) = KNOWN_KEYS.iter().find(|k| **k == lower) {
+    if find_key(&lower).is_some() {
         return ConfigErrorKind::KeyCase {
             given: setting,
-            expected: format!("{prefix}{known}"),
+            expected: format!("{prefix}{lower}"),
         };
     }
     if let Some((_, hint)) = UNSUPPORTED_KEYS.iter().find(|(k, _)| *k == lower) {
@@ -492,24 +314,26 @@ fn unknown_key(prefix: &str, key: &str, setting: String) -> ConfigErrorKind {
 /// The known key closest to `key`, if one is close enough to be a typo.
 fn suggest(key: &str) -> Option<&'static str> {
     let squashed: String = key.chars().filter(|c| *c != '_' && *c != '-').collect();
-    if let Some((_, to)) = SYNONYMS.iter().find(|(from, _)| *from == squashed) {
-        return Some(to);
-    }
-    let primary = KNOWN_KEYS
+    if let Some(meant) = DOCKERFILE_KEYS
         .iter()
-        .copied()
-        .filter(|k| !matches!(*k, "service" | "servicename" | "url"));
-    let (best, distance) = primary
-        .map(|k| (k, edit_distance(&squashed, k)))
+        .find(|k| k.wrong_names.contains(&squashed.as_str()))
+    {
+        return Some(meant.name);
+    }
+    // MyPaas's names are accepted but not suggested.
+    let (best, distance) = DOCKERFILE_KEYS
+        .iter()
+        .filter(|k| !k.mypaas_name)
+        .map(|k| (k.name, edit_distance(&squashed, k.name)))
         .min_by_key(|(_, d)| *d)?;
     let allowed = if best.len() <= 3 { 1 } else { 2 };
     if distance <= allowed {
         return Some(best);
     }
     // `domains`, `volumes`, `environment`, `healthcheckpath`...
-    KNOWN_KEYS
+    DOCKERFILE_KEYS
         .iter()
-        .copied()
+        .flat_map(DockerfileKey::names)
         .filter(|k| k.len() >= 3 && squashed.starts_with(k))
         .max_by_key(|k| k.len())
 }
@@ -530,138 +354,6 @@ fn edit_distance(a: &str, b: &str) -> usize {
         previous = current;
     }
     previous.last().copied().unwrap_or_default()
-}
-
-/// What a value for `key` looks like, for the "no value" error.
-fn expected_value(key: &str) -> &'static str {
-    match key {
-        "app" | "service" | "servicename" => "an app name such as `blog`",
-        "domain" => "a domain such as `blog.example.com`",
-        "url" => "a URL such as `https://blog.example.com` or `https://example.com/blog`",
-        "port" => "a port number such as `8000`",
-        "scale" => "a number of containers such as `2`",
-        "volume" => "a volume such as `blog-media:/app/media`",
-        "env" => "an assignment such as `KEY=VALUE`",
-        "healthcheck" => {
-            "a path such as `/healthz` (optionally then an interval and a timeout: `/healthz 10s 2s`)"
-        }
-        "maxmem" => "a memory size such as `512m`",
-        "maxcpu" => "a number of CPUs such as `0.5`",
-        "https" => "`true` or `false`",
-        _ => "a value",
-    }
-}
-
-/// Parses a number written with ASCII digits only (no sign, no spaces).
-fn parse_digits<T: std::str::FromStr>(value: &str) -> Option<T> {
-    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    value.parse().ok()
-}
-
-/// The longest interval or timeout a health check may ask for.
-const MAX_HEALTHCHECK_DURATION: Duration = Duration::from_secs(3600);
-
-/// Parses a health-check interval or timeout: a whole number with a unit, `ms`, `s`, `m` or
-/// `h` (`500ms`, `2s`, `1m`), more than zero and at most an hour. A bare number is seconds,
-/// as MyPaas reads it.
-fn parse_duration(value: &str) -> Option<Duration> {
-    let split = value
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(value.len());
-    let (number, unit) = value.split_at(split);
-    let n: u64 = parse_digits(number)?;
-    let duration = match unit.to_ascii_lowercase().as_str() {
-        "ms" => Duration::from_millis(n),
-        "" | "s" => Duration::from_secs(n),
-        "m" => Duration::from_secs(n.checked_mul(60)?),
-        "h" => Duration::from_secs(n.checked_mul(3600)?),
-        _ => return None,
-    };
-    (!duration.is_zero() && duration <= MAX_HEALTHCHECK_DURATION).then_some(duration)
-}
-
-/// Parses true/false, yes/no, 1/0, on/off in any case.
-fn parse_bool(value: &str) -> Option<bool> {
-    match value.to_ascii_lowercase().as_str() {
-        "true" | "yes" | "1" | "on" => Some(true),
-        "false" | "no" | "0" | "off" => Some(false),
-        _ => None,
-    }
-}
-
-/// Whether two container paths are the same, ignoring repeated and trailing slashes.
-fn same_path(a: &str, b: &str) -> bool {
-    let parts = |p: &str| -> Vec<String> {
-        p.split('/')
-            .filter(|s| !s.is_empty() && *s != ".")
-            .map(str::to_owned)
-            .collect()
-    };
-    parts(a) == parts(b)
-}
-
-/// Checks a health-check path.
-fn check_healthcheck(value: &str) -> Result<(), &'static str> {
-    if value.contains("://") {
-        return Err("give only the path, e.g. `/healthz`, not a full URL");
-    }
-    if !value.starts_with('/') {
-        return Err("the path must start with `/`, e.g. `/healthz`");
-    }
-    if value.starts_with("//") {
-        return Err("the path must start with a single `/`, e.g. `/healthz`");
-    }
-    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err("the path must not contain spaces or control characters; percent-encode them");
-    }
-    if value.contains('#') {
-        return Err("the path must not contain `#`; fragments are never sent to the server");
-    }
-    if value.len() > MAX_HEALTHCHECK_LEN {
-        return Err("the path is too long; keep it under 1024 characters");
-    }
-    Ok(())
-}
-
-/// Reads a `domain` value: `example.com`, or `example.com/blog` for a path under it.
-fn address_from(setting: &str, value: &str) -> Result<WebAddress, ConfigErrorKind> {
-    let (host, path) = value.split_at(value.find('/').unwrap_or(value.len()));
-    let domain = DomainName::parse(host).map_err(|error| ConfigErrorKind::Domain {
-        setting: setting.to_owned(),
-        error,
-    })?;
-    WebAddress::new(domain, path).map_err(|error| ConfigErrorKind::Path {
-        setting: setting.to_owned(),
-        error,
-    })
-}
-
-/// Reads a MyPaas `url` value such as `https://example.com` or `https://example.com/blog`.
-/// Like MyPaas, a query or a fragment is refused: routes match hosts and paths only.
-fn address_from_url(setting: &str, value: &str) -> Result<WebAddress, ConfigErrorKind> {
-    let url_error = |reason| ConfigErrorKind::Url {
-        setting: setting.to_owned(),
-        value: value.to_owned(),
-        reason,
-    };
-    let lower = value.to_ascii_lowercase();
-    let rest = if lower.starts_with("https://") || lower.starts_with("http://") {
-        value.split_once("://").map(|(_, r)| r).unwrap_or_default()
-    } else if value.contains("://") {
-        return Err(url_error(
-            "only `http://` and `https://` URLs are supported",
-        ));
-    } else {
-        value
-    };
-    if rest.contains(['?', '#']) {
-        return Err(url_error(
-            "a query (`?...`) or fragment (`#...`) cannot be routed; remove it (e.g. `https://example.com/blog`)",
-        ));
-    }
-    address_from(setting, rest)
 }
 
 #[cfg(test)]
@@ -1030,7 +722,7 @@ CMD gunicorn blog.wsgi
 
     #[test]
     fn empty_values() {
-        for key in KNOWN_KEYS {
+        for key in DOCKERFILE_KEYS.iter().flat_map(|k| k.names()) {
             let e = fail(&format!("# wharf.{key} ="));
             assert!(
                 matches!(e.kind, ConfigErrorKind::EmptyValue { .. }),
@@ -1227,6 +919,14 @@ CMD gunicorn blog.wsgi
         assert_eq!(edit_distance("domian", "domain"), 2);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
         assert_eq!(suggest("zzzz"), None);
+    }
+
+    #[test]
+    fn known_keys_message_is_generated_from_the_table() {
+        assert_eq!(
+            known_keys_text(),
+            "app, domain, port, scale, volume, env, healthcheck, maxmem, maxcpu, https (MyPaas names also work: service, servicename, url)"
+        );
     }
 
     #[test]

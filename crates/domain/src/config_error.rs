@@ -50,7 +50,7 @@ pub enum ConfigErrorKind {
     #[error(
         "unknown setting `{setting}`; {}known settings: {}",
         suggestion.map(|s| format!("did you mean `{s}`? ")).unwrap_or_default(),
-        crate::app_config::KNOWN_KEYS_TEXT
+        crate::app_config::known_keys_text()
     )]
     UnknownKey {
         /// The setting as written.

@@ -29,7 +29,10 @@ mod token_scope;
 mod volume;
 mod web_address;
 
-pub use app_config::{AppConfig, DEFAULT_PORT, DEFAULT_SCALE, EnvFromConfig, MAX_SCALE};
+pub use app_config::{
+    AppConfig, DEFAULT_PORT, DEFAULT_SCALE, DOCKERFILE_KEYS, DockerfileKey, EnvFromConfig,
+    MAX_SCALE,
+};
 pub use app_json::{AppJson, AppJsonError, CronJob, MAX_FORMATION_QUANTITY, WebHealthcheck};
 pub use app_name::AppName;
 pub use config_error::{ConfigError, ConfigErrorKind};
