@@ -930,6 +930,25 @@ CMD gunicorn blog.wsgi
     }
 
     #[test]
+    fn the_docs_describe_every_key() {
+        let docs = include_str!("../../../docs/dockerfile-config.md");
+        for key in DOCKERFILE_KEYS {
+            for name in key.names() {
+                assert!(docs.contains(&format!("`{name}`")), "{name}");
+            }
+            assert!(!key.doc.is_empty(), "{}", key.name);
+            if key.mypaas_name {
+                continue;
+            }
+            let repeatable = if key.repeatable { "yes" } else { "no" };
+            let row = format!("| [`{0}`](#{0}) | {repeatable} |", key.name);
+            assert!(docs.contains(&row), "no row `{row}` in the settings table");
+            let section = format!("\n### `{}`\n", key.name);
+            assert!(docs.contains(&section), "no section for `{}`", key.name);
+        }
+    }
+
+    #[test]
     fn never_panics_on_odd_lines() {
         for line in [
             "#",
