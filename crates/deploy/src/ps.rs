@@ -5,11 +5,10 @@
 use crate::deployer::INSTANCE_LABEL;
 use crate::task::task_of;
 use crate::{DeployError, Deployer};
-use serde::Serialize;
 use wharf_runtime::labels;
 
 /// One container of an app, as `wharf ps` shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct ProcessView {
     pub container: String,
     /// The Procfile process, or for one of Wharf's task containers the task (`run`, `cron`...).
