@@ -6,19 +6,9 @@ use crate::client::Client;
 use crate::output::{Cell, Clock, Colour, Table, outln};
 use anyhow::bail;
 use http::Method;
-use serde::Deserialize;
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
-use wharf_store::{ReleaseRecord, ReleaseStatus};
-
-#[derive(Deserialize)]
-struct AppView {
-    name: String,
-    domains: Vec<String>,
-    release: Option<u32>,
-    instances: usize,
-    healthy: usize,
-}
+use wharf_api::{AppDestroyed, AppSummary, CronJobs, Release, ReleaseStatus, paths};
 
 pub async fn run(client: &Client, args: &AppsArgs, json: bool) -> anyhow::Result<ExitCode> {
     match &args.command {
@@ -30,7 +20,7 @@ pub async fn run(client: &Client, args: &AppsArgs, json: bool) -> anyhow::Result
 }
 
 async fn list(client: &Client, json: bool) -> anyhow::Result<ExitCode> {
-    let Some(apps) = listing::<Vec<AppView>>(client, "/v1/apps", json).await? else {
+    let Some(apps) = listing::<Vec<AppSummary>>(client, paths::APPS, json).await? else {
         return Ok(ExitCode::SUCCESS);
     };
     if apps.is_empty() {
@@ -83,16 +73,16 @@ pub(super) async fn destroy(
     if !confirmed {
         bail!("the confirmation does not match `{app}`; nothing was destroyed");
     }
-    let _: serde_json::Value = client
-        .json(Method::DELETE, &format!("/v1/apps/{}", encode(app)))
+    let _: AppDestroyed = client
+        .json(Method::DELETE, &paths::fill(paths::APP, &[app]))
         .await?;
     outln!("Destroyed {app}. Its named volumes, if any, were kept.")?;
     Ok(ExitCode::SUCCESS)
 }
 
 pub async fn releases(client: &Client, app: &str, json: bool) -> anyhow::Result<ExitCode> {
-    let path = format!("/v1/apps/{}/releases", encode(app));
-    let Some(releases) = listing::<Vec<ReleaseRecord>>(client, &path, json).await? else {
+    let path = paths::fill(paths::RELEASES, &[app]);
+    let Some(releases) = listing::<Vec<Release>>(client, &path, json).await? else {
         return Ok(ExitCode::SUCCESS);
     };
     let clock = Clock::now();
@@ -100,13 +90,9 @@ pub async fn releases(client: &Client, app: &str, json: bool) -> anyhow::Result<
     for r in releases {
         let error = r.error.as_deref().unwrap_or_default();
         let error = error.lines().next().unwrap_or("");
-        let revision = serde_json::from_str::<serde_json::Value>(&r.config)
-            .ok()
-            .and_then(|c| {
-                c.get("revision")?
-                    .as_str()
-                    .map(|s| s.chars().take(10).collect())
-            })
+        let revision = r
+            .revision
+            .map(|s| s.chars().take(10).collect())
             .unwrap_or_else(|| "-".to_string());
         let colour = match r.status {
             ReleaseStatus::Active => Some(Colour::Green),
@@ -127,42 +113,9 @@ pub async fn releases(client: &Client, app: &str, json: bool) -> anyhow::Result<
     Ok(ExitCode::SUCCESS)
 }
 
-/// Percent-encode a path segment (app names are validated server-side; this keeps the URL
-/// well-formed whatever the user typed).
-pub(super) fn encode(segment: &str) -> String {
-    segment
-        .bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-#[derive(Deserialize)]
-struct CronView {
-    jobs: Vec<CronJobView>,
-    runs: Vec<CronRunView>,
-}
-
-#[derive(Deserialize)]
-struct CronJobView {
-    command: String,
-    schedule: String,
-}
-
-#[derive(Deserialize)]
-struct CronRunView {
-    id: i64,
-    command: String,
-    started_at: i64,
-    exit_code: Option<i64>,
-    log: String,
-}
-
 /// `wharf cron APP --json`: the API's answer, jobs and runs.
 async fn cron_json(client: &Client, app: &str) -> anyhow::Result<ExitCode> {
-    listing::<serde_json::Value>(client, &format!("/v1/apps/{}/cron", encode(app)), true).await?;
+    listing::<CronJobs>(client, &paths::fill(paths::CRON, &[app]), true).await?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -176,8 +129,8 @@ pub async fn cron(
     if json && log.is_none() {
         return cron_json(client, app).await;
     }
-    let view: CronView = client
-        .json(Method::GET, &format!("/v1/apps/{}/cron", encode(app)))
+    let view: CronJobs = client
+        .json(Method::GET, &paths::fill(paths::CRON, &[app]))
         .await?;
     if let Some(id) = log {
         let Some(run) = view.runs.iter().find(|r| r.id == id) else {

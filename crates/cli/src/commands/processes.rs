@@ -1,30 +1,18 @@
 //! `wharf ps`, `wharf scale` and `wharf limits set`.
 
-use super::apps::encode;
 use super::deploy::follow;
 use super::listing;
 use crate::args::LimitsCommand;
-use crate::client::{Client, json_body};
+use crate::client::{Client, with_query};
 use crate::output::{Cell, Clock, Colour, Table, outln};
 use anyhow::{Context, bail};
-use http::Method;
-use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::process::ExitCode;
-
-#[derive(Deserialize)]
-struct ProcessView {
-    container: String,
-    process: String,
-    release: String,
-    state: String,
-    started_at: Option<String>,
-    healthy: Option<bool>,
-}
+use wharf_api::{LifecycleRequest, LimitsRequest, ProcessStatus, ScaleQuery, ScaleRequest, paths};
 
 pub async fn ps(client: &Client, app: &str, json: bool) -> anyhow::Result<ExitCode> {
-    let path = format!("/v1/apps/{}/ps", encode(app));
-    let Some(views) = listing::<Vec<ProcessView>>(client, &path, json).await? else {
+    let path = paths::fill(paths::PS, &[app]);
+    let Some(views) = listing::<Vec<ProcessStatus>>(client, &path, json).await? else {
         return Ok(ExitCode::SUCCESS);
     };
     if views.is_empty() {
@@ -88,18 +76,13 @@ pub async fn scale(
             bail!("`{process}` is given twice");
         }
     }
-    let response = client
-        .send(
-            Method::POST,
-            &format!(
-                "/v1/apps/{}/scale{}",
-                encode(app),
-                if deploy { "" } else { "?deploy=false" }
-            ),
-            Some("application/json"),
-            json_body(&serde_json::to_value(&formation)?),
-        )
-        .await?;
+    let path = paths::fill(paths::SCALE, &[app]);
+    let path = if deploy {
+        path
+    } else {
+        with_query(&path, &ScaleQuery { deploy })?
+    };
+    let response = client.post_json(&path, &ScaleRequest(formation)).await?;
     follow(response).await
 }
 
@@ -110,32 +93,30 @@ pub async fn limits(client: &Client, command: &LimitsCommand) -> anyhow::Result<
         memory,
         cpus,
     } = command;
-    let body = serde_json::json!({ "process": process, "memory": memory, "cpus": cpus });
+    let request = LimitsRequest {
+        process: process.clone(),
+        memory: memory.clone(),
+        cpus: cpus.clone(),
+    };
     let response = client
-        .send(
-            Method::POST,
-            &format!("/v1/apps/{}/limits", encode(app)),
-            Some("application/json"),
-            json_body(&body),
-        )
+        .post_json(&paths::fill(paths::LIMITS, &[app]), &request)
         .await?;
     follow(response).await
 }
 
-/// `wharf stop|start|restart APP [PROCESS]`.
+/// `wharf stop|start|restart APP [PROCESS]`: `action` is one of `wharf_api::paths::STOP`,
+/// `START` and `RESTART`.
 pub async fn lifecycle(
     client: &Client,
     action: &str,
     app: &str,
     process: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
+    let request = LifecycleRequest {
+        process: process.map(str::to_string),
+    };
     let response = client
-        .send(
-            Method::POST,
-            &format!("/v1/apps/{}/{action}", encode(app)),
-            Some("application/json"),
-            json_body(&serde_json::json!({ "process": process })),
-        )
+        .post_json(&paths::fill(action, &[app]), &request)
         .await?;
     follow(response).await
 }
