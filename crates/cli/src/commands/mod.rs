@@ -63,15 +63,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => processes::scale(&Client::new(endpoint(&cli)?), app, formation, !skip_deploy).await,
         Command::Stop { app, process } => {
             let client = Client::new(endpoint(&cli)?);
-            processes::lifecycle(&client, wharf_api::paths::STOP, app, process.as_deref()).await
+            processes::lifecycle(&client, "stop", app, process.as_deref()).await
         }
         Command::Start { app, process } => {
             let client = Client::new(endpoint(&cli)?);
-            processes::lifecycle(&client, wharf_api::paths::START, app, process.as_deref()).await
+            processes::lifecycle(&client, "start", app, process.as_deref()).await
         }
         Command::Restart { app, process } => {
             let client = Client::new(endpoint(&cli)?);
-            processes::lifecycle(&client, wharf_api::paths::RESTART, app, process.as_deref()).await
+            processes::lifecycle(&client, "restart", app, process.as_deref()).await
         }
         Command::Limits { command } => {
             processes::limits(&Client::new(endpoint(&cli)?), command).await

@@ -104,19 +104,24 @@ pub async fn limits(client: &Client, command: &LimitsCommand) -> anyhow::Result<
     follow(response).await
 }
 
-/// `wharf stop|start|restart APP [PROCESS]`: `action` is one of `wharf_api::paths::STOP`,
-/// `START` and `RESTART`.
+/// `wharf stop|start|restart APP [PROCESS]`: `action` is `stop`, `start` or `restart`.
 pub async fn lifecycle(
     client: &Client,
     action: &str,
     app: &str,
     process: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
+    let path = match action {
+        "stop" => paths::STOP,
+        "start" => paths::START,
+        "restart" => paths::RESTART,
+        other => bail!("`{other}` is not an action on processes; use stop, start or restart"),
+    };
     let request = LifecycleRequest {
         process: process.map(str::to_string),
     };
     let response = client
-        .post_json(&paths::fill(action, &[app]), &request)
+        .post_json(&paths::fill(path, &[app]), &request)
         .await?;
     follow(response).await
 }

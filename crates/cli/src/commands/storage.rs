@@ -16,12 +16,8 @@ pub async fn run(
 ) -> anyhow::Result<ExitCode> {
     match command {
         StorageCommand::List { app } => list(client, app, json).await,
-        StorageCommand::Mount { app, mount } => {
-            change(client, app, paths::STORAGE_MOUNT, mount).await
-        }
-        StorageCommand::Unmount { app, mount } => {
-            change(client, app, paths::STORAGE_UNMOUNT, mount).await
-        }
+        StorageCommand::Mount { app, mount } => change(client, app, Change::Mount, mount).await,
+        StorageCommand::Unmount { app, mount } => change(client, app, Change::Unmount, mount).await,
     }
 }
 
@@ -50,18 +46,28 @@ pub async fn list(client: &Client, app: &str, json: bool) -> anyhow::Result<Exit
     Ok(ExitCode::SUCCESS)
 }
 
-/// Mount or unmount: `action` is `wharf_api::paths::STORAGE_MOUNT` or `STORAGE_UNMOUNT`.
+/// What a storage change does with its mount.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Mount,
+    Unmount,
+}
+
 pub async fn change(
     client: &Client,
     app: &str,
-    action: &str,
+    change: Change,
     mount: &str,
 ) -> anyhow::Result<ExitCode> {
+    let path = match change {
+        Change::Mount => paths::STORAGE_MOUNT,
+        Change::Unmount => paths::STORAGE_UNMOUNT,
+    };
     let request = MountRequest {
         mount: mount.to_string(),
     };
     let response = client
-        .post_json(&paths::fill(action, &[app]), &request)
+        .post_json(&paths::fill(path, &[app]), &request)
         .await?;
     follow(response).await
 }
