@@ -12,6 +12,7 @@ use http_body_util::{BodyExt, Empty, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use rustls::pki_types::{CertificateDer, ServerName, pem::PemObject};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -164,11 +165,23 @@ pub fn file_body(file: tokio::fs::File) -> Body {
     BodyExt::boxed(http_body_util::StreamBody::new(frames))
 }
 
-/// A JSON request body.
-pub fn json_body(value: &serde_json::Value) -> Body {
-    Full::new(Bytes::from(value.to_string()))
+/// A JSON request body: one of the API's request types.
+pub fn json_body(value: &impl Serialize) -> anyhow::Result<Body> {
+    let bytes = serde_json::to_vec(value).context("encoding the request")?;
+    Ok(Full::new(Bytes::from(bytes))
         .map_err(|never| match never {})
-        .boxed()
+        .boxed())
+}
+
+/// `path` with `query` (one of the API's query types) as its query string, if it has any field
+/// to send.
+pub fn with_query(path: &str, query: &impl Serialize) -> anyhow::Result<String> {
+    let query = serde_urlencoded::to_string(query).context("encoding the query")?;
+    Ok(if query.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{query}")
+    })
 }
 
 pub struct Client {
@@ -201,7 +214,7 @@ impl Client {
         &self,
         path: &str,
         protocol: &str,
-        body: &serde_json::Value,
+        body: &impl Serialize,
     ) -> anyhow::Result<Result<hyper::upgrade::Upgraded, http::Response<Incoming>>> {
         let request = Request::builder()
             .method(Method::POST)
@@ -210,7 +223,7 @@ impl Client {
             .header(header::CONNECTION, "Upgrade")
             .header(header::UPGRADE, protocol);
         let response = self
-            .exchange_on_new_connection(request, json_body(body), true)
+            .exchange_on_new_connection(request, json_body(body)?, true)
             .await?;
         if response.status() != StatusCode::SWITCHING_PROTOCOLS {
             return Ok(Err(response));
@@ -278,41 +291,62 @@ impl Client {
         Ok(response)
     }
 
-    /// Send a request and decode a JSON answer, turning an error answer into an error.
+    /// Send a request without a body and decode the JSON answer, turning an error answer into
+    /// an error.
     pub async fn json<T: DeserializeOwned>(&self, method: Method, path: &str) -> anyhow::Result<T> {
-        self.json_with(method, path, None).await
+        let response = self.send(method, path, None, empty()).await?;
+        decode(response, path).await
     }
 
-    /// Send a request with a JSON `body` (if any) and decode a JSON answer, turning an error
-    /// answer into an error.
+    /// Send a request with a JSON `body` and decode the JSON answer, turning an error answer
+    /// into an error.
     pub async fn json_with<T: DeserializeOwned>(
         &self,
         method: Method,
         path: &str,
-        body: Option<serde_json::Value>,
+        body: &impl Serialize,
     ) -> anyhow::Result<T> {
-        let response = match body {
-            Some(body) => {
-                self.send(method, path, Some("application/json"), json_body(&body))
-                    .await?
-            }
-            None => self.send(method, path, None, empty()).await?,
-        };
-        let status = response.status();
-        let bytes = response.into_body().collect().await?.to_bytes();
-        if !status.is_success() {
-            return Err(server_error(status, &bytes));
-        }
-        serde_json::from_slice(&bytes).with_context(|| format!("decoding the answer to {path}"))
+        let response = self
+            .send(method, path, Some("application/json"), json_body(body)?)
+            .await?;
+        decode(response, path).await
+    }
+
+    /// POST a JSON `body` and return the answer as it is (a progress stream, usually).
+    pub async fn post_json(
+        &self,
+        path: &str,
+        body: &impl Serialize,
+    ) -> anyhow::Result<http::Response<Incoming>> {
+        self.send(
+            Method::POST,
+            path,
+            Some("application/json"),
+            json_body(body)?,
+        )
+        .await
     }
 }
 
-/// The message of an error answer.
+/// The JSON answer to a request for `path`, or the error it carries.
+pub async fn decode<T: DeserializeOwned>(
+    response: http::Response<Incoming>,
+    path: &str,
+) -> anyhow::Result<T> {
+    let status = response.status();
+    let bytes = response.into_body().collect().await?.to_bytes();
+    if !status.is_success() {
+        return Err(server_error(status, &bytes));
+    }
+    serde_json::from_slice(&bytes).with_context(|| format!("decoding the answer to {path}"))
+}
+
+/// The message of an error answer: its `ErrorBody`, else the body as text (from a proxy, say).
 pub fn server_error(status: StatusCode, body: &[u8]) -> anyhow::Error {
-    let message = serde_json::from_slice::<serde_json::Value>(body)
-        .ok()
-        .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_string))
-        .unwrap_or_else(|| String::from_utf8_lossy(body).trim().to_string());
+    let message = match serde_json::from_slice::<wharf_api::ErrorBody>(body) {
+        Ok(answer) => answer.error,
+        Err(_) => String::from_utf8_lossy(body).trim().to_string(),
+    };
     anyhow!("{message} (HTTP {})", status.as_u16())
 }
 

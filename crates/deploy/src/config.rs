@@ -49,7 +49,7 @@ impl ConfigChange {
 }
 
 /// How a config change ended.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone)]
 pub enum ConfigOutcome {
     /// The app runs: a new release carries the new vars.
     Deployed(DeployOutcome),

@@ -64,7 +64,7 @@ impl DeploySettings {
 }
 
 /// What a successful deploy produced.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone)]
 pub struct DeployOutcome {
     pub app: String,
     pub version: u32,

@@ -5,11 +5,10 @@
 
 use crate::deployer::domain_taken;
 use crate::{DeployError, Deployer, ReleaseSpec};
-use serde::Serialize;
 use wharf_domain::DomainName;
 
 /// An app's domains, by where they come from.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AppDomains {
     /// From the Dockerfile of the release serving now.
     pub dockerfile: Vec<String>,

@@ -7,12 +7,11 @@
 use crate::deployer::INSTANCE_LABEL;
 use crate::task::task_of;
 use crate::{DeployError, Deployer, ReleaseSpec};
-use serde::Serialize;
 use wharf_domain::WEB;
 use wharf_runtime::labels;
 
 /// One container of an app, as `wharf ps` shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct ProcessView {
     pub container: String,
     /// The Procfile process, or for one of Wharf's task containers the task (`run`, `cron`...).
@@ -29,7 +28,7 @@ pub struct ProcessView {
 }
 
 /// One process type of the running release and its scale, as `wharf ps` shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FormationView {
     pub process: String,
     /// For `web`, the meaning of `# wharf.scale` (0: one container replaced in place); for the

@@ -28,7 +28,7 @@ pub enum StorageChange {
 }
 
 /// How a storage change ended.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone)]
 pub enum StorageOutcome {
     /// The app runs: a new release runs with the new mounts.
     Deployed(DeployOutcome),

@@ -17,7 +17,6 @@ pub mod run_protocol;
 mod socket;
 mod takeover;
 
-pub use api::ConfigVars;
 pub use config::{
     ConfigError, DEFAULT_API_LISTEN, DEFAULT_API_PORT, DEFAULT_HSTS_MAX_AGE, DEFAULT_HTTP_LISTEN,
     DEFAULT_HTTPS_LISTEN, ServerConfig, socket_path,

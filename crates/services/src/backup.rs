@@ -8,7 +8,6 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 use wharf_domain::{ServiceKind, ServiceName, UtcDateTime};
 use wharf_runtime::{ContainerSpec, ExecSpec, OneOffSpec, RestartPolicy};
@@ -31,7 +30,7 @@ pub enum RestoreSource {
 }
 
 /// What `verify` found.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct VerifyReport {
     pub service: String,
     pub file: String,

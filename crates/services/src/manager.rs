@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde::Serialize;
 use wharf_deploy::Deployer;
 use wharf_domain::{ServiceKind, ServiceName, check_service_version};
 use wharf_runtime::{Docker, ExecSpec, RuntimeError};
@@ -16,7 +15,7 @@ use crate::ServiceError;
 use crate::container::parse_record;
 
 /// What `wharf services create` asks for.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default)]
 pub struct CreateRequest {
     pub kind: String,
     pub name: String,
@@ -27,7 +26,7 @@ pub struct CreateRequest {
 }
 
 /// A service as `wharf services` shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct ServiceStatus {
     pub name: String,
     pub kind: String,

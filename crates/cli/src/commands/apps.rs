@@ -6,20 +6,9 @@ use crate::client::Client;
 use crate::output::{Cell, Clock, Colour, Table, outln};
 use anyhow::bail;
 use http::Method;
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use serde::Deserialize;
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
-use wharf_store::{ReleaseRecord, ReleaseStatus};
-
-#[derive(Deserialize)]
-struct AppView {
-    name: String,
-    domains: Vec<String>,
-    release: Option<u32>,
-    instances: usize,
-    healthy: usize,
-}
+use wharf_api::{AppDestroyed, AppSummary, CronJobs, Release, ReleaseStatus, paths};
 
 pub async fn run(client: &Client, args: &AppsArgs, json: bool) -> anyhow::Result<ExitCode> {
     match &args.command {
@@ -31,7 +20,7 @@ pub async fn run(client: &Client, args: &AppsArgs, json: bool) -> anyhow::Result
 }
 
 async fn list(client: &Client, json: bool) -> anyhow::Result<ExitCode> {
-    let Some(apps) = listing::<Vec<AppView>>(client, "/v1/apps", json).await? else {
+    let Some(apps) = listing::<Vec<AppSummary>>(client, paths::APPS, json).await? else {
         return Ok(ExitCode::SUCCESS);
     };
     if apps.is_empty() {
@@ -89,16 +78,16 @@ pub(super) async fn destroy(
     if !confirmed {
         bail!("the confirmation does not match `{app}`; nothing was destroyed");
     }
-    let _: serde_json::Value = client
-        .json(Method::DELETE, &format!("/v1/apps/{}", encode(app)))
+    let _: AppDestroyed = client
+        .json(Method::DELETE, &paths::fill(paths::APP, &[app]))
         .await?;
     outln!("Destroyed {app}. Its named volumes, if any, were kept.")?;
     Ok(ExitCode::SUCCESS)
 }
 
 pub async fn releases(client: &Client, app: &str, json: bool) -> anyhow::Result<ExitCode> {
-    let path = format!("/v1/apps/{}/releases", encode(app));
-    let Some(releases) = listing::<Vec<ReleaseRecord>>(client, &path, json).await? else {
+    let path = paths::fill(paths::RELEASES, &[app]);
+    let Some(releases) = listing::<Vec<Release>>(client, &path, json).await? else {
         return Ok(ExitCode::SUCCESS);
     };
     let clock = Clock::now();
@@ -106,13 +95,9 @@ pub async fn releases(client: &Client, app: &str, json: bool) -> anyhow::Result<
     for r in releases {
         let error = r.error.as_deref().unwrap_or_default();
         let error = error.lines().next().unwrap_or("");
-        let revision = serde_json::from_str::<serde_json::Value>(&r.config)
-            .ok()
-            .and_then(|c| {
-                c.get("revision")?
-                    .as_str()
-                    .map(|s| s.chars().take(10).collect())
-            })
+        let revision = r
+            .revision
+            .map(|s| s.chars().take(10).collect())
             .unwrap_or_else(|| "-".to_string());
         let colour = match r.status {
             ReleaseStatus::Active => Some(Colour::Green),
@@ -133,39 +118,9 @@ pub async fn releases(client: &Client, app: &str, json: bool) -> anyhow::Result<
     Ok(ExitCode::SUCCESS)
 }
 
-/// Bytes percent-encoded in a URL path segment: all but letters, digits, `-`, `_` and `.`.
-const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.');
-
-/// Percent-encode a path segment (app names are validated server-side; this keeps the URL
-/// well-formed whatever the user typed).
-pub(super) fn encode(segment: &str) -> String {
-    utf8_percent_encode(segment, PATH_SEGMENT).to_string()
-}
-
-#[derive(Deserialize)]
-struct CronView {
-    jobs: Vec<CronJobView>,
-    runs: Vec<CronRunView>,
-}
-
-#[derive(Deserialize)]
-struct CronJobView {
-    command: String,
-    schedule: String,
-}
-
-#[derive(Deserialize)]
-struct CronRunView {
-    id: i64,
-    command: String,
-    started_at: i64,
-    exit_code: Option<i64>,
-    log: String,
-}
-
 /// `wharf cron APP --json`: the API's answer, jobs and runs.
 async fn cron_json(client: &Client, app: &str) -> anyhow::Result<ExitCode> {
-    listing::<serde_json::Value>(client, &format!("/v1/apps/{}/cron", encode(app)), true).await?;
+    listing::<CronJobs>(client, &paths::fill(paths::CRON, &[app]), true).await?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -179,8 +134,8 @@ pub async fn cron(
     if json && log.is_none() {
         return cron_json(client, app).await;
     }
-    let view: CronView = client
-        .json(Method::GET, &format!("/v1/apps/{}/cron", encode(app)))
+    let view: CronJobs = client
+        .json(Method::GET, &paths::fill(paths::CRON, &[app]))
         .await?;
     if let Some(id) = log {
         let Some(run) = view.runs.iter().find(|r| r.id == id) else {
@@ -218,16 +173,4 @@ pub async fn cron(
         runs.print()?;
     }
     Ok(ExitCode::SUCCESS)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::encode;
-
-    #[test]
-    fn path_segments_are_percent_encoded() {
-        assert_eq!(encode("my-app_1.x"), "my-app_1.x");
-        assert_eq!(encode("a/b c?~"), "a%2Fb%20c%3F%7E");
-        assert_eq!(encode("é"), "%C3%A9");
-    }
 }

@@ -4,28 +4,12 @@
 
 use super::listing;
 use crate::args::{CertsArgs, CertsCommand};
-use crate::client::{Client, json_body, server_error};
+use crate::client::Client;
 use crate::output::{Cell, Clock, Colour, Table, outln};
 use anyhow::Context;
 use http::Method;
-use http_body_util::BodyExt;
-use serde::Deserialize;
 use std::process::ExitCode;
-use wharf_store::AcmeState;
-
-#[derive(Deserialize)]
-struct CertView {
-    domain: String,
-    source: String,
-    issuer: String,
-    serial: String,
-    not_after: i64,
-}
-
-#[derive(Deserialize)]
-struct CertList {
-    certs: Vec<CertView>,
-}
+use wharf_api::{AcmeStatus, CertList, CertRemoved, CertUploadRequest, Certificate, paths};
 
 pub async fn run(client: &Client, args: &CertsArgs, json: bool) -> anyhow::Result<ExitCode> {
     match &args.command {
@@ -35,8 +19,14 @@ pub async fn run(client: &Client, args: &CertsArgs, json: bool) -> anyhow::Resul
                 .with_context(|| format!("reading the certificate {}", cert.display()))?;
             let key = std::fs::read_to_string(key)
                 .with_context(|| format!("reading the key {}", key.display()))?;
-            let body = serde_json::json!({ "domain": domain, "cert": chain, "key": key });
-            let added: CertView = exchange(client, Method::POST, "/v1/certs", Some(&body)).await?;
+            let request = CertUploadRequest {
+                domain: domain.clone(),
+                cert: chain,
+                key,
+            };
+            let added: Certificate = client
+                .json_with(Method::POST, paths::CERTS, &request)
+                .await?;
             outln!(
                 "Certificate for {} installed (serial {}, issued by {}, expires {}).",
                 added.domain,
@@ -48,8 +38,8 @@ pub async fn run(client: &Client, args: &CertsArgs, json: bool) -> anyhow::Resul
         }
         Some(CertsCommand::Status) => status(client, json).await,
         Some(CertsCommand::Remove { domain }) => {
-            let path = format!("/v1/certs/{}", super::apps::encode(domain));
-            let _: serde_json::Value = exchange(client, Method::DELETE, &path, None).await?;
+            let path = paths::fill(paths::CERT, &[domain]);
+            let _: CertRemoved = client.json(Method::DELETE, &path).await?;
             outln!("Certificate for {domain} removed.")?;
             Ok(ExitCode::SUCCESS)
         }
@@ -57,7 +47,7 @@ pub async fn run(client: &Client, args: &CertsArgs, json: bool) -> anyhow::Resul
 }
 
 async fn list(client: &Client, json: bool) -> anyhow::Result<ExitCode> {
-    let Some(answer) = listing::<CertList>(client, "/v1/certs", json).await? else {
+    let Some(answer) = listing::<CertList>(client, paths::CERTS, json).await? else {
         return Ok(ExitCode::SUCCESS);
     };
     if answer.certs.is_empty() {
@@ -71,7 +61,7 @@ async fn list(client: &Client, json: bool) -> anyhow::Result<ExitCode> {
     for cert in answer.certs {
         table.row([
             cert.domain.into(),
-            cert.source.into(),
+            cert.source.as_str().into(),
             Cell::coloured(
                 clock.date_and_age(cert.not_after),
                 expiry_colour(cert.not_after - clock.unix_seconds()),
@@ -95,36 +85,8 @@ fn expiry_colour(left: i64) -> Option<Colour> {
     }
 }
 
-async fn exchange<T: serde::de::DeserializeOwned>(
-    client: &Client,
-    method: Method,
-    path: &str,
-    body: Option<&serde_json::Value>,
-) -> anyhow::Result<T> {
-    let response = client
-        .send(
-            method,
-            path,
-            body.map(|_| "application/json"),
-            body.map_or_else(crate::client::empty, json_body),
-        )
-        .await?;
-    let status = response.status();
-    let bytes = response.into_body().collect().await?.to_bytes();
-    if !status.is_success() {
-        return Err(server_error(status, &bytes));
-    }
-    serde_json::from_slice(&bytes).with_context(|| format!("decoding the answer to {path}"))
-}
-
-#[derive(Deserialize)]
-struct AcmeView {
-    directory: Option<String>,
-    domains: Vec<AcmeState>,
-}
-
 async fn status(client: &Client, json: bool) -> anyhow::Result<ExitCode> {
-    let Some(view) = listing::<AcmeView>(client, "/v1/acme", json).await? else {
+    let Some(view) = listing::<AcmeStatus>(client, paths::ACME, json).await? else {
         return Ok(ExitCode::SUCCESS);
     };
     let Some(directory) = view.directory else {

@@ -3,12 +3,12 @@
 
 use super::deploy::follow;
 use crate::args::ConfigCommand;
-use crate::client::{Client, json_body};
+use crate::client::{Client, with_query};
 use crate::output::{Table, outln, print_json};
 use anyhow::Context;
 use http::Method;
 use std::process::ExitCode;
-use wharf_server::ConfigVars;
+use wharf_api::{ConfigChangeRequest, ConfigQuery, ConfigVars, RollbackRequest, paths};
 
 pub async fn run(client: &Client, command: &ConfigCommand, json: bool) -> anyhow::Result<ExitCode> {
     match command {
@@ -18,32 +18,32 @@ pub async fn run(client: &Client, command: &ConfigCommand, json: bool) -> anyhow
             assignments,
             no_restart,
         } => {
-            let body = serde_json::json!({ "set": assignments, "no_restart": no_restart });
-            change(client, app, body).await
+            let request = ConfigChangeRequest {
+                set: assignments.clone(),
+                no_restart: *no_restart,
+                ..ConfigChangeRequest::default()
+            };
+            change(client, app, &request).await
         }
         ConfigCommand::Unset {
             app,
             keys,
             no_restart,
         } => {
-            let body = serde_json::json!({ "unset": keys, "no_restart": no_restart });
-            change(client, app, body).await
+            let request = ConfigChangeRequest {
+                unset: keys.clone(),
+                no_restart: *no_restart,
+                ..ConfigChangeRequest::default()
+            };
+            change(client, app, &request).await
         }
     }
 }
 
 /// The app's config vars, as the server has them; values come masked unless `reveal`.
 async fn vars(client: &Client, app: &str, reveal: bool) -> anyhow::Result<ConfigVars> {
-    client
-        .json(
-            Method::GET,
-            &format!(
-                "/v1/apps/{}/config{}",
-                super::apps::encode(app),
-                if reveal { "?reveal=true" } else { "" }
-            ),
-        )
-        .await
+    let path = with_query(&paths::fill(paths::CONFIG, &[app]), &ConfigQuery { reveal })?;
+    client.json(Method::GET, &path).await
 }
 
 /// Dokku's `config:get [--quoted] APP KEY`: the value alone (quoted for a shell with `quoted`);
@@ -90,14 +90,13 @@ async fn show(client: &Client, app: &str, reveal: bool, json: bool) -> anyhow::R
     Ok(ExitCode::SUCCESS)
 }
 
-async fn change(client: &Client, app: &str, body: serde_json::Value) -> anyhow::Result<ExitCode> {
+async fn change(
+    client: &Client,
+    app: &str,
+    request: &ConfigChangeRequest,
+) -> anyhow::Result<ExitCode> {
     let response = client
-        .send(
-            Method::POST,
-            &format!("/v1/apps/{}/config", super::apps::encode(app)),
-            Some("application/json"),
-            json_body(&body),
-        )
+        .post_json(&paths::fill(paths::CONFIG, &[app]), request)
         .await?;
     follow(response).await
 }
@@ -120,11 +119,9 @@ pub async fn rollback(
         None => None,
     };
     let response = client
-        .send(
-            Method::POST,
-            &format!("/v1/apps/{}/rollback", super::apps::encode(app)),
-            Some("application/json"),
-            json_body(&serde_json::json!({ "version": version })),
+        .post_json(
+            &paths::fill(paths::ROLLBACK, &[app]),
+            &RollbackRequest { version },
         )
         .await?;
     follow(response).await

@@ -3,7 +3,7 @@
 //! deploy output as it happens. Exits non-zero when the deploy fails.
 
 use crate::args::DeployArgs;
-use crate::client::{Body, Client, server_error};
+use crate::client::{Body, Client, server_error, with_query};
 use crate::context;
 use crate::output::outln;
 use anyhow::{Context, bail};
@@ -16,6 +16,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use wharf_api::{DeployQuery, Outcome, ProgressEvent, ServerStatus, paths};
 use wharf_domain::{AppConfig, AppName};
 
 pub async fn run(client: &Client, args: &DeployArgs) -> anyhow::Result<ExitCode> {
@@ -47,18 +48,21 @@ pub async fn run(client: &Client, args: &DeployArgs) -> anyhow::Result<ExitCode>
     )?;
 
     // Refuse here rather than have the server cut the upload off half-way.
-    let status: serde_json::Value = client.json(Method::GET, "/v1/status").await?;
-    if let Some(limit) = status.get("max_upload_bytes").and_then(|v| v.as_u64())
-        && size > limit
-    {
+    let status: ServerStatus = client.json(Method::GET, paths::STATUS).await?;
+    if size > status.max_upload_bytes {
         bail!(
-            "the build context ({}) is larger than the server's upload limit of {limit} bytes; add large files to .dockerignore or raise --max-upload on the server",
-            human(size)
+            "the build context ({}) is larger than the server's upload limit of {} bytes; add large files to .dockerignore or raise --max-upload on the server",
+            human(size),
+            status.max_upload_bytes
         );
     }
     let body = upload_body(tar, size).await?;
     // Always name the app, so a token limited to some apps can be checked before the upload.
-    let path = format!("/v1/deploy?app={shown}");
+    let query = DeployQuery {
+        app: Some(shown),
+        revision: None,
+    };
+    let path = with_query(paths::DEPLOY, &query)?;
     let response = client
         .send(Method::POST, &path, Some("application/x-tar"), body)
         .await?;
@@ -128,34 +132,33 @@ pub async fn follow(response: http::Response<hyper::body::Incoming>) -> anyhow::
         pending.extend_from_slice(data);
         while let Some(end) = pending.iter().position(|b| *b == b'\n') {
             let line: Vec<u8> = pending.drain(..=end).collect();
-            let event: serde_json::Value = serde_json::from_slice(&line)
-                .context("the server sent a progress line that is not JSON")?;
-            if let Some(text) = event.get("line").and_then(|l| l.as_str()) {
-                // Build output carries the app's own colours: only for a terminal.
-                outln!("{}", crate::output::for_stream(&std::io::stdout(), text))?;
-            } else if let Some(done) = event.get("done") {
-                if let Some(message) = done.get("message").and_then(|m| m.as_str()) {
-                    outln!("=====> {message}")?;
+            let event: ProgressEvent = serde_json::from_slice(&line)
+                .context("the server sent a progress line that is not a progress event")?;
+            match event {
+                ProgressEvent::Line(text) => {
+                    // Build output carries the app's own colours: only for a terminal.
+                    outln!("{}", crate::output::for_stream(&std::io::stdout(), &text))?;
+                }
+                ProgressEvent::Done(Outcome::Message(done)) => {
+                    outln!("=====> {}", done.message)?;
                     return Ok(ExitCode::SUCCESS);
                 }
-                let urls: Vec<&str> = done
-                    .get("urls")
-                    .and_then(|u| u.as_array())
-                    .map(|a| a.iter().filter_map(|u| u.as_str()).collect())
-                    .unwrap_or_default();
-                for url in &urls {
-                    outln!("=====> {url}")?;
+                ProgressEvent::Done(Outcome::Deployed(done)) => {
+                    for url in &done.urls {
+                        outln!("=====> {url}")?;
+                    }
+                    if done.urls.is_empty() {
+                        outln!(
+                            "=====> deployed (no domain set: add `# wharf.domain = example.com` to the Dockerfile, or run `wharf domains add APP DOMAIN`, to route traffic)"
+                        )?;
+                    }
+                    return Ok(ExitCode::SUCCESS);
                 }
-                if urls.is_empty() {
-                    outln!(
-                        "=====> deployed (no domain set: add `# wharf.domain = example.com` to the Dockerfile, or run `wharf domains add APP DOMAIN`, to route traffic)"
-                    )?;
+                ProgressEvent::Error(error) => {
+                    let error = crate::output::for_stream(&std::io::stderr(), &error);
+                    eprintln!("{} {error}", crate::output::error_prefix());
+                    return Ok(ExitCode::FAILURE);
                 }
-                return Ok(ExitCode::SUCCESS);
-            } else if let Some(error) = event.get("error").and_then(|e| e.as_str()) {
-                let error = crate::output::for_stream(&std::io::stderr(), error);
-                eprintln!("{} {error}", crate::output::error_prefix());
-                return Ok(ExitCode::FAILURE);
             }
         }
     }

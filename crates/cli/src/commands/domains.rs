@@ -1,21 +1,14 @@
 //! `wharf domains list/add/remove`: the domains an app is served on, from its Dockerfile and
 //! added by command. A change takes effect at once, without a new release.
 
-use super::apps::encode;
 use super::listing;
 use crate::args::DomainsCommand;
 use crate::client::Client;
 use crate::output::{Table, outln};
 use http::Method;
-use serde::Deserialize;
 use std::process::ExitCode;
+use wharf_api::{AddDomainRequest, AppDomains, paths};
 use wharf_domain::shown_address;
-
-#[derive(Deserialize)]
-struct AppDomains {
-    dockerfile: Vec<String>,
-    added: Vec<String>,
-}
 
 pub async fn run(
     client: &Client,
@@ -30,7 +23,7 @@ pub async fn run(
 }
 
 pub async fn list(client: &Client, app: &str, json: bool) -> anyhow::Result<ExitCode> {
-    let path = format!("/v1/apps/{}/domains", encode(app));
+    let path = paths::fill(paths::DOMAINS, &[app]);
     if let Some(domains) = listing::<AppDomains>(client, &path, json).await? {
         print(app, &domains)?;
     }
@@ -41,8 +34,10 @@ pub async fn add(client: &Client, app: &str, domain: &str) -> anyhow::Result<Exi
     let domains: AppDomains = client
         .json_with(
             Method::POST,
-            &format!("/v1/apps/{}/domains", encode(app)),
-            Some(serde_json::json!({ "domain": domain })),
+            &paths::fill(paths::DOMAINS, &[app]),
+            &AddDomainRequest {
+                domain: domain.to_string(),
+            },
         )
         .await?;
     outln!("{app} is served on {domain} too.")?;
@@ -52,10 +47,7 @@ pub async fn add(client: &Client, app: &str, domain: &str) -> anyhow::Result<Exi
 
 pub async fn remove(client: &Client, app: &str, domain: &str) -> anyhow::Result<ExitCode> {
     let domains: AppDomains = client
-        .json(
-            Method::DELETE,
-            &format!("/v1/apps/{}/domains/{}", encode(app), encode(domain)),
-        )
+        .json(Method::DELETE, &paths::fill(paths::DOMAIN, &[app, domain]))
         .await?;
     outln!("{app} is no longer served on {domain}.")?;
     print(app, &domains)?;

@@ -46,7 +46,13 @@ pub async fn run(cli: &Cli, app: &str) -> anyhow::Result<ExitCode> {
     let response = Client::new(Endpoint::Unix(socket))
         .send(
             Method::POST,
-            &format!("/v1/deploy?app={app}&revision={revision}"),
+            &crate::client::with_query(
+                wharf_api::paths::DEPLOY,
+                &wharf_api::DeployQuery {
+                    app: Some(app.to_string()),
+                    revision: Some(revision.to_string()),
+                },
+            )?,
             Some("application/x-tar"),
             body,
         )

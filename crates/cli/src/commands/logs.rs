@@ -3,37 +3,35 @@
 //! release's build and deploy output.
 
 use crate::args::{LogsArgs, Tail};
-use crate::client::{Client, empty, server_error};
+use crate::client::{Client, empty, server_error, with_query};
 use crate::output::{outln, write_stdout_bytes};
 use anyhow::Context;
 use futures_util::StreamExt;
 use http::Method;
 use http_body_util::BodyExt;
 use std::process::ExitCode;
+use wharf_api::{LogEvent, LogsQuery, ReleaseLog, paths};
 
 pub async fn run(client: &Client, args: &LogsArgs) -> anyhow::Result<ExitCode> {
-    let app = super::apps::encode(&args.app);
     if let Some(release) = &args.release {
-        let answer: serde_json::Value = client
+        let answer: ReleaseLog = client
             .json(
                 Method::GET,
-                &format!(
-                    "/v1/apps/{app}/releases/{}/log",
-                    super::apps::encode(release)
-                ),
+                &paths::fill(paths::RELEASE_LOG, &[&args.app, release]),
             )
             .await?;
-        write_stdout_bytes(answer["log"].as_str().unwrap_or_default().as_bytes())?;
+        write_stdout_bytes(answer.log.as_bytes())?;
         return Ok(ExitCode::SUCCESS);
     }
-    let tail = match args.tail {
-        Tail::All => "all".to_string(),
-        Tail::Lines(n) => n.to_string(),
+    let query = LogsQuery {
+        tail: Some(match args.tail {
+            Tail::All => "all".to_string(),
+            Tail::Lines(n) => n.to_string(),
+        }),
+        follow: args.follow,
+        process: args.process.clone(),
     };
-    let mut path = format!("/v1/apps/{app}/logs?tail={tail}&follow={}", args.follow);
-    if let Some(process) = &args.process {
-        path.push_str(&format!("&process={}", super::apps::encode(process)));
-    }
+    let path = with_query(&paths::fill(paths::LOGS, &[&args.app]), &query)?;
     let response = client.send(Method::GET, &path, None, empty()).await?;
     let status = response.status();
     if !status.is_success() {
@@ -60,14 +58,16 @@ pub async fn run(client: &Client, args: &LogsArgs) -> anyhow::Result<ExitCode> {
 
 /// Print one event; returns whether it was an error.
 fn print_event(raw: &[u8]) -> anyhow::Result<bool> {
-    let event: serde_json::Value =
+    let event: LogEvent =
         serde_json::from_slice(raw).context("decoding a log line from the wharf server")?;
-    if let Some(error) = event.get("error").and_then(|e| e.as_str()) {
-        eprintln!("{} {error}", crate::output::error_prefix());
-        return Ok(true);
+    match event {
+        LogEvent::Error(error) => {
+            eprintln!("{} {}", crate::output::error_prefix(), error.error);
+            Ok(true)
+        }
+        LogEvent::Line(entry) => {
+            outln!("{} | {}", entry.source, entry.line)?;
+            Ok(false)
+        }
     }
-    let source = event["source"].as_str().unwrap_or_default();
-    let line = event["line"].as_str().unwrap_or_default();
-    outln!("{source} | {line}")?;
-    Ok(false)
 }

@@ -124,21 +124,19 @@ fn is_listing(command: &Command) -> bool {
     }
 }
 
-/// GET a listing. With `--json`, print the API's answer as it is (its field names are the
-/// contract) and return `None`; else return it decoded, for a table.
-pub(crate) async fn listing<T: serde::de::DeserializeOwned>(
+/// GET a listing, one of the API's answers. With `--json`, print it (its field names are the
+/// contract, `wharf_api`) and return `None`; else return it, for a table.
+pub(crate) async fn listing<T: serde::de::DeserializeOwned + serde::Serialize>(
     client: &Client,
     path: &str,
     json: bool,
 ) -> anyhow::Result<Option<T>> {
-    let answer: serde_json::Value = client.json(http::Method::GET, path).await?;
+    let answer: T = client.json(http::Method::GET, path).await?;
     if json {
         crate::output::print_json(&answer)?;
         return Ok(None);
     }
-    let decoded = serde_json::from_value(answer)
-        .map_err(|err| anyhow::anyhow!("decoding the answer to {path}: {err}"))?;
-    Ok(Some(decoded))
+    Ok(Some(answer))
 }
 
 /// The local socket, unless `--server` names a remote one.

@@ -1,38 +1,23 @@
 //! `wharf ps`, `wharf scale` and `wharf limits set`.
 
-use super::apps::encode;
 use super::deploy::follow;
 use super::listing;
 use crate::args::LimitsCommand;
-use crate::client::{Client, json_body};
+use crate::client::{Client, with_query};
 use crate::output::{Cell, Clock, Colour, Table, outln};
 use anyhow::{Context, bail};
 use http::Method;
-use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::process::ExitCode;
+use wharf_api::{
+    LifecycleRequest, LimitsRequest, ProcessFormation, ProcessStatus, ScaleQuery, ScaleRequest,
+    paths,
+};
 use wharf_domain::not_started_note;
 
-#[derive(Deserialize)]
-struct ProcessView {
-    container: String,
-    process: String,
-    release: String,
-    state: String,
-    started_at: Option<String>,
-    healthy: Option<bool>,
-}
-
-/// A process type of the running release (`GET /v1/apps/{app}/formation`).
-#[derive(Deserialize)]
-struct FormationView {
-    process: String,
-    started: bool,
-}
-
 pub async fn ps(client: &Client, app: &str, json: bool) -> anyhow::Result<ExitCode> {
-    let path = format!("/v1/apps/{}/ps", encode(app));
-    let Some(views) = listing::<Vec<ProcessView>>(client, &path, json).await? else {
+    let path = paths::fill(paths::PS, &[app]);
+    let Some(views) = listing::<Vec<ProcessStatus>>(client, &path, json).await? else {
         return Ok(ExitCode::SUCCESS);
     };
     if views.is_empty() {
@@ -42,8 +27,8 @@ pub async fn ps(client: &Client, app: &str, json: bool) -> anyhow::Result<ExitCo
     }
     // Processes left at scale 0 have no container: name them, and how to start them. A server
     // older than this client has no formation to give; its containers are all there is to show.
-    let formation: Vec<FormationView> = client
-        .json(Method::GET, &format!("/v1/apps/{}/formation", encode(app)))
+    let formation: Vec<ProcessFormation> = client
+        .json(Method::GET, &paths::fill(paths::FORMATION, &[app]))
         .await
         .unwrap_or_default();
     for process in formation.iter().filter(|p| !p.started) {
@@ -52,7 +37,7 @@ pub async fn ps(client: &Client, app: &str, json: bool) -> anyhow::Result<ExitCo
     Ok(ExitCode::SUCCESS)
 }
 
-fn containers_table(views: Vec<ProcessView>) -> anyhow::Result<()> {
+fn containers_table(views: Vec<ProcessStatus>) -> anyhow::Result<()> {
     let clock = Clock::now();
     let mut table = Table::new([
         "CONTAINER",
@@ -110,18 +95,13 @@ pub async fn scale(
             bail!("`{process}` is given twice");
         }
     }
-    let response = client
-        .send(
-            Method::POST,
-            &format!(
-                "/v1/apps/{}/scale{}",
-                encode(app),
-                if deploy { "" } else { "?deploy=false" }
-            ),
-            Some("application/json"),
-            json_body(&serde_json::to_value(&formation)?),
-        )
-        .await?;
+    let path = paths::fill(paths::SCALE, &[app]);
+    let path = if deploy {
+        path
+    } else {
+        with_query(&path, &ScaleQuery { deploy })?
+    };
+    let response = client.post_json(&path, &ScaleRequest(formation)).await?;
     follow(response).await
 }
 
@@ -132,32 +112,35 @@ pub async fn limits(client: &Client, command: &LimitsCommand) -> anyhow::Result<
         memory,
         cpus,
     } = command;
-    let body = serde_json::json!({ "process": process, "memory": memory, "cpus": cpus });
+    let request = LimitsRequest {
+        process: process.clone(),
+        memory: memory.clone(),
+        cpus: cpus.clone(),
+    };
     let response = client
-        .send(
-            Method::POST,
-            &format!("/v1/apps/{}/limits", encode(app)),
-            Some("application/json"),
-            json_body(&body),
-        )
+        .post_json(&paths::fill(paths::LIMITS, &[app]), &request)
         .await?;
     follow(response).await
 }
 
-/// `wharf stop|start|restart APP [PROCESS]`.
+/// `wharf stop|start|restart APP [PROCESS]`: `action` is `stop`, `start` or `restart`.
 pub async fn lifecycle(
     client: &Client,
     action: &str,
     app: &str,
     process: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
+    let path = match action {
+        "stop" => paths::STOP,
+        "start" => paths::START,
+        "restart" => paths::RESTART,
+        other => bail!("`{other}` is not an action on processes; use stop, start or restart"),
+    };
+    let request = LifecycleRequest {
+        process: process.map(str::to_string),
+    };
     let response = client
-        .send(
-            Method::POST,
-            &format!("/v1/apps/{}/{action}", encode(app)),
-            Some("application/json"),
-            json_body(&serde_json::json!({ "process": process })),
-        )
+        .post_json(&paths::fill(path, &[app]), &request)
         .await?;
     follow(response).await
 }

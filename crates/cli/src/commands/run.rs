@@ -4,16 +4,16 @@
 //! changes are passed on). `wharf` exits with the command's exit code.
 
 use crate::args::RunArgs;
-use crate::client::{Client, json_body, server_error};
+use crate::client::{Client, server_error};
 use anyhow::{Context, bail};
 use bytes::Bytes;
-use http::Method;
 use http_body_util::BodyExt;
 use hyper_util::rt::TokioIo;
 use nix::sys::termios::{SetArg, Termios, cfmakeraw, tcgetattr, tcsetattr};
 use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 use tokio::sync::mpsc;
+use wharf_api::{RunRequest, RunStarted, Terminal, paths};
 use wharf_server::run_protocol::{Frame, UPGRADE_PROTOCOL, read_frame, write_frame};
 
 /// Exit code when the command cannot be found or started (as `docker run` and shells do).
@@ -34,50 +34,49 @@ pub async fn run_command(
     detach: bool,
     allow_tty: bool,
 ) -> anyhow::Result<ExitCode> {
-    let path = format!("/v1/apps/{}/run", super::apps::encode(app));
+    let path = paths::fill(paths::RUN, &[app]);
     if detach {
-        let body = serde_json::json!({ "cmd": command, "detach": true });
-        let response = client
-            .send(
-                Method::POST,
-                &path,
-                Some("application/json"),
-                json_body(&body),
-            )
-            .await?;
+        let request = RunRequest {
+            cmd: command.to_vec(),
+            detach: true,
+            terminal: Terminal::default(),
+        };
+        let response = client.post_json(&path, &request).await?;
         let status = response.status();
         let bytes = response.into_body().collect().await?.to_bytes();
         if !status.is_success() {
             return refused(server_error(status, &bytes));
         }
-        let answer: serde_json::Value = serde_json::from_slice(&bytes)?;
-        println!("{}", answer["name"].as_str().unwrap_or_default());
+        let started: RunStarted = serde_json::from_slice(&bytes)
+            .context("decoding the server's answer to a detached run")?;
+        println!("{}", started.name);
         return Ok(ExitCode::SUCCESS);
     }
 
-    attach(
-        client,
-        &path,
-        serde_json::json!({ "cmd": command }),
-        allow_tty,
-    )
-    .await
+    let request = |terminal| RunRequest {
+        cmd: command.to_vec(),
+        detach: false,
+        terminal,
+    };
+    attach(client, &path, request, allow_tty).await
 }
 
-/// POST `request` (plus the TTY settings) to `path`, switch the connection to the run
-/// protocol and relay this process's stdin, stdout and stderr until the remote command ends;
-/// returns its exit code.
-pub(crate) async fn attach(
+/// POST the request that `request` makes with this terminal's settings to `path`, switch the
+/// connection to the run protocol and relay this process's stdin, stdout and stderr until the
+/// remote command ends; returns its exit code.
+pub(crate) async fn attach<R: serde::Serialize>(
     client: &Client,
     path: &str,
-    mut request: serde_json::Value,
+    request: impl FnOnce(Terminal) -> R,
     allow_tty: bool,
 ) -> anyhow::Result<ExitCode> {
     let tty = allow_tty && std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     let size = if tty { window_size() } else { None };
-    request["tty"] = tty.into();
-    request["rows"] = size.map(|s| s.0).into();
-    request["cols"] = size.map(|s| s.1).into();
+    let request = request(Terminal {
+        tty,
+        rows: size.map(|s| s.0),
+        cols: size.map(|s| s.1),
+    });
     let upgraded = match client.upgrade(path, UPGRADE_PROTOCOL, &request).await? {
         Ok(upgraded) => upgraded,
         Err(response) => {

@@ -2,49 +2,20 @@
 //! redeploys the app, shown like a deploy), exposing, connecting with the database's own
 //! client, backups, the backup schedule, restores and destroying.
 
-use super::apps::encode;
 use super::deploy::follow;
 use super::listing;
 use crate::args::{BackupsArgs, BackupsCommand, ServicesArgs, ServicesCommand};
-use crate::client::{Client, empty, server_error};
+use crate::client::{Client, decode, empty, with_query};
 use crate::output::{Cell, Clock, Colour, Table, outln};
 use anyhow::{Context, bail};
 use http::Method;
-use http_body_util::BodyExt;
-use serde::Deserialize;
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
-
-#[derive(Deserialize)]
-struct Service {
-    name: String,
-    kind: String,
-    version: String,
-    image: String,
-    state: String,
-    volume_bytes: Option<u64>,
-    volume: String,
-    network: String,
-    linked_apps: Vec<String>,
-    #[serde(default)]
-    links: std::collections::BTreeMap<String, String>,
-    exposed_port: Option<u16>,
-    backup_schedule: Option<String>,
-    backup_keep: u32,
-    last_backup: Option<Backup>,
-    url: String,
-    #[serde(default)]
-    tls: String,
-}
-
-#[derive(Deserialize)]
-struct Backup {
-    file: Option<String>,
-    size: Option<i64>,
-    scheduled: bool,
-    started_at: i64,
-    error: Option<String>,
-}
+use wharf_api::{
+    Backup, BackupScheduleRequest, ConnectRequest, CreateServiceRequest, DestroyServiceQuery,
+    ExposeRequest, RestoreQuery, Restored, Service, ServiceDestroyed, ServiceQuery, VerifyReport,
+    paths,
+};
 
 pub async fn run(client: &Client, args: &ServicesArgs, json: bool) -> anyhow::Result<ExitCode> {
     let command = args.command.as_ref().unwrap_or(&ServicesCommand::List);
@@ -56,14 +27,17 @@ pub async fn run(client: &Client, args: &ServicesArgs, json: bool) -> anyhow::Re
             version,
             image,
         } => {
-            let body = serde_json::json!({
-                "kind": kind, "name": name, "version": version, "image": image,
-            });
+            let request = CreateServiceRequest {
+                kind: kind.clone(),
+                name: name.clone(),
+                version: version.clone(),
+                image: image.clone(),
+            };
             eprintln!(
                 "-----> Creating {kind} service {name} (the first start initialises the database)"
             );
             let service: Service = client
-                .json_with(Method::POST, "/v1/services", Some(body))
+                .json_with(Method::POST, paths::SERVICES, &request)
                 .await?;
             outln!("=====> {} is running: {}", service.name, service.url)?;
             outln!(
@@ -74,23 +48,24 @@ pub async fn run(client: &Client, args: &ServicesArgs, json: bool) -> anyhow::Re
         }
         ServicesCommand::Info { name, reveal } => info(client, name, *reveal).await,
         ServicesCommand::Link { name, app } => {
-            let path = format!("/v1/services/{}/links/{}", encode(name), encode(app));
+            let path = paths::fill(paths::SERVICE_LINK, &[name, app]);
             follow(client.send(Method::POST, &path, None, empty()).await?).await
         }
         ServicesCommand::Unlink { name, app } => {
-            let path = format!("/v1/services/{}/links/{}", encode(name), encode(app));
+            let path = paths::fill(paths::SERVICE_LINK, &[name, app]);
             follow(client.send(Method::DELETE, &path, None, empty()).await?).await
         }
         ServicesCommand::Expose { name, port } => expose(client, name, Some(*port)).await,
         ServicesCommand::Unexpose { name } => expose(client, name, None).await,
         ServicesCommand::Connect { name } => {
-            let path = format!("/v1/services/{}/connect", encode(name));
-            super::run::attach(client, &path, serde_json::json!({}), true).await
+            let path = paths::fill(paths::SERVICE_CONNECT, &[name]);
+            let request = |terminal| ConnectRequest { terminal };
+            super::run::attach(client, &path, request, true).await
         }
         ServicesCommand::Backup { name } => {
             eprintln!("-----> Backing up {name}");
-            let path = format!("/v1/services/{}/backups", encode(name));
-            let backup: Backup = client.json_with(Method::POST, &path, None).await?;
+            let path = paths::fill(paths::SERVICE_BACKUPS, &[name]);
+            let backup: Backup = client.json(Method::POST, &path).await?;
             outln!(
                 "=====> Backup {} ({}) written to the server's data directory (backups/{name}/)",
                 backup.file.as_deref().unwrap_or("?"),
@@ -110,9 +85,12 @@ pub async fn run(client: &Client, args: &ServicesArgs, json: bool) -> anyhow::Re
                     "give a schedule such as \"0 3 * * *\" (five fields, UTC), or --off to stop scheduled backups"
                 );
             }
-            let path = format!("/v1/services/{}/backup-schedule", encode(name));
-            let body = serde_json::json!({ "schedule": schedule, "keep": keep });
-            let service: Service = client.json_with(Method::POST, &path, Some(body)).await?;
+            let path = paths::fill(paths::SERVICE_BACKUP_SCHEDULE, &[name]);
+            let request = BackupScheduleRequest {
+                schedule: schedule.clone(),
+                keep: *keep,
+            };
+            let service: Service = client.json_with(Method::POST, &path, &request).await?;
             match &service.backup_schedule {
                 Some(s) => outln!(
                     "{name} is backed up at \"{s}\" (UTC), keeping the newest {}; each backup is verified by a restore",
@@ -132,7 +110,7 @@ pub async fn run(client: &Client, args: &ServicesArgs, json: bool) -> anyhow::Re
 }
 
 async fn list(client: &Client, json: bool) -> anyhow::Result<ExitCode> {
-    let Some(services) = listing::<Vec<Service>>(client, "/v1/services", json).await? else {
+    let Some(services) = listing::<Vec<Service>>(client, paths::SERVICES, json).await? else {
         return Ok(ExitCode::SUCCESS);
     };
     if services.is_empty() {
@@ -176,11 +154,10 @@ async fn list(client: &Client, json: bool) -> anyhow::Result<ExitCode> {
 }
 
 async fn info(client: &Client, name: &str, reveal: bool) -> anyhow::Result<ExitCode> {
-    let path = format!(
-        "/v1/services/{}{}",
-        encode(name),
-        if reveal { "?reveal=true" } else { "" }
-    );
+    let path = with_query(
+        &paths::fill(paths::SERVICE, &[name]),
+        &ServiceQuery { reveal },
+    )?;
     let s: Service = client.json(Method::GET, &path).await?;
     outln!("name:      {}", s.name)?;
     outln!("kind:      {} {} ({})", s.kind, s.version, s.image)?;
@@ -214,13 +191,9 @@ async fn info(client: &Client, name: &str, reveal: bool) -> anyhow::Result<ExitC
 }
 
 async fn expose(client: &Client, name: &str, port: Option<u16>) -> anyhow::Result<ExitCode> {
-    let path = format!("/v1/services/{}/expose", encode(name));
+    let path = paths::fill(paths::SERVICE_EXPOSE, &[name]);
     let s: Service = client
-        .json_with(
-            Method::POST,
-            &path,
-            Some(serde_json::json!({ "port": port })),
-        )
+        .json_with(Method::POST, &path, &ExposeRequest { port })
         .await?;
     match s.exposed_port {
         Some(port) => outln!(
@@ -236,21 +209,21 @@ async fn backups(client: &Client, args: &BackupsArgs, json: bool) -> anyhow::Res
         eprintln!(
             "-----> Verifying the newest backup of {name} (restoring it into a scratch container)"
         );
-        let path = format!("/v1/services/{}/backups/verify", encode(name));
-        let report: serde_json::Value = client.json_with(Method::POST, &path, None).await?;
+        let path = paths::fill(paths::SERVICE_VERIFY, &[name]);
+        let report: VerifyReport = client.json(Method::POST, &path).await?;
         outln!(
             "=====> {} restores: {} object(s) back, in {:.1}s (sha256 {})",
-            report["file"].as_str().unwrap_or("?"),
-            report["restored_objects"],
-            report["seconds"].as_f64().unwrap_or(0.0),
-            report["sha256"].as_str().unwrap_or("?"),
+            report.file,
+            report.restored_objects,
+            report.seconds,
+            report.sha256,
         )?;
         return Ok(ExitCode::SUCCESS);
     }
     let Some(name) = &args.name else {
         bail!("name the service: `wharf services backups NAME`");
     };
-    let path = format!("/v1/services/{}/backups", encode(name));
+    let path = paths::fill(paths::SERVICE_BACKUPS, &[name]);
     let Some(list) = listing::<Vec<Backup>>(client, &path, json).await? else {
         return Ok(ExitCode::SUCCESS);
     };
@@ -281,7 +254,7 @@ async fn backups(client: &Client, args: &BackupsArgs, json: bool) -> anyhow::Res
 }
 
 async fn restore(client: &Client, name: &str, file: &str) -> anyhow::Result<ExitCode> {
-    let base = format!("/v1/services/{}/restore", encode(name));
+    let base = paths::fill(paths::SERVICE_RESTORE, &[name]);
     let local = std::path::Path::new(file);
     let response = if local.is_file() {
         eprintln!("-----> Uploading {file} and restoring it into {name}");
@@ -298,20 +271,14 @@ async fn restore(client: &Client, name: &str, file: &str) -> anyhow::Result<Exit
             .await?
     } else {
         eprintln!("-----> Restoring the backup {file} into {name}");
+        let query = RestoreQuery {
+            backup: Some(file.to_string()),
+        };
         client
-            .send(
-                Method::POST,
-                &format!("{base}?backup={}", encode(file)),
-                None,
-                empty(),
-            )
+            .send(Method::POST, &with_query(&base, &query)?, None, empty())
             .await?
     };
-    let status = response.status();
-    let bytes = response.into_body().collect().await?.to_bytes();
-    if !status.is_success() {
-        return Err(server_error(status, &bytes));
-    }
+    let _: Restored = decode(response, &base).await?;
     outln!("=====> Restored {file} into {name}")?;
     Ok(ExitCode::SUCCESS)
 }
@@ -345,12 +312,11 @@ async fn destroy(
     if !confirmed {
         bail!("the confirmation does not match `{name}`; nothing was destroyed");
     }
-    let path = format!(
-        "/v1/services/{}{}",
-        encode(name),
-        if purge { "?purge=true" } else { "" }
-    );
-    let _: serde_json::Value = client.json_with(Method::DELETE, &path, None).await?;
+    let path = with_query(
+        &paths::fill(paths::SERVICE, &[name]),
+        &DestroyServiceQuery { purge },
+    )?;
+    let _: ServiceDestroyed = client.json(Method::DELETE, &path).await?;
     if purge {
         outln!("Destroyed {name} and deleted its data. Its backups are kept.")?;
     } else {

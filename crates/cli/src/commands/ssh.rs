@@ -131,10 +131,10 @@ pub async fn run(cli: &Cli, key: &str) -> anyhow::Result<ExitCode> {
         }
         SshCommand::StorageList(app) => storage::list(&client, app.as_str(), false).await,
         SshCommand::StorageMount { app, mount } => {
-            storage::change(&client, app.as_str(), "mount", &mount).await
+            storage::change(&client, app.as_str(), storage::Change::Mount, &mount).await
         }
         SshCommand::StorageUnmount { app, mount } => {
-            storage::change(&client, app.as_str(), "unmount", &mount).await
+            storage::change(&client, app.as_str(), storage::Change::Unmount, &mount).await
         }
         SshCommand::Services(args) => {
             let words = std::iter::once("services".to_string()).chain(args);

@@ -1,28 +1,13 @@
 //! `wharf storage list/mount/unmount`: an app's persistent storage. A change to a running app
 //! deploys a new release, and its progress is shown like a deploy's.
 
-use super::apps::encode;
 use super::deploy::follow;
 use super::listing;
 use crate::args::StorageCommand;
-use crate::client::{Client, json_body};
+use crate::client::Client;
 use crate::output::{Table, outln};
-use http::Method;
-use serde::Deserialize;
 use std::process::ExitCode;
-
-#[derive(Deserialize)]
-struct Mounts {
-    mounts: Vec<MountView>,
-}
-
-#[derive(Deserialize)]
-struct MountView {
-    source: String,
-    target: String,
-    read_only: bool,
-    kind: String,
-}
+use wharf_api::{MountRequest, StorageMounts, paths};
 
 pub async fn run(
     client: &Client,
@@ -31,14 +16,14 @@ pub async fn run(
 ) -> anyhow::Result<ExitCode> {
     match command {
         StorageCommand::List { app } => list(client, app, json).await,
-        StorageCommand::Mount { app, mount } => change(client, app, "mount", mount).await,
-        StorageCommand::Unmount { app, mount } => change(client, app, "unmount", mount).await,
+        StorageCommand::Mount { app, mount } => change(client, app, Change::Mount, mount).await,
+        StorageCommand::Unmount { app, mount } => change(client, app, Change::Unmount, mount).await,
     }
 }
 
 pub async fn list(client: &Client, app: &str, json: bool) -> anyhow::Result<ExitCode> {
-    let path = format!("/v1/apps/{}/storage", encode(app));
-    let Some(answer) = listing::<Mounts>(client, &path, json).await? else {
+    let path = paths::fill(paths::STORAGE, &[app]);
+    let Some(answer) = listing::<StorageMounts>(client, &path, json).await? else {
         return Ok(ExitCode::SUCCESS);
     };
     if answer.mounts.is_empty() {
@@ -50,25 +35,39 @@ pub async fn list(client: &Client, app: &str, json: bool) -> anyhow::Result<Exit
     let mut table = Table::new(["SOURCE", "PATH", "KIND", "MODE"]);
     for m in answer.mounts {
         let mode = if m.read_only { "ro" } else { "rw" };
-        table.row([m.source.into(), m.target.into(), m.kind.into(), mode.into()]);
+        table.row([
+            m.source.into(),
+            m.target.into(),
+            m.kind.as_str().into(),
+            mode.into(),
+        ]);
     }
     table.print()?;
     Ok(ExitCode::SUCCESS)
 }
 
+/// What a storage change does with its mount.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Mount,
+    Unmount,
+}
+
 pub async fn change(
     client: &Client,
     app: &str,
-    action: &str,
+    change: Change,
     mount: &str,
 ) -> anyhow::Result<ExitCode> {
+    let path = match change {
+        Change::Mount => paths::STORAGE_MOUNT,
+        Change::Unmount => paths::STORAGE_UNMOUNT,
+    };
+    let request = MountRequest {
+        mount: mount.to_string(),
+    };
     let response = client
-        .send(
-            Method::POST,
-            &format!("/v1/apps/{}/storage/{action}", encode(app)),
-            Some("application/json"),
-            json_body(&serde_json::json!({ "mount": mount })),
-        )
+        .post_json(&paths::fill(path, &[app]), &request)
         .await?;
     follow(response).await
 }

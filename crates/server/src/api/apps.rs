@@ -3,28 +3,18 @@
 use super::{ApiError, ApiState};
 use axum::Json;
 use axum::extract::{Path, State};
-use serde::Serialize;
-use wharf_store::ReleaseRecord;
-
-#[derive(Serialize)]
-pub struct AppView {
-    name: String,
-    domains: Vec<String>,
-    urls: Vec<String>,
-    release: Option<u32>,
-    instances: usize,
-    healthy: usize,
-}
+use wharf_api::{AppDestroyed, AppSummary, CronJob, CronJobs, CronRun, Release, ServerStatus};
+use wharf_store::{ReleaseRecord, ReleaseStatus};
 
 /// The server's version and the limits a client should know before uploading.
-pub async fn status(State(state): State<ApiState>) -> Json<serde_json::Value> {
-    Json(serde_json::json!({
-        "version": env!("CARGO_PKG_VERSION"),
-        "max_upload_bytes": state.max_upload_bytes,
-    }))
+pub async fn status(State(state): State<ApiState>) -> Json<ServerStatus> {
+    Json(ServerStatus {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        max_upload_bytes: state.max_upload_bytes,
+    })
 }
 
-pub async fn list(State(state): State<ApiState>) -> Result<Json<Vec<AppView>>, ApiError> {
+pub async fn list(State(state): State<ApiState>) -> Result<Json<Vec<AppSummary>>, ApiError> {
     let store = state.deployer.store();
     let mut views = Vec::new();
     for app in store.apps()? {
@@ -38,7 +28,7 @@ pub async fn list(State(state): State<ApiState>) -> Result<Json<Vec<AppView>>, A
                 (list.len(), healthy)
             })
             .unwrap_or((0, 0));
-        views.push(AppView {
+        views.push(AppSummary {
             urls: app
                 .domains
                 .iter()
@@ -47,17 +37,21 @@ pub async fn list(State(state): State<ApiState>) -> Result<Json<Vec<AppView>>, A
             name: app.name,
             domains: app.domains,
             release,
-            instances,
-            healthy,
+            instances: count(instances),
+            healthy: count(healthy),
         });
     }
     Ok(Json(views))
 }
 
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
 pub async fn releases(
     State(state): State<ApiState>,
     Path(app): Path<String>,
-) -> Result<Json<Vec<ReleaseRecord>>, ApiError> {
+) -> Result<Json<Vec<Release>>, ApiError> {
     let store = state.deployer.store();
     if store.app(&app)?.is_none() {
         return Err(wharf_deploy::DeployError::NoSuchApp(app).into());
@@ -65,12 +59,36 @@ pub async fn releases(
     let releases = store
         .releases(&app)?
         .into_iter()
-        .map(|mut release| {
-            release.config = masked_snapshot(&release.config);
-            release
-        })
+        .map(release_view)
         .collect();
     Ok(Json(releases))
+}
+
+/// A stored release as the API shows it: its snapshot's values masked, its revision read out.
+fn release_view(release: ReleaseRecord) -> Release {
+    let revision = match wharf_deploy::ReleaseSpec::from_json(&release.config) {
+        Ok(spec) => spec.revision,
+        Err(err) => {
+            tracing::warn!(app = %release.app, version = release.version, error = %err, "a release's snapshot does not decode");
+            None
+        }
+    };
+    Release {
+        id: release.id,
+        app: release.app,
+        version: release.version,
+        image: release.image,
+        config: masked_snapshot(&release.config),
+        revision,
+        status: match release.status {
+            ReleaseStatus::Deploying => wharf_api::ReleaseStatus::Deploying,
+            ReleaseStatus::Active => wharf_api::ReleaseStatus::Active,
+            ReleaseStatus::Superseded => wharf_api::ReleaseStatus::Superseded,
+            ReleaseStatus::Failed => wharf_api::ReleaseStatus::Failed,
+        },
+        error: release.error,
+        created_at: release.created_at,
+    }
 }
 
 /// A release's config snapshot with its config vars' values masked: they are secrets, shown
@@ -94,7 +112,7 @@ fn masked_snapshot(config: &str) -> String {
 pub async fn destroy(
     State(state): State<ApiState>,
     Path(app): Path<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<AppDestroyed>, ApiError> {
     let deployer = state.deployer.clone();
     let name = app.clone();
     // Only the domains no other app is served on (under another path) lose their certificate.
@@ -115,7 +133,7 @@ pub async fn destroy(
             tracing::warn!(app = %app, error = %err, "removing the app's repository");
         }
     }
-    Ok(Json(serde_json::json!({ "destroyed": app })))
+    Ok(Json(AppDestroyed { destroyed: app }))
 }
 
 /// A destroyed app's domains that no other app uses are no longer served over HTTPS: their
@@ -137,7 +155,7 @@ fn forget_certificates(state: &ApiState, domains: &[String]) {
 pub async fn cron(
     State(state): State<ApiState>,
     Path(app): Path<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<CronJobs>, ApiError> {
     let store = state.deployer.store();
     if store.app(&app)?.is_none() {
         return Err(wharf_deploy::DeployError::NoSuchApp(app).into());
@@ -145,11 +163,29 @@ pub async fn cron(
     let jobs = match store.active_release(&app)? {
         Some(release) => wharf_deploy::ReleaseSpec::from_json(&release.config)
             .map(|spec| spec.cron)
-            .unwrap_or_default(),
+            .unwrap_or_default()
+            .into_iter()
+            .map(|job| CronJob {
+                command: job.command,
+                schedule: job.schedule,
+            })
+            .collect(),
         None => Vec::new(),
     };
-    let runs = store.cron_runs(&app, 20)?;
-    Ok(Json(serde_json::json!({ "jobs": jobs, "runs": runs })))
+    let runs = store
+        .cron_runs(&app, 20)?
+        .into_iter()
+        .map(|run| CronRun {
+            id: run.id,
+            app: run.app,
+            command: run.command,
+            started_at: run.started_at,
+            finished_at: run.finished_at,
+            exit_code: run.exit_code,
+            log: run.log,
+        })
+        .collect();
+    Ok(Json(CronJobs { jobs, runs }))
 }
 
 #[cfg(test)]

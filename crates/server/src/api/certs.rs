@@ -6,24 +6,35 @@ use super::{ApiError, ApiState};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use serde::Deserialize;
-use wharf_certs::{CertError, CertSource};
+use wharf_api::{CertList, CertRemoved, CertUploadRequest, Certificate};
+use wharf_certs::{CertError, CertMeta, CertSource};
 
-pub async fn list(State(state): State<ApiState>) -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "certs": state.certs.list() }))
+pub async fn list(State(state): State<ApiState>) -> Json<CertList> {
+    Json(CertList {
+        certs: state.certs.list().into_iter().map(certificate).collect(),
+    })
 }
 
-#[derive(Deserialize)]
-pub struct Upload {
-    domain: String,
-    cert: String,
-    key: String,
+/// A stored certificate as the API shows it (never its key).
+fn certificate(meta: CertMeta) -> Certificate {
+    Certificate {
+        source: match meta.source {
+            CertSource::Acme => wharf_api::CertSource::Acme,
+            CertSource::Uploaded => wharf_api::CertSource::Uploaded,
+        },
+        domain: meta.info.domain,
+        names: meta.info.names,
+        issuer: meta.info.issuer,
+        serial: meta.info.serial,
+        not_before: meta.info.not_before,
+        not_after: meta.info.not_after,
+    }
 }
 
 pub async fn add(
     State(state): State<ApiState>,
-    Json(upload): Json<Upload>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+    Json(upload): Json<CertUploadRequest>,
+) -> Result<Json<Certificate>, ApiError> {
     let meta = state
         .certs
         .install(
@@ -33,22 +44,20 @@ pub async fn add(
             CertSource::Uploaded,
         )
         .map_err(refused)?;
-    Ok(Json(
-        serde_json::to_value(meta).map_err(ApiError::internal)?,
-    ))
+    Ok(Json(certificate(meta)))
 }
 
 pub async fn remove(
     State(state): State<ApiState>,
     Path(domain): Path<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<CertRemoved>, ApiError> {
     if !state.certs.remove(&domain).map_err(refused)? {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
             format!("there is no certificate for {domain}"),
         ));
     }
-    Ok(Json(serde_json::json!({ "removed": domain })))
+    Ok(Json(CertRemoved { removed: domain }))
 }
 
 fn refused(err: CertError) -> ApiError {

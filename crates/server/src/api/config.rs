@@ -6,29 +6,15 @@ use super::{ApiError, ApiState};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use wharf_api::{ConfigChangeRequest, ConfigQuery, ConfigVars, Outcome, RollbackRequest};
 use wharf_deploy::{ConfigChange, ConfigOutcome};
-
-#[derive(Deserialize)]
-pub struct ShowQuery {
-    #[serde(default)]
-    reveal: bool,
-}
-
-/// The answer to `GET /v1/apps/{app}/config` (and what `wharf config show --json` prints):
-/// the app's config vars by name.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct ConfigVars {
-    pub vars: BTreeMap<String, String>,
-}
 
 /// The app's config vars; values are masked unless `?reveal=true` (which read-only tokens may
 /// not ask for), so secrets cross the network only when asked for.
 pub async fn show(
     State(state): State<ApiState>,
     Path(app): Path<String>,
-    Query(query): Query<ShowQuery>,
+    Query(query): Query<ConfigQuery>,
 ) -> Result<Json<ConfigVars>, ApiError> {
     let vars = state
         .deployer
@@ -52,21 +38,10 @@ pub(super) fn mask(value: &str) -> String {
     }
 }
 
-#[derive(Deserialize)]
-pub struct ChangeRequest {
-    #[serde(default)]
-    set: Vec<String>,
-    #[serde(default)]
-    unset: Vec<String>,
-    /// Store the change without deploying (Dokku's `--no-restart`).
-    #[serde(default)]
-    no_restart: bool,
-}
-
 pub async fn change(
     State(state): State<ApiState>,
     Path(app): Path<String>,
-    Json(request): Json<ChangeRequest>,
+    Json(request): Json<ConfigChangeRequest>,
 ) -> Result<Response, ApiError> {
     let change = ConfigChange::parse(&request.set, &request.unset)?;
     let deployer = state.deployer.clone();
@@ -77,25 +52,18 @@ pub async fn change(
             deployer.change_config(&app, &change, &progress).await?
         };
         Ok::<_, wharf_deploy::DeployError>(match outcome {
-            ConfigOutcome::Deployed(deployed) => serde_json::to_value(deployed).unwrap_or_default(),
-            ConfigOutcome::Saved => serde_json::json!({
-                "message": format!("config of {app} saved; it takes effect at its first deploy")
-            }),
-            ConfigOutcome::Stored => serde_json::json!({
-                "message": format!(
-                    "config of {app} stored, not deployed (--no-restart): the running release keeps its vars until the next deploy (a push, a config, scale or storage change, or a restart of the app)"
-                )
-            }),
-            ConfigOutcome::Unchanged => serde_json::json!({
-                "message": format!("config of {app} unchanged; nothing deployed")
-            }),
+            ConfigOutcome::Deployed(outcome) => super::deploy::deployed(outcome),
+            ConfigOutcome::Saved => Outcome::message(format!(
+                "config of {app} saved; it takes effect at its first deploy"
+            )),
+            ConfigOutcome::Stored => Outcome::message(format!(
+                "config of {app} stored, not deployed (--no-restart): the running release keeps its vars until the next deploy (a push, a config, scale or storage change, or a restart of the app)"
+            )),
+            ConfigOutcome::Unchanged => {
+                Outcome::message(format!("config of {app} unchanged; nothing deployed"))
+            }
         })
     })
-}
-
-#[derive(Deserialize)]
-pub struct RollbackRequest {
-    version: Option<u32>,
 }
 
 pub async fn rollback(
@@ -105,6 +73,7 @@ pub async fn rollback(
 ) -> Result<Response, ApiError> {
     let deployer = state.deployer.clone();
     stream(&state, move |progress| async move {
-        deployer.rollback(&app, request.version, &progress).await
+        let outcome = deployer.rollback(&app, request.version, &progress).await?;
+        Ok::<_, wharf_deploy::DeployError>(super::deploy::deployed(outcome))
     })
 }

@@ -8,20 +8,13 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use futures_util::StreamExt;
-use serde::{Deserialize, Serialize};
 use std::future::Future;
 use std::sync::Arc;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::{mpsc, oneshot};
 use tokio_stream::wrappers::UnboundedReceiverStream;
-use wharf_deploy::{BuildContext, ContextLimits, Progress};
-
-#[derive(Deserialize)]
-pub struct DeployQuery {
-    app: Option<String>,
-    /// The git commit the context was made from (set by pushes).
-    revision: Option<String>,
-}
+use wharf_api::{DeployQuery, Deployed, Outcome, ProgressEvent};
+use wharf_deploy::{BuildContext, ContextLimits, DeployOutcome, Progress};
 
 /// `POST /v1/deploy?app=NAME` with a tar body.
 pub async fn deploy(
@@ -65,7 +58,7 @@ pub async fn deploy(
     stream(&state, move |progress| async move {
         let outcome = deployer.deploy(context, app.as_deref(), &progress).await;
         drop(upload);
-        outcome
+        outcome.map(deployed)
     })
 }
 
@@ -113,14 +106,22 @@ pub(super) async fn receive_upload(
     Ok((upload, received))
 }
 
+/// A release that now serves, as the API tells it.
+pub(super) fn deployed(outcome: DeployOutcome) -> Outcome {
+    Outcome::Deployed(Deployed {
+        app: outcome.app,
+        version: outcome.version,
+        urls: outcome.urls,
+    })
+}
+
 /// Run `work` as a tracked task and answer with its progress lines as they come, then one
 /// final event: `{"done": OUTCOME}` or `{"error": MESSAGE}`.
-pub(super) fn stream<F, Fut, T, E>(state: &ApiState, work: F) -> Result<Response, ApiError>
+pub(super) fn stream<F, Fut, E>(state: &ApiState, work: F) -> Result<Response, ApiError>
 where
     F: FnOnce(Arc<Progress>) -> Fut + Send + 'static,
-    Fut: Future<Output = Result<T, E>> + Send + 'static,
+    Fut: Future<Output = Result<Outcome, E>> + Send + 'static,
     E: std::fmt::Display + Send + 'static,
-    T: Serialize + Send + 'static,
 {
     let (line_tx, line_rx) = mpsc::unbounded_channel::<String>();
     let (done_tx, done_rx) = oneshot::channel();
@@ -128,13 +129,13 @@ where
         let result = work(Arc::new(Progress::new(line_tx))).await;
         let _ = done_tx.send(result);
     });
-    let lines = UnboundedReceiverStream::new(line_rx)
-        .map(|line| json_line(&serde_json::json!({ "line": line })));
+    let lines =
+        UnboundedReceiverStream::new(line_rx).map(|line| json_line(&ProgressEvent::Line(line)));
     let done = futures_util::stream::once(async move {
         let event = match done_rx.await {
-            Ok(Ok(outcome)) => serde_json::json!({ "done": outcome }),
-            Ok(Err(err)) => serde_json::json!({ "error": err.to_string() }),
-            Err(_) => serde_json::json!({ "error": "the task ended unexpectedly" }),
+            Ok(Ok(outcome)) => ProgressEvent::Done(outcome),
+            Ok(Err(err)) => ProgressEvent::Error(err.to_string()),
+            Err(_) => ProgressEvent::Error("the task ended unexpectedly".to_string()),
         };
         json_line(&event)
     });
@@ -145,8 +146,11 @@ where
         .map_err(ApiError::internal)
 }
 
-fn json_line(value: &serde_json::Value) -> String {
-    let mut line = value.to_string();
+/// One line of a newline-delimited JSON stream.
+pub(super) fn json_line(event: &impl serde::Serialize) -> String {
+    // The API's types always serialize (string keys, no failing impls); an empty line is
+    // what a client would skip if one ever did not.
+    let mut line = serde_json::to_string(event).unwrap_or_default();
     line.push('\n');
     line
 }

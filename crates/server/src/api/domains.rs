@@ -5,27 +5,21 @@
 use super::{ApiError, ApiState};
 use axum::Json;
 use axum::extract::{Path, State};
-use serde::Deserialize;
-use wharf_deploy::AppDomains;
+use wharf_api::{AddDomainRequest, AppDomains};
 
 pub async fn list(
     State(state): State<ApiState>,
     Path(app): Path<String>,
 ) -> Result<Json<AppDomains>, ApiError> {
-    Ok(Json(state.deployer.domains(&app)?))
-}
-
-#[derive(Deserialize)]
-pub struct AddRequest {
-    domain: String,
+    Ok(view(state.deployer.domains(&app)?))
 }
 
 pub async fn add(
     State(state): State<ApiState>,
     Path(app): Path<String>,
-    Json(request): Json<AddRequest>,
+    Json(request): Json<AddDomainRequest>,
 ) -> Result<Json<AppDomains>, ApiError> {
-    Ok(Json(
+    Ok(view(
         state.deployer.add_domain(&app, &request.domain).await?,
     ))
 }
@@ -34,5 +28,12 @@ pub async fn remove(
     State(state): State<ApiState>,
     Path((app, domain)): Path<(String, String)>,
 ) -> Result<Json<AppDomains>, ApiError> {
-    Ok(Json(state.deployer.remove_domain(&app, &domain).await?))
+    Ok(view(state.deployer.remove_domain(&app, &domain).await?))
+}
+
+fn view(domains: wharf_deploy::AppDomains) -> Json<AppDomains> {
+    Json(AppDomains {
+        dockerfile: domains.dockerfile,
+        added: domains.added,
+    })
 }

@@ -5,6 +5,7 @@
 //!
 //! `GET /v1/apps/{app}/releases/{version}/log`: a release's build and deploy output.
 
+use super::deploy::json_line;
 use super::{ApiError, ApiState};
 use axum::Json;
 use axum::body::Body;
@@ -13,17 +14,8 @@ use axum::http::{StatusCode, header};
 use axum::response::Response;
 use futures_util::stream::{self, BoxStream};
 use futures_util::{StreamExt, TryStreamExt};
-use serde::Deserialize;
+use wharf_api::{ErrorBody, LogEntry, LogEvent, LogStream, LogsQuery, ReleaseLog};
 use wharf_runtime::{LogLine, RuntimeError};
-
-#[derive(Deserialize)]
-pub struct LogsQuery {
-    /// Lines per container: a number or `all` (default: all).
-    tail: Option<String>,
-    #[serde(default)]
-    follow: bool,
-    process: Option<String>,
-}
 
 pub async fn logs(
     State(state): State<ApiState>,
@@ -60,7 +52,9 @@ pub async fn logs(
         stream::select_all(streams)
             .map(|item| match item {
                 Ok((source, line)) => event(&source, &line),
-                Err(err) => json_line(&serde_json::json!({ "error": err.to_string() })),
+                Err(err) => json_line(&LogEvent::Error(ErrorBody {
+                    error: err.to_string(),
+                })),
             })
             .boxed()
     } else {
@@ -91,7 +85,7 @@ pub async fn logs(
 pub async fn release_log(
     State(state): State<ApiState>,
     Path((app, version)): Path<(String, String)>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<ReleaseLog>, ApiError> {
     let number = version
         .trim_start_matches(['v', 'V'])
         .parse::<u32>()
@@ -102,20 +96,20 @@ pub async fn release_log(
             )
         })?;
     let log = state.deployer.release_log(&app, number)?;
-    Ok(Json(serde_json::json!({ "version": number, "log": log })))
-}
-
-fn event(source: &str, line: &LogLine) -> String {
-    json_line(&serde_json::json!({
-        "source": source,
-        "stream": line.stream,
-        "time": line.time,
-        "line": line.text,
+    Ok(Json(ReleaseLog {
+        version: number,
+        log,
     }))
 }
 
-fn json_line(value: &serde_json::Value) -> String {
-    let mut line = value.to_string();
-    line.push('\n');
-    line
+fn event(source: &str, line: &LogLine) -> String {
+    json_line(&LogEvent::Line(LogEntry {
+        source: source.to_string(),
+        stream: match line.stream {
+            wharf_runtime::LogStream::Stdout => LogStream::Stdout,
+            wharf_runtime::LogStream::Stderr => LogStream::Stderr,
+        },
+        time: line.time.clone(),
+        line: line.text.clone(),
+    }))
 }

@@ -20,13 +20,15 @@ mod storage;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{delete, get, post};
+use axum::handler::Handler;
+use axum::http::Method;
+use axum::routing::{MethodFilter, MethodRouter, on};
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio_util::task::TaskTracker;
+use wharf_api::paths;
 use wharf_deploy::Deployer;
 
-pub use config::ConfigVars;
 pub use error::ApiError;
 
 /// What every handler can reach.
@@ -57,83 +59,121 @@ pub struct GitSettings {
     pub run_as: Option<wharf_git::RunAs>,
 }
 
-/// The routes, without authentication: used as is on the unix socket.
-pub fn routes(state: ApiState) -> Router {
-    Router::new()
-        .route("/v1/status", get(apps::status))
-        .route("/v1/acme", get(acme::status))
-        .route("/v1/apps", get(apps::list))
-        .route("/v1/apps/{app}", delete(apps::destroy))
-        .route("/v1/apps/{app}/releases", get(apps::releases))
-        .route(
-            "/v1/apps/{app}/config",
-            get(config::show).post(config::change),
-        )
-        .route("/v1/apps/{app}/rollback", post(config::rollback))
-        .route("/v1/apps/{app}/ps", get(processes::ps))
-        .route("/v1/apps/{app}/formation", get(processes::formation))
-        .route("/v1/apps/{app}/cron", get(apps::cron))
-        .route("/v1/apps/{app}/scale", post(processes::scale))
-        .route("/v1/apps/{app}/limits", post(processes::limits))
-        .route("/v1/apps/{app}/stop", post(processes::stop))
-        .route("/v1/apps/{app}/start", post(processes::start))
-        .route("/v1/apps/{app}/restart", post(processes::restart))
-        .route("/v1/apps/{app}/run", post(run::run))
-        .route(
-            "/v1/apps/{app}/domains",
-            get(domains::list).post(domains::add),
-        )
-        .route("/v1/apps/{app}/domains/{domain}", delete(domains::remove))
-        .route("/v1/apps/{app}/storage", get(storage::list))
-        .route("/v1/apps/{app}/storage/mount", post(storage::mount))
-        .route("/v1/apps/{app}/storage/unmount", post(storage::unmount))
-        .route("/v1/services", get(services::list).post(services::create))
-        .route(
-            "/v1/services/{name}",
-            get(services::info).delete(services::destroy),
-        )
-        .route(
-            "/v1/services/{name}/links/{app}",
-            post(services::link).delete(services::unlink),
-        )
-        .route("/v1/services/{name}/expose", post(services::expose))
-        .route(
-            "/v1/services/{name}/backups",
-            get(services::backups).post(services::backup),
-        )
-        .route("/v1/services/{name}/backups/verify", post(services::verify))
-        .route(
-            "/v1/services/{name}/backup-schedule",
-            post(services::schedule),
-        )
-        .route(
-            "/v1/services/{name}/restore",
-            post(services::restore).layer(DefaultBodyLimit::disable()),
-        )
-        .route("/v1/services/{name}/connect", post(run::connect))
-        .route("/v1/certs", get(certs::list).post(certs::add))
-        .route("/v1/certs/{domain}", delete(certs::remove))
-        .route("/v1/apps/{app}/logs", get(logs::logs))
-        .route(
-            "/v1/apps/{app}/releases/{version}/log",
-            get(logs::release_log),
-        )
-        .route(
-            "/v1/deploy",
-            post(deploy::deploy).layer(DefaultBodyLimit::disable()),
-        )
-        .with_state(state)
+/// The API's routes as they are mounted: the router, and each method and path it serves (what
+/// the tests hold against the OpenAPI document of `wharf_api`).
+struct Mounted {
+    router: Router<ApiState>,
+    routes: Vec<(Method, &'static str)>,
+}
+
+impl Mounted {
+    fn new() -> Mounted {
+        Mounted {
+            router: Router::new(),
+            routes: Vec::new(),
+        }
+    }
+
+    /// Serve `method` on `path` (one of `wharf_api::paths`) with `handler`.
+    fn at<H, T>(self, method: Method, path: &'static str, handler: H) -> Mounted
+    where
+        H: Handler<T, ApiState>,
+        T: 'static,
+    {
+        self.at_with(method, path, handler, |route| route)
+    }
+
+    /// As `at`, for a route whose body (an upload) may pass the default size limit: its
+    /// handler counts the bytes against the server's own limit.
+    fn upload<H, T>(self, method: Method, path: &'static str, handler: H) -> Mounted
+    where
+        H: Handler<T, ApiState>,
+        T: 'static,
+    {
+        self.at_with(method, path, handler, |route| {
+            route.layer(DefaultBodyLimit::disable())
+        })
+    }
+
+    fn at_with<H, T>(
+        mut self,
+        method: Method,
+        path: &'static str,
+        handler: H,
+        wrap: impl FnOnce(MethodRouter<ApiState>) -> MethodRouter<ApiState>,
+    ) -> Mounted
+    where
+        H: Handler<T, ApiState>,
+        T: 'static,
+    {
+        let filter = match MethodFilter::try_from(method.clone()) {
+            Ok(filter) => filter,
+            Err(err) => unreachable!("{method} is not a method axum routes: {err}"),
+        };
+        self.router = self.router.route(path, wrap(on(filter, handler)));
+        self.routes.push((method, path));
+        self
+    }
+}
+
+/// Every route of the API but git's.
+fn api_routes() -> Mounted {
+    use Method as M;
+    Mounted::new()
+        .at(M::GET, paths::STATUS, apps::status)
+        .at(M::GET, paths::ACME, acme::status)
+        .at(M::GET, paths::APPS, apps::list)
+        .at(M::DELETE, paths::APP, apps::destroy)
+        .at(M::GET, paths::RELEASES, apps::releases)
+        .at(M::GET, paths::RELEASE_LOG, logs::release_log)
+        .at(M::GET, paths::CONFIG, config::show)
+        .at(M::POST, paths::CONFIG, config::change)
+        .at(M::POST, paths::ROLLBACK, config::rollback)
+        .at(M::GET, paths::PS, processes::ps)
+        .at(M::GET, paths::FORMATION, processes::formation)
+        .at(M::GET, paths::CRON, apps::cron)
+        .at(M::POST, paths::SCALE, processes::scale)
+        .at(M::POST, paths::LIMITS, processes::limits)
+        .at(M::POST, paths::STOP, processes::stop)
+        .at(M::POST, paths::START, processes::start)
+        .at(M::POST, paths::RESTART, processes::restart)
+        .at(M::POST, paths::RUN, run::run)
+        .at(M::GET, paths::LOGS, logs::logs)
+        .at(M::GET, paths::DOMAINS, domains::list)
+        .at(M::POST, paths::DOMAINS, domains::add)
+        .at(M::DELETE, paths::DOMAIN, domains::remove)
+        .at(M::GET, paths::STORAGE, storage::list)
+        .at(M::POST, paths::STORAGE_MOUNT, storage::mount)
+        .at(M::POST, paths::STORAGE_UNMOUNT, storage::unmount)
+        .at(M::GET, paths::SERVICES, services::list)
+        .at(M::POST, paths::SERVICES, services::create)
+        .at(M::GET, paths::SERVICE, services::info)
+        .at(M::DELETE, paths::SERVICE, services::destroy)
+        .at(M::POST, paths::SERVICE_LINK, services::link)
+        .at(M::DELETE, paths::SERVICE_LINK, services::unlink)
+        .at(M::POST, paths::SERVICE_EXPOSE, services::expose)
+        .at(M::GET, paths::SERVICE_BACKUPS, services::backups)
+        .at(M::POST, paths::SERVICE_BACKUPS, services::backup)
+        .at(M::POST, paths::SERVICE_VERIFY, services::verify)
+        .at(M::POST, paths::SERVICE_BACKUP_SCHEDULE, services::schedule)
+        .upload(M::POST, paths::SERVICE_RESTORE, services::restore)
+        .at(M::POST, paths::SERVICE_CONNECT, run::connect)
+        .at(M::GET, paths::CERTS, certs::list)
+        .at(M::POST, paths::CERTS, certs::add)
+        .at(M::DELETE, paths::CERT, certs::remove)
+        .upload(M::POST, paths::DEPLOY, deploy::deploy)
 }
 
 /// git's smart HTTP protocol (pushes only), for the TCP listener.
-fn git_routes(state: ApiState) -> Router {
-    Router::new()
-        .route("/git/{repo}/info/refs", get(git::info_refs))
-        .route(
-            "/git/{repo}/git-receive-pack",
-            post(git::receive_pack).layer(DefaultBodyLimit::disable()),
-        )
-        .with_state(state)
+fn git_routes() -> Mounted {
+    Mounted::new()
+        .at(Method::GET, paths::GIT_INFO_REFS, git::info_refs)
+        .upload(Method::POST, paths::GIT_RECEIVE_PACK, git::receive_pack)
+}
+
+/// The routes, without authentication: used as is on the unix socket.
+pub fn routes(state: ApiState) -> Router {
+    api_routes().router.with_state(state)
 }
 
 /// The routes behind token authentication (bearer, or basic-auth password for git): used on
@@ -141,9 +181,51 @@ fn git_routes(state: ApiState) -> Router {
 pub fn authenticated_routes(state: ApiState) -> Router {
     let store = state.deployer.store().clone();
     routes(state.clone())
-        .merge(git_routes(state))
+        .merge(git_routes().router.with_state(state))
         .layer(axum::middleware::from_fn_with_state(
             store,
             auth::require_token,
         ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+    use utoipa::OpenApi;
+
+    #[test]
+    fn the_router_mounts_exactly_the_documented_routes() {
+        let mounted: Vec<(String, String)> = api_routes()
+            .routes
+            .into_iter()
+            .chain(git_routes().routes)
+            .map(|(method, path)| (method.to_string(), path.to_string()))
+            .collect();
+        let unique: BTreeSet<_> = mounted.iter().cloned().collect();
+        assert_eq!(unique.len(), mounted.len(), "a route is mounted twice");
+        let doc = wharf_api::ApiDoc::openapi();
+        let mut documented = BTreeSet::new();
+        for (path, item) in &doc.paths.paths {
+            for (method, operation) in [
+                ("GET", &item.get),
+                ("POST", &item.post),
+                ("DELETE", &item.delete),
+            ] {
+                if operation.is_some() {
+                    documented.insert((method.to_string(), path.clone()));
+                }
+            }
+        }
+        let undocumented: Vec<_> = unique.difference(&documented).collect();
+        assert!(
+            undocumented.is_empty(),
+            "mounted but not in the OpenAPI document: {undocumented:?}"
+        );
+        let unmounted: Vec<_> = documented.difference(&unique).collect();
+        assert!(
+            unmounted.is_empty(),
+            "documented but not mounted: {unmounted:?}"
+        );
+    }
 }

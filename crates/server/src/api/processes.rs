@@ -10,42 +10,57 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde::Deserialize;
-use std::collections::BTreeMap;
-use wharf_deploy::{FormationView, Lifecycle, ProcessView};
+use wharf_api::{
+    LifecycleRequest, LimitsRequest, Outcome, ProcessFormation, ProcessStatus, ScaleQuery,
+    ScaleRequest,
+};
+use wharf_deploy::{Lifecycle, ProcessView};
 use wharf_domain::{MAX_SCALE, ProcessName, parse_cpus, parse_memory};
 use wharf_store::ProcessSettings;
 
 pub async fn ps(
     State(state): State<ApiState>,
     Path(app): Path<String>,
-) -> Result<Json<Vec<ProcessView>>, ApiError> {
-    Ok(Json(state.deployer.ps(&app).await?))
+) -> Result<Json<Vec<ProcessStatus>>, ApiError> {
+    let views = state.deployer.ps(&app).await?;
+    Ok(Json(views.into_iter().map(status).collect()))
 }
 
 pub async fn formation(
     State(state): State<ApiState>,
     Path(app): Path<String>,
-) -> Result<Json<Vec<FormationView>>, ApiError> {
-    Ok(Json(state.deployer.formation(&app)?))
+) -> Result<Json<Vec<ProcessFormation>>, ApiError> {
+    let formation = state.deployer.formation(&app)?;
+    Ok(Json(
+        formation
+            .into_iter()
+            .map(|p| ProcessFormation {
+                process: p.process,
+                scale: p.scale,
+                started: p.started,
+            })
+            .collect(),
+    ))
 }
 
-/// `POST /v1/apps/{app}/scale?deploy=false`: store the scale for the next deploy only.
-#[derive(Deserialize)]
-pub struct ScaleQuery {
-    #[serde(default = "yes")]
-    deploy: bool,
-}
-
-fn yes() -> bool {
-    true
+fn status(view: ProcessView) -> ProcessStatus {
+    ProcessStatus {
+        container: view.container,
+        process: view.process,
+        task: view.task,
+        replica: view.replica,
+        release: view.release,
+        state: view.state,
+        started_at: view.started_at,
+        healthy: view.healthy,
+    }
 }
 
 pub async fn scale(
     State(state): State<ApiState>,
     Path(app): Path<String>,
     Query(query): Query<ScaleQuery>,
-    Json(request): Json<BTreeMap<String, u32>>,
+    Json(ScaleRequest(request)): Json<ScaleRequest>,
 ) -> Result<Response, ApiError> {
     if request.is_empty() {
         return Err(bad("give at least one PROCESS=COUNT, e.g. web=2"));
@@ -68,19 +83,12 @@ pub async fn scale(
         let deployer = state.deployer.clone();
         return stream(&state, move |_progress| async move {
             deployer.store_processes(&app, &settings).await?;
-            Ok::<_, wharf_deploy::DeployError>(serde_json::json!({
-                "message": format!("scale of {app} stored, not deployed (--skip-deploy): the next deploy runs it")
-            }))
+            Ok::<_, wharf_deploy::DeployError>(Outcome::message(format!(
+                "scale of {app} stored, not deployed (--skip-deploy): the next deploy runs it"
+            )))
         });
     }
     change(state, app, settings)
-}
-
-#[derive(Deserialize)]
-pub struct LimitsRequest {
-    process: String,
-    memory: Option<String>,
-    cpus: Option<String>,
 }
 
 pub async fn limits(
@@ -111,11 +119,6 @@ pub async fn limits(
         cpus,
     }];
     change(state, app, settings)
-}
-
-#[derive(Deserialize)]
-pub struct LifecycleRequest {
-    process: Option<String>,
 }
 
 pub async fn stop(
@@ -156,7 +159,7 @@ fn lifecycle(
         deployer
             .lifecycle(&app, request.process.as_deref(), action, &progress)
             .await?;
-        Ok::<_, wharf_deploy::DeployError>(serde_json::json!({ "message": format!("{app}: done") }))
+        Ok::<_, wharf_deploy::DeployError>(Outcome::message(format!("{app}: done")))
     })
 }
 
@@ -167,7 +170,10 @@ fn change(
 ) -> Result<Response, ApiError> {
     let deployer = state.deployer.clone();
     stream(&state, move |progress| async move {
-        deployer.change_processes(&app, &settings, &progress).await
+        let deployed = deployer
+            .change_processes(&app, &settings, &progress)
+            .await?;
+        Ok::<_, wharf_deploy::DeployError>(super::deploy::deployed(deployed))
     })
 }
 

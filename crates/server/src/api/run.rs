@@ -16,27 +16,15 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use hyper_util::rt::TokioIo;
-use serde::Deserialize;
 use std::sync::Arc;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::oneshot;
+use wharf_api::{ConnectRequest, RunRequest, RunStarted};
 use wharf_deploy::{DeployError, Deployer, OneOff, RunOptions};
 use wharf_runtime::{Attached, Docker, Output, RuntimeError};
 
 /// Largest accepted request body (the command line).
 const MAX_REQUEST: usize = 256 * 1024;
-
-#[derive(Deserialize)]
-pub struct RunRequest {
-    cmd: Vec<String>,
-    #[serde(default)]
-    tty: bool,
-    #[serde(default)]
-    detach: bool,
-    /// Initial TTY size.
-    rows: Option<u16>,
-    cols: Option<u16>,
-}
 
 pub async fn run(
     State(state): State<ApiState>,
@@ -47,7 +35,7 @@ pub async fn run(
     let run: RunRequest = read_json(request, "run").await?;
     let options = RunOptions {
         cmd: run.cmd,
-        tty: run.tty && !run.detach,
+        tty: run.terminal.tty && !run.detach,
         detach: run.detach,
     };
     let deployer = state.deployer.clone();
@@ -61,9 +49,11 @@ pub async fn run(
         })
         .await
         .map_err(ApiError::internal)??;
-        return Ok(
-            Json(serde_json::json!({ "name": one_off.name, "id": one_off.id })).into_response(),
-        );
+        return Ok(Json(RunStarted {
+            name: one_off.name,
+            id: one_off.id,
+        })
+        .into_response());
     }
     let Some(on_upgrade) = on_upgrade else {
         return Err(ApiError::new(
@@ -75,7 +65,14 @@ pub async fn run(
     };
     let (ready_tx, ready_rx) = oneshot::channel::<Result<(), DeployError>>();
     tokio::spawn(async move {
-        let (one_off, attached) = match prepare(&deployer, &app, &options, run.rows, run.cols).await
+        let (one_off, attached) = match prepare(
+            &deployer,
+            &app,
+            &options,
+            run.terminal.rows,
+            run.terminal.cols,
+        )
+        .await
         {
             Ok(prepared) => prepared,
             Err(err) => {
@@ -305,14 +302,6 @@ impl Session {
     }
 }
 
-#[derive(Deserialize)]
-pub struct ConnectRequest {
-    #[serde(default)]
-    tty: bool,
-    rows: Option<u16>,
-    cols: Option<u16>,
-}
-
 /// `POST /v1/services/{name}/connect` with `Upgrade: wharf-run`: the database's client,
 /// attached, in the service's container.
 pub async fn connect(
@@ -327,7 +316,7 @@ pub async fn connect(
         ));
     }
     let on_upgrade = hyper::upgrade::on(&mut request);
-    let connect: ConnectRequest = read_json(request, "connect").await?;
+    let ConnectRequest { terminal: connect } = read_json(request, "connect").await?;
     let (exec_id, attached) = state.services.open_client(&name, connect.tty).await?;
     let docker = state.deployer.docker().clone();
     if connect.tty

@@ -9,9 +9,12 @@ use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use serde::Deserialize;
+use wharf_api::{
+    Backup, BackupScheduleRequest, CreateServiceRequest, DestroyServiceQuery, ExposeRequest,
+    Outcome, RestoreQuery, Restored, Service, ServiceDestroyed, ServiceQuery, VerifyReport,
+};
 use wharf_deploy::ConfigOutcome;
-use wharf_services::{CreateRequest, RestoreSource, ServiceStatus, VerifyReport};
+use wharf_services::{CreateRequest, RestoreSource, ServiceStatus};
 use wharf_store::BackupRecord;
 
 /// Run `work` as a tracked task (shutdown waits for it; a client that goes away does not cut
@@ -28,44 +31,76 @@ where
         .map_err(ApiError::internal)??)
 }
 
-pub async fn list(State(state): State<ApiState>) -> Result<Json<Vec<ServiceStatus>>, ApiError> {
-    Ok(Json(state.services.list().await?))
+/// A service as the API shows it.
+fn service(status: ServiceStatus) -> Service {
+    Service {
+        name: status.name,
+        kind: status.kind,
+        version: status.version,
+        image: status.image,
+        state: status.state,
+        volume_bytes: status.volume_bytes,
+        volume: status.volume,
+        network: status.network,
+        linked_apps: status.linked_apps,
+        links: status.links.into_iter().collect(),
+        exposed_port: status.exposed_port,
+        backup_schedule: status.backup_schedule,
+        backup_keep: status.backup_keep,
+        last_backup: status.last_backup.map(backup_view),
+        url: status.url,
+        tls: status.tls,
+    }
+}
+
+fn backup_view(record: BackupRecord) -> Backup {
+    Backup {
+        id: record.id,
+        service: record.service,
+        file: record.file,
+        size: record.size,
+        sha256: record.sha256,
+        scheduled: record.scheduled,
+        started_at: record.started_at,
+        error: record.error,
+    }
+}
+
+pub async fn list(State(state): State<ApiState>) -> Result<Json<Vec<Service>>, ApiError> {
+    let list = state.services.list().await?;
+    Ok(Json(list.into_iter().map(service).collect()))
 }
 
 pub async fn create(
     State(state): State<ApiState>,
-    Json(request): Json<CreateRequest>,
-) -> Result<Json<ServiceStatus>, ApiError> {
+    Json(request): Json<CreateServiceRequest>,
+) -> Result<Json<Service>, ApiError> {
     let services = state.services.clone();
+    let request = CreateRequest {
+        kind: request.kind,
+        name: request.name,
+        version: request.version,
+        image: request.image,
+    };
     let created = tracked(&state, async move { services.create(&request).await }).await?;
-    Ok(Json(created))
-}
-
-#[derive(Deserialize)]
-pub struct InfoQuery {
-    #[serde(default)]
-    reveal: bool,
+    Ok(Json(service(created)))
 }
 
 pub async fn info(
     State(state): State<ApiState>,
     Path(name): Path<String>,
-    Query(query): Query<InfoQuery>,
-) -> Result<Json<ServiceStatus>, ApiError> {
-    Ok(Json(state.services.info(&name, query.reveal).await?))
-}
-
-#[derive(Deserialize)]
-pub struct DestroyQuery {
-    #[serde(default)]
-    purge: bool,
+    Query(query): Query<ServiceQuery>,
+) -> Result<Json<Service>, ApiError> {
+    Ok(Json(service(
+        state.services.info(&name, query.reveal).await?,
+    )))
 }
 
 pub async fn destroy(
     State(state): State<ApiState>,
     Path(name): Path<String>,
-    Query(query): Query<DestroyQuery>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+    Query(query): Query<DestroyServiceQuery>,
+) -> Result<Json<ServiceDestroyed>, ApiError> {
     let services = state.services.clone();
     let purge = query.purge;
     let service = name.clone();
@@ -74,21 +109,22 @@ pub async fn destroy(
         async move { services.destroy(&service, purge).await },
     )
     .await?;
-    Ok(Json(
-        serde_json::json!({ "destroyed": name, "purged": purge }),
-    ))
+    Ok(Json(ServiceDestroyed {
+        destroyed: name,
+        purged: purge,
+    }))
 }
 
-fn link_outcome(app: &str, outcome: ConfigOutcome) -> serde_json::Value {
+fn link_outcome(app: &str, outcome: ConfigOutcome) -> Outcome {
     match outcome {
-        ConfigOutcome::Deployed(deployed) => serde_json::to_value(deployed).unwrap_or_default(),
-        ConfigOutcome::Saved => serde_json::json!({
-            "message": format!("saved; {app} gets it at its first deploy")
-        }),
-        ConfigOutcome::Unchanged => serde_json::json!({ "message": "nothing changed" }),
-        ConfigOutcome::Stored => serde_json::json!({
-            "message": format!("stored; {app} gets it at its next deploy")
-        }),
+        ConfigOutcome::Deployed(outcome) => super::deploy::deployed(outcome),
+        ConfigOutcome::Saved => {
+            Outcome::message(format!("saved; {app} gets it at its first deploy"))
+        }
+        ConfigOutcome::Unchanged => Outcome::message("nothing changed"),
+        ConfigOutcome::Stored => {
+            Outcome::message(format!("stored; {app} gets it at its next deploy"))
+        }
     }
 }
 
@@ -118,40 +154,35 @@ pub async fn unlink(
     })
 }
 
-#[derive(Deserialize)]
-pub struct ExposeRequest {
-    /// The host port; `null` stops publishing.
-    port: Option<u16>,
-}
-
 pub async fn expose(
     State(state): State<ApiState>,
     Path(name): Path<String>,
     Json(request): Json<ExposeRequest>,
-) -> Result<Json<ServiceStatus>, ApiError> {
+) -> Result<Json<Service>, ApiError> {
     let services = state.services.clone();
     let status = tracked(
         &state,
         async move { services.expose(&name, request.port).await },
     )
     .await?;
-    Ok(Json(status))
+    Ok(Json(service(status)))
 }
 
 pub async fn backups(
     State(state): State<ApiState>,
     Path(name): Path<String>,
-) -> Result<Json<Vec<BackupRecord>>, ApiError> {
-    Ok(Json(state.services.backups(&name)?))
+) -> Result<Json<Vec<Backup>>, ApiError> {
+    let list = state.services.backups(&name)?;
+    Ok(Json(list.into_iter().map(backup_view).collect()))
 }
 
 pub async fn backup(
     State(state): State<ApiState>,
     Path(name): Path<String>,
-) -> Result<Json<BackupRecord>, ApiError> {
+) -> Result<Json<Backup>, ApiError> {
     let services = state.services.clone();
     let record = tracked(&state, async move { services.backup(&name, false).await }).await?;
-    Ok(Json(record))
+    Ok(Json(backup_view(record)))
 }
 
 pub async fn verify(
@@ -160,31 +191,25 @@ pub async fn verify(
 ) -> Result<Json<VerifyReport>, ApiError> {
     let services = state.services.clone();
     let report = tracked(&state, async move { services.verify(&name).await }).await?;
-    Ok(Json(report))
-}
-
-#[derive(Deserialize)]
-pub struct ScheduleRequest {
-    /// Five-field cron schedule (UTC); `null` turns scheduled backups off.
-    schedule: Option<String>,
-    keep: Option<u32>,
+    Ok(Json(VerifyReport {
+        service: report.service,
+        file: report.file,
+        size: report.size,
+        sha256: report.sha256,
+        restored_objects: report.restored_objects,
+        seconds: report.seconds,
+    }))
 }
 
 pub async fn schedule(
     State(state): State<ApiState>,
     Path(name): Path<String>,
-    Json(request): Json<ScheduleRequest>,
-) -> Result<Json<ServiceStatus>, ApiError> {
+    Json(request): Json<BackupScheduleRequest>,
+) -> Result<Json<Service>, ApiError> {
     state
         .services
         .set_backup_schedule(&name, request.schedule.as_deref(), request.keep)?;
-    Ok(Json(state.services.info(&name, false).await?))
-}
-
-#[derive(Deserialize)]
-pub struct RestoreQuery {
-    /// The name of one of the service's backups; without it, the body is the backup file.
-    backup: Option<String>,
+    Ok(Json(service(state.services.info(&name, false).await?)))
 }
 
 pub async fn restore(
@@ -193,7 +218,7 @@ pub async fn restore(
     Query(query): Query<RestoreQuery>,
     headers: HeaderMap,
     body: Body,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<Restored>, ApiError> {
     let (source, upload) = match query.backup {
         Some(file) => {
             if file.contains('/') || file.starts_with('.') {
@@ -234,5 +259,5 @@ pub async fn restore(
         result
     })
     .await?;
-    Ok(Json(serde_json::json!({ "restored": name })))
+    Ok(Json(Restored { restored: name }))
 }

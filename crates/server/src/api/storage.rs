@@ -7,38 +7,30 @@ use super::{ApiError, ApiState};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use serde::Deserialize;
+use wharf_api::{MountKind, MountRequest, Outcome, StorageMount, StorageMounts};
 use wharf_deploy::{StorageChange, StorageOutcome};
 use wharf_domain::VolumeSource;
 
 pub async fn list(
     State(state): State<ApiState>,
     Path(app): Path<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let mounts: Vec<serde_json::Value> = state
+) -> Result<Json<StorageMounts>, ApiError> {
+    let mounts = state
         .deployer
         .storage_mounts(&app)?
         .into_iter()
-        .map(|m| {
-            let kind = match m.source {
-                VolumeSource::HostPath(_) => "host path",
-                VolumeSource::Named(_) => "volume",
-            };
-            serde_json::json!({
-                "source": m.source.as_str(),
-                "target": m.target,
-                "read_only": m.read_only,
-                "kind": kind,
-                "mount": m.to_string(),
-            })
+        .map(|m| StorageMount {
+            source: m.source.as_str().to_string(),
+            kind: match m.source {
+                VolumeSource::HostPath(_) => MountKind::HostPath,
+                VolumeSource::Named(_) => MountKind::Volume,
+            },
+            mount: m.to_string(),
+            target: m.target,
+            read_only: m.read_only,
         })
         .collect();
-    Ok(Json(serde_json::json!({ "mounts": mounts })))
-}
-
-#[derive(Deserialize)]
-pub struct MountRequest {
-    mount: String,
+    Ok(Json(StorageMounts { mounts }))
 }
 
 pub async fn mount(
@@ -65,12 +57,10 @@ fn change(state: ApiState, app: String, change: StorageChange) -> Result<Respons
     stream(&state, move |progress| async move {
         let outcome = deployer.change_storage(&app, &change, &progress).await?;
         Ok::<_, wharf_deploy::DeployError>(match outcome {
-            StorageOutcome::Deployed(deployed) => {
-                serde_json::to_value(deployed).unwrap_or_default()
-            }
-            StorageOutcome::Saved => serde_json::json!({
-                "message": format!("storage of {app} saved; it takes effect at its first deploy")
-            }),
+            StorageOutcome::Deployed(outcome) => super::deploy::deployed(outcome),
+            StorageOutcome::Saved => Outcome::message(format!(
+                "storage of {app} saved; it takes effect at its first deploy"
+            )),
         })
     })
 }

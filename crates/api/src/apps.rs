@@ -1,0 +1,116 @@
+//! The server, its apps, their releases and their cron jobs.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// `GET /v1/status`: the server's version and the limits a client should know before it
+/// uploads anything.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ServerStatus {
+    /// Wharf's version on the server.
+    pub version: String,
+    /// The largest build context or backup file the server accepts, in bytes.
+    pub max_upload_bytes: u64,
+}
+
+/// One app of `GET /v1/apps`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AppSummary {
+    pub name: String,
+    /// The domains the app is served on.
+    pub domains: Vec<String>,
+    /// Its URLs, one per domain.
+    pub urls: Vec<String>,
+    /// The active release's number, if it has one.
+    pub release: Option<u32>,
+    /// Web instances in the app's route.
+    pub instances: u32,
+    /// How many of them the proxy considers healthy.
+    pub healthy: u32,
+}
+
+/// `DELETE /v1/apps/{app}`: the app that was destroyed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AppDestroyed {
+    pub destroyed: String,
+}
+
+/// Where a release is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ReleaseStatus {
+    /// Being built or started; not serving yet.
+    Deploying,
+    /// Serving traffic. At most one release of an app is active.
+    Active,
+    /// Was active, replaced by a later release.
+    Superseded,
+    /// Its build or deploy failed; it never served.
+    Failed,
+}
+
+impl ReleaseStatus {
+    /// The status as the API writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReleaseStatus::Deploying => "deploying",
+            ReleaseStatus::Active => "active",
+            ReleaseStatus::Superseded => "superseded",
+            ReleaseStatus::Failed => "failed",
+        }
+    }
+}
+
+/// One release of `GET /v1/apps/{app}/releases`, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Release {
+    pub id: i64,
+    pub app: String,
+    /// Its number: `v3` is 3.
+    pub version: u32,
+    /// The image tag it runs (`wharf/APP:vN`, or an earlier release's for a config change).
+    pub image: String,
+    /// The release's config snapshot as JSON, with its config vars' values masked.
+    pub config: String,
+    /// The git commit its image was built from, if known.
+    #[serde(default)]
+    pub revision: Option<String>,
+    pub status: ReleaseStatus,
+    /// Why its build or deploy failed.
+    pub error: Option<String>,
+    /// Seconds since the Unix epoch.
+    pub created_at: i64,
+}
+
+/// `GET /v1/apps/{app}/cron`: the active release's cron jobs and the newest runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CronJobs {
+    pub jobs: Vec<CronJob>,
+    /// The newest runs, newest first.
+    pub runs: Vec<CronRun>,
+}
+
+/// A job of app.json's `cron`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CronJob {
+    pub command: String,
+    /// Five-field cron schedule, UTC.
+    pub schedule: String,
+}
+
+/// One run of a cron job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CronRun {
+    /// What `wharf cron APP --log ID` names it by.
+    pub id: i64,
+    pub app: String,
+    pub command: String,
+    /// Seconds since the Unix epoch.
+    pub started_at: i64,
+    /// When it ended; `null` while it runs.
+    pub finished_at: Option<i64>,
+    /// Its exit code; `null` while it runs.
+    pub exit_code: Option<i64>,
+    /// Its output.
+    pub log: String,
+}

@@ -1,0 +1,56 @@
+//! Container logs and release logs.
+
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// The query of `GET /v1/apps/{app}/logs`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LogsQuery {
+    /// Lines per container: a number or `all` (the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tail: Option<String>,
+    /// Keep the stream open and send lines as they are written.
+    #[serde(default)]
+    pub follow: bool,
+    /// One process only (`web`, `worker`...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process: Option<String>,
+}
+
+/// One line of `GET /v1/apps/{app}/logs` (`application/x-ndjson`). Without `follow`, lines
+/// come ordered by time; with it, as they are written. A failure part-way ends the stream with
+/// an error.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum LogEvent {
+    Line(LogEntry),
+    Error(crate::ErrorBody),
+}
+
+/// A line a container wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LogEntry {
+    /// Its process and replica (`web.1`), or its task container.
+    pub source: String,
+    pub stream: LogStream,
+    /// When the engine received it: RFC 3339 with nanoseconds, fixed width.
+    pub time: String,
+    /// The line without its newline.
+    pub line: String,
+}
+
+/// Which of a container's output streams a line came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum LogStream {
+    Stdout,
+    Stderr,
+}
+
+/// `GET /v1/apps/{app}/releases/{version}/log`: a release's build and deploy output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ReleaseLog {
+    pub version: u32,
+    pub log: String,
+}

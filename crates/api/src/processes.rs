@@ -1,0 +1,85 @@
+//! An app's containers and the changes to its processes: scale, limits, stop/start/restart.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::{IntoParams, ToSchema};
+
+/// One process type of the running release and its scale, as `GET /v1/apps/{app}/formation`
+/// lists it (`wharf ps` names those not started).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ProcessFormation {
+    /// The Procfile process (`web` always).
+    pub process: String,
+    /// For `web`, the meaning of `# wharf.scale` (0: one container replaced in place); for the
+    /// others, how many containers run.
+    pub scale: u32,
+    /// False for a process other than `web` at scale 0: it has no container.
+    pub started: bool,
+}
+
+/// One container of an app, as `GET /v1/apps/{app}/ps` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ProcessStatus {
+    /// The container's name.
+    pub container: String,
+    /// The Procfile process, or for one of Wharf's task containers the task (`run`, `cron`...).
+    pub process: String,
+    /// Whether this is a task container (`wharf run`, a cron job, a deploy's command) rather
+    /// than a process of the Procfile; a Procfile process may be named like a task.
+    pub task: bool,
+    /// Which of the process's containers this is (`1`, `2`...); empty for tasks.
+    pub replica: String,
+    /// The release it runs (its number).
+    pub release: String,
+    /// The engine's state (`running`, `exited`...), or `draining`/`stopping` for an instance a
+    /// deploy replaced.
+    pub state: String,
+    /// When it started (RFC 3339).
+    pub started_at: Option<String>,
+    /// For web instances in the route: whether the proxy sends them traffic.
+    pub healthy: Option<bool>,
+}
+
+/// `POST /v1/apps/{app}/scale`: how many containers each named process runs, e.g.
+/// `{"web": 2, "worker": 1}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ScaleRequest(pub BTreeMap<String, u32>);
+
+/// The query of `POST /v1/apps/{app}/scale`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ScaleQuery {
+    /// `false` stores the scale for the next deploy only.
+    #[serde(default = "yes")]
+    pub deploy: bool,
+}
+
+impl Default for ScaleQuery {
+    fn default() -> ScaleQuery {
+        ScaleQuery { deploy: true }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `POST /v1/apps/{app}/limits`: a process's memory and CPU limits (at least one of them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LimitsRequest {
+    pub process: String,
+    /// e.g. `512m`, `1g`.
+    #[serde(default)]
+    pub memory: Option<String>,
+    /// e.g. `0.5`, `2`.
+    #[serde(default)]
+    pub cpus: Option<String>,
+}
+
+/// `POST /v1/apps/{app}/stop`, `/start` and `/restart`: the app's processes, or one of them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LifecycleRequest {
+    /// One process only; all of them when `null`.
+    #[serde(default)]
+    pub process: Option<String>,
+}

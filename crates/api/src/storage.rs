@@ -1,0 +1,52 @@
+//! An app's storage mounts.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// `GET /v1/apps/{app}/storage`: the app's mounts, sorted by container path.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct StorageMounts {
+    pub mounts: Vec<StorageMount>,
+}
+
+/// One storage mount.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct StorageMount {
+    /// A server directory or a named volume.
+    pub source: String,
+    /// The path inside the app's containers.
+    pub target: String,
+    pub read_only: bool,
+    pub kind: MountKind,
+    /// The mount as `wharf storage mount` takes it (`SOURCE:/path[:ro]`).
+    pub mount: String,
+}
+
+/// What a mount's source is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub enum MountKind {
+    /// A directory of the server.
+    #[serde(rename = "host path")]
+    HostPath,
+    /// A Docker named volume.
+    #[serde(rename = "volume")]
+    Volume,
+}
+
+impl MountKind {
+    /// The kind as the API writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MountKind::HostPath => "host path",
+            MountKind::Volume => "volume",
+        }
+    }
+}
+
+/// `POST /v1/apps/{app}/storage/mount` and `.../unmount`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MountRequest {
+    /// `SOURCE:/path[:ro]`: a server directory (absolute) or a volume name, and where it
+    /// appears in the containers.
+    pub mount: String,
+}

@@ -1,0 +1,544 @@
+//! The API's contract holds: every type survives a trip through JSON, its JSON looks as
+//! clients expect (a renamed field fails here), and docs/api/openapi.json is what the types
+//! and routes say.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Debug;
+use utoipa::OpenApi;
+use wharf_api::*;
+
+/// Serialize `value`, decode it again and check both agree; returns its JSON.
+fn round_trip<T>(value: T) -> serde_json::Value
+where
+    T: Serialize + DeserializeOwned + PartialEq + Debug,
+{
+    let text = serde_json::to_string(&value).unwrap();
+    let back: T = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("{} does not decode: {e}", std::any::type_name::<T>()));
+    assert_eq!(back, value, "{text}");
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Round-trip a type that is a schema of the document, and note its name.
+fn schema<T>(seen: &mut BTreeSet<String>, value: T) -> serde_json::Value
+where
+    T: Serialize + DeserializeOwned + PartialEq + Debug + utoipa::ToSchema,
+{
+    seen.insert(T::name().to_string());
+    round_trip(value)
+}
+
+fn deployed() -> Deployed {
+    Deployed {
+        app: "blog".into(),
+        version: 3,
+        urls: vec!["http://blog.example.com/".into()],
+    }
+}
+
+fn backup() -> Backup {
+    Backup {
+        id: 4,
+        service: "db".into(),
+        file: Some("db-20260101.dump".into()),
+        size: Some(2048),
+        sha256: Some("ab".repeat(32)),
+        scheduled: true,
+        started_at: 1_767_225_600,
+        error: None,
+    }
+}
+
+fn service() -> Service {
+    Service {
+        name: "db".into(),
+        kind: "postgres".into(),
+        version: "17".into(),
+        image: "postgres:17".into(),
+        state: "running".into(),
+        volume_bytes: Some(40_000),
+        volume: "wharf-service.db".into(),
+        network: "wharf-service.db".into(),
+        linked_apps: vec!["blog".into()],
+        links: BTreeMap::from([("blog".into(), "DATABASE_URL".into())]),
+        exposed_port: None,
+        backup_schedule: Some("0 3 * * *".into()),
+        backup_keep: 7,
+        last_backup: Some(backup()),
+        url: "postgres://db:********@db:5432/db".into(),
+        tls: "required".into(),
+    }
+}
+
+fn certificate() -> Certificate {
+    Certificate {
+        source: CertSource::Uploaded,
+        domain: "example.com".into(),
+        names: vec!["example.com".into(), "www.example.com".into()],
+        issuer: "CN=Test CA".into(),
+        serial: "0a1b".into(),
+        not_before: 1_700_000_000,
+        not_after: 1_800_000_000,
+    }
+}
+
+#[test]
+fn every_type_survives_a_round_trip() {
+    let mut seen = BTreeSet::new();
+    let s = &mut seen;
+    schema(
+        s,
+        ServerStatus {
+            version: "0.1.0".into(),
+            max_upload_bytes: 1 << 30,
+        },
+    );
+    schema(
+        s,
+        AppSummary {
+            name: "blog".into(),
+            domains: vec!["blog.example.com".into()],
+            urls: vec!["http://blog.example.com/".into()],
+            release: Some(2),
+            instances: 2,
+            healthy: 1,
+        },
+    );
+    schema(
+        s,
+        AppDestroyed {
+            destroyed: "blog".into(),
+        },
+    );
+    for status in [
+        ReleaseStatus::Deploying,
+        ReleaseStatus::Active,
+        ReleaseStatus::Superseded,
+        ReleaseStatus::Failed,
+    ] {
+        schema(s, status);
+    }
+    schema(
+        s,
+        Release {
+            id: 9,
+            app: "blog".into(),
+            version: 2,
+            image: "wharf/blog:v2".into(),
+            config: r#"{"vars":[["A","********"]]}"#.into(),
+            revision: Some("abc123".into()),
+            status: ReleaseStatus::Failed,
+            error: Some("the build failed".into()),
+            created_at: 1_767_225_600,
+        },
+    );
+    let job = CronJob {
+        command: "bin/report".into(),
+        schedule: "*/5 * * * *".into(),
+    };
+    let run = CronRun {
+        id: 1,
+        app: "blog".into(),
+        command: "bin/report".into(),
+        started_at: 1,
+        finished_at: None,
+        exit_code: Some(2),
+        log: "out\n".into(),
+    };
+    schema(s, job.clone());
+    schema(s, run.clone());
+    schema(
+        s,
+        CronJobs {
+            jobs: vec![job],
+            runs: vec![run],
+        },
+    );
+    schema(
+        s,
+        ConfigVars {
+            vars: BTreeMap::from([("A".into(), "1".into())]),
+        },
+    );
+    round_trip(ConfigQuery { reveal: true });
+    schema(
+        s,
+        ConfigChangeRequest {
+            set: vec!["A=1".into()],
+            unset: vec!["B".into()],
+            no_restart: true,
+        },
+    );
+    schema(s, RollbackRequest { version: Some(3) });
+    schema(
+        s,
+        ProcessStatus {
+            container: "wharf-blog.web.1-v2-ab12".into(),
+            process: "web".into(),
+            task: false,
+            replica: "1".into(),
+            release: "2".into(),
+            state: "draining".into(),
+            started_at: Some("2026-01-01T00:00:00Z".into()),
+            healthy: Some(true),
+        },
+    );
+    schema(
+        s,
+        ProcessFormation {
+            process: "worker".into(),
+            scale: 0,
+            started: false,
+        },
+    );
+    schema(s, ScaleRequest(BTreeMap::from([("web".into(), 2)])));
+    round_trip(ScaleQuery { deploy: false });
+    schema(
+        s,
+        LimitsRequest {
+            process: "web".into(),
+            memory: Some("512m".into()),
+            cpus: None,
+        },
+    );
+    schema(
+        s,
+        LifecycleRequest {
+            process: Some("worker".into()),
+        },
+    );
+    schema(
+        s,
+        AppDomains {
+            dockerfile: vec!["a.example.com".into()],
+            added: vec!["b.example.com".into()],
+        },
+    );
+    schema(
+        s,
+        AddDomainRequest {
+            domain: "b.example.com".into(),
+        },
+    );
+    let mount = StorageMount {
+        source: "/srv/data".into(),
+        target: "/data".into(),
+        read_only: true,
+        kind: MountKind::HostPath,
+        mount: "/srv/data:/data:ro".into(),
+    };
+    schema(s, MountKind::Volume);
+    schema(s, mount.clone());
+    schema(
+        s,
+        StorageMounts {
+            mounts: vec![mount],
+        },
+    );
+    schema(
+        s,
+        MountRequest {
+            mount: "cache:/cache".into(),
+        },
+    );
+    round_trip(DeployQuery {
+        app: Some("blog".into()),
+        revision: Some("abc123".into()),
+    });
+    schema(s, ProgressEvent::Line("Step 1/3".into()));
+    schema(s, ProgressEvent::Done(Outcome::Deployed(deployed())));
+    schema(s, ProgressEvent::Done(Outcome::message("nothing changed")));
+    schema(s, ProgressEvent::Error("the build failed".into()));
+    schema(s, Outcome::Deployed(deployed()));
+    schema(s, deployed());
+    schema(
+        s,
+        Message {
+            message: "saved".into(),
+        },
+    );
+    let terminal = Terminal {
+        tty: true,
+        rows: Some(24),
+        cols: Some(80),
+    };
+    schema(s, terminal);
+    schema(
+        s,
+        RunRequest {
+            cmd: vec!["rails".into(), "console".into()],
+            detach: false,
+            terminal,
+        },
+    );
+    schema(
+        s,
+        RunStarted {
+            name: "wharf-blog.run-x1".into(),
+            id: "abcdef".into(),
+        },
+    );
+    schema(s, ConnectRequest { terminal });
+    round_trip(LogsQuery {
+        tail: Some("10".into()),
+        follow: true,
+        process: Some("web".into()),
+    });
+    let entry = LogEntry {
+        source: "web.1".into(),
+        stream: LogStream::Stderr,
+        time: "2026-01-02T15:04:05.000000000Z".into(),
+        line: "listening".into(),
+    };
+    schema(s, LogStream::Stdout);
+    schema(s, entry.clone());
+    schema(s, LogEvent::Line(entry));
+    schema(
+        s,
+        LogEvent::Error(ErrorBody {
+            error: "the engine went away".into(),
+        }),
+    );
+    schema(
+        s,
+        ReleaseLog {
+            version: 3,
+            log: "built\n".into(),
+        },
+    );
+    schema(
+        s,
+        CreateServiceRequest {
+            kind: "postgres".into(),
+            name: "db".into(),
+            version: Some("17".into()),
+            image: None,
+        },
+    );
+    schema(s, service());
+    schema(s, backup());
+    round_trip(ServiceQuery { reveal: true });
+    round_trip(DestroyServiceQuery { purge: true });
+    schema(
+        s,
+        ServiceDestroyed {
+            destroyed: "db".into(),
+            purged: false,
+        },
+    );
+    schema(s, ExposeRequest { port: Some(15432) });
+    schema(
+        s,
+        VerifyReport {
+            service: "db".into(),
+            file: "db-1.dump".into(),
+            size: 10,
+            sha256: "cd".repeat(32),
+            restored_objects: 3,
+            seconds: 1.5,
+        },
+    );
+    schema(
+        s,
+        BackupScheduleRequest {
+            schedule: None,
+            keep: Some(3),
+        },
+    );
+    round_trip(RestoreQuery {
+        backup: Some("db-1.dump".into()),
+    });
+    schema(
+        s,
+        Restored {
+            restored: "db".into(),
+        },
+    );
+    schema(s, certificate());
+    schema(s, CertSource::Acme);
+    schema(
+        s,
+        CertList {
+            certs: vec![certificate()],
+        },
+    );
+    schema(
+        s,
+        CertUploadRequest {
+            domain: "example.com".into(),
+            cert: "-----BEGIN CERTIFICATE-----".into(),
+            key: "-----BEGIN PRIVATE KEY-----".into(),
+        },
+    );
+    schema(
+        s,
+        CertRemoved {
+            removed: "example.com".into(),
+        },
+    );
+    let acme = AcmeDomain {
+        domain: "example.com".into(),
+        last_attempt: Some(1),
+        failures: 2,
+        last_error: Some("rate limited".into()),
+        renew_by: Some("ari".into()),
+        ..AcmeDomain::default()
+    };
+    schema(s, acme.clone());
+    schema(
+        s,
+        AcmeStatus {
+            directory: Some("https://acme.example/dir".into()),
+            domains: vec![acme],
+        },
+    );
+    schema(
+        s,
+        ErrorBody {
+            error: "no such app".into(),
+        },
+    );
+
+    let documented: BTreeSet<String> = ApiDoc::openapi()
+        .components
+        .expect("the document has components")
+        .schemas
+        .keys()
+        .cloned()
+        .collect();
+    let missing: Vec<_> = documented.difference(&seen).collect();
+    assert!(missing.is_empty(), "no round trip for {missing:?}");
+}
+
+#[test]
+fn json_shapes_are_the_wire_format() {
+    let event = ProgressEvent::Done(Outcome::Deployed(deployed()));
+    assert_eq!(
+        serde_json::to_value(&event).unwrap(),
+        json!({"done": {"app": "blog", "version": 3, "urls": ["http://blog.example.com/"]}})
+    );
+    assert_eq!(
+        serde_json::to_value(ProgressEvent::Done(Outcome::message("stored"))).unwrap(),
+        json!({"done": {"message": "stored"}})
+    );
+    assert_eq!(
+        serde_json::to_value(ProgressEvent::Line("x".into())).unwrap(),
+        json!({"line": "x"})
+    );
+    assert_eq!(
+        serde_json::to_value(ProgressEvent::Error("bad".into())).unwrap(),
+        json!({"error": "bad"})
+    );
+    let line: LogEvent = serde_json::from_value(json!({
+        "source": "web.1", "stream": "stdout", "time": "t", "line": "hi"
+    }))
+    .unwrap();
+    assert!(matches!(line, LogEvent::Line(LogEntry { ref source, .. }) if source == "web.1"));
+    let error: LogEvent = serde_json::from_value(json!({"error": "gone"})).unwrap();
+    assert!(matches!(error, LogEvent::Error(ErrorBody { ref error }) if error == "gone"));
+
+    assert_eq!(
+        serde_json::to_value(ScaleRequest(BTreeMap::from([("web".into(), 2)]))).unwrap(),
+        json!({"web": 2})
+    );
+    assert_eq!(
+        serde_json::to_value(RunRequest {
+            cmd: vec!["ls".into()],
+            detach: true,
+            terminal: Terminal::default(),
+        })
+        .unwrap(),
+        json!({"cmd": ["ls"], "detach": true, "tty": false, "rows": null, "cols": null})
+    );
+    // What older clients send still decodes.
+    let run: RunRequest = serde_json::from_value(json!({"cmd": ["ls"]})).unwrap();
+    assert!(!run.detach && !run.terminal.tty);
+    let change: ConfigChangeRequest = serde_json::from_value(json!({"set": ["A=1"]})).unwrap();
+    assert_eq!(change.set, ["A=1"]);
+    assert!(change.unset.is_empty() && !change.no_restart);
+
+    let mount = StorageMount {
+        source: "cache".into(),
+        target: "/cache".into(),
+        read_only: false,
+        kind: MountKind::Volume,
+        mount: "cache:/cache".into(),
+    };
+    assert_eq!(
+        serde_json::to_value(&mount).unwrap(),
+        json!({"source": "cache", "target": "/cache", "read_only": false, "kind": "volume", "mount": "cache:/cache"})
+    );
+    assert_eq!(
+        serde_json::to_value(MountKind::HostPath).unwrap(),
+        json!("host path")
+    );
+    assert_eq!(
+        serde_json::to_value(ProcessStatus {
+            container: "c".into(),
+            process: "web".into(),
+            task: false,
+            replica: "2".into(),
+            release: "5".into(),
+            state: "running".into(),
+            started_at: None,
+            healthy: None,
+        })
+        .unwrap(),
+        json!({
+            "container": "c", "process": "web", "task": false, "replica": "2", "release": "5",
+            "state": "running", "started_at": null, "healthy": null
+        })
+    );
+    assert_eq!(
+        serde_json::to_value(certificate()).unwrap(),
+        json!({
+            "source": "uploaded", "domain": "example.com",
+            "names": ["example.com", "www.example.com"], "issuer": "CN=Test CA",
+            "serial": "0a1b", "not_before": 1_700_000_000, "not_after": 1_800_000_000
+        })
+    );
+    assert_eq!(
+        serde_json::to_value(ReleaseStatus::Superseded).unwrap(),
+        json!("superseded")
+    );
+}
+
+/// docs/api/openapi.json is the document the types and routes make. When it is stale this
+/// test rewrites it and fails, so the change shows in the diff: run it again and commit.
+#[test]
+fn the_published_document_is_current() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/api/openapi.json");
+    let mut current = ApiDoc::openapi().to_pretty_json().unwrap();
+    current.push('\n');
+    let published = std::fs::read_to_string(&path).unwrap_or_default();
+    if published != current {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &current).unwrap();
+        panic!(
+            "{} was stale and has been rewritten from the API's types; review and commit it",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn every_route_is_documented_once_with_its_method() {
+    let doc = ApiDoc::openapi();
+    let mut routes = 0;
+    for (path, item) in &doc.paths.paths {
+        for operation in [&item.get, &item.post, &item.delete].into_iter().flatten() {
+            routes += 1;
+            assert!(
+                operation.responses.responses.contains_key("200")
+                    || operation.responses.responses.contains_key("101"),
+                "{path}: no success answer"
+            );
+        }
+    }
+    assert_eq!(routes, 44);
+}
