@@ -27,7 +27,8 @@ if ! docker info >/dev/null 2>&1; then
     systemctl start docker
   else
     echo "wharf: starting dockerd (no systemd here)"
-    nohup dockerd >/var/log/dockerd.log 2>&1 &
+    # In a session of its own, so that the end of the shell that started it does not end it.
+    setsid nohup dockerd >/var/log/dockerd.log 2>&1 &
   fi
   for _ in $(seq 1 60); do
     docker info >/dev/null 2>&1 && break
