@@ -89,8 +89,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Row8> {
 
 /// The row's values checked and its snapshot decoded, once, here.
 fn finish(row: Row8) -> Result<ReleaseRecord, StoreError> {
-    let app = AppName::parse(&row.app)
-        .map_err(|e| StoreError::Corrupt(format!("release {}: {e}", row.id)))?;
+    let app = crate::apps::stored_app_name(&row.app)?;
     let version = ReleaseVersion::new(row.version)
         .ok_or_else(|| StoreError::Corrupt(format!("release {} of {app} has version 0", row.id)))?;
     let spec = ReleaseSpec::from_json(&row.config).map_err(|source| StoreError::Snapshot {
