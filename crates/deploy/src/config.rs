@@ -5,24 +5,23 @@
 //! keeps its vars, and the next deploy (a push, a config, scale or storage change, or a restart
 //! of the whole app) takes the stored ones.
 
+use crate::spec::check_env_from_config;
 use crate::{DeployError, DeployOutcome, Deployer, Progress, ReleaseSpec};
-use wharf_domain::{AppName, parse_env_assignment};
+use wharf_domain::{AppName, EnvVars};
 use wharf_store::ReleaseRecord;
 
-/// What `wharf config set/unset` asks for.
+/// What `wharf config set/unset` asks for, with every name checked.
 #[derive(Debug, Clone, Default)]
 pub struct ConfigChange {
-    pub set: Vec<(String, String)>,
+    pub set: EnvVars,
     pub unset: Vec<String>,
 }
 
 impl ConfigChange {
     /// Parse `KEY=VALUE` assignments and bare keys to unset, checking every key.
     pub fn parse(set: &[String], unset: &[String]) -> Result<ConfigChange, DeployError> {
-        let set = set
-            .iter()
-            .map(|a| parse_env_assignment(a).map_err(|e| DeployError::BadConfig(e.to_string())))
-            .collect::<Result<Vec<_>, _>>()?;
+        let set =
+            EnvVars::from_assignments(set).map_err(|e| DeployError::BadConfig(e.to_string()))?;
         for key in unset {
             if !wharf_domain::is_valid_env_key(key) {
                 return Err(DeployError::BadConfig(format!(
@@ -36,14 +35,10 @@ impl ConfigChange {
         })
     }
 
-    fn apply(&self, vars: &[(String, String)]) -> Vec<(String, String)> {
-        let mut out: Vec<(String, String)> = vars
-            .iter()
-            .filter(|(k, _)| !self.unset.contains(k) && !self.set.iter().any(|(s, _)| s == k))
-            .cloned()
-            .collect();
-        out.extend(self.set.iter().cloned());
-        out.sort();
+    fn apply(&self, vars: &EnvVars) -> EnvVars {
+        let mut out = vars.clone();
+        out.retain(|key, _| !self.unset.iter().any(|u| u == key));
+        out.extend(self.set.clone());
         out
     }
 }
@@ -65,19 +60,19 @@ impl Deployer {
     #[tracing::instrument(skip(self, change, progress))]
     pub async fn change_config(
         &self,
-        app: &str,
+        app: &AppName,
         change: &ConfigChange,
         progress: &Progress,
     ) -> Result<ConfigOutcome, DeployError> {
-        let (app, _guard, vars) = self.vars_after(app, change).await?;
+        let (_guard, vars) = self.vars_after(app, change).await?;
         let Some(vars) = vars else {
             return Ok(ConfigOutcome::Unchanged);
         };
-        let Some(active) = self.store.active_release(&app)? else {
-            self.store.replace_config_vars(&app, &vars)?;
+        let Some(active) = self.store.active_release(app)? else {
+            self.store.replace_config_vars(app, &vars)?;
             return Ok(ConfigOutcome::Saved);
         };
-        self.redeploy_with_vars(&app, active, vars, progress)
+        self.redeploy_with_vars(app, active, vars, progress)
             .await
             .map(ConfigOutcome::Deployed)
     }
@@ -86,7 +81,7 @@ impl Deployer {
     /// not have it yet: what `wharf restart APP` (Dokku's `ps:restart`) does first.
     pub(crate) async fn deploy_stored_config(
         &self,
-        app: &str,
+        app: &AppName,
         progress: &Progress,
     ) -> Result<Option<DeployOutcome>, DeployError> {
         let _guard = self.lock_app(app).await;
@@ -94,7 +89,7 @@ impl Deployer {
             return Ok(None);
         };
         let vars = self.store.config_vars(app)?;
-        if vars == ReleaseSpec::of(&active)?.vars {
+        if vars == active.spec.vars {
             return Ok(None);
         }
         self.redeploy_with_vars(app, active, vars, progress)
@@ -105,21 +100,23 @@ impl Deployer {
     /// A new release of `active`'s image with `vars`, deployed. The app's lock is held.
     async fn redeploy_with_vars(
         &self,
-        app: &str,
+        app: &AppName,
         active: ReleaseRecord,
-        vars: Vec<(String, String)>,
+        vars: EnvVars,
         progress: &Progress,
     ) -> Result<DeployOutcome, DeployError> {
-        let old = ReleaseSpec::of(&active)?;
-        let mut spec = ReleaseSpec { vars, ..old };
+        let mut spec = ReleaseSpec {
+            vars,
+            ..active.spec.clone()
+        };
         // Unsetting a var the Dockerfile's `env = NAME` needs is refused.
-        spec.check_env_from_config(app)?;
+        check_env_from_config(&spec, app)?;
         // Scale stored without a deploy (`ps:scale --skip-deploy`) goes live with this one.
         spec.apply_settings(&self.store.process_settings(app)?);
         let image = active.image.clone();
         let release = self.record_release(app, |_| image.clone(), &mut spec)?;
         progress.line(format!(
-            "-----> Config changed: deploying {app} release v{} (image of v{})",
+            "-----> Config changed: deploying {app} release {} (image of {})",
             release.version, active.version
         ));
         let result = self.put_in_service(&release, &spec, progress).await;
@@ -132,46 +129,38 @@ impl Deployer {
     #[tracing::instrument(skip(self, change))]
     pub async fn store_config(
         &self,
-        app: &str,
+        app: &AppName,
         change: &ConfigChange,
     ) -> Result<ConfigOutcome, DeployError> {
-        let (app, _guard, vars) = self.vars_after(app, change).await?;
+        let (_guard, vars) = self.vars_after(app, change).await?;
         let Some(vars) = vars else {
             return Ok(ConfigOutcome::Unchanged);
         };
-        self.store.replace_config_vars(&app, &vars)?;
-        Ok(if self.store.active_release(&app)?.is_some() {
+        self.store.replace_config_vars(app, &vars)?;
+        Ok(if self.store.active_release(app)?.is_some() {
             ConfigOutcome::Stored
         } else {
             ConfigOutcome::Saved
         })
     }
 
-    /// The app's name, its lock, and its vars after `change` (the app is made if new), or
+    /// The app's lock and its vars after `change` (the app is made if new), or
     /// `None` when the change changes nothing.
     async fn vars_after(
         &self,
-        app: &str,
+        app: &AppName,
         change: &ConfigChange,
-    ) -> Result<
-        (
-            String,
-            tokio::sync::OwnedMutexGuard<()>,
-            Option<Vec<(String, String)>>,
-        ),
-        DeployError,
-    > {
-        let app = AppName::parse(app)?.as_str().to_string();
-        let guard = self.lock_app(&app).await;
-        self.store.ensure_app(&app)?;
-        let current = self.store.config_vars(&app)?;
+    ) -> Result<(tokio::sync::OwnedMutexGuard<()>, Option<EnvVars>), DeployError> {
+        let guard = self.lock_app(app).await;
+        self.store.ensure_app(app)?;
+        let current = self.store.config_vars(app)?;
         let vars = change.apply(&current);
         let changed = (vars != current).then_some(vars);
-        Ok((app, guard, changed))
+        Ok((guard, changed))
     }
 
     /// The app's config vars.
-    pub fn config_vars(&self, app: &str) -> Result<Vec<(String, String)>, DeployError> {
+    pub fn config_vars(&self, app: &AppName) -> Result<EnvVars, DeployError> {
         if self.store.app(app)?.is_none() {
             return Err(DeployError::NoSuchApp(app.to_string()));
         }
@@ -190,9 +179,9 @@ mod tests {
     #[test]
     fn changes_apply_in_order_set_wins_over_old_and_unset_removes() {
         let change = ConfigChange::parse(&strings(&["B=new", "C=x=y"]), &strings(&["A"])).unwrap();
-        let old = vec![("A".into(), "1".into()), ("B".into(), "old".into())];
+        let old = EnvVars::from_pairs([("A", "1"), ("B", "old")]).unwrap();
         assert_eq!(
-            change.apply(&old),
+            change.apply(&old).to_pairs(),
             vec![
                 ("B".to_string(), "new".to_string()),
                 ("C".to_string(), "x=y".to_string())

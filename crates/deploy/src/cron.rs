@@ -3,14 +3,14 @@
 //! release's image and environment. Every run is recorded with its exit code and output. A job
 //! whose previous run is still going is skipped, not stacked.
 
+use crate::Deployer;
 use crate::task::Task;
-use crate::{Deployer, ReleaseSpec};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
-use wharf_domain::{CronSchedule, UtcDateTime};
+use wharf_domain::{AppName, CronSchedule, ReleaseSpec, UtcDateTime};
 use wharf_store::{ReleaseRecord, unix_now};
 
 /// Lines of a run's output kept in the store.
@@ -19,17 +19,17 @@ const KEPT_LINES: usize = 500;
 /// Jobs running now, as (app, command), so a slow job is not started twice; and a counter
 /// that gives each run's container a name of its own.
 #[derive(Default)]
-pub(crate) struct RunningJobs(Mutex<HashSet<(String, String)>>, AtomicU32);
+pub(crate) struct RunningJobs(Mutex<HashSet<(AppName, String)>>, AtomicU32);
 
 impl RunningJobs {
-    fn claim(&self, key: &(String, String)) -> bool {
+    fn claim(&self, key: &(AppName, String)) -> bool {
         self.0
             .lock()
             .map(|mut set| set.insert(key.clone()))
             .unwrap_or(false)
     }
 
-    fn release(&self, key: &(String, String)) {
+    fn release(&self, key: &(AppName, String)) {
         if let Ok(mut set) = self.0.lock() {
             set.remove(key);
         }
@@ -75,16 +75,15 @@ impl Deployer {
         };
         let due_at = minute.to_unix_seconds().unwrap_or_default();
         for app in apps {
-            let Ok(Some(release)) = self.store.active_release(&app.name) else {
-                continue;
-            };
-            let spec = match ReleaseSpec::from_json(&release.config) {
-                Ok(spec) => spec,
+            let release = match self.store.active_release(&app.name) {
+                Ok(Some(release)) => release,
+                Ok(None) => continue,
                 Err(err) => {
-                    tracing::error!(app = %app.name, version = release.version, error = %err, "cron: cannot read the active release's config; its jobs do not run");
+                    tracing::error!(app = %app.name, error = %err, "cron: cannot read the active release; its jobs do not run");
                     continue;
                 }
             };
+            let spec: &ReleaseSpec = &release.spec;
             for job in &spec.cron {
                 let due = CronSchedule::parse(&job.schedule)
                     .map(|s| s.matches(minute))
@@ -158,7 +157,7 @@ impl Deployer {
     ) -> Result<(i64, String), crate::DeployError> {
         let port = self.port_of(spec, &release.image).await?;
         let replica = self.cron_jobs.1.fetch_add(1, Ordering::Relaxed) + 1;
-        let suffix = format!("v{}-{replica}", release.version);
+        let suffix = format!("{}-{replica}", release.version);
         let container =
             self.task_container(release, spec, port, Task::Cron, command, &suffix, replica)?;
         let started = self.create_container(&container).await?;

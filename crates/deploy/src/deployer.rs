@@ -1,7 +1,7 @@
 //! The `Deployer`: the deploy pipeline for one server, one app at a time.
 
 use crate::mypaas_env::add_mypaas_env;
-use crate::spec::ProcessSpec;
+use crate::spec::check_env_from_config;
 use crate::task::Task;
 use crate::{BuildContext, DeployError, Instance, Instances, Progress, ReleaseSpec};
 use futures_util::future::join_all;
@@ -9,8 +9,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tracing::{Instrument, info_span};
+use wharf_domain::ProcessSpec;
 use wharf_domain::{
-    AppConfig, AppJson, AppName, Procfile, ProtectedPaths, domain_of, shown_address, url_of,
+    AppConfig, AppJson, AppName, Procfile, ProtectedPaths, ReleaseVersion, domain_of,
+    shown_address, url_of,
 };
 use wharf_proxy::{Route, Router, Target};
 use wharf_runtime::{ContainerInfo, ContainerSpec, Docker, RestartPolicy, RuntimeError, labels};
@@ -66,8 +68,8 @@ impl DeploySettings {
 /// What a successful deploy produced.
 #[derive(Debug, Clone)]
 pub struct DeployOutcome {
-    pub app: String,
-    pub version: u32,
+    pub app: AppName,
+    pub version: ReleaseVersion,
     pub urls: Vec<String>,
 }
 
@@ -80,12 +82,12 @@ pub struct Deployer {
     pub(crate) instances: Instances,
     pub(crate) cron_jobs: crate::cron::RunningJobs,
     pub(crate) retirements: crate::retire::Retirements,
-    locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    locks: Mutex<HashMap<AppName, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 /// The image tag of release `version` of `app`.
-pub fn image_tag(app: &str, version: u32) -> String {
-    format!("wharf/{app}:v{version}")
+pub fn image_tag(app: &AppName, version: ReleaseVersion) -> String {
+    format!("wharf/{app}:{version}")
 }
 
 impl Deployer {
@@ -115,10 +117,10 @@ impl Deployer {
         &self.instances
     }
 
-    pub(crate) async fn lock_app(&self, app: &str) -> tokio::sync::OwnedMutexGuard<()> {
+    pub(crate) async fn lock_app(&self, app: &AppName) -> tokio::sync::OwnedMutexGuard<()> {
         let lock = {
             let mut locks = self.locks.lock().unwrap_or_else(|p| p.into_inner());
-            locks.entry(app.to_string()).or_default().clone()
+            locks.entry(app.clone()).or_default().clone()
         };
         lock.lock_owned().await
     }
@@ -128,7 +130,7 @@ impl Deployer {
     pub async fn deploy(
         &self,
         context: BuildContext,
-        app_flag: Option<&str>,
+        app_flag: Option<&AppName>,
         progress: &Progress,
     ) -> Result<DeployOutcome, DeployError> {
         let files = AppFiles::read(&context)?;
@@ -145,7 +147,7 @@ impl Deployer {
 
     async fn deploy_app(
         &self,
-        app: String,
+        app: AppName,
         files: AppFiles,
         context: BuildContext,
         progress: &Progress,
@@ -170,7 +172,7 @@ impl Deployer {
         spec.apply_settings(&self.store.process_settings(&app)?);
         spec.revision = context.revision.clone();
         // A Dockerfile's `env = NAME` needs its config var before anything is built.
-        spec.check_env_from_config(&app)?;
+        check_env_from_config(&spec, &app)?;
         // A Dockerfile volume on a storage mount's path fails before the build, and so does a
         // setting Docker would refuse when it creates the containers.
         self.mounts_for(&app, &spec)?;
@@ -178,7 +180,7 @@ impl Deployer {
         let created = self.store.ensure_app(&app)?;
         let release = self.record_release(&app, |v| image_tag(&app, v), &mut spec)?;
         progress.line(format!(
-            "-----> Deploying {app} release v{}{}",
+            "-----> Deploying {app} release {}{}",
             release.version,
             if created { " (new app)" } else { "" }
         ));
@@ -216,8 +218,8 @@ impl Deployer {
     /// are the URLs of the app's links now.
     pub(crate) fn record_release(
         &self,
-        app: &str,
-        image_for: impl Fn(u32) -> String,
+        app: &AppName,
+        image_for: impl Fn(ReleaseVersion) -> String,
         spec: &mut ReleaseSpec,
     ) -> Result<ReleaseRecord, DeployError> {
         spec.link_vars = self
@@ -226,10 +228,7 @@ impl Deployer {
             .into_iter()
             .map(|link| link.var)
             .collect();
-        let spec_json = spec
-            .to_json()
-            .map_err(|e| DeployError::Internal(e.to_string()))?;
-        Ok(self.store.create_release(app, image_for, &spec_json)?)
+        Ok(self.store.create_release(app, image_for, spec)?)
     }
 
     /// Store how a release's deploy ended: live (it was recorded active at its switch, so only
@@ -277,8 +276,11 @@ impl Deployer {
     ) -> Result<(), DeployError> {
         progress.line(format!("-----> Building image {}", release.image));
         let image_labels = HashMap::from([
-            (labels::APP.to_string(), release.app.clone()),
-            (labels::RELEASE.to_string(), release.version.to_string()),
+            (labels::APP.to_string(), release.app.to_string()),
+            (
+                labels::RELEASE.to_string(),
+                release.version.get().to_string(),
+            ),
             (
                 INSTANCE_LABEL.to_string(),
                 self.settings.instance_id.clone(),
@@ -428,7 +430,7 @@ impl Deployer {
     }
 
     /// Start the previous release's stopped instances again and route to them.
-    async fn restore(&self, app: &str, old: Vec<Instance>) -> Result<(), DeployError> {
+    async fn restore(&self, app: &AppName, old: Vec<Instance>) -> Result<(), DeployError> {
         let Some((version, _)) = self.instances.get(app) else {
             return Ok(());
         };
@@ -445,14 +447,12 @@ impl Deployer {
             }
         }
         let healthcheck = match self.store.active_release(app)? {
-            Some(active) => ReleaseSpec::from_json(&active.config)
-                .ok()
-                .and_then(|spec| spec.config.healthcheck),
+            Some(active) => active.spec.config.healthcheck,
             None => None,
         };
         let domains = self.store.app(app)?.map(|a| a.domains).unwrap_or_default();
         let route = route_for(app, healthcheck.as_deref(), &restored, &domains);
-        self.router.set_app(app, &domains, route);
+        self.router.set_app(app.as_str(), &domains, route);
         self.instances.set(app, version, restored);
         Ok(())
     }
@@ -481,15 +481,15 @@ impl Deployer {
             instances,
             &domains,
         );
-        self.router.set_app(&release.app, &domains, route);
+        self.router.set_app(release.app.as_str(), &domains, route);
         progress.line(format!(
-            "-----> Routes switched to v{} ({} instance{})",
+            "-----> Routes switched to {} ({} instance{})",
             release.version,
             instances.len(),
             if instances.len() == 1 { "" } else { "s" }
         ));
         progress.line(format!(
-            "-----> {} v{} is live",
+            "-----> {} {} is live",
             release.app, release.version
         ));
         Ok(())
@@ -523,7 +523,7 @@ impl Deployer {
             }
         }
         let path = spec.config.healthcheck.as_deref();
-        let app_check = spec.startup_check(&self.settings);
+        let app_check = spec.startup_check(self.settings.probe_defaults());
         let app_check = app_check.as_ref();
         let domains = self.domains_for(&release.app, spec)?;
         let address = domains.first().map(String::as_str);
@@ -593,7 +593,7 @@ impl Deployer {
     ) -> Result<ContainerSpec, DeployError> {
         let config = &spec.config;
         let name = format!(
-            "wharf-{}-{}-v{}-{replica}",
+            "wharf-{}-{}-{}-{replica}",
             release.app, process.name, release.version
         );
         let mut env = spec.environment(port);
@@ -603,9 +603,12 @@ impl Deployer {
             add_mypaas_env(&mut env, &release.app, process.scale, port, &name);
         }
         let labels = HashMap::from([
-            (labels::APP.to_string(), release.app.clone()),
-            (labels::RELEASE.to_string(), release.version.to_string()),
-            (labels::PROCESS.to_string(), process.name.clone()),
+            (labels::APP.to_string(), release.app.to_string()),
+            (
+                labels::RELEASE.to_string(),
+                release.version.get().to_string(),
+            ),
+            (labels::PROCESS.to_string(), process.name.to_string()),
             (labels::REPLICA.to_string(), replica.to_string()),
             (
                 INSTANCE_LABEL.to_string(),
@@ -635,12 +638,12 @@ impl Deployer {
     }
 
     /// The private networks of the services linked to `app`, which its containers join.
-    pub(crate) fn linked_networks(&self, app: &str) -> Result<Vec<String>, DeployError> {
+    pub(crate) fn linked_networks(&self, app: &AppName) -> Result<Vec<String>, DeployError> {
         Ok(self
             .store
             .links_of_app(app)?
             .iter()
-            .map(|link| wharf_domain::service_resource_name(&link.service))
+            .map(|link| link.service.resource_name())
             .collect())
     }
 
@@ -665,7 +668,7 @@ pub(crate) fn shell(command: &str) -> Vec<String> {
 /// path of the app's first address, else `/`) with that address's domain as Host, or, for an
 /// app with neither a domain nor a health-check path, connects to them over TCP.
 pub(crate) fn route_for(
-    app: &str,
+    app: &AppName,
     healthcheck: Option<&str>,
     instances: &[Instance],
     domains: &[String],
@@ -673,12 +676,12 @@ pub(crate) fn route_for(
     let targets = instances.iter().map(|i| i.target.clone()).collect();
     if healthcheck.is_none() && domains.is_empty() {
         // No HTTP request can reach it: checked as its deploy was, by a TCP connect.
-        return Route::with_tcp_check(app, targets);
+        return Route::with_tcp_check(app.as_str(), targets);
     }
     let address = domains.first().map(String::as_str);
     let path = healthcheck.or_else(|| address.and_then(path_of));
     Route::with_health_check(
-        app,
+        app.as_str(),
         targets,
         path.map(str::to_owned),
         address.map(|a| domain_of(a).to_owned()),
@@ -718,15 +721,14 @@ impl AppFiles {
 }
 
 /// The app name from `--app` and the Dockerfile's `app` setting, which must agree.
-fn resolve_app_name(flag: Option<&str>, config: &AppConfig) -> Result<String, DeployError> {
-    let from_file = config.app.as_ref().map(|a| a.as_str().to_string());
-    match (flag, from_file) {
+fn resolve_app_name(flag: Option<&AppName>, config: &AppConfig) -> Result<AppName, DeployError> {
+    match (flag, &config.app) {
         (Some(flag), Some(file)) if flag != file => Err(DeployError::AppNameMismatch {
             given: flag.to_string(),
-            in_dockerfile: file,
+            in_dockerfile: file.to_string(),
         }),
-        (Some(flag), _) => Ok(AppName::parse(flag)?.as_str().to_string()),
-        (None, Some(file)) => Ok(file),
+        (Some(flag), _) => Ok(flag.clone()),
+        (None, Some(file)) => Ok(file.clone()),
         (None, None) => Err(DeployError::NoAppName),
     }
 }
@@ -757,19 +759,34 @@ mod tests {
 
     #[test]
     fn an_app_under_a_path_is_health_checked_there_with_its_domain_as_host() {
-        let blog = route_for("blog", None, &[], &["example.com/blog".to_string()]);
+        let blog = route_for(
+            &AppName::parse("blog").unwrap(),
+            None,
+            &[],
+            &["example.com/blog".to_string()],
+        );
         assert_eq!(
             (blog.health_path(), blog.health_host()),
             ("/blog", Some("example.com"))
         );
-        let named = route_for("blog", Some("/blog/up"), &[], &["example.com/blog".into()]);
+        let named = route_for(
+            &AppName::parse("blog").unwrap(),
+            Some("/blog/up"),
+            &[],
+            &["example.com/blog".into()],
+        );
         assert_eq!(named.health_path(), "/blog/up");
-        let site = route_for("site", None, &[], &["example.com".to_string()]);
+        let site = route_for(
+            &AppName::parse("site").unwrap(),
+            None,
+            &[],
+            &["example.com".to_string()],
+        );
         assert_eq!(
             (site.health_path(), site.health_host()),
             ("/", Some("example.com"))
         );
-        assert!(route_for("db", None, &[], &[]).tcp_check());
+        assert!(route_for(&AppName::parse("db").unwrap(), None, &[], &[]).tcp_check());
     }
 
     #[test]

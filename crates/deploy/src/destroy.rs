@@ -3,19 +3,20 @@
 
 use crate::deployer::INSTANCE_LABEL;
 use crate::{DeployError, Deployer};
+use wharf_domain::AppName;
 use wharf_runtime::labels;
 
 impl Deployer {
     #[tracing::instrument(skip(self))]
-    pub async fn destroy(&self, app: &str) -> Result<(), DeployError> {
+    pub async fn destroy(&self, app: &AppName) -> Result<(), DeployError> {
         let _guard = self.lock_app(app).await;
         if self.store.app(app)?.is_none() {
             return Err(DeployError::NoSuchApp(app.to_string()));
         }
-        self.router.remove_app(app);
+        self.router.remove_app(app.as_str());
         self.instances.remove(app);
         let filters = [
-            (labels::APP, app),
+            (labels::APP, app.as_str()),
             (INSTANCE_LABEL, self.settings.instance_id.as_str()),
         ];
         let containers = self.docker.list(&filters).await?;

@@ -5,7 +5,7 @@
 
 use crate::deployer::domain_taken;
 use crate::{DeployError, Deployer, ReleaseSpec};
-use wharf_domain::DomainName;
+use wharf_domain::{AppName, DomainName};
 
 /// An app's domains, by where they come from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -34,19 +34,19 @@ impl Deployer {
     /// added by command.
     pub(crate) fn domains_for(
         &self,
-        app: &str,
+        app: &AppName,
         spec: &ReleaseSpec,
     ) -> Result<Vec<String>, DeployError> {
         Ok(merged(&spec.domains(), &self.store.added_domains(app)?))
     }
 
     /// `app`'s domains, by where they come from.
-    pub fn domains(&self, app: &str) -> Result<AppDomains, DeployError> {
+    pub fn domains(&self, app: &AppName) -> Result<AppDomains, DeployError> {
         if self.store.app(app)?.is_none() {
             return Err(DeployError::NoSuchApp(app.to_string()));
         }
         let dockerfile = match self.store.active_release(app)? {
-            Some(release) => ReleaseSpec::of(&release)?.domains(),
+            Some(release) => release.spec.clone().domains(),
             None => Vec::new(),
         };
         Ok(AppDomains {
@@ -57,7 +57,7 @@ impl Deployer {
 
     /// Serve `app` on `domain` too, from now on and in every release.
     #[tracing::instrument(skip(self))]
-    pub async fn add_domain(&self, app: &str, domain: &str) -> Result<AppDomains, DeployError> {
+    pub async fn add_domain(&self, app: &AppName, domain: &str) -> Result<AppDomains, DeployError> {
         let domain = DomainName::parse(domain)?.as_str().to_string();
         self.refuse_api_domain(std::slice::from_ref(&domain))?;
         let _guard = self.lock_app(app).await;
@@ -70,13 +70,17 @@ impl Deployer {
             self.store.remove_added_domain(app, &domain)?;
             return Err(err);
         }
-        tracing::info!(app, domain, "domain added");
+        tracing::info!(app = %app, domain, "domain added");
         self.domains(app)
     }
 
     /// Stop serving `app` on `domain`, which was added by command.
     #[tracing::instrument(skip(self))]
-    pub async fn remove_domain(&self, app: &str, domain: &str) -> Result<AppDomains, DeployError> {
+    pub async fn remove_domain(
+        &self,
+        app: &AppName,
+        domain: &str,
+    ) -> Result<AppDomains, DeployError> {
         let domain = DomainName::parse(domain)?.as_str().to_string();
         let _guard = self.lock_app(app).await;
         let before = self.domains(app)?;
@@ -102,17 +106,17 @@ impl Deployer {
             self.store.add_domain(app, &domain).map_err(domain_taken)?;
             return Err(err);
         }
-        tracing::info!(app, domain, "domain removed");
+        tracing::info!(app = %app, domain, "domain removed");
         self.domains(app)
     }
 
     /// Route `app`'s current domains to the containers serving it now (nothing to do before
     /// its first release: its first deploy routes them).
-    fn route_domains(&self, app: &str) -> Result<(), DeployError> {
+    fn route_domains(&self, app: &AppName) -> Result<(), DeployError> {
         let Some(release) = self.store.active_release(app)? else {
             return Ok(());
         };
-        let spec = ReleaseSpec::of(&release)?;
+        let spec = release.spec.clone();
         let domains = self.domains_for(app, &spec)?;
         self.store
             .set_domains(app, &domains)

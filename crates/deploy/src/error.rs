@@ -137,10 +137,10 @@ pub enum DeployError {
     },
     #[error("`{0}` has no earlier release to roll back to")]
     NoRollbackTarget(String),
-    #[error("cannot roll `{app}` back to v{version}: {reason}")]
+    #[error("cannot roll `{app}` back to {version}: {reason}")]
     CannotRollBackTo {
         app: String,
-        version: u32,
+        version: wharf_domain::ReleaseVersion,
         reason: String,
     },
     #[error("`{0}` has not been deployed yet; deploy it first")]

@@ -96,7 +96,7 @@ mod tests {
 
     fn spec(dockerfile: &str) -> ReleaseSpec {
         let config = AppConfig::from_dockerfile(dockerfile).unwrap();
-        ReleaseSpec::new(config, None, None, Vec::new())
+        ReleaseSpec::new(config, None, None, wharf_domain::EnvVars::new())
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::error::Serving;
 use crate::{DeployError, Deployer, HealthCheckSpec, health_check};
 use std::net::SocketAddr;
 use std::time::Instant;
+use wharf_domain::AppName;
 use wharf_runtime::{ContainerInfo, labels};
 
 impl Deployer {
@@ -212,18 +213,22 @@ impl Deployer {
     /// (a stop-first deploy starts its stopped one again).
     pub(crate) fn serving_after_failure(&self, container: &ContainerInfo) -> Serving {
         match container.labels.get(labels::APP) {
-            Some(app) => self.still_serving(app),
+            Some(app) => self.serving_label(app),
             None => Serving::Nothing,
         }
     }
 
     /// What serves `app` when a new release fails before its switch: the instances serving
     /// it now, if it has any (none on a first deploy, nor when its web process is stopped).
-    pub(crate) fn still_serving(&self, app: &str) -> Serving {
-        if self.instances.serving(app).is_empty() {
-            Serving::Nothing
-        } else {
+    pub(crate) fn still_serving(&self, app: &AppName) -> Serving {
+        self.serving_label(app.as_str())
+    }
+
+    fn serving_label(&self, app: &str) -> Serving {
+        if self.instances.is_serving(app) {
             Serving::PreviousRelease
+        } else {
+            Serving::Nothing
         }
     }
 }

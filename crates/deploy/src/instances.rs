@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use wharf_domain::{AppName, ReleaseVersion};
 use wharf_proxy::Target;
 
 /// One running container of an app's web process and the proxy target that reaches it.
@@ -16,31 +17,38 @@ pub struct Instance {
 /// The serving instances of every app, and which release they run.
 #[derive(Default)]
 pub struct Instances {
-    by_app: Mutex<HashMap<String, (u32, Vec<Instance>)>>,
+    by_app: Mutex<HashMap<AppName, (ReleaseVersion, Vec<Instance>)>>,
 }
 
 impl Instances {
-    pub fn get(&self, app: &str) -> Option<(u32, Vec<Instance>)> {
+    pub fn get(&self, app: &AppName) -> Option<(ReleaseVersion, Vec<Instance>)> {
         self.lock().get(app).cloned()
     }
 
     /// The instances serving `app` now (none if it is not running).
-    pub fn serving(&self, app: &str) -> Vec<Instance> {
+    pub fn serving(&self, app: &AppName) -> Vec<Instance> {
         self.lock()
             .get(app)
             .map(|(_, list)| list.clone())
             .unwrap_or_default()
     }
 
-    pub fn set(&self, app: &str, version: u32, instances: Vec<Instance>) {
-        self.lock().insert(app.to_string(), (version, instances));
+    /// Whether instances serve the app labelled `app` now.
+    pub(crate) fn is_serving(&self, app: &str) -> bool {
+        self.lock()
+            .get(app)
+            .is_some_and(|(_, list)| !list.is_empty())
     }
 
-    pub fn remove(&self, app: &str) -> Option<(u32, Vec<Instance>)> {
+    pub fn set(&self, app: &AppName, version: ReleaseVersion, instances: Vec<Instance>) {
+        self.lock().insert(app.clone(), (version, instances));
+    }
+
+    pub fn remove(&self, app: &AppName) -> Option<(ReleaseVersion, Vec<Instance>)> {
         self.lock().remove(app)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (u32, Vec<Instance>)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<AppName, (ReleaseVersion, Vec<Instance>)>> {
         self.by_app.lock().unwrap_or_else(|p| p.into_inner())
     }
 }

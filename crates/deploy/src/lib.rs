@@ -49,6 +49,6 @@ pub use ps::{FormationView, ProcessView};
 pub use reconcile::ReconcileReport;
 pub use retire::Retiring;
 pub use run::{LogSource, OneOff, RunOptions};
-pub use spec::{CronSpec, HealthCheckSpec, ProcessSpec, ReleaseSpec};
 pub use storage::{StorageChange, StorageOutcome};
 pub use task::Task;
+pub use wharf_domain::{CronSpec, HealthCheckSpec, ProcessSpec, ReleaseSpec};

@@ -7,6 +7,7 @@ use crate::deployer::{INSTANCE_LABEL, route_for};
 use crate::retire::drain_settled;
 use crate::{DeployError, Deployer, Instance, Progress, ReleaseSpec};
 use std::net::SocketAddr;
+use wharf_domain::{AppName, ProcessName};
 use wharf_proxy::Target;
 use wharf_runtime::labels;
 use wharf_store::ReleaseRecord;
@@ -23,8 +24,8 @@ impl Deployer {
     #[tracing::instrument(skip(self, progress))]
     pub async fn lifecycle(
         &self,
-        app: &str,
-        process: Option<&str>,
+        app: &AppName,
+        process: Option<&ProcessName>,
         action: Lifecycle,
         progress: &Progress,
     ) -> Result<(), DeployError> {
@@ -44,22 +45,26 @@ impl Deployer {
             .store
             .active_release(app)?
             .ok_or_else(|| DeployError::NotDeployed(app.to_string()))?;
-        let spec = ReleaseSpec::of(&release)?;
+        let spec = release.spec.clone();
         // A release whose mounts are refused (recorded before a path was protected) neither
         // starts nor restarts.
         if action != Lifecycle::Stop {
             self.mounts_for(app, &spec)?;
         }
-        let all: Vec<String> = std::iter::once(spec.web().name)
+        let all: Vec<ProcessName> = std::iter::once(spec.web().name)
             .chain(spec.others().map(|p| p.name.clone()))
             .collect();
-        let chosen: Vec<String> = match process {
-            Some(name) if all.iter().any(|p| p == name) => vec![name.to_string()],
+        let chosen: Vec<ProcessName> = match process {
+            Some(name) if all.contains(name) => vec![name.clone()],
             Some(name) => {
                 return Err(DeployError::NoSuchProcess {
                     app: app.to_string(),
                     process: name.to_string(),
-                    known: all.join(", "),
+                    known: all
+                        .iter()
+                        .map(ProcessName::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 });
             }
             None => all,
@@ -67,7 +72,7 @@ impl Deployer {
         let port = self.port_of(&spec, &release.image).await?;
         for name in &chosen {
             let ids = self.container_ids(&release, name).await?;
-            let web = name == wharf_domain::WEB;
+            let web = name.is_web();
             match action {
                 Lifecycle::Stop => {
                     self.store
@@ -127,7 +132,7 @@ impl Deployer {
         let app = &release.app;
         let mut serving = self.instances.serving(app);
         let path = spec.config.healthcheck.as_deref();
-        let app_check = spec.startup_check(&self.settings);
+        let app_check = spec.startup_check(self.settings.probe_defaults());
         let domains = self.domains_for(app, spec)?;
         let address = domains.first().map(String::as_str);
         for id in ids {
@@ -173,7 +178,7 @@ impl Deployer {
             &instances,
             &domains,
         );
-        self.router.set_app(&release.app, &domains, route);
+        self.router.set_app(release.app.as_str(), &domains, route);
         self.instances.set(&release.app, release.version, instances);
         Ok(())
     }
@@ -182,14 +187,14 @@ impl Deployer {
     async fn container_ids(
         &self,
         release: &ReleaseRecord,
-        process: &str,
+        process: &ProcessName,
     ) -> Result<Vec<String>, DeployError> {
-        let version = release.version.to_string();
+        let version = release.version.get().to_string();
         let filters = [
             (labels::APP, release.app.as_str()),
             (INSTANCE_LABEL, self.settings.instance_id.as_str()),
             (labels::RELEASE, version.as_str()),
-            (labels::PROCESS, process),
+            (labels::PROCESS, process.as_str()),
         ];
         Ok(self
             .docker

@@ -4,11 +4,13 @@
 //! Wharf sets them in the containers of apps whose Dockerfile uses `mypaas.` settings, unless
 //! the Dockerfile or the config vars set them already.
 
+use wharf_domain::AppName;
+
 /// Appends the MyPaas variables to `env` for a container called `container`, leaving alone
 /// any the user set.
 pub(crate) fn add_mypaas_env(
     env: &mut Vec<(String, String)>,
-    app: &str,
+    app: &AppName,
     scale: u32,
     port: u16,
     container: &str,
@@ -40,7 +42,13 @@ mod tests {
     #[test]
     fn the_four_variables_are_added_unless_the_user_set_them() {
         let mut env = pairs(&[("PORT", "8080"), ("MYPAAS_SCALE", "mine")]);
-        add_mypaas_env(&mut env, "blog", 2, 8080, "wharf-blog-web-v3-1");
+        add_mypaas_env(
+            &mut env,
+            &AppName::parse("blog").unwrap(),
+            2,
+            8080,
+            "wharf-blog-web-v3-1",
+        );
         assert_eq!(
             env,
             pairs(&[

@@ -52,7 +52,7 @@ impl Deployer {
         command: &str,
         progress: &Progress,
     ) -> Result<(), DeployError> {
-        let suffix = format!("v{}", release.version);
+        let suffix = release.version.to_string();
         let mut container =
             self.task_container(release, spec, port, Task::Predeploy, command, &suffix, 1)?;
         let env = holder(&mut container);

@@ -26,7 +26,7 @@ impl Deployer {
         for process in spec.not_started() {
             progress.line(format!(
                 "       {}",
-                not_started_note(&release.app, &process.name)
+                not_started_note(release.app.as_str(), process.name.as_str())
             ));
         }
         let mut started = Vec::new();
@@ -79,7 +79,7 @@ impl Deployer {
             (labels::APP, release.app.as_str()),
             (INSTANCE_LABEL, self.settings.instance_id.as_str()),
         ];
-        let version = release.version.to_string();
+        let version = release.version.get().to_string();
         let old = match self.docker.list(&filters).await {
             Ok(containers) => containers
                 .into_iter()

@@ -5,6 +5,8 @@
 //! only stores the setting, for the next deploy.
 
 use crate::{DeployError, DeployOutcome, Deployer, Progress, ReleaseSpec};
+#[allow(unused_imports)]
+use wharf_domain::{AppName, ProcessName};
 use wharf_store::ProcessSettings;
 
 impl Deployer {
@@ -12,7 +14,7 @@ impl Deployer {
     #[tracing::instrument(skip(self, settings, progress))]
     pub async fn change_processes(
         &self,
-        app: &str,
+        app: &AppName,
         settings: &[ProcessSettings],
         progress: &Progress,
     ) -> Result<DeployOutcome, DeployError> {
@@ -24,7 +26,7 @@ impl Deployer {
             .store
             .active_release(app)?
             .ok_or_else(|| DeployError::NotDeployed(app.to_string()))?;
-        let mut spec = ReleaseSpec::of(&active)?;
+        let mut spec = active.spec.clone();
         check_known(app, &spec, settings)?;
         // Vars stored without a restart (`config:set --no-restart`) go live with this deploy.
         spec.vars = self.store.config_vars(app)?;
@@ -35,7 +37,7 @@ impl Deployer {
         let image = active.image.clone();
         let release = self.record_release(app, |_| image.clone(), &mut spec)?;
         progress.line(format!(
-            "-----> Processes changed: deploying {app} release v{} (image of v{})",
+            "-----> Processes changed: deploying {app} release {} (image of {})",
             release.version, active.version
         ));
         let result = self.put_in_service(&release, &spec, progress).await;
@@ -54,7 +56,7 @@ impl Deployer {
     #[tracing::instrument(skip(self, settings))]
     pub async fn store_processes(
         &self,
-        app: &str,
+        app: &AppName,
         settings: &[ProcessSettings],
     ) -> Result<(), DeployError> {
         let _guard = self.lock_app(app).await;
@@ -62,7 +64,7 @@ impl Deployer {
             return Err(DeployError::NoSuchApp(app.to_string()));
         }
         if let Some(active) = self.store.active_release(app)? {
-            check_known(app, &ReleaseSpec::of(&active)?, settings)?;
+            check_known(app, &active.spec.clone(), settings)?;
         }
         self.store
             .save_process_settings(app, &merged(&self.store.process_settings(app)?, settings))?;
@@ -72,19 +74,23 @@ impl Deployer {
 
 /// Every setting names one of the release's processes.
 fn check_known(
-    app: &str,
+    app: &AppName,
     spec: &ReleaseSpec,
     settings: &[ProcessSettings],
 ) -> Result<(), DeployError> {
-    let known: Vec<String> = std::iter::once(spec.web().name)
+    let known: Vec<ProcessName> = std::iter::once(spec.web().name)
         .chain(spec.others().map(|p| p.name.clone()))
         .collect();
     for setting in settings {
         if !known.contains(&setting.process) {
             return Err(DeployError::NoSuchProcess {
                 app: app.to_string(),
-                process: setting.process.clone(),
-                known: known.join(", "),
+                process: setting.process.to_string(),
+                known: known
+                    .iter()
+                    .map(ProcessName::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", "),
             });
         }
     }
@@ -118,20 +124,20 @@ mod tests {
     #[test]
     fn changes_lay_over_stored_settings_field_by_field() {
         let stored = vec![ProcessSettings {
-            process: "web".into(),
+            process: ProcessName::web(),
             quantity: Some(2),
             memory: Some(100),
             cpus: None,
         }];
         let change = vec![ProcessSettings {
-            process: "web".into(),
+            process: ProcessName::web(),
             cpus: Some(0.5),
             ..Default::default()
         }];
         assert_eq!(
             merged(&stored, &change),
             vec![ProcessSettings {
-                process: "web".into(),
+                process: ProcessName::web(),
                 quantity: Some(2),
                 memory: Some(100),
                 cpus: Some(0.5),

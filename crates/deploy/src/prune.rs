@@ -5,12 +5,13 @@
 use crate::Deployer;
 use crate::deployer::INSTANCE_LABEL;
 use std::collections::HashSet;
+use wharf_domain::AppName;
 use wharf_runtime::labels;
 
 impl Deployer {
     /// Remove the images the app's failed builds left. One that a later build reused as cache
     /// is a parent of a release's image now, and Docker keeps it (it goes with that image).
-    pub(crate) async fn remove_build_leftovers(&self, app: &str) {
+    pub(crate) async fn remove_build_leftovers(&self, app: &AppName) {
         let leftovers = match self.store.take_build_leftovers(app) {
             Ok(leftovers) => leftovers,
             Err(err) => {
@@ -27,7 +28,7 @@ impl Deployer {
 
     /// Remove the app's images that no kept release uses. Errors are logged, never fatal: a
     /// deploy that succeeded stays a success.
-    pub(crate) async fn prune_images(&self, app: &str) {
+    pub(crate) async fn prune_images(&self, app: &AppName) {
         self.remove_build_leftovers(app).await;
         let releases = match self.store.releases(app) {
             Ok(releases) => releases,
@@ -48,7 +49,7 @@ impl Deployer {
             .map(|r| r.image.as_str())
             .collect();
         let filters = [
-            (labels::APP, app),
+            (labels::APP, app.as_str()),
             (INSTANCE_LABEL, self.settings.instance_id.as_str()),
         ];
         let images = match self.docker.list_images(&filters).await {

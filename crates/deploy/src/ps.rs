@@ -6,8 +6,8 @@
 
 use crate::deployer::INSTANCE_LABEL;
 use crate::task::task_of;
-use crate::{DeployError, Deployer, ReleaseSpec};
-use wharf_domain::WEB;
+use crate::{DeployError, Deployer};
+use wharf_domain::AppName;
 use wharf_runtime::labels;
 
 /// One container of an app, as `wharf ps` shows it.
@@ -40,31 +40,31 @@ pub struct FormationView {
 
 impl Deployer {
     /// The running release's process types and their scale; empty before the first deploy.
-    pub fn formation(&self, app: &str) -> Result<Vec<FormationView>, DeployError> {
+    pub fn formation(&self, app: &AppName) -> Result<Vec<FormationView>, DeployError> {
         if self.store.app(app)?.is_none() {
             return Err(DeployError::NoSuchApp(app.to_string()));
         }
         let Some(active) = self.store.active_release(app)? else {
             return Ok(Vec::new());
         };
-        let spec = ReleaseSpec::of(&active)?;
+        let spec = active.spec.clone();
         let web = spec.web();
         Ok(std::iter::once(&web)
             .chain(spec.others())
             .map(|p| FormationView {
-                process: p.name.clone(),
+                process: p.name.to_string(),
                 scale: p.scale,
-                started: p.name == WEB || p.scale > 0,
+                started: p.name.is_web() || p.scale > 0,
             })
             .collect())
     }
 
-    pub async fn ps(&self, app: &str) -> Result<Vec<ProcessView>, DeployError> {
+    pub async fn ps(&self, app: &AppName) -> Result<Vec<ProcessView>, DeployError> {
         if self.store.app(app)?.is_none() {
             return Err(DeployError::NoSuchApp(app.to_string()));
         }
         let filters = [
-            (labels::APP, app),
+            (labels::APP, app.as_str()),
             (INSTANCE_LABEL, self.settings.instance_id.as_str()),
         ];
         let routed = self.instances.serving(app);

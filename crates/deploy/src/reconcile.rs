@@ -12,6 +12,7 @@ use crate::deployer::route_for;
 use crate::{DeployError, Deployer, Instance, ProcessSpec, ReleaseSpec};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
+use wharf_domain::{AppName, ProcessName};
 use wharf_proxy::Target;
 use wharf_runtime::{ContainerInfo, labels};
 use wharf_store::{ReleaseRecord, ReleaseStatus};
@@ -31,7 +32,7 @@ impl Deployer {
     pub fn fail_cut_off_deploys(&self) -> Result<usize, DeployError> {
         let unfinished = self.store.unfinished_releases()?;
         for release in &unfinished {
-            tracing::warn!(app = %release.app, version = release.version, "marking a deploy that was cut off as failed");
+            tracing::warn!(app = %release.app, version = release.version.get(), "marking a deploy that was cut off as failed");
             self.store.fail_release(
                 release.id,
                 "interrupted: the server stopped during this deploy",
@@ -76,12 +77,12 @@ impl Deployer {
             (labels::APP, app.name.as_str()),
         ];
         let all = self.docker.list(&mine).await?;
-        let spec = ReleaseSpec::of(&release)?;
+        let spec = release.spec.clone();
         // A release whose mounts are refused (recorded before a path was protected) runs
         // nowhere: its containers go at once.
         if let Err(err) = self.mounts_for(&app.name, &spec) {
-            tracing::error!(app = %app.name, version = release.version, error = %err, "not running a release whose mounts are refused");
-            let version = release.version.to_string();
+            tracing::error!(app = %app.name, version = release.version.get(), error = %err, "not running a release whose mounts are refused");
+            let version = release.version.get().to_string();
             let refused = all
                 .iter()
                 .filter(|c| c.labels.get(labels::RELEASE) == Some(&version))
@@ -120,7 +121,7 @@ impl Deployer {
             &instances,
             &app.domains,
         );
-        self.router.set_app(&app.name, &app.domains, route);
+        self.router.set_app(app.name.as_str(), &app.domains, route);
         self.instances.set(&app.name, release.version, instances);
         Ok(true)
     }
@@ -132,12 +133,17 @@ impl Deployer {
     #[tracing::instrument(skip_all, name = "remove_leftovers")]
     pub async fn remove_leftovers(&self) -> Result<usize, DeployError> {
         let ours = [(INSTANCE_LABEL, self.settings.instance_id.as_str())];
-        let mut by_app: BTreeMap<String, Vec<ContainerInfo>> = BTreeMap::new();
+        let mut by_app: BTreeMap<AppName, Vec<ContainerInfo>> = BTreeMap::new();
         for container in self.docker.list(&ours).await? {
             if is_running_one_off(&container) || is_service(&container) {
                 continue;
             }
-            if let Some(app) = container.labels.get(labels::APP).cloned() {
+            // Docker's labels enter here: only containers labelled with an app name count.
+            if let Some(app) = container
+                .labels
+                .get(labels::APP)
+                .and_then(|label| AppName::parse(label).ok())
+            {
                 by_app.entry(app).or_default().push(container);
             }
         }
@@ -151,12 +157,12 @@ impl Deployer {
                     release.status,
                     ReleaseStatus::Active | ReleaseStatus::Deploying
                 ) {
-                    let spec = ReleaseSpec::of(&release)?;
+                    let spec = release.spec.clone();
                     let web = spec.web();
                     let names = std::iter::once(&web).chain(spec.others());
                     live.insert(
-                        release.version.to_string(),
-                        names.map(|p| p.name.clone()).collect(),
+                        release.version.get().to_string(),
+                        names.map(|p| p.name.to_string()).collect(),
                     );
                 }
             }
@@ -203,7 +209,7 @@ impl Deployer {
     ) -> Result<Vec<ContainerInfo>, DeployError> {
         let mut mine: Vec<ContainerInfo> =
             of_process(all, release, &process.name).cloned().collect();
-        let wanted = if process.name == wharf_domain::WEB {
+        let wanted = if process.name.is_web() {
             spec.replicas()
         } else {
             process.scale
@@ -264,13 +270,13 @@ fn is_service(container: &ContainerInfo) -> bool {
 fn of_process<'a>(
     all: &'a [ContainerInfo],
     release: &'a ReleaseRecord,
-    process: &'a str,
+    process: &'a ProcessName,
 ) -> impl Iterator<Item = &'a ContainerInfo> {
-    let version = release.version.to_string();
+    let version = release.version.get().to_string();
     all.iter().filter(move |c| {
-        c.labels.get(labels::APP) == Some(&release.app)
+        c.labels.get(labels::APP).map(String::as_str) == Some(release.app.as_str())
             && c.labels.get(labels::RELEASE) == Some(&version)
-            && c.labels.get(labels::PROCESS).map(String::as_str) == Some(process)
+            && c.labels.get(labels::PROCESS).map(String::as_str) == Some(process.as_str())
     })
 }
 

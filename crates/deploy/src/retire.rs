@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::task::JoinHandle;
 use tracing::{Instrument, info_span};
+use wharf_domain::AppName;
 use wharf_proxy::Target;
 
 /// How long after its drain an instance still waits for requests that chose it just before it
@@ -42,7 +43,7 @@ impl Retiring {
 #[derive(Default)]
 pub(crate) struct Retirements {
     phases: Arc<Mutex<HashMap<String, Retiring>>>,
-    tasks: Mutex<HashMap<String, Vec<JoinHandle<()>>>>,
+    tasks: Mutex<HashMap<AppName, Vec<JoinHandle<()>>>>,
 }
 
 impl Retirements {
@@ -54,7 +55,12 @@ impl Retirements {
 
 impl Deployer {
     /// Take `old` out of service in the background: drain, then stop and remove. Returns at once.
-    pub(crate) fn retire_in_background(&self, app: &str, old: Vec<Instance>, progress: &Progress) {
+    pub(crate) fn retire_in_background(
+        &self,
+        app: &AppName,
+        old: Vec<Instance>,
+        progress: &Progress,
+    ) {
         if old.is_empty() {
             return;
         }
@@ -87,14 +93,14 @@ impl Deployer {
         };
         let handle = tokio::spawn(retire.instrument(info_span!("retire", app = %app)));
         lock(&self.retirements.tasks)
-            .entry(app.to_string())
+            .entry(app.clone())
             .or_default()
             .push(handle);
     }
 
     /// Wait until the app's earlier replaced instances are gone. Called under the app's lock,
     /// so no new retirement of the app starts meanwhile.
-    pub(crate) async fn wait_for_retirements(&self, app: &str, progress: &Progress) {
+    pub(crate) async fn wait_for_retirements(&self, app: &AppName, progress: &Progress) {
         let tasks = lock(&self.retirements.tasks)
             .remove(app)
             .unwrap_or_default();

@@ -3,7 +3,8 @@
 //! the URLs of linked services: those belong to the link, not to a release. They keep their
 //! current values, and the URL of a link removed since the earlier release stays away.
 
-use crate::{DeployError, DeployOutcome, Deployer, Progress, ReleaseSpec};
+use crate::{DeployError, DeployOutcome, Deployer, Progress};
+use wharf_domain::{AppName, EnvVars, ReleaseVersion};
 use wharf_store::ReleaseStatus;
 
 impl Deployer {
@@ -11,8 +12,8 @@ impl Deployer {
     #[tracing::instrument(skip(self, progress))]
     pub async fn rollback(
         &self,
-        app: &str,
-        version: Option<u32>,
+        app: &AppName,
+        version: Option<ReleaseVersion>,
         progress: &Progress,
     ) -> Result<DeployOutcome, DeployError> {
         let _guard = self.lock_app(app).await;
@@ -23,11 +24,14 @@ impl Deployer {
         let target = match version {
             Some(version) => self.store.release(app, version)?,
             None => {
-                let below = active.as_ref().map(|a| a.version).unwrap_or(u32::MAX);
+                let below = active.as_ref().map(|a| a.version);
                 self.store
                     .releases(app)?
                     .into_iter()
-                    .find(|r| r.version < below && r.status == ReleaseStatus::Superseded)
+                    .find(|r| {
+                        below.is_none_or(|below| r.version < below)
+                            && r.status == ReleaseStatus::Superseded
+                    })
                     .ok_or_else(|| DeployError::NoRollbackTarget(app.to_string()))?
             }
         };
@@ -52,7 +56,7 @@ impl Deployer {
                 reason: format!("its image {} no longer exists", target.image),
             });
         }
-        let mut spec = ReleaseSpec::of(&target)?;
+        let mut spec = target.spec.clone();
         // The vars of the app's links now and of those the earlier release had.
         let mut link_vars: Vec<String> = self
             .store
@@ -68,7 +72,7 @@ impl Deployer {
         let image = target.image.clone();
         let release = self.record_release(app, |_| image.clone(), &mut spec)?;
         progress.line(format!(
-            "-----> Rolling {app} back to v{}: deploying it as release v{}",
+            "-----> Rolling {app} back to {}: deploying it as release {}",
             target.version, release.version
         ));
         let result = self.put_in_service(&release, &spec, progress).await;
@@ -82,34 +86,21 @@ impl Deployer {
 /// release from before a link would drop the service's URL while the app stays linked, one
 /// from before a service was created again would bring back an old password, and one from
 /// before an unlink would bring back the URL of a service the app can no longer reach.
-fn keep_link_vars(
-    vars: Vec<(String, String)>,
-    current: &[(String, String)],
-    link_vars: &[String],
-) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = vars
-        .into_iter()
-        .filter(|(key, _)| !link_vars.contains(key))
-        .collect();
-    out.extend(
-        current
-            .iter()
-            .filter(|(key, _)| link_vars.contains(key))
-            .cloned(),
-    );
-    out.sort();
-    out
+fn keep_link_vars(mut vars: EnvVars, current: &EnvVars, link_vars: &[String]) -> EnvVars {
+    let linked = |key: &str| link_vars.iter().any(|v| v == key);
+    vars.retain(|key, _| !linked(key));
+    let mut now = current.clone();
+    now.retain(|key, _| linked(key));
+    vars.extend(now);
+    vars
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
-        items
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+    fn pairs(items: &[(&str, &str)]) -> EnvVars {
+        EnvVars::from_pairs(items.iter().copied()).unwrap()
     }
 
     #[test]

@@ -10,8 +10,9 @@
 use crate::deployer::INSTANCE_LABEL;
 use crate::mypaas_env::add_mypaas_env;
 use crate::task::{Task, task_of};
-use crate::{DeployError, Deployer, ReleaseSpec};
+use crate::{DeployError, Deployer};
 use std::collections::HashMap;
+use wharf_domain::{AppName, ReleaseVersion};
 use wharf_runtime::{ContainerInfo, ContainerSpec, Docker, OneOffSpec, RestartPolicy, labels};
 
 /// What to run.
@@ -50,7 +51,7 @@ impl Deployer {
     /// `options.cmd`.
     pub async fn create_one_off(
         &self,
-        app: &str,
+        app: &AppName,
         options: &RunOptions,
     ) -> Result<OneOff, DeployError> {
         if options.cmd.is_empty() {
@@ -65,7 +66,7 @@ impl Deployer {
             .store
             .active_release(app)?
             .ok_or_else(|| DeployError::NoRelease(app.to_string()))?;
-        let spec = ReleaseSpec::of(&release)?;
+        let spec = release.spec.clone();
         let port = self.port_of(&spec, &release.image).await?;
         let suffix = uuid::Uuid::new_v4().simple().to_string();
         let suffix = &suffix[..10];
@@ -83,7 +84,10 @@ impl Deployer {
             env,
             labels: HashMap::from([
                 (labels::APP.to_string(), app.to_string()),
-                (labels::RELEASE.to_string(), release.version.to_string()),
+                (
+                    labels::RELEASE.to_string(),
+                    release.version.get().to_string(),
+                ),
                 (labels::TASK.to_string(), Task::Run.to_string()),
                 (
                     INSTANCE_LABEL.to_string(),
@@ -140,7 +144,7 @@ impl Deployer {
     /// or only `process`. Labelled `web.1`, `web.2`, ... (one-off runs: `run.NAME-SUFFIX`).
     pub async fn log_sources(
         &self,
-        app: &str,
+        app: &AppName,
         process: Option<&str>,
     ) -> Result<Vec<LogSource>, DeployError> {
         if self.store.app(app)?.is_none() {
@@ -150,9 +154,9 @@ impl Deployer {
             .store
             .active_release(app)?
             .ok_or_else(|| DeployError::NoRelease(app.to_string()))?;
-        let version = release.version.to_string();
+        let version = release.version.get().to_string();
         let filters = [
-            (labels::APP, app),
+            (labels::APP, app.as_str()),
             (INSTANCE_LABEL, self.settings.instance_id.as_str()),
             (labels::RELEASE, version.as_str()),
         ];
@@ -184,7 +188,11 @@ impl Deployer {
     }
 
     /// The build and deploy output of release `version` of `app`.
-    pub fn release_log(&self, app: &str, version: u32) -> Result<String, DeployError> {
+    pub fn release_log(
+        &self,
+        app: &AppName,
+        version: ReleaseVersion,
+    ) -> Result<String, DeployError> {
         if self.store.app(app)?.is_none() {
             return Err(DeployError::NoSuchApp(app.to_string()));
         }

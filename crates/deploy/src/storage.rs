@@ -38,7 +38,7 @@ pub enum StorageOutcome {
 
 impl Deployer {
     /// The app's storage mounts, sorted by container path.
-    pub fn storage_mounts(&self, app: &str) -> Result<Vec<VolumeSpec>, DeployError> {
+    pub fn storage_mounts(&self, app: &AppName) -> Result<Vec<VolumeSpec>, DeployError> {
         if self.store.app(app)?.is_none() {
             return Err(DeployError::NoSuchApp(app.to_string()));
         }
@@ -58,22 +58,21 @@ impl Deployer {
     #[tracing::instrument(skip(self, progress))]
     pub async fn change_storage(
         &self,
-        app: &str,
+        app: &AppName,
         change: &StorageChange,
         progress: &Progress,
     ) -> Result<StorageOutcome, DeployError> {
-        let app = AppName::parse(app)?.as_str().to_string();
-        let _guard = self.lock_app(&app).await;
-        if self.store.app(&app)?.is_none() {
-            return Err(DeployError::NoSuchApp(app));
+        let _guard = self.lock_app(app).await;
+        if self.store.app(app)?.is_none() {
+            return Err(DeployError::NoSuchApp(app.to_string()));
         }
-        let current = self.app_mounts(&app)?;
-        let active = self.store.active_release(&app)?;
-        let active_spec = active.as_ref().map(ReleaseSpec::of).transpose()?;
+        let current = self.app_mounts(app)?;
+        let active = self.store.active_release(app)?;
+        let active_spec = active.as_ref().map(|a| a.spec.clone());
         let (mounts, added) = match change {
             StorageChange::Mount(input) => {
                 let mount = self.parse_mount(input)?;
-                check_new_mount(&app, &current, &mount)?;
+                check_new_mount(app, &current, &mount)?;
                 if let Some(spec) = &active_spec {
                     check_clashes(spec, std::slice::from_ref(&mount))
                         .map_err(|clash| clash.with_fix("mount it at another path".to_string()))?;
@@ -91,7 +90,7 @@ impl Deployer {
                     .collect();
                 if mounts.len() == current.len() {
                     return Err(DeployError::NotMounted {
-                        app,
+                        app: app.to_string(),
                         selector: selector.to_string(),
                         mounts: listed(&current),
                     });
@@ -103,11 +102,10 @@ impl Deployer {
             Some(VolumeSpec {
                 source: VolumeSource::Named(name),
                 ..
-            }) => self.create_volume(&app, name).await?,
+            }) => self.create_volume(app, name).await?,
             _ => None,
         };
-        self.store
-            .replace_storage_mounts(&app, &to_store(&mounts))?;
+        self.store.replace_storage_mounts(app, &to_store(&mounts))?;
         let (Some(active), Some(mut spec)) = (active, active_spec) else {
             progress.line(format!(
                 "-----> Storage of {app} saved: {}",
@@ -116,11 +114,11 @@ impl Deployer {
             return Ok(StorageOutcome::Saved);
         };
         // Vars stored without a restart (`config:set --no-restart`) go live with this deploy.
-        spec.vars = self.store.config_vars(&app)?;
+        spec.vars = self.store.config_vars(app)?;
         let image = active.image.clone();
-        let release = self.record_release(&app, |_| image.clone(), &mut spec)?;
+        let release = self.record_release(app, |_| image.clone(), &mut spec)?;
         progress.line(format!(
-            "-----> Storage changed ({}): deploying {app} release v{} (image of v{})",
+            "-----> Storage changed ({}): deploying {app} release {} (image of {})",
             listed(&mounts),
             release.version,
             active.version
@@ -132,7 +130,7 @@ impl Deployer {
             .await;
         if failed {
             self.store
-                .replace_storage_mounts(&app, &to_store(&current))?;
+                .replace_storage_mounts(app, &to_store(&current))?;
             if let Some(name) = created
                 && let Err(err) = self.docker.remove_volume(&name).await
             {
@@ -149,7 +147,7 @@ impl Deployer {
     /// mount on a Dockerfile volume's path is an error.
     pub(crate) fn mounts_for(
         &self,
-        app: &str,
+        app: &AppName,
         spec: &ReleaseSpec,
     ) -> Result<Vec<wharf_runtime::Mount>, DeployError> {
         let storage = self.app_mounts(app)?;
@@ -179,7 +177,10 @@ impl Deployer {
 
     /// The services CA's certificate, read-only, for an app linked to a service (once the CA
     /// exists: it is made when the first service starts).
-    fn services_ca_mount(&self, app: &str) -> Result<Option<wharf_runtime::Mount>, DeployError> {
+    fn services_ca_mount(
+        &self,
+        app: &AppName,
+    ) -> Result<Option<wharf_runtime::Mount>, DeployError> {
         let Some(ca) = &self.settings.services_ca else {
             return Ok(None);
         };
@@ -194,7 +195,7 @@ impl Deployer {
     }
 
     /// The app's storage mounts as stored.
-    fn app_mounts(&self, app: &str) -> Result<Vec<VolumeSpec>, DeployError> {
+    fn app_mounts(&self, app: &AppName) -> Result<Vec<VolumeSpec>, DeployError> {
         Ok(self
             .store
             .storage_mounts(app)?
@@ -211,7 +212,11 @@ impl Deployer {
 
     /// Create the named volume `name` with Wharf's labels unless it exists; its name if it was
     /// created here.
-    async fn create_volume(&self, app: &str, name: &str) -> Result<Option<String>, DeployError> {
+    async fn create_volume(
+        &self,
+        app: &AppName,
+        name: &str,
+    ) -> Result<Option<String>, DeployError> {
         let volume_labels = HashMap::from([
             (labels::APP.to_string(), app.to_string()),
             (
@@ -238,7 +243,7 @@ fn parse_mount(input: &str, protected: &ProtectedPaths) -> Result<VolumeSpec, De
 
 /// A new mount must not be there already, nor take a path another mount uses.
 fn check_new_mount(
-    app: &str,
+    app: &AppName,
     current: &[VolumeSpec],
     mount: &VolumeSpec,
 ) -> Result<(), DeployError> {
@@ -344,15 +349,32 @@ mod tests {
     #[test]
     fn a_new_mount_may_not_repeat_or_take_a_used_path() {
         let current = vec![v("media:/data")];
-        let again = check_new_mount("blog", &current, &v("media:/data")).unwrap_err();
+        let again = check_new_mount(
+            &AppName::parse("blog").unwrap(),
+            &current,
+            &v("media:/data"),
+        )
+        .unwrap_err();
         assert!(matches!(again, DeployError::AlreadyMounted { .. }));
-        let taken = check_new_mount("blog", &current, &v("other:/data/")).unwrap_err();
+        let taken = check_new_mount(
+            &AppName::parse("blog").unwrap(),
+            &current,
+            &v("other:/data/"),
+        )
+        .unwrap_err();
         let msg = taken.to_string();
         assert!(
             msg.contains("media:/data") && msg.contains("unmount"),
             "{msg}"
         );
-        assert!(check_new_mount("blog", &current, &v("media:/data2")).is_ok());
+        assert!(
+            check_new_mount(
+                &AppName::parse("blog").unwrap(),
+                &current,
+                &v("media:/data2")
+            )
+            .is_ok()
+        );
     }
 
     #[test]
@@ -364,7 +386,7 @@ mod tests {
             },
             None,
             None,
-            vec![],
+            wharf_domain::EnvVars::new(),
         );
         let err = check_clashes(&spec, &[v("/srv/media:/app/media/")]).unwrap_err();
         let msg = err.with_fix("fix it".into()).to_string();

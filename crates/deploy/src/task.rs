@@ -10,6 +10,7 @@
 //! it matters: a running `wharf run` of that scheme is kept at start.
 
 use std::fmt;
+use wharf_domain::AppName;
 use wharf_runtime::{ContainerInfo, ContainerSpec, labels};
 
 /// One of Wharf's own one-off tasks.
@@ -39,13 +40,13 @@ impl Task {
     }
 
     /// The container name of this task of `app`: `wharf-APP.TASK-SUFFIX`.
-    pub fn container_name(self, app: &str, suffix: &str) -> String {
+    pub fn container_name(self, app: &AppName, suffix: &str) -> String {
         format!("wharf-{app}.{self}-{suffix}")
     }
 
     /// Turn a process container's spec into this task's: its name, and the task label in place
     /// of the process and replica labels.
-    pub(crate) fn apply(self, container: &mut ContainerSpec, app: &str, suffix: &str) {
+    pub(crate) fn apply(self, container: &mut ContainerSpec, app: &AppName, suffix: &str) {
         container.name = self.container_name(app, suffix);
         container.labels.remove(labels::PROCESS);
         container.labels.remove(labels::REPLICA);
@@ -101,7 +102,7 @@ mod tests {
             ]),
             ..Default::default()
         };
-        Task::Cron.apply(&mut spec, "blog", "v3-7");
+        Task::Cron.apply(&mut spec, &AppName::parse("blog").unwrap(), "v3-7");
         assert_eq!(spec.name, "wharf-blog.cron-v3-7");
         assert_eq!(spec.labels.get(labels::TASK).unwrap(), "cron");
         assert!(!spec.labels.contains_key(labels::PROCESS));

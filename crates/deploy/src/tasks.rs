@@ -3,10 +3,10 @@
 //! command's changes are kept in the release's image (see [`crate::predeploy`]).
 
 use crate::predeploy;
-use crate::spec::ProcessSpec;
 use crate::task::Task;
 use crate::{DeployError, Deployer, Progress, ReleaseSpec};
 use std::time::Duration;
+use wharf_domain::{ProcessName, ProcessSpec};
 use wharf_runtime::RestartPolicy;
 use wharf_store::ReleaseRecord;
 
@@ -32,7 +32,7 @@ impl Deployer {
                 .run_predeploy_kept(release, spec, port, command, progress)
                 .await;
         }
-        let suffix = format!("v{}", release.version);
+        let suffix = release.version.to_string();
         let container = self.task_container(release, spec, port, phase, command, &suffix, 1)?;
         let started = self.create_container(&container).await?;
         let outcome = self.wait_for_exit(&started.id).await;
@@ -92,7 +92,8 @@ impl Deployer {
         replica: u32,
     ) -> Result<wharf_runtime::ContainerSpec, DeployError> {
         let process = ProcessSpec {
-            name: task.to_string(),
+            name: ProcessName::parse(task.as_str())
+                .map_err(|e| DeployError::Internal(e.to_string()))?,
             command: Some(command.to_string()),
             scale: 1,
             memory: None,

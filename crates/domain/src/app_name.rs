@@ -72,6 +72,13 @@ impl From<AppName> for String {
     }
 }
 
+/// Lets maps keyed by app names be looked up with a plain label (e.g. one Docker gives back).
+impl std::borrow::Borrow<str> for AppName {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
 impl AsRef<str> for AppName {
     fn as_ref(&self) -> &str {
         &self.0

@@ -1,5 +1,9 @@
-//! Environment variables: parsing `KEY=VALUE` assignments.
+//! Environment variables: parsing `KEY=VALUE` assignments, and `EnvVars`, an app's config vars
+//! with every name checked as it enters.
 
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use thiserror::Error;
 
 /// Why an environment assignment was rejected.
@@ -87,6 +91,126 @@ pub fn parse_env_assignment(input: &str) -> Result<(String, String), EnvError> {
     Ok((key.to_owned(), value.to_owned()))
 }
 
+/// Config vars: names (checked once, as they enter) to values, ordered by name; one value per
+/// name. Serialized as a list of `[NAME, VALUE]` pairs, the form release snapshots have always
+/// stored, and checked again when read back.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EnvVars(BTreeMap<String, String>);
+
+impl EnvVars {
+    /// No vars.
+    pub fn new() -> EnvVars {
+        EnvVars::default()
+    }
+
+    /// Vars from `KEY=VALUE` assignments as a user types them; a later one wins.
+    pub fn from_assignments<S: AsRef<str>>(assignments: &[S]) -> Result<EnvVars, EnvError> {
+        let mut vars = EnvVars::new();
+        for assignment in assignments {
+            let (key, value) = parse_env_assignment(assignment.as_ref())?;
+            vars.0.insert(key, value);
+        }
+        Ok(vars)
+    }
+
+    /// Vars from name/value pairs (stored rows, a snapshot), each checked; a later one wins.
+    pub fn from_pairs<I, K, V>(pairs: I) -> Result<EnvVars, EnvError>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+    {
+        let mut vars = EnvVars::new();
+        for (key, value) in pairs {
+            vars.insert(key, value)?;
+        }
+        Ok(vars)
+    }
+
+    /// Sets `key` to `value`, after checking both.
+    pub fn insert(
+        &mut self,
+        key: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Result<(), EnvError> {
+        let (key, value) = (key.into(), value.into());
+        if !is_valid_env_key(&key) {
+            return Err(EnvError::InvalidKey { key });
+        }
+        if value.contains('\0') {
+            return Err(EnvError::NulInValue { key });
+        }
+        self.0.insert(key, value);
+        Ok(())
+    }
+
+    /// Removes `key`, returning its value.
+    pub fn remove(&mut self, key: &str) -> Option<String> {
+        self.0.remove(key)
+    }
+
+    /// Sets every var of `other` (its values win).
+    pub fn extend(&mut self, other: EnvVars) {
+        self.0.extend(other.0);
+    }
+
+    /// Keeps only the vars `keep` says yes to.
+    pub fn retain(&mut self, mut keep: impl FnMut(&str, &str) -> bool) {
+        self.0.retain(|k, v| keep(k, v));
+    }
+
+    /// The same names with their values turned by `f` (e.g. masked for display).
+    pub fn map_values(&self, f: impl Fn(&str) -> String) -> EnvVars {
+        EnvVars(self.0.iter().map(|(k, v)| (k.clone(), f(v))).collect())
+    }
+
+    /// The value of `key`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).map(String::as_str)
+    }
+
+    /// Whether `key` is set.
+    pub fn contains(&self, key: &str) -> bool {
+        self.0.contains_key(key)
+    }
+
+    /// The vars, ordered by name.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// The names, in order.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.0.keys().map(String::as_str)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The vars as owned pairs, ordered by name (a container's environment).
+    pub fn to_pairs(&self) -> Vec<(String, String)> {
+        self.0.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+    }
+}
+
+impl Serialize for EnvVars {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for EnvVars {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<EnvVars, D::Error> {
+        let pairs = Vec::<(String, String)>::deserialize(deserializer)?;
+        EnvVars::from_pairs(pairs).map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,5 +288,38 @@ mod tests {
         assert!(is_valid_env_key("A1_b"));
         assert!(!is_valid_env_key(""));
         assert!(!is_valid_env_key("9"));
+    }
+
+    #[test]
+    fn env_vars_check_names_once_and_keep_one_value_per_name() {
+        let vars = EnvVars::from_assignments(&["B=2", "A=1", "B=3"]).unwrap();
+        assert_eq!(
+            vars.to_pairs(),
+            vec![("A".into(), "1".into()), ("B".into(), "3".into())]
+        );
+        assert_eq!(vars.get("B"), Some("3"));
+        assert!(!vars.contains("C"));
+        assert!(matches!(
+            EnvVars::from_assignments(&["1X=a"]),
+            Err(EnvError::InvalidKey { .. })
+        ));
+        assert!(matches!(
+            EnvVars::from_pairs([("BAD-KEY", "x")]),
+            Err(EnvError::InvalidKey { .. })
+        ));
+        assert!(matches!(
+            EnvVars::new().insert("A", "x\0y"),
+            Err(EnvError::NulInValue { .. })
+        ));
+    }
+
+    #[test]
+    fn env_vars_keep_the_snapshot_form_of_name_value_pairs() {
+        let vars = EnvVars::from_pairs([("SECRET", "x"), ("EMPTY", "")]).unwrap();
+        let json = serde_json::to_string(&vars).unwrap();
+        assert_eq!(json, r#"[["EMPTY",""],["SECRET","x"]]"#);
+        assert_eq!(serde_json::from_str::<EnvVars>(&json).unwrap(), vars);
+        let err = serde_json::from_str::<EnvVars>(r#"[["NO-DASH","x"]]"#).unwrap_err();
+        assert!(err.to_string().contains("NO-DASH"), "{err}");
     }
 }

@@ -22,6 +22,7 @@ mod process;
 mod procfile;
 mod protected_paths;
 mod release;
+mod release_spec;
 mod service;
 mod storage;
 mod token_lifetime;
@@ -39,7 +40,7 @@ pub use config_error::{ConfigError, ConfigErrorKind};
 pub use cpu::{CpuError, MAX_CPUS, MIN_CPUS, cpus_to_nano, parse_cpus};
 pub use cron::{CronError, CronErrorKind, CronSchedule, UtcDateTime};
 pub use domain_name::{DomainError, DomainName};
-pub use env::{EnvError, is_valid_env_key, parse_env_assignment};
+pub use env::{EnvError, EnvVars, is_valid_env_key, parse_env_assignment};
 pub use exposed_ports::exposed_ports;
 pub use memory::{MIN_MEMORY_BYTES, MemoryError, format_memory, parse_memory};
 pub use name_error::NameError;
@@ -47,6 +48,9 @@ pub use process::{ProcessName, WEB, not_started_note};
 pub use procfile::{Procfile, ProcfileError, ProcfileErrorKind, RELEASE};
 pub use protected_paths::{ProtectedPath, ProtectedPaths};
 pub use release::{ReleaseError, ReleaseStatus, ReleaseVersion};
+pub use release_spec::{
+    CronSpec, HealthCheckSpec, ProbeDefaults, ProcessSettings, ProcessSpec, ReleaseSpec,
+};
 pub use service::{
     REDIS_TLS_PORT, SERVICE_TLS_FILES, SERVICES_CA_IN_APPS, ServiceKind, ServiceName,
     check_service_version, service_resource_name,

@@ -65,6 +65,18 @@ impl fmt::Display for ProcessName {
     }
 }
 
+impl PartialEq<str> for ProcessName {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for ProcessName {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
 impl FromStr for ProcessName {
     type Err = NameError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {

@@ -14,7 +14,6 @@ use wharf_acme::{
     AcmeConfig, AcmeManager, CertificateSink, ChallengeSink, ServedSerial, WantedDomains,
 };
 use wharf_certs::CertSource;
-use wharf_deploy::ReleaseSpec;
 use wharf_store::Store;
 
 /// How long the check of a new certificate waits for the HTTPS listener.
@@ -126,10 +125,14 @@ fn wanted_domains(
             .cloned()
             .collect();
         for app in store.apps()? {
-            let https = store
-                .active_release(&app.name)?
-                .and_then(|release| ReleaseSpec::from_json(&release.config).ok())
-                .and_then(|spec| spec.config.https);
+            // A release that cannot be read is logged; its domains stay wanted, as by default.
+            let https = match store.active_release(&app.name) {
+                Ok(release) => release.and_then(|release| release.spec.config.https),
+                Err(err) => {
+                    tracing::warn!(app = %app.name, error = %err, "cannot read the active release; its domains keep their certificates");
+                    None
+                }
+            };
             if https != Some(false) {
                 // An address with a path (`example.com/blog`) wants its domain's certificate,
                 // which every app on that domain shares.

@@ -47,7 +47,7 @@ impl Services {
     #[tracing::instrument(skip(self))]
     pub async fn backup(
         &self,
-        service: &str,
+        service: &ServiceName,
         scheduled: bool,
     ) -> Result<BackupRecord, ServiceError> {
         let _guard = self.lock(service).await;
@@ -56,7 +56,7 @@ impl Services {
 
     pub(crate) async fn backup_locked(
         &self,
-        service: &str,
+        service: &ServiceName,
         scheduled: bool,
     ) -> Result<BackupRecord, ServiceError> {
         let record = self.running_record(service)?;
@@ -65,7 +65,7 @@ impl Services {
         let entry = match &result {
             Ok((file, size, sha256)) => BackupRecord {
                 id: 0,
-                service: service.to_string(),
+                service: service.clone(),
                 file: Some(file.clone()),
                 size: Some(*size as i64),
                 sha256: Some(sha256.clone()),
@@ -75,7 +75,7 @@ impl Services {
             },
             Err(err) => BackupRecord {
                 id: 0,
-                service: service.to_string(),
+                service: service.clone(),
                 file: None,
                 size: None,
                 sha256: None,
@@ -99,7 +99,7 @@ impl Services {
     }
 
     /// The service's backups, newest first (failed attempts included).
-    pub fn backups(&self, service: &str) -> Result<Vec<BackupRecord>, ServiceError> {
+    pub fn backups(&self, service: &ServiceName) -> Result<Vec<BackupRecord>, ServiceError> {
         if self.store.service(service)?.is_none() {
             return Err(ServiceError::NoSuchService(service.to_string()));
         }
@@ -109,7 +109,7 @@ impl Services {
     /// Sets (or with `None` clears) the backup schedule and how many backups are kept.
     pub fn set_backup_schedule(
         &self,
-        service: &str,
+        service: &ServiceName,
         schedule: Option<&str>,
         keep: Option<u32>,
     ) -> Result<(), ServiceError> {
@@ -154,7 +154,7 @@ impl Services {
         if size == 0 {
             let _ = std::fs::remove_file(&partial);
             return Err(ServiceError::BackupFailed {
-                service: record.name.clone(),
+                service: record.name.to_string(),
                 reason: "the dump was empty".to_string(),
             });
         }
@@ -173,7 +173,7 @@ impl Services {
         let container = name.resource_name();
         let env = kind.client_environment(&record.password);
         let failed = |reason: String| ServiceError::BackupFailed {
-            service: record.name.clone(),
+            service: record.name.to_string(),
             reason,
         };
         let mut file = private_file(path).await?;
@@ -246,7 +246,7 @@ impl Services {
     fn prune_backups(&self, record: &ServiceRecord) -> Result<(), ServiceError> {
         let all = self.store.backups(&record.name)?;
         let (good, failed): (Vec<_>, Vec<_>) = all.into_iter().partition(|b| b.error.is_none());
-        let dir = self.backups_dir.join(&record.name);
+        let dir = self.backups_dir.join(record.name.as_str());
         for old in good.iter().skip(record.backup_keep as usize) {
             if let Some(file) = &old.file {
                 match std::fs::remove_file(dir.join(file)) {
@@ -268,14 +268,18 @@ impl Services {
 
     /// Restores a backup into the running service, replacing what its database holds.
     #[tracing::instrument(skip(self))]
-    pub async fn restore(&self, service: &str, source: &RestoreSource) -> Result<(), ServiceError> {
+    pub async fn restore(
+        &self,
+        service: &ServiceName,
+        source: &RestoreSource,
+    ) -> Result<(), ServiceError> {
         let _guard = self.lock(service).await;
         let record = self.running_record(service)?;
         let (name, kind) = parse_record(&record)?;
         let path = match source {
             RestoreSource::Backup(file) => {
                 let backup = self.find_backup(service, Some(file))?;
-                let path = self.backups_dir.join(service).join(file);
+                let path = self.backups_dir.join(service.as_str()).join(file);
                 check_hash(&backup, &path)
                     .await
                     .map_err(|reason| ServiceError::RestoreFailed {
@@ -318,16 +322,19 @@ impl Services {
     /// Checks the newest good backup: its hash, then a restore into a scratch container of
     /// the same image, counting the tables (or keys) that came back.
     #[tracing::instrument(skip(self))]
-    pub async fn verify(&self, service: &str) -> Result<VerifyReport, ServiceError> {
+    pub async fn verify(&self, service: &ServiceName) -> Result<VerifyReport, ServiceError> {
         let _guard = self.lock(service).await;
         self.verify_locked(service).await
     }
 
-    pub(crate) async fn verify_locked(&self, service: &str) -> Result<VerifyReport, ServiceError> {
+    pub(crate) async fn verify_locked(
+        &self,
+        service: &ServiceName,
+    ) -> Result<VerifyReport, ServiceError> {
         let record = self.running_record(service)?;
         let backup = self.find_backup(service, None)?;
         let file = backup.file.clone().unwrap_or_default();
-        let path = self.backups_dir.join(service).join(&file);
+        let path = self.backups_dir.join(service.as_str()).join(&file);
         let failed = |reason: String| ServiceError::VerifyFailed {
             service: service.to_string(),
             file: file.clone(),
@@ -468,7 +475,11 @@ impl Services {
     }
 
     /// The backup called `file` (or the newest good one) of `service`.
-    fn find_backup(&self, service: &str, file: Option<&str>) -> Result<BackupRecord, ServiceError> {
+    fn find_backup(
+        &self,
+        service: &ServiceName,
+        file: Option<&str>,
+    ) -> Result<BackupRecord, ServiceError> {
         let backups = self.store.backups(service)?;
         let found = backups.into_iter().find(|b| {
             b.error.is_none()
@@ -485,13 +496,16 @@ impl Services {
     }
 
     /// `DATA/backups/NAME`, created 0700.
-    fn service_backup_dir(&self, service: &str) -> Result<PathBuf, ServiceError> {
-        for dir in [self.backups_dir.clone(), self.backups_dir.join(service)] {
+    fn service_backup_dir(&self, service: &ServiceName) -> Result<PathBuf, ServiceError> {
+        for dir in [
+            self.backups_dir.clone(),
+            self.backups_dir.join(service.as_str()),
+        ] {
             std::fs::create_dir_all(&dir).map_err(|e| io_error(&dir, e))?;
             std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
                 .map_err(|e| io_error(&dir, e))?;
         }
-        Ok(self.backups_dir.join(service))
+        Ok(self.backups_dir.join(service.as_str()))
     }
 }
 
@@ -571,7 +585,7 @@ mod tests {
         let sha = sha256_of(&path).await.unwrap();
         let record = BackupRecord {
             id: 1,
-            service: "db".into(),
+            service: ServiceName::parse("db").unwrap(),
             file: Some("b.dump".into()),
             size: Some(6),
             sha256: Some(sha),

@@ -24,11 +24,11 @@ pub(crate) const SCRATCH_LABEL: &str = "wharf.service-scratch";
 /// seconds). Containers made before services spoke TLS have none.
 pub(crate) const TLS_UNTIL_LABEL: &str = "wharf.service-tls-until";
 
-/// A stored service's name and kind, checked again (the store holds strings).
+/// A stored service's name and kind (the store keeps the kind as its string).
 pub(crate) fn parse_record(
     record: &ServiceRecord,
 ) -> Result<(ServiceName, ServiceKind), ServiceError> {
-    let name = ServiceName::parse(&record.name)?;
+    let name = record.name.clone();
     let kind = ServiceKind::parse(&record.kind).map_err(ServiceError::BadInput)?;
     Ok((name, kind))
 }

@@ -4,7 +4,7 @@
 //! If the redeploy fails, the link is as it was and the running release keeps serving.
 
 use wharf_deploy::{ConfigChange, ConfigOutcome, Progress};
-use wharf_domain::AppName;
+use wharf_domain::{AppName, EnvVars, ServiceName};
 
 use crate::container::parse_record;
 use crate::{ServiceError, Services};
@@ -13,29 +13,26 @@ impl Services {
     #[tracing::instrument(skip(self, progress))]
     pub async fn link(
         &self,
-        service: &str,
-        app: &str,
+        service: &ServiceName,
+        app: &AppName,
         progress: &Progress,
     ) -> Result<ConfigOutcome, ServiceError> {
-        let app = AppName::parse(app)?.as_str().to_string();
         let _guard = self.lock(service).await;
         let record = self.running_record(service)?;
         let (name, kind) = parse_record(&record)?;
-        if self.store.app(&app)?.is_none() {
-            return Err(ServiceError::NoSuchApp(app));
+        if self.store.app(app)?.is_none() {
+            return Err(ServiceError::NoSuchApp(app.to_string()));
         }
-        let app_links = self.store.links_of_app(&app)?;
-        if let Some(link) = app_links.iter().find(|l| l.service == service) {
+        let app_links = self.store.links_of_app(app)?;
+        if let Some(link) = app_links.iter().find(|l| l.service == *service) {
             return Err(ServiceError::AlreadyLinked {
                 service: service.to_string(),
-                app,
+                app: app.to_string(),
                 var: link.var.clone(),
             });
         }
-        let vars = self.store.config_vars(&app)?;
-        let taken = |var: &str| {
-            app_links.iter().any(|l| l.var == var) || vars.iter().any(|(k, _)| k == var)
-        };
+        let vars = self.store.config_vars(app)?;
+        let taken = |var: &str| app_links.iter().any(|l| l.var == var) || vars.contains(var);
         let var = [kind.url_var().to_string(), kind.alternate_url_var(&name)]
             .into_iter()
             .find(|v| !taken(v))
@@ -46,19 +43,20 @@ impl Services {
                     kind.alternate_url_var(&name)
                 ))
             })?;
-        self.store.add_link(service, &app, &var)?;
+        self.store.add_link(service, app, &var)?;
         progress.line(format!(
             "-----> Linking {service} to {app} as {var} (network {})",
             name.resource_name()
         ));
         let change = ConfigChange {
-            set: vec![(var.clone(), kind.url(&name, &record.password))],
+            set: EnvVars::from_pairs([(var.clone(), kind.url(&name, &record.password))])
+                .map_err(|e| ServiceError::BadInput(e.to_string()))?,
             unset: Vec::new(),
         };
-        match self.deployer.change_config(&app, &change, progress).await {
+        match self.deployer.change_config(app, &change, progress).await {
             Ok(outcome) => Ok(outcome),
             Err(err) => {
-                self.store.remove_link(service, &app)?;
+                self.store.remove_link(service, app)?;
                 Err(err.into())
             }
         }
@@ -67,8 +65,8 @@ impl Services {
     #[tracing::instrument(skip(self, progress))]
     pub async fn unlink(
         &self,
-        service: &str,
-        app: &str,
+        service: &ServiceName,
+        app: &AppName,
         progress: &Progress,
     ) -> Result<ConfigOutcome, ServiceError> {
         let _guard = self.lock(service).await;
@@ -79,7 +77,7 @@ impl Services {
             .store
             .links_of_app(app)?
             .into_iter()
-            .find(|l| l.service == service)
+            .find(|l| l.service == *service)
         else {
             return Err(ServiceError::NotLinked {
                 service: service.to_string(),
@@ -92,7 +90,7 @@ impl Services {
             link.var
         ));
         let change = ConfigChange {
-            set: Vec::new(),
+            set: EnvVars::new(),
             unset: vec![link.var.clone()],
         };
         match self.deployer.change_config(app, &change, progress).await {

@@ -9,16 +9,17 @@ use std::time::Duration;
 use wharf_deploy::Deployer;
 use wharf_domain::{ServiceKind, ServiceName, check_service_version};
 use wharf_runtime::{Docker, ExecSpec, RuntimeError};
+use wharf_store::ServiceStatus as StoredStatus;
 use wharf_store::{BackupRecord, ServiceRecord, Store};
 
 use crate::ServiceError;
 use crate::container::parse_record;
 
 /// What `wharf services create` asks for.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct CreateRequest {
     pub kind: String,
-    pub name: String,
+    pub name: ServiceName,
     /// The image tag; the kind's default when `None`.
     pub version: Option<String>,
     /// Another image with the same interface as the official one (a mirror, say).
@@ -85,7 +86,7 @@ impl Services {
     }
 
     /// One operation at a time per service.
-    pub(crate) async fn lock(&self, service: &str) -> tokio::sync::OwnedMutexGuard<()> {
+    pub(crate) async fn lock(&self, service: &ServiceName) -> tokio::sync::OwnedMutexGuard<()> {
         let lock = {
             let mut locks = self.locks.lock().unwrap_or_else(|p| p.into_inner());
             locks.entry(service.to_string()).or_default().clone()
@@ -94,11 +95,14 @@ impl Services {
     }
 
     /// A running (not destroyed) service.
-    pub(crate) fn running_record(&self, service: &str) -> Result<ServiceRecord, ServiceError> {
+    pub(crate) fn running_record(
+        &self,
+        service: &ServiceName,
+    ) -> Result<ServiceRecord, ServiceError> {
         match self.store.service(service)? {
             None => Err(ServiceError::NoSuchService(service.to_string())),
-            Some(r) if r.status == "destroyed" => Err(ServiceError::Destroyed {
-                service: r.name,
+            Some(r) if r.status == StoredStatus::Destroyed => Err(ServiceError::Destroyed {
+                service: r.name.to_string(),
                 kind: r.kind,
             }),
             Some(r) => Ok(r),
@@ -110,7 +114,7 @@ impl Services {
     /// its data. If anything fails, what this call created is removed again.
     #[tracing::instrument(skip(self, request), fields(service = %request.name, kind = %request.kind))]
     pub async fn create(&self, request: &CreateRequest) -> Result<ServiceStatus, ServiceError> {
-        let name = ServiceName::parse(&request.name)?;
+        let name = &request.name;
         let kind = ServiceKind::parse(&request.kind).map_err(ServiceError::BadInput)?;
         let version = request
             .version
@@ -121,11 +125,11 @@ impl Services {
             Some(image) => check_image(image)?,
             None => kind.image(&version),
         };
-        let _guard = self.lock(name.as_str()).await;
-        let previous = self.store.service(name.as_str())?;
+        let _guard = self.lock(name).await;
+        let previous = self.store.service(name)?;
         if let Some(old) = &previous {
-            if old.status != "destroyed" {
-                return Err(ServiceError::Exists(old.name.clone()));
+            if old.status != StoredStatus::Destroyed {
+                return Err(ServiceError::Exists(old.name.to_string()));
             }
             if old.kind != kind.as_str() {
                 return Err(ServiceError::BadInput(format!(
@@ -136,12 +140,12 @@ impl Services {
         }
         self.ensure_image(&image).await?;
         let record = self.store.create_service(&ServiceRecord {
-            name: name.as_str().to_string(),
+            name: name.clone(),
             kind: kind.as_str().to_string(),
             version,
             image,
             password: new_password(),
-            status: String::new(),
+            status: StoredStatus::Running,
             exposed_port: None,
             backup_schedule: None,
             backup_keep: 7,
@@ -153,12 +157,8 @@ impl Services {
                 self.status(&record, false).await
             }
             Err(err) => {
-                self.tear_down(&name, previous.is_none()).await;
-                if previous.is_some() {
-                    self.store.remove_service(name.as_str(), false)?;
-                } else {
-                    self.store.remove_service(name.as_str(), true)?;
-                }
+                self.tear_down(name, previous.is_none()).await;
+                self.store.remove_service(name, previous.is_none())?;
                 Err(err)
             }
         }
@@ -208,16 +208,15 @@ impl Services {
     /// Destroys a service that no app is linked to: its container and network go; its volume
     /// (the data) stays unless `purge`. Backups in the data directory are always kept.
     #[tracing::instrument(skip(self))]
-    pub async fn destroy(&self, service: &str, purge: bool) -> Result<(), ServiceError> {
-        let name = ServiceName::parse(service)?;
+    pub async fn destroy(&self, service: &ServiceName, purge: bool) -> Result<(), ServiceError> {
         let _guard = self.lock(service).await;
         let record = self
             .store
             .service(service)?
             .ok_or_else(|| ServiceError::NoSuchService(service.to_string()))?;
-        if record.status == "destroyed" && !purge {
+        if record.status == StoredStatus::Destroyed && !purge {
             return Err(ServiceError::Destroyed {
-                service: record.name,
+                service: record.name.to_string(),
                 kind: record.kind,
             });
         }
@@ -229,7 +228,7 @@ impl Services {
                 apps: apps.join(", "),
             });
         }
-        let problems = self.tear_down(&name, purge).await;
+        let problems = self.tear_down(service, purge).await;
         if !problems.is_empty() {
             return Err(ServiceError::Io(format!(
                 "could not remove everything of `{service}`: {}",
@@ -251,7 +250,11 @@ impl Services {
     }
 
     /// One service; with `reveal`, its URL shows the password.
-    pub async fn info(&self, service: &str, reveal: bool) -> Result<ServiceStatus, ServiceError> {
+    pub async fn info(
+        &self,
+        service: &ServiceName,
+        reveal: bool,
+    ) -> Result<ServiceStatus, ServiceError> {
         let record = self
             .store
             .service(service)?
@@ -266,7 +269,7 @@ impl Services {
     ) -> Result<ServiceStatus, ServiceError> {
         let (name, kind) = parse_record(record)?;
         let resource = name.resource_name();
-        let (state, volume_bytes) = if record.status == "destroyed" {
+        let (state, volume_bytes) = if record.status == StoredStatus::Destroyed {
             ("destroyed".to_string(), None)
         } else {
             match self.docker.inspect(&resource).await {
@@ -290,7 +293,7 @@ impl Services {
         };
         let url = kind.url(&name, password);
         Ok(ServiceStatus {
-            name: record.name.clone(),
+            name: record.name.to_string(),
             kind: record.kind.clone(),
             version: record.version.clone(),
             image: record.image.clone(),
@@ -298,8 +301,11 @@ impl Services {
             volume_bytes,
             volume: resource.clone(),
             network: resource,
-            linked_apps: links.iter().map(|l| l.app.clone()).collect(),
-            links: links.into_iter().map(|l| (l.app, l.var)).collect(),
+            linked_apps: links.iter().map(|l| l.app.to_string()).collect(),
+            links: links
+                .into_iter()
+                .map(|l| (l.app.to_string(), l.var))
+                .collect(),
             exposed_port: record.exposed_port,
             backup_schedule: record.backup_schedule.clone(),
             backup_keep: record.backup_keep,
@@ -334,7 +340,7 @@ impl Services {
     #[tracing::instrument(skip(self))]
     pub async fn expose(
         &self,
-        service: &str,
+        service: &ServiceName,
         port: Option<u16>,
     ) -> Result<ServiceStatus, ServiceError> {
         if port == Some(0) {
@@ -366,7 +372,7 @@ impl Services {
     /// container, attached; returns the exec's id and its streams.
     pub async fn open_client(
         &self,
-        service: &str,
+        service: &ServiceName,
         tty: bool,
     ) -> Result<(String, wharf_runtime::Attached), ServiceError> {
         let record = self.running_record(service)?;
@@ -397,10 +403,10 @@ impl Services {
     #[tracing::instrument(skip(self), name = "services.reconcile")]
     pub async fn reconcile(&self) -> Result<(), ServiceError> {
         for record in self.store.services()? {
-            if record.status == "destroyed" {
+            if record.status == StoredStatus::Destroyed {
                 continue;
             }
-            let resource = wharf_domain::service_resource_name(&record.name);
+            let resource = record.name.resource_name();
             let running = match self.docker.inspect(&resource).await {
                 // Made before services spoke TLS, or its certificate is near its end: made
                 // again (the data stays on the volume).

@@ -10,8 +10,9 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
-use wharf_domain::{CronSchedule, UtcDateTime};
+use wharf_domain::{CronSchedule, ServiceName, UtcDateTime};
 use wharf_store::BackupRecord;
+use wharf_store::ServiceStatus as StoredStatus;
 
 use crate::Services;
 
@@ -48,7 +49,7 @@ impl Services {
             let Some(schedule) = &service.backup_schedule else {
                 continue;
             };
-            if service.status == "destroyed"
+            if service.status == StoredStatus::Destroyed
                 || !CronSchedule::parse(schedule).is_ok_and(|s| s.matches(minute))
             {
                 continue;
@@ -63,7 +64,7 @@ impl Services {
 
     /// One scheduled backup and its verification.
     #[tracing::instrument(skip(self))]
-    pub(crate) async fn scheduled_backup(&self, service: &str) {
+    pub(crate) async fn scheduled_backup(&self, service: &ServiceName) {
         let _guard = self.lock(service).await;
         let backup = match self.backup_locked(service, true).await {
             Ok(backup) => backup,
@@ -102,7 +103,7 @@ impl Services {
             let Ok(record) = self.running_record(&listed.name) else {
                 continue;
             };
-            let resource = wharf_domain::service_resource_name(&record.name);
+            let resource = record.name.resource_name();
             let due = match self.docker.inspect(&resource).await {
                 Ok(info) => info.running && crate::tls::needs_new_certificate(&info.labels),
                 Err(_) => false,

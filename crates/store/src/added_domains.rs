@@ -4,10 +4,12 @@
 
 use crate::{Store, StoreError};
 use rusqlite::params;
+use wharf_domain::AppName;
 
 impl Store {
     /// The domains added to `app` by command, sorted.
-    pub fn added_domains(&self, app: &str) -> Result<Vec<String>, StoreError> {
+    pub fn added_domains(&self, app: &AppName) -> Result<Vec<String>, StoreError> {
+        let app = app.as_str();
         let conn = self.conn();
         let mut stmt =
             conn.prepare("SELECT domain FROM added_domains WHERE app = ?1 ORDER BY domain")?;
@@ -18,7 +20,8 @@ impl Store {
     }
 
     /// Add `domain` to `app`; fails without change if another app owns it.
-    pub fn add_domain(&self, app: &str, domain: &str) -> Result<(), StoreError> {
+    pub fn add_domain(&self, app: &AppName, domain: &str) -> Result<(), StoreError> {
+        let app = app.as_str();
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         if let Some(owner) = crate::apps::owner_of(&tx, domain)?
@@ -38,7 +41,8 @@ impl Store {
     }
 
     /// Take `domain` off the domains added to `app`; false if it was not one of them.
-    pub fn remove_added_domain(&self, app: &str, domain: &str) -> Result<bool, StoreError> {
+    pub fn remove_added_domain(&self, app: &AppName, domain: &str) -> Result<bool, StoreError> {
+        let app = app.as_str();
         let changed = self.conn().execute(
             "DELETE FROM added_domains WHERE app = ?1 AND domain = ?2",
             params![app, domain],
@@ -54,47 +58,69 @@ mod tests {
     #[test]
     fn added_domains_belong_to_one_app_and_go_with_it() {
         let store = Store::in_memory().unwrap();
-        store.ensure_app("blog").unwrap();
-        store.ensure_app("shop").unwrap();
-        store.add_domain("blog", "www.blog.example").unwrap();
-        store.add_domain("blog", "blog.example").unwrap();
-        store.add_domain("blog", "blog.example").unwrap();
+        store.ensure_app(&crate::app("blog")).unwrap();
+        store.ensure_app(&crate::app("shop")).unwrap();
+        store
+            .add_domain(&crate::app("blog"), "www.blog.example")
+            .unwrap();
+        store
+            .add_domain(&crate::app("blog"), "blog.example")
+            .unwrap();
+        store
+            .add_domain(&crate::app("blog"), "blog.example")
+            .unwrap();
         assert_eq!(
-            store.added_domains("blog").unwrap(),
+            store.added_domains(&crate::app("blog")).unwrap(),
             vec!["blog.example".to_string(), "www.blog.example".to_string()]
         );
         assert_eq!(
-            store.domain_owner("blog.example").unwrap().as_deref(),
+            store
+                .domain_owner("blog.example")
+                .unwrap()
+                .as_ref()
+                .map(AppName::as_str),
             Some("blog")
         );
         // Taken by command: neither a command nor a deploy of another app gets it.
-        let err = store.add_domain("shop", "blog.example").unwrap_err();
+        let err = store
+            .add_domain(&crate::app("shop"), "blog.example")
+            .unwrap_err();
         assert!(matches!(err, StoreError::DomainTaken { ref app, .. } if app == "blog"));
         let err = store
-            .set_domains("shop", &["blog.example".into()])
+            .set_domains(&crate::app("shop"), &["blog.example".into()])
             .unwrap_err();
         assert!(matches!(err, StoreError::DomainTaken { ref app, .. } if app == "blog"));
         // Routed to another app: not added.
-        store.set_domains("shop", &["shop.example".into()]).unwrap();
-        assert!(store.add_domain("blog", "shop.example").is_err());
+        store
+            .set_domains(&crate::app("shop"), &["shop.example".into()])
+            .unwrap();
         assert!(
             store
-                .check_domains_free("blog", &["shop.example".into()])
+                .add_domain(&crate::app("blog"), "shop.example")
+                .is_err()
+        );
+        assert!(
+            store
+                .check_domains_free(&crate::app("blog"), &["shop.example".into()])
                 .is_err()
         );
 
         assert!(
             store
-                .remove_added_domain("blog", "www.blog.example")
+                .remove_added_domain(&crate::app("blog"), "www.blog.example")
                 .unwrap()
         );
         assert!(
             !store
-                .remove_added_domain("blog", "www.blog.example")
+                .remove_added_domain(&crate::app("blog"), "www.blog.example")
                 .unwrap()
         );
-        assert!(!store.remove_added_domain("shop", "blog.example").unwrap());
-        store.delete_app("blog").unwrap();
+        assert!(
+            !store
+                .remove_added_domain(&crate::app("shop"), "blog.example")
+                .unwrap()
+        );
+        store.delete_app(&crate::app("blog")).unwrap();
         assert_eq!(store.domain_owner("blog.example").unwrap(), None);
     }
 }

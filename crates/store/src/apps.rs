@@ -7,20 +7,21 @@ use crate::{Store, StoreError};
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use std::collections::BTreeSet;
-use wharf_domain::domain_of;
+use wharf_domain::{AppName, domain_of};
 
 /// An app as stored: its name, when it was created, and the addresses routed to it
 /// (`example.com` or `example.com/blog`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AppRecord {
-    pub name: String,
+    pub name: AppName,
     pub created_at: i64,
     pub domains: Vec<String>,
 }
 
 impl Store {
     /// Create the app unless it exists. Returns true when it was created.
-    pub fn ensure_app(&self, name: &str) -> Result<bool, StoreError> {
+    pub fn ensure_app(&self, name: &AppName) -> Result<bool, StoreError> {
+        let name = name.as_str();
         let conn = self.conn();
         let changed = conn.execute(
             "INSERT OR IGNORE INTO apps (name, created_at) VALUES (?1, ?2)",
@@ -29,7 +30,8 @@ impl Store {
         Ok(changed == 1)
     }
 
-    pub fn app(&self, name: &str) -> Result<Option<AppRecord>, StoreError> {
+    pub fn app(&self, app: &AppName) -> Result<Option<AppRecord>, StoreError> {
+        let name = app.as_str();
         let conn = self.conn();
         let created_at: Option<i64> = conn
             .query_row(
@@ -43,7 +45,7 @@ impl Store {
         };
         let domains = domains_of(&conn, name)?;
         Ok(Some(AppRecord {
-            name: name.to_string(),
+            name: app.clone(),
             created_at,
             domains,
         }))
@@ -62,7 +64,7 @@ impl Store {
             .map(|(name, created_at)| {
                 let domains = domains_of(&conn, &name)?;
                 Ok(AppRecord {
-                    name,
+                    name: stored_app_name(&name)?,
                     created_at,
                     domains,
                 })
@@ -71,7 +73,8 @@ impl Store {
     }
 
     /// Delete an app with its domains and releases.
-    pub fn delete_app(&self, name: &str) -> Result<(), StoreError> {
+    pub fn delete_app(&self, name: &AppName) -> Result<(), StoreError> {
+        let name = name.as_str();
         let conn = self.conn();
         let changed = conn.execute("DELETE FROM apps WHERE name = ?1", [name])?;
         if changed == 0 {
@@ -82,14 +85,18 @@ impl Store {
 
     /// The app that owns `domain`, if any: the one it is routed to, or the one it was added
     /// to by command.
-    pub fn domain_owner(&self, domain: &str) -> Result<Option<String>, StoreError> {
-        owner_of(&self.conn(), domain)
+    pub fn domain_owner(&self, domain: &str) -> Result<Option<AppName>, StoreError> {
+        owner_of(&self.conn(), domain)?
+            .as_deref()
+            .map(stored_app_name)
+            .transpose()
     }
 
     /// The domains of `app`'s addresses (routed, or added by command) that no other app is
     /// served on, under any path: what destroying `app` leaves without a use for its
     /// certificate. Sorted, each once.
-    pub fn domains_only_of(&self, app: &str) -> Result<Vec<String>, StoreError> {
+    pub fn domains_only_of(&self, app: &AppName) -> Result<Vec<String>, StoreError> {
+        let app = app.as_str();
         let conn = self.conn();
         let mut stmt = conn.prepare(
             "SELECT domain, app FROM domains UNION ALL SELECT domain, app FROM added_domains",
@@ -112,9 +119,10 @@ impl Store {
     }
 
     /// Check that none of `domains` is owned by an app other than `app`.
-    pub fn check_domains_free(&self, app: &str, domains: &[String]) -> Result<(), StoreError> {
+    pub fn check_domains_free(&self, app: &AppName, domains: &[String]) -> Result<(), StoreError> {
+        let app = app.as_str();
         for domain in domains {
-            if let Some(owner) = self.domain_owner(domain)?
+            if let Some(owner) = owner_of(&self.conn(), domain)?
                 && owner != app
             {
                 return Err(StoreError::DomainTaken {
@@ -128,7 +136,8 @@ impl Store {
 
     /// Make `domains` exactly the set the app owns, atomically. Fails without change if another
     /// app owns one of them.
-    pub fn set_domains(&self, app: &str, domains: &[String]) -> Result<(), StoreError> {
+    pub fn set_domains(&self, app: &AppName, domains: &[String]) -> Result<(), StoreError> {
+        let app = app.as_str();
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         for domain in domains {
@@ -151,6 +160,11 @@ impl Store {
         tx.commit()?;
         Ok(())
     }
+}
+
+/// An app name read back from the store, checked like any name that enters Wharf.
+pub(crate) fn stored_app_name(name: &str) -> Result<AppName, StoreError> {
+    AppName::parse(name).map_err(|e| StoreError::Corrupt(format!("a stored app name: {e}")))
 }
 
 pub(crate) fn owner_of(
@@ -182,26 +196,37 @@ mod tests {
     #[test]
     fn a_domain_belongs_to_one_app() {
         let store = Store::in_memory().unwrap();
-        store.ensure_app("blog").unwrap();
-        store.ensure_app("shop").unwrap();
+        store.ensure_app(&crate::app("blog")).unwrap();
+        store.ensure_app(&crate::app("shop")).unwrap();
         store
-            .set_domains("blog", &["blog.example.com".into()])
+            .set_domains(&crate::app("blog"), &["blog.example.com".into()])
             .unwrap();
         let err = store
             .set_domains(
-                "shop",
+                &crate::app("shop"),
                 &["blog.example.com".into(), "shop.example.com".into()],
             )
             .unwrap_err();
         assert!(matches!(err, StoreError::DomainTaken { ref app, .. } if app == "blog"));
         assert!(err.to_string().contains("blog.example.com"));
         // Nothing half-done: shop got no domain.
-        assert!(store.app("shop").unwrap().unwrap().domains.is_empty());
+        assert!(
+            store
+                .app(&crate::app("shop"))
+                .unwrap()
+                .unwrap()
+                .domains
+                .is_empty()
+        );
         store
-            .set_domains("shop", &["shop.example.com".into()])
+            .set_domains(&crate::app("shop"), &["shop.example.com".into()])
             .unwrap();
         assert_eq!(
-            store.domain_owner("shop.example.com").unwrap().as_deref(),
+            store
+                .domain_owner("shop.example.com")
+                .unwrap()
+                .as_ref()
+                .map(AppName::as_str),
             Some("shop")
         );
     }
@@ -209,13 +234,15 @@ mod tests {
     #[test]
     fn deleting_an_app_frees_its_domains() {
         let store = Store::in_memory().unwrap();
-        assert!(store.ensure_app("blog").unwrap());
-        assert!(!store.ensure_app("blog").unwrap());
-        store.set_domains("blog", &["a.example".into()]).unwrap();
-        store.delete_app("blog").unwrap();
+        assert!(store.ensure_app(&crate::app("blog")).unwrap());
+        assert!(!store.ensure_app(&crate::app("blog")).unwrap());
+        store
+            .set_domains(&crate::app("blog"), &["a.example".into()])
+            .unwrap();
+        store.delete_app(&crate::app("blog")).unwrap();
         assert_eq!(store.domain_owner("a.example").unwrap(), None);
         assert!(matches!(
-            store.delete_app("blog"),
+            store.delete_app(&crate::app("blog")),
             Err(StoreError::NoSuchApp(_))
         ));
         assert!(store.apps().unwrap().is_empty());
@@ -225,39 +252,73 @@ mod tests {
     fn apps_share_a_domain_under_paths_and_its_certificate_stays_while_one_routes_it() {
         let store = Store::in_memory().unwrap();
         for app in ["site", "blog", "solo"] {
-            store.ensure_app(app).unwrap();
+            store.ensure_app(&crate::app(app)).unwrap();
         }
-        store.set_domains("site", &["example.com".into()]).unwrap();
         store
-            .set_domains("blog", &["example.com/blog".into(), "blog.example".into()])
+            .set_domains(&crate::app("site"), &["example.com".into()])
             .unwrap();
         store
-            .set_domains("solo", &["solo.example/x".into()])
+            .set_domains(
+                &crate::app("blog"),
+                &["example.com/blog".into(), "blog.example".into()],
+            )
+            .unwrap();
+        store
+            .set_domains(&crate::app("solo"), &["solo.example/x".into()])
             .unwrap();
         // One owner per address.
         let err = store
-            .set_domains("solo", &["example.com/blog".into()])
+            .set_domains(&crate::app("solo"), &["example.com/blog".into()])
             .unwrap_err();
         assert!(matches!(err, StoreError::DomainTaken { ref app, .. } if app == "blog"));
         assert_eq!(
-            store.domain_owner("example.com").unwrap().as_deref(),
+            store
+                .domain_owner("example.com")
+                .unwrap()
+                .as_ref()
+                .map(AppName::as_str),
             Some("site")
         );
         assert_eq!(
-            store.domain_owner("example.com/blog").unwrap().as_deref(),
+            store
+                .domain_owner("example.com/blog")
+                .unwrap()
+                .as_ref()
+                .map(AppName::as_str),
             Some("blog")
         );
 
-        assert_eq!(store.domains_only_of("blog").unwrap(), ["blog.example"]);
-        assert!(store.domains_only_of("site").unwrap().is_empty());
-        assert_eq!(store.domains_only_of("solo").unwrap(), ["solo.example"]);
-        store.add_domain("site", "www.example.com").unwrap();
-        assert_eq!(store.domains_only_of("site").unwrap(), ["www.example.com"]);
-        store.delete_app("blog").unwrap();
         assert_eq!(
-            store.domains_only_of("site").unwrap(),
+            store.domains_only_of(&crate::app("blog")).unwrap(),
+            ["blog.example"]
+        );
+        assert!(
+            store
+                .domains_only_of(&crate::app("site"))
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            store.domains_only_of(&crate::app("solo")).unwrap(),
+            ["solo.example"]
+        );
+        store
+            .add_domain(&crate::app("site"), "www.example.com")
+            .unwrap();
+        assert_eq!(
+            store.domains_only_of(&crate::app("site")).unwrap(),
+            ["www.example.com"]
+        );
+        store.delete_app(&crate::app("blog")).unwrap();
+        assert_eq!(
+            store.domains_only_of(&crate::app("site")).unwrap(),
             ["example.com", "www.example.com"]
         );
-        assert!(store.domains_only_of("never-there").unwrap().is_empty());
+        assert!(
+            store
+                .domains_only_of(&crate::app("never-there"))
+                .unwrap()
+                .is_empty()
+        );
     }
 }

@@ -3,9 +3,11 @@
 
 use crate::{Store, StoreError};
 use rusqlite::params;
+use wharf_domain::AppName;
 
 impl Store {
-    pub fn add_build_leftovers(&self, app: &str, images: &[String]) -> Result<(), StoreError> {
+    pub fn add_build_leftovers(&self, app: &AppName, images: &[String]) -> Result<(), StoreError> {
+        let app = app.as_str();
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         for image in images {
@@ -19,7 +21,8 @@ impl Store {
     }
 
     /// Take the app's recorded leftovers (they are forgotten here; the caller removes them).
-    pub fn take_build_leftovers(&self, app: &str) -> Result<Vec<String>, StoreError> {
+    pub fn take_build_leftovers(&self, app: &AppName) -> Result<Vec<String>, StoreError> {
+        let app = app.as_str();
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let images = {
@@ -41,15 +44,22 @@ mod tests {
     #[test]
     fn leftovers_are_taken_once_newest_first() {
         let store = Store::in_memory().unwrap();
-        store.ensure_app("blog").unwrap();
+        store.ensure_app(&crate::app("blog")).unwrap();
         store
-            .add_build_leftovers("blog", &["aaa".into(), "bbb".into()])
+            .add_build_leftovers(&crate::app("blog"), &["aaa".into(), "bbb".into()])
             .unwrap();
-        store.add_build_leftovers("blog", &["aaa".into()]).unwrap();
+        store
+            .add_build_leftovers(&crate::app("blog"), &["aaa".into()])
+            .unwrap();
         assert_eq!(
-            store.take_build_leftovers("blog").unwrap(),
+            store.take_build_leftovers(&crate::app("blog")).unwrap(),
             vec!["bbb", "aaa"]
         );
-        assert!(store.take_build_leftovers("blog").unwrap().is_empty());
+        assert!(
+            store
+                .take_build_leftovers(&crate::app("blog"))
+                .unwrap()
+                .is_empty()
+        );
     }
 }

@@ -3,29 +3,29 @@
 
 use crate::{Store, StoreError};
 use rusqlite::params;
+use wharf_domain::{AppName, EnvVars};
 
 impl Store {
     /// The app's config vars, sorted by key.
-    pub fn config_vars(&self, app: &str) -> Result<Vec<(String, String)>, StoreError> {
+    pub fn config_vars(&self, app: &AppName) -> Result<EnvVars, StoreError> {
+        let app = app.as_str();
         let conn = self.conn();
         let mut stmt =
             conn.prepare("SELECT key, value FROM config_vars WHERE app = ?1 ORDER BY key")?;
-        let rows = stmt
+        let rows: Vec<(String, String)> = stmt
             .query_map([app], |row| Ok((row.get(0)?, row.get(1)?)))?
             .collect::<Result<_, _>>()?;
-        Ok(rows)
+        EnvVars::from_pairs(rows)
+            .map_err(|e| StoreError::Corrupt(format!("a config var of {app}: {e}")))
     }
 
     /// Make `vars` exactly the app's config vars, atomically.
-    pub fn replace_config_vars(
-        &self,
-        app: &str,
-        vars: &[(String, String)],
-    ) -> Result<(), StoreError> {
+    pub fn replace_config_vars(&self, app: &AppName, vars: &EnvVars) -> Result<(), StoreError> {
+        let app = app.as_str();
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         tx.execute("DELETE FROM config_vars WHERE app = ?1", [app])?;
-        for (key, value) in vars {
+        for (key, value) in vars.iter() {
             tx.execute(
                 "INSERT INTO config_vars (app, key, value) VALUES (?1, ?2, ?3)",
                 params![app, key, value],
@@ -43,25 +43,27 @@ mod tests {
     #[test]
     fn config_vars_are_replaced_whole_and_go_with_the_app() {
         let store = Store::in_memory().unwrap();
-        store.ensure_app("blog").unwrap();
-        let vars = vec![
-            ("B".to_string(), "2".to_string()),
-            ("A".to_string(), "1".to_string()),
-        ];
-        store.replace_config_vars("blog", &vars).unwrap();
+        store.ensure_app(&crate::app("blog")).unwrap();
+        let vars = EnvVars::from_pairs([("B", "2"), ("A", "1")]).unwrap();
+        store
+            .replace_config_vars(&crate::app("blog"), &vars)
+            .unwrap();
         assert_eq!(
-            store.config_vars("blog").unwrap(),
+            store.config_vars(&crate::app("blog")).unwrap().to_pairs(),
             vec![
                 ("A".to_string(), "1".to_string()),
                 ("B".to_string(), "2".to_string())
             ]
         );
         store
-            .replace_config_vars("blog", &[("C".to_string(), "x=y".to_string())])
+            .replace_config_vars(
+                &crate::app("blog"),
+                &EnvVars::from_pairs([("C", "x=y")]).unwrap(),
+            )
             .unwrap();
-        assert_eq!(store.config_vars("blog").unwrap().len(), 1);
-        store.delete_app("blog").unwrap();
-        store.ensure_app("blog").unwrap();
-        assert!(store.config_vars("blog").unwrap().is_empty());
+        assert_eq!(store.config_vars(&crate::app("blog")).unwrap().len(), 1);
+        store.delete_app(&crate::app("blog")).unwrap();
+        store.ensure_app(&crate::app("blog")).unwrap();
+        assert!(store.config_vars(&crate::app("blog")).unwrap().is_empty());
     }
 }

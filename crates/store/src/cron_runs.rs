@@ -5,6 +5,7 @@ use crate::store::now;
 use crate::{Store, StoreError};
 use rusqlite::params;
 use serde::Serialize;
+use wharf_domain::AppName;
 
 /// How many runs of each app are kept.
 const KEPT_RUNS: i64 = 100;
@@ -12,7 +13,7 @@ const KEPT_RUNS: i64 = 100;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CronRun {
     pub id: i64,
-    pub app: String,
+    pub app: AppName,
     pub command: String,
     pub started_at: i64,
     pub finished_at: Option<i64>,
@@ -26,10 +27,11 @@ impl Store {
     /// another Wharf sharing the store (during a takeover), so a job runs once per minute.
     pub fn start_cron_run(
         &self,
-        app: &str,
+        app: &AppName,
         command: &str,
         due_at: i64,
     ) -> Result<Option<i64>, StoreError> {
+        let app = app.as_str();
         let conn = self.conn();
         let inserted = conn.execute(
             "INSERT INTO cron_runs (app, command, started_at, due_at) VALUES (?1, ?2, ?3, ?4)
@@ -56,7 +58,8 @@ impl Store {
     }
 
     /// The newest runs of `app`, newest first.
-    pub fn cron_runs(&self, app: &str, limit: usize) -> Result<Vec<CronRun>, StoreError> {
+    pub fn cron_runs(&self, name: &AppName, limit: usize) -> Result<Vec<CronRun>, StoreError> {
+        let app = name.as_str();
         let conn = self.conn();
         let mut stmt = conn.prepare(
             "SELECT id, app, command, started_at, finished_at, exit_code, log
@@ -66,7 +69,7 @@ impl Store {
             .query_map(params![app, limit as i64], |row| {
                 Ok(CronRun {
                     id: row.get(0)?,
-                    app: row.get(1)?,
+                    app: name.clone(),
                     command: row.get(2)?,
                     started_at: row.get(3)?,
                     finished_at: row.get(4)?,
@@ -86,14 +89,17 @@ mod tests {
     #[test]
     fn runs_are_recorded_newest_first() {
         let store = Store::in_memory().unwrap();
-        store.ensure_app("blog").unwrap();
+        store.ensure_app(&crate::app("blog")).unwrap();
         let first = store
-            .start_cron_run("blog", "echo one", 60)
+            .start_cron_run(&crate::app("blog"), "echo one", 60)
             .unwrap()
             .unwrap();
         store.finish_cron_run(first, 0, "one\n").unwrap();
-        let second = store.start_cron_run("blog", "false", 60).unwrap().unwrap();
-        let runs = store.cron_runs("blog", 10).unwrap();
+        let second = store
+            .start_cron_run(&crate::app("blog"), "false", 60)
+            .unwrap()
+            .unwrap();
+        let runs = store.cron_runs(&crate::app("blog"), 10).unwrap();
         assert_eq!(runs.len(), 2);
         assert_eq!((runs[0].id, runs[0].exit_code), (second, None));
         assert_eq!(
@@ -105,13 +111,33 @@ mod tests {
     #[test]
     fn a_job_starts_once_per_due_minute() {
         let store = Store::in_memory().unwrap();
-        store.ensure_app("blog").unwrap();
-        assert!(store.start_cron_run("blog", "tick", 120).unwrap().is_some());
+        store.ensure_app(&crate::app("blog")).unwrap();
+        assert!(
+            store
+                .start_cron_run(&crate::app("blog"), "tick", 120)
+                .unwrap()
+                .is_some()
+        );
         // A second Wharf process (or a second tick) for the same minute: not started again.
-        assert_eq!(store.start_cron_run("blog", "tick", 120).unwrap(), None);
+        assert_eq!(
+            store
+                .start_cron_run(&crate::app("blog"), "tick", 120)
+                .unwrap(),
+            None
+        );
         // The next minute, and another job the same minute, do start.
-        assert!(store.start_cron_run("blog", "tick", 180).unwrap().is_some());
-        assert!(store.start_cron_run("blog", "tock", 120).unwrap().is_some());
-        assert_eq!(store.cron_runs("blog", 10).unwrap().len(), 3);
+        assert!(
+            store
+                .start_cron_run(&crate::app("blog"), "tick", 180)
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            store
+                .start_cron_run(&crate::app("blog"), "tock", 120)
+                .unwrap()
+                .is_some()
+        );
+        assert_eq!(store.cron_runs(&crate::app("blog"), 10).unwrap().len(), 3);
     }
 }

@@ -42,6 +42,14 @@ pub enum StoreError {
     SchemaTooNew { found: i64, known: i64 },
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
+    /// A release's stored config snapshot that does not decode (or encode).
+    #[error("the config snapshot of {app} {version} cannot be read: {source}")]
+    Snapshot {
+        app: String,
+        version: wharf_domain::ReleaseVersion,
+        #[source]
+        source: serde_json::Error,
+    },
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
 }

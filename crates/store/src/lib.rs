@@ -26,9 +26,15 @@ pub use apps::AppRecord;
 pub use cron_runs::CronRun;
 pub use error::StoreError;
 pub use keys::KeyRecord;
-pub use process_settings::ProcessSettings;
 pub use releases::{ReleaseRecord, ReleaseStatus};
-pub use services::{BackupRecord, LinkRecord, ServiceRecord};
+pub use services::{BackupRecord, LinkRecord, ServiceRecord, ServiceStatus};
 pub use storage_mounts::StorageMount;
 pub use store::{Store, now as unix_now};
 pub use tokens::{NewToken, TokenRecord};
+pub use wharf_domain::ProcessSettings;
+
+/// Names for tests, parsed once here.
+#[cfg(test)]
+pub(crate) fn app(name: &str) -> wharf_domain::AppName {
+    wharf_domain::AppName::parse(name).unwrap_or_else(|e| panic!("{e}"))
+}

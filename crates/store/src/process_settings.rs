@@ -4,42 +4,47 @@
 
 use crate::{Store, StoreError};
 use rusqlite::params;
-use serde::Serialize;
-
-/// The settings of one process type; `None` leaves the default.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct ProcessSettings {
-    pub process: String,
-    pub quantity: Option<u32>,
-    pub memory: Option<u64>,
-    pub cpus: Option<f64>,
-}
+use wharf_domain::{AppName, ProcessName, ProcessSettings};
 
 impl Store {
-    pub fn process_settings(&self, app: &str) -> Result<Vec<ProcessSettings>, StoreError> {
+    pub fn process_settings(&self, app: &AppName) -> Result<Vec<ProcessSettings>, StoreError> {
+        let app = app.as_str();
         let conn = self.conn();
         let mut stmt = conn.prepare(
             "SELECT process, quantity, memory, cpus FROM process_settings WHERE app = ?1 ORDER BY process",
         )?;
-        let rows = stmt
+        let rows: Vec<(String, ProcessSettings)> = stmt
             .query_map([app], |row| {
-                Ok(ProcessSettings {
-                    process: row.get(0)?,
-                    quantity: row.get(1)?,
-                    memory: row.get::<_, Option<i64>>(2)?.map(|m| m.max(0) as u64),
-                    cpus: row.get(3)?,
-                })
+                Ok((
+                    row.get(0)?,
+                    ProcessSettings {
+                        process: ProcessName::web(),
+                        quantity: row.get(1)?,
+                        memory: row.get::<_, Option<i64>>(2)?.map(|m| m.max(0) as u64),
+                        cpus: row.get(3)?,
+                    },
+                ))
             })?
             .collect::<Result<_, _>>()?;
-        Ok(rows)
+        rows.into_iter()
+            .map(|(process, settings)| {
+                let process = ProcessName::parse(&process)
+                    .map_err(|e| StoreError::Corrupt(format!("process settings of {app}: {e}")))?;
+                Ok(ProcessSettings {
+                    process,
+                    ..settings
+                })
+            })
+            .collect()
     }
 
     /// Store the settings of the given process types (others are left as they are).
     pub fn save_process_settings(
         &self,
-        app: &str,
+        app: &AppName,
         settings: &[ProcessSettings],
     ) -> Result<(), StoreError> {
+        let app = app.as_str();
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         for s in settings {
@@ -50,7 +55,7 @@ impl Store {
                    quantity = excluded.quantity, memory = excluded.memory, cpus = excluded.cpus",
                 params![
                     app,
-                    s.process,
+                    s.process.as_str(),
                     s.quantity,
                     s.memory.map(|m| m as i64),
                     s.cpus
@@ -69,33 +74,39 @@ mod tests {
     #[test]
     fn settings_are_saved_per_process_and_updated() {
         let store = Store::in_memory().unwrap();
-        store.ensure_app("blog").unwrap();
+        store.ensure_app(&crate::app("blog")).unwrap();
         let web = ProcessSettings {
-            process: "web".into(),
+            process: ProcessName::web(),
             quantity: Some(2),
             ..Default::default()
         };
         store
-            .save_process_settings("blog", std::slice::from_ref(&web))
+            .save_process_settings(&crate::app("blog"), std::slice::from_ref(&web))
             .unwrap();
         let worker = ProcessSettings {
-            process: "worker".into(),
+            process: ProcessName::parse("worker").unwrap(),
             memory: Some(512 << 20),
             cpus: Some(0.5),
             ..Default::default()
         };
         store
-            .save_process_settings("blog", std::slice::from_ref(&worker))
+            .save_process_settings(&crate::app("blog"), std::slice::from_ref(&worker))
             .unwrap();
-        assert_eq!(store.process_settings("blog").unwrap(), vec![web, worker]);
+        assert_eq!(
+            store.process_settings(&crate::app("blog")).unwrap(),
+            vec![web, worker]
+        );
         let web3 = ProcessSettings {
-            process: "web".into(),
+            process: ProcessName::web(),
             quantity: Some(3),
             ..Default::default()
         };
         store
-            .save_process_settings("blog", std::slice::from_ref(&web3))
+            .save_process_settings(&crate::app("blog"), std::slice::from_ref(&web3))
             .unwrap();
-        assert_eq!(store.process_settings("blog").unwrap()[0], web3);
+        assert_eq!(
+            store.process_settings(&crate::app("blog")).unwrap()[0],
+            web3
+        );
     }
 }

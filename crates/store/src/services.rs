@@ -6,18 +6,58 @@ use crate::store::now;
 use crate::{Store, StoreError};
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
+use wharf_domain::{AppName, ServiceName};
+
+/// Whether a service runs: its container exists, or it was destroyed with its volume kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ServiceStatus {
+    Running,
+    /// Container gone, volume kept: `wharf services create` with the name brings it back.
+    Destroyed,
+}
+
+impl ServiceStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceStatus::Running => "running",
+            ServiceStatus::Destroyed => "destroyed",
+        }
+    }
+
+    fn parse(s: &str) -> Result<ServiceStatus, StoreError> {
+        match s {
+            "running" => Ok(ServiceStatus::Running),
+            "destroyed" => Ok(ServiceStatus::Destroyed),
+            other => Err(StoreError::Corrupt(format!(
+                "unknown service status {other}"
+            ))),
+        }
+    }
+}
+
+impl std::fmt::Display for ServiceStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for ServiceStatus {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
 
 /// A service as stored. `password` is a secret: never log it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ServiceRecord {
-    pub name: String,
+    pub name: ServiceName,
     pub kind: String,
     pub version: String,
     pub image: String,
     #[serde(skip)]
     pub password: String,
-    /// `running`, or `destroyed` (container gone, volume kept).
-    pub status: String,
+    pub status: ServiceStatus,
     pub exposed_port: Option<u16>,
     pub backup_schedule: Option<String>,
     pub backup_keep: u32,
@@ -27,8 +67,8 @@ pub struct ServiceRecord {
 /// A link of a service to an app: the config var that carries its URL.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LinkRecord {
-    pub service: String,
-    pub app: String,
+    pub service: ServiceName,
+    pub app: AppName,
     pub var: String,
 }
 
@@ -36,7 +76,7 @@ pub struct LinkRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BackupRecord {
     pub id: i64,
-    pub service: String,
+    pub service: ServiceName,
     /// File name inside the service's backup directory.
     pub file: Option<String>,
     pub size: Option<i64>,
@@ -49,32 +89,73 @@ pub struct BackupRecord {
 const SERVICE_COLUMNS: &str = "name, kind, version, image, password, status, exposed_port, \
      backup_schedule, backup_keep, created_at";
 
-fn service_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ServiceRecord> {
+/// A stored service name, checked as it is read back.
+fn stored_service_name(name: &str) -> Result<ServiceName, StoreError> {
+    ServiceName::parse(name).map_err(|e| StoreError::Corrupt(format!("a stored service name: {e}")))
+}
+
+/// A service row's values as SQLite gives them.
+type ServiceRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<u16>,
+    Option<String>,
+    u32,
+    i64,
+);
+
+fn service_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ServiceRow> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+        row.get(6)?,
+        row.get(7)?,
+        row.get(8)?,
+        row.get(9)?,
+    ))
+}
+
+/// A service row with its name and status checked.
+fn finish_service(row: ServiceRow) -> Result<ServiceRecord, StoreError> {
+    let (name, kind, version, image, password, status, exposed_port, schedule, keep, created) = row;
     Ok(ServiceRecord {
-        name: row.get(0)?,
-        kind: row.get(1)?,
-        version: row.get(2)?,
-        image: row.get(3)?,
-        password: row.get(4)?,
-        status: row.get(5)?,
-        exposed_port: row.get(6)?,
-        backup_schedule: row.get(7)?,
-        backup_keep: row.get(8)?,
-        created_at: row.get(9)?,
+        name: stored_service_name(&name)?,
+        kind,
+        version,
+        image,
+        password,
+        status: ServiceStatus::parse(&status)?,
+        exposed_port,
+        backup_schedule: schedule,
+        backup_keep: keep,
+        created_at: created,
     })
 }
 
-fn backup_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<BackupRecord> {
-    Ok(BackupRecord {
-        id: row.get(0)?,
-        service: row.get(1)?,
-        file: row.get(2)?,
-        size: row.get(3)?,
-        sha256: row.get(4)?,
-        scheduled: row.get(5)?,
-        started_at: row.get(6)?,
-        error: row.get(7)?,
-    })
+/// Reads a backup row of `service` (the rows are selected by it).
+fn backup_of(
+    service: &ServiceName,
+) -> impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<BackupRecord> + '_ {
+    move |row| {
+        Ok(BackupRecord {
+            id: row.get(0)?,
+            service: service.clone(),
+            file: row.get(1)?,
+            size: row.get(2)?,
+            sha256: row.get(3)?,
+            scheduled: row.get(4)?,
+            started_at: row.get(5)?,
+            error: row.get(6)?,
+        })
+    }
 }
 
 impl Store {
@@ -86,22 +167,24 @@ impl Store {
         let existing = tx
             .query_row(
                 &format!("SELECT {SERVICE_COLUMNS} FROM services WHERE name = ?1"),
-                [&record.name],
+                [record.name.as_str()],
                 service_from_row,
             )
-            .optional()?;
+            .optional()?
+            .map(finish_service)
+            .transpose()?;
         let stored = match existing {
-            Some(old) if old.status != "destroyed" => {
-                return Err(StoreError::ServiceExists(record.name.clone()));
+            Some(old) if old.status != ServiceStatus::Destroyed => {
+                return Err(StoreError::ServiceExists(record.name.to_string()));
             }
             Some(old) => {
                 tx.execute(
                     "UPDATE services SET status = 'running', version = ?2, image = ?3,
                      exposed_port = NULL WHERE name = ?1",
-                    params![record.name, record.version, record.image],
+                    params![record.name.as_str(), record.version, record.image],
                 )?;
                 ServiceRecord {
-                    status: "running".to_string(),
+                    status: ServiceStatus::Running,
                     version: record.version.clone(),
                     image: record.image.clone(),
                     exposed_port: None,
@@ -113,7 +196,7 @@ impl Store {
                     "INSERT INTO services (name, kind, version, image, password, status, created_at)
                      VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6)",
                     params![
-                        record.name,
+                        record.name.as_str(),
                         record.kind,
                         record.version,
                         record.image,
@@ -122,7 +205,7 @@ impl Store {
                     ],
                 )?;
                 ServiceRecord {
-                    status: "running".to_string(),
+                    status: ServiceStatus::Running,
                     created_at: now(),
                     ..record.clone()
                 }
@@ -133,15 +216,16 @@ impl Store {
     }
 
     /// The service called `name`, destroyed ones included.
-    pub fn service(&self, name: &str) -> Result<Option<ServiceRecord>, StoreError> {
-        Ok(self
-            .conn()
+    pub fn service(&self, name: &ServiceName) -> Result<Option<ServiceRecord>, StoreError> {
+        self.conn()
             .query_row(
                 &format!("SELECT {SERVICE_COLUMNS} FROM services WHERE name = ?1"),
-                [name],
+                [name.as_str()],
                 service_from_row,
             )
-            .optional()?)
+            .optional()?
+            .map(finish_service)
+            .transpose()
     }
 
     /// Every service, destroyed ones included, by name.
@@ -150,14 +234,15 @@ impl Store {
         let mut stmt = conn.prepare(&format!(
             "SELECT {SERVICE_COLUMNS} FROM services ORDER BY name"
         ))?;
-        let rows = stmt
+        let rows: Vec<ServiceRow> = stmt
             .query_map([], service_from_row)?
             .collect::<Result<_, _>>()?;
-        Ok(rows)
+        rows.into_iter().map(finish_service).collect()
     }
 
     /// Mark a service destroyed (its volume kept) or forget it entirely (`purge`).
-    pub fn remove_service(&self, name: &str, purge: bool) -> Result<(), StoreError> {
+    pub fn remove_service(&self, name: &ServiceName, purge: bool) -> Result<(), StoreError> {
+        let name = name.as_str();
         let conn = self.conn();
         let changed = if purge {
             conn.execute("DELETE FROM services WHERE name = ?1", [name])?
@@ -176,9 +261,10 @@ impl Store {
 
     pub fn set_service_exposed_port(
         &self,
-        name: &str,
+        name: &ServiceName,
         port: Option<u16>,
     ) -> Result<(), StoreError> {
+        let name = name.as_str();
         let changed = self.conn().execute(
             "UPDATE services SET exposed_port = ?2 WHERE name = ?1",
             params![name, port],
@@ -191,10 +277,11 @@ impl Store {
 
     pub fn set_backup_schedule(
         &self,
-        name: &str,
+        name: &ServiceName,
         schedule: Option<&str>,
         keep: u32,
     ) -> Result<(), StoreError> {
+        let name = name.as_str();
         let changed = self.conn().execute(
             "UPDATE services SET backup_schedule = ?2, backup_keep = ?3 WHERE name = ?1",
             params![name, schedule, keep],
@@ -206,30 +293,41 @@ impl Store {
     }
 
     /// Link `service` to `app` under `var`.
-    pub fn add_link(&self, service: &str, app: &str, var: &str) -> Result<(), StoreError> {
+    pub fn add_link(
+        &self,
+        service: &ServiceName,
+        app: &AppName,
+        var: &str,
+    ) -> Result<(), StoreError> {
         self.conn().execute(
             "INSERT INTO service_links (service, app, var) VALUES (?1, ?2, ?3)",
-            params![service, app, var],
+            params![service.as_str(), app.as_str(), var],
         )?;
         Ok(())
     }
 
-    pub fn remove_link(&self, service: &str, app: &str) -> Result<(), StoreError> {
+    pub fn remove_link(&self, service: &ServiceName, app: &AppName) -> Result<(), StoreError> {
         self.conn().execute(
             "DELETE FROM service_links WHERE service = ?1 AND app = ?2",
-            params![service, app],
+            params![service.as_str(), app.as_str()],
         )?;
         Ok(())
     }
 
     /// The links of a service (`Some`) or of every service (`None`), by service and app.
-    pub fn links_of_service(&self, service: Option<&str>) -> Result<Vec<LinkRecord>, StoreError> {
-        self.links_where("service = ?1 OR ?1 IS NULL", service)
+    pub fn links_of_service(
+        &self,
+        service: Option<&ServiceName>,
+    ) -> Result<Vec<LinkRecord>, StoreError> {
+        self.links_where(
+            "service = ?1 OR ?1 IS NULL",
+            service.map(ServiceName::as_str),
+        )
     }
 
     /// The services linked to `app`.
-    pub fn links_of_app(&self, app: &str) -> Result<Vec<LinkRecord>, StoreError> {
-        self.links_where("app = ?1", Some(app))
+    pub fn links_of_app(&self, app: &AppName) -> Result<Vec<LinkRecord>, StoreError> {
+        self.links_where("app = ?1", Some(app.as_str()))
     }
 
     fn links_where(
@@ -241,16 +339,18 @@ impl Store {
         let mut stmt = conn.prepare(&format!(
             "SELECT service, app, var FROM service_links WHERE {filter} ORDER BY service, app"
         ))?;
-        let rows = stmt
-            .query_map([value], |row| {
-                Ok(LinkRecord {
-                    service: row.get(0)?,
-                    app: row.get(1)?,
-                    var: row.get(2)?,
-                })
-            })?
+        let rows: Vec<(String, String, String)> = stmt
+            .query_map([value], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
             .collect::<Result<_, _>>()?;
-        Ok(rows)
+        rows.into_iter()
+            .map(|(service, app, var)| {
+                Ok(LinkRecord {
+                    service: stored_service_name(&service)?,
+                    app: crate::apps::stored_app_name(&app)?,
+                    var,
+                })
+            })
+            .collect()
     }
 
     /// Record a backup attempt; returns its id.
@@ -260,7 +360,7 @@ impl Store {
             "INSERT INTO service_backups (service, file, size, sha256, scheduled, started_at, error)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
-                backup.service,
+                backup.service.as_str(),
                 backup.file,
                 backup.size,
                 backup.sha256,
@@ -273,14 +373,14 @@ impl Store {
     }
 
     /// Backup attempts of `service`, newest first.
-    pub fn backups(&self, service: &str) -> Result<Vec<BackupRecord>, StoreError> {
+    pub fn backups(&self, service: &ServiceName) -> Result<Vec<BackupRecord>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn.prepare(
-            "SELECT id, service, file, size, sha256, scheduled, started_at, error
+            "SELECT id, file, size, sha256, scheduled, started_at, error
              FROM service_backups WHERE service = ?1 ORDER BY id DESC",
         )?;
         let rows = stmt
-            .query_map([service], backup_from_row)?
+            .query_map([service.as_str()], backup_of(service))?
             .collect::<Result<_, _>>()?;
         Ok(rows)
     }
@@ -296,14 +396,22 @@ impl Store {
 mod tests {
     use super::*;
 
-    fn pg(name: &str) -> ServiceRecord {
+    fn name(name: &str) -> ServiceName {
+        ServiceName::parse(name).unwrap()
+    }
+
+    fn blog() -> AppName {
+        AppName::parse("blog").unwrap()
+    }
+
+    fn pg(service: &str) -> ServiceRecord {
         ServiceRecord {
-            name: name.to_string(),
+            name: name(service),
             kind: "postgres".to_string(),
             version: "17".to_string(),
             image: "postgres:17".to_string(),
             password: "secret".to_string(),
-            status: String::new(),
+            status: ServiceStatus::Running,
             exposed_port: None,
             backup_schedule: None,
             backup_keep: 7,
@@ -319,8 +427,11 @@ mod tests {
             store.create_service(&pg("db")),
             Err(StoreError::ServiceExists(_))
         ));
-        store.remove_service("db", false).unwrap();
-        assert_eq!(store.service("db").unwrap().unwrap().status, "destroyed");
+        store.remove_service(&name("db"), false).unwrap();
+        assert_eq!(
+            store.service(&name("db")).unwrap().unwrap().status,
+            "destroyed"
+        );
         let again = store
             .create_service(&ServiceRecord {
                 password: "other".to_string(),
@@ -331,10 +442,10 @@ mod tests {
             (again.password.as_str(), again.status.as_str()),
             ("secret", "running")
         );
-        store.remove_service("db", true).unwrap();
-        assert!(store.service("db").unwrap().is_none());
+        store.remove_service(&name("db"), true).unwrap();
+        assert!(store.service(&name("db")).unwrap().is_none());
         assert!(matches!(
-            store.remove_service("db", true),
+            store.remove_service(&name("db"), true),
             Err(StoreError::NoSuchService(_))
         ));
     }
@@ -342,16 +453,24 @@ mod tests {
     #[test]
     fn links_go_with_the_app_and_names_are_unique_per_app() {
         let store = Store::in_memory().unwrap();
-        store.ensure_app("blog").unwrap();
+        store.ensure_app(&blog()).unwrap();
         store.create_service(&pg("db")).unwrap();
         store.create_service(&pg("db2")).unwrap();
-        store.add_link("db", "blog", "DATABASE_URL").unwrap();
-        assert!(store.add_link("db2", "blog", "DATABASE_URL").is_err());
-        store.add_link("db2", "blog", "DB2_DATABASE_URL").unwrap();
-        assert_eq!(store.links_of_app("blog").unwrap().len(), 2);
-        assert_eq!(store.links_of_service(Some("db")).unwrap().len(), 1);
+        store
+            .add_link(&name("db"), &blog(), "DATABASE_URL")
+            .unwrap();
+        assert!(
+            store
+                .add_link(&name("db2"), &blog(), "DATABASE_URL")
+                .is_err()
+        );
+        store
+            .add_link(&name("db2"), &blog(), "DB2_DATABASE_URL")
+            .unwrap();
+        assert_eq!(store.links_of_app(&blog()).unwrap().len(), 2);
+        assert_eq!(store.links_of_service(Some(&name("db"))).unwrap().len(), 1);
         assert_eq!(store.links_of_service(None).unwrap().len(), 2);
-        store.delete_app("blog").unwrap();
+        store.delete_app(&blog()).unwrap();
         assert!(store.links_of_service(None).unwrap().is_empty());
     }
 
@@ -360,7 +479,7 @@ mod tests {
         let store = Store::in_memory().unwrap();
         let ok = BackupRecord {
             id: 0,
-            service: "db".to_string(),
+            service: name("db"),
             file: Some("db-1.dump".to_string()),
             size: Some(10),
             sha256: Some("ab".to_string()),
@@ -376,10 +495,10 @@ mod tests {
             ..ok.clone()
         };
         let id = store.record_backup(&failed).unwrap();
-        let list = store.backups("db").unwrap();
+        let list = store.backups(&name("db")).unwrap();
         assert_eq!(list[0].id, id);
         assert_eq!(list[0].error.as_deref(), Some("pg_dump failed"));
         store.delete_backup(id).unwrap();
-        assert_eq!(store.backups("db").unwrap().len(), 1);
+        assert_eq!(store.backups(&name("db")).unwrap().len(), 1);
     }
 }

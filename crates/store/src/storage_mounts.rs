@@ -4,6 +4,7 @@
 
 use crate::{Store, StoreError};
 use rusqlite::params;
+use wharf_domain::AppName;
 
 /// One stored mount: a named volume or absolute host path, and the path inside the container.
 /// The deploy pipeline validated both before storing them.
@@ -16,7 +17,8 @@ pub struct StorageMount {
 
 impl Store {
     /// The app's storage mounts, sorted by container path.
-    pub fn storage_mounts(&self, app: &str) -> Result<Vec<StorageMount>, StoreError> {
+    pub fn storage_mounts(&self, app: &AppName) -> Result<Vec<StorageMount>, StoreError> {
+        let app = app.as_str();
         let conn = self.conn();
         let mut stmt = conn.prepare(
             "SELECT source, target, read_only FROM storage_mounts WHERE app = ?1 ORDER BY target",
@@ -36,9 +38,10 @@ impl Store {
     /// Make `mounts` exactly the app's storage mounts, atomically.
     pub fn replace_storage_mounts(
         &self,
-        app: &str,
+        app: &AppName,
         mounts: &[StorageMount],
     ) -> Result<(), StoreError> {
+        let app = app.as_str();
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         tx.execute("DELETE FROM storage_mounts WHERE app = ?1", [app])?;
@@ -68,34 +71,62 @@ mod tests {
     #[test]
     fn mounts_are_replaced_whole_sorted_and_go_with_the_app() {
         let store = Store::in_memory().unwrap();
-        store.ensure_app("blog").unwrap();
+        store.ensure_app(&crate::app("blog")).unwrap();
         let mounts = vec![
             mount("/srv/blog", "/srv", true),
             mount("blog-media", "/app/media", false),
         ];
-        store.replace_storage_mounts("blog", &mounts).unwrap();
+        store
+            .replace_storage_mounts(&crate::app("blog"), &mounts)
+            .unwrap();
         assert_eq!(
-            store.storage_mounts("blog").unwrap(),
+            store.storage_mounts(&crate::app("blog")).unwrap(),
             vec![mounts[1].clone(), mounts[0].clone()]
         );
-        assert!(store.storage_mounts("other").unwrap().is_empty());
-        store.replace_storage_mounts("blog", &mounts[..1]).unwrap();
-        assert_eq!(store.storage_mounts("blog").unwrap(), mounts[..1]);
-        store.delete_app("blog").unwrap();
-        store.ensure_app("blog").unwrap();
-        assert!(store.storage_mounts("blog").unwrap().is_empty());
+        assert!(
+            store
+                .storage_mounts(&crate::app("other"))
+                .unwrap()
+                .is_empty()
+        );
+        store
+            .replace_storage_mounts(&crate::app("blog"), &mounts[..1])
+            .unwrap();
+        assert_eq!(
+            store.storage_mounts(&crate::app("blog")).unwrap(),
+            mounts[..1]
+        );
+        store.delete_app(&crate::app("blog")).unwrap();
+        store.ensure_app(&crate::app("blog")).unwrap();
+        assert!(
+            store
+                .storage_mounts(&crate::app("blog"))
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]
     fn one_mount_per_container_path_and_only_for_known_apps() {
         let store = Store::in_memory().unwrap();
-        store.ensure_app("blog").unwrap();
+        store.ensure_app(&crate::app("blog")).unwrap();
         let clash = [mount("a1", "/data", false), mount("b1", "/data", false)];
-        assert!(store.replace_storage_mounts("blog", &clash).is_err());
         assert!(
-            store.storage_mounts("blog").unwrap().is_empty(),
+            store
+                .replace_storage_mounts(&crate::app("blog"), &clash)
+                .is_err()
+        );
+        assert!(
+            store
+                .storage_mounts(&crate::app("blog"))
+                .unwrap()
+                .is_empty(),
             "a failed replace changes nothing"
         );
-        assert!(store.replace_storage_mounts("ghost", &clash[..1]).is_err());
+        assert!(
+            store
+                .replace_storage_mounts(&crate::app("ghost"), &clash[..1])
+                .is_err()
+        );
     }
 }

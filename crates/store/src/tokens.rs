@@ -251,7 +251,7 @@ mod tests {
         let path = dir.path().join("wharf.db");
         {
             let store = Store::open(&path).unwrap();
-            store.ensure_app("blog").unwrap();
+            store.ensure_app(&crate::app("blog")).unwrap();
         }
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);

@@ -1,9 +1,11 @@
 //! Listing, inspecting and destroying apps.
 
+use super::params::AppPath;
 use super::{ApiError, ApiState};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use wharf_api::{AppDestroyed, AppSummary, CronJob, CronJobs, CronRun, Release, ServerStatus};
+use wharf_domain::ReleaseSpec;
 use wharf_store::{ReleaseRecord, ReleaseStatus};
 
 /// The server's version and the limits a client should know before uploading.
@@ -18,7 +20,7 @@ pub async fn list(State(state): State<ApiState>) -> Result<Json<Vec<AppSummary>>
     let store = state.deployer.store();
     let mut views = Vec::new();
     for app in store.apps()? {
-        let release = store.active_release(&app.name)?.map(|r| r.version);
+        let release = store.active_release(&app.name)?.map(|r| r.version.get());
         let (instances, healthy) = state
             .deployer
             .instances()
@@ -34,7 +36,7 @@ pub async fn list(State(state): State<ApiState>) -> Result<Json<Vec<AppSummary>>
                 .iter()
                 .map(|d| wharf_domain::url_of(d, "http"))
                 .collect(),
-            name: app.name,
+            name: app.name.to_string(),
             domains: app.domains,
             release,
             instances: count(instances),
@@ -50,11 +52,11 @@ fn count(n: usize) -> u32 {
 
 pub async fn releases(
     State(state): State<ApiState>,
-    Path(app): Path<String>,
+    AppPath(app): AppPath,
 ) -> Result<Json<Vec<Release>>, ApiError> {
     let store = state.deployer.store();
     if store.app(&app)?.is_none() {
-        return Err(wharf_deploy::DeployError::NoSuchApp(app).into());
+        return Err(wharf_deploy::DeployError::NoSuchApp(app.to_string()).into());
     }
     let releases = store
         .releases(&app)?
@@ -66,20 +68,13 @@ pub async fn releases(
 
 /// A stored release as the API shows it: its snapshot's values masked, its revision read out.
 fn release_view(release: ReleaseRecord) -> Release {
-    let revision = match wharf_deploy::ReleaseSpec::from_json(&release.config) {
-        Ok(spec) => spec.revision,
-        Err(err) => {
-            tracing::warn!(app = %release.app, version = release.version, error = %err, "a release's snapshot does not decode");
-            None
-        }
-    };
     Release {
         id: release.id,
-        app: release.app,
-        version: release.version,
+        app: release.app.to_string(),
+        version: release.version.get(),
         image: release.image,
-        config: masked_snapshot(&release.config),
-        revision,
+        config: masked_snapshot(&release.spec),
+        revision: release.spec.revision.clone(),
         status: match release.status {
             ReleaseStatus::Deploying => wharf_api::ReleaseStatus::Deploying,
             ReleaseStatus::Active => wharf_api::ReleaseStatus::Active,
@@ -91,27 +86,19 @@ fn release_view(release: ReleaseRecord) -> Release {
     }
 }
 
-/// A release's config snapshot with its config vars' values masked: they are secrets, shown
-/// only by `config show --reveal`, which read-only tokens may not ask for.
-fn masked_snapshot(config: &str) -> String {
-    let Ok(mut snapshot) = serde_json::from_str::<serde_json::Value>(config) else {
-        return String::new();
+/// A release's config snapshot as JSON with its config vars' values masked: they are secrets,
+/// shown only by `config show --reveal`, which read-only tokens may not ask for.
+fn masked_snapshot(spec: &ReleaseSpec) -> String {
+    let masked = ReleaseSpec {
+        vars: spec.vars.map_values(super::config::mask),
+        ..spec.clone()
     };
-    if let Some(vars) = snapshot.get_mut("vars").and_then(|v| v.as_array_mut()) {
-        for pair in vars.iter_mut() {
-            if let Some(value) = pair.get_mut(1)
-                && let Some(text) = value.as_str()
-            {
-                *value = serde_json::Value::String(super::config::mask(text));
-            }
-        }
-    }
-    snapshot.to_string()
+    masked.to_json().unwrap_or_default()
 }
 
 pub async fn destroy(
     State(state): State<ApiState>,
-    Path(app): Path<String>,
+    AppPath(app): AppPath,
 ) -> Result<Json<AppDestroyed>, ApiError> {
     let deployer = state.deployer.clone();
     let name = app.clone();
@@ -125,15 +112,15 @@ pub async fn destroy(
         .map_err(ApiError::internal)??;
     forget_certificates(&state, &domains);
     // Its pushed code goes too, so a new app of the same name starts from an empty repository.
-    if let Ok(name) = wharf_domain::AppName::parse(&app) {
-        let repo = wharf_git::repo_path(&state.git.data_dir, &name);
-        if let Err(err) = tokio::fs::remove_dir_all(&repo).await
-            && err.kind() != std::io::ErrorKind::NotFound
-        {
-            tracing::warn!(app = %app, error = %err, "removing the app's repository");
-        }
+    let repo = wharf_git::repo_path(&state.git.data_dir, &app);
+    if let Err(err) = tokio::fs::remove_dir_all(&repo).await
+        && err.kind() != std::io::ErrorKind::NotFound
+    {
+        tracing::warn!(app = %app, error = %err, "removing the app's repository");
     }
-    Ok(Json(AppDestroyed { destroyed: app }))
+    Ok(Json(AppDestroyed {
+        destroyed: app.to_string(),
+    }))
 }
 
 /// A destroyed app's domains that no other app uses are no longer served over HTTPS: their
@@ -154,16 +141,16 @@ fn forget_certificates(state: &ApiState, domains: &[String]) {
 /// `GET /v1/apps/{app}/cron`: the active release's cron jobs and the newest runs.
 pub async fn cron(
     State(state): State<ApiState>,
-    Path(app): Path<String>,
+    AppPath(app): AppPath,
 ) -> Result<Json<CronJobs>, ApiError> {
     let store = state.deployer.store();
     if store.app(&app)?.is_none() {
-        return Err(wharf_deploy::DeployError::NoSuchApp(app).into());
+        return Err(wharf_deploy::DeployError::NoSuchApp(app.to_string()).into());
     }
     let jobs = match store.active_release(&app)? {
-        Some(release) => wharf_deploy::ReleaseSpec::from_json(&release.config)
-            .map(|spec| spec.cron)
-            .unwrap_or_default()
+        Some(release) => release
+            .spec
+            .cron
             .into_iter()
             .map(|job| CronJob {
                 command: job.command,
@@ -177,7 +164,7 @@ pub async fn cron(
         .into_iter()
         .map(|run| CronRun {
             id: run.id,
-            app: run.app,
+            app: run.app.to_string(),
             command: run.command,
             started_at: run.started_at,
             finished_at: run.finished_at,
@@ -194,11 +181,16 @@ mod tests {
 
     #[test]
     fn release_snapshots_leave_out_config_values() {
-        let stored = r#"{"vars":[["SECRET","hunter2"],["EMPTY",""]],"revision":"abc123"}"#;
-        let shown: serde_json::Value = serde_json::from_str(&masked_snapshot(stored)).unwrap();
-        assert_eq!(shown["vars"][0], serde_json::json!(["SECRET", "********"]));
-        assert_eq!(shown["vars"][1], serde_json::json!(["EMPTY", ""]));
+        let mut spec = ReleaseSpec::new(
+            wharf_domain::AppConfig::default(),
+            None,
+            None,
+            wharf_domain::EnvVars::from_pairs([("SECRET", "hunter2"), ("EMPTY", "")]).unwrap(),
+        );
+        spec.revision = Some("abc123".to_string());
+        let shown: serde_json::Value = serde_json::from_str(&masked_snapshot(&spec)).unwrap();
+        assert_eq!(shown["vars"][1], serde_json::json!(["SECRET", "********"]));
+        assert_eq!(shown["vars"][0], serde_json::json!(["EMPTY", ""]));
         assert_eq!(shown["revision"], "abc123");
-        assert_eq!(masked_snapshot("not json"), "");
     }
 }

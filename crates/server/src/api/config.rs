@@ -2,27 +2,34 @@
 //! Changes that redeploy stream their progress like a deploy.
 
 use super::deploy::stream;
+use super::params::AppPath;
 use super::{ApiError, ApiState};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
 use axum::response::Response;
 use wharf_api::{ConfigChangeRequest, ConfigQuery, ConfigVars, Outcome, RollbackRequest};
 use wharf_deploy::{ConfigChange, ConfigOutcome};
+use wharf_domain::ReleaseVersion;
 
 /// The app's config vars; values are masked unless `?reveal=true` (which read-only tokens may
 /// not ask for), so secrets cross the network only when asked for.
 pub async fn show(
     State(state): State<ApiState>,
-    Path(app): Path<String>,
+    AppPath(app): AppPath,
     Query(query): Query<ConfigQuery>,
 ) -> Result<Json<ConfigVars>, ApiError> {
     let vars = state
         .deployer
         .config_vars(&app)?
-        .into_iter()
+        .iter()
         .map(|(key, value)| {
-            let value = if query.reveal { value } else { mask(&value) };
-            (key, value)
+            let value = if query.reveal {
+                value.to_string()
+            } else {
+                mask(value)
+            };
+            (key.to_string(), value)
         })
         .collect();
     Ok(Json(ConfigVars { vars }))
@@ -40,7 +47,7 @@ pub(super) fn mask(value: &str) -> String {
 
 pub async fn change(
     State(state): State<ApiState>,
-    Path(app): Path<String>,
+    AppPath(app): AppPath,
     Json(request): Json<ConfigChangeRequest>,
 ) -> Result<Response, ApiError> {
     let change = ConfigChange::parse(&request.set, &request.unset)?;
@@ -68,12 +75,17 @@ pub async fn change(
 
 pub async fn rollback(
     State(state): State<ApiState>,
-    Path(app): Path<String>,
+    AppPath(app): AppPath,
     Json(request): Json<RollbackRequest>,
 ) -> Result<Response, ApiError> {
+    let version = request
+        .version
+        .map(ReleaseVersion::try_from)
+        .transpose()
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.to_string()))?;
     let deployer = state.deployer.clone();
     stream(&state, move |progress| async move {
-        let outcome = deployer.rollback(&app, request.version, &progress).await?;
+        let outcome = deployer.rollback(&app, version, &progress).await?;
         Ok::<_, wharf_deploy::DeployError>(super::deploy::deployed(outcome))
     })
 }

@@ -15,6 +15,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_stream::wrappers::UnboundedReceiverStream;
 use wharf_api::{DeployQuery, Deployed, Outcome, ProgressEvent};
 use wharf_deploy::{BuildContext, ContextLimits, DeployOutcome, Progress};
+use wharf_domain::AppName;
 
 /// `POST /v1/deploy?app=NAME` with a tar body.
 pub async fn deploy(
@@ -23,6 +24,13 @@ pub async fn deploy(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
+    // The app named by `?app=` enters here; the Dockerfile's `app` setting, once read.
+    let app = query
+        .app
+        .as_deref()
+        .map(AppName::parse)
+        .transpose()
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.to_string()))?;
     if let Some(revision) = &query.revision
         && (revision.len() < 4
             || revision.len() > 64
@@ -54,9 +62,8 @@ pub async fn deploy(
     let mut context = context;
     context.revision = query.revision;
     let deployer = state.deployer.clone();
-    let app = query.app;
     stream(&state, move |progress| async move {
-        let outcome = deployer.deploy(context, app.as_deref(), &progress).await;
+        let outcome = deployer.deploy(context, app.as_ref(), &progress).await;
         drop(upload);
         outcome.map(deployed)
     })
@@ -109,8 +116,8 @@ pub(super) async fn receive_upload(
 /// A release that now serves, as the API tells it.
 pub(super) fn deployed(outcome: DeployOutcome) -> Outcome {
     Outcome::Deployed(Deployed {
-        app: outcome.app,
-        version: outcome.version,
+        app: outcome.app.to_string(),
+        version: outcome.version.get(),
         urls: outcome.urls,
     })
 }

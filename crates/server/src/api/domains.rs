@@ -2,21 +2,22 @@
 //! Dockerfile, or added by command); `POST` with `{"domain": "NAME"}` adds one and
 //! `DELETE /v1/apps/{app}/domains/{domain}` removes one, both at once, without a new release.
 
+use super::params::{AppDomainPath, AppPath};
 use super::{ApiError, ApiState};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use wharf_api::{AddDomainRequest, AppDomains};
 
 pub async fn list(
     State(state): State<ApiState>,
-    Path(app): Path<String>,
+    AppPath(app): AppPath,
 ) -> Result<Json<AppDomains>, ApiError> {
     Ok(view(state.deployer.domains(&app)?))
 }
 
 pub async fn add(
     State(state): State<ApiState>,
-    Path(app): Path<String>,
+    AppPath(app): AppPath,
     Json(request): Json<AddDomainRequest>,
 ) -> Result<Json<AppDomains>, ApiError> {
     Ok(view(
@@ -26,7 +27,7 @@ pub async fn add(
 
 pub async fn remove(
     State(state): State<ApiState>,
-    Path((app, domain)): Path<(String, String)>,
+    AppDomainPath(app, domain): AppDomainPath,
 ) -> Result<Json<AppDomains>, ApiError> {
     Ok(view(state.deployer.remove_domain(&app, &domain).await?))
 }

@@ -6,10 +6,11 @@
 //! `GET /v1/apps/{app}/releases/{version}/log`: a release's build and deploy output.
 
 use super::deploy::json_line;
+use super::params::{AppPath, ReleasePath};
 use super::{ApiError, ApiState};
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::Response;
 use futures_util::stream::{self, BoxStream};
@@ -19,7 +20,7 @@ use wharf_runtime::{LogLine, RuntimeError};
 
 pub async fn logs(
     State(state): State<ApiState>,
-    Path(app): Path<String>,
+    AppPath(app): AppPath,
     Query(query): Query<LogsQuery>,
 ) -> Result<Response, ApiError> {
     let tail = match query.tail.as_deref() {
@@ -84,20 +85,11 @@ pub async fn logs(
 
 pub async fn release_log(
     State(state): State<ApiState>,
-    Path((app, version)): Path<(String, String)>,
+    ReleasePath(app, version): ReleasePath,
 ) -> Result<Json<ReleaseLog>, ApiError> {
-    let number = version
-        .trim_start_matches(['v', 'V'])
-        .parse::<u32>()
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                format!("`{version}` is not a release; give one like v3"),
-            )
-        })?;
-    let log = state.deployer.release_log(&app, number)?;
+    let log = state.deployer.release_log(&app, version)?;
     Ok(Json(ReleaseLog {
-        version: number,
+        version: version.get(),
         log,
     }))
 }

@@ -12,6 +12,7 @@ mod domains;
 mod error;
 mod git;
 mod logs;
+mod params;
 mod processes;
 mod reach;
 mod run;

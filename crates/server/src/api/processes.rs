@@ -5,9 +5,10 @@
 //! `?deploy=false` is only stored, for the next deploy).
 
 use super::deploy::stream;
+use super::params::AppPath;
 use super::{ApiError, ApiState};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use wharf_api::{
@@ -15,12 +16,12 @@ use wharf_api::{
     ScaleRequest,
 };
 use wharf_deploy::{Lifecycle, ProcessView};
-use wharf_domain::{MAX_SCALE, ProcessName, parse_cpus, parse_memory};
+use wharf_domain::{AppName, MAX_SCALE, ProcessName, parse_cpus, parse_memory};
 use wharf_store::ProcessSettings;
 
 pub async fn ps(
     State(state): State<ApiState>,
-    Path(app): Path<String>,
+    AppPath(app): AppPath,
 ) -> Result<Json<Vec<ProcessStatus>>, ApiError> {
     let views = state.deployer.ps(&app).await?;
     Ok(Json(views.into_iter().map(status).collect()))
@@ -28,7 +29,7 @@ pub async fn ps(
 
 pub async fn formation(
     State(state): State<ApiState>,
-    Path(app): Path<String>,
+    AppPath(app): AppPath,
 ) -> Result<Json<Vec<ProcessFormation>>, ApiError> {
     let formation = state.deployer.formation(&app)?;
     Ok(Json(
@@ -58,7 +59,7 @@ fn status(view: ProcessView) -> ProcessStatus {
 
 pub async fn scale(
     State(state): State<ApiState>,
-    Path(app): Path<String>,
+    AppPath(app): AppPath,
     Query(query): Query<ScaleQuery>,
     Json(ScaleRequest(request)): Json<ScaleRequest>,
 ) -> Result<Response, ApiError> {
@@ -67,7 +68,7 @@ pub async fn scale(
     }
     let mut settings = Vec::new();
     for (process, quantity) in request {
-        check_process(&process)?;
+        let process = parse_process(&process)?;
         if quantity > MAX_SCALE {
             return Err(bad(format!(
                 "{process}={quantity}: a process can have at most {MAX_SCALE} containers"
@@ -93,10 +94,10 @@ pub async fn scale(
 
 pub async fn limits(
     State(state): State<ApiState>,
-    Path(app): Path<String>,
+    AppPath(app): AppPath,
     Json(request): Json<LimitsRequest>,
 ) -> Result<Response, ApiError> {
-    check_process(&request.process)?;
+    let process = parse_process(&request.process)?;
     if request.memory.is_none() && request.cpus.is_none() {
         return Err(bad("give --memory and/or --cpus"));
     }
@@ -113,7 +114,7 @@ pub async fn limits(
         .transpose()
         .map_err(|e| bad(format!("--cpus: {e}")))?;
     let settings = vec![ProcessSettings {
-        process: request.process,
+        process,
         quantity: None,
         memory,
         cpus,
@@ -123,7 +124,7 @@ pub async fn limits(
 
 pub async fn stop(
     State(state): State<ApiState>,
-    Path(app): Path<String>,
+    AppPath(app): AppPath,
     Json(request): Json<LifecycleRequest>,
 ) -> Result<Response, ApiError> {
     lifecycle(state, app, request, Lifecycle::Stop)
@@ -131,7 +132,7 @@ pub async fn stop(
 
 pub async fn start(
     State(state): State<ApiState>,
-    Path(app): Path<String>,
+    AppPath(app): AppPath,
     Json(request): Json<LifecycleRequest>,
 ) -> Result<Response, ApiError> {
     lifecycle(state, app, request, Lifecycle::Start)
@@ -139,7 +140,7 @@ pub async fn start(
 
 pub async fn restart(
     State(state): State<ApiState>,
-    Path(app): Path<String>,
+    AppPath(app): AppPath,
     Json(request): Json<LifecycleRequest>,
 ) -> Result<Response, ApiError> {
     lifecycle(state, app, request, Lifecycle::Restart)
@@ -147,17 +148,15 @@ pub async fn restart(
 
 fn lifecycle(
     state: ApiState,
-    app: String,
+    app: AppName,
     request: LifecycleRequest,
     action: Lifecycle,
 ) -> Result<Response, ApiError> {
-    if let Some(process) = &request.process {
-        check_process(process)?;
-    }
+    let process = request.process.as_deref().map(parse_process).transpose()?;
     let deployer = state.deployer.clone();
     stream(&state, move |progress| async move {
         deployer
-            .lifecycle(&app, request.process.as_deref(), action, &progress)
+            .lifecycle(&app, process.as_ref(), action, &progress)
             .await?;
         Ok::<_, wharf_deploy::DeployError>(Outcome::message(format!("{app}: done")))
     })
@@ -165,7 +164,7 @@ fn lifecycle(
 
 fn change(
     state: ApiState,
-    app: String,
+    app: AppName,
     settings: Vec<ProcessSettings>,
 ) -> Result<Response, ApiError> {
     let deployer = state.deployer.clone();
@@ -177,10 +176,9 @@ fn change(
     })
 }
 
-fn check_process(name: &str) -> Result<(), ApiError> {
-    ProcessName::parse(name)
-        .map(|_| ())
-        .map_err(|e| bad(e.to_string()))
+/// A process name of a request's body, parsed as it enters.
+fn parse_process(name: &str) -> Result<ProcessName, ApiError> {
+    ProcessName::parse(name).map_err(|e| bad(e.to_string()))
 }
 
 fn bad(message: impl Into<String>) -> ApiError {

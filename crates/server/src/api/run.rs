@@ -8,10 +8,11 @@
 //! cannot start is an ordinary JSON error), then the connection carries
 //! [`crate::run_protocol`] frames until the exit code, and the container is removed.
 
+use super::params::{AppPath, ServicePath};
 use super::{ApiError, ApiState};
 use crate::run_protocol::{Frame, UPGRADE_PROTOCOL, read_frame, write_frame};
 use axum::Json;
-use axum::extract::{Path, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
@@ -21,6 +22,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::sync::oneshot;
 use wharf_api::{ConnectRequest, RunRequest, RunStarted};
 use wharf_deploy::{DeployError, Deployer, OneOff, RunOptions};
+use wharf_domain::AppName;
 use wharf_runtime::{Attached, Docker, Output, RuntimeError};
 
 /// Largest accepted request body (the command line).
@@ -28,7 +30,7 @@ const MAX_REQUEST: usize = 256 * 1024;
 
 pub async fn run(
     State(state): State<ApiState>,
-    Path(app): Path<String>,
+    AppPath(app): AppPath,
     mut request: Request,
 ) -> Result<Response, ApiError> {
     let on_upgrade = wants_upgrade(&request).then(|| hyper::upgrade::on(&mut request));
@@ -139,7 +141,7 @@ fn switching_protocols() -> Result<Response, ApiError> {
 /// Create the container, attach to it and start it (so no output is missed), and size its TTY.
 async fn prepare(
     deployer: &Arc<Deployer>,
-    app: &str,
+    app: &AppName,
     options: &RunOptions,
     rows: Option<u16>,
     cols: Option<u16>,
@@ -306,7 +308,7 @@ impl Session {
 /// attached, in the service's container.
 pub async fn connect(
     State(state): State<ApiState>,
-    Path(name): Path<String>,
+    ServicePath(name): ServicePath,
     mut request: Request,
 ) -> Result<Response, ApiError> {
     if !wants_upgrade(&request) {
@@ -334,7 +336,7 @@ pub async fn connect(
                 let session = Session::Exec {
                     docker,
                     exec_id,
-                    service: name,
+                    service: name.to_string(),
                 };
                 relay(TokioIo::new(upgraded), attached, &session).await
             }

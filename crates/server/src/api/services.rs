@@ -3,10 +3,11 @@
 //! schedule and restore (from a stored backup, or an uploaded file).
 
 use super::deploy::{receive_upload, stream};
+use super::params::{LinkPath, ServicePath};
 use super::{ApiError, ApiState};
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use wharf_api::{
@@ -14,6 +15,7 @@ use wharf_api::{
     Outcome, RestoreQuery, Restored, Service, ServiceDestroyed, ServiceQuery, VerifyReport,
 };
 use wharf_deploy::ConfigOutcome;
+use wharf_domain::{AppName, ServiceName};
 use wharf_services::{CreateRequest, RestoreSource, ServiceStatus};
 use wharf_store::BackupRecord;
 
@@ -56,7 +58,7 @@ fn service(status: ServiceStatus) -> Service {
 fn backup_view(record: BackupRecord) -> Backup {
     Backup {
         id: record.id,
-        service: record.service,
+        service: record.service.to_string(),
         file: record.file,
         size: record.size,
         sha256: record.sha256,
@@ -76,9 +78,12 @@ pub async fn create(
     Json(request): Json<CreateServiceRequest>,
 ) -> Result<Json<Service>, ApiError> {
     let services = state.services.clone();
+    // The new service's name enters here.
+    let name = ServiceName::parse(&request.name)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.to_string()))?;
     let request = CreateRequest {
         kind: request.kind,
-        name: request.name,
+        name,
         version: request.version,
         image: request.image,
     };
@@ -88,7 +93,7 @@ pub async fn create(
 
 pub async fn info(
     State(state): State<ApiState>,
-    Path(name): Path<String>,
+    ServicePath(name): ServicePath,
     Query(query): Query<ServiceQuery>,
 ) -> Result<Json<Service>, ApiError> {
     Ok(Json(service(
@@ -98,7 +103,7 @@ pub async fn info(
 
 pub async fn destroy(
     State(state): State<ApiState>,
-    Path(name): Path<String>,
+    ServicePath(name): ServicePath,
     Query(query): Query<DestroyServiceQuery>,
 ) -> Result<Json<ServiceDestroyed>, ApiError> {
     let services = state.services.clone();
@@ -110,12 +115,12 @@ pub async fn destroy(
     )
     .await?;
     Ok(Json(ServiceDestroyed {
-        destroyed: name,
+        destroyed: name.to_string(),
         purged: purge,
     }))
 }
 
-fn link_outcome(app: &str, outcome: ConfigOutcome) -> Outcome {
+fn link_outcome(app: &AppName, outcome: ConfigOutcome) -> Outcome {
     match outcome {
         ConfigOutcome::Deployed(outcome) => super::deploy::deployed(outcome),
         ConfigOutcome::Saved => {
@@ -130,7 +135,7 @@ fn link_outcome(app: &str, outcome: ConfigOutcome) -> Outcome {
 
 pub async fn link(
     State(state): State<ApiState>,
-    Path((name, app)): Path<(String, String)>,
+    LinkPath(name, app): LinkPath,
 ) -> Result<Response, ApiError> {
     let services = state.services.clone();
     stream(&state, move |progress| async move {
@@ -143,7 +148,7 @@ pub async fn link(
 
 pub async fn unlink(
     State(state): State<ApiState>,
-    Path((name, app)): Path<(String, String)>,
+    LinkPath(name, app): LinkPath,
 ) -> Result<Response, ApiError> {
     let services = state.services.clone();
     stream(&state, move |progress| async move {
@@ -156,7 +161,7 @@ pub async fn unlink(
 
 pub async fn expose(
     State(state): State<ApiState>,
-    Path(name): Path<String>,
+    ServicePath(name): ServicePath,
     Json(request): Json<ExposeRequest>,
 ) -> Result<Json<Service>, ApiError> {
     let services = state.services.clone();
@@ -170,7 +175,7 @@ pub async fn expose(
 
 pub async fn backups(
     State(state): State<ApiState>,
-    Path(name): Path<String>,
+    ServicePath(name): ServicePath,
 ) -> Result<Json<Vec<Backup>>, ApiError> {
     let list = state.services.backups(&name)?;
     Ok(Json(list.into_iter().map(backup_view).collect()))
@@ -178,7 +183,7 @@ pub async fn backups(
 
 pub async fn backup(
     State(state): State<ApiState>,
-    Path(name): Path<String>,
+    ServicePath(name): ServicePath,
 ) -> Result<Json<Backup>, ApiError> {
     let services = state.services.clone();
     let record = tracked(&state, async move { services.backup(&name, false).await }).await?;
@@ -187,7 +192,7 @@ pub async fn backup(
 
 pub async fn verify(
     State(state): State<ApiState>,
-    Path(name): Path<String>,
+    ServicePath(name): ServicePath,
 ) -> Result<Json<VerifyReport>, ApiError> {
     let services = state.services.clone();
     let report = tracked(&state, async move { services.verify(&name).await }).await?;
@@ -203,7 +208,7 @@ pub async fn verify(
 
 pub async fn schedule(
     State(state): State<ApiState>,
-    Path(name): Path<String>,
+    ServicePath(name): ServicePath,
     Json(request): Json<BackupScheduleRequest>,
 ) -> Result<Json<Service>, ApiError> {
     state
@@ -214,7 +219,7 @@ pub async fn schedule(
 
 pub async fn restore(
     State(state): State<ApiState>,
-    Path(name): Path<String>,
+    ServicePath(name): ServicePath,
     Query(query): Query<RestoreQuery>,
     headers: HeaderMap,
     body: Body,
@@ -259,5 +264,7 @@ pub async fn restore(
         result
     })
     .await?;
-    Ok(Json(Restored { restored: name }))
+    Ok(Json(Restored {
+        restored: name.to_string(),
+    }))
 }

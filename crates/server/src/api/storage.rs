@@ -3,17 +3,18 @@
 //! them, redeploying a running app and streaming its progress like a deploy.
 
 use super::deploy::stream;
+use super::params::AppPath;
 use super::{ApiError, ApiState};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use wharf_api::{MountKind, MountRequest, Outcome, StorageMount, StorageMounts};
 use wharf_deploy::{StorageChange, StorageOutcome};
-use wharf_domain::VolumeSource;
+use wharf_domain::{AppName, VolumeSource};
 
 pub async fn list(
     State(state): State<ApiState>,
-    Path(app): Path<String>,
+    AppPath(app): AppPath,
 ) -> Result<Json<StorageMounts>, ApiError> {
     let mounts = state
         .deployer
@@ -35,7 +36,7 @@ pub async fn list(
 
 pub async fn mount(
     State(state): State<ApiState>,
-    Path(app): Path<String>,
+    AppPath(app): AppPath,
     Json(request): Json<MountRequest>,
 ) -> Result<Response, ApiError> {
     change(state, app, StorageChange::Mount(request.mount))
@@ -43,14 +44,14 @@ pub async fn mount(
 
 pub async fn unmount(
     State(state): State<ApiState>,
-    Path(app): Path<String>,
+    AppPath(app): AppPath,
     Json(request): Json<MountRequest>,
 ) -> Result<Response, ApiError> {
     change(state, app, StorageChange::Unmount(request.mount))
 }
 
 /// Refuse bad input and unknown apps with a plain error, then change and redeploy, streamed.
-fn change(state: ApiState, app: String, change: StorageChange) -> Result<Response, ApiError> {
+fn change(state: ApiState, app: AppName, change: StorageChange) -> Result<Response, ApiError> {
     state.deployer.check_storage_change(&change)?;
     state.deployer.storage_mounts(&app)?;
     let deployer = state.deployer.clone();
