@@ -19,7 +19,7 @@ use std::process::ExitCode;
 /// code. With `detach`, prints the container's name and returns at once.
 pub async fn run_in_app(
     data_dir: &std::path::Path,
-    app: &str,
+    app: &wharf_domain::AppName,
     command: &[String],
     detach: bool,
 ) -> anyhow::Result<ExitCode> {

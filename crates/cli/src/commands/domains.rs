@@ -8,7 +8,7 @@ use crate::output::{Table, outln};
 use http::Method;
 use std::process::ExitCode;
 use wharf_api::{AddDomainRequest, AppDomains, paths};
-use wharf_domain::shown_address;
+use wharf_domain::{AppName, DomainName, shown_address};
 
 pub async fn run(
     client: &Client,
@@ -22,19 +22,19 @@ pub async fn run(
     }
 }
 
-pub async fn list(client: &Client, app: &str, json: bool) -> anyhow::Result<ExitCode> {
-    let path = paths::fill(paths::DOMAINS, &[app]);
+pub async fn list(client: &Client, app: &AppName, json: bool) -> anyhow::Result<ExitCode> {
+    let path = paths::fill(paths::DOMAINS, &[app.as_str()]);
     if let Some(domains) = listing::<AppDomains>(client, &path, json).await? {
         print(app, &domains)?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn add(client: &Client, app: &str, domain: &str) -> anyhow::Result<ExitCode> {
+pub async fn add(client: &Client, app: &AppName, domain: &DomainName) -> anyhow::Result<ExitCode> {
     let domains: AppDomains = client
         .json_with(
             Method::POST,
-            &paths::fill(paths::DOMAINS, &[app]),
+            &paths::fill(paths::DOMAINS, &[app.as_str()]),
             &AddDomainRequest {
                 domain: domain.to_string(),
             },
@@ -45,16 +45,19 @@ pub async fn add(client: &Client, app: &str, domain: &str) -> anyhow::Result<Exi
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn remove(client: &Client, app: &str, domain: &str) -> anyhow::Result<ExitCode> {
-    let domains: AppDomains = client
-        .json(Method::DELETE, &paths::fill(paths::DOMAIN, &[app, domain]))
-        .await?;
+pub async fn remove(
+    client: &Client,
+    app: &AppName,
+    domain: &DomainName,
+) -> anyhow::Result<ExitCode> {
+    let path = paths::fill(paths::DOMAIN, &[app.as_str(), domain.as_str()]);
+    let domains: AppDomains = client.json(Method::DELETE, &path).await?;
     outln!("{app} is no longer served on {domain}.")?;
     print(app, &domains)?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn print(app: &str, domains: &AppDomains) -> anyhow::Result<()> {
+fn print(app: &AppName, domains: &AppDomains) -> anyhow::Result<()> {
     if domains.dockerfile.is_empty() && domains.added.is_empty() {
         return outln!(
             "{app} has no domain. Add one with `wharf domains add {app} DOMAIN` or `# wharf.domain = DOMAIN` in its Dockerfile."

@@ -54,27 +54,26 @@ pub async fn run(cli: &Cli, key: &str) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         SshCommand::AppsList => apps::run(&client, &AppsArgs { command: None }, false).await,
-        SshCommand::AppsDestroy(app) => {
-            apps::destroy(&client, app.as_str(), Some(app.as_str())).await
-        }
-        SshCommand::Releases(app) => apps::releases(&client, app.as_str(), false).await,
+        SshCommand::AppsDestroy(app) => apps::destroy(&client, &app, Some(app.as_str())).await,
+        SshCommand::Releases(app) => apps::releases(&client, &app, false).await,
         SshCommand::Rollback { app, version } => {
-            config::rollback(&client, app.as_str(), version.as_deref()).await
+            let version = version
+                .map(|v| wharf_domain::ReleaseVersion::parse(&v))
+                .transpose()?;
+            config::rollback(&client, &app, version).await
         }
         SshCommand::ConfigShow { app, reveal } => {
-            let app = app.to_string();
             config::run(&client, &ConfigCommand::Show { app, reveal }, false).await
         }
         SshCommand::ConfigGet { app, key, quoted } => {
-            config::get(&client, app.as_str(), &key, quoted).await
+            config::get(&client, &app, &key, quoted).await
         }
-        SshCommand::ConfigKeys(app) => config::keys(&client, app.as_str()).await,
+        SshCommand::ConfigKeys(app) => config::keys(&client, &app).await,
         SshCommand::ConfigSet {
             app,
             assignments,
             restart,
         } => {
-            let app = app.to_string();
             let no_restart = !restart;
             let set = ConfigCommand::Set {
                 app,
@@ -84,7 +83,6 @@ pub async fn run(cli: &Cli, key: &str) -> anyhow::Result<ExitCode> {
             config::run(&client, &set, false).await
         }
         SshCommand::ConfigUnset { app, keys, restart } => {
-            let app = app.to_string();
             let no_restart = !restart;
             config::run(
                 &client,
@@ -102,26 +100,32 @@ pub async fn run(cli: &Cli, key: &str) -> anyhow::Result<ExitCode> {
             command,
             detach,
             tty,
-        } => super::run::run_command(&client, app.as_str(), &command, detach, tty).await,
-        SshCommand::Ps(app) => processes::ps(&client, app.as_str(), false).await,
+        } => super::run::run_command(&client, &app, &command, detach, tty).await,
+        SshCommand::Ps(app) => processes::ps(&client, &app, false).await,
         SshCommand::PsLifecycle {
             action,
             app,
             process,
-        } => processes::lifecycle(&client, action, app.as_str(), process.as_deref()).await,
+        } => {
+            let process = process
+                .map(|p| wharf_domain::ProcessName::parse(&p))
+                .transpose()?;
+            processes::lifecycle(&client, action, &app, process.as_ref()).await
+        }
         SshCommand::PsScale {
             app,
             formation,
             deploy,
-        } => processes::scale(&client, app.as_str(), &formation, deploy).await,
-        SshCommand::Domains(app) => domains::list(&client, app.as_str(), false).await,
+        } => processes::scale(&client, &app, &formation, deploy).await,
+        SshCommand::Domains(app) => domains::list(&client, &app, false).await,
         SshCommand::DomainsChange { add, app, domains } => {
             // Dokku takes several domains at once: one change each, stopping at a failure.
             for domain in &domains {
+                let domain = &wharf_domain::DomainName::parse(domain)?;
                 let code = if add {
-                    domains::add(&client, app.as_str(), domain).await?
+                    domains::add(&client, &app, domain).await?
                 } else {
-                    domains::remove(&client, app.as_str(), domain).await?
+                    domains::remove(&client, &app, domain).await?
                 };
                 if code != ExitCode::SUCCESS {
                     return Ok(code);
@@ -129,12 +133,12 @@ pub async fn run(cli: &Cli, key: &str) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        SshCommand::StorageList(app) => storage::list(&client, app.as_str(), false).await,
+        SshCommand::StorageList(app) => storage::list(&client, &app, false).await,
         SshCommand::StorageMount { app, mount } => {
-            storage::change(&client, app.as_str(), storage::Change::Mount, &mount).await
+            storage::change(&client, &app, storage::Change::Mount, &mount).await
         }
         SshCommand::StorageUnmount { app, mount } => {
-            storage::change(&client, app.as_str(), storage::Change::Unmount, &mount).await
+            storage::change(&client, &app, storage::Change::Unmount, &mount).await
         }
         SshCommand::Services(args) => {
             let words = std::iter::once("services".to_string()).chain(args);
