@@ -395,6 +395,16 @@ pub enum ConfigCommand {
         #[arg(long)]
         reveal: bool,
     },
+    /// One config var's value, alone (a var that is not set prints nothing and fails).
+    Get {
+        app: AppName,
+        key: String,
+        /// Quote the value for a shell: `'it'\''s'`.
+        #[arg(long)]
+        quoted: bool,
+    },
+    /// The names of the app's config vars, one a line.
+    Keys { app: AppName },
     /// Set config vars: KEY=VALUE ...
     Set {
         app: AppName,
@@ -420,10 +430,19 @@ pub enum DomainsCommand {
     /// List the app's domains and where each comes from.
     List { app: AppName },
     /// Serve the app on DOMAIN too, in this release and every later one:
-    /// `wharf domains add blog www.blog.example.com`.
-    Add { app: AppName, domain: DomainName },
-    /// Stop serving the app on a domain added with `wharf domains add`.
-    Remove { app: AppName, domain: DomainName },
+    /// `wharf domains add blog www.blog.example.com` (several: one change each, stopping at
+    /// the first that fails).
+    Add {
+        app: AppName,
+        #[arg(required = true, value_name = "DOMAIN")]
+        domains: Vec<DomainName>,
+    },
+    /// Stop serving the app on domains added with `wharf domains add`.
+    Remove {
+        app: AppName,
+        #[arg(required = true, value_name = "DOMAIN")]
+        domains: Vec<DomainName>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -663,13 +682,13 @@ mod tests {
         let cli =
             Cli::try_parse_from(["wharf", "domains", "add", "blog", "WWW.Example.com."]).unwrap();
         let Command::Domains {
-            command: DomainsCommand::Add { app, domain },
+            command: DomainsCommand::Add { app, domains },
         } = cli.command
         else {
             panic!("{:?}", cli.command)
         };
         assert_eq!(app.as_str(), "blog");
-        assert_eq!(domain.as_str(), "www.example.com");
+        assert_eq!(domains, [DomainName::parse("www.example.com").unwrap()]);
         let cli = Cli::try_parse_from(["wharf", "rollback", "blog", "v7"]).unwrap();
         let Command::Rollback { version, .. } = cli.command else {
             panic!("{:?}", cli.command)

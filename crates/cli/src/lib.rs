@@ -9,6 +9,9 @@ mod context;
 mod logging;
 mod output;
 mod rotating_file;
+mod ssh_command;
+
+pub use ssh_command::{SshCommand, SshCommandError, allowed as ssh_allowed, split_words};
 
 use clap::Parser;
 use std::process::ExitCode;

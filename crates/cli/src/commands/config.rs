@@ -1,4 +1,4 @@
-//! `wharf config show/set/unset` and `wharf rollback`: changes to a running app deploy a new
+//! `wharf config show/get/keys/set/unset` and `wharf rollback`: changes to a running app deploy a new
 //! release, and their progress is shown like a deploy's.
 
 use super::deploy::follow;
@@ -13,6 +13,8 @@ use wharf_domain::{AppName, ReleaseVersion};
 pub async fn run(client: &Client, command: &ConfigCommand, json: bool) -> anyhow::Result<ExitCode> {
     match command {
         ConfigCommand::Show { app, reveal } => show(client, app, *reveal, json).await,
+        ConfigCommand::Get { app, key, quoted } => get(client, app, key, *quoted).await,
+        ConfigCommand::Keys { app } => keys(client, app).await,
         ConfigCommand::Set {
             app,
             assignments,
@@ -49,7 +51,7 @@ async fn vars(client: &Client, app: &AppName, reveal: bool) -> anyhow::Result<Co
     client.json(Method::GET, &path).await
 }
 
-/// Dokku's `config:get [--quoted] APP KEY`: the value alone (quoted for a shell with `quoted`);
+/// `wharf config get [--quoted] APP KEY` (Dokku's `config:get`): the value alone (quoted for a shell with `quoted`);
 /// a var that is not set prints nothing and fails.
 pub async fn get(
     client: &Client,
@@ -69,7 +71,7 @@ pub async fn get(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Dokku's `config:keys APP`: the names of the app's vars, one a line.
+/// `wharf config keys APP` (Dokku's `config:keys`): the names of the app's vars, one a line.
 pub async fn keys(client: &Client, app: &AppName) -> anyhow::Result<ExitCode> {
     for key in vars(client, app, false).await?.vars.keys() {
         outln!("{key}")?;

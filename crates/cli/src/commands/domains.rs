@@ -17,8 +17,18 @@ pub async fn run(
 ) -> anyhow::Result<ExitCode> {
     match command {
         DomainsCommand::List { app } => list(client, app, json).await,
-        DomainsCommand::Add { app, domain } => add(client, app, domain).await,
-        DomainsCommand::Remove { app, domain } => remove(client, app, domain).await,
+        DomainsCommand::Add { app, domains } => {
+            for domain in domains {
+                add(client, app, domain).await?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        DomainsCommand::Remove { app, domains } => {
+            for domain in domains {
+                remove(client, app, domain).await?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -30,7 +40,7 @@ pub async fn list(client: &Client, app: &AppName, json: bool) -> anyhow::Result<
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn add(client: &Client, app: &AppName, domain: &DomainName) -> anyhow::Result<ExitCode> {
+async fn add(client: &Client, app: &AppName, domain: &DomainName) -> anyhow::Result<()> {
     let domains: AppDomains = client
         .json_with(
             Method::POST,
@@ -41,20 +51,14 @@ pub async fn add(client: &Client, app: &AppName, domain: &DomainName) -> anyhow:
         )
         .await?;
     outln!("{app} is served on {domain} too.")?;
-    print(app, &domains)?;
-    Ok(ExitCode::SUCCESS)
+    print(app, &domains)
 }
 
-pub async fn remove(
-    client: &Client,
-    app: &AppName,
-    domain: &DomainName,
-) -> anyhow::Result<ExitCode> {
+async fn remove(client: &Client, app: &AppName, domain: &DomainName) -> anyhow::Result<()> {
     let path = paths::fill(paths::DOMAIN, &[app.as_str(), domain.as_str()]);
     let domains: AppDomains = client.json(Method::DELETE, &path).await?;
     outln!("{app} is no longer served on {domain}.")?;
-    print(app, &domains)?;
-    Ok(ExitCode::SUCCESS)
+    print(app, &domains)
 }
 
 fn print(app: &AppName, domains: &AppDomains) -> anyhow::Result<()> {

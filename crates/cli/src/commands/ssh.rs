@@ -4,21 +4,12 @@
 //! read-only fetch, or a Dokku-style command, run against the local daemon's socket.
 
 use super::{apps, config, domains, processes, services, storage};
-use crate::args::{AppsArgs, Cli, ConfigCommand};
+use crate::args::{AppsArgs, Cli, ConfigCommand, DomainsCommand};
 use crate::client::{Client, Endpoint};
+use crate::ssh_command::{SshCommand, allowed, services_args};
 use anyhow::{Context, bail};
-use clap::Parser;
 use std::os::unix::process::CommandExt;
 use std::process::ExitCode;
-use wharf_git::{ALLOWED, SshCommand};
-
-/// `wharf services` arguments given over SSH, parsed exactly as on the command line.
-#[derive(clap::Parser)]
-#[command(name = "services")]
-struct ServicesCli {
-    #[command(flatten)]
-    args: crate::args::ServicesArgs,
-}
 
 pub async fn run(cli: &Cli, key: &str) -> anyhow::Result<ExitCode> {
     wharf_git::check_key_name(key)?;
@@ -50,18 +41,16 @@ pub async fn run(cli: &Cli, key: &str) -> anyhow::Result<ExitCode> {
             bail!("cannot run git upload-pack: {err}")
         }
         SshCommand::Help => {
-            println!("Wharf: what this key may run (ssh wharf@HOST COMMAND):\n{ALLOWED}");
+            println!(
+                "Wharf: what this key may run (ssh wharf@HOST COMMAND):\n{}",
+                allowed()
+            );
             Ok(ExitCode::SUCCESS)
         }
         SshCommand::AppsList => apps::run(&client, &AppsArgs { command: None }, false).await,
         SshCommand::AppsDestroy(app) => apps::destroy(&client, &app, Some(app.as_str())).await,
         SshCommand::Releases(app) => apps::releases(&client, &app, false).await,
-        SshCommand::Rollback { app, version } => {
-            let version = version
-                .map(|v| wharf_domain::ReleaseVersion::parse(&v))
-                .transpose()?;
-            config::rollback(&client, &app, version).await
-        }
+        SshCommand::Rollback { app, version } => config::rollback(&client, &app, version).await,
         SshCommand::ConfigShow { app, reveal } => {
             config::run(&client, &ConfigCommand::Show { app, reveal }, false).await
         }
@@ -106,12 +95,7 @@ pub async fn run(cli: &Cli, key: &str) -> anyhow::Result<ExitCode> {
             action,
             app,
             process,
-        } => {
-            let process = process
-                .map(|p| wharf_domain::ProcessName::parse(&p))
-                .transpose()?;
-            processes::lifecycle(&client, action, &app, process.as_ref()).await
-        }
+        } => processes::lifecycle(&client, action, &app, process.as_ref()).await,
         SshCommand::PsScale {
             app,
             formation,
@@ -120,18 +104,12 @@ pub async fn run(cli: &Cli, key: &str) -> anyhow::Result<ExitCode> {
         SshCommand::Domains(app) => domains::list(&client, &app, false).await,
         SshCommand::DomainsChange { add, app, domains } => {
             // Dokku takes several domains at once: one change each, stopping at a failure.
-            for domain in &domains {
-                let domain = &wharf_domain::DomainName::parse(domain)?;
-                let code = if add {
-                    domains::add(&client, &app, domain).await?
-                } else {
-                    domains::remove(&client, &app, domain).await?
-                };
-                if code != ExitCode::SUCCESS {
-                    return Ok(code);
-                }
-            }
-            Ok(ExitCode::SUCCESS)
+            let change = if add {
+                DomainsCommand::Add { app, domains }
+            } else {
+                DomainsCommand::Remove { app, domains }
+            };
+            domains::run(&client, &change, false).await
         }
         SshCommand::StorageList(app) => storage::list(&client, &app, false).await,
         SshCommand::StorageMount { app, mount } => {
@@ -140,15 +118,9 @@ pub async fn run(cli: &Cli, key: &str) -> anyhow::Result<ExitCode> {
         SshCommand::StorageUnmount { app, mount } => {
             storage::change(&client, &app, storage::Change::Unmount, &mount).await
         }
-        SshCommand::Services(args) => {
-            let words = std::iter::once("services".to_string()).chain(args);
-            match ServicesCli::try_parse_from(words) {
-                Ok(parsed) => services::run(&client, &parsed.args, false).await,
-                Err(err) => {
-                    let _ = err.print();
-                    Ok(ExitCode::from(2))
-                }
-            }
+        SshCommand::Services(words) => {
+            // Checked by `SshCommand::parse` with this same grammar.
+            services::run(&client, &services_args(&words)?, false).await
         }
     }
 }
