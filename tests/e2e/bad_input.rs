@@ -338,3 +338,34 @@ fn a_container_name_taken_by_someone_else_is_reported_and_left_alone() {
     assert!(alive, "the other container was not touched");
     assert!(!d.wharf_ok(&["apps"]).contains(&app));
 }
+
+/// Names, domains, processes, services and release numbers are refused by the command line
+/// itself, with the message the server would give: the server is never asked.
+#[test]
+fn bad_names_are_refused_before_any_request() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let server = format!("http://{}", listener.local_addr().unwrap());
+    for (args, needle) in [
+        (&["ps", "Bad_Name"][..], "app name `Bad_Name` contains"),
+        (
+            &["domains", "add", "blog", "https://x.example.com/"],
+            "is a URL; give the bare domain, e.g. `x.example.com`",
+        ),
+        (&["restart", "blog", "wëb"], "process name `wëb`"),
+        (
+            &["services", "link", "wharf-db", "blog"],
+            "service name `wharf-db` is reserved",
+        ),
+        (&["rollback", "blog", "latest"], "`latest` is not a release"),
+    ] {
+        let out = Command::new(WHARF)
+            .args(["--server", &server])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{args:?}");
+        assert!(stderr(&out).contains(needle), "{args:?}: {}", stderr(&out));
+    }
+    assert!(listener.accept().is_err(), "no request reached the server");
+}

@@ -3,6 +3,7 @@
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use wharf_domain::{AppName, DomainName, ProcessName, ReleaseVersion, ServiceName};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -60,7 +61,7 @@ pub enum Command {
     /// List apps, or destroy one.
     Apps(AppsArgs),
     /// List the releases of an app.
-    Releases { app: String },
+    Releases { app: AppName },
     /// Show or change an app's config vars; a change to a running app deploys a new release.
     Config {
         #[command(subcommand)]
@@ -68,22 +69,23 @@ pub enum Command {
     },
     /// Deploy an earlier release again (default: the one before the current), image and config.
     Rollback {
-        app: String,
+        app: AppName,
         /// The release to go back to, e.g. v3.
-        version: Option<String>,
+        #[arg(value_parser = parse_release)]
+        version: Option<ReleaseVersion>,
     },
     /// An app's cron jobs (from app.json) and their recent runs with exit codes.
     Cron {
-        app: String,
+        app: AppName,
         /// Print the output of this run.
         #[arg(long, value_name = "RUN")]
         log: Option<i64>,
     },
     /// List an app's containers: process, release, state, health, start time.
-    Ps { app: String },
+    Ps { app: AppName },
     /// Set how many containers run each process: `wharf scale APP web=2 worker=1`.
     Scale {
-        app: String,
+        app: AppName,
         #[arg(required = true, value_name = "PROCESS=COUNT")]
         formation: Vec<String>,
         /// Store the scale for the next deploy instead of deploying now.
@@ -92,18 +94,18 @@ pub enum Command {
     },
     /// Stop an app, or one of its process types, until `start` or the next deploy.
     Stop {
-        app: String,
-        process: Option<String>,
+        app: AppName,
+        process: Option<ProcessName>,
     },
     /// Start what `stop` stopped.
     Start {
-        app: String,
-        process: Option<String>,
+        app: AppName,
+        process: Option<ProcessName>,
     },
     /// Restart an app or one process type; web restarts one instance at a time.
     Restart {
-        app: String,
-        process: Option<String>,
+        app: AppName,
+        process: Option<ProcessName>,
     },
     /// Set resource limits per process type.
     Limits {
@@ -124,7 +126,7 @@ pub enum Command {
     SshForced { key: String },
     /// Run by an app repository's pre-receive hook: deploy the pushed revision.
     #[command(name = "git-hook", hide = true)]
-    GitHook { app: String },
+    GitHook { app: AppName },
     /// Run a one-off command in a new container of an app: `wharf run APP -- CMD ARGS...`.
     Run(RunArgs),
     /// Show an app's logs (merged across its containers), or a release's build and deploy log.
@@ -161,7 +163,8 @@ pub enum ServicesCommand {
     Create {
         /// postgres, mysql, mariadb or redis.
         kind: String,
-        name: String,
+        #[arg(value_parser = ServiceName::parse)]
+        name: ServiceName,
         /// The image tag (default: postgres 17, mysql 8.4, mariadb 11, redis 8).
         #[arg(long)]
         version: Option<String>,
@@ -171,29 +174,52 @@ pub enum ServicesCommand {
     },
     /// Show a service: its URL (password hidden unless --reveal), volume, network, backups.
     Info {
-        name: String,
+        #[arg(value_parser = ServiceName::parse)]
+        name: ServiceName,
         #[arg(long)]
         reveal: bool,
     },
     /// Give an app the service's URL (DATABASE_URL, REDIS_URL) and access to it; redeploys.
-    Link { name: String, app: String },
+    Link {
+        #[arg(value_parser = ServiceName::parse)]
+        name: ServiceName,
+        app: AppName,
+    },
     /// Take the URL and the access back; redeploys.
-    Unlink { name: String, app: String },
+    Unlink {
+        #[arg(value_parser = ServiceName::parse)]
+        name: ServiceName,
+        app: AppName,
+    },
     /// Publish the service on a host port (off by default; anyone who can reach the port can
     /// try the password).
-    Expose { name: String, port: u16 },
+    Expose {
+        #[arg(value_parser = ServiceName::parse)]
+        name: ServiceName,
+        port: u16,
+    },
     /// Stop publishing the service on a host port.
-    Unexpose { name: String },
+    Unexpose {
+        #[arg(value_parser = ServiceName::parse)]
+        name: ServiceName,
+    },
     /// Open the database's client (psql, mariadb, mysql, redis-cli) in the service's container.
-    Connect { name: String },
+    Connect {
+        #[arg(value_parser = ServiceName::parse)]
+        name: ServiceName,
+    },
     /// Back the service up now, into the server's data directory.
-    Backup { name: String },
+    Backup {
+        #[arg(value_parser = ServiceName::parse)]
+        name: ServiceName,
+    },
     /// List a service's backups, or verify the newest: `wharf services backups verify NAME`.
     Backups(BackupsArgs),
     /// Back up on a schedule (five-field cron, UTC), keeping the newest --keep backups; each
     /// scheduled backup is verified by restoring it into a scratch container.
     BackupSchedule {
-        name: String,
+        #[arg(value_parser = ServiceName::parse)]
+        name: ServiceName,
         /// e.g. "0 3 * * *"; omit with --off to stop scheduled backups.
         schedule: Option<String>,
         /// How many backups to keep (default 7).
@@ -204,10 +230,15 @@ pub enum ServicesCommand {
     },
     /// Restore a backup into the service, replacing its data: a backup's name (as `backups`
     /// lists it) or a local file.
-    Restore { name: String, file: String },
+    Restore {
+        #[arg(value_parser = ServiceName::parse)]
+        name: ServiceName,
+        file: String,
+    },
     /// Destroy a service no app is linked to. Its data volume is kept unless --purge.
     Destroy {
-        name: String,
+        #[arg(value_parser = ServiceName::parse)]
+        name: ServiceName,
         /// Skip the prompt by naming the service again.
         #[arg(long)]
         confirm: Option<String>,
@@ -223,13 +254,17 @@ pub struct BackupsArgs {
     #[command(subcommand)]
     pub command: Option<BackupsCommand>,
     /// The service whose backups to list.
-    pub name: Option<String>,
+    #[arg(value_parser = ServiceName::parse)]
+    pub name: Option<ServiceName>,
 }
 
 #[derive(Subcommand, Debug)]
 pub enum BackupsCommand {
     /// Check the newest backup: its hash, and a restore into a scratch container.
-    Verify { name: String },
+    Verify {
+        #[arg(value_parser = ServiceName::parse)]
+        name: ServiceName,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -320,7 +355,7 @@ pub struct DeployArgs {
     pub dir: PathBuf,
     /// App name (default: `wharf.app` in the Dockerfile, else the directory's name).
     #[arg(long)]
-    pub app: Option<String>,
+    pub app: Option<AppName>,
 }
 
 #[derive(Args, Debug)]
@@ -345,7 +380,7 @@ pub enum AppsCommand {
     List,
     /// Destroy an app: its containers, images, routes and releases. Named volumes are kept.
     Destroy {
-        app: String,
+        app: AppName,
         /// Skip the prompt by naming the app again.
         #[arg(long)]
         confirm: Option<String>,
@@ -356,14 +391,24 @@ pub enum AppsCommand {
 pub enum ConfigCommand {
     /// List the app's config vars (values hidden unless --reveal).
     Show {
-        app: String,
+        app: AppName,
         #[arg(long)]
         reveal: bool,
     },
+    /// One config var's value, alone (a var that is not set prints nothing and fails).
+    Get {
+        app: AppName,
+        key: String,
+        /// Quote the value for a shell: `'it'\''s'`.
+        #[arg(long)]
+        quoted: bool,
+    },
+    /// The names of the app's config vars, one a line.
+    Keys { app: AppName },
     /// Set config vars: KEY=VALUE ...
     Set {
-        app: String,
-        #[arg(required = true)]
+        app: AppName,
+        #[arg(required = true, value_name = "KEY=VALUE")]
         assignments: Vec<String>,
         /// Store the vars without deploying: the next deploy takes them.
         #[arg(long)]
@@ -371,8 +416,8 @@ pub enum ConfigCommand {
     },
     /// Remove config vars: KEY ...
     Unset {
-        app: String,
-        #[arg(required = true)]
+        app: AppName,
+        #[arg(required = true, value_name = "KEY")]
         keys: Vec<String>,
         /// Store the change without deploying: the next deploy takes it.
         #[arg(long)]
@@ -383,28 +428,37 @@ pub enum ConfigCommand {
 #[derive(Subcommand, Debug)]
 pub enum DomainsCommand {
     /// List the app's domains and where each comes from.
-    List { app: String },
+    List { app: AppName },
     /// Serve the app on DOMAIN too, in this release and every later one:
-    /// `wharf domains add blog www.blog.example.com`.
-    Add { app: String, domain: String },
-    /// Stop serving the app on a domain added with `wharf domains add`.
-    Remove { app: String, domain: String },
+    /// `wharf domains add blog www.blog.example.com` (several: one change each, stopping at
+    /// the first that fails).
+    Add {
+        app: AppName,
+        #[arg(required = true, value_name = "DOMAIN")]
+        domains: Vec<DomainName>,
+    },
+    /// Stop serving the app on domains added with `wharf domains add`.
+    Remove {
+        app: AppName,
+        #[arg(required = true, value_name = "DOMAIN")]
+        domains: Vec<DomainName>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
 pub enum StorageCommand {
     /// List the app's storage mounts.
-    List { app: String },
+    List { app: AppName },
     /// Mount storage into every container of the app: `wharf storage mount blog
     /// blog-media:/app/media` (a named volume) or `/srv/blog:/data[:ro]` (a server directory).
     Mount {
-        app: String,
+        app: AppName,
         #[arg(value_name = "SOURCE:/PATH")]
         mount: String,
     },
     /// Remove a mount from the app's containers (the data stays): `SOURCE:/PATH` or `/PATH`.
     Unmount {
-        app: String,
+        app: AppName,
         #[arg(value_name = "SOURCE:/PATH")]
         mount: String,
     },
@@ -414,8 +468,8 @@ pub enum StorageCommand {
 pub enum LimitsCommand {
     /// `wharf limits set APP web --memory 512m --cpus 0.5`
     Set {
-        app: String,
-        process: String,
+        app: AppName,
+        process: ProcessName,
         /// Memory limit, e.g. 512m or 1g.
         #[arg(long)]
         memory: Option<String>,
@@ -435,7 +489,7 @@ pub enum TokensCommand {
         /// Limit the token to this app (repeat for more): its deploys, git pushes, config,
         /// processes, logs, domains and storage; no services, certificates or other apps.
         #[arg(long = "app", value_name = "APP")]
-        apps: Vec<wharf_domain::AppName>,
+        apps: Vec<AppName>,
         /// Only reading: lists, logs, releases, config var names; no changes, no secret values
         /// (`--reveal`).
         #[arg(long)]
@@ -502,7 +556,7 @@ pub struct InitArgs {
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
-    pub app: String,
+    pub app: AppName,
     /// Leave the command running and print its container's name; it is removed when it ends.
     #[arg(short, long)]
     pub detach: bool,
@@ -516,19 +570,19 @@ pub struct RunArgs {
 
 #[derive(Args, Debug)]
 pub struct LogsArgs {
-    pub app: String,
+    pub app: AppName,
     /// Keep printing new lines as they are written.
     #[arg(short, long)]
     pub follow: bool,
     /// Only this process's containers (e.g. web, run).
     #[arg(long)]
-    pub process: Option<String>,
+    pub process: Option<ProcessName>,
     /// Lines of each container's log to show first: a number, or `all`.
     #[arg(long, default_value = "100", value_parser = parse_tail)]
     pub tail: Tail,
     /// Show the build and deploy log of this release (e.g. v3) instead.
-    #[arg(long, conflicts_with_all = ["follow", "process"])]
-    pub release: Option<String>,
+    #[arg(long, conflicts_with_all = ["follow", "process"], value_parser = parse_release)]
+    pub release: Option<ReleaseVersion>,
 }
 
 /// How many lines `wharf logs --tail` shows per container.
@@ -542,6 +596,13 @@ fn parse_lifetime(value: &str) -> Result<std::time::Duration, String> {
     wharf_domain::parse_token_lifetime(value).map_err(|e| e.to_string())
 }
 
+/// A release number as the user gives it (`v3` or `3`), refused with the server's words.
+fn parse_release(value: &str) -> Result<ReleaseVersion, String> {
+    ReleaseVersion::parse(value).map_err(|_| {
+        format!("`{value}` is not a release; give one like v3 (`wharf releases APP` lists them)")
+    })
+}
+
 fn parse_tail(value: &str) -> Result<Tail, String> {
     if value == "all" {
         return Ok(Tail::All);
@@ -550,4 +611,88 @@ fn parse_tail(value: &str) -> Result<Tail, String> {
         .parse()
         .map(Tail::Lines)
         .map_err(|_| format!("`{value}` is not a number of lines (or `all`)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wharf_domain::{AppName, DomainName, ProcessName, ServiceName};
+
+    fn refusal(args: &[&str]) -> String {
+        match Cli::try_parse_from(std::iter::once("wharf").chain(args.iter().copied())) {
+            Ok(cli) => panic!("{args:?} was taken: {:?}", cli.command),
+            Err(err) => {
+                assert_eq!(err.kind(), clap::error::ErrorKind::ValueValidation, "{err}");
+                err.to_string()
+            }
+        }
+    }
+
+    #[test]
+    fn names_are_refused_by_the_parser_with_the_domains_message() {
+        let app = AppName::parse("Bad_Name").unwrap_err().to_string();
+        for args in [
+            &["releases", "Bad_Name"][..],
+            &["ps", "Bad_Name"],
+            &["config", "set", "Bad_Name", "A=1"],
+            &["apps", "destroy", "Bad_Name"],
+            &["run", "Bad_Name", "--", "true"],
+            &["logs", "Bad_Name"],
+            &["deploy", "--app", "Bad_Name"],
+            &["domains", "add", "Bad_Name", "example.com"],
+            &["storage", "list", "Bad_Name"],
+            &["services", "link", "db", "Bad_Name"],
+            &["git-hook", "Bad_Name"],
+        ] {
+            let err = refusal(args);
+            assert!(err.contains(&app), "{args:?}: {err}");
+        }
+        let domain = DomainName::parse("http://x.example.com").unwrap_err();
+        let err = refusal(&["domains", "add", "blog", "http://x.example.com"]);
+        assert!(err.contains(&domain.to_string()), "{err}");
+        let process = ProcessName::parse("Web").unwrap_err().to_string();
+        for args in [
+            &["restart", "blog", "Web"][..],
+            &["limits", "set", "blog", "Web", "--memory", "1g"],
+            &["logs", "blog", "--process", "Web"],
+        ] {
+            let err = refusal(args);
+            assert!(err.contains(&process), "{args:?}: {err}");
+        }
+        let service = ServiceName::parse("wharf-db").unwrap_err().to_string();
+        for args in [
+            &["services", "create", "postgres", "wharf-db"][..],
+            &["services", "backups", "wharf-db"],
+            &["services", "backups", "verify", "wharf-db"],
+        ] {
+            let err = refusal(args);
+            assert!(err.contains(&service), "{args:?}: {err}");
+        }
+        for args in [
+            &["rollback", "blog", "latest"][..],
+            &["logs", "blog", "--release", "v0"],
+        ] {
+            let err = refusal(args);
+            assert!(err.contains("is not a release; give one like v3"), "{err}");
+        }
+    }
+
+    #[test]
+    fn commands_get_the_parsed_values() {
+        let cli =
+            Cli::try_parse_from(["wharf", "domains", "add", "blog", "WWW.Example.com."]).unwrap();
+        let Command::Domains {
+            command: DomainsCommand::Add { app, domains },
+        } = cli.command
+        else {
+            panic!("{:?}", cli.command)
+        };
+        assert_eq!(app.as_str(), "blog");
+        assert_eq!(domains, [DomainName::parse("www.example.com").unwrap()]);
+        let cli = Cli::try_parse_from(["wharf", "rollback", "blog", "v7"]).unwrap();
+        let Command::Rollback { version, .. } = cli.command else {
+            panic!("{:?}", cli.command)
+        };
+        assert_eq!(version.map(ReleaseVersion::get), Some(7));
+    }
 }

@@ -9,6 +9,9 @@ mod context;
 mod logging;
 mod output;
 mod rotating_file;
+mod ssh_command;
+
+pub use ssh_command::{SshCommand, SshCommandError, allowed as ssh_allowed, split_words};
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -19,7 +22,7 @@ use std::process::ExitCode;
 /// code. With `detach`, prints the container's name and returns at once.
 pub async fn run_in_app(
     data_dir: &std::path::Path,
-    app: &str,
+    app: &wharf_domain::AppName,
     command: &[String],
     detach: bool,
 ) -> anyhow::Result<ExitCode> {

@@ -9,6 +9,7 @@ use http::Method;
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 use wharf_api::{AppDestroyed, AppSummary, CronJobs, Release, ReleaseStatus, paths};
+use wharf_domain::AppName;
 
 pub async fn run(client: &Client, args: &AppsArgs, json: bool) -> anyhow::Result<ExitCode> {
     match &args.command {
@@ -57,11 +58,11 @@ async fn list(client: &Client, json: bool) -> anyhow::Result<ExitCode> {
 
 pub(super) async fn destroy(
     client: &Client,
-    app: &str,
+    app: &AppName,
     confirm: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
     let confirmed = match confirm {
-        Some(given) => given == app,
+        Some(given) => given == app.as_str(),
         None => {
             if !std::io::stdin().is_terminal() {
                 bail!("destroying `{app}` needs confirmation: pass --confirm {app}");
@@ -72,21 +73,21 @@ pub(super) async fn destroy(
             std::io::stdout().flush()?;
             let mut line = String::new();
             std::io::stdin().lock().read_line(&mut line)?;
-            line.trim() == app
+            line.trim() == app.as_str()
         }
     };
     if !confirmed {
         bail!("the confirmation does not match `{app}`; nothing was destroyed");
     }
     let _: AppDestroyed = client
-        .json(Method::DELETE, &paths::fill(paths::APP, &[app]))
+        .json(Method::DELETE, &paths::fill(paths::APP, &[app.as_str()]))
         .await?;
     outln!("Destroyed {app}. Its named volumes, if any, were kept.")?;
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn releases(client: &Client, app: &str, json: bool) -> anyhow::Result<ExitCode> {
-    let path = paths::fill(paths::RELEASES, &[app]);
+pub async fn releases(client: &Client, app: &AppName, json: bool) -> anyhow::Result<ExitCode> {
+    let path = paths::fill(paths::RELEASES, &[app.as_str()]);
     let Some(releases) = listing::<Vec<Release>>(client, &path, json).await? else {
         return Ok(ExitCode::SUCCESS);
     };
@@ -119,15 +120,15 @@ pub async fn releases(client: &Client, app: &str, json: bool) -> anyhow::Result<
 }
 
 /// `wharf cron APP --json`: the API's answer, jobs and runs.
-async fn cron_json(client: &Client, app: &str) -> anyhow::Result<ExitCode> {
-    listing::<CronJobs>(client, &paths::fill(paths::CRON, &[app]), true).await?;
+async fn cron_json(client: &Client, app: &AppName) -> anyhow::Result<ExitCode> {
+    listing::<CronJobs>(client, &paths::fill(paths::CRON, &[app.as_str()]), true).await?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// `wharf cron APP [--log ID]`: the app's cron jobs and their recent runs, or one run's output.
 pub async fn cron(
     client: &Client,
-    app: &str,
+    app: &AppName,
     log: Option<i64>,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
@@ -135,7 +136,7 @@ pub async fn cron(
         return cron_json(client, app).await;
     }
     let view: CronJobs = client
-        .json(Method::GET, &paths::fill(paths::CRON, &[app]))
+        .json(Method::GET, &paths::fill(paths::CRON, &[app.as_str()]))
         .await?;
     if let Some(id) = log {
         let Some(run) = view.runs.iter().find(|r| r.id == id) else {

@@ -1,18 +1,20 @@
-//! `wharf config show/set/unset` and `wharf rollback`: changes to a running app deploy a new
+//! `wharf config show/get/keys/set/unset` and `wharf rollback`: changes to a running app deploy a new
 //! release, and their progress is shown like a deploy's.
 
 use super::deploy::follow;
 use crate::args::ConfigCommand;
 use crate::client::{Client, with_query};
 use crate::output::{Table, outln, print_json};
-use anyhow::Context;
 use http::Method;
 use std::process::ExitCode;
 use wharf_api::{ConfigChangeRequest, ConfigQuery, ConfigVars, RollbackRequest, paths};
+use wharf_domain::{AppName, ReleaseVersion};
 
 pub async fn run(client: &Client, command: &ConfigCommand, json: bool) -> anyhow::Result<ExitCode> {
     match command {
         ConfigCommand::Show { app, reveal } => show(client, app, *reveal, json).await,
+        ConfigCommand::Get { app, key, quoted } => get(client, app, key, *quoted).await,
+        ConfigCommand::Keys { app } => keys(client, app).await,
         ConfigCommand::Set {
             app,
             assignments,
@@ -41,14 +43,22 @@ pub async fn run(client: &Client, command: &ConfigCommand, json: bool) -> anyhow
 }
 
 /// The app's config vars, as the server has them; values come masked unless `reveal`.
-async fn vars(client: &Client, app: &str, reveal: bool) -> anyhow::Result<ConfigVars> {
-    let path = with_query(&paths::fill(paths::CONFIG, &[app]), &ConfigQuery { reveal })?;
+async fn vars(client: &Client, app: &AppName, reveal: bool) -> anyhow::Result<ConfigVars> {
+    let path = with_query(
+        &paths::fill(paths::CONFIG, &[app.as_str()]),
+        &ConfigQuery { reveal },
+    )?;
     client.json(Method::GET, &path).await
 }
 
-/// Dokku's `config:get [--quoted] APP KEY`: the value alone (quoted for a shell with `quoted`);
+/// `wharf config get [--quoted] APP KEY` (Dokku's `config:get`): the value alone (quoted for a shell with `quoted`);
 /// a var that is not set prints nothing and fails.
-pub async fn get(client: &Client, app: &str, key: &str, quoted: bool) -> anyhow::Result<ExitCode> {
+pub async fn get(
+    client: &Client,
+    app: &AppName,
+    key: &str,
+    quoted: bool,
+) -> anyhow::Result<ExitCode> {
     let vars = vars(client, app, true).await?.vars;
     let Some(value) = vars.get(key) else {
         return Ok(ExitCode::FAILURE);
@@ -61,15 +71,20 @@ pub async fn get(client: &Client, app: &str, key: &str, quoted: bool) -> anyhow:
     Ok(ExitCode::SUCCESS)
 }
 
-/// Dokku's `config:keys APP`: the names of the app's vars, one a line.
-pub async fn keys(client: &Client, app: &str) -> anyhow::Result<ExitCode> {
+/// `wharf config keys APP` (Dokku's `config:keys`): the names of the app's vars, one a line.
+pub async fn keys(client: &Client, app: &AppName) -> anyhow::Result<ExitCode> {
     for key in vars(client, app, false).await?.vars.keys() {
         outln!("{key}")?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-async fn show(client: &Client, app: &str, reveal: bool, json: bool) -> anyhow::Result<ExitCode> {
+async fn show(
+    client: &Client,
+    app: &AppName,
+    reveal: bool,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
     let vars = vars(client, app, reveal).await?;
     if !reveal && !vars.vars.is_empty() {
         eprintln!("(values hidden; pass --reveal to show them)");
@@ -92,35 +107,24 @@ async fn show(client: &Client, app: &str, reveal: bool, json: bool) -> anyhow::R
 
 async fn change(
     client: &Client,
-    app: &str,
+    app: &AppName,
     request: &ConfigChangeRequest,
 ) -> anyhow::Result<ExitCode> {
     let response = client
-        .post_json(&paths::fill(paths::CONFIG, &[app]), request)
+        .post_json(&paths::fill(paths::CONFIG, &[app.as_str()]), request)
         .await?;
     follow(response).await
 }
 
 pub async fn rollback(
     client: &Client,
-    app: &str,
-    version: Option<&str>,
+    app: &AppName,
+    version: Option<ReleaseVersion>,
 ) -> anyhow::Result<ExitCode> {
-    let version = match version {
-        Some(v) => Some(
-            v.trim_start_matches(['v', 'V'])
-                .parse::<u32>()
-                .ok()
-                .filter(|n| *n > 0)
-                .with_context(|| {
-                    format!("`{v}` is not a release; give one like v3 (see `wharf releases {app}`)")
-                })?,
-        ),
-        None => None,
-    };
+    let version = version.map(ReleaseVersion::get);
     let response = client
         .post_json(
-            &paths::fill(paths::ROLLBACK, &[app]),
+            &paths::fill(paths::ROLLBACK, &[app.as_str()]),
             &RollbackRequest { version },
         )
         .await?;

@@ -31,7 +31,7 @@ pub async fn run(client: &Client, args: &DeployArgs) -> anyhow::Result<ExitCode>
     })?;
     let config = AppConfig::from_dockerfile(&dockerfile)
         .with_context(|| format!("in {}", dockerfile_path.display()))?;
-    let app = app_name(args.app.as_deref(), &config, &dir)?;
+    let app = app_name(args.app.as_ref(), &config, &dir)?;
 
     let tar = tempfile::tempfile().context("creating a temporary file for the build context")?;
     let packed_dir = dir.clone();
@@ -39,8 +39,8 @@ pub async fn run(client: &Client, args: &DeployArgs) -> anyhow::Result<ExitCode>
         .await??;
     let size = tar.metadata()?.len();
     let shown = app
-        .clone()
-        .or_else(|| config.app.as_ref().map(|a| a.as_str().to_string()))
+        .or_else(|| config.app.clone())
+        .map(String::from)
         .unwrap_or_default();
     outln!(
         "-----> Uploading build context of {shown} ({})",
@@ -71,12 +71,12 @@ pub async fn run(client: &Client, args: &DeployArgs) -> anyhow::Result<ExitCode>
 
 /// The name to deploy under: --app, else the Dockerfile's, else the directory's if valid.
 fn app_name(
-    flag: Option<&str>,
+    flag: Option<&AppName>,
     config: &AppConfig,
     dir: &std::path::Path,
-) -> anyhow::Result<Option<String>> {
+) -> anyhow::Result<Option<AppName>> {
     if let Some(flag) = flag {
-        return Ok(Some(AppName::parse(flag)?.as_str().to_string()));
+        return Ok(Some(flag.clone()));
     }
     if config.app.is_some() {
         return Ok(None);
@@ -86,7 +86,7 @@ fn app_name(
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
     match AppName::parse(&dirname) {
-        Ok(name) => Ok(Some(name.as_str().to_string())),
+        Ok(name) => Ok(Some(name)),
         Err(_) => bail!(
             "no app name: add `# wharf.app = NAME` to the Dockerfile or pass --app NAME (the directory name `{dirname}` is not a valid app name)"
         ),

@@ -8,7 +8,7 @@ use crate::output::{Table, outln};
 use http::Method;
 use std::process::ExitCode;
 use wharf_api::{AddDomainRequest, AppDomains, paths};
-use wharf_domain::shown_address;
+use wharf_domain::{AppName, DomainName, shown_address};
 
 pub async fn run(
     client: &Client,
@@ -17,44 +17,51 @@ pub async fn run(
 ) -> anyhow::Result<ExitCode> {
     match command {
         DomainsCommand::List { app } => list(client, app, json).await,
-        DomainsCommand::Add { app, domain } => add(client, app, domain).await,
-        DomainsCommand::Remove { app, domain } => remove(client, app, domain).await,
+        DomainsCommand::Add { app, domains } => {
+            for domain in domains {
+                add(client, app, domain).await?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        DomainsCommand::Remove { app, domains } => {
+            for domain in domains {
+                remove(client, app, domain).await?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
-pub async fn list(client: &Client, app: &str, json: bool) -> anyhow::Result<ExitCode> {
-    let path = paths::fill(paths::DOMAINS, &[app]);
+pub async fn list(client: &Client, app: &AppName, json: bool) -> anyhow::Result<ExitCode> {
+    let path = paths::fill(paths::DOMAINS, &[app.as_str()]);
     if let Some(domains) = listing::<AppDomains>(client, &path, json).await? {
         print(app, &domains)?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn add(client: &Client, app: &str, domain: &str) -> anyhow::Result<ExitCode> {
+async fn add(client: &Client, app: &AppName, domain: &DomainName) -> anyhow::Result<()> {
     let domains: AppDomains = client
         .json_with(
             Method::POST,
-            &paths::fill(paths::DOMAINS, &[app]),
+            &paths::fill(paths::DOMAINS, &[app.as_str()]),
             &AddDomainRequest {
                 domain: domain.to_string(),
             },
         )
         .await?;
     outln!("{app} is served on {domain} too.")?;
-    print(app, &domains)?;
-    Ok(ExitCode::SUCCESS)
+    print(app, &domains)
 }
 
-pub async fn remove(client: &Client, app: &str, domain: &str) -> anyhow::Result<ExitCode> {
-    let domains: AppDomains = client
-        .json(Method::DELETE, &paths::fill(paths::DOMAIN, &[app, domain]))
-        .await?;
+async fn remove(client: &Client, app: &AppName, domain: &DomainName) -> anyhow::Result<()> {
+    let path = paths::fill(paths::DOMAIN, &[app.as_str(), domain.as_str()]);
+    let domains: AppDomains = client.json(Method::DELETE, &path).await?;
     outln!("{app} is no longer served on {domain}.")?;
-    print(app, &domains)?;
-    Ok(ExitCode::SUCCESS)
+    print(app, &domains)
 }
 
-fn print(app: &str, domains: &AppDomains) -> anyhow::Result<()> {
+fn print(app: &AppName, domains: &AppDomains) -> anyhow::Result<()> {
     if domains.dockerfile.is_empty() && domains.added.is_empty() {
         return outln!(
             "{app} has no domain. Add one with `wharf domains add {app} DOMAIN` or `# wharf.domain = DOMAIN` in its Dockerfile."

@@ -16,8 +16,7 @@ use std::io::Read;
 use std::process::{ExitCode, Stdio};
 use wharf_domain::AppName;
 
-pub async fn run(cli: &Cli, app: &str) -> anyhow::Result<ExitCode> {
-    let app = AppName::parse(app)?;
+pub async fn run(cli: &Cli, app: &AppName) -> anyhow::Result<ExitCode> {
     let mut input = String::new();
     std::io::stdin()
         .read_to_string(&mut input)

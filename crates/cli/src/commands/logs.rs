@@ -17,7 +17,10 @@ pub async fn run(client: &Client, args: &LogsArgs) -> anyhow::Result<ExitCode> {
         let answer: ReleaseLog = client
             .json(
                 Method::GET,
-                &paths::fill(paths::RELEASE_LOG, &[&args.app, release]),
+                &paths::fill(
+                    paths::RELEASE_LOG,
+                    &[args.app.as_str(), &release.to_string()],
+                ),
             )
             .await?;
         write_stdout_bytes(answer.log.as_bytes())?;
@@ -29,9 +32,9 @@ pub async fn run(client: &Client, args: &LogsArgs) -> anyhow::Result<ExitCode> {
             Tail::Lines(n) => n.to_string(),
         }),
         follow: args.follow,
-        process: args.process.clone(),
+        process: args.process.as_ref().map(ToString::to_string),
     };
-    let path = with_query(&paths::fill(paths::LOGS, &[&args.app]), &query)?;
+    let path = with_query(&paths::fill(paths::LOGS, &[args.app.as_str()]), &query)?;
     let response = client.send(Method::GET, &path, None, empty()).await?;
     let status = response.status();
     if !status.is_success() {

@@ -50,7 +50,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             config::run(&Client::new(endpoint(&cli)?), command, cli.json).await
         }
         Command::Rollback { app, version } => {
-            config::rollback(&Client::new(endpoint(&cli)?), app, version.as_deref()).await
+            config::rollback(&Client::new(endpoint(&cli)?), app, *version).await
         }
         Command::Cron { app, log } => {
             apps::cron(&Client::new(endpoint(&cli)?), app, *log, cli.json).await
@@ -63,15 +63,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => processes::scale(&Client::new(endpoint(&cli)?), app, formation, !skip_deploy).await,
         Command::Stop { app, process } => {
             let client = Client::new(endpoint(&cli)?);
-            processes::lifecycle(&client, "stop", app, process.as_deref()).await
+            processes::lifecycle(&client, "stop", app, process.as_ref()).await
         }
         Command::Start { app, process } => {
             let client = Client::new(endpoint(&cli)?);
-            processes::lifecycle(&client, "start", app, process.as_deref()).await
+            processes::lifecycle(&client, "start", app, process.as_ref()).await
         }
         Command::Restart { app, process } => {
             let client = Client::new(endpoint(&cli)?);
-            processes::lifecycle(&client, "restart", app, process.as_deref()).await
+            processes::lifecycle(&client, "restart", app, process.as_ref()).await
         }
         Command::Limits { command } => {
             processes::limits(&Client::new(endpoint(&cli)?), command).await

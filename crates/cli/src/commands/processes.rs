@@ -13,10 +13,10 @@ use wharf_api::{
     LifecycleRequest, LimitsRequest, ProcessFormation, ProcessStatus, ScaleQuery, ScaleRequest,
     paths,
 };
-use wharf_domain::not_started_note;
+use wharf_domain::{AppName, ProcessName, not_started_note};
 
-pub async fn ps(client: &Client, app: &str, json: bool) -> anyhow::Result<ExitCode> {
-    let path = paths::fill(paths::PS, &[app]);
+pub async fn ps(client: &Client, app: &AppName, json: bool) -> anyhow::Result<ExitCode> {
+    let path = paths::fill(paths::PS, &[app.as_str()]);
     let Some(views) = listing::<Vec<ProcessStatus>>(client, &path, json).await? else {
         return Ok(ExitCode::SUCCESS);
     };
@@ -28,11 +28,11 @@ pub async fn ps(client: &Client, app: &str, json: bool) -> anyhow::Result<ExitCo
     // Processes left at scale 0 have no container: name them, and how to start them. A server
     // older than this client has no formation to give; its containers are all there is to show.
     let formation: Vec<ProcessFormation> = client
-        .json(Method::GET, &paths::fill(paths::FORMATION, &[app]))
+        .json(Method::GET, &paths::fill(paths::FORMATION, &[app.as_str()]))
         .await
         .unwrap_or_default();
     for process in formation.iter().filter(|p| !p.started) {
-        outln!("{}", not_started_note(app, &process.process))?;
+        outln!("{}", not_started_note(app.as_str(), &process.process))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -79,7 +79,7 @@ fn containers_table(views: Vec<ProcessStatus>) -> anyhow::Result<()> {
 /// Scale the app's processes: deploy now, or (`deploy: false`) store it for the next deploy.
 pub async fn scale(
     client: &Client,
-    app: &str,
+    app: &AppName,
     pairs: &[String],
     deploy: bool,
 ) -> anyhow::Result<ExitCode> {
@@ -95,7 +95,7 @@ pub async fn scale(
             bail!("`{process}` is given twice");
         }
     }
-    let path = paths::fill(paths::SCALE, &[app]);
+    let path = paths::fill(paths::SCALE, &[app.as_str()]);
     let path = if deploy {
         path
     } else {
@@ -113,12 +113,12 @@ pub async fn limits(client: &Client, command: &LimitsCommand) -> anyhow::Result<
         cpus,
     } = command;
     let request = LimitsRequest {
-        process: process.clone(),
+        process: process.to_string(),
         memory: memory.clone(),
         cpus: cpus.clone(),
     };
     let response = client
-        .post_json(&paths::fill(paths::LIMITS, &[app]), &request)
+        .post_json(&paths::fill(paths::LIMITS, &[app.as_str()]), &request)
         .await?;
     follow(response).await
 }
@@ -127,8 +127,8 @@ pub async fn limits(client: &Client, command: &LimitsCommand) -> anyhow::Result<
 pub async fn lifecycle(
     client: &Client,
     action: &str,
-    app: &str,
-    process: Option<&str>,
+    app: &AppName,
+    process: Option<&ProcessName>,
 ) -> anyhow::Result<ExitCode> {
     let path = match action {
         "stop" => paths::STOP,
@@ -137,10 +137,10 @@ pub async fn lifecycle(
         other => bail!("`{other}` is not an action on processes; use stop, start or restart"),
     };
     let request = LifecycleRequest {
-        process: process.map(str::to_string),
+        process: process.map(ProcessName::to_string),
     };
     let response = client
-        .post_json(&paths::fill(path, &[app]), &request)
+        .post_json(&paths::fill(path, &[app.as_str()]), &request)
         .await?;
     follow(response).await
 }

@@ -14,6 +14,7 @@ use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 use tokio::sync::mpsc;
 use wharf_api::{RunRequest, RunStarted, Terminal, paths};
+use wharf_domain::AppName;
 use wharf_server::run_protocol::{Frame, UPGRADE_PROTOCOL, read_frame, write_frame};
 
 /// Exit code when the command cannot be found or started (as `docker run` and shells do).
@@ -29,12 +30,12 @@ pub async fn run(client: &Client, args: &RunArgs) -> anyhow::Result<ExitCode> {
 /// `detach`, start it, print its container's name and return.
 pub async fn run_command(
     client: &Client,
-    app: &str,
+    app: &AppName,
     command: &[String],
     detach: bool,
     allow_tty: bool,
 ) -> anyhow::Result<ExitCode> {
-    let path = paths::fill(paths::RUN, &[app]);
+    let path = paths::fill(paths::RUN, &[app.as_str()]);
     if detach {
         let request = RunRequest {
             cmd: command.to_vec(),

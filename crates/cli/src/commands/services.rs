@@ -16,6 +16,7 @@ use wharf_api::{
     ExposeRequest, RestoreQuery, Restored, Service, ServiceDestroyed, ServiceQuery, VerifyReport,
     paths,
 };
+use wharf_domain::ServiceName;
 
 pub async fn run(client: &Client, args: &ServicesArgs, json: bool) -> anyhow::Result<ExitCode> {
     let command = args.command.as_ref().unwrap_or(&ServicesCommand::List);
@@ -29,7 +30,7 @@ pub async fn run(client: &Client, args: &ServicesArgs, json: bool) -> anyhow::Re
         } => {
             let request = CreateServiceRequest {
                 kind: kind.clone(),
-                name: name.clone(),
+                name: name.to_string(),
                 version: version.clone(),
                 image: image.clone(),
             };
@@ -48,23 +49,23 @@ pub async fn run(client: &Client, args: &ServicesArgs, json: bool) -> anyhow::Re
         }
         ServicesCommand::Info { name, reveal } => info(client, name, *reveal).await,
         ServicesCommand::Link { name, app } => {
-            let path = paths::fill(paths::SERVICE_LINK, &[name, app]);
+            let path = paths::fill(paths::SERVICE_LINK, &[name.as_str(), app.as_str()]);
             follow(client.send(Method::POST, &path, None, empty()).await?).await
         }
         ServicesCommand::Unlink { name, app } => {
-            let path = paths::fill(paths::SERVICE_LINK, &[name, app]);
+            let path = paths::fill(paths::SERVICE_LINK, &[name.as_str(), app.as_str()]);
             follow(client.send(Method::DELETE, &path, None, empty()).await?).await
         }
         ServicesCommand::Expose { name, port } => expose(client, name, Some(*port)).await,
         ServicesCommand::Unexpose { name } => expose(client, name, None).await,
         ServicesCommand::Connect { name } => {
-            let path = paths::fill(paths::SERVICE_CONNECT, &[name]);
+            let path = paths::fill(paths::SERVICE_CONNECT, &[name.as_str()]);
             let request = |terminal| ConnectRequest { terminal };
             super::run::attach(client, &path, request, true).await
         }
         ServicesCommand::Backup { name } => {
             eprintln!("-----> Backing up {name}");
-            let path = paths::fill(paths::SERVICE_BACKUPS, &[name]);
+            let path = paths::fill(paths::SERVICE_BACKUPS, &[name.as_str()]);
             let backup: Backup = client.json(Method::POST, &path).await?;
             outln!(
                 "=====> Backup {} ({}) written to the server's data directory (backups/{name}/)",
@@ -85,7 +86,7 @@ pub async fn run(client: &Client, args: &ServicesArgs, json: bool) -> anyhow::Re
                     "give a schedule such as \"0 3 * * *\" (five fields, UTC), or --off to stop scheduled backups"
                 );
             }
-            let path = paths::fill(paths::SERVICE_BACKUP_SCHEDULE, &[name]);
+            let path = paths::fill(paths::SERVICE_BACKUP_SCHEDULE, &[name.as_str()]);
             let request = BackupScheduleRequest {
                 schedule: schedule.clone(),
                 keep: *keep,
@@ -153,9 +154,9 @@ async fn list(client: &Client, json: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn info(client: &Client, name: &str, reveal: bool) -> anyhow::Result<ExitCode> {
+async fn info(client: &Client, name: &ServiceName, reveal: bool) -> anyhow::Result<ExitCode> {
     let path = with_query(
-        &paths::fill(paths::SERVICE, &[name]),
+        &paths::fill(paths::SERVICE, &[name.as_str()]),
         &ServiceQuery { reveal },
     )?;
     let s: Service = client.json(Method::GET, &path).await?;
@@ -190,8 +191,12 @@ async fn info(client: &Client, name: &str, reveal: bool) -> anyhow::Result<ExitC
     Ok(ExitCode::SUCCESS)
 }
 
-async fn expose(client: &Client, name: &str, port: Option<u16>) -> anyhow::Result<ExitCode> {
-    let path = paths::fill(paths::SERVICE_EXPOSE, &[name]);
+async fn expose(
+    client: &Client,
+    name: &ServiceName,
+    port: Option<u16>,
+) -> anyhow::Result<ExitCode> {
+    let path = paths::fill(paths::SERVICE_EXPOSE, &[name.as_str()]);
     let s: Service = client
         .json_with(Method::POST, &path, &ExposeRequest { port })
         .await?;
@@ -209,7 +214,7 @@ async fn backups(client: &Client, args: &BackupsArgs, json: bool) -> anyhow::Res
         eprintln!(
             "-----> Verifying the newest backup of {name} (restoring it into a scratch container)"
         );
-        let path = paths::fill(paths::SERVICE_VERIFY, &[name]);
+        let path = paths::fill(paths::SERVICE_VERIFY, &[name.as_str()]);
         let report: VerifyReport = client.json(Method::POST, &path).await?;
         outln!(
             "=====> {} restores: {} object(s) back, in {:.1}s (sha256 {})",
@@ -223,7 +228,7 @@ async fn backups(client: &Client, args: &BackupsArgs, json: bool) -> anyhow::Res
     let Some(name) = &args.name else {
         bail!("name the service: `wharf services backups NAME`");
     };
-    let path = paths::fill(paths::SERVICE_BACKUPS, &[name]);
+    let path = paths::fill(paths::SERVICE_BACKUPS, &[name.as_str()]);
     let Some(list) = listing::<Vec<Backup>>(client, &path, json).await? else {
         return Ok(ExitCode::SUCCESS);
     };
@@ -253,8 +258,8 @@ async fn backups(client: &Client, args: &BackupsArgs, json: bool) -> anyhow::Res
     Ok(ExitCode::SUCCESS)
 }
 
-async fn restore(client: &Client, name: &str, file: &str) -> anyhow::Result<ExitCode> {
-    let base = paths::fill(paths::SERVICE_RESTORE, &[name]);
+async fn restore(client: &Client, name: &ServiceName, file: &str) -> anyhow::Result<ExitCode> {
+    let base = paths::fill(paths::SERVICE_RESTORE, &[name.as_str()]);
     let local = std::path::Path::new(file);
     let response = if local.is_file() {
         eprintln!("-----> Uploading {file} and restoring it into {name}");
@@ -285,12 +290,12 @@ async fn restore(client: &Client, name: &str, file: &str) -> anyhow::Result<Exit
 
 async fn destroy(
     client: &Client,
-    name: &str,
+    name: &ServiceName,
     confirm: Option<&str>,
     purge: bool,
 ) -> anyhow::Result<ExitCode> {
     let confirmed = match confirm {
-        Some(given) => given == name,
+        Some(given) => given == name.as_str(),
         None => {
             if !std::io::stdin().is_terminal() {
                 bail!("destroying `{name}` needs confirmation: pass --confirm {name}");
@@ -306,14 +311,14 @@ async fn destroy(
             std::io::stdout().flush()?;
             let mut line = String::new();
             std::io::stdin().lock().read_line(&mut line)?;
-            line.trim() == name
+            line.trim() == name.as_str()
         }
     };
     if !confirmed {
         bail!("the confirmation does not match `{name}`; nothing was destroyed");
     }
     let path = with_query(
-        &paths::fill(paths::SERVICE, &[name]),
+        &paths::fill(paths::SERVICE, &[name.as_str()]),
         &DestroyServiceQuery { purge },
     )?;
     let _: ServiceDestroyed = client.json(Method::DELETE, &path).await?;

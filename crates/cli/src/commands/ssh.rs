@@ -4,21 +4,12 @@
 //! read-only fetch, or a Dokku-style command, run against the local daemon's socket.
 
 use super::{apps, config, domains, processes, services, storage};
-use crate::args::{AppsArgs, Cli, ConfigCommand};
+use crate::args::{AppsArgs, Cli, ConfigCommand, DomainsCommand};
 use crate::client::{Client, Endpoint};
+use crate::ssh_command::{SshCommand, allowed, services_args};
 use anyhow::{Context, bail};
-use clap::Parser;
 use std::os::unix::process::CommandExt;
 use std::process::ExitCode;
-use wharf_git::{ALLOWED, SshCommand};
-
-/// `wharf services` arguments given over SSH, parsed exactly as on the command line.
-#[derive(clap::Parser)]
-#[command(name = "services")]
-struct ServicesCli {
-    #[command(flatten)]
-    args: crate::args::ServicesArgs,
-}
 
 pub async fn run(cli: &Cli, key: &str) -> anyhow::Result<ExitCode> {
     wharf_git::check_key_name(key)?;
@@ -50,31 +41,28 @@ pub async fn run(cli: &Cli, key: &str) -> anyhow::Result<ExitCode> {
             bail!("cannot run git upload-pack: {err}")
         }
         SshCommand::Help => {
-            println!("Wharf: what this key may run (ssh wharf@HOST COMMAND):\n{ALLOWED}");
+            println!(
+                "Wharf: what this key may run (ssh wharf@HOST COMMAND):\n{}",
+                allowed()
+            );
             Ok(ExitCode::SUCCESS)
         }
         SshCommand::AppsList => apps::run(&client, &AppsArgs { command: None }, false).await,
-        SshCommand::AppsDestroy(app) => {
-            apps::destroy(&client, app.as_str(), Some(app.as_str())).await
-        }
-        SshCommand::Releases(app) => apps::releases(&client, app.as_str(), false).await,
-        SshCommand::Rollback { app, version } => {
-            config::rollback(&client, app.as_str(), version.as_deref()).await
-        }
+        SshCommand::AppsDestroy(app) => apps::destroy(&client, &app, Some(app.as_str())).await,
+        SshCommand::Releases(app) => apps::releases(&client, &app, false).await,
+        SshCommand::Rollback { app, version } => config::rollback(&client, &app, version).await,
         SshCommand::ConfigShow { app, reveal } => {
-            let app = app.to_string();
             config::run(&client, &ConfigCommand::Show { app, reveal }, false).await
         }
         SshCommand::ConfigGet { app, key, quoted } => {
-            config::get(&client, app.as_str(), &key, quoted).await
+            config::get(&client, &app, &key, quoted).await
         }
-        SshCommand::ConfigKeys(app) => config::keys(&client, app.as_str()).await,
+        SshCommand::ConfigKeys(app) => config::keys(&client, &app).await,
         SshCommand::ConfigSet {
             app,
             assignments,
             restart,
         } => {
-            let app = app.to_string();
             let no_restart = !restart;
             let set = ConfigCommand::Set {
                 app,
@@ -84,7 +72,6 @@ pub async fn run(cli: &Cli, key: &str) -> anyhow::Result<ExitCode> {
             config::run(&client, &set, false).await
         }
         SshCommand::ConfigUnset { app, keys, restart } => {
-            let app = app.to_string();
             let no_restart = !restart;
             config::run(
                 &client,
@@ -102,49 +89,38 @@ pub async fn run(cli: &Cli, key: &str) -> anyhow::Result<ExitCode> {
             command,
             detach,
             tty,
-        } => super::run::run_command(&client, app.as_str(), &command, detach, tty).await,
-        SshCommand::Ps(app) => processes::ps(&client, app.as_str(), false).await,
+        } => super::run::run_command(&client, &app, &command, detach, tty).await,
+        SshCommand::Ps(app) => processes::ps(&client, &app, false).await,
         SshCommand::PsLifecycle {
             action,
             app,
             process,
-        } => processes::lifecycle(&client, action, app.as_str(), process.as_deref()).await,
+        } => processes::lifecycle(&client, action, &app, process.as_ref()).await,
         SshCommand::PsScale {
             app,
             formation,
             deploy,
-        } => processes::scale(&client, app.as_str(), &formation, deploy).await,
-        SshCommand::Domains(app) => domains::list(&client, app.as_str(), false).await,
+        } => processes::scale(&client, &app, &formation, deploy).await,
+        SshCommand::Domains(app) => domains::list(&client, &app, false).await,
         SshCommand::DomainsChange { add, app, domains } => {
             // Dokku takes several domains at once: one change each, stopping at a failure.
-            for domain in &domains {
-                let code = if add {
-                    domains::add(&client, app.as_str(), domain).await?
-                } else {
-                    domains::remove(&client, app.as_str(), domain).await?
-                };
-                if code != ExitCode::SUCCESS {
-                    return Ok(code);
-                }
-            }
-            Ok(ExitCode::SUCCESS)
+            let change = if add {
+                DomainsCommand::Add { app, domains }
+            } else {
+                DomainsCommand::Remove { app, domains }
+            };
+            domains::run(&client, &change, false).await
         }
-        SshCommand::StorageList(app) => storage::list(&client, app.as_str(), false).await,
+        SshCommand::StorageList(app) => storage::list(&client, &app, false).await,
         SshCommand::StorageMount { app, mount } => {
-            storage::change(&client, app.as_str(), storage::Change::Mount, &mount).await
+            storage::change(&client, &app, storage::Change::Mount, &mount).await
         }
         SshCommand::StorageUnmount { app, mount } => {
-            storage::change(&client, app.as_str(), storage::Change::Unmount, &mount).await
+            storage::change(&client, &app, storage::Change::Unmount, &mount).await
         }
-        SshCommand::Services(args) => {
-            let words = std::iter::once("services".to_string()).chain(args);
-            match ServicesCli::try_parse_from(words) {
-                Ok(parsed) => services::run(&client, &parsed.args, false).await,
-                Err(err) => {
-                    let _ = err.print();
-                    Ok(ExitCode::from(2))
-                }
-            }
+        SshCommand::Services(words) => {
+            // Checked by `SshCommand::parse` with this same grammar.
+            services::run(&client, &services_args(&words)?, false).await
         }
     }
 }

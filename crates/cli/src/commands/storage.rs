@@ -8,6 +8,7 @@ use crate::client::Client;
 use crate::output::{Table, outln};
 use std::process::ExitCode;
 use wharf_api::{MountRequest, StorageMounts, paths};
+use wharf_domain::AppName;
 
 pub async fn run(
     client: &Client,
@@ -21,8 +22,8 @@ pub async fn run(
     }
 }
 
-pub async fn list(client: &Client, app: &str, json: bool) -> anyhow::Result<ExitCode> {
-    let path = paths::fill(paths::STORAGE, &[app]);
+pub async fn list(client: &Client, app: &AppName, json: bool) -> anyhow::Result<ExitCode> {
+    let path = paths::fill(paths::STORAGE, &[app.as_str()]);
     let Some(answer) = listing::<StorageMounts>(client, &path, json).await? else {
         return Ok(ExitCode::SUCCESS);
     };
@@ -55,7 +56,7 @@ pub enum Change {
 
 pub async fn change(
     client: &Client,
-    app: &str,
+    app: &AppName,
     change: Change,
     mount: &str,
 ) -> anyhow::Result<ExitCode> {
@@ -67,7 +68,7 @@ pub async fn change(
         mount: mount.to_string(),
     };
     let response = client
-        .post_json(&paths::fill(path, &[app]), &request)
+        .post_json(&paths::fill(path, &[app.as_str()]), &request)
         .await?;
     follow(response).await
 }

@@ -25,7 +25,10 @@ pub fn run(cli: &Cli, command: &TokensCommand) -> anyhow::Result<ExitCode> {
         } => {
             check_name(name)?;
             let scope = TokenScope::new(apps.clone(), *read_only);
-            let expires_at = expires.map(|lifetime| now() + lifetime.as_secs() as i64);
+            let now = Clock::now().unix_seconds();
+            let expires_at = expires.map(|lifetime| {
+                now.saturating_add(i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX))
+            });
             let token = store.create_token(name, &scope, expires_at)?;
             let until = expires_at
                 .map(|at| format!(", until {}", date(at)))
@@ -68,12 +71,6 @@ pub fn run(cli: &Cli, command: &TokensCommand) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }
 
 fn date(unix: i64) -> String {

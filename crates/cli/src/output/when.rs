@@ -2,7 +2,6 @@
 //! is, e.g. `2026-12-06 03:40 UTC (5 min ago)`. The API keeps Unix seconds; `--json` shows
 //! those unchanged.
 
-use std::time::{SystemTime, UNIX_EPOCH};
 use wharf_domain::UtcDateTime;
 
 /// The moment a listing is shown, so every row of it is aged against the same "now".
@@ -12,12 +11,13 @@ pub struct Clock {
 }
 
 impl Clock {
-    /// This machine's clock.
+    /// This machine's clock, read as the store reads it (`wharf_store::unix_now`), so the
+    /// command line's "now" is the one the server's recorded times are compared with. Every
+    /// clock read of the command line goes through here.
     pub fn now() -> Clock {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-        Clock { now }
+        Clock {
+            now: wharf_store::unix_now(),
+        }
     }
 
     /// "Now" in seconds since 1970.

@@ -2,7 +2,7 @@
 //! built from its own words (commands, flags, app names, quotes).
 
 use proptest::prelude::*;
-use wharf_git::{SshCommand, split_words};
+use wharf_cli::{SshCommand, split_words};
 
 /// Words the parser knows, some near misses, and quoting.
 fn word() -> impl Strategy<Value = String> {

@@ -1,9 +1,30 @@
 //! What a key may run over SSH. sshd hands the client's command line over in
-//! `SSH_ORIGINAL_COMMAND`; it is split into words here (quotes as `sh` reads them, but no
-//! expansion of any kind and never run by a shell) and must be one of a short list: git's
-//! push and fetch, and Dokku-style commands (`config:set APP K=V`, ...). Anything else is refused.
+//! `SSH_ORIGINAL_COMMAND`; it is split into words here (`shlex`: quotes as `sh` reads them, but
+//! no expansion of any kind, and never run by a shell) and must be git's push or fetch, or one
+//! of Wharf's commands as Dokku users type them (`config:set APP K=V`, ...). Anything else is
+//! refused.
+//!
+//! Those commands are parsed by the command line's own grammar (`args::Command`, clap), so
+//! their arguments, their checks and their usage text are `wharf`'s: each Dokku name is the
+//! `wharf` subcommand a [`Form`] says, Dokku's flags that `wharf` has no use for
+//! ([`DokkuFlag`]) are taken out first, and what clap parsed becomes an [`SshCommand`]. The
+//! options of `wharf` itself (`--data-dir`, `--server`, ...) are the forced command's, never the
+//! client's: the grammar used here has none.
 
-use wharf_domain::{AppName, NameError};
+mod forms;
+mod usage;
+
+pub(crate) use forms::services_args;
+pub use usage::allowed;
+
+use crate::args::{
+    AppsArgs, AppsCommand, Command, ConfigCommand, DomainsCommand, RunArgs, StorageCommand,
+};
+use clap::error::ErrorKind;
+use clap::{CommandFactory, Parser};
+use forms::{DOKKU_SERVICE_COMMANDS, DokkuFlag, FORMS, Form, Grammar};
+use usage::{refusal, subcommand, usage_of};
+use wharf_domain::{AppName, DomainName, NameError, ProcessName, ReleaseVersion};
 
 /// A command a key may run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,7 +39,7 @@ pub enum SshCommand {
     Releases(AppName),
     Rollback {
         app: AppName,
-        version: Option<String>,
+        version: Option<ReleaseVersion>,
     },
     /// `config:show APP [--reveal] [--merged]`; Wharf has no global config, so the app's vars
     /// are already Dokku's merged view.
@@ -61,7 +82,7 @@ pub enum SshCommand {
     PsLifecycle {
         action: &'static str,
         app: AppName,
-        process: Option<String>,
+        process: Option<ProcessName>,
     },
     /// `ps:scale [--skip-deploy] APP web=2 worker=1` (`deploy: false`: stored for the next
     /// deploy).
@@ -76,7 +97,7 @@ pub enum SshCommand {
     DomainsChange {
         add: bool,
         app: AppName,
-        domains: Vec<String>,
+        domains: Vec<DomainName>,
     },
     /// `storage:list APP` (alias: `storage:report APP`): the app's storage mounts.
     StorageList(AppName),
@@ -91,63 +112,17 @@ pub enum SshCommand {
         mount: String,
     },
     /// `services[:SUBCOMMAND] ARGS...`, or Dokku's `postgres:create NAME` and friends: the
-    /// arguments of `wharf services`, checked there.
+    /// arguments of `wharf services`, already checked by its grammar ([`services_args`]).
     Services(Vec<String>),
 }
-
-/// What Dokku's database plugins call their commands, and the `wharf services` subcommand each
-/// one is.
-const DOKKU_SERVICE_COMMANDS: &[&str] = &[
-    "create",
-    "list",
-    "info",
-    "link",
-    "unlink",
-    "connect",
-    "expose",
-    "unexpose",
-    "backup",
-    "backups",
-    "backup-schedule",
-    "restore",
-    "destroy",
-];
-
-/// The commands a key may run, for the help text and the refusal message.
-pub const ALLOWED: &str =
-    "  git push wharf@HOST:APP BRANCH     build and deploy APP (created on its first push)
-  git clone/fetch wharf@HOST:APP     read the pushed code back
-  apps:list                          list apps
-  apps:destroy APP --force           destroy APP (its named volumes are kept)
-  releases APP                       list APP's releases
-  rollback APP [vN]                  deploy an earlier release again
-  config:show APP [--reveal]         APP's config vars (alias: config APP; --merged is accepted)
-  config:get [--quoted] APP KEY      one config var's value
-  config:keys APP                    the names of APP's config vars
-  config:set [--encoded] [--no-restart] APP KEY=VALUE...
-                                     set config vars and redeploy (--encoded: values in
-                                     base64; --no-restart: store them for the next deploy)
-  config:unset [--no-restart] APP KEY...   remove config vars and redeploy
-  run [--no-tty] APP [--detach] [--] CMD...  run a one-off command (ssh -t for a terminal;
-                                     also run:detached APP CMD...)
-  ps APP                             APP's containers (alias: ps:report APP)
-  ps:scale [--skip-deploy] APP PROCESS=COUNT...
-                                     scale APP's processes (--skip-deploy: at the next deploy)
-  ps:stop|ps:start|ps:restart APP [PROCESS]   stop, start or restart APP
-  storage:list APP                   APP's storage mounts (alias: storage:report APP)
-  storage:mount APP SOURCE:/PATH     mount a volume or server directory and redeploy
-  storage:unmount APP SOURCE:/PATH   remove a mount (the data stays) and redeploy
-  services[:COMMAND] ARGS...         databases, as `wharf services COMMAND ARGS` (also Dokku's
-                                     postgres:create NAME, redis:link NAME APP, ...)
-  help                               this list";
 
 /// Why a command line is refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SshCommandError {
-    #[error("command not allowed: `{0}`\nallowed commands:\n{ALLOWED}")]
+    #[error("command not allowed: `{0}`\nallowed commands:\n{list}", list = allowed())]
     NotAllowed(String),
     #[error("usage: {0}")]
-    Usage(&'static str),
+    Usage(String),
     #[error("the command has an unterminated quote")]
     Quote,
     #[error("{command} does not take `{flag}`; {known}")]
@@ -162,6 +137,10 @@ pub enum SshCommandError {
     NotBase64 { key: String, what: &'static str },
     #[error(transparent)]
     App(#[from] NameError),
+    /// A value the command line's grammar refused (a domain, a process name, a release...),
+    /// in the words of the type that refused it.
+    #[error("{command}: {message}")]
+    Invalid { command: String, message: String },
 }
 
 impl SshCommand {
@@ -171,292 +150,227 @@ impl SshCommand {
             return Ok(SshCommand::Help);
         };
         let words = split_words(original)?;
-        let words: Vec<&str> = words.iter().map(String::as_str).collect();
         let refuse = || SshCommandError::NotAllowed(shown(original));
         let (first, rest) = match words.as_slice() {
             [] => return Ok(SshCommand::Help),
-            ["git", sub, rest @ ..] => (format!("git-{sub}"), rest),
-            [first, rest @ ..] => (first.to_string(), rest),
+            [git, sub, rest @ ..] if git == "git" => (format!("git-{sub}"), rest),
+            [first, rest @ ..] => (first.clone(), rest),
         };
-        Ok(match (first.as_str(), rest) {
-            ("git-receive-pack", [repo]) => SshCommand::ReceivePack(repo_app(repo)?),
-            ("git-upload-pack", [repo]) => SshCommand::UploadPack(repo_app(repo)?),
+        match (first.as_str(), rest) {
+            ("git-receive-pack", [repo]) => return Ok(SshCommand::ReceivePack(repo_app(repo)?)),
+            ("git-upload-pack", [repo]) => return Ok(SshCommand::UploadPack(repo_app(repo)?)),
             ("git-receive-pack" | "git-upload-pack", _) => {
-                return Err(SshCommandError::Usage("git-receive-pack 'APP'"));
+                return Err(SshCommandError::Usage("git-receive-pack 'APP'".to_string()));
             }
-            ("help" | "--help" | "-h", _) => SshCommand::Help,
-            ("apps:list" | "apps", []) => SshCommand::AppsList,
-            ("apps:destroy", [app, "--force"] | ["--force", app]) => {
-                SshCommand::AppsDestroy(AppName::parse(app)?)
-            }
-            ("apps:destroy", _) => {
-                return Err(SshCommandError::Usage(
-                    "apps:destroy APP --force (the app and its releases are removed)",
-                ));
-            }
-            ("releases" | "releases:list" | "ps:releases", [app]) => {
-                SshCommand::Releases(AppName::parse(app)?)
-            }
-            ("rollback" | "releases:rollback", [app, version @ ..]) if version.len() <= 1 => {
-                SshCommand::Rollback {
-                    app: AppName::parse(app)?,
-                    version: version.first().map(|v| v.to_string()),
-                }
-            }
-            (
-                "config" | "config:show" | "config:get" | "config:keys" | "config:set"
-                | "config:unset",
-                args,
-            ) => config_command(&first, args)?,
-            ("run" | "run:detached", args) => run_command(&first, args)?,
-            ("ps" | "ps:report", [app]) => SshCommand::Ps(AppName::parse(app)?),
-            ("ps:scale", args) => {
-                let (flags, rest) = Flags::take(&first, args, &["--skip-deploy"])?;
-                let [app, formation @ ..] = rest.as_slice() else {
-                    return Err(SshCommandError::Usage(
-                        "ps:scale [--skip-deploy] APP PROCESS=COUNT...",
-                    ));
-                };
-                if formation.is_empty() {
-                    return Err(SshCommandError::Usage(
-                        "ps:scale [--skip-deploy] APP PROCESS=COUNT...",
-                    ));
-                }
-                SshCommand::PsScale {
-                    app: AppName::parse(app)?,
-                    formation: formation.iter().map(|s| s.to_string()).collect(),
-                    deploy: !flags.has("--skip-deploy"),
-                }
-            }
-            ("ps:stop" | "ps:start" | "ps:restart", [app, process @ ..]) if process.len() <= 1 => {
-                SshCommand::PsLifecycle {
-                    action: match first.as_str() {
-                        "ps:stop" => "stop",
-                        "ps:start" => "start",
-                        _ => "restart",
-                    },
-                    app: AppName::parse(app)?,
-                    process: process.first().map(|p| p.to_string()),
-                }
-            }
-            ("ps:stop" | "ps:start" | "ps:restart", _) => {
-                return Err(SshCommandError::Usage(
-                    "ps:stop|ps:start|ps:restart APP [PROCESS]",
-                ));
-            }
-            ("domains" | "domains:report", [app]) => SshCommand::Domains(AppName::parse(app)?),
-            ("domains" | "domains:report", _) => {
-                return Err(SshCommandError::Usage("domains APP"));
-            }
-            ("domains:add" | "domains:remove", [app, domains @ ..]) if !domains.is_empty() => {
-                Flags::take(&first, domains, &[])?;
-                SshCommand::DomainsChange {
-                    add: first == "domains:add",
-                    app: AppName::parse(app)?,
-                    domains: domains.iter().map(|d| d.to_string()).collect(),
-                }
-            }
-            ("domains:add" | "domains:remove", _) => {
-                return Err(SshCommandError::Usage(
-                    "domains:add|domains:remove APP DOMAIN...",
-                ));
-            }
-            ("storage:list" | "storage:report", [app]) => {
-                SshCommand::StorageList(AppName::parse(app)?)
-            }
-            ("storage:list" | "storage:report", _) => {
-                return Err(SshCommandError::Usage("storage:list APP"));
-            }
-            ("storage:mount", [app, mount]) => SshCommand::StorageMount {
-                app: AppName::parse(app)?,
-                mount: mount.to_string(),
-            },
-            ("storage:mount", _) => {
-                return Err(SshCommandError::Usage(
-                    "storage:mount APP SOURCE:/PATH[:ro]",
-                ));
-            }
-            ("storage:unmount", [app, mount]) => SshCommand::StorageUnmount {
-                app: AppName::parse(app)?,
-                mount: mount.to_string(),
-            },
-            ("storage:unmount", _) => {
-                return Err(SshCommandError::Usage("storage:unmount APP SOURCE:/PATH"));
-            }
-            (command, args) if command == "services" || command.starts_with("services:") => {
-                let mut out: Vec<String> = command
-                    .strip_prefix("services:")
-                    .map(|sub| sub.to_string())
-                    .into_iter()
-                    .collect();
-                out.extend(args.iter().map(|a| a.to_string()));
-                SshCommand::Services(out)
-            }
-            (command, args)
-                if command
-                    .split_once(':')
-                    .is_some_and(|(kind, _)| wharf_domain::ServiceKind::parse(kind).is_ok()) =>
-            {
-                dokku_service_command(command, args).ok_or_else(refuse)?
-            }
-            ("apps:list" | "apps" | "releases" | "rollback" | "ps" | "ps:report", _) => {
-                return Err(SshCommandError::Usage(
-                    "see `help` for each command's arguments",
-                ));
-            }
-            _ => return Err(refuse()),
-        })
-    }
-}
-
-/// The flags given to a command (`--name`), taken from anywhere among its arguments.
-struct Flags<'a>(Vec<&'a str>);
-
-impl<'a> Flags<'a> {
-    /// Split `args` into the flags in `known` and the other arguments; any other word that
-    /// starts with `-` is refused, naming the flags the command does take.
-    fn take(
-        command: &str,
-        args: &[&'a str],
-        known: &[&str],
-    ) -> Result<(Flags<'a>, Vec<&'a str>), SshCommandError> {
-        let mut flags = Vec::new();
-        let mut rest = Vec::new();
-        for arg in args {
-            if known.contains(arg) {
-                flags.push(*arg);
-            } else if arg.starts_with('-') && arg.len() > 1 {
-                return Err(SshCommandError::UnknownFlag {
-                    command: command.to_string(),
-                    flag: arg.to_string(),
-                    known: match known {
-                        [] => "it takes no flags".to_string(),
-                        known => format!("it takes {}", known.join(", ")),
-                    },
-                });
-            } else {
-                rest.push(*arg);
-            }
+            ("help" | "--help" | "-h", _) => return Ok(SshCommand::Help),
+            _ => {}
         }
-        Ok((Flags(flags), rest))
-    }
-
-    fn has(&self, flag: &str) -> bool {
-        self.0.contains(&flag)
+        if let Some(service_words) = service_words(&first, rest) {
+            let Some(service_words) = service_words else {
+                return Err(refuse());
+            };
+            return match services_args(&service_words) {
+                Ok(_) => Ok(SshCommand::Services(service_words)),
+                Err(err) if err.kind() == ErrorKind::InvalidSubcommand => Err(refuse()),
+                Err(err) => {
+                    // Named as `wharf services` names it: Dokku's spellings change the words.
+                    let grammar = Grammar::command();
+                    let path =
+                        std::iter::once("services").chain(service_words.iter().map(String::as_str));
+                    let (sub, walked) = subcommand(&grammar, path);
+                    Err(refusal(&walked.join(" "), sub, &[], &[], err))
+                }
+            };
+        }
+        let form = FORMS
+            .iter()
+            .find(|form| form.names.contains(&first.as_str()))
+            .ok_or_else(refuse)?;
+        let (words, dokku) = take_dokku_flags(&first, form, rest)?;
+        let argv = std::iter::once("wharf")
+            .chain(form.wharf.iter().copied())
+            .chain(words.iter().map(String::as_str));
+        let command = match Grammar::try_parse_from(argv) {
+            Ok(parsed) => parsed.command,
+            Err(err) => {
+                let grammar = Grammar::command();
+                let (sub, _) = subcommand(&grammar, form.wharf.iter().copied());
+                return Err(refusal(&first, sub, form.dokku, form.wharf, err));
+            }
+        };
+        from_command(command, &first, form, &dokku).ok_or_else(refuse)?
     }
 }
 
-/// Dokku's `config` commands, with their flags before or after the app.
-fn config_command(command: &str, args: &[&str]) -> Result<SshCommand, SshCommandError> {
-    let known: &[&str] = match command {
-        "config" | "config:show" => &["--reveal", "--merged"],
-        "config:get" => &["--quoted", "--merged"],
-        "config:keys" => &["--merged"],
-        "config:set" => &["--encoded", "--no-restart"],
-        _ => &["--no-restart"],
-    };
-    if args.contains(&"--global") {
-        return Err(SshCommandError::UnknownFlag {
-            command: command.to_string(),
-            flag: "--global".to_string(),
-            known: "Wharf has no global config vars: set them on each app".to_string(),
-        });
+/// Take Dokku's flags that the form knows out of `args` (before any `--`), and refuse
+/// `--global`, which Dokku's config commands have and Wharf has no use for.
+fn take_dokku_flags(
+    command: &str,
+    form: &Form,
+    args: &[String],
+) -> Result<(Vec<String>, Vec<DokkuFlag>), SshCommandError> {
+    let mut words = Vec::new();
+    let mut taken = Vec::new();
+    let mut flags_end = false;
+    for arg in args {
+        flags_end |= arg == "--";
+        if flags_end {
+            words.push(arg.clone());
+        } else if let Some(flag) = form.dokku.iter().find(|f| f.name() == arg) {
+            taken.push(*flag);
+        } else if arg == "--global" && form.wharf.first() == Some(&"config") {
+            return Err(SshCommandError::UnknownFlag {
+                command: command.to_string(),
+                flag: arg.clone(),
+                known: "Wharf has no global config vars: set them on each app".to_string(),
+            });
+        } else {
+            words.push(arg.clone());
+        }
     }
-    let (flags, rest) = Flags::take(command, args, known)?;
-    let usage = match command {
-        "config" | "config:show" => "config:show APP [--reveal]",
-        "config:get" => "config:get [--quoted] APP KEY",
-        "config:keys" => "config:keys APP",
-        "config:set" => "config:set [--encoded] [--no-restart] APP KEY=VALUE...",
-        _ => "config:unset [--no-restart] APP KEY...",
+    Ok((words, taken))
+}
+
+/// What the grammar parsed, as the command a key runs, with Dokku's flags applied; `None` for
+/// a subcommand the form does not stand for (which no form's words can reach).
+fn from_command(
+    command: Command,
+    typed: &str,
+    form: &Form,
+    dokku: &[DokkuFlag],
+) -> Option<Result<SshCommand, SshCommandError>> {
+    let lifecycle = |action, app, process| SshCommand::PsLifecycle {
+        action,
+        app,
+        process,
     };
-    let (app, words) = match rest.as_slice() {
-        [app, words @ ..] => (AppName::parse(app)?, words),
-        [] => return Err(SshCommandError::Usage(usage)),
-    };
-    let words: Vec<String> = words.iter().map(|w| w.to_string()).collect();
-    let restart = !flags.has("--no-restart");
-    Ok(match (command, words.as_slice()) {
-        ("config" | "config:show", []) => SshCommand::ConfigShow {
-            app,
-            reveal: flags.has("--reveal"),
-        },
-        ("config:get", [key]) => SshCommand::ConfigGet {
-            app,
-            key: key.clone(),
-            quoted: flags.has("--quoted"),
-        },
-        ("config:keys", []) => SshCommand::ConfigKeys(app),
-        ("config:set", [_, ..]) => SshCommand::ConfigSet {
-            app,
-            assignments: if flags.has("--encoded") {
-                words
-                    .iter()
-                    .map(|a| decode_assignment(a))
-                    .collect::<Result<_, _>>()?
-            } else {
-                words
+    Some(Ok(match command {
+        Command::Apps(AppsArgs {
+            command: Some(AppsCommand::List),
+        }) => SshCommand::AppsList,
+        Command::Apps(AppsArgs {
+            command: Some(AppsCommand::Destroy { app, confirm }),
+        }) => {
+            let confirmed =
+                dokku.contains(&DokkuFlag::Force) || confirm.as_deref() == Some(app.as_str());
+            if !confirmed {
+                let grammar = Grammar::command();
+                let (sub, _) = subcommand(&grammar, form.wharf.iter().copied());
+                return Some(Err(SshCommandError::Usage(format!(
+                    "{} (the app and its releases are removed)",
+                    usage_of(sub, typed, form.dokku, form.wharf)
+                ))));
+            }
+            SshCommand::AppsDestroy(app)
+        }
+        Command::Releases { app } => SshCommand::Releases(app),
+        Command::Rollback { app, version } => SshCommand::Rollback { app, version },
+        Command::Config { command } => match command {
+            ConfigCommand::Show { app, reveal } => SshCommand::ConfigShow { app, reveal },
+            ConfigCommand::Get { app, key, quoted } => SshCommand::ConfigGet { app, key, quoted },
+            ConfigCommand::Keys { app } => SshCommand::ConfigKeys(app),
+            ConfigCommand::Set {
+                app,
+                assignments,
+                no_restart,
+            } => {
+                let assignments = if dokku.contains(&DokkuFlag::Encoded) {
+                    match assignments.iter().map(|a| decode_assignment(a)).collect() {
+                        Ok(decoded) => decoded,
+                        Err(err) => return Some(Err(err)),
+                    }
+                } else {
+                    assignments
+                };
+                SshCommand::ConfigSet {
+                    app,
+                    assignments,
+                    restart: !no_restart,
+                }
+            }
+            ConfigCommand::Unset {
+                app,
+                keys,
+                no_restart,
+            } => SshCommand::ConfigUnset {
+                app,
+                keys,
+                restart: !no_restart,
             },
-            restart,
         },
-        ("config:unset", [_, ..]) => SshCommand::ConfigUnset {
+        Command::Run(RunArgs {
             app,
-            keys: words,
-            restart,
+            detach,
+            no_tty,
+            command,
+        }) => SshCommand::Run {
+            app,
+            command,
+            detach,
+            tty: !no_tty,
         },
-        _ => return Err(SshCommandError::Usage(usage)),
-    })
+        Command::Ps { app } => SshCommand::Ps(app),
+        Command::Scale {
+            app,
+            formation,
+            skip_deploy,
+        } => SshCommand::PsScale {
+            app,
+            formation,
+            deploy: !skip_deploy,
+        },
+        Command::Stop { app, process } => lifecycle("stop", app, process),
+        Command::Start { app, process } => lifecycle("start", app, process),
+        Command::Restart { app, process } => lifecycle("restart", app, process),
+        Command::Domains { command } => match command {
+            DomainsCommand::List { app } => SshCommand::Domains(app),
+            DomainsCommand::Add { app, domains } => SshCommand::DomainsChange {
+                add: true,
+                app,
+                domains,
+            },
+            DomainsCommand::Remove { app, domains } => SshCommand::DomainsChange {
+                add: false,
+                app,
+                domains,
+            },
+        },
+        Command::Storage { command } => match command {
+            StorageCommand::List { app } => SshCommand::StorageList(app),
+            StorageCommand::Mount { app, mount } => SshCommand::StorageMount { app, mount },
+            StorageCommand::Unmount { app, mount } => SshCommand::StorageUnmount { app, mount },
+        },
+        _ => return None,
+    }))
 }
 
-/// `run [--no-tty] APP [--detach] [--] CMD...` and `run:detached [--no-tty] APP CMD...`.
-fn run_command(command: &str, args: &[&str]) -> Result<SshCommand, SshCommandError> {
-    let detached = command == "run:detached";
-    let usage = if detached {
-        "run:detached [--no-tty] APP CMD..."
-    } else {
-        "run [--no-tty] APP [--detach] [--] CMD..."
-    };
-    let (tty, args) = match args {
-        ["--no-tty", rest @ ..] => (false, rest),
-        rest => (true, rest),
-    };
-    let [app, rest @ ..] = args else {
-        return Err(SshCommandError::Usage(usage));
-    };
-    if app.starts_with('-') {
-        return Err(run_flag(command, app));
+/// The `wharf services` words of `services[:SUBCOMMAND] ARGS` and of Dokku's `KIND:COMMAND
+/// ARGS` (`postgres:create db`, `redis:destroy cache --force`); `None` when `command` is
+/// neither, `Some(None)` for a database plugin's command that Wharf does not have.
+fn service_words(command: &str, args: &[String]) -> Option<Option<Vec<String>>> {
+    if command == "services" {
+        return Some(Some(args.to_vec()));
     }
-    let (detach, rest) = match rest {
-        ["--detach" | "-d", rest @ ..] if !detached => (true, rest),
-        rest => (detached, rest),
-    };
-    let rest = match rest {
-        ["--", rest @ ..] => rest,
-        rest => rest,
-    };
-    if rest.is_empty() {
-        return Err(SshCommandError::Usage(usage));
+    if let Some(sub) = command.strip_prefix("services:") {
+        return Some(Some([&[sub.to_string()], args].concat()));
     }
-    Ok(SshCommand::Run {
-        app: AppName::parse(app)?,
-        command: rest.iter().map(|s| s.to_string()).collect(),
-        detach,
-        tty,
-    })
-}
-
-/// Dokku's flags before `run APP`: Wharf's terminal follows `ssh -t`, and a one-off command's
-/// extra vars go in its command line.
-fn run_flag(command: &str, flag: &str) -> SshCommandError {
-    let known = match flag.split('=').next().unwrap_or(flag) {
-        "--env" | "-e" => "give the command its vars as `run APP env KEY=VALUE CMD...`",
-        _ => "flags go after the app: run APP [--detach] [--] CMD...",
-    };
-    SshCommandError::UnknownFlag {
-        command: command.to_string(),
-        flag: flag.to_string(),
-        known: known.to_string(),
+    let (kind, sub) = command.split_once(':')?;
+    wharf_domain::ServiceKind::parse(kind).ok()?;
+    if !DOKKU_SERVICE_COMMANDS.contains(&sub) {
+        return Some(None);
     }
+    let words = match (sub, args) {
+        ("create", _) => [&[sub.to_string(), kind.to_string()], args].concat(),
+        // Dokku's `--force` skips the question, as `--confirm NAME` does here.
+        ("destroy", [name, force]) if force == "--force" || force == "-f" => vec![
+            "destroy".to_string(),
+            name.clone(),
+            "--confirm".to_string(),
+            name.clone(),
+        ],
+        _ => [&[sub.to_string()], args].concat(),
+    };
+    Some(Some(words))
 }
 
 /// `KEY=BASE64` as `KEY=VALUE` (Dokku's `config:set --encoded`).
@@ -477,28 +391,6 @@ fn decode_assignment(assignment: &str) -> Result<String, SshCommandError> {
     Ok(format!("{key}={value}"))
 }
 
-/// Dokku's `KIND:COMMAND ARGS` (`postgres:create db`, `redis:destroy cache --force`) as the
-/// arguments of `wharf services`.
-fn dokku_service_command(command: &str, args: &[&str]) -> Option<SshCommand> {
-    let (kind, sub) = command.split_once(':')?;
-    if !DOKKU_SERVICE_COMMANDS.contains(&sub) {
-        return None;
-    }
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    let out = match (sub, args.as_slice()) {
-        ("create", _) => [vec![sub.to_string(), kind.to_string()], args].concat(),
-        // Dokku's `--force` skips the question, as `--confirm NAME` does here.
-        ("destroy", [name, force]) if force == "--force" || force == "-f" => vec![
-            "destroy".to_string(),
-            name.clone(),
-            "--confirm".to_string(),
-            name.clone(),
-        ],
-        _ => [vec![sub.to_string()], args].concat(),
-    };
-    Some(SshCommand::Services(out))
-}
-
 /// The app a repository path names: `APP`, `/APP`, `APP.git`, `/APP.git/`.
 fn repo_app(path: &str) -> Result<AppName, NameError> {
     let name = path.trim_start_matches('/').trim_end_matches('/');
@@ -516,58 +408,11 @@ fn shown(command: &str) -> String {
     line.trim().to_string()
 }
 
-/// Split a command line into words the way `sh` would, without expanding anything: single
-/// quotes keep everything, double quotes and backslashes escape, whitespace separates.
+/// Split a command line into words the way `sh` would, without expanding anything (`shlex`):
+/// single quotes keep everything, double quotes and backslashes escape, whitespace separates,
+/// and a word starting with `#` begins a comment.
 pub fn split_words(line: &str) -> Result<Vec<String>, SshCommandError> {
-    let mut words = Vec::new();
-    let mut word: Option<String> = None;
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            ' ' | '\t' | '\n' => {
-                if let Some(done) = word.take() {
-                    words.push(done);
-                }
-            }
-            '\'' => {
-                let w = word.get_or_insert_with(String::new);
-                loop {
-                    match chars.next() {
-                        Some('\'') => break,
-                        Some(c) => w.push(c),
-                        None => return Err(SshCommandError::Quote),
-                    }
-                }
-            }
-            '"' => {
-                let w = word.get_or_insert_with(String::new);
-                loop {
-                    match chars.next() {
-                        Some('"') => break,
-                        Some('\\') => match chars.next() {
-                            Some(c @ ('"' | '\\' | '$' | '`')) => w.push(c),
-                            Some(c) => {
-                                w.push('\\');
-                                w.push(c);
-                            }
-                            None => return Err(SshCommandError::Quote),
-                        },
-                        Some(c) => w.push(c),
-                        None => return Err(SshCommandError::Quote),
-                    }
-                }
-            }
-            '\\' => match chars.next() {
-                Some(c) => word.get_or_insert_with(String::new).push(c),
-                None => return Err(SshCommandError::Quote),
-            },
-            c => word.get_or_insert_with(String::new).push(c),
-        }
-    }
-    if let Some(done) = word {
-        words.push(done);
-    }
-    Ok(words)
+    shlex::split(line).ok_or(SshCommandError::Quote)
 }
 
 #[cfg(test)]
@@ -635,7 +480,7 @@ mod tests {
             parse("rollback blog v2"),
             Ok(SshCommand::Rollback {
                 app: app("blog"),
-                version: Some("v2".into())
+                version: Some("v2".parse().unwrap())
             })
         );
         assert_eq!(parse("apps:list"), Ok(SshCommand::AppsList));
@@ -683,7 +528,7 @@ mod tests {
             Ok(SshCommand::PsLifecycle {
                 action: "restart",
                 app: app("blog"),
-                process: Some("web".into())
+                process: Some("web".parse().unwrap())
             })
         );
     }
@@ -897,7 +742,7 @@ mod tests {
             Ok(SshCommand::DomainsChange {
                 add: true,
                 app: app("blog"),
-                domains: vec!["www.blog.example.com".into()]
+                domains: vec!["www.blog.example.com".parse().unwrap()]
             })
         );
         assert_eq!(
@@ -905,7 +750,10 @@ mod tests {
             Ok(SshCommand::DomainsChange {
                 add: false,
                 app: app("blog"),
-                domains: vec!["www.blog.example.com".into(), "blog.example.org".into()]
+                domains: vec![
+                    "www.blog.example.com".parse().unwrap(),
+                    "blog.example.org".parse().unwrap()
+                ]
             })
         );
         assert_eq!(
@@ -980,6 +828,126 @@ mod tests {
             assert!(err.to_string().contains("command not allowed"), "{err}");
         }
         assert_eq!(parse("echo 'open"), Err(SshCommandError::Quote));
+    }
+
+    #[test]
+    fn only_the_listed_commands_reach_the_grammar() {
+        for line in [
+            "server",
+            "init",
+            "keys list",
+            "tokens create x",
+            "deploy .",
+            "push http://x",
+            "logs blog",
+            "certs",
+            "limits set blog web --memory 1g",
+            "cron blog",
+            "ssh-command other",
+            "git-hook blog",
+            "scale blog web=2",
+            "apps:frobnicate",
+            "services:frobnicate db",
+        ] {
+            assert!(
+                matches!(parse(line), Err(SshCommandError::NotAllowed(_))),
+                "{line}: {:?}",
+                parse(line)
+            );
+        }
+        // The command line's own options belong to the forced command, not to the client.
+        for line in [
+            "ps --data-dir /tmp blog",
+            "ps blog --server http://example.com",
+            "apps:list --token x",
+            "services --json",
+        ] {
+            assert!(
+                matches!(parse(line), Err(SshCommandError::UnknownFlag { .. })),
+                "{line}: {:?}",
+                parse(line)
+            );
+        }
+    }
+
+    #[test]
+    fn usage_and_help_come_from_the_command_lines_grammar() {
+        let err = parse("config:set blog").unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "usage: config:set [--encoded] [--no-restart] APP KEY=VALUE... (<KEY=VALUE>... is missing)"
+        );
+        let err = parse("services link db").unwrap_err().to_string();
+        assert_eq!(err, "usage: services link NAME APP (<APP> is missing)");
+        let list = allowed();
+        for form in FORMS {
+            assert!(
+                list.contains(&format!("\n  {} ", form.names[0]))
+                    || list.contains(&format!("\n  {}\n", form.names[0])),
+                "{}",
+                form.names[0]
+            );
+        }
+        // Each line says what `wharf`'s own subcommand says it does.
+        assert!(list.contains("ps:scale [--skip-deploy] APP PROCESS=COUNT...\n      Set how many containers run each process\n"), "{list}");
+        assert!(
+            list.contains("config:get [--merged] [--quoted] APP KEY\n"),
+            "{list}"
+        );
+    }
+
+    #[test]
+    fn values_are_parsed_into_their_types_with_their_messages() {
+        let invalid = |line: &str| match parse(line) {
+            Err(SshCommandError::Invalid { message, .. }) => message,
+            other => panic!("{line}: {other:?}"),
+        };
+        let domain = DomainName::parse("http://x.example.com").unwrap_err();
+        assert!(invalid("domains:add blog http://x.example.com").contains(&domain.to_string()));
+        let process = ProcessName::parse("Web").unwrap_err();
+        assert!(invalid("ps:restart blog Web").contains(&process.to_string()));
+        assert!(invalid("rollback blog latest").contains("`latest` is not a release"));
+        let service = wharf_domain::ServiceName::parse("Bad_x").unwrap_err();
+        assert!(invalid("services:link Bad_x blog").contains(&service.to_string()));
+        assert!(invalid("redis:create wharf-cache").contains("reserved"));
+        assert_eq!(
+            parse("domains:add blog WWW.Blog.Example.com."),
+            Ok(SshCommand::DomainsChange {
+                add: true,
+                app: app("blog"),
+                domains: vec![DomainName::parse("www.blog.example.com").unwrap()],
+            })
+        );
+        assert_eq!(
+            parse("rollback blog 3"),
+            Ok(SshCommand::Rollback {
+                app: app("blog"),
+                version: ReleaseVersion::new(3),
+            })
+        );
+    }
+
+    #[test]
+    fn dokku_flags_end_where_the_command_begins() {
+        assert_eq!(
+            parse("run blog -- echo --force --merged --global"),
+            Ok(SshCommand::Run {
+                app: app("blog"),
+                command: ["echo", "--force", "--merged", "--global"]
+                    .map(String::from)
+                    .to_vec(),
+                detach: false,
+                tty: true,
+            })
+        );
+        assert_eq!(
+            parse("apps:destroy blog --confirm blog"),
+            Ok(SshCommand::AppsDestroy(app("blog")))
+        );
+        assert!(matches!(
+            parse("apps:destroy blog --confirm other"),
+            Err(SshCommandError::Usage(_))
+        ));
     }
 
     #[test]
