@@ -193,9 +193,7 @@ fn throttled_message(throttled: &Throttled) -> String {
     } else {
         "this address"
     };
-    format!(
-        "Too many failed sign-ins for {whom}: try again in {minutes} min. An admin on the server can set a new password with `wharf users passwd NAME`."
-    )
+    format!("Too many failed sign-ins for {whom}: try again in {minutes} min.")
 }
 
 /// `POST /sign-out`: end the session on the server and forget the cookie.
