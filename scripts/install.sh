@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs Wharf on this Debian/Ubuntu machine, starts it, and deploys the bundled example app.
 # Run from a checkout, as root: installs what is missing (Docker, a Rust toolchain), builds
-# wharf, sets it up with `wharf init` (the `wharf` user and group, the first API token, and a
-# systemd unit where there is systemd), starts `wharf server`, then `wharf deploy
-# examples/hello` and prints the app's URL.
+# wharf, sets it up with `wharf init` (the `wharf` user and group, the first API token and
+# dashboard user, and a systemd unit where there is systemd), starts `wharf server`, then
+# `wharf deploy examples/hello` and prints the app's URL.
 # Settings (environment):
 #   WHARF_HTTP_LISTEN   the proxy's address (default 0.0.0.0:80)
 #   WHARF_HTTPS_LISTEN  its HTTPS address (default 0.0.0.0:443, `none` for no HTTPS)

@@ -33,6 +33,9 @@ command -v curl >/dev/null 2>&1 || missing+=(curl)
 # The Docker engine restart test runs a second engine of its own: its bridge and forward rule.
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v iptables >/dev/null 2>&1 || missing+=(iptables)
+# The dashboard's browser tests: headless Chromium driven through chromedriver.
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "wharf: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

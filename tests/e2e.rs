@@ -12,6 +12,7 @@ mod e2e {
     mod boot_crash;
     mod cli_output;
     mod cron;
+    mod dashboard;
     mod deploy;
     mod destroy_certs;
     mod django;

@@ -117,9 +117,14 @@ pub enum Command {
         #[command(subcommand)]
         command: TokensCommand,
     },
+    /// Manage the dashboard's users (run on the server).
+    Users {
+        #[command(subcommand)]
+        command: crate::commands::users::UsersCommand,
+    },
     /// Manage the SSH keys that may `git push` and run commands over SSH (run on the server).
     Keys(KeysArgs),
-    /// Set Wharf up on a real server: a systemd unit and the first API token.
+    /// Set Wharf up on a real server: a systemd unit, the first API token and dashboard user.
     Init(InitArgs),
     /// Run by sshd for a push key: the forced command of its authorized_keys entry.
     #[command(name = "ssh-command", hide = true)]

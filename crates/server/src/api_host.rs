@@ -1,6 +1,6 @@
 //! The API over HTTPS: with `--api-domain NAME`, TLS connections to the HTTPS listener whose
 //! SNI is NAME are served by the token-protected API (the same routes as the TCP API listener,
-//! git's smart HTTP push included) instead of being routed to an app. The certificate is the
+//! git's smart HTTP push included) and the web dashboard instead of being routed to an app. The certificate is the
 //! one the resolver has for NAME: issued by ACME, or uploaded with `wharf certs add`.
 
 use axum::Router;
@@ -44,7 +44,12 @@ impl ConnectionHandler for ApiOverTls {
         peer: SocketAddr,
         shutdown: CancellationToken,
     ) -> Pin<Box<dyn Future<Output = ()> + Send>> {
-        let service = TowerToHyperService::new(self.app.clone());
+        // The peer's address, as the TCP listener gives it: sign-ins are throttled per address.
+        let app = self
+            .app
+            .clone()
+            .layer(axum::Extension(axum::extract::ConnectInfo(peer)));
+        let service = TowerToHyperService::new(app);
         let span = tracing::info_span!("api", listen = "https", %peer);
         let runtime = self.runtime.clone();
         let served = async move {

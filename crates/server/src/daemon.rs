@@ -7,6 +7,7 @@
 
 use crate::api::{self, ApiState, GitSettings};
 use crate::certs::Certs;
+use crate::dashboard::{Dashboard, Transport};
 use crate::listeners::Inherited;
 use crate::{ServerConfig, clean_up, engine_watch, instance, socket, takeover};
 use anyhow::Context;
@@ -123,6 +124,8 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
         certs: certs.clone(),
         services: services.clone(),
     };
+    // One dashboard for every listener it is served on: one count of failed sign-ins.
+    let dashboard = Dashboard::new(deployer.store().clone());
     let mut servers = tokio::task::JoinSet::new();
     let mut proxy_config = ProxyConfig {
         hsts: config.hsts.map(wharf_proxy::hsts_header),
@@ -158,7 +161,8 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
             let resolver = certs.resolver().clone();
             let mut https_config = proxy_config.clone();
             if let Some(domain) = &config.api_domain {
-                let app = api::authenticated_routes(state.clone());
+                let app = api::authenticated_routes(state.clone())
+                    .merge(dashboard.routes(state.clone(), Transport::Https));
                 https_config.in_process = Some(crate::api_host::in_process_host(domain, app));
             }
             proxy = proxy
@@ -216,13 +220,18 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
     }
     if let Some(listener) = api_tcp {
         let token = shutdown.clone();
-        let app = api::authenticated_routes(state.clone());
+        let app = api::authenticated_routes(state.clone())
+            .merge(dashboard.routes(state.clone(), Transport::Http));
         servers.spawn(
             async move {
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(token.cancelled_owned())
-                    .await
-                    .context("serving the API")
+                // The peer's address: sign-ins are throttled per address.
+                axum::serve(
+                    listener,
+                    app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+                )
+                .with_graceful_shutdown(token.cancelled_owned())
+                .await
+                .context("serving the API")
             }
             .instrument(tracing::info_span!("api", listen = "tcp")),
         );

@@ -1,6 +1,6 @@
 //! The Wharf daemon, `wharf server`: loads and checks its config, opens the store, connects to
 //! Docker, restores the apps' routes from what is stored and what runs, serves the proxy and the
-//! API (cleaning up after a crash meanwhile, and bringing everything back when the Docker engine
+//! API and the web dashboard (cleaning up after a crash meanwhile, and bringing everything back when the Docker engine
 //! restarts) until it is told to stop, and stops gracefully.
 
 mod acme;
@@ -10,6 +10,7 @@ pub mod certs;
 mod clean_up;
 mod config;
 mod daemon;
+pub mod dashboard;
 mod engine_watch;
 mod instance;
 mod listeners;

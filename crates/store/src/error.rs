@@ -37,6 +37,18 @@ pub enum StoreError {
     #[error("there is no service named `{0}`; `wharf services` lists them")]
     NoSuchService(String),
     #[error(
+        "`{0}` is not a user name: use 1 to 32 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit"
+    )]
+    BadUserName(String),
+    #[error("a user named `{0}` already exists; pick another name, or `wharf users passwd {0}`")]
+    UserExists(String),
+    #[error("there is no user named `{0}`; `wharf users list` lists them")]
+    NoSuchUser(String),
+    #[error("`{0}` is the last admin; add another admin first (`wharf users add NAME`)")]
+    LastAdmin(String),
+    #[error("{0}")]
+    WeakPassword(String),
+    #[error(
         "the database was written by a newer Wharf (schema {found}, this binary knows {known}); upgrade wharf"
     )]
     SchemaTooNew { found: i64, known: i64 },

@@ -1,5 +1,5 @@
 //! Wharf's state in one SQLite database: apps, their domains, releases, storage mounts, API
-//! tokens and SSH keys.
+//! tokens, SSH keys, and the dashboard's users and sessions.
 //!
 //! The store is the source of truth. The daemon writes here first and then updates what runs
 //! (routes, containers); at start it rebuilds everything in memory from what is stored here.
@@ -16,10 +16,12 @@ mod migrations;
 mod process_settings;
 mod releases;
 mod services;
+mod sessions;
 mod stopped;
 mod storage_mounts;
 mod store;
 mod tokens;
+mod users;
 
 pub use acme_state::AcmeState;
 pub use apps::AppRecord;
@@ -28,9 +30,14 @@ pub use error::StoreError;
 pub use keys::KeyRecord;
 pub use releases::{ReleaseRecord, ReleaseStatus};
 pub use services::{BackupRecord, LinkRecord, ServiceRecord, ServiceStatus};
+pub use sessions::{SessionLimits, SessionUser};
 pub use storage_mounts::StorageMount;
 pub use store::{Store, now as unix_now};
 pub use tokens::{NewToken, TokenRecord};
+pub use users::{
+    MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS, Role, UserName, UserRecord, check_password,
+    generate_password,
+};
 pub use wharf_domain::ProcessSettings;
 
 /// Names for tests, parsed once here.

@@ -203,6 +203,25 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE cron_runs ADD COLUMN due_at INTEGER;
     CREATE UNIQUE INDEX cron_runs_once ON cron_runs (app, command, due_at);
     ",
+    // 16: dashboard users (argon2id password hashes, a role) and their sessions (the SHA-256
+    // of each session's secret; the secret is only in the browser's cookie).
+    "
+    CREATE TABLE users (
+        id                   INTEGER PRIMARY KEY AUTOINCREMENT,
+        name                 TEXT NOT NULL UNIQUE,
+        password_hash        TEXT NOT NULL,
+        role                 TEXT NOT NULL CHECK (role IN ('admin', 'viewer')),
+        created_at           INTEGER NOT NULL,
+        password_changed_at  INTEGER NOT NULL
+    );
+    CREATE TABLE sessions (
+        hash          TEXT PRIMARY KEY,
+        user_id       INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        created_at    INTEGER NOT NULL,
+        last_seen_at  INTEGER NOT NULL
+    );
+    CREATE INDEX sessions_of_user ON sessions (user_id);
+    ",
 ];
 
 /// Bring the schema up to date inside one transaction per migration.

@@ -1,7 +1,8 @@
 //! `wharf init`: set Wharf up on a real server. Writes a systemd unit that runs `wharf server`
 //! and a socket unit that holds its HTTP and HTTPS ports (so a restart or an upgrade of Wharf
 //! refuses no connection: they wait in the socket's queue meanwhile), creates the `wharf` group
-//! and user (`git push` over SSH connects as it) and the first API token, and (unless
+//! and user (`git push` over SSH connects as it), the first API token and the first dashboard
+//! user (`admin`), and (unless
 //! --no-start) enables and starts the service. With --no-systemd it writes no unit and starts
 //! nothing, for machines where the server is started by hand (as scripts/install.sh does). It
 //! opens no port and changes no firewall.
@@ -128,6 +129,10 @@ pub fn run(cli: &Cli, args: &InitArgs) -> anyhow::Result<ExitCode> {
             );
         }
         Err(err) => return Err(err.into()),
+    }
+
+    if let Some(password) = super::users::first_admin(&store)? {
+        println!("Created the dashboard user `admin` (shown only once):\n  {password}");
     }
 
     if args.no_systemd {

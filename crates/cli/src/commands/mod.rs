@@ -16,6 +16,7 @@ mod services;
 mod ssh;
 mod storage;
 mod tokens;
+pub(crate) mod users;
 
 use crate::args::{Cli, Command};
 use crate::client::{Client, Endpoint};
@@ -24,7 +25,7 @@ use std::process::ExitCode;
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if cli.json && !is_listing(&cli.command) {
         anyhow::bail!(
-            "--json is for listings (apps, releases, ps, config show, domains list, storage list, services, services backups, tokens list, keys list, certs, certs status, cron); this command prints no listing"
+            "--json is for listings (apps, releases, ps, config show, domains list, storage list, services, services backups, tokens list, users list, keys list, certs, certs status, cron); this command prints no listing"
         );
     }
     match &cli.command {
@@ -77,6 +78,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             processes::limits(&Client::new(endpoint(&cli)?), command).await
         }
         Command::Tokens { command } => tokens::run(&cli, command),
+        Command::Users { command } => users::run(&cli, command),
         Command::Keys(args) => keys::run(&cli, args),
         Command::Init(args) => init::run(&cli, args),
         Command::SshForced { key } => ssh::run(&cli, key).await,
@@ -110,6 +112,7 @@ fn is_listing(command: &Command) -> bool {
         Command::Domains { command } => matches!(command, DomainsCommand::List { .. }),
         Command::Storage { command } => matches!(command, StorageCommand::List { .. }),
         Command::Tokens { command } => matches!(command, TokensCommand::List),
+        Command::Users { command } => matches!(command, users::UsersCommand::List),
         Command::Keys(args) => matches!(args.command, KeysCommand::List),
         Command::Certs(args) => matches!(
             args.command,
@@ -173,6 +176,7 @@ mod tests {
             &["services"],
             &["services", "backups", "db"],
             &["tokens", "list"],
+            &["users", "list"],
             &["keys", "list"],
             &["certs"],
             &["certs", "status"],
@@ -187,6 +191,7 @@ mod tests {
             &["services", "backups", "verify", "db"],
             &["cron", "blog", "--log", "3"],
             &["tokens", "create", "ci"],
+            &["users", "add", "ada"],
         ] {
             assert!(!listing(args), "{args:?}");
         }

@@ -3,20 +3,20 @@
 //! route requires a token there, and git can also push over its smart HTTP protocol.
 
 mod acme;
-mod apps;
+pub(crate) mod apps;
 mod auth;
 mod certs;
-mod config;
+pub(crate) mod config;
 mod deploy;
-mod domains;
+pub(crate) mod domains;
 mod error;
 mod git;
 mod logs;
-mod params;
-mod processes;
+pub(crate) mod params;
+pub(crate) mod processes;
 mod reach;
 mod run;
-mod services;
+pub(crate) mod services;
 mod storage;
 
 use axum::Router;

@@ -1,0 +1,143 @@
+//! `wharf users`: the dashboard's users, managed on the server directly in its store (like
+//! tokens: it works whether or not the daemon runs, and needs the data directory's rights). A
+//! password is generated and printed once, or read from stdin with `--password-stdin`.
+//! Removing a user or changing a password ends their dashboard sessions at once.
+
+use crate::args::Cli;
+use crate::output::{Clock, Table, outln, print_json};
+use clap::Subcommand;
+use std::io::BufRead;
+use std::process::ExitCode;
+use wharf_store::{Role, Store, UserName};
+
+#[derive(Subcommand, Debug)]
+pub enum UsersCommand {
+    /// Add a user who signs in to the dashboard; an admin unless --viewer. Prints a new
+    /// password once, unless --password-stdin.
+    Add {
+        name: String,
+        /// Read-only: sees everything but secret values, changes nothing.
+        #[arg(long)]
+        viewer: bool,
+        /// Read the password from the first line of stdin instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users and their roles.
+    List,
+    /// Remove a user: their sessions end at once.
+    Remove { name: String },
+    /// Give a user a new password (printed once, unless --password-stdin): their sessions end.
+    Passwd {
+        name: String,
+        /// Read the password from the first line of stdin instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+pub fn run(cli: &Cli, command: &UsersCommand) -> anyhow::Result<ExitCode> {
+    if let Some(server) = &cli.server {
+        anyhow::bail!(
+            "users are managed on the server itself, not through --server {server}: run `wharf users` there"
+        );
+    }
+    let store = super::tokens::open(cli)?;
+    match command {
+        UsersCommand::Add {
+            name,
+            viewer,
+            password_stdin,
+        } => {
+            let name = UserName::parse(name)?;
+            let role = if *viewer { Role::Viewer } else { Role::Admin };
+            let password = password(*password_stdin)?;
+            store.create_user(&name, password.text(), role)?;
+            announce(&format!("Added {role} `{name}`."), &password)?;
+        }
+        UsersCommand::List => {
+            let users = store.users()?;
+            if cli.json {
+                print_json(&users)?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            let clock = Clock::now();
+            let mut table = Table::new(["NAME", "ROLE", "CREATED", "PASSWORD CHANGED"]);
+            for user in users {
+                table.row([
+                    user.name.into(),
+                    user.role.to_string().into(),
+                    clock.date_and_age(user.created_at).into(),
+                    clock.date_and_age(user.password_changed_at).into(),
+                ]);
+            }
+            table.print()?;
+        }
+        UsersCommand::Remove { name } => {
+            store.remove_user(name)?;
+            outln!("Removed user `{name}`; their dashboard sessions have ended.")?;
+        }
+        UsersCommand::Passwd {
+            name,
+            password_stdin,
+        } => {
+            if store.user(name)?.is_none() {
+                return Err(wharf_store::StoreError::NoSuchUser(name.clone()).into());
+            }
+            let password = password(*password_stdin)?;
+            store.set_user_password(name, password.text())?;
+            announce(
+                &format!("Changed the password of `{name}`; their dashboard sessions have ended."),
+                &password,
+            )?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `wharf init`: the first admin, `admin`, when the server has no user yet. Returns the new
+/// password (to print once), or `None` when there are users already.
+pub fn first_admin(store: &Store) -> anyhow::Result<Option<String>> {
+    if !store.users()?.is_empty() {
+        return Ok(None);
+    }
+    let password = wharf_store::generate_password();
+    store.create_user(&UserName::parse("admin")?, &password, Role::Admin)?;
+    Ok(Some(password))
+}
+
+enum Password {
+    Generated(String),
+    Given(String),
+}
+
+impl Password {
+    fn text(&self) -> &str {
+        match self {
+            Password::Generated(text) | Password::Given(text) => text,
+        }
+    }
+}
+
+fn password(from_stdin: bool) -> anyhow::Result<Password> {
+    if !from_stdin {
+        return Ok(Password::Generated(wharf_store::generate_password()));
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let text = line.trim_end_matches(['\n', '\r']).to_string();
+    wharf_store::check_password(&text)?;
+    Ok(Password::Given(text))
+}
+
+/// Say what was done; a generated password goes to stdout, alone, and only this once.
+fn announce(done: &str, password: &Password) -> anyhow::Result<()> {
+    match password {
+        Password::Generated(text) => {
+            eprintln!("{done} The password is shown only this once:");
+            outln!("{text}")?;
+        }
+        Password::Given(_) => outln!("{done}")?,
+    }
+    Ok(())
+}

@@ -1,0 +1,60 @@
+//! One error type for the dashboard's pages: a status and a sentence, answered as a page.
+
+use crate::api::ApiError;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use maud::html;
+
+#[derive(Debug)]
+pub(super) struct PageError {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl PageError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> PageError {
+        PageError {
+            status,
+            message: message.into(),
+        }
+    }
+
+    pub fn internal(message: impl std::fmt::Display) -> PageError {
+        tracing::error!(error = %message, "dashboard");
+        PageError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Something went wrong on the server; its log says what.",
+        )
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let title = self
+            .status
+            .canonical_reason()
+            .unwrap_or("Error")
+            .to_string();
+        let body = html! {
+            h1 { (title) }
+            p.error role="alert" { (self.message) }
+            p { a href="/" { "Back to the overview" } }
+        };
+        (self.status, super::layout::page(&title, None, body)).into_response()
+    }
+}
+
+impl From<ApiError> for PageError {
+    fn from(err: ApiError) -> PageError {
+        if err.status.is_server_error() {
+            tracing::warn!(error = %err.message, "dashboard: an API handler failed");
+        }
+        PageError::new(err.status, err.message)
+    }
+}
+
+impl From<wharf_store::StoreError> for PageError {
+    fn from(err: wharf_store::StoreError) -> PageError {
+        PageError::internal(err)
+    }
+}

@@ -1,0 +1,196 @@
+//! The web dashboard, served at `/` of the API's TCP listener and of the `--api-domain` HTTPS
+//! host: server-rendered HTML (maud), one embedded stylesheet, no script, readable with
+//! JavaScript off. Every page reads through the API's own handlers (`crate::api`) and answers
+//! in `wharf_api`'s types, so the dashboard shows what the CLI shows and changes things the
+//! way the API does.
+//!
+//! Every route is mounted here with its `Access`: only the sign-in form and the stylesheet
+//! are `Public`; every other route passes `session::guard` (a session, the role, and for a
+//! change the CSRF token) before its handler runs. A dashboard session never opens the token
+//! API, and an API token never opens the dashboard: each checks only its own credential.
+
+mod app_page;
+mod assets;
+mod error;
+mod layout;
+mod overview;
+mod session;
+mod sign_in;
+mod throttle;
+
+use crate::api::ApiState;
+use axum::handler::Handler;
+use axum::http::{HeaderValue, Method, header};
+use axum::routing::{MethodFilter, on};
+use axum::{Extension, Router};
+use std::sync::Arc;
+use tower::ServiceBuilder;
+use wharf_store::{SessionLimits, Store};
+
+pub use session::Transport;
+use throttle::Throttle;
+
+/// Who may reach a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone: the sign-in form and the stylesheet.
+    Public,
+    /// A signed-in user of any role.
+    Signed,
+    /// A signed-in admin.
+    Admin,
+}
+
+/// The dashboard's sign-in state shared by all the listeners it is served on: one throttle of
+/// failed sign-ins, whichever way they come.
+#[derive(Clone)]
+pub struct Dashboard {
+    store: Arc<Store>,
+    throttle: Arc<Throttle>,
+    limits: SessionLimits,
+}
+
+impl Dashboard {
+    pub fn new(store: Arc<Store>) -> Dashboard {
+        Dashboard {
+            store,
+            throttle: Arc::new(Throttle::default()),
+            limits: SessionLimits::default(),
+        }
+    }
+
+    /// The dashboard's router for a listener reached over `transport`.
+    pub fn routes(&self, api: ApiState, transport: Transport) -> Router {
+        let state = State {
+            api,
+            auth: Arc::new(Auth {
+                store: self.store.clone(),
+                throttle: self.throttle.clone(),
+                limits: self.limits,
+                transport,
+            }),
+        };
+        mounted().router.with_state(state.clone()).layer(
+            ServiceBuilder::new()
+                .layer(Extension(state))
+                .layer(axum::middleware::map_response(security_headers)),
+        )
+    }
+}
+
+/// What the dashboard's handlers reach: the API's state (its handlers are called with it) and
+/// the sign-in settings of this listener.
+#[derive(Clone)]
+struct State {
+    api: ApiState,
+    auth: Arc<Auth>,
+}
+
+struct Auth {
+    store: Arc<Store>,
+    throttle: Arc<Throttle>,
+    limits: SessionLimits,
+    transport: Transport,
+}
+
+/// The routes as mounted, with each one's access (what the tests walk through).
+struct Mounted {
+    router: Router<State>,
+    routes: Vec<(Method, &'static str, Access)>,
+}
+
+impl Mounted {
+    fn at<H, T>(mut self, method: Method, path: &'static str, access: Access, handler: H) -> Self
+    where
+        H: Handler<T, State>,
+        T: 'static,
+    {
+        let filter = match MethodFilter::try_from(method.clone()) {
+            Ok(filter) => filter,
+            Err(err) => unreachable!("{method} is not a method axum routes: {err}"),
+        };
+        let route = on(filter, handler);
+        let route = match access {
+            Access::Public => route,
+            guarded => route.route_layer(axum::middleware::from_fn(move |request, next| {
+                session::guard(guarded, request, next)
+            })),
+        };
+        self.router = self.router.route(path, route);
+        self.routes.push((method, path, access));
+        self
+    }
+}
+
+fn mounted() -> Mounted {
+    use Access::{Admin, Public, Signed};
+    use Method as M;
+    Mounted {
+        router: Router::new(),
+        routes: Vec::new(),
+    }
+    .at(M::GET, assets::STYLESHEET, Public, assets::stylesheet)
+    .at(M::GET, sign_in::PATH, Public, sign_in::form)
+    .at(M::POST, sign_in::PATH, Public, sign_in::submit)
+    .at(M::POST, sign_in::SIGN_OUT, Signed, sign_in::sign_out)
+    .at(M::GET, "/", Signed, overview::page)
+    .at(M::GET, "/apps/{app}", Signed, app_page::page)
+    .at(M::POST, "/apps/{app}/restart", Admin, app_page::restart)
+}
+
+/// Every dashboard route: its method, path and who may reach it.
+pub fn dashboard_routes() -> Vec<(Method, &'static str, Access)> {
+    mounted().routes
+}
+
+/// Headers on every dashboard answer: nothing loads from elsewhere, no script runs, no page
+/// is framed, and pages are not cached (they hold what a signed-in user may see).
+async fn security_headers(mut response: axum::response::Response) -> axum::response::Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_sign_in_and_the_stylesheet_are_public() {
+        let public: Vec<_> = dashboard_routes()
+            .into_iter()
+            .filter(|(_, _, access)| *access == Access::Public)
+            .map(|(method, path, _)| format!("{method} {path}"))
+            .collect();
+        assert_eq!(
+            public,
+            ["GET /assets/style.css", "GET /sign-in", "POST /sign-in"]
+        );
+    }
+
+    #[test]
+    fn every_change_but_signing_out_is_for_admins() {
+        for (method, path, access) in dashboard_routes() {
+            if method == Method::POST && access != Access::Public && path != sign_in::SIGN_OUT {
+                assert_eq!(access, Access::Admin, "{method} {path}");
+            }
+        }
+    }
+}

@@ -1,0 +1,277 @@
+//! The overview: every app with its state, the release that serves and since when, healthy
+//! instances of those wanted and its domains; every database service; the server itself.
+//! Read through the API's handlers, in `wharf_api`'s types.
+
+use super::State;
+use super::error::PageError;
+use super::layout::{Tone, badge, bytes, page as whole_page, when};
+use super::session::Signed;
+use crate::api;
+use crate::api::params::AppPath;
+use axum::Extension;
+use axum::extract::State as Reach;
+use maud::{Markup, html};
+use wharf_api::{AppSummary, Release, ReleaseStatus, Service};
+
+/// An app's state on the overview, from its releases, instances and stopped processes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct AppState {
+    pub label: &'static str,
+    pub tone: Tone,
+}
+
+/// `releases` newest first, as the API lists them.
+pub(super) fn app_state(summary: &AppSummary, releases: &[Release], stopped: bool) -> AppState {
+    let state = |label, tone| AppState { label, tone };
+    let newest = releases.iter().max_by_key(|r| r.version);
+    if newest.is_some_and(|r| r.status == ReleaseStatus::Deploying) {
+        return state("deploying", Tone::Busy);
+    }
+    if summary.release.is_none() {
+        return match newest {
+            Some(r) if r.status == ReleaseStatus::Failed => state("failed", Tone::Bad),
+            _ => state("not deployed", Tone::Idle),
+        };
+    }
+    if stopped {
+        return state("stopped", Tone::Idle);
+    }
+    if summary.instances > 0 && summary.healthy < summary.instances {
+        return state("crashed", Tone::Bad);
+    }
+    if newest.is_some_and(|r| r.status == ReleaseStatus::Failed) {
+        return state("last deploy failed", Tone::Bad);
+    }
+    state("running", Tone::Ok)
+}
+
+struct AppRow {
+    summary: AppSummary,
+    state: AppState,
+    active: Option<Release>,
+}
+
+/// `GET /`.
+pub(super) async fn page_handler(state: &State, signed: &Signed) -> Result<Markup, PageError> {
+    let api = &state.api;
+    let now = wharf_store::unix_now();
+    let axum::Json(apps) = api::apps::list(Reach(api.clone())).await?;
+    let mut rows = Vec::new();
+    for summary in apps {
+        // Names the API lists are valid; one that is not is skipped rather than shown wrong.
+        let Ok(name) = wharf_domain::AppName::parse(&summary.name) else {
+            tracing::warn!(app = %summary.name, "dashboard: an app the API listed has an invalid name");
+            continue;
+        };
+        let axum::Json(releases) =
+            api::apps::releases(Reach(api.clone()), AppPath(name.clone())).await?;
+        let stopped = !api.deployer.store().stopped_processes(&name)?.is_empty();
+        let state = app_state(&summary, &releases, stopped);
+        let active = releases
+            .into_iter()
+            .find(|r| r.status == ReleaseStatus::Active);
+        rows.push(AppRow {
+            summary,
+            state,
+            active,
+        });
+    }
+    let services = api::services::list(Reach(api.clone()))
+        .await
+        .map(|axum::Json(list)| list)
+        .map_err(|err| err.message);
+    let axum::Json(status) = api::apps::status(Reach(api.clone())).await;
+    let free = disk_free(&api.git.data_dir);
+    Ok(whole_page(
+        "Overview",
+        Some(signed),
+        html! {
+            h1 { "Overview" }
+            section aria-labelledby="apps-heading" {
+                h2 #apps-heading { "Apps" }
+                (apps_table(&rows, now))
+            }
+            section aria-labelledby="services-heading" {
+                h2 #services-heading { "Databases" }
+                (services_table(&services, now))
+            }
+            section aria-labelledby="server-heading" {
+                h2 #server-heading { "Server" }
+                dl.facts {
+                    dt { "Wharf" } dd { (status.version) }
+                    dt { "Data directory" } dd { code { (api.git.data_dir.display()) } }
+                    dt { "Disk free there" }
+                    dd {
+                        @match free {
+                            Some((free, total)) => { (bytes(free)) " of " (bytes(total)) }
+                            None => { "unknown" }
+                        }
+                    }
+                }
+            }
+        },
+    ))
+}
+
+pub(super) async fn page(
+    Reach(state): Reach<State>,
+    Extension(signed): Extension<Signed>,
+) -> Result<Markup, PageError> {
+    page_handler(&state, &signed).await
+}
+
+fn apps_table(rows: &[AppRow], now: i64) -> Markup {
+    html! {
+        @if rows.is_empty() {
+            p.empty { "No apps yet. Deploy one with " code { "wharf deploy DIR" } " or " code { "git push" } "." }
+        } @else {
+            table.cards #apps {
+                thead { tr { th scope="col" { "App" } th scope="col" { "State" } th scope="col" { "Release" } th scope="col" { "Instances" } th scope="col" { "Domains" } } }
+                tbody {
+                    @for row in rows {
+                        tr {
+                            th scope="row" data-label="App" { a href={"/apps/" (row.summary.name)} { (row.summary.name) } }
+                            td data-label="State" { (badge(row.state.label, row.state.tone)) }
+                            td data-label="Release" {
+                                @match &row.active {
+                                    Some(release) => { "v" (release.version) " · " (when(release.created_at, now)) }
+                                    None => { "none" }
+                                }
+                            }
+                            td data-label="Instances" {
+                                span title="healthy of wanted" { (row.summary.healthy) "/" (row.summary.instances) " healthy" }
+                            }
+                            td data-label="Domains" {
+                                @if row.summary.urls.is_empty() { span.muted { "none" } }
+                                ul.inline {
+                                    @for (domain, url) in row.summary.domains.iter().zip(&row.summary.urls) {
+                                        li { a href=(url) rel="noopener" { (domain) } }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn services_table(services: &Result<Vec<Service>, String>, now: i64) -> Markup {
+    html! {
+        @match services {
+            Err(message) => { p.error role="alert" { "The databases cannot be listed: " (message) } }
+            Ok(list) if list.is_empty() => {
+                p.empty { "No databases. Create one with " code { "wharf services create postgres NAME" } "." }
+            }
+            Ok(list) => {
+                table.cards #services {
+                    thead { tr { th scope="col" { "Database" } th scope="col" { "Kind" } th scope="col" { "State" } th scope="col" { "Linked apps" } th scope="col" { "Last backup" } } }
+                    tbody {
+                        @for service in list {
+                            tr {
+                                th scope="row" data-label="Database" { (service.name) }
+                                td data-label="Kind" { (service.kind) " " (service.version) }
+                                td data-label="State" {
+                                    (badge(&service.state, if service.state == "running" { Tone::Ok } else { Tone::Bad }))
+                                }
+                                td data-label="Linked apps" {
+                                    @if service.linked_apps.is_empty() { span.muted { "none" } }
+                                    ul.inline { @for app in &service.linked_apps { li { a href={"/apps/" (app)} { (app) } } } }
+                                }
+                                td data-label="Last backup" {
+                                    @match &service.last_backup {
+                                        Some(backup) => {
+                                            (when(backup.started_at, now))
+                                            @if let Some(error) = &backup.error { " " (badge("failed", Tone::Bad)) " " span.muted { (error) } }
+                                        }
+                                        None => { span.muted { "never" } }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Free and total bytes of the file system holding `dir`.
+fn disk_free(dir: &std::path::Path) -> Option<(u64, u64)> {
+    let stat = nix::sys::statvfs::statvfs(dir).ok()?;
+    let block = stat.fragment_size();
+    Some((
+        stat.blocks_available().saturating_mul(block),
+        stat.blocks().saturating_mul(block),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(release: Option<u32>, instances: u32, healthy: u32) -> AppSummary {
+        AppSummary {
+            name: "blog".into(),
+            domains: vec![],
+            urls: vec![],
+            release,
+            instances,
+            healthy,
+        }
+    }
+
+    fn release(version: u32, status: ReleaseStatus) -> Release {
+        Release {
+            id: i64::from(version),
+            app: "blog".into(),
+            version,
+            image: "img".into(),
+            config: String::new(),
+            revision: None,
+            status,
+            error: None,
+            created_at: 0,
+        }
+    }
+
+    #[test]
+    fn an_apps_state_comes_from_its_releases_and_instances() {
+        use ReleaseStatus::*;
+        let label = |s: AppSummary, r: &[Release], stopped| app_state(&s, r, stopped).label;
+        assert_eq!(
+            label(summary(Some(1), 1, 1), &[release(1, Active)], false),
+            "running"
+        );
+        assert_eq!(
+            label(summary(Some(1), 2, 1), &[release(1, Active)], false),
+            "crashed"
+        );
+        assert_eq!(
+            label(summary(Some(1), 0, 0), &[release(1, Active)], true),
+            "stopped"
+        );
+        assert_eq!(
+            label(
+                summary(Some(1), 1, 1),
+                &[release(2, Deploying), release(1, Active)],
+                false
+            ),
+            "deploying"
+        );
+        assert_eq!(
+            label(
+                summary(Some(1), 1, 1),
+                &[release(2, Failed), release(1, Active)],
+                false
+            ),
+            "last deploy failed"
+        );
+        assert_eq!(
+            label(summary(None, 0, 0), &[release(1, Failed)], false),
+            "failed"
+        );
+        assert_eq!(label(summary(None, 0, 0), &[], false), "not deployed");
+    }
+}

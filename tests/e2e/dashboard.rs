@@ -1,0 +1,691 @@
+//! The web dashboard in a real headless Chromium (through chromedriver, which each test starts
+//! on a free loopback port), against a real daemon with a deployed app: signing in (a wrong
+//! password, a throttled user), the overview and the app page, signing out revoking the
+//! session; a viewer sees no change form and is refused a forged one, a change without the
+//! CSRF token is refused, a password change and a removal end sessions; every dashboard route
+//! sends a request without a session to the sign-in form, a cookie never opens the token API
+//! and a token never opens the dashboard. Screenshots of each page at 375 and 1280 px wide go
+//! to target/screenshots/.
+
+use super::harness::*;
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::io::{Read, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const ADMIN_PASSWORD: &str = "admin password 1";
+const VIEWER_PASSWORD: &str = "viewer password 1";
+
+/// chromedriver on a free loopback port, and a headless Chromium session through it.
+struct Browser {
+    driver: Child,
+    client: Option<Client>,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    async fn start() -> Browser {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let port = free_port();
+        let driver = Command::new(chromedriver())
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver runs (scripts/test-deps.sh installs chromium-driver)");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not listen");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let profile = tempfile::tempdir().unwrap();
+        let mut caps = serde_json::Map::new();
+        let mut options = serde_json::json!({
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", "--disable-quic",
+                format!("--user-data-dir={}", profile.path().display()),
+            ],
+        });
+        if let Some(binary) = chromium() {
+            options["binary"] = serde_json::json!(binary);
+        }
+        caps.insert("goog:chromeOptions".into(), options);
+        let client = ClientBuilder::rustls()
+            .unwrap()
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("a Chromium session");
+        client.set_window_size(1280, 900).await.unwrap();
+        Browser {
+            driver,
+            client: Some(client),
+            _profile: profile,
+        }
+    }
+
+    fn client(&self) -> &Client {
+        self.client.as_ref().unwrap()
+    }
+
+    async fn goto(&self, url: &str) {
+        self.client().goto(url).await.unwrap();
+    }
+
+    async fn path(&self) -> String {
+        let url = self.client().current_url().await.unwrap();
+        match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_string(),
+        }
+    }
+
+    /// Wait (up to 10 s) until the browser is at `expected`, which a click's navigation may
+    /// reach after the click returns.
+    async fn wait_for_path(&self, expected: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let path = self.path().await;
+            if path == expected {
+                return;
+            }
+            assert!(Instant::now() < deadline, "at {path}, not {expected}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.client()
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css}: {e}"))
+            .text()
+            .await
+            .unwrap()
+    }
+
+    async fn count(&self, css: &str) -> usize {
+        self.client()
+            .find_all(Locator::Css(css))
+            .await
+            .unwrap()
+            .len()
+    }
+
+    /// Fill the sign-in form (where the browser is) and send it.
+    async fn sign_in(&self, name: &str, password: &str) {
+        let client = self.client();
+        let field = client.find(Locator::Id("name")).await.unwrap();
+        field.clear().await.unwrap();
+        field.send_keys(name).await.unwrap();
+        client
+            .find(Locator::Id("password"))
+            .await
+            .unwrap()
+            .send_keys(password)
+            .await
+            .unwrap();
+        self.click("form button[type=submit]").await;
+    }
+
+    /// Click `css` and wait until the page it leads to has replaced this one.
+    async fn click(&self, css: &str) {
+        let client = self.client();
+        let old = client.find(Locator::Css("html")).await.unwrap();
+        client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css}: {e}"))
+            .click()
+            .await
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        // The old page's root goes stale once the new page has loaded.
+        while old.text().await.is_ok() {
+            assert!(Instant::now() < deadline, "clicking {css} led nowhere");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn session_cookie(&self) -> String {
+        self.client()
+            .get_named_cookie("wharf_session")
+            .await
+            .unwrap()
+            .value()
+            .to_string()
+    }
+
+    /// The page at 375 and at 1280 px wide, as target/screenshots/NAME-WIDTH.png.
+    async fn screenshots(&self, name: &str) {
+        let dir = screenshot_dir();
+        std::fs::create_dir_all(&dir).unwrap();
+        for (width, height) in [(375, 1100), (1280, 900)] {
+            self.client().set_window_size(width, height).await.unwrap();
+            let png = self.client().screenshot().await.unwrap();
+            std::fs::write(dir.join(format!("{name}-{width}.png")), png).unwrap();
+        }
+        self.client().set_window_size(1280, 900).await.unwrap();
+    }
+
+    async fn close(mut self) {
+        if let Some(client) = self.client.take() {
+            let _ = client.close().await;
+        }
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn chromedriver() -> String {
+    ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .unwrap_or("chromedriver")
+        .to_string()
+}
+
+fn chromium() -> Option<&'static str> {
+    ["/usr/bin/chromium", "/usr/lib/chromium/chromium"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+}
+
+fn screenshot_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
+    target.join("screenshots")
+}
+
+/// A plain HTTP/1.1 exchange with the API listener: status, headers (lower-case names) and body.
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn cookies(&self) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(n, _)| n == "set-cookie")
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+}
+
+fn exchange(
+    api: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Answer {
+    let mut stream = std::net::TcpStream::connect(api).unwrap();
+    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {api}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    if method == "POST" {
+        request.push_str(&format!(
+            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
+    request.push_str("\r\n");
+    if method == "POST" {
+        request.push_str(body);
+    }
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let raw = String::from_utf8_lossy(&raw).to_string();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    Answer {
+        status,
+        headers,
+        body: body.to_string(),
+    }
+}
+
+fn cookie_header(secret: &str) -> String {
+    format!("wharf_session={secret}")
+}
+
+/// Sign in without a browser, as a script would; returns the session's secret.
+fn sign_in_raw(api: SocketAddr, name: &str, password: &str) -> String {
+    let form = exchange(api, "GET", "/sign-in", &[], "");
+    let token = value_after(&form.body, "name=\"token\" value=\"");
+    let form_cookie = form
+        .cookies()
+        .into_iter()
+        .find_map(|c| {
+            c.split(';')
+                .next()
+                .filter(|c| c.starts_with("wharf_sign_in="))
+        })
+        .unwrap()
+        .to_string();
+    let body: String =
+        form_urlencoded(&[("token", &token), ("name", name), ("password", password)]);
+    let answer = exchange(api, "POST", "/sign-in", &[("Cookie", &form_cookie)], &body);
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    let session = answer
+        .cookies()
+        .into_iter()
+        .find_map(|c| c.strip_prefix("wharf_session="))
+        .unwrap();
+    session.split(';').next().unwrap().to_string()
+}
+
+fn form_urlencoded(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| {
+            let encode = |s: &str| {
+                s.bytes()
+                    .map(|b| match b {
+                        b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                            (b as char).to_string()
+                        }
+                        _ => format!("%{b:02X}"),
+                    })
+                    .collect::<String>()
+            };
+            format!("{}={}", encode(k), encode(v))
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The text between `marker` and the next `"` in `html`.
+fn value_after(html: &str, marker: &str) -> String {
+    let start = html
+        .find(marker)
+        .unwrap_or_else(|| panic!("no {marker} in {html}"))
+        + marker.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+/// The CSRF token on a page of the session `secret`.
+fn csrf_of(api: SocketAddr, secret: &str) -> String {
+    let page = exchange(api, "GET", "/", &[("Cookie", &cookie_header(secret))], "");
+    assert_eq!(page.status, 200, "{}", page.body);
+    value_after(&page.body, "name=\"csrf\" value=\"")
+}
+
+fn add_user(d: &Daemon, name: &str, password: &str, viewer: bool) {
+    let mut args = vec![
+        "--data-dir",
+        d.data_dir().to_str().unwrap(),
+        "users",
+        "add",
+        name,
+    ];
+    if viewer {
+        args.push("--viewer");
+    }
+    args.push("--password-stdin");
+    let mut child = Command::new(WHARF)
+        .args(&args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+/// Each container of `app` with its id and when it started: what a restart changes.
+fn started(d: &Daemon, app: &str) -> Vec<String> {
+    d.containers(app)
+        .iter()
+        .map(|c| inspect(c, "{{.Id}} {{.State.StartedAt}}"))
+        .collect()
+}
+
+/// A daemon with an admin, a viewer and a deployed app; returns the app's name.
+fn daemon_with_app() -> (Daemon, String) {
+    let d = Daemon::start();
+    add_user(&d, "ada", ADMIN_PASSWORD, false);
+    add_user(&d, "vic", VIEWER_PASSWORD, true);
+    let app = unique("dash");
+    let dir = app_dir(
+        &format!("# wharf.app = {app}\n# wharf.domain = {app}.test"),
+        "hello from the dashboard test",
+    );
+    d.deploy_ok(dir.path());
+    d.wait_for_body(&format!("{app}.test"), "hello from the dashboard test");
+    (d, app)
+}
+
+#[test]
+fn an_admin_signs_in_sees_the_app_restarts_it_and_signing_out_revokes_the_session() {
+    let (d, app) = daemon_with_app();
+    let base = format!("http://{}", d.api);
+    // A second deploy that fails: its release shows why, and v1 keeps serving.
+    let broken = app_dir_with(
+        &format!("# wharf.app = {app}\n# wharf.domain = {app}.test"),
+        "never served",
+        r#"CMD ["sh", "-c", "echo crashing on purpose; exit 3"]"#,
+    );
+    let out = d.deploy(broken.path());
+    assert!(!out.status.success(), "{}", stdout(&out));
+    let before = started(&d, &app);
+    block_on(async {
+        let browser = Browser::start().await;
+        // A page asked for without a session leads to the sign-in form, and back after it.
+        browser.goto(&format!("{base}/apps/{app}")).await;
+        assert_eq!(
+            browser.path().await,
+            format!("/sign-in?next=%2Fapps%2F{app}")
+        );
+        browser.screenshots("sign-in").await;
+
+        browser.sign_in("ada", "not the password").await;
+        assert!(browser.path().await.starts_with("/sign-in"));
+        assert_eq!(
+            browser.text("#sign-in-error").await,
+            "Wrong user name or password."
+        );
+        browser.screenshots("sign-in-wrong-password").await;
+
+        browser.sign_in("ada", ADMIN_PASSWORD).await;
+        browser.wait_for_path(&format!("/apps/{app}")).await;
+        assert_eq!(browser.text("h1").await, app);
+        let releases = browser.text("#releases").await;
+        assert!(
+            releases.contains("v1") && releases.contains("active"),
+            "{releases}"
+        );
+        assert!(
+            releases.contains("v2") && releases.contains("failed"),
+            "{releases}"
+        );
+        let reason = browser.text("#releases .reason").await;
+        assert!(reason.contains("exit"), "{reason}");
+        let processes = browser.text("#processes").await;
+        assert!(
+            processes.contains("running") && processes.contains("healthy"),
+            "{processes}"
+        );
+        assert!(
+            browser
+                .text("#domains")
+                .await
+                .contains(&format!("{app}.test"))
+        );
+        browser.screenshots("app").await;
+
+        // The cookie: HttpOnly and SameSite=Strict (Secure only over HTTPS: this is HTTP).
+        let cookie = browser
+            .client()
+            .get_named_cookie("wharf_session")
+            .await
+            .unwrap();
+        assert_eq!(cookie.http_only(), Some(true));
+        assert_eq!(format!("{:?}", cookie.same_site()), "Some(Strict)");
+
+        browser.goto(&format!("{base}/")).await;
+        let apps = browser.text("#apps").await;
+        assert!(apps.contains(&app), "{apps}");
+        assert!(apps.contains("last deploy failed"), "{apps}");
+        assert!(apps.contains("v1"), "{apps}");
+        assert!(apps.contains("1/1 healthy"), "{apps}");
+        assert!(apps.contains(&format!("{app}.test")), "{apps}");
+        let server = browser.text("dl.facts").await;
+        assert!(server.contains(env!("CARGO_PKG_VERSION")), "{server}");
+        assert!(server.contains("Disk free there"), "{server}");
+        browser.screenshots("overview").await;
+
+        // A change: the restart replaces the app's containers.
+        browser.goto(&format!("{base}/apps/{app}")).await;
+        browser.click("form[action$='/restart'] button").await;
+        browser
+            .wait_for_path(&format!("/apps/{app}?done=restart"))
+            .await;
+        assert!(browser.text(".notice").await.starts_with("Restarted"));
+        browser.screenshots("app-restarted").await;
+
+        // Signing out ends the session on the server: its cookie opens nothing any more.
+        let secret = browser.session_cookie().await;
+        assert_eq!(
+            exchange(
+                d.api,
+                "GET",
+                "/",
+                &[("Cookie", &cookie_header(&secret))],
+                ""
+            )
+            .status,
+            200
+        );
+        browser.click("form.sign-out button").await;
+        browser.wait_for_path("/sign-in").await;
+        let after = exchange(
+            d.api,
+            "GET",
+            "/",
+            &[("Cookie", &cookie_header(&secret))],
+            "",
+        );
+        assert_eq!(after.status, 303);
+        assert_eq!(after.header("location"), Some("/sign-in"));
+        browser.close().await;
+    });
+    assert_ne!(before, started(&d, &app), "the restart restarted nothing");
+}
+
+#[test]
+fn a_viewer_sees_no_change_form_and_forged_changes_are_refused() {
+    let (d, app) = daemon_with_app();
+    let base = format!("http://{}", d.api);
+    block_on(async {
+        let browser = Browser::start().await;
+        browser.goto(&format!("{base}/sign-in")).await;
+        browser.sign_in("vic", VIEWER_PASSWORD).await;
+        browser.wait_for_path("/").await;
+        browser.goto(&format!("{base}/apps/{app}")).await;
+        assert_eq!(browser.text("h1").await, app);
+        assert_eq!(browser.count("form[action$='/restart']").await, 0);
+        // The only form is signing out.
+        assert_eq!(browser.count("main form").await, 0);
+        browser.screenshots("app-viewer").await;
+        browser.close().await;
+    });
+    let containers = started(&d, &app);
+    let restart = format!("/apps/{app}/restart");
+
+    // A viewer's forged change, with their own valid CSRF token: refused.
+    let viewer = sign_in_raw(d.api, "vic", VIEWER_PASSWORD);
+    let csrf = csrf_of(d.api, &viewer);
+    let answer = exchange(
+        d.api,
+        "POST",
+        &restart,
+        &[("Cookie", &cookie_header(&viewer))],
+        &format!("csrf={csrf}"),
+    );
+    assert_eq!(answer.status, 403, "{}", answer.body);
+    assert!(
+        answer
+            .body
+            .contains("Viewers can look but not change anything"),
+        "{}",
+        answer.body
+    );
+
+    // An admin's session without the token, with another session's token, with a wrong one.
+    let admin = sign_in_raw(d.api, "ada", ADMIN_PASSWORD);
+    for body in [String::new(), format!("csrf={csrf}"), "csrf=00".to_string()] {
+        let answer = exchange(
+            d.api,
+            "POST",
+            &restart,
+            &[("Cookie", &cookie_header(&admin))],
+            &body,
+        );
+        assert_eq!(answer.status, 403, "{body}: {}", answer.body);
+        assert!(answer.body.contains("CSRF token"), "{}", answer.body);
+    }
+    assert_eq!(
+        started(&d, &app),
+        containers,
+        "a refused change restarted something"
+    );
+
+    // A new password ends the viewer's sessions; removing the admin... is refused while they
+    // are the last one, so a second admin first: removal ends their sessions too.
+    assert_eq!(
+        exchange(
+            d.api,
+            "GET",
+            "/",
+            &[("Cookie", &cookie_header(&viewer))],
+            ""
+        )
+        .status,
+        200
+    );
+    d.wharf_ok(&["users", "passwd", "vic"]);
+    assert_eq!(
+        exchange(
+            d.api,
+            "GET",
+            "/",
+            &[("Cookie", &cookie_header(&viewer))],
+            ""
+        )
+        .status,
+        303
+    );
+    let out = d.wharf(&["users", "remove", "ada"]);
+    fails_with(&out, "last admin");
+    add_user(&d, "bea", ADMIN_PASSWORD, false);
+    d.wharf_ok(&["users", "remove", "ada"]);
+    assert_eq!(
+        exchange(d.api, "GET", "/", &[("Cookie", &cookie_header(&admin))], "").status,
+        303
+    );
+}
+
+#[test]
+fn sign_in_is_throttled_after_repeated_failures() {
+    let d = Daemon::start();
+    add_user(&d, "ada", ADMIN_PASSWORD, false);
+    let base = format!("http://{}", d.api);
+    block_on(async {
+        let browser = Browser::start().await;
+        browser.goto(&format!("{base}/sign-in")).await;
+        for _ in 0..5 {
+            browser.sign_in("ada", "a wrong guess").await;
+            assert_eq!(
+                browser.text("#sign-in-error").await,
+                "Wrong user name or password."
+            );
+        }
+        // Now even the right password is not tried.
+        browser.sign_in("ada", ADMIN_PASSWORD).await;
+        let error = browser.text("#sign-in-error").await;
+        assert!(
+            error.starts_with("Too many failed sign-ins for this user: try again in 15 min."),
+            "{error}"
+        );
+        assert!(browser.path().await.starts_with("/sign-in"));
+        browser.screenshots("sign-in-throttled").await;
+        browser.close().await;
+    });
+}
+
+#[test]
+fn every_dashboard_route_without_a_session_goes_to_sign_in_and_tokens_and_cookies_stay_apart() {
+    let d = Daemon::start();
+    add_user(&d, "ada", ADMIN_PASSWORD, false);
+    let token = d.wharf_ok(&["tokens", "create", "ci"]).trim().to_string();
+    let bearer = format!("Bearer {token}");
+    let routes = wharf_server::dashboard::dashboard_routes();
+    assert!(routes.len() >= 5, "{routes:?}");
+    for (method, path, access) in routes {
+        if access == wharf_server::dashboard::Access::Public {
+            continue;
+        }
+        let path = path.replace("{app}", "blog");
+        // No credential, an API token, a made-up session: each is sent to the sign-in form.
+        for headers in [
+            vec![],
+            vec![("Authorization", bearer.as_str())],
+            vec![(
+                "Cookie",
+                "wharf_session=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+            )],
+        ] {
+            let answer = exchange(d.api, method.as_str(), &path, &headers, "csrf=x");
+            assert_eq!(
+                answer.status, 303,
+                "{method} {path} {headers:?}: {}",
+                answer.body
+            );
+            let location = answer.header("location").unwrap_or_default();
+            assert!(
+                location.starts_with("/sign-in"),
+                "{method} {path}: {location}"
+            );
+        }
+    }
+    // A dashboard session never opens the token API; the token still does.
+    let secret = sign_in_raw(d.api, "ada", ADMIN_PASSWORD);
+    let answer = exchange(
+        d.api,
+        "GET",
+        "/v1/apps",
+        &[("Cookie", &cookie_header(&secret))],
+        "",
+    );
+    assert_eq!(answer.status, 401, "{}", answer.body);
+    let answer = exchange(d.api, "GET", "/v1/apps", &[("Authorization", &bearer)], "");
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    // Pages forbid scripts and framing, and the sign-in form carries no session.
+    let page = exchange(
+        d.api,
+        "GET",
+        "/",
+        &[("Cookie", &cookie_header(&secret))],
+        "",
+    );
+    assert_eq!(page.status, 200);
+    let csp = page.header("content-security-policy").unwrap_or_default();
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    assert_eq!(page.header("cache-control"), Some("no-store"));
+}
