@@ -59,7 +59,8 @@ if ! curl -s --unix-socket "$socket" http://wharf/v1/status >/dev/null 2>&1; the
     [ -z "${WHARF_API_LISTEN:-}" ] || server_args+=(--api-listen "$WHARF_API_LISTEN")
     echo "wharf: starting wharf server (no systemd here; log: $log_file, pid in $data_dir/wharf.pid)"
     mkdir -p "$data_dir"
-    nohup "$wharf" "${server_args[@]}" >>"$log_file" 2>&1 &
+    # In a session of its own, so that the end of this shell does not end the server.
+    setsid nohup "$wharf" "${server_args[@]}" >>"$log_file" 2>&1 &
     echo $! >"$data_dir/wharf.pid"
   fi
   for _ in $(seq 1 60); do
@@ -72,7 +73,7 @@ if ! curl -s --unix-socket "$socket" http://wharf/v1/status >/dev/null 2>&1; the
   }
   if [ "$systemd" = no ]; then
     echo "wharf: stop it with: kill -TERM \$(cat $data_dir/wharf.pid)   (in-flight requests and deploys finish first)"
-    echo "wharf: start it again with: nohup $wharf ${server_args[*]} >>$log_file 2>&1 &"
+    echo "wharf: start it again with: setsid nohup $wharf ${server_args[*]} >>$log_file 2>&1 &"
   fi
 fi
 
@@ -82,3 +83,8 @@ suffix=$([ "$port" = 80 ] && echo "" || echo ":$port")
 echo
 echo "The example app answers at http://hello.localhost$suffix/"
 echo "  curl http://hello.localhost$suffix/     (or: curl -H 'Host: hello.localhost' http://127.0.0.1$suffix/)"
+api=${WHARF_API_LISTEN:-127.0.0.1:7070}
+echo
+echo "The dashboard is at http://$api/ on this machine (from yours: ssh -L ${api##*:}:$api root@THIS-SERVER,"
+echo "then open http://localhost:${api##*:}/). Sign in as admin with the password \`wharf init\` printed above;"
+echo "lost it? sudo $wharf --data-dir $data_dir users passwd admin"

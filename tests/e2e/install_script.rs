@@ -88,6 +88,17 @@ fn without_systemd_the_install_script_sets_up_what_init_would() {
     // How to stop it is said, and works with the pid file it names.
     assert!(printed.contains("kill -TERM"), "{printed}");
     assert!(printed.contains("example app answers"), "{printed}");
+    // The dashboard's address and its first user, whose password (printed once by init) is
+    // never in the server's log.
+    assert!(printed.contains(&format!("dashboard is at http://{api}/")), "{printed}");
+    let password = printed
+        .lines()
+        .skip_while(|l| !l.contains("dashboard user `admin`"))
+        .nth(1)
+        .map(str::trim)
+        .unwrap_or_else(|| panic!("no dashboard password printed:\n{printed}"));
+    assert!(password.len() >= 12, "{printed}");
+    assert!(!log.contains(password));
 
     let listed = Command::new(bin_dir.join("wharf"))
         .args([
