@@ -1,14 +1,21 @@
+//! Health: whether a new instance may be served. This module owns the wait at deploy; its
+//! parts are app.json's startup check ([`app_json`]) and what a container really listens on
+//! ([`listening`]).
+//!
 //! Waiting for a new instance to become healthy: probed from the host over HTTP until it answers
 //! well or the deadline passes (an app with no domain and no explicit check, which no HTTP
 //! traffic reaches, only has to accept a TCP connection). Meanwhile the container is watched:
 //! one that exits, or that Docker restarts under its restart policy (a missing module, a bad
 //! setting), fails at once with its log tail instead of being waited on for the whole health
 //! timeout, and so does one that keeps listening on another port than the routed one (see
-//! [`crate::listening`]). An app.json health check, when the app has one, replaces the default
+//! [`listening`]). An app.json health check, when the app has one, replaces the default
 //! probe.
 
+mod app_json;
+mod listening;
+
 use crate::error::Serving;
-use crate::{DeployError, Deployer, HealthCheckSpec, health_check};
+use crate::{DeployError, Deployer, HealthCheckSpec};
 use std::net::SocketAddr;
 use std::time::Instant;
 use wharf_domain::AppName;
@@ -70,7 +77,7 @@ impl Deployer {
                 Ok(addr) => addr,
                 Err(reason) => return Err(self.not_healthy(container, reason).await),
             };
-            return match health_check::run(check, addr, host).await {
+            return match app_json::run(check, addr, host).await {
                 Ok(()) => Ok(addr),
                 Err(reason) => Err(self.not_healthy(container, reason).await),
             };
@@ -140,7 +147,7 @@ impl Deployer {
         let settings = &self.settings;
         let deadline = Instant::now() + settings.health_timeout;
         let mut reason = never.to_string();
-        let mut port_watch = crate::listening::PortWatch::default();
+        let mut port_watch = listening::PortWatch::default();
         loop {
             let info = self.docker.inspect(&container.id).await?;
             if !info.running {
