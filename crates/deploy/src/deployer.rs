@@ -2,7 +2,7 @@
 
 use crate::mypaas_env::add_mypaas_env;
 use crate::spec::check_env_from_config;
-use crate::task::Task;
+use crate::tasks::Task;
 use crate::{BuildContext, DeployError, Instance, Instances, Progress, ReleaseSpec};
 use futures_util::future::join_all;
 use std::collections::HashMap;
@@ -80,7 +80,7 @@ pub struct Deployer {
     pub(crate) router: Arc<Router>,
     pub(crate) settings: DeploySettings,
     pub(crate) instances: Instances,
-    pub(crate) cron_jobs: crate::cron::RunningJobs,
+    pub(crate) cron_jobs: crate::tasks::RunningJobs,
     pub(crate) retirements: crate::retire::Retirements,
     locks: Mutex<HashMap<AppName, Arc<tokio::sync::Mutex<()>>>>,
 }
@@ -115,6 +115,11 @@ impl Deployer {
 
     pub fn instances(&self) -> &Instances {
         &self.instances
+    }
+
+    /// The Docker engine this deployer runs containers on.
+    pub fn docker(&self) -> &Docker {
+        &self.docker
     }
 
     pub(crate) async fn lock_app(&self, app: &AppName) -> tokio::sync::OwnedMutexGuard<()> {

@@ -13,7 +13,7 @@ pub use lifecycle::Lifecycle;
 pub use ps::{FormationView, ProcessView};
 
 use crate::deployer::INSTANCE_LABEL;
-use crate::task::task_of;
+use crate::tasks::task_of;
 use crate::{DeployError, Deployer, Progress, ReleaseSpec};
 use std::time::Duration;
 use wharf_domain::not_started_note;

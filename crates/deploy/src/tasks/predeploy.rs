@@ -14,7 +14,7 @@
 //! (`wharf-APP.predeploy-vN`); it has no `wharf.task` label, which the image would inherit.
 
 use crate::deployer::{INSTANCE_LABEL, image_tag, shell};
-use crate::task::Task;
+use crate::tasks::Task;
 use crate::{DeployError, Deployer, Progress, ReleaseSpec};
 use std::time::Duration;
 use wharf_runtime::{ContainerSpec, ExecSpec, labels};
