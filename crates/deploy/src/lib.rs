@@ -7,38 +7,32 @@
 //! switch leaves the running release untouched.
 
 mod config;
-mod context;
+mod container;
+mod deploy;
 mod deployer;
 mod destroy;
 mod domains;
 mod error;
-mod fits_server;
 mod health;
 mod instances;
 mod logs;
-mod mount_guard;
-mod mypaas_env;
 mod processes;
 mod progress;
-mod prune;
 mod reconcile;
-mod retire;
 mod rollback;
-mod spec;
 mod storage;
 mod tasks;
 
 pub use config::{ConfigChange, ConfigOutcome};
-pub use context::{BuildContext, ContextError, ContextLimits};
-pub use deployer::{DeployOutcome, DeploySettings, Deployer, INSTANCE_LABEL, image_tag};
+pub use deploy::{BuildContext, ContextError, ContextLimits, DeployOutcome};
+pub use deployer::{DeploySettings, Deployer, INSTANCE_LABEL, image_tag};
 pub use domains::AppDomains;
 pub use error::DeployError;
-pub use instances::{Instance, Instances};
+pub use instances::{Instance, Instances, Retiring};
 pub use logs::LogSource;
 pub use processes::{FormationView, Lifecycle, ProcessView};
 pub use progress::Progress;
 pub use reconcile::ReconcileReport;
-pub use retire::Retiring;
 pub use storage::{StorageChange, StorageOutcome};
 pub use tasks::{OneOff, RunOptions, Task, every_minute};
 pub use wharf_domain::{CronSpec, HealthCheckSpec, ProcessSpec, ReleaseSpec};

@@ -8,7 +8,7 @@
 //! this server's labels are never looked at.
 
 use crate::deployer::INSTANCE_LABEL;
-use crate::deployer::route_for;
+use crate::instances::route_for;
 use crate::{DeployError, Deployer, Instance, ProcessSpec, ReleaseSpec};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;

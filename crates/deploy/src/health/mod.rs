@@ -15,10 +15,10 @@ mod app_json;
 mod listening;
 
 use crate::error::Serving;
-use crate::{DeployError, Deployer, HealthCheckSpec};
+use crate::{DeployError, DeploySettings, Deployer, HealthCheckSpec};
 use std::net::SocketAddr;
 use std::time::Instant;
-use wharf_domain::AppName;
+use wharf_domain::{AppName, ProbeDefaults};
 use wharf_runtime::{ContainerInfo, labels};
 
 impl Deployer {
@@ -240,6 +240,17 @@ impl Deployer {
     }
 }
 
+impl DeploySettings {
+    /// The probe timings a Dockerfile health check without its own falls back to.
+    pub(crate) fn probe_defaults(&self) -> ProbeDefaults {
+        ProbeDefaults {
+            interval: self.health_interval,
+            timeout: self.probe_timeout,
+            total: self.health_timeout,
+        }
+    }
+}
+
 /// What the default check of an instance does (an app.json check aside): a TCP connection
 /// for an app that no HTTP traffic reaches, else a GET.
 pub(crate) fn default_check(port: u16, path: Option<&str>, address: Option<&str>) -> String {
@@ -253,7 +264,7 @@ pub(crate) fn default_check(port: u16, path: Option<&str>, address: Option<&str>
 /// The path a GET probe asks for: the health-check path, else the app's path prefix (an app
 /// served at `example.com/blog` may answer nothing outside `/blog`), else `/`.
 fn probe_path<'a>(path: Option<&'a str>, address: Option<&'a str>) -> &'a str {
-    path.or_else(|| address.and_then(crate::deployer::path_of))
+    path.or_else(|| address.and_then(crate::instances::path_of))
         .unwrap_or("/")
 }
 

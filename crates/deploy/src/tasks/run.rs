@@ -6,8 +6,8 @@
 //! Reconcile leaves running one-off containers alone and removes exited ones (a run whose server
 //! stopped while it was attached).
 
+use crate::container::add_mypaas_env;
 use crate::deployer::INSTANCE_LABEL;
-use crate::mypaas_env::add_mypaas_env;
 use crate::tasks::Task;
 use crate::{DeployError, Deployer};
 use std::collections::HashMap;
