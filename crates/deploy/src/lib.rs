@@ -5,6 +5,13 @@
 //! if one dies), record the release active and switch the routes: it is live. The instances of
 //! the release it replaces then drain and go in the background. Anything that fails before the
 //! switch leaves the running release untouched.
+//!
+//! One module per noun the [`Deployer`] deals in: the deployer itself (`deployer`), its
+//! pipeline (`deploy`), the containers it makes (`container`), the web process's `instances`
+//! (start, replace, retire), their `health`, the release's `processes` (scale, limits,
+//! stop/start/restart, ps, formation), Wharf's own one-off `tasks` (runs, cron, a deploy's
+//! commands), `logs`, an app's `domains`, `storage` and `config`, `rollback`, `destroy` and
+//! `reconcile`.
 
 mod config;
 mod container;
