@@ -5,7 +5,6 @@
 //! keeps its vars, and the next deploy (a push, a config, scale or storage change, or a restart
 //! of the whole app) takes the stored ones.
 
-use crate::spec::check_env_from_config;
 use crate::{DeployError, DeployOutcome, Deployer, Progress, ReleaseSpec};
 use wharf_domain::{AppName, EnvVars};
 use wharf_store::ReleaseRecord;
@@ -165,6 +164,17 @@ impl Deployer {
             return Err(DeployError::NoSuchApp(app.to_string()));
         }
         Ok(self.store.config_vars(app)?)
+    }
+}
+
+/// Refuses a release whose Dockerfile names a variable for the server's config to fill
+/// (`# mypaas.env = NAME`) that its config vars lack.
+pub(crate) fn check_env_from_config(spec: &ReleaseSpec, app: &AppName) -> Result<(), DeployError> {
+    match spec.missing_env_from_config() {
+        Some(missing) => Err(DeployError::BadConfig(
+            missing.missing_message(app.as_str()),
+        )),
+        None => Ok(()),
     }
 }
 

@@ -3,9 +3,9 @@
 //! lines. A change takes effect at once, with no new release: the route table is swapped with
 //! the same containers behind it, and ACME picks the new domain up at its next look.
 
-use crate::deployer::domain_taken;
 use crate::{DeployError, Deployer, ReleaseSpec};
-use wharf_domain::{AppName, DomainName};
+use wharf_domain::{AppName, DomainName, shown_address};
+use wharf_store::StoreError;
 
 /// An app's domains, by where they come from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -125,6 +125,17 @@ impl Deployer {
     }
 }
 
+/// A domain the store found taken, named as users wrote it.
+pub(crate) fn domain_taken(err: StoreError) -> DeployError {
+    match err {
+        StoreError::DomainTaken { domain, app } => DeployError::DomainTaken {
+            domain: shown_address(&domain),
+            owner: app,
+        },
+        other => DeployError::Store(other),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,5 +154,17 @@ mod tests {
             names(&["a.example", "b.example", "c.example"])
         );
         assert_eq!(merged(&[], &names(&["c.example"])), names(&["c.example"]));
+    }
+
+    #[test]
+    fn a_taken_path_is_named_as_users_wrote_it() {
+        let err = domain_taken(StoreError::DomainTaken {
+            domain: "example.com/blog".into(),
+            app: "blog".into(),
+        });
+        assert_eq!(
+            err.to_string(),
+            "https://example.com/blog is already served by the app `blog`; remove it there first"
+        );
     }
 }

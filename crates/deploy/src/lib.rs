@@ -5,50 +5,41 @@
 //! if one dies), record the release active and switch the routes: it is live. The instances of
 //! the release it replaces then drain and go in the background. Anything that fails before the
 //! switch leaves the running release untouched.
+//!
+//! One module per noun the [`Deployer`] deals in: the deployer itself (`deployer`), its
+//! pipeline (`deploy`), the containers it makes (`container`), the web process's `instances`
+//! (start, replace, retire), their `health`, the release's `processes` (scale, limits,
+//! stop/start/restart, ps, formation), Wharf's own one-off `tasks` (runs, cron, a deploy's
+//! commands), `logs`, an app's `domains`, `storage` and `config`, `rollback`, `destroy` and
+//! `reconcile`.
 
 mod config;
-mod context;
-mod cron;
+mod container;
+mod deploy;
 mod deployer;
 mod destroy;
 mod domains;
 mod error;
-mod fits_server;
 mod health;
-mod health_check;
 mod instances;
-mod lifecycle;
-mod listening;
-mod mount_guard;
-mod mypaas_env;
-mod predeploy;
+mod logs;
 mod processes;
-mod processes_change;
 mod progress;
-mod prune;
-mod ps;
 mod reconcile;
-mod retire;
 mod rollback;
-mod run;
-mod spec;
 mod storage;
-mod task;
 mod tasks;
 
 pub use config::{ConfigChange, ConfigOutcome};
-pub use context::{BuildContext, ContextError, ContextLimits};
-pub use cron::every_minute;
-pub use deployer::{DeployOutcome, DeploySettings, Deployer, INSTANCE_LABEL, image_tag};
+pub use deploy::{BuildContext, ContextError, ContextLimits, DeployOutcome};
+pub use deployer::{DeploySettings, Deployer, INSTANCE_LABEL, image_tag};
 pub use domains::AppDomains;
 pub use error::DeployError;
-pub use instances::{Instance, Instances};
-pub use lifecycle::Lifecycle;
+pub use instances::{Instance, Instances, Retiring};
+pub use logs::LogSource;
+pub use processes::{FormationView, Lifecycle, ProcessView};
 pub use progress::Progress;
-pub use ps::{FormationView, ProcessView};
 pub use reconcile::ReconcileReport;
-pub use retire::Retiring;
-pub use run::{LogSource, OneOff, RunOptions};
 pub use storage::{StorageChange, StorageOutcome};
-pub use task::Task;
+pub use tasks::{OneOff, RunOptions, Task, every_minute};
 pub use wharf_domain::{CronSpec, HealthCheckSpec, ProcessSpec, ReleaseSpec};

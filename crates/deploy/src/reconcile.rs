@@ -8,7 +8,7 @@
 //! this server's labels are never looked at.
 
 use crate::deployer::INSTANCE_LABEL;
-use crate::deployer::route_for;
+use crate::instances::route_for;
 use crate::{DeployError, Deployer, Instance, ProcessSpec, ReleaseSpec};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
@@ -252,13 +252,13 @@ impl Deployer {
 /// One of Wharf's task containers (`wharf run`, a cron job, a deploy command), of either
 /// naming scheme.
 fn is_one_off(container: &ContainerInfo) -> bool {
-    crate::task::task_of(container).is_some()
+    crate::tasks::task_of(container).is_some()
 }
 
 /// A one-off `wharf run` container that still runs: it is someone's command, not a leftover.
 /// (Exited ones are: their server stopped while the run was attached, so nobody removed them.)
 fn is_running_one_off(container: &ContainerInfo) -> bool {
-    container.running && crate::task::is_run(container)
+    container.running && crate::tasks::is_run(container)
 }
 
 /// A database service's container: the services manager looks after those.

@@ -1,9 +1,9 @@
 //! One-off tasks of a deploy: the predeploy, `release` and postdeploy commands. Each runs once,
 //! in a new container with the release's image and environment, and must exit 0. A predeploy
-//! command's changes are kept in the release's image (see [`crate::predeploy`]).
+//! command's changes are kept in the release's image (see [`super::predeploy`]).
 
-use crate::predeploy;
-use crate::task::Task;
+use super::predeploy;
+use crate::tasks::Task;
 use crate::{DeployError, Deployer, Progress, ReleaseSpec};
 use std::time::Duration;
 use wharf_domain::{ProcessName, ProcessSpec};

@@ -5,10 +5,13 @@
 //! plus these, whichever release it runs, so a rollback keeps the data where it is. A mount or
 //! unmount on a running app is a new release with the same image and config, deployed like a
 //! config change (zero downtime with `scale >= 1`); if that deploy fails, the change is undone
-//! and the running release keeps serving.
+//! and the running release keeps serving. Every mount, stored or from a Dockerfile, passes
+//! [`mount_guard`] before it reaches a container.
 
-use crate::mount_guard::guard_mount;
-use crate::spec::runtime_mount;
+mod mount_guard;
+
+use mount_guard::guard_mount;
+
 use crate::{DeployError, DeployOutcome, Deployer, Progress, ReleaseSpec};
 use std::collections::HashMap;
 use wharf_domain::{
@@ -334,6 +337,18 @@ fn from_store(mount: StorageMount) -> VolumeSpec {
         source,
         target: mount.target,
         read_only: mount.read_only,
+    }
+}
+
+/// A volume as the Docker runtime mounts it.
+pub(crate) fn runtime_mount(volume: &VolumeSpec) -> wharf_runtime::Mount {
+    wharf_runtime::Mount {
+        source: match &volume.source {
+            VolumeSource::HostPath(path) => path.clone(),
+            VolumeSource::Named(name) => name.clone(),
+        },
+        target: volume.target.clone(),
+        read_only: volume.read_only,
     }
 }
 

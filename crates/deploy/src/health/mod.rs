@@ -1,17 +1,24 @@
+//! Health: whether a new instance may be served. This module owns the wait at deploy; its
+//! parts are app.json's startup check ([`app_json`]) and what a container really listens on
+//! ([`listening`]).
+//!
 //! Waiting for a new instance to become healthy: probed from the host over HTTP until it answers
 //! well or the deadline passes (an app with no domain and no explicit check, which no HTTP
 //! traffic reaches, only has to accept a TCP connection). Meanwhile the container is watched:
 //! one that exits, or that Docker restarts under its restart policy (a missing module, a bad
 //! setting), fails at once with its log tail instead of being waited on for the whole health
 //! timeout, and so does one that keeps listening on another port than the routed one (see
-//! [`crate::listening`]). An app.json health check, when the app has one, replaces the default
+//! [`listening`]). An app.json health check, when the app has one, replaces the default
 //! probe.
 
+mod app_json;
+mod listening;
+
 use crate::error::Serving;
-use crate::{DeployError, Deployer, HealthCheckSpec, health_check};
+use crate::{DeployError, DeploySettings, Deployer, HealthCheckSpec};
 use std::net::SocketAddr;
 use std::time::Instant;
-use wharf_domain::AppName;
+use wharf_domain::{AppName, ProbeDefaults};
 use wharf_runtime::{ContainerInfo, labels};
 
 impl Deployer {
@@ -70,7 +77,7 @@ impl Deployer {
                 Ok(addr) => addr,
                 Err(reason) => return Err(self.not_healthy(container, reason).await),
             };
-            return match health_check::run(check, addr, host).await {
+            return match app_json::run(check, addr, host).await {
                 Ok(()) => Ok(addr),
                 Err(reason) => Err(self.not_healthy(container, reason).await),
             };
@@ -140,7 +147,7 @@ impl Deployer {
         let settings = &self.settings;
         let deadline = Instant::now() + settings.health_timeout;
         let mut reason = never.to_string();
-        let mut port_watch = crate::listening::PortWatch::default();
+        let mut port_watch = listening::PortWatch::default();
         loop {
             let info = self.docker.inspect(&container.id).await?;
             if !info.running {
@@ -233,6 +240,17 @@ impl Deployer {
     }
 }
 
+impl DeploySettings {
+    /// The probe timings a Dockerfile health check without its own falls back to.
+    pub(crate) fn probe_defaults(&self) -> ProbeDefaults {
+        ProbeDefaults {
+            interval: self.health_interval,
+            timeout: self.probe_timeout,
+            total: self.health_timeout,
+        }
+    }
+}
+
 /// What the default check of an instance does (an app.json check aside): a TCP connection
 /// for an app that no HTTP traffic reaches, else a GET.
 pub(crate) fn default_check(port: u16, path: Option<&str>, address: Option<&str>) -> String {
@@ -246,7 +264,7 @@ pub(crate) fn default_check(port: u16, path: Option<&str>, address: Option<&str>
 /// The path a GET probe asks for: the health-check path, else the app's path prefix (an app
 /// served at `example.com/blog` may answer nothing outside `/blog`), else `/`.
 fn probe_path<'a>(path: Option<&'a str>, address: Option<&'a str>) -> &'a str {
-    path.or_else(|| address.and_then(crate::deployer::path_of))
+    path.or_else(|| address.and_then(crate::instances::path_of))
         .unwrap_or("/")
 }
 

@@ -1,6 +1,8 @@
-//! Wharf's own one-off containers ("tasks"): `wharf run` commands, cron jobs and a deploy's
-//! predeploy, `release` and postdeploy commands. They live outside the Procfile's namespace, so
-//! a Procfile may name a process `cron` or `run`:
+//! Tasks: Wharf's own one-off containers, `wharf run` commands ([`run`]), cron jobs
+//! ([`cron`]) and a deploy's predeploy, `release` and postdeploy commands
+//! ([`deploy_commands`], with what a predeploy command keeps in [`predeploy`]). This module
+//! owns what marks a container as a task. Tasks live outside the Procfile's namespace, so a
+//! Procfile may name a process `cron` or `run`:
 //!
 //! - a task container carries `wharf.task=TASK` and no `wharf.process` (nor `wharf.replica`);
 //! - its name is `wharf-APP.TASK-...`: app and process names never hold a `.`, so no process
@@ -8,6 +10,15 @@
 //!
 //! Containers of the earlier scheme (`wharf.process=run` and friends) are still recognised where
 //! it matters: a running `wharf run` of that scheme is kept at start.
+
+mod cron;
+mod deploy_commands;
+mod predeploy;
+mod run;
+
+pub(crate) use cron::RunningJobs;
+pub use cron::every_minute;
+pub use run::{OneOff, RunOptions};
 
 use std::fmt;
 use wharf_domain::AppName;

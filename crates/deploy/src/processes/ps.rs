@@ -5,7 +5,7 @@
 //! (which have no container) can be named.
 
 use crate::deployer::INSTANCE_LABEL;
-use crate::task::task_of;
+use crate::tasks::task_of;
 use crate::{DeployError, Deployer};
 use wharf_domain::AppName;
 use wharf_runtime::labels;

@@ -4,7 +4,7 @@
 //! whose previous run is still going is skipped, not stacked.
 
 use crate::Deployer;
-use crate::task::Task;
+use crate::tasks::Task;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};

@@ -13,8 +13,9 @@
 //! the image's config (`Docker::commit_as`). The holder's name says what it is
 //! (`wharf-APP.predeploy-vN`); it has no `wharf.task` label, which the image would inherit.
 
-use crate::deployer::{INSTANCE_LABEL, image_tag, shell};
-use crate::task::Task;
+use crate::container::shell;
+use crate::deployer::{INSTANCE_LABEL, image_tag};
+use crate::tasks::Task;
 use crate::{DeployError, Deployer, Progress, ReleaseSpec};
 use std::time::Duration;
 use wharf_runtime::{ContainerSpec, ExecSpec, labels};

@@ -1,8 +1,19 @@
-//! The release's processes other than `web` (workers, clocks...): they run unrouted. New ones
-//! start before the web switch; the old release's go once the switch is done.
+//! Processes: the Procfile's process types of a release and their containers. This module
+//! owns the processes other than `web` (workers, clocks...) at deploy: they run unrouted; new
+//! ones start before the web switch and the old release's go once the switch is done (the web
+//! process's containers are the app's [`crate::instances`]). Its parts: scale and limits by
+//! command ([`scale`]), stop, start and restart ([`lifecycle`]), and what runs and what should
+//! ([`ps`]: `wharf ps` and the formation).
+
+mod lifecycle;
+mod ps;
+mod scale;
+
+pub use lifecycle::Lifecycle;
+pub use ps::{FormationView, ProcessView};
 
 use crate::deployer::INSTANCE_LABEL;
-use crate::task::task_of;
+use crate::tasks::task_of;
 use crate::{DeployError, Deployer, Progress, ReleaseSpec};
 use std::time::Duration;
 use wharf_domain::not_started_note;

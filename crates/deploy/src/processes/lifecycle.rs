@@ -3,8 +3,9 @@
 //! is rolling: one instance at a time leaves the route, drains, restarts, passes its health
 //! check and comes back, so an app with two or more replicas keeps serving.
 
-use crate::deployer::{INSTANCE_LABEL, route_for};
-use crate::retire::drain_settled;
+use crate::deployer::INSTANCE_LABEL;
+use crate::instances::drain_settled;
+use crate::instances::route_for;
 use crate::{DeployError, Deployer, Instance, Progress, ReleaseSpec};
 use std::net::SocketAddr;
 use wharf_domain::{AppName, ProcessName};
