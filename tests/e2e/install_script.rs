@@ -90,7 +90,10 @@ fn without_systemd_the_install_script_sets_up_what_init_would() {
     assert!(printed.contains("example app answers"), "{printed}");
     // The dashboard's address and its first user, whose password (printed once by init) is
     // never in the server's log.
-    assert!(printed.contains(&format!("dashboard is at http://{api}/")), "{printed}");
+    assert!(
+        printed.contains(&format!("dashboard is at http://{api}/")),
+        "{printed}"
+    );
     let password = printed
         .lines()
         .skip_while(|l| !l.contains("dashboard user `admin`"))

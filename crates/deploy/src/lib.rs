@@ -15,7 +15,6 @@
 
 mod config;
 mod container;
-mod deploy;
 mod deployer;
 mod destroy;
 mod domains;
@@ -23,6 +22,7 @@ mod error;
 mod health;
 mod instances;
 mod logs;
+mod pipeline;
 mod processes;
 mod progress;
 mod reconcile;
@@ -31,12 +31,12 @@ mod storage;
 mod tasks;
 
 pub use config::{ConfigChange, ConfigOutcome};
-pub use deploy::{BuildContext, ContextError, ContextLimits, DeployOutcome};
 pub use deployer::{DeploySettings, Deployer, INSTANCE_LABEL, image_tag};
 pub use domains::AppDomains;
 pub use error::DeployError;
 pub use instances::{Instance, Instances, Retiring};
 pub use logs::LogSource;
+pub use pipeline::{BuildContext, ContextError, ContextLimits, DeployOutcome};
 pub use processes::{FormationView, Lifecycle, ProcessView};
 pub use progress::Progress;
 pub use reconcile::ReconcileReport;
