@@ -84,6 +84,18 @@ fn procfile_processes_release_phase_and_app_json() {
     let out = d.deploy(dir.path());
     assert!(!out.status.success());
     assert!(stderr(&out).contains("never-shown"), "{}", stderr(&out));
+    // Named as what it is (its tries ran out), not as a timeout it did not wait for; and the
+    // progress said which check ran.
+    assert!(
+        stderr(&out).contains("failed its health check"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains("up to 2 tries 1s apart, expecting \"never-shown\""),
+        "{}",
+        stdout(&out)
+    );
     assert_eq!(d.containers(&app), v1);
 
     // A worker that exits at once fails the deploy too.

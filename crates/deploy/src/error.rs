@@ -63,6 +63,15 @@ pub enum DeployError {
         serving: Serving,
     },
     #[error(
+        "the new release failed its health check ({reason}); {serving}.\nLast lines of {container}'s log:\n{logs}"
+    )]
+    FailedHealthCheck {
+        reason: String,
+        container: String,
+        logs: String,
+        serving: Serving,
+    },
+    #[error(
         "the new release's container {container} {how} while it was starting; {serving}.\nLast lines of its log:\n{logs}"
     )]
     CrashedAtStart {

@@ -79,7 +79,7 @@ impl Deployer {
             };
             return match app_json::run(check, addr, host).await {
                 Ok(()) => Ok(addr),
-                Err(reason) => Err(self.not_healthy(container, reason).await),
+                Err(reason) => Err(self.failed_check(container, reason).await),
             };
         }
         let probe_timeout = self.settings.probe_timeout;
@@ -208,6 +208,17 @@ impl Deployer {
         }
     }
 
+    /// The error for an instance that failed its explicit check (app.json's, or a MyPaas
+    /// health check with durations): it ran its tries, the health timeout does not apply.
+    async fn failed_check(&self, container: &ContainerInfo, reason: String) -> DeployError {
+        DeployError::FailedHealthCheck {
+            reason,
+            container: container.name.clone(),
+            logs: self.log_tail(container).await,
+            serving: self.serving_after_failure(container),
+        }
+    }
+
     async fn log_tail(&self, container: &ContainerInfo) -> String {
         self.docker
             .logs_tail(&container.id, 20)
@@ -249,6 +260,21 @@ impl DeploySettings {
             total: self.health_timeout,
         }
     }
+}
+
+/// What an explicit check does, as the deploy's progress names it: `GET / on port 5000, up to
+/// 2 tries 2s apart, expecting "Hello"`.
+pub(crate) fn describe_check(check: &HealthCheckSpec, port: u16) -> String {
+    let tries = check.attempts.max(1);
+    let mut text = format!("GET {} on port {port}", check.path);
+    if tries > 1 {
+        let wait = std::time::Duration::from_millis(check.wait_ms);
+        text.push_str(&format!(", up to {tries} tries {wait:?} apart"));
+    }
+    if let Some(content) = &check.content {
+        text.push_str(&format!(", expecting {content:?}"));
+    }
+    text
 }
 
 /// What the default check of an instance does (an app.json check aside): a TCP connection
@@ -298,6 +324,25 @@ fn death_of(info: &ContainerInfo, restarts: i64) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_explicit_check_is_named_as_it_runs() {
+        let mut check = HealthCheckSpec {
+            path: "/".into(),
+            content: Some("Hello".into()),
+            attempts: 2,
+            wait_ms: 2000,
+            timeout_ms: 5000,
+            initial_delay_ms: 0,
+        };
+        assert_eq!(
+            describe_check(&check, 5000),
+            "GET / on port 5000, up to 2 tries 2s apart, expecting \"Hello\""
+        );
+        check.attempts = 1;
+        check.content = None;
+        assert_eq!(describe_check(&check, 80), "GET / on port 80");
+    }
 
     fn info(state: &str, running: bool, restarts: i64, code: Option<i64>) -> ContainerInfo {
         ContainerInfo {

@@ -40,10 +40,11 @@ impl Deployer {
         let app_check = app_check.as_ref();
         let domains = self.domains_for(&release.app, spec)?;
         let address = domains.first().map(String::as_str);
-        progress.line(format!(
-            "-----> Waiting for health checks ({})",
-            crate::health::default_check(port, path, address)
-        ));
+        let check = match app_check {
+            Some(check) => crate::health::describe_check(check, port),
+            None => crate::health::default_check(port, path, address),
+        };
+        progress.line(format!("-----> Waiting for health checks ({check})"));
         let checks = join_all(
             started
                 .iter()
