@@ -32,7 +32,8 @@ pub use domains::{AddDomainRequest, AppDomains};
 pub use error::ErrorBody;
 pub use logs::{LogEntry, LogEvent, LogStream, LogsQuery, ReleaseLog};
 pub use processes::{
-    LifecycleRequest, LimitsRequest, ProcessFormation, ProcessStatus, ScaleQuery, ScaleRequest,
+    LifecycleAction, LifecycleRequest, LimitsRequest, ProcessFormation, ProcessStatus, ScaleQuery,
+    ScaleRequest,
 };
 pub use progress::{DeployQuery, Deployed, Message, Outcome, ProgressEvent};
 pub use run::{ConnectRequest, RunRequest, RunStarted, Terminal};

@@ -83,3 +83,22 @@ pub struct LifecycleRequest {
     #[serde(default)]
     pub process: Option<String>,
 }
+
+/// What `wharf stop|start|restart` asks of an app's processes; each has a route of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LifecycleAction {
+    Stop,
+    Start,
+    Restart,
+}
+
+impl LifecycleAction {
+    /// The route that carries the action.
+    pub fn path(self) -> &'static str {
+        match self {
+            LifecycleAction::Stop => crate::paths::STOP,
+            LifecycleAction::Start => crate::paths::START,
+            LifecycleAction::Restart => crate::paths::RESTART,
+        }
+    }
+}

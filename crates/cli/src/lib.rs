@@ -11,7 +11,9 @@ mod output;
 mod rotating_file;
 mod ssh_command;
 
-pub use ssh_command::{SshCommand, SshCommandError, allowed as ssh_allowed, split_words};
+pub use ssh_command::{
+    DomainChange, SshCommand, SshCommandError, allowed as ssh_allowed, split_words,
+};
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -64,15 +64,33 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => processes::scale(&Client::new(endpoint(&cli)?), app, formation, !skip_deploy).await,
         Command::Stop { app, process } => {
             let client = Client::new(endpoint(&cli)?);
-            processes::lifecycle(&client, "stop", app, process.as_ref()).await
+            processes::lifecycle(
+                &client,
+                wharf_api::LifecycleAction::Stop,
+                app,
+                process.as_ref(),
+            )
+            .await
         }
         Command::Start { app, process } => {
             let client = Client::new(endpoint(&cli)?);
-            processes::lifecycle(&client, "start", app, process.as_ref()).await
+            processes::lifecycle(
+                &client,
+                wharf_api::LifecycleAction::Start,
+                app,
+                process.as_ref(),
+            )
+            .await
         }
         Command::Restart { app, process } => {
             let client = Client::new(endpoint(&cli)?);
-            processes::lifecycle(&client, "restart", app, process.as_ref()).await
+            processes::lifecycle(
+                &client,
+                wharf_api::LifecycleAction::Restart,
+                app,
+                process.as_ref(),
+            )
+            .await
         }
         Command::Limits { command } => {
             processes::limits(&Client::new(endpoint(&cli)?), command).await

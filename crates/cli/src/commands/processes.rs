@@ -10,8 +10,8 @@ use http::Method;
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 use wharf_api::{
-    LifecycleRequest, LimitsRequest, ProcessFormation, ProcessStatus, ScaleQuery, ScaleRequest,
-    paths,
+    LifecycleAction, LifecycleRequest, LimitsRequest, ProcessFormation, ProcessStatus, ScaleQuery,
+    ScaleRequest, paths,
 };
 use wharf_domain::{AppName, ProcessName, not_started_note};
 
@@ -123,19 +123,14 @@ pub async fn limits(client: &Client, command: &LimitsCommand) -> anyhow::Result<
     follow(response).await
 }
 
-/// `wharf stop|start|restart APP [PROCESS]`: `action` is `stop`, `start` or `restart`.
+/// `wharf stop|start|restart APP [PROCESS]`.
 pub async fn lifecycle(
     client: &Client,
-    action: &str,
+    action: LifecycleAction,
     app: &AppName,
     process: Option<&ProcessName>,
 ) -> anyhow::Result<ExitCode> {
-    let path = match action {
-        "stop" => paths::STOP,
-        "start" => paths::START,
-        "restart" => paths::RESTART,
-        other => bail!("`{other}` is not an action on processes; use stop, start or restart"),
-    };
+    let path = action.path();
     let request = LifecycleRequest {
         process: process.map(ProcessName::to_string),
     };

@@ -6,7 +6,7 @@
 use super::{apps, config, domains, processes, services, storage};
 use crate::args::{AppsArgs, Cli, ConfigCommand, DomainsCommand};
 use crate::client::{Client, Endpoint};
-use crate::ssh_command::{SshCommand, allowed, services_args};
+use crate::ssh_command::{DomainChange, SshCommand, allowed, services_args};
 use anyhow::{Context, bail};
 use std::os::unix::process::CommandExt;
 use std::process::ExitCode;
@@ -102,12 +102,15 @@ pub async fn run(cli: &Cli, key: &str) -> anyhow::Result<ExitCode> {
             deploy,
         } => processes::scale(&client, &app, &formation, deploy).await,
         SshCommand::Domains(app) => domains::list(&client, &app, false).await,
-        SshCommand::DomainsChange { add, app, domains } => {
+        SshCommand::DomainsChange {
+            change,
+            app,
+            domains,
+        } => {
             // Dokku takes several domains at once: one change each, stopping at a failure.
-            let change = if add {
-                DomainsCommand::Add { app, domains }
-            } else {
-                DomainsCommand::Remove { app, domains }
+            let change = match change {
+                DomainChange::Add => DomainsCommand::Add { app, domains },
+                DomainChange::Remove => DomainsCommand::Remove { app, domains },
             };
             domains::run(&client, &change, false).await
         }

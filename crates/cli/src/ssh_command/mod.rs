@@ -24,6 +24,7 @@ use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser};
 use forms::{DOKKU_SERVICE_COMMANDS, DokkuFlag, FORMS, Form, Grammar};
 use usage::{refusal, subcommand, usage_of};
+use wharf_api::LifecycleAction;
 use wharf_domain::{AppName, DomainName, NameError, ProcessName, ReleaseVersion};
 
 /// A command a key may run.
@@ -80,7 +81,7 @@ pub enum SshCommand {
     Ps(AppName),
     /// `ps:stop APP [PROCESS]`, `ps:start ...`, `ps:restart ...`: the action and its target.
     PsLifecycle {
-        action: &'static str,
+        action: LifecycleAction,
         app: AppName,
         process: Option<ProcessName>,
     },
@@ -95,7 +96,7 @@ pub enum SshCommand {
     Domains(AppName),
     /// `domains:add APP DOMAIN...` and `domains:remove APP DOMAIN...` (the action, its targets).
     DomainsChange {
-        add: bool,
+        change: DomainChange,
         app: AppName,
         domains: Vec<DomainName>,
     },
@@ -114,6 +115,13 @@ pub enum SshCommand {
     /// `services[:SUBCOMMAND] ARGS...`, or Dokku's `postgres:create NAME` and friends: the
     /// arguments of `wharf services`, already checked by its grammar ([`services_args`]).
     Services(Vec<String>),
+}
+
+/// Whether `domains:add` or `domains:remove` was asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DomainChange {
+    Add,
+    Remove,
 }
 
 /// Why a command line is refused.
@@ -319,18 +327,18 @@ fn from_command(
             formation,
             deploy: !skip_deploy,
         },
-        Command::Stop { app, process } => lifecycle("stop", app, process),
-        Command::Start { app, process } => lifecycle("start", app, process),
-        Command::Restart { app, process } => lifecycle("restart", app, process),
+        Command::Stop { app, process } => lifecycle(LifecycleAction::Stop, app, process),
+        Command::Start { app, process } => lifecycle(LifecycleAction::Start, app, process),
+        Command::Restart { app, process } => lifecycle(LifecycleAction::Restart, app, process),
         Command::Domains { command } => match command {
             DomainsCommand::List { app } => SshCommand::Domains(app),
             DomainsCommand::Add { app, domains } => SshCommand::DomainsChange {
-                add: true,
+                change: DomainChange::Add,
                 app,
                 domains,
             },
             DomainsCommand::Remove { app, domains } => SshCommand::DomainsChange {
-                add: false,
+                change: DomainChange::Remove,
                 app,
                 domains,
             },
@@ -526,7 +534,7 @@ mod tests {
         assert_eq!(
             parse("ps:restart blog web"),
             Ok(SshCommand::PsLifecycle {
-                action: "restart",
+                action: LifecycleAction::Restart,
                 app: app("blog"),
                 process: Some("web".parse().unwrap())
             })
@@ -740,7 +748,7 @@ mod tests {
         assert_eq!(
             parse("domains:add blog www.blog.example.com"),
             Ok(SshCommand::DomainsChange {
-                add: true,
+                change: DomainChange::Add,
                 app: app("blog"),
                 domains: vec!["www.blog.example.com".parse().unwrap()]
             })
@@ -748,7 +756,7 @@ mod tests {
         assert_eq!(
             parse("domains:remove blog www.blog.example.com blog.example.org"),
             Ok(SshCommand::DomainsChange {
-                add: false,
+                change: DomainChange::Remove,
                 app: app("blog"),
                 domains: vec![
                     "www.blog.example.com".parse().unwrap(),
@@ -913,7 +921,7 @@ mod tests {
         assert_eq!(
             parse("domains:add blog WWW.Blog.Example.com."),
             Ok(SshCommand::DomainsChange {
-                add: true,
+                change: DomainChange::Add,
                 app: app("blog"),
                 domains: vec![DomainName::parse("www.blog.example.com").unwrap()],
             })
