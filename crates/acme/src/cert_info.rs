@@ -1,7 +1,8 @@
 //! What a certificate chain says about itself: validity, serial and issuer of its leaf.
 
-use anyhow::Context;
 use serde::Serialize;
+
+use crate::error::{AcmeError, BadCertificate};
 
 /// The facts about a leaf certificate that renewal and `wharf certs status` need.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -25,20 +26,18 @@ impl CertInfo {
 }
 
 /// The serial (lower-case hex) of a DER certificate.
-pub fn serial_of_der(der: &[u8]) -> anyhow::Result<String> {
-    let (_, cert) = x509_parser::parse_x509_certificate(der)
-        .map_err(|e| anyhow::anyhow!("parsing the certificate: {e}"))?;
+pub fn serial_of_der(der: &[u8]) -> Result<String, AcmeError> {
+    let (_, cert) = x509_parser::parse_x509_certificate(der).map_err(BadCertificate)?;
     Ok(cert.raw_serial_as_string().replace(':', ""))
 }
 
 /// Parse the first certificate (the leaf) of a PEM chain.
-pub fn parse_chain(chain_pem: &str) -> anyhow::Result<CertInfo> {
-    let (_, pem) = x509_parser::pem::parse_x509_pem(chain_pem.as_bytes())
-        .map_err(|e| anyhow::anyhow!("reading the PEM certificate: {e}"))?;
+pub fn parse_chain(chain_pem: &str) -> Result<CertInfo, AcmeError> {
+    let (_, pem) =
+        x509_parser::pem::parse_x509_pem(chain_pem.as_bytes()).map_err(AcmeError::Pem)?;
     let cert = pem
         .parse_x509()
-        .map_err(|e| anyhow::anyhow!("parsing the certificate: {e}"))
-        .context("the chain's first certificate")?;
+        .map_err(|e| AcmeError::ChainLeaf(BadCertificate(e)))?;
     let issuer = cert
         .issuer()
         .iter_common_name()
@@ -80,5 +79,27 @@ mod tests {
             info.not_after - 86400
         );
         assert!(parse_chain("not a certificate").is_err());
+    }
+
+    #[test]
+    fn errors_are_typed_and_say_what_failed() {
+        let err = parse_chain("not a certificate").unwrap_err();
+        assert!(matches!(err, AcmeError::Pem(_)), "{err:?}");
+        assert!(err.to_string().starts_with("reading the PEM certificate: "));
+
+        // A PEM block whose contents are no certificate: the leaf is named, then the cause.
+        let pem = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+        let err = parse_chain(pem).unwrap_err();
+        assert!(matches!(err, AcmeError::ChainLeaf(_)), "{err:?}");
+        assert_eq!(err.to_string(), "the chain's first certificate");
+        let chain = format!("{:#}", anyhow::Error::from(err));
+        assert!(
+            chain.starts_with("the chain's first certificate: parsing the certificate: "),
+            "{chain}"
+        );
+
+        let err = serial_of_der(b"junk").unwrap_err();
+        assert!(matches!(err, AcmeError::Certificate(_)), "{err:?}");
+        assert!(err.to_string().starts_with("parsing the certificate: "));
     }
 }

@@ -1,7 +1,7 @@
 //! Where issued certificates go: the [`CertificateSink`] trait, and [`CertificateFiles`], which
 //! keeps them as `DATA/certs/DOMAIN/{fullchain.pem,key.pem}` (files 0600, directories 0700).
 
-use anyhow::Context;
+use crate::error::AcmeError;
 use std::fs::{self, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 /// Receives the certificates ACME issues and tells what is currently installed.
 pub trait CertificateSink: Send + Sync {
     /// Store (and start serving) `chain_pem` with its private key for `domain`.
-    fn install(&self, domain: &str, chain_pem: &str, key_pem: &str) -> anyhow::Result<()>;
+    fn install(&self, domain: &str, chain_pem: &str, key_pem: &str) -> Result<(), AcmeError>;
     /// The installed chain of `domain` (PEM), if any.
     fn current(&self, domain: &str) -> Option<String>;
 }
@@ -34,15 +34,25 @@ impl CertificateFiles {
     }
 }
 
-fn make_private_dir(dir: &Path) -> anyhow::Result<()> {
-    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+/// What failed, doing what, on which file.
+fn file_error(doing: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> AcmeError {
+    let path = path.to_path_buf();
+    move |source| AcmeError::File {
+        doing,
+        path,
+        source,
+    }
+}
+
+fn make_private_dir(dir: &Path) -> Result<(), AcmeError> {
+    fs::create_dir_all(dir).map_err(file_error("creating", dir))?;
     fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
-        .with_context(|| format!("setting permissions of {}", dir.display()))
+        .map_err(file_error("setting permissions of", dir))
 }
 
 /// Write `contents` to `path` (0600) through a temporary file and a rename, so a reader never
 /// sees half a file.
-pub(crate) fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+pub(crate) fn write_private(path: &Path, contents: &str) -> Result<(), AcmeError> {
     let tmp = path.with_extension("tmp");
     let mut file = OpenOptions::new()
         .write(true)
@@ -50,18 +60,18 @@ pub(crate) fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
         .truncate(true)
         .mode(0o600)
         .open(&tmp)
-        .with_context(|| format!("creating {}", tmp.display()))?;
+        .map_err(file_error("creating", &tmp))?;
     file.write_all(contents.as_bytes())
         .and_then(|()| file.sync_all())
-        .with_context(|| format!("writing {}", tmp.display()))?;
+        .map_err(file_error("writing", &tmp))?;
     fs::set_permissions(&tmp, fs::Permissions::from_mode(0o600))?;
-    fs::rename(&tmp, path).with_context(|| format!("replacing {}", path.display()))
+    fs::rename(&tmp, path).map_err(file_error("replacing", path))
 }
 
 impl CertificateSink for CertificateFiles {
-    fn install(&self, domain: &str, chain_pem: &str, key_pem: &str) -> anyhow::Result<()> {
+    fn install(&self, domain: &str, chain_pem: &str, key_pem: &str) -> Result<(), AcmeError> {
         if domain.contains('/') || domain.starts_with('.') {
-            anyhow::bail!("`{domain}` cannot name a certificate directory");
+            return Err(AcmeError::DirectoryName(domain.to_string()));
         }
         make_private_dir(&self.root)?;
         let dir = self.dir(domain);
@@ -96,5 +106,24 @@ mod tests {
         assert_eq!(mode(&dir.join("fullchain.pem")), 0o600);
         assert_eq!(fs::read_to_string(dir.join("key.pem")).unwrap(), "KEY2");
         assert!(files.install("../x", "C", "K").is_err());
+    }
+
+    #[test]
+    fn errors_name_the_domain_or_the_file() {
+        let data = tempfile::tempdir().unwrap();
+        let files = CertificateFiles::new(data.path());
+        let err = files.install("../x", "C", "K").unwrap_err();
+        assert!(matches!(err, AcmeError::DirectoryName(_)), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            "`../x` cannot name a certificate directory"
+        );
+
+        // `certs` is a file, so its directory cannot be made.
+        fs::write(data.path().join("certs"), "").unwrap();
+        let err = files.install("a.example.com", "C", "K").unwrap_err();
+        assert!(matches!(err, AcmeError::File { .. }), "{err:?}");
+        let certs = data.path().join("certs");
+        assert_eq!(err.to_string(), format!("creating {}", certs.display()));
     }
 }

@@ -14,6 +14,7 @@ mod account;
 mod backoff;
 mod cert_info;
 mod config;
+mod error;
 #[cfg(test)]
 mod fake_ca;
 mod files;
@@ -26,6 +27,7 @@ mod tls_alpn;
 pub use backoff::{Backoff, OrderLimiter};
 pub use cert_info::{CertInfo, parse_chain, serial_of_der};
 pub use config::{AcmeConfig, DirectoryUrl, LETS_ENCRYPT_PRODUCTION, LETS_ENCRYPT_STAGING};
+pub use error::{AcmeError, BadCertificate};
 pub use files::{CertificateFiles, CertificateSink};
 pub use http01::Http01Tokens;
 pub use manager::{AcmeManager, ServedSerial, WantedDomains};

@@ -9,7 +9,9 @@
 use crate::backoff::{Backoff, OrderLimiter};
 use crate::issue::{self, Challenge, Responders};
 use crate::renewal::{self, RenewBy, Schedule};
-use crate::{AcmeConfig, CertInfo, CertificateSink, ChallengeSink, Http01Tokens, parse_chain};
+use crate::{
+    AcmeConfig, AcmeError, CertInfo, CertificateSink, ChallengeSink, Http01Tokens, parse_chain,
+};
 use anyhow::Context;
 use instant_acme::{Account, CertificateIdentifier};
 use std::collections::{BTreeSet, HashMap};
@@ -22,7 +24,7 @@ use wharf_domain::DomainName;
 use wharf_store::{AcmeState, Store, unix_now};
 
 /// The domains that should be served over HTTPS (the daemon reads them from the store).
-pub type WantedDomains = Arc<dyn Fn() -> anyhow::Result<Vec<String>> + Send + Sync>;
+pub type WantedDomains = Arc<dyn Fn() -> Result<Vec<String>, AcmeError> + Send + Sync>;
 
 /// The serial (lower-case hex) of the certificate the TLS listener serves for a domain (given
 /// by value), to check that a new certificate took effect; an error says why it could not be

@@ -3,7 +3,7 @@
 //! clients that negotiate the `acme-tls/1` protocol. Serving it is the TLS listener's job: this
 //! crate builds it and hands it to a [`ChallengeSink`].
 
-use anyhow::Context;
+use crate::error::AcmeError;
 
 /// The ALPN protocol the CA's validator offers.
 pub const ACME_TLS_ALPN: &[u8] = b"acme-tls/1";
@@ -12,24 +12,25 @@ pub const ACME_TLS_ALPN: &[u8] = b"acme-tls/1";
 /// handshakes for `domain` with this certificate while it is installed.
 pub trait ChallengeSink: Send + Sync {
     /// Serve `cert_pem`/`key_pem` to `acme-tls/1` handshakes for `domain`.
-    fn install(&self, domain: &str, cert_pem: &str, key_pem: &str) -> anyhow::Result<()>;
+    fn install(&self, domain: &str, cert_pem: &str, key_pem: &str) -> Result<(), AcmeError>;
     /// Stop serving the challenge certificate of `domain`.
     fn remove(&self, domain: &str);
 }
 
 /// The challenge certificate and its private key (PEM) for `domain` and the SHA-256 digest of
 /// the key authorization.
-pub fn challenge_certificate(domain: &str, digest: &[u8]) -> anyhow::Result<(String, String)> {
+pub fn challenge_certificate(domain: &str, digest: &[u8]) -> Result<(String, String), AcmeError> {
+    let failed = |doing| move |source| AcmeError::ChallengeCertificate { doing, source };
     let mut params = rcgen::CertificateParams::new(vec![domain.to_string()])
-        .context("building the challenge certificate's names")?;
+        .map_err(failed("building the challenge certificate's names"))?;
     params.distinguished_name = rcgen::DistinguishedName::new();
     params
         .custom_extensions
         .push(rcgen::CustomExtension::new_acme_identifier(digest));
-    let key = rcgen::KeyPair::generate().context("generating the challenge key")?;
+    let key = rcgen::KeyPair::generate().map_err(failed("generating the challenge key"))?;
     let cert = params
         .self_signed(&key)
-        .context("signing the challenge certificate")?;
+        .map_err(failed("signing the challenge certificate"))?;
     Ok((cert.pem(), key.serialize_pem()))
 }
 

@@ -1,10 +1,8 @@
-//! Body types of the proxy. `RequestBody` streams the client's body to a backend
-//! and can be handed to a second backend if the first was never reached.
-//! `ProxyBody` streams the response to the client and, when finished or dropped,
-//! releases the target's in-flight slot and writes the access log line.
+//! The response body of the proxy: `ProxyBody` streams the response to the client and, when
+//! finished or dropped, releases the target's in-flight slot and writes the access log line.
+//! (The client's request body is in [`crate::request_body`].)
 
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
@@ -18,95 +16,6 @@ use crate::upstream::UpstreamBody;
 
 /// The error of a response body: the backend's connection failed mid-body.
 pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
-/// The client's request body, parked until a backend connection first polls it.
-#[derive(Debug, Clone)]
-pub(crate) struct BodySlot {
-    inner: Arc<Mutex<Option<Incoming>>>,
-    end_stream: bool,
-    hint: SizeHint,
-}
-
-impl BodySlot {
-    pub(crate) fn new(body: Incoming) -> Self {
-        BodySlot {
-            end_stream: body.is_end_stream(),
-            hint: body.size_hint(),
-            inner: Arc::new(Mutex::new(Some(body))),
-        }
-    }
-
-    /// A body reading from this slot; it takes the client body on its first poll.
-    pub(crate) fn body(&self) -> RequestBody {
-        RequestBody {
-            slot: self.clone(),
-            taken: None,
-        }
-    }
-
-    /// True when the client sent no body.
-    pub(crate) fn is_end_stream(&self) -> bool {
-        self.end_stream
-    }
-
-    /// The body's length, when the client announced it.
-    pub(crate) fn exact_len(&self) -> Option<u64> {
-        self.hint.exact()
-    }
-
-    /// True while no attempt has started reading the client body, so a retry is safe.
-    pub(crate) fn untouched(&self) -> bool {
-        self.end_stream || self.inner.lock().map(|g| g.is_some()).unwrap_or(false)
-    }
-}
-
-/// Request body sent to a backend; see [`BodySlot`].
-#[derive(Debug)]
-pub(crate) struct RequestBody {
-    slot: BodySlot,
-    taken: Option<Incoming>,
-}
-
-impl Body for RequestBody {
-    type Data = Bytes;
-    type Error = hyper::Error;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
-        let this = self.get_mut();
-        if this.taken.is_none() {
-            if this.slot.end_stream {
-                return Poll::Ready(None);
-            }
-            let taken = this.slot.inner.lock().ok().and_then(|mut g| g.take());
-            match taken {
-                Some(b) => this.taken = Some(b),
-                // Another attempt already consumed it: nothing more to send.
-                None => return Poll::Ready(None),
-            }
-        }
-        match this.taken.as_mut() {
-            Some(b) => Pin::new(b).poll_frame(cx),
-            None => Poll::Ready(None),
-        }
-    }
-
-    fn is_end_stream(&self) -> bool {
-        match &self.taken {
-            Some(b) => b.is_end_stream(),
-            None => self.slot.end_stream,
-        }
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        match &self.taken {
-            Some(b) => b.size_hint(),
-            None => self.slot.hint,
-        }
-    }
-}
 
 /// What the response streams from.
 #[derive(Debug)]

@@ -8,17 +8,19 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use http::header::{HeaderMap, HeaderValue};
-use http::uri::{self, PathAndQuery};
+use http::uri::PathAndQuery;
 use http::{Method, Request, Response, StatusCode, Uri, Version};
 use hyper::body::Incoming;
 
 use crate::access::AccessLog;
-use crate::body::{BodySlot, ProxyBody, RequestBody};
+use crate::body::ProxyBody;
 use crate::config::{ProxyConfig, Scheme};
+use crate::head::Head;
 use crate::headers::{self, ProxyHeaders, X_REQUEST_ID};
 use crate::host;
 use crate::idle::ActiveRequest;
 use crate::pages;
+use crate::request_body::BodySlot;
 use crate::retry::Retry;
 use crate::route::Route;
 use crate::router::Router;
@@ -310,40 +312,3 @@ impl Forwarder {
 /// How many times a request picks again after its target began draining under it (each time
 /// a deploy swapped the app's route in between: more than a few means something is wrong).
 const MAX_REPICKS: u32 = 3;
-
-/// The parts of the outgoing request that are reused across attempts.
-pub(crate) struct Head {
-    pub(crate) method: Method,
-    pub(crate) path_and_query: PathAndQuery,
-    /// The client's headers, hop-by-hop ones removed.
-    pub(crate) headers: HeaderMap,
-    /// What the proxy adds or replaces.
-    pub(crate) proxy: ProxyHeaders,
-}
-
-impl Head {
-    /// An HTTP/1.1 request in origin form (the backend is chosen by the connection).
-    /// The headers are copied if `keep` (another attempt may follow), else moved out.
-    pub(crate) fn request(
-        &mut self,
-        body: RequestBody,
-        keep: bool,
-    ) -> Result<Request<RequestBody>, http::Error> {
-        // Cloning shares the bytes hyper parsed; no re-parse, no allocation.
-        let mut parts = uri::Parts::default();
-        parts.path_and_query = Some(self.path_and_query.clone());
-        let uri = Uri::from_parts(parts)?;
-        let mut req = Request::new(body);
-        *req.method_mut() = self.method.clone();
-        *req.uri_mut() = uri;
-        *req.version_mut() = Version::HTTP_11;
-        let mut headers = if keep {
-            self.headers.clone()
-        } else {
-            std::mem::take(&mut self.headers)
-        };
-        self.proxy.apply(&mut headers);
-        *req.headers_mut() = headers;
-        Ok(req)
-    }
-}

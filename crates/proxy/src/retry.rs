@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::body::BodySlot;
+use crate::request_body::BodySlot;
 use crate::route::Route;
 use crate::target::Target;
 

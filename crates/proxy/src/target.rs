@@ -11,7 +11,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::per_worker::PerWorker;
-use crate::pool::{ConnPool, ConnPools};
+use crate::upstream::pool::IdleConns;
 
 const HEALTHY: u8 = 0;
 const UNHEALTHY: u8 = 1;
@@ -39,8 +39,9 @@ pub struct Target {
     idle: Notify,
     /// Cancelled when a drain times out: upgraded connections close on it.
     cut: CancellationToken,
-    /// Idle keep-alive connections to this backend, per proxy worker.
-    pools: ConnPools,
+    /// Idle keep-alive connections to this backend, per proxy worker (the backend
+    /// client's, kept here so that they live and die with the target).
+    idle_conns: IdleConns,
 }
 
 impl Target {
@@ -52,7 +53,7 @@ impl Target {
             in_flight: PerWorker::new(),
             idle: Notify::new(),
             cut: CancellationToken::new(),
-            pools: ConnPools::new(),
+            idle_conns: IdleConns::new(),
         })
     }
 
@@ -129,9 +130,9 @@ impl Target {
         &self.cut
     }
 
-    /// Idle keep-alive connections to this backend of the worker on this thread.
-    pub(crate) fn pool(&self) -> &ConnPool {
-        self.pools.local()
+    /// Idle keep-alive connections to this backend, for the backend client.
+    pub(crate) fn idle_conns(&self) -> &IdleConns {
+        &self.idle_conns
     }
 
     /// Count one more request in flight; the guard un-counts it when dropped.

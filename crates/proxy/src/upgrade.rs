@@ -11,9 +11,11 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tracing::Instrument;
 
-use crate::body::{BodySlot, ProxyBody};
-use crate::forward::{Ctx, Forwarder, Head};
+use crate::body::ProxyBody;
+use crate::forward::{Ctx, Forwarder};
+use crate::head::Head;
 use crate::pages;
+use crate::request_body::BodySlot;
 use crate::retry::Retry;
 use crate::route::Route;
 use crate::target::{InFlight, Target};

@@ -10,7 +10,6 @@
 //! each other for every request and handle few events per wake-up; independent workers
 //! handle everything that is ready before they sleep again.
 
-use std::cell::Cell;
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
@@ -21,24 +20,10 @@ use tracing::Instrument;
 use crate::config::ProxyConfig;
 use crate::error::ProxyError;
 use crate::listener::ProxyListener;
+use crate::per_worker;
 use crate::router::Router;
 use crate::server::{Proxy, accept_until};
 use crate::tls::{CertResolver, TlsProxy};
-
-thread_local! {
-    /// The index of the worker running on this thread (0 on any other thread).
-    static WORKER: Cell<usize> = const { Cell::new(0) };
-}
-
-/// The index of the proxy worker on the current thread; 0 outside the workers.
-pub(crate) fn current() -> usize {
-    WORKER.get()
-}
-
-/// One worker per CPU: the default number of proxy workers.
-pub fn default_workers() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
-}
 
 /// What connections on a listener get: plain HTTP, or TLS first.
 #[derive(Clone)]
@@ -160,7 +145,7 @@ fn worker(
     stop: CancellationToken,
     parent: tracing::Span,
 ) -> Result<(), ProxyError> {
-    WORKER.set(index);
+    per_worker::set_current(index);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

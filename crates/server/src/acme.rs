@@ -11,7 +11,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 use wharf_acme::{
-    AcmeConfig, AcmeManager, CertificateSink, ChallengeSink, ServedSerial, WantedDomains,
+    AcmeConfig, AcmeError, AcmeManager, CertificateSink, ChallengeSink, ServedSerial, WantedDomains,
 };
 use wharf_certs::CertSource;
 use wharf_store::Store;
@@ -72,18 +72,20 @@ struct CertsSink {
 }
 
 impl CertificateSink for CertsSink {
-    fn install(&self, domain: &str, chain_pem: &str, key_pem: &str) -> anyhow::Result<()> {
+    fn install(&self, domain: &str, chain_pem: &str, key_pem: &str) -> Result<(), AcmeError> {
         if !(self.wanted)()?.iter().any(|d| d == domain) {
-            anyhow::bail!(
+            return Err(AcmeError::other(format!(
                 "{domain} is no longer served (its app was destroyed or the domain removed while the certificate was ordered); not installed"
-            );
+            )));
         }
-        self.certs.install(
-            domain,
-            chain_pem.as_bytes(),
-            key_pem.as_bytes(),
-            CertSource::Acme,
-        )?;
+        self.certs
+            .install(
+                domain,
+                chain_pem.as_bytes(),
+                key_pem.as_bytes(),
+                CertSource::Acme,
+            )
+            .map_err(AcmeError::other)?;
         Ok(())
     }
 
@@ -93,9 +95,10 @@ impl CertificateSink for CertsSink {
 }
 
 impl ChallengeSink for CertsSink {
-    fn install(&self, domain: &str, cert_pem: &str, key_pem: &str) -> anyhow::Result<()> {
+    fn install(&self, domain: &str, cert_pem: &str, key_pem: &str) -> Result<(), AcmeError> {
         // Not `validate`: the critical acmeIdentifier extension is refused by verifiers.
-        let key = wharf_certs::challenge_key(cert_pem.as_bytes(), key_pem.as_bytes())?;
+        let key = wharf_certs::challenge_key(cert_pem.as_bytes(), key_pem.as_bytes())
+            .map_err(AcmeError::other)?;
         self.certs.resolver().set_alpn_challenge(domain, key);
         Ok(())
     }
@@ -124,7 +127,7 @@ fn wanted_domains(
             .filter(|d| !uploaded.contains(d))
             .cloned()
             .collect();
-        for app in store.apps()? {
+        for app in store.apps().map_err(AcmeError::other)? {
             // A release that cannot be read is logged; its domains stay wanted, as by default.
             let https = match store.active_release(&app.name) {
                 Ok(release) => release.and_then(|release| release.spec.config.https),

@@ -75,7 +75,11 @@ impl UpstreamBody {
         };
         if self.keep_alive && exchange.is_clean() {
             exchange.conn.reset_for_idle();
-            self.in_flight.target().pool().put(exchange.conn);
+            self.in_flight
+                .target()
+                .idle_conns()
+                .local()
+                .put(exchange.conn);
         } else {
             exchange.finish_upload_apart();
         }

@@ -1,5 +1,5 @@
 //! The backend leg of forwarding: HTTP/1.1 over kept-alive TCP connections (pooled per
-//! target and worker, see [`crate::pool`]), driven by the request's own task.
+//! target and worker, see [`pool`]), driven by the request's own task.
 //!
 //! A request writes its head (and streams its body, see [`request::Upload`]) while it waits
 //! for the response head; the response body ([`UpstreamBody`]) is then read straight from
@@ -10,34 +10,30 @@
 
 mod body;
 mod chunked;
+mod conn;
+pub(crate) mod pool;
 mod request;
 mod response;
 
 use std::io;
-use std::net::SocketAddr;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bytes::BytesMut;
 use http::Response;
-use tokio::net::TcpStream;
 use tracing::Instrument;
 
 pub(crate) use body::UpstreamBody;
 pub(crate) use request::{BodyFraming, Outgoing};
 
-use crate::body::BodySlot;
+use crate::request_body::BodySlot;
 use crate::target::InFlight;
+use conn::BackendConn;
 use request::{Upload, UploadError};
 use response::{HeadError, ResponseHead};
 
 /// How long the rest of a request body is still sent to a backend that answered before
 /// taking all of it.
 const EARLY_ANSWER_LINGER: Duration = Duration::from_secs(30);
-
-/// Read buffer reserved at a time; grows for large bodies up to [`MAX_READ`].
-const READ_SIZE: usize = 8 * 1024;
-const MAX_READ: usize = 256 * 1024;
 
 /// Why no response came back from a backend.
 #[derive(Debug, thiserror::Error)]
@@ -61,69 +57,6 @@ pub(crate) enum ExchangeError {
     Read(io::Error),
     #[error("the backend closed the connection before the response was complete")]
     Closed,
-}
-
-/// One kept-alive connection to a backend and the bytes read from it but not yet used.
-#[derive(Debug)]
-pub(crate) struct BackendConn {
-    stream: TcpStream,
-    buf: BytesMut,
-    read_size: usize,
-}
-
-impl BackendConn {
-    async fn dial(addr: SocketAddr, timeout: Duration) -> io::Result<BackendConn> {
-        let stream = match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
-            Ok(s) => s?,
-            Err(_) => return Err(io::Error::new(io::ErrorKind::TimedOut, "connect timed out")),
-        };
-        let _ = stream.set_nodelay(true);
-        Ok(BackendConn {
-            stream,
-            buf: BytesMut::new(),
-            read_size: READ_SIZE,
-        })
-    }
-
-    /// True if this idle connection can carry a request: the backend has neither closed it
-    /// nor sent anything unasked. Costs a system call only when the socket shows activity.
-    pub(crate) fn is_usable(&mut self) -> bool {
-        let mut cx = Context::from_waker(Waker::noop());
-        match self.stream.poll_read_ready(&mut cx) {
-            Poll::Pending => true,
-            Poll::Ready(Err(_)) => false,
-            Poll::Ready(Ok(())) => matches!(
-                self.stream.try_read(&mut [0u8; 1]),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock
-            ),
-        }
-    }
-
-    /// Ready to go back to the pool: drop a buffer grown by a large body.
-    fn reset_for_idle(&mut self) {
-        if self.buf.capacity() > READ_SIZE {
-            self.buf = BytesMut::new();
-        }
-        self.read_size = READ_SIZE;
-    }
-
-    /// Read more into the buffer; Ready(Ok(0)) at end of stream.
-    fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        if self.buf.capacity() - self.buf.len() < self.read_size / 4 {
-            self.buf.reserve(self.read_size);
-        }
-        let spare = self.buf.capacity() - self.buf.len();
-        let n = std::task::ready!(tokio_util::io::poll_read_buf(
-            std::pin::Pin::new(&mut self.stream),
-            cx,
-            &mut self.buf
-        ))?;
-        // A read that filled the buffer suggests a large body: read more at a time.
-        if n == spare && self.read_size < MAX_READ {
-            self.read_size *= 2;
-        }
-        Poll::Ready(Ok(n))
-    }
 }
 
 /// One request and its response on one connection.
@@ -239,7 +172,7 @@ pub(crate) async fn send(
 ) -> Result<Response<UpstreamBody>, SendError> {
     let target = in_flight.target();
     loop {
-        let (conn, reused) = match target.pool().take() {
+        let (conn, reused) = match target.idle_conns().local().take() {
             Some(conn) => (conn, true),
             // Boxed: dialing is the rare path, and its future would otherwise be inlined
             // into (and copied along with) every request's future.
@@ -270,60 +203,5 @@ pub(crate) async fn send(
             }
             Err(e) => return Err(e.into()),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use tokio::io::AsyncWriteExt;
-    use tokio::net::TcpListener;
-
-    /// A dialed connection and the backend's end of it.
-    async fn pair() -> (BackendConn, TcpStream) {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (conn, accepted) = tokio::join!(
-            BackendConn::dial(addr, Duration::from_secs(1)),
-            listener.accept()
-        );
-        (conn.unwrap(), accepted.unwrap().0)
-    }
-
-    async fn settle() {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-
-    #[tokio::test]
-    async fn idle_connections_are_usable_until_the_backend_closes_or_speaks() {
-        let (mut quiet, _kept) = pair().await;
-        settle().await;
-        assert!(quiet.is_usable(), "an open, silent connection");
-        assert!(quiet.is_usable(), "checking does not use it up");
-
-        let (mut closed, backend) = pair().await;
-        drop(backend);
-        settle().await;
-        assert!(!closed.is_usable(), "the backend closed it");
-
-        let (mut chatty, mut backend) = pair().await;
-        backend
-            .write_all(b"HTTP/1.1 408 Request Timeout\r\n\r\n")
-            .await
-            .unwrap();
-        settle().await;
-        assert!(!chatty.is_usable(), "the backend sent something unasked");
-    }
-
-    #[tokio::test]
-    async fn refused_dial_is_an_error() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        drop(listener);
-        assert!(
-            BackendConn::dial(addr, Duration::from_secs(1))
-                .await
-                .is_err()
-        );
     }
 }

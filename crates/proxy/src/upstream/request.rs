@@ -13,9 +13,9 @@ use http_body::Body;
 use tokio::io::AsyncWrite;
 use tokio::net::TcpStream;
 
-use crate::body::{BodySlot, RequestBody};
-use crate::forward::Head;
+use crate::head::Head;
 use crate::headers::ProxyHeaders;
+use crate::request_body::{BodySlot, RequestBody};
 
 /// How the request body is delimited on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

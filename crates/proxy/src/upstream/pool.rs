@@ -1,10 +1,14 @@
-//! Kept-alive HTTP/1.1 connections to backends, pooled per [`Target`] and proxy worker.
+//! Kept-alive HTTP/1.1 connections to backends, pooled per target and proxy worker.
+//!
+//! [`IdleConns`] is the one type of the backend client that a target holds: opaque to the
+//! routing nouns, which only make one per target and hand it to the client; taking and
+//! putting back connections is the client's business.
 //!
 //! Each target keeps, for each worker, a stack of idle connections (most recently used
 //! first): a connection is registered with the reactor of the worker that dialed it, so
 //! only that worker reuses it and no request crosses threads. A request takes one (after
 //! a check that the backend has not closed it), or dials a new connection; its response
-//! body puts it back when the exchange has ended cleanly (see [`crate::upstream`]). Idle
+//! body puts it back when the exchange has ended cleanly (see [`super::UpstreamBody`]). Idle
 //! connections older than [`POOL_IDLE_TIMEOUT`] are closed, and dropping a target (when it
 //! leaves its route) closes its idle connections.
 
@@ -12,26 +16,39 @@ use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use super::conn::BackendConn;
 use crate::per_worker::PerWorker;
-use crate::upstream::BackendConn;
 
 /// How long an idle pooled backend connection is kept.
-pub(crate) const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
+const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 /// Idle connections kept per target and worker; more are closed when they come back.
 const MAX_IDLE_PER_TARGET: usize = 512;
 
 /// Idle connections of one target, one pool per worker.
-pub(crate) type ConnPools = PerWorker<ConnPool>;
+#[derive(Debug)]
+pub(crate) struct IdleConns(PerWorker<ConnPool>);
+
+impl IdleConns {
+    /// No idle connections yet.
+    pub(crate) fn new() -> Self {
+        IdleConns(PerWorker::new())
+    }
+
+    /// The idle connections of the worker on this thread.
+    pub(super) fn local(&self) -> &ConnPool {
+        self.0.local()
+    }
+}
 
 /// Idle connections of one target on one worker.
 #[derive(Debug, Default)]
-pub(crate) struct ConnPool {
+pub(super) struct ConnPool {
     idle: Mutex<VecDeque<(BackendConn, Instant)>>,
 }
 
 impl ConnPool {
     /// The most recently returned idle connection that is still usable.
-    pub(crate) fn take(&self) -> Option<BackendConn> {
+    pub(super) fn take(&self) -> Option<BackendConn> {
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
         while idle
@@ -49,7 +66,7 @@ impl ConnPool {
     }
 
     /// Keep `conn` for the next request.
-    pub(crate) fn put(&self, conn: BackendConn) {
+    pub(super) fn put(&self, conn: BackendConn) {
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
         if idle.len() < MAX_IDLE_PER_TARGET {
             idle.push_back((conn, Instant::now()));
