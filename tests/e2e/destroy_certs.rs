@@ -1,6 +1,6 @@
 //! Destroying an app ends HTTPS for its domains: the certificates issued by ACME (Pebble) or
 //! uploaded for its names stop being served and are deleted, and the ACME state goes, while
-//! another app's certificate stays.
+//! another app's certificate stays. Removing a domain by command does the same for that domain.
 
 use super::acme::{Validation, acme_daemon, chain_path, wait_for};
 use super::harness::*;
@@ -85,4 +85,39 @@ fn destroying_an_app_ends_its_certificates_and_acme_state() {
     let status = d.wharf_ok(&["certs", "status"]);
     assert!(!status.contains(&issued), "{status}");
     assert!(serves(&d, &kept), "another app's certificate is served");
+}
+
+#[test]
+fn removing_a_domain_by_command_ends_its_certificate_and_acme_state() {
+    let (_pebble, d) = acme_daemon(Validation::default(), &[]);
+    let app = unique("shrinks");
+    let main = format!("{app}.example.com");
+    let extra = format!("{app}-extra.example.com");
+    d.deploy_ok(
+        app_dir(
+            &format!("# wharf.app = {app}\n# wharf.domain = {main}"),
+            "hi",
+        )
+        .path(),
+    );
+    d.wharf_ok(&["domains", "add", &app, &extra]);
+    for domain in [&main, &extra] {
+        let chain = chain_path(&d, domain);
+        wait_for("a certificate by HTTP-01", &d, || {
+            chain.exists().then_some(())
+        });
+    }
+    wait_for("the ACME state recorded", &d, || {
+        acme_rows(&d, &extra).contains(&extra).then_some(())
+    });
+    assert!(serves(&d, &extra));
+
+    d.wharf_ok(&["domains", "remove", &app, &extra]);
+
+    assert!(!serves(&d, &extra), "{extra} still served");
+    assert!(!chain_path(&d, &extra).exists(), "{extra} still stored");
+    assert_eq!(acme_rows(&d, &extra), "", "{extra}: ACME state kept");
+    // The app's other domain keeps its certificate.
+    assert!(serves(&d, &main), "{main} no longer served");
+    assert!(chain_path(&d, &main).exists());
 }

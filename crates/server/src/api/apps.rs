@@ -123,17 +123,18 @@ pub async fn destroy(
     }))
 }
 
-/// A destroyed app's domains that no other app uses are no longer served over HTTPS: their
-/// certificates (issued or uploaded for exactly that name; a wildcard may cover other apps and
-/// stays) stop being served and are deleted, and their ACME state goes, so nothing renews them.
-/// Failures are logged: the app is gone either way.
-fn forget_certificates(state: &ApiState, domains: &[String]) {
+/// Domains no app routes any more (a destroyed app's, or one removed by `wharf domains
+/// remove`) are no longer served over HTTPS: their certificates (issued or uploaded for exactly
+/// that name; a wildcard may cover other apps and stays) stop being served and are deleted, and
+/// their ACME state goes, so nothing renews them. Failures are logged: the change is done either
+/// way.
+pub(super) fn forget_certificates(state: &ApiState, domains: &[String]) {
     for domain in domains {
         if let Err(err) = state.certs.remove(domain) {
-            tracing::warn!(%domain, error = %err, "removing the certificate of a destroyed app");
+            tracing::warn!(%domain, error = %err, "removing the certificate of a domain no app routes");
         }
         if let Err(err) = state.deployer.store().remove_acme_state(domain) {
-            tracing::warn!(%domain, error = %err, "removing the ACME state of a destroyed app");
+            tracing::warn!(%domain, error = %err, "removing the ACME state of a domain no app routes");
         }
     }
 }

@@ -29,7 +29,16 @@ pub async fn remove(
     State(state): State<ApiState>,
     AppDomainPath(app, domain): AppDomainPath,
 ) -> Result<Json<AppDomains>, ApiError> {
-    Ok(view(state.deployer.remove_domain(&app, &domain).await?))
+    // Its certificate goes too once nothing is served on the domain, under any path.
+    let unshared = state.deployer.store().domains_only_of(&app)?;
+    let domains = state.deployer.remove_domain(&app, &domain).await?;
+    let still = state.deployer.store().domains_only_of(&app)?;
+    let unused: Vec<String> = unshared
+        .into_iter()
+        .filter(|d| !still.contains(d))
+        .collect();
+    super::apps::forget_certificates(&state, &unused);
+    Ok(view(domains))
 }
 
 fn view(domains: wharf_deploy::AppDomains) -> Json<AppDomains> {
