@@ -13,12 +13,12 @@
 //!
 //! How it is read: the text is parsed as JSON first (so a syntax error is
 //! reported with its line and column before anything else), then into plain
-//! derived structs, with `serde_path_to_error` recording where a value was
+//! derived structs, with `serde_path_to_error` finding where a value was
 //! refused. What serde cannot state (value ranges, good paths, process names,
 //! required keys, which health check is used) is checked after, on the typed
-//! values. Either way a refused value is known by its [`JsonPath`] alone: the
-//! message takes the expected text from the path's place in the file and the
-//! value found there from the document: `PATH must be EXPECTED, got FOUND`.
+//! values. Either way a refused value is known by its place ([`At`]) alone:
+//! the message takes the expected text from the place's path and the value
+//! found from the document: `PATH must be EXPECTED, got FOUND`.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -190,7 +190,22 @@ impl AppJson {
             return Ok(AppJson::default());
         }
         let root: Value = serde_json::from_str(text).map_err(syntax_error)?;
-        app_json(&root).map_err(|refusal| refusal.into_error(&root))
+        let top = At::top(&root);
+        let Obj(manifest) = top.read::<Obj<Manifest>>()?;
+        let scripts = manifest.scripts.map(|Obj(scripts)| scripts);
+        let (predeploy, postdeploy) = scripts.unwrap_or_default().commands(&top.key("scripts"))?;
+        let web_checks = manifest.healthchecks.and_then(|Obj(checks)| checks.web);
+        let web_checks_at = top.key("healthchecks").key("web");
+        Ok(AppJson {
+            healthchecks: web_checks
+                .unwrap_or_default()
+                .startup_check(&web_checks_at)?,
+            predeploy,
+            postdeploy,
+            formation: (manifest.formation.unwrap_or_default())
+                .quantities(&top.key("formation"))?,
+            cron: manifest.cron.unwrap_or_default().jobs(&top.key("cron"))?,
+        })
     }
 
     /// The `formation` quantity for process `name`, if listed.
@@ -202,27 +217,8 @@ impl AppJson {
     }
 }
 
-/// Reads the document `root`: its shape by serde, then the rules on top.
-fn app_json(root: &Value) -> Result<AppJson, Refusal> {
-    let Obj(manifest) = read::<Obj<Manifest>>(root, &JsonPath::default())?;
-    let web_checks = manifest.healthchecks.and_then(|Obj(checks)| checks.web);
-    let (predeploy, postdeploy) = match manifest.scripts {
-        Some(Obj(scripts)) => scripts.commands()?,
-        None => (None, None),
-    };
-    Ok(AppJson {
-        healthchecks: web_checks.map_or(Ok(None), WebChecks::startup_check)?,
-        predeploy,
-        postdeploy,
-        formation: manifest
-            .formation
-            .map_or(Ok(Vec::new()), Formation::quantities)?,
-        cron: manifest.cron.map_or(Ok(Vec::new()), CronList::jobs)?,
-    })
-}
-
 // ---------------------------------------------------------------------------
-// The shape of the file, as serde reads it, and the rules checked on it.
+// The parts of the file, as serde reads them, and the rules checked on them.
 
 /// The top level. Keys Wharf does not read are skipped.
 #[derive(Deserialize)]
@@ -233,48 +229,31 @@ struct Manifest {
     cron: Option<CronList>,
 }
 
-impl Manifest {
-    const EXPECTED: &str = "a JSON object such as {\"formation\": {\"web\": {\"quantity\": 1}}}";
-}
-
 /// `healthchecks`: only `web` is read.
 #[derive(Deserialize)]
 struct Healthchecks {
     web: Option<WebChecks>,
 }
 
-impl Healthchecks {
-    const EXPECTED: &str = "an object mapping process types to lists of checks, e.g. {\"web\": [{\"path\": \"/healthz\"}]}";
-}
-
-/// `healthchecks.web`: the checks, each read only as far as needed.
-#[derive(Deserialize)]
-struct WebChecks(Vec<Value>);
+/// `healthchecks.web`: a list of checks, each read only as far as needed.
+#[derive(Deserialize, Default)]
+struct WebChecks(Vec<IgnoredAny>);
 
 impl WebChecks {
-    const EXPECTED: &str =
-        "a list of checks such as [{\"type\": \"startup\", \"path\": \"/healthz\"}]";
-
     /// The first startup HTTP check. Entries before it are read only as far
     /// as their kind; entries after it not at all, as Dokku does not use them
     /// for a deploy either.
-    fn startup_check(self) -> Result<Option<WebHealthcheck>, Refusal> {
-        for (index, entry) in self.0.iter().enumerate() {
-            let at = JsonPath::default()
-                .key("healthchecks")
-                .key("web")
-                .index(index);
-            let Obj(kind) = read::<Obj<CheckKind>>(entry, &at)?;
-            if kind.is_startup_http(&at)? {
-                let Obj(check) = read::<Obj<HttpCheck>>(entry, &at)?;
+    fn startup_check(self, at: &At) -> Result<Option<WebHealthcheck>, AppJsonError> {
+        for index in 0..self.0.len() {
+            let at = at.index(index);
+            if at.read::<Obj<CheckKind>>()?.0.is_startup_http(&at)? {
+                let Obj(check) = at.read::<Obj<HttpCheck>>()?;
                 return check.into_healthcheck(&at).map(Some);
             }
         }
         Ok(None)
     }
 }
-
-const CHECK_EXPECTED: &str = "an object such as {\"type\": \"startup\", \"path\": \"/healthz\"}";
 
 /// What kind of check a `healthchecks.web[i]` entry is.
 #[derive(Deserialize)]
@@ -290,11 +269,11 @@ impl CheckKind {
     /// Whether this is a startup check made by HTTP: liveness and readiness
     /// checks are not, nor are uptime, listening and command checks, and
     /// Wharf only runs an HTTP check during deploys.
-    fn is_startup_http(&self, at: &JsonPath) -> Result<bool, Refusal> {
+    fn is_startup_http(&self, at: &At) -> Result<bool, AppJsonError> {
         let startup = match self.kind.as_deref() {
             None | Some("" | "startup") => true,
             Some("liveness" | "readiness") => false,
-            Some(_) => return Err(at.key("type").into()),
+            Some(_) => return Err(at.key("type").refuse()),
         };
         Ok(startup && (self.path.is_some() || self.content.is_some()) && self.command.is_none())
     }
@@ -309,33 +288,33 @@ struct HttpCheck {
     wait: Option<u64>,
     timeout: Option<u64>,
     #[serde(rename = "initialDelay")]
-    initial_delay: Option<u64>,
+    delay: Option<u64>,
     port: Option<u16>,
 }
 
 impl HttpCheck {
     /// The check, once its path and numbers are found good.
-    fn into_healthcheck(self, at: &JsonPath) -> Result<WebHealthcheck, Refusal> {
+    fn into_healthcheck(self, at: &At) -> Result<WebHealthcheck, AppJsonError> {
         if self.path.as_deref().is_some_and(|path| !is_good_path(path)) {
-            return Err(at.key("path").into());
+            return Err(at.key("path").refuse());
         }
-        let seconds = |value, key, range| within(value, range, &at.key(key));
         let d = WebHealthcheck::default();
+        let secs = |value: Option<u64>, key, range, default| -> Result<Duration, AppJsonError> {
+            Ok(within(value, range, &at.key(key))?.map_or(default, Duration::from_secs))
+        };
         Ok(WebHealthcheck {
             path: self.path.unwrap_or(d.path),
             content: self.content.filter(|c| !c.is_empty()),
             attempts: within(self.attempts, 1..=MAX_ATTEMPTS, &at.key("attempts"))?
                 .unwrap_or(d.attempts),
-            wait: seconds(self.wait, "wait", 0..=MAX_WAIT_SECS)?
-                .map_or(d.wait, Duration::from_secs),
-            timeout: seconds(self.timeout, "timeout", 1..=MAX_TIMEOUT_SECS)?
-                .map_or(d.timeout, Duration::from_secs),
-            initial_delay: seconds(
-                self.initial_delay,
+            wait: secs(self.wait, "wait", 0..=MAX_WAIT_SECS, d.wait)?,
+            timeout: secs(self.timeout, "timeout", 1..=MAX_TIMEOUT_SECS, d.timeout)?,
+            initial_delay: secs(
+                self.delay,
                 "initialDelay",
                 0..=MAX_INITIAL_DELAY_SECS,
-            )?
-            .map_or(d.initial_delay, Duration::from_secs),
+                d.initial_delay,
+            )?,
             port: within(self.port, 1..=u16::MAX, &at.key("port"))?,
         })
     }
@@ -351,18 +330,15 @@ fn is_good_path(path: &str) -> bool {
 }
 
 /// `scripts`: Heroku's `postdeploy` and Dokku's own.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct Scripts {
     postdeploy: Option<Script>,
     dokku: Option<Obj<DokkuScripts>>,
 }
 
 impl Scripts {
-    const EXPECTED: &str = "an object such as {\"dokku\": {\"predeploy\": \"...\"}}";
-
     /// (predeploy, postdeploy); Dokku's postdeploy wins over Heroku's.
-    fn commands(self) -> Result<(Option<String>, Option<String>), Refusal> {
-        let at = JsonPath::default().key("scripts");
+    fn commands(self, at: &At) -> Result<(Option<String>, Option<String>), AppJsonError> {
         let heroku_postdeploy = Script::command(self.postdeploy, &at.key("postdeploy"))?;
         let Some(Obj(dokku)) = self.dokku else {
             return Ok((None, heroku_postdeploy));
@@ -381,43 +357,45 @@ struct DokkuScripts {
     postdeploy: Option<Script>,
 }
 
-impl DokkuScripts {
-    const EXPECTED: &str =
-        "an object such as {\"predeploy\": \"python manage.py collectstatic --noinput\"}";
+/// A script: a command string, or else Heroku's `{"command": "..."}` form,
+/// read from its place (its other keys, such as `size`, are ignored).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Script {
+    Text(String),
+    Other(IgnoredAny),
 }
-
-const COMMAND_EXPECTED: &str = "a command string such as \"python manage.py migrate\"";
-
-/// A script: a command string, or Heroku's `{"command": "..."}` form (its
-/// other keys, such as `size`, are ignored). `None`: an object without one.
-struct Script(Option<String>);
 
 impl Script {
     /// The command of the script at `at`, trimmed; blank counts as absent.
-    fn command(script: Option<Script>, at: &JsonPath) -> Result<Option<String>, Refusal> {
-        let Some(Script(command)) = script else {
-            return Ok(None);
+    fn command(script: Option<Script>, at: &At) -> Result<Option<String>, AppJsonError> {
+        #[derive(Deserialize)]
+        struct Heroku {
+            command: Option<String>,
+        }
+        let command = match script {
+            None => return Ok(None),
+            Some(Script::Text(command)) => command,
+            Some(Script::Other(_)) => {
+                (at.read::<Obj<Heroku>>()?.0.command).ok_or_else(|| at.key("command").refuse())?
+            }
         };
-        let command = command.ok_or_else(|| at.key("command"))?;
         let command = command.trim();
         Ok((!command.is_empty()).then(|| command.to_owned()))
     }
 }
 
-/// `formation`: process name -> entry (`null` entries are skipped). Each
-/// entry is read after its key is checked, so a bad name is reported first.
-#[derive(Deserialize)]
-struct Formation(BTreeMap<String, Value>);
+/// `formation`: process name -> entry (`null` entries are skipped).
+#[derive(Deserialize, Default)]
+struct Formation(BTreeMap<String, IgnoredAny>);
 
 impl Formation {
-    const EXPECTED: &str =
-        "an object such as {\"web\": {\"quantity\": 2}, \"worker\": {\"quantity\": 1}}";
-
-    /// Valid process names (never `release`) and their quantities.
-    fn quantities(self) -> Result<Vec<(ProcessName, u32)>, Refusal> {
+    /// Valid process names (never `release`) and their quantities. Each
+    /// entry is read after its key is checked, so a bad name is reported first.
+    fn quantities(self, at: &At) -> Result<Vec<(ProcessName, u32)>, AppJsonError> {
         let mut formation = Vec::with_capacity(self.0.len());
-        for (key, entry) in &self.0 {
-            let at = JsonPath::default().key("formation").key(key);
+        for key in self.0.keys() {
+            let at = at.key(key);
             let name = ProcessName::parse(key).map_err(|reason| AppJsonError::ProcessName {
                 path: at.to_string(),
                 suggestion: rename_suggestion(key, &reason),
@@ -425,15 +403,13 @@ impl Formation {
             })?;
             if name.as_str() == RELEASE {
                 let path = at.to_string();
-                return Err(AppJsonError::ReleaseInFormation { path }.into());
+                return Err(AppJsonError::ReleaseInFormation { path });
             }
-            if entry.is_null() {
-                continue;
+            if let Some(Obj(entry)) = at.read::<Option<Obj<FormationEntry>>>()? {
+                let range = 0..=MAX_FORMATION_QUANTITY;
+                let quantity = within(entry.quantity, range, &at.key("quantity"))?;
+                formation.push((name, quantity.unwrap_or(1)));
             }
-            let Obj(entry) = read::<Obj<FormationEntry>>(entry, &at)?;
-            let range = 0..=MAX_FORMATION_QUANTITY;
-            let quantity = within(entry.quantity, range, &at.key("quantity"))?;
-            formation.push((name, quantity.unwrap_or(1)));
         }
         Ok(formation)
     }
@@ -445,28 +421,21 @@ struct FormationEntry {
     quantity: Option<u32>,
 }
 
-impl FormationEntry {
-    const EXPECTED: &str = "an object such as {\"quantity\": 1}";
-}
-
 /// `cron`: scheduled commands.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct CronList(Vec<Obj<CronEntry>>);
 
 impl CronList {
-    const EXPECTED: &str = "a list such as [{\"command\": \"python manage.py clearsessions\", \"schedule\": \"@daily\"}]";
-
     /// Each entry's command and schedule, both required, in file order.
-    fn jobs(self) -> Result<Vec<CronJob>, Refusal> {
+    fn jobs(self, at: &At) -> Result<Vec<CronJob>, AppJsonError> {
         let entries = self.0.into_iter().enumerate();
         let jobs = entries.map(|(index, Obj(entry))| {
-            let at = JsonPath::default().key("cron").index(index);
+            let at = at.index(index);
             let command = entry.command.as_deref().map(str::trim);
-            let command = command
-                .filter(|c| !c.is_empty())
-                .ok_or_else(|| at.key("command"))?;
+            let command = command.filter(|c| !c.is_empty());
+            let command = command.ok_or_else(|| at.key("command").refuse())?;
             let at = at.key("schedule");
-            let schedule = entry.schedule.ok_or_else(|| at.clone())?;
+            let schedule = entry.schedule.ok_or_else(|| at.refuse())?;
             let schedule = CronSchedule::parse(&schedule).map_err(|error| AppJsonError::Cron {
                 path: at.to_string(),
                 error,
@@ -485,32 +454,20 @@ struct CronEntry {
     schedule: Option<String>,
 }
 
-impl CronEntry {
-    const EXPECTED: &str =
-        "an object such as {\"command\": \"./cleanup.sh\", \"schedule\": \"0 3 * * *\"}";
-}
-
-const CRON_COMMAND_EXPECTED: &str =
-    "a non-empty command string such as \"python manage.py clearsessions\"";
-const CRON_SCHEDULE_EXPECTED: &str = "a cron schedule string such as \"*/5 * * * *\" or \"@daily\"";
-
-/// `value`, refused as the value at `at` if outside `range`.
+/// `value`, refused as the value `at` if outside `range`.
 fn within<T: PartialOrd>(
     value: Option<T>,
     range: RangeInclusive<T>,
-    at: &JsonPath,
-) -> Result<Option<T>, Refusal> {
+    at: &At,
+) -> Result<Option<T>, AppJsonError> {
     match value {
-        Some(v) if !range.contains(&v) => Err(at.clone().into()),
+        Some(v) if !range.contains(&v) => Err(at.refuse()),
         value => Ok(value),
     }
 }
 
-// ---------------------------------------------------------------------------
-// Two shapes serde's derive does not state: an object only (the derive would
-// also take a list for a struct), and a string or an object.
-
-/// A JSON object read into the derived struct `T`.
+/// A JSON object read into the derived struct `T` (the derive alone would
+/// also take a list for a struct).
 struct Obj<T>(T);
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Obj<T> {
@@ -529,85 +486,39 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Obj<T> {
     }
 }
 
-impl<'de> Deserialize<'de> for Script {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ScriptVisitor;
-        impl<'de> Visitor<'de> for ScriptVisitor {
-            type Value = Script;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(COMMAND_EXPECTED)
-            }
-            fn visit_str<E>(self, command: &str) -> Result<Script, E> {
-                Ok(Script(Some(command.to_owned())))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Script, A::Error> {
-                #[derive(Deserialize)]
-                struct Heroku {
-                    command: Option<String>,
-                }
-                let heroku = Heroku::deserialize(MapAccessDeserializer::new(map))?;
-                Ok(Script(heroku.command))
-            }
-        }
-        deserializer.deserialize_any(ScriptVisitor)
-    }
-}
-
 // ---------------------------------------------------------------------------
-// Refusals, paths and messages.
+// Places in the document, and the messages of the values refused there.
 
-/// Why a document was refused, before its message is made.
-enum Refusal {
-    /// The value at this path is not what Wharf reads there.
-    Value(JsonPath),
-    /// A problem with a message of its own.
-    Error(AppJsonError),
+/// What a correct value of each part looks like, with an example.
+macro_rules! expected {
+    ($($part:ident: $text:literal,)*) => { $(impl $part { const EXPECTED: &str = $text; })* };
 }
 
-impl From<JsonPath> for Refusal {
-    fn from(at: JsonPath) -> Self {
-        Refusal::Value(at)
-    }
+expected! {
+    Manifest: "a JSON object such as {\"formation\": {\"web\": {\"quantity\": 1}}}",
+    Healthchecks: "an object mapping process types to lists of checks, e.g. {\"web\": [{\"path\": \"/healthz\"}]}",
+    WebChecks: "a list of checks such as [{\"type\": \"startup\", \"path\": \"/healthz\"}]",
+    Scripts: "an object such as {\"dokku\": {\"predeploy\": \"...\"}}",
+    DokkuScripts: "an object such as {\"predeploy\": \"python manage.py collectstatic --noinput\"}",
+    Formation: "an object such as {\"web\": {\"quantity\": 2}, \"worker\": {\"quantity\": 1}}",
+    FormationEntry: "an object such as {\"quantity\": 1}",
+    CronList: "a list such as [{\"command\": \"python manage.py clearsessions\", \"schedule\": \"@daily\"}]",
+    CronEntry: "an object such as {\"command\": \"./cleanup.sh\", \"schedule\": \"0 3 * * *\"}",
 }
 
-impl From<AppJsonError> for Refusal {
-    fn from(error: AppJsonError) -> Self {
-        Refusal::Error(error)
-    }
-}
+const CHECK_EXPECTED: &str = "an object such as {\"type\": \"startup\", \"path\": \"/healthz\"}";
+const COMMAND_EXPECTED: &str = "a command string such as \"python manage.py migrate\"";
+const CRON_COMMAND_EXPECTED: &str =
+    "a non-empty command string such as \"python manage.py clearsessions\"";
+const CRON_SCHEDULE_EXPECTED: &str = "a cron schedule string such as \"*/5 * * * *\" or \"@daily\"";
 
-impl Refusal {
-    fn into_error(self, root: &Value) -> AppJsonError {
-        match self {
-            Refusal::Error(error) => error,
-            Refusal::Value(at) => AppJsonError::Invalid {
-                path: at.to_string(),
-                expected: at.expected(),
-                got: at.found(root),
-            },
-        }
-    }
+/// A place in the document: the keys and list indexes that lead to it, and
+/// the value there (`null` if there is none).
+#[derive(Clone)]
+struct At<'a> {
+    path: Vec<Step>,
+    value: &'a Value,
 }
-
-/// Reads `value`, which sits at `at`, as `T`; a value serde refuses is known
-/// by its full path.
-fn read<'v, T: Deserialize<'v>>(value: &'v Value, at: &JsonPath) -> Result<T, Refusal> {
-    serde_path_to_error::deserialize(value).map_err(|error| {
-        let mut at = at.clone();
-        for segment in error.path().iter() {
-            at = match segment {
-                Segment::Seq { index } => at.index(*index),
-                Segment::Map { key } => at.key(key),
-                Segment::Enum { .. } | Segment::Unknown => at,
-            };
-        }
-        Refusal::Value(at)
-    })
-}
-
-/// Where a value sits in app.json: keys and list indexes from the top.
-#[derive(Clone, Default)]
-struct JsonPath(Vec<Step>);
 
 #[derive(Clone)]
 enum Step {
@@ -615,88 +526,103 @@ enum Step {
     Index(usize),
 }
 
-impl JsonPath {
-    fn key(&self, key: &str) -> JsonPath {
-        let mut path = self.clone();
-        path.0.push(Step::Key(key.to_owned()));
-        path
-    }
-
-    fn index(&self, index: usize) -> JsonPath {
-        let mut path = self.clone();
-        path.0.push(Step::Index(index));
-        path
-    }
-
-    /// What a correct value here looks like, with an example.
-    fn expected(&self) -> String {
-        let keys: Vec<&str> = (self.0.iter())
-            .map(|step| match step {
-                Step::Key(key) => key.as_str(),
-                Step::Index(_) => "[]",
-            })
-            .collect();
-        let seconds = |min, max| format!("a whole number of seconds from {min} to {max}");
-        match keys.as_slice() {
-            [] => Manifest::EXPECTED.to_owned(),
-            ["healthchecks"] => Healthchecks::EXPECTED.to_owned(),
-            ["healthchecks", "web"] => WebChecks::EXPECTED.to_owned(),
-            ["healthchecks", "web", _] => CHECK_EXPECTED.to_owned(),
-            ["healthchecks", "web", _, "type"] => {
-                "one of \"startup\", \"liveness\", \"readiness\"".to_owned()
-            }
-            ["healthchecks", "web", _, "path"] => "a path starting with a single `/`, e.g. \"/healthz\" (no full URL, no spaces, no `#`, under 1024 characters)".to_owned(),
-            ["healthchecks", "web", _, "content"] => {
-                "a string the response body must contain".to_owned()
-            }
-            ["healthchecks", "web", _, "attempts"] => {
-                format!("a whole number of tries from 1 to {MAX_ATTEMPTS}")
-            }
-            ["healthchecks", "web", _, "wait"] => seconds(0, MAX_WAIT_SECS),
-            ["healthchecks", "web", _, "timeout"] => seconds(1, MAX_TIMEOUT_SECS),
-            ["healthchecks", "web", _, "initialDelay"] => seconds(0, MAX_INITIAL_DELAY_SECS),
-            ["healthchecks", "web", _, "port"] => "a port number from 1 to 65535".to_owned(),
-            ["scripts"] => Scripts::EXPECTED.to_owned(),
-            ["scripts", "dokku"] => DokkuScripts::EXPECTED.to_owned(),
-            ["scripts", ..] => COMMAND_EXPECTED.to_owned(),
-            ["formation"] => Formation::EXPECTED.to_owned(),
-            ["formation", _] => FormationEntry::EXPECTED.to_owned(),
-            ["formation", _, "quantity"] => {
-                format!("a number from 0 to {MAX_FORMATION_QUANTITY}")
-            }
-            ["cron"] => CronList::EXPECTED.to_owned(),
-            ["cron", _] => CronEntry::EXPECTED.to_owned(),
-            ["cron", _, "command"] => CRON_COMMAND_EXPECTED.to_owned(),
-            ["cron", _, "schedule"] => CRON_SCHEDULE_EXPECTED.to_owned(),
-            _ => "a value Wharf can read".to_owned(),
+impl<'a> At<'a> {
+    fn top(root: &'a Value) -> Self {
+        At {
+            path: Vec::new(),
+            value: root,
         }
     }
 
-    /// What `root` holds here, short: a key set to `null` counts as missing.
-    fn found(&self, root: &Value) -> String {
-        let value = (self.0.iter()).try_fold(root, |value, step| match step {
-            Step::Key(key) => value.get(key),
-            Step::Index(index) => value.get(index),
+    /// The place of `key` in this object; serde_json's indexing gives `null`
+    /// for a missing key, as for a list index out of range.
+    fn key(&self, key: &str) -> Self {
+        self.step(Step::Key(key.to_owned()), &self.value[key])
+    }
+
+    fn index(&self, index: usize) -> Self {
+        self.step(Step::Index(index), &self.value[index])
+    }
+
+    fn step(&self, step: Step, value: &'a Value) -> Self {
+        let mut path = self.path.clone();
+        path.push(step);
+        At { path, value }
+    }
+
+    /// Reads the value here as `T`; a value serde refuses is refused at its
+    /// own place, which `serde_path_to_error` finds.
+    fn read<T: Deserialize<'a>>(&self) -> Result<T, AppJsonError> {
+        serde_path_to_error::deserialize(self.value).map_err(|error| {
+            let at = (error.path().iter()).fold(self.clone(), |at, segment| match segment {
+                Segment::Seq { index } => at.index(*index),
+                Segment::Map { key } => at.key(key),
+                Segment::Enum { .. } | Segment::Unknown => at,
+            });
+            at.refuse()
+        })
+    }
+
+    /// An [`AppJsonError::Invalid`] for the value here.
+    fn refuse(&self) -> AppJsonError {
+        AppJsonError::Invalid {
+            path: self.to_string(),
+            expected: self.expected(),
+            got: match self.value {
+                Value::Array(_) => "a list".to_owned(),
+                Value::Object(_) => "an object".to_owned(),
+                Value::Null if matches!(self.path.last(), Some(Step::Key(_))) => {
+                    "nothing (the key is missing)".to_owned()
+                }
+                value => shorten(&value.to_string()),
+            },
+        }
+    }
+
+    /// What a correct value here looks like, with an example.
+    #[rustfmt::skip]
+    fn expected(&self) -> String {
+        let steps = self.path.iter().map(|step| match step {
+            Step::Key(key) => key.as_str(),
+            Step::Index(_) => "[]",
         });
-        match value {
-            Some(Value::Array(_)) => "a list".to_owned(),
-            Some(Value::Object(_)) => "an object".to_owned(),
-            Some(Value::Null) | None if matches!(self.0.last(), Some(Step::Key(_))) => {
-                "nothing (the key is missing)".to_owned()
-            }
-            value => shorten(&value.unwrap_or(&Value::Null).to_string()),
+        let seconds = |min, max| format!("a whole number of seconds from {min} to {max}");
+        match steps.collect::<Vec<_>>().as_slice() {
+            [] => Manifest::EXPECTED.into(),
+            ["healthchecks"] => Healthchecks::EXPECTED.into(),
+            ["healthchecks", "web"] => WebChecks::EXPECTED.into(),
+            ["healthchecks", "web", _] => CHECK_EXPECTED.into(),
+            ["healthchecks", "web", _, "type"] => "one of \"startup\", \"liveness\", \"readiness\"".into(),
+            ["healthchecks", "web", _, "path"] => "a path starting with a single `/`, e.g. \"/healthz\" (no full URL, no spaces, no `#`, under 1024 characters)".into(),
+            ["healthchecks", "web", _, "content"] => "a string the response body must contain".into(),
+            ["healthchecks", "web", _, "attempts"] => format!("a whole number of tries from 1 to {MAX_ATTEMPTS}"),
+            ["healthchecks", "web", _, "wait"] => seconds(0, MAX_WAIT_SECS),
+            ["healthchecks", "web", _, "timeout"] => seconds(1, MAX_TIMEOUT_SECS),
+            ["healthchecks", "web", _, "initialDelay"] => seconds(0, MAX_INITIAL_DELAY_SECS),
+            ["healthchecks", "web", _, "port"] => "a port number from 1 to 65535".into(),
+            ["scripts"] => Scripts::EXPECTED.into(),
+            ["scripts", "dokku"] => DokkuScripts::EXPECTED.into(),
+            ["scripts", ..] => COMMAND_EXPECTED.into(),
+            ["formation"] => Formation::EXPECTED.into(),
+            ["formation", _] => FormationEntry::EXPECTED.into(),
+            ["formation", _, "quantity"] => format!("a number from 0 to {MAX_FORMATION_QUANTITY}"),
+            ["cron"] => CronList::EXPECTED.into(),
+            ["cron", _] => CronEntry::EXPECTED.into(),
+            ["cron", _, "command"] => CRON_COMMAND_EXPECTED.into(),
+            ["cron", _, "schedule"] => CRON_SCHEDULE_EXPECTED.into(),
+            _ => "a value Wharf can read".into(),
         }
     }
 }
 
 /// `formation.web.quantity`, `cron[0]`, `formation["odd key"]`; "the top
-/// level" when empty.
-impl fmt::Display for JsonPath {
+/// level" for the document itself.
+impl fmt::Display for At<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.is_empty() {
+        if self.path.is_empty() {
             return f.write_str("the top level");
         }
-        for (i, step) in self.0.iter().enumerate() {
+        for (i, step) in self.path.iter().enumerate() {
             match step {
                 Step::Index(index) => write!(f, "[{index}]")?,
                 Step::Key(key) if is_plain(key) && i == 0 => f.write_str(key)?,
