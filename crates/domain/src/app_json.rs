@@ -12,23 +12,23 @@
 //! A `null` value counts as absent, and so does an empty or blank file.
 //!
 //! How it is read: the text is parsed as JSON first (so a syntax error is
-//! reported with its line and column before anything else), then each part
-//! is deserialized into a private struct that states its shape, with
-//! `serde_path_to_error` recording where a value was refused. Every object
-//! and list goes through [`Shape`], and every value Wharf reads through
-//! [`leaf`], so a wrong value is described the same way everywhere:
-//! `PATH must be EXPECTED, got FOUND`. Rules that need more than one value
-//! (process names as keys, which health check is used, required keys) are
-//! checked after, on the deserialized parts.
+//! reported with its line and column before anything else), then into plain
+//! derived structs, with `serde_path_to_error` finding where a value was
+//! refused. What serde cannot state (value ranges, good paths, process names,
+//! required keys, which health check is used) is checked after, on the typed
+//! values. Either way a refused value is known by its place ([`At`]) alone:
+//! the message takes the expected text from the place's path and the value
+//! found from the document: `PATH must be EXPECTED, got FOUND`.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
+use std::ops::RangeInclusive;
 use std::time::Duration;
 
 use serde::Deserialize;
-use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value;
 use serde_path_to_error::Segment;
 use thiserror::Error;
@@ -47,12 +47,16 @@ const MAX_QUOTED: usize = 60;
 
 /// Defaults and limits for health-check numbers, in Dokku's units (seconds).
 const DEFAULT_ATTEMPTS: u32 = 3;
-const MAX_ATTEMPTS: u64 = 100;
+const MAX_ATTEMPTS: u32 = 100;
 const DEFAULT_WAIT_SECS: u64 = 5;
 const MAX_WAIT_SECS: u64 = 300;
 const DEFAULT_TIMEOUT_SECS: u64 = 5;
 const MAX_TIMEOUT_SECS: u64 = 120;
 const MAX_INITIAL_DELAY_SECS: u64 = 600;
+
+/// What separates what was expected from what was found in a message. No
+/// expected text contains it, so a message reads only one way (a test checks).
+const GOT: &str = ", got ";
 
 /// What Wharf reads from an app's `app.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -137,7 +141,7 @@ pub enum AppJsonError {
         message: String,
     },
     /// A value of the wrong type or out of range.
-    #[error("app.json: {path} must be {expected}, got {got}")]
+    #[error("app.json: {path} must be {expected}{GOT}{got}")]
     Invalid {
         /// Where, e.g. `formation.web.quantity`.
         path: String,
@@ -186,14 +190,21 @@ impl AppJson {
             return Ok(AppJson::default());
         }
         let root: Value = serde_json::from_str(text).map_err(syntax_error)?;
-        let Object(manifest) = read::<Object<Manifest>>(&root, "")?;
-        let (predeploy, postdeploy) = scripts(manifest.scripts)?;
+        let top = At::top(&root);
+        let Obj(manifest) = top.read::<Obj<Manifest>>()?;
+        let scripts = manifest.scripts.map(|Obj(scripts)| scripts);
+        let (predeploy, postdeploy) = scripts.unwrap_or_default().commands(&top.key("scripts"))?;
+        let web_checks = manifest.healthchecks.and_then(|Obj(checks)| checks.web);
+        let web_checks_at = top.key("healthchecks").key("web");
         Ok(AppJson {
-            healthchecks: web_healthcheck(manifest.healthchecks)?,
+            healthchecks: web_checks
+                .unwrap_or_default()
+                .startup_check(&web_checks_at)?,
             predeploy,
             postdeploy,
-            formation: formation(manifest.formation)?,
-            cron: cron_jobs(manifest.cron)?,
+            formation: (manifest.formation.unwrap_or_default())
+                .quantities(&top.key("formation"))?,
+            cron: manifest.cron.unwrap_or_default().jobs(&top.key("cron"))?,
         })
     }
 
@@ -207,20 +218,15 @@ impl AppJson {
 }
 
 // ---------------------------------------------------------------------------
-// The shape of the file, as serde reads it.
+// The parts of the file, as serde reads them, and the rules checked on them.
 
 /// The top level. Keys Wharf does not read are skipped.
 #[derive(Deserialize)]
 struct Manifest {
-    healthchecks: Option<Object<Healthchecks>>,
-    scripts: Option<Object<Scripts>>,
-    formation: Option<Object<Formation>>,
+    healthchecks: Option<Obj<Healthchecks>>,
+    scripts: Option<Obj<Scripts>>,
+    formation: Option<Formation>,
     cron: Option<CronList>,
-}
-
-impl Expected for Manifest {
-    const EXPECTED: &'static str =
-        "a JSON object such as {\"formation\": {\"web\": {\"quantity\": 1}}}";
 }
 
 /// `healthchecks`: only `web` is read.
@@ -229,406 +235,89 @@ struct Healthchecks {
     web: Option<WebChecks>,
 }
 
-impl Expected for Healthchecks {
-    const EXPECTED: &'static str = "an object mapping process types to lists of checks, e.g. {\"web\": [{\"path\": \"/healthz\"}]}";
-}
+/// `healthchecks.web`: a list of checks, each read only as far as needed.
+#[derive(Deserialize, Default)]
+struct WebChecks(Vec<IgnoredAny>);
 
-/// `healthchecks.web`: the checks, each read only as far as needed (see
-/// [`web_healthcheck`]).
-struct WebChecks(Vec<Value>);
-
-impl<'de> Shape<'de> for WebChecks {
-    const EXPECTED: &'static str =
-        "a list of checks such as [{\"type\": \"startup\", \"path\": \"/healthz\"}]";
-    fn from_seq<A: SeqAccess<'de>>(seq: A) -> Result<Self, A::Error> {
-        Vec::deserialize(SeqAccessDeserializer::new(seq)).map(WebChecks)
+impl WebChecks {
+    /// The first startup HTTP check. Entries before it are read only as far
+    /// as their kind; entries after it not at all, as Dokku does not use them
+    /// for a deploy either.
+    fn startup_check(self, at: &At) -> Result<Option<WebHealthcheck>, AppJsonError> {
+        for index in 0..self.0.len() {
+            let at = at.index(index);
+            if at.read::<Obj<CheckKind>>()?.0.is_startup_http(&at)? {
+                let Obj(check) = at.read::<Obj<HttpCheck>>()?;
+                return check.into_healthcheck(&at).map(Some);
+            }
+        }
+        Ok(None)
     }
 }
 
 /// What kind of check a `healthchecks.web[i]` entry is.
 #[derive(Deserialize)]
 struct CheckKind {
-    /// `true` for a startup check (the default), `false` for liveness and
-    /// readiness checks.
-    #[serde(rename = "type", default, deserialize_with = "check_type")]
-    startup: Option<bool>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
     path: Option<IgnoredAny>,
     content: Option<IgnoredAny>,
     command: Option<IgnoredAny>,
 }
 
 impl CheckKind {
-    /// A startup check made by HTTP: uptime, listening and command checks
-    /// are not, and Wharf only runs an HTTP check during deploys.
-    fn is_startup_http(&self) -> bool {
-        self.startup.unwrap_or(true)
-            && (self.path.is_some() || self.content.is_some())
-            && self.command.is_none()
+    /// Whether this is a startup check made by HTTP: liveness and readiness
+    /// checks are not, nor are uptime, listening and command checks, and
+    /// Wharf only runs an HTTP check during deploys.
+    fn is_startup_http(&self, at: &At) -> Result<bool, AppJsonError> {
+        let startup = match self.kind.as_deref() {
+            None | Some("" | "startup") => true,
+            Some("liveness" | "readiness") => false,
+            Some(_) => return Err(at.key("type").refuse()),
+        };
+        Ok(startup && (self.path.is_some() || self.content.is_some()) && self.command.is_none())
     }
 }
 
-const CHECK_EXPECTED: &str = "an object such as {\"type\": \"startup\", \"path\": \"/healthz\"}";
-
-impl Expected for CheckKind {
-    const EXPECTED: &'static str = CHECK_EXPECTED;
-}
-
-/// A startup HTTP check, every value checked.
+/// A startup HTTP check.
 #[derive(Deserialize)]
 struct HttpCheck {
-    #[serde(default, deserialize_with = "check_path")]
     path: Option<String>,
-    #[serde(default, deserialize_with = "check_content")]
     content: Option<String>,
-    #[serde(default, deserialize_with = "check_attempts")]
     attempts: Option<u32>,
-    #[serde(default, deserialize_with = "check_wait")]
-    wait: Option<Duration>,
-    #[serde(default, deserialize_with = "check_timeout")]
-    timeout: Option<Duration>,
-    #[serde(rename = "initialDelay", default, deserialize_with = "check_delay")]
-    initial_delay: Option<Duration>,
-    #[serde(default, deserialize_with = "check_port")]
+    wait: Option<u64>,
+    timeout: Option<u64>,
+    #[serde(rename = "initialDelay")]
+    delay: Option<u64>,
     port: Option<u16>,
 }
 
-impl Expected for HttpCheck {
-    const EXPECTED: &'static str = CHECK_EXPECTED;
-}
-
-impl From<HttpCheck> for WebHealthcheck {
-    fn from(check: HttpCheck) -> Self {
+impl HttpCheck {
+    /// The check, once its path and numbers are found good.
+    fn into_healthcheck(self, at: &At) -> Result<WebHealthcheck, AppJsonError> {
+        if self.path.as_deref().is_some_and(|path| !is_good_path(path)) {
+            return Err(at.key("path").refuse());
+        }
         let d = WebHealthcheck::default();
-        WebHealthcheck {
-            path: check.path.unwrap_or(d.path),
-            content: check.content.filter(|c| !c.is_empty()),
-            attempts: check.attempts.unwrap_or(d.attempts),
-            wait: check.wait.unwrap_or(d.wait),
-            timeout: check.timeout.unwrap_or(d.timeout),
-            initial_delay: check.initial_delay.unwrap_or(d.initial_delay),
-            port: check.port,
-        }
-    }
-}
-
-/// `scripts`: Heroku's `postdeploy` and Dokku's own.
-#[derive(Deserialize)]
-struct Scripts {
-    postdeploy: Option<Script>,
-    dokku: Option<Object<DokkuScripts>>,
-}
-
-impl Expected for Scripts {
-    const EXPECTED: &'static str = "an object such as {\"dokku\": {\"predeploy\": \"...\"}}";
-}
-
-/// `scripts.dokku`.
-#[derive(Deserialize)]
-struct DokkuScripts {
-    predeploy: Option<Script>,
-    postdeploy: Option<Script>,
-}
-
-impl Expected for DokkuScripts {
-    const EXPECTED: &'static str =
-        "an object such as {\"predeploy\": \"python manage.py collectstatic --noinput\"}";
-}
-
-const COMMAND_EXPECTED: &str = "a command string such as \"python manage.py migrate\"";
-
-/// A script: a command string, or Heroku's `{"command": "..."}` form (its
-/// other keys, such as `size`, are ignored).
-enum Script {
-    Text(String),
-    Object { command: Option<String> },
-}
-
-impl<'de> Shape<'de> for Script {
-    const EXPECTED: &'static str = COMMAND_EXPECTED;
-    fn from_str<E: de::Error>(text: &str) -> Result<Self, E> {
-        Ok(Script::Text(text.to_owned()))
-    }
-    fn from_map<A: MapAccess<'de>>(map: A) -> Result<Self, A::Error> {
-        #[derive(Deserialize)]
-        struct ScriptObject {
-            #[serde(default, deserialize_with = "command_text")]
-            command: Option<String>,
-        }
-        let object = ScriptObject::deserialize(MapAccessDeserializer::new(map))?;
-        Ok(Script::Object {
-            command: object.command,
+        let secs = |value: Option<u64>, key, range, default| -> Result<Duration, AppJsonError> {
+            Ok(within(value, range, &at.key(key))?.map_or(default, Duration::from_secs))
+        };
+        Ok(WebHealthcheck {
+            path: self.path.unwrap_or(d.path),
+            content: self.content.filter(|c| !c.is_empty()),
+            attempts: within(self.attempts, 1..=MAX_ATTEMPTS, &at.key("attempts"))?
+                .unwrap_or(d.attempts),
+            wait: secs(self.wait, "wait", 0..=MAX_WAIT_SECS, d.wait)?,
+            timeout: secs(self.timeout, "timeout", 1..=MAX_TIMEOUT_SECS, d.timeout)?,
+            initial_delay: secs(
+                self.delay,
+                "initialDelay",
+                0..=MAX_INITIAL_DELAY_SECS,
+                d.initial_delay,
+            )?,
+            port: within(self.port, 1..=u16::MAX, &at.key("port"))?,
         })
     }
-}
-
-/// `formation`: process name -> entry (`null` entries are skipped). Each
-/// entry is read after its key is checked, so a bad name is reported first.
-#[derive(Deserialize)]
-#[serde(transparent)]
-struct Formation(BTreeMap<String, Value>);
-
-impl Expected for Formation {
-    const EXPECTED: &'static str =
-        "an object such as {\"web\": {\"quantity\": 2}, \"worker\": {\"quantity\": 1}}";
-}
-
-/// `formation.NAME`.
-#[derive(Deserialize)]
-struct FormationEntry {
-    #[serde(default, deserialize_with = "formation_quantity")]
-    quantity: Option<u32>,
-}
-
-impl Expected for FormationEntry {
-    const EXPECTED: &'static str = "an object such as {\"quantity\": 1}";
-}
-
-/// `cron`: the entries, each read in turn by [`cron_jobs`].
-struct CronList(Vec<Value>);
-
-impl<'de> Shape<'de> for CronList {
-    const EXPECTED: &'static str = "a list such as [{\"command\": \"python manage.py clearsessions\", \"schedule\": \"@daily\"}]";
-    fn from_seq<A: SeqAccess<'de>>(seq: A) -> Result<Self, A::Error> {
-        Vec::deserialize(SeqAccessDeserializer::new(seq)).map(CronList)
-    }
-}
-
-/// `cron[i]`; both keys are required, which [`cron_jobs`] checks.
-#[derive(Deserialize)]
-struct CronEntry {
-    #[serde(default, deserialize_with = "cron_command")]
-    command: Option<String>,
-    #[serde(default, deserialize_with = "cron_schedule")]
-    schedule: Option<String>,
-}
-
-const CRON_COMMAND_EXPECTED: &str =
-    "a non-empty command string such as \"python manage.py clearsessions\"";
-const CRON_SCHEDULE_EXPECTED: &str = "a cron schedule string such as \"*/5 * * * *\" or \"@daily\"";
-
-impl Expected for CronEntry {
-    const EXPECTED: &'static str =
-        "an object such as {\"command\": \"./cleanup.sh\", \"schedule\": \"0 3 * * *\"}";
-}
-
-// ---------------------------------------------------------------------------
-// Rules checked on the deserialized parts.
-
-/// `healthchecks`: the first startup HTTP check of `web`, if any. Entries
-/// before it are read only as far as their `type`; entries after it not at
-/// all, as Dokku does not use them for a deploy either.
-fn web_healthcheck(
-    healthchecks: Option<Object<Healthchecks>>,
-) -> Result<Option<WebHealthcheck>, AppJsonError> {
-    let Some(WebChecks(checks)) = healthchecks.and_then(|Object(h)| h.web) else {
-        return Ok(None);
-    };
-    for (index, entry) in checks.iter().enumerate() {
-        let path = format!("healthchecks.web[{index}]");
-        let Object(kind) = read::<Object<CheckKind>>(entry, &path)?;
-        if kind.is_startup_http() {
-            let Object(check) = read::<Object<HttpCheck>>(entry, &path)?;
-            return Ok(Some(check.into()));
-        }
-    }
-    Ok(None)
-}
-
-/// `scripts`: (predeploy, postdeploy); Dokku's postdeploy wins over Heroku's.
-fn scripts(
-    scripts: Option<Object<Scripts>>,
-) -> Result<(Option<String>, Option<String>), AppJsonError> {
-    let Some(Object(scripts)) = scripts else {
-        return Ok((None, None));
-    };
-    let heroku_postdeploy = command(scripts.postdeploy, "scripts.postdeploy")?;
-    let Some(Object(dokku)) = scripts.dokku else {
-        return Ok((None, heroku_postdeploy));
-    };
-    let predeploy = command(dokku.predeploy, "scripts.dokku.predeploy")?;
-    let postdeploy = command(dokku.postdeploy, "scripts.dokku.postdeploy")?;
-    Ok((predeploy, postdeploy.or(heroku_postdeploy)))
-}
-
-/// A script's command, trimmed; blank counts as absent.
-fn command(script: Option<Script>, path: &str) -> Result<Option<String>, AppJsonError> {
-    let text = match script {
-        None => return Ok(None),
-        Some(Script::Text(text)) => text,
-        Some(Script::Object {
-            command: Some(text),
-        }) => text,
-        Some(Script::Object { command: None }) => {
-            return Err(missing(&child(path, "command"), COMMAND_EXPECTED));
-        }
-    };
-    let text = text.trim();
-    Ok((!text.is_empty()).then(|| text.to_owned()))
-}
-
-/// `formation`: valid process names (never `release`) and their quantities.
-fn formation(
-    formation: Option<Object<Formation>>,
-) -> Result<Vec<(ProcessName, u32)>, AppJsonError> {
-    let Some(Object(Formation(map))) = formation else {
-        return Ok(Vec::new());
-    };
-    let mut formation = Vec::with_capacity(map.len());
-    for (key, entry) in &map {
-        let path = child("formation", key);
-        let name = ProcessName::parse(key).map_err(|reason| AppJsonError::ProcessName {
-            path: path.clone(),
-            suggestion: rename_suggestion(key, &reason),
-            reason,
-        })?;
-        if name.as_str() == RELEASE {
-            return Err(AppJsonError::ReleaseInFormation { path });
-        }
-        if entry.is_null() {
-            continue;
-        }
-        let Object(entry) = read::<Object<FormationEntry>>(entry, &path)?;
-        formation.push((name, entry.quantity.unwrap_or(1)));
-    }
-    Ok(formation)
-}
-
-/// `cron`: each entry's command and schedule, in file order.
-fn cron_jobs(list: Option<CronList>) -> Result<Vec<CronJob>, AppJsonError> {
-    let Some(CronList(list)) = list else {
-        return Ok(Vec::new());
-    };
-    let mut jobs = Vec::with_capacity(list.len());
-    for (index, entry) in list.iter().enumerate() {
-        let path = format!("cron[{index}]");
-        let Object(job) = read::<Object<CronEntry>>(entry, &path)?;
-        let command = job
-            .command
-            .ok_or_else(|| missing(&child(&path, "command"), CRON_COMMAND_EXPECTED))?;
-        let schedule_path = child(&path, "schedule");
-        let schedule = job
-            .schedule
-            .ok_or_else(|| missing(&schedule_path, CRON_SCHEDULE_EXPECTED))?;
-        let schedule = CronSchedule::parse(&schedule).map_err(|error| AppJsonError::Cron {
-            path: schedule_path,
-            error,
-        })?;
-        jobs.push(CronJob { command, schedule });
-    }
-    Ok(jobs)
-}
-
-// ---------------------------------------------------------------------------
-// Values: each read whole, `null` as absent, checked, and refused with what
-// was expected and what was found.
-
-/// Reads one value Wharf uses: `null` is absent; otherwise `check` gives the
-/// value, or `None` to refuse it as not `expected`.
-fn leaf<'de, D, T>(
-    deserializer: D,
-    expected: &str,
-    check: impl FnOnce(&Value) -> Option<T>,
-) -> Result<Option<T>, D::Error>
-where
-    D: Deserializer<'de>,
-{
-    let value = Value::deserialize(deserializer)?;
-    if value.is_null() {
-        return Ok(None);
-    }
-    check(&value)
-        .map(Some)
-        .ok_or_else(|| refuse(expected, &describe(&value)))
-}
-
-/// A whole number in `range` (JSON integers only: no strings, no `2.0`).
-fn whole(value: &Value, range: std::ops::RangeInclusive<u64>) -> Option<u64> {
-    value.as_u64().filter(|n| range.contains(n))
-}
-
-/// A whole number of seconds from `min` to `max`.
-fn seconds<'de, D: Deserializer<'de>>(
-    deserializer: D,
-    min: u64,
-    max: u64,
-) -> Result<Option<Duration>, D::Error> {
-    let expected = format!("a whole number of seconds from {min} to {max}");
-    leaf(deserializer, &expected, |v| {
-        whole(v, min..=max).map(Duration::from_secs)
-    })
-}
-
-fn check_type<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-    leaf(
-        d,
-        "one of \"startup\", \"liveness\", \"readiness\"",
-        |v| match v.as_str()? {
-            "" | "startup" => Some(true),
-            "liveness" | "readiness" => Some(false),
-            _ => None,
-        },
-    )
-}
-
-fn check_path<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    leaf(
-        d,
-        "a path starting with a single `/`, e.g. \"/healthz\" (no full URL, no spaces, no `#`, under 1024 characters)",
-        |v| v.as_str().filter(|p| is_good_path(p)).map(str::to_owned),
-    )
-}
-
-fn check_content<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    leaf(d, "a string the response body must contain", |v| {
-        v.as_str().map(str::to_owned)
-    })
-}
-
-fn check_attempts<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
-    let expected = format!("a whole number of tries from 1 to {MAX_ATTEMPTS}");
-    leaf(d, &expected, |v| {
-        whole(v, 1..=MAX_ATTEMPTS).and_then(|n| u32::try_from(n).ok())
-    })
-}
-
-fn check_wait<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
-    seconds(d, 0, MAX_WAIT_SECS)
-}
-
-fn check_timeout<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
-    seconds(d, 1, MAX_TIMEOUT_SECS)
-}
-
-fn check_delay<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
-    seconds(d, 0, MAX_INITIAL_DELAY_SECS)
-}
-
-fn check_port<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u16>, D::Error> {
-    leaf(d, "a port number from 1 to 65535", |v| {
-        whole(v, 1..=u64::from(u16::MAX)).and_then(|n| u16::try_from(n).ok())
-    })
-}
-
-fn command_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    leaf(d, COMMAND_EXPECTED, |v| v.as_str().map(str::to_owned))
-}
-
-fn formation_quantity<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
-    let expected = format!("a number from 0 to {MAX_FORMATION_QUANTITY}");
-    leaf(d, &expected, |v| {
-        whole(v, 0..=u64::from(MAX_FORMATION_QUANTITY)).and_then(|n| u32::try_from(n).ok())
-    })
-}
-
-fn cron_command<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    leaf(d, CRON_COMMAND_EXPECTED, |v| {
-        let text = v.as_str()?.trim();
-        (!text.is_empty()).then(|| text.to_owned())
-    })
-}
-
-fn cron_schedule<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    leaf(d, CRON_SCHEDULE_EXPECTED, |v| v.as_str().map(str::to_owned))
 }
 
 /// Whether `path` is an acceptable request path.
@@ -640,168 +329,310 @@ fn is_good_path(path: &str) -> bool {
         && !path.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
-// ---------------------------------------------------------------------------
-// Objects and lists: a visitor that accepts the JSON kinds a part is made of
-// and refuses every other kind with the part's own example.
+/// `scripts`: Heroku's `postdeploy` and Dokku's own.
+#[derive(Deserialize, Default)]
+struct Scripts {
+    postdeploy: Option<Script>,
+    dokku: Option<Obj<DokkuScripts>>,
+}
 
-/// A part of app.json read by [`ShapeVisitor`]: each JSON kind it accepts is
-/// a method; any other value is refused as not `EXPECTED`.
-trait Shape<'de>: Sized {
-    /// What a correct value looks like, with an example.
-    const EXPECTED: &'static str;
-
-    fn from_map<A: MapAccess<'de>>(_map: A) -> Result<Self, A::Error> {
-        Err(refuse(Self::EXPECTED, "an object"))
-    }
-
-    fn from_seq<A: SeqAccess<'de>>(_seq: A) -> Result<Self, A::Error> {
-        Err(refuse(Self::EXPECTED, "a list"))
-    }
-
-    fn from_str<E: de::Error>(text: &str) -> Result<Self, E> {
-        Err(refuse(Self::EXPECTED, &describe(&Value::from(text))))
+impl Scripts {
+    /// (predeploy, postdeploy); Dokku's postdeploy wins over Heroku's.
+    fn commands(self, at: &At) -> Result<(Option<String>, Option<String>), AppJsonError> {
+        let heroku_postdeploy = Script::command(self.postdeploy, &at.key("postdeploy"))?;
+        let Some(Obj(dokku)) = self.dokku else {
+            return Ok((None, heroku_postdeploy));
+        };
+        let at = at.key("dokku");
+        let predeploy = Script::command(dokku.predeploy, &at.key("predeploy"))?;
+        let postdeploy = Script::command(dokku.postdeploy, &at.key("postdeploy"))?;
+        Ok((predeploy, postdeploy.or(heroku_postdeploy)))
     }
 }
 
-struct ShapeVisitor<T>(PhantomData<T>);
+/// `scripts.dokku`.
+#[derive(Deserialize)]
+struct DokkuScripts {
+    predeploy: Option<Script>,
+    postdeploy: Option<Script>,
+}
 
-impl<'de, T: Shape<'de>> Visitor<'de> for ShapeVisitor<T> {
-    type Value = T;
+/// A script: a command string, or else Heroku's `{"command": "..."}` form,
+/// read from its place (its other keys, such as `size`, are ignored).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Script {
+    Text(String),
+    Other(IgnoredAny),
+}
 
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(T::EXPECTED)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
-        T::from_map(map)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<T, A::Error> {
-        T::from_seq(seq)
-    }
-
-    fn visit_str<E: de::Error>(self, text: &str) -> Result<T, E> {
-        T::from_str(text)
-    }
-
-    fn visit_bool<E: de::Error>(self, b: bool) -> Result<T, E> {
-        Err(refuse(T::EXPECTED, &describe(&Value::Bool(b))))
-    }
-
-    fn visit_i64<E: de::Error>(self, n: i64) -> Result<T, E> {
-        Err(refuse(T::EXPECTED, &describe(&Value::from(n))))
-    }
-
-    fn visit_u64<E: de::Error>(self, n: u64) -> Result<T, E> {
-        Err(refuse(T::EXPECTED, &describe(&Value::from(n))))
-    }
-
-    fn visit_f64<E: de::Error>(self, n: f64) -> Result<T, E> {
-        Err(refuse(T::EXPECTED, &describe(&Value::from(n))))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<T, E> {
-        Err(refuse(T::EXPECTED, &describe(&Value::Null)))
+impl Script {
+    /// The command of the script at `at`, trimmed; blank counts as absent.
+    fn command(script: Option<Script>, at: &At) -> Result<Option<String>, AppJsonError> {
+        #[derive(Deserialize)]
+        struct Heroku {
+            command: Option<String>,
+        }
+        let command = match script {
+            None => return Ok(None),
+            Some(Script::Text(command)) => command,
+            Some(Script::Other(_)) => {
+                (at.read::<Obj<Heroku>>()?.0.command).ok_or_else(|| at.key("command").refuse())?
+            }
+        };
+        let command = command.trim();
+        Ok((!command.is_empty()).then(|| command.to_owned()))
     }
 }
 
-/// A struct that is read from a JSON object.
-trait Expected {
-    /// What a correct object looks like, with an example.
-    const EXPECTED: &'static str;
-}
+/// `formation`: process name -> entry (`null` entries are skipped).
+#[derive(Deserialize, Default)]
+struct Formation(BTreeMap<String, IgnoredAny>);
 
-/// A JSON object read into the derived struct `T`; any other value is
-/// refused as not `T::EXPECTED` (serde alone would accept a list for a struct).
-struct Object<T>(T);
-
-impl<'de, T: Deserialize<'de> + Expected> Shape<'de> for Object<T> {
-    const EXPECTED: &'static str = T::EXPECTED;
-    fn from_map<A: MapAccess<'de>>(map: A) -> Result<Self, A::Error> {
-        T::deserialize(MapAccessDeserializer::new(map)).map(Object)
-    }
-}
-
-/// `Deserialize` for a [`Shape`].
-macro_rules! deserialize_shape {
-    ($($ty:ty),* $(,)?) => {$(
-        impl<'de> Deserialize<'de> for $ty {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                deserializer.deserialize_any(ShapeVisitor(PhantomData))
+impl Formation {
+    /// Valid process names (never `release`) and their quantities. Each
+    /// entry is read after its key is checked, so a bad name is reported first.
+    fn quantities(self, at: &At) -> Result<Vec<(ProcessName, u32)>, AppJsonError> {
+        let mut formation = Vec::with_capacity(self.0.len());
+        for key in self.0.keys() {
+            let at = at.key(key);
+            let name = ProcessName::parse(key).map_err(|reason| AppJsonError::ProcessName {
+                path: at.to_string(),
+                suggestion: rename_suggestion(key, &reason),
+                reason,
+            })?;
+            if name.as_str() == RELEASE {
+                let path = at.to_string();
+                return Err(AppJsonError::ReleaseInFormation { path });
+            }
+            if let Some(Obj(entry)) = at.read::<Option<Obj<FormationEntry>>>()? {
+                let range = 0..=MAX_FORMATION_QUANTITY;
+                let quantity = within(entry.quantity, range, &at.key("quantity"))?;
+                formation.push((name, quantity.unwrap_or(1)));
             }
         }
-    )*};
+        Ok(formation)
+    }
 }
 
-deserialize_shape!(WebChecks, Script, CronList);
+/// `formation.NAME`.
+#[derive(Deserialize)]
+struct FormationEntry {
+    quantity: Option<u32>,
+}
 
-impl<'de, T: Deserialize<'de> + Expected> Deserialize<'de> for Object<T> {
+/// `cron`: scheduled commands.
+#[derive(Deserialize, Default)]
+struct CronList(Vec<Obj<CronEntry>>);
+
+impl CronList {
+    /// Each entry's command and schedule, both required, in file order.
+    fn jobs(self, at: &At) -> Result<Vec<CronJob>, AppJsonError> {
+        let entries = self.0.into_iter().enumerate();
+        let jobs = entries.map(|(index, Obj(entry))| {
+            let at = at.index(index);
+            let command = entry.command.as_deref().map(str::trim);
+            let command = command.filter(|c| !c.is_empty());
+            let command = command.ok_or_else(|| at.key("command").refuse())?;
+            let at = at.key("schedule");
+            let schedule = entry.schedule.ok_or_else(|| at.refuse())?;
+            let schedule = CronSchedule::parse(&schedule).map_err(|error| AppJsonError::Cron {
+                path: at.to_string(),
+                error,
+            })?;
+            let command = command.to_owned();
+            Ok(CronJob { command, schedule })
+        });
+        jobs.collect()
+    }
+}
+
+/// `cron[i]`.
+#[derive(Deserialize)]
+struct CronEntry {
+    command: Option<String>,
+    schedule: Option<String>,
+}
+
+/// `value`, refused as the value `at` if outside `range`.
+fn within<T: PartialOrd>(
+    value: Option<T>,
+    range: RangeInclusive<T>,
+    at: &At,
+) -> Result<Option<T>, AppJsonError> {
+    match value {
+        Some(v) if !range.contains(&v) => Err(at.refuse()),
+        value => Ok(value),
+    }
+}
+
+/// A JSON object read into the derived struct `T` (the derive alone would
+/// also take a list for a struct).
+struct Obj<T>(T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Obj<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(ShapeVisitor(PhantomData))
+        struct ObjVisitor<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjVisitor<T> {
+            type Value = Obj<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Obj<T>, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map)).map(Obj)
+            }
+        }
+        deserializer.deserialize_map(ObjVisitor(PhantomData))
     }
 }
 
 // ---------------------------------------------------------------------------
-// Errors and paths.
+// Places in the document, and the messages of the values refused there.
 
-/// Separators of a refusal's message, `must be EXPECTED, got FOUND`. Wharf's
-/// `EXPECTED` texts never contain `, got `, so [`into_error`] can split the
-/// message back into its two parts (a test checks this).
-const MUST_BE: &str = "must be ";
-const GOT: &str = ", got ";
-
-/// A refusal, as the serde error that `serde_path_to_error` places.
-fn refuse<E: de::Error>(expected: &str, found: &str) -> E {
-    E::custom(format_args!("{MUST_BE}{expected}{GOT}{found}"))
+/// What a correct value of each part looks like, with an example.
+macro_rules! expected {
+    ($($part:ident: $text:literal,)*) => { $(impl $part { const EXPECTED: &str = $text; })* };
 }
 
-/// Reads `value` as `T`; a refusal becomes an error at `at` followed by the
-/// path inside `value`.
-fn read<'a, T: Deserialize<'a>>(value: &'a Value, at: &str) -> Result<T, AppJsonError> {
-    serde_path_to_error::deserialize(value).map_err(|error| {
-        let path = join(at, error.path());
-        into_error(path, &error.into_inner().to_string())
-    })
+expected! {
+    Manifest: "a JSON object such as {\"formation\": {\"web\": {\"quantity\": 1}}}",
+    Healthchecks: "an object mapping process types to lists of checks, e.g. {\"web\": [{\"path\": \"/healthz\"}]}",
+    WebChecks: "a list of checks such as [{\"type\": \"startup\", \"path\": \"/healthz\"}]",
+    Scripts: "an object such as {\"dokku\": {\"predeploy\": \"...\"}}",
+    DokkuScripts: "an object such as {\"predeploy\": \"python manage.py collectstatic --noinput\"}",
+    Formation: "an object such as {\"web\": {\"quantity\": 2}, \"worker\": {\"quantity\": 1}}",
+    FormationEntry: "an object such as {\"quantity\": 1}",
+    CronList: "a list such as [{\"command\": \"python manage.py clearsessions\", \"schedule\": \"@daily\"}]",
+    CronEntry: "an object such as {\"command\": \"./cleanup.sh\", \"schedule\": \"0 3 * * *\"}",
 }
 
-/// An [`AppJsonError::Invalid`] from a refusal's message.
-fn into_error(path: String, message: &str) -> AppJsonError {
-    let (expected, got) = message
-        .strip_prefix(MUST_BE)
-        .and_then(|rest| rest.split_once(GOT))
-        .unwrap_or(("a value Wharf can read", message));
-    AppJsonError::Invalid {
-        path,
-        expected: expected.to_owned(),
-        got: got.to_owned(),
-    }
+const CHECK_EXPECTED: &str = "an object such as {\"type\": \"startup\", \"path\": \"/healthz\"}";
+const COMMAND_EXPECTED: &str = "a command string such as \"python manage.py migrate\"";
+const CRON_COMMAND_EXPECTED: &str =
+    "a non-empty command string such as \"python manage.py clearsessions\"";
+const CRON_SCHEDULE_EXPECTED: &str = "a cron schedule string such as \"*/5 * * * *\" or \"@daily\"";
+
+/// A place in the document: the keys and list indexes that lead to it, and
+/// the value there (`null` if there is none).
+#[derive(Clone)]
+struct At<'a> {
+    path: Vec<Step>,
+    value: &'a Value,
 }
 
-/// An [`AppJsonError::Invalid`] for a required key that is missing.
-fn missing(path: &str, expected: &str) -> AppJsonError {
-    AppJsonError::Invalid {
-        path: path.to_owned(),
-        expected: expected.to_owned(),
-        got: "nothing (the key is missing)".to_owned(),
-    }
+#[derive(Clone)]
+enum Step {
+    Key(String),
+    Index(usize),
 }
 
-/// `at` followed by the segments of `path`; "the top level" when both are
-/// empty.
-fn join(at: &str, path: &serde_path_to_error::Path) -> String {
-    let mut joined = at.to_owned();
-    for segment in path.iter() {
-        match segment {
-            Segment::Seq { index } => joined.push_str(&format!("[{index}]")),
-            Segment::Map { key } if joined.is_empty() && is_plain(key) => joined.push_str(key),
-            Segment::Map { key } => joined = child(&joined, key),
-            Segment::Enum { .. } | Segment::Unknown => {}
+impl<'a> At<'a> {
+    fn top(root: &'a Value) -> Self {
+        At {
+            path: Vec::new(),
+            value: root,
         }
     }
-    if joined.is_empty() {
-        "the top level".to_owned()
-    } else {
-        joined
+
+    /// The place of `key` in this object; serde_json's indexing gives `null`
+    /// for a missing key, as for a list index out of range.
+    fn key(&self, key: &str) -> Self {
+        self.step(Step::Key(key.to_owned()), &self.value[key])
+    }
+
+    fn index(&self, index: usize) -> Self {
+        self.step(Step::Index(index), &self.value[index])
+    }
+
+    fn step(&self, step: Step, value: &'a Value) -> Self {
+        let mut path = self.path.clone();
+        path.push(step);
+        At { path, value }
+    }
+
+    /// Reads the value here as `T`; a value serde refuses is refused at its
+    /// own place, which `serde_path_to_error` finds.
+    fn read<T: Deserialize<'a>>(&self) -> Result<T, AppJsonError> {
+        serde_path_to_error::deserialize(self.value).map_err(|error| {
+            let at = (error.path().iter()).fold(self.clone(), |at, segment| match segment {
+                Segment::Seq { index } => at.index(*index),
+                Segment::Map { key } => at.key(key),
+                Segment::Enum { .. } | Segment::Unknown => at,
+            });
+            at.refuse()
+        })
+    }
+
+    /// An [`AppJsonError::Invalid`] for the value here.
+    fn refuse(&self) -> AppJsonError {
+        AppJsonError::Invalid {
+            path: self.to_string(),
+            expected: self.expected(),
+            got: match self.value {
+                Value::Array(_) => "a list".to_owned(),
+                Value::Object(_) => "an object".to_owned(),
+                Value::Null if matches!(self.path.last(), Some(Step::Key(_))) => {
+                    "nothing (the key is missing)".to_owned()
+                }
+                value => shorten(&value.to_string()),
+            },
+        }
+    }
+
+    /// What a correct value here looks like, with an example.
+    #[rustfmt::skip]
+    fn expected(&self) -> String {
+        let steps = self.path.iter().map(|step| match step {
+            Step::Key(key) => key.as_str(),
+            Step::Index(_) => "[]",
+        });
+        let seconds = |min, max| format!("a whole number of seconds from {min} to {max}");
+        match steps.collect::<Vec<_>>().as_slice() {
+            [] => Manifest::EXPECTED.into(),
+            ["healthchecks"] => Healthchecks::EXPECTED.into(),
+            ["healthchecks", "web"] => WebChecks::EXPECTED.into(),
+            ["healthchecks", "web", _] => CHECK_EXPECTED.into(),
+            ["healthchecks", "web", _, "type"] => "one of \"startup\", \"liveness\", \"readiness\"".into(),
+            ["healthchecks", "web", _, "path"] => "a path starting with a single `/`, e.g. \"/healthz\" (no full URL, no spaces, no `#`, under 1024 characters)".into(),
+            ["healthchecks", "web", _, "content"] => "a string the response body must contain".into(),
+            ["healthchecks", "web", _, "attempts"] => format!("a whole number of tries from 1 to {MAX_ATTEMPTS}"),
+            ["healthchecks", "web", _, "wait"] => seconds(0, MAX_WAIT_SECS),
+            ["healthchecks", "web", _, "timeout"] => seconds(1, MAX_TIMEOUT_SECS),
+            ["healthchecks", "web", _, "initialDelay"] => seconds(0, MAX_INITIAL_DELAY_SECS),
+            ["healthchecks", "web", _, "port"] => "a port number from 1 to 65535".into(),
+            ["scripts"] => Scripts::EXPECTED.into(),
+            ["scripts", "dokku"] => DokkuScripts::EXPECTED.into(),
+            ["scripts", ..] => COMMAND_EXPECTED.into(),
+            ["formation"] => Formation::EXPECTED.into(),
+            ["formation", _] => FormationEntry::EXPECTED.into(),
+            ["formation", _, "quantity"] => format!("a number from 0 to {MAX_FORMATION_QUANTITY}"),
+            ["cron"] => CronList::EXPECTED.into(),
+            ["cron", _] => CronEntry::EXPECTED.into(),
+            ["cron", _, "command"] => CRON_COMMAND_EXPECTED.into(),
+            ["cron", _, "schedule"] => CRON_SCHEDULE_EXPECTED.into(),
+            _ => "a value Wharf can read".into(),
+        }
+    }
+}
+
+/// `formation.web.quantity`, `cron[0]`, `formation["odd key"]`; "the top
+/// level" for the document itself.
+impl fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            return f.write_str("the top level");
+        }
+        for (i, step) in self.path.iter().enumerate() {
+            match step {
+                Step::Index(index) => write!(f, "[{index}]")?,
+                Step::Key(key) if is_plain(key) && i == 0 => f.write_str(key)?,
+                Step::Key(key) if is_plain(key) => write!(f, ".{key}")?,
+                Step::Key(key) => {
+                    write!(f, "[{}]", shorten(&Value::from(key.as_str()).to_string()))?
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -813,16 +644,6 @@ fn is_plain(key: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
-/// `parent.key`, or `parent["odd key"]` when the key is not a plain word.
-fn child(parent: &str, key: &str) -> String {
-    if is_plain(key) {
-        format!("{parent}.{key}")
-    } else {
-        let quoted = serde_json::to_string(key).unwrap_or_else(|_| format!("\"{key}\""));
-        format!("{parent}[{}]", shorten(&quoted))
-    }
-}
-
 /// Turns a serde_json error into [`AppJsonError::Syntax`].
 fn syntax_error(error: serde_json::Error) -> AppJsonError {
     let full = error.to_string();
@@ -832,15 +653,6 @@ fn syntax_error(error: serde_json::Error) -> AppJsonError {
         line: error.line(),
         column: error.column(),
         message,
-    }
-}
-
-/// A short rendering of a JSON value for error messages.
-fn describe(value: &Value) -> String {
-    match value {
-        Value::Array(_) => "a list".to_owned(),
-        Value::Object(_) => "an object".to_owned(),
-        other => shorten(&other.to_string()),
     }
 }
 
