@@ -134,6 +134,27 @@ impl Browser {
 
     /// Click `css` and wait until the page it leads to has replaced this one.
     async fn click(&self, css: &str) {
+        self.click_within(css, Duration::from_secs(10)).await;
+    }
+
+    /// Type `text` into the field `css`.
+    async fn fill(&self, css: &str, text: &str) {
+        let field = self
+            .client()
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css}: {e}"));
+        field.clear().await.unwrap();
+        field.send_keys(text).await.unwrap();
+    }
+
+    /// The page's HTML as the browser holds it.
+    async fn source(&self) -> String {
+        self.client().source().await.unwrap()
+    }
+
+    /// As `click`, for a change (a deploy) that may take up to `limit` before its page comes.
+    async fn click_within(&self, css: &str, limit: Duration) {
         let client = self.client();
         let old = client.find(Locator::Css("html")).await.unwrap();
         client
@@ -143,7 +164,7 @@ impl Browser {
             .click()
             .await
             .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + limit;
         // The old page's root goes stale once the new page has loaded.
         while old.text().await.is_ok() {
             assert!(Instant::now() < deadline, "clicking {css} led nowhere");
@@ -563,6 +584,37 @@ fn a_viewer_sees_no_change_form_and_forged_changes_are_refused() {
         "a refused change restarted something"
     );
 
+    // Every other change a viewer forges, with their token, is refused before it is tried.
+    for (path, form) in [
+        (format!("/apps/{app}/rollback"), "version=1"),
+        (format!("/apps/{app}/config/set"), "name=FORGED&value=x"),
+        (format!("/apps/{app}/config/unset"), "name=FORGED"),
+        (format!("/apps/{app}/domains/add"), "domain=forged.test"),
+        (format!("/apps/{app}/domains/remove"), "domain=forged.test"),
+    ] {
+        let answer = exchange(
+            d.api,
+            "POST",
+            &path,
+            &[("Cookie", &cookie_header(&viewer))],
+            &format!("csrf={csrf}&{form}"),
+        );
+        assert_eq!(answer.status, 403, "{path}: {}", answer.body);
+    }
+    let answer = exchange(
+        d.api,
+        "GET",
+        &format!("/apps/{app}/rollback?version=1"),
+        &[("Cookie", &cookie_header(&viewer))],
+        "",
+    );
+    assert_eq!(answer.status, 403, "{}", answer.body);
+    assert!(d.config_vars(&app).is_empty());
+    assert_eq!(
+        d.wharf_json(&["domains", "list", &app])["added"],
+        serde_json::json!([])
+    );
+
     // A new password ends the viewer's sessions; removing the admin... is refused while they
     // are the last one, so a second admin first: removal ends their sessions too.
     assert_eq!(
@@ -688,4 +740,238 @@ fn every_dashboard_route_without_a_session_goes_to_sign_in_and_tokens_and_cookie
         "{csp}"
     );
     assert_eq!(page.header("cache-control"), Some("no-store"));
+}
+
+/// Wait (up to 30 s) until `host` answers 200 with `needle` through the proxy: what
+/// `Daemon::wait_for_body` does, from inside the browser's async block.
+async fn serves(d: &Daemon, host: &str, needle: &str) {
+    let client = http_client();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let last = get_with(&client, d.http, host, "/").await;
+        if matches!(&last, Ok((200, body)) if body.contains(needle)) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{host} never served {needle}: {last:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// How long a change that deploys may take before its page comes back.
+const DEPLOY_LIMIT: Duration = Duration::from_secs(90);
+
+#[test]
+fn an_admin_rolls_back_from_the_app_page_after_confirming_and_the_old_release_serves() {
+    let (d, app) = daemon_with_app();
+    let base = format!("http://{}", d.api);
+    let host = format!("{app}.test");
+    let second = app_dir(
+        &format!("# wharf.app = {app}\n# wharf.domain = {host}"),
+        "the second release",
+    );
+    d.deploy_ok(second.path());
+    d.wait_for_body(&host, "the second release");
+    block_on(async {
+        let browser = Browser::start().await;
+        browser.goto(&format!("{base}/sign-in")).await;
+        browser.sign_in("ada", ADMIN_PASSWORD).await;
+        browser.wait_for_path("/").await;
+        browser.goto(&format!("{base}/apps/{app}")).await;
+        // Only v1 (superseded) has a button: v2 serves.
+        assert_eq!(browser.count("#releases a[href*='/rollback']").await, 1);
+        browser
+            .click("#releases a[href$='/rollback?version=1']")
+            .await;
+        // The confirmation names the release and changes nothing yet.
+        browser
+            .wait_for_path(&format!("/apps/{app}/rollback?version=1"))
+            .await;
+        assert_eq!(browser.text("h1").await, format!("Roll {app} back to v1?"));
+        let target = browser.text("#rollback-target").await;
+        assert!(target.contains("v1") && target.contains("v2"), "{target}");
+        browser.screenshots("rollback-confirm").await;
+        let (_, body) = get_with(&http_client(), d.http, &host, "/").await.unwrap();
+        assert!(body.contains("the second release"), "{body}");
+
+        browser
+            .click_within("form.confirm-form button", DEPLOY_LIMIT)
+            .await;
+        browser
+            .wait_for_path(&format!("/apps/{app}?done=rollback&release=3"))
+            .await;
+        assert_eq!(
+            browser.text(".notice").await,
+            "Rolled back: release v3 is active and serves."
+        );
+        let active = browser.text("#releases tbody tr:first-child").await;
+        assert!(
+            active.contains("v3") && active.contains("active"),
+            "{active}"
+        );
+        browser.screenshots("app-rolled-back").await;
+        browser.close().await;
+    });
+    // A real request: v1's body serves again.
+    let (status, body) = d.get(&host, "/").unwrap();
+    assert_eq!(status, 200);
+    assert!(body.contains("hello from the dashboard test"), "{body}");
+
+    // A release that cannot be rolled back to, asked for by hand, is refused with the reason.
+    let admin = sign_in_raw(d.api, "ada", ADMIN_PASSWORD);
+    let cookie = cookie_header(&admin);
+    let page = exchange(
+        d.api,
+        "GET",
+        &format!("/apps/{app}/rollback?version=3"),
+        &[("Cookie", &cookie)],
+        "",
+    );
+    assert_eq!(page.status, 400, "{}", page.body);
+    assert!(
+        page.body.contains("it is the release serving now"),
+        "{}",
+        page.body
+    );
+    let csrf = csrf_of(d.api, &admin);
+    let answer = exchange(
+        d.api,
+        "POST",
+        &format!("/apps/{app}/rollback"),
+        &[("Cookie", &cookie)],
+        &format!("csrf={csrf}&version=seven"),
+    );
+    assert_eq!(answer.status, 400, "{}", answer.body);
+    assert!(
+        answer.body.contains("`seven` is not a release number"),
+        "{}",
+        answer.body
+    );
+}
+
+#[test]
+fn an_admin_sets_and_unsets_a_config_var_and_adds_and_removes_a_domain() {
+    let (d, app) = daemon_with_app();
+    let base = format!("http://{}", d.api);
+    let extra = format!("www.{app}.test");
+    block_on(async {
+        let browser = Browser::start().await;
+        browser.goto(&format!("{base}/sign-in")).await;
+        browser.sign_in("ada", ADMIN_PASSWORD).await;
+        browser.wait_for_path("/").await;
+        browser.goto(&format!("{base}/apps/{app}")).await;
+
+        // A var set: a new release, its name shown, its value nowhere on the page.
+        browser.fill("#config-name", "GREETING").await;
+        browser.fill("#config-value", "a secret greeting").await;
+        browser
+            .click_within("#config-set button", DEPLOY_LIMIT)
+            .await;
+        browser
+            .wait_for_path(&format!("/apps/{app}?done=config-set&release=2"))
+            .await;
+        assert!(browser.text("#config-names").await.contains("GREETING"));
+        assert!(!browser.source().await.contains("a secret greeting"));
+        browser.screenshots("app-config-set").await;
+        browser.close().await;
+    });
+    let out = d.wharf_ok(&[
+        "run",
+        &app,
+        "--",
+        "sh",
+        "-c",
+        "echo \"[${GREETING-unset}]\"",
+    ]);
+    assert_eq!(out.trim(), "[a secret greeting]");
+
+    block_on(async {
+        let browser = Browser::start().await;
+        browser.goto(&format!("{base}/sign-in")).await;
+        browser.sign_in("ada", ADMIN_PASSWORD).await;
+        browser.wait_for_path("/").await;
+        browser.goto(&format!("{base}/apps/{app}")).await;
+
+        // Unset: another release, without it.
+        browser
+            .click_within("form[action$='/config/unset'] button", DEPLOY_LIMIT)
+            .await;
+        browser
+            .wait_for_path(&format!("/apps/{app}?done=config-unset&release=3"))
+            .await;
+        assert_eq!(browser.count("#config-names").await, 0);
+
+        // The Dockerfile's domain has no remove button; an added one has.
+        assert_eq!(browser.count("form[action$='/domains/remove']").await, 0);
+        browser.fill("#domain-name", &extra).await;
+        browser.click("#domain-add button").await;
+        browser
+            .wait_for_path(&format!("/apps/{app}?done=domain-added"))
+            .await;
+        let domains = browser.text("#domains").await;
+        assert!(
+            domains.contains(&format!("{extra} added by command")),
+            "{domains}"
+        );
+        assert!(
+            domains.contains(&format!("{app}.test from the Dockerfile")),
+            "{domains}"
+        );
+        assert_eq!(browser.count("form[action$='/domains/remove']").await, 1);
+        browser.screenshots("app-domain-added").await;
+        serves(&d, &extra, "hello from the dashboard test").await;
+
+        // A bad domain: the API's reason, and a way back.
+        browser.fill("#domain-name", "not a domain").await;
+        browser.click("#domain-add button").await;
+        let error = browser.text("main .error").await;
+        assert!(error.contains("not a domain"), "{error}");
+        assert_eq!(browser.text("main p a").await, "Back");
+        browser.screenshots("app-domain-refused").await;
+        browser.click("main p a").await;
+
+        browser
+            .click("form[action$='/domains/remove'] button")
+            .await;
+        browser
+            .wait_for_path(&format!("/apps/{app}?done=domain-removed"))
+            .await;
+        assert!(!browser.text("#domains").await.contains(&extra));
+        browser.close().await;
+    });
+    let out = d.wharf_ok(&[
+        "run",
+        &app,
+        "--",
+        "sh",
+        "-c",
+        "echo \"[${GREETING-unset}]\"",
+    ]);
+    assert_eq!(out.trim(), "[unset]");
+    assert_ne!(
+        d.get(&extra, "/").map(|(status, _)| status),
+        Ok(200),
+        "{extra} is still routed"
+    );
+
+    // The Dockerfile's domain, removed by a forged form, is refused with where it comes from.
+    let admin = sign_in_raw(d.api, "ada", ADMIN_PASSWORD);
+    let csrf = csrf_of(d.api, &admin);
+    let answer = exchange(
+        d.api,
+        "POST",
+        &format!("/apps/{app}/domains/remove"),
+        &[("Cookie", &cookie_header(&admin))],
+        &form_urlencoded(&[("csrf", &csrf), ("domain", &format!("{app}.test"))]),
+    );
+    assert_eq!(answer.status, 400, "{}", answer.body);
+    assert!(answer.body.contains("Dockerfile"), "{}", answer.body);
+    assert!(
+        d.get(&format!("{app}.test"), "/")
+            .unwrap()
+            .1
+            .contains("hello")
+    );
 }

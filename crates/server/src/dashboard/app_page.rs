@@ -1,6 +1,7 @@
 //! An app's page: its releases (status, and why a failed one failed), its processes and
 //! containers, its domains and the names of its config vars (never their values); for admins,
-//! a restart. Read and changed through the API's handlers.
+//! a restart, a rollback button on each release that can be rolled back to, config var and
+//! domain forms (`config_vars`, `domains`). Read and changed through the API's handlers.
 
 use super::State;
 use super::error::PageError;
@@ -12,18 +13,18 @@ use axum::Extension;
 use axum::extract::{Path, Query, State as Reach};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use http_body_util::BodyExt;
 use maud::{Markup, html};
 use serde::Deserialize;
-use wharf_api::{
-    AppDomains, ConfigQuery, LifecycleRequest, ProcessStatus, ProgressEvent, Release, ReleaseStatus,
-};
+use wharf_api::{ConfigQuery, LifecycleRequest, ProcessStatus, Release, ReleaseStatus};
 
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct PageQuery {
     /// Set after a change that went through: which one (a fixed word, never shown as given).
     #[serde(default)]
     done: Option<String>,
+    /// The release a change deployed.
+    #[serde(default)]
+    release: Option<u32>,
 }
 
 /// `GET /apps/{app}`.
@@ -49,10 +50,8 @@ pub(super) async fn page(
         .map(|axum::Json(list)| list)
         .map_err(|err| err.message);
     let now = wharf_store::unix_now();
-    let notice = match query.done.as_deref() {
-        Some("restart") => Some("Restarted: every process runs again."),
-        _ => None,
-    };
+    let notice = notice(&query);
+    let admin = signed.is_admin();
     Ok(whole_page(
         &app,
         Some(&signed),
@@ -60,7 +59,7 @@ pub(super) async fn page(
             nav.crumbs aria-label="Breadcrumb" { a href="/" { "Overview" } " / " span aria-current="page" { (app) } }
             h1 { (app) }
             @if let Some(notice) = notice { p.notice role="status" { (notice) } }
-            @if signed.is_admin() {
+            @if admin {
                 section.actions aria-label="Actions" {
                     form method="post" action={"/apps/" (app) "/restart"} {
                         (csrf_field(&signed))
@@ -70,7 +69,7 @@ pub(super) async fn page(
             }
             section aria-labelledby="releases-heading" {
                 h2 #releases-heading { "Releases" }
-                (releases_table(&releases, now))
+                (releases_table(&app, &releases, now, admin))
             }
             section aria-labelledby="processes-heading" {
                 h2 #processes-heading { "Processes" }
@@ -78,28 +77,44 @@ pub(super) async fn page(
             }
             section aria-labelledby="domains-heading" {
                 h2 #domains-heading { "Domains" }
-                (domains_list(&domains))
+                (super::domains::section(&app, &domains, &signed))
             }
             section aria-labelledby="config-heading" {
                 h2 #config-heading { "Config vars" }
-                @if vars.vars.is_empty() {
-                    p.empty { "None set. " code { "wharf config set " (app) " NAME=VALUE" } " sets one." }
-                } @else {
-                    p.muted { "Names only: values stay on the server." }
-                    ul.names #config-names { @for (name, _) in &vars.vars { li { code { (name) } } } }
-                }
+                (super::config_vars::section(&app, &vars, &signed))
             }
         },
     ))
 }
 
-fn releases_table(releases: &[Release], now: i64) -> Markup {
+/// What the change that led here did, said from fixed words (the query is never shown).
+fn notice(query: &PageQuery) -> Option<String> {
+    let serves = |what: &str| match query.release {
+        Some(version) => format!("{what}: release v{version} is active and serves."),
+        None => format!("{what}."),
+    };
+    Some(match query.done.as_deref()? {
+        "restart" => "Restarted: every process runs again.".to_string(),
+        "rollback" => serves("Rolled back"),
+        "config-set" => serves("Config var set"),
+        "config-unset" => serves("Config var unset"),
+        "config-saved" => {
+            "Config saved: nothing was deployed (unchanged, or the app has no release yet)."
+                .to_string()
+        }
+        "domain-added" => "Domain added: it is routed to the app now.".to_string(),
+        "domain-removed" => "Domain removed: it is no longer routed to the app.".to_string(),
+        _ => return None,
+    })
+}
+
+fn releases_table(app: &str, releases: &[Release], now: i64, admin: bool) -> Markup {
     html! {
         @if releases.is_empty() {
             p.empty { "No release yet." }
         } @else {
             table.cards #releases {
-                thead { tr { th scope="col" { "Release" } th scope="col" { "Status" } th scope="col" { "Made" } th scope="col" { "Source" } th scope="col" { "Image" } } }
+                thead { tr { th scope="col" { "Release" } th scope="col" { "Status" } th scope="col" { "Made" } th scope="col" { "Source" } th scope="col" { "Image" } @if admin { th scope="col" { span.visually-hidden { "Actions" } } } } }
                 tbody {
                     @for release in releases {
                         tr {
@@ -118,6 +133,13 @@ fn releases_table(releases: &[Release], now: i64) -> Markup {
                                 }
                             }
                             td data-label="Image" { code.wrap { (release.image) } }
+                            @if admin {
+                                td.row-actions {
+                                    @if super::rollback::can_roll_back_to(release) {
+                                        a.button href=(super::rollback::confirm_link(app, release.version)) { "Roll back to v" (release.version) }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
@@ -172,23 +194,6 @@ fn processes_table(processes: &Result<Vec<ProcessStatus>, String>) -> Markup {
     }
 }
 
-fn domains_list(domains: &AppDomains) -> Markup {
-    html! {
-        @if domains.dockerfile.is_empty() && domains.added.is_empty() {
-            p.empty { "No domain." }
-        } @else {
-            ul.domains #domains {
-                @for domain in &domains.dockerfile {
-                    li { a href={"http://" (domain)} rel="noopener" { (domain) } " " span.muted { "from the Dockerfile" } }
-                }
-                @for domain in &domains.added {
-                    li { a href={"http://" (domain)} rel="noopener" { (domain) } " " span.muted { "added by command" } }
-                }
-            }
-        }
-    }
-}
-
 /// `POST /apps/{app}/restart` (admins, with the CSRF token): the API's restart of every
 /// process, waited for; then back to the app's page.
 pub(super) async fn restart(
@@ -204,30 +209,13 @@ pub(super) async fn restart(
         axum::Json(LifecycleRequest { process: None }),
     )
     .await?;
-    let body = answer
-        .into_body()
-        .collect()
-        .await
-        .map_err(PageError::internal)?
-        .to_bytes();
-    let last = String::from_utf8_lossy(&body)
-        .lines()
-        .rev()
-        .find_map(|line| serde_json::from_str::<ProgressEvent>(line).ok());
-    match last {
-        Some(ProgressEvent::Done(_)) => {
-            Ok(Redirect::to(&format!("/apps/{app}?done=restart")).into_response())
-        }
-        Some(ProgressEvent::Error(message)) => Err(PageError::new(
-            StatusCode::BAD_REQUEST,
-            format!("The restart of {app} failed: {message}"),
-        )),
-        _ => Err(PageError::internal("the restart ended without an outcome")),
-    }
+    let back = format!("/apps/{app}");
+    super::change::outcome(answer, &format!("The restart of {app}"), &back).await?;
+    Ok(Redirect::to(&format!("{back}?done=restart")).into_response())
 }
 
 /// An app name in a path is checked before anything is looked up or linked with it.
-fn known_name(app: &str) -> Result<AppPath, PageError> {
+pub(super) fn known_name(app: &str) -> Result<AppPath, PageError> {
     wharf_domain::AppName::parse(app)
         .map(AppPath)
         .map_err(|err| PageError::new(StatusCode::NOT_FOUND, format!("No such app: {err}")))

@@ -9,6 +9,8 @@ use maud::html;
 pub(super) struct PageError {
     pub status: StatusCode,
     pub message: String,
+    /// The page to go back to (the overview when `None`).
+    pub back: Option<String>,
 }
 
 impl PageError {
@@ -16,7 +18,14 @@ impl PageError {
         PageError {
             status,
             message: message.into(),
+            back: None,
         }
+    }
+
+    /// The same error, with a link back to the local page `path` (where the form was).
+    pub fn back_to(mut self, path: &str) -> PageError {
+        self.back = Some(path.to_string());
+        self
     }
 
     pub fn internal(message: impl std::fmt::Display) -> PageError {
@@ -38,7 +47,12 @@ impl IntoResponse for PageError {
         let body = html! {
             h1 { (title) }
             p.error role="alert" { (self.message) }
-            p { a href="/" { "Back to the overview" } }
+            p {
+                @match &self.back {
+                    Some(back) => { a href=(back) { "Back" } }
+                    None => { a href="/" { "Back to the overview" } }
+                }
+            }
         };
         (self.status, super::layout::page(&title, None, body)).into_response()
     }

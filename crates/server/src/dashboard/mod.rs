@@ -11,9 +11,13 @@
 
 mod app_page;
 mod assets;
+mod change;
+mod config_vars;
+mod domains;
 mod error;
 mod layout;
 mod overview;
+mod rollback;
 mod session;
 mod sign_in;
 mod throttle;
@@ -136,6 +140,22 @@ fn mounted() -> Mounted {
     .at(M::GET, "/", Signed, overview::page)
     .at(M::GET, "/apps/{app}", Signed, app_page::page)
     .at(M::POST, "/apps/{app}/restart", Admin, app_page::restart)
+    .at(M::GET, "/apps/{app}/rollback", Admin, rollback::confirm)
+    .at(M::POST, "/apps/{app}/rollback", Admin, rollback::submit)
+    .at(M::POST, "/apps/{app}/config/set", Admin, config_vars::set)
+    .at(
+        M::POST,
+        "/apps/{app}/config/unset",
+        Admin,
+        config_vars::unset,
+    )
+    .at(M::POST, "/apps/{app}/domains/add", Admin, domains::add)
+    .at(
+        M::POST,
+        "/apps/{app}/domains/remove",
+        Admin,
+        domains::remove,
+    )
 }
 
 /// Every dashboard route: its method, path and who may reach it.
