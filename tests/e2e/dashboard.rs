@@ -296,6 +296,11 @@ fn exchange(
     }
 }
 
+/// GET `path` with the session cookie of `secret`.
+fn get_signed(api: SocketAddr, path: &str, secret: &str) -> Answer {
+    exchange(api, "GET", path, &[("Cookie", &cookie_header(secret))], "")
+}
+
 fn cookie_header(secret: &str) -> String {
     format!("wharf_session={secret}")
 }
@@ -499,26 +504,10 @@ fn an_admin_signs_in_sees_the_app_restarts_it_and_signing_out_revokes_the_sessio
 
         // Signing out ends the session on the server: its cookie opens nothing any more.
         let secret = browser.session_cookie().await;
-        assert_eq!(
-            exchange(
-                d.api,
-                "GET",
-                "/",
-                &[("Cookie", &cookie_header(&secret))],
-                ""
-            )
-            .status,
-            200
-        );
+        assert_eq!(get_signed(d.api, "/", &secret).status, 200);
         browser.click("form.sign-out button").await;
         browser.wait_for_path("/sign-in").await;
-        let after = exchange(
-            d.api,
-            "GET",
-            "/",
-            &[("Cookie", &cookie_header(&secret))],
-            "",
-        );
+        let after = get_signed(d.api, "/", &secret);
         assert_eq!(after.status, 303);
         assert_eq!(after.header("location"), Some("/sign-in"));
         browser.close().await;
@@ -601,13 +590,7 @@ fn a_viewer_sees_no_change_form_and_forged_changes_are_refused() {
         );
         assert_eq!(answer.status, 403, "{path}: {}", answer.body);
     }
-    let answer = exchange(
-        d.api,
-        "GET",
-        &format!("/apps/{app}/rollback?version=1"),
-        &[("Cookie", &cookie_header(&viewer))],
-        "",
-    );
+    let answer = get_signed(d.api, &format!("/apps/{app}/rollback?version=1"), &viewer);
     assert_eq!(answer.status, 403, "{}", answer.body);
     assert!(d.config_vars(&app).is_empty());
     assert_eq!(
@@ -617,37 +600,14 @@ fn a_viewer_sees_no_change_form_and_forged_changes_are_refused() {
 
     // A new password ends the viewer's sessions; removing the admin... is refused while they
     // are the last one, so a second admin first: removal ends their sessions too.
-    assert_eq!(
-        exchange(
-            d.api,
-            "GET",
-            "/",
-            &[("Cookie", &cookie_header(&viewer))],
-            ""
-        )
-        .status,
-        200
-    );
+    assert_eq!(get_signed(d.api, "/", &viewer).status, 200);
     d.wharf_ok(&["users", "passwd", "vic"]);
-    assert_eq!(
-        exchange(
-            d.api,
-            "GET",
-            "/",
-            &[("Cookie", &cookie_header(&viewer))],
-            ""
-        )
-        .status,
-        303
-    );
+    assert_eq!(get_signed(d.api, "/", &viewer).status, 303);
     let out = d.wharf(&["users", "remove", "ada"]);
     fails_with(&out, "last admin");
     add_user(&d, "bea", ADMIN_PASSWORD, false);
     d.wharf_ok(&["users", "remove", "ada"]);
-    assert_eq!(
-        exchange(d.api, "GET", "/", &[("Cookie", &cookie_header(&admin))], "").status,
-        303
-    );
+    assert_eq!(get_signed(d.api, "/", &admin).status, 303);
 }
 
 #[test]
@@ -715,24 +675,12 @@ fn every_dashboard_route_without_a_session_goes_to_sign_in_and_tokens_and_cookie
     }
     // A dashboard session never opens the token API; the token still does.
     let secret = sign_in_raw(d.api, "ada", ADMIN_PASSWORD);
-    let answer = exchange(
-        d.api,
-        "GET",
-        "/v1/apps",
-        &[("Cookie", &cookie_header(&secret))],
-        "",
-    );
+    let answer = get_signed(d.api, "/v1/apps", &secret);
     assert_eq!(answer.status, 401, "{}", answer.body);
     let answer = exchange(d.api, "GET", "/v1/apps", &[("Authorization", &bearer)], "");
     assert_eq!(answer.status, 200, "{}", answer.body);
     // Pages forbid scripts and framing, and the sign-in form carries no session.
-    let page = exchange(
-        d.api,
-        "GET",
-        "/",
-        &[("Cookie", &cookie_header(&secret))],
-        "",
-    );
+    let page = get_signed(d.api, "/", &secret);
     assert_eq!(page.status, 200);
     let csp = page.header("content-security-policy").unwrap_or_default();
     assert!(
