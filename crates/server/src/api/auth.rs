@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
+use http_body_util::BodyExt;
 use std::sync::Arc;
 use wharf_store::{Store, TokenRecord};
 
@@ -21,22 +22,51 @@ pub async fn require_token(
     request: Request,
     next: Next,
 ) -> Response {
+    match check(&store, &request) {
+        Ok(()) => next.run(request).await,
+        Err(refusal) => after_its_body(request, *refusal).await,
+    }
+}
+
+/// Most of a refused request's body read before the refusal is sent: a client still sending
+/// an upload (`wharf push` with a read-only token) then reads the answer, where an unread body
+/// would make the close reset the connection and the client see only a broken pipe.
+const DRAINED_BYTES: usize = 16 << 20;
+const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(5);
+
+async fn after_its_body(request: Request, refusal: Response) -> Response {
+    let mut body = request.into_body();
+    let drain = async {
+        let mut read = 0;
+        while let Some(Ok(frame)) = body.frame().await {
+            read += frame.data_ref().map_or(0, |d| d.len());
+            if read > DRAINED_BYTES {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(DRAIN_TIME, drain).await;
+    refusal
+}
+
+/// The token's check: `Err` holds the refusal to answer with.
+fn check(store: &Store, request: &Request) -> Result<(), Box<Response>> {
     let git = request.uri().path().starts_with("/git/");
     let Some(secret) = given_token(request.headers()) else {
-        return unauthorized(
+        return Err(Box::new(unauthorized(
             "missing API token: pass --token or set WHARF_TOKEN (create one on the server with `wharf tokens create NAME`); git takes it as the password: https://x:TOKEN@NAME/git/APP.git",
             git,
-        );
+        )));
     };
     let token = match store.verify_token(&secret) {
         Ok(Some(token)) => token,
         Ok(None) => {
-            return unauthorized(
+            return Err(Box::new(unauthorized(
                 "invalid or revoked API token: check --token / WHARF_TOKEN, or create a new one with `wharf tokens create NAME`",
                 git,
-            );
+            )));
         }
-        Err(err) => return ApiError::internal(err).into_response(),
+        Err(err) => return Err(Box::new(ApiError::internal(err).into_response())),
     };
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -47,20 +77,20 @@ pub async fn require_token(
             .and_then(wharf_domain::UtcDateTime::from_unix_seconds)
             .map(|t| t.to_string())
             .unwrap_or_default();
-        return unauthorized(
+        return Err(Box::new(unauthorized(
             &format!(
                 "API token `{}` expired at {when}; create a new one on the server with `wharf tokens create NAME --expires 30d`",
                 token.name
             ),
             git,
-        );
+        )));
     }
-    if let Err(message) = within_scope(&token, &request) {
+    if let Err(message) = within_scope(&token, request) {
         tracing::info!(token = %token.name, scope = %token.scope, path = %request.uri().path(), "refused: outside the token's scope");
-        return refusal(StatusCode::FORBIDDEN, &message, git);
+        return Err(Box::new(refusal(StatusCode::FORBIDDEN, &message, git)));
     }
     tracing::debug!(token = %token.name, "authenticated");
-    next.run(request).await
+    Ok(())
 }
 
 /// Whether the request is one the token's scope allows; else why not.
