@@ -15,18 +15,18 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const ADMIN_PASSWORD: &str = "admin password 1";
-const VIEWER_PASSWORD: &str = "viewer password 1";
+pub(super) const ADMIN_PASSWORD: &str = "admin password 1";
+pub(super) const VIEWER_PASSWORD: &str = "viewer password 1";
 
 /// chromedriver on a free loopback port, and a headless Chromium session through it.
-struct Browser {
+pub(super) struct Browser {
     driver: Child,
     client: Option<Client>,
     _profile: tempfile::TempDir,
 }
 
 impl Browser {
-    async fn start() -> Browser {
+    pub(super) async fn start() -> Browser {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let port = free_port();
         let driver = Command::new(chromedriver())
@@ -68,15 +68,15 @@ impl Browser {
         }
     }
 
-    fn client(&self) -> &Client {
+    pub(super) fn client(&self) -> &Client {
         self.client.as_ref().unwrap()
     }
 
-    async fn goto(&self, url: &str) {
+    pub(super) async fn goto(&self, url: &str) {
         self.client().goto(url).await.unwrap();
     }
 
-    async fn path(&self) -> String {
+    pub(super) async fn path(&self) -> String {
         let url = self.client().current_url().await.unwrap();
         match url.query() {
             Some(query) => format!("{}?{query}", url.path()),
@@ -86,8 +86,14 @@ impl Browser {
 
     /// Wait (up to 10 s) until the browser is at `expected`, which a click's navigation may
     /// reach after the click returns.
-    async fn wait_for_path(&self, expected: &str) {
-        let deadline = Instant::now() + Duration::from_secs(10);
+    pub(super) async fn wait_for_path(&self, expected: &str) {
+        self.wait_for_path_within(expected, Duration::from_secs(10))
+            .await;
+    }
+
+    /// As `wait_for_path`, for a page that comes after a deploy of up to `limit`.
+    pub(super) async fn wait_for_path_within(&self, expected: &str, limit: Duration) {
+        let deadline = Instant::now() + limit;
         loop {
             let path = self.path().await;
             if path == expected {
@@ -98,7 +104,7 @@ impl Browser {
         }
     }
 
-    async fn text(&self, css: &str) -> String {
+    pub(super) async fn text(&self, css: &str) -> String {
         self.client()
             .find(Locator::Css(css))
             .await
@@ -108,7 +114,7 @@ impl Browser {
             .unwrap()
     }
 
-    async fn count(&self, css: &str) -> usize {
+    pub(super) async fn count(&self, css: &str) -> usize {
         self.client()
             .find_all(Locator::Css(css))
             .await
@@ -117,7 +123,7 @@ impl Browser {
     }
 
     /// Fill the sign-in form (where the browser is) and send it.
-    async fn sign_in(&self, name: &str, password: &str) {
+    pub(super) async fn sign_in(&self, name: &str, password: &str) {
         let client = self.client();
         let field = client.find(Locator::Id("name")).await.unwrap();
         field.clear().await.unwrap();
@@ -133,12 +139,12 @@ impl Browser {
     }
 
     /// Click `css` and wait until the page it leads to has replaced this one.
-    async fn click(&self, css: &str) {
+    pub(super) async fn click(&self, css: &str) {
         self.click_within(css, Duration::from_secs(10)).await;
     }
 
     /// Type `text` into the field `css`.
-    async fn fill(&self, css: &str, text: &str) {
+    pub(super) async fn fill(&self, css: &str, text: &str) {
         let field = self
             .client()
             .find(Locator::Css(css))
@@ -149,12 +155,12 @@ impl Browser {
     }
 
     /// The page's HTML as the browser holds it.
-    async fn source(&self) -> String {
+    pub(super) async fn source(&self) -> String {
         self.client().source().await.unwrap()
     }
 
     /// As `click`, for a change (a deploy) that may take up to `limit` before its page comes.
-    async fn click_within(&self, css: &str, limit: Duration) {
+    pub(super) async fn click_within(&self, css: &str, limit: Duration) {
         let client = self.client();
         let old = client.find(Locator::Css("html")).await.unwrap();
         client
@@ -172,7 +178,7 @@ impl Browser {
         }
     }
 
-    async fn session_cookie(&self) -> String {
+    pub(super) async fn session_cookie(&self) -> String {
         self.client()
             .get_named_cookie("wharf_session")
             .await
@@ -182,7 +188,7 @@ impl Browser {
     }
 
     /// The page at 375 and at 1280 px wide, as target/screenshots/NAME-WIDTH.png.
-    async fn screenshots(&self, name: &str) {
+    pub(super) async fn screenshots(&self, name: &str) {
         let dir = screenshot_dir();
         std::fs::create_dir_all(&dir).unwrap();
         for (width, height) in [(375, 1100), (1280, 900)] {
@@ -193,7 +199,7 @@ impl Browser {
         self.client().set_window_size(1280, 900).await.unwrap();
     }
 
-    async fn close(mut self) {
+    pub(super) async fn close(mut self) {
         if let Some(client) = self.client.take() {
             let _ = client.close().await;
         }
@@ -207,7 +213,7 @@ impl Drop for Browser {
     }
 }
 
-fn chromedriver() -> String {
+pub(super) fn chromedriver() -> String {
     ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
         .into_iter()
         .find(|p| std::path::Path::new(p).exists())
@@ -215,13 +221,13 @@ fn chromedriver() -> String {
         .to_string()
 }
 
-fn chromium() -> Option<&'static str> {
+pub(super) fn chromium() -> Option<&'static str> {
     ["/usr/bin/chromium", "/usr/lib/chromium/chromium"]
         .into_iter()
         .find(|p| std::path::Path::new(p).exists())
 }
 
-fn screenshot_dir() -> PathBuf {
+pub(super) fn screenshot_dir() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
@@ -229,21 +235,21 @@ fn screenshot_dir() -> PathBuf {
 }
 
 /// A plain HTTP/1.1 exchange with the API listener: status, headers (lower-case names) and body.
-struct Answer {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
+pub(super) struct Answer {
+    pub(super) status: u16,
+    pub(super) headers: Vec<(String, String)>,
+    pub(super) body: String,
 }
 
 impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(super) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
     }
 
-    fn cookies(&self) -> Vec<&str> {
+    pub(super) fn cookies(&self) -> Vec<&str> {
         self.headers
             .iter()
             .filter(|(n, _)| n == "set-cookie")
@@ -252,31 +258,57 @@ impl Answer {
     }
 }
 
-fn exchange(
+pub(super) fn exchange(
     api: SocketAddr,
     method: &str,
     path: &str,
     headers: &[(&str, &str)],
     body: &str,
 ) -> Answer {
-    let mut stream = std::net::TcpStream::connect(api).unwrap();
-    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {api}\r\nConnection: close\r\n");
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {api}\r\nConnection: close\r\n");
     for (name, value) in headers {
-        request.push_str(&format!("{name}: {value}\r\n"));
+        head.push_str(&format!("{name}: {value}\r\n"));
     }
     if method == "POST" {
-        request.push_str(&format!(
-            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
-            body.len()
-        ));
+        if !headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("content-type"))
+        {
+            head.push_str("Content-Type: application/x-www-form-urlencoded\r\n");
+        }
+        head.push_str(&format!("Content-Length: {}\r\n", body.len()));
     }
-    request.push_str("\r\n");
-    if method == "POST" {
-        request.push_str(body);
+    head.push_str("\r\n");
+    let body = if method == "POST" {
+        body.as_bytes()
+    } else {
+        &[]
+    };
+    send(api, head.as_bytes(), body)
+}
+
+/// POST `body` (bytes, such as a file upload) to `path`; `headers` name its content type.
+pub(super) fn exchange_bytes(
+    api: SocketAddr,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Answer {
+    let mut head = format!("POST {path} HTTP/1.1\r\nHost: {api}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
     }
-    stream.write_all(request.as_bytes()).unwrap();
+    head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+    send(api, head.as_bytes(), body)
+}
+
+fn send(api: SocketAddr, head: &[u8], body: &[u8]) -> Answer {
+    let mut stream = std::net::TcpStream::connect(api).unwrap();
+    stream.write_all(head).unwrap();
+    // A refusal may come before the whole body is read; it is still read back.
+    let _ = stream.write_all(body);
     let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).unwrap();
+    let _ = stream.read_to_end(&mut raw);
     let raw = String::from_utf8_lossy(&raw).to_string();
     let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
     let mut lines = head.lines();
@@ -297,16 +329,16 @@ fn exchange(
 }
 
 /// GET `path` with the session cookie of `secret`.
-fn get_signed(api: SocketAddr, path: &str, secret: &str) -> Answer {
+pub(super) fn get_signed(api: SocketAddr, path: &str, secret: &str) -> Answer {
     exchange(api, "GET", path, &[("Cookie", &cookie_header(secret))], "")
 }
 
-fn cookie_header(secret: &str) -> String {
+pub(super) fn cookie_header(secret: &str) -> String {
     format!("wharf_session={secret}")
 }
 
 /// Sign in without a browser, as a script would; returns the session's secret.
-fn sign_in_raw(api: SocketAddr, name: &str, password: &str) -> String {
+pub(super) fn sign_in_raw(api: SocketAddr, name: &str, password: &str) -> String {
     let form = exchange(api, "GET", "/sign-in", &[], "");
     let token = value_after(&form.body, "name=\"token\" value=\"");
     let form_cookie = form
@@ -331,7 +363,7 @@ fn sign_in_raw(api: SocketAddr, name: &str, password: &str) -> String {
     session.split(';').next().unwrap().to_string()
 }
 
-fn form_urlencoded(pairs: &[(&str, &str)]) -> String {
+pub(super) fn form_urlencoded(pairs: &[(&str, &str)]) -> String {
     pairs
         .iter()
         .map(|(k, v)| {
@@ -352,7 +384,7 @@ fn form_urlencoded(pairs: &[(&str, &str)]) -> String {
 }
 
 /// The text between `marker` and the next `"` in `html`.
-fn value_after(html: &str, marker: &str) -> String {
+pub(super) fn value_after(html: &str, marker: &str) -> String {
     let start = html
         .find(marker)
         .unwrap_or_else(|| panic!("no {marker} in {html}"))
@@ -361,13 +393,13 @@ fn value_after(html: &str, marker: &str) -> String {
 }
 
 /// The CSRF token on a page of the session `secret`.
-fn csrf_of(api: SocketAddr, secret: &str) -> String {
+pub(super) fn csrf_of(api: SocketAddr, secret: &str) -> String {
     let page = exchange(api, "GET", "/", &[("Cookie", &cookie_header(secret))], "");
     assert_eq!(page.status, 200, "{}", page.body);
     value_after(&page.body, "name=\"csrf\" value=\"")
 }
 
-fn add_user(d: &Daemon, name: &str, password: &str, viewer: bool) {
+pub(super) fn add_user(d: &Daemon, name: &str, password: &str, viewer: bool) {
     let mut args = vec![
         "--data-dir",
         d.data_dir().to_str().unwrap(),
@@ -392,7 +424,7 @@ fn add_user(d: &Daemon, name: &str, password: &str, viewer: bool) {
 }
 
 /// Each container of `app` with its id and when it started: what a restart changes.
-fn started(d: &Daemon, app: &str) -> Vec<String> {
+pub(super) fn started(d: &Daemon, app: &str) -> Vec<String> {
     d.containers(app)
         .iter()
         .map(|c| inspect(c, "{{.Id}} {{.State.StartedAt}}"))
@@ -400,7 +432,7 @@ fn started(d: &Daemon, app: &str) -> Vec<String> {
 }
 
 /// A daemon with an admin, a viewer and a deployed app; returns the app's name.
-fn daemon_with_app() -> (Daemon, String) {
+pub(super) fn daemon_with_app() -> (Daemon, String) {
     let d = Daemon::start();
     add_user(&d, "ada", ADMIN_PASSWORD, false);
     add_user(&d, "vic", VIEWER_PASSWORD, true);
@@ -692,7 +724,7 @@ fn every_dashboard_route_without_a_session_goes_to_sign_in_and_tokens_and_cookie
 
 /// Wait (up to 30 s) until `host` answers 200 with `needle` through the proxy: what
 /// `Daemon::wait_for_body` does, from inside the browser's async block.
-async fn serves(d: &Daemon, host: &str, needle: &str) {
+pub(super) async fn serves(d: &Daemon, host: &str, needle: &str) {
     let client = http_client();
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
@@ -709,7 +741,7 @@ async fn serves(d: &Daemon, host: &str, needle: &str) {
 }
 
 /// How long a change that deploys may take before its page comes back.
-const DEPLOY_LIMIT: Duration = Duration::from_secs(90);
+pub(super) const DEPLOY_LIMIT: Duration = Duration::from_secs(90);
 
 #[test]
 fn an_admin_rolls_back_from_the_app_page_after_confirming_and_the_old_release_serves() {
@@ -747,13 +779,18 @@ fn an_admin_rolls_back_from_the_app_page_after_confirming_and_the_old_release_se
         browser
             .click_within("form.confirm-form button", DEPLOY_LIMIT)
             .await;
+        // The app's page follows the rollback's deploy, then shows how it ended.
         browser
-            .wait_for_path(&format!("/apps/{app}?done=rollback&release=3"))
+            .wait_for_path(&format!("/apps/{app}?done=deploying&release=3"))
             .await;
-        assert_eq!(
-            browser.text(".notice").await,
-            "Rolled back: release v3 is active and serves."
+        assert!(
+            browser.text("#deploy-heading").await.contains("v3"),
+            "the page follows the rollback's release"
         );
+        browser
+            .wait_for_path_within(&format!("/apps/{app}"), DEPLOY_LIMIT)
+            .await;
+        assert_eq!(browser.text(".live-end").await, "The release is live.");
         let active = browser.text("#releases tbody tr:first-child").await;
         assert!(
             active.contains("v3") && active.contains("active"),

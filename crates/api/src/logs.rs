@@ -16,6 +16,10 @@ pub struct LogsQuery {
     /// One process only (`web`, `worker`...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub process: Option<String>,
+    /// Only lines written after this time (RFC 3339, e.g. the `time` of the last line a
+    /// client has), so a client that has lines can follow on from them without a gap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
 }
 
 /// One line of `GET /v1/apps/{app}/logs` (`application/x-ndjson`). Without `follow`, lines

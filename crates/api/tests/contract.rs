@@ -288,6 +288,7 @@ fn every_type_survives_a_round_trip() {
         tail: Some("10".into()),
         follow: true,
         process: Some("web".into()),
+        since: Some("2026-01-02T15:04:05.000000000Z".into()),
     });
     let entry = LogEntry {
         source: "web.1".into(),

@@ -113,7 +113,7 @@ impl Deployer {
         // Scale stored without a deploy (`ps:scale --skip-deploy`) goes live with this one.
         spec.apply_settings(&self.store.process_settings(app)?);
         let image = active.image.clone();
-        let release = self.record_release(app, |_| image.clone(), &mut spec)?;
+        let release = self.record_release(app, |_| image.clone(), &mut spec, progress)?;
         progress.line(format!(
             "-----> Config changed: deploying {app} release {} (image of {})",
             release.version, active.version

@@ -70,6 +70,7 @@ pub struct Deployer {
     pub(crate) instances: Instances,
     pub(crate) cron_jobs: crate::tasks::RunningJobs,
     pub(crate) retirements: crate::instances::Retirements,
+    pub(crate) live: crate::live::LiveDeploys,
     locks: Mutex<HashMap<AppName, Arc<tokio::sync::Mutex<()>>>>,
 }
 
@@ -93,6 +94,7 @@ impl Deployer {
             instances: Instances::default(),
             cron_jobs: Default::default(),
             retirements: Default::default(),
+            live: Default::default(),
             locks: Mutex::new(HashMap::new()),
         }
     }
@@ -103,6 +105,11 @@ impl Deployer {
 
     pub fn instances(&self) -> &Instances {
         &self.instances
+    }
+
+    /// Each app's latest deploy, to watch as it happens.
+    pub fn live(&self) -> &crate::live::LiveDeploys {
+        &self.live
     }
 
     /// The Docker engine this deployer runs containers on.

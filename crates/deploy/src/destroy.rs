@@ -29,6 +29,7 @@ impl Deployer {
             }
         }
         self.store.delete_app(app)?;
+        self.live.forget(app);
         Ok(())
     }
 }

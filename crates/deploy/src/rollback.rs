@@ -70,7 +70,7 @@ impl Deployer {
             .check_domains_free(app, &spec.domains())
             .map_err(crate::domains::domain_taken)?;
         let image = target.image.clone();
-        let release = self.record_release(app, |_| image.clone(), &mut spec)?;
+        let release = self.record_release(app, |_| image.clone(), &mut spec, progress)?;
         progress.line(format!(
             "-----> Rolling {app} back to {}: deploying it as release {}",
             target.version, release.version

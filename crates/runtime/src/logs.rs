@@ -64,12 +64,16 @@ impl Docker {
         id: &str,
         tail: Option<usize>,
         follow: bool,
+        since: Option<i64>,
     ) -> impl Stream<Item = Result<LogLine, RuntimeError>> + Send + 'static {
         let tail = tail.map_or_else(|| "all".to_owned(), |n| n.to_string());
+        // The engine takes whole seconds; a caller filters the lines of that second itself.
+        let since = since.map_or(0, |s| i32::try_from(s).unwrap_or(i32::MAX));
         let options = LogsOptionsBuilder::default()
             .stdout(true)
             .stderr(true)
             .follow(follow)
+            .since(since)
             .timestamps(true)
             .tail(&tail)
             .build();

@@ -102,7 +102,7 @@ async fn auto_removed_one_off_and_log_lines() {
     cleanup.container(&id);
     docker.start(&id).await.unwrap();
 
-    let followed: Vec<_> = docker.log_lines(&id, None, true).collect().await;
+    let followed: Vec<_> = docker.log_lines(&id, None, true, None).collect().await;
     let lines: Vec<_> = followed.into_iter().map(Result::unwrap).collect();
     let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
     assert_eq!(texts.len(), 3, "{lines:?}");
@@ -141,7 +141,7 @@ async fn log_lines_tail() {
     cleanup.container(&id);
     docker.start(&id).await.unwrap();
     assert_eq!(docker.wait(&id).await.unwrap(), 0);
-    let lines: Vec<_> = docker.log_lines(&id, Some(2), false).collect().await;
+    let lines: Vec<_> = docker.log_lines(&id, Some(2), false, None).collect().await;
     let texts: Vec<String> = lines.into_iter().map(|l| l.unwrap().text).collect();
     assert_eq!(texts, ["l4", "l5"]);
 }

@@ -33,6 +33,7 @@ pub async fn run(client: &Client, args: &LogsArgs) -> anyhow::Result<ExitCode> {
         }),
         follow: args.follow,
         process: args.process.as_ref().map(ToString::to_string),
+        since: None,
     };
     let path = with_query(&paths::fill(paths::LOGS, &[args.app.as_str()]), &query)?;
     let response = client.send(Method::GET, &path, None, empty()).await?;

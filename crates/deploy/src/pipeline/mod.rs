@@ -16,6 +16,7 @@ use crate::config::check_env_from_config;
 use crate::deployer::{INSTANCE_LABEL, image_tag};
 use crate::domains::domain_taken;
 use crate::instances::route_for;
+use crate::live::Ended;
 use crate::tasks::Task;
 use crate::{DeployError, Deployer, Instance, Progress, ReleaseSpec};
 use std::collections::HashMap;
@@ -86,7 +87,7 @@ impl Deployer {
         self.mounts_for(&app, &spec)?;
         self.check_fits_server(&spec).await?;
         let created = self.store.ensure_app(&app)?;
-        let release = self.record_release(&app, |v| image_tag(&app, v), &mut spec)?;
+        let release = self.record_release(&app, |v| image_tag(&app, v), &mut spec, progress)?;
         progress.line(format!(
             "-----> Deploying {app} release {}{}",
             release.version,
@@ -123,12 +124,13 @@ impl Deployer {
     }
 
     /// Record a new release of `app` with this config snapshot, noting which of its vars
-    /// are the URLs of the app's links now.
+    /// are the URLs of the app's links now; from here the deploy can be watched live.
     pub(crate) fn record_release(
         &self,
         app: &AppName,
         image_for: impl Fn(ReleaseVersion) -> String,
         spec: &mut ReleaseSpec,
+        progress: &Progress,
     ) -> Result<ReleaseRecord, DeployError> {
         spec.link_vars = self
             .store
@@ -136,7 +138,9 @@ impl Deployer {
             .into_iter()
             .map(|link| link.var)
             .collect();
-        Ok(self.store.create_release(app, image_for, spec)?)
+        let release = self.store.create_release(app, image_for, spec)?;
+        progress.watch_as(self.live.begin(app, release.version));
+        Ok(release)
     }
 
     /// Store how a release's deploy ended: live (it was recorded active at its switch, so only
@@ -162,6 +166,10 @@ impl Deployer {
         }
         self.store
             .append_release_log(release.id, &progress.take())?;
+        progress.end(match &result {
+            Ok(()) => Ended::Live,
+            Err(err) => Ended::Failed(err.to_string()),
+        });
         result?;
         Ok(DeployOutcome {
             urls: self

@@ -35,7 +35,7 @@ impl Deployer {
         spec.apply_settings(settings);
         self.check_fits_server(&spec).await?;
         let image = active.image.clone();
-        let release = self.record_release(app, |_| image.clone(), &mut spec)?;
+        let release = self.record_release(app, |_| image.clone(), &mut spec, progress)?;
         progress.line(format!(
             "-----> Processes changed: deploying {app} release {} (image of {})",
             release.version, active.version

@@ -119,7 +119,7 @@ impl Deployer {
         // Vars stored without a restart (`config:set --no-restart`) go live with this deploy.
         spec.vars = self.store.config_vars(app)?;
         let image = active.image.clone();
-        let release = self.record_release(app, |_| image.clone(), &mut spec)?;
+        let release = self.record_release(app, |_| image.clone(), &mut spec, progress)?;
         progress.line(format!(
             "-----> Storage changed ({}): deploying {app} release {} (image of {})",
             listed(&mounts),

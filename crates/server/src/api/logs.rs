@@ -32,6 +32,7 @@ pub async fn logs(
             )
         })?),
     };
+    let since = query.since.as_deref().map(LogTime::parse).transpose()?;
     let sources = state
         .deployer
         .log_sources(&app, query.process.as_deref())
@@ -41,10 +42,23 @@ pub async fn logs(
         .into_iter()
         .map(|source| {
             let label = source.label;
+            let since = since.clone();
             docker
-                .log_lines(&source.id, tail, query.follow)
+                .log_lines(
+                    &source.id,
+                    tail,
+                    query.follow,
+                    since.as_ref().map(|s| s.unix),
+                )
                 // A container removed since it was listed (a run that ended) has no more lines.
                 .filter(|item| std::future::ready(!matches!(item, Err(RuntimeError::NotFound(_)))))
+                .filter(move |item| {
+                    let after = match (item, &since) {
+                        (Ok(line), Some(since)) => line.time > since.fixed,
+                        _ => true,
+                    };
+                    std::future::ready(after)
+                })
                 .map_ok(move |line| (label.clone(), line))
                 .boxed()
         })
@@ -104,4 +118,59 @@ fn event(source: &str, line: &LogLine) -> String {
         time: line.time.clone(),
         line: line.text.clone(),
     }))
+}
+
+/// The `since` of a logs query: whole seconds for the engine, and the same time in the
+/// engine's fixed-width form, which line times are compared with as text.
+#[derive(Clone)]
+struct LogTime {
+    unix: i64,
+    fixed: String,
+}
+
+impl LogTime {
+    fn parse(text: &str) -> Result<LogTime, ApiError> {
+        let time = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+            .map_err(|err| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    format!("since `{text}` is not an RFC 3339 time such as 2026-01-02T15:04:05.123456789Z: {err}"),
+                )
+            })?
+            .to_offset(time::UtcOffset::UTC);
+        Ok(LogTime {
+            unix: time.unix_timestamp(),
+            fixed: fixed_time(time),
+        })
+    }
+}
+
+/// A UTC time in the engine's fixed-width form of log times (`2026-01-02T15:04:05.000000000Z`).
+pub(crate) fn fixed_time(time: time::OffsetDateTime) -> String {
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z",
+        time.year(),
+        u8::from(time.month()),
+        time.day(),
+        time.hour(),
+        time.minute(),
+        time.second(),
+        time.nanosecond()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LogTime;
+
+    #[test]
+    fn since_is_read_as_rfc_3339_and_compared_in_the_engines_fixed_form() {
+        let since = LogTime::parse("2026-01-02T16:04:05.5+01:00").unwrap();
+        assert_eq!(since.fixed, "2026-01-02T15:04:05.500000000Z");
+        assert_eq!(since.unix, 1767366245);
+        assert!("2026-01-02T15:04:05.500000001Z" > since.fixed.as_str());
+        let err = LogTime::parse("yesterday").err().unwrap();
+        assert_eq!(err.status, axum::http::StatusCode::BAD_REQUEST);
+        assert!(err.message.contains("since `yesterday`"), "{}", err.message);
+    }
 }

@@ -37,6 +37,7 @@ fn service(params: &RawPathParams) -> Result<ServiceName, ApiError> {
 }
 
 /// `{app}` of `/v1/apps/{app}/...`.
+#[derive(Clone)]
 pub struct AppPath(pub AppName);
 
 impl<S: Send + Sync> FromRequestParts<S> for AppPath {

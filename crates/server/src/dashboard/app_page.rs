@@ -37,7 +37,24 @@ pub(super) async fn page(
     let name = known_name(&app)?;
     let path = || AppPath(name.0.clone());
     let api = &state.api;
-    let axum::Json(releases) = api::apps::releases(Reach(api.clone()), path()).await?;
+    let live = api.deployer.live().latest(&name.0);
+    let releases = match api::apps::releases(Reach(api.clone()), path()).await {
+        Ok(axum::Json(releases)) => releases,
+        // A first deploy that failed left no app, but its output is worth reading.
+        Err(err) if err.status == StatusCode::NOT_FOUND && live.is_some() => {
+            return Ok(whole_page(
+                &app,
+                Some(&signed),
+                html! {
+                    nav.crumbs aria-label="Breadcrumb" { a href="/" { "Overview" } " / " span aria-current="page" { (app) } }
+                    h1 { (app) }
+                    p.muted { "The app has no release: its first deploy did not go live, so nothing of it is kept but this output." }
+                    (super::live::deploy_section(&app, live.as_deref()))
+                },
+            ));
+        }
+        Err(err) => return Err(err.into()),
+    };
     let axum::Json(domains) = api::domains::list(Reach(api.clone()), path()).await?;
     let axum::Json(vars) = api::config::show(
         Reach(api.clone()),
@@ -59,11 +76,19 @@ pub(super) async fn page(
             nav.crumbs aria-label="Breadcrumb" { a href="/" { "Overview" } " / " span aria-current="page" { (app) } }
             h1 { (app) }
             @if let Some(notice) = notice { p.notice role="status" { (notice) } }
+            nav.app-links aria-label="This app" {
+                a href={"/apps/" (app) "/logs"} { "Logs" }
+            }
+            (super::live::deploy_section(&app, live.as_deref()))
             @if admin {
                 section.actions aria-label="Actions" {
                     form method="post" action={"/apps/" (app) "/restart"} {
                         (csrf_field(&signed))
                         button type="submit" { "Restart all processes" }
+                    }
+                    details.deploy-new {
+                        summary { "Deploy a new version from a file" }
+                        (super::upload::form(Some(&app), &signed))
                     }
                 }
             }
@@ -95,7 +120,10 @@ fn notice(query: &PageQuery) -> Option<String> {
     };
     Some(match query.done.as_deref()? {
         "restart" => "Restarted: every process runs again.".to_string(),
-        "rollback" => serves("Rolled back"),
+        "deploying" => match query.release {
+            Some(version) => format!("Deploying release v{version}: its output follows below."),
+            None => "Deploying: its output follows below.".to_string(),
+        },
         "config-set" => serves("Config var set"),
         "config-unset" => serves("Config var unset"),
         "config-saved" => {

@@ -15,6 +15,7 @@ pub(super) fn page(title: &str, signed: Option<&Signed>, main: Markup) -> Markup
                 title { (title) " · Wharf" }
                 link rel="icon" href="data:,";
                 link rel="stylesheet" href=(super::assets::STYLESHEET);
+                script src=(super::assets::SCRIPT) defer {}
             }
             body {
                 a.skip href="#main" { "Skip to the content" }

@@ -1,26 +1,32 @@
 //! The web dashboard, served at `/` of the API's TCP listener and of the `--api-domain` HTTPS
-//! host: server-rendered HTML (maud), one embedded stylesheet, no script, readable with
-//! JavaScript off. Every page reads through the API's own handlers (`crate::api`) and answers
+//! host: server-rendered HTML (maud), one embedded stylesheet and one small embedded script
+//! that follows live output (Server-Sent Events, `live`), whole and readable with JavaScript
+//! off. A hand-written script of a few lines instead of htmx: the pages need only to append
+//! streamed lines, and a script of our own is one less thing to vendor and keep up to date. Every page reads through the API's own handlers (`crate::api`) and answers
 //! in `wharf_api`'s types, so the dashboard shows what the CLI shows and changes things the
 //! way the API does.
 //!
-//! Every route is mounted here with its `Access`: only the sign-in form and the stylesheet
+//! Every route is mounted here with its `Access`: only the sign-in form and the two assets
 //! are `Public`; every other route passes `session::guard` (a session, the role, and for a
 //! change the CSRF token) before its handler runs. A dashboard session never opens the token
 //! API, and an API token never opens the dashboard: each checks only its own credential.
 
 mod app_page;
+mod archive;
 mod assets;
 mod change;
 mod config_vars;
 mod domains;
 mod error;
 mod layout;
+mod live;
+mod logs_page;
 mod overview;
 mod rollback;
 mod session;
 mod sign_in;
 mod throttle;
+mod upload;
 
 use crate::api::ApiState;
 use axum::handler::Handler;
@@ -43,6 +49,9 @@ pub enum Access {
     Signed,
     /// A signed-in admin.
     Admin,
+    /// A signed-in admin sending a file: the form's first field is the CSRF token, checked
+    /// before the file is read.
+    Upload,
 }
 
 /// The dashboard's sign-in state shared by all the listeners it is served on: one throttle of
@@ -114,6 +123,11 @@ impl Mounted {
             Err(err) => unreachable!("{method} is not a method axum routes: {err}"),
         };
         let route = on(filter, handler);
+        // An upload's size is bounded as it is read, by the server's upload limit.
+        let route = match access {
+            Access::Upload => route.layer(axum::extract::DefaultBodyLimit::disable()),
+            _ => route,
+        };
         let route = match access {
             Access::Public => route,
             guarded => route.route_layer(axum::middleware::from_fn(move |request, next| {
@@ -127,18 +141,23 @@ impl Mounted {
 }
 
 fn mounted() -> Mounted {
-    use Access::{Admin, Public, Signed};
+    use Access::{Admin, Public, Signed, Upload};
     use Method as M;
     Mounted {
         router: Router::new(),
         routes: Vec::new(),
     }
     .at(M::GET, assets::STYLESHEET, Public, assets::stylesheet)
+    .at(M::GET, assets::SCRIPT, Public, assets::script)
     .at(M::GET, sign_in::PATH, Public, sign_in::form)
     .at(M::POST, sign_in::PATH, Public, sign_in::submit)
     .at(M::POST, sign_in::SIGN_OUT, Signed, sign_in::sign_out)
     .at(M::GET, "/", Signed, overview::page)
     .at(M::GET, "/apps/{app}", Signed, app_page::page)
+    .at(M::POST, upload::PATH, Upload, upload::deploy)
+    .at(M::GET, "/apps/{app}/deploy/live", Signed, live::deploy)
+    .at(M::GET, "/apps/{app}/logs", Signed, logs_page::page_of)
+    .at(M::GET, "/apps/{app}/logs/live", Signed, live::logs)
     .at(M::POST, "/apps/{app}/restart", Admin, app_page::restart)
     .at(M::GET, "/apps/{app}/rollback", Admin, rollback::confirm)
     .at(M::POST, "/apps/{app}/rollback", Admin, rollback::submit)
@@ -163,14 +182,14 @@ pub fn dashboard_routes() -> Vec<(Method, &'static str, Access)> {
     mounted().routes
 }
 
-/// Headers on every dashboard answer: nothing loads from elsewhere, no script runs, no page
-/// is framed, and pages are not cached (they hold what a signed-in user may see).
+/// Headers on every dashboard answer: nothing loads from elsewhere, only the dashboard's own
+/// script runs (no inline script), streams come only from the dashboard, no page is framed, and pages are not cached (they hold what a signed-in user may see).
 async fn security_headers(mut response: axum::response::Response) -> axum::response::Response {
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
-            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         ),
     );
     headers.insert(
@@ -193,7 +212,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_sign_in_and_the_stylesheet_are_public() {
+    fn only_sign_in_and_the_assets_are_public() {
         let public: Vec<_> = dashboard_routes()
             .into_iter()
             .filter(|(_, _, access)| *access == Access::Public)
@@ -201,7 +220,12 @@ mod tests {
             .collect();
         assert_eq!(
             public,
-            ["GET /assets/style.css", "GET /sign-in", "POST /sign-in"]
+            [
+                "GET /assets/style.css",
+                "GET /assets/live.js",
+                "GET /sign-in",
+                "POST /sign-in"
+            ]
         );
     }
 
@@ -209,7 +233,10 @@ mod tests {
     fn every_change_but_signing_out_is_for_admins() {
         for (method, path, access) in dashboard_routes() {
             if method == Method::POST && access != Access::Public && path != sign_in::SIGN_OUT {
-                assert_eq!(access, Access::Admin, "{method} {path}");
+                assert!(
+                    matches!(access, Access::Admin | Access::Upload),
+                    "{method} {path}"
+                );
             }
         }
     }

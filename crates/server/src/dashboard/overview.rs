@@ -90,6 +90,12 @@ pub(super) async fn page_handler(state: &State, signed: &Signed) -> Result<Marku
             section aria-labelledby="apps-heading" {
                 h2 #apps-heading { "Apps" }
                 (apps_table(&rows, now))
+                @if signed.is_admin() {
+                    details.deploy-new {
+                        summary { "Deploy an app from a file" }
+                        (super::upload::form(None, signed))
+                    }
+                }
             }
             section aria-labelledby="services-heading" {
                 h2 #services-heading { "Databases" }

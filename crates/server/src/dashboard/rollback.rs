@@ -1,21 +1,20 @@
 //! Rolling an app back from its page: each superseded release has a button leading to a
 //! confirmation (`GET /apps/{app}/rollback?version=N`, which names the release and what will
 //! happen), whose form posts the rollback; it is the API's `POST /v1/apps/{app}/rollback`,
-//! waited for, and then the app's page shows the new active release.
+//! followed live on the app's page until the new release serves.
 
 use super::State;
-use super::change::outcome;
 use super::error::PageError;
 use super::layout::{csrf_field, page, when};
 use super::session::Signed;
 use crate::api;
 use axum::extract::{Path, Query, State as Reach};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::{Extension, Form, Json};
 use maud::{Markup, html};
 use serde::Deserialize;
-use wharf_api::{Outcome, Release, ReleaseStatus, RollbackRequest};
+use wharf_api::{Release, ReleaseStatus, RollbackRequest};
 
 /// The release to roll back to, as a query (the confirmation) or a form field (the change).
 #[derive(Debug, Default, Deserialize)]
@@ -143,24 +142,13 @@ pub(super) async fn submit(
     tracing::info!(user = %signed.user.name, %app, version, "dashboard: rollback");
     let answer = api::config::rollback(
         Reach(state.api.clone()),
-        name,
+        name.clone(),
         Json(RollbackRequest {
             version: Some(version),
         }),
     )
     .await
     .map_err(|err| PageError::from(err).back_to(&back))?;
-    let done = outcome(
-        answer,
-        &format!("The rollback of {app} to v{version}"),
-        &back,
-    )
-    .await?;
-    let to = match done {
-        Outcome::Deployed(deployed) => {
-            format!("{back}?done=rollback&release={}", deployed.version)
-        }
-        Outcome::Message(_) => format!("{back}?done=rollback"),
-    };
-    Ok(Redirect::to(&to).into_response())
+    let what = format!("The rollback of {app} to v{version}");
+    super::change::follow(&state, &name.0, answer, what, back).await
 }

@@ -3,7 +3,9 @@
 //! `HttpOnly` and `SameSite=Strict`; over HTTPS it is `Secure` and named with the `__Host-`
 //! prefix (so no other host or plain-HTTP page can set it). A change must carry the session's
 //! CSRF token in its form: a value derived from the secret, which a page of another site can
-//! neither read nor guess.
+//! neither read nor guess. A form that sends a file (`multipart/form-data`) is taken only by
+//! an `Upload` route, and the token is its first field, checked by `upload` before anything
+//! else of the form is read: the guard does not buffer a file to find it.
 
 use super::error::PageError;
 use super::{Access, State};
@@ -109,6 +111,10 @@ pub(super) fn signed(state: &State, headers: &HeaderMap) -> Result<Option<Signed
     }))
 }
 
+/// The CSRF token an upload's first field must be (`upload` checks it).
+#[derive(Debug, Clone)]
+pub(super) struct CsrfDue(pub String);
+
 /// The largest form a change may post.
 const MAX_FORM_BYTES: usize = 64 * 1024;
 
@@ -130,7 +136,7 @@ async fn check(access: Access, mut request: Request) -> Result<Request, Response
     let Some(signed) = signed else {
         return Err(to_sign_in(&request));
     };
-    if access == Access::Admin && !signed.is_admin() {
+    if matches!(access, Access::Admin | Access::Upload) && !signed.is_admin() {
         tracing::info!(user = %signed.user.name, path = %request.uri().path(), "refused: a viewer asked for a change");
         return Err(PageError::new(
             StatusCode::FORBIDDEN,
@@ -138,7 +144,23 @@ async fn check(access: Access, mut request: Request) -> Result<Request, Response
         )
         .into_response());
     }
-    if !matches!(*request.method(), Method::GET | Method::HEAD) {
+    let multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().starts_with("multipart/form-data"));
+    if multipart && !matches!(*request.method(), Method::GET | Method::HEAD) {
+        if access != Access::Upload {
+            return Err(PageError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "This form takes no file; send it from its page.",
+            )
+            .into_response());
+        }
+        request
+            .extensions_mut()
+            .insert(CsrfDue(signed.csrf.clone()));
+    } else if !matches!(*request.method(), Method::GET | Method::HEAD) {
         let (parts, body) = request.into_parts();
         let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES)
             .await
