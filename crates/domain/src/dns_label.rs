@@ -9,22 +9,17 @@ pub(crate) const MAX_LABEL_LEN: usize = 63;
 /// `a-z`, `0-9` and `-`, starting with a letter and not ending with `-`.
 ///
 /// `kind` names what is being checked ("app name", "process name") for the error.
+/// A name that only its uppercase letters keep from passing gets [`NameError::Uppercase`],
+/// which suggests the lowercase form. Nothing here recurses, whatever `name` holds.
 pub(crate) fn check_label(kind: &'static str, name: &str) -> Result<(), NameError> {
-    if name.is_empty() {
-        return Err(NameError::Empty { kind });
-    }
-    let len = name.chars().count();
-    if len > MAX_LABEL_LEN {
-        return Err(NameError::TooLong {
-            kind,
-            name: name.to_owned(),
-            len,
-        });
-    }
+    check_length(kind, name)?;
     if name.chars().any(|c| c.is_uppercase()) {
         let lowered = name.to_lowercase();
-        // Only suggest the lowercase form when that alone would fix it.
-        if check_label(kind, &lowered).is_ok() {
+        // Only suggest the lowercase form when that alone would fix it. The lowercase form
+        // is checked by the rules alone, never by this function again: some characters are
+        // uppercase and have no lowercase form (`ℂ`, `𝐀`), so `lowered` can still hold
+        // uppercase characters, and calling back here would never end.
+        if check_length(kind, &lowered).is_ok() && check_chars(kind, &lowered).is_ok() {
             return Err(NameError::Uppercase {
                 kind,
                 name: name.to_owned(),
@@ -32,6 +27,12 @@ pub(crate) fn check_label(kind: &'static str, name: &str) -> Result<(), NameErro
             });
         }
     }
+    check_chars(kind, name)
+}
+
+/// The rule on characters: lowercase `a-z`, `0-9` and `-`, starting with a letter and not
+/// ending with `-`.
+fn check_chars(kind: &'static str, name: &str) -> Result<(), NameError> {
     if let Some(ch) = name
         .chars()
         .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
@@ -52,6 +53,22 @@ pub(crate) fn check_label(kind: &'static str, name: &str) -> Result<(), NameErro
         return Err(NameError::EndsWithHyphen {
             kind,
             name: name.to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// 1..=[`MAX_LABEL_LEN`] characters.
+fn check_length(kind: &'static str, name: &str) -> Result<(), NameError> {
+    if name.is_empty() {
+        return Err(NameError::Empty { kind });
+    }
+    let len = name.chars().count();
+    if len > MAX_LABEL_LEN {
+        return Err(NameError::TooLong {
+            kind,
+            name: name.to_owned(),
+            len,
         });
     }
     Ok(())
@@ -113,6 +130,19 @@ mod tests {
             check_label("app name", "My_App"),
             Err(NameError::InvalidChar { ch: 'M', .. })
         ));
+    }
+
+    /// Some characters are uppercase and have no lowercase form (`ϒ`, `ℂ`, `𝐀`); such a name
+    /// used to make the uppercase check call itself on the same text until the stack overflowed.
+    #[test]
+    fn uppercase_without_a_lowercase_form_is_an_invalid_char() {
+        for (bad, ch) in [("ϒ", 'ϒ'), ("webℂ", 'ℂ'), ("𝐀pp", '𝐀'), ("İx", 'İ')] {
+            assert!(
+                matches!(check_label("process name", bad), Err(NameError::InvalidChar { ch: c, .. }) if c == ch),
+                "{bad}: {:?}",
+                check_label("process name", bad)
+            );
+        }
     }
 
     #[test]

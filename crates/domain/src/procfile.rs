@@ -408,6 +408,10 @@ mod tests {
             "a:\u{feff}",
             "web: ✓",
             "\n\n\n:",
+            // Uppercase with no lowercase form: once endless recursion in the name check.
+            "ϒ: x",
+            "webℂ: x",
+            "𝐀pp: x",
         ] {
             let _ = Procfile::parse(text);
         }
