@@ -11,25 +11,22 @@
 //!
 //! A `null` value counts as absent, and so does an empty or blank file.
 //!
-//! How it is read: the text is parsed as JSON first (so a syntax error is
-//! reported with its line and column before anything else), then into plain
-//! derived structs, with `serde_path_to_error` finding where a value was
-//! refused. What serde cannot state (value ranges, good paths, process names,
-//! required keys, which health check is used) is checked after, on the typed
-//! values. Either way a refused value is known by its place ([`At`]) alone:
-//! the message takes the expected text from the place's path and the value
-//! found from the document: `PATH must be EXPECTED, got FOUND`.
+//! How it is read: the text is parsed as JSON first (so a syntax error gives
+//! its line and column), then each part is read from its place into a plain
+//! derived struct, serde refusing wrong types, ranges and paths, and
+//! `serde_path_to_error` finding where; process names, required keys and
+//! cron schedules are checked after, on the typed values. A refused value is
+//! known by its place ([`At`]) alone: `PATH must be EXPECTED, got FOUND`
+//! takes EXPECTED from a table by path and FOUND from the document.
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::marker::PhantomData;
-use std::ops::RangeInclusive;
+use std::num::NonZeroU16;
 use std::time::Duration;
 
 use serde::Deserialize;
-use serde::de::value::MapAccessDeserializer;
-use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
-use serde_json::Value;
+use serde::de::{Deserializer, Error as _, IgnoredAny};
+use serde_json::{Value, json};
 use serde_path_to_error::Segment;
 use thiserror::Error;
 
@@ -39,20 +36,8 @@ use crate::{CronError, CronSchedule, NameError, ProcessName};
 /// Most containers a `formation` entry may ask for (the same limit as `scale`).
 pub const MAX_FORMATION_QUANTITY: u32 = crate::MAX_SCALE;
 
-/// Longest accepted health-check path, in bytes.
-const MAX_PATH_LEN: usize = 1024;
-
 /// Longest piece of a value quoted back in an error message, in characters.
 const MAX_QUOTED: usize = 60;
-
-/// Defaults and limits for health-check numbers, in Dokku's units (seconds).
-const DEFAULT_ATTEMPTS: u32 = 3;
-const MAX_ATTEMPTS: u32 = 100;
-const DEFAULT_WAIT_SECS: u64 = 5;
-const MAX_WAIT_SECS: u64 = 300;
-const DEFAULT_TIMEOUT_SECS: u64 = 5;
-const MAX_TIMEOUT_SECS: u64 = 120;
-const MAX_INITIAL_DELAY_SECS: u64 = 600;
 
 /// What separates what was expected from what was found in a message. No
 /// expected text contains it, so a message reads only one way (a test checks).
@@ -102,16 +87,9 @@ pub struct WebHealthcheck {
 }
 
 impl Default for WebHealthcheck {
+    /// The check `{"path": "/"}` reads as.
     fn default() -> Self {
-        WebHealthcheck {
-            path: "/".to_owned(),
-            content: None,
-            attempts: DEFAULT_ATTEMPTS,
-            wait: Duration::from_secs(DEFAULT_WAIT_SECS),
-            timeout: Duration::from_secs(DEFAULT_TIMEOUT_SECS),
-            initial_delay: Duration::ZERO,
-            port: None,
-        }
+        HttpCheck::default().into()
     }
 }
 
@@ -190,363 +168,250 @@ impl AppJson {
             return Ok(AppJson::default());
         }
         let root: Value = serde_json::from_str(text).map_err(syntax_error)?;
-        let top = At::top(&root);
-        let Obj(manifest) = top.read::<Obj<Manifest>>()?;
-        let scripts = manifest.scripts.map(|Obj(scripts)| scripts);
-        let (predeploy, postdeploy) = scripts.unwrap_or_default().commands(&top.key("scripts"))?;
-        let web_checks = manifest.healthchecks.and_then(|Obj(checks)| checks.web);
-        let web_checks_at = top.key("healthchecks").key("web");
+        let top = At {
+            path: Vec::new(),
+            value: &root,
+        };
+        top.object::<IgnoredAny>()?.ok_or_else(|| top.refuse())?;
+        let (predeploy, postdeploy) = scripts(&top.key("scripts"))?;
         Ok(AppJson {
-            healthchecks: web_checks
-                .unwrap_or_default()
-                .startup_check(&web_checks_at)?,
+            healthchecks: startup_check(&top.key("healthchecks"))?,
             predeploy,
             postdeploy,
-            formation: (manifest.formation.unwrap_or_default())
-                .quantities(&top.key("formation"))?,
-            cron: manifest.cron.unwrap_or_default().jobs(&top.key("cron"))?,
+            formation: formation(&top.key("formation"))?,
+            cron: cron(&top.key("cron"))?,
         })
     }
 
     /// The `formation` quantity for process `name`, if listed.
     pub fn quantity(&self, name: &str) -> Option<u32> {
-        self.formation
-            .iter()
-            .find(|(n, _)| n.as_str() == name)
-            .map(|(_, q)| *q)
+        let mut formation = self.formation.iter();
+        formation.find_map(|(n, q)| (n.as_str() == name).then_some(*q))
     }
 }
 
-// ---------------------------------------------------------------------------
-// The parts of the file, as serde reads them, and the rules checked on them.
+// The parts of the file, each read from its place: its shape by serde, then
+// the rules serde cannot state.
 
-/// The top level. Keys Wharf does not read are skipped.
-#[derive(Deserialize)]
-struct Manifest {
-    healthchecks: Option<Obj<Healthchecks>>,
-    scripts: Option<Obj<Scripts>>,
-    formation: Option<Formation>,
-    cron: Option<CronList>,
-}
-
-/// `healthchecks`: only `web` is read.
-#[derive(Deserialize)]
-struct Healthchecks {
-    web: Option<WebChecks>,
-}
-
-/// `healthchecks.web`: a list of checks, each read only as far as needed.
-#[derive(Deserialize, Default)]
-struct WebChecks(Vec<IgnoredAny>);
-
-impl WebChecks {
-    /// The first startup HTTP check. Entries before it are read only as far
-    /// as their kind; entries after it not at all, as Dokku does not use them
-    /// for a deploy either.
-    fn startup_check(self, at: &At) -> Result<Option<WebHealthcheck>, AppJsonError> {
-        for index in 0..self.0.len() {
-            let at = at.index(index);
-            if at.read::<Obj<CheckKind>>()?.0.is_startup_http(&at)? {
-                let Obj(check) = at.read::<Obj<HttpCheck>>()?;
-                return check.into_healthcheck(&at).map(Some);
-            }
-        }
-        Ok(None)
+/// `healthchecks.web`: the first startup check made by HTTP (a `path` or
+/// `content`, no `command`), the only kind Wharf runs during a deploy. Checks
+/// before it are read only as far as their kind, checks after it not at all.
+fn startup_check(at: &At) -> Result<Option<WebHealthcheck>, AppJsonError> {
+    #[derive(Deserialize)]
+    struct Kind {
+        #[serde(rename = "type")]
+        kind: Option<String>,
+        path: Option<IgnoredAny>,
+        content: Option<IgnoredAny>,
+        command: Option<IgnoredAny>,
     }
-}
-
-/// What kind of check a `healthchecks.web[i]` entry is.
-#[derive(Deserialize)]
-struct CheckKind {
-    #[serde(rename = "type")]
-    kind: Option<String>,
-    path: Option<IgnoredAny>,
-    content: Option<IgnoredAny>,
-    command: Option<IgnoredAny>,
-}
-
-impl CheckKind {
-    /// Whether this is a startup check made by HTTP: liveness and readiness
-    /// checks are not, nor are uptime, listening and command checks, and
-    /// Wharf only runs an HTTP check during deploys.
-    fn is_startup_http(&self, at: &At) -> Result<bool, AppJsonError> {
-        let startup = match self.kind.as_deref() {
+    at.object::<IgnoredAny>()?;
+    for at in at.key("web").items()? {
+        let check = at.object::<Kind>()?.ok_or_else(|| at.refuse())?;
+        let startup = match check.kind.as_deref() {
             None | Some("" | "startup") => true,
             Some("liveness" | "readiness") => false,
             Some(_) => return Err(at.key("type").refuse()),
         };
-        Ok(startup && (self.path.is_some() || self.content.is_some()) && self.command.is_none())
+        if startup && (check.path.is_some() || check.content.is_some()) && check.command.is_none() {
+            return Ok(at.object::<HttpCheck>()?.map(WebHealthcheck::from));
+        }
     }
+    Ok(None)
 }
 
-/// A startup HTTP check.
-#[derive(Deserialize)]
+/// A startup HTTP check; serde refuses numbers out of range and bad paths.
+#[derive(Deserialize, Default)]
 struct HttpCheck {
+    #[serde(default, deserialize_with = "request_path")]
     path: Option<String>,
     content: Option<String>,
+    #[serde(default, deserialize_with = "within::<1, 100, _>")]
     attempts: Option<u32>,
-    wait: Option<u64>,
-    timeout: Option<u64>,
+    #[serde(default, deserialize_with = "within::<0, 300, _>")]
+    wait: Option<u32>,
+    #[serde(default, deserialize_with = "within::<1, 120, _>")]
+    timeout: Option<u32>,
     #[serde(rename = "initialDelay")]
-    delay: Option<u64>,
-    port: Option<u16>,
+    #[serde(default, deserialize_with = "within::<0, 600, _>")]
+    delay: Option<u32>,
+    port: Option<NonZeroU16>,
 }
 
-impl HttpCheck {
-    /// The check, once its path and numbers are found good.
-    fn into_healthcheck(self, at: &At) -> Result<WebHealthcheck, AppJsonError> {
-        if self.path.as_deref().is_some_and(|path| !is_good_path(path)) {
-            return Err(at.key("path").refuse());
+impl From<HttpCheck> for WebHealthcheck {
+    fn from(check: HttpCheck) -> Self {
+        let secs = |n: Option<u32>, default| Duration::from_secs(n.unwrap_or(default).into());
+        WebHealthcheck {
+            path: check.path.unwrap_or_else(|| "/".to_owned()),
+            content: check.content.filter(|content| !content.is_empty()),
+            attempts: check.attempts.unwrap_or(3),
+            wait: secs(check.wait, 5),
+            timeout: secs(check.timeout, 5),
+            initial_delay: secs(check.delay, 0),
+            port: check.port.map(NonZeroU16::get),
         }
-        let d = WebHealthcheck::default();
-        let secs = |value: Option<u64>, key, range, default| -> Result<Duration, AppJsonError> {
-            Ok(within(value, range, &at.key(key))?.map_or(default, Duration::from_secs))
-        };
-        Ok(WebHealthcheck {
-            path: self.path.unwrap_or(d.path),
-            content: self.content.filter(|c| !c.is_empty()),
-            attempts: within(self.attempts, 1..=MAX_ATTEMPTS, &at.key("attempts"))?
-                .unwrap_or(d.attempts),
-            wait: secs(self.wait, "wait", 0..=MAX_WAIT_SECS, d.wait)?,
-            timeout: secs(self.timeout, "timeout", 1..=MAX_TIMEOUT_SECS, d.timeout)?,
-            initial_delay: secs(
-                self.delay,
-                "initialDelay",
-                0..=MAX_INITIAL_DELAY_SECS,
-                d.initial_delay,
-            )?,
-            port: within(self.port, 1..=u16::MAX, &at.key("port"))?,
-        })
     }
 }
 
-/// Whether `path` is an acceptable request path.
-fn is_good_path(path: &str) -> bool {
-    path.starts_with('/')
-        && !path.starts_with("//")
-        && path.len() <= MAX_PATH_LEN
-        && !path.contains('#')
-        && !path.chars().any(|c| c.is_whitespace() || c.is_control())
-}
-
-/// `scripts`: Heroku's `postdeploy` and Dokku's own.
-#[derive(Deserialize, Default)]
-struct Scripts {
-    postdeploy: Option<Script>,
-    dokku: Option<Obj<DokkuScripts>>,
-}
-
-impl Scripts {
-    /// (predeploy, postdeploy); Dokku's postdeploy wins over Heroku's.
-    fn commands(self, at: &At) -> Result<(Option<String>, Option<String>), AppJsonError> {
-        let heroku_postdeploy = Script::command(self.postdeploy, &at.key("postdeploy"))?;
-        let Some(Obj(dokku)) = self.dokku else {
-            return Ok((None, heroku_postdeploy));
-        };
-        let at = at.key("dokku");
-        let predeploy = Script::command(dokku.predeploy, &at.key("predeploy"))?;
-        let postdeploy = Script::command(dokku.postdeploy, &at.key("postdeploy"))?;
-        Ok((predeploy, postdeploy.or(heroku_postdeploy)))
+/// A health-check request path, or `null`: it starts with a single `/`, and
+/// has at most 1024 bytes and no `#`, whitespace or control characters.
+fn request_path<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    let path = Option::<String>::deserialize(deserializer)?;
+    let bad = |c: char| c == '#' || c.is_whitespace() || c.is_control();
+    let good = |p: &String| p.starts_with('/') && !p.starts_with("//") && p.len() <= 1024;
+    match path {
+        Some(path) if !good(&path) || path.contains(bad) => Err(D::Error::custom("bad path")),
+        path => Ok(path),
     }
 }
 
-/// `scripts.dokku`.
-#[derive(Deserialize)]
-struct DokkuScripts {
-    predeploy: Option<Script>,
-    postdeploy: Option<Script>,
+/// A whole number from `MIN` to `MAX`, or `null`.
+fn within<'de, const MIN: u32, const MAX: u32, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<u32>, D::Error> {
+    match Option::<u32>::deserialize(deserializer)? {
+        Some(n) if !(MIN..=MAX).contains(&n) => Err(D::Error::custom("out of range")),
+        n => Ok(n),
+    }
 }
 
-/// A script: a command string, or else Heroku's `{"command": "..."}` form,
-/// read from its place (its other keys, such as `size`, are ignored).
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Script {
-    Text(String),
-    Other(IgnoredAny),
+/// `scripts`: (predeploy, postdeploy) from `scripts.dokku`, where Heroku's
+/// `scripts.postdeploy` counts unless Dokku's is set.
+fn scripts(at: &At) -> Result<(Option<String>, Option<String>), AppJsonError> {
+    let dokku = at.key("dokku");
+    at.object::<IgnoredAny>()?;
+    dokku.object::<IgnoredAny>()?;
+    let heroku_postdeploy = command(&at.key("postdeploy"))?;
+    let predeploy = command(&dokku.key("predeploy"))?;
+    let postdeploy = command(&dokku.key("postdeploy"))?.or(heroku_postdeploy);
+    Ok((predeploy, postdeploy))
 }
 
-impl Script {
-    /// The command of the script at `at`, trimmed; blank counts as absent.
-    fn command(script: Option<Script>, at: &At) -> Result<Option<String>, AppJsonError> {
-        #[derive(Deserialize)]
-        struct Heroku {
-            command: Option<String>,
+/// The command of the script at `at`, trimmed (blank counts as absent): a
+/// string, or else Heroku's `{"command": "..."}` (other keys ignored).
+fn command(at: &At) -> Result<Option<String>, AppJsonError> {
+    #[derive(Deserialize)]
+    struct Heroku {
+        command: Option<String>,
+    }
+    let command = match at.read::<Option<String>>() {
+        Ok(command) => command,
+        Err(_) => {
+            let heroku = at.object::<Heroku>()?.and_then(|heroku| heroku.command);
+            Some(heroku.ok_or_else(|| at.key("command").refuse())?)
         }
-        let command = match script {
-            None => return Ok(None),
-            Some(Script::Text(command)) => command,
-            Some(Script::Other(_)) => {
-                (at.read::<Obj<Heroku>>()?.0.command).ok_or_else(|| at.key("command").refuse())?
-            }
-        };
-        let command = command.trim();
-        Ok((!command.is_empty()).then(|| command.to_owned()))
-    }
+    };
+    let command = command.map(|command| command.trim().to_owned());
+    Ok(command.filter(|command| !command.is_empty()))
 }
 
-/// `formation`: process name -> entry (`null` entries are skipped).
-#[derive(Deserialize, Default)]
-struct Formation(BTreeMap<String, IgnoredAny>);
-
-impl Formation {
-    /// Valid process names (never `release`) and their quantities. Each
-    /// entry is read after its key is checked, so a bad name is reported first.
-    fn quantities(self, at: &At) -> Result<Vec<(ProcessName, u32)>, AppJsonError> {
-        let mut formation = Vec::with_capacity(self.0.len());
-        for key in self.0.keys() {
-            let at = at.key(key);
-            let name = ProcessName::parse(key).map_err(|reason| AppJsonError::ProcessName {
-                path: at.to_string(),
-                suggestion: rename_suggestion(key, &reason),
-                reason,
-            })?;
-            if name.as_str() == RELEASE {
-                let path = at.to_string();
-                return Err(AppJsonError::ReleaseInFormation { path });
-            }
-            if let Some(Obj(entry)) = at.read::<Option<Obj<FormationEntry>>>()? {
-                let range = 0..=MAX_FORMATION_QUANTITY;
-                let quantity = within(entry.quantity, range, &at.key("quantity"))?;
-                formation.push((name, quantity.unwrap_or(1)));
-            }
+/// `formation`: valid process names (never `release`) and their quantities,
+/// `null` entries skipped. A bad name is reported before its entry is read.
+fn formation(at: &At) -> Result<Vec<(ProcessName, u32)>, AppJsonError> {
+    #[derive(Deserialize)]
+    struct Entry {
+        #[serde(default, deserialize_with = "within::<0, MAX_FORMATION_QUANTITY, _>")]
+        quantity: Option<u32>,
+    }
+    let entries = at.read::<Option<BTreeMap<String, IgnoredAny>>>()?;
+    let mut formation = Vec::new();
+    for key in entries.unwrap_or_default().keys() {
+        let at = at.key(key);
+        let name = ProcessName::parse(key).map_err(|reason| AppJsonError::ProcessName {
+            path: at.to_string(),
+            suggestion: rename_suggestion(key, &reason),
+            reason,
+        })?;
+        if name.as_str() == RELEASE {
+            let path = at.to_string();
+            return Err(AppJsonError::ReleaseInFormation { path });
         }
-        Ok(formation)
-    }
-}
-
-/// `formation.NAME`.
-#[derive(Deserialize)]
-struct FormationEntry {
-    quantity: Option<u32>,
-}
-
-/// `cron`: scheduled commands.
-#[derive(Deserialize, Default)]
-struct CronList(Vec<Obj<CronEntry>>);
-
-impl CronList {
-    /// Each entry's command and schedule, both required, in file order.
-    fn jobs(self, at: &At) -> Result<Vec<CronJob>, AppJsonError> {
-        let entries = self.0.into_iter().enumerate();
-        let jobs = entries.map(|(index, Obj(entry))| {
-            let at = at.index(index);
-            let command = entry.command.as_deref().map(str::trim);
-            let command = command.filter(|c| !c.is_empty());
-            let command = command.ok_or_else(|| at.key("command").refuse())?;
-            let at = at.key("schedule");
-            let schedule = entry.schedule.ok_or_else(|| at.refuse())?;
-            let schedule = CronSchedule::parse(&schedule).map_err(|error| AppJsonError::Cron {
-                path: at.to_string(),
-                error,
-            })?;
-            let command = command.to_owned();
-            Ok(CronJob { command, schedule })
-        });
-        jobs.collect()
-    }
-}
-
-/// `cron[i]`.
-#[derive(Deserialize)]
-struct CronEntry {
-    command: Option<String>,
-    schedule: Option<String>,
-}
-
-/// `value`, refused as the value `at` if outside `range`.
-fn within<T: PartialOrd>(
-    value: Option<T>,
-    range: RangeInclusive<T>,
-    at: &At,
-) -> Result<Option<T>, AppJsonError> {
-    match value {
-        Some(v) if !range.contains(&v) => Err(at.refuse()),
-        value => Ok(value),
-    }
-}
-
-/// A JSON object read into the derived struct `T` (the derive alone would
-/// also take a list for a struct).
-struct Obj<T>(T);
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Obj<T> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ObjVisitor<T>(PhantomData<T>);
-        impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjVisitor<T> {
-            type Value = Obj<T>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Obj<T>, A::Error> {
-                T::deserialize(MapAccessDeserializer::new(map)).map(Obj)
-            }
+        if let Some(entry) = at.object::<Entry>()? {
+            formation.push((name, entry.quantity.unwrap_or(1)));
         }
-        deserializer.deserialize_map(ObjVisitor(PhantomData))
     }
+    Ok(formation)
 }
 
-// ---------------------------------------------------------------------------
+/// `cron`: each entry's command and schedule, both required, in file order.
+fn cron(at: &At) -> Result<Vec<CronJob>, AppJsonError> {
+    #[derive(Deserialize)]
+    struct Entry {
+        command: Option<String>,
+        schedule: Option<String>,
+    }
+    let jobs = at.items()?.into_iter().map(|at| {
+        let entry = at.object::<Entry>()?.ok_or_else(|| at.refuse())?;
+        let command = entry.command.as_deref().map(str::trim);
+        let command = command.filter(|c| !c.is_empty()).map(str::to_owned);
+        let command = command.ok_or_else(|| at.key("command").refuse())?;
+        let at = at.key("schedule");
+        let schedule = entry.schedule.ok_or_else(|| at.refuse())?;
+        let schedule = CronSchedule::parse(&schedule).map_err(|error| AppJsonError::Cron {
+            path: at.to_string(),
+            error,
+        })?;
+        Ok(CronJob { command, schedule })
+    });
+    jobs.collect()
+}
+
 // Places in the document, and the messages of the values refused there.
 
-/// What a correct value of each part looks like, with an example.
-macro_rules! expected {
-    ($($part:ident: $text:literal,)*) => { $(impl $part { const EXPECTED: &str = $text; })* };
-}
-
-expected! {
-    Manifest: "a JSON object such as {\"formation\": {\"web\": {\"quantity\": 1}}}",
-    Healthchecks: "an object mapping process types to lists of checks, e.g. {\"web\": [{\"path\": \"/healthz\"}]}",
-    WebChecks: "a list of checks such as [{\"type\": \"startup\", \"path\": \"/healthz\"}]",
-    Scripts: "an object such as {\"dokku\": {\"predeploy\": \"...\"}}",
-    DokkuScripts: "an object such as {\"predeploy\": \"python manage.py collectstatic --noinput\"}",
-    Formation: "an object such as {\"web\": {\"quantity\": 2}, \"worker\": {\"quantity\": 1}}",
-    FormationEntry: "an object such as {\"quantity\": 1}",
-    CronList: "a list such as [{\"command\": \"python manage.py clearsessions\", \"schedule\": \"@daily\"}]",
-    CronEntry: "an object such as {\"command\": \"./cleanup.sh\", \"schedule\": \"0 3 * * *\"}",
-}
-
-const CHECK_EXPECTED: &str = "an object such as {\"type\": \"startup\", \"path\": \"/healthz\"}";
-const COMMAND_EXPECTED: &str = "a command string such as \"python manage.py migrate\"";
-const CRON_COMMAND_EXPECTED: &str =
-    "a non-empty command string such as \"python manage.py clearsessions\"";
-const CRON_SCHEDULE_EXPECTED: &str = "a cron schedule string such as \"*/5 * * * *\" or \"@daily\"";
+/// What a correct value looks like at each place, with an example: the text
+/// of the first pattern that fits the place's path, where `*` stands for any
+/// key or index.
+#[rustfmt::skip]
+const EXPECTED: &[(&[&str], &str)] = &[
+    (&[], "a JSON object such as {\"formation\": {\"web\": {\"quantity\": 1}}}"),
+    (&["healthchecks"], "an object mapping process types to lists of checks, e.g. {\"web\": [{\"path\": \"/healthz\"}]}"),
+    (&["healthchecks", "web"], "a list of checks such as [{\"type\": \"startup\", \"path\": \"/healthz\"}]"),
+    (&["healthchecks", "web", "*"], "an object such as {\"type\": \"startup\", \"path\": \"/healthz\"}"),
+    (&["healthchecks", "web", "*", "type"], "one of \"startup\", \"liveness\", \"readiness\""),
+    (&["healthchecks", "web", "*", "path"], "a path starting with a single `/`, e.g. \"/healthz\" (no full URL, no spaces, no `#`, under 1024 characters)"),
+    (&["healthchecks", "web", "*", "content"], "a string the response body must contain"),
+    (&["healthchecks", "web", "*", "attempts"], "a whole number of tries from 1 to 100"),
+    (&["healthchecks", "web", "*", "wait"], "a whole number of seconds from 0 to 300"),
+    (&["healthchecks", "web", "*", "timeout"], "a whole number of seconds from 1 to 120"),
+    (&["healthchecks", "web", "*", "initialDelay"], "a whole number of seconds from 0 to 600"),
+    (&["healthchecks", "web", "*", "port"], "a port number from 1 to 65535"),
+    (&["scripts"], "an object such as {\"dokku\": {\"predeploy\": \"...\"}}"),
+    (&["scripts", "dokku"], "an object such as {\"predeploy\": \"python manage.py collectstatic --noinput\"}"),
+    (&["scripts", "*"], "a command string such as \"python manage.py migrate\""),
+    (&["scripts", "*", "*"], "a command string such as \"python manage.py migrate\""),
+    (&["scripts", "*", "*", "*"], "a command string such as \"python manage.py migrate\""),
+    (&["formation"], "an object such as {\"web\": {\"quantity\": 2}, \"worker\": {\"quantity\": 1}}"),
+    (&["formation", "*"], "an object such as {\"quantity\": 1}"),
+    (&["formation", "*", "quantity"], "a number from 0 to 100"),
+    (&["cron"], "a list such as [{\"command\": \"python manage.py clearsessions\", \"schedule\": \"@daily\"}]"),
+    (&["cron", "*"], "an object such as {\"command\": \"./cleanup.sh\", \"schedule\": \"0 3 * * *\"}"),
+    (&["cron", "*", "command"], "a non-empty command string such as \"python manage.py clearsessions\""),
+    (&["cron", "*", "schedule"], "a cron schedule string such as \"*/5 * * * *\" or \"@daily\""),
+];
 
 /// A place in the document: the keys and list indexes that lead to it, and
 /// the value there (`null` if there is none).
 #[derive(Clone)]
 struct At<'a> {
-    path: Vec<Step>,
+    path: Vec<Segment>,
     value: &'a Value,
 }
 
-#[derive(Clone)]
-enum Step {
-    Key(String),
-    Index(usize),
-}
-
 impl<'a> At<'a> {
-    fn top(root: &'a Value) -> Self {
-        At {
-            path: Vec::new(),
-            value: root,
-        }
-    }
-
     /// The place of `key` in this object; serde_json's indexing gives `null`
     /// for a missing key, as for a list index out of range.
     fn key(&self, key: &str) -> Self {
-        self.step(Step::Key(key.to_owned()), &self.value[key])
+        let value = &self.value[key];
+        let key = key.to_owned();
+        self.step(Segment::Map { key }, value)
     }
 
     fn index(&self, index: usize) -> Self {
-        self.step(Step::Index(index), &self.value[index])
+        self.step(Segment::Seq { index }, &self.value[index])
     }
 
-    fn step(&self, step: Step, value: &'a Value) -> Self {
-        let mut path = self.path.clone();
-        path.push(step);
+    fn step(&self, segment: Segment, value: &'a Value) -> Self {
+        let path = self.path.iter().cloned().chain([segment]).collect();
         At { path, value }
     }
 
@@ -563,56 +428,44 @@ impl<'a> At<'a> {
         })
     }
 
+    /// Reads the object here as `T`, or `None` for `null` (serde's derive
+    /// alone would also take a list for a struct).
+    fn object<T: Deserialize<'a>>(&self) -> Result<Option<T>, AppJsonError> {
+        match self.value {
+            Value::Null => Ok(None),
+            Value::Object(_) => self.read().map(Some),
+            _ => Err(self.refuse()),
+        }
+    }
+
+    /// The places of the items of the list here (none for `null`).
+    fn items(&self) -> Result<Vec<Self>, AppJsonError> {
+        let items = self.read::<Option<Vec<IgnoredAny>>>()?.unwrap_or_default();
+        Ok((0..items.len()).map(|index| self.index(index)).collect())
+    }
+
     /// An [`AppJsonError::Invalid`] for the value here.
     fn refuse(&self) -> AppJsonError {
+        let expected = EXPECTED.iter().find(|(p, _)| fits(p, &self.path));
+        let missing = matches!(self.path.last(), Some(Segment::Map { .. }));
         AppJsonError::Invalid {
             path: self.to_string(),
-            expected: self.expected(),
+            expected: String::from(expected.map_or("a value Wharf can read", |(_, t)| t)),
             got: match self.value {
                 Value::Array(_) => "a list".to_owned(),
                 Value::Object(_) => "an object".to_owned(),
-                Value::Null if matches!(self.path.last(), Some(Step::Key(_))) => {
-                    "nothing (the key is missing)".to_owned()
-                }
+                Value::Null if missing => "nothing (the key is missing)".to_owned(),
                 value => shorten(&value.to_string()),
             },
         }
     }
+}
 
-    /// What a correct value here looks like, with an example.
-    #[rustfmt::skip]
-    fn expected(&self) -> String {
-        let steps = self.path.iter().map(|step| match step {
-            Step::Key(key) => key.as_str(),
-            Step::Index(_) => "[]",
-        });
-        let seconds = |min, max| format!("a whole number of seconds from {min} to {max}");
-        match steps.collect::<Vec<_>>().as_slice() {
-            [] => Manifest::EXPECTED.into(),
-            ["healthchecks"] => Healthchecks::EXPECTED.into(),
-            ["healthchecks", "web"] => WebChecks::EXPECTED.into(),
-            ["healthchecks", "web", _] => CHECK_EXPECTED.into(),
-            ["healthchecks", "web", _, "type"] => "one of \"startup\", \"liveness\", \"readiness\"".into(),
-            ["healthchecks", "web", _, "path"] => "a path starting with a single `/`, e.g. \"/healthz\" (no full URL, no spaces, no `#`, under 1024 characters)".into(),
-            ["healthchecks", "web", _, "content"] => "a string the response body must contain".into(),
-            ["healthchecks", "web", _, "attempts"] => format!("a whole number of tries from 1 to {MAX_ATTEMPTS}"),
-            ["healthchecks", "web", _, "wait"] => seconds(0, MAX_WAIT_SECS),
-            ["healthchecks", "web", _, "timeout"] => seconds(1, MAX_TIMEOUT_SECS),
-            ["healthchecks", "web", _, "initialDelay"] => seconds(0, MAX_INITIAL_DELAY_SECS),
-            ["healthchecks", "web", _, "port"] => "a port number from 1 to 65535".into(),
-            ["scripts"] => Scripts::EXPECTED.into(),
-            ["scripts", "dokku"] => DokkuScripts::EXPECTED.into(),
-            ["scripts", ..] => COMMAND_EXPECTED.into(),
-            ["formation"] => Formation::EXPECTED.into(),
-            ["formation", _] => FormationEntry::EXPECTED.into(),
-            ["formation", _, "quantity"] => format!("a number from 0 to {MAX_FORMATION_QUANTITY}"),
-            ["cron"] => CronList::EXPECTED.into(),
-            ["cron", _] => CronEntry::EXPECTED.into(),
-            ["cron", _, "command"] => CRON_COMMAND_EXPECTED.into(),
-            ["cron", _, "schedule"] => CRON_SCHEDULE_EXPECTED.into(),
-            _ => "a value Wharf can read".into(),
-        }
-    }
+/// Whether `path` fits `pattern` (see [`EXPECTED`]).
+fn fits(pattern: &[&str], path: &[Segment]) -> bool {
+    let step =
+        |(p, s): (&&str, &Segment)| *p == "*" || matches!(s, Segment::Map { key } if key == *p);
+    pattern.len() == path.len() && pattern.iter().zip(path).all(step)
 }
 
 /// `formation.web.quantity`, `cron[0]`, `formation["odd key"]`; "the top
@@ -622,48 +475,39 @@ impl fmt::Display for At<'_> {
         if self.path.is_empty() {
             return f.write_str("the top level");
         }
-        for (i, step) in self.path.iter().enumerate() {
-            match step {
-                Step::Index(index) => write!(f, "[{index}]")?,
-                Step::Key(key) if is_plain(key) && i == 0 => f.write_str(key)?,
-                Step::Key(key) if is_plain(key) => write!(f, ".{key}")?,
-                Step::Key(key) => {
-                    write!(f, "[{}]", shorten(&Value::from(key.as_str()).to_string()))?
+        let word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+        for (i, segment) in self.path.iter().enumerate() {
+            match segment {
+                Segment::Map { key } if !key.is_empty() && key.chars().all(word) => {
+                    write!(f, "{}{key}", if i == 0 { "" } else { "." })?
                 }
+                Segment::Map { key } => write!(f, "[{}]", shorten(&json!(key).to_string()))?,
+                Segment::Seq { index } => write!(f, "[{index}]")?,
+                Segment::Enum { .. } | Segment::Unknown => {}
             }
         }
         Ok(())
     }
 }
 
-/// Whether `key` can follow a `.` in a path.
-fn is_plain(key: &str) -> bool {
-    !key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-}
-
-/// Turns a serde_json error into [`AppJsonError::Syntax`].
 fn syntax_error(error: serde_json::Error) -> AppJsonError {
-    let full = error.to_string();
-    let suffix = format!(" at line {} column {}", error.line(), error.column());
-    let message = full.strip_suffix(&suffix).unwrap_or(&full).to_owned();
+    let (line, column) = (error.line(), error.column());
+    let message = error.to_string();
+    let suffix = format!(" at line {line} column {column}");
+    let message = message.strip_suffix(&suffix).unwrap_or(&message).to_owned();
     AppJsonError::Syntax {
-        line: error.line(),
-        column: error.column(),
+        line,
+        column,
         message,
     }
 }
 
 /// `text`, shortened to [`MAX_QUOTED`] characters with `…` if longer.
 fn shorten(text: &str) -> String {
-    if text.chars().count() <= MAX_QUOTED {
-        return text.to_owned();
+    match text.char_indices().nth(MAX_QUOTED) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
     }
-    let mut short: String = text.chars().take(MAX_QUOTED).collect();
-    short.push('…');
-    short
 }
 
 #[cfg(test)]
@@ -1119,21 +963,7 @@ mod tests {
             }
         );
         // The split relies on no expected text containing the separator.
-        for expected in [
-            Manifest::EXPECTED,
-            Healthchecks::EXPECTED,
-            WebChecks::EXPECTED,
-            CHECK_EXPECTED,
-            Scripts::EXPECTED,
-            DokkuScripts::EXPECTED,
-            COMMAND_EXPECTED,
-            Formation::EXPECTED,
-            FormationEntry::EXPECTED,
-            CronList::EXPECTED,
-            CronEntry::EXPECTED,
-            CRON_COMMAND_EXPECTED,
-            CRON_SCHEDULE_EXPECTED,
-        ] {
+        for (_, expected) in EXPECTED {
             assert!(!expected.contains(GOT), "{expected}");
         }
     }
