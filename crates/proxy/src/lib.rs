@@ -10,6 +10,7 @@ mod access;
 mod body;
 mod cert_resolver;
 mod config;
+mod conn_pool;
 mod ctx;
 mod error;
 mod forward;
