@@ -12,7 +12,7 @@ use std::time::Duration;
 use http::HeaderValue;
 use tokio_util::sync::CancellationToken;
 
-use crate::tls::CertResolver;
+use crate::cert_resolver::CertResolver;
 
 /// Default TCP connect timeout towards a backend.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -26,6 +26,8 @@ pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(120);
 pub const DEFAULT_HEALTH_INTERVAL: Duration = Duration::from_secs(2);
 /// Default timeout of one health probe.
 pub const DEFAULT_HEALTH_TIMEOUT: Duration = Duration::from_secs(2);
+/// Default time a client has to complete the TLS handshake.
+pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Answers ACME HTTP-01 challenges: given the request host and the token from
 /// `/.well-known/acme-challenge/TOKEN`, returns the key authorization to serve.
@@ -143,7 +145,7 @@ impl Default for ProxyConfig {
             health_timeout: DEFAULT_HEALTH_TIMEOUT,
             scheme: Scheme::Http,
             challenge: None,
-            handshake_timeout: crate::tls::DEFAULT_HANDSHAKE_TIMEOUT,
+            handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
             https_redirect: None,
             hsts: None,
             in_process: None,

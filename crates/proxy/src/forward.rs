@@ -1,13 +1,14 @@
 //! Forwarding one client request: Host routing, ACME challenges, target choice
 //! with one safe retry on connect failure, header rewriting, timeouts, and the
-//! error pages. Upgrades are handed to [`crate::upgrade`].
+//! error pages. Upgrades are handed to [`crate::upgrade`]; what a request carries through
+//! either is its [`Ctx`].
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use http::header::{HeaderMap, HeaderValue};
+use http::header::HeaderValue;
 use http::uri::PathAndQuery;
 use http::{Method, Request, Response, StatusCode, Uri, Version};
 use hyper::body::Incoming;
@@ -15,8 +16,9 @@ use hyper::body::Incoming;
 use crate::access::AccessLog;
 use crate::body::ProxyBody;
 use crate::config::{ProxyConfig, Scheme};
+use crate::ctx::Ctx;
 use crate::head::Head;
-use crate::headers::{self, ProxyHeaders, X_REQUEST_ID};
+use crate::headers::{self, ProxyHeaders};
 use crate::host;
 use crate::idle::ActiveRequest;
 use crate::pages;
@@ -24,95 +26,11 @@ use crate::request_body::BodySlot;
 use crate::retry::Retry;
 use crate::route::Route;
 use crate::router::Router;
-use crate::target::{InFlight, Target};
+use crate::target::Target;
 use crate::upgrade;
-use crate::upstream::{self, BodyFraming, Outgoing, SendError, UpstreamBody};
+use crate::upstream::{self, BodyFraming, Outgoing, SendError};
 
 const ACME_PREFIX: &str = "/.well-known/acme-challenge/";
-
-/// Status logged for a request whose client went away before the response started.
-const CLIENT_CLOSED: u16 = 499;
-
-/// The per-request state shared by the forwarding steps. If it is dropped
-/// without producing a response (the client disconnected), it still logs.
-pub(crate) struct Ctx {
-    request_id: HeaderValue,
-    /// `None` when the access log is disabled, so that nothing is collected for it.
-    log: Option<AccessLog>,
-    active: Option<ActiveRequest>,
-}
-
-impl Ctx {
-    fn new(request_id: HeaderValue, log: Option<AccessLog>, active: Option<ActiveRequest>) -> Self {
-        Ctx {
-            request_id,
-            log,
-            active,
-        }
-    }
-
-    /// The request id, as sent to the backend and returned to the client.
-    pub(crate) fn request_id(&self) -> HeaderValue {
-        self.request_id.clone()
-    }
-
-    /// Record which target is being tried.
-    pub(crate) fn set_upstream(&mut self, addr: SocketAddr) {
-        if let Some(l) = self.log.as_mut() {
-            l.upstream = Some(addr);
-        }
-    }
-
-    fn finish(
-        mut self,
-        headers: &mut HeaderMap,
-        status: StatusCode,
-    ) -> (Option<AccessLog>, Option<ActiveRequest>) {
-        let mut log = self.log.take();
-        headers.insert(&X_REQUEST_ID, self.request_id.clone());
-        if let Some(l) = log.as_mut() {
-            l.status = status.as_u16();
-        }
-        (log, self.active.take())
-    }
-
-    /// Finish with one of the proxy's own pages.
-    pub(crate) fn page(self, resp: Response<Bytes>) -> Response<ProxyBody> {
-        let (mut parts, body) = resp.into_parts();
-        let (log, active) = self.finish(&mut parts.headers, parts.status);
-        Response::from_parts(parts, ProxyBody::full(body, log, active))
-    }
-
-    /// Finish with a backend's response, streaming its body.
-    fn backend(self, resp: Response<UpstreamBody>) -> Response<ProxyBody> {
-        let (mut parts, body) = resp.into_parts();
-        headers::strip_hop_by_hop(&mut parts.headers, false);
-        let (log, active) = self.finish(&mut parts.headers, parts.status);
-        Response::from_parts(parts, ProxyBody::backend(body, log, active))
-    }
-
-    /// Finish with a backend's answer to an upgrade request (a 101 keeps `Upgrade`).
-    pub(crate) fn upgraded(
-        self,
-        resp: Response<Incoming>,
-        in_flight: Option<InFlight>,
-    ) -> Response<ProxyBody> {
-        let (mut parts, body) = resp.into_parts();
-        let switched = parts.status == StatusCode::SWITCHING_PROTOCOLS;
-        headers::strip_hop_by_hop(&mut parts.headers, switched);
-        let (log, active) = self.finish(&mut parts.headers, parts.status);
-        Response::from_parts(parts, ProxyBody::upgrade(body, log, in_flight, active))
-    }
-}
-
-impl Drop for Ctx {
-    fn drop(&mut self) {
-        if let Some(mut log) = self.log.take() {
-            log.status = CLIENT_CLOSED;
-            log.emit(0, false);
-        }
-    }
-}
 
 /// The client connection a request came from.
 pub(crate) struct Client {
@@ -130,10 +48,6 @@ pub(crate) struct Forwarder {
 impl Forwarder {
     pub(crate) fn new(router: Arc<Router>, config: ProxyConfig) -> Self {
         Forwarder { router, config }
-    }
-
-    pub(crate) fn config(&self) -> &ProxyConfig {
-        &self.config
     }
 
     /// Handle one request from `client`; never fails (errors become pages).
@@ -215,7 +129,13 @@ impl Forwarder {
             let slot = BodySlot::new(req.into_body());
             // Boxed so that the rare upgrade path does not grow every request's future.
             return Box::pin(upgrade::forward(
-                self, ctx, &route, target, &mut head, slot, on_client,
+                &self.config,
+                ctx,
+                &route,
+                target,
+                &mut head,
+                slot,
+                on_client,
             ))
             .await;
         }

@@ -8,7 +8,10 @@
 
 mod access;
 mod body;
+mod cert_resolver;
 mod config;
+mod conn_pool;
+mod ctx;
 mod error;
 mod forward;
 mod head;
@@ -33,11 +36,12 @@ mod upgrade;
 mod upstream;
 mod workers;
 
+pub use cert_resolver::{ACME_TLS_ALPN, CertResolver};
 pub use config::{
-    ChallengeResponder, ConnectionHandler, DEFAULT_CONNECT_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT,
-    DEFAULT_HEALTH_INTERVAL, DEFAULT_HEALTH_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
-    DEFAULT_RESPONSE_HEADER_TIMEOUT, HttpsRedirect, InProcessHost, ProxyConfig, Scheme, TlsStream,
-    hsts_header,
+    ChallengeResponder, ConnectionHandler, DEFAULT_CONNECT_TIMEOUT, DEFAULT_HANDSHAKE_TIMEOUT,
+    DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_HEALTH_INTERVAL, DEFAULT_HEALTH_TIMEOUT,
+    DEFAULT_IDLE_TIMEOUT, DEFAULT_RESPONSE_HEADER_TIMEOUT, HttpsRedirect, InProcessHost,
+    ProxyConfig, Scheme, TlsStream, hsts_header,
 };
 pub use error::{ProbeError, ProxyError};
 pub use headers::{X_FORWARDED_FOR, X_FORWARDED_HOST, X_FORWARDED_PROTO, X_REQUEST_ID};
@@ -49,7 +53,7 @@ pub use probe::probe;
 pub use route::{DEFAULT_HEALTH_PATH, Route};
 pub use router::Router;
 pub use served::{ServedError, served_certificate};
-pub use server::{Proxy, serve};
+pub use server::Proxy;
 pub use target::{Target, TargetState};
-pub use tls::{ACME_TLS_ALPN, CertResolver, DEFAULT_HANDSHAKE_TIMEOUT, serve_tls, server_config};
-pub use workers::ProxyServer;
+pub use tls::server_config;
+pub use workers::{ProxyServer, serve, serve_tls};

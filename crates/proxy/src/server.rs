@@ -22,9 +22,7 @@ use crate::error::ProxyError;
 use crate::forward::{Client, Forwarder};
 use crate::headers;
 use crate::idle::{Activity, IdleIo};
-use crate::listener::ProxyListener;
 use crate::router::Router;
-use crate::workers::ProxyServer;
 
 /// Pause after a failed `accept` (e.g. out of file descriptors) before trying again.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
@@ -166,21 +164,6 @@ impl Proxy {
             }
         }
     }
-}
-
-/// Serve HTTP/1.1 and HTTP/2 (h2c prior knowledge) on `listener` until `shutdown`
-/// is cancelled, then stop accepting and let in-flight connections finish.
-/// Shorthand for a [`ProxyServer`] with one HTTP listener.
-pub async fn serve(
-    listener: ProxyListener,
-    router: Arc<Router>,
-    config: ProxyConfig,
-    shutdown: CancellationToken,
-) -> Result<(), ProxyError> {
-    ProxyServer::new()
-        .http(listener, router, config)
-        .run(shutdown)
-        .await
 }
 
 /// Accept connections on `listener` and run `on_connection` for each as a tracked task until

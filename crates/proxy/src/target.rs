@@ -10,8 +10,8 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
+use crate::conn_pool::IdleConns;
 use crate::per_worker::PerWorker;
-use crate::upstream::pool::IdleConns;
 
 const HEALTHY: u8 = 0;
 const UNHEALTHY: u8 = 1;

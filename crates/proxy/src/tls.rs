@@ -1,144 +1,24 @@
-//! TLS termination: the [`CertResolver`] that picks a certificate by SNI (exact name, else a
-//! `*.` wildcard of one label) from a map swapped atomically, so certificates are added,
-//! replaced and removed without a restart; TLS-ALPN-01 challenge certificates for ACME; and
-//! `TlsProxy`, which does the handshake of each accepted connection (ALPN `h2`, `http/1.1`,
-//! `acme-tls/1`) under a timeout and hands the decrypted stream to [`Proxy::serve_connection`],
-//! or, when its SNI names the daemon's own host ([`crate::InProcessHost`]), to that host's
-//! handler.
+//! TLS termination: the rustls configuration Wharf serves with (certificates from a
+//! [`CertResolver`]), and `TlsProxy`, which does the handshake of each accepted connection
+//! (ALPN `h2`, `http/1.1`, `acme-tls/1`) under a timeout and hands the decrypted stream to
+//! [`Proxy::serve_connection`], or, when its SNI names the daemon's own host
+//! ([`InProcessHost`]), to that host's handler.
 
-use std::collections::HashMap;
-use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use arc_swap::ArcSwap;
 use rustls::ServerConfig;
-use rustls::server::{ClientHello, ResolvesServerCert};
-use rustls::sign::CertifiedKey;
 use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{ProxyConfig, Scheme};
+use crate::cert_resolver::{ACME_TLS_ALPN, CertResolver};
+use crate::config::{InProcessHost, ProxyConfig, Scheme};
 use crate::error::ProxyError;
 use crate::host::normalize_host;
-use crate::listener::ProxyListener;
 use crate::router::Router;
 use crate::server::Proxy;
-use crate::workers::ProxyServer;
-
-/// The ALPN protocol of ACME's TLS-ALPN-01 challenge (RFC 8737).
-pub const ACME_TLS_ALPN: &[u8] = b"acme-tls/1";
-/// Time a client has to complete the TLS handshake.
-pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-
-type KeyMap = HashMap<String, Arc<CertifiedKey>>;
-
-/// The certificates served, by domain (`example.com` or `*.example.com`, lower case).
-/// Readers (every handshake) never lock; writers copy the map and swap it.
-#[derive(Default)]
-pub struct CertResolver {
-    certs: ArcSwap<KeyMap>,
-    challenges: ArcSwap<KeyMap>,
-}
-
-impl fmt::Debug for CertResolver {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut domains: Vec<String> = self.certs.load().keys().cloned().collect();
-        domains.sort();
-        f.debug_struct("CertResolver")
-            .field("domains", &domains)
-            .finish_non_exhaustive()
-    }
-}
-
-fn key_of(domain: &str) -> String {
-    domain.trim_end_matches('.').to_ascii_lowercase()
-}
-
-fn update(map: &ArcSwap<KeyMap>, change: impl Fn(&mut KeyMap)) {
-    map.rcu(|current| {
-        let mut next = KeyMap::clone(current);
-        change(&mut next);
-        next
-    });
-}
-
-impl CertResolver {
-    /// An empty resolver.
-    pub fn new() -> Arc<CertResolver> {
-        Arc::new(CertResolver::default())
-    }
-
-    /// Serve `key` for `domain` from the next handshake on (replacing any previous one).
-    pub fn set(&self, domain: &str, key: Arc<CertifiedKey>) {
-        let domain = key_of(domain);
-        update(&self.certs, |m| {
-            m.insert(domain.clone(), Arc::clone(&key));
-        });
-    }
-
-    /// Stop serving a certificate for `domain`.
-    pub fn remove(&self, domain: &str) {
-        let domain = key_of(domain);
-        update(&self.certs, |m| {
-            m.remove(&domain);
-        });
-    }
-
-    /// The certificate for a (normalized) host name: exact, else the wildcard of its parent.
-    pub fn lookup(&self, host: &str) -> Option<Arc<CertifiedKey>> {
-        let certs = self.certs.load();
-        if let Some(key) = certs.get(host) {
-            return Some(Arc::clone(key));
-        }
-        let (_, parent) = host.split_once('.')?;
-        certs.get(&format!("*.{parent}")).cloned()
-    }
-
-    /// Whether HTTPS can be served for `host` (a normalized host name).
-    pub fn covers(&self, host: &str) -> bool {
-        self.lookup(host).is_some()
-    }
-
-    /// The domains that have a certificate.
-    pub fn domains(&self) -> Vec<String> {
-        let mut domains: Vec<String> = self.certs.load().keys().cloned().collect();
-        domains.sort();
-        domains
-    }
-
-    /// Answer TLS-ALPN-01 handshakes (ALPN `acme-tls/1`) for `domain` with `key`, the
-    /// challenge certificate an ACME client made.
-    pub fn set_alpn_challenge(&self, domain: &str, key: Arc<CertifiedKey>) {
-        let domain = key_of(domain);
-        update(&self.challenges, |m| {
-            m.insert(domain.clone(), Arc::clone(&key));
-        });
-    }
-
-    /// Stop answering TLS-ALPN-01 handshakes for `domain`.
-    pub fn clear_alpn_challenge(&self, domain: &str) {
-        let domain = key_of(domain);
-        update(&self.challenges, |m| {
-            m.remove(&domain);
-        });
-    }
-}
-
-impl ResolvesServerCert for CertResolver {
-    fn resolve(&self, hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
-        let host = normalize_host(hello.server_name()?)?;
-        let acme = hello
-            .alpn()
-            .is_some_and(|mut protocols| protocols.any(|p| p == ACME_TLS_ALPN));
-        if acme {
-            return self.challenges.load().get(&host).cloned();
-        }
-        self.lookup(&host)
-    }
-}
 
 /// The rustls server configuration Wharf serves with: TLS 1.2 and 1.3 (ring), certificates
 /// from `resolver`, ALPN `h2`, `http/1.1` and `acme-tls/1`, session tickets.
@@ -153,29 +33,12 @@ pub fn server_config(resolver: Arc<CertResolver>) -> Result<Arc<ServerConfig>, r
     Ok(Arc::new(config))
 }
 
-/// Serve HTTPS on `listener` with the certificates of `resolver` until `shutdown` is cancelled,
-/// then stop accepting and let in-flight connections finish. `config.scheme` is set to HTTPS.
-/// A handshake for a name without a certificate fails (no default certificate is sent).
-/// Shorthand for a [`ProxyServer`] with one HTTPS listener.
-pub async fn serve_tls(
-    listener: ProxyListener,
-    router: Arc<Router>,
-    config: ProxyConfig,
-    resolver: Arc<CertResolver>,
-    shutdown: CancellationToken,
-) -> Result<(), ProxyError> {
-    ProxyServer::new()
-        .https(listener, router, config, resolver)?
-        .run(shutdown)
-        .await
-}
-
 /// TLS in front of a [`Proxy`]: the handshake (ALPN `h2`, `http/1.1`, `acme-tls/1`) under a
 /// timeout, then the decrypted stream is served like a plain one.
 pub(crate) struct TlsProxy {
     acceptor: TlsAcceptor,
     handshake_timeout: Duration,
-    in_process: Option<crate::InProcessHost>,
+    in_process: Option<InProcessHost>,
     proxy: Arc<Proxy>,
 }
 

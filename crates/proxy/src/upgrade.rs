@@ -12,7 +12,8 @@ use tokio::net::TcpStream;
 use tracing::Instrument;
 
 use crate::body::ProxyBody;
-use crate::forward::{Ctx, Forwarder};
+use crate::config::ProxyConfig;
+use crate::ctx::Ctx;
 use crate::head::Head;
 use crate::pages;
 use crate::request_body::BodySlot;
@@ -29,7 +30,7 @@ enum Failure {
 
 /// Forward an upgrade request; on 101 splice the client and backend connections.
 pub(crate) async fn forward(
-    fwd: &Forwarder,
+    config: &ProxyConfig,
     mut ctx: Ctx,
     route: &Route,
     mut target: Arc<Target>,
@@ -41,7 +42,7 @@ pub(crate) async fn forward(
     loop {
         ctx.set_upstream(target.addr());
         let in_flight = target.begin();
-        match attempt(fwd, &target, head, &slot, retry.may_follow()).await {
+        match attempt(config, &target, head, &slot, retry.may_follow()).await {
             Ok(mut resp) => {
                 if resp.status() != StatusCode::SWITCHING_PROTOCOLS {
                     return ctx.upgraded(resp, Some(in_flight));
@@ -71,13 +72,12 @@ pub(crate) async fn forward(
 }
 
 async fn attempt(
-    fwd: &Forwarder,
+    cfg: &ProxyConfig,
     target: &Target,
     head: &mut Head,
     slot: &BodySlot,
     keep: bool,
 ) -> Result<Response<hyper::body::Incoming>, Failure> {
-    let cfg = fwd.config();
     let stream =
         match tokio::time::timeout(cfg.connect_timeout, TcpStream::connect(target.addr())).await {
             Ok(Ok(s)) => s,

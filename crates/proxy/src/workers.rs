@@ -9,6 +9,9 @@
 //! Why: on a small machine shared with the apps, a work-stealing runtime's threads wake
 //! each other for every request and handle few events per wake-up; independent workers
 //! handle everything that is ready before they sleep again.
+//!
+//! The top of the crate's layers: [`serve`] and [`serve_tls`] are shorthands for a
+//! [`ProxyServer`] with one listener.
 
 use std::sync::Arc;
 
@@ -17,13 +20,14 @@ use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
+use crate::cert_resolver::CertResolver;
 use crate::config::ProxyConfig;
 use crate::error::ProxyError;
 use crate::listener::ProxyListener;
 use crate::per_worker;
 use crate::router::Router;
 use crate::server::{Proxy, accept_until};
-use crate::tls::{CertResolver, TlsProxy};
+use crate::tls::TlsProxy;
 
 /// What connections on a listener get: plain HTTP, or TLS first.
 #[derive(Clone)]
@@ -67,7 +71,7 @@ impl ProxyServer {
         self
     }
 
-    /// Serve HTTPS on `listener` with the certificates of `resolver` (see [`crate::serve_tls`]).
+    /// Serve HTTPS on `listener` with the certificates of `resolver` (see [`serve_tls`]).
     pub fn https(
         mut self,
         listener: ProxyListener,
@@ -136,6 +140,38 @@ impl ProxyServer {
         }
         first_error.map_or(Ok(()), Err)
     }
+}
+
+/// Serve HTTP/1.1 and HTTP/2 (h2c prior knowledge) on `listener` until `shutdown`
+/// is cancelled, then stop accepting and let in-flight connections finish.
+/// Shorthand for a [`ProxyServer`] with one HTTP listener.
+pub async fn serve(
+    listener: ProxyListener,
+    router: Arc<Router>,
+    config: ProxyConfig,
+    shutdown: CancellationToken,
+) -> Result<(), ProxyError> {
+    ProxyServer::new()
+        .http(listener, router, config)
+        .run(shutdown)
+        .await
+}
+
+/// Serve HTTPS on `listener` with the certificates of `resolver` until `shutdown` is cancelled,
+/// then stop accepting and let in-flight connections finish. `config.scheme` is set to HTTPS.
+/// A handshake for a name without a certificate fails (no default certificate is sent).
+/// Shorthand for a [`ProxyServer`] with one HTTPS listener.
+pub async fn serve_tls(
+    listener: ProxyListener,
+    router: Arc<Router>,
+    config: ProxyConfig,
+    resolver: Arc<CertResolver>,
+    shutdown: CancellationToken,
+) -> Result<(), ProxyError> {
+    ProxyServer::new()
+        .https(listener, router, config, resolver)?
+        .run(shutdown)
+        .await
 }
 
 /// One worker: a current-thread runtime accepting on `job`'s sockets until `stop`.

@@ -10,8 +10,8 @@ use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
 
 use super::chunked::{ChunkedDecoder, ChunkedError, Decoded};
+use super::exchange::{Exchange, ExchangeError};
 use super::response::Framing;
-use super::{Exchange, ExchangeError};
 use crate::target::InFlight;
 
 /// Why a response body could not be read to its end.

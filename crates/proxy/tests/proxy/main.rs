@@ -9,6 +9,7 @@ mod backend_wire;
 mod balancing;
 mod health;
 mod lifecycle;
+mod module_graph;
 mod routing;
 mod streaming;
 mod tls;

@@ -15,14 +15,14 @@ const MAX_READ: usize = 256 * 1024;
 
 /// One kept-alive connection to a backend and the bytes read from it but not yet used.
 #[derive(Debug)]
-pub(super) struct BackendConn {
-    pub(super) stream: TcpStream,
-    pub(super) buf: BytesMut,
+pub(crate) struct BackendConn {
+    pub(crate) stream: TcpStream,
+    pub(crate) buf: BytesMut,
     read_size: usize,
 }
 
 impl BackendConn {
-    pub(super) async fn dial(addr: SocketAddr, timeout: Duration) -> io::Result<BackendConn> {
+    pub(crate) async fn dial(addr: SocketAddr, timeout: Duration) -> io::Result<BackendConn> {
         let stream = match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
             Ok(s) => s?,
             Err(_) => return Err(io::Error::new(io::ErrorKind::TimedOut, "connect timed out")),
@@ -37,7 +37,7 @@ impl BackendConn {
 
     /// True if this idle connection can carry a request: the backend has neither closed it
     /// nor sent anything unasked. Costs a system call only when the socket shows activity.
-    pub(super) fn is_usable(&mut self) -> bool {
+    pub(crate) fn is_usable(&mut self) -> bool {
         let mut cx = Context::from_waker(Waker::noop());
         match self.stream.poll_read_ready(&mut cx) {
             Poll::Pending => true,
@@ -50,7 +50,7 @@ impl BackendConn {
     }
 
     /// Ready to go back to the pool: drop a buffer grown by a large body.
-    pub(super) fn reset_for_idle(&mut self) {
+    pub(crate) fn reset_for_idle(&mut self) {
         if self.buf.capacity() > READ_SIZE {
             self.buf = BytesMut::new();
         }
@@ -58,7 +58,7 @@ impl BackendConn {
     }
 
     /// Read more into the buffer; Ready(Ok(0)) at end of stream.
-    pub(super) fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+    pub(crate) fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         if self.buf.capacity() - self.buf.len() < self.read_size / 4 {
             self.buf.reserve(self.read_size);
         }

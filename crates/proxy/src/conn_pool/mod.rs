@@ -1,22 +1,25 @@
-//! Kept-alive HTTP/1.1 connections to backends, pooled per target and proxy worker.
-//!
-//! [`IdleConns`] is the one type of the backend client that a target holds: opaque to the
-//! routing nouns, which only make one per target and hand it to the client; taking and
-//! putting back connections is the client's business.
+//! Kept-alive TCP connections to backends ([`BackendConn`]), pooled per target and proxy
+//! worker. Below both the routing nouns and the backend client, and knowing neither: a
+//! [`Target`](crate::target::Target) makes its [`IdleConns`] and holds it, so that its idle
+//! connections close when it goes; the backend client (`crate::upstream`) takes connections
+//! from it and puts them back. The routing nouns never do either.
 //!
 //! Each target keeps, for each worker, a stack of idle connections (most recently used
 //! first): a connection is registered with the reactor of the worker that dialed it, so
 //! only that worker reuses it and no request crosses threads. A request takes one (after
 //! a check that the backend has not closed it), or dials a new connection; its response
-//! body puts it back when the exchange has ended cleanly (see [`super::UpstreamBody`]). Idle
-//! connections older than [`POOL_IDLE_TIMEOUT`] are closed, and dropping a target (when it
-//! leaves its route) closes its idle connections.
+//! body puts it back when the exchange has ended cleanly. Idle connections older than
+//! [`POOL_IDLE_TIMEOUT`] are closed, and dropping a target (when it leaves its route)
+//! closes its idle connections.
+
+mod conn;
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use super::conn::BackendConn;
+pub(crate) use conn::BackendConn;
+
 use crate::per_worker::PerWorker;
 
 /// How long an idle pooled backend connection is kept.
@@ -35,20 +38,20 @@ impl IdleConns {
     }
 
     /// The idle connections of the worker on this thread.
-    pub(super) fn local(&self) -> &ConnPool {
+    pub(crate) fn local(&self) -> &ConnPool {
         self.0.local()
     }
 }
 
 /// Idle connections of one target on one worker.
 #[derive(Debug, Default)]
-pub(super) struct ConnPool {
+pub(crate) struct ConnPool {
     idle: Mutex<VecDeque<(BackendConn, Instant)>>,
 }
 
 impl ConnPool {
     /// The most recently returned idle connection that is still usable.
-    pub(super) fn take(&self) -> Option<BackendConn> {
+    pub(crate) fn take(&self) -> Option<BackendConn> {
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
         while idle
@@ -66,7 +69,7 @@ impl ConnPool {
     }
 
     /// Keep `conn` for the next request.
-    pub(super) fn put(&self, conn: BackendConn) {
+    pub(crate) fn put(&self, conn: BackendConn) {
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
         if idle.len() < MAX_IDLE_PER_TARGET {
             idle.push_back((conn, Instant::now()));
