@@ -3,7 +3,7 @@
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use wharf_domain::{AppName, DomainName, ProcessName, ReleaseVersion, ServiceName};
+use wharf_domain::{AppName, DomainName, ProcessName, ReleaseVersion, ServiceKind, ServiceName};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -167,7 +167,8 @@ pub enum ServicesCommand {
     /// Create a database: `wharf services create postgres NAME` (or mysql, mariadb, redis).
     Create {
         /// postgres, mysql, mariadb or redis.
-        kind: String,
+        #[arg(value_parser = ServiceKind::parse)]
+        kind: ServiceKind,
         #[arg(value_parser = ServiceName::parse)]
         name: ServiceName,
         /// The image tag (default: postgres 17, mysql 8.4, mariadb 11, redis 8).
