@@ -3,7 +3,9 @@
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use wharf_domain::{AppName, DomainName, ProcessName, ReleaseVersion, ServiceKind, ServiceName};
+use wharf_domain::{
+    AppName, DomainName, ProcessName, ProcessScale, ReleaseVersion, ServiceKind, ServiceName,
+};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -86,8 +88,8 @@ pub enum Command {
     /// Set how many containers run each process: `wharf scale APP web=2 worker=1`.
     Scale {
         app: AppName,
-        #[arg(required = true, value_name = "PROCESS=COUNT")]
-        formation: Vec<String>,
+        #[arg(required = true, value_name = "PROCESS=COUNT", value_parser = ProcessScale::parse)]
+        formation: Vec<ProcessScale>,
         /// Store the scale for the next deploy instead of deploying now.
         #[arg(long)]
         skip_deploy: bool,
