@@ -64,4 +64,4 @@ pub use storage::{MountSelector, StorageError, parse_storage_mount, same_path};
 pub use token_lifetime::{LifetimeError, MAX_TOKEN_LIFETIME, parse_token_lifetime};
 pub use token_scope::{Operation, Resource, ScopeRefusal, TokenScope};
 pub use volume::{VolumeError, VolumeSource, VolumeSpec};
-pub use web_address::{AddressError, PathError, WebAddress, domain_of, shown_address, url_of};
+pub use web_address::{AddressError, PathError, WebAddress};
