@@ -24,7 +24,7 @@ use wharf_domain::DomainName;
 use wharf_store::{AcmeState, Store, unix_now};
 
 /// The domains that should be served over HTTPS (the daemon reads them from the store).
-pub type WantedDomains = Arc<dyn Fn() -> Result<Vec<String>, AcmeError> + Send + Sync>;
+pub type WantedDomains = Arc<dyn Fn() -> Result<Vec<DomainName>, AcmeError> + Send + Sync>;
 
 /// The serial (lower-case hex) of the certificate the TLS listener serves for a domain (given
 /// by value), to check that a new certificate took effect; an error says why it could not be
@@ -47,11 +47,11 @@ pub struct AcmeManager {
     served_serial: Option<ServedSerial>,
     account: tokio::sync::Mutex<Option<Account>>,
     limiter: Mutex<OrderLimiter>,
-    warned: Mutex<HashMap<String, Instant>>,
+    warned: Mutex<HashMap<DomainName, Instant>>,
     /// When each domain's certificate is due, as last decided.
-    schedules: Mutex<HashMap<String, Schedule>>,
+    schedules: Mutex<HashMap<DomainName, Schedule>>,
     /// When to check again that an issued certificate not yet found served is (Unix seconds).
-    served_rechecks: Mutex<HashMap<String, i64>>,
+    served_rechecks: Mutex<HashMap<DomainName, i64>>,
 }
 
 impl AcmeManager {
@@ -119,10 +119,8 @@ impl AcmeManager {
                 return;
             }
         };
-        let domains: BTreeSet<String> = wanted
-            .into_iter()
-            .filter(|d| DomainName::parse(d).is_ok_and(|name| name.is_public()))
-            .collect();
+        let domains: BTreeSet<DomainName> =
+            wanted.into_iter().filter(DomainName::is_public).collect();
         if let Ok(states) = self.store.acme_states() {
             for state in states.iter().filter(|s| !domains.contains(&s.domain)) {
                 let _ = self.store.remove_acme_state(&state.domain);
@@ -135,13 +133,13 @@ impl AcmeManager {
         }
     }
 
-    async fn check(&self, domain: &str) -> anyhow::Result<()> {
+    async fn check(&self, domain: &DomainName) -> anyhow::Result<()> {
         let now = unix_now();
-        let mut state = self.store.acme_state(domain)?.unwrap_or_else(|| AcmeState {
-            domain: domain.to_string(),
-            ..AcmeState::default()
-        });
-        let current = self.certs.current(domain);
+        let mut state = self
+            .store
+            .acme_state(domain)?
+            .unwrap_or_else(|| AcmeState::new(domain.clone()));
+        let current = self.certs.current(domain.as_str());
         let installed = current.as_deref().and_then(|pem| parse_chain(pem).ok());
         if let (Some(cert), Some(pem)) = (&installed, &current) {
             let schedule = self.schedule(domain, cert, pem, now).await;
@@ -177,7 +175,7 @@ impl AcmeManager {
             Ok((challenge, chain, key)) => {
                 let cert = parse_chain(&chain).context("reading the issued certificate")?;
                 self.certs
-                    .install(domain, &chain, &key)
+                    .install(domain.as_str(), &chain, &key)
                     .context("installing the certificate")?;
                 remember(&mut state, &cert);
                 state.last_success = Some(now);
@@ -191,7 +189,7 @@ impl AcmeManager {
                 state.served_checked = None;
                 self.store.put_acme_state(&state)?;
                 tracing::info!(
-                    domain,
+                    %domain,
                     challenge = challenge.as_str(),
                     issuer = %cert.issuer,
                     serial = %cert.serial,
@@ -224,7 +222,7 @@ impl AcmeManager {
                 state.next_attempt = Some(retry);
                 self.store.put_acme_state(&state)?;
                 tracing::warn!(
-                    domain,
+                    %domain,
                     error = %message,
                     failures = state.failures,
                     retry_in_secs = delay.as_secs(),
@@ -242,7 +240,7 @@ impl AcmeManager {
     /// TLS listener to answer it.
     async fn obtain(
         &self,
-        domain: &str,
+        domain: &DomainName,
         last: Option<&str>,
         replaces: Option<&CertificateIdentifier<'static>>,
     ) -> Result<(Challenge, String, String), Failure> {
@@ -262,7 +260,7 @@ impl AcmeManager {
         for challenge in order {
             if let Some(previous) = errors.last() {
                 tracing::info!(
-                    domain,
+                    %domain,
                     error = %previous,
                     "{} failed; trying {}",
                     order[0].as_str(),
@@ -271,11 +269,11 @@ impl AcmeManager {
             }
             self.may_order(domain)?;
             tracing::info!(
-                domain,
+                %domain,
                 challenge = challenge.as_str(),
                 "ordering a certificate"
             );
-            match issue::order(&account, domain, *challenge, replaces, &responders).await {
+            match issue::order(&account, domain.as_str(), *challenge, replaces, &responders).await {
                 Ok((chain, key)) => return Ok((*challenge, chain, key)),
                 Err(err) => errors.push(format!("{}: {err:#}", challenge.as_str())),
             }
@@ -283,12 +281,12 @@ impl AcmeManager {
         Err(Failure::Error(anyhow::anyhow!("{}", errors.join("; "))))
     }
 
-    fn may_order(&self, domain: &str) -> Result<(), Failure> {
+    fn may_order(&self, domain: &DomainName) -> Result<(), Failure> {
         let mut limiter = self.limiter.lock().unwrap_or_else(|p| p.into_inner());
-        if limiter.try_order(domain, Instant::now()) {
+        if limiter.try_order(domain.as_str(), Instant::now()) {
             Ok(())
         } else {
-            tracing::warn!(domain, "order limit per hour reached; waiting");
+            tracing::warn!(%domain, "order limit per hour reached; waiting");
             Err(Failure::RateLimited)
         }
     }
@@ -303,7 +301,7 @@ impl AcmeManager {
         Ok(created)
     }
 
-    fn warn_if_expiring(&self, domain: &str, cert: &CertInfo, now: i64) {
+    fn warn_if_expiring(&self, domain: &DomainName, cert: &CertInfo, now: i64) {
         if cert.not_after - now >= EXPIRY_WARNING {
             return;
         }
@@ -312,9 +310,9 @@ impl AcmeManager {
             .get(domain)
             .is_none_or(|t| t.elapsed() >= Duration::from_secs(3600));
         if due {
-            warned.insert(domain.to_string(), Instant::now());
+            warned.insert(domain.clone(), Instant::now());
             tracing::warn!(
-                domain,
+                %domain,
                 expires_in_hours = (cert.not_after - now) / 3600,
                 "certificate expires within 7 days"
             );
@@ -324,7 +322,13 @@ impl AcmeManager {
     /// When the installed certificate `cert` of `domain` is due: configured, from the CA's
     /// renewal information (asked again when the CA said to, or for a new certificate), or
     /// by its lifetime.
-    async fn schedule(&self, domain: &str, cert: &CertInfo, chain_pem: &str, now: i64) -> Schedule {
+    async fn schedule(
+        &self,
+        domain: &DomainName,
+        cert: &CertInfo,
+        chain_pem: &str,
+        now: i64,
+    ) -> Schedule {
         if let Some(before) = self.config.renew_before {
             return Schedule {
                 serial: cert.serial.clone(),
@@ -347,7 +351,7 @@ impl AcmeManager {
         let mut schedule = match self.account().await {
             Ok(account) => renewal::ask_ca(&account, chain_pem, cert, now).await,
             Err(err) => {
-                tracing::debug!(domain, error = %format!("{err:#}"), "no ACME account to ask for renewal information");
+                tracing::debug!(%domain, error = %format!("{err:#}"), "no ACME account to ask for renewal information");
                 renewal::by_lifetime(cert, now)
             }
         };
@@ -355,7 +359,7 @@ impl AcmeManager {
             schedule = schedule.keep_pick_of(known);
         }
         let mut schedules = self.schedules.lock().unwrap_or_else(|p| p.into_inner());
-        schedules.insert(domain.to_string(), schedule.clone());
+        schedules.insert(domain.clone(), schedule.clone());
         schedule
     }
 
@@ -408,22 +412,22 @@ impl AcmeManager {
 
     /// Check again, [`AcmeConfig::served_recheck`] after `now`, that `domain`'s certificate
     /// is served.
-    fn recheck_served_later(&self, domain: &str, now: i64) {
+    fn recheck_served_later(&self, domain: &DomainName, now: i64) {
         let at = now + i64::try_from(self.config.served_recheck.as_secs()).unwrap_or(i64::MAX / 2);
         self.served_rechecks
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(domain.to_string(), at);
+            .insert(domain.clone(), at);
     }
 
     /// Whether the TLS listener serves the certificate with `serial` for `domain`: `None`
     /// when there is no listener to ask, else `Ok` or the problem (also logged).
-    async fn check_served(&self, domain: &str, serial: &str) -> Option<Result<(), String>> {
+    async fn check_served(&self, domain: &DomainName, serial: &str) -> Option<Result<(), String>> {
         let served = self.served_serial.as_ref()?;
         let problem = match served(domain.to_string()).await {
             Ok(s) if s == serial => {
                 tracing::info!(
-                    domain,
+                    %domain,
                     serial,
                     "the HTTPS listener serves the new certificate"
                 );
@@ -434,7 +438,7 @@ impl AcmeManager {
             ),
             Err(err) => format!("checking the certificate the HTTPS listener serves: {err}"),
         };
-        tracing::warn!(domain, problem = %problem, "the new certificate is not served");
+        tracing::warn!(%domain, problem = %problem, "the new certificate is not served");
         Some(Err(problem))
     }
 }
@@ -464,13 +468,17 @@ mod tests {
         let store = Arc::new(Store::in_memory().unwrap());
         let mut config = AcmeConfig::new("https://127.0.0.1:1/dir", data);
         config.renew_before = renew_before;
-        let domains: Vec<String> = domains.iter().map(|d| d.to_string()).collect();
+        let domains: Vec<DomainName> = domains.iter().copied().map(name).collect();
         let wanted: WantedDomains = Arc::new(move || Ok(domains.clone()));
         let certs = Arc::new(CertificateFiles::new(data));
         (
             AcmeManager::new(config, store.clone(), certs, wanted),
             store,
         )
+    }
+
+    fn name(domain: &str) -> DomainName {
+        DomainName::parse(domain).unwrap()
     }
 
     fn self_signed(domain: &str) -> (String, String) {
@@ -516,11 +524,10 @@ mod tests {
         // Issued earlier; the check then found another certificate served.
         store
             .put_acme_state(&AcmeState {
-                domain: domain.to_string(),
                 last_success: Some(1),
                 serial: Some(serial.clone()),
                 last_error: Some("the HTTPS listener serves another certificate".into()),
-                ..AcmeState::default()
+                ..AcmeState::new(name(domain))
             })
             .unwrap();
         let asked = Arc::new(AtomicUsize::new(0));
@@ -540,7 +547,7 @@ mod tests {
         let manager = |recheck: Duration| {
             let mut config = AcmeConfig::new("https://127.0.0.1:1/dir", data.path());
             config.served_recheck = recheck;
-            let wanted: WantedDomains = Arc::new(|| Ok(vec!["d.example.com".to_string()]));
+            let wanted: WantedDomains = Arc::new(|| Ok(vec![name("d.example.com")]));
             AcmeManager::new(config, store.clone(), certs.clone(), wanted)
                 .with_served_serial(served.clone())
         };
@@ -550,7 +557,7 @@ mod tests {
         patient.check_all().await;
         patient.check_all().await;
         assert_eq!(asked.load(Ordering::SeqCst), 1);
-        let state = store.acme_state(domain).unwrap().unwrap();
+        let state = store.acme_state(&name(domain)).unwrap().unwrap();
         assert_eq!(state.served_checked, None);
         assert!(
             state
@@ -565,7 +572,7 @@ mod tests {
         fixed.store(true, Ordering::SeqCst);
         let prompt = manager(Duration::ZERO);
         prompt.check_all().await;
-        let state = store.acme_state(domain).unwrap().unwrap();
+        let state = store.acme_state(&name(domain)).unwrap().unwrap();
         assert!(state.served_checked.is_some(), "{state:?}");
         assert_eq!(state.last_error, None);
         assert_eq!(state.last_attempt, None, "no order");
@@ -583,7 +590,7 @@ mod tests {
             .unwrap();
         let (manager, store) = make_manager(data.path(), &["c.example.com"], None);
         manager.check_all().await;
-        let state = store.acme_state("c.example.com").unwrap().unwrap();
+        let state = store.acme_state(&name("c.example.com")).unwrap().unwrap();
         assert_eq!(state.last_attempt, None, "not due: no order");
         assert!(state.serial.is_some() && state.not_after.is_some());
 
@@ -594,7 +601,7 @@ mod tests {
             Some(Duration::from_secs(100 * 365 * 86400)),
         );
         manager.check_all().await;
-        let state = store.acme_state("c.example.com").unwrap().unwrap();
+        let state = store.acme_state(&name("c.example.com")).unwrap().unwrap();
         assert!(state.last_attempt.is_some() && state.last_error.is_some());
         assert_eq!(
             CertificateFiles::new(data.path()).current("c.example.com"),

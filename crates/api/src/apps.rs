@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use wharf_domain::WebAddress;
 
 /// `GET /v1/status`: the server's version and the limits a client should know before it
 /// uploads anything.
@@ -17,8 +18,10 @@ pub struct ServerStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct AppSummary {
     pub name: String,
-    /// The domains the app is served on.
-    pub domains: Vec<String>,
+    /// The domains the app is served on (a domain, or a domain and a path:
+    /// `example.com/blog`).
+    #[schema(value_type = Vec<String>)]
+    pub domains: Vec<WebAddress>,
     /// Its URLs, one per domain.
     pub urls: Vec<String>,
     /// The active release's number, if it has one.

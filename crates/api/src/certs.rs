@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use wharf_domain::{CertDomain, DomainName};
 
 /// `GET /v1/certs`: the stored certificates (never their keys).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -14,7 +15,8 @@ pub struct CertList {
 pub struct Certificate {
     pub source: CertSource,
     /// The domain it is served for (lower case; may be `*.example.com`).
-    pub domain: String,
+    #[schema(value_type = String)]
+    pub domain: CertDomain,
     /// The leaf's DNS names.
     pub names: Vec<String>,
     /// The issuer's distinguished name.
@@ -47,7 +49,9 @@ impl CertSource {
 /// `POST /v1/certs`: a certificate of your own, validated, stored and served at once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CertUploadRequest {
-    pub domain: String,
+    /// A domain, or `*.` and a domain for a wildcard certificate.
+    #[schema(value_type = String)]
+    pub domain: CertDomain,
     /// The chain, leaf first, in PEM.
     pub cert: String,
     /// The private key, in PEM.
@@ -57,7 +61,8 @@ pub struct CertUploadRequest {
 /// `DELETE /v1/certs/{domain}`: the domain whose certificate was removed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CertRemoved {
-    pub removed: String,
+    #[schema(value_type = String)]
+    pub removed: CertDomain,
 }
 
 /// `GET /v1/acme`: automatic HTTPS's state per domain.
@@ -69,9 +74,10 @@ pub struct AcmeStatus {
 }
 
 /// One domain's ACME state. Times are seconds since the Unix epoch.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct AcmeDomain {
-    pub domain: String,
+    #[schema(value_type = String)]
+    pub domain: DomainName,
     pub last_attempt: Option<i64>,
     pub last_success: Option<i64>,
     /// The error of the last attempt, cleared by a success.

@@ -11,6 +11,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Debug;
 use utoipa::OpenApi;
 use wharf_api::*;
+use wharf_domain::{CertDomain, DomainName, WebAddress};
+
+fn domain(name: &str) -> DomainName {
+    DomainName::parse(name).unwrap()
+}
+
+fn address(written: &str) -> WebAddress {
+    WebAddress::parse(written).unwrap()
+}
+
+fn cert_domain(name: &str) -> CertDomain {
+    CertDomain::parse(name).unwrap()
+}
 
 /// Serialize `value`, decode it again and check both agree; returns its JSON.
 fn round_trip<T>(value: T) -> serde_json::Value
@@ -78,7 +91,7 @@ fn service() -> Service {
 fn certificate() -> Certificate {
     Certificate {
         source: CertSource::Uploaded,
-        domain: "example.com".into(),
+        domain: cert_domain("example.com"),
         names: vec!["example.com".into(), "www.example.com".into()],
         issuer: "CN=Test CA".into(),
         serial: "0a1b".into(),
@@ -102,7 +115,7 @@ fn every_type_survives_a_round_trip() {
         s,
         AppSummary {
             name: "blog".into(),
-            domains: vec!["blog.example.com".into()],
+            domains: vec![address("blog.example.com")],
             urls: vec!["http://blog.example.com/".into()],
             release: Some(2),
             instances: 2,
@@ -215,14 +228,14 @@ fn every_type_survives_a_round_trip() {
     schema(
         s,
         AppDomains {
-            dockerfile: vec!["a.example.com".into()],
-            added: vec!["b.example.com".into()],
+            dockerfile: vec![address("a.example.com"), address("example.com/blog")],
+            added: vec![domain("b.example.com")],
         },
     );
     schema(
         s,
         AddDomainRequest {
-            domain: "b.example.com".into(),
+            domain: domain("b.example.com"),
         },
     );
     let mount = StorageMount {
@@ -371,7 +384,7 @@ fn every_type_survives_a_round_trip() {
     schema(
         s,
         CertUploadRequest {
-            domain: "example.com".into(),
+            domain: cert_domain("*.example.com"),
             cert: "-----BEGIN CERTIFICATE-----".into(),
             key: "-----BEGIN PRIVATE KEY-----".into(),
         },
@@ -379,16 +392,23 @@ fn every_type_survives_a_round_trip() {
     schema(
         s,
         CertRemoved {
-            removed: "example.com".into(),
+            removed: cert_domain("example.com"),
         },
     );
     let acme = AcmeDomain {
-        domain: "example.com".into(),
+        domain: domain("example.com"),
         last_attempt: Some(1),
+        last_success: None,
         failures: 2,
         last_error: Some("rate limited".into()),
+        next_attempt: None,
+        challenge: None,
+        issuer: None,
+        serial: None,
+        not_after: None,
+        served_checked: None,
+        renew_at: None,
         renew_by: Some("ari".into()),
-        ..AcmeDomain::default()
     };
     schema(s, acme.clone());
     schema(
@@ -507,6 +527,29 @@ fn json_shapes_are_the_wire_format() {
         serde_json::to_value(ReleaseStatus::Superseded).unwrap(),
         json!("superseded")
     );
+}
+
+#[test]
+fn domains_are_checked_as_they_are_decoded() {
+    let refused =
+        serde_json::from_value::<AddDomainRequest>(json!({"domain": "https://x.example.com/"}))
+            .unwrap_err()
+            .to_string();
+    assert!(refused.contains("give the bare domain"), "{refused}");
+    let added: AddDomainRequest =
+        serde_json::from_value(json!({"domain": "WWW.Example.com."})).unwrap();
+    assert_eq!(added.domain, "www.example.com");
+    // Only a certificate may be for a wildcard.
+    assert!(
+        serde_json::from_value::<AddDomainRequest>(json!({"domain": "*.example.com"})).is_err()
+    );
+    let upload: CertUploadRequest =
+        serde_json::from_value(json!({"domain": "*.example.com", "cert": "", "key": ""})).unwrap();
+    assert!(upload.domain.is_wildcard());
+    // An app's Dockerfile addresses may carry a path.
+    let domains: AppDomains =
+        serde_json::from_value(json!({"dockerfile": ["example.com/blog"], "added": []})).unwrap();
+    assert_eq!(domains.dockerfile[0].path(), Some("/blog"));
 }
 
 /// docs/api/openapi.json is the document the types and routes make. When it is stale this

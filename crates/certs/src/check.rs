@@ -8,12 +8,14 @@ use rustls::sign::CertifiedKey;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use serde::{Deserialize, Serialize};
+use wharf_domain::CertDomain;
 use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 /// Why a certificate cannot be served for a domain.
 #[derive(Debug, thiserror::Error)]
 pub enum CertError {
+    /// A certificate directory whose name is not a domain a certificate can be for.
     #[error("`{0}` is not a domain a certificate can be for: {1}")]
     BadDomain(String, String),
     #[error("the certificate file holds no PEM certificate (`-----BEGIN CERTIFICATE-----`)")]
@@ -33,7 +35,7 @@ pub enum CertError {
     #[error("the certificate is not valid before {0}")]
     NotYetValid(String),
     #[error("the certificate is for {names} and does not cover {domain}")]
-    WrongDomain { domain: String, names: String },
+    WrongDomain { domain: CertDomain, names: String },
     #[error("{0}")]
     Io(String),
 }
@@ -42,7 +44,7 @@ pub enum CertError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CertInfo {
     /// The domain it was checked for (lower case; may be `*.example.com`).
-    pub domain: String,
+    pub domain: CertDomain,
     /// The leaf's DNS names (subject alternative names, else its common name).
     pub names: Vec<String>,
     /// The issuer's distinguished name.
@@ -69,19 +71,9 @@ impl std::fmt::Debug for ValidCert {
     }
 }
 
-/// Lower-case `domain`, drop a trailing dot, and check it is a domain name or a `*.` wildcard
-/// over one.
-pub fn normalize_domain(domain: &str) -> Result<String, CertError> {
-    let lower = domain.trim().trim_end_matches('.').to_ascii_lowercase();
-    let base = lower.strip_prefix("*.").unwrap_or(&lower);
-    wharf_domain::DomainName::parse(base)
-        .map_err(|e| CertError::BadDomain(domain.to_string(), e.to_string()))?;
-    Ok(lower)
-}
-
 /// Check `chain_pem` and `key_pem` for `domain` at `now`; see the crate doc.
 pub fn validate(
-    domain: &str,
+    domain: &CertDomain,
     chain_pem: &[u8],
     key_pem: &[u8],
     now: SystemTime,
@@ -102,11 +94,10 @@ pub fn validate(
 
 /// Everything [`validate`] checks except the validity period.
 pub(crate) fn parse(
-    domain: &str,
+    domain: &CertDomain,
     chain_pem: &[u8],
     key_pem: &[u8],
 ) -> Result<ValidCert, CertError> {
-    let domain = normalize_domain(domain)?;
     let chain = CertificateDer::pem_slice_iter(chain_pem)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| CertError::BadCertificatePem(e.to_string()))?;
@@ -114,9 +105,9 @@ pub(crate) fn parse(
     let (_, leaf) = X509Certificate::from_der(leaf_der.as_ref())
         .map_err(|e| CertError::BadCertificate(e.to_string()))?;
     let names = dns_names(&leaf);
-    if !names.iter().any(|n| covers(n, &domain)) {
+    if !names.iter().any(|n| covers(n, domain.as_str())) {
         return Err(CertError::WrongDomain {
-            domain,
+            domain: domain.clone(),
             names: if names.is_empty() {
                 "no DNS name".to_string()
             } else {
@@ -125,7 +116,7 @@ pub(crate) fn parse(
         });
     }
     let info = CertInfo {
-        domain,
+        domain: domain.clone(),
         names,
         issuer: leaf.issuer().to_string(),
         serial: leaf.raw_serial_as_string().replace(':', ""),
@@ -231,6 +222,11 @@ pub(crate) mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
+    /// A certificate name for tests.
+    pub(crate) fn d(name: &str) -> CertDomain {
+        CertDomain::parse(name).unwrap()
+    }
+
     #[test]
     fn challenge_certificates_with_the_acme_extension_load() {
         let key = rcgen::KeyPair::generate().unwrap();
@@ -243,7 +239,7 @@ pub(crate) mod tests {
         // The full check refuses what a TLS-ALPN-01 certificate must carry ...
         assert!(
             validate(
-                "a.example.com",
+                &d("a.example.com"),
                 cert_pem.as_bytes(),
                 key_pem.as_bytes(),
                 SystemTime::now()
@@ -286,7 +282,7 @@ pub(crate) mod tests {
     fn a_good_certificate_passes() {
         let (cert, key) = make(&["app.example.com"], (-1, 30));
         let valid = validate(
-            "App.Example.com.",
+            &d("App.Example.com."),
             cert.as_bytes(),
             key.as_bytes(),
             SystemTime::now(),
@@ -301,11 +297,12 @@ pub(crate) mod tests {
     fn wildcards_cover_one_label() {
         let (cert, key) = make(&["*.example.com"], (-1, 30));
         let now = SystemTime::now();
-        validate("a.example.com", cert.as_bytes(), key.as_bytes(), now).unwrap();
-        validate("*.example.com", cert.as_bytes(), key.as_bytes(), now).unwrap();
-        let err = validate("a.b.example.com", cert.as_bytes(), key.as_bytes(), now).unwrap_err();
+        validate(&d("a.example.com"), cert.as_bytes(), key.as_bytes(), now).unwrap();
+        validate(&d("*.example.com"), cert.as_bytes(), key.as_bytes(), now).unwrap();
+        let err =
+            validate(&d("a.b.example.com"), cert.as_bytes(), key.as_bytes(), now).unwrap_err();
         assert!(matches!(err, CertError::WrongDomain { .. }), "{err}");
-        let err = validate("example.com", cert.as_bytes(), key.as_bytes(), now).unwrap_err();
+        let err = validate(&d("example.com"), cert.as_bytes(), key.as_bytes(), now).unwrap_err();
         assert!(
             err.to_string().contains("does not cover example.com"),
             "{err}"
@@ -318,7 +315,7 @@ pub(crate) mod tests {
         let (cert, _) = make(&["app.example.com"], (-1, 30));
         let (_, other_key) = make(&["app.example.com"], (-1, 30));
         let err = validate(
-            "app.example.com",
+            &d("app.example.com"),
             cert.as_bytes(),
             other_key.as_bytes(),
             now,
@@ -328,18 +325,30 @@ pub(crate) mod tests {
         assert!(err.to_string().contains("does not belong"));
 
         let (old, old_key) = make(&["app.example.com"], (-30, -1));
-        let err = validate("app.example.com", old.as_bytes(), old_key.as_bytes(), now).unwrap_err();
+        let err = validate(
+            &d("app.example.com"),
+            old.as_bytes(),
+            old_key.as_bytes(),
+            now,
+        )
+        .unwrap_err();
         assert!(
             err.to_string().starts_with("the certificate expired on"),
             "{err}"
         );
 
         let (new, new_key) = make(&["app.example.com"], (2, 30));
-        let err = validate("app.example.com", new.as_bytes(), new_key.as_bytes(), now).unwrap_err();
+        let err = validate(
+            &d("app.example.com"),
+            new.as_bytes(),
+            new_key.as_bytes(),
+            now,
+        )
+        .unwrap_err();
         assert!(matches!(err, CertError::NotYetValid(_)), "{err}");
         // Not yet valid today, fine in three days.
         validate(
-            "app.example.com",
+            &d("app.example.com"),
             new.as_bytes(),
             new_key.as_bytes(),
             now + Duration::from_secs(3 * 86400),
@@ -347,19 +356,20 @@ pub(crate) mod tests {
         .unwrap();
 
         let (cert, key) = make(&["other.example.com"], (-1, 30));
-        let err = validate("app.example.com", cert.as_bytes(), key.as_bytes(), now).unwrap_err();
+        let err =
+            validate(&d("app.example.com"), cert.as_bytes(), key.as_bytes(), now).unwrap_err();
         assert_eq!(
             err.to_string(),
             "the certificate is for other.example.com and does not cover app.example.com"
         );
 
         let (cert, key) = make(&["app.example.com"], (-1, 30));
-        let err = validate("app.example.com", b"hello", key.as_bytes(), now).unwrap_err();
+        let err = validate(&d("app.example.com"), b"hello", key.as_bytes(), now).unwrap_err();
         assert!(matches!(err, CertError::NoCertificate), "{err}");
-        let err = validate("app.example.com", cert.as_bytes(), b"", now).unwrap_err();
+        let err = validate(&d("app.example.com"), cert.as_bytes(), b"", now).unwrap_err();
         assert!(matches!(err, CertError::NoKey), "{err}");
-        let err = validate("http://x/", cert.as_bytes(), key.as_bytes(), now).unwrap_err();
-        assert!(matches!(err, CertError::BadDomain(..)), "{err}");
+        // A name that is no domain never gets this far: it is refused where it enters.
+        assert!(CertDomain::parse("http://x/").is_err());
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
+use wharf_domain::{CertDomain, DomainName};
 
 use crate::check::{self, CertError, CertInfo, ValidCert};
 
@@ -66,7 +67,7 @@ impl CertFiles {
     /// stored one. Returns what to serve.
     pub fn save(
         &self,
-        domain: &str,
+        domain: &CertDomain,
         chain_pem: &[u8],
         key_pem: &[u8],
         source: CertSource,
@@ -103,10 +104,13 @@ impl CertFiles {
                 .file_name()
                 .map(|n| n.to_string_lossy().to_string())
                 .unwrap_or_default();
-            let domain = name.replacen('_', "*", 1);
-            match load(&dir, &domain) {
+            let written = name.replacen('_', "*", 1);
+            let loaded = CertDomain::parse(&written)
+                .map_err(|e| CertError::BadDomain(written.clone(), e.to_string()))
+                .and_then(|domain| load(&dir, &domain));
+            match loaded {
                 Ok(cert) => good.push(cert),
-                Err(err) => bad.push((domain, err)),
+                Err(err) => bad.push((written, err)),
             }
         }
         (good, bad)
@@ -118,9 +122,8 @@ impl CertFiles {
     }
 
     /// Delete the certificate of `domain`; `false` when there was none.
-    pub fn remove(&self, domain: &str) -> Result<bool, CertError> {
-        let domain = check::normalize_domain(domain)?;
-        let dir = self.domain_dir(&domain);
+    pub fn remove(&self, domain: &CertDomain) -> Result<bool, CertError> {
+        let dir = self.domain_dir(domain);
         if !dir.exists() {
             return Ok(false);
         }
@@ -128,19 +131,19 @@ impl CertFiles {
         Ok(true)
     }
 
-    /// The directory of a (normalized) domain; `*.example.com` is kept as `_.example.com`.
-    /// The stored chain (PEM) of `domain`, if any.
-    pub fn chain_pem(&self, domain: &str) -> Option<String> {
-        let domain = check::normalize_domain(domain).ok()?;
-        fs::read_to_string(self.domain_dir(&domain).join(CHAIN_FILE)).ok()
+    /// The stored chain (PEM) of exactly `domain` (not of a wildcard covering it), if any.
+    pub fn chain_pem(&self, domain: &DomainName) -> Option<String> {
+        let dir = self.domain_dir(&CertDomain::from(domain.clone()));
+        fs::read_to_string(dir.join(CHAIN_FILE)).ok()
     }
 
-    fn domain_dir(&self, domain: &str) -> PathBuf {
-        self.dir.join(domain.replacen('*', "_", 1))
+    /// The directory of `domain`; `*.example.com` is kept as `_.example.com`.
+    fn domain_dir(&self, domain: &CertDomain) -> PathBuf {
+        self.dir.join(domain.as_str().replacen('*', "_", 1))
     }
 }
 
-fn load(dir: &Path, domain: &str) -> Result<StoredCert, CertError> {
+fn load(dir: &Path, domain: &CertDomain) -> Result<StoredCert, CertError> {
     let read = |name: &str| {
         let path = dir.join(name);
         fs::read(&path).map_err(|e| io_error("reading", &path, &e))
@@ -194,7 +197,7 @@ fn io_error(what: &str, path: &Path, err: &std::io::Error) -> CertError {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
-    use crate::check::tests::make;
+    use crate::check::tests::{d, make};
 
     #[test]
     fn saved_certificates_load_back_private() {
@@ -203,7 +206,7 @@ mod tests {
         let (cert, key) = make(&["*.example.com"], (-1, 30));
         let saved = files
             .save(
-                "*.example.com",
+                &d("*.example.com"),
                 cert.as_bytes(),
                 key.as_bytes(),
                 CertSource::Uploaded,
@@ -226,8 +229,8 @@ mod tests {
         assert_eq!(loaded.len(), 1);
         assert_eq!(loaded[0].meta, saved.meta);
         assert_eq!(files.list()[0].info.domain, "*.example.com");
-        assert!(files.remove("*.example.com").unwrap());
-        assert!(!files.remove("*.example.com").unwrap());
+        assert!(files.remove(&d("*.example.com")).unwrap());
+        assert!(!files.remove(&d("*.example.com")).unwrap());
         assert!(files.list().is_empty());
     }
 
@@ -238,7 +241,7 @@ mod tests {
         let (cert, key) = make(&["a.example.com"], (-1, 30));
         files
             .save(
-                "a.example.com",
+                &d("a.example.com"),
                 cert.as_bytes(),
                 key.as_bytes(),
                 CertSource::Acme,
@@ -249,7 +252,7 @@ mod tests {
         assert!(
             files
                 .save(
-                    "a.example.com",
+                    &d("a.example.com"),
                     other.as_bytes(),
                     key.as_bytes(),
                     CertSource::Uploaded,
@@ -263,6 +266,22 @@ mod tests {
         assert_eq!(
             fs::read(data.path().join("certs/a.example.com/fullchain.pem")).unwrap(),
             cert.as_bytes()
+        );
+    }
+
+    #[test]
+    fn a_directory_that_names_no_domain_is_reported_and_skipped() {
+        let data = tempfile::tempdir().unwrap();
+        let files = CertFiles::new(data.path());
+        fs::create_dir_all(data.path().join("certs/not a domain")).unwrap();
+        let (good, bad) = files.load_all();
+        assert!(good.is_empty());
+        assert_eq!(bad.len(), 1);
+        assert_eq!(bad[0].0, "not a domain");
+        assert!(
+            matches!(bad[0].1, CertError::BadDomain(..)),
+            "{:?}",
+            bad[0].1
         );
     }
 }

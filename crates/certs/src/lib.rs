@@ -21,5 +21,5 @@
 mod check;
 mod files;
 
-pub use check::{CertError, CertInfo, ValidCert, challenge_key, normalize_domain, validate};
+pub use check::{CertError, CertInfo, ValidCert, challenge_key, validate};
 pub use files::{CertFiles, CertMeta, CertSource, StoredCert};

@@ -3,7 +3,10 @@
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use wharf_domain::{AppName, DomainName, ProcessName, ReleaseVersion, ServiceName};
+use wharf_domain::{
+    AppName, CertDomain, DomainName, ProcessName, ProcessScale, ReleaseVersion, ServiceKind,
+    ServiceName,
+};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -86,8 +89,8 @@ pub enum Command {
     /// Set how many containers run each process: `wharf scale APP web=2 worker=1`.
     Scale {
         app: AppName,
-        #[arg(required = true, value_name = "PROCESS=COUNT")]
-        formation: Vec<String>,
+        #[arg(required = true, value_name = "PROCESS=COUNT", value_parser = ProcessScale::parse)]
+        formation: Vec<ProcessScale>,
         /// Store the scale for the next deploy instead of deploying now.
         #[arg(long)]
         skip_deploy: bool,
@@ -167,7 +170,8 @@ pub enum ServicesCommand {
     /// Create a database: `wharf services create postgres NAME` (or mysql, mariadb, redis).
     Create {
         /// postgres, mysql, mariadb or redis.
-        kind: String,
+        #[arg(value_parser = ServiceKind::parse)]
+        kind: ServiceKind,
         #[arg(value_parser = ServiceName::parse)]
         name: ServiceName,
         /// The image tag (default: postgres 17, mysql 8.4, mariadb 11, redis 8).
@@ -290,8 +294,8 @@ pub struct ServerArgs {
     pub api_listen: String,
     /// This server's own name: serve the API (and git pushes) over HTTPS to clients asking for
     /// it, with a certificate from ACME (or `wharf certs add NAME`).
-    #[arg(long, value_name = "NAME")]
-    pub api_domain: Option<String>,
+    #[arg(long, value_name = "NAME", value_parser = DomainName::parse)]
+    pub api_domain: Option<DomainName>,
     /// Largest build context accepted, e.g. 512m or 2g.
     #[arg(long, default_value = "1g")]
     pub max_upload: String,
@@ -339,7 +343,8 @@ pub enum CertsCommand {
     /// Serve your own certificate for DOMAIN (e.g. `*.example.com` for a wildcard); it is
     /// checked first and never renewed by Wharf.
     Add {
-        domain: String,
+        #[arg(value_parser = CertDomain::parse)]
+        domain: CertDomain,
         /// The certificate chain, leaf first (PEM, e.g. fullchain.pem).
         #[arg(long, value_name = "FILE")]
         cert: PathBuf,
@@ -348,7 +353,10 @@ pub enum CertsCommand {
         key: PathBuf,
     },
     /// Stop serving DOMAIN's certificate and delete it.
-    Remove { domain: String },
+    Remove {
+        #[arg(value_parser = CertDomain::parse)]
+        domain: CertDomain,
+    },
     /// Automatic HTTPS per domain: issuer, expiry, last attempt, last error, next retry.
     Status,
 }
@@ -548,8 +556,8 @@ pub struct InitArgs {
     pub https_listen: String,
     /// This server's name, written into the unit as --api-domain: the API and git pushes are
     /// then served over HTTPS at https://NAME.
-    #[arg(long, value_name = "NAME")]
-    pub api_domain: Option<String>,
+    #[arg(long, value_name = "NAME", value_parser = DomainName::parse)]
+    pub api_domain: Option<DomainName>,
     /// Write the files but do not enable or start the service.
     #[arg(long)]
     pub no_start: bool,
@@ -699,5 +707,63 @@ mod tests {
             panic!("{:?}", cli.command)
         };
         assert_eq!(version.map(ReleaseVersion::get), Some(7));
+    }
+
+    #[test]
+    fn domains_certificate_names_scales_and_kinds_are_parsed_as_they_enter() {
+        let domain = DomainName::parse("Not A Name").unwrap_err().to_string();
+        for args in [
+            &["server", "--api-domain", "Not A Name"][..],
+            &["init", "--api-domain", "Not A Name"],
+            &["certs", "remove", "Not A Name"],
+        ] {
+            let err = refusal(args);
+            assert!(err.contains(&domain), "{args:?}: {err}");
+        }
+        assert!(refusal(&["server", "--api-domain", "*.example.com"]).contains("wildcards"));
+        let Command::Server(server) =
+            Cli::try_parse_from(["wharf", "server", "--api-domain", "Wharf.Example.com"])
+                .unwrap()
+                .command
+        else {
+            panic!("not the server")
+        };
+        assert_eq!(server.api_domain.unwrap(), "wharf.example.com");
+        let cli = Cli::try_parse_from(["wharf", "certs", "remove", "*.Example.com"]).unwrap();
+        let Command::Certs(CertsArgs {
+            command: Some(CertsCommand::Remove { domain }),
+        }) = cli.command
+        else {
+            panic!("{:?}", cli.command)
+        };
+        assert_eq!(domain, "*.example.com");
+
+        for (pair, needle) in [
+            ("web=lots", "`web=lots`: the count must be a whole number"),
+            (
+                "web=1000",
+                "`web=1000`: a process can have at most 100 containers",
+            ),
+            ("web", "`web` is not PROCESS=COUNT, e.g. web=2"),
+        ] {
+            let err = refusal(&["scale", "blog", "web=1", pair]);
+            assert!(err.contains(needle), "{pair}: {err}");
+        }
+        let cli = Cli::try_parse_from(["wharf", "scale", "blog", "web=2", "worker=0"]).unwrap();
+        let Command::Scale { formation, .. } = cli.command else {
+            panic!("{:?}", cli.command)
+        };
+        let shown: Vec<String> = formation.iter().map(ToString::to_string).collect();
+        assert_eq!(shown, ["web=2", "worker=0"]);
+
+        let cli = Cli::try_parse_from(["wharf", "services", "create", "postgresql", "db"]).unwrap();
+        let Command::Services(ServicesArgs {
+            command: Some(ServicesCommand::Create { kind, .. }),
+        }) = cli.command
+        else {
+            panic!("{:?}", cli.command)
+        };
+        assert_eq!(kind, ServiceKind::Postgres);
+        assert!(refusal(&["services", "create", "mongo", "db"]).contains("not a kind of service"));
     }
 }

@@ -38,7 +38,7 @@ pub struct DeploySettings {
     /// Server paths no storage mount may reach (the system's, the data directory's).
     pub protected_paths: ProtectedPaths,
     /// The server's own host name (`--api-domain`), which no app may take.
-    pub api_domain: Option<String>,
+    pub api_domain: Option<wharf_domain::DomainName>,
     /// The host path of the certificate of the CA that issues database services' certificates;
     /// linked apps' containers get it read-only at `wharf_domain::SERVICES_CA_IN_APPS`.
     pub services_ca: Option<std::path::PathBuf>,

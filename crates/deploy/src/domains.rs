@@ -4,28 +4,40 @@
 //! the same containers behind it, and ACME picks the new domain up at its next look.
 
 use crate::{DeployError, Deployer, ReleaseSpec};
-use wharf_domain::{AppName, DomainName, shown_address};
+use wharf_domain::{AppName, DomainName, WebAddress};
 use wharf_store::StoreError;
 
 /// An app's domains, by where they come from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AppDomains {
-    /// From the Dockerfile of the release serving now.
-    pub dockerfile: Vec<String>,
+    /// From the Dockerfile of the release serving now (a domain, or a domain and a path).
+    pub dockerfile: Vec<WebAddress>,
     /// Added by command.
-    pub added: Vec<String>,
+    pub added: Vec<DomainName>,
 }
 
 impl AppDomains {
-    fn all(&self) -> Vec<String> {
+    fn all(&self) -> Vec<WebAddress> {
         merged(&self.dockerfile, &self.added)
+    }
+
+    /// Whether the Dockerfile serves the app on the whole of `domain`.
+    fn in_dockerfile(&self, domain: &DomainName) -> bool {
+        self.dockerfile
+            .iter()
+            .any(|address| address.path().is_none() && address.domain() == domain)
     }
 }
 
-/// `first`, then whatever of `then` is not in it already.
-fn merged(first: &[String], then: &[String]) -> Vec<String> {
+/// `first`, then the whole of each domain of `then` that is not in it already.
+fn merged(first: &[WebAddress], then: &[DomainName]) -> Vec<WebAddress> {
     let mut all = first.to_vec();
-    all.extend(then.iter().filter(|d| !first.contains(d)).cloned());
+    for domain in then {
+        let address = WebAddress::domain_only(domain.clone());
+        if !first.contains(&address) {
+            all.push(address);
+        }
+    }
     all
 }
 
@@ -36,8 +48,8 @@ impl Deployer {
         &self,
         app: &AppName,
         spec: &ReleaseSpec,
-    ) -> Result<Vec<String>, DeployError> {
-        Ok(merged(&spec.domains(), &self.store.added_domains(app)?))
+    ) -> Result<Vec<WebAddress>, DeployError> {
+        Ok(merged(spec.domains(), &self.store.added_domains(app)?))
     }
 
     /// `app`'s domains, by where they come from.
@@ -46,7 +58,7 @@ impl Deployer {
             return Err(DeployError::NoSuchApp(app.to_string()));
         }
         let dockerfile = match self.store.active_release(app)? {
-            Some(release) => release.spec.clone().domains(),
+            Some(release) => release.spec.domains().to_vec(),
             None => Vec::new(),
         };
         Ok(AppDomains {
@@ -57,20 +69,26 @@ impl Deployer {
 
     /// Serve `app` on `domain` too, from now on and in every release.
     #[tracing::instrument(skip(self))]
-    pub async fn add_domain(&self, app: &AppName, domain: &str) -> Result<AppDomains, DeployError> {
-        let domain = DomainName::parse(domain)?.as_str().to_string();
-        self.refuse_api_domain(std::slice::from_ref(&domain))?;
+    pub async fn add_domain(
+        &self,
+        app: &AppName,
+        domain: &DomainName,
+    ) -> Result<AppDomains, DeployError> {
+        self.refuse_api_domain(std::iter::once(domain))?;
         let _guard = self.lock_app(app).await;
         let before = self.domains(app)?;
-        if before.all().contains(&domain) {
+        if before
+            .all()
+            .contains(&WebAddress::domain_only(domain.clone()))
+        {
             return Ok(before);
         }
-        self.store.add_domain(app, &domain).map_err(domain_taken)?;
+        self.store.add_domain(app, domain).map_err(domain_taken)?;
         if let Err(err) = self.route_domains(app) {
-            self.store.remove_added_domain(app, &domain)?;
+            self.store.remove_added_domain(app, domain)?;
             return Err(err);
         }
-        tracing::info!(app = %app, domain, "domain added");
+        tracing::info!(app = %app, %domain, "domain added");
         self.domains(app)
     }
 
@@ -79,22 +97,21 @@ impl Deployer {
     pub async fn remove_domain(
         &self,
         app: &AppName,
-        domain: &str,
+        domain: &DomainName,
     ) -> Result<AppDomains, DeployError> {
-        let domain = DomainName::parse(domain)?.as_str().to_string();
         let _guard = self.lock_app(app).await;
         let before = self.domains(app)?;
-        if before.dockerfile.contains(&domain) {
+        if before.in_dockerfile(domain) {
             return Err(DeployError::DomainFromDockerfile {
                 app: app.to_string(),
-                domain,
+                domain: domain.clone(),
             });
         }
-        if !self.store.remove_added_domain(app, &domain)? {
-            let all = before.all();
+        if !self.store.remove_added_domain(app, domain)? {
+            let all: Vec<String> = before.all().iter().map(WebAddress::to_string).collect();
             return Err(DeployError::NotADomainOf {
                 app: app.to_string(),
-                domain,
+                domain: domain.clone(),
                 domains: if all.is_empty() {
                     "none".to_string()
                 } else {
@@ -103,10 +120,10 @@ impl Deployer {
             });
         }
         if let Err(err) = self.route_domains(app) {
-            self.store.add_domain(app, &domain).map_err(domain_taken)?;
+            self.store.add_domain(app, domain).map_err(domain_taken)?;
             return Err(err);
         }
-        tracing::info!(app = %app, domain, "domain removed");
+        tracing::info!(app = %app, %domain, "domain removed");
         self.domains(app)
     }
 
@@ -129,7 +146,7 @@ impl Deployer {
 pub(crate) fn domain_taken(err: StoreError) -> DeployError {
     match err {
         StoreError::DomainTaken { domain, app } => DeployError::DomainTaken {
-            domain: shown_address(&domain),
+            domain: domain.shown(),
             owner: app,
         },
         other => DeployError::Store(other),
@@ -140,26 +157,39 @@ pub(crate) fn domain_taken(err: StoreError) -> DeployError {
 mod tests {
     use super::*;
 
-    fn names(items: &[&str]) -> Vec<String> {
-        items.iter().map(|d| d.to_string()).collect()
+    fn addresses(items: &[&str]) -> Vec<WebAddress> {
+        items
+            .iter()
+            .map(|d| WebAddress::parse(d).unwrap())
+            .collect()
+    }
+
+    fn names(items: &[&str]) -> Vec<DomainName> {
+        items
+            .iter()
+            .map(|d| DomainName::parse(d).unwrap())
+            .collect()
     }
 
     #[test]
     fn the_dockerfile_domains_come_first_and_none_twice() {
         assert_eq!(
             merged(
-                &names(&["a.example", "b.example"]),
+                &addresses(&["a.example", "b.example"]),
                 &names(&["b.example", "c.example"])
             ),
-            names(&["a.example", "b.example", "c.example"])
+            addresses(&["a.example", "b.example", "c.example"])
         );
-        assert_eq!(merged(&[], &names(&["c.example"])), names(&["c.example"]));
+        assert_eq!(
+            merged(&[], &names(&["c.example"])),
+            addresses(&["c.example"])
+        );
     }
 
     #[test]
     fn a_taken_path_is_named_as_users_wrote_it() {
         let err = domain_taken(StoreError::DomainTaken {
-            domain: "example.com/blog".into(),
+            domain: WebAddress::parse("example.com/blog").unwrap(),
             app: "blog".into(),
         });
         assert_eq!(

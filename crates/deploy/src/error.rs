@@ -47,7 +47,7 @@ pub enum DeployError {
     #[error(
         "the domain {0} is this Wharf server's own name (its API, --api-domain); give the app another domain"
     )]
-    DomainIsTheApi(String),
+    DomainIsTheApi(wharf_domain::DomainName),
     #[error("the build failed at {step}:\n{message}")]
     BuildFailed { step: String, message: String },
     #[error("the build failed: {0}")]
@@ -132,16 +132,17 @@ pub enum DeployError {
         selector: String,
         mounts: String,
     },
-    #[error("{0}")]
-    Domain(#[from] wharf_domain::DomainError),
     #[error(
         "{domain} comes from `{app}`'s Dockerfile (`# wharf.domain = {domain}`); remove that line and deploy"
     )]
-    DomainFromDockerfile { app: String, domain: String },
+    DomainFromDockerfile {
+        app: String,
+        domain: wharf_domain::DomainName,
+    },
     #[error("{domain} is not one of `{app}`'s domains; its domains: {domains}")]
     NotADomainOf {
         app: String,
-        domain: String,
+        domain: wharf_domain::DomainName,
         domains: String,
     },
     #[error("`{0}` has no earlier release to roll back to")]

@@ -67,7 +67,7 @@ impl Deployer {
         link_vars.extend(spec.link_vars.iter().cloned());
         spec.vars = keep_link_vars(spec.vars, &self.store.config_vars(app)?, &link_vars);
         self.store
-            .check_domains_free(app, &spec.domains())
+            .check_domains_free(app, spec.domains())
             .map_err(crate::domains::domain_taken)?;
         let image = target.image.clone();
         let release = self.record_release(app, |_| image.clone(), &mut spec, progress)?;

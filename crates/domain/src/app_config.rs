@@ -486,7 +486,7 @@ CMD gunicorn blog.wsgi
             assert_eq!(c.domains.len(), 1, "{dockerfile}");
             let address = &c.domains[0];
             assert_eq!(
-                (address.domain(), address.path()),
+                (address.domain().as_str(), address.path()),
                 ("example.com", Some("/blog")),
                 "{dockerfile}"
             );

@@ -286,6 +286,18 @@ impl AsRef<str> for DomainName {
     }
 }
 
+impl PartialEq<str> for DomainName {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for DomainName {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,6 @@
-//! Wharf's domain types and the rules that validate them: app names, domains,
-//! resource limits, volumes, environment variables, releases, processes, and
+//! Wharf's domain types and the rules that validate them: app names, domains, the names
+//! certificates are for, resource limits, volumes, environment variables, releases, processes
+//! and their scales (`PROCESS=COUNT`), and
 //! storage mounted by command, API token scopes and lifetimes, the `# wharf.KEY = VALUE` settings read from an app's Dockerfile, and the
 //! Heroku/Dokku-style `Procfile` and `app.json` (with their cron schedules).
 //!
@@ -9,6 +10,7 @@
 mod app_config;
 mod app_json;
 mod app_name;
+mod cert_domain;
 mod config_error;
 mod cpu;
 mod cron;
@@ -19,6 +21,7 @@ mod exposed_ports;
 mod memory;
 mod name_error;
 mod process;
+mod process_scale;
 mod procfile;
 mod protected_paths;
 mod release;
@@ -36,6 +39,7 @@ pub use app_config::{
 };
 pub use app_json::{AppJson, AppJsonError, CronJob, MAX_FORMATION_QUANTITY, WebHealthcheck};
 pub use app_name::AppName;
+pub use cert_domain::CertDomain;
 pub use config_error::{ConfigError, ConfigErrorKind};
 pub use cpu::{CpuError, MAX_CPUS, MIN_CPUS, cpus_to_nano, parse_cpus};
 pub use cron::{CronError, CronErrorKind, CronSchedule, UtcDateTime};
@@ -45,6 +49,7 @@ pub use exposed_ports::exposed_ports;
 pub use memory::{MIN_MEMORY_BYTES, MemoryError, format_memory, parse_memory};
 pub use name_error::NameError;
 pub use process::{ProcessName, WEB, not_started_note};
+pub use process_scale::{ProcessScale, ScaleError};
 pub use procfile::{Procfile, ProcfileError, ProcfileErrorKind, RELEASE};
 pub use protected_paths::{ProtectedPath, ProtectedPaths};
 pub use release::{ReleaseError, ReleaseStatus, ReleaseVersion};
@@ -59,4 +64,4 @@ pub use storage::{MountSelector, StorageError, parse_storage_mount, same_path};
 pub use token_lifetime::{LifetimeError, MAX_TOKEN_LIFETIME, parse_token_lifetime};
 pub use token_scope::{Operation, Resource, ScopeRefusal, TokenScope};
 pub use volume::{VolumeError, VolumeSource, VolumeSpec};
-pub use web_address::{AddressError, PathError, WebAddress, domain_of, shown_address, url_of};
+pub use web_address::{AddressError, PathError, WebAddress};

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{AppConfig, AppJson, EnvFromConfig, EnvVars, ProcessName, Procfile, WEB};
+use crate::{AppConfig, AppJson, EnvFromConfig, EnvVars, ProcessName, Procfile, WEB, WebAddress};
 
 /// The settings of one process type set by command (`wharf scale`, `wharf limits set`);
 /// `None` leaves the default.
@@ -284,13 +284,9 @@ impl ReleaseSpec {
             .find(|wanted| !self.vars.contains(&wanted.name))
     }
 
-    /// The domains the release is served on, as strings.
-    pub fn domains(&self) -> Vec<String> {
-        self.config
-            .domains
-            .iter()
-            .map(|d| d.as_str().to_string())
-            .collect()
+    /// The addresses the release's Dockerfile serves it on.
+    pub fn domains(&self) -> &[WebAddress] {
+        &self.config.domains
     }
 
     pub fn to_json(&self) -> Result<String, serde_json::Error> {

@@ -71,17 +71,16 @@ pub enum AddressError {
 pub struct WebAddress {
     /// `domain` or `domain/path`.
     text: String,
-    /// Where the domain ends in `text`.
-    domain_len: usize,
+    /// The domain part of `text`.
+    domain: DomainName,
 }
 
 impl WebAddress {
     /// The whole of `domain`.
     pub fn domain_only(domain: DomainName) -> WebAddress {
-        let text = domain.as_str().to_owned();
         WebAddress {
-            domain_len: text.len(),
-            text,
+            text: domain.as_str().to_owned(),
+            domain,
         }
     }
 
@@ -89,10 +88,9 @@ impl WebAddress {
     /// dropped, so `/blog/` is `/blog`).
     pub fn new(domain: DomainName, path: &str) -> Result<WebAddress, PathError> {
         let path = check_path(path)?;
-        let domain_len = domain.as_str().len();
         Ok(WebAddress {
             text: format!("{}{path}", domain.as_str()),
-            domain_len,
+            domain,
         })
     }
 
@@ -103,14 +101,14 @@ impl WebAddress {
         Ok(WebAddress::new(domain, path)?)
     }
 
-    /// The domain (lowercase, no trailing dot).
-    pub fn domain(&self) -> &str {
-        &self.text[..self.domain_len]
+    /// The domain, whose certificate serves every path under it.
+    pub fn domain(&self) -> &DomainName {
+        &self.domain
     }
 
     /// The path prefix, if the address has one (`/blog`).
     pub fn path(&self) -> Option<&str> {
-        Some(&self.text[self.domain_len..]).filter(|p| !p.is_empty())
+        Some(&self.text[self.domain.as_str().len()..]).filter(|p| !p.is_empty())
     }
 
     /// The written form: `example.com` or `example.com/blog`.
@@ -134,23 +132,6 @@ impl WebAddress {
             Some(_) => format!("{scheme}://{}", self.text),
         }
     }
-}
-
-/// A written address as a URL with `scheme` (see [`WebAddress::url`]); one that does not read
-/// as an address is put between `scheme://` and `/` as it is.
-pub fn url_of(address: &str, scheme: &str) -> String {
-    WebAddress::parse(address).map_or_else(|_| format!("{scheme}://{address}/"), |a| a.url(scheme))
-}
-
-/// A written address as users are shown it (see [`WebAddress::shown`]); one that does not
-/// read as an address is shown as it is.
-pub fn shown_address(address: &str) -> String {
-    WebAddress::parse(address).map_or_else(|_| address.to_owned(), |a| a.shown())
-}
-
-/// The domain part of a written address (`example.com/blog` -> `example.com`).
-pub fn domain_of(address: &str) -> &str {
-    address.split('/').next().unwrap_or_default()
 }
 
 /// Checks a path prefix and returns its stored form: `""` for the whole domain, else `/a/b`.
@@ -215,6 +196,24 @@ impl From<WebAddress> for String {
     }
 }
 
+impl AsRef<str> for WebAddress {
+    fn as_ref(&self) -> &str {
+        &self.text
+    }
+}
+
+impl PartialEq<str> for WebAddress {
+    fn eq(&self, other: &str) -> bool {
+        self.text == other
+    }
+}
+
+impl PartialEq<&str> for WebAddress {
+    fn eq(&self, other: &&str) -> bool {
+        self.text == *other
+    }
+}
+
 impl From<DomainName> for WebAddress {
     fn from(domain: DomainName) -> WebAddress {
         WebAddress::domain_only(domain)
@@ -233,12 +232,12 @@ mod tests {
     fn domain_alone_and_with_a_path() {
         let a = addr("Example.COM");
         assert_eq!(
-            (a.domain(), a.path(), a.as_str()),
+            (a.domain().as_str(), a.path(), a.as_str()),
             ("example.com", None, "example.com")
         );
         let b = addr("Example.com/blog/");
         assert_eq!(
-            (b.domain(), b.path(), b.as_str()),
+            (b.domain().as_str(), b.path(), b.as_str()),
             ("example.com", Some("/blog"), "example.com/blog")
         );
         assert_eq!(addr("example.com/").path(), None);
@@ -256,18 +255,6 @@ mod tests {
             addr("example.com/blog").url("http"),
             "http://example.com/blog"
         );
-        assert_eq!(
-            url_of("example.com/blog", "http"),
-            "http://example.com/blog"
-        );
-        assert_eq!(url_of("example.com", "http"), "http://example.com/");
-        assert_eq!(
-            shown_address("example.com/blog"),
-            "https://example.com/blog"
-        );
-        assert_eq!(shown_address("example.com"), "example.com");
-        assert_eq!(domain_of("example.com/blog/x"), "example.com");
-        assert_eq!(domain_of("example.com"), "example.com");
     }
 
     #[test]

@@ -104,7 +104,8 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         let (chain, key) = (std::fs::read(cert)?, std::fs::read(key)?);
         let certs = CertResolver::new();
         for (host, _) in &args.routes {
-            let valid = wharf_certs::validate(host, &chain, &key, std::time::SystemTime::now())?;
+            let name = wharf_domain::CertDomain::parse(host)?;
+            let valid = wharf_certs::validate(&name, &chain, &key, std::time::SystemTime::now())?;
             certs.set(host, valid.key);
         }
         let tls = ProxyListener::bind(addr, workers)?;

@@ -72,8 +72,11 @@ impl Router {
     /// Atomically replace everything `app` serves: its addresses (`example.com` or
     /// `example.com/blog`) now point at `route`; addresses it used to have that are not in
     /// `domains` are removed. An address that belonged to another app moves to this one.
-    pub fn set_app(&self, app: &str, domains: &[String], route: Arc<Route>) {
-        let mut wanted: Vec<Address> = domains.iter().filter_map(|d| split_address(d)).collect();
+    pub fn set_app<A: AsRef<str>>(&self, app: &str, domains: &[A], route: Arc<Route>) {
+        let mut wanted: Vec<Address> = domains
+            .iter()
+            .filter_map(|d| split_address(d.as_ref()))
+            .collect();
         wanted.sort();
         wanted.dedup();
         self.update(|t| {

@@ -14,6 +14,7 @@ use wharf_acme::{
     AcmeConfig, AcmeError, AcmeManager, CertificateSink, ChallengeSink, ServedSerial, WantedDomains,
 };
 use wharf_certs::CertSource;
+use wharf_domain::{CertDomain, DomainName};
 use wharf_store::Store;
 
 /// How long the check of a new certificate waits for the HTTPS listener.
@@ -25,7 +26,7 @@ pub(crate) fn manager(
     config: AcmeConfig,
     store: Arc<Store>,
     certs: Arc<Certs>,
-    api_domain: Option<String>,
+    api_domain: Option<DomainName>,
     https_listen: Option<SocketAddr>,
 ) -> AcmeManager {
     let wanted = wanted_domains(store.clone(), certs.clone(), api_domain);
@@ -73,14 +74,14 @@ struct CertsSink {
 
 impl CertificateSink for CertsSink {
     fn install(&self, domain: &str, chain_pem: &str, key_pem: &str) -> Result<(), AcmeError> {
-        if !(self.wanted)()?.iter().any(|d| d == domain) {
+        let Some(wanted) = (self.wanted)()?.into_iter().find(|d| d == domain) else {
             return Err(AcmeError::other(format!(
                 "{domain} is no longer served (its app was destroyed or the domain removed while the certificate was ordered); not installed"
             )));
-        }
+        };
         self.certs
             .install(
-                domain,
+                &CertDomain::from(wanted),
                 chain_pem.as_bytes(),
                 key_pem.as_bytes(),
                 CertSource::Acme,
@@ -90,7 +91,8 @@ impl CertificateSink for CertsSink {
     }
 
     fn current(&self, domain: &str) -> Option<String> {
-        self.certs.chain_pem(domain)
+        // The ACME crate names domains as text; the manager only asks about names it was given.
+        self.certs.chain_pem(&DomainName::parse(domain).ok()?)
     }
 }
 
@@ -113,18 +115,20 @@ impl ChallengeSink for CertsSink {
 fn wanted_domains(
     store: Arc<Store>,
     certs: Arc<Certs>,
-    api_domain: Option<String>,
+    api_domain: Option<DomainName>,
 ) -> WantedDomains {
     Arc::new(move || {
-        let uploaded: Vec<String> = certs
+        let uploaded: Vec<CertDomain> = certs
             .list()
             .into_iter()
             .filter(|meta| meta.source == CertSource::Uploaded)
             .map(|meta| meta.info.domain)
             .collect();
-        let mut domains: Vec<String> = api_domain
+        let has_upload =
+            |d: &DomainName| uploaded.iter().any(|u| !u.is_wildcard() && u.domain() == d);
+        let mut domains: Vec<DomainName> = api_domain
             .iter()
-            .filter(|d| !uploaded.contains(d))
+            .filter(|d| !has_upload(d))
             .cloned()
             .collect();
         for app in store.apps().map_err(AcmeError::other)? {
@@ -142,8 +146,8 @@ fn wanted_domains(
                 domains.extend(
                     app.domains
                         .iter()
-                        .map(|address| wharf_domain::domain_of(address).to_string())
-                        .filter(|d| !uploaded.contains(d)),
+                        .map(|address| address.domain().clone())
+                        .filter(|d| !has_upload(d)),
                 );
             }
         }

@@ -22,7 +22,7 @@ const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// The API as the HTTPS listener's in-process host for `domain`. Call it on the daemon's main
 /// runtime: connections are served there (with the deploys and runs they start), not on the
 /// proxy's worker threads.
-pub(crate) fn in_process_host(domain: &str, app: Router) -> InProcessHost {
+pub(crate) fn in_process_host(domain: &wharf_domain::DomainName, app: Router) -> InProcessHost {
     InProcessHost {
         host: domain.to_string(),
         handler: Arc::new(ApiOverTls {

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use wharf_certs::{CertError, CertFiles, CertMeta, CertSource};
+use wharf_domain::{CertDomain, DomainName};
 use wharf_proxy::CertResolver;
 
 /// Stored certificates and the resolver serving them.
@@ -27,7 +28,10 @@ impl Certs {
         let resolver = CertResolver::new();
         let (good, bad) = files.load_all();
         for stored in &good {
-            resolver.set(&stored.meta.info.domain, Arc::clone(&stored.cert.key));
+            resolver.set(
+                stored.meta.info.domain.as_str(),
+                Arc::clone(&stored.cert.key),
+            );
         }
         for (domain, err) in bad {
             tracing::warn!(%domain, error = %err, "stored certificate skipped");
@@ -42,8 +46,8 @@ impl Certs {
         }
     }
 
-    /// The stored chain (PEM) of `domain`, if it has a certificate.
-    pub fn chain_pem(&self, domain: &str) -> Option<String> {
+    /// The stored chain (PEM) of `domain`, if it has a certificate of its own.
+    pub fn chain_pem(&self, domain: &DomainName) -> Option<String> {
         self.files.chain_pem(domain)
     }
 
@@ -56,7 +60,7 @@ impl Certs {
     /// certificate changes nothing.
     pub fn install(
         &self,
-        domain: &str,
+        domain: &CertDomain,
         chain_pem: &[u8],
         key_pem: &[u8],
         source: CertSource,
@@ -65,8 +69,10 @@ impl Certs {
         let stored = self
             .files
             .save(domain, chain_pem, key_pem, source, SystemTime::now())?;
-        self.resolver
-            .set(&stored.meta.info.domain, Arc::clone(&stored.cert.key));
+        self.resolver.set(
+            stored.meta.info.domain.as_str(),
+            Arc::clone(&stored.cert.key),
+        );
         tracing::info!(
             domain = %stored.meta.info.domain,
             source = stored.meta.source.as_str(),
@@ -82,11 +88,10 @@ impl Certs {
     }
 
     /// Stop serving and delete the certificate of `domain`; `false` if there was none.
-    pub fn remove(&self, domain: &str) -> Result<bool, CertError> {
+    pub fn remove(&self, domain: &CertDomain) -> Result<bool, CertError> {
         let _guard = self.changing.lock().unwrap_or_else(|e| e.into_inner());
-        let domain = wharf_certs::normalize_domain(domain)?;
-        let removed = self.files.remove(&domain)?;
-        self.resolver.remove(&domain);
+        let removed = self.files.remove(domain)?;
+        self.resolver.remove(domain.as_str());
         if removed {
             tracing::info!(%domain, "certificate removed");
         }

@@ -13,7 +13,7 @@ use wharf_domain::{ServiceKind, ServiceName, UtcDateTime};
 use wharf_runtime::{ContainerSpec, ExecSpec, OneOffSpec, RestartPolicy};
 use wharf_store::{BackupRecord, ServiceRecord, unix_now};
 
-use crate::container::{SCRATCH_LABEL, parse_record};
+use crate::container::SCRATCH_LABEL;
 use crate::manager::new_password;
 use crate::{ServiceError, Services};
 
@@ -135,7 +135,7 @@ impl Services {
         record: &ServiceRecord,
         started_at: i64,
     ) -> Result<(String, u64, String), ServiceError> {
-        let (name, kind) = parse_record(record)?;
+        let (name, kind) = (record.name.clone(), record.kind);
         let dir = self.service_backup_dir(&record.name)?;
         let file_name = format!(
             "{}-{}.{}",
@@ -275,7 +275,7 @@ impl Services {
     ) -> Result<(), ServiceError> {
         let _guard = self.lock(service).await;
         let record = self.running_record(service)?;
-        let (name, kind) = parse_record(&record)?;
+        let (name, kind) = (record.name.clone(), record.kind);
         let path = match source {
             RestoreSource::Backup(file) => {
                 let backup = self.find_backup(service, Some(file))?;
@@ -365,7 +365,7 @@ impl Services {
         record: &ServiceRecord,
         path: &Path,
     ) -> Result<u64, ServiceError> {
-        let (name, kind) = parse_record(record)?;
+        let (name, kind) = (record.name.clone(), record.kind);
         let password = new_password();
         let mut labels = self.labels(&name, kind);
         labels.insert(SCRATCH_LABEL.to_string(), "true".to_string());

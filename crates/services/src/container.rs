@@ -24,15 +24,6 @@ pub(crate) const SCRATCH_LABEL: &str = "wharf.service-scratch";
 /// seconds). Containers made before services spoke TLS have none.
 pub(crate) const TLS_UNTIL_LABEL: &str = "wharf.service-tls-until";
 
-/// A stored service's name and kind (the store keeps the kind as its string).
-pub(crate) fn parse_record(
-    record: &ServiceRecord,
-) -> Result<(ServiceName, ServiceKind), ServiceError> {
-    let name = record.name.clone();
-    let kind = ServiceKind::parse(&record.kind).map_err(ServiceError::BadInput)?;
-    Ok((name, kind))
-}
-
 impl Services {
     pub(crate) fn labels(&self, name: &ServiceName, kind: ServiceKind) -> HashMap<String, String> {
         HashMap::from([
@@ -48,7 +39,7 @@ impl Services {
         &self,
         record: &ServiceRecord,
     ) -> Result<ContainerSpec, ServiceError> {
-        let (name, kind) = parse_record(record)?;
+        let (name, kind) = (record.name.clone(), record.kind);
         let resource = name.resource_name();
         let ports = record
             .exposed_port

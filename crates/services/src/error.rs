@@ -23,7 +23,10 @@ pub enum ServiceError {
     #[error(
         "the service `{service}` was destroyed and its volume kept; `wharf services create {kind} {service}` brings it back with its data, `wharf services destroy {service} --purge` deletes the data"
     )]
-    Destroyed { service: String, kind: String },
+    Destroyed {
+        service: String,
+        kind: wharf_domain::ServiceKind,
+    },
     #[error(
         "the service `{service}` is linked to {apps}; unlink it first (`wharf services unlink {service} APP`)"
     )]

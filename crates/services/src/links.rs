@@ -6,7 +6,6 @@
 use wharf_deploy::{ConfigChange, ConfigOutcome, Progress};
 use wharf_domain::{AppName, EnvVars, ServiceName};
 
-use crate::container::parse_record;
 use crate::{ServiceError, Services};
 
 impl Services {
@@ -19,7 +18,7 @@ impl Services {
     ) -> Result<ConfigOutcome, ServiceError> {
         let _guard = self.lock(service).await;
         let record = self.running_record(service)?;
-        let (name, kind) = parse_record(&record)?;
+        let (name, kind) = (record.name.clone(), record.kind);
         if self.store.app(app)?.is_none() {
             return Err(ServiceError::NoSuchApp(app.to_string()));
         }

@@ -13,12 +13,11 @@ use wharf_store::ServiceStatus as StoredStatus;
 use wharf_store::{BackupRecord, ServiceRecord, Store};
 
 use crate::ServiceError;
-use crate::container::parse_record;
 
 /// What `wharf services create` asks for.
 #[derive(Debug, Clone)]
 pub struct CreateRequest {
-    pub kind: String,
+    pub kind: ServiceKind,
     pub name: ServiceName,
     /// The image tag; the kind's default when `None`.
     pub version: Option<String>,
@@ -30,7 +29,7 @@ pub struct CreateRequest {
 #[derive(Debug, Clone)]
 pub struct ServiceStatus {
     pub name: String,
-    pub kind: String,
+    pub kind: ServiceKind,
     pub version: String,
     pub image: String,
     /// `running`, `exited`, `restarting`, `missing` (no container), or `destroyed` (volume kept).
@@ -115,7 +114,7 @@ impl Services {
     #[tracing::instrument(skip(self, request), fields(service = %request.name, kind = %request.kind))]
     pub async fn create(&self, request: &CreateRequest) -> Result<ServiceStatus, ServiceError> {
         let name = &request.name;
-        let kind = ServiceKind::parse(&request.kind).map_err(ServiceError::BadInput)?;
+        let kind = request.kind;
         let version = request
             .version
             .clone()
@@ -131,7 +130,7 @@ impl Services {
             if old.status != StoredStatus::Destroyed {
                 return Err(ServiceError::Exists(old.name.to_string()));
             }
-            if old.kind != kind.as_str() {
+            if old.kind != kind {
                 return Err(ServiceError::BadInput(format!(
                     "the kept volume of `{name}` holds {} data, not {kind}; `wharf services destroy {name} --purge` deletes it",
                     old.kind
@@ -141,7 +140,7 @@ impl Services {
         self.ensure_image(&image).await?;
         let record = self.store.create_service(&ServiceRecord {
             name: name.clone(),
-            kind: kind.as_str().to_string(),
+            kind,
             version,
             image,
             password: new_password(),
@@ -166,7 +165,7 @@ impl Services {
 
     /// Network, volume and container of a stored service, started and ready.
     pub(crate) async fn bring_up(&self, record: &ServiceRecord) -> Result<(), ServiceError> {
-        let (name, kind) = parse_record(record)?;
+        let (name, kind) = (record.name.clone(), record.kind);
         let labels = self.labels(&name, kind);
         let resource = name.resource_name();
         self.docker.ensure_network(&resource, &labels).await?;
@@ -267,7 +266,7 @@ impl Services {
         record: &ServiceRecord,
         reveal: bool,
     ) -> Result<ServiceStatus, ServiceError> {
-        let (name, kind) = parse_record(record)?;
+        let (name, kind) = (record.name.clone(), record.kind);
         let resource = name.resource_name();
         let (state, volume_bytes) = if record.status == StoredStatus::Destroyed {
             ("destroyed".to_string(), None)
@@ -294,7 +293,7 @@ impl Services {
         let url = kind.url(&name, password);
         Ok(ServiceStatus {
             name: record.name.to_string(),
-            kind: record.kind.clone(),
+            kind: record.kind,
             version: record.version.clone(),
             image: record.image.clone(),
             state,
@@ -376,7 +375,7 @@ impl Services {
         tty: bool,
     ) -> Result<(String, wharf_runtime::Attached), ServiceError> {
         let record = self.running_record(service)?;
-        let (name, kind) = parse_record(&record)?;
+        let (name, kind) = (record.name.clone(), record.kind);
         let spec = ExecSpec {
             cmd: kind.client_command(&name),
             env: kind.client_environment(&record.password),

@@ -7,7 +7,7 @@ use crate::{Store, StoreError};
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use std::collections::BTreeSet;
-use wharf_domain::{AppName, domain_of};
+use wharf_domain::{AppName, DomainName, WebAddress};
 
 /// An app as stored: its name, when it was created, and the addresses routed to it
 /// (`example.com` or `example.com/blog`).
@@ -15,7 +15,7 @@ use wharf_domain::{AppName, domain_of};
 pub struct AppRecord {
     pub name: AppName,
     pub created_at: i64,
-    pub domains: Vec<String>,
+    pub domains: Vec<WebAddress>,
 }
 
 impl Store {
@@ -83,10 +83,10 @@ impl Store {
         Ok(())
     }
 
-    /// The app that owns `domain`, if any: the one it is routed to, or the one it was added
+    /// The app that owns `address`, if any: the one it is routed to, or the one it was added
     /// to by command.
-    pub fn domain_owner(&self, domain: &str) -> Result<Option<AppName>, StoreError> {
-        owner_of(&self.conn(), domain)?
+    pub fn domain_owner(&self, address: &WebAddress) -> Result<Option<AppName>, StoreError> {
+        owner_of(&self.conn(), address.as_str())?
             .as_deref()
             .map(stored_app_name)
             .transpose()
@@ -95,7 +95,7 @@ impl Store {
     /// The domains of `app`'s addresses (routed, or added by command) that no other app is
     /// served on, under any path: what destroying `app` leaves without a use for its
     /// certificate. Sorted, each once.
-    pub fn domains_only_of(&self, app: &AppName) -> Result<Vec<String>, StoreError> {
+    pub fn domains_only_of(&self, app: &AppName) -> Result<Vec<DomainName>, StoreError> {
         let app = app.as_str();
         let conn = self.conn();
         let mut stmt = conn.prepare(
@@ -104,25 +104,28 @@ impl Store {
         let rows: Vec<(String, String)> = stmt
             .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
             .collect::<Result<_, _>>()?;
-        let others: BTreeSet<&str> = rows
-            .iter()
-            .filter(|(_, owner)| owner != app)
-            .map(|(address, _)| domain_of(address))
-            .collect();
-        let mine: BTreeSet<&str> = rows
-            .iter()
-            .filter(|(_, owner)| owner == app)
-            .map(|(address, _)| domain_of(address))
-            .filter(|domain| !others.contains(domain))
-            .collect();
-        Ok(mine.into_iter().map(str::to_owned).collect())
+        let mut mine = BTreeSet::new();
+        let mut others = BTreeSet::new();
+        for (address, owner) in &rows {
+            let domain = stored_address(address)?.domain().clone();
+            if owner == app {
+                mine.insert(domain);
+            } else {
+                others.insert(domain);
+            }
+        }
+        Ok(mine.difference(&others).cloned().collect())
     }
 
     /// Check that none of `domains` is owned by an app other than `app`.
-    pub fn check_domains_free(&self, app: &AppName, domains: &[String]) -> Result<(), StoreError> {
+    pub fn check_domains_free(
+        &self,
+        app: &AppName,
+        domains: &[WebAddress],
+    ) -> Result<(), StoreError> {
         let app = app.as_str();
         for domain in domains {
-            if let Some(owner) = owner_of(&self.conn(), domain)?
+            if let Some(owner) = owner_of(&self.conn(), domain.as_str())?
                 && owner != app
             {
                 return Err(StoreError::DomainTaken {
@@ -136,12 +139,12 @@ impl Store {
 
     /// Make `domains` exactly the set the app owns, atomically. Fails without change if another
     /// app owns one of them.
-    pub fn set_domains(&self, app: &AppName, domains: &[String]) -> Result<(), StoreError> {
+    pub fn set_domains(&self, app: &AppName, domains: &[WebAddress]) -> Result<(), StoreError> {
         let app = app.as_str();
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         for domain in domains {
-            if let Some(owner) = owner_of(&tx, domain)?
+            if let Some(owner) = owner_of(&tx, domain.as_str())?
                 && owner != app
             {
                 return Err(StoreError::DomainTaken {
@@ -154,7 +157,7 @@ impl Store {
         for domain in domains {
             tx.execute(
                 "INSERT INTO domains (domain, app) VALUES (?1, ?2)",
-                params![domain, app],
+                params![domain.as_str(), app],
             )?;
         }
         tx.commit()?;
@@ -167,6 +170,20 @@ pub(crate) fn stored_app_name(name: &str) -> Result<AppName, StoreError> {
     AppName::parse(name).map_err(|e| StoreError::Corrupt(format!("a stored app name: {e}")))
 }
 
+/// A domain read back from the store (added by command, or an ACME state's), checked like one
+/// that enters Wharf.
+pub(crate) fn stored_domain(domain: &str) -> Result<DomainName, StoreError> {
+    DomainName::parse(domain).map_err(|e| StoreError::Corrupt(format!("a stored domain: {e}")))
+}
+
+/// An address an app is routed on (`example.com` or `example.com/blog`), read back from the
+/// store and checked like one that enters Wharf.
+pub(crate) fn stored_address(address: &str) -> Result<WebAddress, StoreError> {
+    WebAddress::parse(address)
+        .map_err(|e| StoreError::Corrupt(format!("a stored address `{address}`: {e}")))
+}
+
+/// The app owning the written address `domain` (a domain added by command is its own address).
 pub(crate) fn owner_of(
     conn: &rusqlite::Connection,
     domain: &str,
@@ -181,12 +198,12 @@ pub(crate) fn owner_of(
         .optional()?)
 }
 
-fn domains_of(conn: &rusqlite::Connection, app: &str) -> Result<Vec<String>, StoreError> {
+fn domains_of(conn: &rusqlite::Connection, app: &str) -> Result<Vec<WebAddress>, StoreError> {
     let mut stmt = conn.prepare("SELECT domain FROM domains WHERE app = ?1 ORDER BY domain")?;
-    let rows = stmt
+    let rows: Vec<String> = stmt
         .query_map([app], |row| row.get(0))?
         .collect::<Result<_, _>>()?;
-    Ok(rows)
+    rows.iter().map(|address| stored_address(address)).collect()
 }
 
 #[cfg(test)]
@@ -199,12 +216,15 @@ mod tests {
         store.ensure_app(&crate::app("blog")).unwrap();
         store.ensure_app(&crate::app("shop")).unwrap();
         store
-            .set_domains(&crate::app("blog"), &["blog.example.com".into()])
+            .set_domains(&crate::app("blog"), &[crate::address("blog.example.com")])
             .unwrap();
         let err = store
             .set_domains(
                 &crate::app("shop"),
-                &["blog.example.com".into(), "shop.example.com".into()],
+                &[
+                    crate::address("blog.example.com"),
+                    crate::address("shop.example.com"),
+                ],
             )
             .unwrap_err();
         assert!(matches!(err, StoreError::DomainTaken { ref app, .. } if app == "blog"));
@@ -219,11 +239,11 @@ mod tests {
                 .is_empty()
         );
         store
-            .set_domains(&crate::app("shop"), &["shop.example.com".into()])
+            .set_domains(&crate::app("shop"), &[crate::address("shop.example.com")])
             .unwrap();
         assert_eq!(
             store
-                .domain_owner("shop.example.com")
+                .domain_owner(&crate::address("shop.example.com"))
                 .unwrap()
                 .as_ref()
                 .map(AppName::as_str),
@@ -237,10 +257,13 @@ mod tests {
         assert!(store.ensure_app(&crate::app("blog")).unwrap());
         assert!(!store.ensure_app(&crate::app("blog")).unwrap());
         store
-            .set_domains(&crate::app("blog"), &["a.example".into()])
+            .set_domains(&crate::app("blog"), &[crate::address("a.example")])
             .unwrap();
         store.delete_app(&crate::app("blog")).unwrap();
-        assert_eq!(store.domain_owner("a.example").unwrap(), None);
+        assert_eq!(
+            store.domain_owner(&crate::address("a.example")).unwrap(),
+            None
+        );
         assert!(matches!(
             store.delete_app(&crate::app("blog")),
             Err(StoreError::NoSuchApp(_))
@@ -255,25 +278,28 @@ mod tests {
             store.ensure_app(&crate::app(app)).unwrap();
         }
         store
-            .set_domains(&crate::app("site"), &["example.com".into()])
+            .set_domains(&crate::app("site"), &[crate::address("example.com")])
             .unwrap();
         store
             .set_domains(
                 &crate::app("blog"),
-                &["example.com/blog".into(), "blog.example".into()],
+                &[
+                    crate::address("example.com/blog"),
+                    crate::address("blog.example"),
+                ],
             )
             .unwrap();
         store
-            .set_domains(&crate::app("solo"), &["solo.example/x".into()])
+            .set_domains(&crate::app("solo"), &[crate::address("solo.example/x")])
             .unwrap();
         // One owner per address.
         let err = store
-            .set_domains(&crate::app("solo"), &["example.com/blog".into()])
+            .set_domains(&crate::app("solo"), &[crate::address("example.com/blog")])
             .unwrap_err();
         assert!(matches!(err, StoreError::DomainTaken { ref app, .. } if app == "blog"));
         assert_eq!(
             store
-                .domain_owner("example.com")
+                .domain_owner(&crate::address("example.com"))
                 .unwrap()
                 .as_ref()
                 .map(AppName::as_str),
@@ -281,7 +307,7 @@ mod tests {
         );
         assert_eq!(
             store
-                .domain_owner("example.com/blog")
+                .domain_owner(&crate::address("example.com/blog"))
                 .unwrap()
                 .as_ref()
                 .map(AppName::as_str),
@@ -303,7 +329,7 @@ mod tests {
             ["solo.example"]
         );
         store
-            .add_domain(&crate::app("site"), "www.example.com")
+            .add_domain(&crate::app("site"), &crate::domain("www.example.com"))
             .unwrap();
         assert_eq!(
             store.domains_only_of(&crate::app("site")).unwrap(),

@@ -17,7 +17,10 @@ pub enum StoreError {
     },
     /// `domain` is an address: `example.com` or `example.com/blog`.
     #[error("{domain} is already served by the app `{app}`; remove it there first")]
-    DomainTaken { domain: String, app: String },
+    DomainTaken {
+        domain: wharf_domain::WebAddress,
+        app: String,
+    },
     #[error("there is no app named `{0}`")]
     NoSuchApp(String),
     #[error("app `{app}` has no release {version}")]

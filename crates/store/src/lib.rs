@@ -45,3 +45,15 @@ pub use wharf_domain::ProcessSettings;
 pub(crate) fn app(name: &str) -> wharf_domain::AppName {
     wharf_domain::AppName::parse(name).unwrap_or_else(|e| panic!("{e}"))
 }
+
+/// Domains for tests, parsed once here.
+#[cfg(test)]
+pub(crate) fn domain(name: &str) -> wharf_domain::DomainName {
+    wharf_domain::DomainName::parse(name).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Addresses (`example.com/blog`) for tests, parsed once here.
+#[cfg(test)]
+pub(crate) fn address(written: &str) -> wharf_domain::WebAddress {
+    wharf_domain::WebAddress::parse(written).unwrap_or_else(|e| panic!("{e}"))
+}

@@ -6,7 +6,7 @@ use crate::store::now;
 use crate::{Store, StoreError};
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
-use wharf_domain::{AppName, ServiceName};
+use wharf_domain::{AppName, ServiceKind, ServiceName};
 
 /// Whether a service runs: its container exists, or it was destroyed with its volume kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -52,7 +52,7 @@ impl PartialEq<&str> for ServiceStatus {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ServiceRecord {
     pub name: ServiceName,
-    pub kind: String,
+    pub kind: ServiceKind,
     pub version: String,
     pub image: String,
     #[serde(skip)]
@@ -94,6 +94,11 @@ fn stored_service_name(name: &str) -> Result<ServiceName, StoreError> {
     ServiceName::parse(name).map_err(|e| StoreError::Corrupt(format!("a stored service name: {e}")))
 }
 
+/// A stored service kind, checked as it is read back.
+fn stored_service_kind(kind: &str) -> Result<ServiceKind, StoreError> {
+    ServiceKind::parse(kind).map_err(|e| StoreError::Corrupt(format!("a stored service kind: {e}")))
+}
+
 /// A service row's values as SQLite gives them.
 type ServiceRow = (
     String,
@@ -123,12 +128,12 @@ fn service_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ServiceRow> {
     ))
 }
 
-/// A service row with its name and status checked.
+/// A service row with its name, kind and status checked.
 fn finish_service(row: ServiceRow) -> Result<ServiceRecord, StoreError> {
     let (name, kind, version, image, password, status, exposed_port, schedule, keep, created) = row;
     Ok(ServiceRecord {
         name: stored_service_name(&name)?,
-        kind,
+        kind: stored_service_kind(&kind)?,
         version,
         image,
         password,
@@ -197,7 +202,7 @@ impl Store {
                      VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6)",
                     params![
                         record.name.as_str(),
-                        record.kind,
+                        record.kind.as_str(),
                         record.version,
                         record.image,
                         record.password,
@@ -407,7 +412,7 @@ mod tests {
     fn pg(service: &str) -> ServiceRecord {
         ServiceRecord {
             name: name(service),
-            kind: "postgres".to_string(),
+            kind: ServiceKind::Postgres,
             version: "17".to_string(),
             image: "postgres:17".to_string(),
             password: "secret".to_string(),

@@ -46,7 +46,7 @@ async fn list(client: &Client, json: bool) -> anyhow::Result<ExitCode> {
             Cell::coloured(format!("{}/{}", app.healthy, app.instances), colour),
             app.domains
                 .iter()
-                .map(|d| wharf_domain::shown_address(d))
+                .map(wharf_domain::WebAddress::shown)
                 .collect::<Vec<_>>()
                 .join(" ")
                 .into(),

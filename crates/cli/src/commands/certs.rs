@@ -38,7 +38,7 @@ pub async fn run(client: &Client, args: &CertsArgs, json: bool) -> anyhow::Resul
         }
         Some(CertsCommand::Status) => status(client, json).await,
         Some(CertsCommand::Remove { domain }) => {
-            let path = paths::fill(paths::CERT, &[domain]);
+            let path = paths::fill(paths::CERT, &[domain.as_str()]);
             let _: CertRemoved = client.json(Method::DELETE, &path).await?;
             outln!("Certificate for {domain} removed.")?;
             Ok(ExitCode::SUCCESS)
@@ -60,7 +60,7 @@ async fn list(client: &Client, json: bool) -> anyhow::Result<ExitCode> {
     let mut table = Table::new(["DOMAIN", "SOURCE", "EXPIRES", "ISSUER"]);
     for cert in answer.certs {
         table.row([
-            cert.domain.into(),
+            cert.domain.to_string().into(),
             cert.source.as_str().into(),
             Cell::coloured(
                 clock.date_and_age(cert.not_after),

@@ -8,7 +8,7 @@ use crate::output::{Table, outln};
 use http::Method;
 use std::process::ExitCode;
 use wharf_api::{AddDomainRequest, AppDomains, paths};
-use wharf_domain::{AppName, DomainName, shown_address};
+use wharf_domain::{AppName, DomainName};
 
 pub async fn run(
     client: &Client,
@@ -46,7 +46,7 @@ async fn add(client: &Client, app: &AppName, domain: &DomainName) -> anyhow::Res
             Method::POST,
             &paths::fill(paths::DOMAINS, &[app.as_str()]),
             &AddDomainRequest {
-                domain: domain.to_string(),
+                domain: domain.clone(),
             },
         )
         .await?;
@@ -70,10 +70,10 @@ fn print(app: &AppName, domains: &AppDomains) -> anyhow::Result<()> {
     let mut table = Table::new(["DOMAIN", "FROM"]);
     // An address with a path shows as its URL, `https://example.com/blog`.
     for d in &domains.dockerfile {
-        table.row([shown_address(d).into(), "Dockerfile".into()]);
+        table.row([d.shown().into(), "Dockerfile".into()]);
     }
     for d in &domains.added {
-        table.row([shown_address(d).into(), "wharf domains add".into()]);
+        table.row([d.to_string().into(), "wharf domains add".into()]);
     }
     table.print()
 }

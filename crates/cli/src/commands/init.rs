@@ -31,18 +31,10 @@ pub fn run(cli: &Cli, args: &InitArgs) -> anyhow::Result<ExitCode> {
             format!("--https-listen `{addr}` is not an address like 0.0.0.0:443 (or `none`)")
         })?),
     };
-    let api_domain = match &args.api_domain {
-        Some(name) => {
-            let name = name.trim().to_ascii_lowercase();
-            wharf_domain::DomainName::parse(&name)
-                .map_err(|e| anyhow::anyhow!("--api-domain: {e}"))?;
-            if https_listen.is_none() {
-                bail!("--api-domain needs the HTTPS listener (--https-listen is `none`)");
-            }
-            Some(name)
-        }
-        None => None,
-    };
+    let api_domain = args.api_domain.clone();
+    if api_domain.is_some() && https_listen.is_none() {
+        bail!("--api-domain needs the HTTPS listener (--https-listen is `none`)");
+    }
     let unit = unit_file(&Unit {
         binary: binary.display().to_string(),
         data_dir: data_dir.display().to_string(),
@@ -198,7 +190,7 @@ struct Unit {
     data_dir: String,
     http_listen: std::net::SocketAddr,
     https_listen: Option<std::net::SocketAddr>,
-    api_domain: Option<String>,
+    api_domain: Option<wharf_domain::DomainName>,
 }
 
 fn unit_file(unit: &Unit) -> String {
@@ -264,7 +256,7 @@ mod tests {
             data_dir: "/var/lib/wharf".into(),
             http_listen: "0.0.0.0:80".parse().unwrap(),
             https_listen: https_listen.map(|a| a.parse().unwrap()),
-            api_domain: api_domain.map(str::to_string),
+            api_domain: api_domain.map(|name| wharf_domain::DomainName::parse(name).unwrap()),
         })
     }
 

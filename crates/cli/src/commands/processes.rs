@@ -5,7 +5,7 @@ use super::listing;
 use crate::args::LimitsCommand;
 use crate::client::{Client, with_query};
 use crate::output::{Cell, Clock, Colour, Table, outln};
-use anyhow::{Context, bail};
+use anyhow::bail;
 use http::Method;
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -13,7 +13,7 @@ use wharf_api::{
     LifecycleAction, LifecycleRequest, LimitsRequest, ProcessFormation, ProcessStatus, ScaleQuery,
     ScaleRequest, paths,
 };
-use wharf_domain::{AppName, ProcessName, not_started_note};
+use wharf_domain::{AppName, ProcessName, ProcessScale, not_started_note};
 
 pub async fn ps(client: &Client, app: &AppName, json: bool) -> anyhow::Result<ExitCode> {
     let path = paths::fill(paths::PS, &[app.as_str()]);
@@ -80,18 +80,16 @@ fn containers_table(views: Vec<ProcessStatus>) -> anyhow::Result<()> {
 pub async fn scale(
     client: &Client,
     app: &AppName,
-    pairs: &[String],
+    pairs: &[ProcessScale],
     deploy: bool,
 ) -> anyhow::Result<ExitCode> {
     let mut formation = BTreeMap::new();
     for pair in pairs {
-        let (process, count) = pair
-            .split_once('=')
-            .with_context(|| format!("`{pair}` is not PROCESS=COUNT, e.g. web=2"))?;
-        let count: u32 = count
-            .parse()
-            .with_context(|| format!("`{pair}`: the count must be a whole number"))?;
-        if formation.insert(process.to_string(), count).is_some() {
+        let process = pair.process();
+        if formation
+            .insert(process.to_string(), pair.count())
+            .is_some()
+        {
             bail!("`{process}` is given twice");
         }
     }

@@ -22,10 +22,7 @@ pub async fn run(cli: &Cli, args: &ServerArgs) -> anyhow::Result<ExitCode> {
             format!("--api-listen `{addr}` is not an address like 0.0.0.0:7070 (or `none`)")
         })?),
     };
-    config.api_domain = args
-        .api_domain
-        .as_ref()
-        .map(|d| d.trim().to_ascii_lowercase());
+    config.api_domain = args.api_domain.clone();
     config.max_upload_bytes = wharf_domain::parse_memory(&args.max_upload)
         .with_context(|| format!("--max-upload `{}`", args.max_upload))?;
     config.health_timeout = Duration::from_secs(args.health_timeout);

@@ -29,7 +29,7 @@ pub async fn run(client: &Client, args: &ServicesArgs, json: bool) -> anyhow::Re
             image,
         } => {
             let request = CreateServiceRequest {
-                kind: kind.clone(),
+                kind: kind.to_string(),
                 name: name.to_string(),
                 version: version.clone(),
                 image: image.clone(),

@@ -25,7 +25,7 @@ use clap::{CommandFactory, Parser};
 use forms::{DOKKU_SERVICE_COMMANDS, DokkuFlag, FORMS, Form, Grammar};
 use usage::{refusal, subcommand, usage_of};
 use wharf_api::LifecycleAction;
-use wharf_domain::{AppName, DomainName, NameError, ProcessName, ReleaseVersion};
+use wharf_domain::{AppName, DomainName, NameError, ProcessName, ProcessScale, ReleaseVersion};
 
 /// A command a key may run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,7 +89,7 @@ pub enum SshCommand {
     /// deploy).
     PsScale {
         app: AppName,
-        formation: Vec<String>,
+        formation: Vec<ProcessScale>,
         deploy: bool,
     },
     /// `domains APP` (alias: `domains:report APP`): the app's domains.
@@ -523,7 +523,7 @@ mod tests {
             parse("ps:scale blog web=2 worker=0"),
             Ok(SshCommand::PsScale {
                 app: app("blog"),
-                formation: vec!["web=2".into(), "worker=0".into()],
+                formation: vec!["web=2".parse().unwrap(), "worker=0".parse().unwrap()],
                 deploy: true,
             })
         );
@@ -531,6 +531,19 @@ mod tests {
             parse("ps:scale blog"),
             Err(SshCommandError::Usage(_))
         ));
+        // A bad pair is refused by the one PROCESS=COUNT parser, naming the pair.
+        for (pair, needle) in [
+            ("web=lots", "`web=lots`: the count must be a whole number"),
+            ("web", "`web` is not PROCESS=COUNT"),
+            ("web=1000", "`web=1000`: a process can have at most"),
+        ] {
+            let err = parse(&format!("ps:scale blog {pair}")).unwrap_err();
+            assert!(
+                matches!(err, SshCommandError::Invalid { .. }),
+                "{pair}: {err:?}"
+            );
+            assert!(err.to_string().contains(needle), "{pair}: {err}");
+        }
         assert_eq!(
             parse("ps:restart blog web"),
             Ok(SshCommand::PsLifecycle {
@@ -673,7 +686,7 @@ mod tests {
             parse("ps:scale --skip-deploy blog web=2"),
             Ok(SshCommand::PsScale {
                 app: app("blog"),
-                formation: vec!["web=2".into()],
+                formation: vec!["web=2".parse().unwrap()],
                 deploy: false,
             })
         );

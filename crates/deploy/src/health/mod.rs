@@ -18,7 +18,7 @@ use crate::error::Serving;
 use crate::{DeployError, DeploySettings, Deployer, HealthCheckSpec};
 use std::net::SocketAddr;
 use std::time::Instant;
-use wharf_domain::{AppName, ProbeDefaults};
+use wharf_domain::{AppName, ProbeDefaults, WebAddress};
 use wharf_runtime::{ContainerInfo, labels};
 
 impl Deployer {
@@ -33,7 +33,7 @@ impl Deployer {
         container: &ContainerInfo,
         port: u16,
         path: Option<&str>,
-        address: Option<&str>,
+        address: Option<&WebAddress>,
         app_check: Option<&HealthCheckSpec>,
     ) -> Result<SocketAddr, DeployError> {
         tokio::select! {
@@ -68,10 +68,10 @@ impl Deployer {
         container: &ContainerInfo,
         port: u16,
         path: Option<&str>,
-        address: Option<&str>,
+        address: Option<&WebAddress>,
         app_check: Option<&HealthCheckSpec>,
     ) -> Result<SocketAddr, DeployError> {
-        let host = address.map(wharf_domain::domain_of);
+        let host = address.map(|a| a.domain().as_str());
         if let Some(check) = app_check {
             let addr = match self.address_of(container, port).await {
                 Ok(addr) => addr,
@@ -279,7 +279,7 @@ pub(crate) fn describe_check(check: &HealthCheckSpec, port: u16) -> String {
 
 /// What the default check of an instance does (an app.json check aside): a TCP connection
 /// for an app that no HTTP traffic reaches, else a GET.
-pub(crate) fn default_check(port: u16, path: Option<&str>, address: Option<&str>) -> String {
+pub(crate) fn default_check(port: u16, path: Option<&str>, address: Option<&WebAddress>) -> String {
     if path.is_none() && address.is_none() {
         format!("TCP connect to port {port}")
     } else {
@@ -289,8 +289,8 @@ pub(crate) fn default_check(port: u16, path: Option<&str>, address: Option<&str>
 
 /// The path a GET probe asks for: the health-check path, else the app's path prefix (an app
 /// served at `example.com/blog` may answer nothing outside `/blog`), else `/`.
-fn probe_path<'a>(path: Option<&'a str>, address: Option<&'a str>) -> &'a str {
-    path.or_else(|| address.and_then(crate::instances::path_of))
+fn probe_path<'a>(path: Option<&'a str>, address: Option<&'a WebAddress>) -> &'a str {
+    path.or_else(|| address.and_then(WebAddress::path))
         .unwrap_or("/")
 }
 
@@ -324,6 +324,10 @@ fn death_of(info: &ContainerInfo, restarts: i64) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn address(written: &str) -> WebAddress {
+        WebAddress::parse(written).unwrap()
+    }
 
     #[test]
     fn an_explicit_check_is_named_as_it_runs() {
@@ -365,7 +369,7 @@ mod tests {
     fn only_an_app_no_http_reaches_is_checked_over_tcp() {
         assert_eq!(default_check(5432, None, None), "TCP connect to port 5432");
         assert_eq!(
-            default_check(8080, None, Some("a.example.com")),
+            default_check(8080, None, Some(&address("a.example.com"))),
             "GET / on port 8080"
         );
         assert_eq!(
@@ -377,11 +381,11 @@ mod tests {
     #[test]
     fn an_app_served_under_a_path_is_probed_there_unless_it_names_a_check() {
         assert_eq!(
-            default_check(8080, None, Some("example.com/blog")),
+            default_check(8080, None, Some(&address("example.com/blog"))),
             "GET /blog on port 8080"
         );
         assert_eq!(
-            default_check(8080, Some("/blog/up"), Some("example.com/blog")),
+            default_check(8080, Some("/blog/up"), Some(&address("example.com/blog"))),
             "GET /blog/up on port 8080"
         );
     }

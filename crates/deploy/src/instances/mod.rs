@@ -13,8 +13,7 @@ pub(crate) use retire::{Retirements, drain_settled};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use wharf_domain::domain_of;
-use wharf_domain::{AppName, ReleaseVersion};
+use wharf_domain::{AppName, ReleaseVersion, WebAddress};
 use wharf_proxy::{Route, Target};
 
 /// One running container of an app's web process and the proxy target that reaches it.
@@ -71,31 +70,30 @@ pub(crate) fn route_for(
     app: &AppName,
     healthcheck: Option<&str>,
     instances: &[Instance],
-    domains: &[String],
+    domains: &[WebAddress],
 ) -> std::sync::Arc<Route> {
     let targets = instances.iter().map(|i| i.target.clone()).collect();
     if healthcheck.is_none() && domains.is_empty() {
         // No HTTP request can reach it: checked as its deploy was, by a TCP connect.
         return Route::with_tcp_check(app.as_str(), targets);
     }
-    let address = domains.first().map(String::as_str);
-    let path = healthcheck.or_else(|| address.and_then(path_of));
+    let address = domains.first();
+    let path = healthcheck.or_else(|| address.and_then(WebAddress::path));
     Route::with_health_check(
         app.as_str(),
         targets,
         path.map(str::to_owned),
-        address.map(|a| domain_of(a).to_owned()),
+        address.map(|a| a.domain().to_string()),
     )
-}
-
-/// The path prefix of a written address (`example.com/blog` -> `/blog`), if it has one.
-pub(crate) fn path_of(address: &str) -> Option<&str> {
-    address.find('/').map(|i| &address[i..])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn address(written: &str) -> WebAddress {
+        WebAddress::parse(written).unwrap()
+    }
 
     #[test]
     fn an_app_under_a_path_is_health_checked_there_with_its_domain_as_host() {
@@ -103,7 +101,7 @@ mod tests {
             &AppName::parse("blog").unwrap(),
             None,
             &[],
-            &["example.com/blog".to_string()],
+            &[address("example.com/blog")],
         );
         assert_eq!(
             (blog.health_path(), blog.health_host()),
@@ -113,14 +111,14 @@ mod tests {
             &AppName::parse("blog").unwrap(),
             Some("/blog/up"),
             &[],
-            &["example.com/blog".into()],
+            &[address("example.com/blog")],
         );
         assert_eq!(named.health_path(), "/blog/up");
         let site = route_for(
             &AppName::parse("site").unwrap(),
             None,
             &[],
-            &["example.com".to_string()],
+            &[address("example.com")],
         );
         assert_eq!(
             (site.health_path(), site.health_host()),

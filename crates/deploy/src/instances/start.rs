@@ -39,7 +39,7 @@ impl Deployer {
         let app_check = spec.startup_check(self.settings.probe_defaults());
         let app_check = app_check.as_ref();
         let domains = self.domains_for(&release.app, spec)?;
-        let address = domains.first().map(String::as_str);
+        let address = domains.first();
         let check = match app_check {
             Some(check) => crate::health::describe_check(check, port),
             None => crate::health::default_check(port, path, address),

@@ -21,7 +21,7 @@ use crate::tasks::Task;
 use crate::{DeployError, Deployer, Instance, Progress, ReleaseSpec};
 use std::collections::HashMap;
 use tracing::{Instrument, info_span};
-use wharf_domain::{AppConfig, AppJson, AppName, Procfile, ReleaseVersion, domain_of, url_of};
+use wharf_domain::{AppConfig, AppJson, AppName, DomainName, Procfile, ReleaseVersion, WebAddress};
 use wharf_runtime::labels;
 use wharf_store::ReleaseRecord;
 
@@ -61,15 +61,10 @@ impl Deployer {
         context: BuildContext,
         progress: &Progress,
     ) -> Result<DeployOutcome, DeployError> {
-        let domains: Vec<String> = files
-            .config
-            .domains
-            .iter()
-            .map(|d| d.as_str().to_string())
-            .collect();
-        self.refuse_api_domain(&domains)?;
+        let domains = &files.config.domains;
+        self.refuse_api_domain(domains.iter().map(WebAddress::domain))?;
         self.store
-            .check_domains_free(&app, &domains)
+            .check_domains_free(&app, domains)
             .map_err(domain_taken)?;
         let _guard = self.lock_app(&app).await;
         let mut spec = ReleaseSpec::new(
@@ -110,15 +105,12 @@ impl Deployer {
     }
 
     /// No app may be served on the server's own API domain.
-    pub(crate) fn refuse_api_domain(&self, domains: &[String]) -> Result<(), DeployError> {
+    pub(crate) fn refuse_api_domain<'a>(
+        &self,
+        mut domains: impl Iterator<Item = &'a DomainName>,
+    ) -> Result<(), DeployError> {
         match &self.settings.api_domain {
-            Some(api)
-                if domains
-                    .iter()
-                    .any(|d| domain_of(d).eq_ignore_ascii_case(api)) =>
-            {
-                Err(DeployError::DomainIsTheApi(api.clone()))
-            }
+            Some(api) if domains.any(|d| d == api) => Err(DeployError::DomainIsTheApi(api.clone())),
             _ => Ok(()),
         }
     }
@@ -176,7 +168,7 @@ impl Deployer {
                 .domains_for(&release.app, spec)?
                 .iter()
                 // Plain HTTP redirects to HTTPS once the domain has a certificate.
-                .map(|d| url_of(d, "http"))
+                .map(|d| d.url("http"))
                 .collect(),
             app: release.app.clone(),
             version: release.version,

@@ -135,7 +135,7 @@ impl Deployer {
         let path = spec.config.healthcheck.as_deref();
         let app_check = spec.startup_check(self.settings.probe_defaults());
         let domains = self.domains_for(app, spec)?;
-        let address = domains.first().map(String::as_str);
+        let address = domains.first();
         for id in ids {
             if let Some(pos) = serving.iter().position(|i| &i.container_id == id) {
                 let leaving = serving.remove(pos);

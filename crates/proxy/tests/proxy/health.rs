@@ -114,7 +114,7 @@ async fn monitor_marks_targets_by_status() {
     let gone = Target::new(dead);
     router.set_app(
         "app",
-        &["app.test".into()],
+        &["app.test"],
         Route::with_health_check(
             "app",
             vec![live.clone(), gone.clone()],

@@ -243,7 +243,7 @@ async fn no_healthy_target_is_503() {
         r.body
     );
     p.router
-        .set_app("empty", &["empty.test".into()], Route::new("empty", vec![]));
+        .set_app("empty", &["empty.test"], Route::new("empty", vec![]));
     assert_eq!(
         get(p.addr, "empty.test", "/").await.status,
         StatusCode::SERVICE_UNAVAILABLE

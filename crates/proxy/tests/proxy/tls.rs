@@ -54,7 +54,8 @@ impl Ca {
         serial: u64,
     ) -> Arc<rustls::sign::CertifiedKey> {
         let (chain, key) = self.issue(names, serial);
-        wharf_certs::validate(domain, chain.as_bytes(), key.as_bytes(), SystemTime::now())
+        let domain = wharf_domain::CertDomain::parse(domain).unwrap();
+        wharf_certs::validate(&domain, chain.as_bytes(), key.as_bytes(), SystemTime::now())
             .unwrap()
             .key
     }

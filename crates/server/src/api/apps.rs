@@ -5,7 +5,7 @@ use super::{ApiError, ApiState};
 use axum::Json;
 use axum::extract::State;
 use wharf_api::{AppDestroyed, AppSummary, CronJob, CronJobs, CronRun, Release, ServerStatus};
-use wharf_domain::ReleaseSpec;
+use wharf_domain::{CertDomain, DomainName, ReleaseSpec};
 use wharf_store::{ReleaseRecord, ReleaseStatus};
 
 /// The server's version and the limits a client should know before uploading.
@@ -31,11 +31,7 @@ pub async fn list(State(state): State<ApiState>) -> Result<Json<Vec<AppSummary>>
             })
             .unwrap_or((0, 0));
         views.push(AppSummary {
-            urls: app
-                .domains
-                .iter()
-                .map(|d| wharf_domain::url_of(d, "http"))
-                .collect(),
+            urls: app.domains.iter().map(|d| d.url("http")).collect(),
             name: app.name.to_string(),
             domains: app.domains,
             release,
@@ -128,9 +124,9 @@ pub async fn destroy(
 /// that name; a wildcard may cover other apps and stays) stop being served and are deleted, and
 /// their ACME state goes, so nothing renews them. Failures are logged: the change is done either
 /// way.
-pub(super) fn forget_certificates(state: &ApiState, domains: &[String]) {
+pub(super) fn forget_certificates(state: &ApiState, domains: &[DomainName]) {
     for domain in domains {
-        if let Err(err) = state.certs.remove(domain) {
+        if let Err(err) = state.certs.remove(&CertDomain::from(domain.clone())) {
             tracing::warn!(%domain, error = %err, "removing the certificate of a domain no app routes");
         }
         if let Err(err) = state.deployer.store().remove_acme_state(domain) {

@@ -2,9 +2,10 @@
 //! `POST /v1/certs` (`{"domain", "cert", "key"}` in PEM: validated, stored, served at once) and
 //! `DELETE /v1/certs/{domain}`.
 
+use super::params::CertPath;
 use super::{ApiError, ApiState};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use wharf_api::{CertList, CertRemoved, CertUploadRequest, Certificate};
 use wharf_certs::{CertError, CertMeta, CertSource};
@@ -49,7 +50,7 @@ pub async fn add(
 
 pub async fn remove(
     State(state): State<ApiState>,
-    Path(domain): Path<String>,
+    CertPath(domain): CertPath,
 ) -> Result<Json<CertRemoved>, ApiError> {
     if !state.certs.remove(&domain).map_err(refused)? {
         return Err(ApiError::new(

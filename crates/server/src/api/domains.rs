@@ -7,6 +7,7 @@ use super::{ApiError, ApiState};
 use axum::Json;
 use axum::extract::State;
 use wharf_api::{AddDomainRequest, AppDomains};
+use wharf_domain::DomainName;
 
 pub async fn list(
     State(state): State<ApiState>,
@@ -33,7 +34,7 @@ pub async fn remove(
     let unshared = state.deployer.store().domains_only_of(&app)?;
     let domains = state.deployer.remove_domain(&app, &domain).await?;
     let still = state.deployer.store().domains_only_of(&app)?;
-    let unused: Vec<String> = unshared
+    let unused: Vec<DomainName> = unshared
         .into_iter()
         .filter(|d| !still.contains(d))
         .collect();

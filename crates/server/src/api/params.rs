@@ -7,7 +7,7 @@ use super::ApiError;
 use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use wharf_domain::{AppName, ReleaseVersion, ServiceName};
+use wharf_domain::{AppName, CertDomain, DomainName, ReleaseVersion, ServiceName};
 
 /// The percent-decoded value of the path parameter `key`, which the route declares.
 fn raw(params: &RawPathParams, key: &str) -> Result<String, ApiError> {
@@ -71,16 +71,29 @@ impl<S: Send + Sync> FromRequestParts<S> for LinkPath {
     }
 }
 
-/// `{app}` and `{domain}` of `/v1/apps/{app}/domains/{domain}`; the domain is checked where
-/// it is looked up, since one stored before today's rules must still be removable.
-pub struct AppDomainPath(pub AppName, pub String);
+/// `{app}` and `{domain}` of `/v1/apps/{app}/domains/{domain}`.
+pub struct AppDomainPath(pub AppName, pub DomainName);
 
 impl<S: Send + Sync> FromRequestParts<S> for AppDomainPath {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         let params = params(parts, state).await?;
-        Ok(AppDomainPath(app(&params)?, raw(&params, "domain")?))
+        let domain = DomainName::parse(&raw(&params, "domain")?).map_err(|e| bad(e.to_string()))?;
+        Ok(AppDomainPath(app(&params)?, domain))
+    }
+}
+
+/// `{domain}` of `/v1/certs/{domain}`: a domain, or `*.` and a domain.
+pub struct CertPath(pub CertDomain);
+
+impl<S: Send + Sync> FromRequestParts<S> for CertPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let params = params(parts, state).await?;
+        let domain = CertDomain::parse(&raw(&params, "domain")?).map_err(|e| bad(e.to_string()))?;
+        Ok(CertPath(domain))
     }
 }
 
@@ -135,6 +148,14 @@ mod tests {
             .route(
                 "/v1/apps/{app}/releases/{version}/log",
                 get(|ReleasePath(app, v): ReleasePath| async move { format!("{app} {v}") }),
+            )
+            .route(
+                "/v1/apps/{app}/domains/{domain}",
+                get(|AppDomainPath(app, d): AppDomainPath| async move { format!("{app} {d}") }),
+            )
+            .route(
+                "/v1/certs/{domain}",
+                get(|CertPath(d): CertPath| async move { d.to_string() }),
             );
         assert_eq!(
             answer(router.clone(), "/v1/apps/blog/ps").await,
@@ -158,11 +179,25 @@ mod tests {
             answer(router.clone(), "/v1/apps/blog/releases/3/log").await,
             (StatusCode::OK, "blog v3".to_string())
         );
-        let (status, body) = answer(router, "/v1/apps/blog/releases/v0/log").await;
+        let (status, body) = answer(router.clone(), "/v1/apps/blog/releases/v0/log").await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert!(
             body.contains("`v0` is not a release; give one like v3"),
             "{body}"
         );
+        assert_eq!(
+            answer(router.clone(), "/v1/apps/blog/domains/WWW.Blog.example.").await,
+            (StatusCode::OK, "blog www.blog.example".to_string())
+        );
+        let (status, body) = answer(router.clone(), "/v1/apps/blog/domains/a_b.example").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let expected = DomainName::parse("a_b.example").unwrap_err().to_string();
+        assert_eq!(body, serde_json::json!({ "error": expected }).to_string());
+        assert_eq!(
+            answer(router.clone(), "/v1/certs/*.example.com").await,
+            (StatusCode::OK, "*.example.com".to_string())
+        );
+        let (status, _) = answer(router, "/v1/apps/blog/domains/*.example.com").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
     }
 }

@@ -16,7 +16,7 @@ use wharf_api::{
     ScaleRequest,
 };
 use wharf_deploy::{Lifecycle, ProcessView};
-use wharf_domain::{AppName, MAX_SCALE, ProcessName, parse_cpus, parse_memory};
+use wharf_domain::{AppName, ProcessName, ProcessScale, parse_cpus, parse_memory};
 use wharf_store::ProcessSettings;
 
 pub async fn ps(
@@ -68,15 +68,11 @@ pub async fn scale(
     }
     let mut settings = Vec::new();
     for (process, quantity) in request {
-        let process = parse_process(&process)?;
-        if quantity > MAX_SCALE {
-            return Err(bad(format!(
-                "{process}={quantity}: a process can have at most {MAX_SCALE} containers"
-            )));
-        }
+        let scale = ProcessScale::new(parse_process(&process)?, quantity)
+            .map_err(|e| bad(e.to_string()))?;
         settings.push(ProcessSettings {
-            process,
-            quantity: Some(quantity),
+            quantity: Some(scale.count()),
+            process: scale.process().clone(),
             ..Default::default()
         });
     }

@@ -15,7 +15,7 @@ use wharf_api::{
     Outcome, RestoreQuery, Restored, Service, ServiceDestroyed, ServiceQuery, VerifyReport,
 };
 use wharf_deploy::ConfigOutcome;
-use wharf_domain::{AppName, ServiceName};
+use wharf_domain::{AppName, ServiceKind, ServiceName};
 use wharf_services::{CreateRequest, RestoreSource, ServiceStatus};
 use wharf_store::BackupRecord;
 
@@ -37,7 +37,7 @@ where
 fn service(status: ServiceStatus) -> Service {
     Service {
         name: status.name,
-        kind: status.kind,
+        kind: status.kind.to_string(),
         version: status.version,
         image: status.image,
         state: status.state,
@@ -78,11 +78,13 @@ pub async fn create(
     Json(request): Json<CreateServiceRequest>,
 ) -> Result<Json<Service>, ApiError> {
     let services = state.services.clone();
-    // The new service's name enters here.
+    // The new service's name and kind enter here.
     let name = ServiceName::parse(&request.name)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.to_string()))?;
+    let kind =
+        ServiceKind::parse(&request.kind).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e))?;
     let request = CreateRequest {
-        kind: request.kind,
+        kind,
         name,
         version: request.version,
         image: request.image,

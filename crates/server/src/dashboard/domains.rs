@@ -18,6 +18,7 @@ use axum::{Extension, Form, Json};
 use maud::{Markup, html};
 use serde::Deserialize;
 use wharf_api::{AddDomainRequest, AppDomains};
+use wharf_domain::DomainName;
 
 /// The section of the app page.
 pub(super) fn section(app: &str, domains: &AppDomains, signed: &Signed) -> Markup {
@@ -75,13 +76,11 @@ pub(super) async fn add(
     let AppPath(name) = super::app_page::known_name(&app)?;
     let back = format!("/apps/{app}");
     let domain = given(&form, &back)?;
-    tracing::info!(user = %signed.user.name, %app, domain, "dashboard: domain add");
+    tracing::info!(user = %signed.user.name, %app, %domain, "dashboard: domain add");
     let Json(_now) = api::domains::add(
         Reach(state.api.clone()),
         AppPath(name),
-        Json(AddDomainRequest {
-            domain: domain.to_string(),
-        }),
+        Json(AddDomainRequest { domain }),
     )
     .await
     .map_err(|err| PageError::from(err).back_to(&back))?;
@@ -98,18 +97,16 @@ pub(super) async fn remove(
     let AppPath(name) = super::app_page::known_name(&app)?;
     let back = format!("/apps/{app}");
     let domain = given(&form, &back)?;
-    tracing::info!(user = %signed.user.name, %app, domain, "dashboard: domain remove");
-    let Json(_now) = api::domains::remove(
-        Reach(state.api.clone()),
-        AppDomainPath(name, domain.to_string()),
-    )
-    .await
-    .map_err(|err| PageError::from(err).back_to(&back))?;
+    tracing::info!(user = %signed.user.name, %app, %domain, "dashboard: domain remove");
+    let Json(_now) = api::domains::remove(Reach(state.api.clone()), AppDomainPath(name, domain))
+        .await
+        .map_err(|err| PageError::from(err).back_to(&back))?;
     Ok(Redirect::to(&format!("{back}?done=domain-removed")).into_response())
 }
 
-/// The form's domain, trimmed; the API checks the rest and names what is wrong.
-fn given<'a>(form: &'a DomainForm, back: &str) -> Result<&'a str, PageError> {
+/// The form's domain, trimmed and parsed here, where it enters: a bad one is named with the
+/// domain parser's words.
+fn given(form: &DomainForm, back: &str) -> Result<DomainName, PageError> {
     let domain = form.domain.trim();
     if domain.is_empty() {
         return Err(PageError::new(
@@ -118,5 +115,6 @@ fn given<'a>(form: &'a DomainForm, back: &str) -> Result<&'a str, PageError> {
         )
         .back_to(back));
     }
-    Ok(domain)
+    DomainName::parse(domain)
+        .map_err(|e| PageError::new(StatusCode::BAD_REQUEST, e.to_string()).back_to(back))
 }
