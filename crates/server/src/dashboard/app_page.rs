@@ -7,15 +7,16 @@ use super::State;
 use super::error::PageError;
 use super::layout::{Tone, badge, csrf_field, page as whole_page, when};
 use super::session::Signed;
+use super::through_api::{self, Sent};
 use crate::api;
 use crate::api::params::AppPath;
 use axum::Extension;
 use axum::extract::{Path, Query, State as Reach};
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
-use wharf_api::{ConfigQuery, LifecycleRequest, ProcessStatus, Release, ReleaseStatus};
+use wharf_api::{ConfigQuery, LifecycleRequest, ProcessStatus, Release, ReleaseStatus, paths};
 
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct PageQuery {
@@ -229,15 +230,18 @@ pub(super) async fn restart(
     Extension(signed): Extension<Signed>,
     Path(app): Path<String>,
 ) -> Result<Response, PageError> {
-    let name = known_name(&app)?;
+    let AppPath(name) = known_name(&app)?;
     tracing::info!(user = %signed.user.name, %app, "dashboard: restart");
-    let answer = api::processes::restart(
-        Reach(state.api.clone()),
-        name,
-        axum::Json(LifecycleRequest { process: None }),
+    let back = format!("/apps/{app}");
+    let answer = through_api::send(
+        &state,
+        &signed,
+        Method::POST,
+        &paths::fill(paths::RESTART, &[name.as_str()]),
+        Sent::json(&LifecycleRequest { process: None })?,
+        &back,
     )
     .await?;
-    let back = format!("/apps/{app}");
     super::change::outcome(answer, &format!("The restart of {app}"), &back).await?;
     Ok(Redirect::to(&format!("{back}?done=restart")).into_response())
 }

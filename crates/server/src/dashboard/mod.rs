@@ -26,6 +26,7 @@ mod rollback;
 mod session;
 mod sign_in;
 mod throttle;
+mod through_api;
 mod upload;
 
 use crate::api::ApiState;
@@ -75,6 +76,7 @@ impl Dashboard {
     /// The dashboard's router for a listener reached over `transport`.
     pub fn routes(&self, api: ApiState, transport: Transport) -> Router {
         let state = State {
+            api_routes: crate::api::routes(api.clone()),
             api,
             auth: Arc::new(Auth {
                 store: self.store.clone(),
@@ -96,6 +98,8 @@ impl Dashboard {
 #[derive(Clone)]
 struct State {
     api: ApiState,
+    /// The API's routes, which every change goes through (`through_api`).
+    api_routes: Router,
     auth: Arc<Auth>,
 }
 
