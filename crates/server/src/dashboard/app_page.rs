@@ -1,7 +1,8 @@
 //! An app's page: its releases (status, and why a failed one failed), its processes and
 //! containers, its domains and the names of its config vars (never their values); for admins,
 //! a restart, a rollback button on each release that can be rolled back to, config var and
-//! domain forms (`config_vars`, `domains`). Read and changed through the API's handlers.
+//! domain forms (`config_vars`, `domains`); its newest changes (`activity`). Read through the
+//! API's handlers, changed through its routes (`through_api`).
 
 use super::State;
 use super::error::PageError;
@@ -67,6 +68,7 @@ pub(super) async fn page(
         .await
         .map(|axum::Json(list)| list)
         .map_err(|err| err.message);
+    let activity = super::activity::of_app(&state, &name.0).await?;
     let now = wharf_store::unix_now();
     let notice = notice(&query);
     let admin = signed.is_admin();
@@ -108,6 +110,10 @@ pub(super) async fn page(
             section aria-labelledby="config-heading" {
                 h2 #config-heading { "Config vars" }
                 (super::config_vars::section(&app, &vars, &signed))
+            }
+            section aria-labelledby="activity-heading" {
+                h2 #activity-heading { "Activity" }
+                (super::activity::section(&activity, now))
             }
         },
     ))

@@ -11,6 +11,7 @@
 //! change the CSRF token) before its handler runs. A dashboard session never opens the token
 //! API, and an API token never opens the dashboard: each checks only its own credential.
 
+mod activity;
 mod app_page;
 mod archive;
 mod assets;
@@ -157,6 +158,7 @@ fn mounted() -> Mounted {
     .at(M::POST, sign_in::PATH, Public, sign_in::submit)
     .at(M::POST, sign_in::SIGN_OUT, Signed, sign_in::sign_out)
     .at(M::GET, "/", Signed, overview::page)
+    .at(M::GET, activity::PATH, Signed, activity::page_of_all)
     .at(M::GET, "/apps/{app}", Signed, app_page::page)
     .at(M::POST, upload::PATH, Upload, upload::deploy)
     .at(M::GET, "/apps/{app}/deploy/live", Signed, live::deploy)
