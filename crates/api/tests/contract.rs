@@ -118,7 +118,7 @@ fn every_type_survives_a_round_trip() {
     schema(
         s,
         AppSummary {
-            name: "blog".into(),
+            name: "blog".parse().unwrap(),
             domains: vec![address("blog.example.com")],
             urls: vec!["http://blog.example.com/".into()],
             release: Some(2),
