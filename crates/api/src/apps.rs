@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use wharf_domain::WebAddress;
+use wharf_domain::{AppName, WebAddress};
 
 /// `GET /v1/status`: the server's version and the limits a client should know before it
 /// uploads anything.
@@ -17,7 +17,8 @@ pub struct ServerStatus {
 /// One app of `GET /v1/apps`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct AppSummary {
-    pub name: String,
+    #[schema(value_type = String)]
+    pub name: AppName,
     /// The domains the app is served on (a domain, or a domain and a path:
     /// `example.com/blog`).
     #[schema(value_type = Vec<String>)]

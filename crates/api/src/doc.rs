@@ -219,7 +219,7 @@ fn storage() {}
 fn mount() {}
 
 #[utoipa::path(post, path = paths::STORAGE_UNMOUNT, tag = "apps", params(AppPath),
-    request_body = MountRequest,
+    request_body = UnmountRequest,
     responses((status = 200, body = ProgressEvent, content_type = NDJSON), (status = 400, body = ErrorBody)))]
 fn unmount() {}
 

@@ -43,4 +43,4 @@ pub use services::{
     Backup, BackupScheduleRequest, CreateServiceRequest, DestroyServiceQuery, ExposeRequest,
     RestoreQuery, Restored, Service, ServiceDestroyed, ServiceQuery, VerifyReport,
 };
-pub use storage::{MountKind, MountRequest, StorageMount, StorageMounts};
+pub use storage::{MountKind, MountRequest, StorageMount, StorageMounts, UnmountRequest};

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
+use wharf_domain::ProcessName;
 
 /// One process type of the running release and its scale, as `GET /v1/apps/{app}/formation`
 /// lists it (`wharf ps` names those not started).
@@ -41,9 +42,10 @@ pub struct ProcessStatus {
 }
 
 /// `POST /v1/apps/{app}/scale`: how many containers each named process runs, e.g.
-/// `{"web": 2, "worker": 1}`.
+/// `{"web": 2, "worker": 1}`; a key that is no process name is refused as the body is read.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct ScaleRequest(pub BTreeMap<String, u32>);
+#[schema(value_type = BTreeMap<String, u32>)]
+pub struct ScaleRequest(pub BTreeMap<ProcessName, u32>);
 
 /// The query of `POST /v1/apps/{app}/scale`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, IntoParams)]

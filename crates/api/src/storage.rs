@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use wharf_domain::{MountSelector, MountSpec};
 
 /// `GET /v1/apps/{app}/storage`: the app's mounts, sorted by container path.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -43,10 +44,20 @@ impl MountKind {
     }
 }
 
-/// `POST /v1/apps/{app}/storage/mount` and `.../unmount`.
+/// `POST /v1/apps/{app}/storage/mount`; a mount whose text does not parse is refused as the
+/// body is read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct MountRequest {
     /// `SOURCE:/path[:ro]`: a server directory (absolute) or a volume name, and where it
     /// appears in the containers.
-    pub mount: String,
+    #[schema(value_type = String)]
+    pub mount: MountSpec,
+}
+
+/// `POST /v1/apps/{app}/storage/unmount`: which mount to remove.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct UnmountRequest {
+    /// `SOURCE:/path` (as `GET .../storage` lists it) or the container path alone, `/path`.
+    #[schema(value_type = String)]
+    pub mount: MountSelector,
 }

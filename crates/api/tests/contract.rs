@@ -11,7 +11,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Debug;
 use utoipa::OpenApi;
 use wharf_api::*;
-use wharf_domain::{CertDomain, DomainName, WebAddress};
+use wharf_domain::{CertDomain, DomainName, MountSelector, MountSpec, ProcessName, WebAddress};
+
+fn process(name: &str) -> ProcessName {
+    ProcessName::parse(name).unwrap()
+}
 
 fn domain(name: &str) -> DomainName {
     DomainName::parse(name).unwrap()
@@ -114,7 +118,7 @@ fn every_type_survives_a_round_trip() {
     schema(
         s,
         AppSummary {
-            name: "blog".into(),
+            name: "blog".parse().unwrap(),
             domains: vec![address("blog.example.com")],
             urls: vec!["http://blog.example.com/".into()],
             release: Some(2),
@@ -209,7 +213,7 @@ fn every_type_survives_a_round_trip() {
             started: false,
         },
     );
-    schema(s, ScaleRequest(BTreeMap::from([("web".into(), 2)])));
+    schema(s, ScaleRequest(BTreeMap::from([(process("web"), 2)])));
     round_trip(ScaleQuery { deploy: false });
     schema(
         s,
@@ -256,7 +260,13 @@ fn every_type_survives_a_round_trip() {
     schema(
         s,
         MountRequest {
-            mount: "cache:/cache".into(),
+            mount: MountSpec::parse("cache:/cache").unwrap(),
+        },
+    );
+    schema(
+        s,
+        UnmountRequest {
+            mount: MountSelector::parse("/cache").unwrap(),
         },
     );
     round_trip(DeployQuery {
@@ -483,8 +493,26 @@ fn json_shapes_are_the_wire_format() {
     assert!(matches!(error, LogEvent::Error(ErrorBody { ref error }) if error == "gone"));
 
     assert_eq!(
-        serde_json::to_value(ScaleRequest(BTreeMap::from([("web".into(), 2)]))).unwrap(),
+        serde_json::to_value(ScaleRequest(BTreeMap::from([(process("web"), 2)]))).unwrap(),
         json!({"web": 2})
+    );
+    // Names and mounts are parsed as a body is read: a bad one is refused in its parser's words.
+    let bad = serde_json::from_value::<ScaleRequest>(json!({"web": 1, "Web": 2})).unwrap_err();
+    assert!(
+        bad.to_string()
+            .contains("process name `Web` contains uppercase letters"),
+        "{bad}"
+    );
+    let bad = serde_json::from_value::<MountRequest>(json!({"mount": "./data:/data"})).unwrap_err();
+    assert!(bad.to_string().contains("is relative"), "{bad}");
+    let bad = serde_json::from_value::<UnmountRequest>(json!({"mount": "data"})).unwrap_err();
+    assert!(bad.to_string().contains("names no mount"), "{bad}");
+    assert_eq!(
+        serde_json::to_value(MountRequest {
+            mount: MountSpec::parse("/srv/x/:/x:ro").unwrap()
+        })
+        .unwrap(),
+        json!({"mount": "/srv/x:/x:ro"})
     );
     assert_eq!(
         serde_json::to_value(RunRequest {

@@ -4,8 +4,8 @@ use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use wharf_domain::{
-    AppName, CertDomain, DomainName, ProcessName, ProcessScale, ReleaseVersion, ServiceKind,
-    ServiceName,
+    AppName, CertDomain, DomainName, MountSelector, MountSpec, ProcessName, ProcessScale,
+    ReleaseVersion, ServiceKind, ServiceName,
 };
 
 #[derive(Parser, Debug)]
@@ -474,14 +474,14 @@ pub enum StorageCommand {
     /// blog-media:/app/media` (a named volume) or `/srv/blog:/data[:ro]` (a server directory).
     Mount {
         app: AppName,
-        #[arg(value_name = "SOURCE:/PATH")]
-        mount: String,
+        #[arg(value_name = "SOURCE:/PATH", value_parser = MountSpec::parse)]
+        mount: MountSpec,
     },
     /// Remove a mount from the app's containers (the data stays): `SOURCE:/PATH` or `/PATH`.
     Unmount {
         app: AppName,
-        #[arg(value_name = "SOURCE:/PATH")]
-        mount: String,
+        #[arg(value_name = "SOURCE:/PATH", value_parser = MountSelector::parse)]
+        mount: MountSelector,
     },
 }
 

@@ -21,6 +21,7 @@ mod env;
 mod event_result;
 mod exposed_ports;
 mod memory;
+mod mount_spec;
 mod name_error;
 mod process;
 mod process_scale;
@@ -51,6 +52,7 @@ pub use env::{EnvError, EnvVars, is_valid_env_key, parse_env_assignment};
 pub use event_result::EventResult;
 pub use exposed_ports::exposed_ports;
 pub use memory::{MIN_MEMORY_BYTES, MemoryError, format_memory, parse_memory};
+pub use mount_spec::{AbsPath, ContainerPath, MountSource, MountSpec, VolumeName};
 pub use name_error::NameError;
 pub use process::{ProcessName, WEB, not_started_note};
 pub use process_scale::{ProcessScale, ScaleError};
@@ -64,7 +66,7 @@ pub use service::{
     REDIS_TLS_PORT, SERVICE_TLS_FILES, SERVICES_CA_IN_APPS, ServiceKind, ServiceName,
     check_service_version, service_resource_name,
 };
-pub use storage::{MountSelector, StorageError, parse_storage_mount, same_path};
+pub use storage::{MountSelector, StorageError, same_path};
 pub use token_lifetime::{LifetimeError, MAX_TOKEN_LIFETIME, parse_token_lifetime};
 pub use token_scope::{Operation, Resource, ScopeRefusal, TokenScope};
 pub use volume::{VolumeError, VolumeSource, VolumeSpec};

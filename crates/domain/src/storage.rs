@@ -1,17 +1,21 @@
 //! Storage mounted into an app by command (`wharf storage mount APP SOURCE:/path`).
 //!
-//! A *storage mount* is a [`VolumeSpec`] that belongs to the app rather than to one release: it is
+//! A *storage mount* ([`MountSpec`]) belongs to the app rather than to one release: it is
 //! written like a Dockerfile `volume` setting, and a host path must in addition stay clear of the
-//! server's own files ([`ProtectedPaths`], the same check as a Dockerfile volume's): mounting
-//! `/`, `/etc` or Wharf's data directory would hand the app the server. An unmount names a
-//! mount by `SOURCE:/path` or by its container path alone ([`MountSelector`]).
+//! server's own files ([`ProtectedPaths`](crate::ProtectedPaths), the same check as a Dockerfile
+//! volume's, made by the deploy crate when the mount is applied): mounting `/`, `/etc` or
+//! Wharf's data directory would hand the app the server. An unmount names a mount by
+//! `SOURCE:/path` or by its container path alone ([`MountSelector`]).
 
 use std::fmt;
+use std::str::FromStr;
 
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::protected_paths::{ProtectedPaths, normalise};
-use crate::volume::{VolumeError, VolumeSource, VolumeSpec};
+use crate::mount_spec::{ContainerPath, MountSource, MountSpec};
+use crate::protected_paths::normalise;
+use crate::volume::{VolumeError, VolumeSpec};
 
 /// Why a storage mount or an unmount selector was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -51,31 +55,17 @@ pub enum StorageError {
     Selector(String),
 }
 
-/// Parse a storage mount: `SOURCE:/path[:ro]` as for a Dockerfile volume; a host path must
-/// also pass `protected`. Host and container paths come back normalised (`/srv/x/` is
-/// `/srv/x`), so equal mounts compare equal.
-pub fn parse_storage_mount(
-    input: &str,
-    protected: &ProtectedPaths,
-) -> Result<VolumeSpec, StorageError> {
-    let mut spec = VolumeSpec::parse(input)?;
-    if let VolumeSource::HostPath(path) = &spec.source {
-        spec.source = VolumeSource::HostPath(protected.host_path(path)?);
-    }
-    spec.target = normalise(&spec.target).unwrap_or(spec.target);
-    Ok(spec)
-}
-
-/// Which mount an unmount names.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Which mount an unmount names; sent as its text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub enum MountSelector {
     /// `SOURCE:/path` (an `:ro`/`:rw` suffix is accepted and ignored).
     Exact {
-        source: VolumeSource,
-        target: String,
+        source: MountSource,
+        target: ContainerPath,
     },
     /// Only the container path: `/data`.
-    Target(String),
+    Target(ContainerPath),
 }
 
 impl MountSelector {
@@ -83,20 +73,16 @@ impl MountSelector {
     pub fn parse(input: &str) -> Result<MountSelector, StorageError> {
         let s = input.trim();
         if s.contains(':') {
-            let spec = VolumeSpec::parse(s)?;
-            let source = match spec.source {
-                VolumeSource::HostPath(path) => {
-                    VolumeSource::HostPath(normalise(&path).unwrap_or(path))
-                }
-                named => named,
-            };
-            let target = normalise(&spec.target).unwrap_or(spec.target);
-            return Ok(MountSelector::Exact { source, target });
+            let spec = MountSpec::parse(s)?;
+            return Ok(MountSelector::Exact {
+                source: spec.source().clone(),
+                target: spec.target().clone(),
+            });
         }
         normalise(s)
             .filter(|t| t != "/" && !t.split('/').any(|part| part == ".."))
             .filter(|_| !s.chars().any(char::is_control))
-            .map(MountSelector::Target)
+            .map(|t| MountSelector::Target(ContainerPath::normalised(t)))
             .ok_or_else(|| StorageError::Selector(input.to_owned()))
     }
 
@@ -104,19 +90,53 @@ impl MountSelector {
     pub fn matches(&self, mount: &VolumeSpec) -> bool {
         match self {
             MountSelector::Exact { source, target } => {
-                &mount.source == source && same_path(&mount.target, target)
+                source.is(&mount.source) && same_path(&mount.target, target.as_str())
             }
-            MountSelector::Target(target) => same_path(&mount.target, target),
+            MountSelector::Target(target) => same_path(&mount.target, target.as_str()),
         }
     }
 }
 
+/// `SOURCE:/path` or `/path`, the text [`MountSelector::parse`] reads back as the same selector
+/// (a container path ending in white space, which the parser trims, gets a suffix that keeps it).
 impl fmt::Display for MountSelector {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            MountSelector::Exact { source, target } => write!(f, "{}:{target}", source.as_str()),
-            MountSelector::Target(target) => f.write_str(target),
+            MountSelector::Exact { source, target } => {
+                write!(f, "{source}:{target}")?;
+                if target.ends_in_space() {
+                    f.write_str(":rw")?;
+                }
+                Ok(())
+            }
+            MountSelector::Target(target) => {
+                f.write_str(target.as_str())?;
+                if target.ends_in_space() {
+                    f.write_str("/")?;
+                }
+                Ok(())
+            }
         }
+    }
+}
+
+impl FromStr for MountSelector {
+    type Err = StorageError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        MountSelector::parse(s)
+    }
+}
+
+impl TryFrom<String> for MountSelector {
+    type Error = StorageError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        MountSelector::parse(&s)
+    }
+}
+
+impl From<MountSelector> for String {
+    fn from(selector: MountSelector) -> String {
+        selector.to_string()
     }
 }
 
@@ -131,13 +151,26 @@ pub fn same_path(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ProtectedPaths;
+    use crate::volume::VolumeSource;
+    use proptest::prelude::*;
 
     fn rules() -> ProtectedPaths {
         ProtectedPaths::new("/var/lib/wharf")
     }
 
+    /// A mount parsed, then its host path checked as the deploy crate's guard does first
+    /// ([`ProtectedPaths::host_path`], lexical).
+    fn checked(s: &str, paths: &ProtectedPaths) -> Result<VolumeSpec, StorageError> {
+        let mut spec = MountSpec::parse(s)?.to_volume();
+        if let VolumeSource::HostPath(path) = &spec.source {
+            spec.source = VolumeSource::HostPath(paths.host_path(path)?);
+        }
+        Ok(spec)
+    }
+
     fn mount(s: &str) -> Result<VolumeSpec, StorageError> {
-        parse_storage_mount(s, &rules())
+        checked(s, &rules())
     }
 
     #[test]
@@ -229,10 +262,10 @@ mod tests {
         let mut paths = ProtectedPaths::new("/data/wharf");
         paths.add("/srv/engine.sock", "the Docker socket");
         paths.add("relative", "ignored");
-        assert!(parse_storage_mount("/data:/x", &paths).is_err());
-        assert!(parse_storage_mount("/srv/engine.sock:/s", &paths).is_err());
-        assert!(parse_storage_mount("/srv/app:/s", &paths).is_ok());
-        assert!(parse_storage_mount("/var/lib/wharf:/s", &paths).is_ok());
+        assert!(checked("/data:/x", &paths).is_err());
+        assert!(checked("/srv/engine.sock:/s", &paths).is_err());
+        assert!(checked("/srv/app:/s", &paths).is_ok());
+        assert!(checked("/var/lib/wharf:/s", &paths).is_ok());
     }
 
     #[test]
@@ -251,5 +284,32 @@ mod tests {
             MountSelector::parse("./x:/data"),
             Err(StorageError::Volume(_))
         ));
+    }
+
+    #[test]
+    fn selectors_are_sent_as_their_text() {
+        for text in ["/srv/blog:/data", "media:/app/media", "/data"] {
+            let selector = MountSelector::parse(text).unwrap();
+            let json = serde_json::to_string(&selector).unwrap();
+            assert_eq!(json, format!("\"{text}\""));
+            assert_eq!(
+                serde_json::from_str::<MountSelector>(&json).unwrap(),
+                selector
+            );
+        }
+        let err = serde_json::from_str::<MountSelector>(r#""data""#).unwrap_err();
+        assert!(err.to_string().contains("names no mount"), "{err}");
+        let spaced = MountSelector::parse("/data /").unwrap();
+        assert_eq!(MountSelector::parse(&spaced.to_string()).unwrap(), spaced);
+    }
+
+    proptest! {
+        #[test]
+        fn no_selector_panics_and_each_parses_back(text in "[/:a-z. \\t~\u{2003}-]{0,16}|.{0,16}") {
+            if let Ok(selector) = MountSelector::parse(&text) {
+                let written = selector.to_string();
+                prop_assert_eq!(MountSelector::parse(&written), Ok(selector.clone()), "{}", written);
+            }
+        }
     }
 }

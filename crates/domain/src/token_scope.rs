@@ -7,7 +7,7 @@
 //! a secret value (`config show --reveal`, `services info --reveal`) is an operation of its own
 //! that read-only tokens may not perform, since the secret would outlive any revocation.
 
-use crate::{AppName, NameError};
+use crate::AppName;
 use std::fmt;
 
 /// What a request reaches.
@@ -76,15 +76,6 @@ impl TokenScope {
         apps.sort();
         apps.dedup();
         TokenScope { apps, read_only }
-    }
-
-    /// Parse app names as the user gives them (`--app blog --app shop`).
-    pub fn parse(apps: &[String], read_only: bool) -> Result<TokenScope, NameError> {
-        let apps = apps
-            .iter()
-            .map(|app| AppName::parse(app))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(TokenScope::new(apps, read_only))
     }
 
     /// The apps this token is limited to; empty when it reaches every app.
@@ -173,8 +164,7 @@ mod tests {
     }
 
     fn scope(apps: &[&str], read_only: bool) -> TokenScope {
-        let apps: Vec<String> = apps.iter().map(|a| a.to_string()).collect();
-        TokenScope::parse(&apps, read_only).unwrap()
+        TokenScope::new(apps.iter().map(|a| app(a)).collect(), read_only)
     }
 
     #[test]
@@ -187,9 +177,6 @@ mod tests {
         assert_eq!(scope(&[], true).to_string(), "read-only");
         assert_eq!(TokenScope::admin().to_string(), "admin");
         assert!(TokenScope::admin().is_admin());
-        let err = TokenScope::parse(&["Blog".to_string()], false).unwrap_err();
-        assert!(err.to_string().contains("uppercase"), "{err}");
-        assert!(TokenScope::parse(&[String::new()], false).is_err());
     }
 
     #[test]

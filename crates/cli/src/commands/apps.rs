@@ -41,7 +41,7 @@ async fn list(client: &Client, json: bool) -> anyhow::Result<ExitCode> {
             _ => Some(Colour::Yellow),
         };
         table.row([
-            app.name.into(),
+            String::from(app.name).into(),
             release.into(),
             Cell::coloured(format!("{}/{}", app.healthy, app.instances), colour),
             app.domains

@@ -85,6 +85,7 @@ fn app_name(
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
+    // The directory's name enters here, from the user's file system.
     match AppName::parse(&dirname) {
         Ok(name) => Ok(Some(name)),
         Err(_) => bail!(

@@ -86,10 +86,7 @@ pub async fn scale(
     let mut formation = BTreeMap::new();
     for pair in pairs {
         let process = pair.process();
-        if formation
-            .insert(process.to_string(), pair.count())
-            .is_some()
-        {
+        if formation.insert(process.clone(), pair.count()).is_some() {
             bail!("`{process}` is given twice");
         }
     }

@@ -120,12 +120,8 @@ pub async fn run(cli: &Cli, key: &str) -> anyhow::Result<ExitCode> {
             domains::run(&client, &change, false).await
         }
         SshCommand::StorageList(app) => storage::list(&client, &app, false).await,
-        SshCommand::StorageMount { app, mount } => {
-            storage::change(&client, &app, storage::Change::Mount, &mount).await
-        }
-        SshCommand::StorageUnmount { app, mount } => {
-            storage::change(&client, &app, storage::Change::Unmount, &mount).await
-        }
+        SshCommand::StorageMount { app, mount } => storage::mount(&client, &app, &mount).await,
+        SshCommand::StorageUnmount { app, mount } => storage::unmount(&client, &app, &mount).await,
         SshCommand::Services(words) => {
             // Checked by `SshCommand::parse` with this same grammar.
             services::run(&client, &services_args(&words)?, false).await

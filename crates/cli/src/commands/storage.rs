@@ -7,8 +7,8 @@ use crate::args::StorageCommand;
 use crate::client::Client;
 use crate::output::{Table, outln};
 use std::process::ExitCode;
-use wharf_api::{MountRequest, StorageMounts, paths};
-use wharf_domain::AppName;
+use wharf_api::{MountRequest, StorageMounts, UnmountRequest, paths};
+use wharf_domain::{AppName, MountSelector, MountSpec};
 
 pub async fn run(
     client: &Client,
@@ -17,8 +17,8 @@ pub async fn run(
 ) -> anyhow::Result<ExitCode> {
     match command {
         StorageCommand::List { app } => list(client, app, json).await,
-        StorageCommand::Mount { app, mount } => change(client, app, Change::Mount, mount).await,
-        StorageCommand::Unmount { app, mount } => change(client, app, Change::Unmount, mount).await,
+        StorageCommand::Mount { app, mount } => self::mount(client, app, mount).await,
+        StorageCommand::Unmount { app, mount } => unmount(client, app, mount).await,
     }
 }
 
@@ -47,28 +47,25 @@ pub async fn list(client: &Client, app: &AppName, json: bool) -> anyhow::Result<
     Ok(ExitCode::SUCCESS)
 }
 
-/// What a storage change does with its mount.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Change {
-    Mount,
-    Unmount,
+/// Mount storage into the app (`SOURCE:/path[:ro]`, parsed as it was typed); the server checks
+/// that it may be mounted there.
+pub async fn mount(client: &Client, app: &AppName, mount: &MountSpec) -> anyhow::Result<ExitCode> {
+    let request = MountRequest {
+        mount: mount.clone(),
+    };
+    let path = paths::fill(paths::STORAGE_MOUNT, &[app.as_str()]);
+    follow(client.post_json(&path, &request).await?).await
 }
 
-pub async fn change(
+/// Remove the mount `selector` names from the app.
+pub async fn unmount(
     client: &Client,
     app: &AppName,
-    change: Change,
-    mount: &str,
+    selector: &MountSelector,
 ) -> anyhow::Result<ExitCode> {
-    let path = match change {
-        Change::Mount => paths::STORAGE_MOUNT,
-        Change::Unmount => paths::STORAGE_UNMOUNT,
+    let request = UnmountRequest {
+        mount: selector.clone(),
     };
-    let request = MountRequest {
-        mount: mount.to_string(),
-    };
-    let response = client
-        .post_json(&paths::fill(path, &[app.as_str()]), &request)
-        .await?;
-    follow(response).await
+    let path = paths::fill(paths::STORAGE_UNMOUNT, &[app.as_str()]);
+    follow(client.post_json(&path, &request).await?).await
 }

@@ -25,7 +25,10 @@ use clap::{CommandFactory, Parser};
 use forms::{DOKKU_SERVICE_COMMANDS, DokkuFlag, FORMS, Form, Grammar};
 use usage::{refusal, subcommand, usage_of};
 use wharf_api::LifecycleAction;
-use wharf_domain::{AppName, DomainName, NameError, ProcessName, ProcessScale, ReleaseVersion};
+use wharf_domain::{
+    AppName, DomainName, MountSelector, MountSpec, NameError, ProcessName, ProcessScale,
+    ReleaseVersion,
+};
 
 /// A command a key may run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,12 +108,12 @@ pub enum SshCommand {
     /// `storage:mount APP SOURCE:/path[:ro]`.
     StorageMount {
         app: AppName,
-        mount: String,
+        mount: MountSpec,
     },
     /// `storage:unmount APP SOURCE:/path` (or `/path`).
     StorageUnmount {
         app: AppName,
-        mount: String,
+        mount: MountSelector,
     },
     /// `services[:SUBCOMMAND] ARGS...`, or Dokku's `postgres:create NAME` and friends: the
     /// arguments of `wharf services`, already checked by its grammar ([`services_args`]).
@@ -800,14 +803,16 @@ mod tests {
             parse("storage:mount blog /var/lib/dokku/data/storage/blog:/app/storage"),
             Ok(SshCommand::StorageMount {
                 app: app("blog"),
-                mount: "/var/lib/dokku/data/storage/blog:/app/storage".into()
+                mount: "/var/lib/dokku/data/storage/blog:/app/storage"
+                    .parse()
+                    .unwrap()
             })
         );
         assert_eq!(
             parse("storage:unmount blog 'media:/app/media'"),
             Ok(SshCommand::StorageUnmount {
                 app: app("blog"),
-                mount: "media:/app/media".into()
+                mount: "media:/app/media".parse().unwrap()
             })
         );
         assert_eq!(

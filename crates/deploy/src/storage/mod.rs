@@ -15,19 +15,19 @@ use mount_guard::guard_mount;
 use crate::{DeployError, DeployOutcome, Deployer, Progress, ReleaseSpec};
 use std::collections::HashMap;
 use wharf_domain::{
-    AppName, MountSelector, ProtectedPaths, VolumeSource, VolumeSpec, parse_storage_mount,
-    same_path,
+    AppName, MountSelector, MountSpec, ProtectedPaths, VolumeSource, VolumeSpec, same_path,
 };
 use wharf_runtime::labels;
 use wharf_store::StorageMount;
 
-/// What `wharf storage mount/unmount` asks for, as the user typed it.
+/// What `wharf storage mount/unmount` asks for, parsed where it entered (its syntax only: what
+/// this server lets be mounted is checked when the change is applied).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StorageChange {
     /// `SOURCE:/path[:ro]`.
-    Mount(String),
+    Mount(MountSpec),
     /// `SOURCE:/path` or `/path`.
-    Unmount(String),
+    Unmount(MountSelector),
 }
 
 /// How a storage change ended.
@@ -48,12 +48,13 @@ impl Deployer {
         self.app_mounts(app)
     }
 
-    /// Check what a change says before anything is done: a mount's source and path (see
-    /// [`parse_storage_mount`]), an unmount's `SOURCE:/path` or `/path`.
+    /// Check what a change asks before anything is done: that this server lets a mount's host
+    /// path be mounted (see [`guard_mount`]) and that it exists. An unmount asks nothing of
+    /// the server.
     pub fn check_storage_change(&self, change: &StorageChange) -> Result<(), DeployError> {
         match change {
-            StorageChange::Mount(input) => self.parse_mount(input).map(drop),
-            StorageChange::Unmount(input) => Ok(MountSelector::parse(input).map(drop)?),
+            StorageChange::Mount(mount) => self.guard_new_mount(mount).map(drop),
+            StorageChange::Unmount(_) => Ok(()),
         }
     }
 
@@ -73,8 +74,8 @@ impl Deployer {
         let active = self.store.active_release(app)?;
         let active_spec = active.as_ref().map(|a| a.spec.clone());
         let (mounts, added) = match change {
-            StorageChange::Mount(input) => {
-                let mount = self.parse_mount(input)?;
+            StorageChange::Mount(mount) => {
+                let mount = self.guard_new_mount(mount)?;
                 check_new_mount(app, &current, &mount)?;
                 if let Some(spec) = &active_spec {
                     check_clashes(spec, std::slice::from_ref(&mount))
@@ -84,8 +85,7 @@ impl Deployer {
                 mounts.push(mount.clone());
                 (mounts, Some(mount))
             }
-            StorageChange::Unmount(input) => {
-                let selector = MountSelector::parse(input)?;
+            StorageChange::Unmount(selector) => {
                 let mounts: Vec<VolumeSpec> = current
                     .iter()
                     .filter(|m| !selector.matches(m))
@@ -207,10 +207,10 @@ impl Deployer {
             .collect())
     }
 
-    /// A mount as the user gave it, checked: its syntax, that a host path avoids the server's
-    /// own paths (also where a symbolic link leads) and exists.
-    fn parse_mount(&self, input: &str) -> Result<VolumeSpec, DeployError> {
-        parse_mount(input, &self.settings.protected_paths)
+    /// A mount the user asks for, checked: that a host path avoids the server's own paths
+    /// (also where a symbolic link leads) and exists.
+    fn guard_new_mount(&self, mount: &MountSpec) -> Result<VolumeSpec, DeployError> {
+        guard_new_mount(mount, &self.settings.protected_paths)
     }
 
     /// Create the named volume `name` with Wharf's labels unless it exists; its name if it was
@@ -232,10 +232,13 @@ impl Deployer {
     }
 }
 
-/// A mount as the user gave it, checked: its syntax, that a host path avoids the `protected`
-/// paths (also where a symbolic link leads) and exists on this server.
-fn parse_mount(input: &str, protected: &ProtectedPaths) -> Result<VolumeSpec, DeployError> {
-    let mount = guard_mount(&parse_storage_mount(input, protected)?, protected)?;
+/// A mount the user asks for, checked: that a host path avoids the `protected` paths (also
+/// where a symbolic link leads) and exists on this server.
+fn guard_new_mount(
+    mount: &MountSpec,
+    protected: &ProtectedPaths,
+) -> Result<VolumeSpec, DeployError> {
+    let mount = guard_mount(&mount.to_volume(), protected)?;
     if let VolumeSource::HostPath(path) = &mount.source
         && std::fs::metadata(path).is_err()
     {
@@ -361,6 +364,10 @@ mod tests {
         VolumeSpec::parse(s).unwrap()
     }
 
+    fn m(s: &str) -> MountSpec {
+        MountSpec::parse(s).unwrap()
+    }
+
     #[test]
     fn a_new_mount_may_not_repeat_or_take_a_used_path() {
         let current = vec![v("media:/data")];
@@ -419,17 +426,18 @@ mod tests {
         let data = dir.path().join("data");
         std::fs::create_dir(&data).unwrap();
         let ok = format!("{}:/data", data.display());
-        assert!(parse_mount(&ok, &protected).is_ok());
+        assert!(guard_new_mount(&m(&ok), &protected).is_ok());
         let missing = format!("{}/missing:/data", dir.path().display());
-        let err = parse_mount(&missing, &protected).unwrap_err();
+        let err = guard_new_mount(&m(&missing), &protected).unwrap_err();
         assert!(matches!(err, DeployError::HostPathMissing(_)), "{err}");
         assert!(err.to_string().contains("mkdir -p"), "{err}");
         let link = dir.path().join("etc-link");
         std::os::unix::fs::symlink("/etc", &link).unwrap();
-        let err = parse_mount(&format!("{}:/x", link.display()), &protected).unwrap_err();
+        let err = guard_new_mount(&m(&format!("{}:/x", link.display())), &protected).unwrap_err();
         assert!(err.to_string().contains("`/etc`"), "{err}");
-        let err = parse_mount("vol:relative", &protected).unwrap_err();
+        let err = guard_new_mount(&m("/etc:/x"), &protected).unwrap_err();
         assert!(matches!(err, DeployError::Storage(_)), "{err}");
+        assert!(guard_new_mount(&m("vol:/x"), &protected).is_ok());
     }
 
     #[test]

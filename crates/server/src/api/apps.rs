@@ -32,7 +32,7 @@ pub async fn list(State(state): State<ApiState>) -> Result<Json<Vec<AppSummary>>
             .unwrap_or((0, 0));
         views.push(AppSummary {
             urls: app.domains.iter().map(|d| d.url("http")).collect(),
-            name: app.name.to_string(),
+            name: app.name,
             domains: app.domains,
             release,
             instances: count(instances),

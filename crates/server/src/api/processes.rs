@@ -68,8 +68,7 @@ pub async fn scale(
     }
     let mut settings = Vec::new();
     for (process, quantity) in request {
-        let scale = ProcessScale::new(parse_process(&process)?, quantity)
-            .map_err(|e| bad(e.to_string()))?;
+        let scale = ProcessScale::new(process, quantity).map_err(|e| bad(e.to_string()))?;
         settings.push(ProcessSettings {
             quantity: Some(scale.count()),
             process: scale.process().clone(),

@@ -1,6 +1,8 @@
 //! An app's storage: `GET /v1/apps/{app}/storage` lists its mounts;
 //! `POST /v1/apps/{app}/storage/mount` and `.../unmount` (`{"mount": "SOURCE:/path"}`) change
-//! them, redeploying a running app and streaming its progress like a deploy.
+//! them, redeploying a running app and streaming its progress like a deploy. The mount's text is
+//! parsed as the body is read (`MountSpec`, `MountSelector`); whether this server lets it be
+//! mounted is the deployer's check.
 
 use super::deploy::stream;
 use super::params::AppPath;
@@ -8,7 +10,7 @@ use super::{ApiError, ApiState};
 use axum::Json;
 use axum::extract::State;
 use axum::response::Response;
-use wharf_api::{MountKind, MountRequest, Outcome, StorageMount, StorageMounts};
+use wharf_api::{MountKind, MountRequest, Outcome, StorageMount, StorageMounts, UnmountRequest};
 use wharf_deploy::{StorageChange, StorageOutcome};
 use wharf_domain::{AppName, VolumeSource};
 
@@ -45,7 +47,7 @@ pub async fn mount(
 pub async fn unmount(
     State(state): State<ApiState>,
     AppPath(app): AppPath,
-    Json(request): Json<MountRequest>,
+    Json(request): Json<UnmountRequest>,
 ) -> Result<Response, ApiError> {
     change(state, app, StorageChange::Unmount(request.mount))
 }

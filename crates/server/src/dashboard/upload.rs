@@ -56,6 +56,7 @@ pub(super) async fn deploy(
             _ => {}
         }
     }
+    // The form's `app` field enters here.
     let app = AppName::parse(app.as_deref().unwrap_or_default().trim()).map_err(|err| {
         PageError::new(StatusCode::BAD_REQUEST, format!("The app's name: {err}")).back_to("/")
     })?;
