@@ -6,6 +6,7 @@
 mod e2e {
     mod access_log;
     mod acme;
+    mod activity;
     mod api_https;
     mod background_drain;
     mod bad_input;

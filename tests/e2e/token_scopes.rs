@@ -8,7 +8,7 @@ use super::sshd::{Repo, all_output};
 use std::process::{Command, Output, Stdio};
 
 /// `wharf ARGS` against the daemon's API listener with `token`.
-fn remote(d: &Daemon, token: &str, args: &[&str]) -> Output {
+pub(super) fn remote(d: &Daemon, token: &str, args: &[&str]) -> Output {
     Command::new(WHARF)
         .args(args)
         .args(["--server", &format!("http://{}", d.api)])

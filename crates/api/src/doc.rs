@@ -21,7 +21,7 @@ use utoipa::{IntoParams, OpenApi};
         rollback, ps, formation, cron, scale, limits, stop, start, restart, run, logs, domains, add_domain,
         remove_domain, storage, mount, unmount, services, create_service, service,
         destroy_service, link, unlink, expose, backups, backup, verify, backup_schedule, restore,
-        connect, certs, add_cert, remove_cert, deploy, git_info_refs, git_receive_pack,
+        connect, certs, add_cert, remove_cert, events, app_events, deploy, git_info_refs, git_receive_pack,
     ),
     components(schemas(LogEntry, Deployed, Message, Terminal)),
     tags(
@@ -30,6 +30,7 @@ use utoipa::{IntoParams, OpenApi};
         (name = "services", description = "Database services, links and backups"),
         (name = "certs", description = "HTTPS certificates"),
         (name = "deploy", description = "Deploys, from a tar upload or a git push"),
+        (name = "events", description = "The activity log: every change, who made it and how it ended"),
     )
 )]
 pub struct ApiDoc;
@@ -148,6 +149,14 @@ fn formation() {}
 #[utoipa::path(get, path = paths::CRON, tag = "processes", params(AppPath),
     responses((status = 200, body = CronJobs), (status = 404, body = ErrorBody)))]
 fn cron() {}
+
+#[utoipa::path(get, path = paths::EVENTS, tag = "events", params(EventsQuery),
+    responses((status = 200, body = Events)))]
+fn events() {}
+
+#[utoipa::path(get, path = paths::APP_EVENTS, tag = "events", params(AppPath, EventsQuery),
+    responses((status = 200, body = Events), (status = 400, body = ErrorBody)))]
+fn app_events() {}
 
 #[utoipa::path(post, path = paths::SCALE, tag = "processes", params(AppPath, ScaleQuery),
     request_body = ScaleRequest,

@@ -13,6 +13,7 @@ mod config;
 mod doc;
 mod domains;
 mod error;
+mod events;
 mod logs;
 pub mod paths;
 mod processes;
@@ -30,6 +31,7 @@ pub use config::{ConfigChangeRequest, ConfigQuery, ConfigVars, RollbackRequest};
 pub use doc::ApiDoc;
 pub use domains::{AddDomainRequest, AppDomains};
 pub use error::ErrorBody;
+pub use events::{ACTOR_ENV, ACTOR_HEADER, Event, EventResult, Events, EventsQuery};
 pub use logs::{LogEntry, LogEvent, LogStream, LogsQuery, ReleaseLog};
 pub use processes::{
     LifecycleAction, LifecycleRequest, LimitsRequest, ProcessFormation, ProcessStatus, ScaleQuery,

@@ -434,6 +434,25 @@ fn every_type_survives_a_round_trip() {
             error: "no such app".into(),
         },
     );
+    let event = Event {
+        id: 7,
+        at: 1_700_000_000,
+        actor: "user alice".into(),
+        app: Some("blog".into()),
+        action: "domains add".into(),
+        subject: Some("blog.example.com".into()),
+        result: EventResult::Failed,
+        message: "`blog.example.com` is served by shop".into(),
+        finished_at: Some(1_700_000_001),
+    };
+    schema(s, EventResult::Interrupted);
+    schema(s, event.clone());
+    schema(
+        s,
+        Events {
+            events: vec![event],
+        },
+    );
 
     let documented: BTreeSet<String> = ApiDoc::openapi()
         .components
@@ -612,5 +631,5 @@ fn every_route_is_documented_once_with_its_method() {
             );
         }
     }
-    assert_eq!(routes, 44);
+    assert_eq!(routes, 46);
 }

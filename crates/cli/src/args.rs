@@ -84,6 +84,14 @@ pub enum Command {
         #[arg(long, value_name = "RUN")]
         log: Option<i64>,
     },
+    /// The activity log: every change (deploys, config, scale, domains, databases...), who
+    /// made it and how it ended, newest first; of one app, or of the whole server.
+    Events {
+        app: Option<AppName>,
+        /// How many to show (default 50, at most 1000).
+        #[arg(long, short = 'n', value_name = "COUNT")]
+        limit: Option<u32>,
+    },
     /// List an app's containers: process, release, state, health, start time.
     Ps { app: AppName },
     /// Set how many containers run each process: `wharf scale APP web=2 worker=1`.

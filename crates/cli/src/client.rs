@@ -16,6 +16,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use wharf_api::ACTOR_HEADER;
+use wharf_domain::Actor;
 
 /// Where the server is.
 #[derive(Debug, Clone)]
@@ -186,11 +188,23 @@ pub fn with_query(path: &str, query: &impl Serialize) -> anyhow::Result<String> 
 
 pub struct Client {
     endpoint: Endpoint,
+    /// Whom the calls are made for, when not the local user (an SSH key's command): the
+    /// daemon's activity log names them. Sent on the unix socket only, which trusts it.
+    actor: Option<Actor>,
 }
 
 impl Client {
     pub fn new(endpoint: Endpoint) -> Client {
-        Client { endpoint }
+        Client {
+            endpoint,
+            actor: None,
+        }
+    }
+
+    /// A client whose changes are made for `actor` (on the unix socket).
+    pub fn acting_for(mut self, actor: Actor) -> Client {
+        self.actor = Some(actor);
+        self
     }
 
     /// Send one request on a fresh connection and return the response, whatever its status.
@@ -251,7 +265,11 @@ impl Client {
                     };
                     anyhow!("cannot reach the wharf server at {}: {err}; {hint}", socket.display())
                 })?;
-                let request = request.header(header::HOST, "wharf").body(body)?;
+                request = request.header(header::HOST, "wharf");
+                if let Some(actor) = &self.actor {
+                    request = request.header(ACTOR_HEADER, actor.to_written());
+                }
+                let request = request.body(body)?;
                 exchange(TokioIo::new(stream), request, upgrades).await?
             }
             Endpoint::Tcp { authority, token } => {

@@ -1,4 +1,4 @@
-//! Wharf's domain types and the rules that validate them: app names, domains, the names
+//! Wharf's domain types and the rules that validate them: who made a change, app names, domains, the names
 //! certificates are for, resource limits, volumes, environment variables, releases, processes
 //! and their scales (`PROCESS=COUNT`), and
 //! storage mounted by command, API token scopes and lifetimes, the `# wharf.KEY = VALUE` settings read from an app's Dockerfile, and the
@@ -7,6 +7,7 @@
 //! Everything here is pure: no I/O, and no input makes it panic. Every error's
 //! message says what is wrong and how to fix it.
 
+mod actor;
 mod app_config;
 mod app_json;
 mod app_name;
@@ -17,6 +18,7 @@ mod cron;
 mod dns_label;
 mod domain_name;
 mod env;
+mod event_result;
 mod exposed_ports;
 mod memory;
 mod mount_spec;
@@ -34,6 +36,7 @@ mod token_scope;
 mod volume;
 mod web_address;
 
+pub use actor::{Actor, ActorError};
 pub use app_config::{
     AppConfig, DEFAULT_PORT, DEFAULT_SCALE, DOCKERFILE_KEYS, DockerfileKey, EnvFromConfig,
     MAX_SCALE,
@@ -46,6 +49,7 @@ pub use cpu::{CpuError, MAX_CPUS, MIN_CPUS, cpus_to_nano, parse_cpus};
 pub use cron::{CronError, CronErrorKind, CronSchedule, UtcDateTime};
 pub use domain_name::{DomainError, DomainName};
 pub use env::{EnvError, EnvVars, is_valid_env_key, parse_env_assignment};
+pub use event_result::EventResult;
 pub use exposed_ports::exposed_ports;
 pub use memory::{MIN_MEMORY_BYTES, MemoryError, format_memory, parse_memory};
 pub use mount_spec::{AbsPath, ContainerPath, MountSource, MountSpec, VolumeName};

@@ -55,9 +55,15 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
     // Taking over, the predecessor still runs and finishes its own deploys.
     let interrupted = match predecessor {
         Some(_) => 0,
-        None => deployer
-            .fail_cut_off_deploys()
-            .context("marking deploys that were cut off")?,
+        None => {
+            deployer
+                .store()
+                .interrupt_running_events()
+                .context("marking the changes in the activity log that were cut off")?;
+            deployer
+                .fail_cut_off_deploys()
+                .context("marking deploys that were cut off")?
+        }
     };
     let report = deployer
         .restore_apps()
@@ -207,7 +213,9 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
     }
     {
         let token = shutdown.clone();
-        let app = api::routes(state.clone());
+        let app = api::routes(state.clone())
+            .layer(axum::middleware::from_fn(api::events::local_actor))
+            .into_make_service_with_connect_info::<api::events::LocalPeer>();
         servers.spawn(
             async move {
                 axum::serve(unix, app)

@@ -1,5 +1,5 @@
 //! Wharf's state in one SQLite database: apps, their domains, releases, storage mounts, API
-//! tokens, SSH keys, and the dashboard's users and sessions.
+//! tokens, SSH keys, the dashboard's users and sessions, and the activity log of every change.
 //!
 //! The store is the source of truth. The daemon writes here first and then updates what runs
 //! (routes, containers); at start it rebuilds everything in memory from what is stored here.
@@ -11,6 +11,7 @@ mod build_leftovers;
 mod config_vars;
 mod cron_runs;
 mod error;
+mod events;
 mod keys;
 mod migrations;
 mod process_settings;
@@ -27,6 +28,7 @@ pub use acme_state::AcmeState;
 pub use apps::AppRecord;
 pub use cron_runs::CronRun;
 pub use error::StoreError;
+pub use events::{EventRecord, NewEvent};
 pub use keys::KeyRecord;
 pub use releases::{ReleaseRecord, ReleaseStatus};
 pub use services::{BackupRecord, LinkRecord, ServiceRecord, ServiceStatus};

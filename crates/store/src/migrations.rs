@@ -222,6 +222,22 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX sessions_of_user ON sessions (user_id);
     ",
+    // 17: the activity log: every change, who made it (`Actor` as written), what, to which
+    // app, and how it ended. No foreign key: a destroyed app's events stay.
+    "
+    CREATE TABLE events (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        at           INTEGER NOT NULL,
+        actor        TEXT NOT NULL,
+        app          TEXT,
+        action       TEXT NOT NULL,
+        subject      TEXT,
+        result       TEXT NOT NULL CHECK (result IN ('running', 'ok', 'failed', 'interrupted')),
+        message      TEXT NOT NULL DEFAULT '',
+        finished_at  INTEGER
+    );
+    CREATE INDEX events_of_app ON events (app, id);
+    ",
 ];
 
 /// Bring the schema up to date inside one transaction per migration.

@@ -42,7 +42,15 @@ pub async fn run(cli: &Cli, app: &AppName) -> anyhow::Result<ExitCode> {
     let frames = tokio_util::io::ReaderStream::new(tar).map(|chunk| chunk.map(Frame::data));
     let body = BodyExt::boxed(StreamBody::new(frames));
     let socket = wharf_server::socket_path(&std::path::absolute(&cli.data_dir)?);
-    let response = Client::new(Endpoint::Unix(socket))
+    // Whom the push is for: set by `wharf ssh-command` or by the daemon serving git over HTTP.
+    let mut client = Client::new(Endpoint::Unix(socket));
+    if let Some(actor) = std::env::var(wharf_api::ACTOR_ENV)
+        .ok()
+        .and_then(|written| written.parse::<wharf_domain::Actor>().ok())
+    {
+        client = client.acting_for(actor);
+    }
+    let response = client
         .send(
             Method::POST,
             &crate::client::with_query(

@@ -5,6 +5,7 @@ mod certs;
 mod config;
 mod deploy;
 mod domains;
+mod events;
 mod hook;
 mod init;
 mod keys;
@@ -55,6 +56,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Cron { app, log } => {
             apps::cron(&Client::new(endpoint(&cli)?), app, *log, cli.json).await
+        }
+        Command::Events { app, limit } => {
+            events::run(
+                &Client::new(endpoint(&cli)?),
+                app.as_ref(),
+                *limit,
+                cli.json,
+            )
+            .await
         }
         Command::Ps { app } => processes::ps(&Client::new(endpoint(&cli)?), app, cli.json).await,
         Command::Scale {
@@ -123,7 +133,7 @@ fn is_listing(command: &Command) -> bool {
         ServicesCommand, StorageCommand, TokensCommand,
     };
     match command {
-        Command::Releases { .. } | Command::Ps { .. } => true,
+        Command::Releases { .. } | Command::Ps { .. } | Command::Events { .. } => true,
         Command::Cron { log, .. } => log.is_none(),
         Command::Apps(args) => matches!(args.command, None | Some(AppsCommand::List)),
         Command::Config { command } => matches!(command, ConfigCommand::Show { .. }),

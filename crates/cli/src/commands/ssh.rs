@@ -10,13 +10,17 @@ use crate::ssh_command::{DomainChange, SshCommand, allowed, services_args};
 use anyhow::{Context, bail};
 use std::os::unix::process::CommandExt;
 use std::process::ExitCode;
+use wharf_api::ACTOR_ENV;
+use wharf_domain::Actor;
 
 pub async fn run(cli: &Cli, key: &str) -> anyhow::Result<ExitCode> {
     wharf_git::check_key_name(key)?;
     let original = std::env::var("SSH_ORIGINAL_COMMAND").ok();
     let command = SshCommand::parse(original.as_deref())?;
     let data_dir = std::path::absolute(&cli.data_dir).context("resolving --data-dir")?;
-    let client = Client::new(Endpoint::Unix(wharf_server::socket_path(&data_dir)));
+    let actor = Actor::SshKey(key.to_string());
+    let client =
+        Client::new(Endpoint::Unix(wharf_server::socket_path(&data_dir))).acting_for(actor.clone());
     match command {
         SshCommand::ReceivePack(app) => {
             let binary = std::env::current_exe().context("finding the wharf binary")?;
@@ -26,6 +30,7 @@ pub async fn run(cli: &Cli, key: &str) -> anyhow::Result<ExitCode> {
                 .arg("receive-pack")
                 .arg(&repo)
                 .env("WHARF_PUSH_KEY", key)
+                .env(ACTOR_ENV, actor.to_written())
                 .exec();
             bail!("cannot run git receive-pack: {err}")
         }

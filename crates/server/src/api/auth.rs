@@ -19,11 +19,18 @@ use super::reach::reach;
 
 pub async fn require_token(
     State(store): State<Arc<Store>>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
     match check(&store, &request) {
-        Ok(()) => next.run(request).await,
+        Ok(token) => {
+            // Who makes the change, for the activity log; what the client says is ignored.
+            request.headers_mut().remove(super::events::ACTOR_HEADER);
+            request
+                .extensions_mut()
+                .insert(wharf_domain::Actor::Token(token));
+            next.run(request).await
+        }
         Err(refusal) => after_its_body(request, *refusal).await,
     }
 }
@@ -49,8 +56,8 @@ async fn after_its_body(request: Request, refusal: Response) -> Response {
     refusal
 }
 
-/// The token's check: `Err` holds the refusal to answer with.
-fn check(store: &Store, request: &Request) -> Result<(), Box<Response>> {
+/// The token's check: its name, or the refusal to answer with.
+fn check(store: &Store, request: &Request) -> Result<String, Box<Response>> {
     let git = request.uri().path().starts_with("/git/");
     let Some(secret) = given_token(request.headers()) else {
         return Err(Box::new(unauthorized(
@@ -90,7 +97,7 @@ fn check(store: &Store, request: &Request) -> Result<(), Box<Response>> {
         return Err(Box::new(refusal(StatusCode::FORBIDDEN, &message, git)));
     }
     tracing::debug!(token = %token.name, "authenticated");
-    Ok(())
+    Ok(token.name)
 }
 
 /// Whether the request is one the token's scope allows; else why not.

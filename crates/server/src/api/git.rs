@@ -5,6 +5,7 @@
 //! repository's pre-receive hook deploys, exactly as for a push over SSH.
 
 use super::{ApiError, ApiState};
+use axum::Extension;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -13,7 +14,7 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 use std::process::Stdio;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
-use wharf_domain::AppName;
+use wharf_domain::{Actor, AppName};
 
 #[derive(Deserialize)]
 pub struct RefsQuery {
@@ -100,6 +101,7 @@ pub async fn info_refs(
 /// deploy output in git's side band) back to the client as it comes.
 pub async fn receive_pack(
     State(state): State<ApiState>,
+    actor: Option<Extension<Actor>>,
     Path(repo): Path<String>,
     headers: HeaderMap,
     body: Body,
@@ -121,7 +123,12 @@ pub async fn receive_pack(
             format!("`{app}` has no repository yet; push again (git asks for info/refs first)"),
         ));
     }
-    let mut child = git(&state, &["receive-pack", "--stateless-rpc"], &path)
+    let mut receive = git(&state, &["receive-pack", "--stateless-rpc"], &path);
+    if let Some(Extension(actor)) = actor {
+        // The hook deploys for the pusher (the token), as the activity log records.
+        receive.env(wharf_api::ACTOR_ENV, actor.to_written());
+    }
+    let mut child = receive
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

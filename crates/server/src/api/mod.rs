@@ -10,6 +10,7 @@ pub(crate) mod config;
 pub(crate) mod deploy;
 pub(crate) mod domains;
 mod error;
+pub(crate) mod events;
 mod git;
 pub(crate) mod logs;
 pub(crate) mod params;
@@ -133,6 +134,7 @@ fn api_routes() -> Mounted {
         .at(M::GET, paths::PS, processes::ps)
         .at(M::GET, paths::FORMATION, processes::formation)
         .at(M::GET, paths::CRON, apps::cron)
+        .at(M::GET, paths::APP_EVENTS, events::of_app)
         .at(M::POST, paths::SCALE, processes::scale)
         .at(M::POST, paths::LIMITS, processes::limits)
         .at(M::POST, paths::STOP, processes::stop)
@@ -162,6 +164,7 @@ fn api_routes() -> Mounted {
         .at(M::GET, paths::CERTS, certs::list)
         .at(M::POST, paths::CERTS, certs::add)
         .at(M::DELETE, paths::CERT, certs::remove)
+        .at(M::GET, paths::EVENTS, events::list)
         .upload(M::POST, paths::DEPLOY, deploy::deploy)
 }
 
@@ -172,9 +175,14 @@ fn git_routes() -> Mounted {
         .upload(Method::POST, paths::GIT_RECEIVE_PACK, git::receive_pack)
 }
 
-/// The routes, without authentication: used as is on the unix socket.
+/// The routes, without authentication (used on the unix socket), each change recorded in the
+/// activity log (`events`).
 pub fn routes(state: ApiState) -> Router {
-    api_routes().router.with_state(state)
+    let store = state.deployer.store().clone();
+    api_routes()
+        .router
+        .route_layer(axum::middleware::from_fn_with_state(store, events::record))
+        .with_state(state)
 }
 
 /// The routes behind token authentication (bearer, or basic-auth password for git): used on

@@ -1,21 +1,23 @@
 //! An app's page: its releases (status, and why a failed one failed), its processes and
 //! containers, its domains and the names of its config vars (never their values); for admins,
 //! a restart, a rollback button on each release that can be rolled back to, config var and
-//! domain forms (`config_vars`, `domains`). Read and changed through the API's handlers.
+//! domain forms (`config_vars`, `domains`); its newest changes (`activity`). Read through the
+//! API's handlers, changed through its routes (`through_api`).
 
 use super::State;
 use super::error::PageError;
 use super::layout::{Tone, badge, csrf_field, page as whole_page, when};
 use super::session::Signed;
+use super::through_api::{self, Sent};
 use crate::api;
 use crate::api::params::AppPath;
 use axum::Extension;
 use axum::extract::{Path, Query, State as Reach};
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
-use wharf_api::{ConfigQuery, LifecycleRequest, ProcessStatus, Release, ReleaseStatus};
+use wharf_api::{ConfigQuery, LifecycleRequest, ProcessStatus, Release, ReleaseStatus, paths};
 
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct PageQuery {
@@ -66,6 +68,7 @@ pub(super) async fn page(
         .await
         .map(|axum::Json(list)| list)
         .map_err(|err| err.message);
+    let activity = super::activity::of_app(&state, &name.0).await?;
     let now = wharf_store::unix_now();
     let notice = notice(&query);
     let admin = signed.is_admin();
@@ -107,6 +110,10 @@ pub(super) async fn page(
             section aria-labelledby="config-heading" {
                 h2 #config-heading { "Config vars" }
                 (super::config_vars::section(&app, &vars, &signed))
+            }
+            section aria-labelledby="activity-heading" {
+                h2 #activity-heading { "Activity" }
+                (super::activity::section(&activity, now))
             }
         },
     ))
@@ -229,15 +236,18 @@ pub(super) async fn restart(
     Extension(signed): Extension<Signed>,
     Path(app): Path<String>,
 ) -> Result<Response, PageError> {
-    let name = known_name(&app)?;
+    let AppPath(name) = known_name(&app)?;
     tracing::info!(user = %signed.user.name, %app, "dashboard: restart");
-    let answer = api::processes::restart(
-        Reach(state.api.clone()),
-        name,
-        axum::Json(LifecycleRequest { process: None }),
+    let back = format!("/apps/{app}");
+    let answer = through_api::send(
+        &state,
+        &signed,
+        Method::POST,
+        &paths::fill(paths::RESTART, &[name.as_str()]),
+        Sent::json(&LifecycleRequest { process: None })?,
+        &back,
     )
     .await?;
-    let back = format!("/apps/{app}");
     super::change::outcome(answer, &format!("The restart of {app}"), &back).await?;
     Ok(Redirect::to(&format!("{back}?done=restart")).into_response())
 }

@@ -1,21 +1,23 @@
 //! An app's config vars on its page: their names (never their values, to any role), and for
 //! admins a form that sets one (a new name, or a new value for a name) and a button by each
 //! name that unsets it. Each change is the API's `POST /v1/apps/{app}/config`, which makes
-//! one new release (or stores the vars for the first deploy of an app not deployed yet).
+//! one new release (or stores the vars for the first deploy of an app not deployed yet), made
+//! through the API's routes (`through_api`).
 
 use super::State;
 use super::change::outcome;
 use super::error::PageError;
 use super::layout::csrf_field;
 use super::session::Signed;
-use crate::api;
+use super::through_api::{self, Sent};
+use crate::api::params::AppPath;
 use axum::extract::{Path, State as Reach};
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form, Json};
+use axum::{Extension, Form};
 use maud::{Markup, html};
 use serde::Deserialize;
-use wharf_api::{ConfigChangeRequest, ConfigVars, Outcome};
+use wharf_api::{ConfigChangeRequest, ConfigVars, Outcome, paths};
 
 /// The section of the app page: names, and the admin's forms.
 pub(super) fn section(app: &str, vars: &ConfigVars, signed: &Signed) -> Markup {
@@ -89,7 +91,7 @@ pub(super) async fn set(
         set: vec![format!("{name}={}", form.value)],
         ..ConfigChangeRequest::default()
     };
-    change(state, &app, request, "set", &back).await
+    change(&state, &signed, &app, request, "set", &back).await
 }
 
 /// `POST /apps/{app}/config/unset` (admins, with the CSRF token).
@@ -106,21 +108,28 @@ pub(super) async fn unset(
         unset: vec![name.to_string()],
         ..ConfigChangeRequest::default()
     };
-    change(state, &app, request, "unset", &back).await
+    change(&state, &signed, &app, request, "unset", &back).await
 }
 
 /// The API's config change, waited for; then back to the app's page, saying what happened.
 async fn change(
-    state: State,
+    state: &State,
+    signed: &Signed,
     app: &str,
     request: ConfigChangeRequest,
     verb: &str,
     back: &str,
 ) -> Result<Response, PageError> {
-    let name = super::app_page::known_name(app)?;
-    let answer = api::config::change(Reach(state.api.clone()), name, Json(request))
-        .await
-        .map_err(|err| PageError::from(err).back_to(back))?;
+    let AppPath(name) = super::app_page::known_name(app)?;
+    let answer = through_api::send(
+        state,
+        signed,
+        Method::POST,
+        &paths::fill(paths::CONFIG, &[name.as_str()]),
+        Sent::json(&request)?,
+        back,
+    )
+    .await?;
     let done = outcome(answer, &format!("The config change of {app}"), back).await?;
     let to = match done {
         Outcome::Deployed(deployed) => {

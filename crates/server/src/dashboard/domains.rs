@@ -2,22 +2,22 @@
 //! `wharf.domain`, or added by command), and for admins a form adding one and a button
 //! removing each added one. A Dockerfile's domain has no button: the API refuses to remove
 //! it (the Dockerfile is where it changes). The changes are the API's `POST
-//! /v1/apps/{app}/domains` and `DELETE /v1/apps/{app}/domains/{domain}`: routed at once,
-//! without a new release.
+//! /v1/apps/{app}/domains` and `DELETE /v1/apps/{app}/domains/{domain}`, made through the API's routes
+//! (`through_api`): routed at once, without a new release.
 
 use super::State;
 use super::error::PageError;
 use super::layout::csrf_field;
 use super::session::Signed;
-use crate::api;
-use crate::api::params::{AppDomainPath, AppPath};
+use super::through_api::{self, Sent};
+use crate::api::params::AppPath;
 use axum::extract::{Path, State as Reach};
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form, Json};
+use axum::{Extension, Form};
 use maud::{Markup, html};
 use serde::Deserialize;
-use wharf_api::{AddDomainRequest, AppDomains};
+use wharf_api::{AddDomainRequest, AppDomains, paths};
 use wharf_domain::DomainName;
 
 /// The section of the app page.
@@ -77,13 +77,15 @@ pub(super) async fn add(
     let back = format!("/apps/{app}");
     let domain = given(&form, &back)?;
     tracing::info!(user = %signed.user.name, %app, %domain, "dashboard: domain add");
-    let Json(_now) = api::domains::add(
-        Reach(state.api.clone()),
-        AppPath(name),
-        Json(AddDomainRequest { domain }),
+    through_api::send(
+        &state,
+        &signed,
+        Method::POST,
+        &paths::fill(paths::DOMAINS, &[name.as_str()]),
+        Sent::json(&AddDomainRequest { domain })?,
+        &back,
     )
-    .await
-    .map_err(|err| PageError::from(err).back_to(&back))?;
+    .await?;
     Ok(Redirect::to(&format!("{back}?done=domain-added")).into_response())
 }
 
@@ -98,9 +100,15 @@ pub(super) async fn remove(
     let back = format!("/apps/{app}");
     let domain = given(&form, &back)?;
     tracing::info!(user = %signed.user.name, %app, %domain, "dashboard: domain remove");
-    let Json(_now) = api::domains::remove(Reach(state.api.clone()), AppDomainPath(name, domain))
-        .await
-        .map_err(|err| PageError::from(err).back_to(&back))?;
+    through_api::send(
+        &state,
+        &signed,
+        Method::DELETE,
+        &paths::fill(paths::DOMAIN, &[name.as_str(), domain.as_str()]),
+        Sent::Nothing,
+        &back,
+    )
+    .await?;
     Ok(Redirect::to(&format!("{back}?done=domain-removed")).into_response())
 }
 

@@ -24,6 +24,7 @@ pub(super) fn page(title: &str, signed: Option<&Signed>, main: Markup) -> Markup
                     @if let Some(signed) = signed {
                         nav aria-label="Main" {
                             a href="/" { "Overview" }
+                            a href=(super::activity::PATH) { "Activity" }
                         }
                         form.sign-out method="post" action=(super::sign_in::SIGN_OUT) {
                             span.who {

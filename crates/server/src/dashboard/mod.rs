@@ -11,6 +11,7 @@
 //! change the CSRF token) before its handler runs. A dashboard session never opens the token
 //! API, and an API token never opens the dashboard: each checks only its own credential.
 
+mod activity;
 mod app_page;
 mod archive;
 mod assets;
@@ -26,6 +27,7 @@ mod rollback;
 mod session;
 mod sign_in;
 mod throttle;
+mod through_api;
 mod upload;
 
 use crate::api::ApiState;
@@ -75,6 +77,7 @@ impl Dashboard {
     /// The dashboard's router for a listener reached over `transport`.
     pub fn routes(&self, api: ApiState, transport: Transport) -> Router {
         let state = State {
+            api_routes: crate::api::routes(api.clone()),
             api,
             auth: Arc::new(Auth {
                 store: self.store.clone(),
@@ -96,6 +99,8 @@ impl Dashboard {
 #[derive(Clone)]
 struct State {
     api: ApiState,
+    /// The API's routes, which every change goes through (`through_api`).
+    api_routes: Router,
     auth: Arc<Auth>,
 }
 
@@ -153,6 +158,7 @@ fn mounted() -> Mounted {
     .at(M::POST, sign_in::PATH, Public, sign_in::submit)
     .at(M::POST, sign_in::SIGN_OUT, Signed, sign_in::sign_out)
     .at(M::GET, "/", Signed, overview::page)
+    .at(M::GET, activity::PATH, Signed, activity::page_of_all)
     .at(M::GET, "/apps/{app}", Signed, app_page::page)
     .at(M::POST, upload::PATH, Upload, upload::deploy)
     .at(M::GET, "/apps/{app}/deploy/live", Signed, live::deploy)

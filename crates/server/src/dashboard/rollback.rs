@@ -7,14 +7,15 @@ use super::State;
 use super::error::PageError;
 use super::layout::{csrf_field, page, when};
 use super::session::Signed;
+use super::through_api::{self, Sent};
 use crate::api;
 use axum::extract::{Path, Query, State as Reach};
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use axum::{Extension, Form, Json};
 use maud::{Markup, html};
 use serde::Deserialize;
-use wharf_api::{Release, ReleaseStatus, RollbackRequest};
+use wharf_api::{Release, ReleaseStatus, RollbackRequest, paths};
 
 /// The release to roll back to, as a query (the confirmation) or a form field (the change).
 #[derive(Debug, Default, Deserialize)]
@@ -140,15 +141,17 @@ pub(super) async fn submit(
     let back = format!("/apps/{app}");
     let version = target.version(&back)?;
     tracing::info!(user = %signed.user.name, %app, version, "dashboard: rollback");
-    let answer = api::config::rollback(
-        Reach(state.api.clone()),
-        name.clone(),
-        Json(RollbackRequest {
+    let answer = through_api::send(
+        &state,
+        &signed,
+        Method::POST,
+        &paths::fill(paths::ROLLBACK, &[name.0.as_str()]),
+        Sent::json(&RollbackRequest {
             version: Some(version),
-        }),
+        })?,
+        &back,
     )
-    .await
-    .map_err(|err| PageError::from(err).back_to(&back))?;
+    .await?;
     let what = format!("The rollback of {app} to v{version}");
     super::change::follow(&state, &name.0, answer, what, back).await
 }

@@ -2,7 +2,7 @@
 //! directory (`POST /deploy`, a new app from the overview or a new version from its page).
 //! The form's first field is the session's CSRF token, checked before the file is read; the
 //! file is saved up to the server's upload limit, made into a build context (`archive`) and
-//! given to the API's deploy handler, so it passes the same checks and limits as `wharf push`;
+//! sent to the API's deploy route (`through_api`), so it passes the same checks and limits as `wharf push`;
 //! then the deploy is followed live on the app's page.
 
 use super::State;
@@ -10,15 +10,15 @@ use super::archive;
 use super::change::follow;
 use super::error::PageError;
 use super::session::{CsrfDue, Signed, same_secret};
-use crate::api;
+use super::through_api::{self, Sent};
 use axum::Extension;
 use axum::body::Body;
+use axum::extract::State as Reach;
 use axum::extract::multipart::{Field, Multipart, MultipartError};
-use axum::extract::{Query, State as Reach};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use tokio::io::AsyncWriteExt;
-use wharf_api::DeployQuery;
+use wharf_api::paths;
 use wharf_domain::AppName;
 
 /// Where the upload forms post.
@@ -95,16 +95,18 @@ pub(super) async fn deploy(
         .await
         .map_err(PageError::internal)?;
     let length = file.metadata().await.map_err(PageError::internal)?.len();
-    let mut headers = HeaderMap::new();
-    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
     let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
-    let query = DeployQuery {
-        app: Some(app.to_string()),
-        revision: None,
-    };
-    let answer = api::deploy::deploy(Reach(state.api.clone()), Query(query), headers, body)
-        .await
-        .map_err(|err| PageError::from(err).back_to(back_to))?;
+    // An app name needs no encoding in a query: lowercase letters, digits and `-`.
+    let path = format!("{}?app={app}", paths::DEPLOY);
+    let answer = through_api::send(
+        &state,
+        &signed,
+        Method::POST,
+        &path,
+        Sent::Tar { body, length },
+        back_to,
+    )
+    .await?;
     drop(context);
     follow(&state, &app, answer, format!("The deploy of {app}"), back).await
 }

@@ -1,0 +1,101 @@
+//! The activity log: every change made to the server, who made it and how it ended.
+
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// The header in which a client on the daemon's unix socket says whom it acts for
+/// (`ssh-key:NAME`, as `wharf_domain::Actor` writes it); ignored anywhere else.
+pub const ACTOR_HEADER: &str = "wharf-actor";
+
+/// The environment variable a push's hook (`wharf git-hook`) reads whom it deploys for from,
+/// in the same form: set by the SSH command and by the daemon serving git over HTTP.
+pub const ACTOR_ENV: &str = "WHARF_ACTOR";
+
+/// `GET /v1/events` and `GET /v1/apps/{app}/events`: the newest changes, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Events {
+    pub events: Vec<Event>,
+}
+
+/// One change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Event {
+    pub id: i64,
+    /// When it started (Unix seconds).
+    pub at: i64,
+    /// Who made it, as people read it: `user alice`, `token ci`, `ssh key laptop`,
+    /// `local (root)`.
+    pub actor: String,
+    /// The app it changed, if it changed one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app: Option<String>,
+    /// What it did: `deploy`, `config`, `rollback`, `domains add`, `services backup`...
+    pub action: String,
+    /// What else it named (a domain, a service), if anything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    pub result: EventResult,
+    /// The outcome, or why it failed.
+    #[serde(default)]
+    pub message: String,
+    /// When it ended (Unix seconds), if it has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<i64>,
+}
+
+/// How a change ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum EventResult {
+    /// Still going.
+    Running,
+    Ok,
+    Failed,
+    /// The daemon stopped before it ended.
+    Interrupted,
+}
+
+impl EventResult {
+    /// The result as the API writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventResult::Running => "running",
+            EventResult::Ok => "ok",
+            EventResult::Failed => "failed",
+            EventResult::Interrupted => "interrupted",
+        }
+    }
+}
+
+impl From<wharf_domain::EventResult> for EventResult {
+    fn from(result: wharf_domain::EventResult) -> EventResult {
+        match result {
+            wharf_domain::EventResult::Running => EventResult::Running,
+            wharf_domain::EventResult::Ok => EventResult::Ok,
+            wharf_domain::EventResult::Failed => EventResult::Failed,
+            wharf_domain::EventResult::Interrupted => EventResult::Interrupted,
+        }
+    }
+}
+
+/// The query of the event lists.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EventsQuery {
+    /// How many, newest first (default 50, at most 1000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+impl EventsQuery {
+    /// The default number of events listed.
+    pub const DEFAULT: usize = 50;
+    /// The most listed at once.
+    pub const MAX: usize = 1000;
+
+    /// How many to list: the asked number, within bounds.
+    pub fn count(&self) -> usize {
+        self.limit
+            .map_or(Self::DEFAULT, |n| (n as usize).clamp(1, Self::MAX))
+    }
+}
