@@ -15,6 +15,7 @@ mod e2e {
     mod cron;
     mod dashboard;
     mod dashboard_live;
+    mod dashboard_processes;
     mod deploy;
     mod destroy_certs;
     mod django;

@@ -527,7 +527,9 @@ fn an_admin_signs_in_sees_the_app_restarts_it_and_signing_out_revokes_the_sessio
 
         // A change: the restart replaces the app's containers.
         browser.goto(&format!("{base}/apps/{app}")).await;
-        browser.click("form[action$='/restart'] button").await;
+        browser
+            .click("section[aria-label='Every process'] form[action$='/restart'] button")
+            .await;
         browser
             .wait_for_path(&format!("/apps/{app}?done=restart"))
             .await;

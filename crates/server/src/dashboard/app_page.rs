@@ -6,18 +6,16 @@
 
 use super::State;
 use super::error::PageError;
-use super::layout::{Tone, badge, csrf_field, page as whole_page, when};
+use super::layout::{Tone, badge, page as whole_page, when};
 use super::session::Signed;
-use super::through_api::{self, Sent};
 use crate::api;
 use crate::api::params::AppPath;
 use axum::Extension;
 use axum::extract::{Path, Query, State as Reach};
-use axum::http::{Method, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::StatusCode;
 use maud::{Markup, html};
 use serde::Deserialize;
-use wharf_api::{ConfigQuery, LifecycleRequest, ProcessStatus, Release, ReleaseStatus, paths};
+use wharf_api::{ConfigQuery, ProcessStatus, Release, ReleaseStatus};
 
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct PageQuery {
@@ -64,6 +62,7 @@ pub(super) async fn page(
         Query(ConfigQuery { reveal: false }),
     )
     .await?;
+    let axum::Json(formation) = api::processes::formation(Reach(api.clone()), path()).await?;
     let processes = api::processes::ps(Reach(api.clone()), path())
         .await
         .map(|axum::Json(list)| list)
@@ -85,10 +84,6 @@ pub(super) async fn page(
             (super::live::deploy_section(&app, live.as_deref()))
             @if admin {
                 section.actions aria-label="Actions" {
-                    form method="post" action={"/apps/" (app) "/restart"} {
-                        (csrf_field(&signed))
-                        button type="submit" { "Restart all processes" }
-                    }
                     details.deploy-new {
                         summary { "Deploy a new version from a file" }
                         (super::upload::form(Some(&app), &signed))
@@ -101,6 +96,8 @@ pub(super) async fn page(
             }
             section aria-labelledby="processes-heading" {
                 h2 #processes-heading { "Processes" }
+                (super::processes::section(&app, &formation, &signed))
+                h3 { "Containers" }
                 (processes_table(&processes))
             }
             section aria-labelledby="domains-heading" {
@@ -127,6 +124,11 @@ fn notice(query: &PageQuery) -> Option<String> {
     };
     Some(match query.done.as_deref()? {
         "restart" => "Restarted: every process runs again.".to_string(),
+        "restarted" => "Restarted: the process runs again.".to_string(),
+        "stopped" => "Stopped: its containers are stopped until started again.".to_string(),
+        "started" => "Started: its containers run again.".to_string(),
+        "scaled" => serves("Scaled"),
+        "limits" => serves("Limits set"),
         "deploying" => match query.release {
             Some(version) => format!("Deploying release v{version}: its output follows below."),
             None => "Deploying: its output follows below.".to_string(),
@@ -227,29 +229,6 @@ fn processes_table(processes: &Result<Vec<ProcessStatus>, String>) -> Markup {
             }
         }
     }
-}
-
-/// `POST /apps/{app}/restart` (admins, with the CSRF token): the API's restart of every
-/// process, waited for; then back to the app's page.
-pub(super) async fn restart(
-    Reach(state): Reach<State>,
-    Extension(signed): Extension<Signed>,
-    Path(app): Path<String>,
-) -> Result<Response, PageError> {
-    let AppPath(name) = known_name(&app)?;
-    tracing::info!(user = %signed.user.name, %app, "dashboard: restart");
-    let back = format!("/apps/{app}");
-    let answer = through_api::send(
-        &state,
-        &signed,
-        Method::POST,
-        &paths::fill(paths::RESTART, &[name.as_str()]),
-        Sent::json(&LifecycleRequest { process: None })?,
-        &back,
-    )
-    .await?;
-    super::change::outcome(answer, &format!("The restart of {app}"), &back).await?;
-    Ok(Redirect::to(&format!("{back}?done=restart")).into_response())
 }
 
 /// An app name in a path is checked before anything is looked up or linked with it.

@@ -23,6 +23,7 @@ mod layout;
 mod live;
 mod logs_page;
 mod overview;
+mod processes;
 mod rollback;
 mod session;
 mod sign_in;
@@ -164,7 +165,11 @@ fn mounted() -> Mounted {
     .at(M::GET, "/apps/{app}/deploy/live", Signed, live::deploy)
     .at(M::GET, "/apps/{app}/logs", Signed, logs_page::page_of)
     .at(M::GET, "/apps/{app}/logs/live", Signed, live::logs)
-    .at(M::POST, "/apps/{app}/restart", Admin, app_page::restart)
+    .at(M::POST, "/apps/{app}/restart", Admin, processes::restart)
+    .at(M::POST, "/apps/{app}/stop", Admin, processes::stop)
+    .at(M::POST, "/apps/{app}/start", Admin, processes::start)
+    .at(M::POST, "/apps/{app}/scale", Admin, processes::scale)
+    .at(M::POST, "/apps/{app}/limits", Admin, processes::limits)
     .at(M::GET, "/apps/{app}/rollback", Admin, rollback::confirm)
     .at(M::POST, "/apps/{app}/rollback", Admin, rollback::submit)
     .at(M::POST, "/apps/{app}/config/set", Admin, config_vars::set)
