@@ -128,22 +128,22 @@ fn table(rows: &[Row<'_>], now: i64) -> Markup {
                     @let (label, tone) = cert_state(row.not_after(), row.acme, now);
                     @let marked = tone != Tone::Ok && tone != Tone::Idle;
                     tr class=[marked.then_some("marked")] {
-                        th scope="row" data-label="Domain" { code.wrap { (row.domain) } }
+                        th scope="row" data-label="Domain" { code.name { (row.domain) } }
                         td data-label="State" {
                             (badge(&label, tone))
                             @if let Some(error) = row.acme.and_then(|a| a.last_error.as_deref()) {
                                 p.reason { "Last error: " (error) }
                             }
                         }
-                        td data-label="Expires" class=[marked.then_some("warn")] {
+                        td data-label="Expires" {
                             @match row.not_after() {
-                                Some(at) => { (when(at, now)) }
+                                Some(at) => { span class=[marked.then_some("warn")] { (when(at, now)) } }
                                 None => { span.muted { "no certificate" } }
                             }
                         }
                         td data-label="Issuer" {
                             @match (row.cert, row.acme.and_then(|a| a.issuer.as_deref())) {
-                                (Some(cert), _) => { (cert.issuer) " " span.muted { "(" (cert.source.as_str()) ")" } }
+                                (Some(cert), _) => { (cert.issuer) }
                                 (None, Some(issuer)) => { (issuer) }
                                 (None, None) => { span.muted { "none" } }
                             }

@@ -64,8 +64,8 @@ pub(super) async fn page_of(
                     tbody {
                         @for key in &keys {
                             tr {
-                                th scope="row" data-label="Name" { code.wrap { (key.name) } }
-                                td data-label="Fingerprint" { code.wrap { (key.fingerprint) } }
+                                th scope="row" data-label="Name" { code.name { (key.name) } }
+                                td data-label="Fingerprint" { code.hash { (key.fingerprint) } }
                                 td data-label="Added" { (when(key.created_at, now)) }
                                 td.row-actions {
                                     @if push.is_some() {

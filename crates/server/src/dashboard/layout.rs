@@ -75,7 +75,8 @@ fn iso(unix: i64) -> String {
 }
 
 /// "just now", "5 min ago", "3 h ago", "2 days ago"; a time to come (a negative age): "in
-/// 5 min", "in 3 h", "tomorrow", "in 62 days".
+/// 5 min", "in 3 h", "tomorrow", "in 62 days" (days to the nearest: what is 30 days off when
+/// made is still "in 30 days" a second later).
 pub(super) fn age(seconds: i64) -> String {
     if seconds < 0 {
         return match seconds.saturating_neg() {
@@ -83,7 +84,7 @@ pub(super) fn age(seconds: i64) -> String {
             s if s < 3600 => format!("in {} min", s / 60),
             s if s < 86_400 => format!("in {} h", s / 3600),
             s if s < 2 * 86_400 => "tomorrow".to_string(),
-            s => format!("in {} days", s / 86_400),
+            s => format!("in {} days", s.saturating_add(43_200) / 86_400),
         };
     }
     match seconds {
@@ -152,6 +153,7 @@ mod tests {
         assert_eq!(age(-7300), "in 2 h");
         assert_eq!(age(-90_000), "tomorrow");
         assert_eq!(age(-62 * 86_400 - 5), "in 62 days");
+        assert_eq!(age(-30 * 86_400 + 1), "in 30 days");
         assert_eq!(age(i64::MIN), format!("in {} days", i64::MAX / 86_400));
         assert_eq!(bytes(512), "512 B");
         assert_eq!(bytes(3_200_000_000), "3.2 GB");

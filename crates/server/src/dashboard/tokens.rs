@@ -93,7 +93,7 @@ fn table(tokens: &[TokenRecord], signed: &Signed, now: i64) -> Markup {
             tbody {
                 @for token in tokens {
                     tr {
-                        th scope="row" data-label="Name" { code.wrap { (token.name) } }
+                        th scope="row" data-label="Name" { code.name { (token.name) } }
                         td data-label="Scope" { (token.scope) }
                         td data-label="Created" { (when(token.created_at, now)) }
                         td data-label="Expires" {

@@ -75,7 +75,7 @@ fn users_page(
             table.cards #users {
                 thead { tr {
                     th scope="col" { "Name" } th scope="col" { "Role" } th scope="col" { "Created" }
-                    th scope="col" { "Password changed" } th scope="col" { "Sessions" }
+                    th scope="col" { "Password set" } th scope="col" { "Sessions" }
                     th scope="col" { span.visually-hidden { "Actions" } }
                 } }
                 tbody {
@@ -83,12 +83,12 @@ fn users_page(
                         @let me = user.id == signed.user.id;
                         tr {
                             th scope="row" data-label="Name" {
-                                code.wrap { (user.name) }
+                                code.name { (user.name) }
                                 @if me { " " span.muted { "(you)" } }
                             }
                             td data-label="Role" { (user.role) }
                             td data-label="Created" { (when(user.created_at, now)) }
-                            td data-label="Password changed" { (when(user.password_changed_at, now)) }
+                            td data-label="Password set" { (when(user.password_changed_at, now)) }
                             td data-label="Sessions" { (sessions.get(&user.id).copied().unwrap_or(0)) " open" }
                             td.row-actions {
                                 form.inline method="post" action=(PASSWD) {
@@ -114,7 +114,7 @@ fn users_page(
                 div {
                     label for="user-name" { "Name" }
                     input #user-name type="text" name="name" required maxlength="32" autocomplete="off"
-                        autocapitalize="none" spellcheck="false" pattern="[a-z0-9][a-z0-9._\\-]{0,31}" placeholder="ada";
+                        autocapitalize="none" spellcheck="false" pattern="[a-z0-9][a-z0-9._\\-]{0,31}" placeholder="grace";
                 }
                 div {
                     label for="user-role" { "Role" }
