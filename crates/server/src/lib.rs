@@ -14,7 +14,7 @@ pub mod dashboard;
 mod engine_watch;
 mod instance;
 mod listeners;
-pub mod push_keys;
+mod push_keys;
 pub mod run_protocol;
 mod socket;
 mod takeover;

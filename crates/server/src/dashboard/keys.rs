@@ -38,7 +38,7 @@ pub(super) async fn page_of(
     Extension(signed): Extension<Signed>,
     Query(query): Query<PageQuery>,
 ) -> Result<Markup, PageError> {
-    let keys = state.api.deployer.store().keys()?;
+    let keys = state.auth.store.keys()?;
     let push = state.api.git.push_keys();
     let now = wharf_store::unix_now();
     let notice = match query.done.as_deref() {
@@ -168,9 +168,7 @@ pub(super) async fn add(
     wharf_git::check_key_name(name).map_err(|e| refused(PushKeyError::Name(e)))?;
     let key = pasted_key(&form.public_key)?;
     let push = push_keys(&state)?;
-    let record = push
-        .add(state.api.deployer.store(), name, &key)
-        .map_err(refused)?;
+    let record = push.add(&state.auth.store, name, &key).map_err(refused)?;
     tracing::info!(user = %signed.user.name, key = %record.name, fingerprint = %record.fingerprint, "dashboard: SSH key added");
     Ok(Redirect::to(&format!("{PATH}?done=added")).into_response())
 }
@@ -189,8 +187,7 @@ pub(super) async fn remove(
 ) -> Result<Response, PageError> {
     let name = form.name.trim();
     let push = push_keys(&state)?;
-    push.remove(state.api.deployer.store(), name)
-        .map_err(refused)?;
+    push.remove(&state.auth.store, name).map_err(refused)?;
     tracing::info!(user = %signed.user.name, key = %name, "dashboard: SSH key removed");
     Ok(Redirect::to(&format!("{PATH}?done=removed")).into_response())
 }
