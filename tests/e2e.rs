@@ -14,6 +14,7 @@ mod e2e {
     mod cli_output;
     mod cron;
     mod dashboard;
+    mod dashboard_admin;
     mod dashboard_live;
     mod dashboard_processes;
     mod deploy;

@@ -187,7 +187,11 @@ fn an_expired_token_is_refused_with_a_clear_message() {
         - 60;
     let store = wharf_store::Store::open(&d.data_dir().join("wharf.db")).unwrap();
     let old = store
-        .create_token("old", &wharf_domain::TokenScope::admin(), Some(past))
+        .create_token(
+            &wharf_store::TokenName::parse("old").unwrap(),
+            &wharf_domain::TokenScope::admin(),
+            Some(past),
+        )
         .unwrap();
     let out = remote(&d, &old.secret, &["apps"]);
     fails_with(&out, "API token `old` expired at");

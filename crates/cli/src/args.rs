@@ -7,6 +7,7 @@ use wharf_domain::{
     AppName, CertDomain, DomainName, MountSelector, MountSpec, ProcessName, ProcessScale,
     ReleaseVersion, ServiceKind, ServiceName,
 };
+use wharf_store::TokenName;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -336,6 +337,10 @@ pub struct ServerArgs {
     /// files kept, or `off` [default: logs/access.log in the data directory].
     #[arg(long, value_name = "PATH|off")]
     pub access_log: Option<String>,
+    /// The authorized_keys file sshd reads for the `wharf` user, which the dashboard's SSH
+    /// keys page rewrites as `wharf keys` does (default: ~wharf/.ssh/authorized_keys).
+    #[arg(long, env = "WHARF_AUTHORIZED_KEYS")]
+    pub authorized_keys: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -506,7 +511,8 @@ pub enum TokensCommand {
     /// everything (admin); limit it with --app and --read-only, and give it an end with
     /// --expires.
     Create {
-        name: String,
+        #[arg(value_parser = parse_token_name)]
+        name: TokenName,
         /// Limit the token to this app (repeat for more): its deploys, git pushes, config,
         /// processes, logs, domains and storage; no services, certificates or other apps.
         #[arg(long = "app", value_name = "APP")]
@@ -551,8 +557,8 @@ pub struct InitArgs {
     #[arg(long, default_value = "/etc/systemd/system/wharf.service")]
     pub unit_path: PathBuf,
     /// Name of the first API token.
-    #[arg(long, default_value = "admin")]
-    pub token_name: String,
+    #[arg(long, default_value = "admin", value_parser = parse_token_name)]
+    pub token_name: TokenName,
     /// Contact email for Let's Encrypt (used once HTTPS is enabled).
     #[arg(long)]
     pub email: Option<String>,
@@ -611,6 +617,10 @@ pub struct LogsArgs {
 pub enum Tail {
     All,
     Lines(usize),
+}
+
+fn parse_token_name(value: &str) -> Result<TokenName, String> {
+    TokenName::parse(value).map_err(|e| e.to_string())
 }
 
 fn parse_lifetime(value: &str) -> Result<std::time::Duration, String> {

@@ -67,7 +67,9 @@ pub use service::{
     check_service_version, service_resource_name,
 };
 pub use storage::{MountSelector, StorageError, same_path};
-pub use token_lifetime::{LifetimeError, MAX_TOKEN_LIFETIME, parse_token_lifetime};
+pub use token_lifetime::{
+    LifetimeError, MAX_TOKEN_LIFETIME, parse_token_lifetime, token_expires_at,
+};
 pub use token_scope::{Operation, Resource, ScopeRefusal, TokenScope};
 pub use volume::{VolumeError, VolumeSource, VolumeSpec};
 pub use web_address::{AddressError, PathError, WebAddress};

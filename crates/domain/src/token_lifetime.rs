@@ -46,9 +46,21 @@ pub fn parse_token_lifetime(given: &str) -> Result<Duration, LifetimeError> {
     Ok(lifetime)
 }
 
+/// When a token made at unix time `now` with `lifetime` expires (the CLI and the dashboard
+/// both reckon it so).
+pub fn token_expires_at(now: i64, lifetime: Duration) -> i64 {
+    now.saturating_add(i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lifetime_ends_that_long_after_now() {
+        assert_eq!(token_expires_at(1000, Duration::from_secs(60)), 1060);
+        assert_eq!(token_expires_at(i64::MAX - 1, MAX_TOKEN_LIFETIME), i64::MAX);
+    }
 
     #[test]
     fn lifetimes_have_a_number_and_a_unit() {

@@ -49,6 +49,9 @@ pub struct ServerConfig {
     pub acme_root: Option<PathBuf>,
     /// Renew this long before expiry instead of at two thirds of the lifetime.
     pub acme_renew_before: Option<Duration>,
+    /// The authorized_keys file of the `wharf` user, written when push keys change in the
+    /// dashboard (`None`: that user's `~/.ssh/authorized_keys`, if the user exists).
+    pub authorized_keys: Option<PathBuf>,
 }
 
 /// What is wrong with the configuration.
@@ -93,6 +96,7 @@ impl ServerConfig {
             acme_email: None,
             acme_root: None,
             acme_renew_before: None,
+            authorized_keys: None,
         }
     }
 

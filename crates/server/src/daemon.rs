@@ -126,6 +126,10 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
             data_dir: config.data_dir.clone(),
             binary,
             run_as: wharf_git::RunAs::wharf_user(),
+            authorized_keys: config
+                .authorized_keys
+                .clone()
+                .or_else(wharf_git::default_authorized_keys),
         }),
         certs: certs.clone(),
         services: services.clone(),

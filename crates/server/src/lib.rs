@@ -14,6 +14,7 @@ pub mod dashboard;
 mod engine_watch;
 mod instance;
 mod listeners;
+mod push_keys;
 pub mod run_protocol;
 mod socket;
 mod takeover;
@@ -23,3 +24,4 @@ pub use config::{
     DEFAULT_HTTPS_LISTEN, ServerConfig, socket_path,
 };
 pub use daemon::run;
+pub use push_keys::{PushKeyError, PushKeys};

@@ -25,6 +25,8 @@ pub enum StoreError {
     NoSuchApp(String),
     #[error("app `{app}` has no release {version}")]
     NoSuchRelease { app: String, version: String },
+    #[error("token name `{0}` must be 1-64 letters, digits, '-', '_' or '.'")]
+    BadTokenName(String),
     #[error("a token named `{0}` already exists; pick another name or revoke it first")]
     TokenExists(String),
     #[error("there is no token named `{0}`")]

@@ -35,7 +35,7 @@ pub use services::{BackupRecord, LinkRecord, ServiceRecord, ServiceStatus};
 pub use sessions::{SessionLimits, SessionUser};
 pub use storage_mounts::StorageMount;
 pub use store::{Store, now as unix_now};
-pub use tokens::{NewToken, TokenRecord};
+pub use tokens::{NewToken, TokenName, TokenRecord};
 pub use users::{
     MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS, Role, UserName, UserRecord, check_password,
     generate_password,

@@ -100,6 +100,26 @@ impl Store {
         Ok(Some(SessionUser { user, created_at }))
     }
 
+    /// How many sessions each user has open at `now`, by user id (users without one are left
+    /// out).
+    pub fn open_sessions(
+        &self,
+        now: i64,
+        limits: SessionLimits,
+    ) -> Result<std::collections::HashMap<i64, i64>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT user_id, COUNT(*) FROM sessions
+             WHERE last_seen_at > ?1 AND created_at > ?2 GROUP BY user_id",
+        )?;
+        let counts = stmt
+            .query_map(params![now - limits.idle, now - limits.absolute], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(counts)
+    }
+
     /// End the session whose secret is `secret` (signing out); no such session is no error.
     pub fn end_session(&self, secret: &str) -> Result<(), StoreError> {
         self.conn()
@@ -145,6 +165,17 @@ mod tests {
         assert_eq!(found.user.role, Role::Viewer);
         assert_eq!(store.session("not a secret", 10, LIMITS).unwrap(), None);
         assert_eq!(store.session(&stored, 10, LIMITS).unwrap(), None);
+    }
+
+    #[test]
+    fn open_sessions_are_counted_per_user() {
+        let (store, id) = store_with("ada");
+        store.create_session(id, 0, LIMITS).unwrap();
+        store.create_session(id, 50, LIMITS).unwrap();
+        assert_eq!(store.open_sessions(60, LIMITS).unwrap().get(&id), Some(&2));
+        // The first has been idle for its limit at 100.
+        assert_eq!(store.open_sessions(100, LIMITS).unwrap().get(&id), Some(&1));
+        assert_eq!(store.open_sessions(500, LIMITS).unwrap().get(&id), None);
     }
 
     #[test]

@@ -8,10 +8,41 @@ use rand::RngCore;
 use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use std::fmt;
 use wharf_domain::{AppName, TokenScope};
 
 /// Prefix that makes a Wharf token recognisable in logs and secret scanners.
 const PREFIX: &str = "wharf_";
+
+/// A token's name: 1 to 64 ASCII letters, digits, `-`, `_` or `.`. Checked here, where a name
+/// enters (`wharf tokens create`, `wharf init`, the dashboard's form).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct TokenName(String);
+
+impl TokenName {
+    pub fn parse(name: &str) -> Result<TokenName, StoreError> {
+        let ok = (1..=64).contains(&name.len())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        if ok {
+            Ok(TokenName(name.to_string()))
+        } else {
+            Err(StoreError::BadTokenName(name.to_string()))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for TokenName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 /// A stored token, without its secret.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -71,7 +102,7 @@ impl Store {
     /// Create a token named `name` with `scope`, valid until unix time `expires_at` (if any).
     pub fn create_token(
         &self,
-        name: &str,
+        name: &TokenName,
         scope: &TokenScope,
         expires_at: Option<i64>,
     ) -> Result<NewToken, StoreError> {
@@ -92,7 +123,7 @@ impl Store {
             "INSERT OR IGNORE INTO tokens (name, hash, created_at, apps, read_only, expires_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![
-                name,
+                name.as_str(),
                 hash(&secret),
                 created_at,
                 apps,
@@ -166,11 +197,26 @@ impl Store {
 mod tests {
     use super::*;
 
+    fn name(text: &str) -> TokenName {
+        TokenName::parse(text).unwrap()
+    }
+
+    #[test]
+    fn names_are_checked_where_they_enter() {
+        for good in ["laptop", "ci-deploy", "A.b_c", &"x".repeat(64)] {
+            assert_eq!(TokenName::parse(good).unwrap().as_str(), good);
+        }
+        for bad in ["", "a b", "ci/deploy", "é", &"x".repeat(65)] {
+            let err = TokenName::parse(bad).unwrap_err().to_string();
+            assert!(err.contains("1-64 letters, digits"), "{bad}: {err}");
+        }
+    }
+
     #[test]
     fn tokens_verify_until_revoked_and_are_stored_hashed() {
         let store = Store::in_memory().unwrap();
         let new = store
-            .create_token("laptop", &TokenScope::admin(), None)
+            .create_token(&name("laptop"), &TokenScope::admin(), None)
             .unwrap();
         assert!(new.secret.starts_with("wharf_"));
         assert_eq!(
@@ -185,7 +231,7 @@ mod tests {
             .unwrap();
         assert_ne!(stored, new.secret);
         assert!(matches!(
-            store.create_token("laptop", &TokenScope::admin(), None),
+            store.create_token(&name("laptop"), &TokenScope::admin(), None),
             Err(StoreError::TokenExists(_))
         ));
         store.revoke_token("laptop").unwrap();
@@ -202,7 +248,9 @@ mod tests {
         let blog = AppName::parse("blog").unwrap();
         let shop = AppName::parse("shop").unwrap();
         let scope = TokenScope::new(vec![shop, blog], true);
-        let new = store.create_token("ci", &scope, Some(now() + 60)).unwrap();
+        let new = store
+            .create_token(&name("ci"), &scope, Some(now() + 60))
+            .unwrap();
         let found = store.verify_token(&new.secret).unwrap().unwrap();
         assert_eq!(found.scope, scope);
         assert_eq!(found.scope.to_string(), "apps blog,shop, read-only");
@@ -211,7 +259,7 @@ mod tests {
         assert!(found.last_used_at.is_some());
 
         let old = store
-            .create_token("old", &TokenScope::admin(), Some(now() - 1))
+            .create_token(&name("old"), &TokenScope::admin(), Some(now() - 1))
             .unwrap();
         let found = store.verify_token(&old.secret).unwrap().unwrap();
         assert!(

@@ -1,6 +1,7 @@
 //! `wharf keys add/list/remove`: the SSH keys that may push. Run on the server, like `tokens`:
 //! keys are recorded in the store, then the `wharf` user's authorized_keys is rewritten from
-//! it, each key confined to `wharf ssh-command NAME`.
+//! it, each key confined to `wharf ssh-command NAME` (`wharf_server::PushKeys`, which the
+//! dashboard's SSH keys page uses too).
 
 use crate::args::{Cli, KeysArgs, KeysCommand};
 use crate::output::{Clock, Table, outln, print_json};
@@ -8,8 +9,8 @@ use anyhow::Context;
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use wharf_git::{ManagedKey, PublicKey, RunAs, check_key_name};
-use wharf_store::KeyRecord;
+use wharf_git::{PublicKey, RunAs, check_key_name};
+use wharf_server::PushKeys;
 
 /// A public key is one line; anything much longer is not one.
 const MAX_KEY_BYTES: u64 = 16 * 1024;
@@ -25,12 +26,7 @@ pub fn run(cli: &Cli, args: &KeysArgs) -> anyhow::Result<ExitCode> {
                 .read_to_string(&mut text)
                 .context("reading the public key from stdin")?;
             let key = PublicKey::parse(&text)?;
-            let record = store.add_key(name, key.fingerprint(), &key.as_line())?;
-            if let Err(err) = write_authorized_keys(cli, args, &store.keys()?) {
-                // Keep the store and the file in agreement.
-                let _ = store.remove_key(name);
-                return Err(err);
-            }
+            let record = push_keys(cli, args)?.add(&store, name, &key)?;
             outln!("Added key `{name}` ({}).", record.fingerprint)?;
             outln!("It may push: git push wharf@THIS-SERVER:APP main")?;
         }
@@ -54,44 +50,22 @@ pub fn run(cli: &Cli, args: &KeysArgs) -> anyhow::Result<ExitCode> {
             }
         }
         KeysCommand::Remove { name } => {
-            let keys = store.keys()?;
-            if !keys.iter().any(|k| &k.name == name) {
-                return Err(wharf_store::StoreError::NoSuchKey(name.clone()).into());
-            }
-            let kept: Vec<KeyRecord> = keys.into_iter().filter(|k| &k.name != name).collect();
-            write_authorized_keys(cli, args, &kept)?;
-            store.remove_key(name)?;
+            push_keys(cli, args)?.remove(&store, name)?;
             outln!("Removed key `{name}`: it can no longer push or connect.")?;
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// Rewrite authorized_keys with exactly `keys` as Wharf's entries.
-fn write_authorized_keys(cli: &Cli, args: &KeysArgs, keys: &[KeyRecord]) -> anyhow::Result<()> {
-    let path = authorized_keys_path(args)?;
-    let binary = std::env::current_exe().context("finding the wharf binary")?;
-    let data_dir = std::path::absolute(&cli.data_dir).context("resolving --data-dir")?;
-    let parsed: Vec<(String, PublicKey)> = keys
-        .iter()
-        .map(|k| {
-            PublicKey::parse(&k.public_key)
-                .map(|p| (k.name.clone(), p))
-                .with_context(|| format!("the stored key `{}` is corrupt", k.name))
-        })
-        .collect::<anyhow::Result<_>>()?;
-    let managed: Vec<ManagedKey<'_>> = parsed
-        .iter()
-        .map(|(name, key)| ManagedKey { name, key })
-        .collect();
-    wharf_git::rewrite(
-        &path,
-        &binary,
-        &data_dir,
-        &managed,
-        RunAs::wharf_user().as_ref(),
-    )?;
-    Ok(())
+/// Where this command writes keys: the given or the `wharf` user's authorized_keys, entries
+/// that run this binary with this data directory.
+fn push_keys(cli: &Cli, args: &KeysArgs) -> anyhow::Result<PushKeys> {
+    Ok(PushKeys {
+        authorized_keys: authorized_keys_path(args)?,
+        binary: std::env::current_exe().context("finding the wharf binary")?,
+        data_dir: std::path::absolute(&cli.data_dir).context("resolving --data-dir")?,
+        owner: RunAs::wharf_user(),
+    })
 }
 
 fn authorized_keys_path(args: &KeysArgs) -> anyhow::Result<PathBuf> {

@@ -34,6 +34,12 @@ pub async fn run(cli: &Cli, args: &ServerArgs) -> anyhow::Result<ExitCode> {
     config.acme_email = args.acme_email.clone();
     config.acme_root = args.acme_root.clone();
     config.acme_renew_before = args.acme_renew_before.map(Duration::from_secs);
+    config.authorized_keys = args
+        .authorized_keys
+        .as_deref()
+        .map(std::path::absolute)
+        .transpose()
+        .context("resolving --authorized-keys")?;
     wharf_server::run(config).await?;
     Ok(ExitCode::SUCCESS)
 }

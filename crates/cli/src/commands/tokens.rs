@@ -1,12 +1,13 @@
 //! `wharf tokens`: API tokens, managed on the server directly in its store (this works whether
 //! or not the daemon is running, and needs the same rights as the data directory). A token's
-//! scope (`--app`, `--read-only`) and lifetime (`--expires`) are parsed by the argument parser.
+//! name (`TokenName`), scope (`--app`, `--read-only`) and lifetime (`--expires`) are parsed by
+//! the argument parser, with the functions the dashboard's form uses.
 
 use crate::args::{Cli, TokensCommand};
 use crate::output::{Clock, Table, outln, print_json};
 use anyhow::Context;
 use std::process::ExitCode;
-use wharf_domain::{TokenScope, UtcDateTime};
+use wharf_domain::{TokenScope, UtcDateTime, token_expires_at};
 use wharf_store::Store;
 
 pub fn run(cli: &Cli, command: &TokensCommand) -> anyhow::Result<ExitCode> {
@@ -23,12 +24,9 @@ pub fn run(cli: &Cli, command: &TokensCommand) -> anyhow::Result<ExitCode> {
             read_only,
             expires,
         } => {
-            check_name(name)?;
             let scope = TokenScope::new(apps.clone(), *read_only);
             let now = Clock::now().unix_seconds();
-            let expires_at = expires.map(|lifetime| {
-                now.saturating_add(i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX))
-            });
+            let expires_at = expires.map(|lifetime| token_expires_at(now, lifetime));
             let token = store.create_token(name, &scope, expires_at)?;
             let until = expires_at
                 .map(|at| format!(", until {}", date(at)))
@@ -84,17 +82,4 @@ pub fn open(cli: &Cli) -> anyhow::Result<Store> {
         .with_context(|| format!("creating the data directory {}", cli.data_dir.display()))?;
     let path = cli.data_dir.join("wharf.db");
     Store::open(&path).with_context(|| format!("opening {}", path.display()))
-}
-
-fn check_name(name: &str) -> anyhow::Result<()> {
-    let ok = !name.is_empty()
-        && name.len() <= 64
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
-    anyhow::ensure!(
-        ok,
-        "token name `{name}` must be 1-64 letters, digits, '-', '_' or '.'"
-    );
-    Ok(())
 }

@@ -2,10 +2,10 @@
 //! for remote clients, on a TCP port and over HTTPS at `--api-domain` (see `api_host`); every
 //! route requires a token there, and git can also push over its smart HTTP protocol.
 
-mod acme;
+pub(crate) mod acme;
 pub(crate) mod apps;
 mod auth;
-mod certs;
+pub(crate) mod certs;
 pub(crate) mod config;
 pub(crate) mod deploy;
 pub(crate) mod domains;
@@ -59,6 +59,22 @@ pub struct GitSettings {
     pub binary: PathBuf,
     /// The `wharf` user git runs as (when the daemon runs as root and that user exists).
     pub run_as: Option<wharf_git::RunAs>,
+    /// The `wharf` user's authorized_keys (`--authorized-keys`, else that user's own), where
+    /// the dashboard's SSH keys page writes; `None` when there is neither.
+    pub authorized_keys: Option<PathBuf>,
+}
+
+impl GitSettings {
+    /// How push keys are written, as `wharf keys` writes them; `None` without an
+    /// authorized_keys file to write.
+    pub fn push_keys(&self) -> Option<crate::PushKeys> {
+        Some(crate::PushKeys {
+            authorized_keys: self.authorized_keys.clone()?,
+            binary: self.binary.clone(),
+            data_dir: self.data_dir.clone(),
+            owner: self.run_as.clone(),
+        })
+    }
 }
 
 /// The API's routes as they are mounted: the router, and each method and path it serves (what

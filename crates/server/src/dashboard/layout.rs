@@ -25,6 +25,12 @@ pub(super) fn page(title: &str, signed: Option<&Signed>, main: Markup) -> Markup
                         nav aria-label="Main" {
                             a href="/" { "Overview" }
                             a href=(super::activity::PATH) { "Activity" }
+                            a href=(super::certs::PATH) { "Certificates" }
+                            @if signed.is_admin() {
+                                a href=(super::tokens::PATH) { "Tokens" }
+                                a href=(super::keys::PATH) { "SSH keys" }
+                                a href=(super::users::PATH) { "Users" }
+                            }
                         }
                         form.sign-out method="post" action=(super::sign_in::SIGN_OUT) {
                             span.who {
@@ -49,7 +55,8 @@ pub(super) fn csrf_field(signed: &Signed) -> Markup {
     html! { input type="hidden" name="csrf" value=(signed.csrf); }
 }
 
-/// A unix time as a date (UTC) with its age, in a `<time>` element.
+/// A unix time as a date (UTC) with its age ("3 days ago", "in 62 days"), in a `<time>`
+/// element.
 pub(super) fn when(unix: i64, now: i64) -> Markup {
     let date = wharf_domain::UtcDateTime::from_unix_seconds(unix)
         .map(|t| t.to_string())
@@ -68,8 +75,19 @@ fn iso(unix: i64) -> String {
         .unwrap_or_default()
 }
 
-/// "just now", "5 min ago", "3 h ago", "2 days ago".
+/// "just now", "5 min ago", "3 h ago", "2 days ago"; a time to come (a negative age): "in
+/// 5 min", "in 3 h", "tomorrow", "in 62 days" (days to the nearest: what is 30 days off when
+/// made is still "in 30 days" a second later).
 pub(super) fn age(seconds: i64) -> String {
+    if seconds < 0 {
+        return match seconds.saturating_neg() {
+            s if s < 60 => "in under a minute".to_string(),
+            s if s < 3600 => format!("in {} min", s / 60),
+            s if s < 86_400 => format!("in {} h", s / 3600),
+            s if s < 2 * 86_400 => "tomorrow".to_string(),
+            s => format!("in {} days", s.saturating_add(43_200) / 86_400),
+        };
+    }
     match seconds {
         s if s < 60 => "just now".to_string(),
         s if s < 3600 => format!("{} min ago", s / 60),
@@ -131,6 +149,13 @@ mod tests {
         assert_eq!(age(7300), "2 h ago");
         assert_eq!(age(90_000), "yesterday");
         assert_eq!(age(3 * 86_400), "3 days ago");
+        assert_eq!(age(-30), "in under a minute");
+        assert_eq!(age(-125), "in 2 min");
+        assert_eq!(age(-7300), "in 2 h");
+        assert_eq!(age(-90_000), "tomorrow");
+        assert_eq!(age(-62 * 86_400 - 5), "in 62 days");
+        assert_eq!(age(-30 * 86_400 + 1), "in 30 days");
+        assert_eq!(age(i64::MIN), format!("in {} days", i64::MAX / 86_400));
         assert_eq!(bytes(512), "512 B");
         assert_eq!(bytes(3_200_000_000), "3.2 GB");
         assert_eq!(iso(0), "1970-01-01T00:00Z");

@@ -15,10 +15,12 @@ mod activity;
 mod app_page;
 mod archive;
 mod assets;
+mod certs;
 mod change;
 mod config_vars;
 mod domains;
 mod error;
+mod keys;
 mod layout;
 mod live;
 mod logs_page;
@@ -29,7 +31,9 @@ mod session;
 mod sign_in;
 mod throttle;
 mod through_api;
+mod tokens;
 mod upload;
+mod users;
 
 use crate::api::ApiState;
 use axum::handler::Handler;
@@ -186,6 +190,17 @@ fn mounted() -> Mounted {
         Admin,
         domains::remove,
     )
+    .at(M::GET, certs::PATH, Signed, certs::page_of)
+    .at(M::GET, tokens::PATH, Admin, tokens::page_of)
+    .at(M::POST, tokens::CREATE, Admin, tokens::create)
+    .at(M::POST, tokens::REVOKE, Admin, tokens::revoke)
+    .at(M::GET, keys::PATH, Admin, keys::page_of)
+    .at(M::POST, keys::ADD, Admin, keys::add)
+    .at(M::POST, keys::REMOVE, Admin, keys::remove)
+    .at(M::GET, users::PATH, Admin, users::page_of)
+    .at(M::POST, users::ADD, Admin, users::add)
+    .at(M::POST, users::REMOVE, Admin, users::remove)
+    .at(M::POST, users::PASSWD, Admin, users::passwd)
 }
 
 /// Every dashboard route: its method, path and who may reach it.
@@ -238,6 +253,20 @@ mod tests {
                 "POST /sign-in"
             ]
         );
+    }
+
+    #[test]
+    fn tokens_keys_and_users_are_for_admins_and_certificates_for_everyone() {
+        let access = |wanted: &str| {
+            dashboard_routes()
+                .into_iter()
+                .find(|(method, path, _)| *method == Method::GET && *path == wanted)
+                .map(|(_, _, access)| access)
+        };
+        assert_eq!(access("/certs"), Some(Access::Signed));
+        for page in ["/tokens", "/keys", "/users"] {
+            assert_eq!(access(page), Some(Access::Admin), "{page}");
+        }
     }
 
     #[test]

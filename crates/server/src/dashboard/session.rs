@@ -137,10 +137,15 @@ async fn check(access: Access, mut request: Request) -> Result<Request, Response
         return Err(to_sign_in(&request));
     };
     if matches!(access, Access::Admin | Access::Upload) && !signed.is_admin() {
-        tracing::info!(user = %signed.user.name, path = %request.uri().path(), "refused: a viewer asked for a change");
+        let page = matches!(*request.method(), Method::GET | Method::HEAD);
+        tracing::info!(user = %signed.user.name, path = %request.uri().path(), "refused: a viewer asked for an admin's page or change");
         return Err(PageError::new(
             StatusCode::FORBIDDEN,
-            "Viewers can look but not change anything: ask an admin (`wharf users add NAME` makes one).",
+            if page {
+                "This page is for admins: viewers see apps, logs and certificates but manage nothing; ask an admin."
+            } else {
+                "Viewers can look but not change anything: ask an admin (`wharf users add NAME` makes one)."
+            },
         )
         .into_response());
     }
