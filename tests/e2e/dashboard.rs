@@ -588,6 +588,24 @@ fn a_viewer_sees_no_change_form_and_forged_changes_are_refused() {
         answer.body
     );
 
+    // Every admin route (a page or a change), with the viewer's own valid token: refused
+    // before any handler runs.
+    for (method, path, access) in wharf_server::dashboard::dashboard_routes() {
+        use wharf_server::dashboard::Access;
+        if !matches!(access, Access::Admin | Access::Upload) {
+            continue;
+        }
+        let path = path.replace("{app}", &app);
+        let answer = exchange(
+            d.api,
+            method.as_str(),
+            &path,
+            &[("Cookie", &cookie_header(&viewer))],
+            &format!("csrf={csrf}&name=GREETING&confirm={app}&process=web&count=3"),
+        );
+        assert_eq!(answer.status, 403, "{method} {path}: {}", answer.body);
+    }
+
     // An admin's session without the token, with another session's token, with a wrong one.
     let admin = sign_in_raw(d.api, "ada", ADMIN_PASSWORD);
     for body in [String::new(), format!("csrf={csrf}"), "csrf=00".to_string()] {
@@ -862,8 +880,22 @@ fn an_admin_sets_and_unsets_a_config_var_and_adds_and_removes_a_domain() {
         assert!(browser.text("#config-names").await.contains("GREETING"));
         assert!(!browser.source().await.contains("a secret greeting"));
         browser.screenshots("app-config-set").await;
+
+        // Revealed on request, one var on a page of its own, and recorded.
+        browser.click("button[aria-label='Reveal GREETING']").await;
+        assert_eq!(browser.text("#revealed").await, "a secret greeting");
+        browser.screenshots("app-config-revealed").await;
         browser.close().await;
     });
+    let events = d.wharf_json(&["events", &app, "--json"]);
+    assert!(
+        events["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "config reveal" && e["actor"] == "user ada"),
+        "{events}"
+    );
     let out = d.wharf_ok(&[
         "run",
         &app,

@@ -1,7 +1,7 @@
 //! The processes on an app's dashboard page, in Chromium against a real daemon and Docker: an
 //! admin scales the web process to two containers, sets its memory limit, stops it and starts
 //! it again, each seen in the engine; a bad scale is refused with a reason; every change is in
-//! the activity log as the user's.
+//! the activity log as the user's. An app is destroyed only once its name is typed.
 
 use super::dashboard::{ADMIN_PASSWORD, Browser, DEPLOY_LIMIT, daemon_with_app};
 use super::harness::*;
@@ -135,4 +135,47 @@ fn an_admin_scales_limits_stops_and_starts_a_process_from_its_page() {
         .map(|e| e["action"].as_str().unwrap())
         .collect();
     assert_eq!(mine, ["start", "stop", "limits", "scale"], "{events}");
+}
+
+#[test]
+fn an_app_is_destroyed_only_when_its_name_is_typed() {
+    let (d, app) = daemon_with_app();
+    let base = format!("http://{}", d.api);
+    block_on(async {
+        let browser = Browser::start().await;
+        browser.goto(&format!("{base}/sign-in")).await;
+        browser.sign_in("ada", ADMIN_PASSWORD).await;
+        browser.wait_for_path("/").await;
+        browser.goto(&format!("{base}/apps/{app}")).await;
+        browser.click("a.danger-link").await;
+        assert_eq!(browser.path().await, format!("/apps/{app}/destroy"));
+        browser.screenshots("app-destroy").await;
+
+        // A name that is not the app's destroys nothing.
+        browser.fill("#destroy-confirm", "not-the-name").await;
+        browser.click("#destroy button").await;
+        let refusal = browser.text(".error").await;
+        assert!(refusal.contains("Nothing was destroyed"), "{refusal}");
+        assert_eq!(running_web(&d, &app).len(), 1);
+
+        browser.goto(&format!("{base}/apps/{app}/destroy")).await;
+        browser.fill("#destroy-confirm", &app).await;
+        browser.click_within("#destroy button", DEPLOY_LIMIT).await;
+        browser.wait_for_path("/?done=destroyed").await;
+        assert!(browser.text(".notice").await.starts_with("App destroyed"));
+        assert!(!browser.source().await.contains(&format!("/apps/{app}\"")));
+        browser.close().await;
+    });
+    assert!(d.containers(&app).is_empty(), "{:?}", d.containers(&app));
+    let events = d.wharf_json(&["events", &app, "--json"]);
+    let destroy = &events["events"][0];
+    assert_eq!(
+        (&destroy["action"], &destroy["actor"], &destroy["result"]),
+        (
+            &serde_json::Value::from("destroy"),
+            &serde_json::Value::from("user ada"),
+            &serde_json::Value::from("ok")
+        ),
+        "{events}"
+    );
 }

@@ -88,6 +88,7 @@ pub(super) async fn page(
                         summary { "Deploy a new version from a file" }
                         (super::upload::form(Some(&app), &signed))
                     }
+                    p { a.danger-link href={"/apps/" (app) "/destroy"} { "Destroy this app…" } }
                 }
             }
             section aria-labelledby="releases-heading" {

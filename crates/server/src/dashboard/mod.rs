@@ -18,6 +18,7 @@ mod assets;
 mod certs;
 mod change;
 mod config_vars;
+mod destroy;
 mod domains;
 mod error;
 mod keys;
@@ -174,9 +175,17 @@ fn mounted() -> Mounted {
     .at(M::POST, "/apps/{app}/start", Admin, processes::start)
     .at(M::POST, "/apps/{app}/scale", Admin, processes::scale)
     .at(M::POST, "/apps/{app}/limits", Admin, processes::limits)
+    .at(M::GET, "/apps/{app}/destroy", Admin, destroy::confirm)
+    .at(M::POST, "/apps/{app}/destroy", Admin, destroy::submit)
     .at(M::GET, "/apps/{app}/rollback", Admin, rollback::confirm)
     .at(M::POST, "/apps/{app}/rollback", Admin, rollback::submit)
     .at(M::POST, "/apps/{app}/config/set", Admin, config_vars::set)
+    .at(
+        M::POST,
+        "/apps/{app}/config/reveal",
+        Admin,
+        config_vars::reveal,
+    )
     .at(
         M::POST,
         "/apps/{app}/config/unset",

@@ -52,7 +52,11 @@ struct AppRow {
 }
 
 /// `GET /`.
-pub(super) async fn page_handler(state: &State, signed: &Signed) -> Result<Markup, PageError> {
+pub(super) async fn page_handler(
+    state: &State,
+    signed: &Signed,
+    notice: Option<&str>,
+) -> Result<Markup, PageError> {
     let api = &state.api;
     let now = wharf_store::unix_now();
     let axum::Json(apps) = api::apps::list(Reach(api.clone())).await?;
@@ -83,6 +87,7 @@ pub(super) async fn page_handler(state: &State, signed: &Signed) -> Result<Marku
         Some(signed),
         html! {
             h1 { "Overview" }
+            @if let Some(notice) = notice { p.notice role="status" { (notice) } }
             section aria-labelledby="apps-heading" {
                 h2 #apps-heading { "Apps" }
                 (apps_table(&rows, now))
@@ -115,11 +120,23 @@ pub(super) async fn page_handler(state: &State, signed: &Signed) -> Result<Marku
     ))
 }
 
+#[derive(Debug, Default, serde::Deserialize)]
+pub(super) struct OverviewQuery {
+    /// Set after a change that went through: which one (a fixed word, never shown as given).
+    #[serde(default)]
+    done: Option<String>,
+}
+
 pub(super) async fn page(
     Reach(state): Reach<State>,
     Extension(signed): Extension<Signed>,
+    axum::extract::Query(query): axum::extract::Query<OverviewQuery>,
 ) -> Result<Markup, PageError> {
-    page_handler(&state, &signed).await
+    let notice = match query.done.as_deref() {
+        Some("destroyed") => Some("App destroyed: its containers, releases and domains are gone."),
+        _ => None,
+    };
+    page_handler(&state, &signed, notice).await
 }
 
 fn apps_table(rows: &[AppRow], now: i64) -> Markup {
