@@ -1,6 +1,6 @@
 //! The processes on an app's dashboard page, in Chromium against a real daemon and Docker: an
 //! admin scales the web process to two containers, sets its memory limit, stops it and starts
-//! it again, each seen in the engine; a bad scale is refused with a reason; every change is in
+//! it again, mounts a volume, each seen in the engine; a bad scale is refused with a reason; every change is in
 //! the activity log as the user's. An app is destroyed only once its name is typed.
 
 use super::dashboard::{ADMIN_PASSWORD, Browser, DEPLOY_LIMIT, daemon_with_app};
@@ -121,6 +121,17 @@ fn an_admin_scales_limits_stops_and_starts_a_process_from_its_page() {
             .await;
         wait_for_web(&d, &app, 2);
         browser.screenshots("app-processes-after").await;
+
+        // A named volume mounted from the storage form: the app is deployed again with it.
+        let volume = format!("{app}-media:/media");
+        browser.fill("#storage-spec", &volume).await;
+        browser
+            .click_within("#storage-mount button", DEPLOY_LIMIT)
+            .await;
+        browser
+            .wait_for_path(&format!("/apps/{app}?done=mounted"))
+            .await;
+        assert!(browser.text("#storage-mounts").await.contains(&volume));
         browser.close().await;
     });
     // Started again, the app serves.
@@ -134,7 +145,13 @@ fn an_admin_scales_limits_stops_and_starts_a_process_from_its_page() {
         .filter(|e| e["actor"] == "user ada" && e["result"] == "ok")
         .map(|e| e["action"].as_str().unwrap())
         .collect();
-    assert_eq!(mine, ["start", "stop", "limits", "scale"], "{events}");
+    assert_eq!(
+        mine,
+        ["storage mount", "start", "stop", "limits", "scale"],
+        "{events}"
+    );
+    let mounts = d.wharf_ok(&["storage", "list", &app]);
+    assert!(mounts.contains("/media"), "{mounts}");
 }
 
 #[test]

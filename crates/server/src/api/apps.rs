@@ -10,9 +10,22 @@ use wharf_store::{ReleaseRecord, ReleaseStatus};
 
 /// The server's version and the limits a client should know before uploading.
 pub async fn status(State(state): State<ApiState>) -> Json<ServerStatus> {
+    let engine = state
+        .deployer
+        .docker()
+        .facts()
+        .await
+        .inspect_err(|err| tracing::debug!(error = %err, "the engine's version is unknown"))
+        .ok();
+    let docker_dir = engine.as_ref().and_then(|e| e.root_dir.clone());
     Json(ServerStatus {
         version: env!("CARGO_PKG_VERSION").to_string(),
         max_upload_bytes: state.max_upload_bytes,
+        docker_version: engine.and_then(|e| e.version),
+        host: Some(crate::host::facts(
+            &state.git.data_dir,
+            docker_dir.as_deref(),
+        )),
     })
 }
 

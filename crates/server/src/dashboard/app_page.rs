@@ -1,9 +1,10 @@
-//! An app's page: its releases (status, and why a failed one failed), its processes and
-//! containers, its domains and the names of its config vars (never their values); for admins,
-//! a restart, a rollback button on each release that can be rolled back to, config var and
-//! domain forms (`config_vars`, `domains`); its newest changes (`activity`). Read through the
-//! API's handlers, changed through its routes (`through_api`).
-
+//! An app's page: its releases (status, and why a failed one failed), its processes
+//! (`processes`: scale, limits, stop/start/restart) and containers, its cron jobs and their runs
+//! (`cron_jobs`), storage mounts (`storage`), domains (`domains`), config var names
+//! (`config_vars`: values only revealed one at a time) and its newest changes (`activity`);
+//! for admins, a rollback button on each release that can be rolled back to, a deploy by upload
+//! and a way to destroy the app (`destroy`). Read through the API's handlers, changed through its
+//! routes (`through_api`).
 use super::State;
 use super::error::PageError;
 use super::layout::{Tone, badge, page as whole_page, when};
@@ -67,6 +68,8 @@ pub(super) async fn page(
         .await
         .map(|axum::Json(list)| list)
         .map_err(|err| err.message);
+    let axum::Json(cron) = api::apps::cron(Reach(api.clone()), path()).await?;
+    let axum::Json(storage) = api::storage::list(Reach(api.clone()), path()).await?;
     let activity = super::activity::of_app(&state, &name.0).await?;
     let now = wharf_store::unix_now();
     let notice = notice(&query);
@@ -91,11 +94,11 @@ pub(super) async fn page(
                     p { a.danger-link href={"/apps/" (app) "/destroy"} { "Destroy this app…" } }
                 }
             }
-            section aria-labelledby="releases-heading" {
+            section #releases-section aria-labelledby="releases-heading" data-refresh="10" {
                 h2 #releases-heading { "Releases" }
                 (releases_table(&app, &releases, now, admin))
             }
-            section aria-labelledby="processes-heading" {
+            section #processes-section aria-labelledby="processes-heading" data-refresh="10" {
                 h2 #processes-heading { "Processes" }
                 (super::processes::section(&app, &formation, &signed))
                 h3 { "Containers" }
@@ -109,7 +112,15 @@ pub(super) async fn page(
                 h2 #config-heading { "Config vars" }
                 (super::config_vars::section(&app, &vars, &signed))
             }
-            section aria-labelledby="activity-heading" {
+            section #cron-section aria-labelledby="cron-heading" data-refresh="10" {
+                h2 #cron-heading { "Cron jobs" }
+                (super::cron_jobs::section(&cron, now))
+            }
+            section aria-labelledby="storage-heading" {
+                h2 #storage-heading { "Storage" }
+                (super::storage::section(&app, &storage, &signed))
+            }
+            section #activity-section aria-labelledby="activity-heading" data-refresh="10" {
                 h2 #activity-heading { "Activity" }
                 (super::activity::section(&activity, now))
             }
@@ -140,6 +151,8 @@ fn notice(query: &PageQuery) -> Option<String> {
             "Config saved: nothing was deployed (unchanged, or the app has no release yet)."
                 .to_string()
         }
+        "mounted" => "Storage mounted: the app was deployed again with it.".to_string(),
+        "unmounted" => "Storage unmounted: the app was deployed again without it.".to_string(),
         "domain-added" => "Domain added: it is routed to the app now.".to_string(),
         "domain-removed" => "Domain removed: it is no longer routed to the app.".to_string(),
         _ => return None,

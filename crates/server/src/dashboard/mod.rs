@@ -18,6 +18,7 @@ mod assets;
 mod certs;
 mod change;
 mod config_vars;
+mod cron_jobs;
 mod destroy;
 mod domains;
 mod error;
@@ -30,6 +31,7 @@ mod processes;
 mod rollback;
 mod session;
 mod sign_in;
+mod storage;
 mod throttle;
 mod through_api;
 mod tokens;
@@ -191,6 +193,13 @@ fn mounted() -> Mounted {
         "/apps/{app}/config/unset",
         Admin,
         config_vars::unset,
+    )
+    .at(M::POST, "/apps/{app}/storage/mount", Admin, storage::mount)
+    .at(
+        M::POST,
+        "/apps/{app}/storage/unmount",
+        Admin,
+        storage::unmount,
     )
     .at(M::POST, "/apps/{app}/domains/add", Admin, domains::add)
     .at(

@@ -1,5 +1,6 @@
 //! The overview: every app with its state, the release that serves and since when, healthy
 //! instances of those wanted and its domains; every database service; the server itself.
+//! Its sections refresh themselves every ten seconds (`live.js`, `data-refresh`).
 //! Read through the API's handlers, in `wharf_api`'s types.
 
 use super::State;
@@ -11,7 +12,7 @@ use crate::api::params::AppPath;
 use axum::Extension;
 use axum::extract::State as Reach;
 use maud::{Markup, html};
-use wharf_api::{AppSummary, Release, ReleaseStatus, Service};
+use wharf_api::{AppSummary, DiskSpace, Release, ReleaseStatus, ServerStatus, Service};
 
 /// An app's state on the overview, from its releases, instances and stopped processes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,14 +82,13 @@ pub(super) async fn page_handler(
         .map(|axum::Json(list)| list)
         .map_err(|err| err.message);
     let axum::Json(status) = api::apps::status(Reach(api.clone())).await;
-    let free = disk_free(&api.git.data_dir);
     Ok(whole_page(
         "Overview",
         Some(signed),
         html! {
             h1 { "Overview" }
             @if let Some(notice) = notice { p.notice role="status" { (notice) } }
-            section aria-labelledby="apps-heading" {
+            section #apps-section aria-labelledby="apps-heading" data-refresh="10" {
                 h2 #apps-heading { "Apps" }
                 (apps_table(&rows, now))
                 @if signed.is_admin() {
@@ -98,23 +98,13 @@ pub(super) async fn page_handler(
                     }
                 }
             }
-            section aria-labelledby="services-heading" {
+            section #services-section aria-labelledby="services-heading" data-refresh="10" {
                 h2 #services-heading { "Databases" }
                 (services_table(&services, now))
             }
-            section aria-labelledby="server-heading" {
+            section #server-section aria-labelledby="server-heading" data-refresh="10" {
                 h2 #server-heading { "Server" }
-                dl.facts {
-                    dt { "Wharf" } dd { (status.version) }
-                    dt { "Data directory" } dd { code { (api.git.data_dir.display()) } }
-                    dt { "Disk free there" }
-                    dd {
-                        @match free {
-                            Some((free, total)) => { (bytes(free)) " of " (bytes(total)) }
-                            None => { "unknown" }
-                        }
-                    }
-                }
+                (server_facts(&status))
             }
         },
     ))
@@ -137,6 +127,37 @@ pub(super) async fn page(
         _ => None,
     };
     page_handler(&state, &signed, notice).await
+}
+
+/// Wharf, Docker and the machine.
+fn server_facts(status: &ServerStatus) -> Markup {
+    let host = status.host.clone().unwrap_or_default();
+    let disk = |space: &Option<DiskSpace>| match space {
+        Some(space) => {
+            html! { (bytes(space.free)) " free of " (bytes(space.total)) " " span.muted { "(" code { (space.path) } ")" } }
+        }
+        None => html! { "unknown" },
+    };
+    html! {
+        dl.facts #server {
+            dt { "Wharf" } dd { (status.version) }
+            dt { "Docker" } dd {
+                @match &status.docker_version { Some(version) => { (version) } None => { span.warn { "not answering" } } }
+            }
+            dt { "CPUs" } dd {
+                (host.cpus)
+                @if let Some(load) = &host.load_average { ", load " (load) }
+            }
+            dt { "Memory" } dd {
+                @match (host.memory_available, host.memory_total) {
+                    (Some(free), Some(total)) => { (bytes(free)) " available of " (bytes(total)) }
+                    _ => { "unknown" }
+                }
+            }
+            dt { "Wharf's data" } dd { (disk(&host.data_disk)) }
+            dt { "Docker's data" } dd { (disk(&host.docker_disk)) }
+        }
+    }
 }
 
 fn apps_table(rows: &[AppRow], now: i64) -> Markup {
@@ -217,15 +238,6 @@ fn services_table(services: &Result<Vec<Service>, String>, now: i64) -> Markup {
 }
 
 /// Free and total bytes of the file system holding `dir`.
-fn disk_free(dir: &std::path::Path) -> Option<(u64, u64)> {
-    let stat = nix::sys::statvfs::statvfs(dir).ok()?;
-    let block = stat.fragment_size();
-    Some((
-        stat.blocks_available().saturating_mul(block),
-        stat.blocks().saturating_mul(block),
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
