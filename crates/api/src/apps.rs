@@ -119,6 +119,13 @@ pub struct Release {
     pub error: Option<String>,
     /// Seconds since the Unix epoch.
     pub created_at: i64,
+    /// The config vars it set (new, or with another value) since the release before it, by
+    /// name only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vars_set: Vec<String>,
+    /// The config vars it no longer has that the release before it had.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vars_unset: Vec<String>,
 }
 
 /// `GET /v1/apps/{app}/cron`: the active release's cron jobs and the newest runs.

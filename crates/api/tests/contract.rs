@@ -180,6 +180,8 @@ fn every_type_survives_a_round_trip() {
             status: ReleaseStatus::Failed,
             error: Some("the build failed".into()),
             created_at: 1_767_225_600,
+            vars_set: vec!["A".into()],
+            vars_unset: vec!["B".into()],
         },
     );
     let job = CronJob {

@@ -67,10 +67,37 @@ pub async fn releases(
     if store.app(&app)?.is_none() {
         return Err(wharf_deploy::DeployError::NoSuchApp(app.to_string()).into());
     }
-    let releases = store
-        .releases(&app)?
+    let records = store.releases(&app)?;
+    // What each release changed in the vars, against the release numbered before it.
+    let mut by_version: Vec<&ReleaseRecord> = records.iter().collect();
+    by_version.sort_by_key(|r| r.version);
+    let empty = wharf_domain::EnvVars::new();
+    let changes: std::collections::HashMap<u32, (Vec<String>, Vec<String>)> = by_version
+        .iter()
+        .enumerate()
+        .map(|(i, release)| {
+            let earlier = i
+                .checked_sub(1)
+                .map_or(&empty, |j| &by_version[j].spec.vars);
+            (
+                release.version.get(),
+                release.spec.vars.changed_since(earlier),
+            )
+        })
+        .collect();
+    let releases = records
         .into_iter()
-        .map(release_view)
+        .map(|release| {
+            let (set, unset) = changes
+                .get(&release.version.get())
+                .cloned()
+                .unwrap_or_default();
+            Release {
+                vars_set: set,
+                vars_unset: unset,
+                ..release_view(release)
+            }
+        })
         .collect();
     Ok(Json(releases))
 }
@@ -92,6 +119,8 @@ fn release_view(release: ReleaseRecord) -> Release {
         },
         error: release.error,
         created_at: release.created_at,
+        vars_set: Vec::new(),
+        vars_unset: Vec::new(),
     }
 }
 

@@ -183,7 +183,16 @@ fn releases_table(app: &str, releases: &[Release], now: i64, admin: bool) -> Mar
                                     None => { span.muted { "upload" } }
                                 }
                             }
-                            td data-label="Image" { code.wrap { (release.image) } }
+                            td data-label="Image" {
+                                code.wrap { (release.image) }
+                                @if !release.vars_set.is_empty() || !release.vars_unset.is_empty() {
+                                    p.changes {
+                                        @if !release.vars_set.is_empty() { "set " @for (i, name) in release.vars_set.iter().enumerate() { @if i > 0 { ", " } code { (name) } } }
+                                        @if !release.vars_set.is_empty() && !release.vars_unset.is_empty() { "; " }
+                                        @if !release.vars_unset.is_empty() { "unset " @for (i, name) in release.vars_unset.iter().enumerate() { @if i > 0 { ", " } code { (name) } } }
+                                    }
+                                }
+                            }
                             @if admin {
                                 td.row-actions {
                                     @if super::rollback::can_roll_back_to(release) {

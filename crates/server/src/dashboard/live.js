@@ -36,7 +36,10 @@ const localTimes = (root) => {
   for (const time of root.querySelectorAll("time[datetime]")) {
     const date = new Date(time.dateTime);
     if (isNaN(date)) continue;
-    time.title = date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short", timeZoneName: "short" });
+    // (dateStyle/timeStyle cannot be combined with timeZoneName: the parts are named.)
+    time.title = date.toLocaleString(undefined, {
+      year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short",
+    });
   }
 };
 localTimes(document);

@@ -264,6 +264,8 @@ mod tests {
             status,
             error: None,
             created_at: 0,
+            vars_set: Vec::new(),
+            vars_unset: Vec::new(),
         }
     }
 
