@@ -893,6 +893,9 @@ fn an_admin_sets_and_unsets_a_config_var_and_adds_and_removes_a_domain() {
             .await;
         assert!(browser.text("#config-names").await.contains("GREETING"));
         assert!(!browser.source().await.contains("a secret greeting"));
+        // The release says which var it set, by name.
+        let releases = browser.text("#releases").await;
+        assert!(releases.contains("set GREETING"), "{releases}");
         browser.screenshots("app-config-set").await;
 
         // Revealed on request, one var on a page of its own, and recorded.
