@@ -14,6 +14,7 @@ mod e2e {
     mod cli_output;
     mod cron;
     mod dashboard;
+    mod dashboard_db;
     mod dashboard_live;
     mod deploy;
     mod destroy_certs;

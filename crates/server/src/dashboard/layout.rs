@@ -25,6 +25,7 @@ pub(super) fn page(title: &str, signed: Option<&Signed>, main: Markup) -> Markup
                         nav aria-label="Main" {
                             a href="/" { "Overview" }
                             a href=(super::activity::PATH) { "Activity" }
+                            a href=(super::databases::PATH) { "Databases" }
                         }
                         form.sign-out method="post" action=(super::sign_in::SIGN_OUT) {
                             span.who {

@@ -17,6 +17,11 @@ mod archive;
 mod assets;
 mod change;
 mod config_vars;
+mod database_backups;
+mod database_confirm;
+mod database_links;
+mod database_page;
+mod databases;
 mod domains;
 mod error;
 mod layout;
@@ -180,6 +185,69 @@ fn mounted() -> Mounted {
         "/apps/{app}/domains/remove",
         Admin,
         domains::remove,
+    )
+    .at(M::GET, databases::PATH, Signed, databases::page_of)
+    .at(M::POST, databases::PATH, Admin, databases::create)
+    .at(M::GET, "/databases/{name}", Signed, database_page::page)
+    .at(
+        M::POST,
+        "/databases/{name}/reveal",
+        Admin,
+        database_page::reveal,
+    )
+    .at(
+        M::POST,
+        "/databases/{name}/link",
+        Admin,
+        database_links::link,
+    )
+    .at(
+        M::POST,
+        "/databases/{name}/unlink",
+        Admin,
+        database_links::unlink,
+    )
+    .at(
+        M::POST,
+        "/databases/{name}/backup",
+        Admin,
+        database_backups::backup,
+    )
+    .at(
+        M::POST,
+        "/databases/{name}/verify",
+        Admin,
+        database_backups::verify,
+    )
+    .at(
+        M::POST,
+        "/databases/{name}/schedule",
+        Admin,
+        database_backups::schedule,
+    )
+    .at(
+        M::GET,
+        "/databases/{name}/restore",
+        Admin,
+        database_confirm::restore_confirm,
+    )
+    .at(
+        M::POST,
+        "/databases/{name}/restore",
+        Admin,
+        database_confirm::restore,
+    )
+    .at(
+        M::GET,
+        "/databases/{name}/destroy",
+        Admin,
+        database_confirm::destroy_confirm,
+    )
+    .at(
+        M::POST,
+        "/databases/{name}/destroy",
+        Admin,
+        database_confirm::destroy,
     )
 }
 
