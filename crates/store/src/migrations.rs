@@ -238,6 +238,10 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX events_of_app ON events (app, id);
     ",
+    // 18: when a backup was last verified (restored into a scratch container and read back).
+    "
+    ALTER TABLE service_backups ADD COLUMN verified_at INTEGER;
+    ",
 ];
 
 /// Bring the schema up to date inside one transaction per migration.

@@ -70,6 +70,10 @@ pub(super) async fn page(
         .map_err(|err| err.message);
     let axum::Json(cron) = api::apps::cron(Reach(api.clone()), path()).await?;
     let axum::Json(storage) = api::storage::list(Reach(api.clone()), path()).await?;
+    let services = api::services::list(Reach(api.clone()))
+        .await
+        .map(|axum::Json(list)| list)
+        .map_err(|err| err.message);
     let activity = super::activity::of_app(&state, &name.0).await?;
     let now = wharf_store::unix_now();
     let notice = notice(&query);
@@ -119,6 +123,10 @@ pub(super) async fn page(
             section aria-labelledby="storage-heading" {
                 h2 #storage-heading { "Storage" }
                 (super::storage::section(&app, &storage, &signed))
+            }
+            section aria-labelledby="databases-heading" {
+                h2 #databases-heading { "Databases" }
+                (super::database_links::app_section(&app, &services))
             }
             section #activity-section aria-labelledby="activity-heading" data-refresh="10" {
                 h2 #activity-heading { "Activity" }
