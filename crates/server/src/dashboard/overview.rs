@@ -82,6 +82,15 @@ pub(super) async fn page_handler(
         .map(|axum::Json(list)| list)
         .map_err(|err| err.message);
     let axum::Json(status) = api::apps::status(Reach(api.clone())).await;
+    let axum::Json(certs) = api::certs::list(Reach(api.clone())).await;
+    let acme = api::acme::status(Reach(api.clone()))
+        .await
+        .map(|axum::Json(status)| status.domains)
+        .unwrap_or_default();
+    let https = Https {
+        certs: certs.certs,
+        acme,
+    };
     Ok(whole_page(
         "Overview",
         Some(signed),
@@ -90,7 +99,7 @@ pub(super) async fn page_handler(
             @if let Some(notice) = notice { p.notice role="status" { (notice) } }
             section #apps-section aria-labelledby="apps-heading" data-refresh="10" {
                 h2 #apps-heading { "Apps" }
-                (apps_table(&rows, now))
+                (apps_table(&rows, &https, now))
                 @if signed.is_admin() {
                     details.deploy-new {
                         summary { "Deploy an app from a file" }
@@ -160,7 +169,51 @@ fn server_facts(status: &ServerStatus) -> Markup {
     }
 }
 
-fn apps_table(rows: &[AppRow], now: i64) -> Markup {
+/// What the overview knows of HTTPS: the certificates served, and ACME's state by domain.
+pub(super) struct Https {
+    certs: Vec<wharf_api::Certificate>,
+    acme: Vec<wharf_api::AcmeDomain>,
+}
+
+/// Under this many days left, a certificate's expiry is shown as a warning.
+const EXPIRY_WARNING_DAYS: i64 = 14;
+
+/// A domain's HTTPS state as a badge: the certificate that serves it (exact, else a wildcard
+/// of its parent) and its days left, or none; and ACME's last error for it, if any.
+fn https_state(domain: &str, https: &Https, now: i64) -> Markup {
+    let wildcard = domain
+        .split_once('.')
+        .map(|(_, parent)| format!("*.{parent}"));
+    let cert = https
+        .certs
+        .iter()
+        .find(|c| c.domain.as_str() == domain)
+        .or_else(|| {
+            wildcard
+                .as_deref()
+                .and_then(|w| https.certs.iter().find(|c| c.domain.as_str() == w))
+        });
+    let error = https
+        .acme
+        .iter()
+        .find(|a| a.domain.as_str() == domain)
+        .and_then(|a| a.last_error.as_deref());
+    let days = cert.map(|c| (c.not_after - now).div_euclid(86_400));
+    html! {
+        @match days {
+            Some(days) if days < 0 => { (badge("certificate expired", Tone::Bad)) }
+            Some(days) if days < EXPIRY_WARNING_DAYS => { (badge(&format!("HTTPS · {days} days left"), Tone::Bad)) }
+            Some(days) => { (badge(&format!("HTTPS · {days} days"), Tone::Ok)) }
+            None => { (badge("no certificate", Tone::Idle)) }
+        }
+        @if let Some(error) = error {
+            " " span.badge.bad title=(error) { "ACME error" }
+            p.reason { (error) }
+        }
+    }
+}
+
+fn apps_table(rows: &[AppRow], https: &Https, now: i64) -> Markup {
     html! {
         @if rows.is_empty() {
             p.empty { "No apps yet. Deploy one with " code { "wharf deploy DIR" } " or " code { "git push" } "." }
@@ -185,7 +238,10 @@ fn apps_table(rows: &[AppRow], now: i64) -> Markup {
                                 @if row.summary.urls.is_empty() { span.muted { "none" } }
                                 ul.inline {
                                     @for (domain, url) in row.summary.domains.iter().zip(&row.summary.urls) {
-                                        li { a href=(url) rel="noopener" { (domain) } }
+                                        li {
+                                            a href=(url) rel="noopener" { (domain) }
+                                            " " (https_state(domain.domain().as_str(), https, now))
+                                        }
                                     }
                                 }
                             }
