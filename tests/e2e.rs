@@ -17,6 +17,7 @@ mod e2e {
     mod dashboard_admin;
     mod dashboard_db;
     mod dashboard_live;
+    mod dashboard_processes;
     mod deploy;
     mod destroy_certs;
     mod django;

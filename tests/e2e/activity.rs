@@ -1,6 +1,6 @@
 //! The activity log end to end: a change from each way in (the CLI on the server, a token on
 //! the API listener, a git push over HTTP with that token, a command and a git push through a
-//! real OpenSSH server, the dashboard in Chromium) is recorded with who made it, what it was
+//! real OpenSSH server, the dashboard in Chromium; a token made on the server) is recorded with who made it, what it was
 //! and how it ended; a refused change is recorded as failed with the API's reason; `wharf
 //! events` and the dashboard's activity page and app page list them.
 
@@ -67,6 +67,23 @@ fn every_way_in_is_recorded_with_who_made_the_change() {
 
     // A token on the API listener, and a git push over HTTP with it: the token's name.
     let token = d.wharf_ok(&["tokens", "create", "ci"]).trim().to_string();
+    // Made in the store directly (tokens have no API route), and recorded all the same.
+    let server_wide = d.wharf_json(&["events", "--json"]);
+    let made = server_wide["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "tokens create")
+        .unwrap_or_else(|| panic!("no `tokens create` in {server_wide}"));
+    assert_eq!(
+        (&made["subject"], &made["result"]),
+        (&Value::from("ci"), &Value::from("ok"))
+    );
+    assert!(
+        made["actor"].as_str().unwrap().starts_with("local"),
+        "{made}"
+    );
+    assert!(made.get("app").is_none(), "{made}");
     let out = remote(
         &d,
         &token,

@@ -27,9 +27,22 @@ pub(super) struct Browser {
 
 impl Browser {
     pub(super) async fn start() -> Browser {
+        Browser::start_in(None).await
+    }
+
+    /// A browser whose clock is in the time `zone` (`Asia/Tokyo`), as a viewer's there.
+    pub(super) async fn start_in_zone(zone: &str) -> Browser {
+        Browser::start_in(Some(zone)).await
+    }
+
+    async fn start_in(zone: Option<&str>) -> Browser {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let port = free_port();
-        let driver = Command::new(chromedriver())
+        let mut driver = Command::new(chromedriver());
+        if let Some(zone) = zone {
+            driver.env("TZ", zone);
+        }
+        let driver = driver
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -522,12 +535,15 @@ fn an_admin_signs_in_sees_the_app_restarts_it_and_signing_out_revokes_the_sessio
         assert!(apps.contains(&format!("{app}.test")), "{apps}");
         let server = browser.text("dl.facts").await;
         assert!(server.contains(env!("CARGO_PKG_VERSION")), "{server}");
-        assert!(server.contains("Disk free there"), "{server}");
+        assert!(server.contains("Docker's data"), "{server}");
+        assert!(!server.contains("not answering"), "{server}");
         browser.screenshots("overview").await;
 
         // A change: the restart replaces the app's containers.
         browser.goto(&format!("{base}/apps/{app}")).await;
-        browser.click("form[action$='/restart'] button").await;
+        browser
+            .click("section[aria-label='Every process'] form[action$='/restart'] button")
+            .await;
         browser
             .wait_for_path(&format!("/apps/{app}?done=restart"))
             .await;
@@ -585,6 +601,24 @@ fn a_viewer_sees_no_change_form_and_forged_changes_are_refused() {
         "{}",
         answer.body
     );
+
+    // Every admin route (a page or a change), with the viewer's own valid token: refused
+    // before any handler runs.
+    for (method, path, access) in wharf_server::dashboard::dashboard_routes() {
+        use wharf_server::dashboard::Access;
+        if !matches!(access, Access::Admin | Access::Upload) {
+            continue;
+        }
+        let path = path.replace("{app}", &app);
+        let answer = exchange(
+            d.api,
+            method.as_str(),
+            &path,
+            &[("Cookie", &cookie_header(&viewer))],
+            &format!("csrf={csrf}&name=GREETING&confirm={app}&process=web&count=3"),
+        );
+        assert_eq!(answer.status, 403, "{method} {path}: {}", answer.body);
+    }
 
     // An admin's session without the token, with another session's token, with a wrong one.
     let admin = sign_in_raw(d.api, "ada", ADMIN_PASSWORD);
@@ -859,9 +893,26 @@ fn an_admin_sets_and_unsets_a_config_var_and_adds_and_removes_a_domain() {
             .await;
         assert!(browser.text("#config-names").await.contains("GREETING"));
         assert!(!browser.source().await.contains("a secret greeting"));
+        // The release says which var it set, by name.
+        let releases = browser.text("#releases").await;
+        assert!(releases.contains("set GREETING"), "{releases}");
         browser.screenshots("app-config-set").await;
+
+        // Revealed on request, one var on a page of its own, and recorded.
+        browser.click("button[aria-label='Reveal GREETING']").await;
+        assert_eq!(browser.text("#revealed").await, "a secret greeting");
+        browser.screenshots("app-config-revealed").await;
         browser.close().await;
     });
+    let events = d.wharf_json(&["events", &app, "--json"]);
+    assert!(
+        events["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "config reveal" && e["actor"] == "user ada"),
+        "{events}"
+    );
     let out = d.wharf_ok(&[
         "run",
         &app,

@@ -294,3 +294,54 @@ fn an_apps_log_lines_appear_on_its_page_as_they_are_written() {
         browser.close().await;
     });
 }
+
+#[test]
+fn the_overview_refreshes_itself_and_times_are_in_the_viewer_s_zone() {
+    let (d, app) = daemon_with_app();
+    let base = format!("http://{}", d.api);
+    let second = unique("fresh");
+    block_on(async {
+        let browser = Browser::start_in_zone("Asia/Tokyo").await;
+        browser.goto(&format!("{base}/sign-in")).await;
+        browser.sign_in("ada", ADMIN_PASSWORD).await;
+        browser.wait_for_path("/").await;
+        assert!(browser.text("#apps").await.contains(&app));
+        let root = browser.client().find(Locator::Css("html")).await.unwrap();
+        // A date's tooltip is the viewer's local time, with its zone (Tokyo is UTC+9: JST or
+        // GMT+9 depending on the locale data), once the page's script has run.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let title = browser
+                .client()
+                .find(Locator::Css("#apps time"))
+                .await
+                .unwrap()
+                .attr("title")
+                .await
+                .unwrap()
+                .unwrap_or_default();
+            if title.contains("JST") || title.contains("GMT+9") {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the tooltip is not in the viewer's zone: {title}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+
+        // An app deployed from elsewhere shows up on the page without a reload.
+        let dir = app_dir(
+            &format!("# wharf.app = {second}\n# wharf.domain = {second}.test"),
+            "a second app",
+        );
+        d.deploy_ok(dir.path());
+        let waited = wait_for_text(&browser, "#apps", &second, Duration::from_secs(30)).await;
+        assert!(
+            root.text().await.is_ok(),
+            "the page was loaded again instead of refreshing its parts"
+        );
+        eprintln!("the overview showed the new app {waited:?} after its deploy");
+        browser.close().await;
+    });
+}

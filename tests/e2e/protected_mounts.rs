@@ -1,9 +1,12 @@
 //! No mount reaches the server's own paths, however it is declared: a Dockerfile `wharf.volume`
-//! or `mypaas.volume` (`wharf deploy`), `wharf storage mount` (CLI over the API) and
-//! `storage:mount` over SSH all get the same refusal before anything is built or stored, and a
+//! or `mypaas.volume` (`wharf deploy`), `wharf storage mount` (CLI over the API),
+//! `storage:mount` over SSH and the dashboard's storage form all get the same refusal before anything is built or stored, and a
 //! release recorded with such a volume (before the check existed) cannot start a container.
 //! A MyPaas `~/dir` volume is the home of the user Wharf runs as.
 
+use super::dashboard::{
+    ADMIN_PASSWORD, add_user, cookie_header, csrf_of, exchange, form_urlencoded, sign_in_raw,
+};
 use super::harness::*;
 use std::process::Command;
 
@@ -16,6 +19,16 @@ fn refusal(how: &str, out: &std::process::Output) -> String {
         .find_map(|line| line.find("host path `").map(|at| &line[at..]))
         .map(|line| line.trim_end_matches(" (HTTP 400)").to_string())
         .unwrap_or_else(|| panic!("{how}: no `host path` refusal in: {err}"))
+}
+
+/// The `host path ...` sentence of a dashboard's refusal page.
+fn page_refusal(how: &str, status: u16, page: &str) -> String {
+    assert_eq!(status, 400, "{how}: {page}");
+    let at = page
+        .find("host path `")
+        .unwrap_or_else(|| panic!("{how}: no `host path` refusal in: {page}"));
+    let end = page[at..].find("</p>").map_or(page.len(), |end| at + end);
+    page[at..end].to_string()
 }
 
 /// Images Docker holds for `app` (any tag of `wharf/APP`).
@@ -43,6 +56,9 @@ fn protected_paths_are_refused_whoever_declares_the_mount() {
     // An app that exists (by a config var), so that storage mounts can name it.
     let target = unique("guarded");
     d.wharf_ok(&["config", "set", &target, "A=1"]);
+    add_user(&d, "ada", ADMIN_PASSWORD, false);
+    let session = sign_in_raw(d.api, "ada", ADMIN_PASSWORD);
+    let csrf = csrf_of(d.api, &session);
 
     let mut sources: Vec<(String, &str)> = vec![
         ("/".into(), "contains `/etc`"),
@@ -110,6 +126,18 @@ fn protected_paths_are_refused_whoever_declares_the_mount() {
         let ro = format!("{source}:/host:ro");
         let out = ssh_command(&d, &format!("storage:mount {target} {ro}"));
         messages.push(refusal(&format!("ssh storage:mount {source}"), &out));
+        let answer = exchange(
+            d.api,
+            "POST",
+            &format!("/apps/{target}/storage/mount"),
+            &[("Cookie", &cookie_header(&session))],
+            &form_urlencoded(&[("csrf", &csrf), ("mount", &mount)]),
+        );
+        messages.push(page_refusal(
+            &format!("dashboard {source}"),
+            answer.status,
+            &answer.body,
+        ));
 
         assert!(messages[0].contains(needle), "{source}: {}", messages[0]);
         assert!(

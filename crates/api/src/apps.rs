@@ -12,6 +12,41 @@ pub struct ServerStatus {
     pub version: String,
     /// The largest build context or backup file the server accepts, in bytes.
     pub max_upload_bytes: u64,
+    /// The Docker engine's version, when it answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub docker_version: Option<String>,
+    /// The machine Wharf runs on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<HostFacts>,
+}
+
+/// The machine: its CPUs and load, its memory, and the disks Wharf and Docker keep data on.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct HostFacts {
+    pub cpus: u32,
+    /// The load average over the last minute, as `/proc/loadavg` writes it (`0.42`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_average: Option<String>,
+    /// Bytes of memory in all, and available to programs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_total: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_available: Option<u64>,
+    /// The disk of Wharf's data directory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_disk: Option<DiskSpace>,
+    /// The disk of Docker's data directory (images, containers, volumes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub docker_disk: Option<DiskSpace>,
+}
+
+/// The space of the disk a directory is on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DiskSpace {
+    pub path: String,
+    /// Bytes free to programs, and in all.
+    pub free: u64,
+    pub total: u64,
 }
 
 /// One app of `GET /v1/apps`.
@@ -84,6 +119,13 @@ pub struct Release {
     pub error: Option<String>,
     /// Seconds since the Unix epoch.
     pub created_at: i64,
+    /// The config vars it set (new, or with another value) since the release before it, by
+    /// name only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vars_set: Vec<String>,
+    /// The config vars it no longer has that the release before it had.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vars_unset: Vec<String>,
 }
 
 /// `GET /v1/apps/{app}/cron`: the active release's cron jobs and the newest runs.

@@ -22,8 +22,8 @@ mod run;
 mod services;
 mod storage;
 
-pub use apps::ServerStatus;
 pub use apps::{AppDestroyed, AppSummary, CronJob, CronJobs, CronRun, Release, ReleaseStatus};
+pub use apps::{DiskSpace, HostFacts, ServerStatus};
 pub use certs::{
     AcmeDomain, AcmeStatus, CertList, CertRemoved, CertSource, CertUploadRequest, Certificate,
 };

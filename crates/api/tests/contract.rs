@@ -114,6 +114,34 @@ fn every_type_survives_a_round_trip() {
         ServerStatus {
             version: "0.1.0".into(),
             max_upload_bytes: 1 << 30,
+            docker_version: Some("27.5.1".into()),
+            host: Some(HostFacts {
+                cpus: 2,
+                load_average: Some("0.42".into()),
+                memory_total: Some(4 << 30),
+                memory_available: Some(3 << 30),
+                data_disk: Some(DiskSpace {
+                    path: "/var/lib/wharf".into(),
+                    free: 10 << 30,
+                    total: 40 << 30,
+                }),
+                docker_disk: None,
+            }),
+        },
+    );
+    schema(
+        s,
+        HostFacts {
+            cpus: 1,
+            ..HostFacts::default()
+        },
+    );
+    schema(
+        s,
+        DiskSpace {
+            path: "/".into(),
+            free: 1,
+            total: 2,
         },
     );
     schema(
@@ -153,6 +181,8 @@ fn every_type_survives_a_round_trip() {
             status: ReleaseStatus::Failed,
             error: Some("the build failed".into()),
             created_at: 1_767_225_600,
+            vars_set: vec!["A".into()],
+            vars_unset: vec!["B".into()],
         },
     );
     let job = CronJob {

@@ -192,6 +192,24 @@ impl EnvVars {
         self.0.is_empty()
     }
 
+    /// The names set (new, or with another value) and unset since `earlier`, each in order:
+    /// what a release changed, told without its values.
+    pub fn changed_since(&self, earlier: &EnvVars) -> (Vec<String>, Vec<String>) {
+        let set = self
+            .0
+            .iter()
+            .filter(|(name, value)| earlier.0.get(*name) != Some(*value))
+            .map(|(name, _)| name.clone())
+            .collect();
+        let unset = earlier
+            .0
+            .keys()
+            .filter(|name| !self.0.contains_key(*name))
+            .cloned()
+            .collect();
+        (set, unset)
+    }
+
     /// The vars as owned pairs, ordered by name (a container's environment).
     pub fn to_pairs(&self) -> Vec<(String, String)> {
         self.0.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
@@ -321,5 +339,22 @@ mod tests {
         assert_eq!(serde_json::from_str::<EnvVars>(&json).unwrap(), vars);
         let err = serde_json::from_str::<EnvVars>(r#"[["NO-DASH","x"]]"#).unwrap_err();
         assert!(err.to_string().contains("NO-DASH"), "{err}");
+    }
+
+    #[test]
+    fn what_changed_is_told_by_name_only() {
+        let vars = |pairs: &[(&str, &str)]| {
+            EnvVars::from_pairs(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string()))).unwrap()
+        };
+        let earlier = vars(&[("A", "1"), ("B", "2"), ("C", "3")]);
+        let now = vars(&[("A", "1"), ("B", "20"), ("D", "4")]);
+        assert_eq!(
+            now.changed_since(&earlier),
+            (
+                vec!["B".to_string(), "D".to_string()],
+                vec!["C".to_string()]
+            )
+        );
+        assert_eq!(now.changed_since(&now), (vec![], vec![]));
     }
 }

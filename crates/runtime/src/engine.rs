@@ -12,6 +12,13 @@ use crate::error::RuntimeError;
 /// How long a ping may take before the engine counts as not answering.
 const PING_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// What the engine says of itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineFacts {
+    pub version: Option<String>,
+    pub root_dir: Option<std::path::PathBuf>,
+}
+
 impl Docker {
     /// Whether the engine answers a ping within a few seconds.
     pub async fn ping(&self) -> Result<(), RuntimeError> {
@@ -23,6 +30,25 @@ impl Docker {
                 bollard::errors::Error::RequestTimeoutError,
             )),
         }
+    }
+
+    /// The engine's version and the directory it keeps its data in (`DockerRootDir`), as
+    /// its `info` answers them; `None` for what it does not say.
+    pub async fn facts(&self) -> Result<EngineFacts, RuntimeError> {
+        let info = match tokio::time::timeout(PING_TIMEOUT, self.client.info()).await {
+            Ok(Ok(info)) => info,
+            Ok(Err(e)) => return Err(self.err("asking the engine about itself", e)),
+            Err(_) => {
+                return Err(self.err(
+                    "asking the engine about itself",
+                    bollard::errors::Error::RequestTimeoutError,
+                ));
+            }
+        };
+        Ok(EngineFacts {
+            version: info.server_version,
+            root_dir: info.docker_root_dir.map(std::path::PathBuf::from),
+        })
     }
 
     /// Follow the engine's event stream until it ends: the engine stopped, or the

@@ -24,6 +24,7 @@ mod volume;
 
 pub use container::{ContainerInfo, ContainerSpec, Mount, PortBinding, RestartPolicy};
 pub use docker::{DEFAULT_SOCKET, Docker};
+pub use engine::EngineFacts;
 pub use error::{BuildError, MIN_API_VERSION, RuntimeError};
 pub use exec::{ExecResult, ExecSpec, KEPT_STDERR};
 pub use files::FileEntry;

@@ -12,6 +12,7 @@ mod config;
 mod daemon;
 pub mod dashboard;
 mod engine_watch;
+mod host;
 mod instance;
 mod listeners;
 mod push_keys;

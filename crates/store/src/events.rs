@@ -23,6 +23,18 @@ pub struct NewEvent {
     pub subject: Option<String>,
 }
 
+impl NewEvent {
+    /// A change of no app (`tokens create`, `users remove`...), naming what it changes.
+    pub fn server_wide(actor: Actor, action: &str, subject: &str) -> NewEvent {
+        NewEvent {
+            actor,
+            app: None,
+            action: action.to_string(),
+            subject: Some(subject.to_string()),
+        }
+    }
+}
+
 /// A recorded change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventRecord {
@@ -84,6 +96,31 @@ impl Store {
             ],
         )?;
         Ok(())
+    }
+
+    /// Run `change`, made in the store directly (tokens, SSH keys, dashboard users: they have
+    /// no API route), recorded as `event` with how it ended. A log that cannot be written does
+    /// not stop the change; that is said in the daemon's log.
+    pub fn recorded<T, E: std::fmt::Display>(
+        &self,
+        event: NewEvent,
+        change: impl FnOnce() -> Result<T, E>,
+    ) -> Result<T, E> {
+        let id = self
+            .start_event(&event)
+            .inspect_err(|err| tracing::warn!(error = %err, action = event.action, "cannot record a change in the activity log"))
+            .ok();
+        let result = change();
+        if let Some(id) = id {
+            let (ended, message) = match &result {
+                Ok(_) => (EventResult::Ok, String::new()),
+                Err(err) => (EventResult::Failed, err.to_string()),
+            };
+            if let Err(err) = self.finish_event(id, ended, &message, None) {
+                tracing::warn!(error = %err, id, "cannot finish a change in the activity log");
+            }
+        }
+        result
     }
 
     /// Mark the events still running as interrupted (at start: the daemon that ran them
@@ -251,6 +288,27 @@ mod tests {
             .map(|e| e.result)
             .collect();
         assert_eq!(results, [EventResult::Interrupted, EventResult::Failed]);
+    }
+
+    #[test]
+    fn a_change_made_in_the_store_is_recorded_with_how_it_ended() {
+        let store = Store::in_memory().unwrap();
+        let event = || NewEvent::server_wide(Actor::Local { uid: Some(0) }, "tokens revoke", "ci");
+        assert_eq!(store.recorded(event(), || Ok::<_, String>(7)), Ok(7));
+        assert_eq!(
+            store.recorded(event(), || Err::<(), _>("no token `ci`".to_string())),
+            Err("no token `ci`".to_string())
+        );
+        let events = store.events(None, 10).unwrap();
+        assert_eq!(
+            (
+                events[0].result,
+                events[0].message.as_str(),
+                events[0].subject.as_deref()
+            ),
+            (EventResult::Failed, "no token `ci`", Some("ci"))
+        );
+        assert_eq!(events[1].result, EventResult::Ok);
     }
 
     #[test]

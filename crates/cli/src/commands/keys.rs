@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use wharf_git::{PublicKey, RunAs, check_key_name};
 use wharf_server::PushKeys;
+use wharf_store::NewEvent;
 
 /// A public key is one line; anything much longer is not one.
 const MAX_KEY_BYTES: u64 = 16 * 1024;
@@ -26,7 +27,9 @@ pub fn run(cli: &Cli, args: &KeysArgs) -> anyhow::Result<ExitCode> {
                 .read_to_string(&mut text)
                 .context("reading the public key from stdin")?;
             let key = PublicKey::parse(&text)?;
-            let record = push_keys(cli, args)?.add(&store, name, &key)?;
+            let push = push_keys(cli, args)?;
+            let event = NewEvent::server_wide(super::local_actor(), "keys add", name);
+            let record = store.recorded(event, || push.add(&store, name, &key))?;
             outln!("Added key `{name}` ({}).", record.fingerprint)?;
             outln!("It may push: git push wharf@THIS-SERVER:APP main")?;
         }
@@ -50,7 +53,9 @@ pub fn run(cli: &Cli, args: &KeysArgs) -> anyhow::Result<ExitCode> {
             }
         }
         KeysCommand::Remove { name } => {
-            push_keys(cli, args)?.remove(&store, name)?;
+            let push = push_keys(cli, args)?;
+            let event = NewEvent::server_wide(super::local_actor(), "keys remove", name);
+            store.recorded(event, || push.remove(&store, name))?;
             outln!("Removed key `{name}`: it can no longer push or connect.")?;
         }
     }

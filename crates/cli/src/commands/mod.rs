@@ -126,6 +126,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Who runs this command on the server, as the activity log names them (for the changes made
+/// in the store directly: tokens, keys, users).
+pub(crate) fn local_actor() -> wharf_domain::Actor {
+    wharf_domain::Actor::Local {
+        uid: Some(nix::unistd::getuid().as_raw()),
+    }
+}
+
 /// Whether `command` prints a listing, which `--json` can print as JSON instead.
 fn is_listing(command: &Command) -> bool {
     use crate::args::{

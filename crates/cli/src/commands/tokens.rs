@@ -8,7 +8,7 @@ use crate::output::{Clock, Table, outln, print_json};
 use anyhow::Context;
 use std::process::ExitCode;
 use wharf_domain::{TokenScope, UtcDateTime, token_expires_at};
-use wharf_store::Store;
+use wharf_store::{NewEvent, Store};
 
 pub fn run(cli: &Cli, command: &TokensCommand) -> anyhow::Result<ExitCode> {
     if let Some(server) = &cli.server {
@@ -27,7 +27,8 @@ pub fn run(cli: &Cli, command: &TokensCommand) -> anyhow::Result<ExitCode> {
             let scope = TokenScope::new(apps.clone(), *read_only);
             let now = Clock::now().unix_seconds();
             let expires_at = expires.map(|lifetime| token_expires_at(now, lifetime));
-            let token = store.create_token(name, &scope, expires_at)?;
+            let event = NewEvent::server_wide(super::local_actor(), "tokens create", name.as_str());
+            let token = store.recorded(event, || store.create_token(name, &scope, expires_at))?;
             let until = expires_at
                 .map(|at| format!(", until {}", date(at)))
                 .unwrap_or_default();
@@ -64,7 +65,8 @@ pub fn run(cli: &Cli, command: &TokensCommand) -> anyhow::Result<ExitCode> {
             table.print()?;
         }
         TokensCommand::Revoke { name } => {
-            store.revoke_token(name)?;
+            let event = NewEvent::server_wide(super::local_actor(), "tokens revoke", name);
+            store.recorded(event, || store.revoke_token(name))?;
             outln!("Revoked token `{name}`.")?;
         }
     }

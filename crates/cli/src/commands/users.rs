@@ -8,7 +8,7 @@ use crate::output::{Clock, Table, outln, print_json};
 use clap::Subcommand;
 use std::io::BufRead;
 use std::process::ExitCode;
-use wharf_store::{Role, Store, UserName};
+use wharf_store::{NewEvent, Role, Store, UserName};
 
 #[derive(Subcommand, Debug)]
 pub enum UsersCommand {
@@ -52,7 +52,8 @@ pub fn run(cli: &Cli, command: &UsersCommand) -> anyhow::Result<ExitCode> {
             let name = UserName::parse(name)?;
             let role = if *viewer { Role::Viewer } else { Role::Admin };
             let password = password(*password_stdin)?;
-            store.create_user(&name, password.text(), role)?;
+            let event = NewEvent::server_wide(super::local_actor(), "users add", name.as_str());
+            store.recorded(event, || store.create_user(&name, password.text(), role))?;
             announce(&format!("Added {role} `{name}`."), &password)?;
         }
         UsersCommand::List => {
@@ -74,7 +75,8 @@ pub fn run(cli: &Cli, command: &UsersCommand) -> anyhow::Result<ExitCode> {
             table.print()?;
         }
         UsersCommand::Remove { name } => {
-            store.remove_user(name)?;
+            let event = NewEvent::server_wide(super::local_actor(), "users remove", name);
+            store.recorded(event, || store.remove_user(name))?;
             outln!("Removed user `{name}`; their dashboard sessions have ended.")?;
         }
         UsersCommand::Passwd {
@@ -85,7 +87,8 @@ pub fn run(cli: &Cli, command: &UsersCommand) -> anyhow::Result<ExitCode> {
                 return Err(wharf_store::StoreError::NoSuchUser(name.clone()).into());
             }
             let password = password(*password_stdin)?;
-            store.set_user_password(name, password.text())?;
+            let event = NewEvent::server_wide(super::local_actor(), "users passwd", name);
+            store.recorded(event, || store.set_user_password(name, password.text()))?;
             announce(
                 &format!("Changed the password of `{name}`; their dashboard sessions have ended."),
                 &password,

@@ -10,9 +10,22 @@ use wharf_store::{ReleaseRecord, ReleaseStatus};
 
 /// The server's version and the limits a client should know before uploading.
 pub async fn status(State(state): State<ApiState>) -> Json<ServerStatus> {
+    let engine = state
+        .deployer
+        .docker()
+        .facts()
+        .await
+        .inspect_err(|err| tracing::debug!(error = %err, "the engine's version is unknown"))
+        .ok();
+    let docker_dir = engine.as_ref().and_then(|e| e.root_dir.clone());
     Json(ServerStatus {
         version: env!("CARGO_PKG_VERSION").to_string(),
         max_upload_bytes: state.max_upload_bytes,
+        docker_version: engine.and_then(|e| e.version),
+        host: Some(crate::host::facts(
+            &state.git.data_dir,
+            docker_dir.as_deref(),
+        )),
     })
 }
 
@@ -54,10 +67,37 @@ pub async fn releases(
     if store.app(&app)?.is_none() {
         return Err(wharf_deploy::DeployError::NoSuchApp(app.to_string()).into());
     }
-    let releases = store
-        .releases(&app)?
+    let records = store.releases(&app)?;
+    // What each release changed in the vars, against the release numbered before it.
+    let mut by_version: Vec<&ReleaseRecord> = records.iter().collect();
+    by_version.sort_by_key(|r| r.version);
+    let empty = wharf_domain::EnvVars::new();
+    let changes: std::collections::HashMap<u32, (Vec<String>, Vec<String>)> = by_version
+        .iter()
+        .enumerate()
+        .map(|(i, release)| {
+            let earlier = i
+                .checked_sub(1)
+                .map_or(&empty, |j| &by_version[j].spec.vars);
+            (
+                release.version.get(),
+                release.spec.vars.changed_since(earlier),
+            )
+        })
+        .collect();
+    let releases = records
         .into_iter()
-        .map(release_view)
+        .map(|release| {
+            let (set, unset) = changes
+                .get(&release.version.get())
+                .cloned()
+                .unwrap_or_default();
+            Release {
+                vars_set: set,
+                vars_unset: unset,
+                ..release_view(release)
+            }
+        })
         .collect();
     Ok(Json(releases))
 }
@@ -79,6 +119,8 @@ fn release_view(release: ReleaseRecord) -> Release {
         },
         error: release.error,
         created_at: release.created_at,
+        vars_set: Vec::new(),
+        vars_unset: Vec::new(),
     }
 }
 

@@ -2,7 +2,7 @@
 //! `POST /v1/certs` (`{"domain", "cert", "key"}` in PEM: validated, stored, served at once) and
 //! `DELETE /v1/certs/{domain}`.
 
-use super::params::CertPath;
+use super::params::{CertPath, JsonBody};
 use super::{ApiError, ApiState};
 use axum::Json;
 use axum::extract::State;
@@ -34,7 +34,7 @@ fn certificate(meta: CertMeta) -> Certificate {
 
 pub async fn add(
     State(state): State<ApiState>,
-    Json(upload): Json<CertUploadRequest>,
+    JsonBody(upload): JsonBody<CertUploadRequest>,
 ) -> Result<Json<Certificate>, ApiError> {
     let meta = state
         .certs

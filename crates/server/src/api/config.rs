@@ -2,7 +2,7 @@
 //! Changes that redeploy stream their progress like a deploy.
 
 use super::deploy::stream;
-use super::params::AppPath;
+use super::params::{AppPath, JsonBody};
 use super::{ApiError, ApiState};
 use axum::Json;
 use axum::extract::{Query, State};
@@ -48,7 +48,7 @@ pub(super) fn mask(value: &str) -> String {
 pub async fn change(
     State(state): State<ApiState>,
     AppPath(app): AppPath,
-    Json(request): Json<ConfigChangeRequest>,
+    JsonBody(request): JsonBody<ConfigChangeRequest>,
 ) -> Result<Response, ApiError> {
     let change = ConfigChange::parse(&request.set, &request.unset)?;
     let deployer = state.deployer.clone();
@@ -76,7 +76,7 @@ pub async fn change(
 pub async fn rollback(
     State(state): State<ApiState>,
     AppPath(app): AppPath,
-    Json(request): Json<RollbackRequest>,
+    JsonBody(request): JsonBody<RollbackRequest>,
 ) -> Result<Response, ApiError> {
     let version = request
         .version

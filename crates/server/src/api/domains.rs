@@ -2,7 +2,7 @@
 //! Dockerfile, or added by command); `POST` with `{"domain": "NAME"}` adds one and
 //! `DELETE /v1/apps/{app}/domains/{domain}` removes one, both at once, without a new release.
 
-use super::params::{AppDomainPath, AppPath};
+use super::params::{AppDomainPath, AppPath, JsonBody};
 use super::{ApiError, ApiState};
 use axum::Json;
 use axum::extract::State;
@@ -19,7 +19,7 @@ pub async fn list(
 pub async fn add(
     State(state): State<ApiState>,
     AppPath(app): AppPath,
-    Json(request): Json<AddDomainRequest>,
+    JsonBody(request): JsonBody<AddDomainRequest>,
 ) -> Result<Json<AppDomains>, ApiError> {
     Ok(view(
         state.deployer.add_domain(&app, &request.domain).await?,

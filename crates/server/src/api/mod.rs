@@ -18,7 +18,7 @@ pub(crate) mod processes;
 mod reach;
 mod run;
 pub(crate) mod services;
-mod storage;
+pub(crate) mod storage;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

@@ -113,6 +113,35 @@ impl<S: Send + Sync> FromRequestParts<S> for ReleasePath {
     }
 }
 
+/// A JSON request body, decoded into one of `wharf_api`'s types (whose names, domains and
+/// mounts are parsed as they are decoded). A body that does not decode is answered like every
+/// other refusal, `{"error": ...}` with 400 and serde's words naming the field, not axum's
+/// plain-text 422 (415 when the body is not JSON at all).
+pub struct JsonBody<T>(pub T);
+
+impl<T, S> axum::extract::FromRequest<S> for JsonBody<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        use axum::extract::rejection::JsonRejection;
+        match axum::Json::<T>::from_request(request, state).await {
+            Ok(axum::Json(value)) => Ok(JsonBody(value)),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "send the body as JSON, with `Content-Type: application/json`",
+            )),
+            Err(rejection) => Err(bad(format!(
+                "the request body is not what this route takes: {}",
+                rejection.body_text()
+            ))),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,5 +228,39 @@ mod tests {
         );
         let (status, _) = answer(router, "/v1/apps/blog/domains/*.example.com").await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
+    }
+
+    #[tokio::test]
+    async fn a_body_that_does_not_decode_is_answered_400_naming_the_field() {
+        use axum::routing::post;
+        let router =
+            Router::new().route(
+                "/v1/apps/{app}/scale",
+                post(
+                    |JsonBody(wharf_api::ScaleRequest(scale)): JsonBody<
+                        wharf_api::ScaleRequest,
+                    >| async move { format!("{}", scale.len()) },
+                ),
+            );
+        let send = |body: &'static str, json: bool| {
+            let mut request = Request::post("/v1/apps/blog/scale");
+            if json {
+                request = request.header("content-type", "application/json");
+            }
+            router
+                .clone()
+                .oneshot(request.body(Body::from(body)).unwrap())
+        };
+        let response = send(r#"{"web": 2}"#, true).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let response = send(r#"{"Web!": 2}"#, true).await.unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let error: wharf_api::ErrorBody = serde_json::from_slice(&body).unwrap();
+        assert!(error.error.contains("Web!"), "{}", error.error);
+        let response = send(r#"{"web": 2}"#, false).await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     }
 }

@@ -5,7 +5,7 @@
 //! `?deploy=false` is only stored, for the next deploy).
 
 use super::deploy::stream;
-use super::params::AppPath;
+use super::params::{AppPath, JsonBody};
 use super::{ApiError, ApiState};
 use axum::Json;
 use axum::extract::{Query, State};
@@ -61,7 +61,7 @@ pub async fn scale(
     State(state): State<ApiState>,
     AppPath(app): AppPath,
     Query(query): Query<ScaleQuery>,
-    Json(ScaleRequest(request)): Json<ScaleRequest>,
+    JsonBody(ScaleRequest(request)): JsonBody<ScaleRequest>,
 ) -> Result<Response, ApiError> {
     if request.is_empty() {
         return Err(bad("give at least one PROCESS=COUNT, e.g. web=2"));
@@ -90,7 +90,7 @@ pub async fn scale(
 pub async fn limits(
     State(state): State<ApiState>,
     AppPath(app): AppPath,
-    Json(request): Json<LimitsRequest>,
+    JsonBody(request): JsonBody<LimitsRequest>,
 ) -> Result<Response, ApiError> {
     let process = parse_process(&request.process)?;
     if request.memory.is_none() && request.cpus.is_none() {
@@ -120,7 +120,7 @@ pub async fn limits(
 pub async fn stop(
     State(state): State<ApiState>,
     AppPath(app): AppPath,
-    Json(request): Json<LifecycleRequest>,
+    JsonBody(request): JsonBody<LifecycleRequest>,
 ) -> Result<Response, ApiError> {
     lifecycle(state, app, request, Lifecycle::Stop)
 }
@@ -128,7 +128,7 @@ pub async fn stop(
 pub async fn start(
     State(state): State<ApiState>,
     AppPath(app): AppPath,
-    Json(request): Json<LifecycleRequest>,
+    JsonBody(request): JsonBody<LifecycleRequest>,
 ) -> Result<Response, ApiError> {
     lifecycle(state, app, request, Lifecycle::Start)
 }
@@ -136,7 +136,7 @@ pub async fn start(
 pub async fn restart(
     State(state): State<ApiState>,
     AppPath(app): AppPath,
-    Json(request): Json<LifecycleRequest>,
+    JsonBody(request): JsonBody<LifecycleRequest>,
 ) -> Result<Response, ApiError> {
     lifecycle(state, app, request, Lifecycle::Restart)
 }

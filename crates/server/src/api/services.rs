@@ -3,7 +3,7 @@
 //! schedule and restore (from a stored backup, or an uploaded file).
 
 use super::deploy::{receive_upload, stream};
-use super::params::{LinkPath, ServicePath};
+use super::params::{JsonBody, LinkPath, ServicePath};
 use super::{ApiError, ApiState};
 use axum::Json;
 use axum::body::Body;
@@ -76,7 +76,7 @@ pub async fn list(State(state): State<ApiState>) -> Result<Json<Vec<Service>>, A
 
 pub async fn create(
     State(state): State<ApiState>,
-    Json(request): Json<CreateServiceRequest>,
+    JsonBody(request): JsonBody<CreateServiceRequest>,
 ) -> Result<Json<Service>, ApiError> {
     let services = state.services.clone();
     // The new service's name and kind enter here.
@@ -165,7 +165,7 @@ pub async fn unlink(
 pub async fn expose(
     State(state): State<ApiState>,
     ServicePath(name): ServicePath,
-    Json(request): Json<ExposeRequest>,
+    JsonBody(request): JsonBody<ExposeRequest>,
 ) -> Result<Json<Service>, ApiError> {
     let services = state.services.clone();
     let status = tracked(
@@ -212,7 +212,7 @@ pub async fn verify(
 pub async fn schedule(
     State(state): State<ApiState>,
     ServicePath(name): ServicePath,
-    Json(request): Json<BackupScheduleRequest>,
+    JsonBody(request): JsonBody<BackupScheduleRequest>,
 ) -> Result<Json<Service>, ApiError> {
     state
         .services

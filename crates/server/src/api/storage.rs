@@ -5,7 +5,7 @@
 //! mounted is the deployer's check.
 
 use super::deploy::stream;
-use super::params::AppPath;
+use super::params::{AppPath, JsonBody};
 use super::{ApiError, ApiState};
 use axum::Json;
 use axum::extract::State;
@@ -39,7 +39,7 @@ pub async fn list(
 pub async fn mount(
     State(state): State<ApiState>,
     AppPath(app): AppPath,
-    Json(request): Json<MountRequest>,
+    JsonBody(request): JsonBody<MountRequest>,
 ) -> Result<Response, ApiError> {
     change(state, app, StorageChange::Mount(request.mount))
 }
@@ -47,7 +47,7 @@ pub async fn mount(
 pub async fn unmount(
     State(state): State<ApiState>,
     AppPath(app): AppPath,
-    Json(request): Json<UnmountRequest>,
+    JsonBody(request): JsonBody<UnmountRequest>,
 ) -> Result<Response, ApiError> {
     change(state, app, StorageChange::Unmount(request.mount))
 }

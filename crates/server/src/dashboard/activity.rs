@@ -40,7 +40,7 @@ pub(super) async fn page_of_all(
         html! {
             h1 { "Activity" }
             p.muted { "Every change, from the dashboard, the command line, SSH, git pushes and the API: who made it and how it ended. Newest first." }
-            (table(&events, now, true))
+            div #activity-all data-refresh="10" { (table(&events, now, true)) }
         },
     ))
 }

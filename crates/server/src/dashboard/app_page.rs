@@ -1,23 +1,22 @@
-//! An app's page: its releases (status, and why a failed one failed), its processes and
-//! containers, its domains and the names of its config vars (never their values); for admins,
-//! a restart, a rollback button on each release that can be rolled back to, config var and
-//! domain forms (`config_vars`, `domains`); its newest changes (`activity`). Read through the
-//! API's handlers, changed through its routes (`through_api`).
-
+//! An app's page: its releases (status, and why a failed one failed), its processes
+//! (`processes`: scale, limits, stop/start/restart) and containers, its cron jobs and their runs
+//! (`cron_jobs`), storage mounts (`storage`), domains (`domains`), config var names
+//! (`config_vars`: values only revealed one at a time) and its newest changes (`activity`);
+//! for admins, a rollback button on each release that can be rolled back to, a deploy by upload
+//! and a way to destroy the app (`destroy`). Read through the API's handlers, changed through its
+//! routes (`through_api`).
 use super::State;
 use super::error::PageError;
-use super::layout::{Tone, badge, csrf_field, page as whole_page, when};
+use super::layout::{Tone, badge, page as whole_page, when};
 use super::session::Signed;
-use super::through_api::{self, Sent};
 use crate::api;
 use crate::api::params::AppPath;
 use axum::Extension;
 use axum::extract::{Path, Query, State as Reach};
-use axum::http::{Method, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::StatusCode;
 use maud::{Markup, html};
 use serde::Deserialize;
-use wharf_api::{ConfigQuery, LifecycleRequest, ProcessStatus, Release, ReleaseStatus, paths};
+use wharf_api::{ConfigQuery, ProcessStatus, Release, ReleaseStatus};
 
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct PageQuery {
@@ -64,10 +63,13 @@ pub(super) async fn page(
         Query(ConfigQuery { reveal: false }),
     )
     .await?;
+    let axum::Json(formation) = api::processes::formation(Reach(api.clone()), path()).await?;
     let processes = api::processes::ps(Reach(api.clone()), path())
         .await
         .map(|axum::Json(list)| list)
         .map_err(|err| err.message);
+    let axum::Json(cron) = api::apps::cron(Reach(api.clone()), path()).await?;
+    let axum::Json(storage) = api::storage::list(Reach(api.clone()), path()).await?;
     let services = api::services::list(Reach(api.clone()))
         .await
         .map(|axum::Json(list)| list)
@@ -89,22 +91,21 @@ pub(super) async fn page(
             (super::live::deploy_section(&app, live.as_deref()))
             @if admin {
                 section.actions aria-label="Actions" {
-                    form method="post" action={"/apps/" (app) "/restart"} {
-                        (csrf_field(&signed))
-                        button type="submit" { "Restart all processes" }
-                    }
                     details.deploy-new {
                         summary { "Deploy a new version from a file" }
                         (super::upload::form(Some(&app), &signed))
                     }
+                    p { a.danger-link href={"/apps/" (app) "/destroy"} { "Destroy this app…" } }
                 }
             }
-            section aria-labelledby="releases-heading" {
+            section #releases-section aria-labelledby="releases-heading" data-refresh="10" {
                 h2 #releases-heading { "Releases" }
                 (releases_table(&app, &releases, now, admin))
             }
-            section aria-labelledby="processes-heading" {
+            section #processes-section aria-labelledby="processes-heading" data-refresh="10" {
                 h2 #processes-heading { "Processes" }
+                (super::processes::section(&app, &formation, &signed))
+                h3 { "Containers" }
                 (processes_table(&processes))
             }
             section aria-labelledby="domains-heading" {
@@ -115,11 +116,19 @@ pub(super) async fn page(
                 h2 #config-heading { "Config vars" }
                 (super::config_vars::section(&app, &vars, &signed))
             }
+            section #cron-section aria-labelledby="cron-heading" data-refresh="10" {
+                h2 #cron-heading { "Cron jobs" }
+                (super::cron_jobs::section(&cron, now))
+            }
+            section aria-labelledby="storage-heading" {
+                h2 #storage-heading { "Storage" }
+                (super::storage::section(&app, &storage, &signed))
+            }
             section aria-labelledby="databases-heading" {
                 h2 #databases-heading { "Databases" }
                 (super::database_links::app_section(&app, &services))
             }
-            section aria-labelledby="activity-heading" {
+            section #activity-section aria-labelledby="activity-heading" data-refresh="10" {
                 h2 #activity-heading { "Activity" }
                 (super::activity::section(&activity, now))
             }
@@ -135,6 +144,11 @@ fn notice(query: &PageQuery) -> Option<String> {
     };
     Some(match query.done.as_deref()? {
         "restart" => "Restarted: every process runs again.".to_string(),
+        "restarted" => "Restarted: the process runs again.".to_string(),
+        "stopped" => "Stopped: its containers are stopped until started again.".to_string(),
+        "started" => "Started: its containers run again.".to_string(),
+        "scaled" => serves("Scaled"),
+        "limits" => serves("Limits set"),
         "deploying" => match query.release {
             Some(version) => format!("Deploying release v{version}: its output follows below."),
             None => "Deploying: its output follows below.".to_string(),
@@ -145,6 +159,8 @@ fn notice(query: &PageQuery) -> Option<String> {
             "Config saved: nothing was deployed (unchanged, or the app has no release yet)."
                 .to_string()
         }
+        "mounted" => "Storage mounted: the app was deployed again with it.".to_string(),
+        "unmounted" => "Storage unmounted: the app was deployed again without it.".to_string(),
         "domain-added" => "Domain added: it is routed to the app now.".to_string(),
         "domain-removed" => "Domain removed: it is no longer routed to the app.".to_string(),
         _ => return None,
@@ -175,7 +191,16 @@ fn releases_table(app: &str, releases: &[Release], now: i64, admin: bool) -> Mar
                                     None => { span.muted { "upload" } }
                                 }
                             }
-                            td data-label="Image" { code.wrap { (release.image) } }
+                            td data-label="Image" {
+                                code.wrap { (release.image) }
+                                @if !release.vars_set.is_empty() || !release.vars_unset.is_empty() {
+                                    p.changes {
+                                        @if !release.vars_set.is_empty() { "set " @for (i, name) in release.vars_set.iter().enumerate() { @if i > 0 { ", " } code { (name) } } }
+                                        @if !release.vars_set.is_empty() && !release.vars_unset.is_empty() { "; " }
+                                        @if !release.vars_unset.is_empty() { "unset " @for (i, name) in release.vars_unset.iter().enumerate() { @if i > 0 { ", " } code { (name) } } }
+                                    }
+                                }
+                            }
                             @if admin {
                                 td.row-actions {
                                     @if super::rollback::can_roll_back_to(release) {
@@ -235,29 +260,6 @@ fn processes_table(processes: &Result<Vec<ProcessStatus>, String>) -> Markup {
             }
         }
     }
-}
-
-/// `POST /apps/{app}/restart` (admins, with the CSRF token): the API's restart of every
-/// process, waited for; then back to the app's page.
-pub(super) async fn restart(
-    Reach(state): Reach<State>,
-    Extension(signed): Extension<Signed>,
-    Path(app): Path<String>,
-) -> Result<Response, PageError> {
-    let AppPath(name) = known_name(&app)?;
-    tracing::info!(user = %signed.user.name, %app, "dashboard: restart");
-    let back = format!("/apps/{app}");
-    let answer = through_api::send(
-        &state,
-        &signed,
-        Method::POST,
-        &paths::fill(paths::RESTART, &[name.as_str()]),
-        Sent::json(&LifecycleRequest { process: None })?,
-        &back,
-    )
-    .await?;
-    super::change::outcome(answer, &format!("The restart of {app}"), &back).await?;
-    Ok(Redirect::to(&format!("{back}?done=restart")).into_response())
 }
 
 /// An app name in a path is checked before anything is looked up or linked with it.

@@ -1,13 +1,14 @@
-//! An app's config vars on its page: their names (never their values, to any role), and for
-//! admins a form that sets one (a new name, or a new value for a name) and a button by each
-//! name that unsets it. Each change is the API's `POST /v1/apps/{app}/config`, which makes
+//! An app's config vars on its page: their names (never their values on the page), and for
+//! admins a form that sets one (a new name, or a new value for a name), and by each name a
+//! button that reveals its value (on a page of its own, one var at a time) and one that unsets
+//! it. Each change is the API's `POST /v1/apps/{app}/config`, which makes
 //! one new release (or stores the vars for the first deploy of an app not deployed yet), made
 //! through the API's routes (`through_api`).
 
 use super::State;
 use super::change::outcome;
 use super::error::PageError;
-use super::layout::csrf_field;
+use super::layout::{csrf_field, page};
 use super::session::Signed;
 use super::through_api::{self, Sent};
 use crate::api::params::AppPath;
@@ -32,6 +33,11 @@ pub(super) fn section(app: &str, vars: &ConfigVars, signed: &Signed) -> Markup {
                     li {
                         code { (name) }
                         @if admin {
+                            form.inline method="post" action={"/apps/" (app) "/config/reveal"} {
+                                (csrf_field(signed))
+                                input type="hidden" name="name" value=(name);
+                                button.small type="submit" aria-label={"Reveal " (name)} { "Reveal" }
+                            }
                             form.inline method="post" action={"/apps/" (app) "/config/unset"} {
                                 (csrf_field(signed))
                                 input type="hidden" name="name" value=(name);
@@ -109,6 +115,48 @@ pub(super) async fn unset(
         ..ConfigChangeRequest::default()
     };
     change(&state, &signed, &app, request, "unset", &back).await
+}
+
+/// `POST /apps/{app}/config/reveal` (admins, with the CSRF token): one var's value, on a page
+/// of its own that is not cached. The API's reveal (`GET /v1/apps/{app}/config?reveal=true`)
+/// is recorded in the activity log as the user's.
+pub(super) async fn reveal(
+    Reach(state): Reach<State>,
+    Extension(signed): Extension<Signed>,
+    Path(app): Path<String>,
+    Form(form): Form<UnsetForm>,
+) -> Result<Markup, PageError> {
+    let AppPath(app_name) = super::app_page::known_name(&app)?;
+    let back = format!("/apps/{app}");
+    let name = var_name(&form.name, &back)?;
+    tracing::info!(user = %signed.user.name, %app, var = name, "dashboard: config reveal");
+    let path = format!(
+        "{}?reveal=true",
+        paths::fill(paths::CONFIG, &[app_name.as_str()])
+    );
+    let answer =
+        through_api::send(&state, &signed, Method::GET, &path, Sent::Nothing, &back).await?;
+    let vars: ConfigVars = through_api::json(answer).await?;
+    let Some(value) = vars.vars.get(name) else {
+        return Err(PageError::new(
+            StatusCode::NOT_FOUND,
+            format!("{app} has no config var `{name}` (any more)."),
+        )
+        .back_to(&back));
+    };
+    Ok(page(
+        &format!("{name} of {app}"),
+        Some(&signed),
+        html! {
+            nav.crumbs aria-label="Breadcrumb" {
+                a href="/" { "Overview" } " / " a href=(back) { (app) } " / " span aria-current="page" { (name) }
+            }
+            h1 { code { (name) } }
+            p.muted { "The value of " (app) "'s config var, shown to you once; this reveal is in the activity log." }
+            pre.revealed #revealed { (value) }
+            p { a href=(back) { "Hide it and go back" } }
+        },
+    ))
 }
 
 /// The API's config change, waited for; then back to the app's page, saying what happened.

@@ -17,6 +17,7 @@ use axum::{Extension, Form};
 use maud::{Markup, html};
 use serde::Deserialize;
 use wharf_git::PublicKey;
+use wharf_store::NewEvent;
 
 pub(super) const PATH: &str = "/keys";
 pub(super) const ADD: &str = "/keys/add";
@@ -168,7 +169,11 @@ pub(super) async fn add(
     wharf_git::check_key_name(name).map_err(|e| refused(PushKeyError::Name(e)))?;
     let key = pasted_key(&form.public_key)?;
     let push = push_keys(&state)?;
-    let record = push.add(&state.auth.store, name, &key).map_err(refused)?;
+    let store = &state.auth.store;
+    let event = NewEvent::server_wide(signed.actor(), "keys add", name);
+    let record = store
+        .recorded(event, || push.add(store, name, &key))
+        .map_err(refused)?;
     tracing::info!(user = %signed.user.name, key = %record.name, fingerprint = %record.fingerprint, "dashboard: SSH key added");
     Ok(Redirect::to(&format!("{PATH}?done=added")).into_response())
 }
@@ -187,7 +192,11 @@ pub(super) async fn remove(
 ) -> Result<Response, PageError> {
     let name = form.name.trim();
     let push = push_keys(&state)?;
-    push.remove(&state.auth.store, name).map_err(refused)?;
+    let store = &state.auth.store;
+    let event = NewEvent::server_wide(signed.actor(), "keys remove", name);
+    store
+        .recorded(event, || push.remove(store, name))
+        .map_err(refused)?;
     tracing::info!(user = %signed.user.name, key = %name, "dashboard: SSH key removed");
     Ok(Redirect::to(&format!("{PATH}?done=removed")).into_response())
 }

@@ -18,11 +18,13 @@ mod assets;
 mod certs;
 mod change;
 mod config_vars;
+mod cron_jobs;
 mod database_backups;
 mod database_confirm;
 mod database_links;
 mod database_page;
 mod databases;
+mod destroy;
 mod domains;
 mod error;
 mod keys;
@@ -30,9 +32,11 @@ mod layout;
 mod live;
 mod logs_page;
 mod overview;
+mod processes;
 mod rollback;
 mod session;
 mod sign_in;
+mod storage;
 mod throttle;
 mod through_api;
 mod tokens;
@@ -173,15 +177,34 @@ fn mounted() -> Mounted {
     .at(M::GET, "/apps/{app}/deploy/live", Signed, live::deploy)
     .at(M::GET, "/apps/{app}/logs", Signed, logs_page::page_of)
     .at(M::GET, "/apps/{app}/logs/live", Signed, live::logs)
-    .at(M::POST, "/apps/{app}/restart", Admin, app_page::restart)
+    .at(M::POST, "/apps/{app}/restart", Admin, processes::restart)
+    .at(M::POST, "/apps/{app}/stop", Admin, processes::stop)
+    .at(M::POST, "/apps/{app}/start", Admin, processes::start)
+    .at(M::POST, "/apps/{app}/scale", Admin, processes::scale)
+    .at(M::POST, "/apps/{app}/limits", Admin, processes::limits)
+    .at(M::GET, "/apps/{app}/destroy", Admin, destroy::confirm)
+    .at(M::POST, "/apps/{app}/destroy", Admin, destroy::submit)
     .at(M::GET, "/apps/{app}/rollback", Admin, rollback::confirm)
     .at(M::POST, "/apps/{app}/rollback", Admin, rollback::submit)
     .at(M::POST, "/apps/{app}/config/set", Admin, config_vars::set)
     .at(
         M::POST,
+        "/apps/{app}/config/reveal",
+        Admin,
+        config_vars::reveal,
+    )
+    .at(
+        M::POST,
         "/apps/{app}/config/unset",
         Admin,
         config_vars::unset,
+    )
+    .at(M::POST, "/apps/{app}/storage/mount", Admin, storage::mount)
+    .at(
+        M::POST,
+        "/apps/{app}/storage/unmount",
+        Admin,
+        storage::unmount,
     )
     .at(M::POST, "/apps/{app}/domains/add", Admin, domains::add)
     .at(

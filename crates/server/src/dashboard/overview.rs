@@ -1,5 +1,6 @@
 //! The overview: every app with its state, the release that serves and since when, healthy
 //! instances of those wanted and its domains; every database service; the server itself.
+//! Its sections refresh themselves every ten seconds (`live.js`, `data-refresh`).
 //! Read through the API's handlers, in `wharf_api`'s types.
 
 use super::State;
@@ -11,7 +12,7 @@ use crate::api::params::AppPath;
 use axum::Extension;
 use axum::extract::State as Reach;
 use maud::{Markup, html};
-use wharf_api::{AppSummary, Release, ReleaseStatus, Service};
+use wharf_api::{AppSummary, DiskSpace, Release, ReleaseStatus, ServerStatus, Service};
 
 /// An app's state on the overview, from its releases, instances and stopped processes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,7 +53,11 @@ struct AppRow {
 }
 
 /// `GET /`.
-pub(super) async fn page_handler(state: &State, signed: &Signed) -> Result<Markup, PageError> {
+pub(super) async fn page_handler(
+    state: &State,
+    signed: &Signed,
+    notice: Option<&str>,
+) -> Result<Markup, PageError> {
     let api = &state.api;
     let now = wharf_store::unix_now();
     let axum::Json(apps) = api::apps::list(Reach(api.clone())).await?;
@@ -77,15 +82,24 @@ pub(super) async fn page_handler(state: &State, signed: &Signed) -> Result<Marku
         .map(|axum::Json(list)| list)
         .map_err(|err| err.message);
     let axum::Json(status) = api::apps::status(Reach(api.clone())).await;
-    let free = disk_free(&api.git.data_dir);
+    let axum::Json(certs) = api::certs::list(Reach(api.clone())).await;
+    let acme = api::acme::status(Reach(api.clone()))
+        .await
+        .map(|axum::Json(status)| status.domains)
+        .unwrap_or_default();
+    let https = Https {
+        certs: certs.certs,
+        acme,
+    };
     Ok(whole_page(
         "Overview",
         Some(signed),
         html! {
             h1 { "Overview" }
-            section aria-labelledby="apps-heading" {
+            @if let Some(notice) = notice { p.notice role="status" { (notice) } }
+            section #apps-section aria-labelledby="apps-heading" data-refresh="10" {
                 h2 #apps-heading { "Apps" }
-                (apps_table(&rows, now))
+                (apps_table(&rows, &https, now))
                 @if signed.is_admin() {
                     details.deploy-new {
                         summary { "Deploy an app from a file" }
@@ -93,36 +107,113 @@ pub(super) async fn page_handler(state: &State, signed: &Signed) -> Result<Marku
                     }
                 }
             }
-            section aria-labelledby="services-heading" {
+            section #services-section aria-labelledby="services-heading" data-refresh="10" {
                 h2 #services-heading { "Databases" }
                 (services_table(&services, now))
             }
-            section aria-labelledby="server-heading" {
+            section #server-section aria-labelledby="server-heading" data-refresh="10" {
                 h2 #server-heading { "Server" }
-                dl.facts {
-                    dt { "Wharf" } dd { (status.version) }
-                    dt { "Data directory" } dd { code { (api.git.data_dir.display()) } }
-                    dt { "Disk free there" }
-                    dd {
-                        @match free {
-                            Some((free, total)) => { (bytes(free)) " of " (bytes(total)) }
-                            None => { "unknown" }
-                        }
-                    }
-                }
+                (server_facts(&status))
             }
         },
     ))
 }
 
+#[derive(Debug, Default, serde::Deserialize)]
+pub(super) struct OverviewQuery {
+    /// Set after a change that went through: which one (a fixed word, never shown as given).
+    #[serde(default)]
+    done: Option<String>,
+}
+
 pub(super) async fn page(
     Reach(state): Reach<State>,
     Extension(signed): Extension<Signed>,
+    axum::extract::Query(query): axum::extract::Query<OverviewQuery>,
 ) -> Result<Markup, PageError> {
-    page_handler(&state, &signed).await
+    let notice = match query.done.as_deref() {
+        Some("destroyed") => Some("App destroyed: its containers, releases and domains are gone."),
+        _ => None,
+    };
+    page_handler(&state, &signed, notice).await
 }
 
-fn apps_table(rows: &[AppRow], now: i64) -> Markup {
+/// Wharf, Docker and the machine.
+fn server_facts(status: &ServerStatus) -> Markup {
+    let host = status.host.clone().unwrap_or_default();
+    let disk = |space: &Option<DiskSpace>| match space {
+        Some(space) => {
+            html! { (bytes(space.free)) " free of " (bytes(space.total)) " " span.muted { "(" code { (space.path) } ")" } }
+        }
+        None => html! { "unknown" },
+    };
+    html! {
+        dl.facts #server {
+            dt { "Wharf" } dd { (status.version) }
+            dt { "Docker" } dd {
+                @match &status.docker_version { Some(version) => { (version) } None => { span.warn { "not answering" } } }
+            }
+            dt { "CPUs" } dd {
+                (host.cpus)
+                @if let Some(load) = &host.load_average { ", load " (load) }
+            }
+            dt { "Memory" } dd {
+                @match (host.memory_available, host.memory_total) {
+                    (Some(free), Some(total)) => { (bytes(free)) " available of " (bytes(total)) }
+                    _ => { "unknown" }
+                }
+            }
+            dt { "Wharf's data" } dd { (disk(&host.data_disk)) }
+            dt { "Docker's data" } dd { (disk(&host.docker_disk)) }
+        }
+    }
+}
+
+/// What the overview knows of HTTPS: the certificates served, and ACME's state by domain.
+pub(super) struct Https {
+    certs: Vec<wharf_api::Certificate>,
+    acme: Vec<wharf_api::AcmeDomain>,
+}
+
+/// Under this many days left, a certificate's expiry is shown as a warning.
+const EXPIRY_WARNING_DAYS: i64 = 14;
+
+/// A domain's HTTPS state as a badge: the certificate that serves it (exact, else a wildcard
+/// of its parent) and its days left, or none; and ACME's last error for it, if any.
+fn https_state(domain: &str, https: &Https, now: i64) -> Markup {
+    let wildcard = domain
+        .split_once('.')
+        .map(|(_, parent)| format!("*.{parent}"));
+    let cert = https
+        .certs
+        .iter()
+        .find(|c| c.domain.as_str() == domain)
+        .or_else(|| {
+            wildcard
+                .as_deref()
+                .and_then(|w| https.certs.iter().find(|c| c.domain.as_str() == w))
+        });
+    let error = https
+        .acme
+        .iter()
+        .find(|a| a.domain.as_str() == domain)
+        .and_then(|a| a.last_error.as_deref());
+    let days = cert.map(|c| (c.not_after - now).div_euclid(86_400));
+    html! {
+        @match days {
+            Some(days) if days < 0 => { (badge("certificate expired", Tone::Bad)) }
+            Some(days) if days < EXPIRY_WARNING_DAYS => { (badge(&format!("HTTPS · {days} days left"), Tone::Bad)) }
+            Some(days) => { (badge(&format!("HTTPS · {days} days"), Tone::Ok)) }
+            None => { (badge("no certificate", Tone::Idle)) }
+        }
+        @if let Some(error) = error {
+            " " span.badge.bad title=(error) { "ACME error" }
+            p.reason { (error) }
+        }
+    }
+}
+
+fn apps_table(rows: &[AppRow], https: &Https, now: i64) -> Markup {
     html! {
         @if rows.is_empty() {
             p.empty { "No apps yet. Deploy one with " code { "wharf deploy DIR" } " or " code { "git push" } "." }
@@ -147,7 +238,10 @@ fn apps_table(rows: &[AppRow], now: i64) -> Markup {
                                 @if row.summary.urls.is_empty() { span.muted { "none" } }
                                 ul.inline {
                                     @for (domain, url) in row.summary.domains.iter().zip(&row.summary.urls) {
-                                        li { a href=(url) rel="noopener" { (domain) } }
+                                        li {
+                                            a href=(url) rel="noopener" { (domain) }
+                                            " " (https_state(domain.domain().as_str(), https, now))
+                                        }
                                     }
                                 }
                             }
@@ -200,15 +294,6 @@ fn services_table(services: &Result<Vec<Service>, String>, now: i64) -> Markup {
 }
 
 /// Free and total bytes of the file system holding `dir`.
-fn disk_free(dir: &std::path::Path) -> Option<(u64, u64)> {
-    let stat = nix::sys::statvfs::statvfs(dir).ok()?;
-    let block = stat.fragment_size();
-    Some((
-        stat.blocks_available().saturating_mul(block),
-        stat.blocks().saturating_mul(block),
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,6 +320,8 @@ mod tests {
             status,
             error: None,
             created_at: 0,
+            vars_set: Vec::new(),
+            vars_unset: Vec::new(),
         }
     }
 

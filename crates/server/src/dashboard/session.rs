@@ -65,6 +65,11 @@ pub(super) struct Signed {
 }
 
 impl Signed {
+    /// The user, as the activity log names who made a change.
+    pub fn actor(&self) -> wharf_domain::Actor {
+        wharf_domain::Actor::User(self.user.name.to_string())
+    }
+
     pub fn is_admin(&self) -> bool {
         self.user.role == Role::Admin
     }

@@ -79,3 +79,11 @@ pub(super) async fn send(
     }
     Err(PageError::new(status, message).back_to(back))
 }
+
+/// A successful answer's JSON body, as the API's type `T`.
+pub(super) async fn json<T: serde::de::DeserializeOwned>(answer: Response) -> Result<T, PageError> {
+    let bytes = axum::body::to_bytes(answer.into_body(), 16 << 20)
+        .await
+        .map_err(PageError::internal)?;
+    serde_json::from_slice(&bytes).map_err(PageError::internal)
+}

@@ -16,6 +16,7 @@ use axum::{Extension, Form};
 use maud::{Markup, html};
 use serde::Deserialize;
 use wharf_domain::{AppName, TokenScope, parse_token_lifetime, token_expires_at};
+use wharf_store::NewEvent;
 use wharf_store::{NewToken, TokenName, TokenRecord};
 
 pub(super) const PATH: &str = "/tokens";
@@ -214,10 +215,12 @@ pub(super) async fn create(
     let expires_at = request
         .lifetime
         .map(|lifetime| token_expires_at(wharf_store::unix_now(), lifetime));
-    let new = state
-        .auth
-        .store
-        .create_token(&request.name, &request.scope, expires_at)
+    let store = &state.auth.store;
+    let event = NewEvent::server_wide(signed.actor(), "tokens create", request.name.as_str());
+    let new = store
+        .recorded(event, || {
+            store.create_token(&request.name, &request.scope, expires_at)
+        })
         .map_err(|err| PageError::from(err).back_to(PATH))?;
     tracing::info!(user = %signed.user.name, token = %request.name, scope = %request.scope, "dashboard: token created");
     let page = tokens_page(&state, &signed, Some(&new), None)?;
@@ -237,10 +240,10 @@ pub(super) async fn revoke(
     Form(form): Form<RevokeForm>,
 ) -> Result<Response, PageError> {
     let name = form.name.trim();
-    state
-        .auth
-        .store
-        .revoke_token(name)
+    let store = &state.auth.store;
+    let event = NewEvent::server_wide(signed.actor(), "tokens revoke", name);
+    store
+        .recorded(event, || store.revoke_token(name))
         .map_err(|err| PageError::from(err).back_to(PATH))?;
     tracing::info!(user = %signed.user.name, token = %name, "dashboard: token revoked");
     Ok(Redirect::to(&format!("{PATH}?done=revoked")).into_response())

@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use maud::{Markup, html};
 use serde::Deserialize;
+use wharf_store::NewEvent;
 use wharf_store::{Role, UserName, generate_password};
 
 pub(super) const PATH: &str = "/users";
@@ -165,9 +166,12 @@ pub(super) async fn add(
     let created = {
         let (name, password) = (name.clone(), password.clone());
         // argon2 takes a while: off the async threads.
-        tokio::task::spawn_blocking(move || store.create_user(&name, &password, role))
-            .await
-            .map_err(PageError::internal)?
+        let event = NewEvent::server_wide(signed.actor(), "users add", name.as_str());
+        tokio::task::spawn_blocking(move || {
+            store.recorded(event, || store.create_user(&name, &password, role))
+        })
+        .await
+        .map_err(PageError::internal)?
     };
     created.map_err(|e| PageError::from(e).back_to(PATH))?;
     tracing::info!(user = %signed.user.name, added = %name, %role, "dashboard: user added");
@@ -198,9 +202,12 @@ pub(super) async fn passwd(
     let store = state.auth.store.clone();
     let changed = {
         let (name, password) = (name.clone(), password.clone());
-        tokio::task::spawn_blocking(move || store.set_user_password(&name, &password))
-            .await
-            .map_err(PageError::internal)?
+        let event = NewEvent::server_wide(signed.actor(), "users passwd", &name);
+        tokio::task::spawn_blocking(move || {
+            store.recorded(event, || store.set_user_password(&name, &password))
+        })
+        .await
+        .map_err(PageError::internal)?
     };
     changed.map_err(|e| PageError::from(e).back_to(PATH))?;
     tracing::info!(user = %signed.user.name, changed = %name, "dashboard: user password changed");
@@ -227,10 +234,10 @@ pub(super) async fn remove(
         )
         .back_to(PATH));
     }
-    state
-        .auth
-        .store
-        .remove_user(name)
+    let store = &state.auth.store;
+    let event = NewEvent::server_wide(signed.actor(), "users remove", name);
+    store
+        .recorded(event, || store.remove_user(name))
         .map_err(|e| PageError::from(e).back_to(PATH))?;
     tracing::info!(user = %signed.user.name, removed = %name, "dashboard: user removed");
     Ok(Redirect::to(&format!("{PATH}?done=removed")).into_response())
