@@ -16,6 +16,7 @@ mod e2e {
     mod dashboard;
     mod dashboard_admin;
     mod dashboard_live;
+    mod dashboard_totp;
     mod deploy;
     mod destroy_certs;
     mod django;
