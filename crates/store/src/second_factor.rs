@@ -27,7 +27,7 @@ const RECOVERY_ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
 
 /// What a user is given once when TOTP is turned on: to put in an authenticator app, and
 /// recovery codes to keep somewhere else.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone)]
 pub struct TotpEnrollment {
     /// The `otpauth://totp/Wharf:NAME?secret=...&issuer=Wharf` URL apps read.
     pub url: String,

@@ -120,10 +120,6 @@ pub fn run(cli: &Cli, command: &UsersCommand) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             let enrollment = store.enable_totp(name.as_str())?;
-            if cli.json {
-                print_json(&enrollment)?;
-                return Ok(ExitCode::SUCCESS);
-            }
             eprintln!(
                 "Turned on a second factor for `{name}`: after their password, the dashboard asks for a code from an authenticator app. Add the URL (or type the secret) in the app; this is shown only this once:"
             );
