@@ -682,7 +682,7 @@ fn every_dashboard_route_without_a_session_goes_to_sign_in_and_tokens_and_cookie
         if access == wharf_server::dashboard::Access::Public {
             continue;
         }
-        let path = path.replace("{app}", "blog");
+        let path = path.replace("{app}", "blog").replace("{name}", "db");
         // No credential, an API token, a made-up session: each is sent to the sign-in form.
         for headers in [
             vec![],

@@ -99,6 +99,10 @@ pub struct Backup {
     /// Seconds since the Unix epoch.
     pub started_at: i64,
     pub error: Option<String>,
+    /// When it was last verified (restored into a scratch container and read back), in
+    /// seconds since the Unix epoch; `null` if never.
+    #[serde(default)]
+    pub verified_at: Option<i64>,
 }
 
 /// `POST /v1/services/{name}/backups/verify`: what restoring the newest backup into a scratch

@@ -68,6 +68,7 @@ fn backup() -> Backup {
         scheduled: true,
         started_at: 1_767_225_600,
         error: None,
+        verified_at: Some(1_767_225_660),
     }
 }
 

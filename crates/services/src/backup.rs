@@ -72,6 +72,7 @@ impl Services {
                 scheduled,
                 started_at,
                 error: None,
+                verified_at: None,
             },
             Err(err) => BackupRecord {
                 id: 0,
@@ -82,6 +83,7 @@ impl Services {
                 scheduled,
                 started_at,
                 error: Some(err.to_string()),
+                verified_at: None,
             },
         };
         let id = self.store.record_backup(&entry)?;
@@ -354,6 +356,7 @@ impl Services {
             restored_objects,
             seconds: started.elapsed().as_secs_f64(),
         };
+        self.store.mark_backup_verified(backup.id, unix_now())?;
         tracing::info!(%service, %file, restored_objects, "backup verified");
         Ok(report)
     }
@@ -592,6 +595,7 @@ mod tests {
             scheduled: false,
             started_at: 0,
             error: None,
+            verified_at: None,
         };
         assert!(check_hash(&record, &path).await.is_ok());
         std::fs::write(&path, b"backuq").unwrap();

@@ -238,7 +238,11 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX events_of_app ON events (app, id);
     ",
-    // 18: a second factor for dashboard users: a TOTP secret (base32, kept as is since the
+    // 18: when a backup was last verified (restored into a scratch container and read back).
+    "
+    ALTER TABLE service_backups ADD COLUMN verified_at INTEGER;
+    ",
+    // 19: a second factor for dashboard users: a TOTP secret (base32, kept as is since the
     // daemon reads it to check codes; the database is readable by its owner only), when it
     // was turned on, the last time step a code was taken for (no code is taken twice), and
     // single-use recovery codes (the SHA-256 of each: they are long and random).

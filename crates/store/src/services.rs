@@ -84,6 +84,8 @@ pub struct BackupRecord {
     pub scheduled: bool,
     pub started_at: i64,
     pub error: Option<String>,
+    /// When it was last verified: restored into a scratch container and read back.
+    pub verified_at: Option<i64>,
 }
 
 const SERVICE_COLUMNS: &str = "name, kind, version, image, password, status, exposed_port, \
@@ -159,6 +161,7 @@ fn backup_of(
             scheduled: row.get(4)?,
             started_at: row.get(5)?,
             error: row.get(6)?,
+            verified_at: row.get(7)?,
         })
     }
 }
@@ -381,13 +384,22 @@ impl Store {
     pub fn backups(&self, service: &ServiceName) -> Result<Vec<BackupRecord>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn.prepare(
-            "SELECT id, file, size, sha256, scheduled, started_at, error
+            "SELECT id, file, size, sha256, scheduled, started_at, error, verified_at
              FROM service_backups WHERE service = ?1 ORDER BY id DESC",
         )?;
         let rows = stmt
             .query_map([service.as_str()], backup_of(service))?
             .collect::<Result<_, _>>()?;
         Ok(rows)
+    }
+
+    /// Records that backup `id` was verified at `at`.
+    pub fn mark_backup_verified(&self, id: i64, at: i64) -> Result<(), StoreError> {
+        self.conn().execute(
+            "UPDATE service_backups SET verified_at = ?2 WHERE id = ?1",
+            params![id, at],
+        )?;
+        Ok(())
     }
 
     pub fn delete_backup(&self, id: i64) -> Result<(), StoreError> {
@@ -491,8 +503,9 @@ mod tests {
             scheduled: false,
             started_at: 1,
             error: None,
+            verified_at: None,
         };
-        store.record_backup(&ok).unwrap();
+        let ok_id = store.record_backup(&ok).unwrap();
         let failed = BackupRecord {
             file: None,
             error: Some("pg_dump failed".to_string()),
@@ -503,6 +516,9 @@ mod tests {
         let list = store.backups(&name("db")).unwrap();
         assert_eq!(list[0].id, id);
         assert_eq!(list[0].error.as_deref(), Some("pg_dump failed"));
+        assert_eq!(list[1].verified_at, None);
+        store.mark_backup_verified(ok_id, 5).unwrap();
+        assert_eq!(store.backups(&name("db")).unwrap()[1].verified_at, Some(5));
         store.delete_backup(id).unwrap();
         assert_eq!(store.backups(&name("db")).unwrap().len(), 1);
     }

@@ -237,7 +237,7 @@ async fn backups(client: &Client, args: &BackupsArgs, json: bool) -> anyhow::Res
         return Ok(ExitCode::SUCCESS);
     }
     let clock = Clock::now();
-    let mut table = Table::new(["BACKUP", "SIZE", "STARTED", "HOW", "ERROR"]).right(1);
+    let mut table = Table::new(["BACKUP", "SIZE", "STARTED", "HOW", "VERIFIED", "ERROR"]).right(1);
     for b in list {
         let how = if b.scheduled { "scheduled" } else { "manual" };
         let file = match (&b.file, &b.error) {
@@ -251,6 +251,10 @@ async fn backups(client: &Client, args: &BackupsArgs, json: bool) -> anyhow::Res
             size(b.size.map(|s| s as u64)).into(),
             clock.date_and_age(b.started_at).into(),
             how.into(),
+            b.verified_at
+                .map(|at| clock.date_and_age(at))
+                .unwrap_or_else(|| "-".to_string())
+                .into(),
             b.error.unwrap_or_default().into(),
         ]);
     }

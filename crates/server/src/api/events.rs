@@ -93,6 +93,7 @@ const ACTIONS: &[(Method, &str, &str)] = &[
     (Method::POST, paths::STORAGE_MOUNT, "storage mount"),
     (Method::POST, paths::STORAGE_UNMOUNT, "storage unmount"),
     (Method::POST, paths::SERVICES, "services create"),
+    (Method::GET, paths::SERVICE, "services reveal"),
     (Method::DELETE, paths::SERVICE, "services destroy"),
     (Method::POST, paths::SERVICE_LINK, "services link"),
     (Method::DELETE, paths::SERVICE_LINK, "services unlink"),

@@ -65,6 +65,7 @@ fn backup_view(record: BackupRecord) -> Backup {
         scheduled: record.scheduled,
         started_at: record.started_at,
         error: record.error,
+        verified_at: record.verified_at,
     }
 }
 

@@ -68,6 +68,10 @@ pub(super) async fn page(
         .await
         .map(|axum::Json(list)| list)
         .map_err(|err| err.message);
+    let services = api::services::list(Reach(api.clone()))
+        .await
+        .map(|axum::Json(list)| list)
+        .map_err(|err| err.message);
     let activity = super::activity::of_app(&state, &name.0).await?;
     let now = wharf_store::unix_now();
     let notice = notice(&query);
@@ -110,6 +114,10 @@ pub(super) async fn page(
             section aria-labelledby="config-heading" {
                 h2 #config-heading { "Config vars" }
                 (super::config_vars::section(&app, &vars, &signed))
+            }
+            section aria-labelledby="databases-heading" {
+                h2 #databases-heading { "Databases" }
+                (super::database_links::app_section(&app, &services))
             }
             section aria-labelledby="activity-heading" {
                 h2 #activity-heading { "Activity" }

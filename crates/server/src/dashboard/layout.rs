@@ -25,6 +25,7 @@ pub(super) fn page(title: &str, signed: Option<&Signed>, main: Markup) -> Markup
                         nav aria-label="Main" {
                             a href="/" { "Overview" }
                             a href=(super::activity::PATH) { "Activity" }
+                            a href=(super::databases::PATH) { "Databases" }
                             a href=(super::certs::PATH) { "Certificates" }
                             @if signed.is_admin() {
                                 a href=(super::tokens::PATH) { "Tokens" }

@@ -18,6 +18,11 @@ mod assets;
 mod certs;
 mod change;
 mod config_vars;
+mod database_backups;
+mod database_confirm;
+mod database_links;
+mod database_page;
+mod databases;
 mod domains;
 mod error;
 mod keys;
@@ -205,6 +210,69 @@ fn mounted() -> Mounted {
     .at(M::POST, users::ADD, Admin, users::add)
     .at(M::POST, users::REMOVE, Admin, users::remove)
     .at(M::POST, users::PASSWD, Admin, users::passwd)
+    .at(M::GET, databases::PATH, Signed, databases::page_of)
+    .at(M::POST, databases::PATH, Admin, databases::create)
+    .at(M::GET, "/databases/{name}", Signed, database_page::page)
+    .at(
+        M::POST,
+        "/databases/{name}/reveal",
+        Admin,
+        database_page::reveal,
+    )
+    .at(
+        M::POST,
+        "/databases/{name}/link",
+        Admin,
+        database_links::link,
+    )
+    .at(
+        M::POST,
+        "/databases/{name}/unlink",
+        Admin,
+        database_links::unlink,
+    )
+    .at(
+        M::POST,
+        "/databases/{name}/backup",
+        Admin,
+        database_backups::backup,
+    )
+    .at(
+        M::POST,
+        "/databases/{name}/verify",
+        Admin,
+        database_backups::verify,
+    )
+    .at(
+        M::POST,
+        "/databases/{name}/schedule",
+        Admin,
+        database_backups::schedule,
+    )
+    .at(
+        M::GET,
+        "/databases/{name}/restore",
+        Admin,
+        database_confirm::restore_confirm,
+    )
+    .at(
+        M::POST,
+        "/databases/{name}/restore",
+        Admin,
+        database_confirm::restore,
+    )
+    .at(
+        M::GET,
+        "/databases/{name}/destroy",
+        Admin,
+        database_confirm::destroy_confirm,
+    )
+    .at(
+        M::POST,
+        "/databases/{name}/destroy",
+        Admin,
+        database_confirm::destroy,
+    )
 }
 
 /// Every dashboard route: its method, path and who may reach it.

@@ -172,7 +172,7 @@ fn services_table(services: &Result<Vec<Service>, String>, now: i64) -> Markup {
                     tbody {
                         @for service in list {
                             tr {
-                                th scope="row" data-label="Database" { (service.name) }
+                                th scope="row" data-label="Database" { a href=(super::databases::page_link(&service.name)) { (service.name) } }
                                 td data-label="Kind" { (service.kind) " " (service.version) }
                                 td data-label="State" {
                                     (badge(&service.state, if service.state == "running" { Tone::Ok } else { Tone::Bad }))
