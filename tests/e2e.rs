@@ -18,6 +18,7 @@ mod e2e {
     mod dashboard_db;
     mod dashboard_live;
     mod dashboard_processes;
+    mod dashboard_totp;
     mod deploy;
     mod destroy_certs;
     mod django;

@@ -242,6 +242,21 @@ const MIGRATIONS: &[&str] = &[
     "
     ALTER TABLE service_backups ADD COLUMN verified_at INTEGER;
     ",
+    // 19: a second factor for dashboard users: a TOTP secret (base32, kept as is since the
+    // daemon reads it to check codes; the database is readable by its owner only), when it
+    // was turned on, the last time step a code was taken for (no code is taken twice), and
+    // single-use recovery codes (the SHA-256 of each: they are long and random).
+    "
+    ALTER TABLE users ADD COLUMN totp_secret TEXT;
+    ALTER TABLE users ADD COLUMN totp_enabled_at INTEGER;
+    ALTER TABLE users ADD COLUMN totp_last_step INTEGER;
+    CREATE TABLE recovery_codes (
+        user_id  INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        hash     TEXT NOT NULL,
+        used_at  INTEGER,
+        PRIMARY KEY (user_id, hash)
+    );
+    ",
 ];
 
 /// Bring the schema up to date inside one transaction per migration.

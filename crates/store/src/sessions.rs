@@ -76,13 +76,13 @@ impl Store {
         let found = conn
             .query_row(
                 "SELECT u.id, u.name, u.role, u.created_at, u.password_changed_at,
-                        s.created_at, s.last_seen_at
+                        u.totp_enabled_at, s.created_at, s.last_seen_at
                  FROM sessions AS s JOIN users AS u ON u.id = s.user_id
                  WHERE s.hash = ?1",
                 [&key],
                 |row| {
                     let user = crate::users::record(row)?;
-                    Ok((user, row.get::<_, i64>(5)?, row.get::<_, i64>(6)?))
+                    Ok((user, row.get::<_, i64>(6)?, row.get::<_, i64>(7)?))
                 },
             )
             .optional()?;

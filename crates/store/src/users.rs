@@ -1,7 +1,8 @@
 //! Dashboard users: a name, a role and an argon2id hash of a password (never the password).
 //! A user's browser sessions live in `sessions.rs`; changing a password or removing a user
-//! ends them all. The last admin cannot be removed or demoted, so the server always keeps
-//! someone who can manage users from the dashboard.
+//! ends them all. A user's second factor (TOTP, recovery codes) is in `second_factor.rs`.
+//! The last admin cannot be removed or demoted, so the server always keeps someone who can
+//! manage users from the dashboard.
 
 use crate::store::now;
 use crate::{Store, StoreError};
@@ -89,9 +90,11 @@ pub struct UserRecord {
     pub role: Role,
     pub created_at: i64,
     pub password_changed_at: i64,
+    /// When a second factor (TOTP) was turned on, if it is (`second_factor.rs`).
+    pub totp_enabled_at: Option<i64>,
 }
 
-const COLUMNS: &str = "id, name, role, created_at, password_changed_at";
+const COLUMNS: &str = "id, name, role, created_at, password_changed_at, totp_enabled_at";
 
 pub(crate) fn record(row: &Row) -> rusqlite::Result<UserRecord> {
     let role: String = row.get(2)?;
@@ -108,6 +111,7 @@ pub(crate) fn record(row: &Row) -> rusqlite::Result<UserRecord> {
         role,
         created_at: row.get(3)?,
         password_changed_at: row.get(4)?,
+        totp_enabled_at: row.get(5)?,
     })
 }
 
@@ -187,6 +191,7 @@ impl Store {
             role,
             created_at,
             password_changed_at: created_at,
+            totp_enabled_at: None,
         })
     }
 
@@ -220,7 +225,7 @@ impl Store {
             conn.query_row(
                 &format!("SELECT {COLUMNS}, password_hash FROM users WHERE name = ?1"),
                 [name],
-                |row| Ok((record(row)?, row.get::<_, String>(5)?)),
+                |row| Ok((record(row)?, row.get::<_, String>(6)?)),
             )
             .optional()?
         };

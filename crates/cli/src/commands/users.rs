@@ -1,7 +1,8 @@
 //! `wharf users`: the dashboard's users, managed on the server directly in its store (like
 //! tokens: it works whether or not the daemon runs, and needs the data directory's rights). A
 //! password is generated and printed once, or read from stdin with `--password-stdin`.
-//! Removing a user or changing a password ends their dashboard sessions at once.
+//! Removing a user or changing a password ends their dashboard sessions at once. `totp` turns
+//! on a second factor, whose secret and recovery codes are printed once.
 
 use crate::args::Cli;
 use crate::output::{Clock, Table, outln, print_json};
@@ -34,6 +35,15 @@ pub enum UsersCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Turn on a second factor (TOTP) for a user: prints, once, the otpauth:// URL and secret
+    /// for an authenticator app and 10 single-use recovery codes. Again: a new secret and
+    /// new codes replace the old ones.
+    Totp {
+        name: String,
+        /// Turn the second factor off instead (the secret and recovery codes are forgotten).
+        #[arg(long)]
+        disable: bool,
+    },
 }
 
 pub fn run(cli: &Cli, command: &UsersCommand) -> anyhow::Result<ExitCode> {
@@ -63,11 +73,17 @@ pub fn run(cli: &Cli, command: &UsersCommand) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             let clock = Clock::now();
-            let mut table = Table::new(["NAME", "ROLE", "CREATED", "PASSWORD CHANGED"]);
+            let mut table = Table::new(["NAME", "ROLE", "2FA", "CREATED", "PASSWORD CHANGED"]);
             for user in users {
+                let second_factor = if user.totp_enabled_at.is_some() {
+                    "totp"
+                } else {
+                    "-"
+                };
                 table.row([
                     user.name.into(),
                     user.role.to_string().into(),
+                    second_factor.into(),
                     clock.date_and_age(user.created_at).into(),
                     clock.date_and_age(user.password_changed_at).into(),
                 ]);
@@ -93,6 +109,34 @@ pub fn run(cli: &Cli, command: &UsersCommand) -> anyhow::Result<ExitCode> {
                 &format!("Changed the password of `{name}`; their dashboard sessions have ended."),
                 &password,
             )?;
+        }
+        UsersCommand::Totp { name, disable } => {
+            let name = UserName::parse(name)?;
+            if *disable {
+                let event =
+                    NewEvent::server_wide(super::local_actor(), "users totp off", name.as_str());
+                if store.recorded(event, || store.disable_totp(name.as_str()))? {
+                    outln!(
+                        "Turned off the second factor of `{name}`; they sign in with their password alone."
+                    )?;
+                } else {
+                    outln!("`{name}` had no second factor; nothing changed.")?;
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            let event = NewEvent::server_wide(super::local_actor(), "users totp on", name.as_str());
+            let enrollment = store.recorded(event, || store.enable_totp(name.as_str()))?;
+            eprintln!(
+                "Turned on a second factor for `{name}`: after their password, the dashboard asks for a code from an authenticator app. Add the URL (or type the secret) in the app; this is shown only this once:"
+            );
+            outln!("URL:    {}", enrollment.url)?;
+            outln!("Secret: {}", enrollment.secret)?;
+            outln!(
+                "Recovery codes (each signs in once in place of a code; keep them apart from the phone):"
+            )?;
+            for code in &enrollment.recovery_codes {
+                outln!("  {code}")?;
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

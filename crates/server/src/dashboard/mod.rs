@@ -6,8 +6,8 @@
 //! in `wharf_api`'s types, so the dashboard shows what the CLI shows and changes things the
 //! way the API does.
 //!
-//! Every route is mounted here with its `Access`: only the sign-in form and the two assets
-//! are `Public`; every other route passes `session::guard` (a session, the role, and for a
+//! Every route is mounted here with its `Access`: only the sign-in form, its second step (the
+//! code, for a user with a second factor) and the two assets are `Public`; every other route passes `session::guard` (a session, the role, and for a
 //! change the CSRF token) before its handler runs. A dashboard session never opens the token
 //! API, and an API token never opens the dashboard: each checks only its own credential.
 
@@ -34,6 +34,7 @@ mod logs_page;
 mod overview;
 mod processes;
 mod rollback;
+mod second_step;
 mod session;
 mod sign_in;
 mod storage;
@@ -52,13 +53,14 @@ use std::sync::Arc;
 use tower::ServiceBuilder;
 use wharf_store::{SessionLimits, Store};
 
+use second_step::PendingSignIns;
 pub use session::Transport;
 use throttle::Throttle;
 
 /// Who may reach a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
-    /// Anyone: the sign-in form and the stylesheet.
+    /// Anyone: the sign-in form, its code step and the assets.
     Public,
     /// A signed-in user of any role.
     Signed,
@@ -75,6 +77,7 @@ pub enum Access {
 pub struct Dashboard {
     store: Arc<Store>,
     throttle: Arc<Throttle>,
+    pending: Arc<PendingSignIns>,
     limits: SessionLimits,
 }
 
@@ -83,6 +86,7 @@ impl Dashboard {
         Dashboard {
             store,
             throttle: Arc::new(Throttle::default()),
+            pending: Arc::new(PendingSignIns::default()),
             limits: SessionLimits::default(),
         }
     }
@@ -95,6 +99,7 @@ impl Dashboard {
             auth: Arc::new(Auth {
                 store: self.store.clone(),
                 throttle: self.throttle.clone(),
+                pending: self.pending.clone(),
                 limits: self.limits,
                 transport,
             }),
@@ -120,6 +125,8 @@ struct State {
 struct Auth {
     store: Arc<Store>,
     throttle: Arc<Throttle>,
+    /// Sign-ins waiting for their second factor.
+    pending: Arc<PendingSignIns>,
     limits: SessionLimits,
     transport: Transport,
 }
@@ -169,6 +176,8 @@ fn mounted() -> Mounted {
     .at(M::GET, assets::SCRIPT, Public, assets::script)
     .at(M::GET, sign_in::PATH, Public, sign_in::form)
     .at(M::POST, sign_in::PATH, Public, sign_in::submit)
+    .at(M::GET, second_step::PATH, Public, second_step::form)
+    .at(M::POST, second_step::PATH, Public, second_step::submit)
     .at(M::POST, sign_in::SIGN_OUT, Signed, sign_in::sign_out)
     .at(M::GET, "/", Signed, overview::page)
     .at(M::GET, activity::PATH, Signed, activity::page_of_all)
@@ -336,7 +345,9 @@ mod tests {
                 "GET /assets/style.css",
                 "GET /assets/live.js",
                 "GET /sign-in",
-                "POST /sign-in"
+                "POST /sign-in",
+                "GET /sign-in/code",
+                "POST /sign-in/code"
             ]
         );
     }

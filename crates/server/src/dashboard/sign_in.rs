@@ -1,11 +1,13 @@
 //! Signing in and out. The form carries a one-time token that must match a cookie set with
 //! it, so another site cannot sign a browser in to an account of its choosing. A sign-in is
 //! throttled per user name and per client address before the password is checked (argon2id,
-//! on a blocking thread); success opens a new session, whatever the browser held before.
+//! on a blocking thread); success opens a new session, whatever the browser held before, or
+//! for a user with a second factor leads to its step (`second_step`) first.
 
 use super::State;
 use super::error::PageError;
 use super::layout::page;
+use super::second_step;
 use super::session::{self, SESSION_COOKIE, same_secret};
 use super::throttle::Throttled;
 use axum::extract::{ConnectInfo, Request};
@@ -15,6 +17,7 @@ use maud::{Markup, html};
 use rand::RngCore;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Instant;
+use wharf_store::UserRecord;
 
 pub(super) const PATH: &str = "/sign-in";
 pub(super) const SIGN_OUT: &str = "/sign-out";
@@ -37,7 +40,7 @@ pub(super) async fn form(
 }
 
 /// The form with a fresh token (and its cookie), and an error message if any.
-fn form_page(
+pub(super) fn form_page(
     state: &State,
     status: StatusCode,
     name: &str,
@@ -90,10 +93,7 @@ pub(super) async fn submit(
     axum::extract::State(state): axum::extract::State<State>,
     request: Request,
 ) -> Result<Response, PageError> {
-    let address = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
+    let address = client_address(&request);
     let (parts, body) = request.into_parts();
     let body = axum::body::to_bytes(body, 16 * 1024)
         .await
@@ -161,12 +161,36 @@ pub(super) async fn submit(
             Some("Wrong user name or password."),
         ));
     };
+    if user.totp_enabled_at.is_some() {
+        // The user's failures are forgotten only once the code is right too: a password
+        // alone cannot reset the count of wrong codes.
+        tracing::info!(user = %user.name, %address, "password right; asking for the second factor");
+        let mut response = second_step::begin(&state, &user, session::local_path(next));
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            state.auth.transport.set_cookie(FORM_COOKIE, "", 0),
+        );
+        return Ok(response);
+    }
     throttle.succeeded(&name);
-    // A session the browser held before ends: a new sign-in gets a new secret.
-    if let Some(old) = session::cookie(
-        &parts.headers,
-        &state.auth.transport.cookie_name(SESSION_COOKIE),
-    ) {
+    let mut response = open_session(&state, &parts.headers, &user, address, next)?;
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        state.auth.transport.set_cookie(FORM_COOKIE, "", 0),
+    );
+    Ok(response)
+}
+
+/// A new session for `user`, who has proved who they are, and the way to `next`. A session
+/// the browser held before ends: a new sign-in gets a new secret.
+pub(super) fn open_session(
+    state: &State,
+    headers: &HeaderMap,
+    user: &UserRecord,
+    address: IpAddr,
+    next: Option<&str>,
+) -> Result<Response, PageError> {
+    if let Some(old) = session::cookie(headers, &state.auth.transport.cookie_name(SESSION_COOKIE)) {
         state.auth.store.end_session(&old)?;
     }
     let secret =
@@ -175,18 +199,26 @@ pub(super) async fn submit(
             .store
             .create_session(user.id, wharf_store::unix_now(), state.auth.limits)?;
     tracing::info!(user = %user.name, role = %user.role, %address, "signed in to the dashboard");
-    let transport = state.auth.transport;
     let mut response = Redirect::to(session::local_path(next)).into_response();
-    let headers = response.headers_mut();
-    headers.append(
+    response.headers_mut().append(
         header::SET_COOKIE,
-        transport.set_cookie(SESSION_COOKIE, &secret, state.auth.limits.absolute),
+        state
+            .auth
+            .transport
+            .set_cookie(SESSION_COOKIE, &secret, state.auth.limits.absolute),
     );
-    headers.append(header::SET_COOKIE, transport.set_cookie(FORM_COOKIE, "", 0));
     Ok(response)
 }
 
-fn throttled_message(throttled: &Throttled) -> String {
+/// The client's address, as the listener saw it.
+pub(super) fn client_address(request: &Request) -> IpAddr {
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip())
+}
+
+pub(super) fn throttled_message(throttled: &Throttled) -> String {
     let minutes = throttled.retry_after.as_secs().div_ceil(60).max(1);
     let whom = if throttled.per_user {
         "this user"

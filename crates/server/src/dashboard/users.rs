@@ -1,5 +1,5 @@
-//! The dashboard's users, for admins: the list (name, role, created, password changed, open
-//! sessions), a form adding one (an admin or a viewer) and, by each user, a new password and
+//! The dashboard's users, for admins: the list (name, role, created, password changed, second
+//! factor on or off, open sessions), a form adding one (an admin or a viewer) and, by each user, a new password and
 //! removal. As `wharf users` does it, in the store directly: names are `UserName`s, passwords
 //! are `generate_password`'s, shown once on the page answering the form; a new password or a
 //! removal ends the user's sessions at once. An admin cannot remove themself here (another
@@ -76,7 +76,7 @@ fn users_page(
             table.cards #users {
                 thead { tr {
                     th scope="col" { "Name" } th scope="col" { "Role" } th scope="col" { "Created" }
-                    th scope="col" { "Password set" } th scope="col" { "Sessions" }
+                    th scope="col" { "Password set" } th scope="col" { "2FA" } th scope="col" { "Sessions" }
                     th scope="col" { span.visually-hidden { "Actions" } }
                 } }
                 tbody {
@@ -90,6 +90,9 @@ fn users_page(
                             td data-label="Role" { (user.role) }
                             td data-label="Created" { (when(user.created_at, now)) }
                             td data-label="Password set" { (when(user.password_changed_at, now)) }
+                            td data-label="2FA" {
+                                @if user.totp_enabled_at.is_some() { "on" } @else { span.muted { "off" } }
+                            }
                             td data-label="Sessions" { (sessions.get(&user.id).copied().unwrap_or(0)) " open" }
                             td.row-actions {
                                 form.inline method="post" action=(PASSWD) {
@@ -127,6 +130,7 @@ fn users_page(
                 button type="submit" { "Add user" }
             }
             p.hint { "Wharf makes up the password and shows it once. The same as " code { "wharf users add NAME [--viewer]" } "." }
+            p.hint { "A second factor (an authenticator app's codes, and recovery codes) is turned on and off on the server: " code { "wharf users totp NAME [--disable]" } "." }
         },
     ))
 }
