@@ -125,9 +125,7 @@ fn every_way_in_is_recorded_with_who_made_the_change() {
     let base = format!("http://{}", d.api);
     block_on(async {
         let browser = Browser::start().await;
-        browser.goto(&format!("{base}/sign-in")).await;
-        browser.sign_in("ada", ADMIN_PASSWORD).await;
-        browser.wait_for_path("/").await;
+        browser.sign_in_at(&base, "ada", ADMIN_PASSWORD).await;
         browser.goto(&format!("{base}/apps/{app}")).await;
         browser.fill("#config-name", "FROM_DASHBOARD").await;
         browser.fill("#config-value", "1").await;

@@ -151,6 +151,14 @@ impl Browser {
         self.click("form button[type=submit]").await;
     }
 
+    /// Sign in as `name` from the sign-in form at `base` (`http://HOST:PORT`) and wait for
+    /// the overview.
+    pub(super) async fn sign_in_at(&self, base: &str, name: &str, password: &str) {
+        self.goto(&format!("{base}/sign-in")).await;
+        self.sign_in(name, password).await;
+        self.wait_for_path("/").await;
+    }
+
     /// Click `css` and wait until the page it leads to has replaced this one.
     pub(super) async fn click(&self, css: &str) {
         self.click_within(css, Duration::from_secs(10)).await;
@@ -569,9 +577,7 @@ fn a_viewer_sees_no_change_form_and_forged_changes_are_refused() {
     let base = format!("http://{}", d.api);
     block_on(async {
         let browser = Browser::start().await;
-        browser.goto(&format!("{base}/sign-in")).await;
-        browser.sign_in("vic", VIEWER_PASSWORD).await;
-        browser.wait_for_path("/").await;
+        browser.sign_in_at(&base, "vic", VIEWER_PASSWORD).await;
         browser.goto(&format!("{base}/apps/{app}")).await;
         assert_eq!(browser.text("h1").await, app);
         assert_eq!(browser.count("form[action$='/restart']").await, 0);
@@ -790,9 +796,7 @@ fn an_admin_rolls_back_from_the_app_page_after_confirming_and_the_old_release_se
     d.wait_for_body(&host, "the second release");
     block_on(async {
         let browser = Browser::start().await;
-        browser.goto(&format!("{base}/sign-in")).await;
-        browser.sign_in("ada", ADMIN_PASSWORD).await;
-        browser.wait_for_path("/").await;
+        browser.sign_in_at(&base, "ada", ADMIN_PASSWORD).await;
         browser.goto(&format!("{base}/apps/{app}")).await;
         // Only v1 (superseded) has a button: v2 serves.
         assert_eq!(browser.count("#releases a[href*='/rollback']").await, 1);
@@ -877,9 +881,7 @@ fn an_admin_sets_and_unsets_a_config_var_and_adds_and_removes_a_domain() {
     let extra = format!("www.{app}.test");
     block_on(async {
         let browser = Browser::start().await;
-        browser.goto(&format!("{base}/sign-in")).await;
-        browser.sign_in("ada", ADMIN_PASSWORD).await;
-        browser.wait_for_path("/").await;
+        browser.sign_in_at(&base, "ada", ADMIN_PASSWORD).await;
         browser.goto(&format!("{base}/apps/{app}")).await;
 
         // A var set: a new release, its name shown, its value nowhere on the page.
@@ -925,9 +927,7 @@ fn an_admin_sets_and_unsets_a_config_var_and_adds_and_removes_a_domain() {
 
     block_on(async {
         let browser = Browser::start().await;
-        browser.goto(&format!("{base}/sign-in")).await;
-        browser.sign_in("ada", ADMIN_PASSWORD).await;
-        browser.wait_for_path("/").await;
+        browser.sign_in_at(&base, "ada", ADMIN_PASSWORD).await;
         browser.goto(&format!("{base}/apps/{app}")).await;
 
         // Unset: another release, without it.

@@ -62,9 +62,7 @@ fn an_admin_creates_and_revokes_a_token_and_adds_and_removes_an_ssh_key() {
     let key_base64 = public.split_whitespace().nth(1).unwrap().to_string();
     block_on(async {
         let browser = Browser::start().await;
-        browser.goto(&format!("{base}/sign-in")).await;
-        browser.sign_in("ada", ADMIN_PASSWORD).await;
-        browser.wait_for_path("/").await;
+        browser.sign_in_at(&base, "ada", ADMIN_PASSWORD).await;
         let nav = browser.text("header nav").await;
         for link in ["Certificates", "Tokens", "SSH keys", "Users"] {
             assert!(nav.contains(link), "{nav}");

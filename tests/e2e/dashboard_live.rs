@@ -73,9 +73,7 @@ fn an_admin_deploys_an_uploaded_zip_and_watches_its_build_output_arrive_live() {
     let base = format!("http://{}", d.api);
     block_on(async {
         let browser = Browser::start().await;
-        browser.goto(&format!("{base}/sign-in")).await;
-        browser.sign_in("ada", ADMIN_PASSWORD).await;
-        browser.wait_for_path("/").await;
+        browser.sign_in_at(&base, "ada", ADMIN_PASSWORD).await;
         let client = browser.client();
         client
             .find(Locator::Css("details.deploy-new summary"))
@@ -236,9 +234,7 @@ fn an_apps_log_lines_appear_on_its_page_as_they_are_written() {
     let base = format!("http://{}", d.api);
     block_on(async {
         let browser = Browser::start().await;
-        browser.goto(&format!("{base}/sign-in")).await;
-        browser.sign_in("ada", ADMIN_PASSWORD).await;
-        browser.wait_for_path("/").await;
+        browser.sign_in_at(&base, "ada", ADMIN_PASSWORD).await;
         browser.goto(&format!("{base}/apps/{app}/logs")).await;
         // The page holds the last lines, then new ones arrive as the container writes them
         // (one every 0.3 s): the first within 2 s.
@@ -302,9 +298,7 @@ fn the_overview_refreshes_itself_and_times_are_in_the_viewer_s_zone() {
     let second = unique("fresh");
     block_on(async {
         let browser = Browser::start_in_zone("Asia/Tokyo").await;
-        browser.goto(&format!("{base}/sign-in")).await;
-        browser.sign_in("ada", ADMIN_PASSWORD).await;
-        browser.wait_for_path("/").await;
+        browser.sign_in_at(&base, "ada", ADMIN_PASSWORD).await;
         assert!(browser.text("#apps").await.contains(&app));
         let root = browser.client().find(Locator::Css("html")).await.unwrap();
         // A date's tooltip is the viewer's local time, with its zone (Tokyo is UTC+9: JST or

@@ -45,9 +45,7 @@ fn an_admin_scales_limits_stops_and_starts_a_process_from_its_page() {
     let base = format!("http://{}", d.api);
     block_on(async {
         let browser = Browser::start().await;
-        browser.goto(&format!("{base}/sign-in")).await;
-        browser.sign_in("ada", ADMIN_PASSWORD).await;
-        browser.wait_for_path("/").await;
+        browser.sign_in_at(&base, "ada", ADMIN_PASSWORD).await;
         browser.goto(&format!("{base}/apps/{app}")).await;
         let formation = browser.text("#formation").await;
         assert!(formation.contains("web"), "{formation}");
@@ -160,9 +158,7 @@ fn an_app_is_destroyed_only_when_its_name_is_typed() {
     let base = format!("http://{}", d.api);
     block_on(async {
         let browser = Browser::start().await;
-        browser.goto(&format!("{base}/sign-in")).await;
-        browser.sign_in("ada", ADMIN_PASSWORD).await;
-        browser.wait_for_path("/").await;
+        browser.sign_in_at(&base, "ada", ADMIN_PASSWORD).await;
         browser.goto(&format!("{base}/apps/{app}")).await;
         browser.click("a.danger-link").await;
         assert_eq!(browser.path().await, format!("/apps/{app}/destroy"));

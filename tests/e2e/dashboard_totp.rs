@@ -180,9 +180,7 @@ fn a_user_with_totp_signs_in_with_a_code_or_a_recovery_code_once() {
             off.contains("Turned off the second factor of `ada`"),
             "{off}"
         );
-        browser.goto(&format!("{base}/sign-in")).await;
-        browser.sign_in("ada", ADMIN_PASSWORD).await;
-        browser.wait_for_path("/").await;
+        browser.sign_in_at(&base, "ada", ADMIN_PASSWORD).await;
         browser.close().await;
     });
 }

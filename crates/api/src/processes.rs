@@ -69,7 +69,9 @@ fn yes() -> bool {
 /// `POST /v1/apps/{app}/limits`: a process's memory and CPU limits (at least one of them).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct LimitsRequest {
-    pub process: String,
+    /// A process name, refused as the body is read if it is not one.
+    #[schema(value_type = String)]
+    pub process: ProcessName,
     /// e.g. `512m`, `1g`.
     #[serde(default)]
     pub memory: Option<String>,
@@ -81,9 +83,11 @@ pub struct LimitsRequest {
 /// `POST /v1/apps/{app}/stop`, `/start` and `/restart`: the app's processes, or one of them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct LifecycleRequest {
-    /// One process only; all of them when `null`.
+    /// One process only; all of them when `null`. A name that is not a process name is
+    /// refused as the body is read.
     #[serde(default)]
-    pub process: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub process: Option<ProcessName>,
 }
 
 /// What `wharf stop|start|restart` asks of an app's processes; each has a route of its own.

@@ -249,7 +249,7 @@ fn every_type_survives_a_round_trip() {
     schema(
         s,
         LimitsRequest {
-            process: "web".into(),
+            process: "web".parse().unwrap(),
             memory: Some("512m".into()),
             cpus: None,
         },
@@ -257,7 +257,7 @@ fn every_type_survives_a_round_trip() {
     schema(
         s,
         LifecycleRequest {
-            process: Some("worker".into()),
+            process: Some("worker".parse().unwrap()),
         },
     );
     schema(

@@ -108,7 +108,7 @@ pub async fn limits(client: &Client, command: &LimitsCommand) -> anyhow::Result<
         cpus,
     } = command;
     let request = LimitsRequest {
-        process: process.to_string(),
+        process: process.clone(),
         memory: memory.clone(),
         cpus: cpus.clone(),
     };
@@ -127,7 +127,7 @@ pub async fn lifecycle(
 ) -> anyhow::Result<ExitCode> {
     let path = action.path();
     let request = LifecycleRequest {
-        process: process.map(ProcessName::to_string),
+        process: process.cloned(),
     };
     let response = client
         .post_json(&paths::fill(path, &[app.as_str()]), &request)

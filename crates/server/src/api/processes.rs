@@ -16,7 +16,7 @@ use wharf_api::{
     ScaleRequest,
 };
 use wharf_deploy::{Lifecycle, ProcessView};
-use wharf_domain::{AppName, ProcessName, ProcessScale, parse_cpus, parse_memory};
+use wharf_domain::{AppName, ProcessScale, parse_cpus, parse_memory};
 use wharf_store::ProcessSettings;
 
 pub async fn ps(
@@ -92,7 +92,7 @@ pub async fn limits(
     AppPath(app): AppPath,
     JsonBody(request): JsonBody<LimitsRequest>,
 ) -> Result<Response, ApiError> {
-    let process = parse_process(&request.process)?;
+    let process = request.process;
     if request.memory.is_none() && request.cpus.is_none() {
         return Err(bad("give --memory and/or --cpus"));
     }
@@ -147,7 +147,7 @@ fn lifecycle(
     request: LifecycleRequest,
     action: Lifecycle,
 ) -> Result<Response, ApiError> {
-    let process = request.process.as_deref().map(parse_process).transpose()?;
+    let process = request.process;
     let deployer = state.deployer.clone();
     stream(&state, move |progress| async move {
         deployer
@@ -172,10 +172,6 @@ fn change(
 }
 
 /// A process name of a request's body, parsed as it enters.
-fn parse_process(name: &str) -> Result<ProcessName, ApiError> {
-    ProcessName::parse(name).map_err(|e| bad(e.to_string()))
-}
-
 fn bad(message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, message)
 }

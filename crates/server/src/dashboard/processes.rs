@@ -181,7 +181,7 @@ pub(super) async fn limits(
     let process = process_name(&form.process, &back)?;
     let given = |value: &str| Some(value.trim().to_string()).filter(|v| !v.is_empty());
     let request = LimitsRequest {
-        process: process.to_string(),
+        process: process.clone(),
         memory: given(&form.memory),
         cpus: given(&form.cpus),
     };
@@ -252,7 +252,7 @@ async fn lifecycle(
     let word = verb(action);
     tracing::info!(user = %signed.user.name, %app, process = ?process, action = word, "dashboard: processes");
     let request = LifecycleRequest {
-        process: process.as_ref().map(ProcessName::to_string),
+        process: process.clone(),
     };
     let path = paths::fill(action.path(), &[name.as_str()]);
     change(&state, &signed, &path, Sent::json(&request)?, &app, word).await?;

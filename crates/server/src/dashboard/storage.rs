@@ -77,9 +77,8 @@ pub(super) async fn mount(
     tracing::info!(user = %signed.user.name, %app, mount = %spec, "dashboard: storage mount");
     let path = paths::fill(paths::STORAGE_MOUNT, &[name.as_str()]);
     let sent = Sent::json(&MountRequest { mount: spec })?;
-    let answer = through_api::send(&state, &signed, Method::POST, &path, sent, &back).await?;
-    outcome(answer, &format!("The mount of storage into {app}"), &back).await?;
-    Ok(Redirect::to(&format!("{back}?done=mounted")).into_response())
+    let what = format!("The mount of storage into {app}");
+    change(&state, &signed, &path, sent, &what, &back, "mounted").await
 }
 
 /// `POST /apps/{app}/storage/unmount` (admins, with the CSRF token).
@@ -96,7 +95,22 @@ pub(super) async fn unmount(
     tracing::info!(user = %signed.user.name, %app, mount = %selector, "dashboard: storage unmount");
     let path = paths::fill(paths::STORAGE_UNMOUNT, &[name.as_str()]);
     let sent = Sent::json(&UnmountRequest { mount: selector })?;
-    let answer = through_api::send(&state, &signed, Method::POST, &path, sent, &back).await?;
-    outcome(answer, &format!("The unmount of storage from {app}"), &back).await?;
-    Ok(Redirect::to(&format!("{back}?done=unmounted")).into_response())
+    let what = format!("The unmount of storage from {app}");
+    change(&state, &signed, &path, sent, &what, &back, "unmounted").await
+}
+
+/// The API's storage change at `path`, waited for; then back to the app's page saying it is
+/// `done`.
+async fn change(
+    state: &State,
+    signed: &Signed,
+    path: &str,
+    sent: Sent,
+    what: &str,
+    back: &str,
+    done: &str,
+) -> Result<Response, PageError> {
+    let answer = through_api::send(state, signed, Method::POST, path, sent, back).await?;
+    outcome(answer, what, back).await?;
+    Ok(Redirect::to(&format!("{back}?done={done}")).into_response())
 }
