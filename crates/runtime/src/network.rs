@@ -3,7 +3,9 @@
 
 use std::collections::HashMap;
 
-use bollard::models::{EndpointSettings, NetworkConnectRequest, NetworkCreateRequest};
+use bollard::models::{
+    EndpointSettings, NetworkConnectRequest, NetworkCreateRequest, NetworkDisconnectRequest,
+};
 use tracing::{info, instrument};
 
 use crate::docker::Docker;
@@ -45,14 +47,35 @@ impl Docker {
         Ok(())
     }
 
-    /// Removes the network `name` if it exists and Wharf created it.
+    /// Removes the network `name` if it exists and Wharf created it, disconnecting any
+    /// container still on it first.
     #[instrument(skip(self))]
     pub async fn remove_network(&self, name: &str) -> Result<(), RuntimeError> {
-        match self.client.inspect_network(name, None).await {
-            Ok(existing) if existing.labels.as_ref().is_some_and(labels::is_managed) => {}
+        let attached = match self.client.inspect_network(name, None).await {
+            Ok(existing) if existing.labels.as_ref().is_some_and(labels::is_managed) => {
+                existing.containers.unwrap_or_default()
+            }
             Ok(_) => return Err(RuntimeError::NotManaged(format!("network {name}"))),
             Err(e) if is_not_found(&e) => return Ok(()),
             Err(e) => return Err(self.err(format!("inspecting network {name}"), e)),
+        };
+        // Containers still on it (an app's old instances, retiring after an unlink) would
+        // make the engine refuse the removal: they leave the network first.
+        for container in attached.keys() {
+            let request = NetworkDisconnectRequest {
+                container: container.clone(),
+                force: Some(true),
+            };
+            match self.client.disconnect_network(name, request).await {
+                Ok(()) => info!(network = %name, %container, "container disconnected"),
+                Err(e) if is_not_found(&e) => {}
+                Err(e) => {
+                    return Err(self.err(
+                        format!("disconnecting container {container} from network {name}"),
+                        e,
+                    ));
+                }
+            }
         }
         match self.client.remove_network(name).await {
             Ok(()) => {
