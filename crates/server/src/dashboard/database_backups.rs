@@ -17,7 +17,6 @@ use axum::extract::{Path, State as Reach};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
-use http_body_util::BodyExt;
 use maud::{Markup, html};
 use serde::Deserialize;
 use wharf_api::{Backup, BackupScheduleRequest, Service, VerifyReport, paths};
@@ -153,13 +152,7 @@ pub(super) async fn verify(
         &back,
     )
     .await?;
-    let body = answer
-        .into_body()
-        .collect()
-        .await
-        .map_err(PageError::internal)?
-        .to_bytes();
-    let report: VerifyReport = serde_json::from_slice(&body).map_err(PageError::internal)?;
+    let report: VerifyReport = through_api::json(answer).await?;
     Ok(Redirect::to(&format!(
         "{back}?done=verified&objects={}",
         report.restored_objects

@@ -16,7 +16,6 @@ use crate::api::params::ServicePath;
 use axum::Extension;
 use axum::extract::{Path, Query, State as Reach};
 use axum::http::Method;
-use http_body_util::BodyExt;
 use maud::{Markup, html};
 use serde::Deserialize;
 use wharf_api::{Service, ServiceQuery, paths};
@@ -73,13 +72,7 @@ pub(super) async fn reveal(
         &back,
     )
     .await?;
-    let body = answer
-        .into_body()
-        .collect()
-        .await
-        .map_err(PageError::internal)?
-        .to_bytes();
-    let revealed: Service = serde_json::from_slice(&body).map_err(PageError::internal)?;
+    let revealed: Service = through_api::json(answer).await?;
     let url = revealed.url.clone();
     render(&state, &signed, revealed, None, Some(url)).await
 }
