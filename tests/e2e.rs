@@ -17,6 +17,7 @@ mod e2e {
     mod dashboard_admin;
     mod dashboard_db;
     mod dashboard_live;
+    mod dashboard_pages;
     mod dashboard_processes;
     mod dashboard_totp;
     mod deploy;

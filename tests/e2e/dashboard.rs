@@ -27,15 +27,21 @@ pub(super) struct Browser {
 
 impl Browser {
     pub(super) async fn start() -> Browser {
-        Browser::start_in(None).await
+        Browser::start_in(None, &[]).await
     }
 
     /// A browser whose clock is in the time `zone` (`Asia/Tokyo`), as a viewer's there.
     pub(super) async fn start_in_zone(zone: &str) -> Browser {
-        Browser::start_in(Some(zone)).await
+        Browser::start_in(Some(zone), &[]).await
     }
 
-    async fn start_in(zone: Option<&str>) -> Browser {
+    /// A browser started with Chromium's command-line `args` besides the usual ones (to
+    /// resolve a test's host name to loopback, say).
+    pub(super) async fn start_with_args(args: &[String]) -> Browser {
+        Browser::start_in(None, args).await
+    }
+
+    async fn start_in(zone: Option<&str>, extra: &[String]) -> Browser {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let port = free_port();
         let mut driver = Command::new(chromedriver());
@@ -63,10 +69,18 @@ impl Browser {
                 format!("--user-data-dir={}", profile.path().display()),
             ],
         });
+        if let Some(list) = options["args"].as_array_mut() {
+            list.extend(extra.iter().map(|arg| serde_json::json!(arg)));
+        }
         if let Some(binary) = chromium() {
             options["binary"] = serde_json::json!(binary);
         }
         caps.insert("goog:chromeOptions".into(), options);
+        // Every console message is kept, for `console_errors`.
+        caps.insert(
+            "goog:loggingPrefs".into(),
+            serde_json::json!({ "browser": "ALL" }),
+        );
         let client = ClientBuilder::rustls()
             .unwrap()
             .capabilities(caps)
@@ -220,6 +234,28 @@ impl Browser {
         self.client().set_window_size(1280, 900).await.unwrap();
     }
 
+    /// The errors the page's console received since the last call (script errors, refused
+    /// resources, Content-Security-Policy violations), as chromedriver reports them.
+    pub(super) async fn console_errors(&self) -> Vec<String> {
+        let log = self
+            .client()
+            .issue_cmd(BrowserLog)
+            .await
+            .expect("chromedriver gives the browser's console log");
+        log.as_array()
+            .into_iter()
+            .flatten()
+            .filter(|entry| entry["level"] == "SEVERE")
+            .map(|entry| entry["message"].as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+
+    /// Fail the test if the page's console received an error, naming the page.
+    pub(super) async fn assert_console_clean(&self, page: &str) {
+        let errors = self.console_errors().await;
+        assert!(errors.is_empty(), "console errors on {page}: {errors:#?}");
+    }
+
     pub(super) async fn close(mut self) {
         if let Some(client) = self.client.take() {
             let _ = client.close().await;
@@ -231,6 +267,28 @@ impl Drop for Browser {
     fn drop(&mut self) {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+    }
+}
+
+/// chromedriver's own command for the browser's console log (not in the W3C protocol).
+#[derive(Debug)]
+struct BrowserLog;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        let session = session_id.unwrap_or_default();
+        base_url.join(&format!("session/{session}/se/log"))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (
+            http::Method::POST,
+            Some(r#"{"type":"browser"}"#.to_string()),
+        )
     }
 }
 

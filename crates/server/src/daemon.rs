@@ -26,6 +26,11 @@ use wharf_store::Store;
 /// Run the daemon until it receives SIGTERM or SIGINT.
 pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
     config.validate()?;
+    // First of all: a stop asked for while starting (the proxy may already answer) is a clean
+    // stop once started, not the signal's default of killing the process.
+    let mut terminate = signal(SignalKind::terminate()).context("installing SIGTERM handler")?;
+    let mut interrupt = signal(SignalKind::interrupt()).context("installing SIGINT handler")?;
+    let mut upgrade = signal(SignalKind::user_defined2()).context("installing SIGUSR2 handler")?;
     // Before anything else reads the environment: the variables are cleared once taken.
     let mut inherited = Inherited::from_env()?;
     let predecessor = takeover::predecessor();
@@ -280,9 +285,6 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
         "wharf is ready"
     );
 
-    let mut terminate = signal(SignalKind::terminate()).context("installing SIGTERM handler")?;
-    let mut interrupt = signal(SignalKind::interrupt()).context("installing SIGINT handler")?;
-    let mut upgrade = signal(SignalKind::user_defined2()).context("installing SIGUSR2 handler")?;
     let failure = loop {
         tokio::select! {
             _ = terminate.recv() => break None,
