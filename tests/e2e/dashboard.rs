@@ -222,8 +222,10 @@ impl Browser {
             .to_string()
     }
 
-    /// The page at 375 and at 1280 px wide, as target/screenshots/NAME-WIDTH.png.
+    /// The page at 375 and at 1280 px wide, as target/screenshots/NAME-WIDTH.png; a page
+    /// whose console received an error fails the test.
     pub(super) async fn screenshots(&self, name: &str) {
+        self.assert_console_clean(name).await;
         let dir = screenshot_dir();
         std::fs::create_dir_all(&dir).unwrap();
         for (width, height) in [(375, 1100), (1280, 900)] {
@@ -235,18 +237,29 @@ impl Browser {
     }
 
     /// The errors the page's console received since the last call (script errors, refused
-    /// resources, Content-Security-Policy violations), as chromedriver reports them.
+    /// resources, Content-Security-Policy violations), as chromedriver reports them. Not
+    /// errors of the page: the status of the page itself (a refusal the test asked for is
+    /// answered 4xx on purpose), and a request Chromium cut because the host's network
+    /// changed (the Docker engine adds interfaces as tests create networks).
     pub(super) async fn console_errors(&self) -> Vec<String> {
         let log = self
             .client()
             .issue_cmd(BrowserLog)
             .await
             .expect("chromedriver gives the browser's console log");
+        let page = self.client().current_url().await.unwrap();
+        let page_status = format!(
+            "{} - Failed to load resource: the server responded with a status of",
+            page.as_str().split('?').next().unwrap_or_default()
+        );
         log.as_array()
             .into_iter()
             .flatten()
             .filter(|entry| entry["level"] == "SEVERE")
             .map(|entry| entry["message"].as_str().unwrap_or_default().to_string())
+            .filter(|message| {
+                !message.starts_with(&page_status) && !message.ends_with("net::ERR_NETWORK_CHANGED")
+            })
             .collect()
     }
 

@@ -76,6 +76,7 @@ fn an_admin_scales_limits_stops_and_starts_a_process_from_its_page() {
         browser.click("form[action$='/scale'] button").await;
         let refusal = browser.text(".error").await;
         assert!(refusal.contains("from 0 to 100"), "{refusal}");
+        browser.screenshots("app-scale-refused").await;
 
         // Limits: the containers are made again with the memory limit.
         browser.goto(&format!("{base}/apps/{app}")).await;

@@ -157,7 +157,7 @@ fn create_form(signed: &Signed) -> Markup {
             div {
                 label for="database-name" { "Name" }
                 input #database-name type="text" name="name" required autocomplete="off"
-                    autocapitalize="none" spellcheck="false" pattern="[a-z0-9]([a-z0-9-]*[a-z0-9])?"
+                    autocapitalize="none" spellcheck="false" pattern="[a-z0-9]([a-z0-9\\-]*[a-z0-9])?"
                     placeholder="blog-db";
             }
             button type="submit" { "Create" }

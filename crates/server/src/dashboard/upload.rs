@@ -172,7 +172,7 @@ pub(super) fn form(app: Option<&str>, signed: &Signed) -> maud::Markup {
                     div {
                         label for="upload-app" { "App name" }
                         input #upload-app type="text" name="app" required autocomplete="off"
-                            pattern="[a-z][a-z0-9-]*" placeholder="blog";
+                            pattern="[a-z][a-z0-9\\-]*" placeholder="blog";
                     }
                 }
             }
