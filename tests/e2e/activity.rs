@@ -95,6 +95,8 @@ fn every_way_in_is_recorded_with_who_made_the_change() {
         (&added["actor"], &added["result"]),
         (&Value::from("token ci"), &Value::from("ok"))
     );
+    // The domain is named in the request's body, and in the log.
+    assert_eq!(added["subject"], format!("www.{app}.test"), "{added}");
     let repo = Repo::new(app_dir(&settings, "pushed over HTTP"));
     let url = format!("http://x:{token}@{}/git/{app}.git", d.api);
     let out = repo.git(&["push", &url, "main"], &[]);

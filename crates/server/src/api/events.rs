@@ -18,7 +18,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{MatchedPath, Query, RawPathParams, Request, State};
 use axum::http::{HeaderName, Method, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::{Json, extract::FromRequestParts};
 use futures_util::{Stream, StreamExt};
 use std::pin::Pin;
@@ -112,6 +112,16 @@ const ACTIONS: &[(Method, &str, &str)] = &[
     (Method::POST, paths::DEPLOY, "deploy"),
 ];
 
+/// Changes whose subject is named in their JSON body rather than their path: the field that
+/// names it (a service created, a domain added).
+const SUBJECT_IN_BODY: &[(Method, &str, &str)] = &[
+    (Method::POST, paths::SERVICES, "name"),
+    (Method::POST, paths::DOMAINS, "domain"),
+];
+
+/// Largest body read for its subject: a name and a few settings.
+const MAX_SUBJECT_BODY: usize = 64 * 1024;
+
 /// The name in the log of `method` on the route `path`, if it is a change.
 fn action(method: &Method, path: &str) -> Option<&'static str> {
     ACTIONS
@@ -124,10 +134,24 @@ fn action(method: &Method, path: &str) -> Option<&'static str> {
 pub async fn record(State(store): State<Arc<Store>>, request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
     let change = change_of(&mut parts).await;
-    let request = Request::from_parts(parts, body);
-    let Some(change) = change else {
-        return next.run(request).await;
+    let Some(mut change) = change else {
+        return next.run(Request::from_parts(parts, body)).await;
     };
+    let body = match subject_field(&parts) {
+        None => body,
+        Some(field) => {
+            let Ok(bytes) = axum::body::to_bytes(body, MAX_SUBJECT_BODY).await else {
+                return ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!("this request's body is at most {MAX_SUBJECT_BODY} bytes of JSON"),
+                )
+                .into_response();
+            };
+            change.subject = subject_in(&bytes, field);
+            Body::from(bytes)
+        }
+    };
+    let request = Request::from_parts(parts, body);
     let id = match store.start_event(&change) {
         Ok(id) => id,
         Err(err) => {
@@ -156,6 +180,23 @@ pub async fn record(State(store): State<Arc<Store>>, request: Request, next: Nex
         end: Some(end),
     };
     Response::from_parts(parts, Body::from_stream(watched))
+}
+
+/// The body field that names the subject of the request's change, for routes that name it
+/// there.
+fn subject_field(parts: &axum::http::request::Parts) -> Option<&'static str> {
+    let route = parts.extensions.get::<MatchedPath>()?.as_str();
+    SUBJECT_IN_BODY
+        .iter()
+        .find(|(method, path, _)| *method == parts.method && *path == route)
+        .map(|(_, _, field)| *field)
+}
+
+/// The text of `field` in a JSON body; `None` if the body is not such JSON (the handler then
+/// refuses it, and the log says why).
+fn subject_in(body: &[u8], field: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    value.get(field)?.as_str().map(str::to_string)
 }
 
 /// The change a request makes, or `None` when it only reads.
@@ -392,6 +433,26 @@ mod tests {
                     "{method} {path} has no name in the log"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn a_subject_named_in_the_body_is_read_from_it() {
+        assert_eq!(
+            subject_in(br#"{"kind":"redis","name":"cache"}"#, "name").as_deref(),
+            Some("cache")
+        );
+        assert_eq!(
+            subject_in(br#"{"domain":"a.test"}"#, "domain").as_deref(),
+            Some("a.test")
+        );
+        assert_eq!(subject_in(b"not json", "name"), None);
+        assert_eq!(subject_in(br#"{"name":3}"#, "name"), None);
+        for (method, path, _) in SUBJECT_IN_BODY {
+            assert!(
+                action(method, path).is_some(),
+                "{method} {path} is a change"
+            );
         }
     }
 
