@@ -8,6 +8,7 @@
 use super::State;
 use super::error::PageError;
 use super::layout::{Tone, badge, page as whole_page, when};
+use super::notice::{self, Done};
 use super::session::Signed;
 use crate::api;
 use crate::api::params::AppPath;
@@ -15,25 +16,14 @@ use axum::Extension;
 use axum::extract::{Path, Query, State as Reach};
 use axum::http::StatusCode;
 use maud::{Markup, html};
-use serde::Deserialize;
 use wharf_api::{ConfigQuery, ProcessStatus, Release, ReleaseStatus};
-
-#[derive(Debug, Default, Deserialize)]
-pub(super) struct PageQuery {
-    /// Set after a change that went through: which one (a fixed word, never shown as given).
-    #[serde(default)]
-    done: Option<String>,
-    /// The release a change deployed.
-    #[serde(default)]
-    release: Option<u32>,
-}
 
 /// `GET /apps/{app}`.
 pub(super) async fn page(
     Reach(state): Reach<State>,
     Extension(signed): Extension<Signed>,
     Path(app): Path<String>,
-    Query(query): Query<PageQuery>,
+    Query(query): Query<Done>,
 ) -> Result<Markup, PageError> {
     let name = known_name(&app)?;
     let path = || AppPath(name.0.clone());
@@ -84,7 +74,7 @@ pub(super) async fn page(
         html! {
             nav.crumbs aria-label="Breadcrumb" { a href="/" { "Overview" } " / " span aria-current="page" { (app) } }
             h1 { (app) }
-            @if let Some(notice) = notice { p.notice role="status" { (notice) } }
+            (notice::shown(notice.as_deref()))
             nav.app-links aria-label="This app" {
                 a href={"/apps/" (app) "/logs"} { "Logs" }
             }
@@ -137,19 +127,19 @@ pub(super) async fn page(
 }
 
 /// What the change that led here did, said from fixed words (the query is never shown).
-fn notice(query: &PageQuery) -> Option<String> {
-    let serves = |what: &str| match query.release {
+fn notice(query: &Done) -> Option<String> {
+    let serves = |what: &str| match query.release() {
         Some(version) => format!("{what}: release v{version} is active and serves."),
         None => format!("{what}."),
     };
-    Some(match query.done.as_deref()? {
+    Some(match query.word()? {
         "restart" => "Restarted: every process runs again.".to_string(),
         "restarted" => "Restarted: the process runs again.".to_string(),
         "stopped" => "Stopped: its containers are stopped until started again.".to_string(),
         "started" => "Started: its containers run again.".to_string(),
         "scaled" => serves("Scaled"),
         "limits" => serves("Limits set"),
-        "deploying" => match query.release {
+        "deploying" => match query.release() {
             Some(version) => format!("Deploying release v{version}: its output follows below."),
             None => "Deploying: its output follows below.".to_string(),
         },

@@ -9,6 +9,7 @@ use super::State;
 use super::databases::{self, PATH, known_name, state_badge};
 use super::error::PageError;
 use super::layout::{bytes, csrf_field, page as whole_page};
+use super::notice::{self, Done};
 use super::session::Signed;
 use super::through_api::{self, Sent};
 use crate::api;
@@ -17,28 +18,14 @@ use axum::Extension;
 use axum::extract::{Path, Query, State as Reach};
 use axum::http::Method;
 use maud::{Markup, html};
-use serde::Deserialize;
 use wharf_api::{Service, ServiceQuery, paths};
-
-#[derive(Debug, Default, Deserialize)]
-pub(super) struct PageQuery {
-    /// Set after a change that went through: which one (a fixed word, never shown as given).
-    #[serde(default)]
-    done: Option<String>,
-    /// The release a link or unlink deployed.
-    #[serde(default)]
-    release: Option<u32>,
-    /// Tables or keys a verified backup held.
-    #[serde(default)]
-    objects: Option<u64>,
-}
 
 /// `GET /databases/{name}`.
 pub(super) async fn page(
     Reach(state): Reach<State>,
     Extension(signed): Extension<Signed>,
     Path(name): Path<String>,
-    Query(query): Query<PageQuery>,
+    Query(query): Query<Done>,
 ) -> Result<Markup, PageError> {
     let ServicePath(service) = known_name(&name)?;
     let axum::Json(info) = api::services::info(
@@ -103,7 +90,7 @@ async fn render(
                 a href=(PATH) { "Databases" } " / " span aria-current="page" { (name) }
             }
             h1 { (name) }
-            @if let Some(notice) = notice { p.notice role="status" { (notice) } }
+            (notice::shown(notice.as_deref()))
             section aria-labelledby="connection-heading" {
                 h2 #connection-heading { "Connection" }
                 (connection(&info, revealed.as_deref(), signed))
@@ -164,17 +151,17 @@ fn connection(info: &Service, revealed: Option<&str>, signed: &Signed) -> Markup
 }
 
 /// What the change that led here did, said from fixed words (the query is never shown).
-fn notice(query: &PageQuery) -> Option<String> {
-    let deployed = |what: &str| match query.release {
+fn notice(query: &Done) -> Option<String> {
+    let deployed = |what: &str| match query.release() {
         Some(version) => format!("{what}: release v{version} of the app is active and serves."),
         None => format!("{what}: the app gets the change at its next deploy."),
     };
-    Some(match query.done.as_deref()? {
+    Some(match query.word()? {
         "created" => "Database created and running: link it to an app below.".to_string(),
         "linked" => deployed("Linked: the app has the database's URL in its config var"),
         "unlinked" => deployed("Unlinked: the app's config var is gone"),
         "backed-up" => "Backed up: the new backup is listed below.".to_string(),
-        "verified" => match query.objects {
+        "verified" => match query.objects() {
             Some(objects) => format!(
                 "Verified: the newest backup was restored into a scratch copy, which holds {objects} tables or keys."
             ),
@@ -193,11 +180,7 @@ mod tests {
 
     #[test]
     fn notices_are_fixed_words_and_unknown_ones_are_not_shown() {
-        let query = |done: &str, release: Option<u32>| PageQuery {
-            done: Some(done.to_string()),
-            release,
-            objects: None,
-        };
+        let query = |done: &str, release: Option<u32>| Done::new(done, release, None);
         assert_eq!(
             notice(&query("linked", Some(4))).unwrap(),
             "Linked: the app has the database's URL in its config var: release v4 of the app is active and serves."
@@ -208,6 +191,6 @@ mod tests {
                 .ends_with("at its next deploy.")
         );
         assert_eq!(notice(&query("<script>", None)), None);
-        assert_eq!(notice(&PageQuery::default()), None);
+        assert_eq!(notice(&Done::default()), None);
     }
 }

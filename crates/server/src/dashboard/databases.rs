@@ -7,6 +7,7 @@
 use super::State;
 use super::error::PageError;
 use super::layout::{Tone, badge, bytes, csrf_field, page as whole_page, when};
+use super::notice::{self, Done};
 use super::session::Signed;
 use super::through_api::{self, Sent};
 use crate::api;
@@ -59,31 +60,21 @@ pub(super) fn backup_state(backup: &Backup) -> Markup {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub(super) struct ListQuery {
-    /// Set after a change that went through (a fixed word, never shown as given).
-    #[serde(default)]
-    done: Option<String>,
-}
-
 /// `GET /databases`.
 pub(super) async fn page_of(
     Reach(state): Reach<State>,
     Extension(signed): Extension<Signed>,
-    Query(query): Query<ListQuery>,
+    Query(query): Query<Done>,
 ) -> Result<Markup, PageError> {
     let axum::Json(services) = api::services::list(Reach(state.api.clone())).await?;
     let now = wharf_store::unix_now();
-    let notice = match query.done.as_deref() {
-        Some("destroyed") => Some("Database destroyed; its backups are kept."),
-        _ => None,
-    };
+    let notice = query.said(&[("destroyed", "Database destroyed; its backups are kept.")]);
     Ok(whole_page(
         "Databases",
         Some(&signed),
         html! {
             h1 { "Databases" }
-            @if let Some(notice) = notice { p.notice role="status" { (notice) } }
+            (notice::shown(notice))
             (table(&services, now))
             @if signed.is_admin() {
                 section aria-labelledby="create-heading" {

@@ -8,6 +8,7 @@
 use super::State;
 use super::error::PageError;
 use super::layout::{csrf_field, page, when};
+use super::notice::{self, Done};
 use super::session::Signed;
 use crate::push_keys::{PushKeyError, PushKeys};
 use axum::extract::{Query, State as Reach};
@@ -26,33 +27,25 @@ pub(super) const REMOVE: &str = "/keys/remove";
 /// A public key is one line; a form field much longer than this holds none.
 const MAX_KEY_BYTES: usize = 16 * 1024;
 
-#[derive(Debug, Default, Deserialize)]
-pub(super) struct PageQuery {
-    /// Set after a change: `added` or `removed` (fixed words; the query is never shown).
-    #[serde(default)]
-    done: Option<String>,
-}
-
 /// `GET /keys` (admins).
 pub(super) async fn page_of(
     Reach(state): Reach<State>,
     Extension(signed): Extension<Signed>,
-    Query(query): Query<PageQuery>,
+    Query(query): Query<Done>,
 ) -> Result<Markup, PageError> {
     let keys = state.auth.store.keys()?;
     let push = state.api.git.push_keys();
     let now = wharf_store::unix_now();
-    let notice = match query.done.as_deref() {
-        Some("added") => Some("Key added: it may push now."),
-        Some("removed") => Some("Key removed: it can no longer push or connect."),
-        _ => None,
-    };
+    let notice = query.said(&[
+        ("added", "Key added: it may push now."),
+        ("removed", "Key removed: it can no longer push or connect."),
+    ]);
     Ok(page(
         "SSH keys",
         Some(&signed),
         html! {
             h1 { "SSH keys" }
-            @if let Some(notice) = notice { p.notice role="status" { (notice) } }
+            (notice::shown(notice))
             @if push.is_none() { p.error role="alert" #no-authorized-keys { (no_file_message()) } }
             @if keys.is_empty() {
                 p.empty { "No keys yet. Add one below, or with " code { "wharf keys add NAME < key.pub" } " on the server." }

@@ -31,6 +31,7 @@ mod keys;
 mod layout;
 mod live;
 mod logs_page;
+mod notice;
 mod overview;
 mod processes;
 mod rollback;

@@ -6,6 +6,7 @@
 use super::State;
 use super::error::PageError;
 use super::layout::{Tone, badge, bytes, page as whole_page, when};
+use super::notice::{self, Done};
 use super::session::Signed;
 use crate::api;
 use crate::api::params::AppPath;
@@ -96,7 +97,7 @@ pub(super) async fn page_handler(
         Some(signed),
         html! {
             h1 { "Overview" }
-            @if let Some(notice) = notice { p.notice role="status" { (notice) } }
+            (notice::shown(notice))
             section #apps-section aria-labelledby="apps-heading" data-refresh="10" {
                 h2 #apps-heading { "Apps" }
                 (apps_table(&rows, &https, now))
@@ -119,22 +120,15 @@ pub(super) async fn page_handler(
     ))
 }
 
-#[derive(Debug, Default, serde::Deserialize)]
-pub(super) struct OverviewQuery {
-    /// Set after a change that went through: which one (a fixed word, never shown as given).
-    #[serde(default)]
-    done: Option<String>,
-}
-
 pub(super) async fn page(
     Reach(state): Reach<State>,
     Extension(signed): Extension<Signed>,
-    axum::extract::Query(query): axum::extract::Query<OverviewQuery>,
+    axum::extract::Query(query): axum::extract::Query<Done>,
 ) -> Result<Markup, PageError> {
-    let notice = match query.done.as_deref() {
-        Some("destroyed") => Some("App destroyed: its containers, releases and domains are gone."),
-        _ => None,
-    };
+    let notice = query.said(&[(
+        "destroyed",
+        "App destroyed: its containers, releases and domains are gone.",
+    )]);
     page_handler(&state, &signed, notice).await
 }
 

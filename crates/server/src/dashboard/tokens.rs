@@ -8,6 +8,7 @@
 use super::State;
 use super::error::PageError;
 use super::layout::{csrf_field, page, when};
+use super::notice::{self, Done};
 use super::session::Signed;
 use axum::extract::{Query, State as Reach};
 use axum::http::StatusCode;
@@ -23,21 +24,13 @@ pub(super) const PATH: &str = "/tokens";
 pub(super) const CREATE: &str = "/tokens/create";
 pub(super) const REVOKE: &str = "/tokens/revoke";
 
-#[derive(Debug, Default, Deserialize)]
-pub(super) struct PageQuery {
-    /// Set after a revocation: the fixed word `revoked` (the query is never shown).
-    #[serde(default)]
-    done: Option<String>,
-}
-
 /// `GET /tokens` (admins).
 pub(super) async fn page_of(
     Reach(state): Reach<State>,
     Extension(signed): Extension<Signed>,
-    Query(query): Query<PageQuery>,
+    Query(query): Query<Done>,
 ) -> Result<Markup, PageError> {
-    let notice = (query.done.as_deref() == Some("revoked"))
-        .then_some("Token revoked: it opens nothing any more.");
+    let notice = query.said(&[("revoked", "Token revoked: it opens nothing any more.")]);
     tokens_page(&state, &signed, None, notice)
 }
 
@@ -54,7 +47,7 @@ fn tokens_page(
         Some(signed),
         html! {
             h1 { "API tokens" }
-            @if let Some(notice) = notice { p.notice role="status" { (notice) } }
+            (notice::shown(notice))
             @if let Some(new) = created { (shown_once(new, now)) }
             @if tokens.is_empty() {
                 p.empty { "No tokens. Create one below for " code { "wharf" } " on another machine or a CI job." }

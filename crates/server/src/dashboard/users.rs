@@ -8,6 +8,7 @@
 use super::State;
 use super::error::PageError;
 use super::layout::{csrf_field, page, when};
+use super::notice::{self, Done};
 use super::session::Signed;
 use axum::extract::{Query, State as Reach};
 use axum::http::StatusCode;
@@ -23,13 +24,6 @@ pub(super) const ADD: &str = "/users/add";
 pub(super) const REMOVE: &str = "/users/remove";
 pub(super) const PASSWD: &str = "/users/passwd";
 
-#[derive(Debug, Default, Deserialize)]
-pub(super) struct PageQuery {
-    /// Set after a removal: the fixed word `removed` (the query is never shown).
-    #[serde(default)]
-    done: Option<String>,
-}
-
 /// A password to show once, and for whom.
 struct NewPassword<'a> {
     heading: String,
@@ -42,10 +36,9 @@ struct NewPassword<'a> {
 pub(super) async fn page_of(
     Reach(state): Reach<State>,
     Extension(signed): Extension<Signed>,
-    Query(query): Query<PageQuery>,
+    Query(query): Query<Done>,
 ) -> Result<Markup, PageError> {
-    let notice = (query.done.as_deref() == Some("removed"))
-        .then_some("User removed: their sessions have ended.");
+    let notice = query.said(&[("removed", "User removed: their sessions have ended.")]);
     users_page(&state, &signed, None, notice)
 }
 
@@ -64,7 +57,7 @@ fn users_page(
         Some(signed),
         html! {
             h1 { "Users" }
-            @if let Some(notice) = notice { p.notice role="status" { (notice) } }
+            (notice::shown(notice))
             @if let Some(shown) = shown {
                 section.secret #password-shown role="status" aria-labelledby="password-heading" {
                     h2 #password-heading { (shown.heading) }
