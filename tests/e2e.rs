@@ -25,6 +25,7 @@ mod e2e {
     mod django;
     mod domains;
     mod engine_restart;
+    mod first_session;
     mod git_push;
     mod handover;
     pub mod harness;
