@@ -15,6 +15,7 @@ mod e2e {
     mod cron;
     mod dashboard;
     mod dashboard_admin;
+    mod dashboard_console;
     mod dashboard_db;
     mod dashboard_live;
     mod dashboard_pages;

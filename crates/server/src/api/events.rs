@@ -235,13 +235,55 @@ async fn change_of(parts: &mut axum::http::request::Parts) -> Option<NewEvent> {
     })
 }
 
+/// Record a change that enters by another way than the API's routes but is the change the route
+/// `method route` makes (the dashboard's console is a `wharf run`): the same action name and
+/// log. `None` if it cannot be recorded (which is said, and must not stop the change).
+pub(crate) fn record_as_route(
+    store: &Arc<Store>,
+    method: &Method,
+    route: &str,
+    actor: Actor,
+    app: AppName,
+) -> Option<End> {
+    let Some(action) = action(method, route) else {
+        tracing::warn!(%method, route, "no action name for this route in the activity log");
+        return None;
+    };
+    let change = NewEvent {
+        actor,
+        app: Some(app),
+        action: action.to_string(),
+        subject: None,
+    };
+    match store.start_event(&change) {
+        Ok(id) => Some(End {
+            store: store.clone(),
+            id,
+        }),
+        Err(err) => {
+            tracing::warn!(error = %err, action, "cannot record a change in the activity log");
+            None
+        }
+    }
+}
+
 /// The record of a change that has started, to be finished once.
-struct End {
+pub(crate) struct End {
     store: Arc<Store>,
     id: i64,
 }
 
 impl End {
+    /// The change went through.
+    pub(crate) fn ok(self) {
+        self.finish(EventResult::Ok, String::new(), None)
+    }
+
+    /// The change failed, for `why`.
+    pub(crate) fn failed(self, why: String) {
+        self.finish(EventResult::Failed, why, None)
+    }
+
     fn finish(self, result: EventResult, message: String, app: Option<AppName>) {
         if let Err(err) = self
             .store

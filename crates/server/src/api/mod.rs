@@ -16,7 +16,7 @@ pub(crate) mod logs;
 pub(crate) mod params;
 pub(crate) mod processes;
 mod reach;
-mod run;
+pub(crate) mod run;
 pub(crate) mod services;
 pub(crate) mod storage;
 

@@ -66,38 +66,25 @@ pub async fn run(
         ));
     };
     let (ready_tx, ready_rx) = oneshot::channel::<Result<(), DeployError>>();
+    let size = run.terminal.rows.zip(run.terminal.cols);
     tokio::spawn(async move {
-        let (one_off, attached) = match prepare(
-            &deployer,
-            &app,
-            &options,
-            run.terminal.rows,
-            run.terminal.cols,
-        )
-        .await
-        {
-            Ok(prepared) => prepared,
+        let attached = match AttachedRun::start(&deployer, &app, &options, size).await {
+            Ok(attached) => attached,
             Err(err) => {
                 let _ = ready_tx.send(Err(err));
                 return;
             }
         };
         if ready_tx.send(Ok(())).is_err() {
-            tracing::info!(container = %one_off.name, "run client went away before its command started");
-            deployer.remove_one_off(&one_off.id).await;
+            tracing::info!(container = %attached.session.name(), "run client went away before its command started");
+            attached.abandon().await;
             return;
         }
         match on_upgrade.await {
-            Ok(upgraded) => {
-                let session = Session::OneOff {
-                    deployer: deployer.clone(),
-                    one_off,
-                };
-                relay(TokioIo::new(upgraded), attached, &session).await
-            }
+            Ok(upgraded) => attached.relay(TokioIo::new(upgraded)).await,
             Err(err) => {
                 tracing::info!(error = %err, "the run connection was not upgraded");
-                deployer.remove_one_off(&one_off.id).await;
+                attached.abandon().await;
             }
         }
     });
@@ -138,33 +125,64 @@ fn switching_protocols() -> Result<Response, ApiError> {
         .map_err(ApiError::internal)
 }
 
-/// Create the container, attach to it and start it (so no output is missed), and size its TTY.
-async fn prepare(
-    deployer: &Arc<Deployer>,
-    app: &AppName,
-    options: &RunOptions,
-    rows: Option<u16>,
-    cols: Option<u16>,
-) -> Result<(OneOff, Attached), DeployError> {
-    let one_off = deployer.create_one_off(app, options).await?;
-    let attached = match deployer.docker().attach(&one_off.id).await {
-        Ok(attached) => attached,
-        Err(err) => {
-            deployer.remove_one_off(&one_off.id).await;
-            return Err(err.into());
+/// A one-off command of an app, created, attached and started: what an attached `wharf run`
+/// relays over its upgraded connection, and what the dashboard's console relays over a
+/// websocket (`dashboard::console_socket`). One way to make, attach and remove the container
+/// for both.
+pub(crate) struct AttachedRun {
+    session: Session,
+    attached: Attached,
+}
+
+impl AttachedRun {
+    /// Create the container, attach to it and start it (so no output is missed), and size its
+    /// TTY to `size` (rows, columns).
+    pub(crate) async fn start(
+        deployer: &Arc<Deployer>,
+        app: &AppName,
+        options: &RunOptions,
+        size: Option<(u16, u16)>,
+    ) -> Result<AttachedRun, DeployError> {
+        let one_off = deployer.create_one_off(app, options).await?;
+        let attached = match deployer.docker().attach(&one_off.id).await {
+            Ok(attached) => attached,
+            Err(err) => {
+                deployer.remove_one_off(&one_off.id).await;
+                return Err(err.into());
+            }
+        };
+        deployer.start_one_off(&one_off).await?;
+        if options.tty
+            && let Some((rows, cols)) = size
+            && rows > 0
+            && cols > 0
+            && let Err(err) = deployer.docker().resize(&one_off.id, rows, cols).await
+        {
+            tracing::debug!(error = %err, "could not set the TTY size");
         }
-    };
-    deployer.start_one_off(&one_off).await?;
-    if options.tty
-        && let (Some(rows), Some(cols)) = (rows, cols)
-        && rows > 0
-        && cols > 0
-        && let Err(err) = deployer.docker().resize(&one_off.id, rows, cols).await
-    {
-        tracing::debug!(error = %err, "could not set the TTY size");
+        tracing::info!(%app, container = %one_off.name, "one-off command started");
+        Ok(AttachedRun {
+            session: Session::OneOff {
+                deployer: deployer.clone(),
+                one_off,
+            },
+            attached,
+        })
     }
-    tracing::info!(%app, container = %one_off.name, "one-off command started");
-    Ok((one_off, attached))
+
+    /// Relay `client`, a connection speaking [`crate::run_protocol`], until the command ends
+    /// or the client goes away; the container is removed either way.
+    pub(crate) async fn relay<S>(self, client: S)
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin,
+    {
+        relay(client, self.attached, &self.session).await
+    }
+
+    /// No client came to relay: kill and remove the container.
+    pub(crate) async fn abandon(self) {
+        self.session.finish().await
+    }
 }
 
 /// Pass stdin and resizes from the client to the container and its output back, then its exit

@@ -2,9 +2,9 @@
 //! (`processes`: scale, limits, stop/start/restart) and containers, its cron jobs and their runs
 //! (`cron_jobs`), storage mounts (`storage`), domains (`domains`), config var names
 //! (`config_vars`: values only revealed one at a time) and its newest changes (`activity`);
-//! for admins, a rollback button on each release that can be rolled back to, a deploy by upload
-//! and a way to destroy the app (`destroy`). Read through the API's handlers, changed through its
-//! routes (`through_api`).
+//! for admins, a rollback button on each release that can be rolled back to, a deploy by upload,
+//! a link to its console (`console`) and a way to destroy the app (`destroy`). Read through the
+//! API's handlers, changed through its routes (`through_api`).
 use super::State;
 use super::error::PageError;
 use super::layout::{Tone, badge, page as whole_page, when};
@@ -77,6 +77,7 @@ pub(super) async fn page(
             (notice::shown(notice.as_deref()))
             nav.app-links aria-label="This app" {
                 a href={"/apps/" (app) "/logs"} { "Logs" }
+                @if admin { a href=(super::console::link(&app)) { "Console" } }
             }
             (super::live::deploy_section(&app, live.as_deref()))
             @if admin {

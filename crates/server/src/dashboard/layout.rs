@@ -5,6 +5,16 @@ use maud::{DOCTYPE, Markup, html};
 
 /// A whole page titled `title`; with `signed`, the header names the user and signs out.
 pub(super) fn page(title: &str, signed: Option<&Signed>, main: Markup) -> Markup {
+    page_with_head(title, signed, html! {}, main)
+}
+
+/// As `page`, with more in its head (the console's terminal and script).
+pub(super) fn page_with_head(
+    title: &str,
+    signed: Option<&Signed>,
+    head: Markup,
+    main: Markup,
+) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -16,6 +26,7 @@ pub(super) fn page(title: &str, signed: Option<&Signed>, main: Markup) -> Markup
                 link rel="icon" href="data:,";
                 link rel="stylesheet" href=(super::assets::STYLESHEET);
                 script src=(super::assets::SCRIPT) defer {}
+                (head)
             }
             body {
                 a.skip href="#main" { "Skip to the content" }

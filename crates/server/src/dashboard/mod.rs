@@ -7,7 +7,7 @@
 //! way the API does.
 //!
 //! Every route is mounted here with its `Access`: only the sign-in form, its second step (the
-//! code, for a user with a second factor) and the two assets are `Public`; every other route passes `session::guard` (a session, the role, and for a
+//! code, for a user with a second factor) and the assets are `Public`; every other route passes `session::guard` (a session, the role, and for a
 //! change the CSRF token) before its handler runs. A dashboard session never opens the token
 //! API, and an API token never opens the dashboard: each checks only its own credential.
 
@@ -18,6 +18,8 @@ mod assets;
 mod certs;
 mod change;
 mod config_vars;
+mod console;
+mod console_socket;
 mod cron_jobs;
 mod database_backups;
 mod database_confirm;
@@ -175,6 +177,24 @@ fn mounted() -> Mounted {
     }
     .at(M::GET, assets::STYLESHEET, Public, assets::stylesheet)
     .at(M::GET, assets::SCRIPT, Public, assets::script)
+    .at(
+        M::GET,
+        assets::CONSOLE_SCRIPT,
+        Public,
+        assets::console_script,
+    )
+    .at(
+        M::GET,
+        assets::TERMINAL_SCRIPT,
+        Public,
+        assets::terminal_script,
+    )
+    .at(
+        M::GET,
+        assets::TERMINAL_STYLESHEET,
+        Public,
+        assets::terminal_stylesheet,
+    )
     .at(M::GET, sign_in::PATH, Public, sign_in::form)
     .at(M::POST, sign_in::PATH, Public, sign_in::submit)
     .at(M::GET, second_step::PATH, Public, second_step::form)
@@ -187,6 +207,13 @@ fn mounted() -> Mounted {
     .at(M::GET, "/apps/{app}/deploy/live", Signed, live::deploy)
     .at(M::GET, "/apps/{app}/logs", Signed, logs_page::page_of)
     .at(M::GET, "/apps/{app}/logs/live", Signed, live::logs)
+    .at(M::GET, "/apps/{app}/console", Admin, console::page)
+    .at(
+        M::GET,
+        "/apps/{app}/console/socket",
+        Admin,
+        console_socket::socket,
+    )
     .at(M::POST, "/apps/{app}/restart", Admin, processes::restart)
     .at(M::POST, "/apps/{app}/stop", Admin, processes::stop)
     .at(M::POST, "/apps/{app}/start", Admin, processes::start)
@@ -306,14 +333,17 @@ pub fn dashboard_routes() -> Vec<(Method, &'static str, Access)> {
 
 /// Headers on every dashboard answer: nothing loads from elsewhere, only the dashboard's own
 /// script runs (no inline script), streams come only from the dashboard, no page is framed, and pages are not cached (they hold what a signed-in user may see).
+/// A page that needs another policy sets its own (the console, `console::CONSOLE_POLICY`).
 async fn security_headers(mut response: axum::response::Response) -> axum::response::Response {
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        ),
-    );
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            ),
+        );
+    }
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -345,6 +375,9 @@ mod tests {
             [
                 "GET /assets/style.css",
                 "GET /assets/live.js",
+                "GET /assets/console.js",
+                "GET /assets/xterm-6.0.0.js",
+                "GET /assets/xterm-6.0.0.css",
                 "GET /sign-in",
                 "POST /sign-in",
                 "GET /sign-in/code",
@@ -354,7 +387,7 @@ mod tests {
     }
 
     #[test]
-    fn tokens_keys_and_users_are_for_admins_and_certificates_for_everyone() {
+    fn tokens_keys_users_and_the_console_are_for_admins_and_certificates_for_everyone() {
         let access = |wanted: &str| {
             dashboard_routes()
                 .into_iter()
@@ -362,7 +395,13 @@ mod tests {
                 .map(|(_, _, access)| access)
         };
         assert_eq!(access("/certs"), Some(Access::Signed));
-        for page in ["/tokens", "/keys", "/users"] {
+        for page in [
+            "/tokens",
+            "/keys",
+            "/users",
+            "/apps/{app}/console",
+            "/apps/{app}/console/socket",
+        ] {
             assert_eq!(access(page), Some(Access::Admin), "{page}");
         }
     }
