@@ -1,7 +1,8 @@
 //! Every dashboard page, over HTTPS at the API's own name (`--api-domain`, certificate from
 //! Pebble): each page the router serves renders in Chromium with no console error (no script
 //! error, no refused resource, no Content-Security-Policy violation), and the session cookie is
-//! `__Host-` prefixed, `Secure`, `HttpOnly` and `SameSite=Strict` there. The pages come from the router's own list,
+//! `__Host-` prefixed, `Secure`, `HttpOnly` and `SameSite=Strict` there; the console's
+//! websocket runs a command through that listener. The pages come from the router's own list,
 //! so a new page is walked (and screenshotted) without editing this test.
 
 use super::acme::{Validation, acme_daemon, chain_path, wait_for};
@@ -10,7 +11,8 @@ use super::harness::*;
 use fantoccini::Locator;
 use wharf_server::dashboard::{Access, dashboard_routes};
 
-/// The pages to walk: every GET route behind a session, but the live streams (not pages).
+/// The pages to walk: every GET route behind a session, but the live streams and the
+/// console's websocket (not pages).
 fn pages(app: &str, db: &str, backup: &str) -> Vec<String> {
     dashboard_routes()
         .into_iter()
@@ -18,6 +20,7 @@ fn pages(app: &str, db: &str, backup: &str) -> Vec<String> {
             method == http::Method::GET
                 && matches!(access, Access::Signed | Access::Admin)
                 && !path.ends_with("/live")
+                && !path.ends_with("/socket")
         })
         .map(|(_, path, _)| {
             let path = path.replace("{app}", app).replace("{name}", db);
@@ -133,6 +136,31 @@ fn every_page_renders_over_https_with_no_console_error() {
             let name = if name.is_empty() { "overview" } else { &name };
             browser.screenshots(&format!("https-{name}")).await;
         }
+
+        // The console's websocket passes the HTTPS listener too.
+        browser.goto(&format!("{base}/apps/{app}/console")).await;
+        browser
+            .fill("#console-command", "sh -c 'echo over-$((40+2))'")
+            .await;
+        browser
+            .client()
+            .find(Locator::Css("#console-form button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        loop {
+            let status = browser.text("#console-status").await;
+            if status.contains("exited with code 0") {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "{status}");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(browser.text(".xterm-rows").await.contains("over-42"));
+        browser.assert_console_clean("the console over HTTPS").await;
         browser.close().await;
     });
 }
