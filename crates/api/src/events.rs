@@ -34,6 +34,7 @@ pub struct Event {
     /// What else it named (a domain, a service), if anything.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
+    #[schema(schema_with = event_result_schema)]
     pub result: EventResult,
     /// The outcome, or why it failed.
     #[serde(default)]
@@ -43,39 +44,18 @@ pub struct Event {
     pub finished_at: Option<i64>,
 }
 
-/// How a change ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum EventResult {
-    /// Still going.
-    Running,
-    Ok,
-    Failed,
-    /// The daemon stopped before it ended.
-    Interrupted,
-}
+/// How a change ended: the domain's type, written in lowercase.
+pub use wharf_domain::EventResult;
 
-impl EventResult {
-    /// The result as the API writes it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventResult::Running => "running",
-            EventResult::Ok => "ok",
-            EventResult::Failed => "failed",
-            EventResult::Interrupted => "interrupted",
-        }
-    }
-}
-
-impl From<wharf_domain::EventResult> for EventResult {
-    fn from(result: wharf_domain::EventResult) -> EventResult {
-        match result {
-            wharf_domain::EventResult::Running => EventResult::Running,
-            wharf_domain::EventResult::Ok => EventResult::Ok,
-            wharf_domain::EventResult::Failed => EventResult::Failed,
-            wharf_domain::EventResult::Interrupted => EventResult::Interrupted,
-        }
-    }
+/// The schema of [`EventResult`]: a string, one of its values.
+fn event_result_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(EventResult::ALL.iter().map(|result| result.as_str())))
+        .description(Some(
+            "How the change ended: `running` (still going), `ok`, `failed`, or `interrupted` (the daemon stopped before it ended).",
+        ))
+        .build()
 }
 
 /// The query of the event lists.

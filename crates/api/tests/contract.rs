@@ -476,7 +476,10 @@ fn every_type_survives_a_round_trip() {
         message: "`blog.example.com` is served by shop".into(),
         finished_at: Some(1_700_000_001),
     };
-    schema(s, EventResult::Interrupted);
+    // Not a schema of its own (a domain type): a string, as the event's schema lists.
+    for result in EventResult::ALL {
+        assert_eq!(round_trip(result), result.as_str());
+    }
     schema(s, event.clone());
     schema(
         s,

@@ -14,6 +14,14 @@ pub enum EventResult {
 }
 
 impl EventResult {
+    /// Every result, in the order a change goes through them.
+    pub const ALL: [EventResult; 4] = [
+        EventResult::Running,
+        EventResult::Ok,
+        EventResult::Failed,
+        EventResult::Interrupted,
+    ];
+
     /// The lowercase form, as stored and shown.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -26,14 +34,9 @@ impl EventResult {
 
     /// The result written as `as_str` gives it, if it is one.
     pub fn from_stored(text: &str) -> Option<EventResult> {
-        [
-            EventResult::Running,
-            EventResult::Ok,
-            EventResult::Failed,
-            EventResult::Interrupted,
-        ]
-        .into_iter()
-        .find(|result| result.as_str() == text)
+        EventResult::ALL
+            .into_iter()
+            .find(|result| result.as_str() == text)
     }
 }
 

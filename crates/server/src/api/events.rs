@@ -454,7 +454,7 @@ fn events(records: Vec<EventRecord>) -> Events {
                 app: record.app,
                 action: record.action,
                 subject: record.subject,
-                result: record.result.into(),
+                result: record.result,
                 message: record.message,
                 finished_at: record.finished_at,
             })
