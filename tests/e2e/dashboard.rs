@@ -906,12 +906,48 @@ fn an_admin_rolls_back_from_the_app_page_after_confirming_and_the_old_release_se
             "{active}"
         );
         browser.screenshots("app-rolled-back").await;
+
+        // The active release's redeploy button: v3's image again as v4, followed live.
+        browser
+            .click_within("form.redeploy button", DEPLOY_LIMIT)
+            .await;
+        browser
+            .wait_for_path(&format!("/apps/{app}?done=deploying&release=4"))
+            .await;
+        browser
+            .wait_for_path_within(&format!("/apps/{app}"), DEPLOY_LIMIT)
+            .await;
+        let active = browser.text("#releases tbody tr:first-child").await;
+        assert!(
+            active.contains("v4") && active.contains("active"),
+            "{active}"
+        );
+        browser.screenshots("app-redeployed").await;
         browser.close().await;
     });
     // A real request: v1's body serves again.
     let (status, body) = d.get(&host, "/").unwrap();
     assert_eq!(status, 200);
     assert!(body.contains("hello from the dashboard test"), "{body}");
+    // The CLI redeploys the same way, and the log names who asked each time.
+    let out = d.wharf_ok(&["redeploy", &app]);
+    assert!(out.contains("Redeploying"), "{out}");
+    let releases = d.wharf_json(&["releases", &app]);
+    assert_eq!(
+        (&releases[0]["version"], &releases[0]["status"]),
+        (&serde_json::json!(5), &serde_json::json!("active")),
+        "{releases}"
+    );
+    let events = d.wharf_json(&["events", &app]);
+    let redeploys: Vec<_> = events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "redeploy" && e["result"] == "ok")
+        .map(|e| e["actor"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(redeploys.len(), 2, "{events}");
+    assert!(redeploys.iter().any(|a| a == "user ada"), "{redeploys:?}");
 
     // A release that cannot be rolled back to, asked for by hand, is refused with the reason.
     let admin = sign_in_raw(d.api, "ada", ADMIN_PASSWORD);
@@ -919,7 +955,7 @@ fn an_admin_rolls_back_from_the_app_page_after_confirming_and_the_old_release_se
     let page = exchange(
         d.api,
         "GET",
-        &format!("/apps/{app}/rollback?version=3"),
+        &format!("/apps/{app}/rollback?version=5"),
         &[("Cookie", &cookie)],
         "",
     );

@@ -18,7 +18,7 @@ use utoipa::{IntoParams, OpenApi};
     ),
     paths(
         status, acme, apps, destroy_app, releases, release_log, config_show, config_change,
-        rollback, ps, formation, cron, scale, limits, stop, start, restart, run, logs, domains, add_domain,
+        rollback, redeploy, ps, formation, cron, scale, limits, stop, start, restart, run, logs, domains, add_domain,
         remove_domain, storage, mount, unmount, services, create_service, service,
         destroy_service, link, unlink, expose, backups, backup, verify, backup_schedule, restore,
         connect, certs, add_cert, remove_cert, events, app_events, deploy, git_info_refs, git_receive_pack,
@@ -137,6 +137,11 @@ fn config_change() {}
     request_body = RollbackRequest,
     responses((status = 200, body = ProgressEvent, content_type = NDJSON)))]
 fn rollback() {}
+
+/// Deploy the release serving now again: a new release of its image with the app's config.
+#[utoipa::path(post, path = paths::REDEPLOY, tag = "apps", params(AppPath),
+    responses((status = 200, body = ProgressEvent, content_type = NDJSON), (status = 400, body = ErrorBody)))]
+fn redeploy() {}
 
 #[utoipa::path(get, path = paths::PS, tag = "processes", params(AppPath),
     responses((status = 200, body = Vec<ProcessStatus>), (status = 404, body = ErrorBody)))]

@@ -12,6 +12,7 @@ pub const RELEASES: &str = "/v1/apps/{app}/releases";
 pub const RELEASE_LOG: &str = "/v1/apps/{app}/releases/{version}/log";
 pub const CONFIG: &str = "/v1/apps/{app}/config";
 pub const ROLLBACK: &str = "/v1/apps/{app}/rollback";
+pub const REDEPLOY: &str = "/v1/apps/{app}/redeploy";
 pub const PS: &str = "/v1/apps/{app}/ps";
 pub const FORMATION: &str = "/v1/apps/{app}/formation";
 pub const CRON: &str = "/v1/apps/{app}/cron";

@@ -665,5 +665,5 @@ fn every_route_is_documented_once_with_its_method() {
             );
         }
     }
-    assert_eq!(routes, 46);
+    assert_eq!(routes, 47);
 }

@@ -78,6 +78,9 @@ pub enum Command {
         #[arg(value_parser = parse_release)]
         version: Option<ReleaseVersion>,
     },
+    /// Deploy the release serving now again, as a new release of its image with the app's
+    /// config (the health check, release phase and zero-downtime swap run again).
+    Redeploy { app: AppName },
     /// An app's cron jobs (from app.json) and their recent runs with exit codes.
     Cron {
         app: AppName,

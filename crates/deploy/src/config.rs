@@ -71,9 +71,30 @@ impl Deployer {
             self.store.replace_config_vars(app, &vars)?;
             return Ok(ConfigOutcome::Saved);
         };
-        self.redeploy_with_vars(app, active, vars, progress)
+        self.redeploy_with_vars(app, active, vars, "Config changed", progress)
             .await
             .map(ConfigOutcome::Deployed)
+    }
+
+    /// Deploy the release serving now again, as a new release of its image with the app's
+    /// config as stored (a redeploy button's work: the health check, the release phase and
+    /// the zero-downtime swap run again).
+    #[tracing::instrument(skip(self, progress))]
+    pub async fn redeploy(
+        &self,
+        app: &AppName,
+        progress: &Progress,
+    ) -> Result<DeployOutcome, DeployError> {
+        let _guard = self.lock_app(app).await;
+        if self.store.app(app)?.is_none() {
+            return Err(DeployError::NoSuchApp(app.to_string()));
+        }
+        let Some(active) = self.store.active_release(app)? else {
+            return Err(DeployError::NothingToRedeploy(app.to_string()));
+        };
+        let vars = self.store.config_vars(app)?;
+        self.redeploy_with_vars(app, active, vars, "Redeploying", progress)
+            .await
     }
 
     /// Deploy the config stored without a restart (`--no-restart`), if the running release does
@@ -91,17 +112,19 @@ impl Deployer {
         if vars == active.spec.vars {
             return Ok(None);
         }
-        self.redeploy_with_vars(app, active, vars, progress)
+        self.redeploy_with_vars(app, active, vars, "Config changed", progress)
             .await
             .map(Some)
     }
 
-    /// A new release of `active`'s image with `vars`, deployed. The app's lock is held.
+    /// A new release of `active`'s image with `vars`, deployed, its first line saying `why`.
+    /// The app's lock is held.
     async fn redeploy_with_vars(
         &self,
         app: &AppName,
         active: ReleaseRecord,
         vars: EnvVars,
+        why: &str,
         progress: &Progress,
     ) -> Result<DeployOutcome, DeployError> {
         let mut spec = ReleaseSpec {
@@ -115,7 +138,7 @@ impl Deployer {
         let image = active.image.clone();
         let release = self.record_release(app, |_| image.clone(), &mut spec, progress)?;
         progress.line(format!(
-            "-----> Config changed: deploying {app} release {} (image of {})",
+            "-----> {why}: deploying {app} release {} (image of {})",
             release.version, active.version
         ));
         let result = self.put_in_service(&release, &spec, progress).await;

@@ -147,6 +147,8 @@ pub enum DeployError {
     },
     #[error("`{0}` has no earlier release to roll back to")]
     NoRollbackTarget(String),
+    #[error("`{0}` has no release serving to deploy again; deploy it first (`wharf push`)")]
+    NothingToRedeploy(String),
     #[error("cannot roll `{app}` back to {version}: {reason}")]
     CannotRollBackTo {
         app: String,

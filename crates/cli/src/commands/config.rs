@@ -116,6 +116,16 @@ async fn change(
     follow(response).await
 }
 
+pub async fn redeploy(client: &Client, app: &AppName) -> anyhow::Result<ExitCode> {
+    let response = client
+        .post_json(
+            &paths::fill(paths::REDEPLOY, &[app.as_str()]),
+            &serde_json::json!({}),
+        )
+        .await?;
+    follow(response).await
+}
+
 pub async fn rollback(
     client: &Client,
     app: &AppName,

@@ -54,6 +54,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rollback { app, version } => {
             config::rollback(&Client::new(endpoint(&cli)?), app, *version).await
         }
+        Command::Redeploy { app } => config::redeploy(&Client::new(endpoint(&cli)?), app).await,
         Command::Cron { app, log } => {
             apps::cron(&Client::new(endpoint(&cli)?), app, *log, cli.json).await
         }

@@ -73,6 +73,17 @@ pub async fn change(
     })
 }
 
+pub async fn redeploy(
+    State(state): State<ApiState>,
+    AppPath(app): AppPath,
+) -> Result<Response, ApiError> {
+    let deployer = state.deployer.clone();
+    stream(&state, move |progress| async move {
+        let outcome = deployer.redeploy(&app, &progress).await?;
+        Ok::<_, wharf_deploy::DeployError>(super::deploy::deployed(outcome))
+    })
+}
+
 pub async fn rollback(
     State(state): State<ApiState>,
     AppPath(app): AppPath,

@@ -82,6 +82,7 @@ const ACTIONS: &[(Method, &str, &str)] = &[
     (Method::POST, paths::CONFIG, "config"),
     (Method::GET, paths::CONFIG, "config reveal"),
     (Method::POST, paths::ROLLBACK, "rollback"),
+    (Method::POST, paths::REDEPLOY, "redeploy"),
     (Method::POST, paths::SCALE, "scale"),
     (Method::POST, paths::LIMITS, "limits"),
     (Method::POST, paths::STOP, "stop"),

@@ -147,6 +147,7 @@ fn api_routes() -> Mounted {
         .at(M::GET, paths::CONFIG, config::show)
         .at(M::POST, paths::CONFIG, config::change)
         .at(M::POST, paths::ROLLBACK, config::rollback)
+        .at(M::POST, paths::REDEPLOY, config::redeploy)
         .at(M::GET, paths::PS, processes::ps)
         .at(M::GET, paths::FORMATION, processes::formation)
         .at(M::GET, paths::CRON, apps::cron)

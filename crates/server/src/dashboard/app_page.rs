@@ -82,6 +82,9 @@ pub(super) async fn page(
             (super::live::deploy_section(&app, live.as_deref()))
             @if admin {
                 section.actions aria-label="Actions" {
+                    @if let Some(active) = releases.iter().find(|r| r.status == ReleaseStatus::Active) {
+                        (super::rollback::redeploy_form(&app, active.version, &signed))
+                    }
                     details.deploy-new {
                         summary { "Deploy a new version from a file" }
                         (super::upload::form(Some(&app), &signed))

@@ -223,6 +223,7 @@ fn mounted() -> Mounted {
     .at(M::POST, "/apps/{app}/destroy", Admin, destroy::submit)
     .at(M::GET, "/apps/{app}/rollback", Admin, rollback::confirm)
     .at(M::POST, "/apps/{app}/rollback", Admin, rollback::submit)
+    .at(M::POST, "/apps/{app}/redeploy", Admin, rollback::redeploy)
     .at(M::POST, "/apps/{app}/config/set", Admin, config_vars::set)
     .at(
         M::POST,

@@ -1,7 +1,9 @@
 //! Rolling an app back from its page: each superseded release has a button leading to a
 //! confirmation (`GET /apps/{app}/rollback?version=N`, which names the release and what will
 //! happen), whose form posts the rollback; it is the API's `POST /v1/apps/{app}/rollback`,
-//! followed live on the app's page until the new release serves.
+//! followed live on the app's page until the new release serves. A redeploy of the active
+//! release (`POST /apps/{app}/redeploy`, the API's `POST /v1/apps/{app}/redeploy`) is followed
+//! the same way.
 
 use super::State;
 use super::error::PageError;
@@ -52,6 +54,46 @@ pub(super) fn confirm_link(app: &str, version: u32) -> String {
 
 /// Whether a release can be rolled back to: one that served and no longer does (an active
 /// one serves now; a failed or deploying one never went live), as the API decides.
+/// The redeploy button of the active release `version` (admins).
+pub(super) fn redeploy_form(app: &str, version: u32, signed: &Signed) -> Markup {
+    html! {
+        form.redeploy method="post" action={"/apps/" (app) "/redeploy"} {
+            (csrf_field(signed))
+            button type="submit" { "Redeploy v" (version) }
+            span.muted { " its image again with the config as it is now, as a new release" }
+        }
+    }
+}
+
+/// `POST /apps/{app}/redeploy` (admins, with the CSRF token): the active release deployed
+/// again, followed live on the app's page.
+pub(super) async fn redeploy(
+    Reach(state): Reach<State>,
+    Extension(signed): Extension<Signed>,
+    Path(app): Path<String>,
+) -> Result<Response, PageError> {
+    let name = super::app_page::known_name(&app)?;
+    let back = format!("/apps/{app}");
+    tracing::info!(user = %signed.user.name, %app, "dashboard: redeploy");
+    let answer = through_api::send(
+        &state,
+        &signed,
+        Method::POST,
+        &paths::fill(paths::REDEPLOY, &[name.0.as_str()]),
+        Sent::Nothing,
+        &back,
+    )
+    .await?;
+    super::change::follow(
+        &state,
+        &name.0,
+        answer,
+        format!("The redeploy of {app}"),
+        back,
+    )
+    .await
+}
+
 pub(super) fn can_roll_back_to(release: &Release) -> bool {
     release.status == ReleaseStatus::Superseded
 }
