@@ -19,6 +19,8 @@ pub enum SourceError {
     TooLarge { path: String, limit: u64 },
     #[error("{0} is not in the source tree")]
     Missing(String),
+    #[error("{0} is listed but its contents were not kept (not a file Wharf's detection reads)")]
+    NotKept(String),
     #[error("{0} is not UTF-8 text")]
     NotText(String),
 }

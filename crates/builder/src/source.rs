@@ -4,9 +4,10 @@
 //!
 //! [`DirTree`] is a directory on disk (what `wharf build-plan` reads); it skips what no
 //! detection looks into (`.git`, `node_modules`, virtual environments) and follows no links.
-//! [`MemoryTree`] is a map of paths to contents (tests, and the server's build context).
+//! [`MemoryTree`] is a map of paths to contents (tests, and the server's build context, which
+//! keeps the contents of only the files [`reads`] names and lists the others).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -29,8 +30,37 @@ const SKIPPED_DIRS: [&str; 6] = [
 /// How deep a [`DirTree`] walks (settings live near the top).
 const MAX_DEPTH: usize = 6;
 
-/// Most files a [`DirTree`] lists.
-const MAX_FILES: usize = 20_000;
+/// Most files a tree lists: more say nothing more about what the app is.
+pub const MAX_FILES: usize = 20_000;
+
+/// The settings files detection reads at the top of a tree (other files' presence is enough).
+const READ_AT_TOP: [&str; 13] = [
+    "requirements.txt",
+    "pyproject.toml",
+    "Pipfile",
+    "Pipfile.lock",
+    "setup.py",
+    "manage.py",
+    ".python-version",
+    "runtime.txt",
+    "package.json",
+    ".nvmrc",
+    "go.mod",
+    "Procfile",
+    "app.json",
+];
+
+/// Whether detection may read the file at `path` (relative, `/` between parts): the settings
+/// files at the top, and the .go files at the top and in `cmd/NAME/` (to find `package main`).
+/// A holder of a large tree keeps these and only lists the rest.
+pub fn reads(path: &str) -> bool {
+    let parts: Vec<&str> = path.split('/').collect();
+    match parts.as_slice() {
+        [name] => READ_AT_TOP.contains(name) || name.ends_with(".go"),
+        ["cmd", _, name] => name.ends_with(".go"),
+        _ => false,
+    }
+}
 
 /// An app's source, as detection sees it.
 pub trait SourceTree {
@@ -123,10 +153,11 @@ impl SourceTree for DirTree {
     }
 }
 
-/// Files held in memory, by relative path.
+/// Files held in memory, by relative path: with their contents, or only listed.
 #[derive(Debug, Clone, Default)]
 pub struct MemoryTree {
     files: BTreeMap<String, Vec<u8>>,
+    listed: BTreeSet<String>,
 }
 
 impl MemoryTree {
@@ -137,6 +168,20 @@ impl MemoryTree {
     /// Add (or replace) the file at `path`.
     pub fn insert(&mut self, path: impl Into<String>, contents: impl Into<Vec<u8>>) {
         self.files.insert(path.into(), contents.into());
+    }
+
+    /// Note that the file at `path` exists, without its contents (reading it is an error).
+    pub fn list(&mut self, path: impl Into<String>) {
+        self.listed.insert(path.into());
+    }
+
+    /// How many files the tree holds or lists.
+    pub fn len(&self) -> usize {
+        self.files.len() + self.listed.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// A tree of these files.
@@ -151,14 +196,17 @@ impl MemoryTree {
 
 impl SourceTree for MemoryTree {
     fn files(&self) -> Result<Vec<String>, SourceError> {
-        Ok(self.files.keys().cloned().collect())
+        let all: BTreeSet<&String> = self.files.keys().chain(&self.listed).collect();
+        Ok(all.into_iter().cloned().collect())
     }
 
     fn read(&self, path: &str) -> Result<Vec<u8>, SourceError> {
-        let bytes = self
-            .files
-            .get(path)
-            .ok_or_else(|| SourceError::Missing(path.to_owned()))?;
+        let Some(bytes) = self.files.get(path) else {
+            if self.listed.contains(path) {
+                return Err(SourceError::NotKept(path.to_owned()));
+            }
+            return Err(SourceError::Missing(path.to_owned()));
+        };
         if bytes.len() as u64 > MAX_READ_BYTES {
             return Err(too_large(path));
         }
@@ -195,6 +243,32 @@ mod tests {
         assert_eq!(tree.read("requirements.txt").unwrap(), b"flask\n");
         assert!(matches!(tree.read("passwd"), Err(SourceError::Missing(_))));
         assert!(matches!(tree.read("../x"), Err(SourceError::Missing(_))));
+    }
+
+    #[test]
+    fn detection_reads_settings_files_and_go_sources_only() {
+        for path in [
+            "requirements.txt",
+            "Procfile",
+            "main.go",
+            "cmd/server/main.go",
+            ".nvmrc",
+        ] {
+            assert!(reads(path), "{path}");
+        }
+        for path in [
+            "app.py",
+            "src/requirements.txt",
+            "cmd/main.go",
+            "mysite/settings.py",
+        ] {
+            assert!(!reads(path), "{path}");
+        }
+        let mut tree = MemoryTree::of([("go.mod", "module x")]);
+        tree.list("big.bin");
+        assert_eq!(tree.files().unwrap(), ["big.bin", "go.mod"]);
+        assert!(matches!(tree.read("big.bin"), Err(SourceError::NotKept(_))));
+        assert_eq!(tree.len(), 2);
     }
 
     #[test]

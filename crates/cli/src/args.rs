@@ -379,7 +379,8 @@ pub enum CertsCommand {
 
 #[derive(Args, Debug)]
 pub struct DeployArgs {
-    /// Directory with the app's Dockerfile.
+    /// Directory with the app: its Dockerfile, or a source tree Wharf's builders recognise
+    /// (see `wharf build-plan`).
     #[arg(default_value = ".")]
     pub dir: PathBuf,
     /// App name (default: `wharf.app` in the Dockerfile, else the directory's name).
