@@ -217,6 +217,11 @@ impl BuildContext {
         })
     }
 
+    /// What Wharf's builders make of the context: its own Dockerfile, or the one they write.
+    pub fn plan(&self) -> Result<wharf_builder::Plan, wharf_builder::PlanError> {
+        wharf_builder::plan(&self.source)
+    }
+
     /// Append a file at the top of the context (the Dockerfile a builder wrote): its entry
     /// replaces the archive's closing blocks, which the tar writer puts back after it.
     pub fn add_file(&mut self, name: &str, contents: &[u8]) -> Result<(), ContextError> {

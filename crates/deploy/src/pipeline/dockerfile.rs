@@ -25,7 +25,7 @@ pub(super) fn choose(
     context: &mut BuildContext,
     progress: &Progress,
 ) -> Result<AppDockerfile, DeployError> {
-    let plan = wharf_builder::plan(&context.source)?;
+    let plan = context.plan()?;
     let Some(text) = plan.dockerfile else {
         // Detection found the Dockerfile at the top of the context.
         let text = context.dockerfile.clone().unwrap_or_default();
