@@ -18,7 +18,7 @@ pub use detect::{
     Detected, Django, GoApp, NodeApp, NodeManager, PythonApp, PythonTool, StaticSite, detect,
 };
 pub use error::{PlanError, SourceError};
-pub use source::{DirTree, MAX_FILES, MAX_READ_BYTES, MemoryTree, SourceTree, reads};
+pub use source::{DirTree, MAX_FILES, MAX_READ_BYTES, MemoryTree, SourceTree, lists, reads};
 pub use wharf_domain::BuilderKind;
 
 /// The port every generated image listens on (`$PORT` inside the container), stated to Wharf

@@ -50,6 +50,15 @@ const READ_AT_TOP: [&str; 13] = [
     "app.json",
 ];
 
+/// Whether detection cares that the file at `path` exists: not in the directories a
+/// [`DirTree`] skips, nor deeper than it walks. A holder of a large tree lists only these, so
+/// thousands of dependencies cannot crowd out the files that decide (within [`MAX_FILES`]).
+pub fn lists(path: &str) -> bool {
+    let dirs: Vec<&str> = path.split('/').collect();
+    let dirs = &dirs[..dirs.len().saturating_sub(1)];
+    dirs.len() <= MAX_DEPTH && !dirs.iter().any(|dir| SKIPPED_DIRS.contains(dir))
+}
+
 /// Whether detection may read the file at `path` (relative, `/` between parts): the settings
 /// files at the top, and the .go files at the top and in `cmd/NAME/` (to find `package main`).
 /// A holder of a large tree keeps these and only lists the rest.
@@ -264,6 +273,9 @@ mod tests {
         ] {
             assert!(!reads(path), "{path}");
         }
+        assert!(lists("public/index.html") && lists("mysite/settings/prod.py"));
+        assert!(!lists("node_modules/x/package.json") && !lists(".git/HEAD"));
+        assert!(!lists("a/b/c/d/e/f/g/h.txt"));
         let mut tree = MemoryTree::of([("go.mod", "module x")]);
         tree.list("big.bin");
         assert_eq!(tree.files().unwrap(), ["big.bin", "go.mod"]);

@@ -187,7 +187,7 @@ impl BuildContext {
             };
             let kept = wharf_builder::reads(path);
             if slot.is_none() && !kept {
-                if source.len() < wharf_builder::MAX_FILES {
+                if source.len() < wharf_builder::MAX_FILES && wharf_builder::lists(path) {
                     source.list(path);
                 }
                 continue;
