@@ -11,6 +11,7 @@ mod e2e {
     mod background_drain;
     mod bad_input;
     mod boot_crash;
+    mod builders;
     mod cli_output;
     mod cron;
     mod dashboard;

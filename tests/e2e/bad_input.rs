@@ -179,7 +179,7 @@ fn build_contexts_that_escape_are_refused() {
         assert_eq!(status, "400", "{name}: {body}");
         assert!(body.contains(needle), "{name}: {body}");
     }
-    // A context without a Dockerfile, sent by hand.
+    // A context without a Dockerfile that no builder recognises, sent by hand.
     let file = tempfile::NamedTempFile::new().unwrap();
     let mut builder = tar::Builder::new(file.reopen().unwrap());
     let mut header = tar::Header::new_gnu();
@@ -191,7 +191,10 @@ fn build_contexts_that_escape_are_refused() {
     builder.finish().unwrap();
     let (status, body) = post_tar(&d, file.path());
     assert_eq!(status, "400");
-    assert!(body.contains("no Dockerfile"), "{body}");
+    assert!(
+        body.contains("cannot tell what kind of app this is"),
+        "{body}"
+    );
     assert!(!d.wharf_ok(&["apps"]).contains("crafted"));
 }
 

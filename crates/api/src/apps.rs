@@ -114,6 +114,10 @@ pub struct Release {
     /// The git commit its image was built from, if known.
     #[serde(default)]
     pub revision: Option<String>,
+    /// What made its image: `dockerfile` (the app's own), or the Wharf builder that wrote
+    /// one (`python`, `node`, `go`, `static`); absent for releases from before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub builder: Option<String>,
     pub status: ReleaseStatus,
     /// Why its build or deploy failed.
     pub error: Option<String>,

@@ -178,6 +178,7 @@ fn every_type_survives_a_round_trip() {
             image: "wharf/blog:v2".into(),
             config: r#"{"vars":[["A","********"]]}"#.into(),
             revision: Some("abc123".into()),
+            builder: Some("python".into()),
             status: ReleaseStatus::Failed,
             error: Some("the build failed".into()),
             created_at: 1_767_225_600,

@@ -62,6 +62,9 @@ pub enum Command {
     Deploy(DeployArgs),
     /// Deploy the app in DIR to a remote server.
     Push(PushArgs),
+    /// Show how Wharf would build the app in DIR: the builder, why, and the Dockerfile it
+    /// writes for an app without one.
+    BuildPlan(BuildPlanArgs),
     /// List apps, or destroy one.
     Apps(AppsArgs),
     /// List the releases of an app.
@@ -379,12 +382,24 @@ pub enum CertsCommand {
 
 #[derive(Args, Debug)]
 pub struct DeployArgs {
-    /// Directory with the app's Dockerfile.
+    /// Directory with the app: its Dockerfile, or a source tree Wharf's builders recognise
+    /// (see `wharf build-plan`).
     #[arg(default_value = ".")]
     pub dir: PathBuf,
     /// App name (default: `wharf.app` in the Dockerfile, else the directory's name).
     #[arg(long)]
     pub app: Option<AppName>,
+}
+
+#[derive(Args, Debug)]
+pub struct BuildPlanArgs {
+    /// Directory with the app's source.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Save the Dockerfile as DIR/Dockerfile (never over an existing one), to change it and
+    /// have Wharf build it as written.
+    #[arg(long)]
+    pub write: bool,
 }
 
 #[derive(Args, Debug)]

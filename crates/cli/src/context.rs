@@ -1,17 +1,13 @@
 //! Packing an app's directory as a build context: a tar of every file not excluded by
 //! `.dockerignore`, links kept as links. The server checks the archive again on arrival.
+//! Whether the directory holds an app Wharf can build (a Dockerfile, or one its builders
+//! recognise) is `wharf deploy`'s check, made before packing.
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use std::path::Path;
 
 /// Write the build context of `dir` as a tar to `out`; returns the number of entries.
 pub fn pack(dir: &Path, out: &std::fs::File) -> anyhow::Result<usize> {
-    if !dir.join("Dockerfile").is_file() {
-        bail!(
-            "{} has no Dockerfile; Wharf builds apps from their Dockerfile (see docs/dockerfile-config.md)",
-            dir.display()
-        );
-    }
     let mut builder = tar::Builder::new(out);
     builder.follow_symlinks(false);
     let walker = ignore::WalkBuilder::new(dir)
@@ -81,13 +77,5 @@ mod tests {
                 .any(|n| n.contains("secret") || n.contains("node_modules")),
             "{names:?}"
         );
-    }
-
-    #[test]
-    fn a_directory_without_dockerfile_is_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        let out = tempfile::tempfile().unwrap();
-        let err = pack(dir.path(), &out).unwrap_err();
-        assert!(err.to_string().contains("no Dockerfile"));
     }
 }

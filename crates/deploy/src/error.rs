@@ -6,6 +6,8 @@ use std::time::Duration;
 pub enum DeployError {
     #[error(transparent)]
     Context(#[from] crate::ContextError),
+    #[error(transparent)]
+    Plan(#[from] wharf_builder::PlanError),
     #[error("{0}")]
     Config(#[from] wharf_domain::ConfigError),
     #[error("{0}")]

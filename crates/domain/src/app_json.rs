@@ -3,7 +3,8 @@
 //!
 //! Read: `healthchecks.web` (Dokku's check format), `scripts.dokku.predeploy`,
 //! `scripts.dokku.postdeploy` (and Heroku's `scripts.postdeploy`),
-//! `formation` and `cron`. Every other key (`name`, `description`, `env`,
+//! `formation`, `cron`, and Wharf's own `wharf.builder` (which builder makes
+//! the image of an app, instead of the one detection would pick). Every other key (`name`, `description`, `env`,
 //! `addons`, `buildpacks`, `stack`, ...) is ignored, since Heroku apps carry
 //! many, but a key that *is* read must have the right shape: errors name the
 //! JSON path (`formation.web.quantity`), say what was expected and show what
@@ -31,7 +32,7 @@ use serde_path_to_error::Segment;
 use thiserror::Error;
 
 use crate::procfile::{RELEASE, rename_suggestion};
-use crate::{CronError, CronSchedule, NameError, ProcessName};
+use crate::{BuilderKind, CronError, CronSchedule, NameError, ProcessName};
 
 /// Most containers a `formation` entry may ask for (the same limit as `scale`).
 pub const MAX_FORMATION_QUANTITY: u32 = crate::MAX_SCALE;
@@ -59,6 +60,9 @@ pub struct AppJson {
     pub formation: Vec<(ProcessName, u32)>,
     /// `cron`: scheduled commands, in file order.
     pub cron: Vec<CronJob>,
+    /// `wharf.builder`: the builder forced for the app's image, e.g. `"python"` for a
+    /// Python app that also has a package.json.
+    pub builder: Option<BuilderKind>,
 }
 
 /// The HTTP check a new `web` container must pass before it takes traffic.
@@ -180,6 +184,7 @@ impl AppJson {
             postdeploy,
             formation: formation(&top.key("formation"))?,
             cron: cron(&top.key("cron"))?,
+            builder: builder(&top.key("wharf"))?,
         })
     }
 
@@ -356,6 +361,26 @@ fn cron(at: &At) -> Result<Vec<CronJob>, AppJsonError> {
     jobs.collect()
 }
 
+/// `wharf.builder`: one of the builders' names (other keys of `wharf` are
+/// refused, since Wharf owns that object and a typo there should not pass).
+fn builder(at: &At) -> Result<Option<BuilderKind>, AppJsonError> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Wharf {
+        builder: Option<String>,
+    }
+    let Some(wharf) = at.object::<Wharf>()? else {
+        return Ok(None);
+    };
+    let Some(name) = wharf.builder else {
+        return Ok(None);
+    };
+    let at = at.key("builder");
+    BuilderKind::parse(&name)
+        .map(Some)
+        .ok_or_else(|| at.refuse())
+}
+
 // Places in the document, and the messages of the values refused there.
 
 /// What a correct value looks like at each place, with an example: the text
@@ -387,6 +412,8 @@ const EXPECTED: &[(&[&str], &str)] = &[
     (&["cron", "*"], "an object such as {\"command\": \"./cleanup.sh\", \"schedule\": \"0 3 * * *\"}"),
     (&["cron", "*", "command"], "a non-empty command string such as \"python manage.py clearsessions\""),
     (&["cron", "*", "schedule"], "a cron schedule string such as \"*/5 * * * *\" or \"@daily\""),
+    (&["wharf"], "an object such as {\"builder\": \"python\"} (its only key is `builder`)"),
+    (&["wharf", "builder"], "one of \"dockerfile\", \"python\", \"node\", \"go\", \"static\""),
 ];
 
 /// A place in the document: the keys and list indexes that lead to it, and

@@ -11,6 +11,7 @@ mod actor;
 mod app_config;
 mod app_json;
 mod app_name;
+mod builder_kind;
 mod cert_domain;
 mod config_error;
 mod cpu;
@@ -43,6 +44,7 @@ pub use app_config::{
 };
 pub use app_json::{AppJson, AppJsonError, CronJob, MAX_FORMATION_QUANTITY, WebHealthcheck};
 pub use app_name::AppName;
+pub use builder_kind::BuilderKind;
 pub use cert_domain::CertDomain;
 pub use config_error::{ConfigError, ConfigErrorKind};
 pub use cpu::{CpuError, MAX_CPUS, MIN_CPUS, cpus_to_nano, parse_cpus};

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{AppConfig, AppJson, EnvFromConfig, EnvVars, ProcessName, Procfile, WEB, WebAddress};
+use crate::{
+    AppConfig, AppJson, BuilderKind, EnvFromConfig, EnvVars, ProcessName, Procfile, WEB, WebAddress,
+};
 
 /// The settings of one process type set by command (`wharf scale`, `wharf limits set`);
 /// `None` leaves the default.
@@ -87,6 +89,11 @@ pub struct ReleaseSpec {
     /// The source revision (git commit) the release's image was built from, if known.
     #[serde(default)]
     pub revision: Option<String>,
+    /// What made the release's image: the app's own Dockerfile or one of Wharf's builders
+    /// (kept, like `revision`, by the releases that reuse the image). `None` for releases
+    /// made before Wharf recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub builder: Option<BuilderKind>,
     /// Which of `vars` held linked services' URLs when the release was made (set when it is
     /// recorded), so that a rollback can leave out those of links removed since.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -150,6 +157,7 @@ impl ReleaseSpec {
             processes,
             release_command: procfile.and_then(|p| p.release()).map(str::to_string),
             revision: None,
+            builder: None,
             link_vars: Vec::new(),
             predeploy: app_json.and_then(|a| a.predeploy.clone()),
             cron: app_json

@@ -22,15 +22,7 @@ use wharf_domain::{AppConfig, AppName};
 pub async fn run(client: &Client, args: &DeployArgs) -> anyhow::Result<ExitCode> {
     let dir = std::fs::canonicalize(&args.dir)
         .with_context(|| format!("cannot open the app directory {}", args.dir.display()))?;
-    let dockerfile_path = dir.join("Dockerfile");
-    let dockerfile = std::fs::read_to_string(&dockerfile_path).with_context(|| {
-        format!(
-            "{} has no readable Dockerfile; Wharf builds apps from their Dockerfile",
-            dir.display()
-        )
-    })?;
-    let config = AppConfig::from_dockerfile(&dockerfile)
-        .with_context(|| format!("in {}", dockerfile_path.display()))?;
+    let config = settings(&dir)?;
     let app = app_name(args.app.as_ref(), &config, &dir)?;
 
     let tar = tempfile::tempfile().context("creating a temporary file for the build context")?;
@@ -67,6 +59,22 @@ pub async fn run(client: &Client, args: &DeployArgs) -> anyhow::Result<ExitCode>
         .send(Method::POST, &path, Some("application/x-tar"), body)
         .await?;
     follow(response).await
+}
+
+/// The app's Dockerfile settings, checked before any upload: from its own Dockerfile, or from
+/// the one Wharf's builders write for it (an app they cannot recognise is refused here, with
+/// what they looked for).
+fn settings(dir: &std::path::Path) -> anyhow::Result<AppConfig> {
+    let plan = wharf_builder::plan(&wharf_builder::DirTree::new(dir))
+        .with_context(|| format!("in {}", dir.display()))?;
+    if let Some(generated) = plan.dockerfile {
+        return AppConfig::from_dockerfile(&generated)
+            .context("in the Dockerfile Wharf writes for the app (see `wharf build-plan`)");
+    }
+    let path = dir.join("Dockerfile");
+    let dockerfile = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    AppConfig::from_dockerfile(&dockerfile).with_context(|| format!("in {}", path.display()))
 }
 
 /// The name to deploy under: --app, else the Dockerfile's, else the directory's if valid.

@@ -1,6 +1,7 @@
 //! One function per command; `run` is the single dispatch.
 
 mod apps;
+mod build_plan;
 mod certs;
 mod config;
 mod deploy;
@@ -44,6 +45,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             )?);
             deploy::run(&client, &args.deploy).await
         }
+        Command::BuildPlan(args) => build_plan::run(args),
         Command::Apps(args) => apps::run(&Client::new(endpoint(&cli)?), args, cli.json).await,
         Command::Releases { app } => {
             apps::releases(&Client::new(endpoint(&cli)?), app, cli.json).await

@@ -1,9 +1,13 @@
 //! The build context: the tar of an app's source that a client uploads. Before Docker sees it,
 //! every entry is checked: relative paths only, no `..`, no links that escape the context, no
-//! device files, a size limit, and a Dockerfile at the top.
+//! device files, a size limit. On the way, the files are listed (and the few that Wharf's
+//! builders read are kept) as a source tree, so an app without a Dockerfile can be recognised,
+//! and the Dockerfile written for it is appended to the same tar ([`BuildContext::add_file`]).
 
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
+
+use wharf_builder::MemoryTree;
 
 /// Limits on an uploaded build context.
 #[derive(Debug, Clone, Copy)]
@@ -29,10 +33,8 @@ const MAX_SETTINGS_FILE_BYTES: u64 = 1 << 20;
 /// What is wrong with an uploaded build context.
 #[derive(Debug, thiserror::Error)]
 pub enum ContextError {
-    #[error(
-        "the build context has no Dockerfile at its top; add one (Wharf builds apps from their Dockerfile)"
-    )]
-    NoDockerfile,
+    #[error("cannot add {name} to the build context: {message}")]
+    Append { name: String, message: String },
     #[error(
         "the build context entry `{0}` has an absolute path; build contexts hold relative paths only"
     )]
@@ -88,7 +90,12 @@ fn compression(head: &[u8]) -> Option<&'static str> {
 #[derive(Debug)]
 pub struct BuildContext {
     pub tar_path: PathBuf,
-    pub dockerfile: String,
+    /// The app's own Dockerfile, if it has one at the top.
+    pub dockerfile: Option<String>,
+    /// The context as Wharf's builders see it: every file listed, settings files kept.
+    pub source: MemoryTree,
+    /// Where the archive's entries end (before its closing blocks): where a file is appended.
+    entries_end: u64,
     /// Heroku's Procfile, if the context has one at its top.
     pub procfile: Option<String>,
     /// Heroku's and Dokku's app.json, if the context has one at its top.
@@ -121,6 +128,8 @@ impl BuildContext {
         let mut dockerfile = None;
         let mut procfile = None;
         let mut app_json = None;
+        let mut source = MemoryTree::new();
+        let mut entries_end = 0;
         for entry in entries {
             let mut entry = entry.map_err(|e| ContextError::Malformed(e.to_string()))?;
             let raw = entry
@@ -130,7 +139,9 @@ impl BuildContext {
             let shown = raw.display().to_string();
             let relative = relative_path(&raw, &shown)?;
             let kind = entry.header().entry_type();
-            total = total.saturating_add(entry.header().size().unwrap_or(0));
+            let size = entry.header().size().unwrap_or(0);
+            entries_end = entries_end.max(entry.raw_file_position() + size.div_ceil(512) * 512);
+            total = total.saturating_add(size);
             if total > limits.max_bytes {
                 return Err(ContextError::TooLarge {
                     limit: limits.max_bytes,
@@ -165,31 +176,79 @@ impl BuildContext {
                     });
                 }
             }
-            if kind == Regular {
-                let slot = match relative.to_str() {
-                    Some("Dockerfile") => Some((&mut dockerfile, "Dockerfile")),
-                    Some("Procfile") => Some((&mut procfile, "Procfile")),
-                    Some("app.json") => Some((&mut app_json, "app.json")),
-                    _ => None,
-                };
-                if let Some((slot, name)) = slot {
-                    let mut text = String::new();
-                    (&mut entry)
-                        .take(MAX_SETTINGS_FILE_BYTES)
-                        .read_to_string(&mut text)
-                        .map_err(|_| ContextError::NotText(name))?;
-                    *slot = Some(text);
+            let Some(path) = relative.to_str().filter(|_| kind == Regular) else {
+                continue;
+            };
+            let slot = match path {
+                "Dockerfile" => Some((&mut dockerfile, "Dockerfile")),
+                "Procfile" => Some((&mut procfile, "Procfile")),
+                "app.json" => Some((&mut app_json, "app.json")),
+                _ => None,
+            };
+            let kept = wharf_builder::reads(path);
+            if slot.is_none() && !kept {
+                if source.len() < wharf_builder::MAX_FILES && wharf_builder::lists(path) {
+                    source.list(path);
                 }
+                continue;
             }
+            // One byte past the builders' limit, so they can tell a file too large to read.
+            let mut bytes = Vec::new();
+            (&mut entry)
+                .take(MAX_SETTINGS_FILE_BYTES.max(wharf_builder::MAX_READ_BYTES + 1))
+                .read_to_end(&mut bytes)
+                .map_err(|e| ContextError::Malformed(e.to_string()))?;
+            if let Some((slot, name)) = slot {
+                let text = bytes.get(..bytes.len().min(MAX_SETTINGS_FILE_BYTES as usize));
+                let text = std::str::from_utf8(text.unwrap_or_default())
+                    .map_err(|_| ContextError::NotText(name))?;
+                *slot = Some(text.to_owned());
+            }
+            source.insert(path, bytes);
         }
-        let dockerfile = dockerfile.ok_or(ContextError::NoDockerfile)?;
         Ok(BuildContext {
             tar_path: tar_path.to_path_buf(),
             dockerfile,
+            source,
+            entries_end,
             procfile,
             app_json,
             revision: None,
         })
+    }
+
+    /// What Wharf's builders make of the context: its own Dockerfile, or the one they write.
+    pub fn plan(&self) -> Result<wharf_builder::Plan, wharf_builder::PlanError> {
+        wharf_builder::plan(&self.source)
+    }
+
+    /// Append a file at the top of the context (the Dockerfile a builder wrote): its entry
+    /// replaces the archive's closing blocks, which the tar writer puts back after it.
+    pub fn add_file(&mut self, name: &str, contents: &[u8]) -> Result<(), ContextError> {
+        let fail = |e: std::io::Error| ContextError::Append {
+            name: name.to_owned(),
+            message: e.to_string(),
+        };
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&self.tar_path)
+            .map_err(fail)?;
+        file.set_len(self.entries_end).map_err(fail)?;
+        let mut file = file;
+        use std::io::Seek;
+        file.seek(std::io::SeekFrom::End(0)).map_err(fail)?;
+        let mut header = tar::Header::new_gnu();
+        header.set_size(contents.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        let mut builder = tar::Builder::new(file);
+        builder
+            .append_data(&mut header, name, contents)
+            .map_err(fail)?;
+        let file = builder.into_inner().map_err(fail)?;
+        let size = file.metadata().map_err(fail)?.len();
+        self.entries_end = size - 1024;
+        Ok(())
     }
 }
 
@@ -312,18 +371,50 @@ mod tests {
             Item::Symlink("src/up", "../Dockerfile"),
         ])
         .unwrap();
-        assert!(ctx.dockerfile.contains("wharf.port"));
+        assert!(ctx.dockerfile.unwrap().contains("wharf.port"));
         assert_eq!(ctx.procfile.as_deref(), Some("web: run\n"));
         assert_eq!(ctx.app_json, None);
     }
 
     #[test]
-    fn no_dockerfile_is_refused() {
-        let err = check(&[Item::File("app.py", b"")]).unwrap_err();
-        assert!(matches!(err, ContextError::NoDockerfile));
+    fn a_context_without_a_dockerfile_is_a_source_tree_for_the_builders() {
+        use wharf_builder::SourceTree;
+        let ctx = check(&[
+            Item::File("requirements.txt", b"flask\n"),
+            Item::File("app.py", b"print(1)"),
+            Item::File("sub/Dockerfile", b"FROM x"),
+        ])
+        .unwrap();
         // A Dockerfile in a subdirectory is not the context's Dockerfile.
-        let err = check(&[Item::File("sub/Dockerfile", b"FROM x")]).unwrap_err();
-        assert!(matches!(err, ContextError::NoDockerfile));
+        assert_eq!(ctx.dockerfile, None);
+        let files = ctx.source.files().unwrap();
+        assert_eq!(files, ["app.py", "requirements.txt", "sub/Dockerfile"]);
+        assert_eq!(ctx.source.read("requirements.txt").unwrap(), b"flask\n");
+        assert!(
+            ctx.source.read("app.py").is_err(),
+            "only settings files are kept"
+        );
+    }
+
+    #[test]
+    fn a_file_added_to_the_context_follows_its_entries() {
+        let file = tar_of(&[
+            Item::File("requirements.txt", b"flask\n"),
+            Item::File("app.py", &[b'x'; 700]),
+        ]);
+        let mut ctx = BuildContext::check(file.path(), ContextLimits::default()).unwrap();
+        ctx.add_file("Dockerfile", b"FROM python:3.13-slim\n")
+            .unwrap();
+        ctx.add_file("Other", b"second").unwrap();
+        let again = BuildContext::check(file.path(), ContextLimits::default()).unwrap();
+        assert_eq!(again.dockerfile.as_deref(), Some("FROM python:3.13-slim\n"));
+        let mut archive = tar::Archive::new(std::fs::File::open(file.path()).unwrap());
+        let names: Vec<String> = archive
+            .entries()
+            .unwrap()
+            .map(|e| e.unwrap().path().unwrap().display().to_string())
+            .collect();
+        assert_eq!(names, ["requirements.txt", "app.py", "Dockerfile", "Other"]);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! ([`fits_server`]) and the release images kept for rollbacks ([`images`]).
 
 mod context;
+mod dockerfile;
 mod fits_server;
 mod images;
 
@@ -38,11 +39,12 @@ impl Deployer {
     /// if any. On error nothing changes: the running release keeps serving.
     pub async fn deploy(
         &self,
-        context: BuildContext,
+        mut context: BuildContext,
         app_flag: Option<&AppName>,
         progress: &Progress,
     ) -> Result<DeployOutcome, DeployError> {
-        let files = AppFiles::read(&context)?;
+        let dockerfile = dockerfile::choose(&mut context, progress)?;
+        let files = AppFiles::read(&context, dockerfile)?;
         let app = resolve_app_name(app_flag, &files.config)?;
         // A volume reaching the server's own paths is refused before anything is stored or built.
         for volume in &files.config.volumes {
@@ -75,6 +77,7 @@ impl Deployer {
         );
         spec.apply_settings(&self.store.process_settings(&app)?);
         spec.revision = context.revision.clone();
+        spec.builder = Some(files.dockerfile.builder);
         // A Dockerfile's `env = NAME` needs its config var before anything is built.
         check_env_from_config(&spec, &app)?;
         // A Dockerfile volume on a storage mount's path fails before the build, and so does a
@@ -89,7 +92,8 @@ impl Deployer {
             if created { " (new app)" } else { "" }
         ));
         let result = async {
-            self.build(&release, &context, progress).await?;
+            self.build(&release, &context, files.dockerfile.name, progress)
+                .await?;
             self.put_in_service(&release, &spec, progress).await
         }
         .await;
@@ -180,6 +184,7 @@ impl Deployer {
         &self,
         release: &ReleaseRecord,
         context: &BuildContext,
+        dockerfile: &str,
         progress: &Progress,
     ) -> Result<(), DeployError> {
         progress.line(format!("-----> Building image {}", release.image));
@@ -198,7 +203,7 @@ impl Deployer {
         self.docker
             .build(
                 &context.tar_path,
-                "Dockerfile",
+                dockerfile,
                 &release.image,
                 image_labels,
                 &mut on_line,
@@ -302,20 +307,25 @@ impl Deployer {
 /// The settings files of a build context, parsed before anything is created, so that a
 /// mistake in any of them changes nothing.
 struct AppFiles {
+    dockerfile: dockerfile::AppDockerfile,
     config: AppConfig,
     procfile: Option<Procfile>,
     app_json: Option<AppJson>,
 }
 
 impl AppFiles {
-    fn read(context: &BuildContext) -> Result<AppFiles, DeployError> {
+    fn read(
+        context: &BuildContext,
+        dockerfile: dockerfile::AppDockerfile,
+    ) -> Result<AppFiles, DeployError> {
         let procfile = context
             .procfile
             .as_deref()
             .map(Procfile::parse)
             .transpose()?;
         Ok(AppFiles {
-            config: AppConfig::from_dockerfile(&context.dockerfile)?,
+            config: AppConfig::from_dockerfile(&dockerfile.text)?,
+            dockerfile,
             procfile,
             app_json: context
                 .app_json

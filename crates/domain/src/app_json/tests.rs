@@ -516,3 +516,28 @@ fn never_panics() {
         let _ = AppJson::parse(text);
     }
 }
+
+#[test]
+fn wharf_builder_forces_a_builder() {
+    assert_eq!(parse("{}").builder, None);
+    assert_eq!(parse(r#"{"wharf": null}"#).builder, None);
+    assert_eq!(parse(r#"{"wharf": {}}"#).builder, None);
+    assert_eq!(
+        parse(r#"{"wharf": {"builder": "python"}}"#).builder,
+        Some(BuilderKind::Python)
+    );
+    assert_eq!(
+        parse(r#"{"wharf": {"builder": "static"}}"#).builder,
+        Some(BuilderKind::Static)
+    );
+    let e = fail(r#"{"wharf": {"builder": "ruby"}}"#);
+    assert!(
+        e.contains("wharf.builder must be one of \"dockerfile\""),
+        "{e}"
+    );
+    assert!(e.contains("got \"ruby\""), "{e}");
+    let e = fail(r#"{"wharf": {"bulider": "python"}}"#);
+    assert!(e.contains("app.json: wharf"), "{e}");
+    let e = fail(r#"{"wharf": "python"}"#);
+    assert!(e.contains("app.json: wharf must be an object"), "{e}");
+}

@@ -111,6 +111,7 @@ fn release_view(release: ReleaseRecord) -> Release {
         image: release.image,
         config: masked_snapshot(&release.spec),
         revision: release.spec.revision.clone(),
+        builder: release.spec.builder.map(|b| b.to_string()),
         status: match release.status {
             ReleaseStatus::Deploying => wharf_api::ReleaseStatus::Deploying,
             ReleaseStatus::Active => wharf_api::ReleaseStatus::Active,

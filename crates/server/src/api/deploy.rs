@@ -58,6 +58,11 @@ pub async fn deploy(
     .await
     .map_err(ApiError::internal)?
     .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.to_string()))?;
+    // An app Wharf cannot build (no Dockerfile, and not one its builders recognise) is
+    // refused before the deploy starts; the deploy makes the same plan again to print it.
+    context
+        .plan()
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.to_string()))?;
 
     let mut context = context;
     context.revision = query.revision;

@@ -311,6 +311,7 @@ mod tests {
             image: "img".into(),
             config: String::new(),
             revision: None,
+            builder: None,
             status,
             error: None,
             created_at: 0,

@@ -1,0 +1,65 @@
+//! The Node image: one stage on `node:N-slim`, run as the image's own `node` user (uid 1000).
+//! The package files go first and are installed with the lockfile's tool in a layer of their
+//! own; then the source, the `build` script if there is one, and `npm start` (or the
+//! Procfile's web command).
+
+use super::shell_cmd;
+use crate::{APP_PORT, NodeApp, NodeManager};
+
+pub(super) fn render(app: &NodeApp, out: &mut String) {
+    out.push_str(&format!("\nFROM node:{}-slim\n", app.version));
+    out.push_str(&format!("ENV NODE_ENV=production PORT={APP_PORT}\n"));
+    if app.manager == NodeManager::Pnpm {
+        out.push_str("# pnpm is not in the Node image; npm installs it from the npm registry.\n");
+        out.push_str("RUN npm install --global pnpm\n");
+    }
+    out.push_str("RUN install -d -o node -g node /app\n");
+    out.push_str("WORKDIR /app\n");
+    out.push_str("USER node\n");
+    out.push_str("# The dependencies first, in a layer of their own: a change to the code alone reuses it.\n");
+    out.push_str(&format!(
+        "COPY --chown=node:node {} ./\n",
+        app.manager.files().join(" ")
+    ));
+    // A build script usually needs the development dependencies too (bundlers, compilers).
+    let dev = if app.build_script {
+        " --include=dev"
+    } else {
+        ""
+    };
+    let (install, production) = match app.manager {
+        NodeManager::NpmCi => (format!("npm ci{dev}"), "npm prune --omit=dev"),
+        NodeManager::NpmInstall => (format!("npm install{dev}"), "npm prune --omit=dev"),
+        NodeManager::Yarn => (
+            "yarn install --frozen-lockfile --production=false".to_owned(),
+            "yarn install --frozen-lockfile --production --ignore-scripts",
+        ),
+        NodeManager::Pnpm => (
+            "pnpm install --frozen-lockfile --prod=false".to_owned(),
+            "pnpm prune --prod",
+        ),
+    };
+    out.push_str(&format!("RUN {install}\n"));
+    out.push_str("COPY --chown=node:node . .\n");
+    if app.build_script {
+        let run = match app.manager {
+            NodeManager::Yarn => "yarn run build",
+            NodeManager::Pnpm => "pnpm run build",
+            NodeManager::NpmCi | NodeManager::NpmInstall => "npm run build",
+        };
+        out.push_str(
+            "# The build script, then the development dependencies it needed are removed.\n",
+        );
+        out.push_str(&format!("RUN {run} && {production}\n"));
+    }
+    out.push_str(&format!("EXPOSE {APP_PORT}\n"));
+    match &app.procfile_web {
+        Some(web) => {
+            out.push_str(
+                "# The Procfile's web command (Wharf runs it; the CMD is for `docker run`).\n",
+            );
+            out.push_str(&shell_cmd(web));
+        }
+        None => out.push_str("CMD [\"npm\", \"start\"]\n"),
+    }
+}

@@ -1,0 +1,96 @@
+//! Apps without a Dockerfile: a Flask app with only requirements.txt and a Procfile is
+//! recognised by Wharf's Python builder, whose Dockerfile (shown by `wharf build-plan`) is
+//! built from the local python:3.13-slim with packages from PyPI, deployed by `wharf push`
+//! and served through the proxy; the release records the builder. A directory Wharf cannot
+//! recognise is refused before any upload, saying what was looked for.
+
+use super::harness::*;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+/// A Flask app with no Dockerfile: requirements.txt, a Procfile and app.py.
+fn flask_app(greeting: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+    write("requirements.txt", "flask\ngunicorn\n");
+    write("Procfile", "web: gunicorn app:app --bind 0.0.0.0:$PORT\n");
+    write(
+        "app.py",
+        &format!(
+            "from flask import Flask\n\napp = Flask(__name__)\n\n\n@app.route(\"/\")\ndef hello():\n    return \"{greeting}\\n\"\n"
+        ),
+    );
+    dir
+}
+
+fn push(d: &Daemon, token: &str, dir: &Path, app: &str) -> Output {
+    Command::new(WHARF)
+        .args(["push", &format!("http://{}", d.api), dir.to_str().unwrap()])
+        .args(["--app", app])
+        .env("WHARF_TOKEN", token)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_flask_app_without_a_dockerfile_deploys_by_push() {
+    let d = Daemon::start();
+    let token = d.wharf_ok(&["tokens", "create", "ci"]).trim().to_string();
+    let app = unique("flask");
+    let dir = flask_app("hello from flask");
+
+    let plan = d.wharf_ok(&["build-plan", dir.path().to_str().unwrap()]);
+    assert!(plan.starts_with("-----> Builder: python\n"), "{plan}");
+    assert!(plan.contains("requirements.txt found"), "{plan}");
+    assert!(plan.contains("FROM python:3.13-slim AS deps"), "{plan}");
+
+    let out = push(&d, &token, dir.path(), &app);
+    let shown = stdout(&out);
+    assert!(
+        out.status.success(),
+        "{shown}\n{}\n{}",
+        stderr(&out),
+        d.log()
+    );
+    assert!(
+        shown.contains("Wharf's python builder writes one"),
+        "{shown}"
+    );
+    assert!(shown.contains("Procfile web: gunicorn app:app"), "{shown}");
+    assert!(
+        !dir.path().join("Dockerfile").exists(),
+        "the app's directory is left as it was"
+    );
+
+    let host = format!("{app}.test");
+    d.wharf_ok(&["domains", "add", &app, &host]);
+    d.wait_for_body(&host, "hello from flask");
+
+    let releases = d.wharf_json(&["releases", &app]);
+    assert_eq!(releases[0]["builder"], "python", "{releases}");
+    let user = Command::new("docker")
+        .args(["exec", &d.containers(&app)[0], "id", "-u"])
+        .output()
+        .unwrap();
+    assert_ne!(stdout(&user).trim(), "0", "the app does not run as root");
+}
+
+#[test]
+fn an_unknown_project_is_refused_before_the_upload() {
+    let d = Daemon::start();
+    let token = d.wharf_ok(&["tokens", "create", "ci"]).trim().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("Procfile"), "web: ./serve\n").unwrap();
+    std::fs::write(dir.path().join("serve"), "#!/bin/sh\n").unwrap();
+    let out = push(&d, &token, dir.path(), "mystery");
+    fails_with(&out, "cannot tell what kind of app this is");
+    assert!(
+        stderr(&out).contains("requirements.txt"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stdout(&out).contains("Uploading"), "{}", stdout(&out));
+    let plan = d.wharf(&["build-plan", dir.path().to_str().unwrap()]);
+    fails_with(&plan, "a Procfile alone does not say how to build the app");
+}
