@@ -210,7 +210,7 @@ dashboard() {
 }
 echo "holding two dashboards open for $HOLD s..." >&2
 for app in bench1 bench2; do
-    dashboard "$app" &
+    dashboard "$app" 2>/dev/null &
     followers+=($!)
 done
 peak=0
