@@ -62,6 +62,16 @@ pub struct AppSummary {
     pub urls: Vec<String>,
     /// The active release's number, if it has one.
     pub release: Option<u32>,
+    /// When the active release was made (Unix seconds), if it has one.
+    #[serde(default)]
+    pub released_at: Option<i64>,
+    /// The status of the app's newest release: `deploying` while a deploy runs, `failed` when
+    /// the last deploy failed.
+    #[serde(default)]
+    pub newest: Option<ReleaseStatus>,
+    /// Whether a process of the app is stopped by command (`wharf stop`).
+    #[serde(default)]
+    pub stopped: bool,
     /// Web instances in the app's route.
     pub instances: u32,
     /// How many of them the proxy considers healthy.

@@ -220,6 +220,17 @@ impl Store {
             .transpose()
     }
 
+    /// The newest release of `app` (the highest number), whatever its status.
+    pub fn newest_release(&self, app: &AppName) -> Result<Option<ReleaseRecord>, StoreError> {
+        let conn = self.conn();
+        let sql =
+            format!("SELECT {COLUMNS} FROM releases WHERE app = ?1 ORDER BY version DESC LIMIT 1");
+        conn.query_row(&sql, [app.as_str()], from_row)
+            .optional()?
+            .map(finish)
+            .transpose()
+    }
+
     /// Release `version` of `app`.
     pub fn release(
         &self,

@@ -33,7 +33,9 @@ pub async fn list(State(state): State<ApiState>) -> Result<Json<Vec<AppSummary>>
     let store = state.deployer.store();
     let mut views = Vec::new();
     for app in store.apps()? {
-        let release = store.active_release(&app.name)?.map(|r| r.version.get());
+        let active = store.active_release(&app.name)?;
+        let newest = store.newest_release(&app.name)?;
+        let stopped = !store.stopped_processes(&app.name)?.is_empty();
         let (instances, healthy) = state
             .deployer
             .instances()
@@ -47,7 +49,10 @@ pub async fn list(State(state): State<ApiState>) -> Result<Json<Vec<AppSummary>>
             urls: app.domains.iter().map(|d| d.url("http")).collect(),
             name: app.name,
             domains: app.domains,
-            release,
+            release: active.as_ref().map(|r| r.version.get()),
+            released_at: active.as_ref().map(|r| r.created_at),
+            newest: newest.map(|r| release_status(r.status)),
+            stopped,
             instances: count(instances),
             healthy: count(healthy),
         });
@@ -112,12 +117,7 @@ fn release_view(release: ReleaseRecord) -> Release {
         config: masked_snapshot(&release.spec),
         revision: release.spec.revision.clone(),
         builder: release.spec.builder.map(|b| b.to_string()),
-        status: match release.status {
-            ReleaseStatus::Deploying => wharf_api::ReleaseStatus::Deploying,
-            ReleaseStatus::Active => wharf_api::ReleaseStatus::Active,
-            ReleaseStatus::Superseded => wharf_api::ReleaseStatus::Superseded,
-            ReleaseStatus::Failed => wharf_api::ReleaseStatus::Failed,
-        },
+        status: release_status(release.status),
         error: release.error,
         created_at: release.created_at,
         vars_set: Vec::new(),
@@ -213,6 +213,16 @@ pub async fn cron(
         })
         .collect();
     Ok(Json(CronJobs { jobs, runs }))
+}
+
+/// A release's status as the API writes it.
+fn release_status(status: ReleaseStatus) -> wharf_api::ReleaseStatus {
+    match status {
+        ReleaseStatus::Deploying => wharf_api::ReleaseStatus::Deploying,
+        ReleaseStatus::Active => wharf_api::ReleaseStatus::Active,
+        ReleaseStatus::Superseded => wharf_api::ReleaseStatus::Superseded,
+        ReleaseStatus::Failed => wharf_api::ReleaseStatus::Failed,
+    }
 }
 
 #[cfg(test)]

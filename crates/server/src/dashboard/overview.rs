@@ -9,11 +9,10 @@ use super::layout::{Tone, badge, bytes, page as whole_page, when};
 use super::notice::{self, Done};
 use super::session::Signed;
 use crate::api;
-use crate::api::params::AppPath;
 use axum::Extension;
 use axum::extract::State as Reach;
 use maud::{Markup, html};
-use wharf_api::{AppSummary, DiskSpace, Release, ReleaseStatus, ServerStatus, Service};
+use wharf_api::{AppSummary, DiskSpace, ReleaseStatus, ServerStatus, Service};
 
 /// An app's state on the overview, from its releases, instances and stopped processes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,25 +22,25 @@ pub(super) struct AppState {
 }
 
 /// `releases` newest first, as the API lists them.
-pub(super) fn app_state(summary: &AppSummary, releases: &[Release], stopped: bool) -> AppState {
+pub(super) fn app_state(summary: &AppSummary) -> AppState {
     let state = |label, tone| AppState { label, tone };
-    let newest = releases.iter().max_by_key(|r| r.version);
-    if newest.is_some_and(|r| r.status == ReleaseStatus::Deploying) {
+    let newest = summary.newest;
+    if newest == Some(ReleaseStatus::Deploying) {
         return state("deploying", Tone::Busy);
     }
     if summary.release.is_none() {
         return match newest {
-            Some(r) if r.status == ReleaseStatus::Failed => state("failed", Tone::Bad),
+            Some(ReleaseStatus::Failed) => state("failed", Tone::Bad),
             _ => state("not deployed", Tone::Idle),
         };
     }
-    if stopped {
+    if summary.stopped {
         return state("stopped", Tone::Idle);
     }
     if summary.instances > 0 && summary.healthy < summary.instances {
         return state("crashed", Tone::Bad);
     }
-    if newest.is_some_and(|r| r.status == ReleaseStatus::Failed) {
+    if newest == Some(ReleaseStatus::Failed) {
         return state("last deploy failed", Tone::Bad);
     }
     state("running", Tone::Ok)
@@ -50,7 +49,6 @@ pub(super) fn app_state(summary: &AppSummary, releases: &[Release], stopped: boo
 struct AppRow {
     summary: AppSummary,
     state: AppState,
-    active: Option<Release>,
 }
 
 /// `GET /`.
@@ -62,22 +60,14 @@ pub(super) async fn page_handler(
     let api = &state.api;
     let now = wharf_store::unix_now();
     let axum::Json(apps) = api::apps::list(Reach(api.clone())).await?;
-    let mut rows = Vec::new();
-    for summary in apps {
-        let name = summary.name.clone();
-        let axum::Json(releases) =
-            api::apps::releases(Reach(api.clone()), AppPath(name.clone())).await?;
-        let stopped = !api.deployer.store().stopped_processes(&name)?.is_empty();
-        let state = app_state(&summary, &releases, stopped);
-        let active = releases
-            .into_iter()
-            .find(|r| r.status == ReleaseStatus::Active);
-        rows.push(AppRow {
+    // The list says each app's state: no read per app here.
+    let rows: Vec<AppRow> = apps
+        .into_iter()
+        .map(|summary| AppRow {
+            state: app_state(&summary),
             summary,
-            state,
-            active,
-        });
-    }
+        })
+        .collect();
     let services = api::services::list(Reach(api.clone()))
         .await
         .map(|axum::Json(list)| list)
@@ -220,9 +210,10 @@ fn apps_table(rows: &[AppRow], https: &Https, now: i64) -> Markup {
                             th scope="row" data-label="App" { a href={"/apps/" (row.summary.name)} { (row.summary.name) } }
                             td data-label="State" { (badge(row.state.label, row.state.tone)) }
                             td data-label="Release" {
-                                @match &row.active {
-                                    Some(release) => { "v" (release.version) " · " (when(release.created_at, now)) }
-                                    None => { "none" }
+                                @match (row.summary.release, row.summary.released_at) {
+                                    (Some(version), Some(at)) => { "v" (version) " · " (when(at, now)) }
+                                    (Some(version), None) => { "v" (version) }
+                                    (None, _) => { "none" }
                                 }
                             }
                             td data-label="Instances" {
@@ -287,75 +278,44 @@ fn services_table(services: &Result<Vec<Service>, String>, now: i64) -> Markup {
     }
 }
 
-/// Free and total bytes of the file system holding `dir`.
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn summary(release: Option<u32>, instances: u32, healthy: u32) -> AppSummary {
+    fn summary(
+        release: Option<u32>,
+        newest: Option<ReleaseStatus>,
+        stopped: bool,
+        (instances, healthy): (u32, u32),
+    ) -> AppSummary {
         AppSummary {
             name: "blog".parse().unwrap(),
             domains: vec![],
             urls: vec![],
             release,
+            released_at: release.map(|_| 0),
+            newest,
+            stopped,
             instances,
             healthy,
-        }
-    }
-
-    fn release(version: u32, status: ReleaseStatus) -> Release {
-        Release {
-            id: i64::from(version),
-            app: "blog".into(),
-            version,
-            image: "img".into(),
-            config: String::new(),
-            revision: None,
-            builder: None,
-            status,
-            error: None,
-            created_at: 0,
-            vars_set: Vec::new(),
-            vars_unset: Vec::new(),
         }
     }
 
     #[test]
     fn an_apps_state_comes_from_its_releases_and_instances() {
         use ReleaseStatus::*;
-        let label = |s: AppSummary, r: &[Release], stopped| app_state(&s, r, stopped).label;
+        let label = |release, newest, stopped, instances| {
+            app_state(&summary(release, newest, stopped, instances)).label
+        };
+        assert_eq!(label(Some(1), Some(Active), false, (1, 1)), "running");
+        assert_eq!(label(Some(1), Some(Active), false, (2, 1)), "crashed");
+        assert_eq!(label(Some(1), Some(Active), true, (0, 0)), "stopped");
+        assert_eq!(label(Some(1), Some(Deploying), false, (1, 1)), "deploying");
         assert_eq!(
-            label(summary(Some(1), 1, 1), &[release(1, Active)], false),
-            "running"
-        );
-        assert_eq!(
-            label(summary(Some(1), 2, 1), &[release(1, Active)], false),
-            "crashed"
-        );
-        assert_eq!(
-            label(summary(Some(1), 0, 0), &[release(1, Active)], true),
-            "stopped"
-        );
-        assert_eq!(
-            label(
-                summary(Some(1), 1, 1),
-                &[release(2, Deploying), release(1, Active)],
-                false
-            ),
-            "deploying"
-        );
-        assert_eq!(
-            label(
-                summary(Some(1), 1, 1),
-                &[release(2, Failed), release(1, Active)],
-                false
-            ),
+            label(Some(1), Some(Failed), false, (1, 1)),
             "last deploy failed"
         );
-        assert_eq!(
-            label(summary(None, 0, 0), &[release(1, Failed)], false),
-            "failed"
-        );
-        assert_eq!(label(summary(None, 0, 0), &[], false), "not deployed");
+        assert_eq!(label(None, Some(Failed), false, (0, 0)), "failed");
+        assert_eq!(label(None, None, false, (0, 0)), "not deployed");
     }
 }
