@@ -11,7 +11,7 @@ use super::harness::*;
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::io::{Read, Write};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -187,6 +187,46 @@ impl Browser {
             .unwrap_or_else(|e| panic!("no {css}: {e}"));
         field.clear().await.unwrap();
         field.send_keys(text).await.unwrap();
+    }
+
+    /// Open the overview's "deploy from a file" form and fill it with `app` and the archive
+    /// at `archive` (the test then sends it).
+    pub(super) async fn fill_upload_form(&self, app: &str, archive: &Path) {
+        self.client()
+            .find(Locator::Css("details.deploy-new summary"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        self.fill("#upload-app", app).await;
+        self.client()
+            .find(Locator::Css("#upload-archive"))
+            .await
+            .unwrap()
+            .send_keys(&archive.display().to_string())
+            .await
+            .unwrap();
+    }
+
+    /// Wait up to `limit` until an element `css` of the page holds `needle`; how long it took.
+    pub(super) async fn wait_for_text(&self, css: &str, needle: &str, limit: Duration) -> Duration {
+        let start = Instant::now();
+        loop {
+            let found = self.client().find_all(Locator::Css(css)).await;
+            for element in found.unwrap_or_default() {
+                if element.text().await.is_ok_and(|t| t.contains(needle)) {
+                    return start.elapsed();
+                }
+            }
+            if start.elapsed() >= limit {
+                panic!(
+                    "no {css} with {needle:?} within {limit:?}; the page:\n{}",
+                    self.source().await
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// The page's HTML as the browser holds it.

@@ -36,26 +36,6 @@ fn zip_of(dir: &Path, top: &str) -> tempfile::NamedTempFile {
     out
 }
 
-/// Wait up to `limit` until an element `css` of the page holds `needle`; how long it took.
-async fn wait_for_text(browser: &Browser, css: &str, needle: &str, limit: Duration) -> Duration {
-    let start = Instant::now();
-    loop {
-        let found = browser.client().find_all(Locator::Css(css)).await;
-        for element in found.unwrap_or_default() {
-            if element.text().await.is_ok_and(|t| t.contains(needle)) {
-                return start.elapsed();
-            }
-        }
-        if start.elapsed() >= limit {
-            panic!(
-                "no {css} with {needle:?} within {limit:?}; the page:\n{}",
-                browser.source().await
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 #[test]
 fn an_admin_deploys_an_uploaded_zip_and_watches_its_build_output_arrive_live() {
     let d = Daemon::start();
@@ -74,22 +54,7 @@ fn an_admin_deploys_an_uploaded_zip_and_watches_its_build_output_arrive_live() {
     block_on(async {
         let browser = Browser::start().await;
         browser.sign_in_at(&base, "ada", ADMIN_PASSWORD).await;
-        let client = browser.client();
-        client
-            .find(Locator::Css("details.deploy-new summary"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        browser.fill("#upload-app", &app).await;
-        client
-            .find(Locator::Css("#upload-archive"))
-            .await
-            .unwrap()
-            .send_keys(&zip.path().display().to_string())
-            .await
-            .unwrap();
+        browser.fill_upload_form(&app, zip.path()).await;
         browser.screenshots("upload-form").await;
         browser
             .click_within("form.upload button[type=submit]", DEPLOY_LIMIT)
@@ -99,13 +64,9 @@ fn an_admin_deploys_an_uploaded_zip_and_watches_its_build_output_arrive_live() {
             .await;
         // The line arrives by the page's event stream (appended lines are spans; the page's
         // own HTML has plain text), while the deploy still runs.
-        wait_for_text(
-            &browser,
-            "#deploy-output span",
-            "built-42",
-            Duration::from_secs(30),
-        )
-        .await;
+        browser
+            .wait_for_text("#deploy-output span", "built-42", Duration::from_secs(30))
+            .await;
         browser.screenshots("deploy-live").await;
         browser
             .wait_for_path_within(&format!("/apps/{app}"), DEPLOY_LIMIT)
@@ -240,13 +201,9 @@ fn an_apps_log_lines_appear_on_its_page_as_they_are_written() {
         // (one every 0.3 s): the first within 2 s.
         let shown = browser.text("#log-output").await;
         assert!(shown.contains("web.1 | tick-"), "{shown}");
-        let waited = wait_for_text(
-            &browser,
-            "#log-output span",
-            "web.1 | tick-",
-            Duration::from_secs(2),
-        )
-        .await;
+        let waited = browser
+            .wait_for_text("#log-output span", "web.1 | tick-", Duration::from_secs(2))
+            .await;
         assert!(waited < Duration::from_secs(2), "{waited:?}");
         // The lines streamed go on from the last line the page had, with none missed.
         tokio::time::sleep(Duration::from_secs(1)).await;
@@ -267,13 +224,9 @@ fn an_apps_log_lines_appear_on_its_page_as_they_are_written() {
         browser
             .goto(&format!("{base}/apps/{app}/logs?process=web"))
             .await;
-        wait_for_text(
-            &browser,
-            "#log-output span",
-            "web.1 | tick-",
-            Duration::from_secs(2),
-        )
-        .await;
+        browser
+            .wait_for_text("#log-output span", "web.1 | tick-", Duration::from_secs(2))
+            .await;
         let follow = browser
             .client()
             .find(Locator::Css("#log-output"))
@@ -330,7 +283,9 @@ fn the_overview_refreshes_itself_and_times_are_in_the_viewer_s_zone() {
             "a second app",
         );
         d.deploy_ok(dir.path());
-        let waited = wait_for_text(&browser, "#apps", &second, Duration::from_secs(30)).await;
+        let waited = browser
+            .wait_for_text("#apps", &second, Duration::from_secs(30))
+            .await;
         assert!(
             root.text().await.is_ok(),
             "the page was loaded again instead of refreshing its parts"

@@ -6,10 +6,9 @@
 
 use super::dashboard::*;
 use super::harness::*;
-use fantoccini::Locator;
 use std::io::Write;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Flask's quickstart app, greeting with `GREETING` when it is set.
 const FLASK_APP: &str = r#"import os
@@ -73,29 +72,6 @@ fn flask_zip(host: &str) -> tempfile::NamedTempFile {
     out
 }
 
-/// Wait up to `limit` until an element `css` holds `needle`.
-async fn wait_for_text(browser: &Browser, css: &str, needle: &str, limit: Duration) {
-    let deadline = Instant::now() + limit;
-    loop {
-        for element in browser
-            .client()
-            .find_all(Locator::Css(css))
-            .await
-            .unwrap_or_default()
-        {
-            if element.text().await.is_ok_and(|t| t.contains(needle)) {
-                return;
-            }
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no {css} with {needle:?} within {limit:?}:\n{}",
-            browser.source().await
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 #[test]
 fn a_new_user_deploys_configures_rolls_back_and_reads_logs_in_the_browser() {
     let d = Daemon::start();
@@ -127,23 +103,7 @@ fn a_new_user_deploys_configures_rolls_back_and_reads_logs_in_the_browser() {
         browser.screenshots("first-overview").await;
 
         // Deploy Flask's app by uploading a zip, and watch it build.
-        browser
-            .client()
-            .find(Locator::Css("details.deploy-new summary"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        browser.fill("#upload-app", &app).await;
-        browser
-            .client()
-            .find(Locator::Css("#upload-archive"))
-            .await
-            .unwrap()
-            .send_keys(&zip.path().display().to_string())
-            .await
-            .unwrap();
+        browser.fill_upload_form(&app, zip.path()).await;
         browser
             .click_within("form.upload button[type=submit]", DEPLOY_LIMIT)
             .await;
@@ -151,13 +111,9 @@ fn a_new_user_deploys_configures_rolls_back_and_reads_logs_in_the_browser() {
             .wait_for_path(&format!("/apps/{app}?done=deploying&release=1"))
             .await;
         // pip's own output arrives while the build runs.
-        wait_for_text(
-            &browser,
-            "#deploy-output span",
-            "flask",
-            Duration::from_secs(120),
-        )
-        .await;
+        browser
+            .wait_for_text("#deploy-output span", "flask", Duration::from_secs(120))
+            .await;
         browser.screenshots("first-build-live").await;
         browser
             .wait_for_path_within(&format!("/apps/{app}"), Duration::from_secs(300))
@@ -205,7 +161,9 @@ fn a_new_user_deploys_configures_rolls_back_and_reads_logs_in_the_browser() {
         get_with(&client, d.http, &host, &format!("/?{marker}"))
             .await
             .unwrap();
-        wait_for_text(&browser, "#log-output", &marker, Duration::from_secs(10)).await;
+        browser
+            .wait_for_text("#log-output", &marker, Duration::from_secs(10))
+            .await;
         browser.screenshots("first-logs").await;
         browser.close().await;
     });
