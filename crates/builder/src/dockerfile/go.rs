@@ -4,7 +4,7 @@
 //! compiler, the module cache and the source stay behind. The CA certificates come from the
 //! build image, so the app can make HTTPS requests.
 
-use super::shell_cmd;
+use super::web_cmd;
 use crate::{APP_PORT, GoApp};
 
 /// The image the binary runs on.
@@ -39,13 +39,8 @@ pub(super) fn render(app: &GoApp, out: &mut String) {
     out.push_str("USER app\n");
     out.push_str("WORKDIR /home/app\n");
     out.push_str(&format!("EXPOSE {APP_PORT}\n"));
-    match &app.procfile_web {
-        Some(web) => {
-            out.push_str(
-                "# The Procfile's web command (Wharf runs it; the CMD is for `docker run`).\n",
-            );
-            out.push_str(&shell_cmd(web));
-        }
-        None => out.push_str("CMD [\"/usr/local/bin/app\"]\n"),
-    }
+    out.push_str(&web_cmd(
+        app.procfile_web.as_deref(),
+        "CMD [\"/usr/local/bin/app\"]\n",
+    ));
 }

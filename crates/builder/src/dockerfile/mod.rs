@@ -42,5 +42,17 @@ fn shell_cmd(command: &str) -> String {
     format!("CMD [\"/bin/sh\", \"-c\", {quoted}]\n")
 }
 
+/// The image's command: the Procfile's web command when there is one (Wharf runs that; the
+/// CMD is for `docker run`), else the builder's `default` (an exec-form `CMD` line).
+fn web_cmd(procfile_web: Option<&str>, default: &str) -> String {
+    match procfile_web {
+        Some(web) => format!(
+            "# The Procfile's web command (Wharf runs it; the CMD is for `docker run`).\n{}",
+            shell_cmd(web)
+        ),
+        None => default.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -3,7 +3,7 @@
 //! own; then the source, the `build` script if there is one, and `npm start` (or the
 //! Procfile's web command).
 
-use super::shell_cmd;
+use super::web_cmd;
 use crate::{APP_PORT, NodeApp, NodeManager};
 
 pub(super) fn render(app: &NodeApp, out: &mut String) {
@@ -53,13 +53,8 @@ pub(super) fn render(app: &NodeApp, out: &mut String) {
         out.push_str(&format!("RUN {run} && {production}\n"));
     }
     out.push_str(&format!("EXPOSE {APP_PORT}\n"));
-    match &app.procfile_web {
-        Some(web) => {
-            out.push_str(
-                "# The Procfile's web command (Wharf runs it; the CMD is for `docker run`).\n",
-            );
-            out.push_str(&shell_cmd(web));
-        }
-        None => out.push_str("CMD [\"npm\", \"start\"]\n"),
-    }
+    out.push_str(&web_cmd(
+        app.procfile_web.as_deref(),
+        "CMD [\"npm\", \"start\"]\n",
+    ));
 }
