@@ -178,6 +178,17 @@ impl Browser {
         self.click_within(css, Duration::from_secs(10)).await;
     }
 
+    /// Click `css` where the page stays (a script acts on it; nothing loads).
+    pub(super) async fn press(&self, css: &str) {
+        self.client()
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css}: {e}"))
+            .click()
+            .await
+            .unwrap();
+    }
+
     /// Type `text` into the field `css`.
     pub(super) async fn fill(&self, css: &str, text: &str) {
         let field = self

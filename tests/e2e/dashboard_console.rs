@@ -116,14 +116,7 @@ fn an_admin_runs_a_shell_in_the_console_and_no_container_is_left() {
             Some("sh")
         );
 
-        browser
-            .client()
-            .find(Locator::Css("#console-form button"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        browser.press("#console-form button").await;
         wait_for_text(&browser, "#console-status", "Running sh").await;
         type_into_terminal(&browser, &format!("echo hello-$((6*7)){ENTER}")).await;
         wait_for_text(&browser, ".xterm-rows", "hello-42").await;
@@ -136,14 +129,7 @@ fn an_admin_runs_a_shell_in_the_console_and_no_container_is_left() {
         // A command line with quotes, split into words as `sh` would; leaving the page ends
         // it and removes its container.
         browser.fill("#console-command", "sh -c 'sleep 300'").await;
-        browser
-            .client()
-            .find(Locator::Css("#console-form button"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        browser.press("#console-form button").await;
         wait_for_text(&browser, "#console-status", "Running sh -c").await;
         wait_for_runs(&d, &app, 1, Duration::from_secs(10));
         browser.goto(&format!("{base}/apps/{app}")).await;

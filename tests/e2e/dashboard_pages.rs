@@ -142,14 +142,7 @@ fn every_page_renders_over_https_with_no_console_error() {
         browser
             .fill("#console-command", "sh -c 'echo over-$((40+2))'")
             .await;
-        browser
-            .client()
-            .find(Locator::Css("#console-form button"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        browser.press("#console-form button").await;
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
         loop {
             let status = browser.text("#console-status").await;
