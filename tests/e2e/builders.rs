@@ -1,7 +1,8 @@
 //! Apps without a Dockerfile: a Flask app with only requirements.txt and a Procfile is
 //! recognised by Wharf's Python builder, whose Dockerfile (shown by `wharf build-plan`) is
 //! built from the local python:3.13-slim with packages from PyPI, deployed by `wharf push`
-//! and served through the proxy; the release records the builder. A directory Wharf cannot
+//! and served through the proxy; the release records the builder. A static site (only
+//! index.html and its files) is served with the right content types. A directory Wharf cannot
 //! recognise is refused before any upload, saying what was looked for.
 
 use super::harness::*;
@@ -93,4 +94,73 @@ fn an_unknown_project_is_refused_before_the_upload() {
     assert!(!stdout(&out).contains("Uploading"), "{}", stdout(&out));
     let plan = d.wharf(&["build-plan", dir.path().to_str().unwrap()]);
     fails_with(&plan, "a Procfile alone does not say how to build the app");
+}
+
+/// GET `path` from `host` through the proxy: the status line's code, the headers (lower-case
+/// names) and the body.
+fn get_raw(d: &Daemon, host: &str, path: &str) -> (u16, Vec<(String, String)>, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(d.http).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).unwrap();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    (status, headers, body.to_string())
+}
+
+#[test]
+fn a_static_site_is_served_with_its_content_types() {
+    let d = Daemon::start();
+    let token = d.wharf_ok(&["tokens", "create", "ci"]).trim().to_string();
+    let app = unique("site");
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+    write(
+        "index.html",
+        "<!doctype html><title>Site</title><p>a static site</p>\n",
+    );
+    write("app.js", "console.log('hi');\n");
+    write("data.json", "{\"ok\": true}\n");
+    write("logo.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\"/>\n");
+
+    let plan = d.wharf_ok(&["build-plan", dir.path().to_str().unwrap()]);
+    assert!(plan.starts_with("-----> Builder: static\n"), "{plan}");
+    let out = push(&d, &token, dir.path(), &app);
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    let host = format!("{app}.test");
+    d.wharf_ok(&["domains", "add", &app, &host]);
+    d.wait_for_body(&host, "a static site");
+    for (path, wanted) in [
+        ("/", "text/html"),
+        ("/app.js", "text/javascript"),
+        ("/data.json", "application/json"),
+        ("/logo.svg", "image/svg+xml"),
+    ] {
+        let (status, headers, _) = get_raw(&d, &host, path);
+        assert_eq!(status, 200, "{path}");
+        let content_type = headers
+            .iter()
+            .find(|(name, _)| name == "content-type")
+            .map(|(_, value)| value.as_str())
+            .unwrap_or_default();
+        assert!(content_type.starts_with(wanted), "{path}: {content_type}");
+    }
+    let (status, _, _) = get_raw(&d, &host, "/missing.html");
+    assert_eq!(status, 404);
+    let releases = d.wharf_json(&["releases", &app]);
+    assert_eq!(releases[0]["builder"], "static", "{releases}");
 }
