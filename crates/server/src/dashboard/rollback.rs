@@ -60,7 +60,8 @@ pub(super) fn redeploy_form(app: &str, version: u32, signed: &Signed) -> Markup 
         form.redeploy method="post" action={"/apps/" (app) "/redeploy"} {
             (csrf_field(signed))
             button type="submit" { "Redeploy v" (version) }
-            span.muted { " its image again with the config as it is now, as a new release" }
+            " "
+            span.muted { "The same image again, with the config as it is now, as a new release." }
         }
     }
 }
