@@ -99,8 +99,18 @@ impl Browser {
         self.client.as_ref().unwrap()
     }
 
+    /// Load `url`. A load Chromium cut off because the host's network changed (tests running
+    /// beside this one create Docker networks) shows its error page: that load is tried again.
     pub(super) async fn goto(&self, url: &str) {
-        self.client().goto(url).await.unwrap();
+        for _ in 0..5 {
+            self.client().goto(url).await.unwrap();
+            let at = self.client().current_url().await.unwrap();
+            if at.scheme() != "chrome-error" {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        panic!("{url} did not load in five tries");
     }
 
     pub(super) async fn path(&self) -> String {
@@ -152,7 +162,14 @@ impl Browser {
     /// Fill the sign-in form (where the browser is) and send it.
     pub(super) async fn sign_in(&self, name: &str, password: &str) {
         let client = self.client();
-        let field = client.find(Locator::Id("name")).await.unwrap();
+        let field = match client.find(Locator::Id("name")).await {
+            Ok(field) => field,
+            Err(err) => panic!(
+                "no sign-in form at {}: {err}\n{}",
+                client.current_url().await.unwrap(),
+                self.source().await
+            ),
+        };
         field.clear().await.unwrap();
         field.send_keys(name).await.unwrap();
         client
