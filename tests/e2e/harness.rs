@@ -337,12 +337,16 @@ impl Daemon {
         }
     }
 
-    /// `wharf ps APP` once no replaced instance is still draining or stopping.
+    /// `wharf ps APP` once no replaced instance is still draining, stopping or being removed.
     pub fn ps_settled(&self, app: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let ps = self.wharf_ok(&["ps", app]);
-            if !ps.contains("draining") && !ps.contains("stopping") {
+            // Docker's own passing states too: a retired container is `removing` for a moment.
+            if !["draining", "stopping", "removing"]
+                .iter()
+                .any(|passing| ps.contains(passing))
+            {
                 return ps;
             }
             assert!(Instant::now() < deadline, "never settled:\n{ps}");
