@@ -153,16 +153,10 @@ pub async fn record(State(store): State<Arc<Store>>, request: Request, next: Nex
         }
     };
     let request = Request::from_parts(parts, body);
-    let id = match store.start_event(&change) {
-        Ok(id) => id,
-        Err(err) => {
-            // The log must not stop the change it would record; its failure is said.
-            tracing::warn!(error = %err, action = change.action, "cannot record a change in the activity log");
-            return next.run(request).await;
-        }
+    let Some(end) = End::start(&store, &change) else {
+        return next.run(request).await;
     };
     let response = next.run(request).await;
-    let end = End { store, id };
     if !response.status().is_success() && response.status() != StatusCode::SWITCHING_PROTOCOLS {
         return end.with_error(response).await;
     }
@@ -256,16 +250,7 @@ pub(crate) fn record_as_route(
         action: action.to_string(),
         subject: None,
     };
-    match store.start_event(&change) {
-        Ok(id) => Some(End {
-            store: store.clone(),
-            id,
-        }),
-        Err(err) => {
-            tracing::warn!(error = %err, action, "cannot record a change in the activity log");
-            None
-        }
-    }
+    End::start(store, &change)
 }
 
 /// The record of a change that has started, to be finished once.
@@ -275,6 +260,21 @@ pub(crate) struct End {
 }
 
 impl End {
+    /// Record `change` as started. `None` if the log cannot be written: that is said, and must
+    /// not stop the change it would record.
+    fn start(store: &Arc<Store>, change: &NewEvent) -> Option<End> {
+        match store.start_event(change) {
+            Ok(id) => Some(End {
+                store: store.clone(),
+                id,
+            }),
+            Err(err) => {
+                tracing::warn!(error = %err, action = change.action, "cannot record a change in the activity log");
+                None
+            }
+        }
+    }
+
     /// The change went through.
     pub(crate) fn ok(self) {
         self.finish(EventResult::Ok, String::new(), None)
