@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use wharf_domain::AppName;
 
 /// The query of `POST /v1/deploy`, whose body is the build context as a tar stream.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams)]
@@ -41,7 +42,8 @@ pub enum Outcome {
 /// A release that now serves.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Deployed {
-    pub app: String,
+    #[schema(value_type = String)]
+    pub app: AppName,
     /// The release's number.
     pub version: u32,
     /// Where it is served; empty when the app has no domain.

@@ -11,7 +11,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Debug;
 use utoipa::OpenApi;
 use wharf_api::*;
-use wharf_domain::{CertDomain, DomainName, MountSelector, MountSpec, ProcessName, WebAddress};
+use wharf_domain::{
+    AppName, CertDomain, DomainName, MountSelector, MountSpec, ProcessName, WebAddress,
+};
 
 fn process(name: &str) -> ProcessName {
     ProcessName::parse(name).unwrap()
@@ -52,7 +54,7 @@ where
 
 fn deployed() -> Deployed {
     Deployed {
-        app: "blog".into(),
+        app: AppName::parse("blog").unwrap(),
         version: 3,
         urls: vec!["http://blog.example.com/".into()],
     }

@@ -121,7 +121,7 @@ pub(super) async fn receive_upload(
 /// A release that now serves, as the API tells it.
 pub(super) fn deployed(outcome: DeployOutcome) -> Outcome {
     Outcome::Deployed(Deployed {
-        app: outcome.app.to_string(),
+        app: outcome.app,
         version: outcome.version.get(),
         urls: outcome.urls,
     })

@@ -317,7 +317,7 @@ impl End {
         let event = last.and_then(|line| serde_json::from_slice::<ProgressEvent>(&line).ok());
         match event {
             Some(ProgressEvent::Done(Outcome::Deployed(deployed))) => {
-                let app = AppName::parse(&deployed.app).ok();
+                let app = Some(deployed.app);
                 let message = format!("release v{} serves", deployed.version);
                 self.finish(EventResult::Ok, message, app);
             }
