@@ -3,7 +3,7 @@
 
 use super::deploy::follow;
 use crate::args::ConfigCommand;
-use crate::client::{Client, with_query};
+use crate::client::{Client, empty, with_query};
 use crate::output::{Table, outln, print_json};
 use http::Method;
 use std::process::ExitCode;
@@ -117,12 +117,8 @@ async fn change(
 }
 
 pub async fn redeploy(client: &Client, app: &AppName) -> anyhow::Result<ExitCode> {
-    let response = client
-        .post_json(
-            &paths::fill(paths::REDEPLOY, &[app.as_str()]),
-            &serde_json::json!({}),
-        )
-        .await?;
+    let path = paths::fill(paths::REDEPLOY, &[app.as_str()]);
+    let response = client.send(Method::POST, &path, None, empty()).await?;
     follow(response).await
 }
 
