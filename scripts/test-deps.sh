@@ -33,6 +33,9 @@ command -v curl >/dev/null 2>&1 || missing+=(curl)
 # The Docker engine restart test runs a second engine of its own: its bridge and forward rule.
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v iptables >/dev/null 2>&1 || missing+=(iptables)
+# Prebuilt images: a real registry with a password (Distribution) and htpasswd to make it.
+command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
+command -v htpasswd >/dev/null 2>&1 || missing+=(apache2-utils)
 # The dashboard's browser tests: headless Chromium driven through chromedriver.
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)

@@ -36,6 +36,7 @@ mod e2e {
     mod mypaas_forms;
     mod pebble;
     mod plain_http;
+    mod prebuilt_images;
     mod predeploy;
     mod procfile;
     mod protected_mounts;

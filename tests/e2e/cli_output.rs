@@ -77,7 +77,7 @@ fn listings_have_a_header_dates_json_and_no_colour_off_a_terminal() {
     let header: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
     assert_eq!(
         header,
-        ["RELEASE", "STATUS", "CREATED", "REVISION", "IMAGE", "ERROR"]
+        ["RELEASE", "STATUS", "CREATED", "SOURCE", "IMAGE", "ERROR"]
     );
     let json = d.wharf_json(&["releases", &app]);
     let created = json[0]["created_at"].as_i64().unwrap();

@@ -128,6 +128,10 @@ pub struct Release {
     /// one (`python`, `node`, `go`, `static`); absent for releases from before it was recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub builder: Option<String>,
+    /// The prebuilt image it was deployed from (`wharf deploy --image`), for an app not built
+    /// from source.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_image: Option<String>,
     pub status: ReleaseStatus,
     /// Why its build or deploy failed.
     pub error: Option<String>,

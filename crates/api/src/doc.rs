@@ -18,7 +18,7 @@ use utoipa::{IntoParams, OpenApi};
     ),
     paths(
         status, acme, apps, destroy_app, releases, release_log, config_show, config_change,
-        rollback, redeploy, ps, formation, cron, scale, limits, stop, start, restart, run, logs, domains, add_domain,
+        rollback, redeploy, deploy_image, ps, formation, cron, scale, limits, stop, start, restart, run, logs, domains, add_domain,
         remove_domain, storage, mount, unmount, services, create_service, service,
         destroy_service, link, unlink, expose, backups, backup, verify, backup_schedule, restore,
         connect, certs, add_cert, remove_cert, events, app_events, deploy, git_info_refs, git_receive_pack,
@@ -142,6 +142,13 @@ fn rollback() {}
 #[utoipa::path(post, path = paths::REDEPLOY, tag = "apps", params(AppPath),
     responses((status = 200, body = ProgressEvent, content_type = NDJSON), (status = 400, body = ErrorBody)))]
 fn redeploy() {}
+
+/// Deploy a prebuilt image as the app's new release (the app is made if it is new), pulled
+/// with the server's registry logins unless it is on the server already.
+#[utoipa::path(post, path = paths::IMAGE, tag = "deploy", params(AppPath),
+    request_body = ImageDeployRequest,
+    responses((status = 200, body = ProgressEvent, content_type = NDJSON), (status = 400, body = ErrorBody)))]
+fn deploy_image() {}
 
 #[utoipa::path(get, path = paths::PS, tag = "processes", params(AppPath),
     responses((status = 200, body = Vec<ProcessStatus>), (status = 404, body = ErrorBody)))]

@@ -37,7 +37,7 @@ pub use processes::{
     LifecycleAction, LifecycleRequest, LimitsRequest, ProcessFormation, ProcessStatus, ScaleQuery,
     ScaleRequest,
 };
-pub use progress::{DeployQuery, Deployed, Message, Outcome, ProgressEvent};
+pub use progress::{DeployQuery, Deployed, ImageDeployRequest, Message, Outcome, ProgressEvent};
 pub use run::{ConnectRequest, RunRequest, RunStarted, Terminal};
 pub use services::{
     Backup, BackupScheduleRequest, CreateServiceRequest, DestroyServiceQuery, ExposeRequest,

@@ -13,6 +13,7 @@ pub const RELEASE_LOG: &str = "/v1/apps/{app}/releases/{version}/log";
 pub const CONFIG: &str = "/v1/apps/{app}/config";
 pub const ROLLBACK: &str = "/v1/apps/{app}/rollback";
 pub const REDEPLOY: &str = "/v1/apps/{app}/redeploy";
+pub const IMAGE: &str = "/v1/apps/{app}/image";
 pub const PS: &str = "/v1/apps/{app}/ps";
 pub const FORMATION: &str = "/v1/apps/{app}/formation";
 pub const CRON: &str = "/v1/apps/{app}/cron";

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use wharf_domain::AppName;
+use wharf_domain::{AppName, ImageRef, ImageSettings};
 
 /// The query of `POST /v1/deploy`, whose body is the build context as a tar stream.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams)]
@@ -14,6 +14,19 @@ pub struct DeployQuery {
     /// The git commit the context was made from (pushes set it): 4 to 64 hex digits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revision: Option<String>,
+}
+
+/// The body of `POST /v1/apps/{app}/image`: deploy a prebuilt image as the app's new release.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ImageDeployRequest {
+    /// A Docker image reference (`ghcr.io/team/app:1.2`), pulled unless it is on the server.
+    #[schema(value_type = String)]
+    pub image: ImageRef,
+    /// The settings an app built from source writes as `# wharf.KEY = VALUE` in its
+    /// Dockerfile, as `KEY=VALUE` (`port=8080`, `domain=example.com`).
+    #[serde(default, skip_serializing_if = "ImageSettings::is_empty")]
+    #[schema(value_type = Vec<String>)]
+    pub settings: ImageSettings,
 }
 
 /// One line of a progress stream (`application/x-ndjson`): `{"line": "..."}` events as the

@@ -12,7 +12,8 @@ use std::fmt::Debug;
 use utoipa::OpenApi;
 use wharf_api::*;
 use wharf_domain::{
-    AppName, CertDomain, DomainName, MountSelector, MountSpec, ProcessName, WebAddress,
+    AppName, CertDomain, DomainName, ImageRef, ImageSettings, MountSelector, MountSpec,
+    ProcessName, WebAddress,
 };
 
 fn process(name: &str) -> ProcessName {
@@ -184,6 +185,7 @@ fn every_type_survives_a_round_trip() {
             config: r#"{"vars":[["A","********"]]}"#.into(),
             revision: Some("abc123".into()),
             builder: Some("python".into()),
+            source_image: None,
             status: ReleaseStatus::Failed,
             error: Some("the build failed".into()),
             created_at: 1_767_225_600,
@@ -310,6 +312,20 @@ fn every_type_survives_a_round_trip() {
         app: Some("blog".into()),
         revision: Some("abc123".into()),
     });
+    schema(
+        s,
+        ImageDeployRequest {
+            image: ImageRef::parse("ghcr.io/team/hello:1").unwrap(),
+            settings: ImageSettings::parse(&["port=8080"]).unwrap(),
+        },
+    );
+    schema(
+        s,
+        ImageDeployRequest {
+            image: ImageRef::parse("nginx").unwrap(),
+            settings: ImageSettings::default(),
+        },
+    );
     schema(s, ProgressEvent::Line("Step 1/3".into()));
     schema(s, ProgressEvent::Done(Outcome::Deployed(deployed())));
     schema(s, ProgressEvent::Done(Outcome::message("nothing changed")));
@@ -671,5 +687,5 @@ fn every_route_is_documented_once_with_its_method() {
             );
         }
     }
-    assert_eq!(routes, 47);
+    assert_eq!(routes, 48);
 }

@@ -4,8 +4,8 @@ use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use wharf_domain::{
-    AppName, CertDomain, DomainName, MountSelector, MountSpec, ProcessName, ProcessScale,
-    ReleaseVersion, ServiceKind, ServiceName,
+    AppName, CertDomain, DomainName, ImageRef, MountSelector, MountSpec, ProcessName, ProcessScale,
+    RegistryHost, ReleaseVersion, ServiceKind, ServiceName,
 };
 use wharf_store::TokenName;
 
@@ -142,6 +142,12 @@ pub enum Command {
     },
     /// Manage the SSH keys that may `git push` and run commands over SSH (run on the server).
     Keys(KeysArgs),
+    /// Logins to image registries, for `wharf deploy --image` and private base images (run
+    /// on the server).
+    Registries {
+        #[command(subcommand)]
+        command: RegistriesCommand,
+    },
     /// Set Wharf up on a real server: a systemd unit, the first API token and dashboard user.
     Init(InitArgs),
     /// Run by sshd for a push key: the forced command of its authorized_keys entry.
@@ -389,6 +395,15 @@ pub struct DeployArgs {
     /// App name (default: `wharf.app` in the Dockerfile, else the directory's name).
     #[arg(long)]
     pub app: Option<AppName>,
+    /// Deploy this prebuilt image instead of building a directory (`ghcr.io/team/app:1.2`),
+    /// as a new release of --app; pulled with the server's registry logins (`wharf
+    /// registries login`) unless it is on the server already.
+    #[arg(long, value_name = "REF", requires = "app")]
+    pub image: Option<ImageRef>,
+    /// With --image: a setting an app built from source writes in its Dockerfile as
+    /// `# wharf.KEY = VALUE`, e.g. `--set port=8080 --set domain=example.com` (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE", requires = "image")]
+    pub settings: Vec<String>,
 }
 
 #[derive(Args, Debug)]
@@ -567,6 +582,22 @@ pub enum KeysCommand {
     List,
     /// Remove a key: it can no longer push or connect.
     Remove { name: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RegistriesCommand {
+    /// Store a login, the password read from stdin: `wharf registries login ghcr.io
+    /// --username me < token.txt`. It replaces the registry's earlier one.
+    Login {
+        /// The registry: `ghcr.io`, `registry.example.com:5000`, or `docker.io` for Docker Hub.
+        registry: RegistryHost,
+        #[arg(long, short)]
+        username: String,
+    },
+    /// List the registries with a login, and its username (never the password).
+    List,
+    /// Forget a registry's login.
+    Logout { registry: RegistryHost },
 }
 
 #[derive(Args, Debug)]

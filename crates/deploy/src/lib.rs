@@ -38,7 +38,7 @@ pub use error::DeployError;
 pub use instances::{Instance, Instances, Retiring};
 pub use live::{Ended, LiveDeploy, LiveDeploys};
 pub use logs::LogSource;
-pub use pipeline::{BuildContext, ContextError, ContextLimits, DeployOutcome};
+pub use pipeline::{BuildContext, ContextError, ContextLimits, DeployOutcome, image_context};
 pub use processes::{FormationView, Lifecycle, ProcessView};
 pub use progress::Progress;
 pub use reconcile::ReconcileReport;

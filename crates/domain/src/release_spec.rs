@@ -7,7 +7,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    AppConfig, AppJson, BuilderKind, EnvFromConfig, EnvVars, ProcessName, Procfile, WEB, WebAddress,
+    AppConfig, AppJson, BuilderKind, EnvFromConfig, EnvVars, ImageRef, ProcessName, Procfile, WEB,
+    WebAddress,
 };
 
 /// The settings of one process type set by command (`wharf scale`, `wharf limits set`);
@@ -94,6 +95,10 @@ pub struct ReleaseSpec {
     /// made before Wharf recorded it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub builder: Option<BuilderKind>,
+    /// The prebuilt image the release was made of (`wharf deploy --image`), kept like
+    /// `builder` by the releases that reuse its image; `None` for an app built from source.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<ImageRef>,
     /// Which of `vars` held linked services' URLs when the release was made (set when it is
     /// recorded), so that a rollback can leave out those of links removed since.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -158,6 +163,7 @@ impl ReleaseSpec {
             release_command: procfile.and_then(|p| p.release()).map(str::to_string),
             revision: None,
             builder: None,
+            image: None,
             link_vars: Vec::new(),
             predeploy: app_json.and_then(|a| a.predeploy.clone()),
             cron: app_json

@@ -1,12 +1,15 @@
 //! Random input never makes Wharf's file and schedule parsers panic: app.json, cron schedules,
-//! the Procfile and the `# wharf.KEY = VALUE` Dockerfile comments. Besides arbitrary text,
+//! the Procfile, the `# wharf.KEY = VALUE` Dockerfile comments, and image references and
+//! settings of apps deployed from an image. Besides arbitrary text,
 //! each parser gets input built from its own vocabulary (keys, field syntax, names), which
 //! reaches far deeper than random bytes; where the result has a promise to keep (an error
 //! names its file, a next run is later and matches), that is checked too.
 
 use proptest::prelude::*;
 use serde_json::{Map, Value};
-use wharf_domain::{AppConfig, AppJson, CronSchedule, Procfile, UtcDateTime};
+use wharf_domain::{
+    AppConfig, AppJson, CronSchedule, ImageRef, ImageSettings, Procfile, RegistryHost, UtcDateTime,
+};
 
 /// Keys app.json parts use, and some they do not.
 const APP_JSON_KEYS: &[&str] = &[
@@ -314,6 +317,28 @@ proptest! {
     fn dockerfile_config_from_its_vocabulary(text in dockerfile()) {
         if let Err(e) = AppConfig::from_dockerfile(&text) {
             prop_assert!(!e.to_string().is_empty());
+        }
+    }
+
+    #[test]
+    fn image_references_from_any_text(text in "[a-zA-Z0-9:/@._ -]{0,80}|.{0,80}") {
+        if let Ok(image) = ImageRef::parse(&text) {
+            // What is accepted is one line, so it cannot add a line to the Dockerfile.
+            prop_assert!(!image.as_str().contains(['\n', '\r']));
+            prop_assert!(RegistryHost::parse(image.registry().as_str()).is_ok());
+        }
+    }
+
+    #[test]
+    fn image_settings_from_any_text(items in prop::collection::vec(".{0,40}|(port|domain|scale|env|healthcheck)=.{0,20}", 0..4)) {
+        if let Ok(settings) = ImageSettings::parse(&items) {
+            let image = ImageRef::parse("busybox").unwrap();
+            let text = settings.dockerfile(&image);
+            // Every line but the last is a setting: nothing else reaches the Dockerfile.
+            let lines: Vec<&str> = text.lines().collect();
+            prop_assert_eq!(lines.len(), items.len() + 1);
+            prop_assert!(lines[..items.len()].iter().all(|l| l.starts_with("# wharf.")));
+            prop_assert!(AppConfig::from_dockerfile(&text).is_ok());
         }
     }
 }

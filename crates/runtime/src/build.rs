@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use bollard::auth::DockerCredentials;
 use bollard::errors::Error as BollardError;
 use bollard::models::BuildInfo;
 use bollard::query_parameters::{BuildImageOptionsBuilder, BuilderVersion};
@@ -16,6 +17,16 @@ use crate::docker::{Docker, LONG_TIMEOUT};
 use crate::error::{BuildError, RuntimeError, describe};
 use crate::labels;
 
+/// A registry login handed to the engine for one build.
+#[derive(Clone)]
+pub struct RegistryAuth {
+    /// The engine's key for the registry: `host[:port]`, or Docker Hub's
+    /// `https://index.docker.io/v1/`.
+    pub server: String,
+    pub username: String,
+    pub password: String,
+}
+
 impl Docker {
     /// Builds an image from the tar build context at `context_tar` with the
     /// classic builder, tags it `tag` and labels it with `labels` plus
@@ -25,13 +36,28 @@ impl Docker {
     /// Every output line (`Step 3/7 : RUN ...`, command output, ...) is passed
     /// to `on_line` as it arrives, without its trailing newline. Returns the
     /// image id (`sha256:...`).
-    #[instrument(skip(self, labels, on_line), fields(context = %context_tar.display()))]
     pub async fn build(
         &self,
         context_tar: &Path,
         dockerfile: &str,
         tag: &str,
         labels: HashMap<String, String>,
+        on_line: &mut (dyn FnMut(&str) + Send),
+    ) -> Result<String, BuildError> {
+        self.build_with_logins(context_tar, dockerfile, tag, labels, &[], on_line)
+            .await
+    }
+
+    /// [`Docker::build`], with registry logins the engine uses to pull the images the
+    /// Dockerfile starts `FROM` (never logged).
+    #[instrument(skip(self, labels, logins, on_line), fields(context = %context_tar.display()))]
+    pub async fn build_with_logins(
+        &self,
+        context_tar: &Path,
+        dockerfile: &str,
+        tag: &str,
+        labels: HashMap<String, String>,
+        logins: &[RegistryAuth],
         on_line: &mut (dyn FnMut(&str) + Send),
     ) -> Result<String, BuildError> {
         let file = tokio::fs::File::open(context_tar)
@@ -59,7 +85,21 @@ impl Docker {
         // The engine answers only once the context is uploaded and the first
         // step starts, which may take a while for big contexts.
         let client = self.client_with_timeout(LONG_TIMEOUT);
-        let mut stream = client.build_image(options, None, Some(body));
+        let credentials = (!logins.is_empty()).then(|| {
+            logins
+                .iter()
+                .map(|login| {
+                    let credentials = DockerCredentials {
+                        username: Some(login.username.clone()),
+                        password: Some(login.password.clone()),
+                        serveraddress: Some(login.server.clone()),
+                        ..Default::default()
+                    };
+                    (login.server.clone(), credentials)
+                })
+                .collect::<HashMap<_, _>>()
+        });
+        let mut stream = client.build_image(options, credentials, Some(body));
 
         let mut progress = BuildProgress::default();
         while let Some(item) = stream.next().await {

@@ -22,6 +22,7 @@ mod network;
 mod oneoff;
 mod volume;
 
+pub use build::RegistryAuth;
 pub use container::{ContainerInfo, ContainerSpec, Mount, PortBinding, RestartPolicy};
 pub use docker::{DEFAULT_SOCKET, Docker};
 pub use engine::EngineFacts;

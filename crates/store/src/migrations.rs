@@ -257,6 +257,16 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (user_id, hash)
     );
     ",
+    // 20: logins to image registries, for pulling prebuilt and base images. The password is
+    // kept as given, since the engine needs it; the database is readable by its owner only.
+    "
+    CREATE TABLE registry_logins (
+        registry  TEXT PRIMARY KEY,
+        username  TEXT NOT NULL,
+        password  TEXT NOT NULL,
+        added_at  INTEGER NOT NULL
+    );
+    ",
 ];
 
 /// Bring the schema up to date inside one transaction per migration.

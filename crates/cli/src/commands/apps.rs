@@ -92,14 +92,11 @@ pub async fn releases(client: &Client, app: &AppName, json: bool) -> anyhow::Res
         return Ok(ExitCode::SUCCESS);
     };
     let clock = Clock::now();
-    let mut table = Table::new(["RELEASE", "STATUS", "CREATED", "REVISION", "IMAGE", "ERROR"]);
+    let mut table = Table::new(["RELEASE", "STATUS", "CREATED", "SOURCE", "IMAGE", "ERROR"]);
     for r in releases {
         let error = r.error.as_deref().unwrap_or_default();
         let error = error.lines().next().unwrap_or("");
-        let revision = r
-            .revision
-            .map(|s| s.chars().take(10).collect())
-            .unwrap_or_else(|| "-".to_string());
+        let source = source_of(&r);
         let colour = match r.status {
             ReleaseStatus::Active => Some(Colour::Green),
             ReleaseStatus::Failed => Some(Colour::Red),
@@ -110,13 +107,31 @@ pub async fn releases(client: &Client, app: &AppName, json: bool) -> anyhow::Res
             format!("v{}", r.version).into(),
             Cell::coloured(r.status.as_str(), colour),
             clock.date_and_age(r.created_at).into(),
-            revision.into(),
+            source.into(),
             r.image.into(),
             error.into(),
         ]);
     }
     table.print()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// What a release's image was made from, in one word: the prebuilt image it was deployed
+/// from, else its builder and the commit it was built from (`python@3f2a9c1d0e`), or `-`.
+fn source_of(release: &Release) -> String {
+    if let Some(image) = &release.source_image {
+        return image.clone();
+    }
+    let revision: Option<String> = release
+        .revision
+        .as_ref()
+        .map(|r| r.chars().take(10).collect());
+    match (&release.builder, revision) {
+        (Some(builder), Some(revision)) => format!("{builder}@{revision}"),
+        (Some(builder), None) => builder.clone(),
+        (None, Some(revision)) => revision,
+        (None, None) => "-".to_string(),
+    }
 }
 
 /// `wharf cron APP --json`: the API's answer, jobs and runs.

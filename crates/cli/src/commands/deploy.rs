@@ -1,6 +1,7 @@
 //! `wharf deploy` and `wharf push`: pack the directory, check its Dockerfile settings locally
 //! (so mistakes show before any upload), stream the upload, then print the server's build and
-//! deploy output as it happens. Exits non-zero when the deploy fails.
+//! deploy output as it happens. Exits non-zero when the deploy fails. With `--image REF`,
+//! nothing is packed: the server makes the release of a prebuilt image.
 
 use crate::args::DeployArgs;
 use crate::client::{Body, Client, server_error, with_query};
@@ -16,10 +17,13 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use wharf_api::{DeployQuery, Outcome, ProgressEvent, ServerStatus, paths};
-use wharf_domain::{AppConfig, AppName};
+use wharf_api::{DeployQuery, ImageDeployRequest, Outcome, ProgressEvent, ServerStatus, paths};
+use wharf_domain::{AppConfig, AppName, ImageRef, ImageSettings};
 
 pub async fn run(client: &Client, args: &DeployArgs) -> anyhow::Result<ExitCode> {
+    if let Some(image) = &args.image {
+        return deploy_image(client, args, image).await;
+    }
     let dir = std::fs::canonicalize(&args.dir)
         .with_context(|| format!("cannot open the app directory {}", args.dir.display()))?;
     let config = settings(&dir)?;
@@ -57,6 +61,33 @@ pub async fn run(client: &Client, args: &DeployArgs) -> anyhow::Result<ExitCode>
     let path = with_query(paths::DEPLOY, &query)?;
     let response = client
         .send(Method::POST, &path, Some("application/x-tar"), body)
+        .await?;
+    follow(response).await
+}
+
+/// `--image REF`: nothing is uploaded; the server makes the release of the image.
+async fn deploy_image(
+    client: &Client,
+    args: &DeployArgs,
+    image: &ImageRef,
+) -> anyhow::Result<ExitCode> {
+    if args.dir != std::path::Path::new(".") {
+        bail!(
+            "give a directory to build or --image to deploy a prebuilt one, not both ({} and {image})",
+            args.dir.display()
+        );
+    }
+    let Some(app) = &args.app else {
+        bail!("--image needs --app NAME: the app the image is deployed as");
+    };
+    let settings = ImageSettings::parse(&args.settings)?;
+    outln!("-----> Deploying image {image} as {app}")?;
+    let request = ImageDeployRequest {
+        image: image.clone(),
+        settings,
+    };
+    let response = client
+        .post_json(&paths::fill(paths::IMAGE, &[app.as_str()]), &request)
         .await?;
     follow(response).await
 }

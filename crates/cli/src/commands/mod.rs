@@ -12,6 +12,7 @@ mod init;
 mod keys;
 mod logs;
 mod processes;
+mod registries;
 pub(crate) mod run;
 mod server;
 mod services;
@@ -111,6 +112,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Tokens { command } => tokens::run(&cli, command),
         Command::Users { command } => users::run(&cli, command),
         Command::Keys(args) => keys::run(&cli, args),
+        Command::Registries { command } => registries::run(&cli, command),
         Command::Init(args) => init::run(&cli, args),
         Command::SshForced { key } => ssh::run(&cli, key).await,
         Command::GitHook { app } => hook::run(&cli, app).await,
@@ -141,7 +143,7 @@ pub(crate) fn local_actor() -> wharf_domain::Actor {
 fn is_listing(command: &Command) -> bool {
     use crate::args::{
         AppsCommand, BackupsArgs, CertsCommand, ConfigCommand, DomainsCommand, KeysCommand,
-        ServicesCommand, StorageCommand, TokensCommand,
+        RegistriesCommand, ServicesCommand, StorageCommand, TokensCommand,
     };
     match command {
         Command::Releases { .. } | Command::Ps { .. } | Command::Events { .. } => true,
@@ -153,6 +155,7 @@ fn is_listing(command: &Command) -> bool {
         Command::Tokens { command } => matches!(command, TokensCommand::List),
         Command::Users { command } => matches!(command, users::UsersCommand::List),
         Command::Keys(args) => matches!(args.command, KeysCommand::List),
+        Command::Registries { command } => matches!(command, RegistriesCommand::List),
         Command::Certs(args) => matches!(
             args.command,
             None | Some(CertsCommand::List) | Some(CertsCommand::Status)

@@ -252,6 +252,36 @@ impl BuildContext {
     }
 }
 
+/// Write at `tar_path` the build context of a prebuilt image's release: one Dockerfile,
+/// `FROM image` under the app's settings as `# wharf.` comments, and check it as any other.
+pub fn image_context(
+    tar_path: &Path,
+    image: &wharf_domain::ImageRef,
+    settings: &wharf_domain::ImageSettings,
+) -> Result<BuildContext, ContextError> {
+    let fail = |e: std::io::Error| ContextError::Append {
+        name: "Dockerfile".to_owned(),
+        message: e.to_string(),
+    };
+    let text = settings.dockerfile(image);
+    let file = std::fs::File::create(tar_path).map_err(fail)?;
+    let mut header = tar::Header::new_gnu();
+    header.set_size(text.len() as u64);
+    header.set_mode(0o644);
+    header.set_cksum();
+    let mut builder = tar::Builder::new(file);
+    builder
+        .append_data(&mut header, "Dockerfile", text.as_bytes())
+        .map_err(fail)?;
+    builder.into_inner().map_err(fail)?;
+    BuildContext::check(
+        tar_path,
+        ContextLimits {
+            max_bytes: 1024 * 1024,
+        },
+    )
+}
+
 /// The entry's path relative to the context root, or why it is not acceptable.
 fn relative_path(raw: &Path, shown: &str) -> Result<PathBuf, ContextError> {
     let mut out = PathBuf::new();

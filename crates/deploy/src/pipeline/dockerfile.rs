@@ -54,3 +54,20 @@ pub(super) fn choose(
         builder: plan.builder,
     })
 }
+
+/// The Dockerfile of a prebuilt image's release: the one [`super::image_context`] wrote.
+pub(super) fn of_image(
+    context: &BuildContext,
+    image: &wharf_domain::ImageRef,
+    progress: &Progress,
+) -> AppDockerfile {
+    progress.line(format!(
+        "-----> Prebuilt image {image} (pulled from {} unless it is on this server)",
+        image.registry()
+    ));
+    AppDockerfile {
+        name: "Dockerfile",
+        text: context.dockerfile.clone().unwrap_or_default(),
+        builder: BuilderKind::Dockerfile,
+    }
+}

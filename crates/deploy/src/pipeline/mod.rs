@@ -11,7 +11,7 @@ mod dockerfile;
 mod fits_server;
 mod images;
 
-pub use context::{BuildContext, ContextError, ContextLimits};
+pub use context::{BuildContext, ContextError, ContextLimits, image_context};
 
 use crate::config::check_env_from_config;
 use crate::deployer::{INSTANCE_LABEL, image_tag};
@@ -22,8 +22,10 @@ use crate::tasks::Task;
 use crate::{DeployError, Deployer, Instance, Progress, ReleaseSpec};
 use std::collections::HashMap;
 use tracing::{Instrument, info_span};
-use wharf_domain::{AppConfig, AppJson, AppName, DomainName, Procfile, ReleaseVersion, WebAddress};
-use wharf_runtime::labels;
+use wharf_domain::{
+    AppConfig, AppJson, AppName, DomainName, ImageRef, Procfile, ReleaseVersion, WebAddress,
+};
+use wharf_runtime::{RegistryAuth, labels};
 use wharf_store::ReleaseRecord;
 
 /// What a successful deploy produced.
@@ -39,12 +41,42 @@ impl Deployer {
     /// if any. On error nothing changes: the running release keeps serving.
     pub async fn deploy(
         &self,
-        mut context: BuildContext,
+        context: BuildContext,
         app_flag: Option<&AppName>,
         progress: &Progress,
     ) -> Result<DeployOutcome, DeployError> {
-        let dockerfile = dockerfile::choose(&mut context, progress)?;
-        let files = AppFiles::read(&context, dockerfile)?;
+        self.deploy_from(context, app_flag, None, progress).await
+    }
+
+    /// Deploy a prebuilt `image` as a new release of `app`: its release image is built from
+    /// `context`, made by [`image_context`] (`FROM image`, with the app's settings as its
+    /// comments), so releases, rollbacks, health checks, domains and config work as for an app
+    /// built from source. The engine pulls the image, with the stored registry logins, unless
+    /// it is already on the server.
+    pub async fn deploy_image(
+        &self,
+        context: BuildContext,
+        app: &AppName,
+        image: &ImageRef,
+        progress: &Progress,
+    ) -> Result<DeployOutcome, DeployError> {
+        self.deploy_from(context, Some(app), Some(image.clone()), progress)
+            .await
+    }
+
+    async fn deploy_from(
+        &self,
+        mut context: BuildContext,
+        app_flag: Option<&AppName>,
+        image: Option<ImageRef>,
+        progress: &Progress,
+    ) -> Result<DeployOutcome, DeployError> {
+        let dockerfile = match &image {
+            Some(image) => dockerfile::of_image(&context, image, progress),
+            None => dockerfile::choose(&mut context, progress)?,
+        };
+        let mut files = AppFiles::read(&context, dockerfile)?;
+        files.image = image;
         let app = resolve_app_name(app_flag, &files.config)?;
         // A volume reaching the server's own paths is refused before anything is stored or built.
         for volume in &files.config.volumes {
@@ -77,7 +109,8 @@ impl Deployer {
         );
         spec.apply_settings(&self.store.process_settings(&app)?);
         spec.revision = context.revision.clone();
-        spec.builder = Some(files.dockerfile.builder);
+        spec.builder = files.image.is_none().then_some(files.dockerfile.builder);
+        spec.image = files.image;
         // A Dockerfile's `env = NAME` needs its config var before anything is built.
         check_env_from_config(&spec, &app)?;
         // A Dockerfile volume on a storage mount's path fails before the build, and so does a
@@ -199,13 +232,24 @@ impl Deployer {
                 self.settings.instance_id.clone(),
             ),
         ]);
+        let logins: Vec<RegistryAuth> = self
+            .store
+            .registry_logins()?
+            .into_iter()
+            .map(|login| RegistryAuth {
+                server: login.registry.engine_key(),
+                username: login.username,
+                password: login.password,
+            })
+            .collect();
         let mut on_line = |line: &str| progress.line(format!("       {line}"));
         self.docker
-            .build(
+            .build_with_logins(
                 &context.tar_path,
                 dockerfile,
                 &release.image,
                 image_labels,
+                &logins,
                 &mut on_line,
             )
             .await
@@ -311,6 +355,8 @@ struct AppFiles {
     config: AppConfig,
     procfile: Option<Procfile>,
     app_json: Option<AppJson>,
+    /// The prebuilt image the release is made of, if it is not built from source.
+    image: Option<ImageRef>,
 }
 
 impl AppFiles {
@@ -332,6 +378,7 @@ impl AppFiles {
                 .as_deref()
                 .map(AppJson::parse)
                 .transpose()?,
+            image: None,
         })
     }
 }
@@ -352,6 +399,16 @@ fn resolve_app_name(flag: Option<&AppName>, config: &AppConfig) -> Result<AppNam
 fn build_error(err: wharf_runtime::BuildError) -> DeployError {
     match err {
         wharf_runtime::BuildError::StepFailed { step, message, .. } => {
+            let refused = ["no basic auth credentials", "unauthorized", "access denied"]
+                .iter()
+                .any(|words| message.contains(words));
+            let message = if refused && step.contains("FROM") {
+                format!(
+                    "{message}\nThe registry refused to hand out the image: if it is private, log in to it on the server with `wharf registries login REGISTRY --username NAME < password.txt`."
+                )
+            } else {
+                message
+            };
             DeployError::BuildFailed { step, message }
         }
         wharf_runtime::BuildError::Engine(e) => DeployError::Runtime(e),

@@ -117,6 +117,7 @@ fn release_view(release: ReleaseRecord) -> Release {
         config: masked_snapshot(&release.spec),
         revision: release.spec.revision.clone(),
         builder: release.spec.builder.map(|b| b.to_string()),
+        source_image: release.spec.image.as_ref().map(|i| i.to_string()),
         status: release_status(release.status),
         error: release.error,
         created_at: release.created_at,

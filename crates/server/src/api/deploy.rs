@@ -1,7 +1,9 @@
 //! `POST /v1/deploy`: receive a build context as a tar stream, check it, then deploy it while
 //! streaming progress back as newline-delimited JSON: `{"line": ...}` events, then one final
-//! `{"done": {...}}` or `{"error": "..."}`.
+//! `{"done": {...}}` or `{"error": "..."}`. `POST /v1/apps/{app}/image` deploys a prebuilt
+//! image the same way.
 
+use super::params::{AppPath, JsonBody};
 use super::{ApiError, ApiState};
 use axum::body::Body;
 use axum::extract::{Query, State};
@@ -13,8 +15,8 @@ use std::sync::Arc;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::{mpsc, oneshot};
 use tokio_stream::wrappers::UnboundedReceiverStream;
-use wharf_api::{DeployQuery, Deployed, Outcome, ProgressEvent};
-use wharf_deploy::{BuildContext, ContextLimits, DeployOutcome, Progress};
+use wharf_api::{DeployQuery, Deployed, ImageDeployRequest, Outcome, ProgressEvent};
+use wharf_deploy::{BuildContext, ContextLimits, DeployOutcome, Progress, image_context};
 use wharf_domain::AppName;
 
 /// `POST /v1/deploy?app=NAME` with a tar body.
@@ -69,6 +71,34 @@ pub async fn deploy(
     let deployer = state.deployer.clone();
     stream(&state, move |progress| async move {
         let outcome = deployer.deploy(context, app.as_ref(), &progress).await;
+        drop(upload);
+        outcome.map(deployed)
+    })
+}
+
+/// `POST /v1/apps/{app}/image`: a prebuilt image as the app's new release. Its build context
+/// (one Dockerfile, `FROM` the image) is written to the upload directory and goes through the
+/// same deploy as an upload's.
+pub async fn image(
+    State(state): State<ApiState>,
+    AppPath(app): AppPath,
+    JsonBody(request): JsonBody<ImageDeployRequest>,
+) -> Result<Response, ApiError> {
+    let upload = tempfile::NamedTempFile::new_in(&state.upload_dir).map_err(ApiError::internal)?;
+    let path = upload.path().to_path_buf();
+    let ImageDeployRequest { image, settings } = request;
+    let context = {
+        let image = image.clone();
+        tokio::task::spawn_blocking(move || image_context(&path, &image, &settings))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(ApiError::internal)?
+    };
+    let deployer = state.deployer.clone();
+    stream(&state, move |progress| async move {
+        let outcome = deployer
+            .deploy_image(context, &app, &image, &progress)
+            .await;
         drop(upload);
         outcome.map(deployed)
     })

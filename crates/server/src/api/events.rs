@@ -111,6 +111,7 @@ const ACTIONS: &[(Method, &str, &str)] = &[
     (Method::POST, paths::CERTS, "certs add"),
     (Method::DELETE, paths::CERT, "certs remove"),
     (Method::POST, paths::DEPLOY, "deploy"),
+    (Method::POST, paths::IMAGE, "deploy image"),
 ];
 
 /// Changes whose subject is named in their JSON body rather than their path: the field that
@@ -118,6 +119,7 @@ const ACTIONS: &[(Method, &str, &str)] = &[
 const SUBJECT_IN_BODY: &[(Method, &str, &str)] = &[
     (Method::POST, paths::SERVICES, "name"),
     (Method::POST, paths::DOMAINS, "domain"),
+    (Method::POST, paths::IMAGE, "image"),
 ];
 
 /// Largest body read for its subject: a name and a few settings.

@@ -148,6 +148,7 @@ fn api_routes() -> Mounted {
         .at(M::POST, paths::CONFIG, config::change)
         .at(M::POST, paths::ROLLBACK, config::rollback)
         .at(M::POST, paths::REDEPLOY, config::redeploy)
+        .at(M::POST, paths::IMAGE, deploy::image)
         .at(M::GET, paths::PS, processes::ps)
         .at(M::GET, paths::FORMATION, processes::formation)
         .at(M::GET, paths::CRON, apps::cron)
