@@ -89,6 +89,10 @@ pub(super) async fn page(
                         summary { "Deploy a new version from a file" }
                         (super::upload::form(Some(&app), &signed))
                     }
+                    details.deploy-new {
+                        summary { "Deploy a prebuilt image" }
+                        (super::image_deploy::form(Some(&app), &signed))
+                    }
                     p { a.danger-link href={"/apps/" (app) "/destroy"} { "Destroy this app…" } }
                 }
             }

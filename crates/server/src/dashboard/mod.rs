@@ -29,6 +29,7 @@ mod databases;
 mod destroy;
 mod domains;
 mod error;
+mod image_deploy;
 mod keys;
 mod layout;
 mod live;
@@ -204,6 +205,7 @@ fn mounted() -> Mounted {
     .at(M::GET, activity::PATH, Signed, activity::page_of_all)
     .at(M::GET, "/apps/{app}", Signed, app_page::page)
     .at(M::POST, upload::PATH, Upload, upload::deploy)
+    .at(M::POST, image_deploy::PATH, Admin, image_deploy::deploy)
     .at(M::GET, "/apps/{app}/deploy/live", Signed, live::deploy)
     .at(M::GET, "/apps/{app}/logs", Signed, logs_page::page_of)
     .at(M::GET, "/apps/{app}/logs/live", Signed, live::logs)

@@ -96,6 +96,10 @@ pub(super) async fn page_handler(
                         summary { "Deploy an app from a file" }
                         (super::upload::form(None, signed))
                     }
+                    details.deploy-new {
+                        summary { "Deploy an app from a prebuilt image" }
+                        (super::image_deploy::form(None, signed))
+                    }
                 }
             }
             section #services-section aria-labelledby="services-heading" data-refresh="10" {
