@@ -95,7 +95,11 @@ fn install(tool: &PythonTool, out: &mut String) {
         PythonTool::Uv => {
             out.push_str(OWN_LAYER);
             copy(&["pyproject.toml", "uv.lock"], out);
-            out.push_str("RUN UV_PROJECT_ENVIRONMENT=/opt/venv UV_LINK_MODE=copy uv sync --frozen --no-dev --no-install-project --no-cache\n");
+            // uv trusts its own built-in CA list unless told otherwise, so behind a proxy
+            // that the image's CA certificates trust (as pip does) it could not download;
+            // and it never fetches a Python of its own: the image's is the one that runs.
+            out.push_str("# uv trusts the image's CA certificates, as pip does, and uses the image's Python.\n");
+            out.push_str("RUN UV_PROJECT_ENVIRONMENT=/opt/venv UV_LINK_MODE=copy UV_SYSTEM_CERTS=1 UV_PYTHON_DOWNLOADS=never \\\n    uv sync --frozen --no-dev --no-install-project --no-cache\n");
         }
         PythonTool::Poetry { locked } => {
             out.push_str(OWN_LAYER);
