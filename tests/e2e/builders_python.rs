@@ -133,12 +133,28 @@ fn a_django_project_without_a_dockerfile_migrates_postgres_and_serves_its_static
     assert!(content_type.starts_with("text/css"), "{content_type}");
     assert!(body.contains("body"), "{body}");
 
+    // A one-off manage.py command sees the same database.
+    let shown = d.wharf_ok(&[
+        "run",
+        &app,
+        "--",
+        "python",
+        "manage.py",
+        "showmigrations",
+        "shelf",
+    ]);
+    assert!(shown.contains("[X] 0002_first_book"), "{shown}");
+
     let releases = d.wharf_json(&["releases", &app]);
     assert_eq!(releases[0]["builder"], "python", "{releases}");
     assert!(
         !repo.path().join("Dockerfile").exists(),
         "no Dockerfile was written into the app"
     );
+    // Taking over: the plan saved as the project's own Dockerfile.
+    d.wharf_ok(&["build-plan", repo.path().to_str().unwrap(), "--write"]);
+    let written = std::fs::read_to_string(repo.path().join("Dockerfile")).unwrap();
+    assert!(written.contains("collectstatic --noinput"), "{written}");
 }
 
 #[test]
