@@ -137,12 +137,14 @@ fn copy(files: &[&str], out: &mut String) {
 
 /// Django's static files, collected at build time when the settings load without the app's
 /// config vars. The placeholder secret lives only in this one command, so settings that
-/// insist on a SECRET_KEY can load; anything else they need makes the step a printed note.
+/// insist on a SECRET_KEY can load; anything else they need makes the step a printed note
+/// below Django's own message (which also covers a project without
+/// `django.contrib.staticfiles`, where the command does not exist).
 fn collectstatic(out: &mut String) {
     out.push_str("# Static files at build time; settings that need the app's config vars make this a note.\n");
     out.push_str(
         "RUN SECRET_KEY=collectstatic-placeholder DJANGO_SECRET_KEY=collectstatic-placeholder \\\n    \
          python manage.py collectstatic --noinput \\\n    \
-         || echo \"-----> collectstatic skipped: the settings do not load without the app's config vars; run it in a release command instead\"\n",
+         || echo \"-----> collectstatic skipped: it failed without the app's config vars (its message is above); if the app has static files, run it in a release command instead\"\n",
     );
 }
