@@ -72,6 +72,17 @@ fn a_fastapi_app_with_a_uv_lock_deploys_by_wharf_push_and_by_git_push() {
             || output.contains("Wharf's python builder writes one"),
         "{output}"
     );
+    // Only the code changed: the layer uv installed the dependencies in is reused.
+    let sync = output
+        .find("uv sync --frozen")
+        .expect("uv's step in the output");
+    let step_end = output[sync..]
+        .find("Step ")
+        .map_or(output.len(), |end| sync + end);
+    assert!(
+        output[sync..step_end].contains("Using cache"),
+        "uv's layer comes from the build cache: {output}"
+    );
     d.wait_for_body(&host, "hello again from fastapi");
     let releases = d.wharf_json(&["releases", &app]);
     assert_eq!(releases[0]["builder"], "python", "{releases}");
