@@ -145,6 +145,6 @@ fn collectstatic(out: &mut String) {
     out.push_str(
         "RUN SECRET_KEY=collectstatic-placeholder DJANGO_SECRET_KEY=collectstatic-placeholder \\\n    \
          python manage.py collectstatic --noinput \\\n    \
-         || echo \"-----> collectstatic skipped: it failed without the app's config vars (its message is above); if the app has static files, run it in a release command instead\"\n",
+         || echo \"-----> collectstatic skipped: it failed without the app's config vars (its message is above); if the app has static files, run it as app.json's predeploy command (its files are kept in the image)\"\n",
     );
 }
