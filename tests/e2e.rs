@@ -12,6 +12,7 @@ mod e2e {
     mod bad_input;
     mod boot_crash;
     mod builders;
+    mod builders_python;
     mod cli_output;
     mod cron;
     mod dashboard;

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 /// A Flask app with no Dockerfile: requirements.txt, a Procfile and app.py.
-fn flask_app(greeting: &str) -> tempfile::TempDir {
+pub(super) fn flask_app(greeting: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
     write("requirements.txt", "flask\ngunicorn\n");
@@ -24,7 +24,7 @@ fn flask_app(greeting: &str) -> tempfile::TempDir {
     dir
 }
 
-fn push(d: &Daemon, token: &str, dir: &Path, app: &str) -> Output {
+pub(super) fn push(d: &Daemon, token: &str, dir: &Path, app: &str) -> Output {
     Command::new(WHARF)
         .args(["push", &format!("http://{}", d.api), dir.to_str().unwrap()])
         .args(["--app", app])
@@ -98,7 +98,7 @@ fn an_unknown_project_is_refused_before_the_upload() {
 
 /// GET `path` from `host` through the proxy: the status line's code, the headers (lower-case
 /// names) and the body.
-fn get_raw(d: &Daemon, host: &str, path: &str) -> (u16, Vec<(String, String)>, String) {
+pub(super) fn get_raw(d: &Daemon, host: &str, path: &str) -> (u16, Vec<(String, String)>, String) {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(d.http).unwrap();
     write!(

@@ -71,7 +71,12 @@ pub(super) fn detect(
                 ..
             }),
         ) => {
-            reasons.push(format!("no Procfile: the web command is gunicorn {wsgi}"));
+            let missing = if source.has("Procfile") {
+                "the Procfile has no web line"
+            } else {
+                "no Procfile"
+            };
+            reasons.push(format!("{missing}: the web command is gunicorn {wsgi}"));
             if !mentions(&deps_text, "gunicorn") {
                 reasons
                     .push("gunicorn is not among the dependencies: the image adds it".to_owned());

@@ -207,7 +207,11 @@ fn django_gets_gunicorn_on_its_wsgi_module() {
             .iter()
             .any(|r| r.contains("gunicorn is not among the dependencies"))
     );
-    let (Detected::Python(app), _) = found(&[
+    assert!(
+        reasons.contains(&"no Procfile: the web command is gunicorn mysite.wsgi".to_owned()),
+        "{reasons:?}"
+    );
+    let (Detected::Python(app), reasons) = found(&[
         ("requirements.txt", "django\ngunicorn==23.0\n"),
         (
             "manage.py",
@@ -215,10 +219,17 @@ fn django_gets_gunicorn_on_its_wsgi_module() {
         ),
         ("mysite/settings/prod.py", ""),
         ("mysite/wsgi.py", ""),
+        ("Procfile", "release: python manage.py migrate\n"),
     ]) else {
         panic!()
     };
     assert!(!app.add_gunicorn);
+    assert!(
+        reasons.contains(
+            &"the Procfile has no web line: the web command is gunicorn mysite.wsgi".to_owned()
+        ),
+        "{reasons:?}"
+    );
     assert_eq!(app.django.unwrap().settings_module, "mysite.settings.prod");
 }
 

@@ -95,7 +95,11 @@ fn install(tool: &PythonTool, out: &mut String) {
         PythonTool::Uv => {
             out.push_str(OWN_LAYER);
             copy(&["pyproject.toml", "uv.lock"], out);
-            out.push_str("RUN UV_PROJECT_ENVIRONMENT=/opt/venv UV_LINK_MODE=copy uv sync --frozen --no-dev --no-install-project --no-cache\n");
+            // uv trusts its own built-in CA list unless told otherwise, so behind a proxy
+            // that the image's CA certificates trust (as pip does) it could not download;
+            // and it never fetches a Python of its own: the image's is the one that runs.
+            out.push_str("# uv trusts the image's CA certificates, as pip does, and uses the image's Python.\n");
+            out.push_str("RUN UV_PROJECT_ENVIRONMENT=/opt/venv UV_LINK_MODE=copy UV_SYSTEM_CERTS=1 UV_PYTHON_DOWNLOADS=never \\\n    uv sync --frozen --no-dev --no-install-project --no-cache\n");
         }
         PythonTool::Poetry { locked } => {
             out.push_str(OWN_LAYER);
@@ -133,12 +137,14 @@ fn copy(files: &[&str], out: &mut String) {
 
 /// Django's static files, collected at build time when the settings load without the app's
 /// config vars. The placeholder secret lives only in this one command, so settings that
-/// insist on a SECRET_KEY can load; anything else they need makes the step a printed note.
+/// insist on a SECRET_KEY can load; anything else they need makes the step a printed note
+/// below Django's own message (which also covers a project without
+/// `django.contrib.staticfiles`, where the command does not exist).
 fn collectstatic(out: &mut String) {
     out.push_str("# Static files at build time; settings that need the app's config vars make this a note.\n");
     out.push_str(
         "RUN SECRET_KEY=collectstatic-placeholder DJANGO_SECRET_KEY=collectstatic-placeholder \\\n    \
          python manage.py collectstatic --noinput \\\n    \
-         || echo \"-----> collectstatic skipped: the settings do not load without the app's config vars; run it in a release command instead\"\n",
+         || echo \"-----> collectstatic skipped: it failed without the app's config vars (its message is above); if the app has static files, run it as app.json's predeploy command (its files are kept in the image)\"\n",
     );
 }

@@ -86,6 +86,11 @@ fn python_tools_install_from_their_lockfiles() {
     );
     assert!(uv.contains("COPY pyproject.toml uv.lock ./\n"));
     assert!(uv.contains("uv sync --frozen --no-dev --no-install-project"));
+    let sync = &uv[uv.find("RUN UV_PROJECT_ENVIRONMENT").unwrap()..];
+    assert!(
+        sync.contains("UV_SYSTEM_CERTS=1") && sync.contains("UV_PYTHON_DOWNLOADS=never"),
+        "uv trusts the system's CA certificates and keeps to the image's Python: {uv}"
+    );
     let poetry = dockerfile(&[
         ("pyproject.toml", "[tool.poetry]"),
         ("poetry.lock", ""),
