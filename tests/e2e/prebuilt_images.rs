@@ -4,8 +4,10 @@
 //! pull is refused and nothing is left behind; after `wharf registries login` the image
 //! deploys with its settings given by `--set`, serves on its domain, a second image deploys
 //! by `wharf push` with a token, and a rollback brings the first back. The password is never
-//! printed nor logged.
+//! printed nor logged. In a real headless Chromium, an admin deploys an image that is on the
+//! server from the dashboard's overview, and a bad reference is refused in the parser's words.
 
+use super::dashboard::*;
 use super::harness::*;
 use std::io::Write;
 use std::path::Path;
@@ -250,4 +252,79 @@ fn bad_image_references_and_settings_are_refused_before_anything_starts() {
     assert!(answer.contains("port=eighty"), "{answer}");
     let apps = d.wharf_json(&["apps"]);
     assert!(!apps.to_string().contains(&app), "{apps}");
+}
+
+/// An image built here and only here (no registry has it), removed when dropped.
+struct LocalImage(String);
+
+impl LocalImage {
+    fn build(dir: &Path, tag: &str) -> LocalImage {
+        let out = Command::new("docker")
+            .args(["build", "-q", "-t", tag, dir.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        LocalImage(tag.to_string())
+    }
+}
+
+impl Drop for LocalImage {
+    fn drop(&mut self) {
+        let _ = Command::new("docker").args(["rmi", "-f", &self.0]).output();
+    }
+}
+
+#[test]
+fn an_admin_deploys_an_image_from_the_dashboard_and_a_bad_reference_is_refused() {
+    let d = Daemon::start();
+    add_user(&d, "ada", ADMIN_PASSWORD, false);
+    let app = unique("imgform");
+    let host = format!("{app}.test");
+    let image = LocalImage::build(
+        app_dir("", "hello from a prebuilt image").path(),
+        &format!("wharf-e2e-local/{app}:1"),
+    );
+    let base = format!("http://{}", d.api);
+    block_on(async {
+        let browser = Browser::start().await;
+        browser.sign_in_at(&base, "ada", ADMIN_PASSWORD).await;
+        browser.press("details.deploy-image summary").await;
+        browser.fill("#image-app-new", &app).await;
+        browser.fill("#image-ref-new", &image.0).await;
+        browser
+            .fill("#image-settings-new", &format!("domain={host}\nport=8080"))
+            .await;
+        browser.screenshots("image-form").await;
+        browser
+            .click_within("form.image-deploy button[type=submit]", DEPLOY_LIMIT)
+            .await;
+        browser
+            .wait_for_path_within(&format!("/apps/{app}"), DEPLOY_LIMIT)
+            .await;
+        assert_eq!(browser.text(".live-end").await, "The release is live.");
+        let active = browser.text("#releases tbody tr:first-child").await;
+        assert!(
+            active.contains("v1") && active.contains("active") && active.contains(&image.0),
+            "{active}"
+        );
+        browser.screenshots("app-deployed-from-image").await;
+
+        // A reference Docker would refuse comes back in the parser's words, and deploys nothing.
+        browser.press("details.deploy-image summary").await;
+        browser
+            .fill(&format!("#image-ref-{app}"), "Team/App:1")
+            .await;
+        browser
+            .click_within("form.image-deploy button[type=submit]", DEPLOY_LIMIT)
+            .await;
+        browser
+            .wait_for_text("p.error", "lowercase letters", Duration::from_secs(10))
+            .await;
+        browser.screenshots("image-refused").await;
+        browser.close().await;
+    });
+    d.wait_for_body(&host, "hello from a prebuilt image");
+    let releases = d.wharf_json(&["releases", &app]);
+    assert_eq!(releases.as_array().unwrap().len(), 1, "{releases}");
+    assert_eq!(releases[0]["source_image"], image.0.as_str(), "{releases}");
 }

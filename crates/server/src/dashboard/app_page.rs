@@ -89,7 +89,7 @@ pub(super) async fn page(
                         summary { "Deploy a new version from a file" }
                         (super::upload::form(Some(&app), &signed))
                     }
-                    details.deploy-new {
+                    details.deploy-new.deploy-image {
                         summary { "Deploy a prebuilt image" }
                         (super::image_deploy::form(Some(&app), &signed))
                     }
@@ -183,12 +183,7 @@ fn releases_table(app: &str, releases: &[Release], now: i64, admin: bool) -> Mar
                                 }
                             }
                             td data-label="Made" { (when(release.created_at, now)) }
-                            td data-label="Source" {
-                                @match &release.revision {
-                                    Some(revision) => { code { (revision.get(..12).unwrap_or(revision)) } }
-                                    None => { span.muted { "upload" } }
-                                }
-                            }
+                            td data-label="Source" { (source_of(release)) }
                             td data-label="Image" {
                                 code.wrap { (release.image) }
                                 @if !release.vars_set.is_empty() || !release.vars_unset.is_empty() {
@@ -255,6 +250,24 @@ fn processes_table(processes: &Result<Vec<ProcessStatus>, String>) -> Markup {
                         }
                     }
                 }
+            }
+        }
+    }
+}
+
+/// What a release's image was made from: the prebuilt image it was deployed from, else the
+/// commit it was built from (or an upload), with the builder that wrote its Dockerfile.
+pub(super) fn source_of(release: &Release) -> Markup {
+    html! {
+        @if let Some(image) = &release.source_image {
+            span.muted { "image " } code.wrap { (image) }
+        } @else {
+            @match &release.revision {
+                Some(revision) => { code { (revision.get(..12).unwrap_or(revision)) } }
+                None => { span.muted { "upload" } }
+            }
+            @if let Some(builder) = release.builder.as_deref().filter(|b| *b != "dockerfile") {
+                span.muted { " (" (builder) " builder)" }
             }
         }
     }

@@ -96,7 +96,7 @@ pub(super) async fn page_handler(
                         summary { "Deploy an app from a file" }
                         (super::upload::form(None, signed))
                     }
-                    details.deploy-new {
+                    details.deploy-new.deploy-image {
                         summary { "Deploy an app from a prebuilt image" }
                         (super::image_deploy::form(None, signed))
                     }

@@ -52,8 +52,6 @@ pub(super) fn confirm_link(app: &str, version: u32) -> String {
     format!("/apps/{app}/rollback?version={version}")
 }
 
-/// Whether a release can be rolled back to: one that served and no longer does (an active
-/// one serves now; a failed or deploying one never went live), as the API decides.
 /// The redeploy button of the active release `version` (admins).
 pub(super) fn redeploy_form(app: &str, version: u32, signed: &Signed) -> Markup {
     html! {
@@ -95,6 +93,8 @@ pub(super) async fn redeploy(
     .await
 }
 
+/// Whether a release can be rolled back to: one that served and no longer does (an active
+/// one serves now; a failed or deploying one never went live), as the API decides.
 pub(super) fn can_roll_back_to(release: &Release) -> bool {
     release.status == ReleaseStatus::Superseded
 }
@@ -145,12 +145,7 @@ pub(super) async fn confirm(
                 dl.facts #rollback-target {
                     dt { "Release" } dd { "v" (version) }
                     dt { "Made" } dd { (when(release.created_at, now)) }
-                    dt { "Source" } dd {
-                        @match &release.revision {
-                            Some(revision) => { code { (revision.get(..12).unwrap_or(revision)) } }
-                            None => { "upload" }
-                        }
-                    }
+                    dt { "Source" } dd { (super::app_page::source_of(release)) }
                     dt { "Image" } dd { code.wrap { (release.image) } }
                     dt { "Serving now" } dd {
                         @match active { Some(active) => { "v" (active.version) } None => { "no release" } }
