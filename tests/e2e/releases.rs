@@ -16,7 +16,7 @@ fn config_changes_are_releases_and_rollback_restores_image_and_config() {
     let app = unique("conf");
     let domain = format!("{app}.example.com");
     let settings = format!("# wharf.app = {app}\n# wharf.domain = {domain}\n# wharf.scale = 1");
-    let cmd = r#"CMD ["sh", "-c", "echo \"$GREETING\" > /www/env.txt && echo \"$DYNO $PORT\" > /www/dyno.txt && exec httpd -f -p 8080 -h /www"]"#;
+    let cmd = r#"CMD ["sh", "-c", "echo \"$GREETING\" > /www/env.txt && echo \"$DYNO $PORT $WEB_CONCURRENCY\" > /www/dyno.txt && exec httpd -f -p 8080 -h /www"]"#;
     let dir = app_dir_with(&settings, "image one", cmd);
 
     // Before the first deploy, config is saved for it.
@@ -26,8 +26,8 @@ fn config_changes_are_releases_and_rollback_restores_image_and_config() {
     assert_eq!(served(&d, &domain), ("image one".into(), "early".into()));
     assert_eq!(
         d.get(&domain, "/dyno.txt").unwrap().1,
-        "web.1 8080\n",
-        "Heroku's DYNO and PORT are set"
+        "web.1 8080 2\n",
+        "Heroku's DYNO, PORT and WEB_CONCURRENCY are set"
     );
 
     // A change to a running app is a new release with the same image.

@@ -58,7 +58,7 @@ pub use image_ref::{ImageError, ImageRef, ImageSettings, RegistryHost};
 pub use memory::{MIN_MEMORY_BYTES, MemoryError, format_memory, parse_memory};
 pub use mount_spec::{AbsPath, ContainerPath, MountSource, MountSpec, VolumeName};
 pub use name_error::NameError;
-pub use process::{ProcessName, WEB, not_started_note};
+pub use process::{ProcessName, WEB, not_started_note, web_concurrency};
 pub use process_scale::{ProcessScale, ScaleError};
 pub use procfile::{Procfile, ProcfileError, ProcfileErrorKind, RELEASE};
 pub use protected_paths::{ProtectedPath, ProtectedPaths};

@@ -97,9 +97,31 @@ impl From<ProcessName> for String {
     }
 }
 
+/// `WEB_CONCURRENCY`, the number of worker processes gunicorn, Puma, Unicorn and the like start
+/// when an app does not say, as Heroku sets it: one per 256 MiB of the container's memory
+/// limit (1 to 8), or 2 without a limit (what a small server's container can hold beside its
+/// neighbours). An app's own `WEB_CONCURRENCY` config var wins.
+pub fn web_concurrency(memory_limit: Option<u64>) -> u32 {
+    const PER_WORKER: u64 = 256 * 1024 * 1024;
+    match memory_limit {
+        Some(bytes) => (bytes / PER_WORKER).clamp(1, 8) as u32,
+        None => 2,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn web_concurrency_follows_the_memory_limit() {
+        const MIB: u64 = 1024 * 1024;
+        assert_eq!(web_concurrency(None), 2);
+        assert_eq!(web_concurrency(Some(128 * MIB)), 1);
+        assert_eq!(web_concurrency(Some(512 * MIB)), 2);
+        assert_eq!(web_concurrency(Some(1024 * MIB)), 4);
+        assert_eq!(web_concurrency(Some(64 * 1024 * MIB)), 8);
+    }
     use serde::de::IntoDeserializer;
     use serde::de::value::{Error as DeError, StringDeserializer};
 

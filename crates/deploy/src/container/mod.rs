@@ -11,7 +11,7 @@ use crate::deployer::INSTANCE_LABEL;
 use crate::{DeployError, Deployer, ReleaseSpec};
 use futures_util::future::join_all;
 use std::collections::HashMap;
-use wharf_domain::{AppName, ProcessSpec};
+use wharf_domain::{AppName, ProcessSpec, web_concurrency};
 use wharf_runtime::{ContainerInfo, ContainerSpec, RestartPolicy, RuntimeError, labels};
 use wharf_store::ReleaseRecord;
 
@@ -69,6 +69,12 @@ impl Deployer {
         let mut env = spec.environment(port);
         // Heroku's name for the container, e.g. `web.1`; apps use it to tell replicas apart.
         env.push(("DYNO".to_string(), format!("{}.{replica}", process.name)));
+        let memory = process.memory.or(config.max_memory);
+        if !env.iter().any(|(key, _)| key == "WEB_CONCURRENCY") {
+            // Heroku's hint to gunicorn, Puma and the like: how many workers fit.
+            let workers = web_concurrency(memory);
+            env.push(("WEB_CONCURRENCY".to_string(), workers.to_string()));
+        }
         if config.mypaas {
             add_mypaas_env(&mut env, &release.app, process.scale, port, &name);
         }
@@ -92,7 +98,7 @@ impl Deployer {
             labels,
             cmd: process.command.as_ref().map(|command| shell(command)),
             mounts: self.mounts_for(&release.app, spec)?,
-            memory_bytes: process.memory.or(config.max_memory).map(|m| m as i64),
+            memory_bytes: memory.map(|m| m as i64),
             nano_cpus: process
                 .cpus
                 .or(config.max_cpus)
