@@ -24,7 +24,7 @@ fn flask_app(greeting: &str) -> tempfile::TempDir {
     dir
 }
 
-fn push(d: &Daemon, token: &str, dir: &Path, app: &str) -> Output {
+pub(super) fn push(d: &Daemon, token: &str, dir: &Path, app: &str) -> Output {
     Command::new(WHARF)
         .args(["push", &format!("http://{}", d.api), dir.to_str().unwrap()])
         .args(["--app", app])
