@@ -15,29 +15,26 @@
 #   (GOTOOLCHAIN=local: no download of another Go).
 # - Every image trusts the host's CA bundle (registries may be reached through a proxy whose
 #   CA only the host trusts), so PyPI and npm work inside builds wherever the host reaches them.
-# Images that already exist are kept; the others are built side by side (fetching packages is
-# most of the time). Needs root, debootstrap and a running Docker engine.
+# Images that already exist are kept; the others are built side by side. mmdebstrap rather than
+# debootstrap: it fetches packages through apt (in parallel, where debootstrap fetches one at a
+# time) and follows npm's dependencies, which debootstrap cannot (virtual packages); node:20-slim
+# took about 5 minutes with debootstrap and apt, 1.5 with mmdebstrap. Needs root, mmdebstrap and
+# a running Docker engine.
 set -euo pipefail
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 work=${WHARF_IMAGE_WORK:-/var/tmp/wharf-base-images}
 path='ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 
-command -v debootstrap >/dev/null 2>&1 || {
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
+command -v mmdebstrap >/dev/null 2>&1 || {
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mmdebstrap >/dev/null
 }
 
-# What each image adds to its debootstrapped root ($1) beyond its packages.
+# What each image adds to its bootstrapped root ($1) beyond its packages.
 python_root() {
   # The official image's pip installs system-wide; Debian's refuses without this marker removed.
   rm -f "$1"/usr/lib/python3*/EXTERNALLY-MANAGED
 }
 node_root() {
-  # npm through apt inside the root: debootstrap's resolver cannot follow npm's dependencies
-  # (virtual packages). Node itself reads the system's CA store, so npm trusts the host's CA.
-  cp /etc/resolv.conf "$1/etc/resolv.conf"
-  chroot "$1" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive chroot "$1" apt-get install -y -qq --no-install-recommends \
-    -o Dpkg::Options::=--force-unsafe-io npm >/dev/null
   # The official image's unprivileged user, which Wharf's Node Dockerfile runs as.
   chroot "$1" groupadd --gid 1000 node
   chroot "$1" useradd --uid 1000 --gid node --shell /bin/bash --create-home node
@@ -61,7 +58,7 @@ image() {
   echo "wharf: building image $tag from Debian $suite's $packages (a minute or two)"
   rm -rf "$root"
   mkdir -p "$work"
-  debootstrap --variant=minbase --include="$packages" "$suite" "$root" "$mirror" \
+  mmdebstrap --variant=minbase --include="$packages" "$suite" "$root" "$mirror" \
     >"$root.log" 2>&1 || { tail -n 20 "$root.log" >&2; return 1; }
   cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
   "$finish" "$root"
@@ -76,7 +73,8 @@ image() {
 python=python3,python3-venv,python3-pip,python-is-python3,ca-certificates
 image python:3.13-slim trixie "$python" python_root 'CMD ["python3"]' &
 image python:3.11-slim bookworm "$python" python_root 'CMD ["python3"]' &
-image node:20-slim trixie nodejs,ca-certificates node_root 'CMD ["node"]' &
+# Node reads the system's CA store, so npm trusts the host's CA with no setting of its own.
+image node:20-slim trixie nodejs,npm,ca-certificates node_root 'CMD ["node"]' &
 image golang:1.24 trixie golang-go,ca-certificates,git go_root \
   'ENV PATH=/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
   'ENV GOPATH=/go' 'ENV GOTOOLCHAIN=local' 'WORKDIR /go' 'CMD ["bash"]' &

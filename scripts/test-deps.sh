@@ -9,11 +9,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 # The base images apps build FROM (python, node, golang, debian) and the database images services
 # run (postgres:17, mariadb:11, redis:8), built from Debian's packages side by side: fetching
 # packages is most of the time.
-if ! command -v debootstrap >/dev/null 2>&1; then
+if ! command -v debootstrap >/dev/null 2>&1 || ! command -v mmdebstrap >/dev/null 2>&1; then
   # Installed once here, not by both scripts at the same time (apt's lock).
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
+  apt-get install -y -qq --no-install-recommends debootstrap mmdebstrap >/dev/null
 fi
 "$here/base-images.sh" &
 base_images=$!
