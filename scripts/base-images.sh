@@ -34,12 +34,23 @@ python_root() {
   # The official image's pip installs system-wide; Debian's refuses without this marker removed.
   rm -f "$1"/usr/lib/python3*/EXTERNALLY-MANAGED
 }
+# The tag promises a version: refuse to tag a root whose tool is another one.
+expect_version() {
+  local root=$1 want=$2
+  shift 2
+  chroot "$root" "$@" 2>/dev/null | grep -q "$want" || {
+    echo "wharf: $* in the new root is not $want" >&2
+    return 1
+  }
+}
 node_root() {
+  expect_version "$1" '^v20\.' node --version || return 1
   # The official image's unprivileged user, which Wharf's Node Dockerfile runs as.
   chroot "$1" groupadd --gid 1000 node
   chroot "$1" useradd --uid 1000 --gid node --shell /bin/bash --create-home node
 }
 go_root() {
+  expect_version "$1" '^go1\.24\.' cat /usr/lib/go/VERSION || return 1
   # The official image's GOPATH, writable by the builds' users.
   mkdir -p "$1/go/bin" "$1/go/src"
   chmod -R 0777 "$1/go"
@@ -61,7 +72,7 @@ image() {
   mmdebstrap --variant=minbase --include="$packages" "$suite" "$root" "$mirror" \
     >"$root.log" 2>&1 || { tail -n 20 "$root.log" >&2; return 1; }
   cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
-  "$finish" "$root"
+  "$finish" "$root" || return 1
   rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
   local changes=(-c "$path" -c 'ENV LANG=C.UTF-8')
   for change in "$@"; do changes+=(-c "$change"); done
@@ -75,6 +86,7 @@ image python:3.13-slim trixie "$python" python_root 'CMD ["python3"]' &
 image python:3.11-slim bookworm "$python" python_root 'CMD ["python3"]' &
 # Node reads the system's CA store, so npm trusts the host's CA with no setting of its own.
 image node:20-slim trixie nodejs,npm,ca-certificates node_root 'CMD ["node"]' &
+# The PATH given last wins: the official image's GOPATH/bin comes first.
 image golang:1.24 trixie golang-go,ca-certificates,git go_root \
   'ENV PATH=/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
   'ENV GOPATH=/go' 'ENV GOTOOLCHAIN=local' 'WORKDIR /go' 'CMD ["bash"]' &
