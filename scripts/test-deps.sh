@@ -6,14 +6,14 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 "$here/docker-setup.sh"
-# The base images example apps build FROM (python:3.13-slim) and the database images services
+# The base images apps build FROM (python, node, golang, debian) and the database images services
 # run (postgres:17, mariadb:11, redis:8), built from Debian's packages side by side: fetching
 # packages is most of the time.
-if ! command -v debootstrap >/dev/null 2>&1; then
+if ! command -v debootstrap >/dev/null 2>&1 || ! command -v mmdebstrap >/dev/null 2>&1; then
   # Installed once here, not by both scripts at the same time (apt's lock).
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
+  apt-get install -y -qq --no-install-recommends debootstrap mmdebstrap >/dev/null
 fi
 "$here/base-images.sh" &
 base_images=$!

@@ -1,7 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! End-to-end tests: the real `wharf` binary, the real Docker engine, real HTTP clients.
-//! They need a running Docker engine and the local `busybox:latest`, database and
-//! `python:3.13-slim` images; `scripts/test-deps.sh` installs and starts the engine and builds them.
+//! They need a running Docker engine and the local `busybox:latest`, database and language
+//! images (`python:3.13-slim`, `node:20-slim`, `golang:1.24`, `debian:trixie-slim`...);
+//! `scripts/test-deps.sh` installs and starts the engine and builds them.
 
 mod e2e {
     mod access_log;
@@ -12,6 +13,8 @@ mod e2e {
     mod bad_input;
     mod boot_crash;
     mod builders;
+    mod builders_go;
+    mod builders_node;
     mod builders_python;
     mod cli_output;
     mod cron;
