@@ -1,11 +1,14 @@
 //! Apps without a Dockerfile: a Flask app with only requirements.txt and a Procfile is
 //! recognised by Wharf's Python builder, whose Dockerfile (shown by `wharf build-plan`) is
 //! built from the local python:3.13-slim with packages from PyPI, deployed by `wharf push`
-//! and served through the proxy; the release records the builder. A static site (only
-//! index.html and its files) is served with the right content types. A directory Wharf cannot
-//! recognise is refused before any upload, saying what was looked for.
+//! and by `git push` and served through the proxy; the release records the builder. A static
+//! site (only index.html and its files) is served with the right content types and cache
+//! validators, by either push. A directory Wharf cannot recognise is refused before any
+//! upload, saying what was looked for.
 
+use super::builders_node::git_push;
 use super::harness::*;
+use super::sshd::{Repo, all_output};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
@@ -35,7 +38,7 @@ pub(super) fn push(d: &Daemon, token: &str, dir: &Path, app: &str) -> Output {
 }
 
 #[test]
-fn a_flask_app_without_a_dockerfile_deploys_by_push() {
+fn a_flask_app_without_a_dockerfile_deploys_by_wharf_push_and_by_git_push() {
     let d = Daemon::start();
     let token = d.wharf_ok(&["tokens", "create", "ci"]).trim().to_string();
     let app = unique("flask");
@@ -70,6 +73,15 @@ fn a_flask_app_without_a_dockerfile_deploys_by_push() {
 
     let releases = d.wharf_json(&["releases", &app]);
     assert_eq!(releases[0]["builder"], "python", "{releases}");
+
+    // The same app by git push, as a second app.
+    let repo = Repo::new(flask_app("hello from a pushed repo"));
+    let pushed = unique("flask");
+    let out = git_push(&d, &token, &repo, &pushed);
+    assert!(out.status.success(), "{}", all_output(&out));
+    let pushed_host = format!("{pushed}.test");
+    d.wharf_ok(&["domains", "add", &pushed, &pushed_host]);
+    d.wait_for_body(&pushed_host, "hello from a pushed repo");
     let user = Command::new("docker")
         .args(["exec", &d.containers(&app)[0], "id", "-u"])
         .output()
@@ -123,7 +135,7 @@ pub(super) fn get_raw(d: &Daemon, host: &str, path: &str) -> (u16, Vec<(String, 
 }
 
 #[test]
-fn a_static_site_is_served_with_its_content_types() {
+fn a_static_site_is_served_with_its_content_types_by_wharf_push_and_by_git_push() {
     let d = Daemon::start();
     let token = d.wharf_ok(&["tokens", "create", "ci"]).trim().to_string();
     let app = unique("site");
@@ -163,4 +175,21 @@ fn a_static_site_is_served_with_its_content_types() {
     assert_eq!(status, 404);
     let releases = d.wharf_json(&["releases", &app]);
     assert_eq!(releases[0]["builder"], "static", "{releases}");
+    // Browsers keep the files and ask again with the validators they were given.
+    let (_, headers, _) = get_raw(&d, &host, "/app.js");
+    for validator in ["etag", "last-modified"] {
+        assert!(
+            headers.iter().any(|(name, _)| name == validator),
+            "{validator}: {headers:?}"
+        );
+    }
+
+    // The same site by git push, as a second app.
+    let repo = Repo::new(dir);
+    let pushed = unique("site");
+    let out = git_push(&d, &token, &repo, &pushed);
+    assert!(out.status.success(), "{}", all_output(&out));
+    let pushed_host = format!("{pushed}.test");
+    d.wharf_ok(&["domains", "add", &pushed, &pushed_host]);
+    d.wait_for_body(&pushed_host, "a static site");
 }
