@@ -14,11 +14,13 @@
 # - the daemon's VmRSS idle after seeding, after the page runs, and its peak while two
 #   dashboards are open for HOLD seconds (each: a log page following its app's logs over
 #   SSE and an overview refreshed every REFRESH seconds, as live.js does); nginx's VmRSS
-#   (master and workers summed) after serving the same pages.
+#   (master and workers summed) after serving the same pages; each split into anonymous
+#   memory (RssAnon: heaps, stacks) and pages mapped from files (RssFile: mostly code).
 # Uses only loopback and the containers it creates; removes only those (and their images).
 #
 # Usage: bash bench/dashboard.sh   # env: APPS=50 CHANGES=9 PARALLEL=3 REQUESTS=200 ROUNDS=2
 #                                  #      HOLD=10 REFRESH=10
+#        WHARF=path/to/wharf bash bench/dashboard.sh   # another build (an earlier one), not built here
 set -euo pipefail
 cd "$(dirname "$0")/.."
 APPS="${APPS:-50}"
@@ -34,9 +36,13 @@ if ! command -v nginx >/dev/null; then
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends nginx-light >/dev/null
 fi
-cargo build --release --quiet -p wharf
-target_dir="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
-wharf="$target_dir/release/wharf"
+if [ -n "${WHARF:-}" ]; then
+    wharf="$WHARF"
+else
+    cargo build --release --quiet -p wharf
+    target_dir="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
+    wharf="$target_dir/release/wharf"
+fi
 work=$(mktemp -d)
 data="$work/data"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -68,6 +74,9 @@ trap cleanup EXIT
 for _ in $(seq 1 100); do [ -S "$data/wharf.sock" ] && break; sleep 0.1; done
 w() { "$wharf" --data-dir "$data" "$@"; }
 rss_of() { awk '/VmRSS/ {s += $2} END {printf "%.1f", s / 1024}' $(printf '/proc/%s/status ' "$@") 2>/dev/null; }
+# rss_kind FIELD PID...: one part of the resident memory (RssAnon: the heaps and stacks;
+# RssFile: pages of the binary and libraries mapped from their files), MiB, summed.
+rss_kind() { local field=$1; shift; awk -v f="$field:" '$1 == f {s += $2} END {printf "%.1f", s / 1024}' $(printf '/proc/%s/status ' "$@") 2>/dev/null; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
 # Seeding. One site and one Dockerfile body for every app; only the comments that name the
@@ -112,6 +121,8 @@ for k in 1 2 3; do
 done
 sleep 5 # replaced instances retired
 idle=$(rss_of "$pid")
+idle_anon=$(rss_kind RssAnon "$pid")
+idle_file=$(rss_kind RssFile "$pid")
 
 # Signing in as a browser would: the form's token and its cookie, then the session cookie.
 password=$(head -c 18 /dev/urandom | base64)
@@ -185,6 +196,8 @@ for round in $(seq 1 "$ROUNDS"); do
     done
 done
 served=$(rss_of "$pid")
+served_anon=$(rss_kind RssAnon "$pid")
+served_file=$(rss_kind RssFile "$pid")
 
 # page_bytes BASE PATH HTML [CURL_ARGS]: bytes on the wire (headers and body) of the page and
 # of every asset its HTML (as saved, uncompressed) references.
@@ -227,6 +240,8 @@ done
 followers=()
 followed=$(cat "$work"/follow-bench* | grep -c '^event: line' || true)
 nginx_rss=$(rss_of $(nginx_pids))
+nginx_anon=$(rss_kind RssAnon $(nginx_pids))
+nginx_file=$(rss_kind RssFile $(nginx_pids))
 
 echo
 echo "$APPS apps, $releases releases (seeded in $seed_s s); $REQUESTS requests per page and peer on a kept-alive connection, $ROUNDS interleaved rounds; $(nproc) CPUs shared by curl, the daemon, its apps and nginx"
@@ -253,6 +268,8 @@ echo
 echo "| resident memory (MiB) | wharf | nginx | wharf/nginx |"
 echo "| --- | ---: | ---: | ---: |"
 echo "| daemon idle after seeding | $idle | | |"
+echo "| of which anonymous (heaps, stacks) / file-backed (code) | $idle_anon / $idle_file | | |"
 echo "| after the page runs | $served | $nginx_rss | $(ratio "$served" "$nginx_rss") |"
+echo "| of which anonymous / file-backed | $served_anon / $served_file | $nginx_anon / $nginx_file | $(ratio "$served_anon" "$nginx_anon") / $(ratio "$served_file" "$nginx_file") |"
 echo "| peak, two dashboards open $HOLD s ($followed log lines streamed) | $peak | | |"
-echo "| peak of the whole run, seeding included (VmHWM) | $hwm | | |"
+echo "| peak of the whole run (VmHWM: seeding, and the sign-in, whose argon2id hash takes 19 MiB for a moment) | $hwm | | |"

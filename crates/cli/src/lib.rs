@@ -8,6 +8,7 @@ mod commands;
 mod context;
 mod logging;
 mod output;
+mod process_setup;
 mod rotating_file;
 mod ssh_command;
 
@@ -44,6 +45,7 @@ pub fn main() -> ExitCode {
         }
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(process_setup::runtime_threads())
         .enable_all()
         .build()
     {

@@ -49,6 +49,16 @@ impl AccessLog {
     }
 }
 
+/// Lines of the daemon's own log waiting for its writer thread; past it, a line waits for room
+/// (none is lost). The daemon logs a few lines per deploy or change, far fewer than this.
+/// A writer's queue is allocated and written whole when it is made (32 bytes a line): the
+/// library's default of 128,000 lines kept 4 MiB resident per writer, doing nothing.
+const DAEMON_LOG_QUEUE: usize = 1024;
+
+/// Lines of the access log waiting for its writer thread; past it, lines are dropped rather
+/// than slow requests down: room for a burst of 16,384 requests (512 KiB) while the disk lags.
+const ACCESS_LOG_QUEUE: usize = 16_384;
+
 /// Keeps the log writers' threads running; dropping it flushes what is left.
 pub struct LogGuards {
     _guards: Vec<WorkerGuard>,
@@ -68,6 +78,7 @@ pub fn init(args: &Cli) -> anyhow::Result<LogGuards> {
     let not_access = filter_fn(|meta| meta.target() != ACCESS_TARGET);
     let (stderr, guard) = NonBlockingBuilder::default()
         .lossy(false)
+        .buffered_lines_limit(DAEMON_LOG_QUEUE)
         .finish(std::io::stderr());
     guards.push(guard);
     let daemon = tracing_subscriber::fmt::layer()
@@ -81,7 +92,10 @@ pub fn init(args: &Cli) -> anyhow::Result<LogGuards> {
     let mut layers: Vec<Box<dyn Layer<Registry> + Send + Sync>> = vec![daemon];
     if let AccessLog::File(path) = &access {
         let file = open_access_log(path)?;
-        let (writer, guard) = NonBlockingBuilder::default().lossy(true).finish(file);
+        let (writer, guard) = NonBlockingBuilder::default()
+            .lossy(true)
+            .buffered_lines_limit(ACCESS_LOG_QUEUE)
+            .finish(file);
         guards.push(guard);
         let only_access = Targets::new().with_target(ACCESS_TARGET, tracing::Level::INFO);
         let layer = tracing_subscriber::fmt::layer()

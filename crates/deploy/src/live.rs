@@ -114,8 +114,10 @@ impl LiveDeploy {
         self.changes.send_modify(|seen| seen.lines = count);
     }
 
-    /// Records how the deploy ended; the first end counts.
+    /// Records how the deploy ended; the first end counts. No line comes after it, so the
+    /// lines' spare room is given up: the output is kept until the app's next deploy.
     pub(crate) fn end(&self, ended: Ended) {
+        lock(&self.lines).shrink_to_fit();
         self.changes.send_if_modified(|seen| {
             if seen.ended.is_some() {
                 return false;

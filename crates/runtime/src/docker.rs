@@ -27,6 +27,8 @@ pub struct Docker {
     pub(crate) client: bollard::Docker,
     /// Where we connected, for error messages (`unix:///var/run/docker.sock`, `tcp://...`).
     pub(crate) endpoint: Arc<str>,
+    /// What the engine last said of itself, shared by every clone (`Docker::recent_facts`).
+    pub(crate) facts: Arc<crate::engine::KeptFacts>,
 }
 
 impl Docker {
@@ -88,6 +90,7 @@ impl Docker {
         Ok(Docker {
             client,
             endpoint: Arc::from(host),
+            facts: Arc::default(),
         })
     }
 

@@ -1,8 +1,11 @@
-//! The engine itself rather than what runs on it: whether it answers, and a wait that ends
-//! when it goes away (stopped, restarted, upgraded), read from its event stream.
+//! The engine itself rather than what runs on it: whether it answers, what it says of itself
+//! (kept for a while: asking costs a round trip in which the engine counts its containers and
+//! images), and a wait that ends when it goes away (stopped, restarted, upgraded), read from
+//! its event stream.
 
 use std::collections::HashMap;
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 
@@ -17,6 +20,34 @@ const PING_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct EngineFacts {
     pub version: Option<String>,
     pub root_dir: Option<std::path::PathBuf>,
+}
+
+/// The engine's facts as last read, and when; kept only when the engine answered.
+#[derive(Debug, Default)]
+pub(crate) struct KeptFacts(Mutex<Option<(Instant, EngineFacts)>>);
+
+impl KeptFacts {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(Instant, EngineFacts)>> {
+        // Only a plain value lives under the lock: a poisoned one is still whole.
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn fresh(&self, max_age: Duration) -> Option<EngineFacts> {
+        match &*self.lock() {
+            Some((read, facts)) if read.elapsed() <= max_age => Some(facts.clone()),
+            _ => None,
+        }
+    }
+
+    fn keep(&self, facts: &EngineFacts) {
+        *self.lock() = Some((Instant::now(), facts.clone()));
+    }
+
+    fn forget(&self) {
+        *self.lock() = None;
+    }
 }
 
 impl Docker {
@@ -45,10 +76,22 @@ impl Docker {
                 ));
             }
         };
-        Ok(EngineFacts {
+        let facts = EngineFacts {
             version: info.server_version,
             root_dir: info.docker_root_dir.map(std::path::PathBuf::from),
-        })
+        };
+        self.facts.keep(&facts);
+        Ok(facts)
+    }
+
+    /// The engine's facts read at most `max_age` ago, else read now. They change only when
+    /// the engine is upgraded, which restarts it: when `wait_until_gone` sees it go, they
+    /// are forgotten. An engine that does not answer is asked again on the next call.
+    pub async fn recent_facts(&self, max_age: Duration) -> Result<EngineFacts, RuntimeError> {
+        match self.facts.fresh(max_age) {
+            Some(facts) => Ok(facts),
+            None => self.facts().await,
+        }
     }
 
     /// Follow the engine's event stream until it ends: the engine stopped, or the
@@ -63,8 +106,10 @@ impl Docker {
         while let Some(event) = events.next().await {
             if let Err(e) = event {
                 tracing::debug!(error = %crate::error::describe(&e), "the engine's event stream broke");
-                return;
+                break;
             }
         }
+        // Whatever comes back may be another version of the engine.
+        self.facts.forget();
     }
 }

@@ -52,6 +52,14 @@ pub struct ServiceStatus {
     pub tls: String,
 }
 
+/// Whether a service's status measures its data (`du` in its container, a process run per
+/// service) or leaves the size unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DataSize {
+    Measured,
+    Unmeasured,
+}
+
 /// Manages the server's database services.
 pub struct Services {
     pub(crate) store: Arc<Store>,
@@ -241,9 +249,19 @@ impl Services {
 
     /// Every service with its state, data size, links and last backup.
     pub async fn list(&self) -> Result<Vec<ServiceStatus>, ServiceError> {
+        self.list_measured(DataSize::Measured).await
+    }
+
+    /// Every service as `list` has it but for its data size (`volume_bytes` is `None`), which
+    /// is measured by running `du` in the container: for pages that do not show it.
+    pub async fn list_unmeasured(&self) -> Result<Vec<ServiceStatus>, ServiceError> {
+        self.list_measured(DataSize::Unmeasured).await
+    }
+
+    async fn list_measured(&self, size: DataSize) -> Result<Vec<ServiceStatus>, ServiceError> {
         let mut out = Vec::new();
         for record in self.store.services()? {
-            out.push(self.status(&record, false).await?);
+            out.push(self.status_measured(&record, false, size).await?);
         }
         Ok(out)
     }
@@ -266,6 +284,16 @@ impl Services {
         record: &ServiceRecord,
         reveal: bool,
     ) -> Result<ServiceStatus, ServiceError> {
+        self.status_measured(record, reveal, DataSize::Measured)
+            .await
+    }
+
+    async fn status_measured(
+        &self,
+        record: &ServiceRecord,
+        reveal: bool,
+        size: DataSize,
+    ) -> Result<ServiceStatus, ServiceError> {
         let (name, kind) = (record.name.clone(), record.kind);
         let resource = name.resource_name();
         let (state, volume_bytes) = if record.status == StoredStatus::Destroyed {
@@ -273,7 +301,7 @@ impl Services {
         } else {
             match self.docker.inspect(&resource).await {
                 Ok(info) => {
-                    let size = if info.running {
+                    let size = if info.running && size == DataSize::Measured {
                         self.data_size(&info.id, kind).await
                     } else {
                         None

@@ -6,7 +6,7 @@ use crate::store::now;
 use crate::{Store, StoreError};
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use wharf_domain::{AppName, DomainName, WebAddress};
 
 /// An app as stored: its name, when it was created, and the addresses routed to it
@@ -58,11 +58,11 @@ impl Store {
             stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
                 .collect::<Result<_, _>>()?
         };
-        let conn = self.conn();
+        let mut domains = all_domains(&self.conn())?;
         names
             .into_iter()
             .map(|(name, created_at)| {
-                let domains = domains_of(&conn, &name)?;
+                let domains = domains.remove(&name).unwrap_or_default();
                 Ok(AppRecord {
                     name: stored_app_name(&name)?,
                     created_at,
@@ -204,6 +204,22 @@ fn domains_of(conn: &rusqlite::Connection, app: &str) -> Result<Vec<WebAddress>,
         .query_map([app], |row| row.get(0))?
         .collect::<Result<_, _>>()?;
     rows.iter().map(|address| stored_address(address)).collect()
+}
+
+/// Every app's routed addresses in one query, sorted, by app.
+fn all_domains(
+    conn: &rusqlite::Connection,
+) -> Result<HashMap<String, Vec<WebAddress>>, StoreError> {
+    let mut stmt = conn.prepare("SELECT app, domain FROM domains ORDER BY app, domain")?;
+    let rows: Vec<(String, String)> = stmt
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut by_app: HashMap<String, Vec<WebAddress>> = HashMap::new();
+    for (app, address) in rows {
+        let address = stored_address(&address)?;
+        by_app.entry(app).or_default().push(address);
+    }
+    Ok(by_app)
 }
 
 #[cfg(test)]

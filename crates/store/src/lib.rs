@@ -6,6 +6,7 @@
 
 mod acme_state;
 mod added_domains;
+mod app_listing;
 mod apps;
 mod build_leftovers;
 mod config_vars;
@@ -27,6 +28,7 @@ mod tokens;
 mod users;
 
 pub use acme_state::AcmeState;
+pub use app_listing::AppListing;
 pub use apps::AppRecord;
 pub use cron_runs::CronRun;
 pub use error::StoreError;

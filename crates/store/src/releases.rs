@@ -31,7 +31,7 @@ impl ReleaseStatus {
         }
     }
 
-    fn parse(s: &str) -> Result<ReleaseStatus, StoreError> {
+    pub(crate) fn parse(s: &str) -> Result<ReleaseStatus, StoreError> {
         Ok(match s {
             "deploying" => ReleaseStatus::Deploying,
             "active" => ReleaseStatus::Active,

@@ -8,12 +8,17 @@ use wharf_api::{AppDestroyed, AppSummary, CronJob, CronJobs, CronRun, Release, S
 use wharf_domain::{CertDomain, DomainName, ReleaseSpec};
 use wharf_store::{ReleaseRecord, ReleaseStatus};
 
+/// How old the engine's version and data directory may be when shown: they change only with
+/// an upgrade of the engine, and asking for them costs a round trip in which the engine
+/// counts everything it holds, on every refresh of every open overview.
+const ENGINE_FACTS_AGE: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// The server's version and the limits a client should know before uploading.
 pub async fn status(State(state): State<ApiState>) -> Json<ServerStatus> {
     let engine = state
         .deployer
         .docker()
-        .facts()
+        .recent_facts(ENGINE_FACTS_AGE)
         .await
         .inspect_err(|err| tracing::debug!(error = %err, "the engine's version is unknown"))
         .ok();
@@ -30,33 +35,33 @@ pub async fn status(State(state): State<ApiState>) -> Json<ServerStatus> {
 }
 
 pub async fn list(State(state): State<ApiState>) -> Result<Json<Vec<AppSummary>>, ApiError> {
-    let store = state.deployer.store();
-    let mut views = Vec::new();
-    for app in store.apps()? {
-        let active = store.active_release(&app.name)?;
-        let newest = store.newest_release(&app.name)?;
-        let stopped = !store.stopped_processes(&app.name)?.is_empty();
-        let (instances, healthy) = state
-            .deployer
-            .instances()
-            .get(&app.name)
-            .map(|(_, list)| {
-                let healthy = list.iter().filter(|i| i.target.is_healthy()).count();
-                (list.len(), healthy)
-            })
-            .unwrap_or((0, 0));
-        views.push(AppSummary {
-            urls: app.domains.iter().map(|d| d.url("http")).collect(),
-            name: app.name,
-            domains: app.domains,
-            release: active.as_ref().map(|r| r.version.get()),
-            released_at: active.as_ref().map(|r| r.created_at),
-            newest: newest.map(|r| release_status(r.status)),
-            stopped,
-            instances: count(instances),
-            healthy: count(healthy),
-        });
-    }
+    // One read of the store for every app (its releases and stopped processes included).
+    let listing = state.deployer.store().app_listing()?;
+    let instances = state.deployer.instances();
+    let views = listing
+        .into_iter()
+        .map(|listed| {
+            let app = listed.app;
+            let (instances, healthy) = instances
+                .get(&app.name)
+                .map(|(_, list)| {
+                    let healthy = list.iter().filter(|i| i.target.is_healthy()).count();
+                    (list.len(), healthy)
+                })
+                .unwrap_or((0, 0));
+            AppSummary {
+                urls: app.domains.iter().map(|d| d.url("http")).collect(),
+                name: app.name,
+                domains: app.domains,
+                release: listed.active.map(|(version, _)| version.get()),
+                released_at: listed.active.map(|(_, at)| at),
+                newest: listed.newest.map(release_status),
+                stopped: listed.stopped,
+                instances: count(instances),
+                healthy: count(healthy),
+            }
+        })
+        .collect();
     Ok(Json(views))
 }
 

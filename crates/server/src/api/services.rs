@@ -74,6 +74,16 @@ pub async fn list(State(state): State<ApiState>) -> Result<Json<Vec<Service>>, A
     Ok(Json(list.into_iter().map(service).collect()))
 }
 
+/// The list as `list` answers it, but without each service's data size (`volume_bytes` is
+/// `null`), whose measure runs a process in each service's container. Not a route: for the
+/// dashboard's pages that do not show sizes (the overview, an app's page).
+pub async fn list_unmeasured(
+    State(state): State<ApiState>,
+) -> Result<Json<Vec<Service>>, ApiError> {
+    let list = state.services.list_unmeasured().await?;
+    Ok(Json(list.into_iter().map(service).collect()))
+}
+
 pub async fn create(
     State(state): State<ApiState>,
     JsonBody(request): JsonBody<CreateServiceRequest>,

@@ -60,7 +60,7 @@ pub(super) async fn page(
         .map_err(|err| err.message);
     let axum::Json(cron) = api::apps::cron(Reach(api.clone()), path()).await?;
     let axum::Json(storage) = api::storage::list(Reach(api.clone()), path()).await?;
-    let services = api::services::list(Reach(api.clone()))
+    let services = api::services::list_unmeasured(Reach(api.clone()))
         .await
         .map(|axum::Json(list)| list)
         .map_err(|err| err.message);

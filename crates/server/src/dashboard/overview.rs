@@ -68,7 +68,7 @@ pub(super) async fn page_handler(
             summary,
         })
         .collect();
-    let services = api::services::list(Reach(api.clone()))
+    let services = api::services::list_unmeasured(Reach(api.clone()))
         .await
         .map(|axum::Json(list)| list)
         .map_err(|err| err.message);
