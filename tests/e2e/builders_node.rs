@@ -4,7 +4,9 @@
 //! packages from npm, deployed by `git push` and by `wharf push`, and served through the proxy.
 //! A push that changes only the code builds `npm ci` from the cache. A lockfile that does not
 //! match package.json fails the deploy at the `npm ci` step with npm's own message while the
-//! release before keeps serving; an unsupported Node is refused before any build.
+//! release before keeps serving; an unsupported Node is refused before any build. A Vite
+//! site (a build script and no server) is bundled by Vite from npm and only its built files
+//! are served, by either push.
 
 use super::builders::push;
 use super::harness::*;
@@ -184,4 +186,50 @@ fn an_unsupported_node_is_refused_before_any_build() {
     assert!(!out.status.success(), "{output}");
     assert!(output.contains(wanted), "{output}");
     assert!(!output.contains("Step 1/"), "nothing was built: {output}");
+}
+
+#[test]
+fn a_site_vite_builds_is_served_as_static_files_by_git_push_and_by_wharf_push() {
+    let d = Daemon::start();
+    let token = token(&d);
+    let repo = Repo::new(fixture("vite-site"));
+    let plan = d.wharf_ok(&["build-plan", repo.path().to_str().unwrap()]);
+    assert!(plan.contains("a static site"), "{plan}");
+    assert!(plan.contains("FROM busybox:latest"), "{plan}");
+
+    let pushed = unique("vite");
+    let out = git_push(&d, &token, &repo, &pushed);
+    assert!(
+        out.status.success(),
+        "{}\nserver:\n{}",
+        all_output(&out),
+        d.log()
+    );
+    let uploaded = unique("vite");
+    let out = push(&d, &token, repo.path(), &uploaded);
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+
+    for app in [&pushed, &uploaded] {
+        let host = format!("{app}.test");
+        d.wharf_ok(&["domains", "add", app, &host]);
+        d.wait_for_body(&host, "A site built by Vite");
+        // The page names the bundle Vite wrote (assets/index-HASH.js), not the source.
+        let (_, page) = d.get(&host, "/").unwrap();
+        assert!(!page.contains("/main.js"), "{page}");
+        let bundle = page
+            .split('"')
+            .find(|part| part.starts_with("/assets/") && part.ends_with(".js"))
+            .unwrap_or_else(|| panic!("no bundle in {page}"));
+        let (status, headers, script) = super::builders::get_raw(&d, &host, bundle);
+        assert_eq!(status, 200, "{bundle}");
+        assert!(script.contains("bundled by Vite"), "{script}");
+        assert!(
+            headers
+                .iter()
+                .any(|(name, value)| name == "content-type" && value.starts_with("text/javascript")),
+            "{headers:?}"
+        );
+        // Only the built files are served: no node_modules, no package.json.
+        assert_eq!(d.get(&host, "/package.json").unwrap().0, 404);
+    }
 }

@@ -15,7 +15,8 @@ mod source;
 mod version;
 
 pub use detect::{
-    Detected, Django, GoApp, NodeApp, NodeManager, PythonApp, PythonTool, StaticSite, detect,
+    Detected, Django, GoApp, NodeApp, NodeManager, PythonApp, PythonTool, STATIC_OUTPUTS,
+    StaticSite, detect,
 };
 pub use error::{PlanError, SourceError};
 pub use source::{DirTree, MAX_FILES, MAX_READ_BYTES, MemoryTree, SourceTree, lists, reads};

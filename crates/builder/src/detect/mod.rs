@@ -11,7 +11,7 @@ mod static_site;
 use std::collections::BTreeSet;
 
 pub use go::GoApp;
-pub use node::{NodeApp, NodeManager};
+pub use node::{NodeApp, NodeManager, STATIC_OUTPUTS};
 pub use python::{Django, PythonApp, PythonTool};
 pub use static_site::StaticSite;
 

@@ -19,6 +19,9 @@ pub struct NodeApp {
     pub build_script: bool,
     /// The Procfile's `web` command; without one, `npm start`.
     pub procfile_web: Option<String>,
+    /// Whether the app is a site its build script makes (Vite, Eleventy, Astro...: a build
+    /// script and nothing that starts a server): its files are served as a static site.
+    pub static_build: bool,
 }
 
 /// Who installs the dependencies, from the lockfile.
@@ -45,6 +48,11 @@ impl NodeManager {
         }
     }
 }
+
+/// Where site generators write a site, in the order a built site is looked for: Vite and
+/// Astro (`dist`), Create React App (`build`), Eleventy and Jekyll (`_site`), Next's export
+/// (`out`).
+pub const STATIC_OUTPUTS: [&str; 4] = ["dist", "build", "_site", "out"];
 
 /// The parts of package.json read here.
 #[derive(Deserialize, Default)]
@@ -87,6 +95,7 @@ pub(super) fn detect(
         reasons.push("package.json has a build script: run at build time".to_owned());
     }
     let procfile_web = source.procfile_web()?;
+    let mut static_build = false;
     match &procfile_web {
         Some(web) => reasons.push(format!("Procfile web: {web}")),
         None if package.scripts.contains_key("start") => {
@@ -95,6 +104,13 @@ pub(super) fn detect(
         // npm's own default start script.
         None if source.has("server.js") => reasons
             .push("no Procfile and no start script: npm start runs node server.js".to_owned()),
+        None if build_script => {
+            static_build = true;
+            reasons.push(format!(
+                "a build script and nothing that starts a server (no start script, server.js or Procfile): a static site, whose files the build writes to {} (the first with an index.html), served as they are",
+                STATIC_OUTPUTS.join("/, ") + "/"
+            ));
+        }
         None => {
             return Err(PlanError::NoWebCommand {
                 framework: "Node (package.json without a start script)".to_owned(),
@@ -107,6 +123,7 @@ pub(super) fn detect(
         manager,
         build_script,
         procfile_web,
+        static_build,
     }))
 }
 

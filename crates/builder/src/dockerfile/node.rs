@@ -1,13 +1,15 @@
 //! The Node image: one stage on `node:N-slim`, run as the image's own `node` user (uid 1000).
 //! The package files go first and are installed with the lockfile's tool in a layer of their
 //! own; then the source, the `build` script if there is one, and `npm start` (or the
-//! Procfile's web command).
+//! Procfile's web command). A site the build script makes (no server to start) goes on to the
+//! static site's image: only the built files.
 
 use super::web_cmd;
-use crate::{APP_PORT, NodeApp, NodeManager};
+use crate::{APP_PORT, NodeApp, NodeManager, STATIC_OUTPUTS};
 
 pub(super) fn render(app: &NodeApp, out: &mut String) {
-    out.push_str(&format!("\nFROM node:{}-slim\n", app.version));
+    let stage = if app.static_build { " AS build" } else { "" };
+    out.push_str(&format!("\nFROM node:{}-slim{stage}\n", app.version));
     out.push_str(&format!("ENV NODE_ENV=production PORT={APP_PORT}\n"));
     if app.manager == NodeManager::Pnpm {
         out.push_str("# pnpm is not in the Node image; npm installs it from the npm registry.\n");
@@ -47,6 +49,17 @@ pub(super) fn render(app: &NodeApp, out: &mut String) {
             NodeManager::Pnpm => "pnpm run build",
             NodeManager::NpmCi | NodeManager::NpmInstall => "npm run build",
         };
+        if app.static_build {
+            out.push_str("# The build script writes the site; only its files go on.\n");
+            out.push_str(&format!("RUN {run}\n"));
+            let dirs = STATIC_OUTPUTS.join(" ");
+            out.push_str(&format!(
+                "RUN for dir in {dirs}; do if [ -f \"$dir/index.html\" ]; then mv \"$dir\" /tmp/site; exit 0; fi; done; \\\n    echo 'the build script wrote no {} with an index.html' >&2; exit 1\n",
+                STATIC_OUTPUTS.join("/, ") + "/"
+            ));
+            super::static_site::serve(Some("build"), "/tmp/site", out);
+            return;
+        }
         out.push_str(
             "# The build script, then the development dependencies it needed are removed.\n",
         );

@@ -19,15 +19,24 @@ const CONTENT_TYPES: [&str; 9] = [
 ];
 
 pub(super) fn render(site: &StaticSite, out: &mut String) {
-    out.push_str("\nFROM busybox:latest\n");
-    let conf = CONTENT_TYPES.join("\\n");
-    out.push_str(&format!("RUN printf '{conf}\\n' > /etc/httpd.conf\n"));
     let from = if site.root == "." {
         "."
     } else {
         site.root.as_str()
     };
-    out.push_str(&format!("COPY {from} /www\n"));
+    serve(None, from, out);
+}
+
+/// The serving stage: the files at `from` (in the build context, or in the earlier stage
+/// `stage`) on busybox's httpd.
+pub(super) fn serve(stage: Option<&str>, from: &str, out: &mut String) {
+    out.push_str("\nFROM busybox:latest\n");
+    let conf = CONTENT_TYPES.join("\\n");
+    out.push_str(&format!("RUN printf '{conf}\\n' > /etc/httpd.conf\n"));
+    match stage {
+        Some(stage) => out.push_str(&format!("COPY --from={stage} {from} /www\n")),
+        None => out.push_str(&format!("COPY {from} /www\n")),
+    }
     // A numeric user needs no account in the image: the files are readable by all.
     out.push_str("USER 65534:65534\n");
     out.push_str(&format!("EXPOSE {APP_PORT}\n"));

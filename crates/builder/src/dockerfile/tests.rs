@@ -110,6 +110,31 @@ fn python_tools_install_from_their_lockfiles() {
 }
 
 #[test]
+fn a_site_a_node_build_makes_is_served_by_the_static_image() {
+    let text = dockerfile(&[
+        (
+            "package.json",
+            r#"{"scripts": {"build": "vite build"}, "devDependencies": {"vite": "^6"}}"#,
+        ),
+        ("package-lock.json", "{}"),
+    ]);
+    assert!(text.contains("FROM node:20-slim AS build\n"), "{text}");
+    assert!(text.contains("RUN npm ci --include=dev\n"), "{text}");
+    assert!(text.contains("RUN npm run build\n"), "{text}");
+    assert!(
+        text.contains("for dir in dist build _site out; do"),
+        "{text}"
+    );
+    assert!(line(&text, "RUN npm run build") < line(&text, "FROM busybox:latest"));
+    assert!(
+        text.contains("COPY --from=build /tmp/site /www\n"),
+        "{text}"
+    );
+    assert!(!text.contains("npm start"), "{text}");
+    assert!(text.ends_with("\"/etc/httpd.conf\"]\n"), "{text}");
+}
+
+#[test]
 fn node_installs_builds_and_starts() {
     let text = dockerfile(&[
         (
