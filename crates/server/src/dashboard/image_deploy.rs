@@ -10,6 +10,7 @@ use super::error::PageError;
 use super::layout::csrf_field;
 use super::session::Signed;
 use super::through_api::{self, Sent};
+use super::upload::DeployTarget;
 use axum::extract::State as Reach;
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
@@ -17,7 +18,7 @@ use axum::{Extension, Form};
 use maud::{Markup, html};
 use serde::Deserialize;
 use wharf_api::{ImageDeployRequest, paths};
-use wharf_domain::{AppName, ImageRef, ImageSettings};
+use wharf_domain::{ImageRef, ImageSettings};
 
 /// Where the image forms post.
 pub(super) const PATH: &str = "/deploy-image";
@@ -41,15 +42,12 @@ pub(super) async fn deploy(
     Form(form): Form<ImageForm>,
 ) -> Result<Response, PageError> {
     // The form's fields enter here.
-    let app = AppName::parse(form.app.trim()).map_err(|err| {
-        PageError::new(StatusCode::BAD_REQUEST, format!("The app's name: {err}")).back_to("/")
-    })?;
-    let back = format!("/apps/{app}");
-    let back_to = if state.api.deployer.store().app(&app)?.is_some() {
-        back.as_str()
-    } else {
-        "/"
-    };
+    let DeployTarget {
+        app,
+        page: back,
+        back_to,
+    } = DeployTarget::named(&state, &form.app)?;
+    let back_to = back_to.as_str();
     let refuse = |err: wharf_domain::ImageError| {
         PageError::new(StatusCode::BAD_REQUEST, format!("{err}.")).back_to(back_to)
     };

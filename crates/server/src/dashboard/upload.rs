@@ -56,16 +56,12 @@ pub(super) async fn deploy(
             _ => {}
         }
     }
-    // The form's `app` field enters here.
-    let app = AppName::parse(app.as_deref().unwrap_or_default().trim()).map_err(|err| {
-        PageError::new(StatusCode::BAD_REQUEST, format!("The app's name: {err}")).back_to("/")
-    })?;
-    let back = format!("/apps/{app}");
-    let back_to = if state.api.deployer.store().app(&app)?.is_some() {
-        back.as_str()
-    } else {
-        "/"
-    };
+    let DeployTarget {
+        app,
+        page: back,
+        back_to,
+    } = DeployTarget::named(&state, app.as_deref().unwrap_or_default())?;
+    let back_to = back_to.as_str();
     let upload = match saved {
         Some((file, size)) if size > 0 => file,
         _ => {
@@ -109,6 +105,29 @@ pub(super) async fn deploy(
     .await?;
     drop(context);
     follow(&state, &app, answer, format!("The deploy of {app}"), back).await
+}
+
+/// The app a deploy form names (its `app` field, parsed where it enters), its page, and where
+/// a refusal leads back to: that page if the app exists, else the overview.
+pub(super) struct DeployTarget {
+    pub app: AppName,
+    pub page: String,
+    pub back_to: String,
+}
+
+impl DeployTarget {
+    pub fn named(state: &State, name: &str) -> Result<DeployTarget, PageError> {
+        let app = AppName::parse(name.trim()).map_err(|err| {
+            PageError::new(StatusCode::BAD_REQUEST, format!("The app's name: {err}")).back_to("/")
+        })?;
+        let page = format!("/apps/{app}");
+        let back_to = if state.api.deployer.store().app(&app)?.is_some() {
+            page.clone()
+        } else {
+            "/".to_string()
+        };
+        Ok(DeployTarget { app, page, back_to })
+    }
 }
 
 /// A short text field.
