@@ -2,19 +2,11 @@
 //! know, a settings file it cannot use, a language version it has no image for. Messages name
 //! the file (and the line, where there is one) and say what to do.
 
-use std::path::PathBuf;
-
 use wharf_domain::{AppJsonError, BuilderKind, ProcfileError};
 
 /// A source tree that cannot be read.
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
-    #[error("cannot read {path}: {source}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
     #[error("{path} is larger than {limit} bytes, too large to be a settings file Wharf reads")]
     TooLarge { path: String, limit: u64 },
     #[error("{0} is not in the source tree")]

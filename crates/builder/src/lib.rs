@@ -3,9 +3,9 @@
 //! Dockerfile that the usual Docker pipeline builds. Every decision carries a human reason
 //! ("requirements.txt found"), so `wharf build-plan` and a deploy can say why.
 //!
-//! The source tree is abstract ([`SourceTree`]): a directory on disk ([`DirTree`]) for the
-//! command line, a map of files ([`MemoryTree`]) for tests and the server, which holds the app
-//! as a tar. Detection ([`detect`]) turns a tree into a [`Detected`] app; the Dockerfile is a
+//! The source tree is abstract ([`SourceTree`]); its one implementation is a map of files
+//! ([`MemoryTree`]): the server fills it from the app's tar, the command line from the files
+//! it would upload. Detection ([`detect`]) turns a tree into a [`Detected`] app; the Dockerfile is a
 //! pure function of that ([`dockerfile::render`]); [`plan`] does both.
 
 mod detect;
@@ -19,7 +19,7 @@ pub use detect::{
     StaticSite, detect,
 };
 pub use error::{PlanError, SourceError};
-pub use source::{DirTree, MAX_FILES, MAX_READ_BYTES, MemoryTree, SourceTree, lists, reads};
+pub use source::{MAX_FILES, MAX_READ_BYTES, MemoryTree, SourceTree, lists, reads};
 pub use wharf_domain::BuilderKind;
 
 /// The port every generated image listens on (`$PORT` inside the container), stated to Wharf

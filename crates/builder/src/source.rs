@@ -2,21 +2,18 @@
 //! `/` between parts) and reads one of them, up to [`MAX_READ_BYTES`]: detection reads only
 //! small settings files (requirements.txt, package.json, go.mod...), never the whole app.
 //!
-//! [`DirTree`] is a directory on disk (what `wharf build-plan` reads); it skips what no
-//! detection looks into (`.git`, `node_modules`, virtual environments) and follows no links.
-//! [`MemoryTree`] is a map of paths to contents (tests, and the server's build context, which
-//! keeps the contents of only the files [`reads`] names and lists the others).
+//! [`MemoryTree`] is a map of paths to contents: the server's build context and the CLI's
+//! view of an app directory (both keep the contents of only the files [`reads`] names and
+//! list the others that [`lists`] keeps), and tests.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Read;
-use std::path::{Path, PathBuf};
 
 use crate::SourceError;
 
 /// Largest file detection reads.
 pub const MAX_READ_BYTES: u64 = 1 << 20;
 
-/// Directories a [`DirTree`] does not walk into: tools' caches and dependencies, which can
+/// Directories detection does not look into: tools' caches and dependencies, which can
 /// hold thousands of files and never decide what the app is.
 const SKIPPED_DIRS: [&str; 6] = [
     ".git",
@@ -27,7 +24,7 @@ const SKIPPED_DIRS: [&str; 6] = [
     ".wharf",
 ];
 
-/// How deep a [`DirTree`] walks (settings live near the top).
+/// How deep detection looks (settings live near the top).
 const MAX_DEPTH: usize = 6;
 
 /// Most files a tree lists: more say nothing more about what the app is.
@@ -51,7 +48,7 @@ const READ_AT_TOP: [&str; 13] = [
 ];
 
 /// Whether detection cares that the file at `path` exists: not in the directories a
-/// [`DirTree`] skips, nor deeper than it walks. A holder of a large tree lists only these, so
+/// detection skips, nor deeper than it looks. A holder of a large tree lists only these, so
 /// thousands of dependencies cannot crowd out the files that decide (within [`MAX_FILES`]).
 pub fn lists(path: &str) -> bool {
     let dirs: Vec<&str> = path.split('/').collect();
@@ -78,88 +75,6 @@ pub trait SourceTree {
     /// The bytes of the file at `path` (one of [`SourceTree::files`]); a file larger than
     /// [`MAX_READ_BYTES`] is an error, not a truncated read.
     fn read(&self, path: &str) -> Result<Vec<u8>, SourceError>;
-}
-
-/// A directory on disk.
-#[derive(Debug, Clone)]
-pub struct DirTree {
-    root: PathBuf,
-}
-
-impl DirTree {
-    pub fn new(root: impl Into<PathBuf>) -> DirTree {
-        DirTree { root: root.into() }
-    }
-
-    fn walk(
-        &self,
-        dir: &Path,
-        prefix: &str,
-        depth: usize,
-        out: &mut Vec<String>,
-    ) -> Result<(), SourceError> {
-        let io = |source| SourceError::Io {
-            path: dir.to_path_buf(),
-            source,
-        };
-        let mut entries = std::fs::read_dir(dir)
-            .map_err(io)?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(io)?;
-        entries.sort_by_key(|entry| entry.file_name());
-        for entry in entries {
-            if out.len() >= MAX_FILES {
-                return Ok(());
-            }
-            let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
-                continue;
-            };
-            let kind = entry.file_type().map_err(io)?;
-            let relative = format!("{prefix}{name}");
-            if kind.is_file() {
-                out.push(relative);
-            } else if kind.is_dir() && depth < MAX_DEPTH && !SKIPPED_DIRS.contains(&name.as_str()) {
-                self.walk(&entry.path(), &format!("{relative}/"), depth + 1, out)?;
-            }
-        }
-        Ok(())
-    }
-}
-
-impl SourceTree for DirTree {
-    fn files(&self) -> Result<Vec<String>, SourceError> {
-        let mut out = Vec::new();
-        self.walk(&self.root, "", 0, &mut out)?;
-        Ok(out)
-    }
-
-    fn read(&self, path: &str) -> Result<Vec<u8>, SourceError> {
-        if path
-            .split('/')
-            .any(|part| part.is_empty() || part == "." || part == "..")
-        {
-            return Err(SourceError::Missing(path.to_owned()));
-        }
-        let full = self.root.join(path);
-        let io = |source| SourceError::Io {
-            path: full.clone(),
-            source,
-        };
-        // No link is followed: only a regular file of the tree is read.
-        if !std::fs::symlink_metadata(&full).map_err(io)?.is_file() {
-            return Err(SourceError::Missing(path.to_owned()));
-        }
-        let mut bytes = Vec::new();
-        std::fs::File::open(&full)
-            .map_err(io)?
-            .take(MAX_READ_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(io)?;
-        if bytes.len() as u64 > MAX_READ_BYTES {
-            return Err(too_large(path));
-        }
-        Ok(bytes)
-    }
 }
 
 /// Files held in memory, by relative path: with their contents, or only listed.
@@ -235,26 +150,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_directory_lists_its_files_but_not_dependencies_or_links() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
-        std::fs::write(root.join("requirements.txt"), "flask\n").unwrap();
-        std::fs::create_dir_all(root.join("mysite")).unwrap();
-        std::fs::write(root.join("mysite/settings.py"), "").unwrap();
-        std::fs::create_dir_all(root.join("node_modules/x")).unwrap();
-        std::fs::write(root.join("node_modules/x/package.json"), "{}").unwrap();
-        std::os::unix::fs::symlink("/etc/passwd", root.join("passwd")).unwrap();
-        let tree = DirTree::new(root);
-        assert_eq!(
-            tree.files().unwrap(),
-            ["mysite/settings.py", "requirements.txt"]
-        );
-        assert_eq!(tree.read("requirements.txt").unwrap(), b"flask\n");
-        assert!(matches!(tree.read("passwd"), Err(SourceError::Missing(_))));
-        assert!(matches!(tree.read("../x"), Err(SourceError::Missing(_))));
-    }
-
-    #[test]
     fn detection_reads_settings_files_and_go_sources_only() {
         for path in [
             "requirements.txt",
@@ -285,13 +180,10 @@ mod tests {
 
     #[test]
     fn a_large_file_is_refused_rather_than_cut() {
-        let dir = tempfile::tempdir().unwrap();
         let big = vec![b'a'; MAX_READ_BYTES as usize + 1];
-        std::fs::write(dir.path().join("package.json"), &big).unwrap();
-        let err = DirTree::new(dir.path()).read("package.json").unwrap_err();
-        assert!(matches!(err, SourceError::TooLarge { .. }), "{err}");
         let mut tree = MemoryTree::new();
         tree.insert("package.json", big);
-        assert!(tree.read("package.json").is_err());
+        let err = tree.read("package.json").unwrap_err();
+        assert!(matches!(err, SourceError::TooLarge { .. }), "{err}");
     }
 }

@@ -1,24 +1,34 @@
 //! Packing an app's directory as a build context: a tar of every file not excluded by
 //! `.dockerignore`, links kept as links. The server checks the archive again on arrival.
 //! Whether the directory holds an app Wharf can build (a Dockerfile, or one its builders
-//! recognise) is `wharf deploy`'s check, made before packing.
+//! recognise) is `wharf deploy`'s and `wharf build-plan`'s check, made before packing on
+//! [`source`]: the same files the tar holds, so detection never sees a file the upload leaves out.
 
 use anyhow::Context;
+use std::io::Read;
 use std::path::Path;
+use wharf_builder::MemoryTree;
+
+/// The files of `dir` that go into its build context, with their paths relative to `dir`:
+/// everything but what `.dockerignore` excludes, links not followed. The one walk both the
+/// upload and detection use.
+fn context_files(dir: &Path) -> impl Iterator<Item = anyhow::Result<ignore::DirEntry>> {
+    ignore::WalkBuilder::new(dir)
+        .standard_filters(false)
+        .add_custom_ignore_filename(".dockerignore")
+        .follow_links(false)
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .build()
+        .map(|entry| entry.context("reading the app directory"))
+}
 
 /// Write the build context of `dir` as a tar to `out`; returns the number of entries.
 pub fn pack(dir: &Path, out: &std::fs::File) -> anyhow::Result<usize> {
     let mut builder = tar::Builder::new(out);
     builder.follow_symlinks(false);
-    let walker = ignore::WalkBuilder::new(dir)
-        .standard_filters(false)
-        .add_custom_ignore_filename(".dockerignore")
-        .follow_links(false)
-        .sort_by_file_name(|a, b| a.cmp(b))
-        .build();
     let mut count = 0;
-    for entry in walker {
-        let entry = entry.context("reading the app directory")?;
+    for entry in context_files(dir) {
+        let entry = entry?;
         let path = entry.path();
         let relative = path
             .strip_prefix(dir)
@@ -33,6 +43,42 @@ pub fn pack(dir: &Path, out: &std::fs::File) -> anyhow::Result<usize> {
     }
     builder.finish().context("finishing the build context")?;
     Ok(count)
+}
+
+/// The app's source as Wharf's builders see it, from the files [`pack`] would upload: the
+/// settings files detection reads with their contents, the others only listed, as the server
+/// keeps them from the archive.
+pub fn source(dir: &Path) -> anyhow::Result<MemoryTree> {
+    let mut tree = MemoryTree::new();
+    for entry in context_files(dir) {
+        let entry = entry?;
+        if !entry.file_type().is_some_and(|kind| kind.is_file()) {
+            continue;
+        }
+        let relative = entry
+            .path()
+            .strip_prefix(dir)
+            .context("walking the app directory")?;
+        let Some(relative) = relative.to_str().map(str::to_owned) else {
+            continue;
+        };
+        if tree.len() >= wharf_builder::MAX_FILES {
+            break;
+        }
+        if wharf_builder::reads(&relative) {
+            let mut bytes = Vec::new();
+            std::fs::File::open(entry.path())
+                .and_then(|file| {
+                    file.take(wharf_builder::MAX_READ_BYTES + 1)
+                        .read_to_end(&mut bytes)
+                })
+                .with_context(|| format!("cannot read {}", entry.path().display()))?;
+            tree.insert(relative, bytes);
+        } else if wharf_builder::lists(&relative) {
+            tree.list(relative);
+        }
+    }
+    Ok(tree)
 }
 
 #[cfg(test)]
@@ -77,5 +123,23 @@ mod tests {
                 .any(|n| n.contains("secret") || n.contains("node_modules")),
             "{names:?}"
         );
+    }
+
+    #[test]
+    fn detection_sees_what_the_upload_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("requirements.txt"), "flask\n").unwrap();
+        std::fs::write(dir.path().join("Procfile"), "web: gunicorn app:app\n").unwrap();
+        std::fs::write(dir.path().join("package.json"), "{}").unwrap();
+        std::fs::write(dir.path().join(".dockerignore"), "package.json\n").unwrap();
+        std::fs::write(dir.path().join("app.py"), "x").unwrap();
+        let tree = source(dir.path()).unwrap();
+        use wharf_builder::SourceTree;
+        let files = tree.files().unwrap();
+        assert!(!files.contains(&"package.json".to_string()), "{files:?}");
+        assert!(files.contains(&"app.py".to_string()), "{files:?}");
+        assert_eq!(tree.read("Procfile").unwrap(), b"web: gunicorn app:app\n");
+        let plan = wharf_builder::plan(&tree).unwrap();
+        assert_eq!(plan.builder.to_string(), "python", "{:?}", plan.reasons);
     }
 }

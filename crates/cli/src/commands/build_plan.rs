@@ -1,20 +1,21 @@
 //! `wharf build-plan DIR [--write]`: what Wharf's builders make of an app's source, read
-//! locally (no server involved): the builder, the reasons, and the Dockerfile a deploy would
+//! locally (no server involved; the files a deploy would upload, `.dockerignore` applied): the builder, the reasons, and the Dockerfile a deploy would
 //! build; `--write` keeps that Dockerfile as the app's own.
 
 use crate::args::BuildPlanArgs;
+use crate::context;
 use crate::output::outln;
 use anyhow::{Context, bail};
 use std::io::Write;
 use std::process::ExitCode;
-use wharf_builder::{DirTree, plan};
+use wharf_builder::plan;
 
 pub fn run(args: &BuildPlanArgs) -> anyhow::Result<ExitCode> {
     let dir = &args.dir;
     if !dir.is_dir() {
         bail!("{} is not a directory", dir.display());
     }
-    let plan = plan(&DirTree::new(dir)).with_context(|| format!("in {}", dir.display()))?;
+    let plan = plan(&context::source(dir)?).with_context(|| format!("in {}", dir.display()))?;
     outln!("-----> Builder: {}", plan.builder)?;
     for reason in &plan.reasons {
         outln!("       {reason}")?;

@@ -96,7 +96,7 @@ async fn deploy_image(
 /// the one Wharf's builders write for it (an app they cannot recognise is refused here, with
 /// what they looked for).
 fn settings(dir: &std::path::Path) -> anyhow::Result<AppConfig> {
-    let plan = wharf_builder::plan(&wharf_builder::DirTree::new(dir))
+    let plan = wharf_builder::plan(&context::source(dir)?)
         .with_context(|| format!("in {}", dir.display()))?;
     if let Some(generated) = plan.dockerfile {
         return AppConfig::from_dockerfile(&generated)
