@@ -6,7 +6,7 @@
 //! validators, by either push. A directory Wharf cannot recognise is refused before any
 //! upload, saying what was looked for.
 
-use super::builders_node::git_push;
+use super::django::copy_tree;
 use super::harness::*;
 use super::sshd::{Repo, all_output};
 use std::path::Path;
@@ -27,6 +27,17 @@ pub(super) fn flask_app(greeting: &str) -> tempfile::TempDir {
     dir
 }
 
+/// A copy of the app kept in tests/fixtures/NAME, in a directory of its own.
+pub(super) fn fixture(name: &str) -> tempfile::TempDir {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&from, dir.path());
+    dir
+}
+
+/// `wharf push` of `dir` to APP on the daemon, with `token`.
 pub(super) fn push(d: &Daemon, token: &str, dir: &Path, app: &str) -> Output {
     Command::new(WHARF)
         .args(["push", &format!("http://{}", d.api), dir.to_str().unwrap()])
@@ -35,6 +46,25 @@ pub(super) fn push(d: &Daemon, token: &str, dir: &Path, app: &str) -> Output {
         .stdin(Stdio::null())
         .output()
         .unwrap()
+}
+
+/// [`push`] that must succeed; its standard output (the build and deploy).
+pub(super) fn push_ok(d: &Daemon, token: &str, dir: &Path, app: &str) -> String {
+    let out = push(d, token, dir, app);
+    let shown = stdout(&out);
+    assert!(
+        out.status.success(),
+        "wharf push failed:\n{shown}\n{}\nserver:\n{}",
+        stderr(&out),
+        d.log()
+    );
+    shown
+}
+
+/// `git push` of the repository's `main` to APP over git's smart HTTP with `token`.
+pub(super) fn git_push(d: &Daemon, token: &str, repo: &Repo, app: &str) -> Output {
+    let url = format!("http://x:{token}@{}/git/{app}.git", d.api);
+    repo.git(&["push", &url, "main"], &[])
 }
 
 #[test]
@@ -49,14 +79,7 @@ fn a_flask_app_without_a_dockerfile_deploys_by_wharf_push_and_by_git_push() {
     assert!(plan.contains("requirements.txt found"), "{plan}");
     assert!(plan.contains("FROM python:3.13-slim AS deps"), "{plan}");
 
-    let out = push(&d, &token, dir.path(), &app);
-    let shown = stdout(&out);
-    assert!(
-        out.status.success(),
-        "{shown}\n{}\n{}",
-        stderr(&out),
-        d.log()
-    );
+    let shown = push_ok(&d, &token, dir.path(), &app);
     assert!(
         shown.contains("Wharf's python builder writes one"),
         "{shown}"
@@ -151,8 +174,7 @@ fn a_static_site_is_served_with_its_content_types_by_wharf_push_and_by_git_push(
 
     let plan = d.wharf_ok(&["build-plan", dir.path().to_str().unwrap()]);
     assert!(plan.starts_with("-----> Builder: static\n"), "{plan}");
-    let out = push(&d, &token, dir.path(), &app);
-    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    push_ok(&d, &token, dir.path(), &app);
     let host = format!("{app}.test");
     d.wharf_ok(&["domains", "add", &app, &host]);
     d.wait_for_body(&host, "a static site");

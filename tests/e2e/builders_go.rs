@@ -3,8 +3,7 @@
 //! local golang:1.24, its binary alone copied onto debian:trixie-slim, deployed by `git push`
 //! and by `wharf push` and served through the proxy as a user other than root.
 
-use super::builders::push;
-use super::builders_node::{fixture, git_push};
+use super::builders::{fixture, git_push, push_ok};
 use super::harness::*;
 use super::sshd::{Repo, all_output};
 use std::process::Command;
@@ -29,8 +28,7 @@ fn a_go_app_deploys_by_git_push_and_by_wharf_push() {
     );
 
     let uploaded = unique("goapp");
-    let out = push(&d, &token, repo.path(), &uploaded);
-    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    push_ok(&d, &token, repo.path(), &uploaded);
 
     for app in [&pushed, &uploaded] {
         let host = format!("{app}.test");

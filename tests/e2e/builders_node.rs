@@ -8,30 +8,10 @@
 //! site (a build script and no server) is bundled by Vite from npm and only its built files
 //! are served, by either push.
 
-use super::builders::push;
+use super::builders::{fixture, git_push, push, push_ok};
 use super::harness::*;
 use super::sshd::{Repo, all_output};
-use std::path::Path;
-use std::process::{Command, Output};
-
-/// A copy of the app kept in tests/fixtures/NAME, in a directory of its own.
-pub(super) fn fixture(name: &str) -> tempfile::TempDir {
-    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name);
-    let dir = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(&from).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
-    }
-    dir
-}
-
-/// `git push` of the repository's `main` to APP over git's smart HTTP with `token`.
-pub(super) fn git_push(d: &Daemon, token: &str, repo: &Repo, app: &str) -> Output {
-    let url = format!("http://x:{token}@{}/git/{app}.git", d.api);
-    repo.git(&["push", &url, "main"], &[])
-}
+use std::process::Command;
 
 /// The line after the build's `Step N/M : RUN npm ci...` line.
 fn after_npm_ci(output: &str) -> &str {
@@ -69,8 +49,7 @@ fn an_express_app_deploys_by_git_push_and_by_wharf_push() {
     assert!(output.contains("RUN npm ci"), "{output}");
 
     let uploaded = unique("express");
-    let out = push(&d, &token, repo.path(), &uploaded);
-    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    push_ok(&d, &token, repo.path(), &uploaded);
 
     for app in [&pushed, &uploaded] {
         let host = format!("{app}.test");
@@ -125,8 +104,7 @@ fn a_lockfile_that_does_not_match_fails_the_deploy_and_the_release_keeps_serving
     let token = token(&d);
     let app = unique("express");
     let dir = fixture("express");
-    let out = push(&d, &token, dir.path(), &app);
-    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    push_ok(&d, &token, dir.path(), &app);
     let host = format!("{app}.test");
     d.wharf_ok(&["domains", "add", &app, &host]);
     d.wait_for_body(&host, "hello from express");
@@ -206,8 +184,7 @@ fn a_site_vite_builds_is_served_as_static_files_by_git_push_and_by_wharf_push() 
         d.log()
     );
     let uploaded = unique("vite");
-    let out = push(&d, &token, repo.path(), &uploaded);
-    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    push_ok(&d, &token, repo.path(), &uploaded);
 
     for app in [&pushed, &uploaded] {
         let host = format!("{app}.test");

@@ -2,32 +2,15 @@
 //! from its committed uv.lock (`tests/fixtures/fastapi-uv`), deployed by `wharf push` and then
 //! by `git push`; a Django project with only requirements.txt and a Procfile `release:` line
 //! (`tests/fixtures/django-no-dockerfile`) on a PostgreSQL service, its migrations run by the
-//! release command and its static files served by WhiteNoise, as docs/django.md tells it; and
+//! release command and its static files served by WhiteNoise, as docs/django.md tells it, by
+//! `git push` and then by `wharf push`; and
 //! bad input: a requirement PyPI does not have fails the deploy with pip's own words while the
 //! running release keeps serving, and an unsupported `.python-version` is refused before any
 //! build, naming the file, its line and the versions Wharf builds.
 
-use super::builders::{flask_app, get_raw, push};
-use super::django::copy_tree;
+use super::builders::{fixture, flask_app, get_raw, git_push, push, push_ok};
 use super::harness::*;
 use super::sshd::{Repo, all_output};
-use std::path::Path;
-
-/// A copy of the fixture `name` (under tests/fixtures) in a directory of its own.
-fn fixture(name: &str) -> tempfile::TempDir {
-    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name);
-    let dir = tempfile::tempdir().unwrap();
-    copy_tree(&from, dir.path());
-    dir
-}
-
-/// `git push` of `repo`'s main branch to `app` over HTTP, the token as the password.
-fn git_push(d: &Daemon, token: &str, repo: &Repo, app: &str) -> std::process::Output {
-    let url = format!("http://ci:{token}@{}/git/{app}.git", d.api);
-    repo.git(&["push", &url, "main"], &[])
-}
 
 #[test]
 fn a_fastapi_app_with_a_uv_lock_deploys_by_wharf_push_and_by_git_push() {
@@ -43,14 +26,7 @@ fn a_fastapi_app_with_a_uv_lock_deploys_by_wharf_push_and_by_git_push() {
     );
     assert!(plan.contains("uv sync --frozen --no-dev"), "{plan}");
 
-    let out = push(&d, &token, dir.path(), &app);
-    let shown = stdout(&out);
-    assert!(
-        out.status.success(),
-        "{shown}\n{}\n{}",
-        stderr(&out),
-        d.log()
-    );
+    let shown = push_ok(&d, &token, dir.path(), &app);
     assert!(shown.contains("Procfile web: uvicorn main:app"), "{shown}");
     let host = format!("{app}.test");
     d.wharf_ok(&["domains", "add", &app, &host]);
@@ -156,7 +132,22 @@ fn a_django_project_without_a_dockerfile_migrates_postgres_and_serves_its_static
     ]);
     assert!(shown.contains("[X] 0002_first_book"), "{shown}");
 
+    // The next release comes by `wharf push` of the same directory: a change to a view only.
+    // The release command runs again and finds nothing to migrate.
+    let views = repo.path().join("shelf/views.py");
+    let view = std::fs::read_to_string(&views).unwrap();
+    std::fs::write(&views, view.replace("f\"books: ", "f\"shelf books: ")).unwrap();
+    let shown = push_ok(&d, &token, repo.path(), &app);
+    for wanted in [
+        "Running release: python manage.py migrate",
+        "No migrations to apply",
+    ] {
+        assert!(shown.contains(wanted), "{wanted:?} in:\n{shown}");
+    }
+    d.wait_for_body(&host, "shelf books: Migrated by the release command");
+
     let releases = d.wharf_json(&["releases", &app]);
+    assert_eq!(releases.as_array().unwrap().len(), 2, "{releases}");
     assert_eq!(releases[0]["builder"], "python", "{releases}");
     assert!(
         !repo.path().join("Dockerfile").exists(),
@@ -175,8 +166,7 @@ fn a_missing_package_fails_the_deploy_and_an_old_python_is_refused_before_the_bu
     let app = unique("pybad");
     let host = format!("{app}.test");
     let good = flask_app("the good release");
-    let out = push(&d, &token, good.path(), &app);
-    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    push_ok(&d, &token, good.path(), &app);
     d.wharf_ok(&["domains", "add", &app, &host]);
     d.wait_for_body(&host, "the good release");
 
