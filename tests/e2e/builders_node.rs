@@ -6,7 +6,8 @@
 //! match package.json fails the deploy at the `npm ci` step with npm's own message while the
 //! release before keeps serving; an unsupported Node is refused before any build. A Vite
 //! site (a build script and no server) is bundled by Vite from npm and only its built files
-//! are served, by either push.
+//! are served, by either push. An Express app on Yarn 4 (tests/fixtures/express-yarn) gets
+//! that Yarn from the npm registry and runs through its Plug'n'Play loader.
 
 use super::builders::{fixture, git_push, push, push_ok};
 use super::harness::*;
@@ -67,6 +68,33 @@ fn an_express_app_deploys_by_git_push_and_by_wharf_push() {
             "the app runs as the image's node user"
         );
     }
+}
+
+#[test]
+fn an_express_app_on_yarn_4_installs_with_yarn_from_npm_and_serves_through_plug_n_play() {
+    let d = Daemon::start();
+    let token = token(&d);
+    let dir = fixture("express-yarn");
+    let plan = d.wharf_ok(&["build-plan", dir.path().to_str().unwrap()]);
+    assert!(plan.contains("with Yarn 2 or later"), "{plan}");
+    assert!(plan.contains("@yarnpkg/cli-dist@4.9.4"), "{plan}");
+
+    let app = unique("yarn");
+    let shown = push_ok(&d, &token, dir.path(), &app);
+    assert!(shown.contains("RUN yarn install --immutable"), "{shown}");
+    let host = format!("{app}.test");
+    d.wharf_ok(&["domains", "add", &app, &host]);
+    // No node_modules: express is found through Yarn's Plug'n'Play loader.
+    d.wait_for_body(&host, "hello from express with yarn 4");
+    let listed = Command::new("docker")
+        .args(["exec", &d.containers(&app)[0], "ls", "-a", "/app"])
+        .output()
+        .unwrap();
+    let listed = stdout(&listed);
+    assert!(
+        listed.contains(".pnp.cjs") && !listed.contains("node_modules"),
+        "{listed}"
+    );
 }
 
 #[test]

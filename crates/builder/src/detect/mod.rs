@@ -141,6 +141,14 @@ impl<'a> Source<'a> {
         })
     }
 
+    /// The files under directory `dir`, at any depth, by their paths.
+    pub(crate) fn files_under<'s>(&'s self, dir: &'s str) -> impl Iterator<Item = &'s str> + 's {
+        self.files.iter().filter_map(move |path| {
+            path.strip_prefix(dir)?.strip_prefix('/')?;
+            Some(path.as_str())
+        })
+    }
+
     /// The text of `path`, or `None` if the tree has no such file.
     pub(crate) fn text(&self, path: &str) -> Result<Option<String>, SourceError> {
         if !self.has(path) {

@@ -395,3 +395,47 @@ fn app_json_forces_a_builder() {
         "{e}"
     );
 }
+
+#[test]
+fn a_yarn_lock_is_yarn_2_by_package_manager_or_yarnrc_and_a_bad_pin_is_refused() {
+    let package = |manager: &str| {
+        format!(r#"{{"scripts": {{"start": "x"}}, "packageManager": "{manager}"}}"#)
+    };
+    for (files, wanted) in [
+        (
+            vec![("package.json", package("yarn@4.9.4"))],
+            NodeManager::YarnBerry,
+        ),
+        (
+            vec![("package.json", package("yarn@1.22.22"))],
+            NodeManager::Yarn,
+        ),
+        (
+            vec![
+                ("package.json", r#"{"scripts": {"start": "x"}}"#.to_owned()),
+                (".yarnrc.yml", String::new()),
+            ],
+            NodeManager::YarnBerry,
+        ),
+        (
+            vec![("package.json", r#"{"scripts": {"start": "x"}}"#.to_owned())],
+            NodeManager::Yarn,
+        ),
+    ] {
+        let mut files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
+        files.push(("yarn.lock", ""));
+        let (app, reasons) = found(&files);
+        let Detected::Node(app) = app else {
+            panic!("{app:?}")
+        };
+        assert_eq!(app.manager, wanted, "{files:?}: {reasons:?}");
+    }
+    for bad in ["yarn@4.9.4; rm -rf /", "yarn@latest", "yarn", "pnpm@9..1"] {
+        let text = package(bad);
+        let err = refused(&[("package.json", &text), ("yarn.lock", "")]);
+        assert!(
+            err.contains("package.json, line 1") && err.contains("packageManager"),
+            "{bad}: {err}"
+        );
+    }
+}

@@ -165,6 +165,61 @@ fn node_installs_builds_and_starts() {
     assert!(yarn.contains(
         "COPY --chown=node:node package.json yarn.lock ./\nRUN yarn install --frozen-lockfile"
     ));
+    assert!(!yarn.contains("cli-dist"), "{yarn}");
+    // pnpm at the version package.json pins.
+    let pinned = dockerfile(&[
+        (
+            "package.json",
+            r#"{"scripts": {"start": "x"}, "packageManager": "pnpm@9.15.0+sha512.abc"}"#,
+        ),
+        ("pnpm-lock.yaml", ""),
+    ]);
+    assert!(
+        pinned.contains("RUN npm install --global pnpm@9.15.0\n"),
+        "{pinned}"
+    );
+}
+
+#[test]
+fn yarn_2_or_later_comes_from_the_npm_registry_and_starts_through_yarn() {
+    let text = dockerfile(&[
+        ("package.json", r#"{"packageManager": "yarn@4.9.4"}"#),
+        ("yarn.lock", "__metadata:\n  version: 8\n"),
+        ("server.js", ""),
+        (".yarnrc.yml", "nodeLinker: pnp\n"),
+        (".yarn/releases/yarn-4.9.4.cjs", ""),
+        (".yarn/install-state.gz", ""),
+    ]);
+    assert!(
+        text.contains("RUN npm install --global --force @yarnpkg/cli-dist@4.9.4\n"),
+        "{text}"
+    );
+    assert!(
+        line(&text, "RUN npm install --global --force") < line(&text, "USER node"),
+        "{text}"
+    );
+    assert!(text.contains(
+        "COPY --chown=node:node package.json yarn.lock .yarnrc.yml ./\nCOPY --chown=node:node .yarn ./.yarn\nRUN yarn install --immutable\n"
+    ), "{text}");
+    assert!(
+        text.ends_with("CMD [\"yarn\", \"node\", \"server.js\"]\n"),
+        "{text}"
+    );
+    // Only the install state under .yarn: nothing of it is copied; a start script is run by yarn.
+    let text = dockerfile(&[
+        (
+            "package.json",
+            r#"{"scripts": {"start": "node app.js", "build": "tsc"}, "packageManager": "yarn@4.9.4"}"#,
+        ),
+        ("yarn.lock", ""),
+        (".yarn/install-state.gz", ""),
+    ]);
+    assert!(!text.contains(".yarn ./.yarn"), "{text}");
+    assert!(
+        text.contains("RUN yarn run build && yarn workspaces focus --all --production\n"),
+        "{text}"
+    );
+    assert!(text.ends_with("CMD [\"yarn\", \"start\"]\n"), "{text}");
 }
 
 #[test]
