@@ -189,7 +189,8 @@ pub async fn follow(response: http::Response<hyper::body::Incoming>) -> anyhow::
                     }
                     if done.urls.is_empty() {
                         outln!(
-                            "=====> deployed (no domain set: add `# wharf.domain = example.com` to the Dockerfile, or run `wharf domains add APP DOMAIN`, to route traffic)"
+                            "=====> deployed, with no domain yet: `wharf domains add {} DOMAIN` routes one to it (or `# wharf.domain = DOMAIN` in its Dockerfile)",
+                            done.app
                         )?;
                     }
                     return Ok(ExitCode::SUCCESS);
