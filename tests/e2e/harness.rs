@@ -234,6 +234,13 @@ impl Daemon {
             .unwrap()
     }
 
+    /// Run the CLI against this server with `input` on its standard input.
+    pub fn wharf_with_stdin(&self, args: &[&str], input: impl AsRef<[u8]>) -> Output {
+        let mut cmd = Command::new(WHARF);
+        cmd.arg("--data-dir").arg(self.data_dir()).args(args);
+        output_with_stdin(&mut cmd, input)
+    }
+
     /// Run a listing with `--json` and parse what it printed.
     pub fn wharf_json(&self, args: &[&str]) -> serde_json::Value {
         let mut args = args.to_vec();
@@ -582,4 +589,18 @@ pub fn ssh_command(d: &Daemon, command: &str) -> Output {
         .stdin(Stdio::null())
         .output()
         .unwrap()
+}
+
+/// Run `cmd` with `input` written to its standard input (then closed), and collect its output.
+pub fn output_with_stdin(cmd: &mut Command, input: impl AsRef<[u8]>) -> Output {
+    use std::io::Write;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A command that exits without reading all of it closes the pipe: not this function's error.
+    let _ = child.stdin.take().unwrap().write_all(input.as_ref());
+    child.wait_with_output().unwrap()
 }

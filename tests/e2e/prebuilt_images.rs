@@ -9,7 +9,6 @@
 
 use super::dashboard::*;
 use super::harness::*;
-use std::io::Write;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -68,21 +67,9 @@ impl Registry {
         let image = format!("{}/{path_tag}", self.addr);
         let docker_config = self.dir.path().join("docker");
         let docker = |args: &[&str], stdin: Option<&str>| {
-            let mut child = Command::new("docker")
-                .arg("--config")
-                .arg(&docker_config)
-                .args(args)
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap();
-            let mut input = child.stdin.take().unwrap();
-            if let Some(text) = stdin {
-                input.write_all(text.as_bytes()).unwrap();
-            }
-            drop(input);
-            let out = child.wait_with_output().unwrap();
+            let mut cmd = Command::new("docker");
+            cmd.arg("--config").arg(&docker_config).args(args);
+            let out = output_with_stdin(&mut cmd, stdin.unwrap_or_default());
             assert!(out.status.success(), "docker {args:?}: {}", stderr(&out));
         };
         docker(&["build", "-q", "-t", &image, dir.to_str().unwrap()], None);
@@ -110,20 +97,10 @@ impl Drop for Registry {
 }
 
 fn login(d: &Daemon, registry: &str, password: &str) -> Output {
-    let mut child = Command::new(WHARF)
-        .arg("--data-dir")
-        .arg(d.data_dir())
-        .args(["registries", "login", registry, "--username", USER])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(password.as_bytes()).unwrap();
-    stdin.write_all(b"\n").unwrap();
-    drop(stdin);
-    child.wait_with_output().unwrap()
+    d.wharf_with_stdin(
+        &["registries", "login", registry, "--username", USER],
+        format!("{password}\n"),
+    )
 }
 
 #[test]

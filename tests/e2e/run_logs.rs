@@ -98,9 +98,7 @@ fn run_uses_the_apps_config_passes_stdin_and_exit_codes_and_leaves_nothing() {
     assert!(stderr(&out).contains("err8080 run."), "{}", stderr(&out));
 
     // stdin is passed and closed at its end.
-    let mut child = spawn_piped(&d, &["run", &app, "--", "cat"]);
-    child.stdin.take().unwrap().write_all(b"hello\n").unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = d.wharf_with_stdin(&["run", &app, "--", "cat"], "hello\n");
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out), "hello\n");
 

@@ -8,7 +8,7 @@
 use super::harness::*;
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 /// An app built on a database image (for its client), serving a static page with busybox.
@@ -113,22 +113,7 @@ fn postgres_is_linked_keeps_data_backs_up_restores_and_keeps_strangers_out() {
     assert!(row.contains("running") && row.contains(&app), "{listed}");
 
     // The database's own client, attached.
-    let mut connect = Command::new(WHARF)
-        .arg("--data-dir")
-        .arg(d.data_dir())
-        .args(["services", "connect", &db])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    connect
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"SELECT 40 + 2 AS answer;\n")
-        .unwrap();
-    let out = connect.wait_with_output().unwrap();
+    let out = d.wharf_with_stdin(&["services", "connect", &db], "SELECT 40 + 2 AS answer;\n");
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("42"), "{}", stdout(&out));
 

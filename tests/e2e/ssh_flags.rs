@@ -4,24 +4,11 @@
 
 use super::harness::*;
 use super::sshd::*;
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 /// `printf %s VALUE | base64 -w0`, as a Dokku user encodes a value.
 fn base64(value: &str) -> String {
-    let mut child = Command::new("base64")
-        .arg("-w0")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(value.as_bytes())
-        .unwrap();
-    stdout(&child.wait_with_output().unwrap())
+    stdout(&output_with_stdin(Command::new("base64").arg("-w0"), value))
 }
 
 #[test]

@@ -84,25 +84,13 @@ impl Sshd {
 
     /// `wharf keys ARGS` for this sshd's authorized_keys, with `stdin` as input.
     pub fn keys(&self, d: &Daemon, args: &[&str], stdin: &str) -> Output {
-        use std::io::Write;
-        let mut child = Command::new(WHARF)
-            .arg("--data-dir")
+        let mut cmd = Command::new(WHARF);
+        cmd.arg("--data-dir")
             .arg(d.data_dir())
             .arg("keys")
             .args(args)
-            .env("WHARF_AUTHORIZED_KEYS", self.authorized_keys())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
+            .env("WHARF_AUTHORIZED_KEYS", self.authorized_keys());
+        output_with_stdin(&mut cmd, stdin)
     }
 
     /// Add `key` under `name`, insisting that it works.
