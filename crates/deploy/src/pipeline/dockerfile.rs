@@ -17,7 +17,8 @@ pub(super) struct AppDockerfile {
     /// Its path in the build context.
     pub name: &'static str,
     pub text: String,
-    pub builder: BuilderKind,
+    /// What made it, as the release records it: none for a prebuilt image's.
+    pub builder: Option<BuilderKind>,
 }
 
 /// Decide the app's Dockerfile, writing one into `context` when a builder makes it.
@@ -32,7 +33,7 @@ pub(super) fn choose(
         return Ok(AppDockerfile {
             name: "Dockerfile",
             text,
-            builder: BuilderKind::Dockerfile,
+            builder: Some(BuilderKind::Dockerfile),
         });
     };
     progress.line(format!(
@@ -51,7 +52,7 @@ pub(super) fn choose(
     Ok(AppDockerfile {
         name,
         text,
-        builder: plan.builder,
+        builder: Some(plan.builder),
     })
 }
 
@@ -68,6 +69,6 @@ pub(super) fn of_image(
     AppDockerfile {
         name: "Dockerfile",
         text: context.dockerfile.clone().unwrap_or_default(),
-        builder: BuilderKind::Dockerfile,
+        builder: None,
     }
 }

@@ -109,7 +109,7 @@ impl Deployer {
         );
         spec.apply_settings(&self.store.process_settings(&app)?);
         spec.revision = context.revision.clone();
-        spec.builder = files.image.is_none().then_some(files.dockerfile.builder);
+        spec.builder = files.dockerfile.builder;
         spec.image = files.image;
         // A Dockerfile's `env = NAME` needs its config var before anything is built.
         check_env_from_config(&spec, &app)?;
