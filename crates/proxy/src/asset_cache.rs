@@ -9,7 +9,7 @@
 //! The test is on the path alone, with no allocation: a false "hashed" would keep a changed
 //! file stale for a year, so every rule leans towards "not hashed".
 
-use http::HeaderValue;
+use http::{HeaderValue, StatusCode, header};
 
 /// For files whose name changes with their contents.
 pub static IMMUTABLE: HeaderValue = HeaderValue::from_static("public, max-age=31536000, immutable");
@@ -21,6 +21,23 @@ const ASSET_EXTENSIONS: [&str; 17] = [
     "js", "mjs", "css", "map", "wasm", "woff", "woff2", "ttf", "otf", "svg", "png", "jpg", "jpeg",
     "gif", "webp", "avif", "ico",
 ];
+
+/// Give `response` (to a request for `path`) a `Cache-Control` if the app sent none and it
+/// is one a browser keeps: a success, a partial content, or a "not modified".
+pub fn add<B>(response: &mut http::Response<B>, path: &str) {
+    let keeps = matches!(
+        response.status(),
+        StatusCode::OK
+            | StatusCode::NON_AUTHORITATIVE_INFORMATION
+            | StatusCode::PARTIAL_CONTENT
+            | StatusCode::NOT_MODIFIED
+    );
+    if keeps && !response.headers().contains_key(header::CACHE_CONTROL) {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, cache_control(path).clone());
+    }
+}
 
 /// The `Cache-Control` value for a response to a request for `path` (no query).
 pub fn cache_control(path: &str) -> &'static HeaderValue {
@@ -101,6 +118,36 @@ mod tests {
             assert!(is_fingerprinted(path), "{path}");
             assert_eq!(cache_control(path), &IMMUTABLE, "{path}");
         }
+    }
+
+    #[test]
+    fn only_kept_responses_without_their_own_cache_control_get_one() {
+        let response = |status: u16, own: Option<&'static str>| {
+            let mut builder = http::Response::builder().status(status);
+            if let Some(own) = own {
+                builder = builder.header(header::CACHE_CONTROL, own);
+            }
+            builder.body(()).unwrap()
+        };
+        let cache = |mut response: http::Response<()>, path: &str| {
+            add(&mut response, path);
+            response
+                .headers()
+                .get(header::CACHE_CONTROL)
+                .map(|v| v.to_str().unwrap().to_owned())
+        };
+        let hashed = "/assets/index-BQk3x9aZ.js";
+        assert_eq!(
+            cache(response(200, None), hashed).as_deref(),
+            Some("public, max-age=31536000, immutable")
+        );
+        assert_eq!(cache(response(304, None), "/").as_deref(), Some("no-cache"));
+        assert_eq!(
+            cache(response(200, Some("private")), hashed).as_deref(),
+            Some("private")
+        );
+        assert_eq!(cache(response(404, None), hashed), None);
+        assert_eq!(cache(response(500, None), "/"), None);
     }
 
     #[test]
