@@ -157,6 +157,14 @@ pub(super) fn get_raw(d: &Daemon, host: &str, path: &str) -> (u16, Vec<(String, 
     (status, headers, body.to_string())
 }
 
+/// The value of the header `name` (lower case) among `headers`.
+pub(super) fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    headers
+        .iter()
+        .find(|(header, _)| header == name)
+        .map(|(_, value)| value.as_str())
+}
+
 #[test]
 fn a_static_site_is_served_with_its_content_types_by_wharf_push_and_by_git_push() {
     let d = Daemon::start();
@@ -197,12 +205,21 @@ fn a_static_site_is_served_with_its_content_types_by_wharf_push_and_by_git_push(
     assert_eq!(status, 404);
     let releases = d.wharf_json(&["releases", &app]);
     assert_eq!(releases[0]["builder"], "static", "{releases}");
-    // Browsers keep the files and ask again with the validators they were given.
+    // Browsers keep the files and ask again with the validators they were given: no file
+    // here is named by a hash, so Wharf's proxy has them revalidate every one.
     let (_, headers, _) = get_raw(&d, &host, "/app.js");
     for validator in ["etag", "last-modified"] {
         assert!(
             headers.iter().any(|(name, _)| name == validator),
             "{validator}: {headers:?}"
+        );
+    }
+    for path in ["/", "/app.js"] {
+        let (_, headers, _) = get_raw(&d, &host, path);
+        assert_eq!(
+            header(&headers, "cache-control"),
+            Some("no-cache"),
+            "{path}"
         );
     }
 

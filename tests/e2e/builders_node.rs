@@ -6,7 +6,7 @@
 //! match package.json fails the deploy at the `npm ci` step with npm's own message while the
 //! release before keeps serving; an unsupported Node is refused before any build. A Vite
 //! site (a build script and no server) is bundled by Vite from npm and only its built files
-//! are served, by either push. An Express app on Yarn 4 (tests/fixtures/express-yarn) gets
+//! are served, by either push, the hashed bundle with a year's Cache-Control. An Express app on Yarn 4 (tests/fixtures/express-yarn) gets
 //! that Yarn from the npm registry and runs through its Plug'n'Play loader.
 
 use super::builders::{fixture, git_push, push, push_ok};
@@ -233,6 +233,17 @@ fn a_site_vite_builds_is_served_as_static_files_by_git_push_and_by_wharf_push() 
                 .iter()
                 .any(|(name, value)| name == "content-type" && value.starts_with("text/javascript")),
             "{headers:?}"
+        );
+        // Named by its contents' hash: browsers keep it a year; the page is revalidated.
+        assert_eq!(
+            super::builders::header(&headers, "cache-control"),
+            Some("public, max-age=31536000, immutable"),
+            "{bundle}"
+        );
+        let (_, headers, _) = super::builders::get_raw(&d, &host, "/");
+        assert_eq!(
+            super::builders::header(&headers, "cache-control"),
+            Some("no-cache")
         );
         // Only the built files are served: no node_modules, no package.json.
         assert_eq!(d.get(&host, "/package.json").unwrap().0, 404);

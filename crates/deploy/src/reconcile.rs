@@ -115,12 +115,7 @@ impl Deployer {
                 }
             }
         }
-        let route = route_for(
-            &app.name,
-            spec.config.healthcheck.as_deref(),
-            &instances,
-            &app.domains,
-        );
+        let route = route_for(&app.name, &spec.config, &instances, &app.domains);
         self.router.set_app(app.name.as_str(), &app.domains, route);
         self.instances.set(&app.name, release.version, instances);
         Ok(true)

@@ -74,6 +74,10 @@ pub struct AppConfig {
     pub max_cpus: Option<f64>,
     /// `https`: whether to serve the app's public domains over HTTPS.
     pub https: Option<bool>,
+    /// `asset_cache`: whether Wharf's proxy gives the app's responses without `Cache-Control`
+    /// one: a year for files named by a hash of their contents, revalidation for the rest.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub asset_cache: bool,
     /// Whether any setting used MyPaas's `mypaas.` prefix: such an app's containers get the
     /// `MYPAAS_*` variables MyPaas sets.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -97,6 +101,7 @@ impl Default for AppConfig {
             max_memory: None,
             max_cpus: None,
             https: None,
+            asset_cache: false,
             mypaas: false,
         }
     }

@@ -221,7 +221,7 @@ pub enum ConfigErrorKind {
     #[error(
         "invalid `{setting}` `{value}`: expected `true` or `false` (also accepted: yes/no, 1/0)"
     )]
-    Https {
+    Boolean {
         /// The setting as written.
         setting: String,
         /// The rejected value.

@@ -14,6 +14,7 @@ use http::{Method, Request, Response, StatusCode, Uri, Version};
 use hyper::body::Incoming;
 
 use crate::access::AccessLog;
+use crate::asset_cache;
 use crate::body::ProxyBody;
 use crate::config::{ProxyConfig, Scheme};
 use crate::ctx::Ctx;
@@ -208,7 +209,12 @@ impl Forwarder {
             )
             .await;
             match sent {
-                Ok(Ok(resp)) => return ctx.backend(resp),
+                Ok(Ok(mut resp)) => {
+                    if route.asset_cache() {
+                        asset_cache::add(&mut resp, head.path_and_query.path());
+                    }
+                    return ctx.backend(resp);
+                }
                 Ok(Err(SendError::Connect(e, in_flight))) => {
                     let refused = in_flight.finish();
                     match retry.after_refused(&refused, &e) {

@@ -7,6 +7,7 @@
 //! The crate root only re-exports; each module owns one noun.
 
 mod access;
+pub mod asset_cache;
 mod body;
 mod cert_resolver;
 mod config;

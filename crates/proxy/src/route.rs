@@ -23,6 +23,9 @@ pub struct Route {
     /// Checked by a TCP connect instead of an HTTP request: an app with no domain and no
     /// health-check path, which no HTTP request can reach (a database run as an app, say).
     tcp_check: bool,
+    /// Whether responses without `Cache-Control` get one (`# wharf.asset_cache`; see
+    /// [`crate::asset_cache`]).
+    asset_cache: bool,
 }
 
 impl Route {
@@ -41,16 +44,18 @@ impl Route {
         targets: Vec<Arc<Target>>,
         path: impl Into<String>,
     ) -> Arc<Route> {
-        Self::with_health_check(app, targets, Some(path.into()), None)
+        Self::with_health_check(app, targets, Some(path.into()), None, false)
     }
 
     /// A route whose targets the health monitor probes at `path` (default `/`; a leading `/`
-    /// is added if missing) with `Host: host` (default: the target's address).
+    /// is added if missing) with `Host: host` (default: the target's address), adding
+    /// `Cache-Control` to responses without one if `asset_cache`.
     pub fn with_health_check(
         app: impl Into<String>,
         targets: Vec<Arc<Target>>,
         path: Option<String>,
         host: Option<String>,
+        asset_cache: bool,
     ) -> Arc<Route> {
         let mut path = path.unwrap_or_else(|| DEFAULT_HEALTH_PATH.to_owned());
         if !path.starts_with('/') {
@@ -58,6 +63,7 @@ impl Route {
         }
         let mut route = Self::build(app.into(), targets, path);
         route.health_host = host;
+        route.asset_cache = asset_cache;
         Arc::new(route)
     }
 
@@ -69,6 +75,7 @@ impl Route {
             health_path,
             health_host: None,
             tcp_check: false,
+            asset_cache: false,
         }
     }
 
@@ -85,6 +92,11 @@ impl Route {
     }
 
     /// The app this route serves.
+    /// Whether responses without `Cache-Control` get one (see [`crate::asset_cache`]).
+    pub fn asset_cache(&self) -> bool {
+        self.asset_cache
+    }
+
     pub fn app(&self) -> &str {
         &self.app
     }

@@ -2,6 +2,7 @@
 //! image is about 4 MB, its server needs no configuration beyond the content types below and
 //! runs as an unprivileged user (`nobody`'s numeric id, which needs no account), and nothing of a language runtime is needed to serve
 //! files. The content types add what busybox's built-in table lacks for today's sites.
+//! httpd cannot send `Cache-Control`: the image's `asset_cache` setting has Wharf's proxy add it.
 
 use crate::{APP_PORT, StaticSite};
 
@@ -30,7 +31,10 @@ pub(super) fn render(site: &StaticSite, out: &mut String) {
 /// The serving stage: the files at `from` (in the build context, or in the earlier stage
 /// `stage`) on busybox's httpd.
 pub(super) fn serve(stage: Option<&str>, from: &str, out: &mut String) {
-    out.push_str("\nFROM busybox:latest\n");
+    out.push_str(
+        "\n# Wharf's proxy adds Cache-Control: a year for files named by their contents' hash,\n# revalidation (by ETag and Last-Modified, which httpd sends) for the rest.\n# wharf.asset_cache = true\n",
+    );
+    out.push_str("FROM busybox:latest\n");
     let conf = CONTENT_TYPES.join("\\n");
     out.push_str(&format!("RUN printf '{conf}\\n' > /etc/httpd.conf\n"));
     match stage {

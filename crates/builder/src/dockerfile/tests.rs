@@ -248,6 +248,15 @@ fn static_sites_are_served_by_busybox() {
     assert!(text.contains(".wasm:application/wasm"));
     assert!(line(&text, "USER 65534:65534") < line(&text, "CMD "));
     assert!(text.contains("\"-p\", \"5000\""));
+    // httpd sends no Cache-Control: the image asks Wharf's proxy for it.
+    let config = wharf_domain::AppConfig::from_dockerfile(&text).unwrap();
+    assert!(config.asset_cache, "{text}");
+    let python = dockerfile(&[("requirements.txt", ""), ("Procfile", "web: x")]);
+    assert!(
+        !wharf_domain::AppConfig::from_dockerfile(&python)
+            .unwrap()
+            .asset_cache
+    );
 }
 
 #[test]

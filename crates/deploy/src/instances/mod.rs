@@ -13,7 +13,7 @@ pub(crate) use retire::{Retirements, drain_settled};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use wharf_domain::{AppName, ReleaseVersion, WebAddress};
+use wharf_domain::{AppConfig, AppName, ReleaseVersion, WebAddress};
 use wharf_proxy::{Route, Target};
 
 /// One running container of an app's web process and the proxy target that reaches it.
@@ -63,15 +63,17 @@ impl Instances {
     }
 }
 
-/// The proxy route to an app's instances; the health monitor probes `healthcheck` (or the
-/// path of the app's first address, else `/`) with that address's domain as Host, or, for an
-/// app with neither a domain nor a health-check path, connects to them over TCP.
+/// The proxy route to an app's instances, by its release's `config`: the health monitor
+/// probes its `healthcheck` (or the path of the app's first address, else `/`) with that
+/// address's domain as Host, or, for an app with neither a domain nor a health-check path,
+/// connects to them over TCP; `asset_cache` has the proxy add `Cache-Control`.
 pub(crate) fn route_for(
     app: &AppName,
-    healthcheck: Option<&str>,
+    config: &AppConfig,
     instances: &[Instance],
     domains: &[WebAddress],
 ) -> std::sync::Arc<Route> {
+    let healthcheck = config.healthcheck.as_deref();
     let targets = instances.iter().map(|i| i.target.clone()).collect();
     if healthcheck.is_none() && domains.is_empty() {
         // No HTTP request can reach it: checked as its deploy was, by a TCP connect.
@@ -84,6 +86,7 @@ pub(crate) fn route_for(
         targets,
         path.map(str::to_owned),
         address.map(|a| a.domain().to_string()),
+        config.asset_cache,
     )
 }
 
@@ -95,11 +98,18 @@ mod tests {
         WebAddress::parse(written).unwrap()
     }
 
+    fn config(healthcheck: Option<&str>) -> AppConfig {
+        AppConfig {
+            healthcheck: healthcheck.map(str::to_owned),
+            ..AppConfig::default()
+        }
+    }
+
     #[test]
     fn an_app_under_a_path_is_health_checked_there_with_its_domain_as_host() {
         let blog = route_for(
             &AppName::parse("blog").unwrap(),
-            None,
+            &config(None),
             &[],
             &[address("example.com/blog")],
         );
@@ -109,14 +119,17 @@ mod tests {
         );
         let named = route_for(
             &AppName::parse("blog").unwrap(),
-            Some("/blog/up"),
+            &config(Some("/blog/up")),
             &[],
             &[address("example.com/blog")],
         );
         assert_eq!(named.health_path(), "/blog/up");
         let site = route_for(
             &AppName::parse("site").unwrap(),
-            None,
+            &AppConfig {
+                asset_cache: true,
+                ..AppConfig::default()
+            },
             &[],
             &[address("example.com")],
         );
@@ -124,6 +137,7 @@ mod tests {
             (site.health_path(), site.health_host()),
             ("/", Some("example.com"))
         );
-        assert!(route_for(&AppName::parse("db").unwrap(), None, &[], &[]).tcp_check());
+        assert!(site.asset_cache() && !blog.asset_cache());
+        assert!(route_for(&AppName::parse("db").unwrap(), &config(None), &[], &[]).tcp_check());
     }
 }

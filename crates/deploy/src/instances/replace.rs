@@ -6,7 +6,7 @@ use super::retire::drain_settled;
 use crate::instances::route_for;
 use crate::{DeployError, Deployer, Instance, Progress, ReleaseSpec};
 use futures_util::future::join_all;
-use wharf_domain::AppName;
+use wharf_domain::{AppConfig, AppName};
 use wharf_proxy::Target;
 use wharf_store::ReleaseRecord;
 
@@ -96,12 +96,12 @@ impl Deployer {
                 });
             }
         }
-        let healthcheck = match self.store.active_release(app)? {
-            Some(active) => active.spec.config.healthcheck,
-            None => None,
+        let config = match self.store.active_release(app)? {
+            Some(active) => active.spec.config,
+            None => AppConfig::default(),
         };
         let domains = self.store.app(app)?.map(|a| a.domains).unwrap_or_default();
-        let route = route_for(app, healthcheck.as_deref(), &restored, &domains);
+        let route = route_for(app, &config, &restored, &domains);
         self.router.set_app(app.as_str(), &domains, route);
         self.instances.set(app, version, restored);
         Ok(())

@@ -327,12 +327,7 @@ impl Deployer {
         self.store.activate_release(release.id)?;
         self.store.replace_config_vars(&release.app, &spec.vars)?;
         self.store.clear_stopped(&release.app)?;
-        let route = route_for(
-            &release.app,
-            spec.config.healthcheck.as_deref(),
-            instances,
-            &domains,
-        );
+        let route = route_for(&release.app, &spec.config, instances, &domains);
         self.router.set_app(release.app.as_str(), &domains, route);
         progress.line(format!(
             "-----> Routes switched to {} ({} instance{})",

@@ -173,12 +173,7 @@ impl Deployer {
             .app(&release.app)?
             .map(|a| a.domains)
             .unwrap_or_default();
-        let route = route_for(
-            &release.app,
-            spec.config.healthcheck.as_deref(),
-            &instances,
-            &domains,
-        );
+        let route = route_for(&release.app, &spec.config, &instances, &domains);
         self.router.set_app(release.app.as_str(), &domains, route);
         self.instances.set(&release.app, release.version, instances);
         Ok(())

@@ -165,6 +165,16 @@ pub static DOCKERFILE_KEYS: &[DockerfileKey] = &[
         doc: "Whether the app's public domains are served over HTTPS.",
         apply: Parser::set_https,
     },
+    DockerfileKey {
+        name: "asset_cache",
+        mypaas_aliases: &[],
+        mypaas_name: false,
+        wrong_names: &["cache", "static_cache", "cache_assets"],
+        expected: "`true` or `false`",
+        repeatable: false,
+        doc: "Whether Wharf's proxy adds Cache-Control to the app's responses that have none: a year for files named by a hash of their contents, revalidation for the rest.",
+        apply: Parser::set_asset_cache,
+    },
 ];
 
 /// Longest accepted health-check path.
@@ -333,11 +343,19 @@ impl Parser {
     }
 
     fn set_https(&mut self, setting: String, value: &str) -> Result<(), ConfigErrorKind> {
-        let on = parse_bool(value).ok_or_else(|| ConfigErrorKind::Https {
+        let on = parse_bool(value).ok_or_else(|| ConfigErrorKind::Boolean {
             setting,
             value: value.to_owned(),
         })?;
         self.config.https = Some(on);
+        Ok(())
+    }
+
+    fn set_asset_cache(&mut self, setting: String, value: &str) -> Result<(), ConfigErrorKind> {
+        self.config.asset_cache = parse_bool(value).ok_or_else(|| ConfigErrorKind::Boolean {
+            setting,
+            value: value.to_owned(),
+        })?;
         Ok(())
     }
 }

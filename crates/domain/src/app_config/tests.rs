@@ -566,7 +566,7 @@ fn suggestion_helpers() {
 fn known_keys_message_is_generated_from_the_table() {
     assert_eq!(
         known_keys_text(),
-        "app, domain, port, scale, volume, env, healthcheck, maxmem, maxcpu, https (MyPaas names also work: service, servicename, url)"
+        "app, domain, port, scale, volume, env, healthcheck, maxmem, maxcpu, https, asset_cache (MyPaas names also work: service, servicename, url)"
     );
 }
 
@@ -606,4 +606,18 @@ fn never_panics_on_odd_lines() {
     ] {
         let _ = AppConfig::from_dockerfile(line);
     }
+}
+
+#[test]
+fn asset_cache_is_a_boolean_off_by_default() {
+    assert!(!AppConfig::from_dockerfile("FROM x\n").unwrap().asset_cache);
+    let on = AppConfig::from_dockerfile("# wharf.asset_cache = yes\nFROM x\n").unwrap();
+    assert!(on.asset_cache);
+    let err = AppConfig::from_dockerfile("# wharf.asset_cache = always\nFROM x\n")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("invalid `wharf.asset_cache` `always`: expected `true` or `false`"),
+        "{err}"
+    );
 }

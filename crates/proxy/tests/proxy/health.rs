@@ -120,6 +120,7 @@ async fn monitor_marks_targets_by_status() {
             vec![live.clone(), gone.clone()],
             Some("ready".into()),
             Some("app.test".into()),
+            false,
         ),
     );
     let config = ProxyConfig {
