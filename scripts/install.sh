@@ -46,6 +46,9 @@ fi
 mkdir -p "$bin_dir"
 install -m 0755 "$binary" "$bin_dir/wharf"
 wharf="$bin_dir/wharf"
+# Tab completion of commands, options and values for bash users (bash-completion reads it).
+mkdir -p /etc/bash_completion.d
+"$wharf" completions bash > /etc/bash_completion.d/wharf
 
 socket="$data_dir/wharf.sock"
 if ! curl -s --unix-socket "$socket" http://wharf/v1/status >/dev/null 2>&1; then

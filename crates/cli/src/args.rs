@@ -14,7 +14,7 @@ use wharf_store::TokenName;
     name = "wharf",
     version,
     args_override_self = true,
-    about = "Deploy Dockerfile apps to your own server, each on its own domain."
+    about = "Deploy apps to your own server, each on its own domain with HTTPS."
 )]
 pub struct Cli {
     /// Where the server keeps its state; local commands find the server's socket here.
@@ -68,7 +68,10 @@ pub enum Command {
     /// List apps, or destroy one.
     Apps(AppsArgs),
     /// List the releases of an app.
-    Releases { app: AppName },
+    Releases {
+        /// The app.
+        app: AppName,
+    },
     /// Show or change an app's config vars; a change to a running app deploys a new release.
     Config {
         #[command(subcommand)]
@@ -76,6 +79,7 @@ pub enum Command {
     },
     /// Deploy an earlier release again (default: the one before the current), image and config.
     Rollback {
+        /// The app.
         app: AppName,
         /// The release to go back to, e.g. v3.
         #[arg(value_parser = parse_release)]
@@ -83,9 +87,13 @@ pub enum Command {
     },
     /// Deploy the release serving now again, as a new release of its image with the app's
     /// config (the health check, release phase and zero-downtime swap run again).
-    Redeploy { app: AppName },
+    Redeploy {
+        /// The app.
+        app: AppName,
+    },
     /// An app's cron jobs (from app.json) and their recent runs with exit codes.
     Cron {
+        /// The app.
         app: AppName,
         /// Print the output of this run.
         #[arg(long, value_name = "RUN")]
@@ -94,16 +102,22 @@ pub enum Command {
     /// The activity log: every change (deploys, config, scale, domains, databases...), who
     /// made it and how it ended, newest first; of one app, or of the whole server.
     Events {
+        /// Only this app's events (default: the whole server's).
         app: Option<AppName>,
         /// How many to show (default 50, at most 1000).
         #[arg(long, short = 'n', value_name = "COUNT")]
         limit: Option<u32>,
     },
     /// List an app's containers: process, release, state, health, start time.
-    Ps { app: AppName },
+    Ps {
+        /// The app.
+        app: AppName,
+    },
     /// Set how many containers run each process: `wharf scale APP web=2 worker=1`.
     Scale {
+        /// The app.
         app: AppName,
+        /// How many containers of each process type, e.g. web=2 worker=1.
         #[arg(required = true, value_name = "PROCESS=COUNT", value_parser = ProcessScale::parse)]
         formation: Vec<ProcessScale>,
         /// Store the scale for the next deploy instead of deploying now.
@@ -112,17 +126,23 @@ pub enum Command {
     },
     /// Stop an app, or one of its process types, until `start` or the next deploy.
     Stop {
+        /// The app.
         app: AppName,
+        /// Only this process type (web, worker...); default: every one.
         process: Option<ProcessName>,
     },
     /// Start what `stop` stopped.
     Start {
+        /// The app.
         app: AppName,
+        /// Only this process type (web, worker...); default: every one.
         process: Option<ProcessName>,
     },
     /// Restart an app or one process type; web restarts one instance at a time.
     Restart {
+        /// The app.
         app: AppName,
+        /// Only this process type (web, worker...); default: every one.
         process: Option<ProcessName>,
     },
     /// Set resource limits per process type.
@@ -150,6 +170,18 @@ pub enum Command {
     },
     /// Set Wharf up on a real server: a systemd unit, the first API token and dashboard user.
     Init(InitArgs),
+    /// Print the shell completion script for SHELL: `wharf completions bash >
+    /// /etc/bash_completion.d/wharf` (the install script does this for bash).
+    Completions {
+        /// The shell: bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Write a man page for wharf and each of its commands into DIR (for packages).
+    #[command(hide = true)]
+    Man {
+        /// Where the pages go (made if missing).
+        dir: PathBuf,
+    },
     /// Run by sshd for a push key: the forced command of its authorized_keys entry.
     #[command(name = "ssh-command", hide = true)]
     SshForced { key: String },
@@ -193,6 +225,7 @@ pub enum ServicesCommand {
         /// postgres, mysql, mariadb or redis.
         #[arg(value_parser = ServiceKind::parse)]
         kind: ServiceKind,
+        /// The service's name.
         #[arg(value_parser = ServiceName::parse)]
         name: ServiceName,
         /// The image tag (default: postgres 17, mysql 8.4, mariadb 11, redis 8).
@@ -204,42 +237,53 @@ pub enum ServicesCommand {
     },
     /// Show a service: its URL (password hidden unless --reveal), volume, network, backups.
     Info {
+        /// The service's name.
         #[arg(value_parser = ServiceName::parse)]
         name: ServiceName,
+        /// Show the password in the URL.
         #[arg(long)]
         reveal: bool,
     },
     /// Give an app the service's URL (DATABASE_URL, REDIS_URL) and access to it; redeploys.
     Link {
+        /// The service's name.
         #[arg(value_parser = ServiceName::parse)]
         name: ServiceName,
+        /// The app that gets its URL.
         app: AppName,
     },
     /// Take the URL and the access back; redeploys.
     Unlink {
+        /// The service's name.
         #[arg(value_parser = ServiceName::parse)]
         name: ServiceName,
+        /// The app to take it from.
         app: AppName,
     },
     /// Publish the service on a host port (off by default; anyone who can reach the port can
     /// try the password).
     Expose {
+        /// The service's name.
         #[arg(value_parser = ServiceName::parse)]
         name: ServiceName,
+        /// The port on the server to publish it on.
         port: u16,
     },
     /// Stop publishing the service on a host port.
     Unexpose {
+        /// The service's name.
         #[arg(value_parser = ServiceName::parse)]
         name: ServiceName,
     },
     /// Open the database's client (psql, mariadb, mysql, redis-cli) in the service's container.
     Connect {
+        /// The service's name.
         #[arg(value_parser = ServiceName::parse)]
         name: ServiceName,
     },
     /// Back the service up now, into the server's data directory.
     Backup {
+        /// The service's name.
         #[arg(value_parser = ServiceName::parse)]
         name: ServiceName,
     },
@@ -248,6 +292,7 @@ pub enum ServicesCommand {
     /// Back up on a schedule (five-field cron, UTC), keeping the newest --keep backups; each
     /// scheduled backup is verified by restoring it into a scratch container.
     BackupSchedule {
+        /// The service's name.
         #[arg(value_parser = ServiceName::parse)]
         name: ServiceName,
         /// e.g. "0 3 * * *"; omit with --off to stop scheduled backups.
@@ -255,18 +300,22 @@ pub enum ServicesCommand {
         /// How many backups to keep (default 7).
         #[arg(long)]
         keep: Option<u32>,
+        /// Stop scheduled backups.
         #[arg(long, conflicts_with = "schedule")]
         off: bool,
     },
     /// Restore a backup into the service, replacing its data: a backup's name (as `backups`
     /// lists it) or a local file.
     Restore {
+        /// The service's name.
         #[arg(value_parser = ServiceName::parse)]
         name: ServiceName,
+        /// A backup, by the name `wharf services backups NAME` lists, or a local file.
         file: String,
     },
     /// Destroy a service no app is linked to. Its data volume is kept unless --purge.
     Destroy {
+        /// The service's name.
         #[arg(value_parser = ServiceName::parse)]
         name: ServiceName,
         /// Skip the prompt by naming the service again.
@@ -292,6 +341,7 @@ pub struct BackupsArgs {
 pub enum BackupsCommand {
     /// Check the newest backup: its hash, and a restore into a scratch container.
     Verify {
+        /// The service's name.
         #[arg(value_parser = ServiceName::parse)]
         name: ServiceName,
     },
@@ -368,6 +418,7 @@ pub enum CertsCommand {
     /// Serve your own certificate for DOMAIN (e.g. `*.example.com` for a wildcard); it is
     /// checked first and never renewed by Wharf.
     Add {
+        /// The domain the certificate is for, e.g. example.com or *.example.com.
         #[arg(value_parser = CertDomain::parse)]
         domain: CertDomain,
         /// The certificate chain, leaf first (PEM, e.g. fullchain.pem).
@@ -379,6 +430,7 @@ pub enum CertsCommand {
     },
     /// Stop serving DOMAIN's certificate and delete it.
     Remove {
+        /// The domain.
         #[arg(value_parser = CertDomain::parse)]
         domain: CertDomain,
     },
@@ -439,6 +491,7 @@ pub enum AppsCommand {
     List,
     /// Destroy an app: its containers, images, routes and releases. Named volumes are kept.
     Destroy {
+        /// The app.
         app: AppName,
         /// Skip the prompt by naming the app again.
         #[arg(long)]
@@ -450,23 +503,32 @@ pub enum AppsCommand {
 pub enum ConfigCommand {
     /// List the app's config vars (values hidden unless --reveal).
     Show {
+        /// The app.
         app: AppName,
+        /// Show the values instead of hiding them.
         #[arg(long)]
         reveal: bool,
     },
     /// One config var's value, alone (a var that is not set prints nothing and fails).
     Get {
+        /// The app.
         app: AppName,
+        /// The config var's name.
         key: String,
         /// Quote the value for a shell: `'it'\''s'`.
         #[arg(long)]
         quoted: bool,
     },
     /// The names of the app's config vars, one a line.
-    Keys { app: AppName },
+    Keys {
+        /// The app.
+        app: AppName,
+    },
     /// Set config vars: KEY=VALUE ...
     Set {
+        /// The app.
         app: AppName,
+        /// The vars to set, as KEY=VALUE.
         #[arg(required = true, value_name = "KEY=VALUE")]
         assignments: Vec<String>,
         /// Store the vars without deploying: the next deploy takes them.
@@ -475,7 +537,9 @@ pub enum ConfigCommand {
     },
     /// Remove config vars: KEY ...
     Unset {
+        /// The app.
         app: AppName,
+        /// The vars' names.
         #[arg(required = true, value_name = "KEY")]
         keys: Vec<String>,
         /// Store the change without deploying: the next deploy takes it.
@@ -487,18 +551,25 @@ pub enum ConfigCommand {
 #[derive(Subcommand, Debug)]
 pub enum DomainsCommand {
     /// List the app's domains and where each comes from.
-    List { app: AppName },
+    List {
+        /// The app.
+        app: AppName,
+    },
     /// Serve the app on DOMAIN too, in this release and every later one:
     /// `wharf domains add blog www.blog.example.com` (several: one change each, stopping at
     /// the first that fails).
     Add {
+        /// The app.
         app: AppName,
+        /// The domains to add.
         #[arg(required = true, value_name = "DOMAIN")]
         domains: Vec<DomainName>,
     },
     /// Stop serving the app on domains added with `wharf domains add`.
     Remove {
+        /// The app.
         app: AppName,
+        /// The domains to remove.
         #[arg(required = true, value_name = "DOMAIN")]
         domains: Vec<DomainName>,
     },
@@ -507,17 +578,24 @@ pub enum DomainsCommand {
 #[derive(Subcommand, Debug)]
 pub enum StorageCommand {
     /// List the app's storage mounts.
-    List { app: AppName },
+    List {
+        /// The app.
+        app: AppName,
+    },
     /// Mount storage into every container of the app: `wharf storage mount blog
     /// blog-media:/app/media` (a named volume) or `/srv/blog:/data[:ro]` (a server directory).
     Mount {
+        /// The app.
         app: AppName,
+        /// SOURCE:/PATH[:ro]: a named volume or a server directory, and where it goes.
         #[arg(value_name = "SOURCE:/PATH", value_parser = MountSpec::parse)]
         mount: MountSpec,
     },
     /// Remove a mount from the app's containers (the data stays): `SOURCE:/PATH` or `/PATH`.
     Unmount {
+        /// The app.
         app: AppName,
+        /// The mount to remove: SOURCE:/PATH, or its /PATH alone.
         #[arg(value_name = "SOURCE:/PATH", value_parser = MountSelector::parse)]
         mount: MountSelector,
     },
@@ -527,7 +605,9 @@ pub enum StorageCommand {
 pub enum LimitsCommand {
     /// `wharf limits set APP web --memory 512m --cpus 0.5`
     Set {
+        /// The app.
         app: AppName,
+        /// The process type (web, worker...).
         process: ProcessName,
         /// Memory limit, e.g. 512m or 1g.
         #[arg(long)]
@@ -544,6 +624,7 @@ pub enum TokensCommand {
     /// everything (admin); limit it with --app and --read-only, and give it an end with
     /// --expires.
     Create {
+        /// The token's name.
         #[arg(value_parser = parse_token_name)]
         name: TokenName,
         /// Limit the token to this app (repeat for more): its deploys, git pushes, config,
@@ -561,7 +642,10 @@ pub enum TokensCommand {
     /// List tokens (names, scopes and dates, never secrets).
     List,
     /// Revoke a token.
-    Revoke { name: String },
+    Revoke {
+        /// The token's name.
+        name: String,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -577,11 +661,17 @@ pub struct KeysArgs {
 #[derive(Subcommand, Debug)]
 pub enum KeysCommand {
     /// Add the public key given on stdin: `wharf keys add alice < id_ed25519.pub`.
-    Add { name: String },
+    Add {
+        /// A name for the key (its owner, say).
+        name: String,
+    },
     /// List keys: names and fingerprints.
     List,
     /// Remove a key: it can no longer push or connect.
-    Remove { name: String },
+    Remove {
+        /// The key's name.
+        name: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -591,13 +681,17 @@ pub enum RegistriesCommand {
     Login {
         /// The registry: `ghcr.io`, `registry.example.com:5000`, or `docker.io` for Docker Hub.
         registry: RegistryHost,
+        /// The username at the registry.
         #[arg(long, short)]
         username: String,
     },
     /// List the registries with a login, and its username (never the password).
     List,
     /// Forget a registry's login.
-    Logout { registry: RegistryHost },
+    Logout {
+        /// The registry: `ghcr.io`, `registry.example.com:5000`, `docker.io`.
+        registry: RegistryHost,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -632,6 +726,7 @@ pub struct InitArgs {
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
+    /// The app whose image, config and links the command runs with.
     pub app: AppName,
     /// Leave the command running and print its container's name; it is removed when it ends.
     #[arg(short, long)]
@@ -646,6 +741,7 @@ pub struct RunArgs {
 
 #[derive(Args, Debug)]
 pub struct LogsArgs {
+    /// The app.
     pub app: AppName,
     /// Keep printing new lines as they are written.
     #[arg(short, long)]

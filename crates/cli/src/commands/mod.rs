@@ -12,6 +12,7 @@ mod init;
 mod keys;
 mod logs;
 mod processes;
+mod reference;
 mod registries;
 pub(crate) mod run;
 mod server;
@@ -114,6 +115,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Keys(args) => keys::run(&cli, args),
         Command::Registries { command } => registries::run(&cli, command),
         Command::Init(args) => init::run(&cli, args),
+        Command::Completions { shell } => reference::completions(*shell),
+        Command::Man { dir } => reference::man_pages(dir),
         Command::SshForced { key } => ssh::run(&cli, key).await,
         Command::GitHook { app } => hook::run(&cli, app).await,
         Command::Run(args) => run::run(&Client::new(endpoint(&cli)?), args).await,

@@ -16,6 +16,7 @@ pub enum UsersCommand {
     /// Add a user who signs in to the dashboard; an admin unless --viewer. Prints a new
     /// password once, unless --password-stdin.
     Add {
+        /// The user's name, which they sign in with.
         name: String,
         /// Read-only: sees everything but secret values, changes nothing.
         #[arg(long)]
@@ -27,9 +28,13 @@ pub enum UsersCommand {
     /// List users and their roles.
     List,
     /// Remove a user: their sessions end at once.
-    Remove { name: String },
+    Remove {
+        /// The user's name.
+        name: String,
+    },
     /// Give a user a new password (printed once, unless --password-stdin): their sessions end.
     Passwd {
+        /// The user's name.
         name: String,
         /// Read the password from the first line of stdin instead of generating one.
         #[arg(long)]
@@ -39,6 +44,7 @@ pub enum UsersCommand {
     /// for an authenticator app and 10 single-use recovery codes. Again: a new secret and
     /// new codes replace the old ones.
     Totp {
+        /// The user's name.
         name: String,
         /// Turn the second factor off instead (the secret and recovery codes are forgotten).
         #[arg(long)]
