@@ -64,7 +64,7 @@ pub fn is_fingerprinted(path: &str) -> bool {
     {
         return false;
     }
-    dotted_hex_hash(stem) || dashed_hash(stem)
+    dotted_hex_hash(stem) || dashed_hash(path, stem)
 }
 
 /// webpack, Create React App, Parcel: `main.3f2a1b9c` or `main.3f2a1b9c.chunk`: a part between
@@ -81,8 +81,10 @@ fn dotted_hex_hash(stem: &str) -> bool {
 }
 
 /// Vite and Rollup: `index-BQk3x9aZ`: the last 8 characters, after a `-`, from the URL-safe
-/// base64 alphabet, with a digit and both cases (so no word: `ui-Dropdown` is not one).
-fn dashed_hash(stem: &str) -> bool {
+/// base64 alphabet. A digit, `_` or `-` among them says hash; 8 letters say it only with an
+/// upper-case letter after the first (no word such as `ui-Dropdown`) and under Vite's
+/// `/assets/` directory.
+fn dashed_hash(path: &str, stem: &str) -> bool {
     let bytes = stem.as_bytes();
     let Some(split) = bytes.len().checked_sub(9) else {
         return false;
@@ -91,11 +93,18 @@ fn dashed_hash(stem: &str) -> bool {
         return false;
     }
     let hash = &bytes[split + 1..];
-    hash.iter()
+    if !hash
+        .iter()
         .all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_')
-        && hash.iter().any(u8::is_ascii_digit)
-        && hash.iter().any(u8::is_ascii_uppercase)
-        && hash.iter().any(u8::is_ascii_lowercase)
+    {
+        return false;
+    }
+    let marked = hash
+        .iter()
+        .any(|b| b.is_ascii_digit() || *b == b'-' || *b == b'_');
+    let mixed =
+        hash[1..].iter().any(u8::is_ascii_uppercase) && hash.iter().any(u8::is_ascii_lowercase);
+    mixed && (marked || path.starts_with("/assets/"))
 }
 
 #[cfg(test)]
@@ -114,6 +123,9 @@ mod tests {
             "/_next/static/chunks/pages/index.js",
             "/_next/static/css/app.css",
             "/assets/font-Ab12cdEF.woff2",
+            "/assets/index-QcR_pJAk.js",
+            "/assets/index-QcRvpJAk.js",
+            "/js/app-aB3_xYzw.js",
         ] {
             assert!(is_fingerprinted(path), "{path}");
             assert_eq!(cache_control(path), &IMMUTABLE, "{path}");
@@ -158,6 +170,8 @@ mod tests {
             "/about/",
             "/assets/index-abcdefgh.js",
             "/assets/ui-Dropdown.js",
+            "/js/ui-DataGrid.js",
+            "/assets/index-qcrvpjak.js",
             "/assets/app.js",
             "/favicon.ico",
             "/report-2024final.pdf",
