@@ -5,9 +5,11 @@
 # each (interleaved: wharf, nginx, wharf, nginx) and prints a markdown table.
 #
 # Usage: bench/proxy.sh   (env: DURATION=10s CONNS=64 THREADS=2 ROUNDS=2 LOG=0 WHARF_WORKERS=
-#                          BASELINE= WARMUP=3s)
+#                          BASELINE= BASELINE_FLAGS= METRICS_OFF=0 WARMUP=3s)
 # BASELINE=PATH: also run another build of the standalone proxy (e.g. main's, to compare a
-# change before and after in the same run), interleaved as a third peer "baseline".
+# change before and after in the same run), interleaved as a third peer "baseline", given
+# BASELINE_FLAGS too. METRICS_OFF=1: the baseline is this build with its traffic counters off
+# (`--no-metrics`), to measure what counting costs.
 #
 # What is compared (kept equivalent on purpose):
 # - workers: nginx `worker_processes` = CPU count, Wharf as many proxy workers (threads,
@@ -34,6 +36,7 @@ THREADS="${THREADS:-2}"
 ROUNDS="${ROUNDS:-2}"
 LOG="${LOG:-0}"
 WARMUP="${WARMUP:-3s}"
+METRICS_OFF="${METRICS_OFF:-0}"
 BACKEND_ADDR="127.0.0.1:19000"
 WHARF_ADDR="127.0.0.1:19081"
 BASELINE_ADDR="127.0.0.1:19080"
@@ -60,9 +63,15 @@ fi
 "$BIN/standalone" "${WHARF_ARGS[@]}" 2>"$TMP/wharf.log" &
 WHARF_PID=$!
 PIDS+=("$WHARF_PID")
+if [ "$METRICS_OFF" = 1 ]; then
+    BASELINE="$BIN/standalone"
+    BASELINE_FLAGS="--no-metrics"
+fi
 if [ -n "${BASELINE:-}" ]; then
     BASELINE_ARGS=("${WHARF_ARGS[@]}")
     BASELINE_ARGS[1]="$BASELINE_ADDR"
+    # shellcheck disable=SC2206
+    BASELINE_ARGS+=(${BASELINE_FLAGS:-})
     "$BASELINE" "${BASELINE_ARGS[@]}" 2>"$TMP/baseline.log" &
     BASELINE_PID=$!
     PIDS+=("$BASELINE_PID")

@@ -22,6 +22,7 @@ use utoipa::{IntoParams, OpenApi};
         remove_domain, storage, mount, unmount, services, create_service, service,
         destroy_service, link, unlink, expose, backups, backup, verify, backup_schedule, restore,
         connect, certs, add_cert, remove_cert, events, app_events, deploy, git_info_refs, git_receive_pack,
+        metrics,
     ),
     components(schemas(LogEntry, Deployed, Message, Terminal)),
     tags(
@@ -31,6 +32,7 @@ use utoipa::{IntoParams, OpenApi};
         (name = "certs", description = "HTTPS certificates"),
         (name = "deploy", description = "Deploys, from a tar upload or a git push"),
         (name = "events", description = "The activity log: every change, who made it and how it ended"),
+        (name = "metrics", description = "What the proxy served each app, for Prometheus"),
     )
 )]
 pub struct ApiDoc;
@@ -325,3 +327,8 @@ fn git_info_refs() {}
     description = "git's smart HTTP protocol: a push, deployed by the repository's pre-receive hook.",
     responses((status = 200, description = "application/x-git-receive-pack-result")))]
 fn git_receive_pack() {}
+
+#[utoipa::path(get, path = paths::METRICS, tag = "metrics",
+    description = "Prometheus' text exposition format (not JSON): requests by app, domain, process and status class, their latency histogram, bytes, upstream errors and timeouts, open connections and websockets, and the daemon's version and app count. Any token may read it (read-only tokens too, not tokens limited to some apps); `wharf server --metrics-listen ADDR` also serves it without a token.",
+    responses((status = 200, description = "The metrics", content_type = "text/plain; version=0.0.4", body = String)))]
+fn metrics() {}

@@ -43,6 +43,8 @@ pub const EVENTS: &str = "/v1/events";
 pub const CERTS: &str = "/v1/certs";
 pub const CERT: &str = "/v1/certs/{domain}";
 pub const DEPLOY: &str = "/v1/deploy";
+/// Prometheus' scrape of the proxy's traffic (text exposition format, not JSON).
+pub const METRICS: &str = "/metrics";
 /// git's smart HTTP protocol (pushes only), on the TCP and HTTPS listeners.
 pub const GIT_INFO_REFS: &str = "/git/{repo}/info/refs";
 pub const GIT_RECEIVE_PACK: &str = "/git/{repo}/git-receive-pack";

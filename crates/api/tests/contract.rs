@@ -687,5 +687,5 @@ fn every_route_is_documented_once_with_its_method() {
             );
         }
     }
-    assert_eq!(routes, 48);
+    assert_eq!(routes, 49);
 }

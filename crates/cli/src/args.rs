@@ -367,6 +367,11 @@ pub struct ServerArgs {
     /// it, with a certificate from ACME (or `wharf certs add NAME`).
     #[arg(long, value_name = "NAME", value_parser = DomainName::parse)]
     pub api_domain: Option<DomainName>,
+    /// Also serve Prometheus' `/metrics` here, without a token (e.g. 127.0.0.1:9100, or an
+    /// address only the monitoring network reaches). Default: off; `/metrics` is then served
+    /// on the API's listeners only, with an API token.
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_listen: Option<SocketAddr>,
     /// Largest build context accepted, e.g. 512m or 2g.
     #[arg(long, default_value = "1g")]
     pub max_upload: String,

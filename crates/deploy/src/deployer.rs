@@ -107,6 +107,11 @@ impl Deployer {
         &self.instances
     }
 
+    /// The proxy's routing table, whose traffic counters `/metrics` reads.
+    pub fn router(&self) -> &Arc<Router> {
+        &self.router
+    }
+
     /// Each app's latest deploy, to watch as it happens.
     pub fn live(&self) -> &crate::live::LiveDeploys {
         &self.live

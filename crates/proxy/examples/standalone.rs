@@ -1,7 +1,8 @@
 //! Run Wharf's proxy alone with static routes, for benchmarks and manual tests:
 //! `standalone --listen 127.0.0.1:8081 --route example.test=127.0.0.1:9000[,127.0.0.1:9001] [--log]
-//! [--tls-listen 127.0.0.1:8443 --tls-cert fullchain.pem --tls-key key.pem]`; with `--tls-*` it
-//! serves HTTPS too, with that certificate for every routed host.
+//! [--no-metrics] [--tls-listen 127.0.0.1:8443 --tls-cert fullchain.pem --tls-key key.pem]`; with
+//! `--tls-*` it serves HTTPS too, with that certificate for every routed host. `--no-metrics`
+//! turns the traffic counters off, to measure what they cost.
 
 use std::net::SocketAddr;
 
@@ -12,6 +13,7 @@ struct Args {
     listen: SocketAddr,
     routes: Vec<(String, Vec<SocketAddr>)>,
     log: bool,
+    metrics: bool,
     tls_listen: Option<SocketAddr>,
     tls_cert: Option<String>,
     tls_key: Option<String>,
@@ -22,6 +24,7 @@ fn parse() -> Result<Args, String> {
     let mut listen: SocketAddr = "127.0.0.1:8081".parse().map_err(|e| format!("{e}"))?;
     let mut routes = Vec::new();
     let mut log = false;
+    let mut metrics = true;
     let (mut tls_listen, mut tls_cert, mut tls_key) = (None, None, None);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -39,6 +42,7 @@ fn parse() -> Result<Args, String> {
                 routes.push((host.to_owned(), addrs));
             }
             "--log" => log = true,
+            "--no-metrics" => metrics = false,
             "--tls-listen" => {
                 let v = args.next().ok_or("--tls-listen needs a value")?;
                 tls_listen = Some(
@@ -55,6 +59,7 @@ fn parse() -> Result<Args, String> {
         listen,
         routes,
         log,
+        metrics,
         tls_listen,
         tls_cert,
         tls_key,
@@ -99,7 +104,11 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         "wharf proxy listening on {} ({workers} workers)",
         args.listen
     );
-    let mut server = ProxyServer::new().http(listener, router.clone(), ProxyConfig::default());
+    let config = ProxyConfig {
+        count_traffic: args.metrics,
+        ..ProxyConfig::default()
+    };
+    let mut server = ProxyServer::new().http(listener, router.clone(), config.clone());
     if let (Some(addr), Some(cert), Some(key)) = (args.tls_listen, &args.tls_cert, &args.tls_key) {
         let (chain, key) = (std::fs::read(cert)?, std::fs::read(key)?);
         let certs = CertResolver::new();
@@ -110,7 +119,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         }
         let tls = ProxyListener::bind(addr, workers)?;
         eprintln!("wharf proxy listening on {addr} (https)");
-        server = server.https(tls, router, ProxyConfig::default(), certs)?;
+        server = server.https(tls, router, config, certs)?;
     }
     let shutdown = CancellationToken::new();
     let stop = shutdown.clone();

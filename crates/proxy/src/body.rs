@@ -1,5 +1,6 @@
 //! The response body of the proxy: `ProxyBody` streams the response to the client and, when
-//! finished or dropped, releases the target's in-flight slot and writes the access log line.
+//! finished or dropped, releases the target's in-flight slot, writes the access log line and
+//! counts the request in its app's traffic.
 //! (The client's request body is in [`crate::request_body`].)
 
 use std::pin::Pin;
@@ -11,6 +12,7 @@ use hyper::body::Incoming;
 
 use crate::access::AccessLog;
 use crate::idle::ActiveRequest;
+use crate::meter::Meter;
 use crate::target::InFlight;
 use crate::upstream::UpstreamBody;
 
@@ -39,6 +41,7 @@ pub struct ProxyBody {
 #[derive(Debug)]
 struct Finish {
     log: Option<AccessLog>,
+    meter: Option<Meter>,
     _in_flight: Option<InFlight>,
     _active: Option<ActiveRequest>,
 }
@@ -74,6 +77,7 @@ impl ProxyBody {
             bytes: 0,
             finish: Some(Finish {
                 log,
+                meter: None,
                 _in_flight: in_flight,
                 _active: active,
             }),
@@ -89,12 +93,22 @@ impl ProxyBody {
         )
     }
 
+    /// Count the request in its app's traffic when the body ends.
+    pub(crate) fn set_meter(&mut self, meter: Meter) {
+        if let Some(f) = self.finish.as_mut() {
+            f.meter = Some(meter);
+        }
+    }
+
     fn done(&mut self, complete: bool) {
-        let Some(f) = self.finish.take() else {
+        let Some(mut f) = self.finish.take() else {
             return;
         };
         if let Some(log) = &f.log {
             log.emit(self.bytes, complete);
+        }
+        if let Some(meter) = f.meter.take() {
+            meter.finish(self.bytes);
         }
     }
 }

@@ -132,6 +132,9 @@ pub struct ProxyConfig {
     pub hsts: Option<HeaderValue>,
     /// The host served in-process on the HTTPS listener rather than routed to an app.
     pub in_process: Option<InProcessHost>,
+    /// Count every routed request in its app's traffic ([`crate::Router::traffic`]) and the
+    /// open client connections. On by default; off only to measure what counting costs.
+    pub count_traffic: bool,
 }
 
 impl Default for ProxyConfig {
@@ -149,6 +152,7 @@ impl Default for ProxyConfig {
             https_redirect: None,
             hsts: None,
             in_process: None,
+            count_traffic: true,
         }
     }
 }
@@ -174,6 +178,7 @@ impl fmt::Debug for ProxyConfig {
                 "in_process",
                 &self.in_process.as_ref().map(|h| h.host.as_str()),
             )
+            .field("count_traffic", &self.count_traffic)
             .finish()
     }
 }

@@ -21,13 +21,15 @@ use crate::ctx::Ctx;
 use crate::head::Head;
 use crate::headers::{self, ProxyHeaders};
 use crate::host;
+use crate::host_routes::RouteEntry;
 use crate::idle::ActiveRequest;
+use crate::meter::Meter;
 use crate::pages;
 use crate::request_body::BodySlot;
 use crate::retry::Retry;
-use crate::route::Route;
 use crate::router::Router;
 use crate::target::Target;
+use crate::traffic::OpenConnection;
 use crate::upgrade;
 use crate::upstream::{self, BodyFraming, Outgoing, SendError};
 
@@ -51,13 +53,22 @@ impl Forwarder {
         Forwarder { router, config }
     }
 
+    /// Count a client connection as open until the guard drops (unless counting is off).
+    pub(crate) fn connection_opened(&self) -> Option<OpenConnection<'_>> {
+        self.config
+            .count_traffic
+            .then(|| self.router.connection_opened())
+    }
+
     /// Handle one request from `client`; never fails (errors become pages).
     pub(crate) async fn handle(
         &self,
-        mut req: Request<Incoming>,
+        req: Request<Incoming>,
         client: Client,
         active: Option<ActiveRequest>,
     ) -> Response<ProxyBody> {
+        // When the request began, for its latency in the traffic counters (unless off).
+        let start = self.config.count_traffic.then(Instant::now);
         let request_id = headers::request_id(req.headers());
         let raw_host = host::request_host(req.headers(), req.uri());
         let host = raw_host
@@ -97,14 +108,9 @@ impl Forwarder {
         if req.method() == Method::CONNECT {
             return ctx.page(pages::method_not_allowed(Method::CONNECT.as_str()));
         }
-        let Some(route) = self.router.lookup_normalized(&host, req.uri().path()) else {
+        let Some(entry) = self.router.lookup_normalized(&host, req.uri().path()) else {
             return ctx.page(pages::unknown_host(&host));
         };
-        let Some(target) = route.pick() else {
-            return ctx.page(pages::no_healthy_instance(route.app()));
-        };
-
-        let upgrade = req.version() <= Version::HTTP_11 && headers::is_upgrade(req.headers());
         let proxy = ProxyHeaders::new(
             req.headers(),
             host_value.clone(),
@@ -112,6 +118,26 @@ impl Forwarder {
             self.config.scheme.as_str(),
             ctx.request_id(),
         );
+        let (mut resp, slot) = self.to_app(ctx, &entry, req, proxy).await;
+        if let Some(start) = start {
+            let status = resp.status();
+            resp.body_mut()
+                .set_meter(Meter::new(entry, start, status, slot));
+        }
+        resp
+    }
+
+    /// Send a routed request to one of its app's targets; the answer, and the client's body
+    /// it read.
+    async fn to_app(
+        &self,
+        ctx: Ctx,
+        entry: &RouteEntry,
+        mut req: Request<Incoming>,
+        proxy: ProxyHeaders,
+    ) -> (Response<ProxyBody>, BodySlot) {
+        let route = &entry.route;
+        let upgrade = req.version() <= Version::HTTP_11 && headers::is_upgrade(req.headers());
         let mut outgoing = std::mem::take(req.headers_mut());
         headers::strip_hop_by_hop(&mut outgoing, upgrade);
         let mut head = Head {
@@ -124,24 +150,28 @@ impl Forwarder {
             headers: outgoing,
             proxy,
         };
-
-        if upgrade {
-            let on_client = hyper::upgrade::on(&mut req);
-            let slot = BodySlot::new(req.into_body());
-            // Boxed so that the rare upgrade path does not grow every request's future.
-            return Box::pin(upgrade::forward(
-                &self.config,
-                ctx,
-                &route,
-                target,
-                &mut head,
-                slot,
-                on_client,
-            ))
-            .await;
-        }
+        let on_client = upgrade.then(|| hyper::upgrade::on(&mut req));
         let slot = BodySlot::new(req.into_body());
-        self.forward(ctx, &route, target, &head, slot).await
+        let Some(target) = route.pick() else {
+            return (ctx.page(pages::no_healthy_instance(route.app())), slot);
+        };
+        let resp = match on_client {
+            // Boxed so that the rare upgrade path does not grow every request's future.
+            Some(on_client) => {
+                Box::pin(upgrade::forward(
+                    &self.config,
+                    ctx,
+                    entry,
+                    target,
+                    &mut head,
+                    &slot,
+                    on_client,
+                ))
+                .await
+            }
+            None => self.forward(ctx, entry, target, &head, &slot).await,
+        };
+        (resp, slot)
     }
 
     /// Where a plain HTTP request for `host` goes instead, when `host` has a certificate
@@ -177,13 +207,14 @@ impl Forwarder {
     async fn forward(
         &self,
         mut ctx: Ctx,
-        route: &Route,
+        entry: &RouteEntry,
         mut target: Arc<Target>,
         head: &Head,
-        slot: BodySlot,
+        slot: &BodySlot,
     ) -> Response<ProxyBody> {
-        let out = Outgoing::new(head, BodyFraming::of(&slot));
-        let mut retry = Retry::new(route, &slot);
+        let route = &entry.route;
+        let out = Outgoing::new(head, BodyFraming::of(slot));
+        let mut retry = Retry::new(route, slot);
         let mut repicks = 0;
         loop {
             // The request's count keeps the reference `pick` took (see `Target::enter`).
@@ -205,7 +236,7 @@ impl Forwarder {
             ctx.set_upstream(upstream);
             let sent = tokio::time::timeout(
                 self.config.response_header_timeout,
-                upstream::send(in_flight, &out, &slot, self.config.connect_timeout),
+                upstream::send(in_flight, &out, slot, self.config.connect_timeout),
             )
             .await;
             match sent {
@@ -219,15 +250,20 @@ impl Forwarder {
                     let refused = in_flight.finish();
                     match retry.after_refused(&refused, &e) {
                         Some(next) => target = next,
-                        None => return ctx.page(pages::bad_gateway(route.app())),
+                        None => {
+                            entry.traffic.upstream_error();
+                            return ctx.page(pages::bad_gateway(route.app()));
+                        }
                     }
                 }
                 Ok(Err(SendError::Exchange(e))) => {
                     tracing::warn!(%upstream, app = route.app(), error = %e, "upstream request failed");
+                    entry.traffic.upstream_error();
                     return ctx.page(pages::bad_gateway(route.app()));
                 }
                 Err(_) => {
                     tracing::warn!(%upstream, app = route.app(), "upstream response header timeout");
+                    entry.traffic.upstream_timeout();
                     return ctx.page(pages::gateway_timeout(route.app()));
                 }
             }

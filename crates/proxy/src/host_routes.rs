@@ -1,23 +1,39 @@
 //! `HostRoutes`: what one host serves, an app on the whole host and apps under path prefixes
 //! (`example.com/blog`). A request goes to the longest prefix its path is under, on segment
 //! boundaries (`/blog` takes `/blog`, `/blog/` and `/blog/x`, never `/blogger`), else to the
-//! whole-host app. The path reaches the app unchanged.
+//! whole-host app. The path reaches the app unchanged. Each address's entry ([`RouteEntry`])
+//! carries the app's traffic counters for that address along with the route.
 
 use std::sync::Arc;
 
 use crate::route::Route;
+use crate::traffic::Counters;
+
+/// What one address serves: the app's route, and the counters of the app's traffic on this
+/// address (the same counters from one route of the app to the next).
+#[derive(Debug)]
+pub(crate) struct RouteEntry {
+    pub(crate) route: Arc<Route>,
+    pub(crate) traffic: Arc<Counters>,
+}
+
+impl RouteEntry {
+    pub(crate) fn new(route: Arc<Route>, traffic: Arc<Counters>) -> Arc<RouteEntry> {
+        Arc::new(RouteEntry { route, traffic })
+    }
+}
 
 /// The routes of one host. A host without prefixes costs a request one emptiness check.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct HostRoutes {
-    whole: Option<Arc<Route>>,
+    whole: Option<Arc<RouteEntry>>,
     /// Path prefixes (`/blog`, never `/` or a trailing `/`), longest first.
-    prefixes: Vec<(String, Arc<Route>)>,
+    prefixes: Vec<(String, Arc<RouteEntry>)>,
 }
 
 impl HostRoutes {
-    /// The route serving `path` on this host.
-    pub(crate) fn pick(&self, path: &str) -> Option<&Arc<Route>> {
+    /// The route entry serving `path` on this host.
+    pub(crate) fn pick(&self, path: &str) -> Option<&Arc<RouteEntry>> {
         if self.prefixes.is_empty() {
             return self.whole.as_ref();
         }
@@ -28,8 +44,12 @@ impl HostRoutes {
             .or(self.whole.as_ref())
     }
 
-    /// Serve `prefix` (`""`: the whole host) with `route`; returns the route it replaces.
-    pub(crate) fn insert(&mut self, prefix: &str, route: Arc<Route>) -> Option<Arc<Route>> {
+    /// Serve `prefix` (`""`: the whole host) with `route`; returns the entry it replaces.
+    pub(crate) fn insert(
+        &mut self,
+        prefix: &str,
+        route: Arc<RouteEntry>,
+    ) -> Option<Arc<RouteEntry>> {
         if prefix.is_empty() {
             return self.whole.replace(route);
         }
@@ -80,13 +100,17 @@ mod tests {
     fn routes(entries: &[(&str, &str)]) -> HostRoutes {
         let mut host = HostRoutes::default();
         for (prefix, app) in entries {
-            host.insert(prefix, Route::new(*app, vec![]));
+            host.insert(prefix, entry(app));
         }
         host
     }
 
+    fn entry(app: &str) -> Arc<RouteEntry> {
+        RouteEntry::new(Route::new(app, vec![]), Arc::new(Counters::new()))
+    }
+
     fn app_for(host: &HostRoutes, path: &str) -> Option<String> {
-        host.pick(path).map(|r| r.app().to_owned())
+        host.pick(path).map(|e| e.route.app().to_owned())
     }
 
     #[test]
@@ -124,8 +148,11 @@ mod tests {
     #[test]
     fn insert_replaces_and_remove_empties() {
         let mut host = routes(&[("", "site"), ("/blog", "blog")]);
-        let old = host.insert("/blog", Route::new("blog2", vec![]));
-        assert_eq!(old.map(|r| r.app().to_owned()).as_deref(), Some("blog"));
+        let old = host.insert("/blog", entry("blog2"));
+        assert_eq!(
+            old.map(|e| e.route.app().to_owned()).as_deref(),
+            Some("blog")
+        );
         assert_eq!(app_for(&host, "/blog").as_deref(), Some("blog2"));
         host.remove("");
         assert_eq!(app_for(&host, "/"), None);

@@ -2,7 +2,8 @@
 //! round-robin over healthy instances, health-checks them, drains them for
 //! zero-downtime deploys, and splices websocket upgrades. It terminates TLS too
 //! ([`serve_tls`], certificates by SNI from a [`CertResolver`]) and redirects plain
-//! HTTP to HTTPS for the domains that have a certificate.
+//! HTTP to HTTPS for the domains that have a certificate. It counts what it serves each app
+//! ([`Router::traffic`]).
 //!
 //! The crate root only re-exports; each module owns one noun.
 
@@ -22,6 +23,7 @@ mod host;
 mod host_routes;
 mod idle;
 mod listener;
+mod meter;
 mod pages;
 mod per_worker;
 mod probe;
@@ -33,6 +35,7 @@ mod served;
 mod server;
 mod target;
 mod tls;
+mod traffic;
 mod upgrade;
 mod upstream;
 mod workers;
@@ -57,4 +60,8 @@ pub use served::{ServedError, served_certificate};
 pub use server::Proxy;
 pub use target::{Target, TargetState};
 pub use tls::server_config;
+pub use traffic::{
+    AddressTraffic, AppTraffic, LATENCY_BOUNDS, LatencyHistogram, ROUTED_PROCESS, STATUS_CLASSES,
+    TrafficSnapshot, TrafficTotals,
+};
 pub use workers::{ProxyServer, serve, serve_tls};

@@ -1,7 +1,9 @@
 //! The client's request body on its way to a backend: `RequestBody` streams it and can be
-//! handed to a second backend if the first was never reached.
+//! handed to a second backend if the first was never reached. The slot counts the bytes
+//! read from the client, for the traffic counters.
 
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
@@ -12,9 +14,16 @@ use hyper::body::Incoming;
 /// The client's request body, parked until a backend connection first polls it.
 #[derive(Debug, Clone)]
 pub(crate) struct BodySlot {
-    inner: Arc<Mutex<Option<Incoming>>>,
+    inner: Arc<Shared>,
     end_stream: bool,
     hint: SizeHint,
+}
+
+/// What every attempt's body shares: the client body until one takes it, and the bytes read.
+#[derive(Debug)]
+struct Shared {
+    body: Mutex<Option<Incoming>>,
+    read: AtomicU64,
 }
 
 impl BodySlot {
@@ -22,7 +31,10 @@ impl BodySlot {
         BodySlot {
             end_stream: body.is_end_stream(),
             hint: body.size_hint(),
-            inner: Arc::new(Mutex::new(Some(body))),
+            inner: Arc::new(Shared {
+                body: Mutex::new(Some(body)),
+                read: AtomicU64::new(0),
+            }),
         }
     }
 
@@ -46,7 +58,12 @@ impl BodySlot {
 
     /// True while no attempt has started reading the client body, so a retry is safe.
     pub(crate) fn untouched(&self) -> bool {
-        self.end_stream || self.inner.lock().map(|g| g.is_some()).unwrap_or(false)
+        self.end_stream || self.inner.body.lock().map(|g| g.is_some()).unwrap_or(false)
+    }
+
+    /// How many bytes of the client's body have been read so far.
+    pub(crate) fn bytes_read(&self) -> u64 {
+        self.inner.read.load(Ordering::Relaxed)
     }
 }
 
@@ -70,17 +87,26 @@ impl Body for RequestBody {
             if this.slot.end_stream {
                 return Poll::Ready(None);
             }
-            let taken = this.slot.inner.lock().ok().and_then(|mut g| g.take());
+            let taken = this.slot.inner.body.lock().ok().and_then(|mut g| g.take());
             match taken {
                 Some(b) => this.taken = Some(b),
                 // Another attempt already consumed it: nothing more to send.
                 None => return Poll::Ready(None),
             }
         }
-        match this.taken.as_mut() {
-            Some(b) => Pin::new(b).poll_frame(cx),
-            None => Poll::Ready(None),
+        let Some(body) = this.taken.as_mut() else {
+            return Poll::Ready(None);
+        };
+        let polled = Pin::new(body).poll_frame(cx);
+        if let Poll::Ready(Some(Ok(frame))) = &polled
+            && let Some(data) = frame.data_ref()
+        {
+            this.slot
+                .inner
+                .read
+                .fetch_add(data.len() as u64, Ordering::Relaxed);
         }
+        polled
     }
 
     fn is_end_stream(&self) -> bool {

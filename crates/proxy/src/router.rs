@@ -2,6 +2,8 @@
 //! request handling never takes a lock and an app's addresses change all at once. An address
 //! is a host, or a host and a path prefix (`example.com/blog`): one host may be shared by apps
 //! under different prefixes, beside the app serving the rest of it (see [`HostRoutes`]).
+//! The router also keeps the apps' traffic counters ([`Router::traffic`]), handed to each
+//! address's entry as a route is set, so they outlive the routes.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -9,8 +11,9 @@ use std::sync::{Arc, Mutex};
 use arc_swap::ArcSwap;
 
 use crate::host::normalize_host;
-use crate::host_routes::{HostRoutes, split_address};
+use crate::host_routes::{HostRoutes, RouteEntry, split_address};
 use crate::route::Route;
+use crate::traffic::{OpenConnection, Registry, TrafficSnapshot};
 
 /// A routed address: the normalised host and the path prefix (`""` for the whole host).
 type Address = (String, String);
@@ -53,6 +56,7 @@ pub struct Router {
     table: ArcSwap<Table>,
     /// Serialises writers so concurrent `set_app` calls never lose an update.
     write: Mutex<()>,
+    traffic: Registry,
 }
 
 impl Router {
@@ -83,9 +87,11 @@ impl Router {
             t.remove_app(app);
             for address in &wanted {
                 let (host, prefix) = address;
+                let counters = self.traffic.counters(app, &format!("{host}{prefix}"));
+                let entry = RouteEntry::new(Arc::clone(&route), counters);
                 let held = t.hosts.entry(host.clone()).or_default();
-                if let Some(prev) = held.insert(prefix, Arc::clone(&route))
-                    && let Some(other) = t.apps.get_mut(prev.app())
+                if let Some(prev) = held.insert(prefix, entry)
+                    && let Some(other) = t.apps.get_mut(prev.route.app())
                 {
                     other.addresses.retain(|x| x != address);
                 }
@@ -100,20 +106,36 @@ impl Router {
         });
     }
 
-    /// Remove an app and every address it serves.
+    /// Remove an app and every address it serves, and forget its traffic.
     pub fn remove_app(&self, app: &str) {
         self.update(|t| t.remove_app(app));
+        self.traffic.forget(app);
     }
 
     /// The route serving `path` on `host` (case-insensitive, port and trailing dot ignored).
     pub fn lookup(&self, host: &str, path: &str) -> Option<Arc<Route>> {
         let host = normalize_host(host)?;
         self.lookup_normalized(&host, path)
+            .map(|entry| Arc::clone(&entry.route))
     }
 
-    /// Like [`Router::lookup`] for a host already passed through [`normalize_host`].
-    pub(crate) fn lookup_normalized(&self, host: &str, path: &str) -> Option<Arc<Route>> {
+    /// The entry serving `path` on `host` (already passed through [`normalize_host`]): the
+    /// route and that address's traffic counters.
+    pub(crate) fn lookup_normalized(&self, host: &str, path: &str) -> Option<Arc<RouteEntry>> {
         self.table.load().hosts.get(host)?.pick(path).cloned()
+    }
+
+    /// What the proxy has served each app (and each of its addresses) since the start:
+    /// requests by status class, latency histogram, bytes, upstream errors and timeouts,
+    /// open websockets; and the client connections open now. Counts survive route swaps
+    /// (redeploys) and are forgotten with [`Router::remove_app`].
+    pub fn traffic(&self) -> TrafficSnapshot {
+        self.traffic.snapshot()
+    }
+
+    /// Count a client connection open until the guard drops.
+    pub(crate) fn connection_opened(&self) -> OpenConnection<'_> {
+        self.traffic.connection_opened()
     }
 
     /// The route of `app`, if it is registered.

@@ -80,6 +80,7 @@ impl Proxy {
     ) where
         I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
+        let _open = self.forwarder.connection_opened();
         let activity = Activity::new();
         let io = TokioIo::new(IdleIo::new(io, Arc::clone(&activity)));
         let this = Arc::clone(&self);

@@ -1,6 +1,7 @@
 //! Protocol upgrades (websockets and any `Connection: upgrade`): forwarded over a
 //! dedicated backend connection; on 101 both sides are spliced together and the
-//! target counts the spliced connection as in flight until it closes.
+//! target counts the spliced connection as in flight until it closes, and the app's traffic
+//! counts it as an open websocket.
 
 use std::sync::Arc;
 
@@ -15,11 +16,12 @@ use crate::body::ProxyBody;
 use crate::config::ProxyConfig;
 use crate::ctx::Ctx;
 use crate::head::Head;
+use crate::host_routes::RouteEntry;
 use crate::pages;
 use crate::request_body::BodySlot;
 use crate::retry::Retry;
-use crate::route::Route;
 use crate::target::{InFlight, Target};
+use crate::traffic::OpenWebsocket;
 
 /// Why an upgrade attempt got no response from the backend.
 enum Failure {
@@ -32,39 +34,46 @@ enum Failure {
 pub(crate) async fn forward(
     config: &ProxyConfig,
     mut ctx: Ctx,
-    route: &Route,
+    entry: &RouteEntry,
     mut target: Arc<Target>,
     head: &mut Head,
-    slot: BodySlot,
+    slot: &BodySlot,
     on_client: OnUpgrade,
 ) -> Response<ProxyBody> {
-    let mut retry = Retry::new(route, &slot);
+    let route = &entry.route;
+    let mut retry = Retry::new(route, slot);
     loop {
         ctx.set_upstream(target.addr());
         let in_flight = target.begin();
-        match attempt(config, &target, head, &slot, retry.may_follow()).await {
+        match attempt(config, &target, head, slot, retry.may_follow()).await {
             Ok(mut resp) => {
                 if resp.status() != StatusCode::SWITCHING_PROTOCOLS {
                     return ctx.upgraded(resp, Some(in_flight));
                 }
                 let on_backend = hyper::upgrade::on(&mut resp);
                 let span = tracing::info_span!("upgrade", upstream = %target.addr(), request_id = ctx.request_id().to_str().unwrap_or("-"));
-                tokio::spawn(splice(on_client, on_backend, in_flight).instrument(span));
+                let open = entry.traffic.websocket_opened();
+                tokio::spawn(splice(on_client, on_backend, in_flight, open).instrument(span));
                 return ctx.upgraded(resp, None);
             }
             Err(Failure::Connect(e)) => {
                 drop(in_flight);
                 match retry.after_refused(&target, &e) {
                     Some(next) => target = next,
-                    None => return ctx.page(pages::bad_gateway(route.app())),
+                    None => {
+                        entry.traffic.upstream_error();
+                        return ctx.page(pages::bad_gateway(route.app()));
+                    }
                 }
             }
             Err(Failure::Other(e)) => {
                 tracing::warn!(upstream = %target.addr(), app = route.app(), error = %e, "upgrade request failed");
+                entry.traffic.upstream_error();
                 return ctx.page(pages::bad_gateway(route.app()));
             }
             Err(Failure::Timeout) => {
                 tracing::warn!(upstream = %target.addr(), app = route.app(), "upstream response header timeout");
+                entry.traffic.upstream_timeout();
                 return ctx.page(pages::gateway_timeout(route.app()));
             }
         }
@@ -112,8 +121,14 @@ async fn attempt(
     }
 }
 
-/// Copy bytes both ways until either side closes or a drain cuts the connection.
-async fn splice(on_client: OnUpgrade, on_backend: OnUpgrade, in_flight: InFlight) {
+/// Copy bytes both ways until either side closes or a drain cuts the connection; `open` counts
+/// it among its app's open websockets meanwhile.
+async fn splice(
+    on_client: OnUpgrade,
+    on_backend: OnUpgrade,
+    in_flight: InFlight,
+    open: OpenWebsocket,
+) {
     let (client, backend) = match tokio::join!(on_client, on_backend) {
         (Ok(c), Ok(b)) => (c, b),
         (c, b) => {
@@ -136,4 +151,5 @@ async fn splice(on_client: OnUpgrade, on_backend: OnUpgrade, in_flight: InFlight
         () = cut.cancelled() => tracing::info!("upgraded connection cut by drain timeout"),
     }
     drop(in_flight);
+    drop(open);
 }

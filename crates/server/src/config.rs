@@ -49,6 +49,9 @@ pub struct ServerConfig {
     pub acme_root: Option<PathBuf>,
     /// Renew this long before expiry instead of at two thirds of the lifetime.
     pub acme_renew_before: Option<Duration>,
+    /// Where `/metrics` is also served without a token (`--metrics-listen`); `None` (the
+    /// default): only on the API's listeners, with a token.
+    pub metrics_listen: Option<SocketAddr>,
     /// The authorized_keys file of the `wharf` user, written when push keys change in the
     /// dashboard (`None`: that user's `~/.ssh/authorized_keys`, if the user exists).
     pub authorized_keys: Option<PathBuf>,
@@ -96,6 +99,7 @@ impl ServerConfig {
             acme_email: None,
             acme_root: None,
             acme_renew_before: None,
+            metrics_listen: None,
             authorized_keys: None,
         }
     }
@@ -134,6 +138,7 @@ impl ServerConfig {
             ("--http-listen", Some(self.http_listen)),
             ("--https-listen", self.https_listen),
             ("--api-listen", self.api_listen),
+            ("--metrics-listen", self.metrics_listen),
         ];
         for (i, (first, a)) in listeners.iter().enumerate() {
             for (second, b) in &listeners[i + 1..] {
@@ -189,7 +194,12 @@ mod tests {
 
     #[test]
     fn defaults_are_valid() {
-        ServerConfig::new("/var/lib/wharf").validate().unwrap();
+        let config = ServerConfig::new("/var/lib/wharf");
+        config.validate().unwrap();
+        assert_eq!(
+            config.metrics_listen, None,
+            "no tokenless /metrics unless asked"
+        );
     }
 
     #[test]
@@ -226,6 +236,15 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .contains("--https-listen and --api-listen")
+        );
+        let mut config = ServerConfig::new("/tmp/x");
+        config.metrics_listen = config.api_listen;
+        assert!(
+            config
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("--api-listen and --metrics-listen")
         );
         let mut config = ServerConfig::new("/tmp/x");
         // The name itself is checked where it enters (`wharf server --api-domain`).

@@ -96,7 +96,11 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
         None => None,
     };
     let api_tcp = match config.api_listen {
-        Some(addr) => Some(inherited.api(addr).await?),
+        Some(addr) => Some(inherited.plain(addr, "the API").await?),
+        None => None,
+    };
+    let metrics_tcp = match config.metrics_listen {
+        Some(addr) => Some(inherited.plain(addr, "/metrics").await?),
         None => None,
     };
     inherited.report_unused();
@@ -104,9 +108,9 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
     if let Some(https) = &https {
         handed.extend(https.handles()?);
     }
-    if let Some(api) = &api_tcp {
+    for listener in api_tcp.iter().chain(&metrics_tcp) {
         handed.push(std::net::TcpListener::from(
-            api.as_fd().try_clone_to_owned()?,
+            listener.as_fd().try_clone_to_owned()?,
         ));
     }
     let handover = takeover::Handover::new(
@@ -253,6 +257,19 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
             .instrument(tracing::info_span!("api", listen = "tcp")),
         );
     }
+    if let Some(listener) = metrics_tcp {
+        // Only `/metrics`, without a token: the operator chose who reaches this address.
+        let (app, token) = (crate::metrics::routes(state.clone()), shutdown.clone());
+        servers.spawn(
+            async move {
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(token.cancelled_owned())
+                    .await
+                    .context("serving /metrics")
+            }
+            .instrument(tracing::info_span!("metrics")),
+        );
+    }
     {
         let (docker, deployer, services, token) = (
             docker.clone(),
@@ -280,6 +297,7 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
         https = ?config.https_listen,
         api = ?config.api_listen,
         api_domain = ?config.api_domain,
+        metrics = ?config.metrics_listen,
         socket = %config.socket_path().display(),
         instance = %instance_id,
         "wharf is ready"

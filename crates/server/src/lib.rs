@@ -15,6 +15,7 @@ mod engine_watch;
 mod host;
 mod instance;
 mod listeners;
+mod metrics;
 mod push_keys;
 pub mod run_protocol;
 mod socket;

@@ -56,8 +56,13 @@ impl Inherited {
             .with_context(|| format!("serving on the handed-over socket of {addr}"))
     }
 
-    /// The API's listener on `addr`: the handed-over socket if any, else bound here.
-    pub async fn api(&mut self, addr: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
+    /// A plain listener on `addr` (`what`: the API, `/metrics`): the handed-over socket if any,
+    /// else bound here.
+    pub async fn plain(
+        &mut self,
+        addr: SocketAddr,
+        what: &str,
+    ) -> anyhow::Result<tokio::net::TcpListener> {
         match self.take(addr).into_iter().next() {
             Some(socket) => {
                 socket.set_nonblocking(true)?;
@@ -65,7 +70,7 @@ impl Inherited {
             }
             None => tokio::net::TcpListener::bind(addr)
                 .await
-                .with_context(|| format!("binding the API to {addr}")),
+                .with_context(|| format!("binding {what} to {addr}")),
         }
     }
 

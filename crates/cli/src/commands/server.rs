@@ -23,6 +23,7 @@ pub async fn run(cli: &Cli, args: &ServerArgs) -> anyhow::Result<ExitCode> {
         })?),
     };
     config.api_domain = args.api_domain.clone();
+    config.metrics_listen = args.metrics_listen;
     config.max_upload_bytes = wharf_domain::parse_memory(&args.max_upload)
         .with_context(|| format!("--max-upload `{}`", args.max_upload))?;
     config.health_timeout = Duration::from_secs(args.health_timeout);

@@ -13,4 +13,5 @@ mod module_graph;
 mod routing;
 mod streaming;
 mod tls;
+mod traffic;
 mod upgrade;

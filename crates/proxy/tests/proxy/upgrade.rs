@@ -12,7 +12,7 @@ use tokio::net::TcpStream;
 use crate::support::*;
 
 /// A backend that upgrades to an "echo" protocol and echoes bytes back.
-async fn echo_upgrade_backend() -> SocketAddr {
+pub(crate) async fn echo_upgrade_backend() -> SocketAddr {
     backend(|mut req: Request<hyper::body::Incoming>| async move {
         if !req.headers().contains_key("upgrade") {
             return Response::builder()
@@ -47,7 +47,7 @@ async fn echo_upgrade_backend() -> SocketAddr {
     .await
 }
 
-async fn open_upgraded(proxy: SocketAddr) -> TcpStream {
+pub(crate) async fn open_upgraded(proxy: SocketAddr) -> TcpStream {
     let mut s = TcpStream::connect(proxy).await.unwrap();
     s.write_all(
         b"GET /ws HTTP/1.1\r\nHost: ws.test\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n",

@@ -183,6 +183,7 @@ fn api_routes() -> Mounted {
         .at(M::POST, paths::CERTS, certs::add)
         .at(M::DELETE, paths::CERT, certs::remove)
         .at(M::GET, paths::EVENTS, events::list)
+        .at(M::GET, paths::METRICS, crate::metrics::scrape)
         .upload(M::POST, paths::DEPLOY, deploy::deploy)
 }
 

@@ -1,7 +1,7 @@
 //! What an API request reaches, read from its method, path and query, so a token's scope can
 //! be checked in one place (the auth middleware) for every route: `/v1/apps/{app}/...`,
 //! `/v1/deploy?app=APP` and `/git/{app}.git/...` reach one app; `/v1/status` is open to any
-//! token; everything else (`/v1/apps`, services, certificates, ACME) is server-wide.
+//! token; everything else (`/v1/apps`, services, certificates, ACME, `/metrics`) is server-wide.
 //!
 //! GET and HEAD read, other methods write; git's smart HTTP routes always write (Wharf serves
 //! pushes only); a GET asking for `reveal=true` reveals secret values.
@@ -168,6 +168,11 @@ mod tests {
         );
         assert_eq!(
             of(Method::GET, "/v1/certs"),
+            (Resource::Server, Operation::Read)
+        );
+        // Every app's traffic: a read-only token may scrape it, one limited to apps may not.
+        assert_eq!(
+            of(Method::GET, "/metrics"),
             (Resource::Server, Operation::Read)
         );
         assert_eq!(
