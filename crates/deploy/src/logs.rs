@@ -93,7 +93,7 @@ fn replica_of(c: &ContainerInfo) -> u32 {
 
 /// `web.2` for replicas; `run.1a2b3c` (the start of the name's suffix, as in its `DYNO`) for
 /// one-off containers, `cron.7` for cron jobs.
-fn source_label(c: &ContainerInfo) -> String {
+pub(crate) fn source_label(c: &ContainerInfo) -> String {
     let process = process_of(c);
     if let Some(replica) = c.labels.get(labels::REPLICA) {
         return format!("{process}.{replica}");
