@@ -57,7 +57,7 @@ pub use event_result::EventResult;
 pub use exposed_ports::exposed_ports;
 pub use image_ref::{ImageError, ImageRef, ImageSettings, RegistryHost};
 pub use log_time::{LogTime, LogTimeError, fixed_time, parse_span};
-pub use memory::{MIN_MEMORY_BYTES, MemoryError, format_memory, parse_memory};
+pub use memory::{MIN_MEMORY_BYTES, MemoryError, format_memory, parse_memory, parse_size};
 pub use mount_spec::{AbsPath, ContainerPath, MountSource, MountSpec, VolumeName};
 pub use name_error::NameError;
 pub use process::{ProcessName, WEB, not_started_note, web_concurrency};

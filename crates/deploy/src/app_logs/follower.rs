@@ -1,5 +1,6 @@
-//! The daemon task that fills the log store: every few seconds it lists this server's app
-//! containers and follows the output of each one it is not following yet (the engine's log
+//! The daemon task that fills the log store: when one of this server's containers starts (the
+//! engine's events), and every few seconds besides, it lists this server's app containers and
+//! follows the output of each one it is not following yet (the engine's log
 //! with `follow`, from the container's last stored line), until the container stops or the
 //! engine goes away; the next look starts it again where it stopped. An exited container is
 //! read to its end once. The bounds are applied every minute besides each write.
@@ -83,6 +84,8 @@ impl Deployer {
         let mut following: HashMap<String, JoinHandle<()>> = HashMap::new();
         let mut read_to_end: HashSet<String> = HashSet::new();
         let mut bounds_applied = Instant::now();
+        let label = format!("{INSTANCE_LABEL}={}", self.settings.instance_id);
+        let mut starts = self.docker.container_starts(&label).boxed();
         loop {
             let filter = [(INSTANCE_LABEL, self.settings.instance_id.as_str())];
             match self.docker.list(&filter).await {
@@ -118,6 +121,14 @@ impl Deployer {
             tokio::select! {
                 () = shutdown.cancelled() => break,
                 () = tokio::time::sleep(LOOK_EVERY) => {}
+                started = starts.next() => if started.is_none() {
+                    // The engine went away: look again on the clock, and listen again then.
+                    tokio::select! {
+                        () = shutdown.cancelled() => break,
+                        () = tokio::time::sleep(LOOK_EVERY) => {}
+                    }
+                    starts = self.docker.container_starts(&label).boxed();
+                },
             }
         }
         for task in following.values() {

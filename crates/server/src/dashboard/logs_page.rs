@@ -33,9 +33,9 @@ pub(super) async fn page_of(
         tail: Some(TAIL.to_owned()),
         follow: false,
         process: process.clone(),
-        since: None,
+        ..LogsQuery::default()
     };
-    let loaded = api::logs::fixed_time(time::OffsetDateTime::now_utc());
+    let loaded = wharf_domain::fixed_time(time::OffsetDateTime::now_utc());
     let answer = api::logs::logs(Reach(state.api.clone()), name, Query(query)).await?;
     let body = answer
         .into_body()
