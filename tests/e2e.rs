@@ -37,6 +37,7 @@ mod e2e {
     pub mod harness;
     mod heroku_flow;
     mod install_script;
+    mod kept_logs;
     mod metrics;
     mod mypaas_forms;
     mod pebble;

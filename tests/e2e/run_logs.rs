@@ -301,10 +301,10 @@ fn logs_merge_replicas_follow_filter_and_show_release_logs() {
     assert!(stderr(&out).contains("worker"), "{}", stderr(&out));
 
     // The build and deploy log of a release.
-    let release = d.wharf_ok(&["logs", &app, "--release", "v1"]);
+    let release = d.wharf_ok(&["logs", &app, "--release", "v1", "--build"]);
     assert!(release.contains("Step 1/"), "{release}");
     assert!(release.contains("v1 is live"), "{release}");
-    let out = d.wharf(&["logs", &app, "--release", "v9"]);
+    let out = d.wharf(&["logs", &app, "--release", "v9", "--build"]);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("v9"), "{}", stderr(&out));
 }
@@ -377,7 +377,7 @@ fn remote_runs_need_a_token_and_runs_cut_off_by_a_crash_are_cleaned_up() {
     let out = remote(Some(&token), &run);
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     assert_eq!(stdout(&out), "remote\n");
-    let out = remote(Some(&token), &["logs", &app, "--release", "v1"]);
+    let out = remote(Some(&token), &["logs", &app, "--release", "v1", "--build"]);
     assert!(stdout(&out).contains("Step 1/"), "{}", stderr(&out));
 
     // The server dies while a run is attached: the command ends, its container stays behind

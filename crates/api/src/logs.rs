@@ -3,11 +3,12 @@
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-/// The query of `GET /v1/apps/{app}/logs`.
+/// The query of `GET /v1/apps/{app}/logs`: the app's kept lines (they outlive its containers,
+/// within the store's size and age bounds), picked by time, text, release and process.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct LogsQuery {
-    /// Lines per container: a number or `all` (the default).
+    /// The last this many of the lines picked: a number or `all` (the default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tail: Option<String>,
     /// Keep the stream open and send lines as they are written.
@@ -16,10 +17,20 @@ pub struct LogsQuery {
     /// One process only (`web`, `worker`...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub process: Option<String>,
-    /// Only lines written after this time (RFC 3339, e.g. the `time` of the last line a
-    /// client has), so a client that has lines can follow on from them without a gap.
+    /// Only lines written after this time: a span back from now (`90s`, `30m`, `2h`, `3d`,
+    /// `1w`) or an RFC 3339 time (e.g. the `time` of the last line a client has, so a client
+    /// that has lines can follow on from them without a gap).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub since: Option<String>,
+    /// Only lines written at or before this time (a span back from now or an RFC 3339 time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+    /// Only lines containing this text (as written, case and all).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grep: Option<String>,
+    /// Only lines of this release's containers (`7` or `v7`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<String>,
 }
 
 /// One line of `GET /v1/apps/{app}/logs` (`application/x-ndjson`). Without `follow`, lines

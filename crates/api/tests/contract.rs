@@ -365,6 +365,9 @@ fn every_type_survives_a_round_trip() {
         follow: true,
         process: Some("web".into()),
         since: Some("2026-01-02T15:04:05.000000000Z".into()),
+        until: Some("30m".into()),
+        grep: Some("GET /".into()),
+        release: Some("v7".into()),
     });
     let entry = LogEntry {
         source: "web.1".into(),

@@ -4,8 +4,8 @@ use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use wharf_domain::{
-    AppName, CertDomain, DomainName, ImageRef, MountSelector, MountSpec, ProcessName, ProcessScale,
-    RegistryHost, ReleaseVersion, ServiceKind, ServiceName,
+    AppName, CertDomain, DomainName, ImageRef, LogTime, MountSelector, MountSpec, ProcessName,
+    ProcessScale, RegistryHost, ReleaseVersion, ServiceKind, ServiceName,
 };
 use wharf_store::TokenName;
 
@@ -408,6 +408,13 @@ pub struct ServerArgs {
     /// keys page rewrites as `wharf keys` does (default: ~wharf/.ssh/authorized_keys).
     #[arg(long, env = "WHARF_AUTHORIZED_KEYS")]
     pub authorized_keys: Option<PathBuf>,
+    /// How much of each app's container output is kept for `wharf logs`, e.g. 100m or 1g;
+    /// past it the oldest lines go (at least 32k).
+    #[arg(long, default_value = "100m", value_name = "SIZE")]
+    pub app_log_max_size: String,
+    /// How long each app's container output is kept for `wharf logs`, e.g. 14d, 48h or 2w.
+    #[arg(long, default_value = "14d", value_name = "AGE", value_parser = parse_log_age)]
+    pub app_log_max_age: std::time::Duration,
 }
 
 #[derive(Args, Debug)]
@@ -748,18 +755,31 @@ pub struct RunArgs {
 pub struct LogsArgs {
     /// The app.
     pub app: AppName,
-    /// Keep printing new lines as they are written.
-    #[arg(short, long)]
+    /// Keep printing new lines as they are stored.
+    #[arg(short, long, conflicts_with = "until")]
     pub follow: bool,
-    /// Only this process's containers (e.g. web, run).
+    /// Only this process's lines (e.g. web, worker, run).
     #[arg(long)]
     pub process: Option<ProcessName>,
-    /// Lines of each container's log to show first: a number, or `all`.
+    /// How many of the last lines picked to show: a number, or `all`.
     #[arg(long, default_value = "100", value_parser = parse_tail)]
     pub tail: Tail,
-    /// Show the build and deploy log of this release (e.g. v3) instead.
-    #[arg(long, conflicts_with_all = ["follow", "process"], value_parser = parse_release)]
+    /// Only lines written since then: a span back from now (90s, 30m, 2h, 3d, 1w) or a time
+    /// (2026-01-02T15:04:05Z).
+    #[arg(long, value_name = "WHEN", value_parser = parse_log_time)]
+    pub since: Option<LogTime>,
+    /// Only lines written until then (a span back from now, or a time).
+    #[arg(long, value_name = "WHEN", value_parser = parse_log_time)]
+    pub until: Option<LogTime>,
+    /// Only lines containing this text.
+    #[arg(long, value_name = "TEXT")]
+    pub grep: Option<String>,
+    /// Only lines of this release's containers (e.g. v3).
+    #[arg(long, value_parser = parse_release)]
     pub release: Option<ReleaseVersion>,
+    /// Show the build and deploy output of the --release instead.
+    #[arg(long, requires = "release", conflicts_with_all = ["follow", "process", "since", "until", "grep"])]
+    pub build: bool,
 }
 
 /// How many lines `wharf logs --tail` shows per container.
@@ -782,6 +802,22 @@ fn parse_release(value: &str) -> Result<ReleaseVersion, String> {
     ReleaseVersion::parse(value).map_err(|_| {
         format!("`{value}` is not a release; give one like v3 (`wharf releases APP` lists them)")
     })
+}
+
+fn parse_log_time(value: &str) -> Result<LogTime, String> {
+    LogTime::parse(value).map_err(|e| e.to_string())
+}
+
+fn parse_log_age(value: &str) -> Result<std::time::Duration, String> {
+    wharf_domain::parse_span(value)
+        .map_err(|e| e.to_string())
+        .and_then(|age| {
+            if age.is_zero() {
+                Err(format!("`{value}` is no time; give an age such as 14d"))
+            } else {
+                Ok(age)
+            }
+        })
 }
 
 fn parse_tail(value: &str) -> Result<Tail, String> {
@@ -856,6 +892,23 @@ mod tests {
             let err = refusal(args);
             assert!(err.contains("is not a release; give one like v3"), "{err}");
         }
+        let err = refusal(&["logs", "blog", "--since", "2x"]);
+        assert!(err.contains("`2x` has an unknown unit"), "{err}");
+        for (args, kind) in [
+            (
+                &["logs", "blog", "--build"][..],
+                clap::error::ErrorKind::MissingRequiredArgument,
+            ),
+            (
+                &["logs", "blog", "-f", "--until", "1h"],
+                clap::error::ErrorKind::ArgumentConflict,
+            ),
+        ] {
+            let parsed = Cli::try_parse_from(std::iter::once("wharf").chain(args.iter().copied()));
+            assert_eq!(parsed.err().map(|e| e.kind()), Some(kind), "{args:?}");
+        }
+        let err = refusal(&["server", "--app-log-max-age", "0d"]);
+        assert!(err.contains("is no time"), "{err}");
     }
 
     #[test]

@@ -42,6 +42,8 @@ pub struct DeploySettings {
     /// The host path of the certificate of the CA that issues database services' certificates;
     /// linked apps' containers get it read-only at `wharf_domain::SERVICES_CA_IN_APPS`.
     pub services_ca: Option<std::path::PathBuf>,
+    /// Where apps' container output is kept (`DATA/app-logs`), and its bounds.
+    pub app_logs: Arc<crate::AppLogs>,
 }
 
 impl DeploySettings {
@@ -57,6 +59,10 @@ impl DeploySettings {
             protected_paths: ProtectedPaths::new("/var/lib/wharf"),
             api_domain: None,
             services_ca: None,
+            app_logs: Arc::new(crate::AppLogs::new(
+                "/var/lib/wharf/app-logs",
+                crate::LogBounds::default(),
+            )),
         }
     }
 }
@@ -101,6 +107,11 @@ impl Deployer {
 
     pub fn store(&self) -> &Arc<Store> {
         &self.store
+    }
+
+    /// The store of every app's container output.
+    pub fn app_logs(&self) -> &Arc<crate::AppLogs> {
+        &self.settings.app_logs
     }
 
     pub fn instances(&self) -> &Instances {

@@ -1,4 +1,4 @@
-//! Destroying an app: its routes, containers, images and stored state go; named volumes stay,
+//! Destroying an app: its routes, containers, images, stored state and kept logs go; named volumes stay,
 //! because they hold the user's data.
 
 use crate::deployer::INSTANCE_LABEL;
@@ -30,6 +30,10 @@ impl Deployer {
         }
         self.store.delete_app(app)?;
         self.live.forget(app);
+        // Its containers are gone, so nothing writes its lines any more.
+        if let Err(err) = self.settings.app_logs.remove(app) {
+            tracing::warn!(error = %err, "could not delete the app's kept logs");
+        }
         Ok(())
     }
 }

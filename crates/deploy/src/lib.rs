@@ -10,9 +10,11 @@
 //! pipeline (`deploy`), the containers it makes (`container`), the web process's `instances`
 //! (start, replace, retire), their `health`, the release's `processes` (scale, limits,
 //! stop/start/restart, ps, formation), Wharf's own one-off `tasks` (runs, cron, a deploy's
-//! commands), `logs`, an app's `domains`, `storage` and `config`, `rollback`, `destroy` and
+//! commands), `logs` and the `app_logs` store that keeps them, an app's `domains`, `storage`
+//! and `config`, `rollback`, `destroy` and
 //! `reconcile`.
 
+mod app_logs;
 mod config;
 mod container;
 mod deployer;
@@ -31,6 +33,10 @@ mod rollback;
 mod storage;
 mod tasks;
 
+pub use app_logs::{
+    AppLogError, AppLogs, DEFAULT_MAX_AGE, DEFAULT_MAX_BYTES, LogBounds, LogFilter, MIN_MAX_BYTES,
+    Position, StoredLine,
+};
 pub use config::{ConfigChange, ConfigOutcome};
 pub use deployer::{DeploySettings, Deployer, INSTANCE_LABEL, image_tag};
 pub use domains::AppDomains;

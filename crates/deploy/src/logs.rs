@@ -62,6 +62,45 @@ impl Deployer {
             .collect())
     }
 
+    /// Checks what a read of `app`'s kept lines names: the app, which must have had a
+    /// release; the release, if one is given; the process, if given: one that a release of the
+    /// app has, or one of Wharf's tasks (`run`, `cron`, ...).
+    pub fn check_log_query(
+        &self,
+        app: &AppName,
+        release: Option<ReleaseVersion>,
+        process: Option<&str>,
+    ) -> Result<(), DeployError> {
+        if self.store.app(app)?.is_none() {
+            return Err(DeployError::NoSuchApp(app.to_string()));
+        }
+        let releases = self.store.releases(app)?;
+        if releases.is_empty() {
+            return Err(DeployError::NoRelease(app.to_string()));
+        }
+        if let Some(version) = release {
+            self.store.release(app, version)?;
+        }
+        let Some(process) = process else {
+            return Ok(());
+        };
+        let mut known: Vec<String> = releases
+            .iter()
+            .flat_map(|r| r.spec.processes.iter().map(|p| p.name.to_string()))
+            .chain(Task::ALL.iter().map(|t| t.as_str().to_string()))
+            .collect();
+        known.sort();
+        known.dedup();
+        if known.iter().any(|k| k == process) {
+            return Ok(());
+        }
+        Err(DeployError::NoSuchProcess {
+            app: app.to_string(),
+            process: process.to_string(),
+            known: known.join(", "),
+        })
+    }
+
     /// The build and deploy output of release `version` of `app`.
     pub fn release_log(
         &self,
@@ -93,7 +132,7 @@ fn replica_of(c: &ContainerInfo) -> u32 {
 
 /// `web.2` for replicas; `run.1a2b3c` (the start of the name's suffix, as in its `DYNO`) for
 /// one-off containers, `cron.7` for cron jobs.
-fn source_label(c: &ContainerInfo) -> String {
+pub(crate) fn source_label(c: &ContainerInfo) -> String {
     let process = process_of(c);
     if let Some(replica) = c.labels.get(labels::REPLICA) {
         return format!("{process}.{replica}");

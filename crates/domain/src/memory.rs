@@ -61,6 +61,18 @@ pub enum MemoryError {
 /// with a unit (`1.5g`) and rounded down to whole bytes. The result must be at
 /// least [`MIN_MEMORY_BYTES`].
 pub fn parse_memory(input: &str) -> Result<u64, MemoryError> {
+    let bytes = parse_size(input)?;
+    if bytes < MIN_MEMORY_BYTES {
+        return Err(MemoryError::TooSmall {
+            input: input.to_owned(),
+            bytes,
+        });
+    }
+    Ok(bytes)
+}
+
+/// Parses a size in bytes as [`parse_memory`] does, with no minimum (a file size).
+pub fn parse_size(input: &str) -> Result<u64, MemoryError> {
     let s = input.trim();
     if s.is_empty() {
         return Err(MemoryError::Empty);
@@ -122,12 +134,6 @@ pub fn parse_memory(input: &str) -> Result<u64, MemoryError> {
         let extra = numerator * u128::from(multiplier) / denominator;
         let extra = u64::try_from(extra).map_err(|_| too_large())?;
         bytes = bytes.checked_add(extra).ok_or_else(too_large)?;
-    }
-    if bytes < MIN_MEMORY_BYTES {
-        return Err(MemoryError::TooSmall {
-            input: input.to_owned(),
-            bytes,
-        });
     }
     Ok(bytes)
 }

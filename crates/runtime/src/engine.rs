@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt};
 
 use crate::docker::Docker;
 use crate::error::RuntimeError;
@@ -111,5 +111,22 @@ impl Docker {
         }
         // Whatever comes back may be another version of the engine.
         self.facts.forget();
+    }
+
+    /// The ids of containers labelled `label` (`KEY=VALUE`) as they start, until the event
+    /// stream ends (the engine stopped, or cannot be reached).
+    pub fn container_starts(&self, label: &str) -> impl Stream<Item = String> + Send + 'static {
+        let filters = HashMap::from([
+            ("type", vec!["container"]),
+            ("event", vec!["start"]),
+            ("label", vec![label]),
+        ]);
+        let options = bollard::query_parameters::EventsOptionsBuilder::new()
+            .filters(&filters)
+            .build();
+        self.client
+            .events(Some(options))
+            .take_while(|event| std::future::ready(event.is_ok()))
+            .filter_map(|event| std::future::ready(event.ok().and_then(|e| e.actor?.id)))
     }
 }

@@ -55,6 +55,8 @@ pub struct ServerConfig {
     /// The authorized_keys file of the `wharf` user, written when push keys change in the
     /// dashboard (`None`: that user's `~/.ssh/authorized_keys`, if the user exists).
     pub authorized_keys: Option<PathBuf>,
+    /// How much of each app's container output is kept (`DATA/app-logs`): size and age.
+    pub app_logs: wharf_deploy::LogBounds,
 }
 
 /// What is wrong with the configuration.
@@ -66,6 +68,8 @@ pub enum ConfigError {
     DataDirNotDir { path: String },
     #[error("{option} must be more than zero")]
     Zero { option: &'static str },
+    #[error("--app-log-max-size must be at least {min} bytes (32k), got {given}")]
+    AppLogsTooSmall { given: u64, min: u64 },
     #[error("--api-domain needs the HTTPS listener (--https-listen is `none`)")]
     ApiDomainWithoutHttps,
     #[error("{first} and {second} are both {addr}; give them different ports")]
@@ -101,7 +105,13 @@ impl ServerConfig {
             acme_renew_before: None,
             metrics_listen: None,
             authorized_keys: None,
+            app_logs: wharf_deploy::LogBounds::default(),
         }
+    }
+
+    /// Where apps' container output is kept.
+    pub fn app_logs_dir(&self) -> PathBuf {
+        self.data_dir.join("app-logs")
     }
 
     /// Check the values before anything is opened or bound.
@@ -124,6 +134,17 @@ impl ServerConfig {
         if self.keep_releases == 0 {
             return Err(ConfigError::Zero {
                 option: "--keep-releases",
+            });
+        }
+        if self.app_logs.max_bytes < wharf_deploy::MIN_MAX_BYTES {
+            return Err(ConfigError::AppLogsTooSmall {
+                given: self.app_logs.max_bytes,
+                min: wharf_deploy::MIN_MAX_BYTES,
+            });
+        }
+        if self.app_logs.max_age.is_zero() {
+            return Err(ConfigError::Zero {
+                option: "--app-log-max-age",
             });
         }
         if self.health_timeout.is_zero() {

@@ -1,9 +1,10 @@
 //! Start-up, serving and shutdown of the daemon, in that order: validate the config, take the
 //! sockets handed over (socket activation), open the store, connect to Docker, restore the
 //! apps' routes, load the certificates, bind, serve (HTTP, HTTPS, API), and only then clean up
-//! what a crash left behind and start the database services; while serving, watch the Docker
-//! engine and bring everything back when it returns; on SIGTERM or SIGINT stop accepting, let
-//! in-flight requests and deploys finish, then exit.
+//! what a crash left behind and start the database services; while serving, keep the apps'
+//! container output (`app_logs`), watch the Docker engine and bring everything back when it
+//! returns; on SIGTERM or SIGINT stop accepting, let in-flight requests and deploys finish,
+//! then exit.
 
 use crate::api::{self, ApiState, GitSettings};
 use crate::certs::Certs;
@@ -49,6 +50,10 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
     settings.protected_paths = protected_paths(&config);
     settings.api_domain = config.api_domain.clone();
     settings.services_ca = Some(wharf_services::ca_certificate_path(&config.data_dir));
+    settings.app_logs = Arc::new(wharf_deploy::AppLogs::new(
+        config.app_logs_dir(),
+        config.app_logs,
+    ));
     let deployer = Arc::new(Deployer::new(
         store,
         docker.clone(),
@@ -212,6 +217,17 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
                 Ok(())
             }
             .instrument(tracing::info_span!("cron")),
+        );
+    }
+    {
+        let (deployer, token) = (deployer.clone(), shutdown.clone());
+        let store = deployer.app_logs().clone();
+        servers.spawn(
+            async move {
+                deployer.keep_app_logs(store, token).await;
+                Ok(())
+            }
+            .instrument(tracing::info_span!("app_logs")),
         );
     }
     {

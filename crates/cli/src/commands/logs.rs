@@ -1,6 +1,7 @@
-//! `wharf logs APP [-f] [--process web] [--tail N]`: the app's container logs, merged, each line
-//! prefixed with its process and replica (`web.1 | ...`); `wharf logs APP --release v3`: that
-//! release's build and deploy output.
+//! `wharf logs APP [-f] [--process web] [--tail N] [--since 2h] [--until 30m] [--grep TEXT]
+//! [--release v3]`: the app's kept container output (it outlives redeploys and restarts), each
+//! line prefixed with its process and replica (`web.1 | ...`); `wharf logs APP --release v3
+//! --build`: that release's build and deploy output.
 
 use crate::args::{LogsArgs, Tail};
 use crate::client::{Client, empty, server_error, with_query};
@@ -13,7 +14,7 @@ use std::process::ExitCode;
 use wharf_api::{LogEvent, LogsQuery, ReleaseLog, paths};
 
 pub async fn run(client: &Client, args: &LogsArgs) -> anyhow::Result<ExitCode> {
-    if let Some(release) = &args.release {
+    if let Some(release) = args.release.as_ref().filter(|_| args.build) {
         let answer: ReleaseLog = client
             .json(
                 Method::GET,
@@ -33,7 +34,10 @@ pub async fn run(client: &Client, args: &LogsArgs) -> anyhow::Result<ExitCode> {
         }),
         follow: args.follow,
         process: args.process.as_ref().map(ToString::to_string),
-        since: None,
+        since: args.since.as_ref().map(ToString::to_string),
+        until: args.until.as_ref().map(ToString::to_string),
+        grep: args.grep.clone(),
+        release: args.release.map(|r| r.to_string()),
     };
     let path = with_query(&paths::fill(paths::LOGS, &[args.app.as_str()]), &query)?;
     let response = client.send(Method::GET, &path, None, empty()).await?;

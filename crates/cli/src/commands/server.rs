@@ -35,6 +35,9 @@ pub async fn run(cli: &Cli, args: &ServerArgs) -> anyhow::Result<ExitCode> {
     config.acme_email = args.acme_email.clone();
     config.acme_root = args.acme_root.clone();
     config.acme_renew_before = args.acme_renew_before.map(Duration::from_secs);
+    config.app_logs.max_bytes = wharf_domain::parse_size(&args.app_log_max_size)
+        .with_context(|| format!("--app-log-max-size `{}`", args.app_log_max_size))?;
+    config.app_logs.max_age = args.app_log_max_age;
     config.authorized_keys = args
         .authorized_keys
         .as_deref()

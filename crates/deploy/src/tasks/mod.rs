@@ -40,6 +40,15 @@ pub enum Task {
 }
 
 impl Task {
+    /// Every task.
+    pub const ALL: [Task; 5] = [
+        Task::Run,
+        Task::Cron,
+        Task::Predeploy,
+        Task::Release,
+        Task::Postdeploy,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Task::Run => "run",

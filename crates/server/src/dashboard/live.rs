@@ -153,6 +153,7 @@ pub(super) async fn logs(
         follow: true,
         process: process.filter(|p| !p.is_empty()),
         since,
+        ..LogsQuery::default()
     };
     let answer = api::logs::logs(Reach(state.api.clone()), name, Query(query)).await?;
     Ok(sse(log_events(answer.into_body())))

@@ -1,6 +1,6 @@
-//! An app's logs: the last lines its containers wrote, of every process or of one, then the
-//! new ones as they are written (`live::logs`). Read through the API's log handler, as
-//! `wharf logs` reads them.
+//! An app's logs: the last lines kept of its containers (the app log store, so lines of
+//! replaced containers too), of every process or of one, then the new ones as they are stored
+//! (`live::logs`). Read through the API's log handler, as `wharf logs` reads them.
 
 use super::State;
 use super::app_page::known_name;
@@ -33,9 +33,9 @@ pub(super) async fn page_of(
         tail: Some(TAIL.to_owned()),
         follow: false,
         process: process.clone(),
-        since: None,
+        ..LogsQuery::default()
     };
-    let loaded = api::logs::fixed_time(time::OffsetDateTime::now_utc());
+    let loaded = wharf_domain::fixed_time(time::OffsetDateTime::now_utc());
     let answer = api::logs::logs(Reach(state.api.clone()), name, Query(query)).await?;
     let body = answer
         .into_body()
@@ -83,7 +83,7 @@ pub(super) async fn page_of(
                 button type="submit" { "Show" }
             }
             @if let Some(failure) = failure { p.error role="alert" { (failure) } }
-            p.muted { "The last " (TAIL) " lines of each container, then new lines as they are written. " a href="" { "Load again" } }
+            p.muted { "The last " (TAIL) " lines kept of its containers (old ones too), then new lines as they are written. " a href="" { "Load again" } }
             pre.output.log #log-output aria-live="polite" data-follow=(follow) {
                 @for line in &lines { (line) "\n" }
             }
