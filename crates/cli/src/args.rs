@@ -57,7 +57,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run the Wharf daemon: the proxy, the API and the deploy pipeline.
-    Server(ServerArgs),
+    Server(Box<ServerArgs>),
     /// Deploy the app in DIR (default: the current directory) to the server on this machine.
     Deploy(DeployArgs),
     /// Deploy the app in DIR to a remote server.
