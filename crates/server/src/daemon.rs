@@ -3,7 +3,8 @@
 //! apps' routes, load the certificates, bind, serve (HTTP, HTTPS, API), and only then clean up
 //! what a crash left behind and start the database services; while serving, watch the Docker
 //! engine and bring everything back when it returns; on SIGTERM or SIGINT stop accepting, let
-//! in-flight requests and deploys finish, then exit.
+//! in-flight requests and deploys finish, then exit. While serving, the stats sampler reads
+//! what the host and the containers use every interval and stores it.
 
 use crate::api::{self, ApiState, GitSettings};
 use crate::certs::Certs;
@@ -118,6 +119,12 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
 
     let shutdown = CancellationToken::new();
     let tasks = TaskTracker::new();
+    let stats = Arc::new(crate::stats::Stats::new(
+        config.stats_interval,
+        docker.clone(),
+        deployer.store().clone(),
+        config.data_dir.clone(),
+    ));
     let state = ApiState {
         deployer: deployer.clone(),
         tasks: tasks.clone(),
@@ -138,6 +145,7 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
         }),
         certs: certs.clone(),
         services: services.clone(),
+        stats: stats.clone(),
     };
     // One dashboard for every listener it is served on: one count of failed sign-ins.
     let dashboard = Dashboard::new(deployer.store().clone());
@@ -208,6 +216,16 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
                 Ok(())
             }
             .instrument(tracing::info_span!("cron")),
+        );
+    }
+    {
+        let token = shutdown.clone();
+        servers.spawn(
+            async move {
+                stats.run(token).await;
+                Ok(())
+            }
+            .instrument(tracing::info_span!("stats")),
         );
     }
     {

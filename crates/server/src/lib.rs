@@ -18,6 +18,7 @@ mod listeners;
 mod push_keys;
 pub mod run_protocol;
 mod socket;
+mod stats;
 mod takeover;
 
 pub use config::{
