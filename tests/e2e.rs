@@ -53,6 +53,7 @@ mod e2e {
     mod services_tls;
     mod ssh_flags;
     mod sshd;
+    mod stats;
     mod storage;
     mod tls;
     mod token_scopes;

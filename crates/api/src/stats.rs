@@ -143,7 +143,8 @@ pub struct AppStats {
     pub current: Option<Usage>,
     #[serde(default)]
     pub host: Option<HostUsage>,
-    /// Seconds each sample of the history covers (10, 60 or 3600).
+    /// Seconds each sample of the history covers: the interval for the last hour (every
+    /// reading), else 60 or 3600.
     pub tier_secs: u64,
     /// The history, oldest first.
     pub samples: Vec<StatsSample>,

@@ -122,6 +122,7 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
     let stats = Arc::new(crate::stats::Stats::new(
         config.stats_interval,
         docker.clone(),
+        instance_id.clone(),
         deployer.store().clone(),
         config.data_dir.clone(),
     ));

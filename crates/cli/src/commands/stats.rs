@@ -114,10 +114,7 @@ async fn of_app(client: &Client, app: &AppName, json: bool) -> anyhow::Result<Ex
         print_host(host)?;
     }
     outln!()?;
-    outln!(
-        "The last hour (a sample every {} s):",
-        stats.tier_secs.max(stats.interval_secs)
-    )?;
+    outln!("The last hour (a sample every {} s):", stats.tier_secs)?;
     print_charts(&stats.samples, true)?;
     Ok(ExitCode::SUCCESS)
 }

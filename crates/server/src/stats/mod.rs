@@ -38,6 +38,9 @@ pub enum SampleError {
 pub struct Stats {
     interval: Duration,
     docker: Docker,
+    /// This server's `wharf.instance` label: another Wharf's containers on the same engine
+    /// are not counted.
+    instance_id: String,
     store: Arc<Store>,
     data_dir: PathBuf,
     state: Mutex<State>,
@@ -60,10 +63,17 @@ struct Latest {
 }
 
 impl Stats {
-    pub fn new(interval: Duration, docker: Docker, store: Arc<Store>, data_dir: PathBuf) -> Stats {
+    pub fn new(
+        interval: Duration,
+        docker: Docker,
+        instance_id: String,
+        store: Arc<Store>,
+        data_dir: PathBuf,
+    ) -> Stats {
         Stats {
             interval,
             docker,
+            instance_id,
             store,
             data_dir,
             state: Mutex::new(State::default()),
@@ -87,7 +97,10 @@ impl Stats {
 
     /// One round: read, sum, store, keep.
     async fn sample(&self) -> Result<(), SampleError> {
-        let containers = self.docker.list(&[]).await?;
+        let containers = self
+            .docker
+            .list(&[(wharf_deploy::INSTANCE_LABEL, &self.instance_id)])
+            .await?;
         let readings = self.read_containers(&containers).await;
         let docker_dir = self
             .docker
@@ -246,7 +259,12 @@ impl Stats {
                 .as_ref()
                 .and_then(|l| l.subjects.get(&subject).cloned()),
             host: latest.map(|l| l.host),
-            tier_secs: u64::try_from(history.tier.secs).unwrap_or(0),
+            // The finest tier holds every reading.
+            tier_secs: if history.tier == wharf_store::TIERS[0] {
+                self.interval.as_secs()
+            } else {
+                u64::try_from(history.tier.secs).unwrap_or(0)
+            },
             samples: history.samples.into_iter().map(sample).collect(),
         })
     }
