@@ -55,6 +55,7 @@ mod e2e {
     mod services_tls;
     mod ssh_flags;
     mod sshd;
+    mod stats;
     mod storage;
     mod tls;
     mod token_scopes;

@@ -21,8 +21,8 @@ use utoipa::{IntoParams, OpenApi};
         rollback, redeploy, deploy_image, ps, formation, cron, scale, limits, stop, start, restart, run, logs, domains, add_domain,
         remove_domain, storage, mount, unmount, services, create_service, service,
         destroy_service, link, unlink, expose, backups, backup, verify, backup_schedule, restore,
-        connect, certs, add_cert, remove_cert, events, app_events, deploy, git_info_refs, git_receive_pack,
-        metrics,
+        connect, certs, add_cert, remove_cert, events, app_events, stats, app_stats, deploy, git_info_refs,
+        git_receive_pack, metrics,
     ),
     components(schemas(LogEntry, Deployed, Message, Terminal)),
     tags(
@@ -33,6 +33,7 @@ use utoipa::{IntoParams, OpenApi};
         (name = "deploy", description = "Deploys, from a tar upload or a git push"),
         (name = "events", description = "The activity log: every change, who made it and how it ended"),
         (name = "metrics", description = "What the proxy served each app, for Prometheus"),
+        (name = "stats", description = "What the host, the apps and the database services use, now and over time"),
     )
 )]
 pub struct ApiDoc;
@@ -171,6 +172,18 @@ fn events() {}
 #[utoipa::path(get, path = paths::APP_EVENTS, tag = "events", params(AppPath, EventsQuery),
     responses((status = 200, body = Events), (status = 400, body = ErrorBody)))]
 fn app_events() {}
+
+/// The latest figures of the host, every app and every database service, read every interval
+/// from the machine and the Docker engine.
+#[utoipa::path(get, path = paths::STATS, tag = "stats",
+    responses((status = 200, body = ServerStats)))]
+fn stats() {}
+
+/// An app's latest figures and its history: as read for the last hour, one sample a minute up
+/// to a day, one an hour up to 30 days.
+#[utoipa::path(get, path = paths::APP_STATS, tag = "stats", params(AppPath, StatsQuery),
+    responses((status = 200, body = AppStats), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+fn app_stats() {}
 
 #[utoipa::path(post, path = paths::SCALE, tag = "processes", params(AppPath, ScaleQuery),
     request_body = ScaleRequest,

@@ -20,6 +20,7 @@ mod processes;
 mod progress;
 mod run;
 mod services;
+mod stats;
 mod storage;
 
 pub use apps::{AppDestroyed, AppSummary, CronJob, CronJobs, CronRun, Release, ReleaseStatus};
@@ -42,5 +43,8 @@ pub use run::{ConnectRequest, RunRequest, RunStarted, Terminal};
 pub use services::{
     Backup, BackupScheduleRequest, CreateServiceRequest, DestroyServiceQuery, ExposeRequest,
     RestoreQuery, Restored, Service, ServiceDestroyed, ServiceQuery, VerifyReport,
+};
+pub use stats::{
+    AppStats, AppUsage, HostUsage, ServerStats, ServiceUsage, StatsQuery, StatsSample, Usage,
 };
 pub use storage::{MountKind, MountRequest, StorageMount, StorageMounts, UnmountRequest};

@@ -53,6 +53,15 @@ where
     round_trip(value)
 }
 
+/// Round-trip a schema and give it back, to build a larger value of it.
+fn schema_value<T>(seen: &mut BTreeSet<String>, value: T) -> T
+where
+    T: Serialize + DeserializeOwned + PartialEq + Debug + Clone + utoipa::ToSchema,
+{
+    schema(seen, value.clone());
+    value
+}
+
 fn deployed() -> Deployed {
     Deployed {
         app: AppName::parse("blog").unwrap(),
@@ -513,6 +522,77 @@ fn every_type_survives_a_round_trip() {
         },
     );
 
+    let usage = Usage {
+        containers: 2,
+        cpu_percent: Some(12.5),
+        memory: 64 << 20,
+        memory_limit: Some(512 << 20),
+        net_rx: 1,
+        net_tx: 2,
+        block_read: 3,
+        block_write: 4,
+        restarts: 1,
+        oom_killed: 0,
+    };
+    let host = HostUsage {
+        cpus: 2,
+        cpu_percent: Some(40.0),
+        memory_used: Some(1 << 30),
+        memory_total: Some(4 << 30),
+        load_average: Some(0.42),
+        data_disk: None,
+        docker_disk: None,
+    };
+    let sample = StatsSample {
+        at: 1_700_000_000,
+        readings: 6,
+        cpu_percent: Some(1.5),
+        cpu_percent_max: Some(3.0),
+        memory: Some(1 << 20),
+        load_average: Some(0.5),
+        ..StatsSample::default()
+    };
+    let app_usage = schema_value(
+        s,
+        AppUsage {
+            app: AppName::parse("blog").unwrap(),
+            usage: usage.clone(),
+        },
+    );
+    let service_usage = schema_value(
+        s,
+        ServiceUsage {
+            service: wharf_domain::ServiceName::parse("db").unwrap(),
+            usage: usage.clone(),
+        },
+    );
+    schema(
+        s,
+        ServerStats {
+            at: Some(1_700_000_000),
+            interval_secs: 10,
+            host: Some(host.clone()),
+            apps: vec![app_usage],
+            services: vec![service_usage],
+            host_recent: vec![sample.clone()],
+        },
+    );
+    schema(s, host);
+    schema(s, usage.clone());
+    schema(s, sample.clone());
+    schema(
+        s,
+        AppStats {
+            app: AppName::parse("blog").unwrap(),
+            at: None,
+            interval_secs: 10,
+            current: Some(usage),
+            host: None,
+            tier_secs: 10,
+            samples: vec![sample],
+        },
+    );
+
     let documented: BTreeSet<String> = ApiDoc::openapi()
         .components
         .expect("the document has components")
@@ -690,5 +770,5 @@ fn every_route_is_documented_once_with_its_method() {
             );
         }
     }
-    assert_eq!(routes, 49);
+    assert_eq!(routes, 51);
 }

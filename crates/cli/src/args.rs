@@ -108,6 +108,9 @@ pub enum Command {
         #[arg(long, short = 'n', value_name = "COUNT")]
         limit: Option<u32>,
     },
+    /// What the host and the apps (or one app) use now: CPU, memory, network, disk,
+    /// restarts; and a chart of the last hour.
+    Stats { app: Option<AppName> },
     /// List an app's containers: process, release, state, health, start time.
     Ps {
         /// The app.
@@ -387,6 +390,9 @@ pub struct ServerArgs {
     /// How many recent releases of each app keep their image, for rollbacks.
     #[arg(long, default_value_t = 5)]
     pub keep_releases: usize,
+    /// Seconds between readings of what the host and the containers use (`wharf stats`).
+    #[arg(long, default_value_t = 10, value_name = "SECS")]
+    pub stats_interval: u64,
     /// ACME directory for automatic HTTPS: production (Let's Encrypt), staging, off, or a URL.
     #[arg(long, default_value = "production")]
     pub acme_directory: String,

@@ -134,6 +134,9 @@ pub struct ContainerInfo {
     pub restart_policy: String,
     /// How often Docker restarted the container after its process exited.
     pub restart_count: i64,
+    /// Whether the kernel's out-of-memory killer ended the container's last run.
+    #[serde(default)]
+    pub oom_killed: bool,
 }
 
 impl Docker {
@@ -477,6 +480,7 @@ fn container_info(resp: ContainerInspectResponse) -> ContainerInfo {
 
     ContainerInfo {
         restart_count: resp.restart_count.unwrap_or(0),
+        oom_killed: state.oom_killed.unwrap_or(false),
         id: resp.id.unwrap_or_default(),
         name: resp
             .name

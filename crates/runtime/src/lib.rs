@@ -2,7 +2,8 @@
 //!
 //! It builds images from tar contexts with the classic builder, runs app
 //! containers, lists/inspects/stops/removes them, reads their logs,
-//! manages images and creates the named volumes apps' storage asks for, and notices when
+//! manages images and creates the named volumes apps' storage asks for, reads what containers
+//! use (`Docker::usage`, one reading at a time), and notices when
 //! the engine itself goes away.
 //! Everything it creates carries the label `wharf.managed=true`; listing only
 //! ever returns such objects, and mutating calls refuse objects without it.
@@ -20,6 +21,7 @@ pub mod labels;
 mod logs;
 mod network;
 mod oneoff;
+mod stats;
 mod volume;
 
 pub use build::RegistryAuth;
@@ -32,3 +34,4 @@ pub use files::FileEntry;
 pub use image::ImageInfo;
 pub use logs::{LogLine, LogStream};
 pub use oneoff::{Attached, OneOffSpec, Output};
+pub use stats::ContainerUsage;

@@ -19,6 +19,9 @@ pub const DEFAULT_API_LISTEN: &str = "127.0.0.1:7070";
 pub const DEFAULT_API_PORT: u16 = 7070;
 /// Largest build context a client may upload.
 pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 1 << 30;
+/// How often the host's and the containers' figures are read (`--stats-interval`): the span of
+/// the history's finest tier, and the most a restart of the daemon can lose of it.
+pub const DEFAULT_STATS_INTERVAL: Duration = Duration::from_secs(10);
 
 /// Everything `wharf server` needs to start.
 #[derive(Debug, Clone)]
@@ -41,6 +44,8 @@ pub struct ServerConfig {
     pub stop_grace: Duration,
     /// How many recent releases of each app keep their image, for rollbacks.
     pub keep_releases: usize,
+    /// How often the host's and the containers' figures are read and stored.
+    pub stats_interval: Duration,
     /// Automatic HTTPS: the ACME directory, or off.
     pub acme_directory: wharf_acme::DirectoryUrl,
     /// Contact email for the ACME account (else `DATA/acme-email`, written by `wharf init`).
@@ -97,6 +102,7 @@ impl ServerConfig {
             drain_timeout: Duration::from_secs(30),
             stop_grace: Duration::from_secs(10),
             keep_releases: 5,
+            stats_interval: DEFAULT_STATS_INTERVAL,
             acme_directory: wharf_acme::DirectoryUrl::Url(
                 wharf_acme::LETS_ENCRYPT_PRODUCTION.to_string(),
             ),
@@ -150,6 +156,11 @@ impl ServerConfig {
         if self.health_timeout.is_zero() {
             return Err(ConfigError::Zero {
                 option: "--health-timeout",
+            });
+        }
+        if self.stats_interval < Duration::from_secs(1) {
+            return Err(ConfigError::Zero {
+                option: "--stats-interval",
             });
         }
         if self.api_domain.is_some() && self.https_listen.is_none() {

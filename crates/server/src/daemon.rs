@@ -2,9 +2,9 @@
 //! sockets handed over (socket activation), open the store, connect to Docker, restore the
 //! apps' routes, load the certificates, bind, serve (HTTP, HTTPS, API), and only then clean up
 //! what a crash left behind and start the database services; while serving, keep the apps'
-//! container output (`app_logs`), watch the Docker engine and bring everything back when it
-//! returns; on SIGTERM or SIGINT stop accepting, let in-flight requests and deploys finish,
-//! then exit.
+//! container output (`app_logs`), sample what the host and the containers use into the
+//! history (`stats`), watch the Docker engine and bring everything back when it returns; on
+//! SIGTERM or SIGINT stop accepting, let in-flight requests and deploys finish, then exit.
 
 use crate::api::{self, ApiState, GitSettings};
 use crate::certs::Certs;
@@ -127,6 +127,13 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
 
     let shutdown = CancellationToken::new();
     let tasks = TaskTracker::new();
+    let stats = Arc::new(crate::stats::Stats::new(
+        config.stats_interval,
+        docker.clone(),
+        instance_id.clone(),
+        deployer.store().clone(),
+        config.data_dir.clone(),
+    ));
     let state = ApiState {
         deployer: deployer.clone(),
         tasks: tasks.clone(),
@@ -147,6 +154,7 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
         }),
         certs: certs.clone(),
         services: services.clone(),
+        stats: stats.clone(),
     };
     // One dashboard for every listener it is served on: one count of failed sign-ins.
     let dashboard = Dashboard::new(deployer.store().clone());
@@ -228,6 +236,16 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
                 Ok(())
             }
             .instrument(tracing::info_span!("app_logs")),
+        );
+    }
+    {
+        let token = shutdown.clone();
+        servers.spawn(
+            async move {
+                stats.run(token).await;
+                Ok(())
+            }
+            .instrument(tracing::info_span!("stats")),
         );
     }
     {

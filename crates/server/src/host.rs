@@ -1,6 +1,7 @@
-//! The machine Wharf runs on, as the dashboard's overview and `GET /v1/status` show it: CPUs,
-//! the load average, memory, and the free space of the disks Wharf's and Docker's data
-//! directories are on. Read from `/proc` and `statvfs`; what cannot be read is left out.
+//! The machine Wharf runs on, as the dashboard's overview, `GET /v1/status` and the stats
+//! sampler (`crate::stats`) read it: CPUs, the CPU time spent, the load average, memory, and
+//! the free space of the disks Wharf's and Docker's data directories are on. Read from `/proc`
+//! and `statvfs`; what cannot be read is left out.
 
 use std::path::Path;
 use wharf_api::{DiskSpace, HostFacts};
@@ -18,6 +19,46 @@ pub fn facts(data_dir: &Path, docker_dir: Option<&Path>) -> HostFacts {
         data_disk: disk(data_dir),
         docker_disk: docker_dir.and_then(disk),
     }
+}
+
+/// The CPU time the machine spent since it booted, in clock ticks: busy, and in all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CpuTimes {
+    pub busy: u64,
+    pub total: u64,
+}
+
+impl CpuTimes {
+    /// Read now from `/proc/stat`.
+    pub fn read() -> Option<CpuTimes> {
+        cpu_times(&std::fs::read_to_string("/proc/stat").ok()?)
+    }
+
+    /// The share of every CPU (100 = all busy) spent busy since `earlier`.
+    pub fn percent_since(&self, earlier: &CpuTimes) -> Option<f64> {
+        let total = self.total.checked_sub(earlier.total).filter(|t| *t > 0)?;
+        let busy = self.busy.saturating_sub(earlier.busy).min(total);
+        Some(busy as f64 / total as f64 * 100.0)
+    }
+}
+
+/// The `cpu` line of `/proc/stat`: user, nice, system, idle, iowait, irq, softirq, steal (the
+/// guest times after them are counted in user already). Idle and iowait are not busy.
+fn cpu_times(text: &str) -> Option<CpuTimes> {
+    let line = text.lines().find(|line| line.starts_with("cpu "))?;
+    let ticks: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .take(8)
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .ok()?;
+    let total: u64 = ticks.iter().sum();
+    let idle = ticks.get(3)? + ticks.get(4).unwrap_or(&0);
+    Some(CpuTimes {
+        busy: total.saturating_sub(idle),
+        total,
+    })
 }
 
 /// The first field of `/proc/loadavg`: the last minute's load.
@@ -70,6 +111,22 @@ mod tests {
         assert_eq!(meminfo_bytes(meminfo, "HugePages_Total"), Some(0));
         assert_eq!(meminfo_bytes(meminfo, "Mem"), None);
         assert_eq!(meminfo_bytes(meminfo, "SwapTotal"), None);
+        let stat = "cpu  100 5 50 800 40 3 2 0 0 0\ncpu0 50 2 25 400 20 1 1 0 0 0\nintr 1\n";
+        let earlier = cpu_times(stat).unwrap();
+        assert_eq!(
+            earlier,
+            CpuTimes {
+                busy: 160,
+                total: 1000
+            }
+        );
+        let later = CpuTimes {
+            busy: 220,
+            total: 1200,
+        };
+        assert_eq!(later.percent_since(&earlier), Some(30.0));
+        assert_eq!(earlier.percent_since(&earlier), None);
+        assert_eq!(cpu_times("intr 1\n"), None);
     }
 
     #[test]

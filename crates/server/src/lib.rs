@@ -19,6 +19,7 @@ mod metrics;
 mod push_keys;
 pub mod run_protocol;
 mod socket;
+mod stats;
 mod takeover;
 
 pub use config::{

@@ -1,5 +1,6 @@
 //! Wharf's state in one SQLite database: apps, their domains, releases, storage mounts, API
-//! tokens, SSH keys, the dashboard's users and sessions, and the activity log of every change.
+//! tokens, SSH keys, the dashboard's users and sessions, the activity log of every change, and
+//! the bounded history of what the host and the apps used.
 //!
 //! The store is the source of truth. The daemon writes here first and then updates what runs
 //! (routes, containers); at start it rebuilds everything in memory from what is stored here.
@@ -18,6 +19,7 @@ mod migrations;
 mod process_settings;
 mod registry_logins;
 mod releases;
+mod resource_history;
 mod second_factor;
 mod services;
 mod sessions;
@@ -36,6 +38,9 @@ pub use events::{EventRecord, NewEvent};
 pub use keys::KeyRecord;
 pub use registry_logins::RegistryLogin;
 pub use releases::{ReleaseRecord, ReleaseStatus};
+pub use resource_history::{
+    History, MAX_RESOURCE_SAMPLES, Reading, StoredSample, Subject, TIERS, Tier,
+};
 pub use second_factor::{RECOVERY_CODES, SecondFactor, TotpEnrollment};
 pub use services::{BackupRecord, LinkRecord, ServiceRecord, ServiceStatus};
 pub use sessions::{SessionLimits, SessionUser};

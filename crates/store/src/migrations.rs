@@ -267,6 +267,40 @@ const MIGRATIONS: &[&str] = &[
         added_at  INTEGER NOT NULL
     );
     ",
+    // 21: the history of what the host, each app and each database service used
+    // (`resource_history.rs`): rows of 10 s, rolled up into 1 min and 1 h rows as their
+    // buckets close. CPU and memory are averages with their maxima; network and block I/O are
+    // the bytes moved during the row's span; restarts and OOM kills the most seen. The traffic
+    // columns (requests, 5xx answers, latency) are the proxy's, NULL until it reports them.
+    "
+    CREATE TABLE resource_samples (
+        tier             INTEGER NOT NULL,
+        at               INTEGER NOT NULL,
+        kind             TEXT NOT NULL CHECK (kind IN ('host', 'app', 'service')),
+        name             TEXT NOT NULL,
+        samples          INTEGER NOT NULL,
+        cpu_percent      REAL,
+        cpu_percent_max  REAL,
+        memory           INTEGER,
+        memory_max       INTEGER,
+        memory_limit     INTEGER,
+        net_rx           INTEGER NOT NULL DEFAULT 0,
+        net_tx           INTEGER NOT NULL DEFAULT 0,
+        block_read       INTEGER NOT NULL DEFAULT 0,
+        block_write      INTEGER NOT NULL DEFAULT 0,
+        restarts         INTEGER NOT NULL DEFAULT 0,
+        oom_killed       INTEGER NOT NULL DEFAULT 0,
+        load             REAL,
+        data_free        INTEGER,
+        docker_free      INTEGER,
+        requests         INTEGER,
+        requests_5xx     INTEGER,
+        latency_p50_ms   REAL,
+        latency_p99_ms   REAL,
+        UNIQUE (kind, name, tier, at)
+    );
+    CREATE INDEX resource_samples_by_age ON resource_samples (tier, at);
+    ",
 ];
 
 /// Bring the schema up to date inside one transaction per migration.

@@ -18,6 +18,7 @@ pub(crate) mod run;
 mod server;
 mod services;
 mod ssh;
+mod stats;
 mod storage;
 mod tokens;
 pub(crate) mod users;
@@ -29,7 +30,7 @@ use std::process::ExitCode;
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if cli.json && !is_listing(&cli.command) {
         anyhow::bail!(
-            "--json is for listings (apps, releases, ps, config show, domains list, storage list, services, services backups, tokens list, users list, keys list, certs, certs status, cron); this command prints no listing"
+            "--json is for listings (apps, releases, ps, stats, config show, domains list, storage list, services, services backups, tokens list, users list, keys list, certs, certs status, cron); this command prints no listing"
         );
     }
     match &cli.command {
@@ -70,6 +71,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 cli.json,
             )
             .await
+        }
+        Command::Stats { app } => {
+            stats::run(&Client::new(endpoint(&cli)?), app.as_ref(), cli.json).await
         }
         Command::Ps { app } => processes::ps(&Client::new(endpoint(&cli)?), app, cli.json).await,
         Command::Scale {
@@ -149,7 +153,10 @@ fn is_listing(command: &Command) -> bool {
         RegistriesCommand, ServicesCommand, StorageCommand, TokensCommand,
     };
     match command {
-        Command::Releases { .. } | Command::Ps { .. } | Command::Events { .. } => true,
+        Command::Releases { .. }
+        | Command::Ps { .. }
+        | Command::Events { .. }
+        | Command::Stats { .. } => true,
         Command::Cron { log, .. } => log.is_none(),
         Command::Apps(args) => matches!(args.command, None | Some(AppsCommand::List)),
         Command::Config { command } => matches!(command, ConfigCommand::Show { .. }),
@@ -226,6 +233,8 @@ mod tests {
             &["certs"],
             &["certs", "status"],
             &["cron", "blog"],
+            &["stats"],
+            &["stats", "blog"],
         ] {
             assert!(listing(args), "{args:?}");
         }

@@ -6,6 +6,7 @@
 //! "Stdout closed" is a situation of its own ([`StdoutClosed`]): `main` ends the command with
 //! success and no message when it meets one, as `cat` and `grep` do under `head`.
 
+pub mod chart;
 mod colour;
 mod table;
 mod when;

@@ -362,6 +362,7 @@ mod tests {
             exit_code: code,
             restart_policy: "unless-stopped".into(),
             restart_count: restarts,
+            oom_killed: false,
         }
     }
 

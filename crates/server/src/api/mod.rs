@@ -18,6 +18,7 @@ pub(crate) mod processes;
 mod reach;
 pub(crate) mod run;
 pub(crate) mod services;
+mod stats;
 pub(crate) mod storage;
 
 use axum::Router;
@@ -49,6 +50,8 @@ pub struct ApiState {
     pub certs: Arc<crate::certs::Certs>,
     /// The database services.
     pub services: Arc<wharf_services::Services>,
+    /// The stats sampler: the latest figures and the history.
+    pub stats: Arc<crate::stats::Stats>,
 }
 
 /// What the smart HTTP git handlers need.
@@ -184,6 +187,8 @@ fn api_routes() -> Mounted {
         .at(M::DELETE, paths::CERT, certs::remove)
         .at(M::GET, paths::EVENTS, events::list)
         .at(M::GET, paths::METRICS, crate::metrics::scrape)
+        .at(M::GET, paths::STATS, stats::server)
+        .at(M::GET, paths::APP_STATS, stats::app)
         .upload(M::POST, paths::DEPLOY, deploy::deploy)
 }
 
