@@ -21,7 +21,8 @@ use utoipa::{IntoParams, OpenApi};
         rollback, redeploy, deploy_image, ps, formation, cron, scale, limits, stop, start, restart, run, logs, domains, add_domain,
         remove_domain, storage, mount, unmount, services, create_service, service,
         destroy_service, link, unlink, expose, backups, backup, verify, backup_schedule, restore,
-        connect, certs, add_cert, remove_cert, events, app_events, deploy, git_info_refs, git_receive_pack,
+        connect, certs, add_cert, remove_cert, events, app_events, deploy, notify_channels,
+        add_webhook, add_email, remove_notify_channel, notify_test, git_info_refs, git_receive_pack,
     ),
     components(schemas(LogEntry, Deployed, Message, Terminal)),
     tags(
@@ -31,6 +32,7 @@ use utoipa::{IntoParams, OpenApi};
         (name = "certs", description = "HTTPS certificates"),
         (name = "deploy", description = "Deploys, from a tar upload or a git push"),
         (name = "events", description = "The activity log: every change, who made it and how it ended"),
+        (name = "notify", description = "Notification channels: where the alerts Wharf raises are sent"),
     )
 )]
 pub struct ApiDoc;
@@ -65,6 +67,13 @@ struct DomainPath {
     app: String,
     /// The domain.
     domain: String,
+}
+
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+struct ChannelPath {
+    /// The channel's id, as `wharf notify list` shows it.
+    id: i64,
 }
 
 #[derive(IntoParams)]
@@ -325,3 +334,26 @@ fn git_info_refs() {}
     description = "git's smart HTTP protocol: a push, deployed by the repository's pre-receive hook.",
     responses((status = 200, description = "application/x-git-receive-pack-result")))]
 fn git_receive_pack() {}
+
+#[utoipa::path(get, path = paths::NOTIFY, tag = "notify",
+    responses((status = 200, body = NotifyChannels)))]
+fn notify_channels() {}
+
+#[utoipa::path(post, path = paths::NOTIFY_WEBHOOKS, tag = "notify",
+    request_body = AddWebhookRequest,
+    responses((status = 200, body = NotifyChannel), (status = 400, body = ErrorBody)))]
+fn add_webhook() {}
+
+#[utoipa::path(post, path = paths::NOTIFY_EMAILS, tag = "notify",
+    request_body = AddEmailRequest,
+    responses((status = 200, body = NotifyChannel), (status = 400, body = ErrorBody)))]
+fn add_email() {}
+
+#[utoipa::path(delete, path = paths::NOTIFY_CHANNEL, tag = "notify", params(ChannelPath),
+    responses((status = 200, body = NotifyChannelRemoved), (status = 404, body = ErrorBody)))]
+fn remove_notify_channel() {}
+
+#[utoipa::path(post, path = paths::NOTIFY_TEST, tag = "notify",
+    description = "Queue a test message for every channel; `GET /v1/notify` shows how each delivery went.",
+    responses((status = 200, body = NotifyTestSent)))]
+fn notify_test() {}

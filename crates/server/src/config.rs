@@ -19,6 +19,12 @@ pub const DEFAULT_API_LISTEN: &str = "127.0.0.1:7070";
 pub const DEFAULT_API_PORT: u16 = 7070;
 /// Largest build context a client may upload.
 pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 1 << 30;
+/// A disk more than this percent full raises an alert.
+pub const DEFAULT_DISK_ALERT_PERCENT: u8 = 90;
+/// How often instances' health, certificates and disks are checked for alerts.
+pub const DEFAULT_ALERT_CHECK_INTERVAL: Duration = Duration::from_secs(30);
+/// The longest wait between two attempts to deliver a notification.
+pub const DEFAULT_NOTIFY_RETRY_CAP: Duration = Duration::from_secs(10 * 60);
 
 /// Everything `wharf server` needs to start.
 #[derive(Debug, Clone)]
@@ -52,6 +58,15 @@ pub struct ServerConfig {
     /// The authorized_keys file of the `wharf` user, written when push keys change in the
     /// dashboard (`None`: that user's `~/.ssh/authorized_keys`, if the user exists).
     pub authorized_keys: Option<PathBuf>,
+    /// The sender of notification emails (`None`: the SMTP user when it is an address, else
+    /// `wharf@HOST`).
+    pub notify_from: Option<wharf_domain::EmailAddress>,
+    /// A disk more than this percent full raises an alert.
+    pub disk_alert_percent: u8,
+    /// How often instances' health, certificates and disks are checked.
+    pub alert_check_interval: Duration,
+    /// The longest wait between two attempts to deliver a notification.
+    pub notify_retry_cap: Duration,
 }
 
 /// What is wrong with the configuration.
@@ -63,6 +78,8 @@ pub enum ConfigError {
     DataDirNotDir { path: String },
     #[error("{option} must be more than zero")]
     Zero { option: &'static str },
+    #[error("--disk-alert-percent must be from 1 to 100, got {0}")]
+    DiskAlertPercent(u8),
     #[error("--api-domain needs the HTTPS listener (--https-listen is `none`)")]
     ApiDomainWithoutHttps,
     #[error("{first} and {second} are both {addr}; give them different ports")]
@@ -97,6 +114,10 @@ impl ServerConfig {
             acme_root: None,
             acme_renew_before: None,
             authorized_keys: None,
+            notify_from: None,
+            disk_alert_percent: DEFAULT_DISK_ALERT_PERCENT,
+            alert_check_interval: DEFAULT_ALERT_CHECK_INTERVAL,
+            notify_retry_cap: DEFAULT_NOTIFY_RETRY_CAP,
         }
     }
 
@@ -126,6 +147,19 @@ impl ServerConfig {
             return Err(ConfigError::Zero {
                 option: "--health-timeout",
             });
+        }
+        if self.alert_check_interval.is_zero() {
+            return Err(ConfigError::Zero {
+                option: "--alert-check-interval",
+            });
+        }
+        if self.notify_retry_cap.is_zero() {
+            return Err(ConfigError::Zero {
+                option: "--notify-retry-cap",
+            });
+        }
+        if !(1..=100).contains(&self.disk_alert_percent) {
+            return Err(ConfigError::DiskAlertPercent(self.disk_alert_percent));
         }
         if self.api_domain.is_some() && self.https_listen.is_none() {
             return Err(ConfigError::ApiDomainWithoutHttps);
