@@ -38,6 +38,7 @@ mod e2e {
     mod heroku_flow;
     mod install_script;
     mod mypaas_forms;
+    mod notify;
     mod pebble;
     mod plain_http;
     mod prebuilt_images;

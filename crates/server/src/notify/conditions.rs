@@ -83,7 +83,7 @@ pub fn disk_alert(space: &DiskSpace, threshold: u8) -> Option<Alert> {
         Alert::new(
             AlertKind::DiskFull,
             format!(
-                "the disk of {} is {percent}% full ({free_mib} MiB free); deploys and backups fail when it is full (`wharf images prune` frees old images)",
+                "the disk of {} is {percent}% full ({free_mib} MiB free); deploys and backups fail once it is full",
                 space.path
             ),
         )

@@ -38,8 +38,11 @@ pub struct Webhooks {
 
 impl Webhooks {
     pub fn new() -> Result<Webhooks, std::io::Error> {
+        install_crypto_provider();
         let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_native_roots()?
+            .with_provider_and_native_roots(std::sync::Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))?
             .https_or_http()
             .enable_http1()
             .build();
@@ -72,6 +75,13 @@ impl Webhooks {
             Err(SendError::Status(status))
         }
     }
+}
+
+/// Make ring the process's TLS provider, as SMTP's STARTTLS (lettre) takes the process's
+/// own: two providers are compiled in (other dependencies bring aws-lc-rs), so rustls cannot
+/// pick one itself. One already installed is kept.
+fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 /// A client error and its causes, as one line (hyper's own says little: "client error").
