@@ -36,6 +36,8 @@ command -v iptables >/dev/null 2>&1 || missing+=(iptables)
 # Prebuilt images: a real registry with a password (Distribution) and htpasswd to make it.
 command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
 command -v htpasswd >/dev/null 2>&1 || missing+=(apache2-utils)
+# Notifications by email: a real SMTP server on loopback that writes what it receives.
+/usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
 # The dashboard's browser tests: headless Chromium driven through chromedriver.
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)

@@ -40,6 +40,7 @@ mod e2e {
     mod kept_logs;
     mod metrics;
     mod mypaas_forms;
+    mod notify;
     mod pebble;
     mod plain_http;
     mod prebuilt_images;

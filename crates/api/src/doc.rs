@@ -21,7 +21,8 @@ use utoipa::{IntoParams, OpenApi};
         rollback, redeploy, deploy_image, ps, formation, cron, scale, limits, stop, start, restart, run, logs, domains, add_domain,
         remove_domain, storage, mount, unmount, services, create_service, service,
         destroy_service, link, unlink, expose, backups, backup, verify, backup_schedule, restore,
-        connect, certs, add_cert, remove_cert, events, app_events, stats, app_stats, deploy, git_info_refs,
+        connect, certs, add_cert, remove_cert, events, app_events, stats, app_stats, deploy,
+        notify_channels, add_webhook, add_email, remove_notify_channel, notify_test, git_info_refs,
         git_receive_pack, metrics,
     ),
     components(schemas(LogEntry, Deployed, Message, Terminal)),
@@ -34,6 +35,7 @@ use utoipa::{IntoParams, OpenApi};
         (name = "events", description = "The activity log: every change, who made it and how it ended"),
         (name = "metrics", description = "What the proxy served each app, for Prometheus"),
         (name = "stats", description = "What the host, the apps and the database services use, now and over time"),
+        (name = "notify", description = "Notification channels: where the alerts Wharf raises are sent"),
     )
 )]
 pub struct ApiDoc;
@@ -68,6 +70,13 @@ struct DomainPath {
     app: String,
     /// The domain.
     domain: String,
+}
+
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+struct ChannelPath {
+    /// The channel's id, as `wharf notify list` shows it.
+    id: i64,
 }
 
 #[derive(IntoParams)]
@@ -345,3 +354,26 @@ fn git_receive_pack() {}
     description = "Prometheus' text exposition format (not JSON): requests by app, domain, process and status class, their latency histogram, bytes, upstream errors and timeouts, open connections and websockets, and the daemon's version and app count. Any token may read it (read-only tokens too, not tokens limited to some apps); `wharf server --metrics-listen ADDR` also serves it without a token.",
     responses((status = 200, description = "The metrics", content_type = "text/plain; version=0.0.4", body = String)))]
 fn metrics() {}
+
+#[utoipa::path(get, path = paths::NOTIFY, tag = "notify",
+    responses((status = 200, body = NotifyChannels)))]
+fn notify_channels() {}
+
+#[utoipa::path(post, path = paths::NOTIFY_WEBHOOKS, tag = "notify",
+    request_body = AddWebhookRequest,
+    responses((status = 200, body = NotifyChannel), (status = 400, body = ErrorBody)))]
+fn add_webhook() {}
+
+#[utoipa::path(post, path = paths::NOTIFY_EMAILS, tag = "notify",
+    request_body = AddEmailRequest,
+    responses((status = 200, body = NotifyChannel), (status = 400, body = ErrorBody)))]
+fn add_email() {}
+
+#[utoipa::path(delete, path = paths::NOTIFY_CHANNEL, tag = "notify", params(ChannelPath),
+    responses((status = 200, body = NotifyChannelRemoved), (status = 404, body = ErrorBody)))]
+fn remove_notify_channel() {}
+
+#[utoipa::path(post, path = paths::NOTIFY_TEST, tag = "notify",
+    description = "Queue a test message for every channel; `GET /v1/notify` shows how each delivery went.",
+    responses((status = 200, body = NotifyTestSent)))]
+fn notify_test() {}

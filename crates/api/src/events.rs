@@ -42,10 +42,31 @@ pub struct Event {
     /// When it ended (Unix seconds), if it has.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<i64>,
+    /// For what Wharf noticed itself (the actor is `Wharf`): what it was, in kebab-case
+    /// (`crashed`, `crash-loop`, `out-of-memory`, `certificate-expiring`...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub kind: Option<AlertKind>,
+    /// And how much it matters: `info`, `warning` or `critical`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub severity: Option<Severity>,
+    /// How many times it happened within the grouping window (1 for a change).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub repeats: i64,
+}
+
+fn one() -> i64 {
+    1
+}
+
+fn is_one(n: &i64) -> bool {
+    *n == 1
 }
 
 /// How a change ended: the domain's type, written in lowercase.
 pub use wharf_domain::EventResult;
+use wharf_domain::{AlertKind, Severity};
 
 /// The schema of [`EventResult`]: a string, one of its values.
 fn event_result_schema() -> utoipa::openapi::Object {

@@ -15,6 +15,7 @@ mod domains;
 mod error;
 mod events;
 mod logs;
+mod notify;
 pub mod paths;
 mod processes;
 mod progress;
@@ -34,6 +35,10 @@ pub use domains::{AddDomainRequest, AppDomains};
 pub use error::ErrorBody;
 pub use events::{ACTOR_ENV, ACTOR_HEADER, Event, EventResult, Events, EventsQuery};
 pub use logs::{LogEntry, LogEvent, LogStream, LogsQuery, ReleaseLog};
+pub use notify::{
+    AddEmailRequest, AddWebhookRequest, NotifyChannel, NotifyChannelRemoved, NotifyChannels,
+    NotifyTestSent,
+};
 pub use processes::{
     LifecycleAction, LifecycleRequest, LimitsRequest, ProcessFormation, ProcessStatus, ScaleQuery,
     ScaleRequest,

@@ -47,6 +47,11 @@ pub const CERT: &str = "/v1/certs/{domain}";
 pub const DEPLOY: &str = "/v1/deploy";
 /// Prometheus' scrape of the proxy's traffic (text exposition format, not JSON).
 pub const METRICS: &str = "/metrics";
+pub const NOTIFY: &str = "/v1/notify";
+pub const NOTIFY_WEBHOOKS: &str = "/v1/notify/webhooks";
+pub const NOTIFY_EMAILS: &str = "/v1/notify/emails";
+pub const NOTIFY_CHANNEL: &str = "/v1/notify/{id}";
+pub const NOTIFY_TEST: &str = "/v1/notify/test";
 /// git's smart HTTP protocol (pushes only), on the TCP and HTTPS listeners.
 pub const GIT_INFO_REFS: &str = "/git/{repo}/info/refs";
 pub const GIT_RECEIVE_PACK: &str = "/git/{repo}/git-receive-pack";

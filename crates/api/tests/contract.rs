@@ -509,7 +509,63 @@ fn every_type_survives_a_round_trip() {
         result: EventResult::Failed,
         message: "`blog.example.com` is served by shop".into(),
         finished_at: Some(1_700_000_001),
+        kind: None,
+        severity: None,
+        repeats: 1,
     };
+    let alert = Event {
+        actor: "Wharf".into(),
+        action: "app crashed".into(),
+        kind: Some(wharf_domain::AlertKind::CrashLoop),
+        severity: Some(wharf_domain::Severity::Critical),
+        repeats: 4,
+        ..event.clone()
+    };
+    let json = round_trip(alert);
+    assert_eq!(
+        (&json["kind"], &json["severity"], &json["repeats"]),
+        (
+            &serde_json::json!("crash-loop"),
+            &serde_json::json!("critical"),
+            &serde_json::json!(4)
+        )
+    );
+    assert!(round_trip(event.clone()).get("repeats").is_none());
+    schema(
+        s,
+        AddWebhookRequest {
+            url: wharf_domain::WebhookUrl::parse("https://hooks.example.com/x").unwrap(),
+            format: wharf_domain::WebhookFormat::Slack,
+        },
+    );
+    schema(
+        s,
+        AddEmailRequest {
+            to: wharf_domain::EmailAddress::parse("ops@example.com").unwrap(),
+            smtp: wharf_domain::SmtpServer::parse("smtp.example.com:587").unwrap(),
+            smtp_user: Some("wharf".into()),
+            smtp_password: Some("pw".into()),
+            starttls: true,
+        },
+    );
+    let channel = NotifyChannel {
+        id: 1,
+        kind: "webhook".into(),
+        target: "https://hooks.example.com/… (json)".into(),
+        created_at: 1_700_000_000,
+        last_delivery: Some(1_700_000_100),
+        last_error: Some("connection refused".into()),
+        last_error_at: Some(1_700_000_050),
+    };
+    schema(s, channel.clone());
+    schema(
+        s,
+        NotifyChannels {
+            channels: vec![channel],
+        },
+    );
+    schema(s, NotifyChannelRemoved { removed: 1 });
+    schema(s, NotifyTestSent { channels: 2 });
     // Not a schema of its own (a domain type): a string, as the event's schema lists.
     for result in EventResult::ALL {
         assert_eq!(round_trip(result), result.as_str());
@@ -770,5 +826,5 @@ fn every_route_is_documented_once_with_its_method() {
             );
         }
     }
-    assert_eq!(routes, 51);
+    assert_eq!(routes, 56);
 }

@@ -110,7 +110,10 @@ pub enum Command {
     },
     /// What the host and the apps (or one app) use now: CPU, memory, network, disk,
     /// restarts; and a chart of the last hour.
-    Stats { app: Option<AppName> },
+    Stats {
+        /// Only this app, with its last hour drawn (default: the host and every app).
+        app: Option<AppName>,
+    },
     /// List an app's containers: process, release, state, health, start time.
     Ps {
         /// The app.
@@ -211,6 +214,12 @@ pub enum Command {
     },
     /// Databases (PostgreSQL, MySQL, MariaDB, Redis): create, link to apps, back up, restore.
     Services(ServicesArgs),
+    /// Where Wharf sends what it notices (crashes, out-of-memory kills, failed deploys,
+    /// certificates, backups, full disks): webhooks and email.
+    Notify {
+        #[command(subcommand)]
+        command: Option<crate::commands::notify::NotifyCommand>,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -421,6 +430,21 @@ pub struct ServerArgs {
     /// How long each app's container output is kept for `wharf logs`, e.g. 14d, 48h or 2w.
     #[arg(long, default_value = "14d", value_name = "AGE", value_parser = parse_log_age)]
     pub app_log_max_age: std::time::Duration,
+    /// The sender of notification emails (default: the SMTP user when it is an address, else
+    /// wharf@HOSTNAME).
+    #[arg(long, value_name = "ADDRESS", value_parser = wharf_domain::EmailAddress::parse)]
+    pub notify_from: Option<wharf_domain::EmailAddress>,
+    /// Raise an alert when the disk of the data or Docker directory is more than this percent
+    /// full.
+    #[arg(long, value_name = "PERCENT", default_value_t = wharf_server::DEFAULT_DISK_ALERT_PERCENT)]
+    pub disk_alert_percent: u8,
+    /// Seconds between checks of instances' health, certificates and disks for alerts.
+    #[arg(long, value_name = "SECONDS", default_value_t = wharf_server::DEFAULT_ALERT_CHECK_INTERVAL.as_secs())]
+    pub alert_check_interval: u64,
+    /// The longest wait, in seconds, between two attempts to deliver a notification (they
+    /// back off from 2 seconds, doubling).
+    #[arg(long, value_name = "SECONDS", default_value_t = wharf_server::DEFAULT_NOTIFY_RETRY_CAP.as_secs())]
+    pub notify_retry_cap: u64,
 }
 
 #[derive(Args, Debug)]

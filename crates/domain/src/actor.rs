@@ -18,6 +18,9 @@ pub enum Actor {
     Token(String),
     /// A user signed in to the dashboard.
     User(String),
+    /// Wharf itself: what it noticed (a crash, a certificate that cannot renew), not a change
+    /// anyone made.
+    Wharf,
 }
 
 /// The longest name an actor's text may hold (keys, tokens and users have shorter ones).
@@ -38,6 +41,7 @@ impl Actor {
             Actor::SshKey(_) => "ssh-key",
             Actor::Token(_) => "token",
             Actor::User(_) => "user",
+            Actor::Wharf => "wharf",
         }
     }
 
@@ -46,6 +50,7 @@ impl Actor {
         match self {
             Actor::Local { uid: None } => "local".to_string(),
             Actor::Local { uid: Some(uid) } => format!("local:{uid}"),
+            Actor::Wharf => "wharf".to_string(),
             Actor::SshKey(name) | Actor::Token(name) | Actor::User(name) => {
                 format!("{}:{name}", self.kind())
             }
@@ -62,6 +67,9 @@ impl FromStr for Actor {
             Some((kind, name)) => (kind, Some(name)),
             None => (written, None),
         };
+        if written == "wharf" {
+            return Ok(Actor::Wharf);
+        }
         if kind == "local" {
             return match name {
                 None => Ok(Actor::Local { uid: None }),
@@ -99,6 +107,7 @@ impl fmt::Display for Actor {
             Actor::SshKey(name) => write!(f, "ssh key {name}"),
             Actor::Token(name) => write!(f, "token {name}"),
             Actor::User(name) => write!(f, "user {name}"),
+            Actor::Wharf => f.write_str("Wharf"),
         }
     }
 }
@@ -116,6 +125,7 @@ mod tests {
             Actor::SshKey("laptop".into()),
             Actor::Token("ci-deploy".into()),
             Actor::User("alice@example.com".into()),
+            Actor::Wharf,
         ] {
             assert_eq!(actor.to_written().parse::<Actor>(), Ok(actor.clone()));
         }

@@ -8,6 +8,7 @@
 //! message says what is wrong and how to fix it.
 
 mod actor;
+mod alert;
 mod app_config;
 mod app_json;
 mod app_name;
@@ -26,6 +27,7 @@ mod log_time;
 mod memory;
 mod mount_spec;
 mod name_error;
+mod notify_channel;
 mod process;
 mod process_scale;
 mod procfile;
@@ -40,6 +42,7 @@ mod volume;
 mod web_address;
 
 pub use actor::{Actor, ActorError};
+pub use alert::{Alert, AlertKind, Severity};
 pub use app_config::{
     AppConfig, DEFAULT_PORT, DEFAULT_SCALE, DOCKERFILE_KEYS, DockerfileKey, EnvFromConfig,
     MAX_SCALE,
@@ -60,6 +63,7 @@ pub use log_time::{LogTime, LogTimeError, fixed_time, parse_span};
 pub use memory::{MIN_MEMORY_BYTES, MemoryError, format_memory, parse_memory, parse_size};
 pub use mount_spec::{AbsPath, ContainerPath, MountSource, MountSpec, VolumeName};
 pub use name_error::NameError;
+pub use notify_channel::{ChannelError, EmailAddress, SmtpServer, WebhookFormat, WebhookUrl};
 pub use process::{ProcessName, WEB, not_started_note, web_concurrency};
 pub use process_scale::{ProcessScale, ScaleError};
 pub use procfile::{Procfile, ProcfileError, ProcfileErrorKind, RELEASE};

@@ -14,6 +14,7 @@ mod container;
 mod docker;
 mod engine;
 mod error;
+mod events;
 mod exec;
 mod files;
 mod image;
@@ -29,6 +30,7 @@ pub use container::{ContainerInfo, ContainerSpec, Mount, PortBinding, RestartPol
 pub use docker::{DEFAULT_SOCKET, Docker};
 pub use engine::EngineFacts;
 pub use error::{BuildError, MIN_API_VERSION, RuntimeError};
+pub use events::{ContainerAction, ContainerEvent};
 pub use exec::{ExecResult, ExecSpec, KEPT_STDERR};
 pub use files::FileEntry;
 pub use image::ImageInfo;

@@ -22,6 +22,12 @@ pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 1 << 30;
 /// How often the host's and the containers' figures are read (`--stats-interval`): the span of
 /// the history's finest tier, and the most a restart of the daemon can lose of it.
 pub const DEFAULT_STATS_INTERVAL: Duration = Duration::from_secs(10);
+/// A disk more than this percent full raises an alert.
+pub const DEFAULT_DISK_ALERT_PERCENT: u8 = 90;
+/// How often instances' health, certificates and disks are checked for alerts.
+pub const DEFAULT_ALERT_CHECK_INTERVAL: Duration = Duration::from_secs(30);
+/// The longest wait between two attempts to deliver a notification.
+pub const DEFAULT_NOTIFY_RETRY_CAP: Duration = Duration::from_secs(10 * 60);
 
 /// Everything `wharf server` needs to start.
 #[derive(Debug, Clone)]
@@ -62,6 +68,15 @@ pub struct ServerConfig {
     pub authorized_keys: Option<PathBuf>,
     /// How much of each app's container output is kept (`DATA/app-logs`): size and age.
     pub app_logs: wharf_deploy::LogBounds,
+    /// The sender of notification emails (`None`: the SMTP user when it is an address, else
+    /// `wharf@HOST`).
+    pub notify_from: Option<wharf_domain::EmailAddress>,
+    /// A disk more than this percent full raises an alert.
+    pub disk_alert_percent: u8,
+    /// How often instances' health, certificates and disks are checked.
+    pub alert_check_interval: Duration,
+    /// The longest wait between two attempts to deliver a notification.
+    pub notify_retry_cap: Duration,
 }
 
 /// What is wrong with the configuration.
@@ -75,6 +90,8 @@ pub enum ConfigError {
     Zero { option: &'static str },
     #[error("--app-log-max-size must be at least {min} bytes (32k), got {given}")]
     AppLogsTooSmall { given: u64, min: u64 },
+    #[error("--disk-alert-percent must be from 1 to 100, got {0}")]
+    DiskAlertPercent(u8),
     #[error("--api-domain needs the HTTPS listener (--https-listen is `none`)")]
     ApiDomainWithoutHttps,
     #[error("{first} and {second} are both {addr}; give them different ports")]
@@ -112,6 +129,10 @@ impl ServerConfig {
             metrics_listen: None,
             authorized_keys: None,
             app_logs: wharf_deploy::LogBounds::default(),
+            notify_from: None,
+            disk_alert_percent: DEFAULT_DISK_ALERT_PERCENT,
+            alert_check_interval: DEFAULT_ALERT_CHECK_INTERVAL,
+            notify_retry_cap: DEFAULT_NOTIFY_RETRY_CAP,
         }
     }
 
@@ -162,6 +183,19 @@ impl ServerConfig {
             return Err(ConfigError::Zero {
                 option: "--stats-interval",
             });
+        }
+        if self.alert_check_interval.is_zero() {
+            return Err(ConfigError::Zero {
+                option: "--alert-check-interval",
+            });
+        }
+        if self.notify_retry_cap.is_zero() {
+            return Err(ConfigError::Zero {
+                option: "--notify-retry-cap",
+            });
+        }
+        if !(1..=100).contains(&self.disk_alert_percent) {
+            return Err(ConfigError::DiskAlertPercent(self.disk_alert_percent));
         }
         if self.api_domain.is_some() && self.https_listen.is_none() {
             return Err(ConfigError::ApiDomainWithoutHttps);

@@ -10,7 +10,7 @@ use crate::api::{self, ApiState, GitSettings};
 use crate::certs::Certs;
 use crate::dashboard::{Dashboard, Transport};
 use crate::listeners::Inherited;
-use crate::{ServerConfig, clean_up, engine_watch, instance, socket, takeover};
+use crate::{ServerConfig, clean_up, engine_watch, instance, notify, socket, takeover};
 use anyhow::Context;
 use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::fs::PermissionsExt;
@@ -23,6 +23,63 @@ use wharf_deploy::{DeploySettings, Deployer};
 use wharf_proxy::{HttpsRedirect, ProxyConfig, ProxyServer, Router};
 use wharf_runtime::Docker;
 use wharf_store::Store;
+
+/// What the alerts' detectors watch.
+struct AlertSources {
+    store: Arc<Store>,
+    docker: Docker,
+    router: Arc<Router>,
+    certs: Arc<Certs>,
+    instance: String,
+}
+
+/// The alerts' detectors and the notifications' delivery, each a task with its span.
+fn spawn_alerts(
+    servers: &mut tokio::task::JoinSet<anyhow::Result<()>>,
+    config: &ServerConfig,
+    sources: AlertSources,
+    shutdown: &CancellationToken,
+) {
+    let (store, token) = (sources.store.clone(), shutdown.clone());
+    let (docker, instance) = (sources.docker.clone(), sources.instance);
+    servers.spawn(
+        async move {
+            notify::crashes::watch(docker, store, instance, token).await;
+            Ok(())
+        }
+        .instrument(tracing::info_span!("alerts", from = "engine")),
+    );
+    let checked = notify::conditions::Checked {
+        store: sources.store.clone(),
+        router: sources.router,
+        certs: sources.certs,
+        data_dir: config.data_dir.clone(),
+        docker: sources.docker,
+        disk_threshold: config.disk_alert_percent,
+        interval: config.alert_check_interval,
+    };
+    let token = shutdown.clone();
+    servers.spawn(
+        async move {
+            notify::conditions::watch(checked, token).await;
+            Ok(())
+        }
+        .instrument(tracing::info_span!("alerts", from = "checks")),
+    );
+    let settings = notify::DeliverySettings {
+        retry_cap: config.notify_retry_cap,
+        from: config.notify_from.as_ref().map(ToString::to_string),
+        ..notify::DeliverySettings::default()
+    };
+    let (store, token) = (sources.store, shutdown.clone());
+    servers.spawn(
+        async move {
+            notify::delivery::run(store, settings, token).await;
+            Ok(())
+        }
+        .instrument(tracing::info_span!("notify")),
+    );
+}
 
 /// Run the daemon until it receives SIGTERM or SIGINT.
 pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
@@ -208,7 +265,7 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
         );
     }
     {
-        let token = shutdown.clone();
+        let (router, token) = (router.clone(), shutdown.clone());
         servers.spawn(
             async move {
                 wharf_proxy::monitor_health(router, proxy_config, token).await;
@@ -227,6 +284,18 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
             .instrument(tracing::info_span!("cron")),
         );
     }
+    spawn_alerts(
+        &mut servers,
+        &config,
+        AlertSources {
+            store: deployer.store().clone(),
+            docker: docker.clone(),
+            router: router.clone(),
+            certs: certs.clone(),
+            instance: instance_id.clone(),
+        },
+        &shutdown,
+    );
     {
         let (deployer, token) = (deployer.clone(), shutdown.clone());
         let store = deployer.app_logs().clone();

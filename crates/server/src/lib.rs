@@ -16,6 +16,7 @@ mod host;
 mod instance;
 mod listeners;
 mod metrics;
+mod notify;
 mod push_keys;
 pub mod run_protocol;
 mod socket;
@@ -23,8 +24,9 @@ mod stats;
 mod takeover;
 
 pub use config::{
-    ConfigError, DEFAULT_API_LISTEN, DEFAULT_API_PORT, DEFAULT_HSTS_MAX_AGE, DEFAULT_HTTP_LISTEN,
-    DEFAULT_HTTPS_LISTEN, ServerConfig, socket_path,
+    ConfigError, DEFAULT_ALERT_CHECK_INTERVAL, DEFAULT_API_LISTEN, DEFAULT_API_PORT,
+    DEFAULT_DISK_ALERT_PERCENT, DEFAULT_HSTS_MAX_AGE, DEFAULT_HTTP_LISTEN, DEFAULT_HTTPS_LISTEN,
+    DEFAULT_NOTIFY_RETRY_CAP, ServerConfig, socket_path,
 };
 pub use daemon::run;
 pub use push_keys::{PushKeyError, PushKeys};

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use sha2::{Digest, Sha256};
-use wharf_domain::{ServiceKind, ServiceName, UtcDateTime};
+use wharf_domain::{Alert, AlertKind, ServiceKind, ServiceName, UtcDateTime};
 use wharf_runtime::{ContainerSpec, ExecSpec, OneOffSpec, RestartPolicy};
 use wharf_store::{BackupRecord, ServiceRecord, unix_now};
 
@@ -95,8 +95,27 @@ impl Services {
             }
             Err(err) => {
                 tracing::error!(%service, error = %err, scheduled, "backup failed");
+                self.raise_backup_alert(AlertKind::BackupFailed, service, &err);
                 Err(err)
             }
+        }
+    }
+
+    /// Record that a backup (or its verification) of `service` failed and tell the
+    /// notification channels; a store that cannot be written is only logged.
+    pub(crate) fn raise_backup_alert(
+        &self,
+        kind: AlertKind,
+        service: &ServiceName,
+        err: &ServiceError,
+    ) {
+        let what = match kind {
+            AlertKind::BackupVerifyFailed => "the newest backup does not restore",
+            _ => "the backup failed",
+        };
+        let alert = Alert::new(kind, format!("{service}: {what}: {err}")).about(service.as_str());
+        if let Err(e) = self.store.raise(&alert) {
+            tracing::error!(%service, error = %e, "cannot record the backup's failure as an alert");
         }
     }
 
@@ -326,7 +345,9 @@ impl Services {
     #[tracing::instrument(skip(self))]
     pub async fn verify(&self, service: &ServiceName) -> Result<VerifyReport, ServiceError> {
         let _guard = self.lock(service).await;
-        self.verify_locked(service).await
+        self.verify_locked(service)
+            .await
+            .inspect_err(|err| self.raise_backup_alert(AlertKind::BackupVerifyFailed, service, err))
     }
 
     pub(crate) async fn verify_locked(

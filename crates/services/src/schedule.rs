@@ -73,6 +73,7 @@ impl Services {
         };
         if let Err(err) = self.verify_locked(service).await {
             tracing::error!(%service, error = %err, "scheduled backup does not restore");
+            self.raise_backup_alert(wharf_domain::AlertKind::BackupVerifyFailed, service, &err);
             let failed = BackupRecord {
                 error: Some(err.to_string()),
                 ..backup.clone()

@@ -1,12 +1,13 @@
 //! The activity log: every change made from anywhere (CLI, API, SSH, dashboard, git push),
 //! who made it, what it was, to which app, and how it ended. A change is recorded when it
 //! starts (`Running`) and finished when it ends; one the daemon did not see end (it stopped
-//! first) is marked `Interrupted` at the next start. Only the newest events are kept.
+//! first) is marked `Interrupted` at the next start. Alerts Wharf raises itself (`alerts`) are
+//! events too, with a kind, a severity and a count of repeats. Only the newest events are kept.
 
 use crate::store::now;
 use crate::{Store, StoreError};
 use rusqlite::{Row, params};
-use wharf_domain::{Actor, AppName, EventResult};
+use wharf_domain::{Actor, AlertKind, AppName, EventResult, Severity};
 
 /// How many events are kept, all apps together.
 const KEPT_EVENTS: i64 = 20_000;
@@ -49,6 +50,11 @@ pub struct EventRecord {
     /// What it said at the end: the outcome, or why it failed.
     pub message: String,
     pub finished_at: Option<i64>,
+    /// What Wharf noticed, for an alert it raised (none for a change someone made).
+    pub kind: Option<AlertKind>,
+    pub severity: Option<Severity>,
+    /// How many times it happened (an alert raised again within the grouping window).
+    pub repeats: i64,
 }
 
 impl Store {
@@ -142,7 +148,7 @@ impl Store {
     ) -> Result<Vec<EventRecord>, StoreError> {
         let conn = self.conn();
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let columns = "id, at, actor, app, action, subject, result, message, finished_at";
+        let columns = "id, at, actor, app, action, subject, result, message, finished_at, kind, severity, repeats";
         let rows = match app {
             Some(app) => {
                 let mut stmt = conn.prepare(&format!(
@@ -174,6 +180,9 @@ struct Raw {
     result: String,
     message: String,
     finished_at: Option<i64>,
+    kind: Option<String>,
+    severity: Option<String>,
+    repeats: i64,
 }
 
 fn raw(row: &Row<'_>) -> rusqlite::Result<Raw> {
@@ -187,6 +196,9 @@ fn raw(row: &Row<'_>) -> rusqlite::Result<Raw> {
         result: row.get(6)?,
         message: row.get(7)?,
         finished_at: row.get(8)?,
+        kind: row.get(9)?,
+        severity: row.get(10)?,
+        repeats: row.get(11)?,
     })
 }
 
@@ -199,6 +211,19 @@ impl Raw {
         let result = EventResult::from_stored(&self.result).ok_or_else(|| {
             StoreError::Corrupt(format!("event {}: result `{}`", self.id, self.result))
         })?;
+        let corrupt = |what: &str, text: &str| {
+            StoreError::Corrupt(format!("event {}: {what} `{text}`", self.id))
+        };
+        let kind = match &self.kind {
+            None => None,
+            Some(text) => Some(AlertKind::from_stored(text).ok_or_else(|| corrupt("kind", text))?),
+        };
+        let severity = match &self.severity {
+            None => None,
+            Some(text) => {
+                Some(Severity::from_stored(text).ok_or_else(|| corrupt("severity", text))?)
+            }
+        };
         Ok(EventRecord {
             id: self.id,
             at: self.at,
@@ -209,6 +234,9 @@ impl Raw {
             result,
             message: self.message,
             finished_at: self.finished_at,
+            kind,
+            severity,
+            repeats: self.repeats,
         })
     }
 }

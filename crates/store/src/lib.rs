@@ -1,12 +1,14 @@
 //! Wharf's state in one SQLite database: apps, their domains, releases, storage mounts, API
-//! tokens, SSH keys, the dashboard's users and sessions, the activity log of every change, and
-//! the bounded history of what the host and the apps used.
+//! tokens, SSH keys, the dashboard's users and sessions, the activity log of every change (and
+//! of what Wharf noticed itself), the notification channels with their outbox, and the bounded
+//! history of what the host and the apps used.
 //!
 //! The store is the source of truth. The daemon writes here first and then updates what runs
 //! (routes, containers); at start it rebuilds everything in memory from what is stored here.
 
 mod acme_state;
 mod added_domains;
+mod alerts;
 mod app_listing;
 mod apps;
 mod build_leftovers;
@@ -16,6 +18,8 @@ mod error;
 mod events;
 mod keys;
 mod migrations;
+mod notify_channels;
+mod outbox;
 mod process_settings;
 mod registry_logins;
 mod releases;
@@ -30,12 +34,15 @@ mod tokens;
 mod users;
 
 pub use acme_state::AcmeState;
+pub use alerts::{GROUP_WINDOW_SECS, Raised};
 pub use app_listing::AppListing;
 pub use apps::AppRecord;
 pub use cron_runs::CronRun;
 pub use error::StoreError;
 pub use events::{EventRecord, NewEvent};
 pub use keys::KeyRecord;
+pub use notify_channels::{ChannelTarget, NotifyChannel, SmtpLogin, SmtpPassword};
+pub use outbox::PendingNotification;
 pub use registry_logins::RegistryLogin;
 pub use releases::{ReleaseRecord, ReleaseStatus};
 pub use resource_history::{

@@ -301,6 +301,47 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX resource_samples_by_age ON resource_samples (tier, at);
     ",
+    // 22: events Wharf raises itself (kind, severity, how many times within the grouping
+    // window), the channels notifications go to (an SMTP password kept as given: the server
+    // needs it; the database is readable by its owner only) and the outbox they wait in.
+    "
+    ALTER TABLE events ADD COLUMN kind TEXT;
+    ALTER TABLE events ADD COLUMN severity TEXT;
+    ALTER TABLE events ADD COLUMN repeats INTEGER NOT NULL DEFAULT 1;
+    CREATE INDEX events_by_kind ON events (kind, app, subject, id) WHERE kind IS NOT NULL;
+    CREATE TABLE notify_channels (
+        id             INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind           TEXT NOT NULL,
+        target         TEXT NOT NULL,
+        format         TEXT,
+        smtp_server    TEXT,
+        smtp_user      TEXT,
+        smtp_password  TEXT,
+        starttls       INTEGER NOT NULL DEFAULT 0,
+        created_at     INTEGER NOT NULL,
+        last_delivery  INTEGER,
+        last_error     TEXT,
+        last_error_at  INTEGER
+    );
+    CREATE TABLE notify_outbox (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        channel       INTEGER NOT NULL REFERENCES notify_channels(id) ON DELETE CASCADE,
+        kind          TEXT NOT NULL,
+        app           TEXT,
+        subject       TEXT,
+        message       TEXT NOT NULL,
+        count         INTEGER NOT NULL DEFAULT 1,
+        first_at      INTEGER NOT NULL,
+        last_at       INTEGER NOT NULL,
+        attempts      INTEGER NOT NULL DEFAULT 0,
+        next_attempt  INTEGER NOT NULL,
+        delivered_at  INTEGER,
+        abandoned_at  INTEGER,
+        last_error    TEXT
+    );
+    CREATE INDEX notify_outbox_due ON notify_outbox (next_attempt) WHERE delivered_at IS NULL AND abandoned_at IS NULL;
+    CREATE INDEX notify_outbox_by_key ON notify_outbox (channel, kind, app, subject);
+    ",
 ];
 
 /// Bring the schema up to date inside one transaction per migration.

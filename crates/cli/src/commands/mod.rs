@@ -11,6 +11,7 @@ mod hook;
 mod init;
 mod keys;
 mod logs;
+pub(crate) mod notify;
 mod processes;
 mod reference;
 mod registries;
@@ -126,6 +127,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(args) => run::run(&Client::new(endpoint(&cli)?), args).await,
         Command::Logs(args) => logs::run(&Client::new(endpoint(&cli)?), args).await,
         Command::Certs(args) => certs::run(&Client::new(endpoint(&cli)?), args, cli.json).await,
+        Command::Notify { command } => {
+            notify::run(&Client::new(endpoint(&cli)?), command, cli.json).await
+        }
         Command::Domains { command } => {
             domains::run(&Client::new(endpoint(&cli)?), command, cli.json).await
         }
@@ -157,6 +161,9 @@ fn is_listing(command: &Command) -> bool {
         | Command::Ps { .. }
         | Command::Events { .. }
         | Command::Stats { .. } => true,
+        Command::Notify { command } => {
+            matches!(command, None | Some(notify::NotifyCommand::List))
+        }
         Command::Cron { log, .. } => log.is_none(),
         Command::Apps(args) => matches!(args.command, None | Some(AppsCommand::List)),
         Command::Config { command } => matches!(command, ConfigCommand::Show { .. }),

@@ -45,6 +45,10 @@ pub async fn run(cli: &Cli, args: &ServerArgs) -> anyhow::Result<ExitCode> {
         .map(std::path::absolute)
         .transpose()
         .context("resolving --authorized-keys")?;
+    config.notify_from = args.notify_from.clone();
+    config.disk_alert_percent = args.disk_alert_percent;
+    config.alert_check_interval = Duration::from_secs(args.alert_check_interval);
+    config.notify_retry_cap = Duration::from_secs(args.notify_retry_cap);
     wharf_server::run(config).await?;
     Ok(ExitCode::SUCCESS)
 }

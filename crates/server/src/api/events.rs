@@ -64,7 +64,8 @@ pub async fn local_actor(mut request: Request, next: Next) -> Response {
         .and_then(|value| value.to_str().ok())
         .map(str::parse::<Actor>);
     let actor = match named {
-        Some(Ok(Actor::Local { .. })) | None => Actor::Local { uid },
+        // Only Wharf itself records as Wharf.
+        Some(Ok(Actor::Local { .. } | Actor::Wharf)) | None => Actor::Local { uid },
         Some(Ok(actor)) => actor,
         Some(Err(err)) => {
             tracing::warn!(error = %err, "a local client named no actor Wharf knows");
@@ -112,7 +113,15 @@ const ACTIONS: &[(Method, &str, &str)] = &[
     (Method::DELETE, paths::CERT, "certs remove"),
     (Method::POST, paths::DEPLOY, "deploy"),
     (Method::POST, paths::IMAGE, "deploy image"),
+    (Method::POST, paths::NOTIFY_WEBHOOKS, "notify add"),
+    (Method::POST, paths::NOTIFY_EMAILS, "notify add"),
+    (Method::DELETE, paths::NOTIFY_CHANNEL, "notify remove"),
+    (Method::POST, paths::NOTIFY_TEST, "notify test"),
 ];
+
+/// Changes whose outcome is notified (to every channel) as well as recorded: the ones that put
+/// a release in service.
+const NOTIFIED: &[&str] = &["deploy", "deploy image", "rollback", "redeploy"];
 
 /// Changes whose subject is named in their JSON body rather than their path: the field that
 /// names it (a service created, a domain added).
@@ -120,6 +129,7 @@ const SUBJECT_IN_BODY: &[(Method, &str, &str)] = &[
     (Method::POST, paths::SERVICES, "name"),
     (Method::POST, paths::DOMAINS, "domain"),
     (Method::POST, paths::IMAGE, "image"),
+    (Method::POST, paths::NOTIFY_EMAILS, "to"),
 ];
 
 /// Largest body read for its subject: a name and a few settings.
@@ -259,6 +269,8 @@ pub(crate) fn record_as_route(
 pub(crate) struct End {
     store: Arc<Store>,
     id: i64,
+    /// For a change whose outcome is notified: what it was, to which app, by whom.
+    notified: Option<NewEvent>,
 }
 
 impl End {
@@ -269,6 +281,9 @@ impl End {
             Ok(id) => Some(End {
                 store: store.clone(),
                 id,
+                notified: NOTIFIED
+                    .contains(&change.action.as_str())
+                    .then(|| change.clone()),
             }),
             Err(err) => {
                 tracing::warn!(error = %err, action = change.action, "cannot record a change in the activity log");
@@ -293,6 +308,12 @@ impl End {
             .finish_event(self.id, result, &message, app.as_ref())
         {
             tracing::warn!(error = %err, id = self.id, "cannot finish a change in the activity log");
+        }
+        if let Some(change) = &self.notified
+            && let Some(alert) = outcome_alert(change, result, &message, app)
+            && let Err(err) = self.store.notify(&alert)
+        {
+            tracing::warn!(error = %err, id = self.id, "cannot queue the notification of a deploy");
         }
     }
 
@@ -334,6 +355,33 @@ impl End {
             ),
         }
     }
+}
+
+/// What a deploy's channels are told of how it ended (`app`: the app it turned out to be, for a
+/// deploy whose Dockerfile named it); nothing for one cut off by a stop.
+fn outcome_alert(
+    change: &NewEvent,
+    result: EventResult,
+    message: &str,
+    app: Option<AppName>,
+) -> Option<wharf_domain::Alert> {
+    use wharf_domain::{Alert, AlertKind};
+    let (kind, said) = match result {
+        EventResult::Ok => (
+            AlertKind::DeploySucceeded,
+            format!("{} by {}: {message}", change.action, change.actor),
+        ),
+        EventResult::Failed => (
+            AlertKind::DeployFailed,
+            format!("{} by {} failed: {message}", change.action, change.actor),
+        ),
+        EventResult::Running | EventResult::Interrupted => return None,
+    };
+    let alert = Alert::new(kind, said);
+    Some(match app.or_else(|| change.app.clone()) {
+        Some(app) => alert.of_app(app),
+        None => alert,
+    })
 }
 
 /// An error answer is one short JSON object; more than this is cut.
@@ -460,6 +508,9 @@ fn events(records: Vec<EventRecord>) -> Events {
                 result: record.result,
                 message: record.message,
                 finished_at: record.finished_at,
+                kind: record.kind,
+                severity: record.severity,
+                repeats: record.repeats,
             })
             .collect(),
     }

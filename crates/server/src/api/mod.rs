@@ -13,6 +13,7 @@ mod error;
 pub(crate) mod events;
 mod git;
 pub(crate) mod logs;
+pub(crate) mod notify;
 pub(crate) mod params;
 pub(crate) mod processes;
 mod reach;
@@ -189,6 +190,11 @@ fn api_routes() -> Mounted {
         .at(M::GET, paths::METRICS, crate::metrics::scrape)
         .at(M::GET, paths::STATS, stats::server)
         .at(M::GET, paths::APP_STATS, stats::app)
+        .at(M::GET, paths::NOTIFY, notify::list)
+        .at(M::POST, paths::NOTIFY_WEBHOOKS, notify::add_webhook)
+        .at(M::POST, paths::NOTIFY_EMAILS, notify::add_email)
+        .at(M::DELETE, paths::NOTIFY_CHANNEL, notify::remove)
+        .at(M::POST, paths::NOTIFY_TEST, notify::test)
         .upload(M::POST, paths::DEPLOY, deploy::deploy)
 }
 
