@@ -1,6 +1,6 @@
 //! `wharf stats`: a real app's containers are read from the engine every interval, the host's
-//! figures come with them, the history API returns the samples, and they are still there after
-//! the daemon restarts.
+//! figures come with them, requests through the proxy are in the history exactly once, the
+//! history API returns the samples, and they are still there after the daemon restarts.
 
 use super::harness::*;
 use std::time::{Duration, Instant};
@@ -57,8 +57,40 @@ fn stats_show_an_apps_memory_and_the_host_and_outlive_a_restart() {
         "{stats}"
     );
     assert!(stats["current"]["cpu_percent"].is_number(), "{stats}");
-    // The traffic columns wait for the proxy's figures: none are made up.
-    assert!(samples.iter().all(|s| s["requests"].is_null()), "{stats}");
+    // Requests through the proxy: each round stores those since the one before, so the
+    // history holds every one of them, exactly once.
+    let host = format!("{app}.example.com");
+    for _ in 0..7 {
+        assert_eq!(d.get(&host, "/").unwrap().0, 200);
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let stats = loop {
+        let stats = d.wharf_json(&["stats", &app]);
+        let served: u64 = stats["samples"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|s| s["requests"].as_u64())
+            .sum();
+        if served == 7 {
+            break stats;
+        }
+        assert!(served < 7, "counted twice: {stats}");
+        assert!(Instant::now() < deadline, "{served} of 7 requests: {stats}");
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    assert_eq!(stats["traffic"]["requests"], 7, "{stats}");
+    assert_eq!(stats["traffic"]["requests_5xx"], 0, "{stats}");
+    assert!(
+        stats["traffic"]["latency_p99_ms"].as_f64().unwrap() > 0.0,
+        "{stats}"
+    );
+    let shown = d.wharf_ok(&["stats", &app]);
+    assert!(
+        shown.contains("requests in the last hour: 7 (0 answered 5xx)")
+            && shown.contains("since the server started: 7 requests"),
+        "{shown}"
+    );
 
     // The whole server: the host and every app, as a table and a chart.
     let server = d.wharf_json(&["stats"]);

@@ -50,6 +50,7 @@ pub use services::{
     RestoreQuery, Restored, Service, ServiceDestroyed, ServiceQuery, VerifyReport,
 };
 pub use stats::{
-    AppStats, AppUsage, HostUsage, ServerStats, ServiceUsage, StatsQuery, StatsSample, Usage,
+    AppStats, AppUsage, HostUsage, ServedTraffic, ServerStats, ServiceUsage, StatsQuery,
+    StatsSample, Usage,
 };
 pub use storage::{MountKind, MountRequest, StorageMount, StorageMounts, UnmountRequest};

@@ -148,6 +148,23 @@ pub struct AppStats {
     pub tier_secs: u64,
     /// The history, oldest first.
     pub samples: Vec<StatsSample>,
+    /// What the proxy served the app since the server started; `None` when nothing routes
+    /// to it (no web process, or no release yet).
+    #[serde(default)]
+    pub traffic: Option<ServedTraffic>,
+}
+
+/// Requests the proxy answered for an app, and how fast.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ServedTraffic {
+    pub requests: u64,
+    /// Of them, those answered with a 5xx status (the app's, or the proxy's 502/503/504).
+    pub requests_5xx: u64,
+    /// Estimated median and 99th percentile latency, in milliseconds.
+    #[serde(default)]
+    pub latency_p50_ms: Option<f64>,
+    #[serde(default)]
+    pub latency_p99_ms: Option<f64>,
 }
 
 /// One sample of a history: a reading, or the roll-up of a minute's or an hour's readings.

@@ -636,6 +636,13 @@ fn every_type_survives_a_round_trip() {
     schema(s, host);
     schema(s, usage.clone());
     schema(s, sample.clone());
+    let served = ServedTraffic {
+        requests: 35,
+        requests_5xx: 5,
+        latency_p50_ms: Some(1.5),
+        latency_p99_ms: None,
+    };
+    schema(s, served);
     schema(
         s,
         AppStats {
@@ -646,6 +653,7 @@ fn every_type_survives_a_round_trip() {
             host: None,
             tier_secs: 10,
             samples: vec![sample],
+            traffic: Some(served),
         },
     );
 

@@ -190,6 +190,7 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
         instance_id.clone(),
         deployer.store().clone(),
         config.data_dir.clone(),
+        deployer.router().clone(),
     ));
     let state = ApiState {
         deployer: deployer.clone(),

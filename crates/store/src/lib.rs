@@ -46,7 +46,7 @@ pub use outbox::PendingNotification;
 pub use registry_logins::RegistryLogin;
 pub use releases::{ReleaseRecord, ReleaseStatus};
 pub use resource_history::{
-    History, MAX_RESOURCE_SAMPLES, Reading, StoredSample, Subject, TIERS, Tier,
+    History, MAX_RESOURCE_SAMPLES, Reading, StoredSample, Subject, TIERS, Tier, TrafficReading,
 };
 pub use second_factor::{RECOVERY_CODES, SecondFactor, TotpEnrollment};
 pub use services::{BackupRecord, LinkRecord, ServiceRecord, ServiceStatus};

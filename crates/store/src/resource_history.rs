@@ -79,6 +79,20 @@ pub struct Reading {
     pub load: Option<f64>,
     pub data_free: Option<u64>,
     pub docker_free: Option<u64>,
+    /// An app's traffic through the proxy during the reading's interval: `None` for what the
+    /// proxy does not route (the host, services, apps without a web process).
+    pub traffic: Option<TrafficReading>,
+}
+
+/// What the proxy served an app between two readings.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct TrafficReading {
+    /// Requests answered, and those answered with a 5xx status.
+    pub requests: u64,
+    pub requests_5xx: u64,
+    /// Estimated median and 99th percentile of their latency; `None` without requests.
+    pub latency_p50_ms: Option<f64>,
+    pub latency_p99_ms: Option<f64>,
 }
 
 /// A stored row: a reading, or a roll-up of a bucket's readings.
@@ -88,15 +102,11 @@ pub struct StoredSample {
     pub at: i64,
     /// How many readings it stands for.
     pub samples: u64,
-    /// Averages (a single reading's value in the finest tier) and maxima.
+    /// Averages (a single reading's value in the finest tier) and maxima; the traffic's
+    /// requests are summed over the row's span, its latencies averaged.
     pub reading: Reading,
     pub cpu_percent_max: Option<f64>,
     pub memory_max: Option<u64>,
-    /// The proxy's figures for an app: requests answered, those answered 5xx, latency.
-    pub requests: Option<u64>,
-    pub requests_5xx: Option<u64>,
-    pub latency_p50_ms: Option<f64>,
-    pub latency_p99_ms: Option<f64>,
 }
 
 /// A subject's history over a span: the tier it was read from and its rows, oldest first.
@@ -192,11 +202,14 @@ fn insert_readings(
     let mut stmt = conn.prepare_cached(
         "INSERT OR REPLACE INTO resource_samples (tier, at, kind, name, samples, cpu_percent,
             cpu_percent_max, memory, memory_max, memory_limit, net_rx, net_tx, block_read,
-            block_write, restarts, oom_killed, load, data_free, docker_free)
-         VALUES (?1, ?2, ?3, ?4, 1, ?5, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            block_write, restarts, oom_killed, load, data_free, docker_free, requests,
+            requests_5xx, latency_p50_ms, latency_p99_ms)
+         VALUES (?1, ?2, ?3, ?4, 1, ?5, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+            ?17, ?18, ?19, ?20)",
     )?;
     for (subject, r) in readings {
         let (kind, name) = subject.key();
+        let traffic = r.traffic.as_ref();
         stmt.execute(params![
             TIERS[0].secs,
             at,
@@ -214,6 +227,10 @@ fn insert_readings(
             r.load,
             r.data_free.map(db_int),
             r.docker_free.map(db_int),
+            traffic.map(|t| db_int(t.requests)),
+            traffic.map(|t| db_int(t.requests_5xx)),
+            traffic.and_then(|t| t.latency_p50_ms),
+            traffic.and_then(|t| t.latency_p99_ms),
         ])?;
     }
     Ok(())
@@ -296,13 +313,18 @@ fn stored_sample(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredSample> {
             load: row.get(13)?,
             data_free: bytes(14)?,
             docker_free: bytes(15)?,
+            traffic: match bytes(16)? {
+                None => None,
+                Some(requests) => Some(TrafficReading {
+                    requests,
+                    requests_5xx: bytes(17)?.unwrap_or(0),
+                    latency_p50_ms: row.get(18)?,
+                    latency_p99_ms: row.get(19)?,
+                }),
+            },
         },
         cpu_percent_max: row.get(3)?,
         memory_max: bytes(5)?,
-        requests: bytes(16)?,
-        requests_5xx: bytes(17)?,
-        latency_p50_ms: row.get(18)?,
-        latency_p99_ms: row.get(19)?,
     })
 }
 

@@ -1,6 +1,6 @@
 //! `wharf stats [APP]`: what the host and the apps use now (CPU, memory and its limit, network
 //! and disk traffic, restarts and OOM kills), and a chart of the last hour: the host's without
-//! an app, the app's with one. `--json` prints the API's answer as it is.
+//! an app, the app's with one, with the requests the proxy served it and their latency. `--json` prints the API's answer as it is.
 
 use super::listing;
 use crate::client::{Client, with_query};
@@ -110,6 +110,7 @@ async fn of_app(client: &Client, app: &AppName, json: bool) -> anyhow::Result<Ex
             )?;
         }
     }
+    print_traffic(&stats)?;
     if let Some(host) = &stats.host {
         print_host(host)?;
     }
@@ -117,6 +118,32 @@ async fn of_app(client: &Client, app: &AppName, json: bool) -> anyhow::Result<Ex
     outln!("The last hour (a sample every {} s):", stats.tier_secs)?;
     print_charts(&stats.samples, true)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the proxy served the app: in the last hour (from the history, which outlives
+/// restarts of the server) and since the server started (with its latency).
+fn print_traffic(stats: &AppStats) -> anyhow::Result<()> {
+    let hour: Vec<_> = stats
+        .samples
+        .iter()
+        .filter_map(|s| s.requests.zip(s.requests_5xx))
+        .collect();
+    if !hour.is_empty() {
+        let requests: u64 = hour.iter().map(|(all, _)| all).sum();
+        let errors: u64 = hour.iter().map(|(_, errors)| errors).sum();
+        outln!("  requests in the last hour: {requests} ({errors} answered 5xx)")?;
+    }
+    if let Some(traffic) = &stats.traffic {
+        let ms = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |v| format!("{v:.1} ms"));
+        outln!(
+            "  since the server started: {} requests ({} answered 5xx), latency p50 {}, p99 {}",
+            traffic.requests,
+            traffic.requests_5xx,
+            ms(traffic.latency_p50_ms),
+            ms(traffic.latency_p99_ms)
+        )?;
+    }
+    Ok(())
 }
 
 fn print_host(host: &HostUsage) -> anyhow::Result<()> {

@@ -80,6 +80,19 @@ impl LatencyHistogram {
         LATENCY_BOUNDS.last().copied()
     }
 
+    /// The requests this histogram holds that `before` (an earlier reading of the same
+    /// counters) did not: the latencies of an interval.
+    pub fn since(&self, before: &LatencyHistogram) -> LatencyHistogram {
+        let mut counts = self.counts;
+        for (now, then) in counts.iter_mut().zip(before.counts) {
+            *now = now.saturating_sub(then);
+        }
+        LatencyHistogram {
+            counts,
+            sum_seconds: (self.sum_seconds - before.sum_seconds).max(0.0),
+        }
+    }
+
     pub(crate) fn add(&mut self, other: &LatencyHistogram) {
         for (mine, theirs) in self.counts.iter_mut().zip(other.counts) {
             *mine += theirs;
@@ -91,6 +104,24 @@ impl LatencyHistogram {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_interval_is_the_difference_of_two_readings() {
+        let mut before = LatencyHistogram::default();
+        before.counts[0] = 5;
+        before.sum_seconds = 0.004;
+        let mut now = before.clone();
+        now.counts[0] += 1;
+        now.counts[6] += 3;
+        now.sum_seconds += 0.3;
+        let interval = now.since(&before);
+        assert_eq!(interval.count(), 4);
+        assert_eq!(interval.counts[0], 1);
+        assert_eq!(interval.counts[6], 3);
+        assert!((interval.sum_seconds - 0.3).abs() < 1e-9);
+        // Counters that went back (a restart) give nothing rather than a wrap.
+        assert_eq!(before.since(&now).count(), 0);
+    }
 
     #[test]
     fn bounds_agree_in_both_units() {

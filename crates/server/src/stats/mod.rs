@@ -1,8 +1,10 @@
 //! The stats sampler: every `--stats-interval` (10 s by default) it reads what the host uses
 //! (`crate::host`) and what every running container of Wharf's uses (one reading each from the
 //! engine, a few at a time, no stream left open), sums the containers by app and by database
-//! service (`tally`), stores the round in the history (`wharf_store::resource_history`) and
-//! keeps it as the latest figures `GET /v1/stats` answers with.
+//! service (`tally`), adds each app's traffic since the previous round from the proxy's
+//! counters (`wharf_proxy::Router::traffic`), stores the round in the history
+//! (`wharf_store::resource_history`) and keeps it as the latest figures `GET /v1/stats`
+//! answers with.
 
 mod tally;
 
@@ -13,10 +15,13 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
-use wharf_api::{AppStats, AppUsage, HostUsage, ServerStats, ServiceUsage, StatsSample, Usage};
+use wharf_api::{
+    AppStats, AppUsage, HostUsage, ServedTraffic, ServerStats, ServiceUsage, StatsSample, Usage,
+};
 use wharf_domain::AppName;
+use wharf_proxy::{Router, TrafficTotals};
 use wharf_runtime::{ContainerInfo, ContainerUsage, Docker, RuntimeError};
-use wharf_store::{Reading, Store, StoreError, StoredSample, Subject};
+use wharf_store::{Reading, Store, StoreError, StoredSample, Subject, TrafficReading};
 
 /// How many containers are read from the engine at once.
 const CONCURRENT_READS: usize = 4;
@@ -43,6 +48,8 @@ pub struct Stats {
     instance_id: String,
     store: Arc<Store>,
     data_dir: PathBuf,
+    /// The proxy, whose counters give each app's requests and their latency.
+    router: Arc<Router>,
     state: Mutex<State>,
 }
 
@@ -53,6 +60,8 @@ struct State {
     /// The previous reading of each container, by id.
     containers: HashMap<String, ContainerUsage>,
     cpu: Option<CpuTimes>,
+    /// Each app's traffic totals at the previous round, by app name.
+    traffic: HashMap<String, TrafficTotals>,
 }
 
 #[derive(Clone)]
@@ -69,6 +78,7 @@ impl Stats {
         instance_id: String,
         store: Arc<Store>,
         data_dir: PathBuf,
+        router: Arc<Router>,
     ) -> Stats {
         Stats {
             interval,
@@ -76,6 +86,7 @@ impl Stats {
             instance_id,
             store,
             data_dir,
+            router,
             state: Mutex::new(State::default()),
         }
     }
@@ -110,6 +121,7 @@ impl Stats {
             .and_then(|facts| facts.root_dir);
         let facts = host::facts(&self.data_dir, docker_dir.as_deref());
         let cpu = CpuTimes::read();
+        let traffic = self.router.traffic();
         let at = wharf_store::unix_now();
 
         let (figures, host) = {
@@ -152,10 +164,27 @@ impl Stats {
             (figures, host)
         };
 
-        let mut rows: Vec<(Subject, Reading)> = figures
-            .into_iter()
-            .map(|(subject, f)| (subject, f.reading))
-            .collect();
+        let mut rows: Vec<(Subject, Reading)> = {
+            let mut state = self.state();
+            let now: HashMap<String, TrafficTotals> = traffic
+                .apps
+                .into_iter()
+                .map(|app| (app.app, app.totals))
+                .collect();
+            let rows = figures
+                .into_iter()
+                .map(|(subject, mut f)| {
+                    if let Subject::App(app) = &subject {
+                        f.reading.traffic = now
+                            .get(app.as_str())
+                            .map(|totals| interval(totals, state.traffic.get(app.as_str())));
+                    }
+                    (subject, f.reading)
+                })
+                .collect();
+            state.traffic = now;
+            rows
+        };
         rows.push((
             Subject::Host,
             Reading {
@@ -266,7 +295,38 @@ impl Stats {
                 u64::try_from(history.tier.secs).unwrap_or(0)
             },
             samples: history.samples.into_iter().map(sample).collect(),
+            traffic: self.router.traffic().app(app.as_str()).map(served),
         })
+    }
+}
+
+/// What the proxy served between the previous round's totals (`None`: the app was not routed
+/// then, so all of it is new) and these.
+fn interval(now: &TrafficTotals, before: Option<&TrafficTotals>) -> TrafficReading {
+    let (requests, requests_5xx, latency) = match before {
+        Some(before) => (
+            now.requests().saturating_sub(before.requests()),
+            now.requests_of("5xx")
+                .saturating_sub(before.requests_of("5xx")),
+            now.latency.since(&before.latency),
+        ),
+        None => (now.requests(), now.requests_of("5xx"), now.latency.clone()),
+    };
+    TrafficReading {
+        requests,
+        requests_5xx,
+        latency_p50_ms: latency.quantile(0.5).map(|s| s * 1000.0),
+        latency_p99_ms: latency.quantile(0.99).map(|s| s * 1000.0),
+    }
+}
+
+/// An app's totals since the server started, as the API sends them.
+fn served(totals: &TrafficTotals) -> ServedTraffic {
+    ServedTraffic {
+        requests: totals.requests(),
+        requests_5xx: totals.requests_of("5xx"),
+        latency_p50_ms: totals.latency.quantile(0.5).map(|s| s * 1000.0),
+        latency_p99_ms: totals.latency.quantile(0.99).map(|s| s * 1000.0),
     }
 }
 
@@ -290,9 +350,9 @@ fn sample(row: StoredSample) -> StatsSample {
         load_average: r.load,
         data_free: r.data_free,
         docker_free: r.docker_free,
-        requests: row.requests,
-        requests_5xx: row.requests_5xx,
-        latency_p50_ms: row.latency_p50_ms,
-        latency_p99_ms: row.latency_p99_ms,
+        requests: r.traffic.map(|t| t.requests),
+        requests_5xx: r.traffic.map(|t| t.requests_5xx),
+        latency_p50_ms: r.traffic.and_then(|t| t.latency_p50_ms),
+        latency_p99_ms: r.traffic.and_then(|t| t.latency_p99_ms),
     }
 }

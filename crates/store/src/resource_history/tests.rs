@@ -125,8 +125,7 @@ fn roll_ups_average_weighted_and_keep_the_maxima() {
     assert_eq!((second.reading.restarts, second.reading.oom_killed), (1, 0));
     assert_eq!(second.memory_max, Some(12 << 20));
     // The traffic figures are the proxy's: none were given, none are made up.
-    assert_eq!(first.requests, None);
-    assert_eq!(first.latency_p99_ms, None);
+    assert_eq!(first.reading.traffic, None);
 
     // The hour closes: its row weighs each minute by its readings.
     store
@@ -163,4 +162,39 @@ fn subjects_keep_their_own_history() {
     assert_eq!(history.samples[0].reading.data_free, Some(7));
     let shop = store.resource_history(&app("shop"), START, 3600).unwrap();
     assert!(shop.samples.is_empty());
+}
+
+#[test]
+fn an_apps_traffic_is_summed_over_a_bucket_with_its_latency() {
+    let store = Store::in_memory().unwrap();
+    let blog = app("blog");
+    let traffic = |requests, p99| TrafficReading {
+        requests,
+        requests_5xx: requests / 10,
+        latency_p50_ms: Some(p99 / 4.0),
+        latency_p99_ms: Some(p99),
+    };
+    for (i, (requests, p99)) in [(10, 8.0), (30, 16.0), (0, 0.0)].into_iter().enumerate() {
+        let mut r = reading(1.0, 1 << 20, 0);
+        r.traffic = (requests > 0).then(|| traffic(requests, p99));
+        store
+            .record_readings(START + 10 * i as i64, &[(blog.clone(), r)])
+            .unwrap();
+    }
+    let seconds = store.resource_history(&blog, START + 30, 3600).unwrap();
+    let read: Vec<_> = seconds.samples.iter().map(|s| s.reading.traffic).collect();
+    assert_eq!(
+        read,
+        [Some(traffic(10, 8.0)), Some(traffic(30, 16.0)), None]
+    );
+
+    store
+        .record_readings(START + 60, &[(blog.clone(), reading(1.0, 1 << 20, 0))])
+        .unwrap();
+    let minutes = store.resource_history(&blog, START + 60, 2 * 3600).unwrap();
+    let minute = minutes.samples[0].reading.traffic.unwrap();
+    assert_eq!((minute.requests, minute.requests_5xx), (40, 4));
+    // The median averaged over the readings that had requests; p99 the worst of them.
+    assert_eq!(minute.latency_p50_ms, Some(3.0));
+    assert_eq!(minute.latency_p99_ms, Some(16.0));
 }
