@@ -6,8 +6,10 @@
 # the same wrk load (1 thread, CONNS connections, DURATION) one after the other. The counts
 # include start-up (a few million instructions, under 1% of a run).
 #
-# Usage: bench/instructions.sh   (env: DURATION=15s CONNS=8 BASELINE=)
-# BASELINE=PATH: count another build of the standalone proxy too.
+# Usage: bench/instructions.sh   (env: DURATION=15s CONNS=8 BASELINE= BASELINE_FLAGS=)
+# BASELINE=PATH: count another build of the standalone proxy too, with BASELINE_FLAGS
+# (e.g. BASELINE=target/release/examples/standalone BASELINE_FLAGS=--no-metrics: the same
+# build with its traffic counters off).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -56,7 +58,8 @@ count() {
 export WHARF_WORKERS=1
 count wharf INT "$BIN/standalone" --listen "$PROXY_ADDR" --route "$HOST=$BACKEND_ADDR"
 if [ -n "${BASELINE:-}" ]; then
-    count baseline INT "$BASELINE" --listen "$PROXY_ADDR" --route "$HOST=$BACKEND_ADDR"
+    # shellcheck disable=SC2086 # flags are words
+    count baseline INT "$BASELINE" ${BASELINE_FLAGS:-} --listen "$PROXY_ADDR" --route "$HOST=$BACKEND_ADDR"
 fi
 count nginx QUIT nginx -e "$TMP/nginx/error.log" -c "$TMP/nginx.conf"
 
