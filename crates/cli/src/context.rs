@@ -23,6 +23,10 @@ fn context_files(dir: &Path) -> impl Iterator<Item = anyhow::Result<ignore::DirE
 }
 
 /// Write the build context of `dir` as a tar to `out`; returns the number of entries.
+///
+/// Each entry's owner, group and mode are written as `git archive` writes them for a push
+/// (`root`, 0664, or 0775 for directories and executables): Docker's build cache keys a
+/// `COPY` on them, so a `wharf push` and a `git push` of the same files share their layers.
 pub fn pack(dir: &Path, out: &std::fs::File) -> anyhow::Result<usize> {
     let mut builder = tar::Builder::new(out);
     builder.follow_symlinks(false);
@@ -36,9 +40,34 @@ pub fn pack(dir: &Path, out: &std::fs::File) -> anyhow::Result<usize> {
         if relative.as_os_str().is_empty() {
             continue;
         }
-        builder
-            .append_path_with_name(path, relative)
-            .with_context(|| format!("adding {} to the build context", relative.display()))?;
+        let adding = || format!("adding {} to the build context", relative.display());
+        let meta = std::fs::symlink_metadata(path).with_context(adding)?;
+        let mut header = tar::Header::new_gnu();
+        header.set_metadata_in_mode(&meta, tar::HeaderMode::Deterministic);
+        header.set_username("root").with_context(adding)?;
+        header.set_groupname("root").with_context(adding)?;
+        if meta.is_file() {
+            use std::os::unix::fs::PermissionsExt;
+            let executable = meta.permissions().mode() & 0o111 != 0;
+            header.set_mode(if executable { 0o775 } else { 0o664 });
+            let file = std::fs::File::open(path).with_context(adding)?;
+            builder
+                .append_data(&mut header, relative, file)
+                .with_context(adding)?;
+        } else if meta.is_dir() {
+            header.set_mode(0o775);
+            builder
+                .append_data(&mut header, relative, std::io::empty())
+                .with_context(adding)?;
+        } else if meta.file_type().is_symlink() {
+            let target = std::fs::read_link(path).with_context(adding)?;
+            builder
+                .append_link(&mut header, relative, target)
+                .with_context(adding)?;
+        } else {
+            // Sockets, pipes and devices have no place in an image.
+            continue;
+        }
         count += 1;
     }
     builder.finish().context("finishing the build context")?;
@@ -122,6 +151,45 @@ mod tests {
                 .iter()
                 .any(|n| n.contains("secret") || n.contains("node_modules")),
             "{names:?}"
+        );
+    }
+
+    #[test]
+    fn entries_are_owned_and_moded_as_git_archive_writes_them() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("app.py"), "x").unwrap();
+        std::fs::write(dir.path().join("run.sh"), "#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(
+            dir.path().join("run.sh"),
+            std::fs::Permissions::from_mode(0o700),
+        )
+        .unwrap();
+        std::fs::create_dir(dir.path().join("src")).unwrap();
+        let out = tempfile::tempfile().unwrap();
+        pack(dir.path(), &out).unwrap();
+        let mut file = out;
+        use std::io::Seek;
+        file.seek(std::io::SeekFrom::Start(0)).unwrap();
+        let mut archive = tar::Archive::new(file);
+        let mut seen = Vec::new();
+        for entry in archive.entries().unwrap() {
+            let entry = entry.unwrap();
+            let header = entry.header();
+            assert_eq!((header.uid().unwrap(), header.gid().unwrap()), (0, 0));
+            assert_eq!(header.username().unwrap(), Some("root"));
+            assert_eq!(header.groupname().unwrap(), Some("root"));
+            let name = entry.path().unwrap().display().to_string();
+            seen.push((name, header.mode().unwrap()));
+        }
+        seen.sort();
+        assert_eq!(
+            seen,
+            [
+                ("app.py".to_string(), 0o664),
+                ("run.sh".to_string(), 0o775),
+                ("src".to_string(), 0o775)
+            ]
         );
     }
 

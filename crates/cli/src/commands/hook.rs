@@ -31,7 +31,9 @@ pub async fn run(cli: &Cli, app: &AppName) -> anyhow::Result<ExitCode> {
         .unwrap_or_default();
     println!("-----> Deploying {app} from {refname} ({short}{by})");
     let mut archive = tokio::process::Command::new("git")
-        .args(["archive", "--format=tar", revision])
+        // The modes `wharf push` writes too (git's default, pinned against a server's own
+        // tar.umask): the two kinds of push then share Docker's build cache.
+        .args(["-c", "tar.umask=002", "archive", "--format=tar", revision])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
