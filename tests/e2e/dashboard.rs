@@ -102,15 +102,35 @@ impl Browser {
     /// Load `url`. A load Chromium cut off because the host's network changed (tests running
     /// beside this one create Docker networks) shows its error page: that load is tried again.
     pub(super) async fn goto(&self, url: &str) {
+        let mut error = None;
         for _ in 0..5 {
             self.client().goto(url).await.unwrap();
-            let at = self.client().current_url().await.unwrap();
-            if at.scheme() != "chrome-error" {
+            error = self.load_error().await;
+            if error.is_none() {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
-        panic!("{url} did not load in five tries");
+        panic!("{url} did not load in five tries: {error:?}");
+    }
+
+    /// Chromium's error code (`ERR_NETWORK_CHANGED`...) when it shows its error page in place
+    /// of the page. Its URL alone does not say so: WebDriver may report the address that failed.
+    pub(super) async fn load_error(&self) -> Option<String> {
+        let code = self
+            .client()
+            .execute(
+                "return location.protocol === 'chrome-error:' \
+                    || document.getElementById('main-frame-error') !== null \
+                    ? (document.querySelector('.error-code') || {}).textContent || 'an error page' \
+                    : null",
+                vec![],
+            )
+            .await;
+        match code {
+            Ok(code) => code.as_str().map(|code| code.trim().to_string()),
+            Err(err) => Some(format!("a page no script runs in: {err}")),
+        }
     }
 
     pub(super) async fn path(&self) -> String {
@@ -165,8 +185,9 @@ impl Browser {
         let field = match client.find(Locator::Id("name")).await {
             Ok(field) => field,
             Err(err) => panic!(
-                "no sign-in form at {}: {err}\n{}",
+                "no sign-in form at {} ({:?}): {err}\n{}",
                 client.current_url().await.unwrap(),
+                self.load_error().await,
                 self.source().await
             ),
         };

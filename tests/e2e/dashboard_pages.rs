@@ -74,6 +74,13 @@ fn every_page_renders_over_https_with_no_console_error() {
             "--ignore-certificate-errors".to_string(),
         ])
         .await;
+        // Chromium's error page is told from a page: port 1 refuses the connection.
+        browser.client().goto("http://127.0.0.1:1/").await.unwrap();
+        let error = browser.load_error().await;
+        assert!(
+            error.as_deref().is_some_and(|e| e.contains("ERR_")),
+            "{error:?}"
+        );
         browser.sign_in_at(&base, "ada", ADMIN_PASSWORD).await;
         let cookie = browser
             .client()
