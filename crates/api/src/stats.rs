@@ -5,7 +5,7 @@
 use crate::DiskSpace;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use wharf_domain::{AppName, ServiceName};
+use wharf_domain::{AppName, ServiceName, SpanFault};
 
 /// `GET /v1/stats`: the latest figures of the host, every app and every database service, and
 /// the host's last hour.
@@ -91,7 +91,7 @@ pub struct ServiceUsage {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct StatsQuery {
-    /// How far back: `90s`, `30m`, `1h` (the default), `7d`; at most `30d`. Up to an hour the
+    /// How far back: `90s`, `30m`, `1h` (the default), `7d`, `2w`; at most `30d`. Up to an hour the
     /// readings come as taken, up to a day one a minute, beyond one an hour.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub since: Option<String>,
@@ -108,22 +108,16 @@ impl StatsQuery {
         let Some(text) = self.since.as_deref().map(str::trim) else {
             return Ok(Self::DEFAULT_SECS);
         };
-        let bad = || format!("since `{text}`: give a number and a unit, as in 90s, 30m, 1h, 7d");
-        let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
-        let (number, unit) = text.split_at(split);
-        let number: u64 = number.parse().map_err(|_| bad())?;
-        let unit = match unit {
-            "s" => 1,
-            "m" => 60,
-            "h" => 3600,
-            "d" => 24 * 3600,
-            _ => return Err(bad()),
-        };
-        match number.checked_mul(unit) {
-            Some(0) => Err(format!("since `{text}`: the span must be more than zero")),
-            Some(secs) if secs <= Self::MAX_SECS => Ok(secs),
-            _ => Err(format!(
-                "since `{text}`: history is kept for 30 days at most"
+        let too_long = || format!("since `{text}`: history is kept for 30 days at most");
+        match wharf_domain::parse_span(text) {
+            Ok(span) if span.is_zero() => {
+                Err(format!("since `{text}`: the span must be more than zero"))
+            }
+            Ok(span) if span.as_secs() <= Self::MAX_SECS => Ok(span.as_secs()),
+            Ok(_) | Err(SpanFault::TooLong) => Err(too_long()),
+            Err(fault) => Err(format!(
+                "since `{text}` {}; give a number and a unit, as in 90s, 30m, 1h, 7d, 2w",
+                fault.reason()
             )),
         }
     }
@@ -230,11 +224,12 @@ mod tests {
         assert_eq!(span("30m"), Ok(1800));
         assert_eq!(span("1h"), Ok(3600));
         assert_eq!(span("30d"), Ok(30 * 24 * 3600));
+        assert_eq!(span("1w"), Ok(7 * 24 * 3600));
         for bad in [
             "",
             "h",
             "1",
-            "1w",
+            "5w",
             "-1h",
             "1.5h",
             "0s",

@@ -839,7 +839,7 @@ fn parse_log_time(value: &str) -> Result<LogTime, String> {
 }
 
 fn parse_log_age(value: &str) -> Result<std::time::Duration, String> {
-    wharf_domain::parse_span(value)
+    wharf_domain::parse_log_span(value)
         .map_err(|e| e.to_string())
         .and_then(|age| {
             if age.is_zero() {

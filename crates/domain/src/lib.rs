@@ -35,6 +35,7 @@ mod protected_paths;
 mod release;
 mod release_spec;
 mod service;
+mod span;
 mod storage;
 mod token_lifetime;
 mod token_scope;
@@ -59,7 +60,7 @@ pub use env::{EnvError, EnvVars, is_valid_env_key, parse_env_assignment};
 pub use event_result::EventResult;
 pub use exposed_ports::exposed_ports;
 pub use image_ref::{ImageError, ImageRef, ImageSettings, RegistryHost};
-pub use log_time::{LogTime, LogTimeError, fixed_time, parse_span};
+pub use log_time::{LogTime, LogTimeError, fixed_time, parse_log_span};
 pub use memory::{MIN_MEMORY_BYTES, MemoryError, format_memory, parse_memory, parse_size};
 pub use mount_spec::{AbsPath, ContainerPath, MountSource, MountSpec, VolumeName};
 pub use name_error::NameError;
@@ -76,6 +77,7 @@ pub use service::{
     REDIS_TLS_PORT, SERVICE_TLS_FILES, SERVICES_CA_IN_APPS, ServiceKind, ServiceName,
     check_service_version, service_resource_name,
 };
+pub use span::{SpanFault, parse_span};
 pub use storage::{MountSelector, StorageError, same_path};
 pub use token_lifetime::{
     LifetimeError, MAX_TOKEN_LIFETIME, parse_token_lifetime, token_expires_at,

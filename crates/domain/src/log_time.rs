@@ -4,6 +4,8 @@
 //! against the server's clock when the store is read; also the age bound of a log store.
 
 use std::fmt;
+
+use crate::span::SpanFault;
 use std::time::Duration;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -32,7 +34,7 @@ impl LogTime {
     pub fn parse(given: &str) -> Result<LogTime, LogTimeError> {
         let text = given.trim();
         if text.starts_with(|c: char| c.is_ascii_digit()) && !text.contains('-') {
-            return parse_span(given).map(LogTime::Ago);
+            return parse_log_span(given).map(LogTime::Ago);
         }
         OffsetDateTime::parse(text, &Rfc3339)
             .map(LogTime::At)
@@ -76,33 +78,20 @@ pub fn fixed_time(time: OffsetDateTime) -> String {
     )
 }
 
-/// A whole number and a unit (`s`, `m`, `h`, `d`, `w`): `90s`, `2h`, `14d`.
-pub fn parse_span(given: &str) -> Result<Duration, LogTimeError> {
+/// The longest span back from now a log window may start at.
+const CENTURY: Duration = Duration::from_secs(100 * 366 * 24 * 3600);
+
+/// A span back from now, at most a century: `90s`, `2h`, `14d` (see [`crate::span`]).
+pub fn parse_log_span(given: &str) -> Result<Duration, LogTimeError> {
     let refuse = |reason| LogTimeError {
         given: given.to_string(),
         reason,
     };
-    let text = given.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .ok_or_else(|| refuse("has no unit"))?;
-    let (number, unit) = text.split_at(split);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| refuse("does not start with a whole number"))?;
-    let seconds_per = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 24 * 3600,
-        "w" => 7 * 24 * 3600,
-        _ => return Err(refuse("has an unknown unit (s, m, h, d or w)")),
-    };
-    number
-        .checked_mul(seconds_per)
-        .filter(|secs| *secs <= 100 * 366 * 24 * 3600)
-        .map(Duration::from_secs)
-        .ok_or_else(|| refuse("is longer than a century"))
+    match crate::span::parse_span(given) {
+        Ok(span) if span <= CENTURY => Ok(span),
+        Ok(_) | Err(SpanFault::TooLong) => Err(refuse("is longer than a century")),
+        Err(fault) => Err(refuse(fault.reason())),
+    }
 }
 
 #[cfg(test)]
@@ -131,8 +120,8 @@ mod tests {
         assert!(err.contains("`2x` has an unknown unit"), "{err}");
         let err = LogTime::parse("yesterday").unwrap_err().to_string();
         assert!(err.contains("neither a span nor an RFC 3339 time"), "{err}");
-        assert!(parse_span("h").is_err());
-        assert!(parse_span("99999999999w").is_err());
-        assert_eq!(parse_span("14d").unwrap(), Duration::from_secs(14 * 86400));
+        assert!(parse_log_span("h").is_err());
+        assert!(parse_log_span("99999999999w").is_err());
+        assert_eq!(parse_log_span("14d").unwrap(), Duration::from_secs(14 * 86400));
     }
 }

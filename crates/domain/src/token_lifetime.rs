@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use crate::span::SpanFault;
+
 /// The longest lifetime accepted: ten years (a longer one is as good as none).
 pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(10 * 366 * 24 * 3600);
 
@@ -20,30 +22,12 @@ pub fn parse_token_lifetime(given: &str) -> Result<Duration, LifetimeError> {
         given: given.to_string(),
         reason,
     };
-    let text = given.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .ok_or_else(|| refuse("has no unit"))?;
-    let (number, unit) = text.split_at(split);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| refuse("does not start with a whole number"))?;
-    let seconds_per = match unit {
-        "m" => 60,
-        "h" => 3600,
-        "d" => 24 * 3600,
-        "w" => 7 * 24 * 3600,
-        _ => return Err(refuse("has an unknown unit (m, h, d or w)")),
-    };
-    if number == 0 {
-        return Err(refuse("is zero"));
+    match crate::span::parse_span(given) {
+        Ok(lifetime) if lifetime.is_zero() => Err(refuse("is zero")),
+        Ok(lifetime) if lifetime <= MAX_TOKEN_LIFETIME => Ok(lifetime),
+        Ok(_) | Err(SpanFault::TooLong) => Err(refuse("is longer than ten years")),
+        Err(fault) => Err(refuse(fault.reason())),
     }
-    let lifetime = number
-        .checked_mul(seconds_per)
-        .map(Duration::from_secs)
-        .filter(|d| *d <= MAX_TOKEN_LIFETIME)
-        .ok_or_else(|| refuse("is longer than ten years"))?;
-    Ok(lifetime)
 }
 
 /// When a token made at unix time `now` with `lifetime` expires (the CLI and the dashboard
