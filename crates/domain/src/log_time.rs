@@ -122,6 +122,9 @@ mod tests {
         assert!(err.contains("neither a span nor an RFC 3339 time"), "{err}");
         assert!(parse_log_span("h").is_err());
         assert!(parse_log_span("99999999999w").is_err());
-        assert_eq!(parse_log_span("14d").unwrap(), Duration::from_secs(14 * 86400));
+        assert_eq!(
+            parse_log_span("14d").unwrap(),
+            Duration::from_secs(14 * 86400)
+        );
     }
 }

@@ -541,3 +541,22 @@ fn wharf_builder_forces_a_builder() {
     let e = fail(r#"{"wharf": "python"}"#);
     assert!(e.contains("app.json: wharf must be an object"), "{e}");
 }
+
+/// Every key Wharf reads from app.json, named by its place in [`EXPECTED`], has its words in
+/// the reference: a key added to the reader without documentation fails here.
+#[test]
+fn the_docs_describe_every_key_read() {
+    let docs = include_str!("../../../../docs/procfile-and-app-json.md");
+    let mut checked = 0;
+    for (path, _) in EXPECTED {
+        let keys: Vec<&str> = path.iter().copied().filter(|key| *key != "*").collect();
+        let Some(last) = keys.last() else { continue };
+        let dotted = keys.join(".");
+        assert!(
+            docs.contains(&format!("`{last}")) || docs.contains(&format!("`{dotted}")),
+            "app.json's `{dotted}` is not in docs/procfile-and-app-json.md"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 20, "{checked}");
+}
