@@ -4,5 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/test-deps.sh
+# The previous release, for the upgrade tests.
+scripts/previous-release.sh
 cargo fmt --all -- --check
 cargo test --workspace --all-targets -- --test-threads 3

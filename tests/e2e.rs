@@ -60,6 +60,7 @@ mod e2e {
     mod storage;
     mod tls;
     mod token_scopes;
+    mod upgrade;
     mod wrong_port;
     mod zero_downtime;
 }

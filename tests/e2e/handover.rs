@@ -43,7 +43,7 @@ fn socket_activated(d: &Daemon, sockets: &[&TcpListener]) -> Command {
 }
 
 /// Send requests in a loop until `stop`; (answered with the body, failures).
-fn load(
+pub(super) fn load(
     proxy: SocketAddr,
     domain: String,
     keep_alive: bool,
@@ -98,22 +98,11 @@ fn restarts_with_sockets_held_by_a_supervisor_fail_no_request() {
         std::thread::sleep(Duration::from_secs(2));
     }
     stop.store(true, Ordering::Relaxed);
-    for client in clients {
-        let (ok, failures) = block_on(client).unwrap();
-        assert!(
-            failures.is_empty(),
-            "{} of {} requests failed: {:?}\n{}",
-            failures.len(),
-            ok as usize + failures.len(),
-            &failures[..failures.len().min(10)],
-            d.log()
-        );
-        assert!(ok > 20, "the client kept sending requests ({ok})");
-    }
+    no_request_failed(&d, clients);
 }
 
 /// Stops a process this test did not start directly (a successor Wharf) when dropped.
-struct Successor(u32);
+pub(super) struct Successor(pub(super) u32);
 
 impl Drop for Successor {
     fn drop(&mut self) {
@@ -154,6 +143,19 @@ fn an_upgrade_by_sigusr2_hands_the_sockets_over_and_fails_no_request() {
             .unwrap()
             .success()
     );
+    let _successor = successor_of(&mut d, old);
+    std::thread::sleep(Duration::from_secs(2));
+    stop.store(true, Ordering::Relaxed);
+    no_request_failed(&d, clients);
+    // The successor serves the API too, on the socket it bound in its predecessor's place.
+    assert!(d.wharf_ok(&["apps"]).contains(&app));
+    std::fs::write(dir.path().join("www/index.html"), "upgraded").unwrap();
+    d.deploy_ok(dir.path());
+    d.wait_for_body(&domain, "upgraded");
+}
+
+/// Wait until the daemon `old` has handed over and exited; its successor, stopped on drop.
+pub(super) fn successor_of(d: &mut Daemon, old: u32) -> Successor {
     // The old process stops by itself once its successor serves.
     assert!(
         d.wait_for_exit(),
@@ -174,9 +176,14 @@ fn an_upgrade_by_sigusr2_hands_the_sockets_over_and_fails_no_request() {
         })
         .find(|pid| *pid != old)
         .unwrap_or_else(|| panic!("no successor is ready:\n{log}"));
-    let _successor = Successor(successor);
-    std::thread::sleep(Duration::from_secs(2));
-    stop.store(true, Ordering::Relaxed);
+    Successor(successor)
+}
+
+/// Every request of the stopped `clients` was answered, and they sent enough to tell.
+pub(super) fn no_request_failed(
+    d: &Daemon,
+    clients: [tokio::task::JoinHandle<(u64, Vec<String>)>; 2],
+) {
     for client in clients {
         let (ok, failures) = block_on(client).unwrap();
         assert!(
@@ -189,9 +196,4 @@ fn an_upgrade_by_sigusr2_hands_the_sockets_over_and_fails_no_request() {
         );
         assert!(ok > 20, "the client kept sending requests ({ok})");
     }
-    // The successor serves the API too, on the socket it bound in its predecessor's place.
-    assert!(d.wharf_ok(&["apps"]).contains(&app));
-    std::fs::write(dir.path().join("www/index.html"), "upgraded").unwrap();
-    d.deploy_ok(dir.path());
-    d.wait_for_body(&domain, "upgraded");
 }

@@ -227,6 +227,20 @@ impl Daemon {
         child.wait().unwrap().success()
     }
 
+    /// GET `path` on the daemon's API socket (as root, the socket needs no token):
+    /// (status, body).
+    pub fn api_get(&self, path: &str) -> (u16, String) {
+        let out = Command::new("curl")
+            .args(["-s", "-w", "\n%{http_code}", "--unix-socket"])
+            .arg(self.data_dir().join("wharf.sock"))
+            .arg(format!("http://wharf{path}"))
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let (body, status) = text.rsplit_once('\n').unwrap_or(("", "0"));
+        (status.trim().parse().unwrap_or(0), body.to_string())
+    }
+
     /// Run the CLI against this server's data directory (so, its socket).
     pub fn wharf(&self, args: &[&str]) -> Output {
         Command::new(WHARF)

@@ -112,9 +112,9 @@ fn stats_show_an_apps_memory_and_the_host_and_outlive_a_restart() {
     assert!(chart.contains("memory") && chart.contains('▁'), "{chart}");
 
     // The history API itself, for a span the finest tier keeps.
-    let (status, body) = api_get(&d, &format!("/v1/apps/{app}/stats?since=5m"));
+    let (status, body) = d.api_get(&format!("/v1/apps/{app}/stats?since=5m"));
     assert_eq!(status, 200, "{body}");
-    let (status, body) = api_get(&d, &format!("/v1/apps/{app}/stats?since=5w"));
+    let (status, body) = d.api_get(&format!("/v1/apps/{app}/stats?since=5w"));
     assert_eq!(status, 400, "{body}");
 
     // A restart loses no stored sample.
@@ -131,17 +131,4 @@ fn stats_show_an_apps_memory_and_the_host_and_outlive_a_restart() {
     for at in &before {
         assert!(kept.contains(at), "sample at {at} lost: {after}");
     }
-}
-
-/// GET `path` on the daemon's API socket.
-fn api_get(d: &Daemon, path: &str) -> (u16, String) {
-    let out = std::process::Command::new("curl")
-        .args(["-s", "-w", "\n%{http_code}", "--unix-socket"])
-        .arg(d.data_dir().join("wharf.sock"))
-        .arg(format!("http://wharf{path}"))
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let (body, status) = text.rsplit_once('\n').unwrap_or(("", "0"));
-    (status.trim().parse().unwrap_or(0), body.to_string())
 }

@@ -80,15 +80,15 @@ fn path(p: PathBuf) -> String {
 
 /// What an HTTPS GET came back with.
 #[derive(Debug)]
-struct Answer {
-    serial: String,
+pub(super) struct Answer {
+    pub(super) serial: String,
     alpn: Option<Vec<u8>>,
-    status: u16,
-    body: String,
+    pub(super) status: u16,
+    pub(super) body: String,
 }
 
 /// GET `path` over TLS to `addr` with `sni` as SNI and Host; HTTP/2 when ALPN picks it.
-fn https_get(
+pub(super) fn https_get(
     ca: &Ca,
     addr: SocketAddr,
     sni: &str,
