@@ -135,14 +135,7 @@ fn an_upgrade_by_sigusr2_hands_the_sockets_over_and_fails_no_request() {
     let clients =
         [true, false].map(|keep_alive| load(d.http, domain.clone(), keep_alive, stop.clone()));
     std::thread::sleep(Duration::from_secs(1));
-    let old = d.pid();
-    assert!(
-        Command::new("kill")
-            .args(["-USR2", &old.to_string()])
-            .status()
-            .unwrap()
-            .success()
-    );
+    let old = upgrade_signal(&d);
     let _successor = successor_of(&mut d, old);
     std::thread::sleep(Duration::from_secs(2));
     stop.store(true, Ordering::Relaxed);
@@ -152,6 +145,17 @@ fn an_upgrade_by_sigusr2_hands_the_sockets_over_and_fails_no_request() {
     std::fs::write(dir.path().join("www/index.html"), "upgraded").unwrap();
     d.deploy_ok(dir.path());
     d.wait_for_body(&domain, "upgraded");
+}
+
+/// Send the daemon SIGUSR2 (start the binary at its path anew and hand over); its pid.
+pub(super) fn upgrade_signal(d: &Daemon) -> u32 {
+    let old = d.pid();
+    let sent = Command::new("kill")
+        .args(["-USR2", &old.to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    old
 }
 
 /// Wait until the daemon `old` has handed over and exited; its successor, stopped on drop.

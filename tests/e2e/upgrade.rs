@@ -6,7 +6,7 @@
 //! everything made before is there and works; then the previous binary, started on the
 //! upgraded data, refuses clearly and changes nothing.
 
-use super::handover::{Successor, load, no_request_failed, successor_of};
+use super::handover::{Successor, load, no_request_failed, successor_of, upgrade_signal};
 use super::harness::*;
 use super::tls::{Ca, https_get};
 use std::path::{Path, PathBuf};
@@ -138,14 +138,7 @@ fn a_server_made_by_the_previous_release_upgrades_in_place_and_refuses_to_go_bac
     let staged = bin.path().join("wharf.new");
     std::fs::copy(WHARF, &staged).unwrap();
     std::fs::rename(&staged, &installed).unwrap();
-    let old = d.pid();
-    assert!(
-        Command::new("kill")
-            .args(["-USR2", &old.to_string()])
-            .status()
-            .unwrap()
-            .success()
-    );
+    let old = upgrade_signal(&d);
     let successor: Successor = successor_of(&mut d, old);
     std::thread::sleep(Duration::from_secs(2));
     stop.store(true, Ordering::Relaxed);
