@@ -55,3 +55,19 @@ pub enum PlanError {
     )]
     NoGoMain { found: String },
 }
+
+impl wharf_domain::Documented for PlanError {
+    fn docs(&self) -> Option<wharf_domain::DocsLink> {
+        use wharf_domain::docs_link;
+        match self {
+            PlanError::UnknownProject { .. }
+            | PlanError::ForcedButMissing { .. }
+            | PlanError::NoGoMain { .. } => Some(docs_link::BUILDER_CHOICE),
+            PlanError::Version { .. } => Some(docs_link::BUILDER_VERSIONS),
+            PlanError::NoWebCommand { .. } => Some(docs_link::PROCFILE),
+            PlanError::AppJson(error) => error.docs(),
+            PlanError::Procfile(error) => error.docs(),
+            PlanError::Source(_) | PlanError::BadFile { .. } => None,
+        }
+    }
+}

@@ -214,3 +214,37 @@ impl DeployError {
         }
     }
 }
+
+impl wharf_domain::Documented for DeployError {
+    /// The section that explains what went wrong, where the user is the one to fix it.
+    fn docs(&self) -> Option<wharf_domain::DocsLink> {
+        use wharf_domain::{DocsLink, docs_link};
+        match self {
+            DeployError::Plan(error) => error.docs(),
+            DeployError::Config(error) => error.docs(),
+            DeployError::Procfile(error) => error.docs(),
+            DeployError::AppJson(error) => error.docs(),
+            DeployError::Storage(error) => error.docs(),
+            DeployError::Store(error) => error.docs(),
+            DeployError::NoAppName | DeployError::AppNameMismatch { .. } => {
+                Some(DocsLink::dockerfile_setting("app"))
+            }
+            DeployError::MoreCpusThanServer { .. } => Some(DocsLink::dockerfile_setting("maxcpu")),
+            DeployError::TaskFailed { .. } => Some(docs_link::RELEASE_COMMANDS),
+            DeployError::DomainTaken { .. }
+            | DeployError::DomainIsTheApi(_)
+            | DeployError::DomainFromDockerfile { .. }
+            | DeployError::NotADomainOf { .. } => Some(docs_link::DOMAINS),
+            DeployError::NotHealthyWithin { .. } | DeployError::FailedHealthCheck { .. } => {
+                Some(docs_link::HEALTH_CHECK)
+            }
+            DeployError::WrongPort { .. } => Some(docs_link::PORT),
+            DeployError::MountClash { .. }
+            | DeployError::MountTargetTaken { .. }
+            | DeployError::HostPathMissing(_)
+            | DeployError::AlreadyMounted { .. }
+            | DeployError::NotMounted { .. } => Some(docs_link::STORAGE_ERRORS),
+            _ => None,
+        }
+    }
+}

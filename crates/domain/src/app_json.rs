@@ -106,6 +106,12 @@ pub struct CronJob {
     pub schedule: CronSchedule,
 }
 
+impl crate::Documented for AppJsonError {
+    fn docs(&self) -> Option<crate::DocsLink> {
+        Some(crate::docs_link::APP_JSON_ERRORS)
+    }
+}
+
 /// A problem in `app.json`. Every message starts with `app.json` and names
 /// the JSON path of the offending value.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

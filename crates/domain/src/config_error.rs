@@ -2,6 +2,7 @@
 
 use thiserror::Error;
 
+use crate::docs_link::{self, DocsLink, Documented};
 use crate::{CpuError, DomainError, EnvError, MemoryError, NameError, PathError, VolumeError};
 
 /// A problem with a Dockerfile setting, tied to the 1-based line it is on.
@@ -227,4 +228,43 @@ pub enum ConfigErrorKind {
         /// The rejected value.
         value: String,
     },
+}
+
+impl Documented for ConfigError {
+    /// The section on the setting the line sets, else the syntax or the list of settings.
+    fn docs(&self) -> Option<DocsLink> {
+        use ConfigErrorKind as K;
+        let setting = match &self.kind {
+            K::NotASetting { .. } | K::PrefixCase { .. } => {
+                return Some(docs_link::DOCKERFILE_SYNTAX);
+            }
+            K::DuplicateDomain { .. } => "domain",
+            K::DuplicateEnv { .. } => "env",
+            K::DuplicateVolumeTarget { .. } => "volume",
+            K::KeyCase { expected, .. } => expected,
+            K::UnknownKey { setting, .. }
+            | K::Unsupported { setting, .. }
+            | K::EmptyValue { setting, .. }
+            | K::Repeated { setting, .. }
+            | K::App { setting, .. }
+            | K::Domain { setting, .. }
+            | K::Path { setting, .. }
+            | K::Url { setting, .. }
+            | K::Port { setting, .. }
+            | K::Scale { setting, .. }
+            | K::Volume { setting, .. }
+            | K::Env { setting, .. }
+            | K::Healthcheck { setting, .. }
+            | K::HealthcheckDuration { setting, .. }
+            | K::Memory { setting, .. }
+            | K::Cpu { setting, .. }
+            | K::Boolean { setting, .. } => setting,
+        };
+        // `wharf.port` or `mypaas.port`: the key is after the prefix.
+        let key = setting.split_once('.').map_or(setting, |(_, key)| key);
+        Some(match &self.kind {
+            K::Unsupported { .. } => docs_link::COMING_FROM_MYPAAS,
+            _ => DocsLink::dockerfile_setting(key),
+        })
+    }
 }

@@ -119,6 +119,12 @@ pub struct ProcfileError {
     pub kind: ProcfileErrorKind,
 }
 
+impl crate::Documented for ProcfileError {
+    fn docs(&self) -> Option<crate::DocsLink> {
+        Some(crate::docs_link::PROCFILE_ERRORS)
+    }
+}
+
 /// What is wrong with a Procfile line.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ProcfileErrorKind {

@@ -55,6 +55,15 @@ pub enum StorageError {
     Selector(String),
 }
 
+impl crate::Documented for StorageError {
+    fn docs(&self) -> Option<crate::DocsLink> {
+        Some(match self {
+            StorageError::ProtectedHostPath { .. } => crate::docs_link::PROTECTED_PATHS,
+            _ => crate::docs_link::STORAGE_ERRORS,
+        })
+    }
+}
+
 /// Which mount an unmount names; sent as its text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]

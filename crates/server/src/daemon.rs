@@ -96,7 +96,10 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
     let binary = std::env::current_exe().context("finding the wharf binary")?;
     prepare_data_dir(&config)?;
     let instance_id = instance::load_or_create(&config.data_dir)?;
-    let store = Arc::new(Store::open(&config.database_path())?);
+    let store = Arc::new(
+        Store::open(&config.database_path())
+            .map_err(|err| anyhow::anyhow!(wharf_domain::explained(&err)))?,
+    );
     let docker = Docker::connect().await?;
     let router = Router::new();
     let mut settings = DeploySettings::new(instance_id.clone());

@@ -107,3 +107,21 @@ impl ServiceError {
         )
     }
 }
+
+impl wharf_domain::Documented for ServiceError {
+    fn docs(&self) -> Option<wharf_domain::DocsLink> {
+        use wharf_domain::docs_link;
+        match self {
+            ServiceError::Deploy(error) => error.docs(),
+            ServiceError::Linked { .. }
+            | ServiceError::AlreadyLinked { .. }
+            | ServiceError::NotLinked { .. } => Some(docs_link::SERVICE_LINKS),
+            ServiceError::BackupFailed { .. }
+            | ServiceError::RestoreFailed { .. }
+            | ServiceError::VerifyFailed { .. }
+            | ServiceError::NoBackup { .. } => Some(docs_link::SERVICE_BACKUPS),
+            ServiceError::NoImage { .. } => Some(docs_link::SERVICE_IMAGES),
+            _ => None,
+        }
+    }
+}

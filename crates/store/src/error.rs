@@ -70,3 +70,12 @@ pub enum StoreError {
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
 }
+
+impl wharf_domain::Documented for StoreError {
+    fn docs(&self) -> Option<wharf_domain::DocsLink> {
+        match self {
+            StoreError::SchemaTooNew { .. } => Some(wharf_domain::docs_link::VERSIONS),
+            _ => None,
+        }
+    }
+}

@@ -15,7 +15,9 @@ pub fn run(args: &BuildPlanArgs) -> anyhow::Result<ExitCode> {
     if !dir.is_dir() {
         bail!("{} is not a directory", dir.display());
     }
-    let plan = plan(&context::source(dir)?).with_context(|| format!("in {}", dir.display()))?;
+    let plan = plan(&context::source(dir)?)
+        .map_err(super::deploy::documented)
+        .with_context(|| format!("in {}", dir.display()))?;
     outln!("-----> Builder: {}", plan.builder)?;
     for reason in &plan.reasons {
         outln!("       {reason}")?;

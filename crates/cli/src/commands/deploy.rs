@@ -97,15 +97,26 @@ async fn deploy_image(
 /// what they looked for).
 fn settings(dir: &std::path::Path) -> anyhow::Result<AppConfig> {
     let plan = wharf_builder::plan(&context::source(dir)?)
+        .map_err(documented)
         .with_context(|| format!("in {}", dir.display()))?;
     if let Some(generated) = plan.dockerfile {
         return AppConfig::from_dockerfile(&generated)
+            .map_err(documented)
             .context("in the Dockerfile Wharf writes for the app (see `wharf build-plan`)");
     }
     let path = dir.join("Dockerfile");
     let dockerfile = std::fs::read_to_string(&path)
         .with_context(|| format!("cannot read {}", path.display()))?;
-    AppConfig::from_dockerfile(&dockerfile).with_context(|| format!("in {}", path.display()))
+    AppConfig::from_dockerfile(&dockerfile)
+        .map_err(documented)
+        .with_context(|| format!("in {}", path.display()))
+}
+
+/// An error with, on its last line, where the documentation explains it.
+pub(crate) fn documented<E: std::fmt::Display + wharf_domain::Documented>(
+    error: E,
+) -> anyhow::Error {
+    anyhow::anyhow!(wharf_domain::explained(&error))
 }
 
 /// The name to deploy under: --app, else the Dockerfile's, else the directory's if valid.

@@ -163,7 +163,7 @@ pub(super) fn stream<F, Fut, E>(state: &ApiState, work: F) -> Result<Response, A
 where
     F: FnOnce(Arc<Progress>) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Outcome, E>> + Send + 'static,
-    E: std::fmt::Display + Send + 'static,
+    E: std::fmt::Display + wharf_domain::Documented + Send + 'static,
 {
     let (line_tx, line_rx) = mpsc::unbounded_channel::<String>();
     let (done_tx, done_rx) = oneshot::channel();
@@ -176,7 +176,7 @@ where
     let done = futures_util::stream::once(async move {
         let event = match done_rx.await {
             Ok(Ok(outcome)) => ProgressEvent::Done(outcome),
-            Ok(Err(err)) => ProgressEvent::Error(err.to_string()),
+            Ok(Err(err)) => ProgressEvent::Error(wharf_domain::explained(&err)),
             Err(_) => ProgressEvent::Error("the task ended unexpectedly".to_string()),
         };
         json_line(&event)

@@ -50,7 +50,7 @@ impl ApiError {
             e if e.is_user_error() => StatusCode::BAD_REQUEST,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        ApiError::new(status, err.to_string())
+        ApiError::new(status, wharf_domain::explained(err))
     }
 }
 
