@@ -4,5 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/test-deps.sh
+# The documentation site, built before the tests so that the daemon they build embeds it.
+scripts/docs.sh
 cargo fmt --all -- --check
 cargo test --workspace --all-targets -- --test-threads 3
