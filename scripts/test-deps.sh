@@ -55,3 +55,7 @@ getent group wharf >/dev/null || groupadd --system wharf
 if ! getent passwd wharf >/dev/null; then
   useradd --system --gid wharf --create-home --home-dir /home/wharf --shell /bin/sh --password '*' wharf
 fi
+
+# The documentation site's generator (mdbook, pinned in scripts/docs.sh), installed with cargo
+# when missing and kept in ~/.cargo/bin across runs.
+"$here/docs.sh" --install

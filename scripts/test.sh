@@ -6,5 +6,7 @@ cd "$(dirname "$0")/.."
 scripts/test-deps.sh
 # The previous release, for the upgrade tests.
 scripts/previous-release.sh
+# The documentation site, built before the tests so that the daemon they build embeds it.
+scripts/docs.sh
 cargo fmt --all -- --check
 cargo test --workspace --all-targets -- --test-threads 3

@@ -29,6 +29,7 @@ mod e2e {
     mod deploy;
     mod destroy_certs;
     mod django;
+    mod docs_site;
     mod domains;
     mod engine_restart;
     mod first_session;

@@ -46,21 +46,7 @@ impl Asset {
     }
 
     fn gzipped(&self) -> Option<&[u8]> {
-        self.gzipped
-            .get_or_init(|| {
-                let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
-                match encoder
-                    .write_all(self.bytes)
-                    .and_then(|()| encoder.finish())
-                {
-                    Ok(compressed) => Some(compressed),
-                    Err(err) => {
-                        tracing::warn!(error = %err, "could not compress a dashboard asset");
-                        None
-                    }
-                }
-            })
-            .as_deref()
+        self.gzipped.get_or_init(|| gzip(self.bytes)).as_deref()
     }
 
     fn answer(&self, request: &HeaderMap) -> Response {
@@ -86,8 +72,20 @@ impl Asset {
     }
 }
 
+/// `bytes` gzip-compressed; `None` (and a warning) if that failed, to send them plain.
+pub(super) fn gzip(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
+    match encoder.write_all(bytes).and_then(|()| encoder.finish()) {
+        Ok(compressed) => Some(compressed),
+        Err(err) => {
+            tracing::warn!(error = %err, "could not compress a dashboard asset");
+            None
+        }
+    }
+}
+
 /// Whether `Accept-Encoding` takes gzip (named, and not with `q=0`).
-fn accepts_gzip(request: &HeaderMap) -> bool {
+pub(super) fn accepts_gzip(request: &HeaderMap) -> bool {
     request
         .get_all(header::ACCEPT_ENCODING)
         .iter()

@@ -43,6 +43,7 @@ pub(super) fn page_with_head(
                                 a href=(super::keys::PATH) { "SSH keys" }
                                 a href=(super::users::PATH) { "Users" }
                             }
+                            a href=(super::docs_site::ROOT) { "Docs" }
                         }
                         form.sign-out method="post" action=(super::sign_in::SIGN_OUT) {
                             span.who {

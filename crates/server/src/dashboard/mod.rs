@@ -7,7 +7,7 @@
 //! way the API does.
 //!
 //! Every route is mounted here with its `Access`: only the sign-in form, its second step (the
-//! code, for a user with a second factor) and the assets are `Public`; every other route passes `session::guard` (a session, the role, and for a
+//! code, for a user with a second factor), the assets and the documentation (`docs_site`) are `Public`; every other route passes `session::guard` (a session, the role, and for a
 //! change the CSRF token) before its handler runs. A dashboard session never opens the token
 //! API, and an API token never opens the dashboard: each checks only its own credential.
 
@@ -27,6 +27,7 @@ mod database_links;
 mod database_page;
 mod databases;
 mod destroy;
+mod docs_site;
 mod domains;
 mod error;
 mod image_deploy;
@@ -64,7 +65,7 @@ use throttle::Throttle;
 /// Who may reach a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
-    /// Anyone: the sign-in form, its code step and the assets.
+    /// Anyone: the sign-in form, its code step, the assets and the documentation.
     Public,
     /// A signed-in user of any role.
     Signed,
@@ -196,6 +197,9 @@ fn mounted() -> Mounted {
         Public,
         assets::terminal_stylesheet,
     )
+    .at(M::GET, docs_site::ENTRY, Public, docs_site::entry)
+    .at(M::GET, docs_site::ROOT, Public, docs_site::index)
+    .at(M::GET, docs_site::FILES_PATH, Public, docs_site::file)
     .at(M::GET, sign_in::PATH, Public, sign_in::form)
     .at(M::POST, sign_in::PATH, Public, sign_in::submit)
     .at(M::GET, second_step::PATH, Public, second_step::form)
@@ -367,7 +371,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_sign_in_and_the_assets_are_public() {
+    fn only_sign_in_the_assets_and_the_documentation_are_public() {
         let public: Vec<_> = dashboard_routes()
             .into_iter()
             .filter(|(_, _, access)| *access == Access::Public)
@@ -381,6 +385,9 @@ mod tests {
                 "GET /assets/console.js",
                 "GET /assets/xterm-6.0.0.js",
                 "GET /assets/xterm-6.0.0.css",
+                "GET /docs",
+                "GET /docs/",
+                "GET /docs/{*path}",
                 "GET /sign-in",
                 "POST /sign-in",
                 "GET /sign-in/code",
