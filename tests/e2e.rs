@@ -34,6 +34,7 @@ mod e2e {
     mod engine_restart;
     mod first_session;
     mod git_push;
+    mod guides;
     mod handover;
     pub mod harness;
     mod heroku_flow;

@@ -1,0 +1,319 @@
+//! Guides that CI runs: each `docs/guides/*.md` is read and done, top to bottom, against a fresh
+//! daemon of its own (with Pebble as its ACME directory), so a guide that drifts from the code
+//! fails here. The guide's text is the test; these are its conventions:
+//!
+//! - ```` ```sh test ```` blocks run in order, each as a `bash -e` script, from an empty
+//!   directory at first; the working directory and exported variables carry over to the next
+//!   block. `wharf` is the binary under test, first on `PATH`, and talks to the test daemon as
+//!   it would on the server (`WHARF_DATA_DIR`). Plain ```` ```sh ```` blocks are not run.
+//! - ```` ```sh test wait=60 ```` runs the block again, for up to 60 seconds, until it succeeds
+//!   and its output matches: for what a user would wait for (a certificate being issued).
+//! - A ```` ```text ```` block after a run (before any other fenced block) is what the run
+//!   prints, standard output and error together; see `guides/expect.rs` for how it is matched
+//!   (whole lines in order, `...` for lines left out, `<placeholder>` for values that vary).
+//! - A block with `file=PATH` in its info string (```` ```python file=mysite/urls.py ````) is
+//!   written to PATH, relative to the working directory at that point: the files a guide tells
+//!   the user to write are the files the test deploys.
+//! - Domains: guides use the domains a user would (`blog.example.com`) and plain
+//!   `curl https://blog.example.com/`. The runner gives curl a configuration file
+//!   (`CURL_HOME`) that connects ports 80 and 443 of every name to the test daemon's HTTP and
+//!   HTTPS ports and trusts Pebble's root, as DNS and Let's Encrypt's root do on a server
+//!   (and, as in a terminal, shows no progress meter).
+//! - `<!-- guide names: blog blog-db -->` declares the guide's app and service names; each run
+//!   gives them a suffix of its own (`guides/names.rs`), since Docker's names are shared.
+//!
+//! A failure names the guide, the block's line, the script, what it printed and the line of
+//! the shown output that was not printed.
+
+mod expect;
+mod markdown;
+mod names;
+
+use super::acme::{Validation, acme_daemon};
+use super::harness::{Daemon, WHARF, unique};
+use super::pebble::Pebble;
+use expect::Expected;
+use markdown::{Guide, Run, Step};
+use names::Renames;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// The longest a block may run (a first build downloads its packages).
+const BLOCK_TIMEOUT_SECS: &str = "900";
+
+fn guide_path(file: &str) -> PathBuf {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/guides")).join(file)
+}
+
+/// A guide being done: its daemon, Pebble, the reader's directory and the shell's state.
+struct Reader {
+    file: String,
+    daemon: Daemon,
+    _pebble: Pebble,
+    /// Where the reader starts: an empty directory.
+    _home: tempfile::TempDir,
+    /// The shell's state between blocks (`cwd`, `env`), curl's configuration, the scripts.
+    state: tempfile::TempDir,
+}
+
+impl Reader {
+    fn start(file: &str) -> Reader {
+        let (pebble, daemon) = acme_daemon(Validation::default(), &[]);
+        let home = tempfile::tempdir().unwrap();
+        let state = tempfile::tempdir().unwrap();
+        let curlrc = format!(
+            "connect-to = \":80:127.0.0.1:{}\"\nconnect-to = \":443:127.0.0.1:{}\"\ncacert = \"{}\"\nno-progress-meter\n",
+            daemon.http.port(),
+            daemon.https.port(),
+            pebble.issuing_root().display()
+        );
+        std::fs::write(state.path().join(".curlrc"), curlrc).unwrap();
+        std::fs::write(state.path().join("cwd"), home.path().to_str().unwrap()).unwrap();
+        Reader {
+            file: file.to_string(),
+            daemon,
+            _pebble: pebble,
+            _home: home,
+            state,
+        }
+    }
+
+    fn cwd(&self) -> PathBuf {
+        PathBuf::from(
+            std::fs::read_to_string(self.state.path().join("cwd"))
+                .unwrap()
+                .trim(),
+        )
+    }
+
+    /// Run one block once: its exit status's success and what it printed.
+    fn run_once(&self, run: &Run) -> (bool, String) {
+        let dir = self.state.path();
+        let script = dir.join(format!("block-{}.sh", run.line));
+        std::fs::write(&script, &run.script).unwrap();
+        let wrapper = dir.join(format!("run-{}.sh", run.line));
+        let q = |p: &Path| format!("'{}'", p.display());
+        std::fs::write(
+            &wrapper,
+            format!(
+                "exec 2>&1\n[ -f {env} ] && . {env}\ncd \"$(cat {cwd})\"\n. {script}\npwd > {cwd}\nexport -p > {env}\n",
+                env = q(&dir.join("env")),
+                cwd = q(&dir.join("cwd")),
+                script = q(&script),
+            ),
+        )
+        .unwrap();
+        let bin = Path::new(WHARF).parent().unwrap();
+        let path = format!(
+            "{}:{}",
+            bin.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let out = Command::new("timeout")
+            .args(["--kill-after=5", BLOCK_TIMEOUT_SECS, "bash", "-e"])
+            .arg(&wrapper)
+            .env("PATH", path)
+            .env("WHARF_DATA_DIR", self.daemon.data_dir())
+            .env("CURL_HOME", dir)
+            .env_remove("WHARF_SERVER")
+            .env_remove("WHARF_TOKEN")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+        )
+    }
+
+    /// Run a block (again while it may wait) and insist it succeeds and prints what is shown.
+    fn run(&self, run: &Run) {
+        let expected = run.expected.as_ref().map(|(_, text)| Expected::parse(text));
+        let deadline = Instant::now() + run.wait.unwrap_or_default();
+        loop {
+            let (ok, printed) = self.run_once(run);
+            let matched = match &expected {
+                Some(expected) => expected.check(&printed),
+                None => Ok(()),
+            };
+            if ok && matched.is_ok() {
+                return;
+            }
+            if Instant::now() >= deadline {
+                self.fail(run, ok, &printed, matched.err());
+            }
+            std::thread::sleep(Duration::from_secs(1));
+        }
+    }
+
+    fn fail(&self, run: &Run, ok: bool, printed: &str, mismatch: Option<expect::Mismatch>) -> ! {
+        let mut report = format!(
+            "docs/guides/{}: the block at line {} {}\n--- script:\n{}--- printed:\n{printed}",
+            self.file,
+            run.line,
+            if ok {
+                "printed something else"
+            } else {
+                "failed"
+            },
+            run.script,
+        );
+        if let (Some((line, shown)), Some(mismatch)) = (&run.expected, mismatch) {
+            report.push_str(&format!(
+                "--- shown at line {line}:\n{shown}--- not printed: {:?} (looked for from printed line {})\n",
+                mismatch.missing,
+                mismatch.at + 1
+            ));
+        }
+        let log = self.daemon.log();
+        let tail: Vec<&str> = log.lines().rev().take(40).collect();
+        report.push_str("--- server log, last lines:\n");
+        for line in tail.into_iter().rev() {
+            report.push_str(line);
+            report.push('\n');
+        }
+        panic!("{report}");
+    }
+
+    fn write(&self, path: &str, text: &str) {
+        let target = self.cwd().join(path);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::write(target, text).unwrap();
+    }
+}
+
+/// Do the guide `docs/guides/FILE` from its first block to its last.
+fn follow(file: &str) {
+    let started = Instant::now();
+    let markdown = std::fs::read_to_string(guide_path(file)).unwrap();
+    let guide = Guide::parse(&markdown).unwrap_or_else(|e| panic!("docs/guides/{file}: {e:?}"));
+    let suffix = unique("g").trim_start_matches("g-").to_string();
+    let renames = Renames::new(&guide.names, &suffix);
+    let reader = Reader::start(file);
+    for step in &guide.steps {
+        match step {
+            Step::Write { path, text, .. } => {
+                reader.write(&renames.apply(path), &renames.apply(text))
+            }
+            Step::Run(run) => reader.run(&Run {
+                script: renames.apply(&run.script),
+                expected: run
+                    .expected
+                    .as_ref()
+                    .map(|(line, text)| (*line, renames.apply(text))),
+                ..run.clone()
+            }),
+        }
+    }
+    eprintln!("docs/guides/{file}: done in {:.0?}", started.elapsed());
+}
+
+#[test]
+fn django_guide() {
+    follow("django.md");
+}
+
+#[test]
+fn flask_guide() {
+    follow("flask.md");
+}
+
+#[test]
+fn node_guide() {
+    follow("node.md");
+}
+
+#[test]
+fn redis_guide() {
+    follow("redis.md");
+}
+
+#[test]
+fn static_site_guide() {
+    follow("static-site.md");
+}
+
+#[test]
+fn worker_and_cron_guide() {
+    follow("worker-and-cron.md");
+}
+
+/// Every guide parses, runs something, declares its names, and its shown outputs are checked:
+/// each matches itself as printed (placeholders filled in), and a doctored copy does not.
+#[test]
+fn guides_parse_and_a_drifted_output_fails() {
+    let mut guides = 0;
+    for entry in std::fs::read_dir(guide_path("")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "md") {
+            continue;
+        }
+        guides += 1;
+        let name = path.display();
+        let guide = Guide::parse(&std::fs::read_to_string(&path).unwrap())
+            .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        assert!(!guide.names.is_empty(), "{name} declares its names");
+        let runs: Vec<&Run> = guide
+            .steps
+            .iter()
+            .filter_map(|s| match s {
+                Step::Run(run) => Some(run),
+                Step::Write { .. } => None,
+            })
+            .collect();
+        assert!(!runs.is_empty(), "{name} runs nothing");
+        for run in runs {
+            let Some((line, shown)) = &run.expected else {
+                continue;
+            };
+            let printed = as_printed(shown);
+            let expected = Expected::parse(shown);
+            assert_eq!(expected.check(&printed), Ok(()), "{name}:{line}\n{printed}");
+            if let Some(drifted) = doctored(shown) {
+                assert!(
+                    Expected::parse(&drifted).check(&printed).is_err(),
+                    "{name}:{line}: a drifted output passes:\n{drifted}"
+                );
+            }
+        }
+    }
+    assert!(guides > 0);
+}
+
+/// A shown output as a program could print it: no elisions, placeholders filled in.
+fn as_printed(shown: &str) -> String {
+    let mut printed = String::new();
+    for line in shown.lines().filter(|l| l.trim() != "...") {
+        printed.push_str(&expect::pieces(line).join("filled-in"));
+        printed.push('\n');
+    }
+    printed
+}
+
+/// The shown output with its first letter or digit outside a placeholder changed, as a guide
+/// that drifted from the code would show it.
+fn doctored(shown: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut changed = false;
+    for line in shown.lines() {
+        let pieces = expect::pieces(line);
+        if !changed
+            && line.trim() != "..."
+            && pieces.iter().any(|p| p.contains(char::is_alphanumeric))
+        {
+            let mut pieces = pieces.clone();
+            let piece = pieces
+                .iter_mut()
+                .find(|p| p.contains(char::is_alphanumeric))
+                .unwrap();
+            *piece = piece.replacen(char::is_alphanumeric, "~", 1);
+            changed = true;
+            out.push_str(&pieces.join("<value>"));
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    changed.then_some(out)
+}
