@@ -1,21 +1,29 @@
 #!/usr/bin/env bash
-# Builds the wharf binary of the release before this checkout (the newest `v*` tag behind
-# HEAD, or the one before HEAD's own tag) for the upgrade tests (tests/e2e/upgrade.rs): a
-# server that version made is upgraded in place to this one, and refuses to go back.
+# Builds the wharf binary of the release before this checkout (from CHANGELOG.md) for the
+# upgrade tests (tests/e2e/upgrade.rs): a server that version made is upgraded in place to this one, and refuses to go back.
 # Writes target/previous/wharf and target/previous/version. A binary already built for the
-# tag's commit is kept in ~/.cache/wharf-tests/ and reused.
+# release's commit is kept in ~/.cache/wharf-tests/ and reused.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-tag=$(git describe --tags --abbrev=0 --match 'v*' HEAD 2>/dev/null) || {
-  echo "wharf: no release tag (v*) behind HEAD; fetch the tags: git fetch --tags" >&2
+# The releases and their commits are listed in CHANGELOG.md ("## X.Y.Z (date)" then
+# "Commit: SHA"): a clone without tags (CI's) still finds them. The previous release is the
+# newest one whose version is not this checkout's.
+current=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n1)
+read -r version commit < <(awk -v current="$current" '
+  /^## [0-9]+\.[0-9]+\.[0-9]+ / { version = $2; next }
+  /^Commit: [0-9a-f]+$/ && version != "" && version != current { print version, $2; exit }
+' CHANGELOG.md) || true
+if [ -z "${commit:-}" ]; then
+  echo "wharf: CHANGELOG.md names no release before $current with its commit (a 'Commit: SHA' line)" >&2
   exit 1
-}
-if [ "$(git rev-parse "$tag^{commit}")" = "$(git rev-parse HEAD)" ]; then
-  tag=$(git describe --tags --abbrev=0 --match 'v*' HEAD^)
 fi
-commit=$(git rev-parse "$tag^{commit}")
+if ! git cat-file -e "$commit^{commit}" 2>/dev/null; then
+  echo "wharf: release $version's commit $commit is not in this clone; fetch the full history: git fetch --unshallow" >&2
+  exit 1
+fi
+tag=v$version
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/wharf-tests
 mkdir -p "$cache" target/previous
 

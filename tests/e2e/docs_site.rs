@@ -122,6 +122,21 @@ fn the_daemon_serves_the_documentation_its_search_index_and_nothing_else() {
     let api = fetch(d.api, "/docs/api/openapi.json", None);
     assert_eq!(api.status, 200);
     assert_eq!(api.content_type, "application/json");
+    // The API's own address serves the same document, without a token.
+    let served = fetch(d.api, "/api/openapi.json", None);
+    assert_eq!(served.status, 200);
+    assert_eq!(served.content_type, "application/json");
+    let document: serde_json::Value = serde_json::from_str(&served.body).unwrap();
+    let copy: serde_json::Value = serde_json::from_str(&api.body).unwrap();
+    assert_eq!(
+        document, copy,
+        "/api/openapi.json and the docs site's copy differ"
+    );
+    assert!(
+        document["paths"]["/v1/apps/{app}/releases"].is_object(),
+        "{}",
+        served.body
+    );
 
     for missing in [
         "/docs/no-such-page.html",
@@ -172,3 +187,78 @@ fn the_documentation_opens_in_a_browser_and_its_search_finds_a_page() {
 const SEARCH_TOGGLE: &str = "#mdbook-search-toggle";
 const SEARCH_BAR: &str = "#mdbook-searchbar";
 const SEARCH_RESULTS: &str = "#mdbook-searchresults";
+
+/// The path after `See ` on an error's last line.
+fn docs_link(said: &str) -> String {
+    said.lines()
+        .rev()
+        .find_map(|line| line.trim().strip_prefix("See /docs/"))
+        .map(|rest| format!("/docs/{rest}"))
+        .unwrap_or_else(|| panic!("no `See /docs/...` line in:\n{said}"))
+}
+
+/// The page and heading a link names are on the daemon's site.
+fn served(d: &Daemon, link: &str) {
+    let (path, anchor) = link.split_once('#').unwrap_or((link, ""));
+    let page = fetch(d.api, path, None);
+    assert_eq!(page.status, 200, "{link}");
+    assert!(
+        anchor.is_empty() || page.body.contains(&format!("id=\"{anchor}\"")),
+        "{link}: no heading `{anchor}` on the page"
+    );
+}
+
+#[test]
+fn errors_end_with_a_link_to_the_section_that_explains_them_and_it_is_served() {
+    let d = Daemon::start();
+    first_page(&d);
+
+    // Checked by the CLI before any upload.
+    let app = unique("doclink");
+    let dir = app_dir(&format!("# wharf.app = {app}\n# wharf.port = 99999"), "x");
+    let out = d.deploy(dir.path());
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(
+        docs_link(&said),
+        "/docs/dockerfile-config.html#port",
+        "{said}"
+    );
+    served(&d, "/docs/dockerfile-config.html#port");
+
+    // Refused by the server: a domain another app has.
+    let owner = unique("docowner");
+    let domain = format!("{owner}.example.com");
+    d.deploy_ok(
+        app_dir(
+            &format!("# wharf.app = {owner}\n# wharf.domain = {domain}"),
+            "x",
+        )
+        .path(),
+    );
+    let out = d.deploy(
+        app_dir(
+            &format!("# wharf.app = {app}\n# wharf.domain = {domain}"),
+            "x",
+        )
+        .path(),
+    );
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(said.contains("is already served by the app"), "{said}");
+    let link = docs_link(&said);
+    assert_eq!(link, "/docs/dockerfile-config.html#domain", "{said}");
+    served(&d, &link);
+
+    // A container that exits at once points at the troubleshooting page.
+    let crashing = app_dir_with(&format!("# wharf.app = {app}"), "x", "CMD [\"false\"]");
+    let out = d.deploy(crashing.path());
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr).into_owned();
+    let link = docs_link(&said);
+    assert_eq!(
+        link, "/docs/operations/troubleshooting.html#a-deploy-fails",
+        "{said}"
+    );
+    served(&d, &link);
+}

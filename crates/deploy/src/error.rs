@@ -235,9 +235,10 @@ impl wharf_domain::Documented for DeployError {
             | DeployError::DomainIsTheApi(_)
             | DeployError::DomainFromDockerfile { .. }
             | DeployError::NotADomainOf { .. } => Some(docs_link::DOMAINS),
-            DeployError::NotHealthyWithin { .. } | DeployError::FailedHealthCheck { .. } => {
-                Some(docs_link::HEALTH_CHECK)
-            }
+            DeployError::NotHealthyWithin { .. }
+            | DeployError::FailedHealthCheck { .. }
+            | DeployError::CrashedAtStart { .. }
+            | DeployError::ProcessExited { .. } => Some(docs_link::DEPLOY_FAILS),
             DeployError::WrongPort { .. } => Some(docs_link::PORT),
             DeployError::MountClash { .. }
             | DeployError::MountTargetTaken { .. }

@@ -104,8 +104,6 @@ pub const BUILDER_CHOICE: DocsLink = DocsLink::section("builders", "how-the-buil
 pub const BUILDER_VERSIONS: DocsLink = DocsLink::section("builders", "versions");
 /// Which domains an app is served on, and who may claim one.
 pub const DOMAINS: DocsLink = DocsLink::section(DOCKERFILE_CONFIG, "domain");
-/// The health check a new release must pass.
-pub const HEALTH_CHECK: DocsLink = DocsLink::section(DOCKERFILE_CONFIG, "healthcheck");
 /// The port the app listens on.
 pub const PORT: DocsLink = DocsLink::section(DOCKERFILE_CONFIG, "port");
 /// Storage mounts' errors.
@@ -124,7 +122,10 @@ pub const SERVICE_BACKUPS: DocsLink = DocsLink::section("services", "backups");
 /// The images services run, on a server without a registry.
 pub const SERVICE_IMAGES: DocsLink = DocsLink::section("services", "images-without-a-registry");
 /// Moving from one version of Wharf to another, and back.
-pub const VERSIONS: DocsLink = DocsLink::section("restarts", "from-one-version-to-the-next");
+pub const VERSIONS: DocsLink = DocsLink::section("operations/upgrades", "going-back");
+/// A deploy that fails: health checks, containers that exit, release commands.
+pub const DEPLOY_FAILS: DocsLink =
+    DocsLink::section("operations/troubleshooting", "a-deploy-fails");
 
 /// Every link above, for the test that holds them to the documentation.
 pub const ALL: &[DocsLink] = &[
@@ -138,7 +139,6 @@ pub const ALL: &[DocsLink] = &[
     BUILDER_CHOICE,
     BUILDER_VERSIONS,
     DOMAINS,
-    HEALTH_CHECK,
     PORT,
     STORAGE_ERRORS,
     PROTECTED_PATHS,
@@ -148,6 +148,7 @@ pub const ALL: &[DocsLink] = &[
     SERVICE_BACKUPS,
     SERVICE_IMAGES,
     VERSIONS,
+    DEPLOY_FAILS,
 ];
 
 #[cfg(test)]

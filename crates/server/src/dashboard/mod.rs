@@ -36,6 +36,7 @@ mod layout;
 mod live;
 mod logs_page;
 mod notice;
+mod openapi;
 mod overview;
 mod processes;
 mod rollback;
@@ -200,6 +201,7 @@ fn mounted() -> Mounted {
     .at(M::GET, docs_site::ENTRY, Public, docs_site::entry)
     .at(M::GET, docs_site::ROOT, Public, docs_site::index)
     .at(M::GET, docs_site::FILES_PATH, Public, docs_site::file)
+    .at(M::GET, openapi::PATH, Public, openapi::document)
     .at(M::GET, sign_in::PATH, Public, sign_in::form)
     .at(M::POST, sign_in::PATH, Public, sign_in::submit)
     .at(M::GET, second_step::PATH, Public, second_step::form)
@@ -388,6 +390,7 @@ mod tests {
                 "GET /docs",
                 "GET /docs/",
                 "GET /docs/{*path}",
+                "GET /api/openapi.json",
                 "GET /sign-in",
                 "POST /sign-in",
                 "GET /sign-in/code",
