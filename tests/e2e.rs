@@ -56,6 +56,7 @@ mod e2e {
     pub mod second_engine;
     mod services;
     mod services_tls;
+    mod sinks;
     mod ssh_flags;
     mod sshd;
     mod stats;
