@@ -8,6 +8,7 @@ mod e2e {
     mod access_log;
     mod acme;
     mod activity;
+    mod alerts;
     mod api_https;
     mod background_drain;
     mod bad_input;
