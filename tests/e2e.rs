@@ -8,6 +8,7 @@ mod e2e {
     mod access_log;
     mod acme;
     mod activity;
+    mod alerts;
     mod api_https;
     mod background_drain;
     mod bad_input;
@@ -56,6 +57,7 @@ mod e2e {
     pub mod second_engine;
     mod services;
     mod services_tls;
+    mod sinks;
     mod ssh_flags;
     mod sshd;
     mod stats;

@@ -2,105 +2,13 @@
 //! then a crash loop, and a webhook receiver on loopback gets them within a minute; an app over
 //! its memory limit raises an out-of-memory alert; a receiver that is down at first gets its
 //! message once it is back; a real SMTP server (aiosmtpd, from Debian's python3-aiosmtpd)
-//! receives the test email.
+//! receives the test email, over STARTTLS with a certificate of a private CA the daemon is
+//! told to trust (`--smtp-ca-file`), and one whose certificate it does not trust gets nothing.
 
 use super::harness::*;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use super::sinks::{Receiver, SmtpSink, alert_kinds, wait_for_alert};
+use super::tls::Ca;
 use std::time::{Duration, Instant};
-
-/// A webhook receiver on loopback: answers 200 to every POST and keeps the bodies.
-struct Receiver {
-    bodies: Arc<Mutex<Vec<serde_json::Value>>>,
-}
-
-impl Receiver {
-    fn on(port: u16) -> Receiver {
-        let listener = TcpListener::bind(("127.0.0.1", port)).unwrap();
-        let bodies = Arc::new(Mutex::new(Vec::new()));
-        let kept = bodies.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { continue };
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut length = 0;
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                        break;
-                    }
-                    let line = line.trim_end();
-                    if line.is_empty() {
-                        break;
-                    }
-                    if let Some((name, value)) = line.split_once(':')
-                        && name.eq_ignore_ascii_case("content-length")
-                    {
-                        length = value.trim().parse().unwrap_or(0);
-                    }
-                }
-                let mut body = vec![0; length];
-                if reader.read_exact(&mut body).is_ok()
-                    && let Ok(json) = serde_json::from_slice(&body)
-                {
-                    kept.lock().unwrap().push(json);
-                }
-                let _ = stream.write_all(
-                    b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
-                );
-            }
-        });
-        Receiver { bodies }
-    }
-
-    /// Wait up to `within` for a body whose `kind` is `kind`.
-    fn wait_for(&self, kind: &str, within: Duration) -> serde_json::Value {
-        let deadline = Instant::now() + within;
-        loop {
-            if let Some(body) = self
-                .bodies
-                .lock()
-                .unwrap()
-                .iter()
-                .find(|b| b["kind"] == kind)
-            {
-                return body.clone();
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no `{kind}` notification within {within:?}; got {:?}",
-                self.bodies.lock().unwrap()
-            );
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-}
-
-/// The kinds of the alerts `wharf events APP` lists.
-fn alert_kinds(d: &Daemon, app: &str) -> Vec<String> {
-    d.wharf_json(&["events", app])["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|e| e["kind"].as_str().map(str::to_string))
-        .collect()
-}
-
-/// Wait up to `within` for `wharf events APP` to list an alert of `kind`.
-fn wait_for_alert(d: &Daemon, app: &str, kind: &str, within: Duration) {
-    let deadline = Instant::now() + within;
-    while !alert_kinds(d, app).iter().any(|k| k == kind) {
-        assert!(
-            Instant::now() < deadline,
-            "no `{kind}` event for {app} within {within:?}: {:?}\n{}",
-            alert_kinds(d, app),
-            d.log()
-        );
-        std::thread::sleep(Duration::from_millis(500));
-    }
-}
 
 /// A busybox app that serves, then after `seconds` runs `then` (and so exits).
 fn app_that(app: &str, settings: &str, seconds: u32, then: &str) -> tempfile::TempDir {
@@ -179,7 +87,7 @@ fn an_app_over_its_memory_limit_raises_an_out_of_memory_alert() {
         "dd if=/dev/zero of=/dev/null bs=200M count=1",
     );
     d.deploy_ok(dir.path());
-    wait_for_alert(&d, &app, "out-of-memory", Duration::from_secs(60));
+    wait_for_alert(&d, Some(&app), "out-of-memory", Duration::from_secs(60));
     let events = d.wharf_json(&["events", &app]);
     let oom = events["events"]
         .as_array()
@@ -246,53 +154,6 @@ fn a_receiver_that_is_down_gets_its_message_once_it_is_back() {
     );
 }
 
-/// aiosmtpd on loopback, writing what it receives into a maildir; stopped when dropped.
-struct SmtpSink {
-    child: Child,
-    maildir: tempfile::TempDir,
-}
-
-impl SmtpSink {
-    fn start(port: u16) -> SmtpSink {
-        let maildir = tempfile::tempdir().unwrap();
-        let child = Command::new("/usr/bin/python3")
-            .args(["-m", "aiosmtpd", "-n", "-l"])
-            .arg(format!("127.0.0.1:{port}"))
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
-            // A maildir it creates (it only creates one that does not exist).
-            .arg(maildir.path().join("mail"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("aiosmtpd (python3-aiosmtpd, installed by scripts/test-deps.sh)");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "aiosmtpd does not listen");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        SmtpSink { child, maildir }
-    }
-
-    fn messages(&self) -> Vec<String> {
-        let new = self.maildir.path().join("mail/new");
-        std::fs::read_dir(&new)
-            .map(|entries| {
-                entries
-                    .flatten()
-                    .filter_map(|e| std::fs::read_to_string(e.path()).ok())
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-}
-
-impl Drop for SmtpSink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn notify_test_reaches_an_smtp_server_and_a_webhook() {
     let d = Daemon::start_with(&["--notify-from", "wharf@example.com"]);
@@ -318,14 +179,7 @@ fn notify_test_reaches_an_smtp_server_and_a_webhook() {
     ]);
     assert!(d.wharf_ok(&["notify", "test"]).contains("2 channel(s)"));
 
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mail = loop {
-        if let Some(mail) = sink.messages().pop() {
-            break mail;
-        }
-        assert!(Instant::now() < deadline, "no email:\n{}", d.log());
-        std::thread::sleep(Duration::from_millis(200));
-    };
+    let mail = sink.wait_for_message(&d, Duration::from_secs(30));
     assert!(mail.contains("To: ops@example.com"), "{mail}");
     assert!(mail.contains("From: wharf@example.com"), "{mail}");
     assert!(mail.contains("test notification"), "{mail}");
@@ -348,5 +202,131 @@ fn notify_test_reaches_an_smtp_server_and_a_webhook() {
     fails_with(
         &d.wharf(&["notify", "add", "webhook", "ftp://example.com/"]),
         "is not a webhook URL",
+    );
+}
+
+/// The channel of `wharf notify list --json` whose target names `port`, once it has
+/// delivered or failed.
+fn channel_settled(d: &Daemon, port: u16) -> serde_json::Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let listed = d.wharf_json(&["notify", "list"]);
+        let channel = listed["channels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["target"].as_str().unwrap().contains(&port.to_string()))
+            .unwrap_or_else(|| panic!("no channel for port {port}: {listed}"))
+            .clone();
+        if channel["last_error"].is_string() || channel["last_delivery"].is_i64() {
+            return channel;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the channel to port {port} neither delivered nor failed: {listed}\n{}",
+            d.log()
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+#[test]
+fn email_goes_over_starttls_only_to_a_server_whose_certificate_is_trusted() {
+    // Two mail servers that refuse mail before STARTTLS: one with a certificate of the CA the
+    // daemon is told to trust, one with a certificate of a CA it has never heard of.
+    let ca = Ca::named("wharf test mail CA");
+    let (chain, key) = ca.issue(&["127.0.0.1"], 1, (-1, 30));
+    let trusted_port = free_port();
+    let trusted = SmtpSink::requiring_starttls(trusted_port, &chain, &key);
+    let stranger = Ca::named("a CA nobody told Wharf of");
+    let (chain, key) = stranger.issue(&["127.0.0.1"], 2, (-1, 30));
+    let untrusted_port = free_port();
+    let untrusted = SmtpSink::requiring_starttls(untrusted_port, &chain, &key);
+
+    let d = Daemon::start_with(&[
+        "--notify-from",
+        "wharf@example.com",
+        "--smtp-ca-file",
+        &ca.root_file(),
+        "--notify-retry-cap",
+        "3",
+    ]);
+    for port in [trusted_port, untrusted_port] {
+        d.wharf_ok(&[
+            "notify",
+            "add",
+            "email",
+            "ops@example.com",
+            "--smtp",
+            &format!("127.0.0.1:{port}"),
+            "--starttls",
+        ]);
+    }
+    assert!(d.wharf_ok(&["notify", "test"]).contains("2 channel(s)"));
+
+    let mail = trusted.wait_for_message(&d, Duration::from_secs(30));
+    assert!(mail.contains("To: ops@example.com"), "{mail}");
+    assert!(mail.contains("test notification"), "{mail}");
+    let delivered = channel_settled(&d, trusted_port);
+    assert!(delivered["last_delivery"].is_i64(), "{delivered}");
+    assert!(delivered["last_error"].is_null(), "{delivered}");
+
+    // The server Wharf does not trust gets nothing, and the channel says why.
+    let refused = channel_settled(&d, untrusted_port);
+    let error = refused["last_error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("invalid peer certificate: UnknownIssuer"),
+        "{refused}"
+    );
+    // Said once, not once per layer of the SMTP client.
+    assert_eq!(error.matches("UnknownIssuer").count(), 1, "{refused}");
+    assert!(refused["last_delivery"].is_null(), "{refused}");
+    assert!(untrusted.messages().is_empty());
+    let table = d.wharf_ok(&["notify", "list"]);
+    assert!(table.contains("UnknownIssuer"), "{table}");
+    assert!(
+        d.log().contains("notification not delivered"),
+        "{}",
+        d.log()
+    );
+}
+
+#[test]
+fn a_server_requiring_starttls_gets_no_mail_over_a_plain_connection() {
+    // Proves the sink above really insists on STARTTLS: without it, nothing is accepted.
+    let ca = Ca::new();
+    let (chain, key) = ca.issue(&["127.0.0.1"], 1, (-1, 30));
+    let port = free_port();
+    let sink = SmtpSink::requiring_starttls(port, &chain, &key);
+    let d = Daemon::start_with(&["--smtp-ca-file", &ca.root_file()]);
+    d.wharf_ok(&[
+        "notify",
+        "add",
+        "email",
+        "ops@example.com",
+        "--smtp",
+        &format!("127.0.0.1:{port}"),
+    ]);
+    d.wharf_ok(&["notify", "test"]);
+    let refused = channel_settled(&d, port);
+    let error = refused["last_error"].as_str().unwrap_or_default();
+    assert!(error.contains("STARTTLS"), "{refused}");
+    assert!(sink.messages().is_empty());
+}
+
+#[test]
+fn an_smtp_ca_file_that_is_not_pem_stops_the_start_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("not-a-ca.pem");
+    std::fs::write(&bad, "hello, I am not a certificate\n").unwrap();
+    let d = Daemon::configured(&["--smtp-ca-file", bad.to_str().unwrap()], &[]);
+    let out = d.server_command().output().unwrap();
+    assert!(!out.status.success());
+    let said = stderr(&out);
+    assert!(
+        said.contains(&format!("--smtp-ca-file {}", bad.display()))
+            && said.contains("no certificate in it")
+            && said.contains("BEGIN CERTIFICATE"),
+        "{said}"
     );
 }

@@ -23,8 +23,22 @@ pub struct Ca {
 
 impl Ca {
     pub fn new() -> Ca {
-        let key = KeyPair::generate().unwrap();
+        Ca::with_params(CertificateParams::new(Vec::<String>::new()).unwrap())
+    }
+
+    /// A CA with its own name (`CN=name`), so certificates of another test CA are not taken
+    /// for its own (by default every test CA has rcgen's one name).
+    pub fn named(name: &str) -> Ca {
         let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.distinguished_name = rcgen::DistinguishedName::new();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, name);
+        Ca::with_params(params)
+    }
+
+    fn with_params(mut params: CertificateParams) -> Ca {
+        let key = KeyPair::generate().unwrap();
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         let cert = params.self_signed(&key).unwrap();
         Ca {

@@ -445,6 +445,10 @@ pub struct ServerArgs {
     /// back off from 2 seconds, doubling).
     #[arg(long, value_name = "SECONDS", default_value_t = wharf_server::DEFAULT_NOTIFY_RETRY_CAP.as_secs())]
     pub notify_retry_cap: u64,
+    /// A PEM file of root certificates trusted for email's STARTTLS besides the system's: the
+    /// private CA that issued your mail server's certificate.
+    #[arg(long, value_name = "PEM")]
+    pub smtp_ca_file: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -77,6 +77,9 @@ pub struct ServerConfig {
     pub alert_check_interval: Duration,
     /// The longest wait between two attempts to deliver a notification.
     pub notify_retry_cap: Duration,
+    /// PEM root certificates trusted for SMTP's STARTTLS besides the system's (a private CA
+    /// that issued the mail server's certificate); read and checked at start.
+    pub smtp_ca_file: Option<PathBuf>,
 }
 
 /// What is wrong with the configuration.
@@ -133,6 +136,7 @@ impl ServerConfig {
             disk_alert_percent: DEFAULT_DISK_ALERT_PERCENT,
             alert_check_interval: DEFAULT_ALERT_CHECK_INTERVAL,
             notify_retry_cap: DEFAULT_NOTIFY_RETRY_CAP,
+            smtp_ca_file: None,
         }
     }
 

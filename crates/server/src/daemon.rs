@@ -38,6 +38,7 @@ fn spawn_alerts(
     servers: &mut tokio::task::JoinSet<anyhow::Result<()>>,
     config: &ServerConfig,
     sources: AlertSources,
+    smtp_roots: notify::transport::SmtpRoots,
     shutdown: &CancellationToken,
 ) {
     let (store, token) = (sources.store.clone(), shutdown.clone());
@@ -69,6 +70,7 @@ fn spawn_alerts(
     let settings = notify::DeliverySettings {
         retry_cap: config.notify_retry_cap,
         from: config.notify_from.as_ref().map(ToString::to_string),
+        smtp_roots,
         ..notify::DeliverySettings::default()
     };
     let (store, token) = (sources.store, shutdown.clone());
@@ -84,6 +86,11 @@ fn spawn_alerts(
 /// Run the daemon until it receives SIGTERM or SIGINT.
 pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
     config.validate()?;
+    // Read now, so a file that is not PEM certificates stops the start, not a first email.
+    let smtp_roots = match &config.smtp_ca_file {
+        Some(path) => notify::transport::SmtpRoots::load(path)?,
+        None => notify::transport::SmtpRoots::default(),
+    };
     // First of all: a stop asked for while starting (the proxy may already answer) is a clean
     // stop once started, not the signal's default of killing the process.
     let mut terminate = signal(SignalKind::terminate()).context("installing SIGTERM handler")?;
@@ -298,6 +305,7 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
             certs: certs.clone(),
             instance: instance_id.clone(),
         },
+        smtp_roots,
         &shutdown,
     );
     {

@@ -49,6 +49,7 @@ pub async fn run(cli: &Cli, args: &ServerArgs) -> anyhow::Result<ExitCode> {
     config.disk_alert_percent = args.disk_alert_percent;
     config.alert_check_interval = Duration::from_secs(args.alert_check_interval);
     config.notify_retry_cap = Duration::from_secs(args.notify_retry_cap);
+    config.smtp_ca_file = args.smtp_ca_file.clone();
     wharf_server::run(config).await?;
     Ok(ExitCode::SUCCESS)
 }

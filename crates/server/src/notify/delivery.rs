@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 use wharf_store::{ChannelTarget, NotifyChannel, PendingNotification, Store};
 
 use super::message;
-use super::transport::{Email, SendError, Smtp, Webhooks, send_email};
+use super::transport::{Email, SendError, Smtp, SmtpRoots, Webhooks, send_email};
 
 /// How the worker retries, and how long it waits for a channel.
 #[derive(Debug, Clone)]
@@ -26,6 +26,8 @@ pub struct DeliverySettings {
     pub timeout: Duration,
     /// Where emails come from (`--notify-from`), else `wharf@HOST`.
     pub from: Option<String>,
+    /// Roots trusted for SMTP's STARTTLS besides the system's (`--smtp-ca-file`).
+    pub smtp_roots: SmtpRoots,
 }
 
 impl Default for DeliverySettings {
@@ -37,6 +39,7 @@ impl Default for DeliverySettings {
             poll: Duration::from_secs(1),
             timeout: Duration::from_secs(15),
             from: None,
+            smtp_roots: SmtpRoots::default(),
         }
     }
 }
@@ -130,6 +133,7 @@ async fn send(
                 server: smtp,
                 login: login.as_ref(),
                 starttls: *starttls,
+                roots: &settings.smtp_roots,
                 timeout: settings.timeout,
             };
             let email = Email {

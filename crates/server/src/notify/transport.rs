@@ -1,7 +1,9 @@
 //! Sending one notification: an HTTP POST to a webhook (hyper, with rustls and the system's
 //! root certificates for https), or an email through an SMTP server (lettre, STARTTLS when
-//! asked). Errors are said without the webhook's path or the SMTP password.
+//! asked, the server's certificate checked against the system's roots and any `--smtp-ca-file`
+//! adds: `SmtpRoots`). Errors are said without the webhook's path or the SMTP password.
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -11,7 +13,10 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
 use wharf_domain::{EmailAddress, SmtpServer, WebhookUrl};
 use wharf_store::SmtpLogin;
 
@@ -89,8 +94,12 @@ fn describe(err: &dyn std::error::Error) -> String {
     let mut text = err.to_string();
     let mut source = err.source();
     while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
+        // Some errors (lettre's) already say their cause: said once.
+        let said = cause.to_string();
+        if !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
         source = cause.source();
     }
     text
@@ -104,11 +113,88 @@ pub struct Email<'a> {
     pub body: String,
 }
 
+/// Root certificates trusted for SMTP's STARTTLS besides the system's (`--smtp-ca-file`): a
+/// private CA that issued the mail server's certificate.
+#[derive(Debug, Clone, Default)]
+pub struct SmtpRoots {
+    roots: Vec<CertificateDer<'static>>,
+}
+
+/// Why the file of `--smtp-ca-file` cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SmtpRootsError {
+    #[error("--smtp-ca-file {path}: cannot read it: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "--smtp-ca-file {path}: not PEM certificates ({reason}); give the CA's certificate as PEM, `-----BEGIN CERTIFICATE-----` blocks"
+    )]
+    Pem { path: PathBuf, reason: String },
+    #[error(
+        "--smtp-ca-file {path}: no certificate in it; give the CA's certificate as PEM, `-----BEGIN CERTIFICATE-----` blocks"
+    )]
+    Empty { path: PathBuf },
+    #[error("--smtp-ca-file {path}: certificate {index} cannot be a root certificate: {reason}")]
+    NotRoot {
+        path: PathBuf,
+        index: usize,
+        reason: String,
+    },
+}
+
+impl SmtpRoots {
+    /// Read and check the PEM certificates of `path`, each usable as a root.
+    pub fn load(path: &Path) -> Result<SmtpRoots, SmtpRootsError> {
+        let text = std::fs::read(path).map_err(|source| SmtpRootsError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let roots = CertificateDer::pem_slice_iter(&text)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|err| SmtpRootsError::Pem {
+                path: path.to_path_buf(),
+                reason: err.to_string(),
+            })?;
+        if roots.is_empty() {
+            return Err(SmtpRootsError::Empty {
+                path: path.to_path_buf(),
+            });
+        }
+        // Parsed as rustls will when it connects, so a bad one is said at start.
+        let mut store = rustls::RootCertStore::empty();
+        for (index, root) in roots.iter().enumerate() {
+            store
+                .add(root.clone())
+                .map_err(|err| SmtpRootsError::NotRoot {
+                    path: path.to_path_buf(),
+                    index: index + 1,
+                    reason: err.to_string(),
+                })?;
+        }
+        Ok(SmtpRoots { roots })
+    }
+
+    /// STARTTLS to `host`, required, trusting the system's roots and these.
+    fn tls(&self, host: &str) -> Result<Tls, SendError> {
+        let smtp_error = |err: lettre::transport::smtp::Error| SendError::Smtp(describe(&err));
+        let mut builder = TlsParameters::builder(host.to_string());
+        for root in &self.roots {
+            builder = builder
+                .add_root_certificate(Certificate::from_der(root.to_vec()).map_err(smtp_error)?);
+        }
+        Ok(Tls::Required(builder.build().map_err(smtp_error)?))
+    }
+}
+
 /// How to reach an SMTP server.
 pub struct Smtp<'a> {
     pub server: &'a SmtpServer,
     pub login: Option<&'a SmtpLogin>,
     pub starttls: bool,
+    /// Roots trusted for STARTTLS besides the system's.
+    pub roots: &'a SmtpRoots,
     pub timeout: Duration,
 }
 
@@ -125,12 +211,12 @@ pub async fn send_email(smtp: &Smtp<'_>, email: Email<'_>) -> Result<(), SendErr
         .body(email.body)
         .map_err(|err| SendError::Email(err.to_string()))?;
     let host = smtp.server.host();
-    let mut builder = if smtp.starttls {
-        AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host)
-            .map_err(|err| SendError::Smtp(err.to_string()))?
-    } else {
-        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
-    };
+    // Without STARTTLS the connection is plain (a relay on the same machine or network).
+    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host);
+    if smtp.starttls {
+        install_crypto_provider();
+        builder = builder.tls(smtp.roots.tls(host)?);
+    }
     builder = builder.port(smtp.server.port()).timeout(Some(smtp.timeout));
     if let Some(login) = smtp.login {
         builder = builder.credentials(Credentials::new(
@@ -144,4 +230,47 @@ pub async fn send_email(smtp: &Smtp<'_>, email: Email<'_>) -> Result<(), SendErr
         .await
         .map(|_| ())
         .map_err(|err| SendError::Smtp(describe(&err)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &str) -> tempfile::NamedTempFile {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        std::io::Write::write_all(&mut file, text.as_bytes()).unwrap();
+        file
+    }
+
+    #[test]
+    fn an_smtp_ca_file_that_is_not_pem_certificates_is_refused_naming_it() {
+        let missing = SmtpRoots::load(Path::new("/nonexistent/ca.pem")).unwrap_err();
+        assert!(
+            missing
+                .to_string()
+                .starts_with("--smtp-ca-file /nonexistent/ca.pem: cannot read it"),
+            "{missing}"
+        );
+
+        let key_only = file("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+        let err = SmtpRoots::load(key_only.path()).unwrap_err().to_string();
+        assert!(err.contains("no certificate in it"), "{err}");
+        assert!(
+            err.contains(&key_only.path().display().to_string()),
+            "{err}"
+        );
+
+        let cut = file("-----BEGIN CERTIFICATE-----\nMIIB\n");
+        let err = SmtpRoots::load(cut.path()).unwrap_err().to_string();
+        assert!(err.contains("not PEM certificates"), "{err}");
+
+        // Base64 that decodes, but to no certificate.
+        let junk =
+            file("-----BEGIN CERTIFICATE-----\naGVsbG8gd29ybGQ=\n-----END CERTIFICATE-----\n");
+        let err = SmtpRoots::load(junk.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("certificate 1 cannot be a root certificate"),
+            "{err}"
+        );
+    }
 }
