@@ -39,7 +39,7 @@ while [ $# -gt 0 ]; do
       shift 2
       ;;
     --build) build=yes; shift ;;
-    -h | --help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "wharf: unknown argument \`$1\`; $usage" >&2; exit 2 ;;
   esac
 done

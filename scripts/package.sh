@@ -28,7 +28,7 @@ while [ $# -gt 0 ]; do
       shift 2 || true
       ;;
     -h | --help)
-      sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+      awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
       exit 0
       ;;
     *)
@@ -134,6 +134,12 @@ EOF
 mkdir -p "$root/DEBIAN"
 depends="passwd"
 [ -n "$glibc" ] && depends="libc6 (>= $glibc), $depends"
+# Rust's unwinder comes from libgcc_s where the binary is linked dynamically.
+# (objdump's output is read whole: `grep -q` would end the pipe early, failing it under pipefail.)
+needed=$(objdump -p "$out/$binary_name" 2>/dev/null || true)
+if grep -q 'NEEDED *libgcc_s\.so\.1' <<<"$needed"; then
+  depends="libgcc-s1, $depends"
+fi
 cat >"$root/DEBIAN/control" <<EOF
 Package: wharf
 Version: $version
