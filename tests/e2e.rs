@@ -44,6 +44,7 @@ mod e2e {
     mod metrics;
     mod mypaas_forms;
     mod notify;
+    mod package;
     mod pebble;
     mod plain_http;
     mod prebuilt_images;

@@ -188,6 +188,20 @@ pub enum Command {
         /// Where the pages go (made if missing).
         dir: PathBuf,
     },
+    /// Write the systemd units (wharf.service, wharf.socket) with the default addresses into
+    /// DIR (for packages; `wharf init` writes them with yours).
+    #[command(hide = true)]
+    Units {
+        /// Where the units go (made if missing).
+        dir: PathBuf,
+        /// The path the service runs wharf from.
+        #[arg(long, default_value = "/usr/bin/wharf")]
+        binary: PathBuf,
+    },
+    /// Create the `wharf` group and user where they are missing, as `wharf init` does (run
+    /// by the Debian package's postinst).
+    #[command(name = "system-user", hide = true)]
+    SystemUser,
     /// Run by sshd for a push key: the forced command of its authorized_keys entry.
     #[command(name = "ssh-command", hide = true)]
     SshForced { key: String },

@@ -7,6 +7,7 @@
 //! nothing, for machines where the server is started by hand (as scripts/install.sh does). It
 //! opens no port and changes no firewall.
 
+use super::units::{SOCKET_UNIT, Unit};
 use crate::args::{Cli, InitArgs};
 use anyhow::{Context, bail};
 use std::process::{Command, ExitCode};
@@ -35,24 +36,15 @@ pub fn run(cli: &Cli, args: &InitArgs) -> anyhow::Result<ExitCode> {
     if api_domain.is_some() && https_listen.is_none() {
         bail!("--api-domain needs the HTTPS listener (--https-listen is `none`)");
     }
-    let unit = unit_file(&Unit {
-        binary: binary.display().to_string(),
-        data_dir: data_dir.display().to_string(),
-        http_listen: args.http_listen,
-        https_listen,
-        api_domain: api_domain.clone(),
-    });
     if !args.no_systemd {
-        if let Some(parent) = args.unit_path.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        std::fs::write(&args.unit_path, unit)
-            .with_context(|| format!("writing {}", args.unit_path.display()))?;
-        println!("Wrote {}", args.unit_path.display());
-        let socket_path = args.unit_path.with_file_name(SOCKET_UNIT);
-        std::fs::write(&socket_path, socket_file(args.http_listen, https_listen))
-            .with_context(|| format!("writing {}", socket_path.display()))?;
-        println!("Wrote {}", socket_path.display());
+        let unit = Unit {
+            binary: binary.display().to_string(),
+            data_dir: data_dir.display().to_string(),
+            http_listen: args.http_listen,
+            https_listen,
+            api_domain: api_domain.clone(),
+        };
+        unit.write(&args.unit_path)?;
     }
     if let Some(email) = &args.email {
         let path = data_dir.join("acme-email");
@@ -60,41 +52,7 @@ pub fn run(cli: &Cli, args: &InitArgs) -> anyhow::Result<ExitCode> {
         std::fs::write(&path, format!("{email}\n"))?;
     }
 
-    if nix::unistd::Group::from_name("wharf")
-        .ok()
-        .flatten()
-        .is_none()
-        && which("groupadd")
-    {
-        let status = Command::new("groupadd")
-            .arg("--system")
-            .arg("wharf")
-            .status()?;
-        if status.success() {
-            println!("Created the group `wharf`: its members may use wharf without root.");
-        }
-    }
-
-    if nix::unistd::User::from_name(wharf_git::WHARF_USER)
-        .ok()
-        .flatten()
-        .is_none()
-        && which("useradd")
-    {
-        // The user `git push` connects as (wharf@HOST:APP). Its shell runs only the command
-        // each key is confined to; `-p '*'` leaves it without a password but not locked, which
-        // sshd requires for key logins.
-        let status = Command::new("useradd")
-            .args(["--system", "--gid", "wharf", "--create-home", "--home-dir"])
-            .arg("/home/wharf")
-            .args(["--shell", "/bin/sh", "--password", "*", "wharf"])
-            .status()?;
-        if status.success() {
-            println!(
-                "Created the user `wharf`: add push keys with `wharf keys add NAME < key.pub`."
-            );
-        }
-    }
+    make_user_and_group()?;
 
     let store = super::tokens::open(cli)?;
     match store.create_token(&args.token_name, &wharf_domain::TokenScope::admin(), None) {
@@ -157,77 +115,45 @@ pub fn run(cli: &Cli, args: &InitArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The socket unit's file name: systemd hands its sockets to `wharf.service`.
-const SOCKET_UNIT: &str = "wharf.socket";
+/// Create the `wharf` group and user where they are missing (also run by the Debian package's
+/// postinst, through the hidden `wharf system-user`, so both make the same user).
+pub fn make_user_and_group() -> anyhow::Result<()> {
+    if nix::unistd::Group::from_name("wharf")
+        .ok()
+        .flatten()
+        .is_none()
+        && which("groupadd")
+    {
+        let status = Command::new("groupadd")
+            .arg("--system")
+            .arg("wharf")
+            .status()?;
+        if status.success() {
+            println!("Created the group `wharf`: its members may use wharf without root.");
+        }
+    }
 
-/// The socket unit: systemd holds the proxy's ports open while Wharf restarts, and hands them
-/// over at each start (the daemon matches them to its listeners by address).
-fn socket_file(
-    http_listen: std::net::SocketAddr,
-    https_listen: Option<std::net::SocketAddr>,
-) -> String {
-    let https = https_listen
-        .map(|addr| format!("ListenStream={addr}\n"))
-        .unwrap_or_default();
-    format!(
-        "[Unit]
-Description=Wharf's HTTP and HTTPS ports, held open while Wharf restarts
-
-[Socket]
-ListenStream={http_listen}
-{https}NoDelay=true
-Backlog=4096
-
-[Install]
-WantedBy=sockets.target
-"
-    )
-}
-
-/// What the systemd unit runs.
-struct Unit {
-    binary: String,
-    data_dir: String,
-    http_listen: std::net::SocketAddr,
-    https_listen: Option<std::net::SocketAddr>,
-    api_domain: Option<wharf_domain::DomainName>,
-}
-
-fn unit_file(unit: &Unit) -> String {
-    let Unit {
-        binary,
-        data_dir,
-        http_listen,
-        ..
-    } = unit;
-    let https = match unit.https_listen {
-        Some(addr) => format!(" --https-listen {addr}"),
-        None => " --https-listen none".to_string(),
-    };
-    let api_domain = unit
-        .api_domain
-        .as_ref()
-        .map(|name| format!(" --api-domain {name}"))
-        .unwrap_or_default();
-    format!(
-        "[Unit]
-Description=Wharf: apps from Dockerfiles, served by domain
-After=network-online.target docker.service wharf.socket
-Wants=network-online.target
-Requires=docker.service wharf.socket
-
-[Service]
-ExecStart={binary} --data-dir {data_dir} server --http-listen {http_listen}{https}{api_domain}
-Restart=always
-RestartSec=2
-KillSignal=SIGTERM
-TimeoutStopSec=90
-LimitNOFILE=65536
-
-[Install]
-WantedBy=multi-user.target
-"
-    )
+    if nix::unistd::User::from_name(wharf_git::WHARF_USER)
+        .ok()
+        .flatten()
+        .is_none()
+        && which("useradd")
+    {
+        // The user `git push` connects as (wharf@HOST:APP). Its shell runs only the command
+        // each key is confined to; `-p '*'` leaves it without a password but not locked, which
+        // sshd requires for key logins.
+        let status = Command::new("useradd")
+            .args(["--system", "--gid", "wharf", "--create-home", "--home-dir"])
+            .arg("/home/wharf")
+            .args(["--shell", "/bin/sh", "--password", "*", "wharf"])
+            .status()?;
+        if status.success() {
+            println!(
+                "Created the user `wharf`: add push keys with `wharf keys add NAME < key.pub`."
+            );
+        }
+    }
+    Ok(())
 }
 
 fn which(program: &str) -> bool {
@@ -244,56 +170,4 @@ fn run_checked(command: &mut Command) -> anyhow::Result<()> {
         bail!("{command:?} failed with {status}");
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn unit(https_listen: Option<&str>, api_domain: Option<&str>) -> String {
-        unit_file(&Unit {
-            binary: "/usr/local/bin/wharf".into(),
-            data_dir: "/var/lib/wharf".into(),
-            http_listen: "0.0.0.0:80".parse().unwrap(),
-            https_listen: https_listen.map(|a| a.parse().unwrap()),
-            api_domain: api_domain.map(|name| wharf_domain::DomainName::parse(name).unwrap()),
-        })
-    }
-
-    #[test]
-    fn the_unit_runs_the_https_listener_and_the_api_domain() {
-        let text = unit(Some("0.0.0.0:443"), Some("wharf.example.com"));
-        assert!(text.contains(
-            "ExecStart=/usr/local/bin/wharf --data-dir /var/lib/wharf server --http-listen 0.0.0.0:80 --https-listen 0.0.0.0:443 --api-domain wharf.example.com\n"
-        ), "{text}");
-        let text = unit(None, None);
-        assert!(text.contains("--https-listen none\n"), "{text}");
-        assert!(!text.contains("--api-domain"), "{text}");
-    }
-
-    #[test]
-    fn the_socket_unit_holds_the_proxy_ports_for_the_service() {
-        let text = socket_file(
-            "0.0.0.0:80".parse().unwrap(),
-            Some("0.0.0.0:443".parse().unwrap()),
-        );
-        assert!(
-            text.contains("[Socket]\nListenStream=0.0.0.0:80\nListenStream=0.0.0.0:443\n"),
-            "{text}"
-        );
-        assert!(text.contains("WantedBy=sockets.target"), "{text}");
-        let text = socket_file("[::]:8080".parse().unwrap(), None);
-        assert_eq!(text.matches("ListenStream=").count(), 1, "{text}");
-        assert!(text.contains("ListenStream=[::]:8080\n"), "{text}");
-        // The service needs the socket, so that a restart of Wharf finds its ports held.
-        let unit = unit(None, None);
-        assert!(
-            unit.contains("Requires=docker.service wharf.socket\n"),
-            "{unit}"
-        );
-        assert!(
-            unit.contains("After=network-online.target docker.service wharf.socket\n"),
-            "{unit}"
-        );
-    }
 }

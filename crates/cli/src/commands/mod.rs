@@ -22,6 +22,7 @@ mod ssh;
 mod stats;
 mod storage;
 mod tokens;
+mod units;
 pub(crate) mod users;
 
 use crate::args::{Cli, Command};
@@ -122,6 +123,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Init(args) => init::run(&cli, args),
         Command::Completions { shell } => reference::completions(*shell),
         Command::Man { dir } => reference::man_pages(dir),
+        Command::Units { dir, binary } => units::run(&cli.data_dir, dir, binary),
+        Command::SystemUser => init::make_user_and_group().map(|()| ExitCode::SUCCESS),
         Command::SshForced { key } => ssh::run(&cli, key).await,
         Command::GitHook { app } => hook::run(&cli, app).await,
         Command::Run(args) => run::run(&Client::new(endpoint(&cli)?), args).await,

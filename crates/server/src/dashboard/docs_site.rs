@@ -8,7 +8,8 @@
 //! a path with no file gets the site's own 404 page. Every file carries an entity tag (a hash
 //! of its bytes, made at build time) and is revalidated on each use, so a new binary's pages
 //! show at once and an unchanged one costs a `304`. Text is sent gzip-compressed to clients that
-//! take it, compressed once, at its first request, as the dashboard's assets are.
+//! take it: it is embedded compressed (build.rs), and decompressed once, at its first request,
+//! for a client that does not take gzip.
 //!
 //! A binary built without the site answers `/docs/` with a page that says how to build it.
 
@@ -17,6 +18,7 @@ use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{DOCTYPE, html};
+use std::io::Read as _;
 use std::sync::{LazyLock, OnceLock};
 
 /// The site's address without its slash, which redirects to [`ROOT`].
@@ -32,7 +34,9 @@ pub(super) struct SiteFile {
     path: &'static str,
     /// Its entity tag, quoted.
     etag: &'static str,
+    /// Its bytes; gzip-compressed when `gzipped`.
     bytes: &'static [u8],
+    gzipped: bool,
 }
 
 // `FILES`: the site's files sorted by path, written by build.rs.
@@ -40,6 +44,10 @@ include!(concat!(env!("OUT_DIR"), "/docs_site.rs"));
 
 /// Each file's compressed bytes, by its index in `FILES`, made when first asked for.
 static GZIPPED: LazyLock<Vec<OnceLock<Option<Vec<u8>>>>> =
+    LazyLock::new(|| FILES.iter().map(|_| OnceLock::new()).collect());
+
+/// Each compressed file's plain bytes, by its index in `FILES`, made when first asked for.
+static PLAIN: LazyLock<Vec<OnceLock<Option<Vec<u8>>>>> =
     LazyLock::new(|| FILES.iter().map(|_| OnceLock::new()).collect());
 
 /// Revalidated on every use: the entity tag makes that a `304` when nothing changed.
@@ -116,17 +124,26 @@ fn answer(
             .insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE));
         return response;
     }
-    let compressed = (compressible(content_type) && accepts_gzip(request))
-        .then(|| compressed(files, index))
-        .flatten();
-    let mut response = match compressed {
+    let takes_gzip = accepts_gzip(request);
+    let gzipped = if file.gzipped && takes_gzip {
+        Some(file.bytes)
+    } else if !file.gzipped && compressible(content_type) && takes_gzip {
+        compressed(files, index)
+    } else {
+        None
+    };
+    let mut response = match gzipped {
         Some(bytes) => {
-            let mut response = bytes.to_vec().into_response();
+            let mut response = bytes.into_response();
             response
                 .headers_mut()
                 .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
             response
         }
+        None if file.gzipped => match plain(files, index) {
+            Some(bytes) => bytes.into_response(),
+            None => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        },
         None => file.bytes.into_response(),
     };
     *response.status_mut() = status;
@@ -150,6 +167,26 @@ fn compressed(files: &'static [SiteFile], index: usize) -> Option<&'static [u8]>
     GZIPPED
         .get(index)?
         .get_or_init(|| gzip(files[index].bytes))
+        .as_deref()
+}
+
+/// The plain bytes of the embedded site's compressed file at `index` (only `FILES` has any).
+fn plain(files: &'static [SiteFile], index: usize) -> Option<&'static [u8]> {
+    if !std::ptr::eq(files, FILES) {
+        return None;
+    }
+    PLAIN
+        .get(index)?
+        .get_or_init(|| {
+            let mut plain = Vec::new();
+            match flate2::read::GzDecoder::new(files[index].bytes).read_to_end(&mut plain) {
+                Ok(_) => Some(plain),
+                Err(err) => {
+                    tracing::warn!(error = %err, path = files[index].path, "could not decompress a page of the docs site");
+                    None
+                }
+            }
+        })
         .as_deref()
 }
 
@@ -240,21 +277,25 @@ mod tests {
             path: "404.html",
             etag: "\"1\"",
             bytes: b"<h1>Not found</h1>",
+            gzipped: false,
         },
         SiteFile {
             path: "guides/django.html",
             etag: "\"2\"",
             bytes: b"<h1>Django</h1>",
+            gzipped: false,
         },
         SiteFile {
             path: "index.html",
             etag: "\"3\"",
             bytes: b"<h1>Wharf</h1>",
+            gzipped: false,
         },
         SiteFile {
             path: "searchindex.js",
             etag: "\"4\"",
             bytes: b"window.search = {};",
+            gzipped: false,
         },
     ];
 
