@@ -8,7 +8,7 @@
 # when it already exists. Needs root, mmdebstrap and a running Docker engine.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=base-images.sh
+# shellcheck source-path=SCRIPTDIR source=base-images.sh
 source "$here/base-images.sh"
 
 node_root() {
