@@ -5,7 +5,8 @@
 # sshd. Tests start several containers of it (all capabilities) and make a Swarm of their engines (see
 # tests/e2e/cluster_harness.rs), so no Swarm ever touches the machine's own engine.
 # Built the way scripts/base-images.sh builds its images (its `image` function, sourced); kept
-# when it already exists. Needs root, mmdebstrap and a running Docker engine.
+# when it already exists, so bump the tag (here and in tests/e2e/cluster_harness.rs) when the
+# image's packages or entrypoint change. Needs root, mmdebstrap and a running Docker engine.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=base-images.sh
