@@ -19,7 +19,7 @@
 # debootstrap: it fetches packages through apt (in parallel, where debootstrap fetches one at a
 # time) and follows npm's dependencies, which debootstrap cannot (virtual packages); node:20-slim
 # took about 5 minutes with debootstrap and apt, 1.5 with mmdebstrap. Needs root, mmdebstrap and
-# a running Docker engine.
+# a running Docker engine. Sourced, it defines its functions (`image`) and builds nothing.
 set -euo pipefail
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 work=${WHARF_IMAGE_WORK:-/var/tmp/wharf-base-images}
@@ -80,6 +80,9 @@ image() {
   rm -rf "$root" "$root.log"
   echo "wharf: image $tag built"
 }
+
+# Sourced (scripts/node-image.sh reuses `image`): the functions only.
+[[ "${BASH_SOURCE[0]}" == "$0" ]] || return 0
 
 python=python3,python3-venv,python3-pip,python-is-python3,ca-certificates
 image python:3.13-slim trixie "$python" python_root 'CMD ["python3"]' &

@@ -19,6 +19,8 @@ fi
 base_images=$!
 "$here/service-images.sh"
 wait "$base_images"
+# The machines of the cluster tests: Docker engines in privileged containers.
+"$here/node-image.sh"
 missing=()
 command -v nginx >/dev/null 2>&1 || missing+=(nginx-light)
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)

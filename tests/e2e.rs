@@ -18,6 +18,8 @@ mod e2e {
     mod builders_node;
     mod builders_python;
     mod cli_output;
+    mod cluster;
+    pub mod cluster_harness;
     mod cron;
     mod dashboard;
     mod dashboard_admin;

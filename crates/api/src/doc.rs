@@ -23,7 +23,8 @@ use utoipa::{IntoParams, OpenApi};
         destroy_service, link, unlink, expose, backups, backup, verify, backup_schedule, restore,
         connect, certs, add_cert, remove_cert, events, app_events, stats, app_stats, deploy,
         notify_channels, add_webhook, add_email, remove_notify_channel, notify_test, git_info_refs,
-        git_receive_pack, metrics,
+        git_receive_pack, metrics, cluster_status, cluster_init, nodes, add_node, remove_node,
+        node_availability, node_labels, rename_node,
     ),
     components(schemas(LogEntry, Deployed, Message, Terminal)),
     tags(
@@ -36,6 +37,7 @@ use utoipa::{IntoParams, OpenApi};
         (name = "metrics", description = "What the proxy served each app, for Prometheus"),
         (name = "stats", description = "What the host, the apps and the database services use, now and over time"),
         (name = "notify", description = "Notification channels: where the alerts Wharf raises are sent"),
+        (name = "cluster", description = "This server as a Docker Swarm manager, and the Swarm's nodes (admin tokens only)"),
     )
 )]
 pub struct ApiDoc;
@@ -77,6 +79,13 @@ struct DomainPath {
 struct ChannelPath {
     /// The channel's id, as `wharf notify list` shows it.
     id: i64,
+}
+
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+struct NodePath {
+    /// The node's name (as `wharf nodes` shows it) or its Swarm ID.
+    node: String,
 }
 
 #[derive(IntoParams)]
@@ -377,3 +386,43 @@ fn remove_notify_channel() {}
     description = "Queue a test message for every channel; `GET /v1/notify` shows how each delivery went.",
     responses((status = 200, body = NotifyTestSent)))]
 fn notify_test() {}
+
+#[utoipa::path(get, path = paths::CLUSTER, tag = "cluster",
+    responses((status = 200, body = ClusterStatus)))]
+fn cluster_status() {}
+
+#[utoipa::path(post, path = paths::CLUSTER_INIT, tag = "cluster",
+    description = "Make this server's engine a Docker Swarm manager; what runs keeps running. Asked again, changes nothing and says so (`created: false`).",
+    request_body = ClusterInitRequest,
+    responses((status = 200, body = ClusterInitialized), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+fn cluster_init() {}
+
+#[utoipa::path(get, path = paths::NODES, tag = "cluster",
+    responses((status = 200, body = Nodes), (status = 409, body = ErrorBody)))]
+fn nodes() {}
+
+#[utoipa::path(post, path = paths::NODES, tag = "cluster",
+    description = "The join command for a new node: its worker token and this manager's address. The node is named by its hostname until it is named otherwise (`POST /v1/nodes/{node}/name`).",
+    request_body = AddNodeRequest,
+    responses((status = 200, body = NodeJoin), (status = 409, body = ErrorBody)))]
+fn add_node() {}
+
+#[utoipa::path(delete, path = paths::NODE, tag = "cluster", params(NodePath, RemoveNodeQuery),
+    description = "Remove a node from the cluster. A node that is still up is refused (drain it, then run `docker swarm leave` on it) unless `force=true`.",
+    responses((status = 200, body = NodeRemoved), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+fn remove_node() {}
+
+#[utoipa::path(post, path = paths::NODE_AVAILABILITY, tag = "cluster", params(NodePath),
+    request_body = AvailabilityRequest,
+    responses((status = 200, body = Node), (status = 404, body = ErrorBody)))]
+fn node_availability() {}
+
+#[utoipa::path(post, path = paths::NODE_LABELS, tag = "cluster", params(NodePath),
+    request_body = LabelsRequest,
+    responses((status = 200, body = Node), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+fn node_labels() {}
+
+#[utoipa::path(post, path = paths::NODE_NAME, tag = "cluster", params(NodePath),
+    request_body = RenameNodeRequest,
+    responses((status = 200, body = Node), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+fn rename_node() {}

@@ -9,6 +9,7 @@
 
 mod apps;
 mod certs;
+mod cluster;
 mod config;
 mod doc;
 mod domains;
@@ -28,6 +29,10 @@ pub use apps::{AppDestroyed, AppSummary, CronJob, CronJobs, CronRun, Release, Re
 pub use apps::{DiskSpace, HostFacts, ServerStatus};
 pub use certs::{
     AcmeDomain, AcmeStatus, CertList, CertRemoved, CertSource, CertUploadRequest, Certificate,
+};
+pub use cluster::{
+    AddNodeRequest, AvailabilityRequest, ClusterInitRequest, ClusterInitialized, ClusterStatus,
+    LabelsRequest, Node, NodeJoin, NodeRemoved, Nodes, RemoveNodeQuery, RenameNodeRequest,
 };
 pub use config::{ConfigChangeRequest, ConfigQuery, ConfigVars, RollbackRequest};
 pub use doc::ApiDoc;

@@ -12,8 +12,8 @@ use std::fmt::Debug;
 use utoipa::OpenApi;
 use wharf_api::*;
 use wharf_domain::{
-    AppName, CertDomain, DomainName, ImageRef, ImageSettings, MountSelector, MountSpec,
-    ProcessName, WebAddress,
+    AppName, Availability, CertDomain, DomainName, ImageRef, ImageSettings, MountSelector,
+    MountSpec, NodeLabel, NodeName, ProcessName, WebAddress,
 };
 
 fn process(name: &str) -> ProcessName {
@@ -657,6 +657,83 @@ fn every_type_survives_a_round_trip() {
         },
     );
 
+    let status = schema_value(
+        s,
+        ClusterStatus {
+            state: "active".into(),
+            manager: true,
+            node_id: Some("j5ijt19urwwt6bn224raf2eef".into()),
+            address: Some("10.0.0.2".into()),
+            nodes: Some(3),
+            error: None,
+        },
+    );
+    schema(
+        s,
+        ClusterInitRequest {
+            advertise_addr: Some("10.0.0.2".into()),
+        },
+    );
+    schema(
+        s,
+        ClusterInitialized {
+            created: true,
+            status,
+        },
+    );
+    let name = NodeName::parse("web-2").unwrap();
+    let node = schema_value(
+        s,
+        Node {
+            name: name.clone(),
+            id: "j5ijt19urwwt6bn224raf2eef".into(),
+            hostname: "vps2".into(),
+            role: "worker".into(),
+            leader: false,
+            this_server: false,
+            state: "ready".into(),
+            availability: "active".into(),
+            address: "10.0.0.3".into(),
+            labels: BTreeMap::from([("role".to_string(), "web".to_string())]),
+            tasks: 2,
+            containers: None,
+            cpus: 2.0,
+            memory_bytes: 1 << 30,
+            engine_version: "26.1.5".into(),
+        },
+    );
+    schema(s, Nodes { nodes: vec![node] });
+    schema(s, AddNodeRequest { name: name.clone() });
+    schema(
+        s,
+        NodeJoin {
+            name: name.clone(),
+            token: "SWMTKN-1-abc".into(),
+            manager: "10.0.0.2:2377".into(),
+            command: vec!["docker".into(), "swarm".into(), "join".into()],
+        },
+    );
+    schema(
+        s,
+        AvailabilityRequest {
+            availability: Availability::Drain,
+        },
+    );
+    let labels = schema(
+        s,
+        LabelsRequest {
+            set: vec![NodeLabel::parse("role=web").unwrap()],
+            remove: vec!["zone".into()],
+        },
+    );
+    assert_eq!(labels, json!({"set": ["role=web"], "remove": ["zone"]}));
+    assert!(
+        serde_json::from_value::<LabelsRequest>(json!({"set": ["wharf.name=x"]})).is_err(),
+        "Wharf's own labels are refused as the body is decoded"
+    );
+    schema(s, RenameNodeRequest { name: name.clone() });
+    schema(s, NodeRemoved { removed: name });
+
     let documented: BTreeSet<String> = ApiDoc::openapi()
         .components
         .expect("the document has components")
@@ -834,5 +911,5 @@ fn every_route_is_documented_once_with_its_method() {
             );
         }
     }
-    assert_eq!(routes, 56);
+    assert_eq!(routes, 64);
 }

@@ -234,6 +234,18 @@ pub enum Command {
         #[command(subcommand)]
         command: Option<crate::commands::notify::NotifyCommand>,
     },
+    /// Grow onto several servers: `cluster init` makes this server a Docker Swarm manager;
+    /// `cluster status` says whether it is one. See `wharf nodes` for the other machines.
+    Cluster {
+        #[command(subcommand)]
+        command: Option<crate::commands::cluster::ClusterCommand>,
+    },
+    /// The cluster's machines: list them, add one (by SSH or a printed join command), drain,
+    /// activate, label, rename and remove.
+    Nodes {
+        #[command(subcommand)]
+        command: Option<crate::commands::cluster::NodesCommand>,
+    },
 }
 
 #[derive(Args, Debug)]

@@ -28,6 +28,7 @@ mod log_time;
 mod memory;
 mod mount_spec;
 mod name_error;
+mod node;
 mod notify_channel;
 mod process;
 mod process_scale;
@@ -66,6 +67,9 @@ pub use log_time::{LogTime, LogTimeError, fixed_time, parse_log_span};
 pub use memory::{MIN_MEMORY_BYTES, MemoryError, format_memory, parse_memory, parse_size};
 pub use mount_spec::{AbsPath, ContainerPath, MountSource, MountSpec, VolumeName};
 pub use name_error::NameError;
+pub use node::{
+    Availability, LabelChange, NODE_NAME_LABEL, NodeError, NodeLabel, NodeName, SshTarget,
+};
 pub use notify_channel::{ChannelError, EmailAddress, SmtpServer, WebhookFormat, WebhookUrl};
 pub use process::{ProcessName, WEB, not_started_note, web_concurrency};
 pub use process_scale::{ProcessScale, ScaleError};

@@ -20,6 +20,9 @@ pub enum Resource {
     Server,
     /// One app: its releases, config, processes, logs, domains, storage, deploys, git pushes.
     App(AppName),
+    /// The cluster: making this server a Swarm manager, its nodes and their join token. Only
+    /// admin tokens reach it, to read as well: a node list maps the servers behind the apps.
+    Cluster,
 }
 
 /// What a request does to its resource.
@@ -60,6 +63,10 @@ pub enum ScopeRefusal {
         "this token is limited to {scope}: it may not reach server-wide routes (the list of all apps, services, certificates); use an admin token"
     )]
     ServerWide { scope: String },
+    #[error(
+        "this token is {scope}: only admin tokens reach the cluster and its nodes; use a token made with `wharf tokens create NAME` and no --app or --read-only"
+    )]
+    AdminOnly { scope: String },
 }
 
 impl TokenScope {
@@ -96,6 +103,11 @@ impl TokenScope {
         if *resource == Resource::Status {
             return Ok(());
         }
+        if *resource == Resource::Cluster && !self.is_admin() {
+            return Err(ScopeRefusal::AdminOnly {
+                scope: self.to_string(),
+            });
+        }
         if self.read_only {
             match operation {
                 Operation::Read => {}
@@ -123,6 +135,9 @@ impl TokenScope {
             }),
             Resource::Server => Err(ScopeRefusal::ServerWide {
                 scope: self.apps_phrase(),
+            }),
+            Resource::Cluster => Err(ScopeRefusal::AdminOnly {
+                scope: self.to_string(),
             }),
         }
     }
@@ -182,7 +197,12 @@ mod tests {
     #[test]
     fn admin_may_do_everything() {
         let admin = TokenScope::admin();
-        for resource in [Resource::Status, Resource::Server, Resource::App(app("x"))] {
+        for resource in [
+            Resource::Status,
+            Resource::Server,
+            Resource::App(app("x")),
+            Resource::Cluster,
+        ] {
             for op in [Operation::Read, Operation::Reveal, Operation::Write] {
                 assert_eq!(admin.allows(&resource, op), Ok(()));
             }
@@ -245,5 +265,18 @@ mod tests {
             blog_reader.allows(&Resource::App(app("blog")), Operation::Read),
             Ok(())
         );
+    }
+
+    #[test]
+    fn only_admin_tokens_reach_the_cluster() {
+        for limited in [scope(&[], true), scope(&["blog"], false)] {
+            for op in [Operation::Read, Operation::Write] {
+                let refusal = limited.allows(&Resource::Cluster, op).unwrap_err();
+                assert!(
+                    refusal.to_string().contains("only admin tokens"),
+                    "{refusal}"
+                );
+            }
+        }
     }
 }

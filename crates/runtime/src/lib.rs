@@ -4,7 +4,8 @@
 //! containers, lists/inspects/stops/removes them, reads their logs,
 //! manages images and creates the named volumes apps' storage asks for, reads what containers
 //! use (`Docker::usage`, one reading at a time), and notices when
-//! the engine itself goes away.
+//! the engine itself goes away; and, for a cluster, makes the engine a Swarm manager and
+//! lists and changes the Swarm's nodes (`swarm`).
 //! Everything it creates carries the label `wharf.managed=true`; listing only
 //! ever returns such objects, and mutating calls refuse objects without it.
 
@@ -23,6 +24,7 @@ mod logs;
 mod network;
 mod oneoff;
 mod stats;
+mod swarm;
 mod volume;
 
 pub use build::RegistryAuth;
@@ -37,3 +39,4 @@ pub use image::ImageInfo;
 pub use logs::{LogLine, LogStream};
 pub use oneoff::{Attached, OneOffSpec, Output};
 pub use stats::ContainerUsage;
+pub use swarm::{NodeUpdate, SWARM_PORT, SwarmMembership, SwarmNode};

@@ -3,6 +3,7 @@
 mod apps;
 mod build_plan;
 mod certs;
+pub(crate) mod cluster;
 mod config;
 mod deploy;
 mod domains;
@@ -32,7 +33,7 @@ use std::process::ExitCode;
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if cli.json && !is_listing(&cli.command) {
         anyhow::bail!(
-            "--json is for listings (apps, releases, ps, stats, config show, domains list, storage list, services, services backups, tokens list, users list, keys list, certs, certs status, cron); this command prints no listing"
+            "--json is for listings (apps, releases, ps, stats, config show, domains list, storage list, services, services backups, tokens list, users list, keys list, certs, certs status, cron, cluster status, nodes); this command prints no listing"
         );
     }
     match &cli.command {
@@ -133,6 +134,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Notify { command } => {
             notify::run(&Client::new(endpoint(&cli)?), command, cli.json).await
         }
+        Command::Cluster { command } => {
+            cluster::cluster(&Client::new(endpoint(&cli)?), command, cli.json).await
+        }
+        Command::Nodes { command } => {
+            cluster::nodes(&Client::new(endpoint(&cli)?), command, cli.json).await
+        }
         Command::Domains { command } => {
             domains::run(&Client::new(endpoint(&cli)?), command, cli.json).await
         }
@@ -168,6 +175,12 @@ fn is_listing(command: &Command) -> bool {
             matches!(command, None | Some(notify::NotifyCommand::List))
         }
         Command::Cron { log, .. } => log.is_none(),
+        Command::Cluster { command } => {
+            matches!(command, None | Some(cluster::ClusterCommand::Status))
+        }
+        Command::Nodes { command } => {
+            matches!(command, None | Some(cluster::NodesCommand::List))
+        }
         Command::Apps(args) => matches!(args.command, None | Some(AppsCommand::List)),
         Command::Config { command } => matches!(command, ConfigCommand::Show { .. }),
         Command::Domains { command } => matches!(command, DomainsCommand::List { .. }),

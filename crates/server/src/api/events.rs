@@ -117,6 +117,12 @@ const ACTIONS: &[(Method, &str, &str)] = &[
     (Method::POST, paths::NOTIFY_EMAILS, "notify add"),
     (Method::DELETE, paths::NOTIFY_CHANNEL, "notify remove"),
     (Method::POST, paths::NOTIFY_TEST, "notify test"),
+    (Method::POST, paths::CLUSTER_INIT, "cluster init"),
+    (Method::POST, paths::NODES, "nodes add"),
+    (Method::DELETE, paths::NODE, "nodes remove"),
+    (Method::POST, paths::NODE_AVAILABILITY, "nodes availability"),
+    (Method::POST, paths::NODE_LABELS, "nodes label"),
+    (Method::POST, paths::NODE_NAME, "nodes rename"),
 ];
 
 /// Changes whose outcome is notified (to every channel) as well as recorded: the ones that put
@@ -130,6 +136,7 @@ const SUBJECT_IN_BODY: &[(Method, &str, &str)] = &[
     (Method::POST, paths::DOMAINS, "domain"),
     (Method::POST, paths::IMAGE, "image"),
     (Method::POST, paths::NOTIFY_EMAILS, "to"),
+    (Method::POST, paths::NODES, "name"),
 ];
 
 /// Largest body read for its subject: a name and a few settings.

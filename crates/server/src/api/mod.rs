@@ -6,6 +6,7 @@ pub(crate) mod acme;
 pub(crate) mod apps;
 mod auth;
 pub(crate) mod certs;
+pub(crate) mod cluster;
 pub(crate) mod config;
 pub(crate) mod deploy;
 pub(crate) mod domains;
@@ -195,6 +196,14 @@ fn api_routes() -> Mounted {
         .at(M::POST, paths::NOTIFY_EMAILS, notify::add_email)
         .at(M::DELETE, paths::NOTIFY_CHANNEL, notify::remove)
         .at(M::POST, paths::NOTIFY_TEST, notify::test)
+        .at(M::GET, paths::CLUSTER, cluster::status)
+        .at(M::POST, paths::CLUSTER_INIT, cluster::init)
+        .at(M::GET, paths::NODES, cluster::list)
+        .at(M::POST, paths::NODES, cluster::add)
+        .at(M::DELETE, paths::NODE, cluster::remove)
+        .at(M::POST, paths::NODE_AVAILABILITY, cluster::availability)
+        .at(M::POST, paths::NODE_LABELS, cluster::labels)
+        .at(M::POST, paths::NODE_NAME, cluster::rename)
         .upload(M::POST, paths::DEPLOY, deploy::deploy)
 }
 

@@ -1,7 +1,7 @@
 //! What an API request reaches, read from its method, path and query, so a token's scope can
 //! be checked in one place (the auth middleware) for every route: `/v1/apps/{app}/...`,
 //! `/v1/deploy?app=APP` and `/git/{app}.git/...` reach one app; `/v1/status` is open to any
-//! token; everything else (`/v1/apps`, services, certificates, ACME, `/metrics`) is server-wide.
+//! token; `/v1/cluster` and `/v1/nodes/...` reach the cluster, for admin tokens only; everything else (`/v1/apps`, services, certificates, ACME, `/metrics`) is server-wide.
 //!
 //! GET and HEAD read, other methods write; git's smart HTTP routes always write (Wharf serves
 //! pushes only); a GET asking for `reveal=true` reveals secret values.
@@ -31,6 +31,7 @@ pub fn reach(
             Some(app) => Resource::App(app_name(&app)?),
             None => return Err(Unclear::DeployWithoutApp),
         },
+        ["v1", "cluster" | "nodes", ..] => Resource::Cluster,
         ["git", repo, ..] => {
             let app = repo.strip_suffix(".git").unwrap_or(repo);
             return Ok((Resource::App(app_name(app)?), Operation::Write));
@@ -178,6 +179,22 @@ mod tests {
         assert_eq!(
             of(Method::GET, "/nowhere"),
             (Resource::Server, Operation::Read)
+        );
+    }
+
+    #[test]
+    fn the_cluster_and_its_nodes_are_one_resource() {
+        assert_eq!(
+            of(Method::GET, "/v1/cluster"),
+            (Resource::Cluster, Operation::Read)
+        );
+        assert_eq!(
+            of(Method::POST, "/v1/cluster/init"),
+            (Resource::Cluster, Operation::Write)
+        );
+        assert_eq!(
+            of(Method::DELETE, "/v1/nodes/web-2"),
+            (Resource::Cluster, Operation::Write)
         );
     }
 

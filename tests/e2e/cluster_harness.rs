@@ -1,0 +1,220 @@
+//! Several machines with Docker on this one, for cluster tests: each node is a container of
+//! the image `wharf-test-node:1` (scripts/node-image.sh) running its own Docker engine, on a
+//! network the test creates. Each node's engine socket is bind-mounted out to a directory of
+//! the test's, so the test and a Wharf daemon on the host reach it with
+//! `DOCKER_HOST=unix:///...` ([`Node::host`]). Every Swarm operation happens between these
+//! engines: the machine's own engine never joins a Swarm. Dropping the cluster removes its
+//! containers (with their engines' data volumes) and its network.
+//!
+//! The nodes run without `--privileged`: this machine's own engine may lack a capability
+//! (CAP_SYS_RESOURCE) that `--privileged` would grant, which makes every privileged container
+//! fail to start. They get every other capability, no seccomp or AppArmor profile, every
+//! device and a cgroup namespace of their own, which is what an engine inside needs.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+/// The nodes' image, built by scripts/node-image.sh (from scripts/test-deps.sh).
+pub const NODE_IMAGE: &str = "wharf-test-node:1";
+
+/// The label on every container and network a cluster test creates.
+const LABEL: &str = "wharf.e2e.cluster";
+
+pub struct Cluster {
+    network: String,
+    nodes: Vec<Node>,
+    /// Holds each node's socket directory.
+    _dir: tempfile::TempDir,
+}
+
+pub struct Node {
+    /// The container's name.
+    pub container: String,
+    /// Its hostname: the node's name in the cluster until Wharf names it otherwise.
+    pub hostname: String,
+    socket_dir: PathBuf,
+}
+
+impl Cluster {
+    /// Start `count` nodes named `node1`, `node2`, ... (their hostnames) and wait until each
+    /// node's engine answers.
+    pub fn start(count: usize) -> Cluster {
+        let present = docker(&["image", "inspect", NODE_IMAGE]);
+        assert!(
+            present.status.success(),
+            "the image {NODE_IMAGE} is missing: build it with scripts/node-image.sh (scripts/test-deps.sh does)"
+        );
+        let id = crate::e2e::harness::unique("wharf-e2e-cluster");
+        let dir = tempfile::Builder::new()
+            .prefix("wharf-cluster")
+            .tempdir_in("/tmp")
+            .unwrap();
+        docker_ok(&["network", "create", "--label", LABEL, &id]);
+        let mut cluster = Cluster {
+            network: id.clone(),
+            nodes: Vec::new(),
+            _dir: dir,
+        };
+        for n in 1..=count {
+            let hostname = format!("node{n}");
+            let socket_dir = cluster._dir.path().join(&hostname);
+            std::fs::create_dir(&socket_dir).unwrap();
+            let node = Node {
+                container: format!("{id}-{hostname}"),
+                hostname,
+                socket_dir,
+            };
+            node.run(&cluster.network);
+            cluster.nodes.push(node);
+        }
+        for node in &cluster.nodes {
+            node.wait_for_engine();
+        }
+        cluster
+    }
+
+    /// The `n`th node, from 1.
+    pub fn node(&self, n: usize) -> &Node {
+        &self.nodes[n - 1]
+    }
+}
+
+impl Node {
+    fn run(&self, network: &str) {
+        docker_ok(&[
+            "run",
+            "-d",
+            "--name",
+            &self.container,
+            "--hostname",
+            &self.hostname,
+            "--label",
+            LABEL,
+            "--network",
+            network,
+            "--cgroupns",
+            "private",
+            "--cap-add",
+            "ALL",
+            "--cap-drop",
+            "SYS_RESOURCE",
+            "--security-opt",
+            "seccomp=unconfined",
+            "--security-opt",
+            "apparmor=unconfined",
+            "--security-opt",
+            "systempaths=unconfined",
+            "--device-cgroup-rule",
+            "a *:* rwm",
+            // The engine's data on the host's disk, where overlay2 works; removed with the
+            // container (`rm -v`).
+            "-v",
+            "/var/lib/docker",
+            "-v",
+            &format!("{}:/run/wharf-node", self.socket_dir.display()),
+            NODE_IMAGE,
+        ]);
+    }
+
+    fn wait_for_engine(&self) {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while !self.docker(&["info"]).status.success() {
+            assert!(
+                Instant::now() < deadline,
+                "node {}'s engine did not answer within 2 minutes:\n{}",
+                self.hostname,
+                self.logs()
+            );
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    }
+
+    /// `DOCKER_HOST` for this node's engine.
+    pub fn host(&self) -> String {
+        format!("unix://{}", self.socket_dir.join("docker.sock").display())
+    }
+
+    /// Run the docker CLI against this node's engine, from the host.
+    pub fn docker(&self, args: &[&str]) -> Output {
+        Command::new("docker")
+            .arg("--host")
+            .arg(self.host())
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    /// Run `args` inside the node (as a command on that machine would run).
+    pub fn exec(&self, args: &[&str]) -> Output {
+        Command::new("docker")
+            .args(["exec", &self.container])
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    /// Run `args` inside the node and insist that it succeeds; its stdout.
+    pub fn exec_ok(&self, args: &[&str]) -> String {
+        let out = self.exec(args);
+        assert!(
+            out.status.success(),
+            "on {}: {args:?}: {}{}",
+            self.hostname,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// Its address on the cluster's network.
+    pub fn address(&self) -> String {
+        docker_ok(&[
+            "inspect",
+            "-f",
+            "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
+            &self.container,
+        ])
+    }
+
+    /// Its engine's Swarm state: `inactive`, `pending`, `active`...
+    pub fn swarm_state(&self) -> String {
+        let out = self.docker(&["info", "--format", "{{.Swarm.LocalNodeState}}"]);
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    pub fn logs(&self) -> String {
+        let out = docker(&["logs", "--tail", "50", &self.container]);
+        let dockerd = self.exec(&["tail", "-n", "30", "/var/log/dockerd.log"]);
+        format!(
+            "{}{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+            String::from_utf8_lossy(&dockerd.stdout)
+        )
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        for node in &self.nodes {
+            let _ = docker(&["rm", "-f", "-v", &node.container]);
+        }
+        let _ = docker(&["network", "rm", &self.network]);
+    }
+}
+
+/// The machine's own docker CLI.
+fn docker(args: &[&str]) -> Output {
+    Command::new("docker").args(args).output().unwrap()
+}
+
+fn docker_ok(args: &[&str]) -> String {
+    let out = docker(args);
+    assert!(
+        out.status.success(),
+        "docker {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
