@@ -50,6 +50,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# Chromium cuts a page load short (ERR_NETWORK_CHANGED) whenever an address appears on or
+# leaves the host, and every container the tests start adds an IPv6 link-local address to its
+# veth. The browser tests run while other tests start containers, so interfaces made from now
+# on get no link-local address (IPv6 itself stays on; existing interfaces and loopback keep theirs).
+if [ "$(sysctl -n net.ipv6.conf.default.addr_gen_mode 2>/dev/null || echo 1)" != 1 ]; then
+  echo "wharf: new network interfaces get no IPv6 link-local address (net.ipv6.conf.default.addr_gen_mode=1), for the browser tests"
+  sysctl -qw net.ipv6.conf.default.addr_gen_mode=1 || echo "wharf: could not set addr_gen_mode; browser tests may see ERR_NETWORK_CHANGED" >&2
+fi
+
 # The `wharf` user and group that `git push` over SSH logs in as (as `wharf init` creates them):
 # a real shell for sshd's forced command, and no password without being locked ('*'), which
 # sshd requires for key logins when it does not use PAM.

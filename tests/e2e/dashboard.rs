@@ -206,10 +206,10 @@ impl Browser {
     /// Sign in as `name` from the sign-in form at `base` (`http://HOST:PORT`) and wait for
     /// the overview.
     pub(super) async fn sign_in_at(&self, base: &str, name: &str, password: &str) {
-        // A second try when the form comes back: its submission can be cut off like a load
-        // (see `goto`); what the form said the first time is kept for the failure message.
+        // Another try when the form comes back: its submission can be cut off like a load
+        // (see `goto`); what the page said the last time is kept for the failure message.
         let mut said = String::new();
-        for _ in 0..2 {
+        for _ in 0..4 {
             self.goto(&format!("{base}/sign-in")).await;
             self.sign_in(name, password).await;
             let deadline = Instant::now() + Duration::from_secs(10);
@@ -221,7 +221,7 @@ impl Browser {
             }
             said = self.source().await;
         }
-        panic!("signing in as {name} at {base} failed twice; the page:\n{said}");
+        panic!("signing in as {name} at {base} failed four times; the page:\n{said}");
     }
 
     /// Click `css` and wait until the page it leads to has replaced this one.

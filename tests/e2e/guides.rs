@@ -239,8 +239,19 @@ fn worker_and_cron_guide() {
     follow("worker-and-cron.md");
 }
 
-/// Every guide parses, runs something, declares its names, and its shown outputs are checked:
-/// each matches itself as printed (placeholders filled in), and a doctored copy does not.
+/// Guides written but not yet run by CI: they have no `sh test` block, and each says at its
+/// top that CI does not run it yet. A guide that gets its blocks leaves this list (the test
+/// below fails until it does), and a test above that follows it.
+const NOT_YET_RUN: &[&str] = &[
+    "backups.md",
+    "custom-domains.md",
+    "fastapi.md",
+    "moving-server.md",
+];
+
+/// Every guide but those [`NOT_YET_RUN`] parses, runs something, declares its names, and its
+/// shown outputs are checked: each matches itself as printed (placeholders filled in), and a
+/// doctored copy does not.
 #[test]
 fn guides_parse_and_a_drifted_output_fails() {
     let mut guides = 0;
@@ -249,10 +260,22 @@ fn guides_parse_and_a_drifted_output_fails() {
         if path.extension().is_none_or(|e| e != "md") {
             continue;
         }
-        guides += 1;
         let name = path.display();
-        let guide = Guide::parse(&std::fs::read_to_string(&path).unwrap())
-            .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let file = path.file_name().unwrap().to_string_lossy().into_owned();
+        if NOT_YET_RUN.contains(&file.as_str()) {
+            assert!(
+                !text.contains("```sh test"),
+                "{name} has test blocks: take it off NOT_YET_RUN and follow it in a test"
+            );
+            assert!(
+                text.contains("CI does not run this guide yet"),
+                "{name} must say that CI does not run it yet"
+            );
+            continue;
+        }
+        guides += 1;
+        let guide = Guide::parse(&text).unwrap_or_else(|e| panic!("{name}: {e:?}"));
         assert!(!guide.names.is_empty(), "{name} declares its names");
         let runs: Vec<&Run> = guide
             .steps

@@ -28,7 +28,8 @@ fn page_refusal(how: &str, status: u16, page: &str) -> String {
         .find("host path `")
         .unwrap_or_else(|| panic!("{how}: no `host path` refusal in: {page}"));
     let end = page[at..].find("</p>").map_or(page.len(), |end| at + end);
-    page[at..end].to_string()
+    // The sentence only, as `refusal` takes it: the page may add a line linking to the docs.
+    page[at..end].lines().next().unwrap_or_default().to_string()
 }
 
 /// Images Docker holds for `app` (any tag of `wharf/APP`).
