@@ -19,6 +19,16 @@ pub struct Validation {
     pub tls_port: Option<u16>,
 }
 
+impl Validation {
+    /// Both challenges validated against ports where nothing listens: every order fails.
+    pub fn nowhere() -> Validation {
+        Validation {
+            http_port: Some(free_port()),
+            tls_port: Some(free_port()),
+        }
+    }
+}
+
 /// Pebble and a daemon using it.
 pub fn acme_daemon(validation: Validation, extra: &[&str]) -> (Pebble, Daemon) {
     let (http_port, https_port) = (free_port(), free_port());
@@ -162,12 +172,7 @@ fn http01_certificate_is_issued_shown_and_kept_across_restart() {
 
 #[test]
 fn refused_validation_keeps_plain_http_and_schedules_a_retry() {
-    // Pebble validates both challenges against ports where nothing listens.
-    let nowhere = Validation {
-        http_port: Some(free_port()),
-        tls_port: Some(free_port()),
-    };
-    let (_pebble, d) = acme_daemon(nowhere, &[]);
+    let (_pebble, d) = acme_daemon(Validation::nowhere(), &[]);
     let app = unique("tlsfail");
     let domain = format!("{app}.example.com");
     d.deploy_ok(

@@ -75,12 +75,7 @@ fn an_app_whose_instances_all_stop_answering_is_unhealthy_and_its_webhook_hears_
 
 #[test]
 fn a_domain_whose_certificate_cannot_be_issued_raises_the_certificate_alert() {
-    // Pebble validates both challenges against ports where nothing listens: every order fails.
-    let nowhere = Validation {
-        http_port: Some(free_port()),
-        tls_port: Some(free_port()),
-    };
-    let (_pebble, d) = acme_daemon(nowhere, &["--alert-check-interval", "1"]);
+    let (_pebble, d) = acme_daemon(Validation::nowhere(), &["--alert-check-interval", "1"]);
     let (receiver, hook) = Receiver::start();
     d.wharf_ok(&["notify", "add", "webhook", &hook]);
     let app = unique("nocert");
