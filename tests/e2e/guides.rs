@@ -213,6 +213,11 @@ fn follow(page: &str) {
 }
 
 #[test]
+fn backups_guide() {
+    follow("guides/backups.md");
+}
+
+#[test]
 fn custom_domains_guide() {
     follow("guides/custom-domains.md");
 }
@@ -260,7 +265,7 @@ fn first_deploy_page() {
 /// Guides written but not yet run by CI: they have no `sh test` block, and each says at its
 /// top that CI does not run it yet. A guide that gets its blocks leaves this list (the test
 /// below fails until it does), and a test above that follows it.
-const NOT_YET_RUN: &[&str] = &["backups.md", "moving-server.md"];
+const NOT_YET_RUN: &[&str] = &["moving-server.md"];
 
 /// Pages outside `docs/guides` that CI runs, by their path under `docs/`, each followed by a
 /// test above. Any other page with a `sh test` block is an error: its blocks would never run.
