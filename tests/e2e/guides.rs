@@ -1,6 +1,7 @@
-//! Guides that CI runs: each `docs/guides/*.md` is read and done, top to bottom, against a fresh
-//! daemon of its own (with Pebble as its ACME directory), so a guide that drifts from the code
-//! fails here. The guide's text is the test; these are its conventions:
+//! Guides that CI runs: each `docs/guides/*.md`, and the other pages a user follows on the
+//! server ([`OTHER_RUN_PAGES`]: the first deploy), is read and done, top to bottom, against a
+//! fresh daemon of its own (with Pebble as its ACME directory), so a page that drifts from the
+//! code fails here. The page's text is the test; these are its conventions:
 //!
 //! - ```` ```sh test ```` blocks run in order, each as a `bash -e` script, from an empty
 //!   directory at first; the working directory and exported variables carry over to the next
@@ -42,13 +43,15 @@ use std::time::{Duration, Instant};
 /// The longest a block may run (a first build downloads its packages).
 const BLOCK_TIMEOUT_SECS: &str = "900";
 
-fn guide_path(file: &str) -> PathBuf {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/guides")).join(file)
+/// A page of the documentation, by its path under `docs/` (`guides/django.md`).
+fn doc_path(page: &str) -> PathBuf {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/docs")).join(page)
 }
 
 /// A guide being done: its daemon, Pebble, the reader's directory and the shell's state.
 struct Reader {
-    file: String,
+    /// The page, by its path under `docs/`.
+    page: String,
     daemon: Daemon,
     _pebble: Pebble,
     /// Where the reader starts: an empty directory.
@@ -58,7 +61,7 @@ struct Reader {
 }
 
 impl Reader {
-    fn start(file: &str) -> Reader {
+    fn start(page: &str) -> Reader {
         let (pebble, daemon) = acme_daemon(Validation::default(), &[]);
         let home = tempfile::tempdir().unwrap();
         let state = tempfile::tempdir().unwrap();
@@ -71,7 +74,7 @@ impl Reader {
         std::fs::write(state.path().join(".curlrc"), curlrc).unwrap();
         std::fs::write(state.path().join("cwd"), home.path().to_str().unwrap()).unwrap();
         Reader {
-            file: file.to_string(),
+            page: page.to_string(),
             daemon,
             _pebble: pebble,
             _home: home,
@@ -149,8 +152,8 @@ impl Reader {
 
     fn fail(&self, run: &Run, ok: bool, printed: &str, mismatch: Option<expect::Mismatch>) -> ! {
         let mut report = format!(
-            "docs/guides/{}: the block at line {} {}\n--- script:\n{}--- printed:\n{printed}",
-            self.file,
+            "docs/{}: the block at line {} {}\n--- script:\n{}--- printed:\n{printed}",
+            self.page,
             run.line,
             if ok {
                 "printed something else"
@@ -183,14 +186,14 @@ impl Reader {
     }
 }
 
-/// Do the guide `docs/guides/FILE` from its first block to its last.
-fn follow(file: &str) {
+/// Do the page `docs/PAGE` (`guides/django.md`) from its first block to its last.
+fn follow(page: &str) {
     let started = Instant::now();
-    let markdown = std::fs::read_to_string(guide_path(file)).unwrap();
-    let guide = Guide::parse(&markdown).unwrap_or_else(|e| panic!("docs/guides/{file}: {e:?}"));
+    let markdown = std::fs::read_to_string(doc_path(page)).unwrap();
+    let guide = Guide::parse(&markdown).unwrap_or_else(|e| panic!("docs/{page}: {e:?}"));
     let suffix = unique("g").trim_start_matches("g-").to_string();
     let renames = Renames::new(&guide.names, &suffix);
-    let reader = Reader::start(file);
+    let reader = Reader::start(page);
     for step in &guide.steps {
         match step {
             Step::Write { path, text, .. } => {
@@ -206,64 +209,119 @@ fn follow(file: &str) {
             }),
         }
     }
-    eprintln!("docs/guides/{file}: done in {:.0?}", started.elapsed());
+    eprintln!("docs/{page}: done in {:.0?}", started.elapsed());
+}
+
+#[test]
+fn backups_guide() {
+    follow("guides/backups.md");
+}
+
+#[test]
+fn custom_domains_guide() {
+    follow("guides/custom-domains.md");
 }
 
 #[test]
 fn django_guide() {
-    follow("django.md");
+    follow("guides/django.md");
 }
 
 #[test]
 fn fastapi_guide() {
-    follow("fastapi.md");
+    follow("guides/fastapi.md");
 }
 
 #[test]
 fn flask_guide() {
-    follow("flask.md");
+    follow("guides/flask.md");
 }
 
 #[test]
 fn node_guide() {
-    follow("node.md");
+    follow("guides/node.md");
 }
 
 #[test]
 fn redis_guide() {
-    follow("redis.md");
+    follow("guides/redis.md");
 }
 
 #[test]
 fn static_site_guide() {
-    follow("static-site.md");
+    follow("guides/static-site.md");
 }
 
 #[test]
 fn worker_and_cron_guide() {
-    follow("worker-and-cron.md");
+    follow("guides/worker-and-cron.md");
+}
+
+#[test]
+fn first_deploy_page() {
+    follow("getting-started/first-deploy.md");
 }
 
 /// Guides written but not yet run by CI: they have no `sh test` block, and each says at its
 /// top that CI does not run it yet. A guide that gets its blocks leaves this list (the test
 /// below fails until it does), and a test above that follows it.
-const NOT_YET_RUN: &[&str] = &["backups.md", "custom-domains.md", "moving-server.md"];
+const NOT_YET_RUN: &[&str] = &["moving-server.md"];
 
-/// Every guide but those [`NOT_YET_RUN`] parses, runs something, declares its names, and its
-/// shown outputs are checked: each matches itself as printed (placeholders filled in), and a
-/// doctored copy does not.
+/// Pages outside `docs/guides` that CI runs, by their path under `docs/`, each followed by a
+/// test above. Any other page with a `sh test` block is an error: its blocks would never run.
+const OTHER_RUN_PAGES: &[&str] = &["getting-started/first-deploy.md"];
+
+/// The pages to check: every guide, then [`OTHER_RUN_PAGES`].
+fn run_pages() -> Vec<PathBuf> {
+    let mut pages: Vec<PathBuf> = std::fs::read_dir(doc_path("guides"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "md"))
+        .collect();
+    pages.sort();
+    pages.extend(OTHER_RUN_PAGES.iter().map(|page| doc_path(page)));
+    pages
+}
+
+/// Every page with `sh test` blocks under `docs/` (recursively).
+fn pages_with_test_blocks(dir: &Path, found: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            pages_with_test_blocks(&path, found);
+        } else if path.extension().is_some_and(|e| e == "md")
+            && std::fs::read_to_string(&path)
+                .unwrap()
+                .contains("```sh test")
+        {
+            found.push(path);
+        }
+    }
+}
+
+/// Every guide but those [`NOT_YET_RUN`], and every page of [`OTHER_RUN_PAGES`], parses, runs
+/// something, declares its names, and its shown outputs are checked: each matches itself as
+/// printed (placeholders filled in), and a doctored copy does not. No other page has blocks
+/// that look run but are not.
 #[test]
 fn guides_parse_and_a_drifted_output_fails() {
     let mut guides = 0;
-    for entry in std::fs::read_dir(guide_path("")).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "md") {
-            continue;
-        }
+    let pages = run_pages();
+    let mut with_blocks = Vec::new();
+    pages_with_test_blocks(&doc_path(""), &mut with_blocks);
+    for path in &with_blocks {
+        assert!(
+            pages.contains(path),
+            "{} has `sh test` blocks that nothing runs: add it to OTHER_RUN_PAGES and follow it in a test",
+            path.display()
+        );
+    }
+    for path in pages {
         let name = path.display();
         let text = std::fs::read_to_string(&path).unwrap();
         let file = path.file_name().unwrap().to_string_lossy().into_owned();
-        if NOT_YET_RUN.contains(&file.as_str()) {
+        let in_guides = path.parent() == Some(doc_path("guides").as_path());
+        if in_guides && NOT_YET_RUN.contains(&file.as_str()) {
             assert!(
                 !text.contains("```sh test"),
                 "{name} has test blocks: take it off NOT_YET_RUN and follow it in a test"
