@@ -3,7 +3,7 @@
 # from Debian's packages, for machines that cannot pull from a registry (tests, CI). Each image
 # gets an entrypoint with the official image's interface (the same environment variables, data
 # directories and commands), so Wharf runs it exactly as it runs the official one.
-# Images that already exist are kept. Needs root, debootstrap and a running Docker engine.
+# Images that already exist are kept, unless their entrypoint is not this checkout's. Needs root, debootstrap and a running Docker engine.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 suite=trixie
@@ -19,8 +19,13 @@ build() {
   local tag=$1 packages=$2 entrypoint=$3
   shift 3
   if docker image inspect "$tag" >/dev/null 2>&1; then
-    echo "wharf: image $tag is already there"
-    return
+    # Kept only while its entrypoint is this checkout's: one made by an older script is rebuilt.
+    if docker run --rm --entrypoint cat "$tag" /usr/local/bin/docker-entrypoint.sh 2>/dev/null |
+      cmp -s - "$here/service-images/$entrypoint"; then
+      echo "wharf: image $tag is already there"
+      return
+    fi
+    echo "wharf: image $tag has an older entrypoint: building it again"
   fi
   local root="$work/${tag%%:*}"
   echo "wharf: building image $tag from Debian's $packages (a minute or two)"

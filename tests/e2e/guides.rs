@@ -18,10 +18,24 @@
 //! - Domains: guides use the domains a user would (`blog.example.com`) and plain
 //!   `curl https://blog.example.com/`. The runner gives curl a configuration file
 //!   (`CURL_HOME`) that connects ports 80 and 443 of every name to the test daemon's HTTP and
-//!   HTTPS ports and trusts Pebble's root, as DNS and Let's Encrypt's root do on a server
+//!   HTTPS ports (and the HTTPS port itself, where its redirects to HTTPS point, for
+//!   `curl -L`) and trusts Pebble's root, as DNS and Let's Encrypt's root do on a server
 //!   (and, as in a terminal, shows no progress meter).
 //! - `<!-- guide names: blog blog-db -->` declares the guide's app and service names; each run
 //!   gives them a suffix of its own (`guides/names.rs`), since Docker's names are shared.
+//! - `/var/lib/wharf`, a server's data directory, is the test daemon's.
+//! - Two servers, for a guide about moving from one to another: ```` ```sh test server=new ````
+//!   runs on a second daemon (its own data directory, ports and Pebble), started when a block
+//!   first names it; blocks without `server=` run on the first (readers do not see the info
+//!   string: such a block says `# on the new server`). Each block's `wharf` talks to
+//!   its own server, and its curl reaches that server: every name points at the server the
+//!   block runs on, so a guide checks the new server from blocks on it, and after its step
+//!   that moves the DNS its later checks are such blocks too. Both servers are this machine:
+//!   they share the reader's directory (what a guide carries to the new server with a plain,
+//!   not run, `rsync moving/ new-server:moving/` is already there) and the Docker engine, so
+//!   each server gives the guide's names a suffix of its own (`blog-3f2a1c` on the first,
+//!   `blog-3f2a1c-new` on `new`): files carried across are named in the guide with other
+//!   words (`moving/database.dump`), and `file=` blocks get the first server's names.
 //!
 //! A failure names the guide, the block's line, the script, what it printed and the line of
 //! the shown output that was not printed.
@@ -48,38 +62,93 @@ fn doc_path(page: &str) -> PathBuf {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/docs")).join(page)
 }
 
-/// A guide being done: its daemon, Pebble, the reader's directory and the shell's state.
+/// One of the servers a guide runs on: a daemon with Pebble as its ACME directory, the names
+/// it gives the guide's names, and curl's configuration that reaches it.
+struct Server {
+    daemon: Daemon,
+    _pebble: Pebble,
+    renames: Renames,
+    /// `CURL_HOME`: a `.curlrc` that connects every name to this server.
+    curl_home: tempfile::TempDir,
+}
+
+impl Server {
+    fn start(renames: Renames) -> Server {
+        let (pebble, daemon) = acme_daemon(Validation::default(), &[]);
+        let curl_home = tempfile::tempdir().unwrap();
+        // Ports 80 and 443 of every name, and the HTTPS port itself, where the daemon's
+        // redirects to HTTPS point (`curl -L`).
+        let (http, https) = (daemon.http.port(), daemon.https.port());
+        let curlrc = format!(
+            "connect-to = \":80:127.0.0.1:{http}\"\nconnect-to = \":443:127.0.0.1:{https}\"\nconnect-to = \":{https}:127.0.0.1:{https}\"\ncacert = \"{}\"\nno-progress-meter\n",
+            pebble.issuing_root().display()
+        );
+        std::fs::write(curl_home.path().join(".curlrc"), curlrc).unwrap();
+        Server {
+            daemon,
+            _pebble: pebble,
+            renames,
+            curl_home,
+        }
+    }
+
+    /// `text` as this server's test runs it: the guide's names renamed, and its data
+    /// directory where the guide says `/var/lib/wharf`.
+    fn apply(&self, text: &str) -> String {
+        self.renames
+            .apply(text)
+            .replace(DATA_DIR, self.daemon.data_dir().to_str().unwrap())
+    }
+}
+
+/// The data directory of a server installed as the guides describe it.
+const DATA_DIR: &str = "/var/lib/wharf";
+
+/// A guide being done: its servers, the reader's directory and the shell's state.
 struct Reader {
     /// The page, by its path under `docs/`.
     page: String,
-    daemon: Daemon,
-    _pebble: Pebble,
+    names: Vec<String>,
+    /// This run's suffix for the guide's names (`names.rs`).
+    suffix: String,
+    /// The servers, by the name blocks give them (`server=new`); the first, unnamed, starts
+    /// at once, another when a block first names it.
+    servers: Vec<(Option<String>, Server)>,
     /// Where the reader starts: an empty directory.
     _home: tempfile::TempDir,
-    /// The shell's state between blocks (`cwd`, `env`), curl's configuration, the scripts.
+    /// The shell's state between blocks (`cwd`, `env`), the scripts.
     state: tempfile::TempDir,
 }
 
 impl Reader {
-    fn start(page: &str) -> Reader {
-        let (pebble, daemon) = acme_daemon(Validation::default(), &[]);
+    fn start(page: &str, names: &[String]) -> Reader {
+        let suffix = unique("g").trim_start_matches("g-").to_string();
+        let first = Server::start(Renames::new(names, &suffix));
         let home = tempfile::tempdir().unwrap();
         let state = tempfile::tempdir().unwrap();
-        let curlrc = format!(
-            "connect-to = \":80:127.0.0.1:{}\"\nconnect-to = \":443:127.0.0.1:{}\"\ncacert = \"{}\"\nno-progress-meter\n",
-            daemon.http.port(),
-            daemon.https.port(),
-            pebble.issuing_root().display()
-        );
-        std::fs::write(state.path().join(".curlrc"), curlrc).unwrap();
         std::fs::write(state.path().join("cwd"), home.path().to_str().unwrap()).unwrap();
         Reader {
             page: page.to_string(),
-            daemon,
-            _pebble: pebble,
+            names: names.to_vec(),
+            suffix,
+            servers: vec![(None, first)],
             _home: home,
             state,
         }
+    }
+
+    /// The index of the server named `name` (the first for `None`), started if it is not
+    /// yet. Each has names of its own: the servers share this machine's Docker engine, where
+    /// a real new server has its own.
+    fn server(&mut self, name: Option<&str>) -> usize {
+        let name = name.map(str::to_string);
+        if let Some(index) = self.servers.iter().position(|(n, _)| *n == name) {
+            return index;
+        }
+        let suffix = format!("{}-{}", self.suffix, name.as_deref().unwrap_or_default());
+        let server = Server::start(Renames::new(&self.names, &suffix));
+        self.servers.push((name, server));
+        self.servers.len() - 1
     }
 
     fn cwd(&self) -> PathBuf {
@@ -91,7 +160,7 @@ impl Reader {
     }
 
     /// Run one block once: its exit status's success and what it printed.
-    fn run_once(&self, run: &Run) -> (bool, String) {
+    fn run_once(&self, server: &Server, run: &Run) -> (bool, String) {
         let dir = self.state.path();
         let script = dir.join(format!("block-{}.sh", run.line));
         std::fs::write(&script, &run.script).unwrap();
@@ -100,8 +169,11 @@ impl Reader {
         std::fs::write(
             &wrapper,
             format!(
-                "exec 2>&1\n[ -f {env} ] && . {env}\ncd \"$(cat {cwd})\"\n. {script}\npwd > {cwd}\nexport -p > {env}\n",
+                // The variables carried over are the guide's: the server's own come after them.
+                "exec 2>&1\n[ -f {env} ] && . {env}\nexport WHARF_DATA_DIR={data} CURL_HOME={curl}\ncd \"$(cat {cwd})\"\n. {script}\npwd > {cwd}\nexport -p > {env}\n",
                 env = q(&dir.join("env")),
+                data = q(server.daemon.data_dir()),
+                curl = q(server.curl_home.path()),
                 cwd = q(&dir.join("cwd")),
                 script = q(&script),
             ),
@@ -117,8 +189,8 @@ impl Reader {
             .args(["--kill-after=5", BLOCK_TIMEOUT_SECS, "bash", "-e"])
             .arg(&wrapper)
             .env("PATH", path)
-            .env("WHARF_DATA_DIR", self.daemon.data_dir())
-            .env("CURL_HOME", dir)
+            .env("WHARF_DATA_DIR", server.daemon.data_dir())
+            .env("CURL_HOME", server.curl_home.path())
             .env_remove("WHARF_SERVER")
             .env_remove("WHARF_TOKEN")
             .stdin(std::process::Stdio::null())
@@ -130,12 +202,23 @@ impl Reader {
         )
     }
 
-    /// Run a block (again while it may wait) and insist it succeeds and prints what is shown.
-    fn run(&self, run: &Run) {
+    /// Run a block on its server (again while it may wait) and insist it succeeds and prints
+    /// what is shown.
+    fn run(&mut self, run: &Run) {
+        let index = self.server(run.server.as_deref());
+        let server = &self.servers[index].1;
+        let run = &Run {
+            script: server.apply(&run.script),
+            expected: run
+                .expected
+                .as_ref()
+                .map(|(line, text)| (*line, server.apply(text))),
+            ..run.clone()
+        };
         let expected = run.expected.as_ref().map(|(_, text)| Expected::parse(text));
         let deadline = Instant::now() + run.wait.unwrap_or_default();
         loop {
-            let (ok, printed) = self.run_once(run);
+            let (ok, printed) = self.run_once(server, run);
             let matched = match &expected {
                 Some(expected) => expected.check(&printed),
                 None => Ok(()),
@@ -144,17 +227,28 @@ impl Reader {
                 return;
             }
             if Instant::now() >= deadline {
-                self.fail(run, ok, &printed, matched.err());
+                self.fail(server, run, ok, &printed, matched.err());
             }
             std::thread::sleep(Duration::from_secs(1));
         }
     }
 
-    fn fail(&self, run: &Run, ok: bool, printed: &str, mismatch: Option<expect::Mismatch>) -> ! {
+    fn fail(
+        &self,
+        server: &Server,
+        run: &Run,
+        ok: bool,
+        printed: &str,
+        mismatch: Option<expect::Mismatch>,
+    ) -> ! {
         let mut report = format!(
-            "docs/{}: the block at line {} {}\n--- script:\n{}--- printed:\n{printed}",
+            "docs/{}: the block at line {}{} {}\n--- script:\n{}--- printed:\n{printed}",
             self.page,
             run.line,
+            match &run.server {
+                Some(name) => format!(" (on server {name})"),
+                None => String::new(),
+            },
             if ok {
                 "printed something else"
             } else {
@@ -169,7 +263,7 @@ impl Reader {
                 mismatch.at + 1
             ));
         }
-        let log = self.daemon.log();
+        let log = server.daemon.log();
         let tail: Vec<&str> = log.lines().rev().take(40).collect();
         report.push_str("--- server log, last lines:\n");
         for line in tail.into_iter().rev() {
@@ -179,10 +273,12 @@ impl Reader {
         panic!("{report}");
     }
 
+    /// Write a file the guide shows, with the first server's names.
     fn write(&self, path: &str, text: &str) {
-        let target = self.cwd().join(path);
+        let renames = &self.servers[0].1.renames;
+        let target = self.cwd().join(renames.apply(path));
         std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        std::fs::write(target, text).unwrap();
+        std::fs::write(target, renames.apply(text)).unwrap();
     }
 }
 
@@ -191,22 +287,11 @@ fn follow(page: &str) {
     let started = Instant::now();
     let markdown = std::fs::read_to_string(doc_path(page)).unwrap();
     let guide = Guide::parse(&markdown).unwrap_or_else(|e| panic!("docs/{page}: {e:?}"));
-    let suffix = unique("g").trim_start_matches("g-").to_string();
-    let renames = Renames::new(&guide.names, &suffix);
-    let reader = Reader::start(page);
+    let mut reader = Reader::start(page, &guide.names);
     for step in &guide.steps {
         match step {
-            Step::Write { path, text, .. } => {
-                reader.write(&renames.apply(path), &renames.apply(text))
-            }
-            Step::Run(run) => reader.run(&Run {
-                script: renames.apply(&run.script),
-                expected: run
-                    .expected
-                    .as_ref()
-                    .map(|(line, text)| (*line, renames.apply(text))),
-                ..run.clone()
-            }),
+            Step::Write { path, text, .. } => reader.write(path, text),
+            Step::Run(run) => reader.run(run),
         }
     }
     eprintln!("docs/{page}: done in {:.0?}", started.elapsed());
@@ -238,6 +323,11 @@ fn flask_guide() {
 }
 
 #[test]
+fn moving_server_guide() {
+    follow("guides/moving-server.md");
+}
+
+#[test]
 fn node_guide() {
     follow("guides/node.md");
 }
@@ -261,11 +351,6 @@ fn worker_and_cron_guide() {
 fn first_deploy_page() {
     follow("getting-started/first-deploy.md");
 }
-
-/// Guides written but not yet run by CI: they have no `sh test` block, and each says at its
-/// top that CI does not run it yet. A guide that gets its blocks leaves this list (the test
-/// below fails until it does), and a test above that follows it.
-const NOT_YET_RUN: &[&str] = &["moving-server.md"];
 
 /// Pages outside `docs/guides` that CI runs, by their path under `docs/`, each followed by a
 /// test above. Any other page with a `sh test` block is an error: its blocks would never run.
@@ -299,7 +384,7 @@ fn pages_with_test_blocks(dir: &Path, found: &mut Vec<PathBuf>) {
     }
 }
 
-/// Every guide but those [`NOT_YET_RUN`], and every page of [`OTHER_RUN_PAGES`], parses, runs
+/// Every guide and every page of [`OTHER_RUN_PAGES`] is followed by a test above, parses, runs
 /// something, declares its names, and its shown outputs are checked: each matches itself as
 /// printed (placeholders filled in), and a doctored copy does not. No other page has blocks
 /// that look run but are not.
@@ -319,19 +404,15 @@ fn guides_parse_and_a_drifted_output_fails() {
     for path in pages {
         let name = path.display();
         let text = std::fs::read_to_string(&path).unwrap();
-        let file = path.file_name().unwrap().to_string_lossy().into_owned();
-        let in_guides = path.parent() == Some(doc_path("guides").as_path());
-        if in_guides && NOT_YET_RUN.contains(&file.as_str()) {
-            assert!(
-                !text.contains("```sh test"),
-                "{name} has test blocks: take it off NOT_YET_RUN and follow it in a test"
-            );
-            assert!(
-                text.contains("CI does not run this guide yet"),
-                "{name} must say that CI does not run it yet"
-            );
-            continue;
-        }
+        let page = path
+            .strip_prefix(doc_path(""))
+            .unwrap()
+            .display()
+            .to_string();
+        assert!(
+            include_str!("guides.rs").contains(&format!("follow(\"{page}\")")),
+            "{name} is followed by no test: add one that calls follow(\"{page}\")"
+        );
         guides += 1;
         let guide = Guide::parse(&text).unwrap_or_else(|e| panic!("{name}: {e:?}"));
         assert!(!guide.names.is_empty(), "{name} declares its names");

@@ -1,7 +1,8 @@
 //! A guide read as a test: its fenced blocks become `Step`s, in the order the reader meets them.
 //!
 //! A ```` ```sh test ```` block is a `Step::Run`; the first ```` ```text ```` block after it
-//! (before any other fenced block) is what it prints, `Run::expected`. A block whose info
+//! (before any other fenced block) is what it prints, `Run::expected`; `wait=SECONDS` and
+//! `server=NAME` in its info string are `Run::wait` and `Run::server`. A block whose info
 //! string says `file=PATH` (```` ```python file=mysite/views.py ````) is a `Step::Write`.
 //! Every other block is prose to the runner. A guide names its apps and services in an HTML
 //! comment, `<!-- guide names: blog blog-db -->`, so that the runner can give them names of
@@ -30,6 +31,9 @@ pub struct Run {
     /// `wait=SECONDS`: run it again until its output matches, for that long at most (a
     /// certificate being issued, a cron job's next minute).
     pub wait: Option<Duration>,
+    /// `server=NAME`: the server it runs on, for a guide about two (moving from one to
+    /// another); `None` is the first.
+    pub server: Option<String>,
 }
 
 /// A guide: its steps and the names it declares.
@@ -84,11 +88,13 @@ impl Guide {
                     })?)),
                     None => None,
                 };
+                let server = fence.info.iter().find_map(|w| w.strip_prefix("server="));
                 steps.push(Step::Run(Run {
                     line: fence.line,
                     script: fence.text,
                     expected: None,
                     wait,
+                    server: server.map(str::to_string),
                 }));
                 awaiting_output = true;
             } else if lang == "text" && awaiting_output {
@@ -156,7 +162,7 @@ Write this:
 print(\"hi\")
 ```
 
-```sh test wait=30
+```sh test wait=30 server=new
 curl https://blog.example.com/
 ```
 
@@ -184,6 +190,7 @@ not an output: a file block came between
                     script: "mkdir blog && cd blog\n".into(),
                     expected: None,
                     wait: None,
+                    server: None,
                 }),
                 Step::Write {
                     line: 14,
@@ -195,6 +202,7 @@ not an output: a file block came between
                     script: "curl https://blog.example.com/\n".into(),
                     expected: Some((24, "Hello\n...\n".into())),
                     wait: Some(Duration::from_secs(30)),
+                    server: Some("new".into()),
                 }),
             ]
         );
@@ -209,7 +217,8 @@ not an output: a file block came between
                 line: 1,
                 script: "a\n".into(),
                 expected: None,
-                wait: None
+                wait: None,
+                server: None,
             })]
         );
     }

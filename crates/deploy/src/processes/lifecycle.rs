@@ -85,8 +85,8 @@ impl Deployer {
                         self.docker.stop(id, self.settings.stop_grace).await?;
                     }
                     progress.line(format!(
-                        "-----> Stopped {app}'s {name} ({} containers)",
-                        ids.len()
+                        "-----> Stopped {app}'s {name} ({})",
+                        containers(ids.len())
                     ));
                 }
                 Lifecycle::Start | Lifecycle::Restart if web => {
@@ -105,13 +105,13 @@ impl Deployer {
                         self.docker.start(id).await?;
                     }
                     progress.line(format!(
-                        "-----> {} {app}'s {name} ({} containers)",
+                        "-----> {} {app}'s {name} ({})",
                         if action == Lifecycle::Start {
                             "Started"
                         } else {
                             "Restarted"
                         },
-                        ids.len()
+                        containers(ids.len())
                     ));
                 }
             }
@@ -199,5 +199,13 @@ impl Deployer {
             .into_iter()
             .map(|c| c.id)
             .collect())
+    }
+}
+
+/// `1 container`, `2 containers`.
+fn containers(count: usize) -> String {
+    match count {
+        1 => "1 container".to_string(),
+        n => format!("{n} containers"),
     }
 }
