@@ -1,7 +1,8 @@
 //! Guides that CI runs: each `docs/guides/*.md`, and the other pages a user follows on the
-//! server ([`OTHER_RUN_PAGES`]: the first deploy), is read and done, top to bottom, against a
-//! fresh daemon of its own (with Pebble as its ACME directory), so a page that drifts from the
-//! code fails here. The page's text is the test; these are its conventions:
+//! server ([`OTHER_RUN_PAGES`]: the install, DNS and first deploy pages), is read and done, top
+//! to bottom, against a fresh daemon of its own (with Pebble as its ACME directory; the install
+//! page starts its own), so a page that drifts from the code fails here. The page's text is the
+//! test; these are its conventions:
 //!
 //! - ```` ```sh test ```` blocks run in order, each as a `bash -e` script, from an empty
 //!   directory at first; the working directory and exported variables carry over to the next
@@ -22,6 +23,19 @@
 //!   (and, as in a terminal, shows no progress meter).
 //! - `<!-- guide names: blog blog-db -->` declares the guide's app and service names; each run
 //!   gives them a suffix of its own (`guides/names.rs`), since Docker's names are shared.
+//! - `<!-- guide daemon: none -->`: the page installs Wharf and starts its server itself
+//!   (`getting-started/install.md`: `sudo scripts/install.sh`), so the runner starts none. The
+//!   page starts in a copy of the checkout's `scripts/` and `examples/` (its names renamed in
+//!   the examples too), and every block gets, as its environment, the settings the script reads
+//!   (as `tests/e2e/install_script.rs` gives them): `WHARF_NO_SYSTEMD=1`, since there is no
+//!   systemd here; `WHARF_BINARY`, this build's binary, so CI installs the binary (the Debian
+//!   package's way is tested by `tests/e2e/package.rs`); a temporary `WHARF_DATA_DIR` and
+//!   `WHARF_BIN_DIR` (first on `PATH`: `wharf` is what the page installed); and loopback ports
+//!   (`WHARF_HTTP_LISTEN`, `WHARF_HTTPS_LISTEN`, `WHARF_API_LISTEN`), which curl's
+//!   configuration reaches as ports 80 and 443. The commands stay the ones a user types.
+//!   `sudo` runs its arguments as they are (the tests run as root; a real `sudo` would reset
+//!   that environment). When the page is done, or fails, its apps are destroyed and the
+//!   server it started is stopped.
 //!
 //! A failure names the guide, the block's line, the script, what it printed and the line of
 //! the shown output that was not printed.
@@ -32,6 +46,7 @@ mod names;
 
 use super::acme::{Validation, acme_daemon};
 use super::harness::{Daemon, WHARF, unique};
+use super::install_script::running;
 use super::pebble::Pebble;
 use expect::Expected;
 use markdown::{Guide, Run, Step};
@@ -52,31 +67,157 @@ fn doc_path(page: &str) -> PathBuf {
 struct Reader {
     /// The page, by its path under `docs/`.
     page: String,
+    /// Started by the runner, or (for a page that installs Wharf) only its data directory,
+    /// ports and clean-up, for the server the page starts.
     daemon: Daemon,
-    _pebble: Pebble,
+    _pebble: Option<Pebble>,
+    /// What a page that starts its own server needs; see [`Install`].
+    install: Option<Install>,
     /// Where the reader starts: an empty directory.
     _home: tempfile::TempDir,
     /// The shell's state between blocks (`cwd`, `env`), curl's configuration, the scripts.
     state: tempfile::TempDir,
 }
 
+/// A page that installs Wharf and starts its server itself (`<!-- guide daemon: none -->`).
+struct Install {
+    /// The reader's checkout: a copy of this one's `scripts/` and `examples/`, with the
+    /// page's names renamed in the examples (the script deploys `examples/hello`).
+    checkout: tempfile::TempDir,
+    /// Where the script installs `wharf` (`WHARF_BIN_DIR`).
+    bin_dir: PathBuf,
+    /// The pass-through `sudo`.
+    tools: PathBuf,
+    /// The page's names, renamed: apps destroyed when the page is done.
+    apps: Vec<String>,
+}
+
+impl Install {
+    fn prepare(state: &Path, names: &[String], renames: &Renames) -> Install {
+        let checkout = tempfile::tempdir().unwrap();
+        let source = Path::new(env!("CARGO_MANIFEST_DIR"));
+        for dir in ["scripts", "examples"] {
+            let copied = Command::new("cp")
+                .arg("-a")
+                .arg(source.join(dir))
+                .arg(checkout.path())
+                .status()
+                .unwrap();
+            assert!(copied.success(), "copying {dir}/ of the checkout");
+        }
+        rename_in_files(&checkout.path().join("examples"), renames);
+        let tools = state.join("tools");
+        std::fs::create_dir_all(&tools).unwrap();
+        // The tests run as root, where `sudo` changes nothing; a real one would reset the
+        // environment that points the script at this test's directories and ports.
+        let sudo = tools.join("sudo");
+        std::fs::write(&sudo, "#!/bin/sh\nexec \"$@\"\n").unwrap();
+        std::fs::set_permissions(&sudo, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        Install {
+            checkout,
+            bin_dir: state.join("bin"),
+            tools,
+            apps: names.iter().map(|n| renames.apply(n)).collect(),
+        }
+    }
+
+    /// The settings `scripts/install.sh` reads, as a user would export them: no systemd,
+    /// this build's binary, the test's data directory and loopback ports.
+    fn env(&self, daemon: &Daemon) -> Vec<(&'static str, std::ffi::OsString)> {
+        vec![
+            ("WHARF_NO_SYSTEMD", "1".into()),
+            ("WHARF_BINARY", WHARF.into()),
+            ("WHARF_BIN_DIR", self.bin_dir.clone().into()),
+            ("WHARF_HTTP_LISTEN", daemon.http.to_string().into()),
+            ("WHARF_HTTPS_LISTEN", daemon.https.to_string().into()),
+            ("WHARF_API_LISTEN", daemon.api.to_string().into()),
+            // Where the runner reads the server's log when a block fails.
+            (
+                "WHARF_LOG_FILE",
+                daemon.data_dir().join("server.log").into(),
+            ),
+        ]
+    }
+
+    /// Destroy the page's apps and stop the server the page started (its pid file is the
+    /// script's); the daemon's clean-up then removes what is left of its containers.
+    fn stop(&self, daemon: &Daemon) {
+        for app in &self.apps {
+            let _ = Command::new(WHARF)
+                .arg("--data-dir")
+                .arg(daemon.data_dir())
+                .args(["apps", "destroy", app, "--confirm", app])
+                .output();
+        }
+        let Ok(pid) = std::fs::read_to_string(daemon.data_dir().join("wharf.pid")) else {
+            return;
+        };
+        let pid = pid.trim();
+        let _ = Command::new("kill").args(["-TERM", pid]).status();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while running(pid) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        if running(pid) {
+            let _ = Command::new("kill").args(["-KILL", pid]).status();
+        }
+    }
+}
+
+/// Every text file under `dir` with the page's names renamed.
+fn rename_in_files(dir: &Path, renames: &Renames) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rename_in_files(&path, renames);
+        } else if let Ok(text) = std::fs::read_to_string(&path) {
+            std::fs::write(&path, renames.apply(&text)).unwrap();
+        }
+    }
+}
+
+impl Drop for Reader {
+    fn drop(&mut self) {
+        if let Some(install) = &self.install {
+            install.stop(&self.daemon);
+        }
+    }
+}
+
 impl Reader {
-    fn start(page: &str) -> Reader {
-        let (pebble, daemon) = acme_daemon(Validation::default(), &[]);
-        let home = tempfile::tempdir().unwrap();
+    fn start(page: &str, guide: &Guide, renames: &Renames) -> Reader {
         let state = tempfile::tempdir().unwrap();
-        let curlrc = format!(
-            "connect-to = \":80:127.0.0.1:{}\"\nconnect-to = \":443:127.0.0.1:{}\"\ncacert = \"{}\"\nno-progress-meter\n",
+        let home = tempfile::tempdir().unwrap();
+        let (pebble, daemon, install) = if guide.starts_its_server {
+            let install = Install::prepare(state.path(), &guide.names, renames);
+            (None, Daemon::configured(&[], &[]), Some(install))
+        } else {
+            let (pebble, daemon) = acme_daemon(Validation::default(), &[]);
+            (Some(pebble), daemon, None)
+        };
+        let mut curlrc = format!(
+            "connect-to = \":80:127.0.0.1:{}\"\nconnect-to = \":443:127.0.0.1:{}\"\nno-progress-meter\n",
             daemon.http.port(),
             daemon.https.port(),
-            pebble.issuing_root().display()
         );
+        if let Some(pebble) = &pebble {
+            curlrc.push_str(&format!(
+                "cacert = \"{}\"\n",
+                pebble.issuing_root().display()
+            ));
+        }
         std::fs::write(state.path().join(".curlrc"), curlrc).unwrap();
-        std::fs::write(state.path().join("cwd"), home.path().to_str().unwrap()).unwrap();
+        let start_in = match &install {
+            Some(install) => install.checkout.path(),
+            None => home.path(),
+        };
+        std::fs::write(state.path().join("cwd"), start_in.to_str().unwrap()).unwrap();
         Reader {
             page: page.to_string(),
             daemon,
             _pebble: pebble,
+            install,
             _home: home,
             state,
         }
@@ -107,18 +248,24 @@ impl Reader {
             ),
         )
         .unwrap();
-        let bin = Path::new(WHARF).parent().unwrap();
-        let path = format!(
-            "{}:{}",
-            bin.display(),
-            std::env::var("PATH").unwrap_or_default()
-        );
+        // The binary under test first on PATH; for an install page, what the page installs
+        // (and `sudo`).
+        let first = match &self.install {
+            Some(install) => format!("{}:{}", install.tools.display(), install.bin_dir.display()),
+            None => Path::new(WHARF).parent().unwrap().display().to_string(),
+        };
+        let path = format!("{first}:{}", std::env::var("PATH").unwrap_or_default());
+        let install_env = match &self.install {
+            Some(install) => install.env(&self.daemon),
+            None => Vec::new(),
+        };
         let out = Command::new("timeout")
             .args(["--kill-after=5", BLOCK_TIMEOUT_SECS, "bash", "-e"])
             .arg(&wrapper)
             .env("PATH", path)
             .env("WHARF_DATA_DIR", self.daemon.data_dir())
             .env("CURL_HOME", dir)
+            .envs(install_env)
             .env_remove("WHARF_SERVER")
             .env_remove("WHARF_TOKEN")
             .stdin(std::process::Stdio::null())
@@ -193,7 +340,7 @@ fn follow(page: &str) {
     let guide = Guide::parse(&markdown).unwrap_or_else(|e| panic!("docs/{page}: {e:?}"));
     let suffix = unique("g").trim_start_matches("g-").to_string();
     let renames = Renames::new(&guide.names, &suffix);
-    let reader = Reader::start(page);
+    let reader = Reader::start(page, &guide, &renames);
     for step in &guide.steps {
         match step {
             Step::Write { path, text, .. } => {
@@ -262,6 +409,16 @@ fn first_deploy_page() {
     follow("getting-started/first-deploy.md");
 }
 
+#[test]
+fn install_page() {
+    follow("getting-started/install.md");
+}
+
+#[test]
+fn dns_page() {
+    follow("getting-started/dns.md");
+}
+
 /// Guides written but not yet run by CI: they have no `sh test` block, and each says at its
 /// top that CI does not run it yet. A guide that gets its blocks leaves this list (the test
 /// below fails until it does), and a test above that follows it.
@@ -269,7 +426,11 @@ const NOT_YET_RUN: &[&str] = &["moving-server.md"];
 
 /// Pages outside `docs/guides` that CI runs, by their path under `docs/`, each followed by a
 /// test above. Any other page with a `sh test` block is an error: its blocks would never run.
-const OTHER_RUN_PAGES: &[&str] = &["getting-started/first-deploy.md"];
+const OTHER_RUN_PAGES: &[&str] = &[
+    "getting-started/dns.md",
+    "getting-started/first-deploy.md",
+    "getting-started/install.md",
+];
 
 /// The pages to check: every guide, then [`OTHER_RUN_PAGES`].
 fn run_pages() -> Vec<PathBuf> {
