@@ -35,7 +35,8 @@
 //!   configuration reaches as ports 80 and 443. The commands stay the ones a user types.
 //!   `sudo` runs its arguments as they are (the tests run as root; a real `sudo` would reset
 //!   that environment). When the page is done, or fails, its apps are destroyed and the
-//!   server it started is stopped.
+//!   server it started is stopped; a done page fails if that server does not stop on SIGTERM
+//!   or its containers still run.
 //!
 //! A failure names the guide, the block's line, the script, what it printed and the line of
 //! the shown output that was not printed.
@@ -90,6 +91,8 @@ struct Install {
     tools: PathBuf,
     /// The page's names, renamed: apps destroyed when the page is done.
     apps: Vec<String>,
+    /// Whether the page's apps are destroyed and its server stopped.
+    stopped: std::cell::Cell<bool>,
 }
 
 impl Install {
@@ -119,6 +122,7 @@ impl Install {
             bin_dir: state.join("bin"),
             tools,
             apps: names.iter().map(|n| renames.apply(n)).collect(),
+            stopped: std::cell::Cell::new(false),
         }
     }
 
@@ -141,8 +145,12 @@ impl Install {
     }
 
     /// Destroy the page's apps and stop the server the page started (its pid file is the
-    /// script's); the daemon's clean-up then removes what is left of its containers.
-    fn stop(&self, daemon: &Daemon) {
+    /// script's), once; the daemon's clean-up then removes what is left of its containers.
+    /// An error says what is still running.
+    fn stop(&self, daemon: &Daemon) -> Result<(), String> {
+        if self.stopped.replace(true) {
+            return Ok(());
+        }
         for app in &self.apps {
             let _ = Command::new(WHARF)
                 .arg("--data-dir")
@@ -151,7 +159,7 @@ impl Install {
                 .output();
         }
         let Ok(pid) = std::fs::read_to_string(daemon.data_dir().join("wharf.pid")) else {
-            return;
+            return Ok(());
         };
         let pid = pid.trim();
         let _ = Command::new("kill").args(["-TERM", pid]).status();
@@ -161,7 +169,23 @@ impl Install {
         }
         if running(pid) {
             let _ = Command::new("kill").args(["-KILL", pid]).status();
+            return Err(format!(
+                "the server the page started (pid {pid}) did not stop on SIGTERM"
+            ));
         }
+        let id = std::fs::read_to_string(daemon.data_dir().join("instance-id")).unwrap_or_default();
+        let label = format!("label=wharf.instance={}", id.trim());
+        let left = Command::new("docker")
+            .args(["ps", "--format", "{{.Names}}", "--filter", &label])
+            .output()
+            .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_string())
+            .unwrap_or_default();
+        if !id.trim().is_empty() && !left.is_empty() {
+            return Err(format!(
+                "containers still running after the page's apps were destroyed: {left}"
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -180,7 +204,7 @@ fn rename_in_files(dir: &Path, renames: &Renames) {
 impl Drop for Reader {
     fn drop(&mut self) {
         if let Some(install) = &self.install {
-            install.stop(&self.daemon);
+            let _ = install.stop(&self.daemon);
         }
     }
 }
@@ -355,6 +379,12 @@ fn follow(page: &str) {
                 ..run.clone()
             }),
         }
+    }
+    // A page that started its server leaves nothing running once it is done.
+    if let Some(install) = &reader.install {
+        install
+            .stop(&reader.daemon)
+            .unwrap_or_else(|e| panic!("docs/{page}: {e}"));
     }
     eprintln!("docs/{page}: done in {:.0?}", started.elapsed());
 }
