@@ -1,7 +1,8 @@
 //! Guides that CI runs: each `docs/guides/*.md`, and the other pages a user follows on the
-//! server ([`OTHER_RUN_PAGES`]: the first deploy), is read and done, top to bottom, against a
-//! fresh daemon of its own (with Pebble as its ACME directory), so a page that drifts from the
-//! code fails here. The page's text is the test; these are its conventions:
+//! server ([`OTHER_RUN_PAGES`]: the install, DNS and first deploy pages), is read and done, top
+//! to bottom, against a fresh daemon of its own (with Pebble as its ACME directory; the install
+//! page starts its own), so a page that drifts from the code fails here. The page's text is the
+//! test; these are its conventions:
 //!
 //! - ```` ```sh test ```` blocks run in order, each as a `bash -e` script, from an empty
 //!   directory at first; the working directory and exported variables carry over to the next
@@ -36,6 +37,20 @@
 //!   each server gives the guide's names a suffix of its own (`blog-3f2a1c` on the first,
 //!   `blog-3f2a1c-new` on `new`): files carried across are named in the guide with other
 //!   words (`moving/database.dump`), and `file=` blocks get the first server's names.
+//! - `<!-- guide daemon: none -->`: the page installs Wharf and starts its server itself
+//!   (`getting-started/install.md`: `sudo scripts/install.sh`), so the runner starts none. The
+//!   page starts in a copy of the checkout's `scripts/` and `examples/` (its names renamed in
+//!   the examples too), and every block gets, as its environment, the settings the script reads
+//!   (as `tests/e2e/install_script.rs` gives them): `WHARF_NO_SYSTEMD=1`, since there is no
+//!   systemd here; `WHARF_BINARY`, this build's binary, so CI installs the binary (the Debian
+//!   package's way is tested by `tests/e2e/package.rs`); a temporary `WHARF_DATA_DIR` and
+//!   `WHARF_BIN_DIR` (first on `PATH`: `wharf` is what the page installed); and loopback ports
+//!   (`WHARF_HTTP_LISTEN`, `WHARF_HTTPS_LISTEN`, `WHARF_API_LISTEN`), which curl's
+//!   configuration reaches as ports 80 and 443. The commands stay the ones a user types.
+//!   `sudo` runs its arguments as they are (the tests run as root; a real `sudo` would reset
+//!   that environment). When the page is done, or fails, its apps are destroyed and the
+//!   server it started is stopped; a done page fails if that server does not stop on SIGTERM
+//!   or its containers still run.
 //!
 //! A failure names the guide, the block's line, the script, what it printed and the line of
 //! the shown output that was not printed.
@@ -46,6 +61,7 @@ mod names;
 
 use super::acme::{Validation, acme_daemon};
 use super::harness::{Daemon, WHARF, unique};
+use super::install_script::running;
 use super::pebble::Pebble;
 use expect::Expected;
 use markdown::{Guide, Run, Step};
@@ -62,33 +78,55 @@ fn doc_path(page: &str) -> PathBuf {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/docs")).join(page)
 }
 
-/// One of the servers a guide runs on: a daemon with Pebble as its ACME directory, the names
-/// it gives the guide's names, and curl's configuration that reaches it.
+/// One of the servers a guide runs on: a daemon with Pebble as its ACME directory (or, for a
+/// page that installs Wharf, the data directory and ports of the server the page starts), the
+/// names it gives the guide's names, and curl's configuration that reaches it.
 struct Server {
+    /// Started by the runner, or (for a page that installs Wharf) only its data directory,
+    /// ports and clean-up, for the server the page starts.
     daemon: Daemon,
-    _pebble: Pebble,
+    _pebble: Option<Pebble>,
     renames: Renames,
     /// `CURL_HOME`: a `.curlrc` that connects every name to this server.
     curl_home: tempfile::TempDir,
+    /// What a page that starts its own server needs; see [`Install`].
+    install: Option<Install>,
 }
 
 impl Server {
-    fn start(renames: Renames) -> Server {
-        let (pebble, daemon) = acme_daemon(Validation::default(), &[]);
+    /// A server started by the runner, or with `installed` (the guide's names), one that the
+    /// page installs and starts.
+    fn start(renames: Renames, installed: Option<&[String]>) -> Server {
+        let (pebble, daemon, install) = match installed {
+            Some(names) => {
+                let install = Install::prepare(names, &renames);
+                (None, Daemon::configured(&[], &[]), Some(install))
+            }
+            None => {
+                let (pebble, daemon) = acme_daemon(Validation::default(), &[]);
+                (Some(pebble), daemon, None)
+            }
+        };
         let curl_home = tempfile::tempdir().unwrap();
         // Ports 80 and 443 of every name, and the HTTPS port itself, where the daemon's
         // redirects to HTTPS point (`curl -L`).
         let (http, https) = (daemon.http.port(), daemon.https.port());
-        let curlrc = format!(
-            "connect-to = \":80:127.0.0.1:{http}\"\nconnect-to = \":443:127.0.0.1:{https}\"\nconnect-to = \":{https}:127.0.0.1:{https}\"\ncacert = \"{}\"\nno-progress-meter\n",
-            pebble.issuing_root().display()
+        let mut curlrc = format!(
+            "connect-to = \":80:127.0.0.1:{http}\"\nconnect-to = \":443:127.0.0.1:{https}\"\nconnect-to = \":{https}:127.0.0.1:{https}\"\nno-progress-meter\n",
         );
+        if let Some(pebble) = &pebble {
+            curlrc.push_str(&format!(
+                "cacert = \"{}\"\n",
+                pebble.issuing_root().display()
+            ));
+        }
         std::fs::write(curl_home.path().join(".curlrc"), curlrc).unwrap();
         Server {
             daemon,
             _pebble: pebble,
             renames,
             curl_home,
+            install,
         }
     }
 
@@ -98,6 +136,140 @@ impl Server {
         self.renames
             .apply(text)
             .replace(DATA_DIR, self.daemon.data_dir().to_str().unwrap())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(install) = &self.install {
+            let _ = install.stop(&self.daemon);
+        }
+    }
+}
+
+/// A page that installs Wharf and starts its server itself (`<!-- guide daemon: none -->`).
+struct Install {
+    /// The reader's checkout: a copy of this one's `scripts/` and `examples/`, with the
+    /// page's names renamed in the examples (the script deploys `examples/hello`).
+    checkout: tempfile::TempDir,
+    /// Holds `bin_dir` and `tools`.
+    _dir: tempfile::TempDir,
+    /// Where the script installs `wharf` (`WHARF_BIN_DIR`).
+    bin_dir: PathBuf,
+    /// The pass-through `sudo`.
+    tools: PathBuf,
+    /// The page's names, renamed: apps destroyed when the page is done.
+    apps: Vec<String>,
+    /// Whether the page's apps are destroyed and its server stopped.
+    stopped: std::cell::Cell<bool>,
+}
+
+impl Install {
+    fn prepare(names: &[String], renames: &Renames) -> Install {
+        let checkout = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path();
+        let source = Path::new(env!("CARGO_MANIFEST_DIR"));
+        for dir in ["scripts", "examples"] {
+            let copied = Command::new("cp")
+                .arg("-a")
+                .arg(source.join(dir))
+                .arg(checkout.path())
+                .status()
+                .unwrap();
+            assert!(copied.success(), "copying {dir}/ of the checkout");
+        }
+        rename_in_files(&checkout.path().join("examples"), renames);
+        let tools = state.join("tools");
+        std::fs::create_dir_all(&tools).unwrap();
+        // The tests run as root, where `sudo` changes nothing; a real one would reset the
+        // environment that points the script at this test's directories and ports.
+        let sudo = tools.join("sudo");
+        std::fs::write(&sudo, "#!/bin/sh\nexec \"$@\"\n").unwrap();
+        std::fs::set_permissions(&sudo, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        Install {
+            checkout,
+            _dir: dir,
+            bin_dir: state.join("bin"),
+            tools,
+            apps: names.iter().map(|n| renames.apply(n)).collect(),
+            stopped: std::cell::Cell::new(false),
+        }
+    }
+
+    /// The settings `scripts/install.sh` reads, as a user would export them: no systemd,
+    /// this build's binary, the test's data directory and loopback ports.
+    fn env(&self, daemon: &Daemon) -> Vec<(&'static str, std::ffi::OsString)> {
+        vec![
+            ("WHARF_NO_SYSTEMD", "1".into()),
+            ("WHARF_BINARY", WHARF.into()),
+            ("WHARF_BIN_DIR", self.bin_dir.clone().into()),
+            ("WHARF_HTTP_LISTEN", daemon.http.to_string().into()),
+            ("WHARF_HTTPS_LISTEN", daemon.https.to_string().into()),
+            ("WHARF_API_LISTEN", daemon.api.to_string().into()),
+            // Where the runner reads the server's log when a block fails.
+            (
+                "WHARF_LOG_FILE",
+                daemon.data_dir().join("server.log").into(),
+            ),
+        ]
+    }
+
+    /// Destroy the page's apps and stop the server the page started (its pid file is the
+    /// script's), once; the daemon's clean-up then removes what is left of its containers.
+    /// An error says what is still running.
+    fn stop(&self, daemon: &Daemon) -> Result<(), String> {
+        if self.stopped.replace(true) {
+            return Ok(());
+        }
+        for app in &self.apps {
+            let _ = Command::new(WHARF)
+                .arg("--data-dir")
+                .arg(daemon.data_dir())
+                .args(["apps", "destroy", app, "--confirm", app])
+                .output();
+        }
+        let Ok(pid) = std::fs::read_to_string(daemon.data_dir().join("wharf.pid")) else {
+            return Ok(());
+        };
+        let pid = pid.trim();
+        let _ = Command::new("kill").args(["-TERM", pid]).status();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while running(pid) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        if running(pid) {
+            let _ = Command::new("kill").args(["-KILL", pid]).status();
+            return Err(format!(
+                "the server the page started (pid {pid}) did not stop on SIGTERM"
+            ));
+        }
+        let id = std::fs::read_to_string(daemon.data_dir().join("instance-id")).unwrap_or_default();
+        let label = format!("label=wharf.instance={}", id.trim());
+        let left = Command::new("docker")
+            .args(["ps", "--format", "{{.Names}}", "--filter", &label])
+            .output()
+            .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_string())
+            .unwrap_or_default();
+        if !id.trim().is_empty() && !left.is_empty() {
+            return Err(format!(
+                "containers still running after the page's apps were destroyed: {left}"
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Every text file under `dir` with the page's names renamed.
+fn rename_in_files(dir: &Path, renames: &Renames) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rename_in_files(&path, renames);
+        } else if let Ok(text) = std::fs::read_to_string(&path) {
+            std::fs::write(&path, renames.apply(&text)).unwrap();
+        }
     }
 }
 
@@ -121,12 +293,21 @@ struct Reader {
 }
 
 impl Reader {
-    fn start(page: &str, names: &[String]) -> Reader {
+    fn start(page: &str, guide: &Guide) -> Reader {
+        let names = &guide.names;
         let suffix = unique("g").trim_start_matches("g-").to_string();
-        let first = Server::start(Renames::new(names, &suffix));
+        let first = Server::start(
+            Renames::new(names, &suffix),
+            guide.starts_its_server.then_some(names.as_slice()),
+        );
         let home = tempfile::tempdir().unwrap();
         let state = tempfile::tempdir().unwrap();
-        std::fs::write(state.path().join("cwd"), home.path().to_str().unwrap()).unwrap();
+        // A page that installs Wharf starts in its checkout; any other in an empty directory.
+        let start_in = match &first.install {
+            Some(install) => install.checkout.path(),
+            None => home.path(),
+        };
+        std::fs::write(state.path().join("cwd"), start_in.to_str().unwrap()).unwrap();
         Reader {
             page: page.to_string(),
             names: names.to_vec(),
@@ -146,7 +327,7 @@ impl Reader {
             return index;
         }
         let suffix = format!("{}-{}", self.suffix, name.as_deref().unwrap_or_default());
-        let server = Server::start(Renames::new(&self.names, &suffix));
+        let server = Server::start(Renames::new(&self.names, &suffix), None);
         self.servers.push((name, server));
         self.servers.len() - 1
     }
@@ -179,18 +360,24 @@ impl Reader {
             ),
         )
         .unwrap();
-        let bin = Path::new(WHARF).parent().unwrap();
-        let path = format!(
-            "{}:{}",
-            bin.display(),
-            std::env::var("PATH").unwrap_or_default()
-        );
+        // The binary under test first on PATH; for an install page, what the page installs
+        // (and `sudo`).
+        let first = match &server.install {
+            Some(install) => format!("{}:{}", install.tools.display(), install.bin_dir.display()),
+            None => Path::new(WHARF).parent().unwrap().display().to_string(),
+        };
+        let path = format!("{first}:{}", std::env::var("PATH").unwrap_or_default());
+        let install_env = match &server.install {
+            Some(install) => install.env(&server.daemon),
+            None => Vec::new(),
+        };
         let out = Command::new("timeout")
             .args(["--kill-after=5", BLOCK_TIMEOUT_SECS, "bash", "-e"])
             .arg(&wrapper)
             .env("PATH", path)
             .env("WHARF_DATA_DIR", server.daemon.data_dir())
             .env("CURL_HOME", server.curl_home.path())
+            .envs(install_env)
             .env_remove("WHARF_SERVER")
             .env_remove("WHARF_TOKEN")
             .stdin(std::process::Stdio::null())
@@ -287,12 +474,18 @@ fn follow(page: &str) {
     let started = Instant::now();
     let markdown = std::fs::read_to_string(doc_path(page)).unwrap();
     let guide = Guide::parse(&markdown).unwrap_or_else(|e| panic!("docs/{page}: {e:?}"));
-    let mut reader = Reader::start(page, &guide.names);
+    let mut reader = Reader::start(page, &guide);
     for step in &guide.steps {
         match step {
             Step::Write { path, text, .. } => reader.write(path, text),
             Step::Run(run) => reader.run(run),
         }
+    }
+    // A page that started its server leaves nothing running once it is done.
+    if let Some(install) = &reader.servers[0].1.install {
+        install
+            .stop(&reader.servers[0].1.daemon)
+            .unwrap_or_else(|e| panic!("docs/{page}: {e}"));
     }
     eprintln!("docs/{page}: done in {:.0?}", started.elapsed());
 }
@@ -352,9 +545,23 @@ fn first_deploy_page() {
     follow("getting-started/first-deploy.md");
 }
 
+#[test]
+fn install_page() {
+    follow("getting-started/install.md");
+}
+
+#[test]
+fn dns_page() {
+    follow("getting-started/dns.md");
+}
+
 /// Pages outside `docs/guides` that CI runs, by their path under `docs/`, each followed by a
 /// test above. Any other page with a `sh test` block is an error: its blocks would never run.
-const OTHER_RUN_PAGES: &[&str] = &["getting-started/first-deploy.md"];
+const OTHER_RUN_PAGES: &[&str] = &[
+    "getting-started/dns.md",
+    "getting-started/first-deploy.md",
+    "getting-started/install.md",
+];
 
 /// The pages to check: every guide, then [`OTHER_RUN_PAGES`].
 fn run_pages() -> Vec<PathBuf> {

@@ -29,7 +29,7 @@ impl Drop for Installed {
 }
 
 /// Whether process `pid` runs (a zombie, left for whoever adopted it to reap, does not).
-fn running(pid: &str) -> bool {
+pub fn running(pid: &str) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
         stat.rsplit_once(") ")
             .is_some_and(|(_, rest)| !rest.starts_with('Z'))

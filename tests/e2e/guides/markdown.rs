@@ -6,7 +6,8 @@
 //! string says `file=PATH` (```` ```python file=mysite/views.py ````) is a `Step::Write`.
 //! Every other block is prose to the runner. A guide names its apps and services in an HTML
 //! comment, `<!-- guide names: blog blog-db -->`, so that the runner can give them names of
-//! their own on a shared Docker engine (`names.rs`).
+//! their own on a shared Docker engine (`names.rs`). A page that starts the server itself (the
+//! install page) says so with `<!-- guide daemon: none -->`: the runner then starts none.
 
 use std::time::Duration;
 
@@ -41,6 +42,8 @@ pub struct Run {
 pub struct Guide {
     pub steps: Vec<Step>,
     pub names: Vec<String>,
+    /// `<!-- guide daemon: none -->`: the page starts the server itself, so the runner must not.
+    pub starts_its_server: bool,
 }
 
 /// A fenced block as written.
@@ -55,6 +58,7 @@ struct Fence {
 pub struct MarkupError(pub String);
 
 const NAMES_MARK: &str = "<!-- guide names:";
+const DAEMON_MARK: &str = "<!-- guide daemon:";
 
 impl Guide {
     pub fn parse(markdown: &str) -> Result<Guide, MarkupError> {
@@ -68,6 +72,19 @@ impl Guide {
                     .collect()
             })
             .unwrap_or_default();
+        let starts_its_server = match markdown
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(DAEMON_MARK))
+            .map(|rest| rest.trim_end_matches("-->").trim())
+        {
+            None => false,
+            Some("none") => true,
+            Some(other) => {
+                return Err(MarkupError(format!(
+                    "`{DAEMON_MARK} {other} -->`: the only value is `none` (the page starts the server itself); leave the comment out for a daemon started by the runner"
+                )));
+            }
+        };
         let mut steps: Vec<Step> = Vec::new();
         // Whether the last block was a run that may still take its output block.
         let mut awaiting_output = false;
@@ -106,7 +123,11 @@ impl Guide {
                 awaiting_output = false;
             }
         }
-        Ok(Guide { steps, names })
+        Ok(Guide {
+            steps,
+            names,
+            starts_its_server,
+        })
     }
 }
 
@@ -221,6 +242,15 @@ not an output: a file block came between
                 server: None,
             })]
         );
+    }
+
+    #[test]
+    fn a_page_may_start_its_server_itself() {
+        assert!(!Guide::parse(GUIDE).unwrap().starts_its_server);
+        let page = "<!-- guide daemon: none -->\n```sh test\nsudo scripts/install.sh\n```\n";
+        assert!(Guide::parse(page).unwrap().starts_its_server);
+        let wrong = Guide::parse("<!-- guide daemon: mine -->\n").unwrap_err();
+        assert!(wrong.0.contains("the only value is `none`"), "{wrong:?}");
     }
 
     #[test]
