@@ -155,6 +155,7 @@ impl Deployer {
                 container_id: info.id.clone(),
                 name: info.name.clone(),
                 target: Target::new(addr),
+                service: None,
             });
             self.route_instances(release, spec, serving.clone())?;
         }
