@@ -4,7 +4,9 @@
 //! task at its node's address and the port that node published, and round-robins over them.
 //! A config change under load starts the new release's service, health-checks its tasks,
 //! switches, drains and removes the old service, with no request failed. What services cannot
-//! have yet (a volume) is refused, naming it. A server that is not a cluster is untouched.
+//! have yet (a volume) is refused, naming it. A daemon that restarts routes to the same tasks.
+//! Four tasks on three nodes share one, on two ports. An image only this server has fails
+//! the deploy with the Swarm's reason and what to do. A server that is not a cluster is untouched.
 
 use super::cluster_harness::{Cluster, Node};
 use super::harness::{Daemon, RequestLoop, fails_with, stdout, unique};
@@ -55,11 +57,7 @@ fn an_app_scaled_to_three_runs_on_three_nodes_and_redeploys_without_a_failed_req
     assert!(deployed.contains("is live"), "{deployed}");
     let service = format!("wharf-{app}-web-v1");
     let services = services_on(node1);
-    assert_eq!(
-        services,
-        [service.clone()],
-        "one service for the app's web process"
-    );
+    assert_eq!(services, [service], "one service for the app's web process");
 
     // Through the daemon's proxy, three tasks answer, one on each node.
     let answering = answering_hostnames(&d, &domain, 3);
@@ -101,7 +99,44 @@ fn an_app_scaled_to_three_runs_on_three_nodes_and_redeploys_without_a_failed_req
     wait_until("the old release's service removed", || {
         services_on(node1) == [new_service.clone()]
     });
-    assert_eq!(answering_hostnames(&d, &domain, 3).len(), 3);
+    let before_restart = answering_hostnames(&d, &domain, 3);
+
+    // A daemon that restarts finds the service's tasks again and routes to the same three.
+    assert!(d.terminate(), "the daemon stopped cleanly");
+    d.spawn();
+    let mut after_restart = answering_hostnames(&d, &domain, 3);
+    after_restart.sort();
+    let mut before = before_restart.clone();
+    before.sort();
+    assert_eq!(
+        after_restart, before,
+        "the same tasks serve after a restart"
+    );
+    assert_eq!(services_on(node1), [new_service]);
+
+    // Scaled to four on three nodes: two tasks share a node, each on a port of its own.
+    d.wharf_ok(&["scale", &app, "web=4"]);
+    assert_eq!(answering_hostnames(&d, &domain, 4).len(), 4);
+    wait_until("only the scaled release's service left", || {
+        services_on(node1) == [format!("wharf-{app}-web-v3")]
+    });
+
+    // An image built on this server alone is not on the other nodes yet: the Swarm's refusal
+    // fails the deploy with the way round it, and its service goes.
+    node1.load_image("busybox:latest");
+    let built = unique("built");
+    let dir = super::harness::app_dir(
+        &format!("# wharf.app = {built}\n# wharf.domain = {built}.example.test\n# wharf.scale = 3"),
+        "built here",
+    );
+    let out = d.deploy(dir.path());
+    fails_with(&out, "No such image");
+    fails_with(&out, "wharf deploy --image");
+    assert!(
+        !services_on(node1).iter().any(|s| s.contains(&built)),
+        "{:?}",
+        services_on(node1)
+    );
 
     // A volume is not supported for services yet: refused, named, with where to read more.
     let out = d.wharf(&[

@@ -87,18 +87,7 @@ impl Cluster {
     /// reachable: `docker save | docker load`).
     pub fn load_image(&self, image: &str) {
         for node in &self.nodes {
-            let load = Command::new("sh")
-                .arg("-c")
-                .arg(r#"docker save "$1" | docker --host "$2" load -q"#)
-                .args(["sh", image, &node.host()])
-                .output()
-                .unwrap();
-            assert!(
-                load.status.success(),
-                "loading {image} into {}: {}",
-                node.hostname,
-                String::from_utf8_lossy(&load.stderr)
-            );
+            node.load_image(image);
         }
     }
 }
@@ -198,6 +187,22 @@ impl Node {
             "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
             &self.container,
         ])
+    }
+
+    /// Put `image`, from the machine's own engine, on this node's engine.
+    pub fn load_image(&self, image: &str) {
+        let load = Command::new("sh")
+            .arg("-c")
+            .arg(r#"docker save "$1" | docker --host "$2" load -q"#)
+            .args(["sh", image, &self.host()])
+            .output()
+            .unwrap();
+        assert!(
+            load.status.success(),
+            "loading {image} into {}: {}",
+            self.hostname,
+            String::from_utf8_lossy(&load.stderr)
+        );
     }
 
     /// Whether this node's engine runs a container whose ID starts with `prefix` (a
