@@ -114,6 +114,13 @@ fn an_app_scaled_to_three_runs_on_three_nodes_and_redeploys_without_a_failed_req
     );
     assert_eq!(services_on(node1), [new_service]);
 
+    // A stop takes the tasks out of the route; a start routes to them again.
+    d.wharf_ok(&["stop", &app, "web"]);
+    let stopped = d.get(&domain, "/");
+    assert!(!matches!(stopped, Ok((200, _))), "{stopped:?}");
+    d.wharf_ok(&["start", &app, "web"]);
+    assert_eq!(answering_hostnames(&d, &domain, 3).len(), 3);
+
     // Scaled to four on three nodes: two tasks share a node, each on a port of its own.
     d.wharf_ok(&["scale", &app, "web=4"]);
     assert_eq!(answering_hostnames(&d, &domain, 4).len(), 4);
