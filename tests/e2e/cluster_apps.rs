@@ -5,7 +5,7 @@
 //! A config change under load starts the new release's service, health-checks its tasks,
 //! switches, drains and removes the old service, with no request failed. What services cannot
 //! have yet (a volume) is refused, naming it. A daemon that restarts routes to the same tasks.
-//! Four tasks on three nodes share one, on two ports. An image only this server has fails
+//! Four tasks on three nodes share one, on two ports; a rollback runs the first release again. An image only this server has fails
 //! the deploy with the Swarm's reason and what to do. A server that is not a cluster is untouched.
 
 use super::cluster_harness::{Cluster, Node};
@@ -126,6 +126,14 @@ fn an_app_scaled_to_three_runs_on_three_nodes_and_redeploys_without_a_failed_req
     assert_eq!(answering_hostnames(&d, &domain, 4).len(), 4);
     wait_until("only the scaled release's service left", || {
         services_on(node1) == [format!("wharf-{app}-web-v3")]
+    });
+
+    // A rollback to the first release: its image and config (no GREETING) on a new service.
+    d.wharf_ok(&["rollback", &app, "v1"]);
+    d.wait_for_body(&domain, "hello  ");
+    assert_eq!(answering_hostnames(&d, &domain, 3).len(), 3);
+    wait_until("only the rollback's service left", || {
+        services_on(node1) == [format!("wharf-{app}-web-v4")]
     });
 
     // An image built on this server alone is not on the other nodes yet: the Swarm's refusal
