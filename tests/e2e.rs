@@ -19,6 +19,7 @@ mod e2e {
     mod builders_python;
     mod cli_output;
     mod cluster;
+    mod cluster_apps;
     pub mod cluster_harness;
     mod cron;
     mod dashboard;

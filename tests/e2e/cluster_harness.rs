@@ -78,6 +78,18 @@ impl Cluster {
     pub fn node(&self, n: usize) -> &Node {
         &self.nodes[n - 1]
     }
+
+    pub fn nodes(&self) -> &[Node] {
+        &self.nodes
+    }
+
+    /// Put `image`, from the machine's own engine, on every node's engine (no registry is
+    /// reachable: `docker save | docker load`).
+    pub fn load_image(&self, image: &str) {
+        for node in &self.nodes {
+            node.load_image(image);
+        }
+    }
 }
 
 impl Node {
@@ -175,6 +187,31 @@ impl Node {
             "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
             &self.container,
         ])
+    }
+
+    /// Put `image`, from the machine's own engine, on this node's engine.
+    pub fn load_image(&self, image: &str) {
+        let load = Command::new("sh")
+            .arg("-c")
+            .arg(r#"docker save "$1" | docker --host "$2" load -q"#)
+            .args(["sh", image, &self.host()])
+            .output()
+            .unwrap();
+        assert!(
+            load.status.success(),
+            "loading {image} into {}: {}",
+            self.hostname,
+            String::from_utf8_lossy(&load.stderr)
+        );
+    }
+
+    /// Whether this node's engine runs a container whose ID starts with `prefix` (a
+    /// container's default hostname is the start of its ID).
+    pub fn runs_container(&self, prefix: &str) -> bool {
+        let out = self.docker(&["ps", "-q", "--no-trunc"]);
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .any(|id| id.starts_with(prefix))
     }
 
     /// Its engine's Swarm state: `inactive`, `pending`, `active`...

@@ -1,4 +1,4 @@
-//! Destroying an app: its routes, containers, images, stored state and kept logs go; named volumes stay,
+//! Destroying an app: its routes, containers (and in a cluster its Swarm services), images, stored state and kept logs go; named volumes stay,
 //! because they hold the user's data.
 
 use crate::deployer::INSTANCE_LABEL;
@@ -22,6 +22,11 @@ impl Deployer {
         let containers = self.docker.list(&filters).await?;
         self.remove_containers(containers.into_iter().map(|c| c.id))
             .await;
+        if self.runs_services().await? {
+            for service in self.docker.list_services(&filters).await? {
+                self.docker.remove_service(&service.id).await?;
+            }
+        }
         for image in self.docker.list_images(&filters).await? {
             let name = image.tags.first().cloned().unwrap_or(image.id);
             if let Err(err) = self.docker.remove_image(&name).await {

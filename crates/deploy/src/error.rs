@@ -90,6 +90,26 @@ pub enum DeployError {
         serving: Serving,
     },
     #[error(
+        "{app} cannot run in a cluster yet: {what} are not supported for apps run as Swarm services; {fix}"
+    )]
+    NotInClusterYet {
+        app: String,
+        /// What the app uses, e.g. `storage mounts (/data)`.
+        what: String,
+        /// What to do instead.
+        fix: String,
+    },
+    #[error(
+        "task {task} of the new release's service {service} failed on node {node}: {error}; {serving}"
+    )]
+    ServiceTaskFailed {
+        service: String,
+        task: String,
+        node: String,
+        error: String,
+        serving: Serving,
+    },
+    #[error(
         "a container named {0} exists and is not managed by this Wharf server; remove or rename it (docker rm {0})"
     )]
     NameInUse(String),
@@ -240,6 +260,9 @@ impl wharf_domain::Documented for DeployError {
             | DeployError::CrashedAtStart { .. }
             | DeployError::ProcessExited { .. } => Some(docs_link::DEPLOY_FAILS),
             DeployError::WrongPort { .. } => Some(docs_link::PORT),
+            DeployError::NotInClusterYet { .. } | DeployError::ServiceTaskFailed { .. } => {
+                Some(docs_link::CLUSTER_APPS)
+            }
             DeployError::MountClash { .. }
             | DeployError::MountTargetTaken { .. }
             | DeployError::HostPathMissing(_)

@@ -1,11 +1,12 @@
 //! Reconcile: make what runs match what is stored, in two steps so that serving never waits
 //! for clean-up. [`Deployer::restore_apps`] routes every app's active release to its containers
-//! again, starting those that should run and do not; it never removes anything, so it runs
-//! before the listeners open at start and again whenever the Docker engine comes back.
-//! [`Deployer::remove_leftovers`] then removes, in the background, the containers of this
-//! server that belong to no active release (a cut-off deploy's, old releases'), except one-off
-//! `wharf run` containers that still run and database services' containers. Containers without
-//! this server's labels are never looked at.
+//! again (in a cluster, its web process to its Swarm service's running tasks), starting those
+//! that should run and do not; it never removes anything, so it runs before the listeners open
+//! at start and again whenever the Docker engine comes back. [`Deployer::remove_leftovers`]
+//! then removes, in the background, the containers of this server that belong to no active
+//! release (a cut-off deploy's, old releases'; in a cluster, Swarm services too), except
+//! one-off `wharf run` containers that still run and database services' containers.
+//! Containers without this server's labels are never looked at.
 
 use crate::deployer::INSTANCE_LABEL;
 use crate::instances::route_for;
@@ -95,9 +96,17 @@ impl Deployer {
         let web = spec.web();
         let processes = std::iter::once(&web).chain(spec.others());
         let stopped = self.store.stopped_processes(&app.name)?;
+        let services = self.runs_services().await?;
         for process in processes {
             if stopped.contains(&process.name) {
                 // Stopped by the operator: start nothing.
+                continue;
+            }
+            if services && process.name == web.name {
+                // In a cluster the web process is a Swarm service's tasks, on any node.
+                instances = self
+                    .restore_service_instances(&release, &spec, port)
+                    .await?;
                 continue;
             }
             let running = self
@@ -111,6 +120,7 @@ impl Deployer {
                         container_id: info.id.clone(),
                         name: info.name.clone(),
                         target: Target::new(SocketAddr::new(ip, port)),
+                        service: None,
                     });
                 }
             }
@@ -143,6 +153,9 @@ impl Deployer {
             }
         }
         let mut removed = 0;
+        if self.runs_services().await? {
+            removed += self.remove_leftover_app_services().await?;
+        }
         for (app, containers) in by_app {
             let _guard = self.lock_app(&app).await;
             // The processes of each release that runs or is being deployed, by version.
@@ -191,6 +204,24 @@ impl Deployer {
 }
 
 impl Deployer {
+    /// In a cluster: every app's services that belong to no active or deploying release,
+    /// removed under the app's lock.
+    async fn remove_leftover_app_services(&self) -> Result<usize, DeployError> {
+        let mut removed = 0;
+        for app in self.store.apps()? {
+            let _guard = self.lock_app(&app.name).await;
+            let live: HashSet<String> = self
+                .store
+                .releases(&app.name)?
+                .into_iter()
+                .filter(|r| matches!(r.status, ReleaseStatus::Active | ReleaseStatus::Deploying))
+                .map(|r| r.version.get().to_string())
+                .collect();
+            removed += self.remove_leftover_services(&app.name, &live).await?;
+        }
+        Ok(removed)
+    }
+
     /// Make the release's `process` run its replicas: start stopped containers, create missing
     /// ones. Returns the process's containers (a container that cannot start is still kept).
     async fn ensure_process(

@@ -126,6 +126,8 @@ pub const VERSIONS: DocsLink = DocsLink::section("operations/upgrades", "going-b
 /// A deploy that fails: health checks, containers that exit, release commands.
 pub const DEPLOY_FAILS: DocsLink =
     DocsLink::section("operations/troubleshooting", "a-deploy-fails");
+/// What runs as a Swarm service in a cluster, and what does not yet.
+pub const CLUSTER_APPS: DocsLink = DocsLink::section("cluster", "apps-in-a-cluster");
 
 /// Every link above, for the test that holds them to the documentation.
 pub const ALL: &[DocsLink] = &[
@@ -148,6 +150,7 @@ pub const ALL: &[DocsLink] = &[
     SERVICE_BACKUPS,
     SERVICE_IMAGES,
     VERSIONS,
+    CLUSTER_APPS,
     DEPLOY_FAILS,
 ];
 

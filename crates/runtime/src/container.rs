@@ -274,7 +274,9 @@ impl Docker {
     }
 
     /// Containers carrying `wharf.managed=true` and every label in `filters`
-    /// (e.g. `[("wharf.app", "blog")]`), including stopped ones, sorted by name.
+    /// (e.g. `[("wharf.app", "blog")]`), including stopped ones, sorted by name. The
+    /// containers of Swarm services' tasks are left out: the Swarm starts, stops and removes
+    /// them, so they are handled through their service (`service_tasks`, `remove_service`).
     #[instrument(skip(self))]
     pub async fn list(&self, filters: &[(&str, &str)]) -> Result<Vec<ContainerInfo>, RuntimeError> {
         let options = ListContainersOptionsBuilder::default()
@@ -291,6 +293,7 @@ impl Docker {
         for summary in summaries {
             let Some(id) = summary.id else { continue };
             match self.inspect(&id).await {
+                Ok(info) if labels::is_swarm_task(&info.labels) => {}
                 Ok(info) if labels::is_managed(&info.labels) => out.push(info),
                 Ok(_) => {}
                 // Removed between listing and inspecting.

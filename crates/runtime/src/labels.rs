@@ -58,6 +58,14 @@ pub fn is_managed(labels: &HashMap<String, String>) -> bool {
     labels.get(MANAGED).is_some_and(|v| v == MANAGED_VALUE)
 }
 
+/// The label the Swarm puts on a service task's container.
+pub const SWARM_TASK: &str = "com.docker.swarm.task.id";
+
+/// True if `labels` are those of a Swarm service task's container.
+pub fn is_swarm_task(labels: &HashMap<String, String>) -> bool {
+    labels.contains_key(SWARM_TASK)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,8 @@
 //! manages images and creates the named volumes apps' storage asks for, reads what containers
 //! use (`Docker::usage`, one reading at a time), and notices when
 //! the engine itself goes away; and, for a cluster, makes the engine a Swarm manager and
-//! lists and changes the Swarm's nodes (`swarm`).
+//! lists and changes the Swarm's nodes (`swarm`), and runs an app's process as a Swarm service
+//! whose tasks the proxy reaches directly (`service`).
 //! Everything it creates carries the label `wharf.managed=true`; listing only
 //! ever returns such objects, and mutating calls refuse objects without it.
 
@@ -23,6 +24,7 @@ pub mod labels;
 mod logs;
 mod network;
 mod oneoff;
+mod service;
 mod stats;
 mod swarm;
 mod volume;
@@ -38,5 +40,6 @@ pub use files::FileEntry;
 pub use image::ImageInfo;
 pub use logs::{LogLine, LogStream};
 pub use oneoff::{Attached, OneOffSpec, Output};
+pub use service::{ServiceInfo, ServiceTask};
 pub use stats::ContainerUsage;
 pub use swarm::{NodeUpdate, SWARM_PORT, SwarmMembership, SwarmNode};

@@ -13,6 +13,9 @@
 
 mod app_json;
 mod listening;
+mod task;
+
+pub(crate) use task::TaskProbe;
 
 use crate::error::Serving;
 use crate::{DeployError, DeploySettings, Deployer, HealthCheckSpec};
@@ -87,44 +90,13 @@ impl Deployer {
             // No domain and no explicit check: see `default_check`. An app that no HTTP
             // traffic can reach may serve anything over TCP (a database, a TCP server).
             return self
-                .poll_until_healthy(
-                    container,
-                    port,
-                    "it never accepted a connection",
-                    |addr| async move {
-                        let connect = tokio::net::TcpStream::connect(addr);
-                        match tokio::time::timeout(probe_timeout, connect).await {
-                            Ok(Ok(_)) => Attempt::Healthy,
-                            Ok(Err(err)) => {
-                                Attempt::NoAnswer(format!("TCP connect to port {port}: {err}"))
-                            }
-                            Err(_) => {
-                                Attempt::NoAnswer(format!("TCP connect to port {port} timed out"))
-                            }
-                        }
-                    },
-                )
+                .poll_until_healthy(container, port, "it never accepted a connection", |addr| {
+                    probe_once(addr, port, path, address, probe_timeout)
+                })
                 .await;
         }
-        let probe_path = probe_path(path, address);
-        self.poll_until_healthy(container, port, "it never answered", |addr| async move {
-            match wharf_proxy::probe(addr, probe_path, host, probe_timeout).await {
-                Ok(status) => {
-                    let healthy = if path.is_some() {
-                        status.is_success() || status.is_redirection()
-                    } else {
-                        status.as_u16() < 500
-                    };
-                    if healthy {
-                        Attempt::Healthy
-                    } else {
-                        Attempt::Answered(format!(
-                            "GET {probe_path} on port {port} answered {status}"
-                        ))
-                    }
-                }
-                Err(err) => Attempt::NoAnswer(format!("GET {probe_path} on port {port}: {err}")),
-            }
+        self.poll_until_healthy(container, port, "it never answered", |addr| {
+            probe_once(addr, port, path, address, probe_timeout)
         })
         .await
     }
@@ -292,6 +264,43 @@ pub(crate) fn default_check(port: u16, path: Option<&str>, address: Option<&WebA
 fn probe_path<'a>(path: Option<&'a str>, address: Option<&'a WebAddress>) -> &'a str {
     path.or_else(|| address.and_then(WebAddress::path))
         .unwrap_or("/")
+}
+
+/// One attempt of the default check (see [`Deployer::wait_healthy`]) on `addr`, where the
+/// app's `port` is reached: a TCP connect for an app with neither a path nor an address, else
+/// a GET.
+async fn probe_once(
+    addr: SocketAddr,
+    port: u16,
+    path: Option<&str>,
+    address: Option<&WebAddress>,
+    probe_timeout: std::time::Duration,
+) -> Attempt {
+    if path.is_none() && address.is_none() {
+        let connect = tokio::net::TcpStream::connect(addr);
+        return match tokio::time::timeout(probe_timeout, connect).await {
+            Ok(Ok(_)) => Attempt::Healthy,
+            Ok(Err(err)) => Attempt::NoAnswer(format!("TCP connect to port {port}: {err}")),
+            Err(_) => Attempt::NoAnswer(format!("TCP connect to port {port} timed out")),
+        };
+    }
+    let host = address.map(|a| a.domain().as_str());
+    let probe_path = probe_path(path, address);
+    match wharf_proxy::probe(addr, probe_path, host, probe_timeout).await {
+        Ok(status) => {
+            let healthy = if path.is_some() {
+                status.is_success() || status.is_redirection()
+            } else {
+                status.as_u16() < 500
+            };
+            if healthy {
+                Attempt::Healthy
+            } else {
+                Attempt::Answered(format!("GET {probe_path} on port {port} answered {status}"))
+            }
+        }
+        Err(err) => Attempt::NoAnswer(format!("GET {probe_path} on port {port}: {err}")),
+    }
 }
 
 /// What one health attempt found.

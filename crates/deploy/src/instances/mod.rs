@@ -1,11 +1,12 @@
 //! Instances: the containers serving each app's web process right now, with their proxy
 //! targets, and the route that reaches them. Rebuilt from Docker's labels at start; changed
 //! only by deploys under the app's lock. Its parts: starting a release's instances
-//! ([`start`]), replacing the serving ones with them ([`replace`]) and retiring the replaced
+//! ([`start`]; as the tasks of a Swarm service in a cluster: [`service`]), replacing the serving ones with them ([`replace`]) and retiring the replaced
 //! ones in the background ([`retire`]).
 
 mod replace;
 mod retire;
+mod service;
 mod start;
 
 pub use retire::Retiring;
@@ -16,12 +17,15 @@ use std::sync::{Arc, Mutex};
 use wharf_domain::{AppConfig, AppName, ReleaseVersion, WebAddress};
 use wharf_proxy::{Route, Target};
 
-/// One running container of an app's web process and the proxy target that reaches it.
+/// One running container of an app's web process and the proxy target that reaches it. In a
+/// cluster it is a task of the release's Swarm service: `container_id` is then the task's ID
+/// and `service` the service's, which is removed once all its tasks are retired.
 #[derive(Clone)]
 pub struct Instance {
     pub container_id: String,
     pub name: String,
     pub target: Arc<Target>,
+    pub service: Option<String>,
 }
 
 /// The serving instances of every app, and which release they run.

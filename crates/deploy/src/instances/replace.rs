@@ -22,8 +22,7 @@ impl Deployer {
     ) -> Result<(), DeployError> {
         let new = self.start_instances(release, spec, port, progress).await?;
         if let Err(err) = self.switch_to(release, spec, &new, progress) {
-            self.remove_containers(new.iter().map(|i| i.container_id.clone()))
-                .await;
+            self.remove_instances(&new).await;
             return Err(err);
         }
         let old = self.instances.serving(&release.app);
@@ -61,8 +60,7 @@ impl Deployer {
         match routed {
             Ok(new) => {
                 self.instances.set(&release.app, release.version, new);
-                self.remove_containers(old.into_iter().map(|i| i.container_id))
-                    .await;
+                self.remove_instances(&old).await;
                 Ok(())
             }
             Err(err) => {

@@ -1,19 +1,21 @@
 //! Retiring replaced web instances in the background. A deploy is done when its release is
 //! live: the instances it replaced then drain (their in-flight requests finish, up to the drain
-//! timeout) and are stopped and removed by a task of their own, which `wharf ps` shows as
+//! timeout) and are stopped and removed (in a cluster, their release's Swarm service is removed)
+//! by a task of their own, which `wharf ps` shows as
 //! `draining`, then `stopping`. The next deploy of the same app waits for that task under the
 //! app's lock; a server that dies during it leaves containers of a superseded release behind,
 //! which reconcile removes at the next start.
 
 use crate::{Deployer, Instance, Progress};
 use futures_util::future::join_all;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::task::JoinHandle;
 use tracing::{Instrument, info_span};
 use wharf_domain::AppName;
 use wharf_proxy::Target;
+use wharf_runtime::Docker;
 
 /// How long after its drain an instance still waits for requests that chose it just before it
 /// left the route. (The proxy counts a request in before it looks for a drain, so none should
@@ -76,15 +78,7 @@ impl Deployer {
         let retire = async move {
             join_all(old.iter().map(|i| drain_settled(&i.target, drain))).await;
             set_phase(&phases, &old, Some(Retiring::Stopping));
-            join_all(old.iter().map(|instance| {
-                let docker = &docker;
-                async move {
-                    if let Err(err) = docker.stop_and_remove(&instance.container_id, grace).await {
-                        tracing::warn!(container = %instance.name, error = %err, "could not remove a replaced instance");
-                    }
-                }
-            }))
-            .await;
+            remove_all(&docker, &old, grace).await;
             set_phase(&phases, &old, None);
             tracing::info!(
                 instances = old.len(),
@@ -115,6 +109,40 @@ impl Deployer {
             }
         }
     }
+}
+
+impl Deployer {
+    /// Stop and remove instances' containers, and remove the Swarm services of those that
+    /// are service tasks, logging (not failing on) errors: used on clean-up paths.
+    pub(crate) async fn remove_instances(&self, instances: &[Instance]) {
+        remove_all(&self.docker, instances, self.settings.stop_grace).await;
+    }
+}
+
+/// Stop and remove the containers of `instances` (each within `grace`); remove once each
+/// Swarm service they are tasks of (the Swarm stops its tasks).
+async fn remove_all(docker: &Docker, instances: &[Instance], grace: Duration) {
+    let services: BTreeSet<&str> = instances
+        .iter()
+        .filter_map(|i| i.service.as_deref())
+        .collect();
+    join_all(services.into_iter().map(|service| async move {
+        if let Err(err) = docker.remove_service(service).await {
+            tracing::warn!(service, error = %err, "could not remove a replaced release's service");
+        }
+    }))
+    .await;
+    join_all(
+        instances
+            .iter()
+            .filter(|i| i.service.is_none())
+            .map(|instance| async move {
+                if let Err(err) = docker.stop_and_remove(&instance.container_id, grace).await {
+                    tracing::warn!(container = %instance.name, error = %err, "could not remove a replaced instance");
+                }
+            }),
+    )
+    .await;
 }
 
 /// Drain `target` (in-flight requests finish, up to `timeout`), then give requests that chose it

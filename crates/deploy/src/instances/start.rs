@@ -8,8 +8,8 @@ use wharf_runtime::ContainerInfo;
 use wharf_store::ReleaseRecord;
 
 impl Deployer {
-    /// Start every replica of the release and wait until all are healthy. On failure, the
-    /// containers started here are removed again.
+    /// Start every replica of the release and wait until all are healthy (in a cluster, as the
+    /// tasks of one Swarm service). On failure, the containers started here are removed again.
     pub(crate) async fn start_instances(
         &self,
         release: &ReleaseRecord,
@@ -17,6 +17,11 @@ impl Deployer {
         port: u16,
         progress: &Progress,
     ) -> Result<Vec<Instance>, DeployError> {
+        if self.runs_services().await? {
+            return self
+                .start_service_instances(release, spec, port, progress)
+                .await;
+        }
         let mut started: Vec<ContainerInfo> = Vec::new();
         for replica in 1..=spec.replicas() {
             let created = async {
@@ -59,6 +64,7 @@ impl Deployer {
                     container_id: container.id.clone(),
                     name: container.name.clone(),
                     target: Target::new(addr),
+                    service: None,
                 }),
                 Err(err) => {
                     failure.get_or_insert(err);

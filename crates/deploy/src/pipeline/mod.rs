@@ -276,8 +276,12 @@ impl Deployer {
         // The instances an earlier deploy replaced are gone before this one replaces more.
         self.wait_for_retirements(&release.app, progress).await;
         let port = self.port_of(spec, &release.image).await?;
-        // Storage that clashes with the release's volumes fails before anything starts.
+        // Storage that clashes with the release's volumes fails before anything starts, and so
+        // does, in a cluster, what a Swarm service cannot have yet.
         self.mounts_for(&release.app, spec)?;
+        if self.runs_services().await? {
+            self.check_fits_cluster(&release.app, spec)?;
+        }
         if let Some(command) = &spec.predeploy {
             self.run_task(release, spec, port, Task::Predeploy, command, progress)
                 .await?;

@@ -1,7 +1,9 @@
 //! `wharf stop`, `start` and `restart`, per app or per process type. Stopped processes stay
 //! stopped across daemon restarts until `wharf start` or the next deploy. A restart of `web`
 //! is rolling: one instance at a time leaves the route, drains, restarts, passes its health
-//! check and comes back, so an app with two or more replicas keeps serving.
+//! check and comes back, so an app with two or more replicas keeps serving. In a cluster the
+//! web process is a Swarm service: a stop takes its tasks out of the route (they keep
+//! running) and a start or restart routes to them again.
 
 use crate::deployer::INSTANCE_LABEL;
 use crate::instances::drain_settled;
@@ -74,6 +76,7 @@ impl Deployer {
         for name in &chosen {
             let ids = self.container_ids(&release, name).await?;
             let web = name.is_web();
+            let services = web && self.runs_services().await?;
             match action {
                 Lifecycle::Stop => {
                     self.store
@@ -88,6 +91,20 @@ impl Deployer {
                         "-----> Stopped {app}'s {name} ({})",
                         containers(ids.len())
                     ));
+                }
+                Lifecycle::Start | Lifecycle::Restart if services => {
+                    self.store
+                        .set_stopped(app, std::slice::from_ref(name), false)?;
+                    // In a cluster a stop takes the web service's tasks out of the route and
+                    // leaves them running; a start or restart routes to them again.
+                    let tasks = self
+                        .restore_service_instances(&release, &spec, port)
+                        .await?;
+                    progress.line(format!(
+                        "-----> {app}'s web routed to its {} Swarm task(s) again (in a cluster the tasks themselves are not restarted yet)",
+                        tasks.len()
+                    ));
+                    self.route_instances(&release, &spec, tasks)?;
                 }
                 Lifecycle::Start | Lifecycle::Restart if web => {
                     self.store
@@ -155,6 +172,7 @@ impl Deployer {
                 container_id: info.id.clone(),
                 name: info.name.clone(),
                 target: Target::new(addr),
+                service: None,
             });
             self.route_instances(release, spec, serving.clone())?;
         }

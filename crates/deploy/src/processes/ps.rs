@@ -1,5 +1,6 @@
 //! `wharf ps`: every container of an app, with its process, release, state, start time and,
-//! for web instances, whether the proxy considers it healthy. Instances a deploy replaced show
+//! for web instances, whether the proxy considers it healthy (in a cluster, the web service's
+//! tasks in the route, each named with its node). Instances a deploy replaced show
 //! as `draining`, then `stopping`, until their container is gone. Beside them, the running
 //! release's formation: each process type and its scale, so that processes left at scale 0
 //! (which have no container) can be named.
@@ -95,7 +96,34 @@ impl Deployer {
                 started_at: c.started_at,
             })
             .collect();
+        // In a cluster the web process is a Swarm service: its tasks run on any node, and
+        // those in the route are listed as `SERVICE.SLOT@NODE`.
+        if let Some((version, instances)) = self.instances.get(app) {
+            views.extend(
+                instances
+                    .iter()
+                    .filter(|i| i.service.is_some())
+                    .map(|i| ProcessView {
+                        container: i.name.clone(),
+                        process: wharf_domain::ProcessName::web().to_string(),
+                        task: false,
+                        replica: task_slot(&i.name),
+                        release: version.get().to_string(),
+                        state: "running".to_string(),
+                        started_at: None,
+                        healthy: Some(i.target.is_healthy()),
+                    }),
+            );
+        }
         views.sort_by(|a, b| (&a.process, &a.replica).cmp(&(&b.process, &b.replica)));
         Ok(views)
     }
+}
+
+/// The slot of a service task named `wharf-blog-web-v3.2@node2`: `2`.
+fn task_slot(name: &str) -> String {
+    name.split_once('.')
+        .and_then(|(_, rest)| rest.split_once('@'))
+        .map(|(slot, _)| slot.to_string())
+        .unwrap_or_default()
 }

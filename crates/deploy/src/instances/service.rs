@@ -1,0 +1,347 @@
+//! Web instances in a cluster: when the engine Wharf drives is a Swarm manager, a release's web
+//! process runs as one Swarm service (named like its containers, without the replica:
+//! `wharf-blog-web-v3`), with the app's scale as its replicas, spread over the nodes by the
+//! Swarm. Each task publishes the app's port in host mode on a port its node picks, and is one
+//! [`Instance`] whose proxy target is that node's address and port, so the deploy keeps its
+//! shape: start, health-check every target, switch, drain the old ones, then remove the old
+//! release's service. What services cannot do yet (storage mounts, links to databases, stop-first
+//! deploys) is refused before anything starts. Whether services are used is decided here
+//! alone ([`Deployer::runs_services`]): a server that never ran `wharf cluster init` runs
+//! containers exactly as before.
+
+use crate::deployer::INSTANCE_LABEL;
+use crate::health::TaskProbe;
+use crate::{DeployError, Deployer, Instance, Progress, ReleaseSpec};
+use futures_util::future::join_all;
+use std::collections::HashSet;
+use std::time::Instant;
+use wharf_domain::{AppName, ProcessName};
+use wharf_proxy::Target;
+use wharf_runtime::{ServiceTask, labels};
+use wharf_store::ReleaseRecord;
+
+impl Deployer {
+    /// Whether web processes run as Swarm services: the engine is a manager of an active Swarm.
+    pub(crate) async fn runs_services(&self) -> Result<bool, DeployError> {
+        let membership = self.docker.swarm_membership().await?;
+        Ok(membership.active() && membership.manager)
+    }
+
+    /// Refuse, naming it, what an app run as a Swarm service cannot have yet: storage mounts
+    /// and Dockerfile volumes, links to database services, and `scale = 0` (stop-first).
+    pub(crate) fn check_fits_cluster(
+        &self,
+        app: &AppName,
+        spec: &ReleaseSpec,
+    ) -> Result<(), DeployError> {
+        let refuse = |what: String, fix: &str| DeployError::NotInClusterYet {
+            app: app.to_string(),
+            what,
+            fix: format!("{fix}; see docs/cluster.md (Apps in a cluster)"),
+        };
+        let mounts = self.mounts_for(app, spec)?;
+        if !mounts.is_empty() {
+            let targets: Vec<&str> = mounts.iter().map(|m| m.target.as_str()).collect();
+            return Err(refuse(
+                format!("volumes and storage mounts ({})", targets.join(", ")),
+                "remove them (`wharf storage unmount`, the Dockerfile's `wharf.volume`) or run the app on a server that is not a cluster",
+            ));
+        }
+        let links = self.linked_networks(app)?;
+        if !links.is_empty() {
+            return Err(refuse(
+                format!("links to database services ({})", links.join(", ")),
+                "unlink them (`wharf services unlink`) or run the app on a server that is not a cluster",
+            ));
+        }
+        if !spec.zero_downtime() {
+            return Err(refuse(
+                "stop-first deploys (`scale = 0`)".to_string(),
+                "set `scale` to 1 or more",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Create the release's web service, wait until its tasks run, and health-check each at
+    /// its node's address. On failure the service is removed again.
+    pub(crate) async fn start_service_instances(
+        &self,
+        release: &ReleaseRecord,
+        spec: &ReleaseSpec,
+        port: u16,
+        progress: &Progress,
+    ) -> Result<Vec<Instance>, DeployError> {
+        self.check_fits_cluster(&release.app, spec)?;
+        let web = spec.web();
+        let mut container = self.container_spec(release, spec, port, &web, 1)?;
+        container.name = service_name(release, &web.name);
+        container.labels.remove(labels::REPLICA);
+        container.image = service_image(release, spec);
+        for (key, value) in &mut container.env {
+            if key == "DYNO" {
+                // The Swarm fills in each task's replica number.
+                *value = format!("{}.{{{{.Task.Slot}}}}", web.name);
+            }
+        }
+        self.remove_leftover_service(&release.app, &container.name)
+            .await?;
+        let replicas = spec.replicas();
+        let id = self
+            .docker
+            .create_service(&container, u64::from(replicas), port)
+            .await?;
+        progress.line(format!(
+            "       created service {} ({replicas} task{}, spread over the cluster's nodes)",
+            container.name,
+            if replicas == 1 { "" } else { "s" }
+        ));
+        match self
+            .service_instances(release, spec, &id, &container.name, port, progress)
+            .await
+        {
+            Ok(instances) => Ok(instances),
+            Err(err) => {
+                if let Err(e) = self.docker.remove_service(&id).await {
+                    tracing::warn!(service = %container.name, error = %e, "could not remove a failed release's service");
+                }
+                Err(err)
+            }
+        }
+    }
+
+    /// At start or when the engine is back: the running tasks of the active release's web
+    /// service, as instances at their nodes' addresses now. A service that is missing is made
+    /// again and waited for, as at its deploy.
+    pub(crate) async fn restore_service_instances(
+        &self,
+        release: &ReleaseRecord,
+        spec: &ReleaseSpec,
+        port: u16,
+    ) -> Result<Vec<Instance>, DeployError> {
+        let name = service_name(release, &spec.web().name);
+        let mine = [
+            (INSTANCE_LABEL, self.settings.instance_id.as_str()),
+            (labels::APP, release.app.as_str()),
+        ];
+        let found = self
+            .docker
+            .list_services(&mine)
+            .await?
+            .into_iter()
+            .find(|s| s.name == name);
+        let Some(service) = found else {
+            tracing::warn!(service = %name, "the active release's service is missing: making it again");
+            return self
+                .start_service_instances(release, spec, port, &Progress::silent())
+                .await;
+        };
+        let tasks = self.docker.service_tasks(&service.id, port).await?;
+        Ok(tasks
+            .iter()
+            .filter(|t| t.running() && t.desired_state == "running")
+            .filter_map(|task| {
+                Some(Instance {
+                    container_id: task.id.clone(),
+                    name: task_name(&name, task),
+                    target: Target::new(task.addr?),
+                    service: Some(service.id.clone()),
+                })
+            })
+            .collect())
+    }
+
+    /// Remove this server's Swarm services of `app` that belong to no live release (`live`
+    /// holds the versions of its active and deploying releases): a deploy's that was cut off,
+    /// or a replaced release's whose retirement a stop interrupted. Returns how many.
+    pub(crate) async fn remove_leftover_services(
+        &self,
+        app: &AppName,
+        live: &HashSet<String>,
+    ) -> Result<usize, DeployError> {
+        let mine = [
+            (INSTANCE_LABEL, self.settings.instance_id.as_str()),
+            (labels::APP, app.as_str()),
+        ];
+        let mut removed = 0;
+        for service in self.docker.list_services(&mine).await? {
+            if service
+                .labels
+                .get(labels::RELEASE)
+                .is_some_and(|v| live.contains(v))
+            {
+                continue;
+            }
+            tracing::info!(service = %service.name, "removing leftover service");
+            self.docker.remove_service(&service.id).await?;
+            removed += 1;
+        }
+        Ok(removed)
+    }
+
+    /// A service of the same name left by a deploy that was cut off goes before the new one
+    /// is made; one of another Wharf server is never touched.
+    async fn remove_leftover_service(&self, app: &AppName, name: &str) -> Result<(), DeployError> {
+        let mine = [
+            (INSTANCE_LABEL, self.settings.instance_id.as_str()),
+            (labels::APP, app.as_str()),
+        ];
+        for service in self.docker.list_services(&mine).await? {
+            if service.name == name {
+                tracing::info!(service = %name, "removing a leftover service of the same name");
+                self.docker.remove_service(&service.id).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The service's tasks once all run, health-checked, as instances.
+    async fn service_instances(
+        &self,
+        release: &ReleaseRecord,
+        spec: &ReleaseSpec,
+        service_id: &str,
+        service: &str,
+        port: u16,
+        progress: &Progress,
+    ) -> Result<Vec<Instance>, DeployError> {
+        let tasks = self
+            .wait_for_tasks(&release.app, service_id, service, spec.replicas(), port)
+            .await?;
+        for task in &tasks {
+            progress.line(format!(
+                "       task {service}.{} runs on {} at {}",
+                task.slot,
+                task.node.as_deref().unwrap_or("?"),
+                task.addr.map(|a| a.to_string()).unwrap_or_default()
+            ));
+        }
+        let path = spec.config.healthcheck.as_deref();
+        let app_check = spec.startup_check(self.settings.probe_defaults());
+        let domains = self.domains_for(&release.app, spec)?;
+        let address = domains.first();
+        let check = match &app_check {
+            Some(check) => crate::health::describe_check(check, port),
+            None => crate::health::default_check(port, path, address),
+        };
+        progress.line(format!(
+            "-----> Waiting for health checks ({check}, at each task's node)"
+        ));
+        let app_check = app_check.as_ref();
+        let names: Vec<String> = tasks.iter().map(|t| task_name(service, t)).collect();
+        let checks = join_all(tasks.iter().zip(&names).filter_map(|(task, name)| {
+            let probe = TaskProbe {
+                app: &release.app,
+                name,
+                addr: task.addr?,
+                port,
+            };
+            Some(async move {
+                self.wait_task_healthy(&probe, path, address, app_check)
+                    .await
+            })
+        }))
+        .await;
+        let mut instances = Vec::with_capacity(tasks.len());
+        for ((task, name), check) in tasks.iter().zip(names).zip(checks) {
+            instances.push(Instance {
+                container_id: task.id.clone(),
+                name,
+                target: Target::new(check?),
+                service: Some(service_id.to_string()),
+            });
+        }
+        Ok(instances)
+    }
+
+    /// Wait until `replicas` tasks of the service run with a published address, within the
+    /// health timeout; a task the Swarm sees fail (an image missing on its node, a process
+    /// that exits) fails the deploy at once with the Swarm's reason.
+    async fn wait_for_tasks(
+        &self,
+        app: &AppName,
+        service_id: &str,
+        service: &str,
+        replicas: u32,
+        port: u16,
+    ) -> Result<Vec<ServiceTask>, DeployError> {
+        let deadline = Instant::now() + self.settings.health_timeout;
+        loop {
+            let tasks = self.docker.service_tasks(service_id, port).await?;
+            if let Some(failed) = tasks.iter().find(|t| t.failed()) {
+                let error = failed
+                    .error
+                    .clone()
+                    .unwrap_or_else(|| format!("it ended ({})", failed.state));
+                let fix = if error.contains("No such image") {
+                    ". Images do not reach the other nodes by themselves yet: deploy an image \
+                     that is on every node (`wharf deploy --image REF`, with REF pulled or \
+                     loaded on each node first)"
+                } else {
+                    ""
+                };
+                return Err(DeployError::ServiceTaskFailed {
+                    service: service.to_string(),
+                    task: format!("{service}.{}", failed.slot),
+                    node: failed.node.clone().unwrap_or_else(|| "?".to_string()),
+                    error: format!("{error}{fix}"),
+                    serving: self.still_serving(app),
+                });
+            }
+            let running: Vec<ServiceTask> = tasks
+                .iter()
+                .filter(|t| t.running() && t.desired_state == "running" && t.addr.is_some())
+                .cloned()
+                .collect();
+            if running.len() >= replicas as usize {
+                return Ok(running);
+            }
+            if Instant::now() >= deadline {
+                let states: Vec<String> = tasks
+                    .iter()
+                    .map(|t| format!("{}.{} {}", service, t.slot, t.state))
+                    .collect();
+                return Err(DeployError::NotHealthyWithin {
+                    within: self.settings.health_timeout,
+                    reason: format!(
+                        "{} of {replicas} tasks running ({})",
+                        running.len(),
+                        states.join(", ")
+                    ),
+                    container: service.to_string(),
+                    logs: format!("(`docker service ps {service}` on this server shows why)"),
+                    serving: self.still_serving(app),
+                });
+            }
+            tokio::time::sleep(self.settings.health_interval).await;
+        }
+    }
+}
+
+/// The image the service's tasks run. Until images reach every node through a registry of the
+/// cluster's (a later step), a release of a prebuilt image (`wharf deploy --image REF`) runs
+/// that image by the reference it was deployed from: its release image, built here `FROM` it
+/// with only comments and Wharf's labels, is the same program, and the user can put the image
+/// on every node. A release built here (or changed by a predeploy command) runs its release
+/// image, which only this server has: its tasks on other nodes fail, saying so.
+fn service_image(release: &ReleaseRecord, spec: &ReleaseSpec) -> String {
+    match (&spec.image, &spec.predeploy) {
+        (Some(image), None) => image.to_string(),
+        _ => release.image.clone(),
+    }
+}
+
+/// The name of the release's Swarm service for `process`: its containers' name without the
+/// replica, `wharf-blog-web-v3`.
+fn service_name(release: &ReleaseRecord, process: &ProcessName) -> String {
+    format!("wharf-{}-{process}-{}", release.app, release.version)
+}
+
+/// How a task is named in progress, errors and `wharf ps`: `wharf-blog-web-v3.2@node2`.
+fn task_name(service: &str, task: &ServiceTask) -> String {
+    format!(
+        "{service}.{}@{}",
+        task.slot,
+        task.node.as_deref().unwrap_or("?")
+    )
+}

@@ -1,0 +1,281 @@
+//! An app's process as a Swarm service (managers only): made from the same [`ContainerSpec`]
+//! its containers are made from, with `replicas` tasks spread across the nodes by the Swarm.
+//! Each task publishes the app's port in host mode on a port its node's engine picks, so
+//! several tasks can run on one node and Wharf's proxy reaches each task directly at its
+//! node's address ([`ServiceTask::addr`]), never through the routing mesh: health gating and
+//! draining stay per task. A service carries `wharf.managed=true` like everything Wharf makes,
+//! and only such services are removed.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+
+use bollard::models::{
+    EndpointPortConfig, EndpointPortConfigProtocolEnum, EndpointPortConfigPublishModeEnum,
+    EndpointSpec, Limit, ServiceSpec, ServiceSpecMode, ServiceSpecModeReplicated, TaskSpec,
+    TaskSpecContainerSpec, TaskSpecResources, TaskSpecRestartPolicy,
+    TaskSpecRestartPolicyConditionEnum,
+};
+use bollard::query_parameters::{ListServicesOptions, ListTasksOptions};
+
+use crate::container::ContainerSpec;
+use crate::docker::Docker;
+use crate::error::{RuntimeError, is_not_found};
+use crate::labels;
+
+/// A service Wharf made, as the engine lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceInfo {
+    pub id: String,
+    pub name: String,
+    pub labels: HashMap<String, String>,
+}
+
+/// One task of a service: where it runs and how far it got.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceTask {
+    pub id: String,
+    /// Its replica number, from 1.
+    pub slot: u64,
+    /// The node it was given to.
+    pub node_id: Option<String>,
+    /// The node's hostname, when the node is known.
+    pub node: Option<String>,
+    /// `new`, `pending`, ..., `running`, `complete`, `failed`, `rejected`, `shutdown`...
+    pub state: String,
+    /// What the Swarm wants of it: `running`, or `shutdown` once replaced.
+    pub desired_state: String,
+    /// Why it failed, when it did (e.g. the image is missing on its node).
+    pub error: Option<String>,
+    /// Its container's ID on its node, once it has one.
+    pub container_id: Option<String>,
+    /// Where the app's port is reached: its node's address and the port published there.
+    pub addr: Option<SocketAddr>,
+}
+
+impl ServiceTask {
+    pub fn running(&self) -> bool {
+        self.state == "running"
+    }
+
+    /// Whether the task ended without being asked to (it will not serve).
+    pub fn failed(&self) -> bool {
+        matches!(
+            self.state.as_str(),
+            "failed" | "rejected" | "complete" | "orphaned"
+        ) || (self.state == "shutdown" && self.desired_state == "running")
+    }
+}
+
+impl Docker {
+    /// Create a replicated service of `replicas` tasks, each a container as `spec` describes,
+    /// publishing `port` in host mode on a port each node picks. Mounts and extra networks
+    /// are not supported for services yet and are refused. Returns the service's ID.
+    pub async fn create_service(
+        &self,
+        spec: &ContainerSpec,
+        replicas: u64,
+        port: u16,
+    ) -> Result<String, RuntimeError> {
+        if !spec.mounts.is_empty() {
+            return Err(RuntimeError::InvalidSpec(format!(
+                "service {}: mounts are not supported for Swarm services yet",
+                spec.name
+            )));
+        }
+        if !spec.extra_networks.is_empty() || spec.network.is_some() {
+            return Err(RuntimeError::InvalidSpec(format!(
+                "service {}: networks are not supported for Swarm services yet",
+                spec.name
+            )));
+        }
+        let mut labels = spec.labels.clone();
+        labels.insert(
+            labels::MANAGED.to_string(),
+            labels::MANAGED_VALUE.to_string(),
+        );
+        let env = spec
+            .env
+            .iter()
+            .map(|(key, value)| {
+                if key.is_empty() || key.contains('=') {
+                    Err(RuntimeError::InvalidSpec(format!(
+                        "environment variable name {key:?}"
+                    )))
+                } else {
+                    Ok(format!("{key}={value}"))
+                }
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let container = TaskSpecContainerSpec {
+            image: Some(spec.image.clone()),
+            labels: Some(labels.clone()),
+            // A service's `Command` is the image's entrypoint, its `Args` the command.
+            command: spec.entrypoint.clone(),
+            args: spec.cmd.clone(),
+            env: Some(env),
+            stop_signal: spec.stop_signal.clone(),
+            init: Some(spec.init),
+            ..Default::default()
+        };
+        let service = ServiceSpec {
+            name: Some(spec.name.clone()),
+            labels: Some(labels),
+            task_template: Some(TaskSpec {
+                container_spec: Some(container),
+                resources: Some(TaskSpecResources {
+                    limits: Some(Limit {
+                        nano_cpus: spec.nano_cpus,
+                        memory_bytes: spec.memory_bytes,
+                        pids: None,
+                    }),
+                    ..Default::default()
+                }),
+                restart_policy: Some(TaskSpecRestartPolicy {
+                    condition: Some(TaskSpecRestartPolicyConditionEnum::ANY),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            mode: Some(ServiceSpecMode {
+                replicated: Some(ServiceSpecModeReplicated {
+                    replicas: Some(i64::try_from(replicas).unwrap_or(i64::MAX)),
+                }),
+                ..Default::default()
+            }),
+            endpoint_spec: Some(EndpointSpec {
+                ports: Some(vec![EndpointPortConfig {
+                    protocol: Some(EndpointPortConfigProtocolEnum::TCP),
+                    target_port: Some(i64::from(port)),
+                    // Left out: each node's engine picks a free port per task.
+                    published_port: None,
+                    publish_mode: Some(EndpointPortConfigPublishModeEnum::HOST),
+                    name: None,
+                }]),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let created = self
+            .client
+            .create_service(service, None)
+            .await
+            .map_err(|e| self.err(format!("creating service {}", spec.name), e))?;
+        created
+            .id
+            .ok_or_else(|| RuntimeError::Io(format!("the engine gave service {} no ID", spec.name)))
+    }
+
+    /// Services carrying `wharf.managed=true` and every label in `filters`, sorted by name.
+    pub async fn list_services(
+        &self,
+        filters: &[(&str, &str)],
+    ) -> Result<Vec<ServiceInfo>, RuntimeError> {
+        let options = ListServicesOptions {
+            filters: Some(labels::managed_filters(filters)),
+            status: None,
+        };
+        let services = self
+            .client
+            .list_services(Some(options))
+            .await
+            .map_err(|e| self.err("listing services", e))?;
+        let mut out: Vec<ServiceInfo> = services
+            .into_iter()
+            .filter_map(|service| {
+                let spec = service.spec.unwrap_or_default();
+                let labels = spec.labels.unwrap_or_default();
+                labels::is_managed(&labels).then(|| ServiceInfo {
+                    id: service.id.unwrap_or_default(),
+                    name: spec.name.unwrap_or_default(),
+                    labels,
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    /// The tasks of `service` (ID or name), newest state first per slot, each with the
+    /// address its `port` is reached at once it runs.
+    pub async fn service_tasks(
+        &self,
+        service: &str,
+        port: u16,
+    ) -> Result<Vec<ServiceTask>, RuntimeError> {
+        let filters = HashMap::from([("service".to_string(), vec![service.to_string()])]);
+        let tasks = self
+            .client
+            .list_tasks(Some(ListTasksOptions {
+                filters: Some(filters),
+            }))
+            .await
+            .map_err(|e| self.err(format!("listing the tasks of service {service}"), e))?;
+        let nodes: HashMap<String, (String, Option<IpAddr>)> = self
+            .swarm_nodes()
+            .await?
+            .into_iter()
+            .map(|node| {
+                let ip = node
+                    .addr
+                    .parse::<IpAddr>()
+                    .ok()
+                    .filter(|ip| !ip.is_unspecified());
+                (node.id, (node.hostname, ip))
+            })
+            .collect();
+        let mut out = Vec::with_capacity(tasks.len());
+        for task in tasks {
+            let status = task.status.unwrap_or_default();
+            let node = task.node_id.as_ref().and_then(|id| nodes.get(id));
+            let published = status
+                .port_status
+                .and_then(|p| p.ports)
+                .unwrap_or_default()
+                .into_iter()
+                .find(|p| p.target_port == Some(i64::from(port)))
+                .and_then(|p| p.published_port)
+                .and_then(|p| u16::try_from(p).ok())
+                .filter(|p| *p != 0);
+            let addr = match (node.and_then(|(_, ip)| *ip), published) {
+                (Some(ip), Some(port)) => Some(SocketAddr::new(ip, port)),
+                _ => None,
+            };
+            out.push(ServiceTask {
+                id: task.id.unwrap_or_default(),
+                slot: task.slot.and_then(|s| u64::try_from(s).ok()).unwrap_or(0),
+                node: node.map(|(hostname, _)| hostname.clone()),
+                node_id: task.node_id,
+                state: status.state.map(|s| s.to_string()).unwrap_or_default(),
+                desired_state: task
+                    .desired_state
+                    .map(|s| s.to_string())
+                    .unwrap_or_default(),
+                error: status.err.filter(|e| !e.is_empty()),
+                container_id: status.container_status.and_then(|c| c.container_id),
+                addr,
+            });
+        }
+        out.sort_by_key(|t| t.slot);
+        Ok(out)
+    }
+
+    /// Remove a service Wharf made (its tasks stop on their nodes); gone already is fine.
+    pub async fn remove_service(&self, service: &str) -> Result<(), RuntimeError> {
+        let context = format!("removing service {service}");
+        let inspected = match self.client.inspect_service(service, None).await {
+            Err(e) if is_not_found(&e) => return Ok(()),
+            other => other.map_err(|e| self.err(context.clone(), e))?,
+        };
+        let managed = inspected
+            .spec
+            .and_then(|s| s.labels)
+            .is_some_and(|l| labels::is_managed(&l));
+        if !managed {
+            return Err(RuntimeError::NotManaged(format!("service {service}")));
+        }
+        match self.client.delete_service(service).await {
+            Err(e) if is_not_found(&e) => Ok(()),
+            other => other.map_err(|e| self.err(context, e)),
+        }
+    }
+}

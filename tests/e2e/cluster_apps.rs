@@ -1,0 +1,247 @@
+//! Apps in a cluster: on three real Docker engines made a Swarm by Wharf's own commands (see
+//! `cluster_harness`), an image deployed with scale 3 runs as one Swarm service whose three
+//! tasks the Swarm spreads over the three nodes; the daemon's proxy, on the host, reaches each
+//! task at its node's address and the port that node published, and round-robins over them.
+//! A config change under load starts the new release's service, health-checks its tasks,
+//! switches, drains and removes the old service, with no request failed. What services cannot
+//! have yet (a volume) is refused, naming it. A daemon that restarts routes to the same tasks.
+//! Four tasks on three nodes share one, on two ports; a rollback runs the first release again. An image only this server has fails
+//! the deploy with the Swarm's reason and what to do. A server that is not a cluster is untouched.
+
+use super::cluster_harness::{Cluster, Node};
+use super::harness::{Daemon, RequestLoop, fails_with, stdout, unique};
+use std::collections::BTreeMap;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// A busybox httpd answering `hello $GREETING HOSTNAME`; a task's hostname is the start of
+/// its container's ID, so the test can tell which node answered.
+const IMAGE: &str = "wharf-e2e-hostname:1";
+
+#[test]
+fn an_app_scaled_to_three_runs_on_three_nodes_and_redeploys_without_a_failed_request() {
+    build_image();
+    let cluster = Cluster::start(3);
+    cluster.load_image(IMAGE);
+    let node1 = cluster.node(1);
+    let mut d = Daemon::configured(&[], &[("DOCKER_HOST", &node1.host())]);
+    d.spawn();
+    d.wharf_ok(&["cluster", "init"]);
+    for node in &cluster.nodes()[1..] {
+        join(&d, node);
+    }
+    wait_until("three ready nodes", || {
+        let nodes = d.wharf_json(&["nodes"])["nodes"]
+            .as_array()
+            .unwrap()
+            .clone();
+        nodes.len() == 3 && nodes.iter().all(|n| n["state"] == "ready")
+    });
+
+    let app = unique("spread");
+    let domain = format!("{app}.example.test");
+    let deployed = d.wharf_ok(&[
+        "deploy",
+        "--app",
+        &app,
+        "--image",
+        IMAGE,
+        "--set",
+        "port=8080",
+        "--set",
+        &format!("domain={domain}"),
+        "--set",
+        "scale=3",
+    ]);
+    assert!(deployed.contains("created service"), "{deployed}");
+    assert!(deployed.contains("is live"), "{deployed}");
+    let service = format!("wharf-{app}-web-v1");
+    let services = services_on(node1);
+    assert_eq!(services, [service], "one service for the app's web process");
+
+    // Through the daemon's proxy, three tasks answer, one on each node.
+    let answering = answering_hostnames(&d, &domain, 3);
+    let mut by_node: BTreeMap<String, String> = BTreeMap::new();
+    for hostname in &answering {
+        let on: Vec<&Node> = cluster
+            .nodes()
+            .iter()
+            .filter(|n| n.runs_container(hostname))
+            .collect();
+        assert_eq!(
+            on.len(),
+            1,
+            "task {hostname} runs on one node: {answering:?}"
+        );
+        by_node.insert(on[0].hostname.clone(), hostname.clone());
+    }
+    assert_eq!(
+        by_node.keys().collect::<Vec<_>>(),
+        ["node1", "node2", "node3"],
+        "the tasks are spread: {by_node:?}"
+    );
+    // `wharf ps` lists the tasks with their nodes.
+    let ps = d.wharf_ok(&["ps", &app]);
+    for node in ["node1", "node2", "node3"] {
+        assert!(ps.contains(&format!("@{node}")), "{node} not in:\n{ps}");
+    }
+
+    // A config change under load: a new service, checked, switched to; the old one drains
+    // and goes; not one request fails.
+    let load = RequestLoop::start(d.http, &domain, "hello ");
+    std::thread::sleep(Duration::from_secs(1));
+    let changed = d.wharf_ok(&["config", "set", &app, "GREETING=again"]);
+    assert!(changed.contains("is live"), "{changed}");
+    d.wait_for_body(&domain, "hello again ");
+    std::thread::sleep(Duration::from_secs(1));
+    load.assert_none_failed();
+    let new_service = format!("wharf-{app}-web-v2");
+    wait_until("the old release's service removed", || {
+        services_on(node1) == [new_service.clone()]
+    });
+    let before_restart = answering_hostnames(&d, &domain, 3);
+
+    // A daemon that restarts finds the service's tasks again and routes to the same three.
+    assert!(d.terminate(), "the daemon stopped cleanly");
+    d.spawn();
+    let mut after_restart = answering_hostnames(&d, &domain, 3);
+    after_restart.sort();
+    let mut before = before_restart.clone();
+    before.sort();
+    assert_eq!(
+        after_restart, before,
+        "the same tasks serve after a restart"
+    );
+    assert_eq!(services_on(node1), [new_service]);
+
+    // A stop takes the tasks out of the route; a start routes to them again.
+    d.wharf_ok(&["stop", &app, "web"]);
+    let stopped = d.get(&domain, "/");
+    assert!(!matches!(stopped, Ok((200, _))), "{stopped:?}");
+    d.wharf_ok(&["start", &app, "web"]);
+    assert_eq!(answering_hostnames(&d, &domain, 3).len(), 3);
+
+    // Scaled to four on three nodes: two tasks share a node, each on a port of its own.
+    d.wharf_ok(&["scale", &app, "web=4"]);
+    assert_eq!(answering_hostnames(&d, &domain, 4).len(), 4);
+    wait_until("only the scaled release's service left", || {
+        services_on(node1) == [format!("wharf-{app}-web-v3")]
+    });
+
+    // A rollback to the first release: its image and config (no GREETING) on a new service.
+    d.wharf_ok(&["rollback", &app, "v1"]);
+    d.wait_for_body(&domain, "hello  ");
+    assert_eq!(answering_hostnames(&d, &domain, 3).len(), 3);
+    wait_until("only the rollback's service left", || {
+        services_on(node1) == [format!("wharf-{app}-web-v4")]
+    });
+
+    // An image built on this server alone is not on the other nodes yet: the Swarm's refusal
+    // fails the deploy with the way round it, and its service goes.
+    node1.load_image("busybox:latest");
+    let built = unique("built");
+    let dir = super::harness::app_dir(
+        &format!("# wharf.app = {built}\n# wharf.domain = {built}.example.test\n# wharf.scale = 3"),
+        "built here",
+    );
+    let out = d.deploy(dir.path());
+    fails_with(&out, "No such image");
+    fails_with(&out, "wharf deploy --image");
+    assert!(
+        !services_on(node1).iter().any(|s| s.contains(&built)),
+        "{:?}",
+        services_on(node1)
+    );
+
+    // A volume is not supported for services yet: refused, named, with where to read more.
+    let out = d.wharf(&[
+        "deploy",
+        "--app",
+        &unique("stateful"),
+        "--image",
+        IMAGE,
+        "--set",
+        "port=8080",
+        "--set",
+        "volume=app-data:/data",
+    ]);
+    fails_with(
+        &out,
+        "cannot run in a cluster yet: volumes and storage mounts (/data)",
+    );
+    fails_with(&out, "docs/cluster.md");
+
+    // Destroying the app removes its service.
+    d.wharf_ok(&["apps", "destroy", &app, "--confirm", &app]);
+    assert!(services_on(node1).is_empty(), "{:?}", services_on(node1));
+    d.terminate();
+}
+
+fn build_image() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        "FROM busybox:latest\nEXPOSE 8080\nCMD [\"sh\", \"-c\", \"mkdir -p /www && echo \\\"hello $GREETING $(hostname)\\\" > /www/index.html && exec httpd -f -p 8080 -h /www\"]\n",
+    )
+    .unwrap();
+    let built = Command::new("docker")
+        .args(["build", "-q", "-t", IMAGE])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+}
+
+/// Join `node` by the command `wharf nodes add` prints, run on it.
+fn join(d: &Daemon, node: &Node) {
+    let printed = d.wharf_ok(&["nodes", "add", &node.hostname]);
+    let join: Vec<&str> = printed
+        .lines()
+        .map(str::trim)
+        .find(|line| line.starts_with("docker swarm join --token "))
+        .unwrap_or_else(|| panic!("no join command in: {printed}"))
+        .split_whitespace()
+        .collect();
+    node.exec_ok(&join);
+}
+
+/// The Swarm services on the manager, by name.
+fn services_on(manager: &Node) -> Vec<String> {
+    let out = manager.docker(&["service", "ls", "--format", "{{.Name}}"]);
+    let mut names: Vec<String> = stdout(&out).lines().map(str::to_string).collect();
+    names.sort();
+    names
+}
+
+/// The hostnames answering on `domain` through the proxy, once `count` different ones have.
+fn answering_hostnames(d: &Daemon, domain: &str, count: usize) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut seen: Vec<String> = Vec::new();
+    while seen.len() < count {
+        assert!(
+            Instant::now() < deadline,
+            "only {seen:?} answered on {domain}\n{}",
+            d.log()
+        );
+        if let Ok((200, body)) = d.get(domain, "/")
+            && let Some(hostname) = body.split_whitespace().last()
+            && !seen.iter().any(|s| s == hostname)
+        {
+            seen.push(hostname.to_string());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    seen
+}
+
+fn wait_until(what: &str, done: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !done() {
+        assert!(Instant::now() < deadline, "not within a minute: {what}");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
