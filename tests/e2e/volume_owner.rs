@@ -2,8 +2,11 @@
 //! a volume Wharf creates (by `wharf storage mount` or a Dockerfile `volume`) at a path the image
 //! lacks; a volume that existed keeps its owner and files; one at a path the image has takes
 //! that directory's owner, as Docker gives it; and a volume that cannot be given fails the
-//! deploy, is removed, and the running release keeps serving.
+//! deploy, is removed, and the running release keeps serving. And the case it was found in: a
+//! Flask app without a Dockerfile (run as `app` by the Python builder's image) keeps its SQLite
+//! database in a new volume on its instance folder, which the image does not have.
 
+use super::builders::push_ok;
 use super::harness::*;
 use std::path::Path;
 use std::process::Command;
@@ -161,4 +164,44 @@ fn a_new_volume_belongs_to_the_user_the_app_runs_as() {
     );
     let (status, body) = d.get(&domain, "/f").unwrap();
     assert_eq!((status, body.trim()), (200, "written-by-app"));
+}
+
+#[test]
+fn a_flask_app_without_a_dockerfile_keeps_its_sqlite_database_on_a_new_volume() {
+    let app = unique("flaskdb");
+    let volume = format!("{app}-instance");
+    let _volumes = Volumes(vec![volume.clone()]);
+    let d = Daemon::start();
+    let token = d.wharf_ok(&["tokens", "create", "ci"]).trim().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+    write("requirements.txt", "flask\ngunicorn\n");
+    write("Procfile", "web: gunicorn app:app --bind 0.0.0.0:$PORT\n");
+    write(
+        "app.py",
+        "import os\nimport sqlite3\n\nfrom flask import Flask\n\napp = Flask(__name__)\n\n\n\
+         @app.route(\"/\")\ndef visit():\n\
+         \x20   db = sqlite3.connect(os.path.join(app.instance_path, \"visits.db\"))\n\
+         \x20   db.execute(\"create table if not exists visits (n integer)\")\n\
+         \x20   db.execute(\"insert into visits values (1)\")\n\
+         \x20   db.commit()\n\
+         \x20   (n,) = db.execute(\"select count(*) from visits\").fetchone()\n\
+         \x20   return f\"visits {n} as {os.getuid()}\\n\"\n",
+    );
+    d.wharf_ok(&["config", "set", &app, "FLASK_DEBUG=0"]);
+    d.wharf_ok(&["storage", "mount", &app, &format!("{volume}:/app/instance")]);
+    push_ok(&d, &token, dir.path(), &app);
+    let host = format!("{app}.test");
+    d.wharf_ok(&["domains", "add", &app, &host]);
+    d.wait_for_body(&host, "visits 1 as ");
+    let (status, body) = d.get(&host, "/").unwrap();
+    assert_eq!(status, 200, "{body}\n{}", d.log());
+    let uid = body.trim().rsplit(' ').next().unwrap().to_string();
+    assert_ne!(
+        uid, "0",
+        "the builder's image runs the app as a user of its own"
+    );
+    assert_eq!(body.trim(), format!("visits 2 as {uid}"));
+    let owner = owners(&volume, &["visits.db"]);
+    assert!(owner.starts_with(&format!("{uid}:")), "{owner}");
 }
