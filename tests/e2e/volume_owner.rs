@@ -155,7 +155,8 @@ fn a_new_volume_belongs_to_the_user_the_app_runs_as() {
     assert!(
         err.contains(&format!(
             "cannot give the new volume `{more}` (mounted at `/more`)"
-        )) && err.contains("previous release keeps serving"),
+        )) && err.contains("previous release keeps serving")
+            && err.contains("who-may-write-to-it"),
         "{err}"
     );
     assert!(

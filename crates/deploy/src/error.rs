@@ -273,10 +273,10 @@ impl wharf_domain::Documented for DeployError {
             DeployError::NotInClusterYet { .. } | DeployError::ServiceTaskFailed { .. } => {
                 Some(docs_link::CLUSTER_APPS)
             }
+            DeployError::VolumeOwner { .. } => Some(docs_link::STORAGE_OWNER),
             DeployError::MountClash { .. }
             | DeployError::MountTargetTaken { .. }
             | DeployError::HostPathMissing(_)
-            | DeployError::VolumeOwner { .. }
             | DeployError::AlreadyMounted { .. }
             | DeployError::NotMounted { .. } => Some(docs_link::STORAGE_ERRORS),
             _ => None,
