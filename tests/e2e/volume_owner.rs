@@ -181,7 +181,9 @@ fn a_flask_app_without_a_dockerfile_keeps_its_sqlite_database_on_a_new_volume() 
     write(
         "app.py",
         "import os\nimport sqlite3\n\nfrom flask import Flask\n\napp = Flask(__name__)\n\n\n\
-         @app.route(\"/\")\ndef visit():\n\
+         @app.route(\"/\")\ndef health():\n\
+         \x20   return \"ok\\n\"\n\n\n\
+         @app.route(\"/visit\")\ndef visit():\n\
          \x20   db = sqlite3.connect(os.path.join(app.instance_path, \"visits.db\"))\n\
          \x20   db.execute(\"create table if not exists visits (n integer)\")\n\
          \x20   db.execute(\"insert into visits values (1)\")\n\
@@ -194,9 +196,12 @@ fn a_flask_app_without_a_dockerfile_keeps_its_sqlite_database_on_a_new_volume() 
     push_ok(&d, &token, dir.path(), &app);
     let host = format!("{app}.test");
     d.wharf_ok(&["domains", "add", &app, &host]);
-    d.wait_for_body(&host, "visits 1 as ");
-    let (status, body) = d.get(&host, "/").unwrap();
+    // The health checks ask for `/`; only `/visit` writes to the database.
+    d.wait_for_body(&host, "ok");
+    let (status, body) = d.get(&host, "/visit").unwrap();
     assert_eq!(status, 200, "{body}\n{}", d.log());
+    assert!(body.starts_with("visits 1 as "), "{body}");
+    let (_, body) = d.get(&host, "/visit").unwrap();
     let uid = body.trim().rsplit(' ').next().unwrap().to_string();
     assert_ne!(
         uid, "0",

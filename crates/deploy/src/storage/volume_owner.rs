@@ -75,6 +75,14 @@ impl Deployer {
             if mount.source.starts_with('/') || !seen.insert(mount.source.as_str()) {
                 continue;
             }
+            if self.docker.volume_exists(&mount.source).await? {
+                continue;
+            }
+            // The image's user is known before the volume is made, so nothing fails between
+            // making it and giving it (a volume left to root would not be given later).
+            if owner.is_none() {
+                owner = Some(self.docker.image_user(&container.image).await?);
+            }
             let volume_labels = volume_labels(&container.labels);
             if !self
                 .docker
@@ -82,9 +90,6 @@ impl Deployer {
                 .await?
             {
                 continue;
-            }
-            if owner.is_none() {
-                owner = Some(self.docker.image_user(&container.image).await?);
             }
             let image_user = owner.as_ref().and_then(Option::as_deref);
             if let Err(reason) = self.give_volume(container, mount, image_user).await {
