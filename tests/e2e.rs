@@ -69,6 +69,7 @@ mod e2e {
     mod tls;
     mod token_scopes;
     mod upgrade;
+    mod volume_owner;
     mod wrong_port;
     mod zero_downtime;
 }

@@ -97,12 +97,13 @@ fn mounted_storage_survives_redeploys_rollbacks_and_restarts() {
     d.wharf_ok(&["config", "set", &app, "GREETING=hi"]);
     let out = d.wharf_ok(&["storage", "mount", &app, &mount]);
     assert!(out.contains("saved"), "{out}");
+
+    // The first deploy creates the volume, with Wharf's labels.
+    d.deploy_ok(dir.path());
     assert!(
         volume_labels(&volume).contains("\"wharf.managed\":\"true\""),
         "Wharf created the volume with its labels"
     );
-
-    d.deploy_ok(dir.path());
     let (code, out) = run_sh(&d, &app, "echo persisted > /data/f && cat /data/log");
     assert_eq!(code, Some(0), "{out}");
     assert!(

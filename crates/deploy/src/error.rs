@@ -17,6 +17,16 @@ pub enum DeployError {
     #[error("{0}")]
     AppJson(#[from] wharf_domain::AppJsonError),
     #[error(
+        "cannot give the new volume `{volume}` (mounted at `{target}`) to `{user}`, the user the app's image runs as: {reason}; {serving}.\nThe volume was removed again. Make the directory in the image, owned by that user (e.g. `RUN mkdir -p {target} && chown {user} {target}` in the Dockerfile), or mount a volume whose owner you set yourself."
+    )]
+    VolumeOwner {
+        volume: String,
+        target: String,
+        user: String,
+        reason: String,
+        serving: Serving,
+    },
+    #[error(
         "the {phase} command failed with exit code {code}; {serving}.\nLast lines of its output:\n{logs}"
     )]
     TaskFailed {
@@ -263,6 +273,7 @@ impl wharf_domain::Documented for DeployError {
             DeployError::NotInClusterYet { .. } | DeployError::ServiceTaskFailed { .. } => {
                 Some(docs_link::CLUSTER_APPS)
             }
+            DeployError::VolumeOwner { .. } => Some(docs_link::STORAGE_OWNER),
             DeployError::MountClash { .. }
             | DeployError::MountTargetTaken { .. }
             | DeployError::HostPathMissing(_)

@@ -108,6 +108,8 @@ pub const DOMAINS: DocsLink = DocsLink::section(DOCKERFILE_CONFIG, "domain");
 pub const PORT: DocsLink = DocsLink::section(DOCKERFILE_CONFIG, "port");
 /// Storage mounts' errors.
 pub const STORAGE_ERRORS: DocsLink = DocsLink::section("storage", "errors");
+/// Who owns a mount, and which new volumes Wharf gives to the app's user.
+pub const STORAGE_OWNER: DocsLink = DocsLink::section("storage", "who-may-write-to-it");
 /// Host paths no app may mount.
 pub const PROTECTED_PATHS: DocsLink = DocsLink::section("storage", "protected-paths");
 /// Certificates: failures, retries and Let's Encrypt's rate limits.
@@ -143,6 +145,7 @@ pub const ALL: &[DocsLink] = &[
     DOMAINS,
     PORT,
     STORAGE_ERRORS,
+    STORAGE_OWNER,
     PROTECTED_PATHS,
     CERTIFICATE_FAILURES,
     SERVICES,

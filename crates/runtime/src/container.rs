@@ -64,6 +64,10 @@ pub struct ContainerSpec {
     /// ordinary process does (a PID 1 without a handler ignores it) and zombies are reaped.
     #[serde(default)]
     pub init: bool,
+    /// The user the process runs as (`name`, `uid`, `name:group`, `uid:gid`), when not the
+    /// image's own (`None`). Wharf's own short-lived helpers set it; apps keep their image's.
+    #[serde(default)]
+    pub user: Option<String>,
 }
 
 /// A container port published on a host port.
@@ -428,6 +432,7 @@ pub(crate) fn create_body(spec: &ContainerSpec) -> Result<ContainerCreateBody, R
         env: Some(env),
         cmd: spec.cmd.clone(),
         entrypoint: spec.entrypoint.clone(),
+        user: spec.user.clone(),
         labels: Some(labels::with_managed(&spec.labels)),
         host_config: Some(host_config),
         ..Default::default()
@@ -596,5 +601,16 @@ mod tests {
         };
         let body = create_body(&with_init).unwrap();
         assert_eq!(body.host_config.unwrap().init, Some(true));
+    }
+
+    #[test]
+    fn the_user_is_the_images_unless_set() {
+        let plain = create_body(&ContainerSpec::default()).unwrap();
+        assert_eq!(plain.user, None);
+        let as_root = ContainerSpec {
+            user: Some("0".into()),
+            ..Default::default()
+        };
+        assert_eq!(create_body(&as_root).unwrap().user.as_deref(), Some("0"));
     }
 }

@@ -50,6 +50,23 @@ impl Docker {
         Ok(tcp_ports(&exposed))
     }
 
+    /// The user the image's processes run as (its `USER`, `Config.User`: `app`, `1000:1000`,
+    /// ...), or `None` when it sets none (root).
+    #[instrument(skip(self))]
+    pub async fn image_user(&self, image: &str) -> Result<Option<String>, RuntimeError> {
+        let inspect = match self.client.inspect_image(image).await {
+            Ok(i) => i,
+            Err(e) if is_not_found(&e) => {
+                return Err(RuntimeError::NotFound(format!("image {image}")));
+            }
+            Err(e) => return Err(self.err(format!("inspecting image {image}"), e)),
+        };
+        Ok(inspect
+            .config
+            .and_then(|c| c.user)
+            .filter(|user| !user.trim().is_empty()))
+    }
+
     /// Images carrying `wharf.managed=true` and every label in `filters`.
     #[instrument(skip(self))]
     pub async fn list_images(

@@ -12,6 +12,16 @@ use crate::error::{RuntimeError, is_not_found};
 use crate::labels;
 
 impl Docker {
+    /// Whether the named volume `name` exists (whoever made it).
+    #[instrument(skip(self))]
+    pub async fn volume_exists(&self, name: &str) -> Result<bool, RuntimeError> {
+        match self.client.inspect_volume(name).await {
+            Ok(_) => Ok(true),
+            Err(e) if is_not_found(&e) => Ok(false),
+            Err(e) => Err(self.err(format!("inspecting volume {name}"), e)),
+        }
+    }
+
     /// Make sure the named volume `name` exists: if it does not, create it with `labels` (plus
     /// `wharf.managed=true`). Returns whether it was created here; an existing volume is left
     /// exactly as it is, whoever made it.
@@ -21,10 +31,8 @@ impl Docker {
         name: &str,
         labels: &HashMap<String, String>,
     ) -> Result<bool, RuntimeError> {
-        match self.client.inspect_volume(name).await {
-            Ok(_) => return Ok(false),
-            Err(e) if is_not_found(&e) => {}
-            Err(e) => return Err(self.err(format!("inspecting volume {name}"), e)),
+        if self.volume_exists(name).await? {
+            return Ok(false);
         }
         let request = VolumeCreateRequest {
             name: Some(name.to_owned()),

@@ -30,11 +30,13 @@ impl Deployer {
     }
 
     /// Create and start a container. A leftover of this server under the same name is removed
-    /// first; a container of the same name that is not this server's is never touched.
+    /// first; a container of the same name that is not this server's is never touched. The
+    /// named volumes it mounts exist before it does (see [`Deployer::prepare_volumes`]).
     pub(crate) async fn create_container(
         &self,
         spec: &ContainerSpec,
     ) -> Result<ContainerInfo, DeployError> {
+        self.prepare_volumes(spec).await?;
         match self.docker.inspect(&spec.name).await {
             Ok(existing) => {
                 if existing.labels.get(INSTANCE_LABEL) != Some(&self.settings.instance_id) {

@@ -214,7 +214,8 @@ impl Deployer {
         self.serving_label(app.as_str())
     }
 
-    fn serving_label(&self, app: &str) -> Serving {
+    /// What serves the app named `app` when a new release fails before its switch.
+    pub(crate) fn serving_label(&self, app: &str) -> Serving {
         if self.instances.is_serving(app) {
             Serving::PreviousRelease
         } else {

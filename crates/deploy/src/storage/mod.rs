@@ -6,18 +6,19 @@
 //! unmount on a running app is a new release with the same image and config, deployed like a
 //! config change (zero downtime with `scale >= 1`); if that deploy fails, the change is undone
 //! and the running release keeps serving. Every mount, stored or from a Dockerfile, passes
-//! [`mount_guard`] before it reaches a container.
+//! [`mount_guard`] before it reaches a container, and a named volume that does not exist yet
+//! is made for the container that first mounts it, owned by the user the app runs as
+//! ([`volume_owner`]).
 
 mod mount_guard;
+mod volume_owner;
 
 use mount_guard::guard_mount;
 
 use crate::{DeployError, DeployOutcome, Deployer, Progress, ReleaseSpec};
-use std::collections::HashMap;
 use wharf_domain::{
     AppName, MountSelector, MountSpec, ProtectedPaths, VolumeSource, VolumeSpec, same_path,
 };
-use wharf_runtime::labels;
 use wharf_store::StorageMount;
 
 /// What `wharf storage mount/unmount` asks for, parsed where it entered (its syntax only: what
@@ -101,11 +102,14 @@ impl Deployer {
                 (mounts, None)
             }
         };
+        // A new named volume is made by the first container that mounts it (and given to the
+        // user the app runs as: see [`volume_owner`]); one made for a change that is undone
+        // is removed again.
         let created = match &added {
             Some(VolumeSpec {
                 source: VolumeSource::Named(name),
                 ..
-            }) => self.create_volume(app, name).await?,
+            }) if !self.docker.volume_exists(name).await? => Some(name.clone()),
             _ => None,
         };
         self.store.replace_storage_mounts(app, &to_store(&mounts))?;
@@ -211,24 +215,6 @@ impl Deployer {
     /// (also where a symbolic link leads) and exists.
     fn guard_new_mount(&self, mount: &MountSpec) -> Result<VolumeSpec, DeployError> {
         guard_new_mount(mount, &self.settings.protected_paths)
-    }
-
-    /// Create the named volume `name` with Wharf's labels unless it exists; its name if it was
-    /// created here.
-    async fn create_volume(
-        &self,
-        app: &AppName,
-        name: &str,
-    ) -> Result<Option<String>, DeployError> {
-        let volume_labels = HashMap::from([
-            (labels::APP.to_string(), app.to_string()),
-            (
-                crate::INSTANCE_LABEL.to_string(),
-                self.settings.instance_id.clone(),
-            ),
-        ]);
-        let created = self.docker.ensure_volume(name, &volume_labels).await?;
-        Ok(created.then(|| name.to_string()))
     }
 }
 

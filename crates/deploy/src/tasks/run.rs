@@ -96,6 +96,7 @@ impl Deployer {
             stdin: !options.detach,
             auto_remove: options.detach,
         };
+        self.prepare_volumes(&spec.container).await?;
         let id = self.docker.create_one_off(&spec).await?;
         tracing::info!(%app, container = %spec.container.name, cmd = ?options.cmd, "one-off container created");
         Ok(OneOff {
