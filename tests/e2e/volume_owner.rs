@@ -145,22 +145,38 @@ fn a_new_volume_belongs_to_the_user_the_app_runs_as() {
         "{said}"
     );
 
-    // An image without `chown`: the new volume cannot be given to `app`. The deploy fails
-    // naming the volume and its path, the volume is gone, and the running release serves on.
+    // An image without `chown` cannot give a new volume away: it is left to root, as Docker
+    // makes it, and the deploy goes on.
     let settings = format!("{settings}\n# wharf.volume = {more}:/more");
     app_as_user(dir.path(), &settings, "RUN rm /bin/chown");
+    d.deploy_ok(dir.path());
+    assert_eq!(owners(&more, &[]), "0:0");
+    let (status, body) = d.get(&domain, "/f").unwrap();
+    assert_eq!((status, body.trim()), (200, "written-by-app"));
+
+    // A new volume that cannot be given (the image's user is not in its /etc/passwd, so
+    // `chown app:` fails): the deploy fails naming the volume and its path, the volume is
+    // gone, and the running release serves on.
+    let failing = format!("{app}-failing");
+    let _failing = Volumes(vec![failing.clone()]);
+    let settings = format!("{settings}\n# wharf.volume = {failing}:/failing");
+    app_as_user(
+        dir.path(),
+        &settings,
+        "RUN sed -i '/^app:/d' /etc/passwd /etc/group",
+    );
     let out = d.deploy(dir.path());
     let err = stderr(&out);
     assert!(!out.status.success(), "{}", stdout(&out));
     assert!(
         err.contains(&format!(
-            "cannot give the new volume `{more}` (mounted at `/more`)"
+            "cannot give the new volume `{failing}` (mounted at `/failing`)"
         )) && err.contains("previous release keeps serving")
             && err.contains("who-may-write-to-it"),
         "{err}"
     );
     assert!(
-        !volume_exists(&more),
+        !volume_exists(&failing),
         "the volume that could not be given is removed"
     );
     let (status, body) = d.get(&domain, "/f").unwrap();

@@ -14,6 +14,10 @@
 //! path, so Docker copies nothing into it there: when the image does have the mount's
 //! directory, Docker still copies it (contents and owner) into the volume when the app's
 //! container is made, as it would without Wharf.
+//!
+//! An image without a `chown` program (built `FROM scratch`, or distroless) cannot give it:
+//! the volume is then left as Docker makes it, with a warning, as it was before Wharf gave
+//! volumes away. Any other failure fails the deploy.
 
 use crate::deployer::INSTANCE_LABEL;
 use crate::{DeployError, Deployer};
@@ -92,7 +96,12 @@ impl Deployer {
                 continue;
             }
             let image_user = owner.as_ref().and_then(Option::as_deref);
-            if let Err(reason) = self.give_volume(container, mount, image_user).await {
+            let given = self.give_volume(container, mount, image_user).await;
+            if let Err(Refused::NoChown(reason)) = &given {
+                tracing::warn!(volume = %mount.source, target = %mount.target, %reason, "the image has no chown: the new volume is left to root, as Docker makes it");
+                continue;
+            }
+            if let Err(Refused::Failed(reason)) = given {
                 if let Err(err) = self.docker.remove_volume(&mount.source).await {
                     tracing::warn!(volume = %mount.source, error = %err, "could not remove a new volume that could not be given to the app's user");
                 }
@@ -119,8 +128,8 @@ impl Deployer {
         container: &ContainerSpec,
         mount: &Mount,
         image_user: Option<&str>,
-    ) -> Result<(), String> {
-        let Some(owner) = chown_owner(image_user)? else {
+    ) -> Result<(), Refused> {
+        let Some(owner) = chown_owner(image_user).map_err(Refused::Failed)? else {
             return Ok(());
         };
         let suffix = uuid::Uuid::new_v4().simple().to_string();
@@ -139,11 +148,14 @@ impl Deployer {
             user: Some("0".to_string()),
             ..Default::default()
         };
-        let started = self
-            .docker
-            .create_and_start(&helper)
-            .await
-            .map_err(|e| format!("`chown {owner}` could not run in the image: {e}"))?;
+        let started = self.docker.create_and_start(&helper).await.map_err(|e| {
+            let reason = format!("`chown {owner}` could not run in the image: {e}");
+            if no_such_program(&e.to_string()) {
+                Refused::NoChown(reason)
+            } else {
+                Refused::Failed(reason)
+            }
+        })?;
         let code = tokio::time::timeout(OWNER_TIMEOUT, self.docker.wait(&started.id)).await;
         let output = self
             .docker
@@ -157,17 +169,34 @@ impl Deployer {
                 tracing::info!(volume = %mount.source, %owner, "new volume given to the image's user");
                 Ok(())
             }
-            Ok(Ok(code)) => Err(format!(
+            Ok(Ok(127)) => Err(Refused::NoChown(format!(
+                "`chown {owner}` was not found: {}",
+                output.trim()
+            ))),
+            Ok(Ok(code)) => Err(Refused::Failed(format!(
                 "`chown {owner}` exited with code {code}: {}",
                 output.trim()
-            )),
-            Ok(Err(e)) => Err(format!("`chown {owner}`: {e}")),
-            Err(_) => Err(format!(
+            ))),
+            Ok(Err(e)) => Err(Refused::Failed(format!("`chown {owner}`: {e}"))),
+            Err(_) => Err(Refused::Failed(format!(
                 "`chown {owner}` did not finish within {} s",
                 OWNER_TIMEOUT.as_secs()
-            )),
+            ))),
         }
     }
+}
+
+/// Why a new volume was not given to the image's user.
+enum Refused {
+    /// The image has no `chown` to run: the volume stays as Docker made it.
+    NoChown(String),
+    /// Anything else: the deploy fails, naming it.
+    Failed(String),
+}
+
+/// Whether the engine's error says the program to run is not in the image.
+fn no_such_program(error: &str) -> bool {
+    error.contains("executable file not found") || error.contains("no such file or directory")
 }
 
 /// A volume Wharf creates carries the app and instance of the container that first needs it.
@@ -182,6 +211,16 @@ fn volume_labels(container: &HashMap<String, String>) -> HashMap<String, String>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_chown_is_told_from_other_failures() {
+        assert!(no_such_program(
+            "OCI runtime create failed: container_linux.go:380: starting container process caused: exec: \"chown\": executable file not found in $PATH: unknown"
+        ));
+        assert!(!no_such_program(
+            "Error response from daemon: unable to find user app: no matching entries in passwd file"
+        ));
+    }
 
     fn owner(user: &str) -> Option<String> {
         chown_owner(Some(user)).unwrap()
