@@ -6,6 +6,7 @@
 //! sees the node `down`, and routes to the tasks the Swarm starts on the two other nodes once
 //! they pass their health check. The test reports how long each step took and how many
 //! requests failed, and insists that only the requests in flight to the dead node failed.
+//! A task whose process is killed is replaced by the Swarm, and its replacement routed to.
 
 use super::cluster_apps::{IMAGE, answering_hostnames, build_image, join, wait_until};
 use super::cluster_harness::Cluster;
@@ -146,6 +147,39 @@ fn a_node_that_dies_leaves_the_route_and_its_task_runs_on_the_others() {
         );
     }
     assert_eq!(node_state(&d, "node3"), "down");
+
+    // A task whose process dies (its container killed on node2): the Swarm starts a new task
+    // for it, which Wharf checks and routes to, so three different tasks answer again.
+    let crashed = answering
+        .iter()
+        .find(|h| cluster.node(2).runs_container(h))
+        .expect("a task on node2")
+        .clone();
+    let load = RequestLoop::start(d.http, &domain, "hello ");
+    std::thread::sleep(Duration::from_secs(1));
+    let out = cluster.node(2).docker(&["kill", &crashed]);
+    assert!(out.status.success(), "{out:?}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let answering = answering_hostnames(&d, &domain, 3);
+        if !answering.contains(&crashed) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the crashed task's replacement was not routed to within a minute: {answering:?}\n{}",
+            d.log()
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let (ok, failures) = load.finish();
+    println!(
+        "a task crashed: {} of {} requests failed: {failures:?}",
+        failures.len(),
+        ok as usize + failures.len()
+    );
+    assert!(failures.len() <= 1, "{failures:?}");
+
     d.wharf_ok(&["apps", "destroy", &app, "--confirm", &app]);
     d.terminate();
 }
