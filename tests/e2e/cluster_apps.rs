@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 /// A busybox httpd answering `hello $GREETING HOSTNAME`; a task's hostname is the start of
 /// its container's ID, so the test can tell which node answered.
-const IMAGE: &str = "wharf-e2e-hostname:1";
+pub(super) const IMAGE: &str = "wharf-e2e-hostname:1";
 
 #[test]
 fn an_app_scaled_to_three_runs_on_three_nodes_and_redeploys_without_a_failed_request() {
@@ -177,7 +177,7 @@ fn an_app_scaled_to_three_runs_on_three_nodes_and_redeploys_without_a_failed_req
     d.terminate();
 }
 
-fn build_image() {
+pub(super) fn build_image() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("Dockerfile"),
@@ -197,7 +197,7 @@ fn build_image() {
 }
 
 /// Join `node` by the command `wharf nodes add` prints, run on it.
-fn join(d: &Daemon, node: &Node) {
+pub(super) fn join(d: &Daemon, node: &Node) {
     let printed = d.wharf_ok(&["nodes", "add", &node.hostname]);
     let join: Vec<&str> = printed
         .lines()
@@ -210,7 +210,7 @@ fn join(d: &Daemon, node: &Node) {
 }
 
 /// The Swarm services on the manager, by name.
-fn services_on(manager: &Node) -> Vec<String> {
+pub(super) fn services_on(manager: &Node) -> Vec<String> {
     let out = manager.docker(&["service", "ls", "--format", "{{.Name}}"]);
     let mut names: Vec<String> = stdout(&out).lines().map(str::to_string).collect();
     names.sort();
@@ -218,7 +218,7 @@ fn services_on(manager: &Node) -> Vec<String> {
 }
 
 /// The hostnames answering on `domain` through the proxy, once `count` different ones have.
-fn answering_hostnames(d: &Daemon, domain: &str, count: usize) -> Vec<String> {
+pub(super) fn answering_hostnames(d: &Daemon, domain: &str, count: usize) -> Vec<String> {
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut seen: Vec<String> = Vec::new();
     while seen.len() < count {
@@ -238,7 +238,7 @@ fn answering_hostnames(d: &Daemon, domain: &str, count: usize) -> Vec<String> {
     seen
 }
 
-fn wait_until(what: &str, done: impl Fn() -> bool) {
+pub(super) fn wait_until(what: &str, done: impl Fn() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while !done() {
         assert!(Instant::now() < deadline, "not within a minute: {what}");

@@ -214,6 +214,12 @@ impl Node {
             .any(|id| id.starts_with(prefix))
     }
 
+    /// Kill the node's container at once, as a machine that loses power or its network: its
+    /// engine and tasks are gone without a goodbye to the Swarm.
+    pub fn kill(&self) {
+        docker_ok(&["kill", &self.container]);
+    }
+
     /// Its engine's Swarm state: `inactive`, `pending`, `active`...
     pub fn swarm_state(&self) -> String {
         let out = self.docker(&["info", "--format", "{{.Swarm.LocalNodeState}}"]);

@@ -573,10 +573,15 @@ impl RequestLoop {
         RequestLoop { stop, task }
     }
 
+    /// Stop; how many requests succeeded, and how each failed one failed.
+    pub fn finish(self) -> (u64, Vec<String>) {
+        self.stop.store(true, Ordering::Relaxed);
+        block_on(self.task).unwrap()
+    }
+
     /// Stop, and insist that no request failed and that requests were sent meanwhile.
     pub fn assert_none_failed(self) {
-        self.stop.store(true, Ordering::Relaxed);
-        let (ok, failures) = block_on(self.task).unwrap();
+        let (ok, failures) = self.finish();
         assert!(
             failures.is_empty(),
             "{} of {} requests failed: {:?}",

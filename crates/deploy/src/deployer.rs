@@ -140,4 +140,13 @@ impl Deployer {
         };
         lock.lock_owned().await
     }
+
+    /// The app's lock if nobody holds it now (a deploy, scale or stop under way does).
+    pub(crate) fn try_lock_app(&self, app: &AppName) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        let lock = {
+            let mut locks = self.locks.lock().unwrap_or_else(|p| p.into_inner());
+            locks.entry(app.clone()).or_default().clone()
+        };
+        lock.try_lock_owned().ok()
+    }
 }

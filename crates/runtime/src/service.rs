@@ -40,6 +40,9 @@ pub struct ServiceTask {
     pub node_id: Option<String>,
     /// The node's hostname, when the node is known.
     pub node: Option<String>,
+    /// Whether the Swarm sees its node as `ready` now (a node that died is `down` a few
+    /// seconds later, while its tasks still read `running`).
+    pub node_ready: bool,
     /// `new`, `pending`, ..., `running`, `complete`, `failed`, `rejected`, `shutdown`...
     pub state: String,
     /// What the Swarm wants of it: `running`, or `shutdown` once replaced.
@@ -55,6 +58,12 @@ pub struct ServiceTask {
 impl ServiceTask {
     pub fn running(&self) -> bool {
         self.state == "running"
+    }
+
+    /// Whether the proxy may send it requests: it runs, is meant to, has a published address,
+    /// and its node is `ready`.
+    pub fn serves(&self) -> bool {
+        self.running() && self.desired_state == "running" && self.addr.is_some() && self.node_ready
     }
 
     /// Whether the task ended without being asked to (it will not serve).
@@ -210,7 +219,7 @@ impl Docker {
             }))
             .await
             .map_err(|e| self.err(format!("listing the tasks of service {service}"), e))?;
-        let nodes: HashMap<String, (String, Option<IpAddr>)> = self
+        let nodes: HashMap<String, (String, Option<IpAddr>, bool)> = self
             .swarm_nodes()
             .await?
             .into_iter()
@@ -220,7 +229,7 @@ impl Docker {
                     .parse::<IpAddr>()
                     .ok()
                     .filter(|ip| !ip.is_unspecified());
-                (node.id, (node.hostname, ip))
+                (node.id, (node.hostname, ip, node.state == "ready"))
             })
             .collect();
         let mut out = Vec::with_capacity(tasks.len());
@@ -236,14 +245,15 @@ impl Docker {
                 .and_then(|p| p.published_port)
                 .and_then(|p| u16::try_from(p).ok())
                 .filter(|p| *p != 0);
-            let addr = match (node.and_then(|(_, ip)| *ip), published) {
+            let addr = match (node.and_then(|(_, ip, _)| *ip), published) {
                 (Some(ip), Some(port)) => Some(SocketAddr::new(ip, port)),
                 _ => None,
             };
             out.push(ServiceTask {
                 id: task.id.unwrap_or_default(),
                 slot: task.slot.and_then(|s| u64::try_from(s).ok()).unwrap_or(0),
-                node: node.map(|(hostname, _)| hostname.clone()),
+                node: node.map(|(hostname, _, _)| hostname.clone()),
+                node_ready: node.is_some_and(|(_, _, ready)| *ready),
                 node_id: task.node_id,
                 state: status.state.map(|s| s.to_string()).unwrap_or_default(),
                 desired_state: task
@@ -277,5 +287,37 @@ impl Docker {
             Err(e) if is_not_found(&e) => Ok(()),
             other => other.map_err(|e| self.err(context, e)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task(state: &str, desired: &str, node_ready: bool) -> ServiceTask {
+        ServiceTask {
+            id: "t1".to_string(),
+            slot: 1,
+            node_id: Some("n1".to_string()),
+            node: Some("node1".to_string()),
+            node_ready,
+            state: state.to_string(),
+            desired_state: desired.to_string(),
+            error: None,
+            container_id: None,
+            addr: Some("10.0.0.2:30001".parse().unwrap()),
+        }
+    }
+
+    #[test]
+    fn a_task_serves_only_running_on_a_ready_node_and_meant_to_run() {
+        assert!(task("running", "running", true).serves());
+        // A dead node's tasks still read `running` until the Swarm replaces them.
+        assert!(!task("running", "running", false).serves());
+        assert!(!task("running", "shutdown", true).serves());
+        assert!(!task("starting", "running", true).serves());
+        let mut unpublished = task("running", "running", true);
+        unpublished.addr = None;
+        assert!(!unpublished.serves());
     }
 }

@@ -295,6 +295,17 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
             .instrument(tracing::info_span!("cron")),
         );
     }
+    {
+        // In a cluster: routes follow the Swarm as it moves tasks (a crash, a lost node).
+        let (deployer, token) = (deployer.clone(), shutdown.clone());
+        servers.spawn(
+            async move {
+                deployer.follow_service_tasks(token).await;
+                Ok(())
+            }
+            .instrument(tracing::info_span!("follow_tasks")),
+        );
+    }
     spawn_alerts(
         &mut servers,
         &config,

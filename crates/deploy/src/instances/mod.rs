@@ -4,6 +4,7 @@
 //! ([`start`]; as the tasks of a Swarm service in a cluster: [`service`]), replacing the serving ones with them ([`replace`]) and retiring the replaced
 //! ones in the background ([`retire`]).
 
+mod follow;
 mod replace;
 mod retire;
 mod service;

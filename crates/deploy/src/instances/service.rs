@@ -139,7 +139,7 @@ impl Deployer {
         let tasks = self.docker.service_tasks(&service.id, port).await?;
         Ok(tasks
             .iter()
-            .filter(|t| t.running() && t.desired_state == "running")
+            .filter(|t| t.serves())
             .filter_map(|task| {
                 Some(Instance {
                     container_id: task.id.clone(),
@@ -288,11 +288,7 @@ impl Deployer {
                     serving: self.still_serving(app),
                 });
             }
-            let running: Vec<ServiceTask> = tasks
-                .iter()
-                .filter(|t| t.running() && t.desired_state == "running" && t.addr.is_some())
-                .cloned()
-                .collect();
+            let running: Vec<ServiceTask> = tasks.iter().filter(|t| t.serves()).cloned().collect();
             if running.len() >= replicas as usize {
                 return Ok(running);
             }
@@ -333,12 +329,12 @@ fn service_image(release: &ReleaseRecord, spec: &ReleaseSpec) -> String {
 
 /// The name of the release's Swarm service for `process`: its containers' name without the
 /// replica, `wharf-blog-web-v3`.
-fn service_name(release: &ReleaseRecord, process: &ProcessName) -> String {
+pub(super) fn service_name(release: &ReleaseRecord, process: &ProcessName) -> String {
     format!("wharf-{}-{process}-{}", release.app, release.version)
 }
 
 /// How a task is named in progress, errors and `wharf ps`: `wharf-blog-web-v3.2@node2`.
-fn task_name(service: &str, task: &ServiceTask) -> String {
+pub(super) fn task_name(service: &str, task: &ServiceTask) -> String {
     format!(
         "{service}.{}@{}",
         task.slot,
