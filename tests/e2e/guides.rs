@@ -168,7 +168,7 @@ impl Install {
     fn prepare(names: &[String], renames: &Renames) -> Install {
         let checkout = tempfile::tempdir().unwrap();
         let dir = tempfile::tempdir().unwrap();
-        let state = dir.path();
+        let state = dir.path().to_path_buf();
         let source = Path::new(env!("CARGO_MANIFEST_DIR"));
         for dir in ["scripts", "examples"] {
             let copied = Command::new("cp")
