@@ -1,5 +1,6 @@
 //! Guides that CI runs: each `docs/guides/*.md`, and the other pages a user follows on the
-//! server ([`OTHER_RUN_PAGES`]: the install, DNS and first deploy pages), is read and done, top
+//! server ([`OTHER_RUN_PAGES`]: the install, DNS and first deploy pages, and the walk-throughs
+//! of the pages on migrating from Heroku, Dokku, MyPaas and CapRover), is read and done, top
 //! to bottom, against a fresh daemon of its own (with Pebble as its ACME directory; the install
 //! page starts its own), so a page that drifts from the code fails here. The page's text is the
 //! test; these are its conventions:
@@ -555,12 +556,36 @@ fn dns_page() {
     follow("getting-started/dns.md");
 }
 
+#[test]
+fn heroku_page() {
+    follow("migrating/heroku.md");
+}
+
+#[test]
+fn dokku_page() {
+    follow("migrating/dokku.md");
+}
+
+#[test]
+fn mypaas_page() {
+    follow("migrating/mypaas.md");
+}
+
+#[test]
+fn caprover_page() {
+    follow("migrating/caprover.md");
+}
+
 /// Pages outside `docs/guides` that CI runs, by their path under `docs/`, each followed by a
 /// test above. Any other page with a `sh test` block is an error: its blocks would never run.
 const OTHER_RUN_PAGES: &[&str] = &[
     "getting-started/dns.md",
     "getting-started/first-deploy.md",
     "getting-started/install.md",
+    "migrating/caprover.md",
+    "migrating/dokku.md",
+    "migrating/heroku.md",
+    "migrating/mypaas.md",
 ];
 
 /// The pages to check: every guide, then [`OTHER_RUN_PAGES`].
