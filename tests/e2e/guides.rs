@@ -26,6 +26,9 @@
 //! - `<!-- guide names: blog blog-db -->` declares the guide's app and service names; each run
 //!   gives them a suffix of its own (`guides/names.rs`), since Docker's names are shared.
 //! - `/var/lib/wharf`, a server's data directory, is the test daemon's.
+//! - When the page is done, or fails, the daemons remove what they made, and the runner the
+//!   named volumes the guide's names give (`# mypaas.volume = blog-data:/data`), which Docker
+//!   makes without the daemon's label.
 //! - Two servers, for a guide about moving from one to another: ```` ```sh test server=new ````
 //!   runs on a second daemon (its own data directory, ports and Pebble), started when a block
 //!   first names it; blocks without `server=` run on the first (readers do not see the info
@@ -467,6 +470,25 @@ impl Reader {
         let target = self.cwd().join(renames.apply(path));
         std::fs::create_dir_all(target.parent().unwrap()).unwrap();
         std::fs::write(target, renames.apply(text)).unwrap();
+    }
+}
+
+impl Drop for Reader {
+    /// The servers stop (their daemons remove their containers, images and networks), then
+    /// the volumes named by the guide's names go: Docker makes a mount's named volume
+    /// (`blog-data`) without the daemon's label, so its clean-up does not see them.
+    fn drop(&mut self) {
+        let volumes: Vec<String> = self
+            .servers
+            .iter()
+            .flat_map(|(_, server)| self.names.iter().map(|name| server.renames.apply(name)))
+            .collect();
+        self.servers.clear();
+        for volume in volumes {
+            let _ = Command::new("docker")
+                .args(["volume", "rm", "--force", &volume])
+                .output();
+        }
     }
 }
 
