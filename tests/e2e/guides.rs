@@ -1,5 +1,6 @@
 //! Guides that CI runs: each `docs/guides/*.md`, and the other pages a user follows on the
-//! server ([`OTHER_RUN_PAGES`]: the install, DNS and first deploy pages), is read and done, top
+//! server ([`OTHER_RUN_PAGES`]: the install, DNS and first deploy pages, and the walk-throughs
+//! of the pages on migrating from Heroku, Dokku, MyPaas and CapRover), is read and done, top
 //! to bottom, against a fresh daemon of its own (with Pebble as its ACME directory; the install
 //! page starts its own), so a page that drifts from the code fails here. The page's text is the
 //! test; these are its conventions:
@@ -25,6 +26,9 @@
 //! - `<!-- guide names: blog blog-db -->` declares the guide's app and service names; each run
 //!   gives them a suffix of its own (`guides/names.rs`), since Docker's names are shared.
 //! - `/var/lib/wharf`, a server's data directory, is the test daemon's.
+//! - When the page is done, or fails, the daemons remove what they made, and the runner the
+//!   named volumes the guide's names give (`# mypaas.volume = blog-data:/data`), which Docker
+//!   makes without the daemon's label.
 //! - Two servers, for a guide about moving from one to another: ```` ```sh test server=new ````
 //!   runs on a second daemon (its own data directory, ports and Pebble), started when a block
 //!   first names it; blocks without `server=` run on the first (readers do not see the info
@@ -469,6 +473,25 @@ impl Reader {
     }
 }
 
+impl Drop for Reader {
+    /// The servers stop (their daemons remove their containers, images and networks), then
+    /// the volumes named by the guide's names go: Docker makes a mount's named volume
+    /// (`blog-data`) without the daemon's label, so its clean-up does not see them.
+    fn drop(&mut self) {
+        let volumes: Vec<String> = self
+            .servers
+            .iter()
+            .flat_map(|(_, server)| self.names.iter().map(|name| server.renames.apply(name)))
+            .collect();
+        self.servers.clear();
+        for volume in volumes {
+            let _ = Command::new("docker")
+                .args(["volume", "rm", "--force", &volume])
+                .output();
+        }
+    }
+}
+
 /// Do the page `docs/PAGE` (`guides/django.md`) from its first block to its last.
 fn follow(page: &str) {
     let started = Instant::now();
@@ -555,12 +578,36 @@ fn dns_page() {
     follow("getting-started/dns.md");
 }
 
+#[test]
+fn heroku_page() {
+    follow("migrating/heroku.md");
+}
+
+#[test]
+fn dokku_page() {
+    follow("migrating/dokku.md");
+}
+
+#[test]
+fn mypaas_page() {
+    follow("migrating/mypaas.md");
+}
+
+#[test]
+fn caprover_page() {
+    follow("migrating/caprover.md");
+}
+
 /// Pages outside `docs/guides` that CI runs, by their path under `docs/`, each followed by a
 /// test above. Any other page with a `sh test` block is an error: its blocks would never run.
 const OTHER_RUN_PAGES: &[&str] = &[
     "getting-started/dns.md",
     "getting-started/first-deploy.md",
     "getting-started/install.md",
+    "migrating/caprover.md",
+    "migrating/dokku.md",
+    "migrating/heroku.md",
+    "migrating/mypaas.md",
 ];
 
 /// The pages to check: every guide, then [`OTHER_RUN_PAGES`].
