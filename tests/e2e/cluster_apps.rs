@@ -20,23 +20,8 @@ pub(super) const IMAGE: &str = "wharf-e2e-hostname:1";
 
 #[test]
 fn an_app_scaled_to_three_runs_on_three_nodes_and_redeploys_without_a_failed_request() {
-    build_image();
-    let cluster = Cluster::start(3);
-    cluster.load_image(IMAGE);
+    let (cluster, mut d) = three_node_cluster();
     let node1 = cluster.node(1);
-    let mut d = Daemon::configured(&[], &[("DOCKER_HOST", &node1.host())]);
-    d.spawn();
-    d.wharf_ok(&["cluster", "init"]);
-    for node in &cluster.nodes()[1..] {
-        join(&d, node);
-    }
-    wait_until("three ready nodes", || {
-        let nodes = d.wharf_json(&["nodes"])["nodes"]
-            .as_array()
-            .unwrap()
-            .clone();
-        nodes.len() == 3 && nodes.iter().all(|n| n["state"] == "ready")
-    });
 
     let app = unique("spread");
     let domain = format!("{app}.example.test");
@@ -175,6 +160,28 @@ fn an_app_scaled_to_three_runs_on_three_nodes_and_redeploys_without_a_failed_req
     d.wharf_ok(&["apps", "destroy", &app, "--confirm", &app]);
     assert!(services_on(node1).is_empty(), "{:?}", services_on(node1));
     d.terminate();
+}
+
+/// Three nodes with [`IMAGE`] loaded on each, and a daemon driving node1's engine that made
+/// them a cluster by its own commands (`cluster init`, `nodes add` over SSH): every node ready.
+pub(super) fn three_node_cluster() -> (Cluster, Daemon) {
+    build_image();
+    let cluster = Cluster::start(3);
+    cluster.load_image(IMAGE);
+    let mut d = Daemon::configured(&[], &[("DOCKER_HOST", &cluster.node(1).host())]);
+    d.spawn();
+    d.wharf_ok(&["cluster", "init"]);
+    for node in &cluster.nodes()[1..] {
+        join(&d, node);
+    }
+    wait_until("three ready nodes", || {
+        let nodes = d.wharf_json(&["nodes"])["nodes"]
+            .as_array()
+            .unwrap()
+            .clone();
+        nodes.len() == 3 && nodes.iter().all(|n| n["state"] == "ready")
+    });
+    (cluster, d)
 }
 
 pub(super) fn build_image() {

@@ -8,8 +8,7 @@
 //! requests failed, and insists that only the requests in flight to the dead node failed.
 //! A task whose process is killed is replaced by the Swarm, and its replacement routed to.
 
-use super::cluster_apps::{IMAGE, answering_hostnames, build_image, join, wait_until};
-use super::cluster_harness::Cluster;
+use super::cluster_apps::{IMAGE, answering_hostnames, three_node_cluster};
 use super::harness::{Daemon, RequestLoop, unique};
 use std::time::{Duration, Instant};
 
@@ -19,16 +18,7 @@ const NODE_DOWN_WITHIN: Duration = Duration::from_secs(30);
 
 #[test]
 fn a_node_that_dies_leaves_the_route_and_its_task_runs_on_the_others() {
-    build_image();
-    let cluster = Cluster::start(3);
-    cluster.load_image(IMAGE);
-    let node1 = cluster.node(1);
-    let mut d = Daemon::configured(&[], &[("DOCKER_HOST", &node1.host())]);
-    d.spawn();
-    d.wharf_ok(&["cluster", "init"]);
-    for node in &cluster.nodes()[1..] {
-        join(&d, node);
-    }
+    let (cluster, mut d) = three_node_cluster();
     let node_state = |d: &Daemon, hostname: &str| -> String {
         d.wharf_json(&["nodes"])["nodes"]
             .as_array()
@@ -38,12 +28,6 @@ fn a_node_that_dies_leaves_the_route_and_its_task_runs_on_the_others() {
             .map(|n| n["state"].as_str().unwrap_or_default().to_string())
             .unwrap_or_default()
     };
-    wait_until("three ready nodes", || {
-        ["node1", "node2", "node3"]
-            .iter()
-            .all(|n| node_state(&d, n) == "ready")
-    });
-
     let app = unique("failover");
     let domain = format!("{app}.example.test");
     d.wharf_ok(&[
