@@ -236,7 +236,7 @@ mod tests {
             ("", "no `==` or `!=`"),
         ] {
             let err = PlacementRule::parse(text).unwrap_err().to_string();
-            assert!(err.contains(&words), "{text}: {err}");
+            assert!(err.contains(words), "{text}: {err}");
             assert!(err.contains(&format!("`{}`", text.trim())), "{err}");
             assert!(err.contains("node.labels.KEY, node.hostname"), "{err}");
         }
