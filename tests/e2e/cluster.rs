@@ -165,7 +165,7 @@ fn a_server_grows_into_a_three_node_cluster_by_command() {
     let node = node_named(&d, "node2");
     assert_eq!(node["labels"]["role"], "web");
     assert!(node["labels"].get("zone").is_none(), "{node}");
-    // The label is the engine's own, as a placement rule will read it.
+    // The label is the engine's own, as a placement rule reads it.
     let on_engine = stdout(&node1.docker(&[
         "node",
         "inspect",

@@ -7,6 +7,9 @@
 //! have yet (a volume) is refused, naming it. A daemon that restarts routes to the same tasks.
 //! Four tasks on three nodes share one, on two ports; a rollback runs the first release again. An image only this server has fails
 //! the deploy with the Swarm's reason and what to do. A server that is not a cluster is untouched.
+//! Placement rules put the tasks on the nodes they name; a rule no node meets fails the deploy
+//! with the Swarm's reason within seconds while the running release serves; on a server that
+//! is not a cluster the setting is accepted and ignored, saying so.
 
 use super::cluster_harness::{Cluster, Node};
 use super::harness::{Daemon, RequestLoop, fails_with, stdout, unique};
@@ -160,6 +163,138 @@ fn an_app_scaled_to_three_runs_on_three_nodes_and_redeploys_without_a_failed_req
     d.wharf_ok(&["apps", "destroy", &app, "--confirm", &app]);
     assert!(services_on(node1).is_empty(), "{:?}", services_on(node1));
     d.terminate();
+}
+
+#[test]
+fn placement_rules_put_the_tasks_on_the_nodes_they_name_and_a_rule_no_node_meets_fails_the_deploy()
+{
+    let (cluster, mut d) = three_node_cluster();
+    let node1 = cluster.node(1);
+    let node2 = cluster.node(2);
+    d.wharf_ok(&["nodes", "label", "node2", "role=web"]);
+
+    let app = unique("placed");
+    let domain = format!("{app}.example.test");
+    let domain_setting = format!("domain={domain}");
+    let deploy = |placement: &[&str]| {
+        let mut args = vec!["deploy", "--app", &app, "--image", IMAGE];
+        for setting in ["port=8080", domain_setting.as_str(), "scale=2"]
+            .into_iter()
+            .chain(placement.iter().copied())
+        {
+            args.extend(["--set", setting]);
+        }
+        d.wharf(&args)
+    };
+    let on_node2 = |what: &str| {
+        let answering = answering_hostnames(&d, &domain, 2);
+        for hostname in &answering {
+            assert!(
+                node2.runs_container(hostname),
+                "{what}: task {hostname} is not on node2 (node1: {}, node3: {})",
+                node1.runs_container(hostname),
+                cluster.node(3).runs_container(hostname)
+            );
+        }
+    };
+
+    // Two tasks, both on the one node labelled role=web (each on a port of its own).
+    let out = deploy(&["placement=node.labels.role==web"]);
+    let said = stdout(&out);
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        super::harness::stderr(&out)
+    );
+    assert!(
+        said.contains("spread over the nodes where node.labels.role==web"),
+        "{said}"
+    );
+    on_node2("v1");
+
+    // As a Dockerfile writes it, with spaces, and a second rule on its own line.
+    let out = deploy(&[
+        "placement=node.labels.role == web",
+        "placement=node.hostname != node3",
+    ]);
+    assert!(out.status.success(), "{}", super::harness::stderr(&out));
+    let v2 = format!("wharf-{app}-web-v2");
+    wait_until("only the second release's service left", || {
+        services_on(node1) == [v2.clone()]
+    });
+    on_node2("v2");
+    let constraints = stdout(&node1.docker(&[
+        "service",
+        "inspect",
+        "-f",
+        "{{json .Spec.TaskTemplate.Placement.Constraints}}",
+        &v2,
+    ]));
+    assert_eq!(
+        constraints.trim(),
+        r#"["node.labels.role==web","node.hostname!=node3"]"#
+    );
+
+    // A rule no node meets: the Swarm leaves the tasks pending; the deploy fails with its
+    // reason in seconds (not at the 20 s health timeout), and the running release serves.
+    let started = Instant::now();
+    let out = deploy(&["placement=node.labels.role==db"]);
+    let took = started.elapsed();
+    fails_with(&out, "no suitable node");
+    fails_with(&out, "placement: node.labels.role==db");
+    fails_with(&out, "the previous release keeps serving");
+    assert!(took < Duration::from_secs(18), "took {took:?}");
+    assert_eq!(
+        services_on(node1),
+        [v2],
+        "the failed release's service went"
+    );
+    on_node2("after the failed deploy");
+    d.terminate();
+}
+
+#[test]
+fn on_a_server_that_is_not_a_cluster_placement_is_accepted_and_ignored() {
+    build_image();
+    let d = Daemon::start();
+    let app = unique("single");
+    let domain = format!("{app}.example.test");
+    let domain_setting = format!("domain={domain}");
+    let deploy = |placement: &str| {
+        d.wharf(&[
+            "deploy",
+            "--app",
+            &app,
+            "--image",
+            IMAGE,
+            "--set",
+            "port=8080",
+            "--set",
+            &domain_setting,
+            "--set",
+            placement,
+        ])
+    };
+    let out = deploy("placement=node.labels.role == web, node.role != manager");
+    let said = stdout(&out);
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        super::harness::stderr(&out)
+    );
+    assert_eq!(
+        said.matches("`placement` applies only in a cluster")
+            .count(),
+        1,
+        "{said}"
+    );
+    d.wait_for_body(&domain, "hello ");
+
+    // A rule in no form the Swarm reads is refused, naming it and the forms allowed.
+    let out = deploy("placement=node.labels.role=web");
+    fails_with(&out, "`wharf.placement`");
+    fails_with(&out, "`node.labels.role=web`");
+    fails_with(&out, "FIELD == VALUE or FIELD != VALUE");
 }
 
 /// Three nodes with [`IMAGE`] loaded on each, and a daemon driving node1's engine that made

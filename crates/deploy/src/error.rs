@@ -120,6 +120,18 @@ pub enum DeployError {
         serving: Serving,
     },
     #[error(
+        "no node can run the new release's service {service}: the Swarm says \"{reason}\" ({placement}); check the rules against `wharf nodes` (labels, hostnames, roles) or label a node to match (`wharf nodes label NAME KEY=VALUE`), then deploy again; {serving}"
+    )]
+    NoSuitableNode {
+        service: String,
+        /// The Swarm's words, e.g. `no suitable node (scheduling constraints not satisfied
+        /// on 3 nodes)`.
+        reason: String,
+        /// The app's placement rules, e.g. `placement: node.labels.role==db`.
+        placement: String,
+        serving: Serving,
+    },
+    #[error(
         "a container named {0} exists and is not managed by this Wharf server; remove or rename it (docker rm {0})"
     )]
     NameInUse(String),
@@ -273,6 +285,7 @@ impl wharf_domain::Documented for DeployError {
             DeployError::NotInClusterYet { .. } | DeployError::ServiceTaskFailed { .. } => {
                 Some(docs_link::CLUSTER_APPS)
             }
+            DeployError::NoSuitableNode { .. } => Some(docs_link::CLUSTER_PLACEMENT),
             DeployError::VolumeOwner { .. } => Some(docs_link::STORAGE_OWNER),
             DeployError::MountClash { .. }
             | DeployError::MountTargetTaken { .. }

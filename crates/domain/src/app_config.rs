@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 use crate::config_error::{ConfigError, ConfigErrorKind};
-use crate::{AppName, VolumeSpec, WebAddress};
+use crate::{AppName, PlacementRule, VolumeSpec, WebAddress};
 
 mod keys;
 
@@ -78,6 +78,10 @@ pub struct AppConfig {
     /// one: a year for files named by a hash of their contents, revalidation for the rest.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub asset_cache: bool,
+    /// `placement` (repeatable, comma-separated allowed): the Swarm constraints a node must
+    /// meet to run the app's web tasks, in a cluster; kept and not applied on a single server.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub placement: Vec<PlacementRule>,
     /// Whether any setting used MyPaas's `mypaas.` prefix: such an app's containers get the
     /// `MYPAAS_*` variables MyPaas sets.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -102,6 +106,7 @@ impl Default for AppConfig {
             max_cpus: None,
             https: None,
             asset_cache: false,
+            placement: Vec::new(),
             mypaas: false,
         }
     }

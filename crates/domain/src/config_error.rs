@@ -3,7 +3,9 @@
 use thiserror::Error;
 
 use crate::docs_link::{self, DocsLink, Documented};
-use crate::{CpuError, DomainError, EnvError, MemoryError, NameError, PathError, VolumeError};
+use crate::{
+    CpuError, DomainError, EnvError, MemoryError, NameError, PathError, PlacementError, VolumeError,
+};
 
 /// A problem with a Dockerfile setting, tied to the 1-based line it is on.
 ///
@@ -218,6 +220,14 @@ pub enum ConfigErrorKind {
         /// Why the limit is invalid.
         error: CpuError,
     },
+    /// A bad placement rule.
+    #[error("invalid `{setting}`: {error}")]
+    Placement {
+        /// The setting as written.
+        setting: String,
+        /// Which rule, and why it is refused.
+        error: PlacementError,
+    },
     /// A bad boolean.
     #[error(
         "invalid `{setting}` `{value}`: expected `true` or `false` (also accepted: yes/no, 1/0)"
@@ -258,6 +268,7 @@ impl Documented for ConfigError {
             | K::HealthcheckDuration { setting, .. }
             | K::Memory { setting, .. }
             | K::Cpu { setting, .. }
+            | K::Placement { setting, .. }
             | K::Boolean { setting, .. } => setting,
         };
         // `wharf.port` or `mypaas.port`: the key is after the prefix.

@@ -130,6 +130,8 @@ pub const DEPLOY_FAILS: DocsLink =
     DocsLink::section("operations/troubleshooting", "a-deploy-fails");
 /// What runs as a Swarm service in a cluster, and what does not yet.
 pub const CLUSTER_APPS: DocsLink = DocsLink::section("cluster", "apps-in-a-cluster");
+/// Placement rules in a cluster, and what a deploy whose rules no node meets says.
+pub const CLUSTER_PLACEMENT: DocsLink = DocsLink::section("cluster", "placement");
 
 /// Every link above, for the test that holds them to the documentation.
 pub const ALL: &[DocsLink] = &[
@@ -154,6 +156,7 @@ pub const ALL: &[DocsLink] = &[
     SERVICE_IMAGES,
     VERSIONS,
     CLUSTER_APPS,
+    CLUSTER_PLACEMENT,
     DEPLOY_FAILS,
 ];
 

@@ -1,7 +1,7 @@
 //! Wharf's domain types and the rules that validate them: who made a change, app names, domains, the names
 //! certificates are for, resource limits, volumes, environment variables, releases, processes
 //! and their scales (`PROCESS=COUNT`), and
-//! storage mounted by command, API token scopes and lifetimes, the `# wharf.KEY = VALUE` settings read from an app's Dockerfile, and the
+//! storage mounted by command, where in a cluster an app's tasks may run, API token scopes and lifetimes, the `# wharf.KEY = VALUE` settings read from an app's Dockerfile, and the
 //! Heroku/Dokku-style `Procfile` and `app.json` (with their cron schedules).
 //!
 //! Everything here is pure: no I/O, and no input makes it panic. Every error's
@@ -30,6 +30,7 @@ mod mount_spec;
 mod name_error;
 mod node;
 mod notify_channel;
+mod placement;
 mod process;
 mod process_scale;
 mod procfile;
@@ -71,6 +72,7 @@ pub use node::{
     Availability, LabelChange, NODE_NAME_LABEL, NodeError, NodeLabel, NodeName, SshTarget,
 };
 pub use notify_channel::{ChannelError, EmailAddress, SmtpServer, WebhookFormat, WebhookUrl};
+pub use placement::{PLACEMENT_FORMS, PlacementError, PlacementField, PlacementRule};
 pub use process::{ProcessName, WEB, not_started_note, web_concurrency};
 pub use process_scale::{ProcessScale, ScaleError};
 pub use procfile::{Procfile, ProcfileError, ProcfileErrorKind, RELEASE};

@@ -186,6 +186,7 @@ fn dockerfile() -> impl Strategy<Value = String> {
         "maxmem",
         "maxcpu",
         "https",
+        "placement",
         "nope",
         "",
         "PORT",
@@ -210,6 +211,8 @@ fn dockerfile() -> impl Strategy<Value = String> {
             "-1",
             "true",
             "maybe",
+            "node.labels.role == web",
+            "node.role != x, node.id==",
             "",
             " ",
         ])

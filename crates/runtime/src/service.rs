@@ -12,7 +12,7 @@ use std::net::{IpAddr, SocketAddr};
 use bollard::models::{
     EndpointPortConfig, EndpointPortConfigProtocolEnum, EndpointPortConfigPublishModeEnum,
     EndpointSpec, Limit, ServiceSpec, ServiceSpecMode, ServiceSpecModeReplicated, TaskSpec,
-    TaskSpecContainerSpec, TaskSpecResources, TaskSpecRestartPolicy,
+    TaskSpecContainerSpec, TaskSpecPlacement, TaskSpecResources, TaskSpecRestartPolicy,
     TaskSpecRestartPolicyConditionEnum,
 };
 use bollard::query_parameters::{ListServicesOptions, ListTasksOptions};
@@ -66,6 +66,16 @@ impl ServiceTask {
         self.running() && self.desired_state == "running" && self.addr.is_some() && self.node_ready
     }
 
+    /// Why the Swarm has no node for the task, while it waits for one: `no suitable node
+    /// (scheduling constraints not satisfied on 3 nodes)` when no node meets the service's
+    /// placement constraints (or has the resources it needs).
+    pub fn unschedulable(&self) -> Option<&str> {
+        (self.state == "pending")
+            .then_some(self.error.as_deref())
+            .flatten()
+            .filter(|e| e.starts_with("no suitable node"))
+    }
+
     /// Whether the task ended without being asked to (it will not serve).
     pub fn failed(&self) -> bool {
         matches!(
@@ -77,13 +87,16 @@ impl ServiceTask {
 
 impl Docker {
     /// Create a replicated service of `replicas` tasks, each a container as `spec` describes,
-    /// publishing `port` in host mode on a port each node picks. Mounts and extra networks
-    /// are not supported for services yet and are refused. Returns the service's ID.
+    /// publishing `port` in host mode on a port each node picks, on the nodes that meet every
+    /// one of `constraints` (the Swarm's placement constraints, `node.labels.role==web`; none:
+    /// any node). Mounts and extra networks are not supported for services yet and are
+    /// refused. Returns the service's ID.
     pub async fn create_service(
         &self,
         spec: &ContainerSpec,
         replicas: u64,
         port: u16,
+        constraints: &[String],
     ) -> Result<String, RuntimeError> {
         if !spec.mounts.is_empty() {
             return Err(RuntimeError::InvalidSpec(format!(
@@ -141,6 +154,10 @@ impl Docker {
                 }),
                 restart_policy: Some(TaskSpecRestartPolicy {
                     condition: Some(TaskSpecRestartPolicyConditionEnum::ANY),
+                    ..Default::default()
+                }),
+                placement: (!constraints.is_empty()).then(|| TaskSpecPlacement {
+                    constraints: Some(constraints.to_vec()),
                     ..Default::default()
                 }),
                 ..Default::default()
@@ -319,5 +336,18 @@ mod tests {
         let mut unpublished = task("running", "running", true);
         unpublished.addr = None;
         assert!(!unpublished.serves());
+    }
+
+    #[test]
+    fn a_pending_task_without_a_suitable_node_says_why() {
+        let reason = "no suitable node (scheduling constraints not satisfied on 3 nodes)";
+        let mut pending = task("pending", "running", true);
+        assert_eq!(pending.unschedulable(), None);
+        pending.error = Some(reason.to_string());
+        assert_eq!(pending.unschedulable(), Some(reason));
+        assert!(!pending.failed() && !pending.serves());
+        let mut running = task("running", "running", true);
+        running.error = Some(reason.to_string());
+        assert_eq!(running.unschedulable(), None);
     }
 }

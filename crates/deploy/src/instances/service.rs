@@ -14,11 +14,16 @@ use crate::health::TaskProbe;
 use crate::{DeployError, Deployer, Instance, Progress, ReleaseSpec};
 use futures_util::future::join_all;
 use std::collections::HashSet;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use wharf_domain::{AppName, ProcessName};
 use wharf_proxy::Target;
 use wharf_runtime::{ServiceTask, labels};
 use wharf_store::ReleaseRecord;
+
+/// How long a task may wait for a node that meets the service's placement rules before the
+/// deploy fails: the Swarm keeps such a task pending for ever, and the scheduler decides in
+/// well under a second, so a few seconds only ride out a node that is joining or changing.
+const NO_SUITABLE_NODE_GRACE: Duration = Duration::from_secs(5);
 
 impl Deployer {
     /// Whether web processes run as Swarm services: the engine is a manager of an active Swarm.
@@ -87,12 +92,23 @@ impl Deployer {
         self.remove_leftover_service(&release.app, &container.name)
             .await?;
         let replicas = spec.replicas();
+        let constraints: Vec<String> = spec
+            .config
+            .placement
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         let id = self
             .docker
-            .create_service(&container, u64::from(replicas), port)
+            .create_service(&container, u64::from(replicas), port, &constraints)
             .await?;
+        let nodes = if constraints.is_empty() {
+            "spread over the cluster's nodes".to_string()
+        } else {
+            format!("spread over the nodes where {}", constraints.join(", "))
+        };
         progress.line(format!(
-            "       created service {} ({replicas} task{}, spread over the cluster's nodes)",
+            "       created service {} ({replicas} task{}, {nodes})",
             container.name,
             if replicas == 1 { "" } else { "s" }
         ));
@@ -206,7 +222,7 @@ impl Deployer {
         progress: &Progress,
     ) -> Result<Vec<Instance>, DeployError> {
         let tasks = self
-            .wait_for_tasks(&release.app, service_id, service, spec.replicas(), port)
+            .wait_for_tasks(&release.app, service_id, service, spec, port)
             .await?;
         for task in &tasks {
             progress.line(format!(
@@ -254,20 +270,38 @@ impl Deployer {
         Ok(instances)
     }
 
-    /// Wait until `replicas` tasks of the service run with a published address, within the
-    /// health timeout; a task the Swarm sees fail (an image missing on its node, a process
-    /// that exits) fails the deploy at once with the Swarm's reason.
+    /// Wait until the release's replicas run as tasks of the service with a published
+    /// address, within the health timeout; a task the Swarm sees fail (an image missing on its
+    /// node, a process that exits) fails the deploy at once with the Swarm's reason, and so
+    /// does, after [`NO_SUITABLE_NODE_GRACE`], a task the Swarm finds no node for (placement
+    /// rules no node meets), which it would otherwise leave pending for ever.
     async fn wait_for_tasks(
         &self,
         app: &AppName,
         service_id: &str,
         service: &str,
-        replicas: u32,
+        spec: &ReleaseSpec,
         port: u16,
     ) -> Result<Vec<ServiceTask>, DeployError> {
+        let replicas = spec.replicas();
         let deadline = Instant::now() + self.settings.health_timeout;
+        let mut unschedulable_since: Option<Instant> = None;
         loop {
             let tasks = self.docker.service_tasks(service_id, port).await?;
+            match tasks.iter().find_map(ServiceTask::unschedulable) {
+                None => unschedulable_since = None,
+                Some(reason) => {
+                    let since = *unschedulable_since.get_or_insert_with(Instant::now);
+                    if since.elapsed() >= NO_SUITABLE_NODE_GRACE || Instant::now() >= deadline {
+                        return Err(DeployError::NoSuitableNode {
+                            service: service.to_string(),
+                            reason: reason.to_string(),
+                            placement: placement_text(spec),
+                            serving: self.still_serving(app),
+                        });
+                    }
+                }
+            }
             if let Some(failed) = tasks.iter().find(|t| t.failed()) {
                 let error = failed
                     .error
@@ -325,6 +359,20 @@ fn service_image(release: &ReleaseRecord, spec: &ReleaseSpec) -> String {
         (Some(image), None) => image.to_string(),
         _ => release.image.clone(),
     }
+}
+
+/// The app's placement rules as a deploy's error shows them.
+fn placement_text(spec: &ReleaseSpec) -> String {
+    if spec.config.placement.is_empty() {
+        return "the app sets no placement rules; no node is `active` and `ready`, or none has the resources asked for".to_string();
+    }
+    let rules: Vec<String> = spec
+        .config
+        .placement
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    format!("placement: {}", rules.join(", "))
 }
 
 /// The name of the release's Swarm service for `process`: its containers' name without the

@@ -281,6 +281,11 @@ impl Deployer {
         self.mounts_for(&release.app, spec)?;
         if self.runs_services().await? {
             self.check_fits_cluster(&release.app, spec)?;
+        } else if !spec.config.placement.is_empty() {
+            // The same Dockerfile deploys on a single server and in a cluster.
+            progress.line(
+                "-----> Note: `placement` applies only in a cluster; this server is not one, so the app's containers run here",
+            );
         }
         if let Some(command) = &spec.predeploy {
             self.run_task(release, spec, port, Task::Predeploy, command, progress)

@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::{EnvFromConfig, MAX_SCALE, Parser};
 use crate::config_error::ConfigErrorKind;
 use crate::{
-    AppName, DomainName, VolumeSpec, WebAddress, is_valid_env_key, parse_cpus,
+    AppName, DomainName, PlacementRule, VolumeSpec, WebAddress, is_valid_env_key, parse_cpus,
     parse_env_assignment, parse_memory,
 };
 
@@ -174,6 +174,16 @@ pub static DOCKERFILE_KEYS: &[DockerfileKey] = &[
         repeatable: false,
         doc: "Whether Wharf's proxy adds Cache-Control to the app's responses that have none: a year for files named by a hash of their contents, revalidation for the rest.",
         apply: Parser::set_asset_cache,
+    },
+    DockerfileKey {
+        name: "placement",
+        mypaas_aliases: &[],
+        mypaas_name: false,
+        wrong_names: &["constraint", "constraints", "node"],
+        expected: "a rule such as `node.labels.role == web`",
+        repeatable: true,
+        doc: "In a cluster, a rule a node must meet to run the app's web tasks (`node.labels.role == web`); commas separate several. Ignored on a server that is not a cluster.",
+        apply: Parser::add_placement,
     },
 ];
 
@@ -356,6 +366,18 @@ impl Parser {
             setting,
             value: value.to_owned(),
         })?;
+        Ok(())
+    }
+
+    fn add_placement(&mut self, setting: String, value: &str) -> Result<(), ConfigErrorKind> {
+        let rules = PlacementRule::parse_list(value)
+            .map_err(|error| ConfigErrorKind::Placement { setting, error })?;
+        for rule in rules {
+            // The same rule twice asks for nothing more.
+            if !self.config.placement.contains(&rule) {
+                self.config.placement.push(rule);
+            }
+        }
         Ok(())
     }
 }

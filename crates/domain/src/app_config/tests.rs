@@ -566,7 +566,7 @@ fn suggestion_helpers() {
 fn known_keys_message_is_generated_from_the_table() {
     assert_eq!(
         known_keys_text(),
-        "app, domain, port, scale, volume, env, healthcheck, maxmem, maxcpu, https, asset_cache (MyPaas names also work: service, servicename, url)"
+        "app, domain, port, scale, volume, env, healthcheck, maxmem, maxcpu, https, asset_cache, placement (MyPaas names also work: service, servicename, url)"
     );
 }
 
@@ -618,6 +618,41 @@ fn asset_cache_is_a_boolean_off_by_default() {
         .to_string();
     assert!(
         err.contains("invalid `wharf.asset_cache` `always`: expected `true` or `false`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn placement_rules_are_repeated_or_comma_separated_and_kept_once() {
+    let c = parse(
+        "# wharf.placement = node.labels.role == web\n\
+         # mypaas.placement = node.hostname!=node3, node.role == worker\n\
+         # wharf.placement = node.labels.role==web\n",
+    );
+    let rules: Vec<String> = c.placement.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        rules,
+        [
+            "node.labels.role==web",
+            "node.hostname!=node3",
+            "node.role==worker"
+        ]
+    );
+    assert!(parse("FROM busybox").placement.is_empty());
+}
+
+#[test]
+fn a_bad_placement_rule_names_the_line_the_setting_the_rule_and_the_forms() {
+    let err = fail("FROM busybox\n# wharf.placement = node.labels.role == web, role = web");
+    assert_eq!(err.line, 2);
+    let msg = err.to_string();
+    assert!(msg.contains("invalid `wharf.placement`"), "{msg}");
+    assert!(msg.contains("`role = web`"), "{msg}");
+    assert!(msg.contains("FIELD == VALUE or FIELD != VALUE"), "{msg}");
+    assert!(msg.contains("node.labels.KEY"), "{msg}");
+    let err = fail("# wharf.constraint = node.role == manager");
+    assert!(
+        err.to_string().contains("did you mean `placement`"),
         "{err}"
     );
 }
