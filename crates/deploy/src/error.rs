@@ -119,6 +119,15 @@ pub enum DeployError {
         error: String,
         serving: Serving,
     },
+    #[error("job {job} did not run{node}: the Swarm says \"{reason}\" ({placement})")]
+    JobNotRun {
+        /// The job's service, `wharf-blog_release-v3`.
+        job: String,
+        /// ` on node NAME`, when it had one.
+        node: String,
+        reason: String,
+        placement: String,
+    },
     #[error(
         "no node can run the new release's service {service}: the Swarm says \"{reason}\" ({placement}); check the rules against `wharf nodes` (labels, hostnames, roles) or label a node to match (`wharf nodes label NAME KEY=VALUE`), then deploy again; {serving}"
     )]
@@ -282,9 +291,9 @@ impl wharf_domain::Documented for DeployError {
             | DeployError::CrashedAtStart { .. }
             | DeployError::ProcessExited { .. } => Some(docs_link::DEPLOY_FAILS),
             DeployError::WrongPort { .. } => Some(docs_link::PORT),
-            DeployError::NotInClusterYet { .. } | DeployError::ServiceTaskFailed { .. } => {
-                Some(docs_link::CLUSTER_APPS)
-            }
+            DeployError::NotInClusterYet { .. }
+            | DeployError::ServiceTaskFailed { .. }
+            | DeployError::JobNotRun { .. } => Some(docs_link::CLUSTER_APPS),
             DeployError::NoSuitableNode { .. } => Some(docs_link::CLUSTER_PLACEMENT),
             DeployError::VolumeOwner { .. } => Some(docs_link::STORAGE_OWNER),
             DeployError::MountClash { .. }

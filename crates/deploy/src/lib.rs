@@ -49,5 +49,5 @@ pub use processes::{FormationView, Lifecycle, ProcessView};
 pub use progress::Progress;
 pub use reconcile::ReconcileReport;
 pub use storage::{StorageChange, StorageOutcome};
-pub use tasks::{OneOff, RunOptions, Task, every_minute};
+pub use tasks::{Job, OneOff, Place, RunOptions, Task, every_minute, place};
 pub use wharf_domain::{CronSpec, HealthCheckSpec, ProcessSpec, ReleaseSpec};

@@ -204,8 +204,8 @@ impl Deployer {
 }
 
 impl Deployer {
-    /// In a cluster: every app's services that belong to no active or deploying release,
-    /// removed under the app's lock.
+    /// In a cluster: every app's services that belong to no active or deploying release, and
+    /// its jobs that ended, removed under the app's lock.
     async fn remove_leftover_app_services(&self) -> Result<usize, DeployError> {
         let mut removed = 0;
         for app in self.store.apps()? {
@@ -218,6 +218,7 @@ impl Deployer {
                 .map(|r| r.version.get().to_string())
                 .collect();
             removed += self.remove_leftover_services(&app.name, &live).await?;
+            removed += self.remove_finished_jobs(&app.name).await?;
         }
         Ok(removed)
     }

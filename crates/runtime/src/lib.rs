@@ -6,7 +6,8 @@
 //! use (`Docker::usage`, one reading at a time), and notices when
 //! the engine itself goes away; and, for a cluster, makes the engine a Swarm manager and
 //! lists and changes the Swarm's nodes (`swarm`), and runs an app's process as a Swarm service
-//! whose tasks the proxy reaches directly (`service`).
+//! whose tasks the proxy reaches directly (`service`), and a one-off command as a Swarm job on
+//! a node (`job`).
 //! Everything it creates carries the label `wharf.managed=true`; listing only
 //! ever returns such objects, and mutating calls refuse objects without it.
 
@@ -20,6 +21,7 @@ mod events;
 mod exec;
 mod files;
 mod image;
+mod job;
 pub mod labels;
 mod logs;
 mod network;
@@ -38,6 +40,7 @@ pub use events::{ContainerAction, ContainerEvent};
 pub use exec::{ExecResult, ExecSpec, KEPT_STDERR};
 pub use files::FileEntry;
 pub use image::ImageInfo;
+pub use job::JobTask;
 pub use logs::{LogLine, LogStream};
 pub use oneoff::{Attached, OneOffSpec, Output};
 pub use service::{ServiceInfo, ServiceTask};

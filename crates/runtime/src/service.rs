@@ -98,70 +98,12 @@ impl Docker {
         port: u16,
         constraints: &[String],
     ) -> Result<String, RuntimeError> {
-        if !spec.mounts.is_empty() {
-            return Err(RuntimeError::InvalidSpec(format!(
-                "service {}: mounts are not supported for Swarm services yet",
-                spec.name
-            )));
-        }
-        if !spec.extra_networks.is_empty() || spec.network.is_some() {
-            return Err(RuntimeError::InvalidSpec(format!(
-                "service {}: networks are not supported for Swarm services yet",
-                spec.name
-            )));
-        }
-        let mut labels = spec.labels.clone();
-        labels.insert(
-            labels::MANAGED.to_string(),
-            labels::MANAGED_VALUE.to_string(),
-        );
-        let env = spec
-            .env
-            .iter()
-            .map(|(key, value)| {
-                if key.is_empty() || key.contains('=') {
-                    Err(RuntimeError::InvalidSpec(format!(
-                        "environment variable name {key:?}"
-                    )))
-                } else {
-                    Ok(format!("{key}={value}"))
-                }
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let container = TaskSpecContainerSpec {
-            image: Some(spec.image.clone()),
-            labels: Some(labels.clone()),
-            // A service's `Command` is the image's entrypoint, its `Args` the command.
-            command: spec.entrypoint.clone(),
-            args: spec.cmd.clone(),
-            env: Some(env),
-            stop_signal: spec.stop_signal.clone(),
-            init: Some(spec.init),
-            ..Default::default()
-        };
+        let (labels, task_template) =
+            task_template(spec, constraints, TaskSpecRestartPolicyConditionEnum::ANY)?;
         let service = ServiceSpec {
             name: Some(spec.name.clone()),
             labels: Some(labels),
-            task_template: Some(TaskSpec {
-                container_spec: Some(container),
-                resources: Some(TaskSpecResources {
-                    limits: Some(Limit {
-                        nano_cpus: spec.nano_cpus,
-                        memory_bytes: spec.memory_bytes,
-                        pids: None,
-                    }),
-                    ..Default::default()
-                }),
-                restart_policy: Some(TaskSpecRestartPolicy {
-                    condition: Some(TaskSpecRestartPolicyConditionEnum::ANY),
-                    ..Default::default()
-                }),
-                placement: (!constraints.is_empty()).then(|| TaskSpecPlacement {
-                    constraints: Some(constraints.to_vec()),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            }),
+            task_template: Some(task_template),
             mode: Some(ServiceSpecMode {
                 replicated: Some(ServiceSpecModeReplicated {
                     replicas: Some(i64::try_from(replicas).unwrap_or(i64::MAX)),
@@ -305,6 +247,78 @@ impl Docker {
             other => other.map_err(|e| self.err(context, e)),
         }
     }
+}
+
+/// The labels (with `wharf.managed=true`) and task template of a service whose tasks are
+/// containers as `spec` describes, on the nodes that meet every one of `constraints`, restarted
+/// on `restart`. Mounts and extra networks are not supported for services yet and are refused.
+pub(crate) fn task_template(
+    spec: &ContainerSpec,
+    constraints: &[String],
+    restart: TaskSpecRestartPolicyConditionEnum,
+) -> Result<(HashMap<String, String>, TaskSpec), RuntimeError> {
+    if !spec.mounts.is_empty() {
+        return Err(RuntimeError::InvalidSpec(format!(
+            "service {}: mounts are not supported for Swarm services yet",
+            spec.name
+        )));
+    }
+    if !spec.extra_networks.is_empty() || spec.network.is_some() {
+        return Err(RuntimeError::InvalidSpec(format!(
+            "service {}: networks are not supported for Swarm services yet",
+            spec.name
+        )));
+    }
+    let mut labels = spec.labels.clone();
+    labels.insert(
+        labels::MANAGED.to_string(),
+        labels::MANAGED_VALUE.to_string(),
+    );
+    let env = spec
+        .env
+        .iter()
+        .map(|(key, value)| {
+            if key.is_empty() || key.contains('=') {
+                Err(RuntimeError::InvalidSpec(format!(
+                    "environment variable name {key:?}"
+                )))
+            } else {
+                Ok(format!("{key}={value}"))
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let container = TaskSpecContainerSpec {
+        image: Some(spec.image.clone()),
+        labels: Some(labels.clone()),
+        // A service's `Command` is the image's entrypoint, its `Args` the command.
+        command: spec.entrypoint.clone(),
+        args: spec.cmd.clone(),
+        env: Some(env),
+        stop_signal: spec.stop_signal.clone(),
+        init: Some(spec.init),
+        ..Default::default()
+    };
+    let template = TaskSpec {
+        container_spec: Some(container),
+        resources: Some(TaskSpecResources {
+            limits: Some(Limit {
+                nano_cpus: spec.nano_cpus,
+                memory_bytes: spec.memory_bytes,
+                pids: None,
+            }),
+            ..Default::default()
+        }),
+        restart_policy: Some(TaskSpecRestartPolicy {
+            condition: Some(restart),
+            ..Default::default()
+        }),
+        placement: (!constraints.is_empty()).then(|| TaskSpecPlacement {
+            constraints: Some(constraints.to_vec()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    Ok((labels, template))
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ use wharf_store::ReleaseRecord;
 /// How long a task may wait for a node that meets the service's placement rules before the
 /// deploy fails: the Swarm keeps such a task pending for ever, and the scheduler decides in
 /// well under a second, so a few seconds only ride out a node that is joining or changing.
-const NO_SUITABLE_NODE_GRACE: Duration = Duration::from_secs(5);
+pub(crate) const NO_SUITABLE_NODE_GRACE: Duration = Duration::from_secs(5);
 
 impl Deployer {
     /// Whether web processes run as Swarm services: the engine is a manager of an active Swarm.
@@ -181,10 +181,12 @@ impl Deployer {
         ];
         let mut removed = 0;
         for service in self.docker.list_services(&mine).await? {
-            if service
-                .labels
-                .get(labels::RELEASE)
-                .is_some_and(|v| live.contains(v))
+            // Jobs (one-off tasks) go once they end: see `Deployer::remove_finished_jobs`.
+            if service.labels.contains_key(labels::TASK)
+                || service
+                    .labels
+                    .get(labels::RELEASE)
+                    .is_some_and(|v| live.contains(v))
             {
                 continue;
             }
@@ -354,7 +356,7 @@ impl Deployer {
 /// with only comments and Wharf's labels, is the same program, and the user can put the image
 /// on every node. A release built here (or changed by a predeploy command) runs its release
 /// image, which only this server has: its tasks on other nodes fail, saying so.
-fn service_image(release: &ReleaseRecord, spec: &ReleaseSpec) -> String {
+pub(crate) fn service_image(release: &ReleaseRecord, spec: &ReleaseSpec) -> String {
     match (&spec.image, &spec.predeploy) {
         (Some(image), None) => image.to_string(),
         _ => release.image.clone(),
@@ -362,7 +364,7 @@ fn service_image(release: &ReleaseRecord, spec: &ReleaseSpec) -> String {
 }
 
 /// The app's placement rules as a deploy's error shows them.
-fn placement_text(spec: &ReleaseSpec) -> String {
+pub(crate) fn placement_text(spec: &ReleaseSpec) -> String {
     if spec.config.placement.is_empty() {
         return "the app sets no placement rules; no node is `active` and `ready`, or none has the resources asked for".to_string();
     }

@@ -1,10 +1,11 @@
 //! The cron scheduler: at the start of every minute (UTC), each app's active release is asked
 //! which of its app.json `cron` jobs are due; each due job runs in a one-off container with the
-//! release's image and environment. Every run is recorded with its exit code and output. A job
-//! whose previous run is still going is skipped, not stacked.
+//! release's image and environment (in a cluster, as a Swarm job on a node: see
+//! [`super::job`]). Every run is recorded with its exit code and output. A job whose previous
+//! run is still going is skipped, not stacked.
 
 use crate::Deployer;
-use crate::tasks::Task;
+use crate::tasks::{Place, Task};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
@@ -160,6 +161,13 @@ impl Deployer {
         let suffix = format!("{}-{replica}", release.version);
         let container =
             self.task_container(release, spec, port, Task::Cron, command, &suffix, replica)?;
+        if self.place_of(&container, false).await? == Place::Node {
+            let name = Task::Cron.job_name(&release.app, &suffix);
+            let (code, lines) = self
+                .run_job(release, spec, container, name, KEPT_LINES)
+                .await?;
+            return Ok((code, lines.join("\n")));
+        }
         let started = self.create_container(&container).await?;
         let code = self.wait_for_exit(&started.id).await;
         let log = self

@@ -1,9 +1,10 @@
 //! One-off tasks of a deploy: the predeploy, `release` and postdeploy commands. Each runs once,
-//! in a new container with the release's image and environment, and must exit 0. A predeploy
+//! in a new container with the release's image and environment (in a cluster, as a Swarm job
+//! on a node: see [`super::job`]), and must exit 0. A predeploy
 //! command's changes are kept in the release's image (see [`super::predeploy`]).
 
 use super::predeploy;
-use crate::tasks::Task;
+use crate::tasks::{Place, Task};
 use crate::{DeployError, Deployer, Progress, ReleaseSpec};
 use std::time::Duration;
 use wharf_domain::{ProcessName, ProcessSpec};
@@ -27,21 +28,35 @@ impl Deployer {
         progress: &Progress,
     ) -> Result<(), DeployError> {
         progress.line(format!("-----> Running {phase}: {command}"));
-        if phase == Task::Predeploy && predeploy::keeps_changes(release) {
-            return self
-                .run_predeploy_kept(release, spec, port, command, progress)
-                .await;
-        }
         let suffix = release.version.to_string();
         let container = self.task_container(release, spec, port, phase, command, &suffix, 1)?;
-        let started = self.create_container(&container).await?;
-        let outcome = self.wait_for_exit(&started.id).await;
-        let logs = self
-            .docker
-            .logs_tail(&started.id, SHOWN_LINES)
-            .await
-            .unwrap_or_default();
-        self.remove_containers([started.id]).await;
+        // A predeploy command's changes are committed to the release's image on this server.
+        let keeps = phase == Task::Predeploy && predeploy::keeps_changes(release);
+        let (outcome, logs) = match self.place_of(&container, keeps).await? {
+            Place::Node => {
+                let name = phase.job_name(&release.app, &suffix);
+                let (code, logs) = self
+                    .run_job(release, spec, container, name, SHOWN_LINES)
+                    .await?;
+                (Ok(code), logs)
+            }
+            Place::Here if keeps => {
+                return self
+                    .run_predeploy_kept(release, spec, port, command, progress)
+                    .await;
+            }
+            Place::Here => {
+                let started = self.create_container(&container).await?;
+                let outcome = self.wait_for_exit(&started.id).await;
+                let logs = self
+                    .docker
+                    .logs_tail(&started.id, SHOWN_LINES)
+                    .await
+                    .unwrap_or_default();
+                self.remove_containers([started.id]).await;
+                (outcome, logs)
+            }
+        };
         for line in &logs {
             progress.line(format!("       {line}"));
         }

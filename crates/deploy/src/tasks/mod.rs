@@ -13,11 +13,13 @@
 
 mod cron;
 mod deploy_commands;
+mod job;
 mod predeploy;
 mod run;
 
 pub(crate) use cron::RunningJobs;
 pub use cron::every_minute;
+pub use job::{Job, Place, place};
 pub use run::{OneOff, RunOptions};
 
 use std::fmt;

@@ -5,14 +5,19 @@
 //! by whoever attached once they exit; detached runs are removed by the engine (AutoRemove).
 //! Reconcile leaves running one-off containers alone and removes exited ones (a run whose server
 //! stopped while it was attached).
+//!
+//! In a cluster a run without a terminal is a Swarm job on a node instead
+//! ([`Deployer::start_run_job`]; see [`super::job`]): whoever follows it removes it, a detached
+//! one is removed by the server once it ended, and reconcile removes ended ones.
 
 use crate::container::add_mypaas_env;
 use crate::deployer::INSTANCE_LABEL;
-use crate::tasks::Task;
+use crate::tasks::{Job, Place, Task};
 use crate::{DeployError, Deployer};
 use std::collections::HashMap;
 use wharf_domain::AppName;
 use wharf_runtime::{ContainerSpec, OneOffSpec, RestartPolicy, labels};
+use wharf_store::ReleaseRecord;
 
 /// What to run.
 #[derive(Debug, Clone, Default)]
@@ -33,6 +38,36 @@ pub struct OneOff {
 }
 
 impl Deployer {
+    /// Start `wharf run`'s command on a node as a Swarm job, if that is where it goes (see
+    /// [`super::job::place`]: in a cluster, a run without a terminal), and return the job once
+    /// its command started; `None` when it runs here, in a container
+    /// ([`Deployer::create_one_off`]).
+    pub async fn start_run_job(
+        &self,
+        app: &AppName,
+        options: &RunOptions,
+    ) -> Result<Option<Job>, DeployError> {
+        let (release, container, suffix) = self.run_container(app, options).await?;
+        if self.place_of(&container, options.tty).await? == Place::Here {
+            return Ok(None);
+        }
+        let name = Task::Run.job_name(app, &suffix);
+        let spec = release.spec.clone();
+        let job = self
+            .start_job(&release, &spec, container, name)
+            .await
+            .map_err(|err| match err {
+                DeployError::JobNotRun { reason, .. }
+                    if reason.starts_with("starting container failed") =>
+                {
+                    DeployError::CannotStartCommand(reason)
+                }
+                other => other,
+            })?;
+        tracing::info!(%app, job = %job.name, node = ?job.node, cmd = ?options.cmd, "one-off job started");
+        Ok(Some(job))
+    }
+
     /// Create a one-off container for `app` from its active release: that image, its
     /// environment (`ReleaseSpec::environment`), volumes, storage mounts and limits, with
     /// `options.cmd`.
@@ -41,6 +76,29 @@ impl Deployer {
         app: &AppName,
         options: &RunOptions,
     ) -> Result<OneOff, DeployError> {
+        let (_, container, _) = self.run_container(app, options).await?;
+        let spec = OneOffSpec {
+            container,
+            tty: options.tty,
+            stdin: !options.detach,
+            auto_remove: options.detach,
+        };
+        self.prepare_volumes(&spec.container).await?;
+        let id = self.docker.create_one_off(&spec).await?;
+        tracing::info!(%app, container = %spec.container.name, cmd = ?options.cmd, "one-off container created");
+        Ok(OneOff {
+            id,
+            name: spec.container.name,
+        })
+    }
+
+    /// The container of a run of `options.cmd` for `app`, from its active release; and the
+    /// suffix that names this run.
+    async fn run_container(
+        &self,
+        app: &AppName,
+        options: &RunOptions,
+    ) -> Result<(ReleaseRecord, ContainerSpec, String), DeployError> {
         if options.cmd.is_empty() {
             return Err(DeployError::BadConfig(
                 "no command given: `wharf run APP -- CMD ARGS...`".to_string(),
@@ -56,8 +114,8 @@ impl Deployer {
         let spec = release.spec.clone();
         let port = self.port_of(&spec, &release.image).await?;
         let suffix = uuid::Uuid::new_v4().simple().to_string();
-        let suffix = &suffix[..10];
-        let name = Task::Run.container_name(app, suffix);
+        let suffix = suffix[..10].to_string();
+        let name = Task::Run.container_name(app, &suffix);
         let mut env = spec.environment(port);
         // Heroku's name for a one-off container's dyno.
         env.push(("DYNO".to_string(), format!("run.{}", &suffix[..6])));
@@ -90,19 +148,7 @@ impl Deployer {
             extra_networks: self.linked_networks(app)?,
             ..Default::default()
         };
-        let spec = OneOffSpec {
-            container,
-            tty: options.tty,
-            stdin: !options.detach,
-            auto_remove: options.detach,
-        };
-        self.prepare_volumes(&spec.container).await?;
-        let id = self.docker.create_one_off(&spec).await?;
-        tracing::info!(%app, container = %spec.container.name, cmd = ?options.cmd, "one-off container created");
-        Ok(OneOff {
-            id,
-            name: spec.container.name,
-        })
+        Ok((release, container, suffix))
     }
 
     /// Start a created one-off container. If it cannot start (e.g. the command does not

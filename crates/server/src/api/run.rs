@@ -7,6 +7,11 @@
 //! container is created, attached and started before the server agrees (so a command that
 //! cannot start is an ordinary JSON error), then the connection carries
 //! [`crate::run_protocol`] frames until the exit code, and the container is removed.
+//!
+//! In a cluster a run without a TTY (attached or detached) is a Swarm job on a node
+//! (`Deployer::start_run_job`): attached, its output is followed through the manager until it
+//! ends, then its exit code is sent and the job removed; detached, the answer names the job,
+//! which the server removes once it ended. A run with a TTY is a container here, as above.
 
 use super::params::{AppPath, ServicePath};
 use super::{ApiError, ApiState};
@@ -21,7 +26,7 @@ use std::sync::Arc;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::oneshot;
 use wharf_api::{ConnectRequest, RunRequest, RunStarted};
-use wharf_deploy::{DeployError, Deployer, OneOff, RunOptions};
+use wharf_deploy::{DeployError, Deployer, Job, OneOff, RunOptions};
 use wharf_domain::AppName;
 use wharf_runtime::{Attached, Docker, Output, RuntimeError};
 
@@ -45,6 +50,15 @@ pub async fn run(
     // a container that was created is still started and cleaned up (or relayed) properly.
     if options.detach {
         let one_off = tokio::spawn(async move {
+            if let Some(job) = deployer.start_run_job(&app, &options).await? {
+                let started = OneOff {
+                    id: job.id.clone(),
+                    name: job.name.clone(),
+                };
+                // Nobody follows it: the server removes it once it ended.
+                tokio::spawn(async move { deployer.remove_job_when_done(&job).await });
+                return Ok(started);
+            }
             let one_off = deployer.create_one_off(&app, &options).await?;
             deployer.start_one_off(&one_off).await?;
             Ok::<_, DeployError>(one_off)
@@ -143,6 +157,22 @@ impl AttachedRun {
         options: &RunOptions,
         size: Option<(u16, u16)>,
     ) -> Result<AttachedRun, DeployError> {
+        if let Some(job) = deployer.start_run_job(app, options).await? {
+            // In a cluster: a Swarm job on a node, whose output is followed from its start;
+            // it has no stdin to attach (what the client sends is dropped).
+            let output = deployer.docker().job_output(&job.name, &job.task);
+            tracing::info!(%app, job = %job.name, node = ?job.node, "one-off job started");
+            return Ok(AttachedRun {
+                session: Session::Job {
+                    deployer: deployer.clone(),
+                    job,
+                },
+                attached: Attached {
+                    output: Box::pin(output),
+                    input: Box::pin(tokio::io::sink()),
+                },
+            });
+        }
         let one_off = deployer.create_one_off(app, options).await?;
         let attached = match deployer.docker().attach(&one_off.id).await {
             Ok(attached) => attached,
@@ -273,12 +303,16 @@ where
     session.finish().await;
 }
 
-/// What a relayed connection runs: a one-off container, or a command inside a service's
-/// container (which ends when its input closes).
+/// What a relayed connection runs: a one-off container, a one-off job on a cluster's node, or
+/// a command inside a service's container (which ends when its input closes).
 enum Session {
     OneOff {
         deployer: Arc<Deployer>,
         one_off: OneOff,
+    },
+    Job {
+        deployer: Arc<Deployer>,
+        job: Job,
     },
     Exec {
         docker: Docker,
@@ -291,6 +325,7 @@ impl Session {
     fn name(&self) -> &str {
         match self {
             Session::OneOff { one_off, .. } => &one_off.name,
+            Session::Job { job, .. } => &job.name,
             Session::Exec { service, .. } => service,
         }
     }
@@ -300,24 +335,35 @@ impl Session {
             Session::OneOff { deployer, one_off } => {
                 deployer.docker().resize(&one_off.id, rows, cols).await
             }
+            // A job has no TTY.
+            Session::Job { .. } => Ok(()),
             Session::Exec {
                 docker, exec_id, ..
             } => docker.resize_exec(exec_id, rows, cols).await,
         }
     }
 
-    async fn exit_code(&self) -> Result<i64, RuntimeError> {
+    async fn exit_code(&self) -> Result<i64, String> {
         match self {
-            Session::OneOff { deployer, one_off } => deployer.docker().wait(&one_off.id).await,
+            Session::OneOff { deployer, one_off } => deployer
+                .docker()
+                .wait(&one_off.id)
+                .await
+                .map_err(|e| e.to_string()),
+            Session::Job { deployer, job } => {
+                deployer.wait_job_done(job).await.map_err(|e| e.to_string())
+            }
             Session::Exec {
                 docker, exec_id, ..
-            } => docker.exec_wait(exec_id).await,
+            } => docker.exec_wait(exec_id).await.map_err(|e| e.to_string()),
         }
     }
 
     async fn finish(&self) {
-        if let Session::OneOff { deployer, one_off } = self {
-            deployer.remove_one_off(&one_off.id).await;
+        match self {
+            Session::OneOff { deployer, one_off } => deployer.remove_one_off(&one_off.id).await,
+            Session::Job { deployer, job } => deployer.remove_job(job).await,
+            Session::Exec { .. } => {}
         }
     }
 }
