@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 #[test]
 fn runs_and_release_commands_run_as_jobs_on_the_nodes_the_app_may_use() {
-    let (cluster, d) = three_node_cluster();
+    let (cluster, mut d) = three_node_cluster();
     let node1 = cluster.node(1);
 
     // An app placed on node2 alone: its run goes there, with both streams and the exit code.
@@ -58,6 +58,18 @@ fn runs_and_release_commands_run_as_jobs_on_the_nodes_the_app_may_use() {
     let name = name.trim();
     assert!(name.starts_with(&format!("wharf-{app}_run-")), "{name}");
     wait_until("the detached run's job removed", || {
+        services_on(node1) == [web.clone()]
+    });
+    // One that still runs when the server restarts goes once it ended all the same.
+    let name = d.wharf_ok(&["run", "--detach", &app, "--", "sh", "-c", "sleep 6"]);
+    assert!(d.terminate(), "the daemon stopped cleanly");
+    assert!(
+        services_on(node1).contains(&name.trim().to_string()),
+        "{:?}",
+        services_on(node1)
+    );
+    d.spawn();
+    wait_until("the detached run's job removed after a restart", || {
         services_on(node1) == [web.clone()]
     });
 

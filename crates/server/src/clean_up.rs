@@ -10,7 +10,7 @@ use wharf_services::Services;
 use crate::takeover;
 
 /// Start the database services (Docker restarts them after a reboot; this covers the rest),
-/// then remove the containers no release needs.
+/// then remove the containers no release needs, and follow the jobs still running.
 pub async fn after_start(
     deployer: Arc<Deployer>,
     services: Arc<Services>,
@@ -30,5 +30,16 @@ pub async fn after_start(
     match deployer.remove_leftovers().await {
         Ok(removed) => tracing::info!(removed, "clean-up after start done"),
         Err(err) => tracing::error!(error = %err, "could not remove leftover containers"),
+    }
+    // In a cluster: jobs of detached runs that ran while this server was stopped go once they
+    // end, as if it had not stopped.
+    match deployer.running_jobs().await {
+        Ok(jobs) => {
+            for job in jobs {
+                let deployer = deployer.clone();
+                tokio::spawn(async move { deployer.remove_job_when_done(&job).await });
+            }
+        }
+        Err(err) => tracing::error!(error = %err, "could not list the running jobs"),
     }
 }

@@ -217,6 +217,31 @@ impl Deployer {
         self.remove_job(job).await;
     }
 
+    /// This server's jobs that still run (or wait for a node), of every app: at start, those a
+    /// detached run left are handed to [`Deployer::remove_job_when_done`] again.
+    pub async fn running_jobs(&self) -> Result<Vec<Job>, DeployError> {
+        let mine = [(INSTANCE_LABEL, self.settings.instance_id.as_str())];
+        let mut running = Vec::new();
+        for service in self.docker.list_services(&mine).await? {
+            if !service.labels.contains_key(labels::TASK) {
+                continue;
+            }
+            let task = self.docker.job_task(&service.id).await?;
+            if task.as_ref().is_some_and(JobTask::finished) {
+                continue;
+            }
+            let task = task.unwrap_or_default();
+            running.push(Job {
+                id: service.id,
+                name: service.name,
+                task: task.id,
+                node: task.node,
+                placement: "the placement rules of its release".to_string(),
+            });
+        }
+        Ok(running)
+    }
+
     /// Remove this server's jobs of `app` that ended (a server that stopped while it waited
     /// for them); jobs that run or wait for a node are someone's command and stay. Returns how
     /// many it removed.
