@@ -4,7 +4,7 @@
 //! hostname), their output and exit code come back as on a single server, and each job's
 //! service is gone once it ended. A failing release command fails the deploy with its output
 //! while the previous release keeps serving; a run no node may take fails within seconds with
-//! the Swarm's reason.
+//! the Swarm's reason; a cron job runs as a job too, its exit code and output kept.
 
 use super::cluster_apps::{IMAGE, services_on, three_node_cluster, wait_until};
 use super::harness::{app_dir, fails_with, stderr, stdout, unique};
@@ -14,6 +14,30 @@ use std::time::{Duration, Instant};
 fn runs_and_release_commands_run_as_jobs_on_the_nodes_the_app_may_use() {
     let (cluster, mut d) = three_node_cluster();
     let node1 = cluster.node(1);
+
+    // A release command, of an image built on this server (node1): its job runs there, as
+    // the app's placement says.
+    node1.load_image("busybox:latest");
+    let built = unique("release");
+    let domain = format!("{built}.example.test");
+    let settings = format!(
+        "# wharf.app = {built}\n# wharf.domain = {domain}\n# wharf.placement = node.hostname == node1"
+    );
+    let dir = app_dir(&settings, "first release");
+    std::fs::write(
+        dir.path().join("Procfile"),
+        "release: echo \"releasing on $(hostname)\"\n",
+    )
+    .unwrap();
+    // And a cron job every minute, checked at the end (its minute passes meanwhile).
+    std::fs::write(
+        dir.path().join("app.json"),
+        r#"{"cron": [{"command": "echo cron-on-$(hostname); exit 5", "schedule": "* * * * *"}]}"#,
+    )
+    .unwrap();
+    let deployed = d.deploy_ok(dir.path());
+    assert!(deployed.contains("releasing on node1"), "{deployed}");
+    d.wait_for_body(&domain, "first release");
 
     // An app placed on node2 alone: its run goes there, with both streams and the exit code.
     let app = unique("jobs");
@@ -29,7 +53,15 @@ fn runs_and_release_commands_run_as_jobs_on_the_nodes_the_app_may_use() {
         "placement=node.hostname==node2",
     ]);
     let web = format!("wharf-{app}-web-v1");
-    assert_eq!(services_on(node1), std::slice::from_ref(&web));
+    // The app's services on the manager: its web service, and its jobs while they are there.
+    let services_of = |app: &str| -> Vec<String> {
+        let (service, job) = (format!("wharf-{app}-"), format!("wharf-{app}_"));
+        services_on(node1)
+            .into_iter()
+            .filter(|s| s.starts_with(&service) || s.starts_with(&job))
+            .collect()
+    };
+    assert_eq!(services_of(&app), [web.as_str()]);
     let out = d.wharf(&[
         "run",
         &app,
@@ -48,8 +80,8 @@ fn runs_and_release_commands_run_as_jobs_on_the_nodes_the_app_may_use() {
     assert_eq!(said, "node2\nout\n", "stderr: {complained}");
     assert!(complained.contains("err"), "{complained}");
     assert_eq!(
-        services_on(node1),
-        std::slice::from_ref(&web),
+        services_of(&app),
+        [web.as_str()],
         "the run's job is gone when `wharf run` returns"
     );
 
@@ -58,7 +90,7 @@ fn runs_and_release_commands_run_as_jobs_on_the_nodes_the_app_may_use() {
     let name = name.trim();
     assert!(name.starts_with(&format!("wharf-{app}_run-")), "{name}");
     wait_until("the detached run's job removed", || {
-        services_on(node1) == [web.clone()]
+        services_of(&app) == [web.as_str()]
     });
     // One that still runs when the server restarts goes once it ended all the same.
     let name = d.wharf_ok(&["run", "--detach", &app, "--", "sh", "-c", "sleep 6"]);
@@ -70,7 +102,7 @@ fn runs_and_release_commands_run_as_jobs_on_the_nodes_the_app_may_use() {
     );
     d.spawn();
     wait_until("the detached run's job removed after a restart", || {
-        services_on(node1) == [web.clone()]
+        services_of(&app) == [web.as_str()]
     });
 
     // A run no node may take (the node it names lost its label) fails within seconds, saying
@@ -104,24 +136,8 @@ fn runs_and_release_commands_run_as_jobs_on_the_nodes_the_app_may_use() {
         services_on(node1)
     );
 
-    // A release command, of an image built on this server (node1): its job runs there, as
-    // the app's placement says. Its failure fails the deploy with its output, and the first
-    // release keeps serving.
-    node1.load_image("busybox:latest");
-    let built = unique("release");
-    let domain = format!("{built}.example.test");
-    let settings = format!(
-        "# wharf.app = {built}\n# wharf.domain = {domain}\n# wharf.placement = node.hostname == node1"
-    );
-    let dir = app_dir(&settings, "first release");
-    std::fs::write(
-        dir.path().join("Procfile"),
-        "release: echo \"releasing on $(hostname)\"\n",
-    )
-    .unwrap();
-    let deployed = d.deploy_ok(dir.path());
-    assert!(deployed.contains("releasing on node1"), "{deployed}");
-    d.wait_for_body(&domain, "first release");
+    // A failing release command fails the deploy with its output; the first release keeps
+    // serving.
     std::fs::write(dir.path().join("www/index.html"), "second release").unwrap();
     std::fs::write(
         dir.path().join("Procfile"),
@@ -139,4 +155,30 @@ fn runs_and_release_commands_run_as_jobs_on_the_nodes_the_app_may_use() {
         "{:?}",
         services_on(node1)
     );
+
+    // The cron job ran as a job on node1 within about a minute, its exit code and output kept,
+    // and its job is gone.
+    let deadline = Instant::now() + Duration::from_secs(130);
+    let run_line = loop {
+        let listed = d.wharf_ok(&["cron", &built]);
+        if let Some(line) = listed
+            .lines()
+            .find(|l| l.contains("cron-on") && !l.contains("running") && !l.starts_with('*'))
+        {
+            break line.to_string();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the cron job never finished:\n{listed}\n{}",
+            d.log()
+        );
+        std::thread::sleep(Duration::from_secs(2));
+    };
+    let fields: Vec<&str> = run_line.split_whitespace().collect();
+    assert_eq!(fields[1], "5", "the exit code is kept: {run_line}");
+    let log = d.wharf_ok(&["cron", &built, "--log", fields[0]]);
+    assert!(log.contains("cron-on-node1"), "{log}");
+    wait_until("the cron job's service removed", || {
+        !services_on(node1).iter().any(|s| s.contains("_cron-"))
+    });
 }
