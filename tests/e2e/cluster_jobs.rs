@@ -37,6 +37,11 @@ fn runs_and_release_commands_run_as_jobs_on_the_nodes_the_app_may_use() {
     .unwrap();
     let deployed = d.deploy_ok(dir.path());
     assert!(deployed.contains("releasing on node1"), "{deployed}");
+    assert!(
+        deployed.contains(&format!("ran as job wharf-{built}_release-"))
+            && deployed.contains(" on node node1"),
+        "{deployed}"
+    );
     d.wait_for_body(&domain, "first release");
 
     // An app placed on node2 alone: its run goes there, with both streams and the exit code.

@@ -163,10 +163,11 @@ impl Deployer {
             self.task_container(release, spec, port, Task::Cron, command, &suffix, replica)?;
         if self.place_of(&container, false).await? == Place::Node {
             let name = Task::Cron.job_name(&release.app, &suffix);
-            let (code, lines) = self
+            let ran = self
                 .run_job(release, spec, container, name, KEPT_LINES)
                 .await?;
-            return Ok((code, lines.join("\n")));
+            tracing::info!(node = %ran.node, "cron job ran as a job");
+            return Ok((ran.code, ran.lines.join("\n")));
         }
         let started = self.create_container(&container).await?;
         let code = self.wait_for_exit(&started.id).await;

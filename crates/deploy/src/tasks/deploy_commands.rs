@@ -35,10 +35,11 @@ impl Deployer {
         let (outcome, logs) = match self.place_of(&container, keeps).await? {
             Place::Node => {
                 let name = phase.job_name(&release.app, &suffix);
-                let (code, logs) = self
-                    .run_job(release, spec, container, name, SHOWN_LINES)
+                let ran = self
+                    .run_job(release, spec, container, name.clone(), SHOWN_LINES)
                     .await?;
-                (Ok(code), logs)
+                progress.line(format!("       ran as job {name} on node {}", ran.node));
+                (Ok(ran.code), ran.lines)
             }
             Place::Here if keeps => {
                 return self

@@ -52,6 +52,15 @@ pub fn place(cluster: bool, container: &ContainerSpec, attached: bool) -> Place 
     }
 }
 
+/// How a job that was run to its end went.
+pub(crate) struct JobRun {
+    pub code: i64,
+    /// The last lines of its output.
+    pub lines: Vec<String>,
+    /// The hostname of the node it ran on.
+    pub node: String,
+}
+
 /// A task started as a Swarm job.
 #[derive(Debug, Clone)]
 pub struct Job {
@@ -168,8 +177,9 @@ impl Deployer {
         }
     }
 
-    /// Run `container` as a job to its end (see [`Deployer::start_job`]): its exit code and
-    /// the last `lines` lines of its output (stdout and stderr). The job is removed.
+    /// Run `container` as a job to its end (see [`Deployer::start_job`]): its exit code, the
+    /// last `lines` lines of its output (stdout and stderr) and the node it ran on. The job is
+    /// removed.
     pub(crate) async fn run_job(
         &self,
         release: &ReleaseRecord,
@@ -177,7 +187,7 @@ impl Deployer {
         container: ContainerSpec,
         name: String,
         lines: usize,
-    ) -> Result<(i64, Vec<String>), DeployError> {
+    ) -> Result<JobRun, DeployError> {
         let job = self.start_job(release, spec, container, name).await?;
         let code = self.wait_job_done(&job).await;
         let mut output = Vec::new();
@@ -198,7 +208,11 @@ impl Deployer {
             .iter()
             .map(|l| l.to_string())
             .collect();
-        Ok((code?, kept))
+        Ok(JobRun {
+            code: code?,
+            lines: kept,
+            node: job.node.unwrap_or_else(|| "?".to_string()),
+        })
     }
 
     /// Remove a job's service (its task's container goes on its node).
