@@ -25,8 +25,8 @@ pub struct Terminal {
 pub struct RunRequest {
     /// The command and its arguments (no shell unless you name one).
     pub cmd: Vec<String>,
-    /// Start it and answer at once with [`RunStarted`]; the engine removes the container
-    /// when the command ends.
+    /// Start it and answer at once with [`RunStarted`]; the container (in a cluster, the
+    /// Swarm job) is removed when the command ends.
     #[serde(default)]
     pub detach: bool,
     #[serde(flatten)]
@@ -36,9 +36,9 @@ pub struct RunRequest {
 /// The answer to a detached run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct RunStarted {
-    /// The container's name.
+    /// The container's name (in a cluster, the Swarm job's: `wharf-APP_run-...`).
     pub name: String,
-    /// The container's id.
+    /// The container's id (in a cluster, the Swarm job's service ID).
     pub id: String,
 }
 

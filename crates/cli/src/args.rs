@@ -800,7 +800,8 @@ pub struct InitArgs {
 pub struct RunArgs {
     /// The app whose image, config and links the command runs with.
     pub app: AppName,
-    /// Leave the command running and print its container's name; it is removed when it ends.
+    /// Leave the command running and print its container's name (in a cluster, its Swarm
+    /// job's); it is removed when it ends.
     #[arg(short, long)]
     pub detach: bool,
     /// Never allocate a TTY, even when stdin is a terminal.
