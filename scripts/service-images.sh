@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the database images Wharf's services use by default (postgres:17, mariadb:11, redis:8)
-# from Debian's packages, for machines that cannot pull from a registry (tests, CI). Each image
+# Builds the database images Wharf's services use by default (postgres:17, mariadb:11, redis:8),
+# and the registry a cluster's manager runs (registry:2, Docker's distribution registry), from
+# Debian's packages, for machines that cannot pull from a registry (tests, CI). Each image
 # gets an entrypoint with the official image's interface (the same environment variables, data
 # directories and commands), so Wharf runs it exactly as it runs the official one.
 # Images that already exist are kept, unless their entrypoint is not this checkout's. Needs root, debootstrap and a running Docker engine.
@@ -37,6 +38,10 @@ build() {
   rm -rf "$root"/var/lib/mysql/* "$root"/var/lib/postgresql/* "$root"/var/lib/redis/*
   rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
   install -m 0755 "$here/service-images/$entrypoint" "$root/usr/local/bin/docker-entrypoint.sh"
+  # Debian names the registry's binary docker-registry; the official image calls it registry.
+  if [ -x "$root/usr/bin/docker-registry" ]; then
+    ln -sf /usr/bin/docker-registry "$root/usr/local/bin/registry"
+  fi
   local changes=(-c 'ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"]')
   for change in "$@"; do changes+=(-c "$change"); done
   tar -C "$root" -c . | docker import "${changes[@]}" - "$tag" >/dev/null
@@ -52,6 +57,8 @@ build mariadb:11 mariadb-server,mariadb-client mariadb-entrypoint.sh \
   'VOLUME /var/lib/mysql' 'EXPOSE 3306' 'CMD ["mariadbd"]' &
 build redis:8 redis-server,redis-tools redis-entrypoint.sh \
   'WORKDIR /data' 'VOLUME /data' 'EXPOSE 6379' 'CMD ["redis-server"]' &
+build registry:2 docker-registry registry-entrypoint.sh \
+  'VOLUME /var/lib/registry' 'EXPOSE 5000' 'CMD ["/etc/docker/registry/config.yml"]' &
 failed=0
 for job in $(jobs -p); do wait "$job" || failed=1; done
 exit $failed

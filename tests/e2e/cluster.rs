@@ -4,6 +4,7 @@
 //! joins by the printed command and one over SSH with a key, and `wharf nodes` lists, labels,
 //! drains, activates and removes them. The machine's own engine stays out of every Swarm.
 
+use super::cluster_apps::join;
 use super::cluster_harness::Cluster;
 use super::harness::{Daemon, fails_with, stdout};
 use super::token_scopes::remote;
@@ -24,13 +25,9 @@ fn a_server_grows_into_a_three_node_cluster_by_command() {
     fails_with(&d.wharf(&["nodes"]), "wharf cluster init");
 
     // Something already running on the server keeps running through the init, untouched.
-    let load = Command::new("sh")
-        .arg("-c")
-        .arg(r#"docker save busybox:latest | docker --host "$1" load -q"#)
-        .args(["sh", &node1.host()])
-        .status()
-        .unwrap();
-    assert!(load.success(), "loading busybox into node 1");
+    // (The registry's image too: this machine cannot pull, and `cluster init` starts it.)
+    node1.load_image("busybox:latest");
+    node1.load_image("registry:2");
     let running = node1.docker(&["run", "-d", "busybox:latest", "sleep", "3600"]);
     assert!(running.status.success(), "{}", stdout(&running));
     let running = stdout(&running).trim().to_string();
@@ -60,17 +57,57 @@ fn a_server_grows_into_a_three_node_cluster_by_command() {
     let again = d.wharf_ok(&["cluster", "init"]);
     assert!(again.contains("already is a cluster manager"), "{again}");
 
-    // Node 2 joins by the command `nodes add` prints, run on that machine.
-    let printed = d.wharf_ok(&["nodes", "add", "node2"]);
-    let join: Vec<&str> = printed
-        .lines()
-        .map(str::trim)
-        .find(|line| line.starts_with("docker swarm join --token "))
-        .unwrap_or_else(|| panic!("no join command in: {printed}"))
-        .split_whitespace()
-        .collect();
-    assert!(join.last().unwrap().ends_with(":2377"), "{join:?}");
-    node2.exec_ok(&join);
+    // The registry the nodes pull images from runs on this server, on its cluster address.
+    let registry = format!("{}:5000", node1.address());
+    let status = d.wharf_ok(&["cluster", "status"]);
+    assert!(
+        status.contains(&format!("Registry:    {registry}")),
+        "{status}"
+    );
+
+    // Node 2 joins by the script `nodes add` prints, run on that machine: its engine gets the
+    // registry's CA and a client certificate, then joins.
+    join(&d, node2);
+    let certs = format!("/etc/docker/certs.d/{registry}");
+    assert_eq!(
+        node2.exec_ok(&["stat", "-c", "%a %n", &format!("{certs}/client.key")]),
+        format!("600 {certs}/client.key")
+    );
+    // The registry lets in only a client with a certificate of the cluster's CA: a node's is
+    // accepted (and the registry's own certificate checks against that CA), none is refused.
+    let pem = tempfile::tempdir().unwrap();
+    for file in ["ca.crt", "client.cert", "client.key"] {
+        let contents = node2.exec_ok(&["cat", &format!("{certs}/{file}")]);
+        std::fs::write(pem.path().join(file), contents + "\n").unwrap();
+    }
+    let url = format!("https://{registry}/v2/");
+    let with_node_cert = Command::new("curl")
+        .args(["-sS", "--max-time", "10", "--cacert"])
+        .arg(pem.path().join("ca.crt"))
+        .arg("--cert")
+        .arg(pem.path().join("client.cert"))
+        .arg("--key")
+        .arg(pem.path().join("client.key"))
+        .arg(&url)
+        .output()
+        .unwrap();
+    assert!(
+        with_node_cert.status.success() && stdout(&with_node_cert).trim() == "{}",
+        "{}{}",
+        stdout(&with_node_cert),
+        String::from_utf8_lossy(&with_node_cert.stderr)
+    );
+    let without = Command::new("curl")
+        .args(["-sS", "--max-time", "10", "--cacert"])
+        .arg(pem.path().join("ca.crt"))
+        .arg(&url)
+        .output()
+        .unwrap();
+    assert!(
+        !without.status.success(),
+        "a client without a certificate got in: {}",
+        stdout(&without)
+    );
     // A name already in the cluster is refused.
     fails_with(
         &d.wharf(&["nodes", "add", "node2"]),
@@ -120,6 +157,11 @@ fn a_server_grows_into_a_three_node_cluster_by_command() {
     ]);
     assert!(joined.contains("Node web-3"), "{joined}");
     assert_eq!(node3.swarm_state(), "active");
+    let files = node3.exec_ok(&["ls", &certs]);
+    assert_eq!(
+        files.split_whitespace().collect::<Vec<_>>(),
+        ["ca.crt", "client.cert", "client.key"]
+    );
 
     // Three nodes, ready; the workers' states settle within seconds of joining.
     let nodes = wait_for_nodes(&d, |nodes| {

@@ -5,8 +5,10 @@
 //! A config change under load starts the new release's service, health-checks its tasks,
 //! switches, drains and removes the old service, with no request failed. What services cannot
 //! have yet (a volume) is refused, naming it. A daemon that restarts routes to the same tasks.
-//! Four tasks on three nodes share one, on two ports; a rollback runs the first release again. An image only this server has fails
-//! the deploy with the Swarm's reason and what to do. A server that is not a cluster is untouched.
+//! Four tasks on three nodes share one, on two ports; a rollback runs the first release again.
+//! Images reach the other nodes through the registry Wharf runs on the manager (they are
+//! loaded on node1 only): an app built from source on this server runs on all three, and the
+//! registry keeps the tags of the releases kept. A server that is not a cluster is untouched.
 //! Placement rules put the tasks on the nodes they name; a rule no node meets fails the deploy
 //! with the Swarm's reason within seconds while the running release serves; on a server that
 //! is not a cluster the setting is accepted and ignored, saying so.
@@ -23,7 +25,7 @@ pub(super) const IMAGE: &str = "wharf-e2e-hostname:1";
 
 #[test]
 fn an_app_scaled_to_three_runs_on_three_nodes_and_redeploys_without_a_failed_request() {
-    let (cluster, mut d) = three_node_cluster();
+    let (cluster, mut d) = three_node_cluster_with(&["--keep-releases", "3"]);
     let node1 = cluster.node(1);
 
     let app = unique("spread");
@@ -124,22 +126,55 @@ fn an_app_scaled_to_three_runs_on_three_nodes_and_redeploys_without_a_failed_req
         services_on(node1) == [format!("wharf-{app}-web-v4")]
     });
 
-    // An image built on this server alone is not on the other nodes yet: the Swarm's refusal
-    // fails the deploy with the way round it, and its service goes.
-    node1.load_image("busybox:latest");
-    let built = unique("built");
-    let dir = super::harness::app_dir(
-        &format!("# wharf.app = {built}\n# wharf.domain = {built}.example.test\n# wharf.scale = 3"),
-        "built here",
-    );
-    let out = d.deploy(dir.path());
-    fails_with(&out, "No such image");
-    fails_with(&out, "wharf deploy --image");
+    // An app built from source on this server: its image goes to the cluster's registry, and
+    // the other nodes pull it from there.
+    let status = d.wharf_ok(&["cluster", "status"]);
+    let registry = format!("{}:5000", node1.address());
     assert!(
-        !services_on(node1).iter().any(|s| s.contains(&built)),
-        "{:?}",
-        services_on(node1)
+        status.contains(&format!("Registry:    {registry}")),
+        "{status}"
     );
+    let built = unique("built");
+    let built_domain = format!("{built}.example.test");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        format!(
+            "# wharf.app = {built}\n# wharf.domain = {built_domain}\n# wharf.scale = 3\n{HOSTNAME_APP}"
+        ),
+    )
+    .unwrap();
+    let out = d.deploy(dir.path());
+    let said = stdout(&out);
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        super::harness::stderr(&out)
+    );
+    assert!(
+        said.contains(&format!(
+            "pushed {registry}/wharf/{built}:v1 to the cluster's registry"
+        )),
+        "{said}"
+    );
+    let answering = answering_hostnames(&d, &built_domain, 3);
+    for node in cluster.nodes() {
+        assert!(
+            answering.iter().any(|h| node.runs_container(h)),
+            "no task of the built app on {}: {answering:?}",
+            node.hostname
+        );
+    }
+    // Releases past the three kept leave the registry too.
+    for n in 2..=4 {
+        d.wharf_ok(&["config", "set", &built, &format!("N={n}")]);
+    }
+    let tags_dir =
+        format!("/var/lib/registry/docker/registry/v2/repositories/wharf/{built}/_manifests/tags");
+    wait_until("the registry keeps the last three releases", || {
+        let listed = stdout(&node1.docker(&["exec", "wharf-registry", "ls", &tags_dir]));
+        listed.split_whitespace().collect::<Vec<_>>() == ["v2", "v3", "v4"]
+    });
 
     // A volume is not supported for services yet: refused, named, with where to read more.
     let out = d.wharf(&[
@@ -159,9 +194,12 @@ fn an_app_scaled_to_three_runs_on_three_nodes_and_redeploys_without_a_failed_req
     );
     fails_with(&out, "docs/cluster.md");
 
-    // Destroying the app removes its service.
+    // Destroying the apps removes their services, and their images from the registry.
     d.wharf_ok(&["apps", "destroy", &app, "--confirm", &app]);
+    d.wharf_ok(&["apps", "destroy", &built, "--confirm", &built]);
     assert!(services_on(node1).is_empty(), "{:?}", services_on(node1));
+    let left = node1.docker(&["exec", "wharf-registry", "ls", &tags_dir]);
+    assert_eq!(stdout(&left).trim(), "", "tags left in the registry");
     d.terminate();
 }
 
@@ -297,13 +335,21 @@ fn on_a_server_that_is_not_a_cluster_placement_is_accepted_and_ignored() {
     fails_with(&out, "FIELD == VALUE or FIELD != VALUE");
 }
 
-/// Three nodes with [`IMAGE`] loaded on each, and a daemon driving node1's engine that made
-/// them a cluster by its own commands (`cluster init`, `nodes add` over SSH): every node ready.
+/// [`three_node_cluster_with`] a daemon of default settings.
 pub(super) fn three_node_cluster() -> (Cluster, Daemon) {
+    three_node_cluster_with(&[])
+}
+
+/// Three nodes with [`IMAGE`], busybox (for builds) and the registry's image loaded on node1
+/// only, and a daemon driving node1's engine, started with `server_args`, that made
+/// them a cluster by its own commands (`cluster init`, `nodes add` over SSH): every node ready.
+fn three_node_cluster_with(server_args: &[&str]) -> (Cluster, Daemon) {
     build_image();
     let cluster = Cluster::start(3);
-    cluster.load_image(IMAGE);
-    let mut d = Daemon::configured(&[], &[("DOCKER_HOST", &cluster.node(1).host())]);
+    for image in [IMAGE, "busybox:latest", "registry:2"] {
+        cluster.node(1).load_image(image);
+    }
+    let mut d = Daemon::configured(server_args, &[("DOCKER_HOST", &cluster.node(1).host())]);
     d.spawn();
     d.wharf_ok(&["cluster", "init"]);
     for node in &cluster.nodes()[1..] {
@@ -319,13 +365,12 @@ pub(super) fn three_node_cluster() -> (Cluster, Daemon) {
     (cluster, d)
 }
 
+/// The Dockerfile of [`IMAGE`].
+const HOSTNAME_APP: &str = "FROM busybox:latest\nEXPOSE 8080\nCMD [\"sh\", \"-c\", \"mkdir -p /www && echo \\\"hello $GREETING $(hostname)\\\" > /www/index.html && exec httpd -f -p 8080 -h /www\"]\n";
+
 pub(super) fn build_image() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("Dockerfile"),
-        "FROM busybox:latest\nEXPOSE 8080\nCMD [\"sh\", \"-c\", \"mkdir -p /www && echo \\\"hello $GREETING $(hostname)\\\" > /www/index.html && exec httpd -f -p 8080 -h /www\"]\n",
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("Dockerfile"), HOSTNAME_APP).unwrap();
     let built = Command::new("docker")
         .args(["build", "-q", "-t", IMAGE])
         .arg(dir.path())
@@ -338,17 +383,17 @@ pub(super) fn build_image() {
     );
 }
 
-/// Join `node` by the command `wharf nodes add` prints, run on it.
+/// Join `node` by the script `wharf nodes add` prints (between its first two blank lines),
+/// run in a root shell on it, as a user pastes it.
 pub(super) fn join(d: &Daemon, node: &Node) {
     let printed = d.wharf_ok(&["nodes", "add", &node.hostname]);
-    let join: Vec<&str> = printed
-        .lines()
-        .map(str::trim)
-        .find(|line| line.starts_with("docker swarm join --token "))
-        .unwrap_or_else(|| panic!("no join command in: {printed}"))
-        .split_whitespace()
-        .collect();
-    node.exec_ok(&join);
+    let script = printed
+        .split("\n\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no script in: {printed}"));
+    assert!(script.contains("docker swarm join --token "), "{printed}");
+    assert!(script.contains("/etc/docker/certs.d/"), "{printed}");
+    node.exec_script(script);
 }
 
 /// The Swarm services on the manager, by name.

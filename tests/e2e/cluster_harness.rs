@@ -82,14 +82,6 @@ impl Cluster {
     pub fn nodes(&self) -> &[Node] {
         &self.nodes
     }
-
-    /// Put `image`, from the machine's own engine, on every node's engine (no registry is
-    /// reachable: `docker save | docker load`).
-    pub fn load_image(&self, image: &str) {
-        for node in &self.nodes {
-            node.load_image(image);
-        }
-    }
 }
 
 impl Node {
@@ -164,6 +156,32 @@ impl Node {
             .args(args)
             .output()
             .unwrap()
+    }
+
+    /// Run the shell script `script` inside the node, as root, and insist that it succeeds.
+    pub fn exec_script(&self, script: &str) {
+        use std::io::Write;
+        let mut child = Command::new("docker")
+            .args(["exec", "-i", &self.container, "sh"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(script.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "on {}: {script}\n{}{}",
+            self.hostname,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     /// Run `args` inside the node and insist that it succeeds; its stdout.

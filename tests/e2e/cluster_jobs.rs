@@ -15,13 +15,14 @@ fn runs_and_release_commands_run_as_jobs_on_the_nodes_the_app_may_use() {
     let (cluster, mut d) = three_node_cluster();
     let node1 = cluster.node(1);
 
-    // A release command, of an image built on this server (node1): its job runs there, as
-    // the app's placement says.
+    // A release command, of an image built on this server (node1): its job runs on node3, as
+    // the app's placement says, from the image the web service runs (the cluster's registry's,
+    // which node3 pulls).
     node1.load_image("busybox:latest");
     let built = unique("release");
     let domain = format!("{built}.example.test");
     let settings = format!(
-        "# wharf.app = {built}\n# wharf.domain = {domain}\n# wharf.placement = node.hostname == node1"
+        "# wharf.app = {built}\n# wharf.domain = {domain}\n# wharf.placement = node.hostname == node3"
     );
     let dir = app_dir(&settings, "first release");
     std::fs::write(
@@ -36,10 +37,10 @@ fn runs_and_release_commands_run_as_jobs_on_the_nodes_the_app_may_use() {
     )
     .unwrap();
     let deployed = d.deploy_ok(dir.path());
-    assert!(deployed.contains("releasing on node1"), "{deployed}");
+    assert!(deployed.contains("releasing on node3"), "{deployed}");
     assert!(
         deployed.contains(&format!("ran as job wharf-{built}_release-"))
-            && deployed.contains(" on node node1"),
+            && deployed.contains(" on node node3"),
         "{deployed}"
     );
     d.wait_for_body(&domain, "first release");
@@ -151,7 +152,7 @@ fn runs_and_release_commands_run_as_jobs_on_the_nodes_the_app_may_use() {
     .unwrap();
     let out = d.deploy(dir.path());
     fails_with(&out, "release command failed with exit code 4");
-    fails_with(&out, "migrating on node1");
+    fails_with(&out, "migrating on node3");
     fails_with(&out, "broken");
     fails_with(&out, "the previous release keeps serving");
     d.wait_for_body(&domain, "first release");
@@ -161,7 +162,7 @@ fn runs_and_release_commands_run_as_jobs_on_the_nodes_the_app_may_use() {
         services_on(node1)
     );
 
-    // The cron job ran as a job on node1 within about a minute, its exit code and output kept,
+    // The cron job ran as a job on node3 within about a minute, its exit code and output kept,
     // and its job is gone.
     let deadline = Instant::now() + Duration::from_secs(130);
     let run_line = loop {
@@ -182,7 +183,7 @@ fn runs_and_release_commands_run_as_jobs_on_the_nodes_the_app_may_use() {
     let fields: Vec<&str> = run_line.split_whitespace().collect();
     assert_eq!(fields[1], "5", "the exit code is kept: {run_line}");
     let log = d.wharf_ok(&["cron", &built, "--log", fields[0]]);
-    assert!(log.contains("cron-on-node1"), "{log}");
+    assert!(log.contains("cron-on-node3"), "{log}");
     wait_until("the cron job's service removed", || {
         !services_on(node1).iter().any(|s| s.contains("_cron-"))
     });

@@ -26,6 +26,9 @@ pub struct ClusterStatus {
     /// The engine's Swarm error, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The cluster's image registry on this server, `HOST:PORT`, while it runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry: Option<String>,
 }
 
 /// `POST /v1/cluster/init`: make this server's engine a Swarm manager.
@@ -108,6 +111,38 @@ pub struct NodeJoin {
     /// The command to run on the new machine, as its arguments:
     /// `docker swarm join --token TOKEN HOST:2377`.
     pub command: Vec<String>,
+    /// What the new machine's engine needs, before it joins, to pull the cluster's images.
+    pub registry: RegistryTrust,
+}
+
+/// How a node's engine trusts the cluster's registry and is let in: files for its
+/// `/etc/docker/certs.d/HOST:PORT/`. The key is a secret, as the join token is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RegistryTrust {
+    /// The registry, `HOST:PORT`.
+    pub address: String,
+    /// The directory the files go in, `/etc/docker/certs.d/HOST:PORT`.
+    pub directory: String,
+    pub files: Vec<TrustFile>,
+}
+
+/// One file of a [`RegistryTrust`].
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TrustFile {
+    /// `ca.crt`, `client.cert` or `client.key`.
+    pub name: String,
+    /// Its PEM text.
+    pub contents: String,
+    /// Its mode, e.g. 384 (0600) for the key.
+    pub mode: u32,
+}
+
+impl std::fmt::Debug for TrustFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TrustFile")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
 }
 
 /// `POST /v1/nodes/{node}/availability`: what the scheduler may do with the node.

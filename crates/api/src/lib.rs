@@ -32,7 +32,8 @@ pub use certs::{
 };
 pub use cluster::{
     AddNodeRequest, AvailabilityRequest, ClusterInitRequest, ClusterInitialized, ClusterStatus,
-    LabelsRequest, Node, NodeJoin, NodeRemoved, Nodes, RemoveNodeQuery, RenameNodeRequest,
+    LabelsRequest, Node, NodeJoin, NodeRemoved, Nodes, RegistryTrust, RemoveNodeQuery,
+    RenameNodeRequest, TrustFile,
 };
 pub use config::{ConfigChangeRequest, ConfigQuery, ConfigVars, RollbackRequest};
 pub use doc::ApiDoc;

@@ -666,6 +666,7 @@ fn every_type_survives_a_round_trip() {
             address: Some("10.0.0.2".into()),
             nodes: Some(3),
             error: None,
+            registry: Some("10.0.0.2:5000".into()),
         },
     );
     schema(
@@ -704,6 +705,22 @@ fn every_type_survives_a_round_trip() {
     );
     schema(s, Nodes { nodes: vec![node] });
     schema(s, AddNodeRequest { name: name.clone() });
+    let file = schema_value(
+        s,
+        TrustFile {
+            name: "ca.crt".into(),
+            contents: "-----BEGIN CERTIFICATE-----\n...".into(),
+            mode: 0o644,
+        },
+    );
+    let trust = schema_value(
+        s,
+        RegistryTrust {
+            address: "10.0.0.2:5000".into(),
+            directory: "/etc/docker/certs.d/10.0.0.2:5000".into(),
+            files: vec![file],
+        },
+    );
     schema(
         s,
         NodeJoin {
@@ -711,6 +728,7 @@ fn every_type_survives_a_round_trip() {
             token: "SWMTKN-1-abc".into(),
             manager: "10.0.0.2:2377".into(),
             command: vec!["docker".into(), "swarm".into(), "join".into()],
+            registry: trust,
         },
     );
     schema(

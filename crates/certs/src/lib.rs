@@ -1,5 +1,6 @@
 //! Wharf's TLS certificates: checking a certificate chain and key before it is served, and
-//! keeping them in the data directory.
+//! keeping them in the data directory; and Wharf's own CAs ([`LocalCa`]) for database services
+//! and the cluster's registry.
 //!
 //! The API is small on purpose, for both sources of certificates (uploads by
 //! `wharf certs add` and ACME issuance):
@@ -20,6 +21,8 @@
 
 mod check;
 mod files;
+mod local_ca;
 
 pub use check::{CertError, CertInfo, ValidCert, challenge_key, validate};
 pub use files::{CertFiles, CertMeta, CertSource, StoredCert};
+pub use local_ca::{CaError, Issued, LocalCa, Usage, write_file};

@@ -425,6 +425,13 @@ pub struct ServerArgs {
     /// How many recent releases of each app keep their image, for rollbacks.
     #[arg(long, default_value_t = 5)]
     pub keep_releases: usize,
+    /// The image of the registry a cluster's manager runs for its nodes (Docker's
+    /// distribution registry).
+    #[arg(long, default_value = "registry:2", value_name = "IMAGE")]
+    pub registry_image: String,
+    /// The port of that registry, on the manager's cluster address.
+    #[arg(long, default_value_t = 5000, value_name = "PORT")]
+    pub registry_port: u16,
     /// Seconds between readings of what the host and the containers use (`wharf stats`).
     #[arg(long, default_value_t = 10, value_name = "SECS")]
     pub stats_interval: u64,

@@ -44,6 +44,8 @@ pub struct DeploySettings {
     pub services_ca: Option<std::path::PathBuf>,
     /// Where apps' container output is kept (`DATA/app-logs`), and its bounds.
     pub app_logs: Arc<crate::AppLogs>,
+    /// The cluster's image registry, run on the manager once this server is a cluster.
+    pub registry: crate::RegistrySettings,
 }
 
 impl DeploySettings {
@@ -63,6 +65,7 @@ impl DeploySettings {
                 "/var/lib/wharf/app-logs",
                 crate::LogBounds::default(),
             )),
+            registry: crate::RegistrySettings::default(),
         }
     }
 }
@@ -78,6 +81,9 @@ pub struct Deployer {
     pub(crate) retirements: crate::instances::Retirements,
     pub(crate) live: crate::live::LiveDeploys,
     locks: Mutex<HashMap<AppName, Arc<tokio::sync::Mutex<()>>>>,
+    /// Held while the registry starts, an image is pushed to it, or it is pruned: a garbage
+    /// collection must not run during a push.
+    pub(crate) registry_lock: tokio::sync::Mutex<()>,
 }
 
 /// The image tag of release `version` of `app`.
@@ -102,6 +108,7 @@ impl Deployer {
             retirements: Default::default(),
             live: Default::default(),
             locks: Mutex::new(HashMap::new()),
+            registry_lock: tokio::sync::Mutex::new(()),
         }
     }
 

@@ -1,5 +1,6 @@
-//! Destroying an app: its routes, containers (and in a cluster its Swarm services), images, stored state and kept logs go; named volumes stay,
-//! because they hold the user's data.
+//! Destroying an app: its routes, containers (and in a cluster its Swarm services and its
+//! images in the cluster's registry), images, stored state and kept logs go; named volumes
+//! stay, because they hold the user's data.
 
 use crate::deployer::INSTANCE_LABEL;
 use crate::{DeployError, Deployer};
@@ -28,11 +29,20 @@ impl Deployer {
             }
         }
         for image in self.docker.list_images(&filters).await? {
-            let name = image.tags.first().cloned().unwrap_or(image.id);
-            if let Err(err) = self.docker.remove_image(&name).await {
-                tracing::warn!(image = %name, error = %err, "could not remove image");
+            // Every name goes (in a cluster, an image also has the registry's name).
+            let names = if image.tags.is_empty() {
+                vec![image.id]
+            } else {
+                image.tags
+            };
+            for name in names {
+                if let Err(err) = self.docker.remove_image(&name).await {
+                    tracing::warn!(image = %name, error = %err, "could not remove image");
+                }
             }
         }
+        self.prune_registry(app, &std::collections::HashSet::new())
+            .await;
         self.store.delete_app(app)?;
         self.live.forget(app);
         // Its containers are gone, so nothing writes its lines any more.

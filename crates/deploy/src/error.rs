@@ -99,6 +99,9 @@ pub enum DeployError {
         reason: String,
         serving: Serving,
     },
+    /// The cluster's image registry could not be started, trusted or pushed to.
+    #[error("the cluster's image registry: {0}")]
+    Registry(String),
     #[error(
         "{app} cannot run in a cluster yet: {what} are not supported for apps run as Swarm services; {fix}"
     )]
@@ -294,6 +297,7 @@ impl wharf_domain::Documented for DeployError {
             DeployError::NotInClusterYet { .. }
             | DeployError::ServiceTaskFailed { .. }
             | DeployError::JobNotRun { .. } => Some(docs_link::CLUSTER_APPS),
+            DeployError::Registry(_) => Some(docs_link::CLUSTER_IMAGES),
             DeployError::NoSuitableNode { .. } => Some(docs_link::CLUSTER_PLACEMENT),
             DeployError::VolumeOwner { .. } => Some(docs_link::STORAGE_OWNER),
             DeployError::MountClash { .. }

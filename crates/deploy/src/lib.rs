@@ -29,6 +29,7 @@ mod pipeline;
 mod processes;
 mod progress;
 mod reconcile;
+mod registry;
 mod rollback;
 mod storage;
 mod tasks;
@@ -48,6 +49,10 @@ pub use pipeline::{BuildContext, ContextError, ContextLimits, DeployOutcome, ima
 pub use processes::{FormationView, Lifecycle, ProcessView};
 pub use progress::Progress;
 pub use reconcile::ReconcileReport;
+pub use registry::{
+    ADDRESS_LABEL as REGISTRY_ADDRESS_LABEL, REGISTRY_CONTAINER, REGISTRY_VOLUME, RegistrySettings,
+    TrustFile, certs_dir,
+};
 pub use storage::{StorageChange, StorageOutcome};
 pub use tasks::{Job, OneOff, Place, RunOptions, Task, every_minute, place};
 pub use wharf_domain::{CronSpec, HealthCheckSpec, ProcessSpec, ReleaseSpec};

@@ -132,6 +132,8 @@ pub const DEPLOY_FAILS: DocsLink =
 pub const CLUSTER_APPS: DocsLink = DocsLink::section("cluster", "apps-in-a-cluster");
 /// Placement rules in a cluster, and what a deploy whose rules no node meets says.
 pub const CLUSTER_PLACEMENT: DocsLink = DocsLink::section("cluster", "placement");
+/// How images reach the cluster's nodes: the registry on the manager.
+pub const CLUSTER_IMAGES: DocsLink = DocsLink::section("cluster", "images");
 
 /// Every link above, for the test that holds them to the documentation.
 pub const ALL: &[DocsLink] = &[
@@ -157,6 +159,7 @@ pub const ALL: &[DocsLink] = &[
     VERSIONS,
     CLUSTER_APPS,
     CLUSTER_PLACEMENT,
+    CLUSTER_IMAGES,
     DEPLOY_FAILS,
 ];
 

@@ -26,6 +26,7 @@ pub mod labels;
 mod logs;
 mod network;
 mod oneoff;
+mod push;
 mod service;
 mod stats;
 mod swarm;

@@ -50,6 +50,10 @@ pub struct ServerConfig {
     pub stop_grace: Duration,
     /// How many recent releases of each app keep their image, for rollbacks.
     pub keep_releases: usize,
+    /// The image of the registry a cluster's manager runs for its nodes.
+    pub registry_image: String,
+    /// Its port on the manager's cluster address.
+    pub registry_port: u16,
     /// How often the host's and the containers' figures are read and stored.
     pub stats_interval: Duration,
     /// Automatic HTTPS: the ACME directory, or off.
@@ -122,6 +126,8 @@ impl ServerConfig {
             drain_timeout: Duration::from_secs(30),
             stop_grace: Duration::from_secs(10),
             keep_releases: 5,
+            registry_image: "registry:2".to_string(),
+            registry_port: 5000,
             stats_interval: DEFAULT_STATS_INTERVAL,
             acme_directory: wharf_acme::DirectoryUrl::Url(
                 wharf_acme::LETS_ENCRYPT_PRODUCTION.to_string(),
@@ -165,6 +171,11 @@ impl ServerConfig {
         if self.keep_releases == 0 {
             return Err(ConfigError::Zero {
                 option: "--keep-releases",
+            });
+        }
+        if self.registry_port == 0 {
+            return Err(ConfigError::Zero {
+                option: "--registry-port",
             });
         }
         if self.app_logs.max_bytes < wharf_deploy::MIN_MAX_BYTES {

@@ -117,6 +117,11 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
     settings.protected_paths = protected_paths(&config);
     settings.api_domain = config.api_domain.clone();
     settings.services_ca = Some(wharf_services::ca_certificate_path(&config.data_dir));
+    settings.registry = wharf_deploy::RegistrySettings {
+        image: config.registry_image.clone(),
+        port: config.registry_port,
+        ca_dir: config.data_dir.join("cluster-ca"),
+    };
     settings.app_logs = Arc::new(wharf_deploy::AppLogs::new(
         config.app_logs_dir(),
         config.app_logs,

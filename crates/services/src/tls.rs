@@ -7,16 +7,10 @@
 //! before it starts, and never written anywhere else. Linked apps see the CA certificate at
 //! [`APP_CA_PATH`].
 
-use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rcgen::{
-    BasicConstraints, Certificate, CertificateParams, DistinguishedName, DnType,
-    ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose,
-};
-use time::OffsetDateTime;
+use wharf_certs::{LocalCa, Usage};
 use wharf_domain::{SERVICE_TLS_FILES, ServiceKind, ServiceName};
 use wharf_runtime::FileEntry;
 use wharf_store::unix_now;
@@ -36,8 +30,6 @@ pub(crate) fn service_tls_path() -> String {
     format!("{}/{}", SERVICE_TLS_DIR.0, SERVICE_TLS_DIR.1)
 }
 
-/// How long the CA is valid.
-const CA_LIFETIME: Duration = Duration::from_secs(25 * 365 * 24 * 3600);
 /// How long a server certificate is valid. A new one is issued whenever the container is
 /// made again, and at the server's start when less than [`RENEW_BEFORE`] is left.
 const SERVER_LIFETIME: Duration = Duration::from_secs(5 * 365 * 24 * 3600);
@@ -49,11 +41,9 @@ pub fn ca_certificate_path(data_dir: &Path) -> PathBuf {
     data_dir.join(CA_DIR).join("ca.crt")
 }
 
-/// The services CA: its certificate and key, loaded from the data directory.
+/// The services CA, loaded from the data directory.
 pub(crate) struct ServicesCa {
-    cert_pem: String,
-    issuer: Certificate,
-    key: KeyPair,
+    ca: LocalCa,
 }
 
 /// A server certificate issued to one service, ready to go into its container.
@@ -77,58 +67,11 @@ fn tls_error(what: &str, e: impl std::fmt::Display) -> ServiceError {
 }
 
 impl ServicesCa {
-    /// Loads the CA from `dir`, or makes one there if it has none yet (or only a key whose
-    /// certificate was never written: nothing can trust such a CA).
+    /// Loads the CA from `dir`, or makes one there if it has none yet.
     pub(crate) fn load_or_create(dir: &Path) -> Result<ServicesCa, ServiceError> {
-        let cert_path = dir.join("ca.crt");
-        let key_path = dir.join("ca.key");
-        if cert_path.exists() && key_path.exists() {
-            let cert_pem = std::fs::read_to_string(&cert_path)
-                .map_err(|e| tls_error(&format!("reading {}", cert_path.display()), e))?;
-            let key_pem = std::fs::read_to_string(&key_path)
-                .map_err(|e| tls_error(&format!("reading {}", key_path.display()), e))?;
-            return ServicesCa::from_pem(cert_pem, &key_pem);
-        }
-        std::fs::create_dir_all(dir)
-            .and_then(|()| std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)))
-            .map_err(|e| tls_error(&format!("making {}", dir.display()), e))?;
-        let key = KeyPair::generate().map_err(|e| tls_error("making the CA's key", e))?;
-        let mut params = CertificateParams::default();
-        let mut dn = DistinguishedName::new();
-        dn.push(DnType::OrganizationName, "Wharf");
-        dn.push(
-            DnType::CommonName,
-            format!(
-                "Wharf services CA {}",
-                &uuid::Uuid::new_v4().simple().to_string()[..8]
-            ),
-        );
-        params.distinguished_name = dn;
-        params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
-        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-        let now = OffsetDateTime::now_utc();
-        params.not_before = now - time::Duration::hours(1);
-        params.not_after = now + CA_LIFETIME;
-        let cert = params
-            .self_signed(&key)
-            .map_err(|e| tls_error("making the CA's certificate", e))?;
-        // The key goes first: a certificate on disk always has its key.
-        write_file(&key_path, key.serialize_pem().as_bytes(), 0o600)?;
-        write_file(&cert_path, cert.pem().as_bytes(), 0o644)?;
-        tracing::info!(dir = %dir.display(), "services CA made");
-        ServicesCa::from_pem(cert.pem(), &key.serialize_pem())
-    }
-
-    fn from_pem(cert_pem: String, key_pem: &str) -> Result<ServicesCa, ServiceError> {
-        let key = KeyPair::from_pem(key_pem).map_err(|e| tls_error("reading the CA's key", e))?;
-        let issuer = CertificateParams::from_ca_cert_pem(&cert_pem)
-            .and_then(|params| params.self_signed(&key))
-            .map_err(|e| tls_error("reading the CA's certificate", e))?;
-        Ok(ServicesCa {
-            cert_pem,
-            issuer,
-            key,
-        })
+        let ca = LocalCa::load_or_create(dir, "services")
+            .map_err(|e| tls_error("the services CA", e))?;
+        Ok(ServicesCa { ca })
     }
 
     /// A new server certificate for the service `name`: its host name on its network (and
@@ -142,28 +85,14 @@ impl ServicesCa {
             "127.0.0.1".to_string(),
             "::1".to_string(),
         ];
-        let mut params =
-            CertificateParams::new(names).map_err(|e| tls_error("naming the certificate", e))?;
-        params
-            .distinguished_name
-            .push(DnType::CommonName, name.as_str());
-        params.key_usages = vec![
-            KeyUsagePurpose::DigitalSignature,
-            KeyUsagePurpose::KeyEncipherment,
-        ];
-        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-        params.use_authority_key_identifier_extension = true;
-        let now = OffsetDateTime::now_utc();
-        params.not_before = now - time::Duration::hours(1);
-        params.not_after = now + SERVER_LIFETIME;
-        let key = KeyPair::generate().map_err(|e| tls_error("making a server key", e))?;
-        let cert = params
-            .signed_by(&key, &self.issuer, &self.key)
-            .map_err(|e| tls_error("signing a server certificate", e))?;
+        let issued = self
+            .ca
+            .issue(name.as_str(), names, Usage::Server, SERVER_LIFETIME)
+            .map_err(|e| tls_error("issuing a server certificate", e))?;
         Ok(ServerCertificate {
-            cert_pem: cert.pem(),
-            key_pem: key.serialize_pem(),
-            not_after: (now + SERVER_LIFETIME).unix_timestamp(),
+            cert_pem: issued.cert_pem,
+            key_pem: issued.key_pem,
+            not_after: issued.not_after,
         })
     }
 
@@ -174,7 +103,7 @@ impl ServicesCa {
         [
             (cert, server.cert_pem.as_bytes(), 0o644),
             (key, server.key_pem.as_bytes(), 0o600),
-            (ca, self.cert_pem.as_bytes(), 0o644),
+            (ca, self.ca.cert_pem().as_bytes(), 0o644),
         ]
         .into_iter()
         .map(|(name, contents, mode)| FileEntry {
@@ -186,25 +115,6 @@ impl ServicesCa {
         })
         .collect()
     }
-}
-
-/// Writes `contents` to `path` with `mode` through a temporary file, so a reader never sees
-/// half a file and the mode holds from the first byte.
-fn write_file(path: &Path, contents: &[u8], mode: u32) -> Result<(), ServiceError> {
-    let tmp = path.with_extension("tmp");
-    let written = (|| -> std::io::Result<()> {
-        let _ = std::fs::remove_file(&tmp);
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(mode)
-            .open(&tmp)?;
-        file.write_all(contents)?;
-        file.sync_all()?;
-        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(mode))?;
-        std::fs::rename(&tmp, path)
-    })();
-    written.map_err(|e| tls_error(&format!("writing {}", path.display()), e))
 }
 
 /// How clients reach a service over TLS, for `wharf services info`.
@@ -248,20 +158,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_ca_is_made_once_with_its_key_private() {
+    fn the_ca_lives_in_its_directory_of_the_data_directory() {
         let data = tempfile::tempdir().unwrap();
         let dir = data.path().join(CA_DIR);
         let ca = ServicesCa::load_or_create(&dir).unwrap();
-        let mode = |p: &str| std::fs::metadata(dir.join(p)).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode("ca.key"), 0o600);
-        assert_eq!(mode("ca.crt"), 0o644);
-        assert_eq!(
-            std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
-            0o700
-        );
         let again = ServicesCa::load_or_create(&dir).unwrap();
-        assert_eq!(ca.cert_pem, again.cert_pem);
+        assert_eq!(ca.ca.cert_pem(), again.ca.cert_pem());
         assert_eq!(ca_certificate_path(data.path()), dir.join("ca.crt"));
+        assert_eq!(
+            std::fs::read_to_string(dir.join("ca.crt")).unwrap(),
+            ca.ca.cert_pem()
+        );
     }
 
     #[test]
@@ -271,7 +178,7 @@ mod tests {
         let name = ServiceName::parse("blog-db").unwrap();
         let server = ca.issue(&name).unwrap();
         assert!(server.not_after > unix_now() + RENEW_BEFORE.as_secs() as i64);
-        let params = CertificateParams::from_ca_cert_pem(&server.cert_pem).unwrap();
+        let params = rcgen::CertificateParams::from_ca_cert_pem(&server.cert_pem).unwrap();
         let sans = format!("{:?}", params.subject_alt_names);
         assert!(sans.contains("\"blog-db\""), "{sans}");
         assert!(sans.contains("127.0.0.1"), "{sans}");

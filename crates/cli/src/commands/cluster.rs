@@ -136,6 +136,16 @@ fn print_status(status: &ClusterStatus) -> anyhow::Result<()> {
     if let Some(nodes) = status.nodes {
         outln!("Nodes:       {nodes}")?;
     }
+    if status.manager {
+        match &status.registry {
+            Some(registry) => {
+                outln!("Registry:    {registry} (the nodes pull apps' images from it)")?
+            }
+            None => outln!(
+                "Registry:    not running; `wharf cluster init` starts it (the nodes pull apps' images from it)"
+            )?,
+        }
+    }
     if let Some(error) = &status.error {
         outln!("Error:       {error}")?;
     }
@@ -166,19 +176,27 @@ pub async fn nodes(
             match ssh {
                 None => {
                     outln!(
-                        "Run this on the machine to add (Docker installed, port 2377 of {} reachable):",
-                        join.manager
+                        "Run this as root on the machine to add (Docker installed; {} and {} reachable from it):",
+                        join.manager,
+                        join.registry.address
                     )?;
                     outln!("")?;
-                    outln!("  {}", join.command.join(" "))?;
-                    outln!("")?;
+                    outln!("{}", join_script(&join))?;
                     outln!(
                         "It is listed by `wharf nodes` under its hostname; if that is not `{name}`, name it with `wharf nodes rename HOSTNAME {name}`."
                     )?;
                 }
                 Some(target) => {
                     let ssh = Ssh::new(target, ssh_key.as_deref(), ssh_option)?;
-                    ssh.run(&join.command)
+                    // The script writes under /etc: as root, or through sudo without a
+                    // password prompt.
+                    let shell: &[&str] = if target.user() == "root" {
+                        &["sh", "-s"]
+                    } else {
+                        &["sudo", "-n", "sh", "-s"]
+                    };
+                    let shell: Vec<String> = shell.iter().map(|s| s.to_string()).collect();
+                    ssh.run_with_input(&shell, &join_script(&join))
                         .with_context(|| format!("joining {target} to the cluster"))?;
                     let node_id = ssh
                         .run(
@@ -314,6 +332,28 @@ async fn list(client: &Client, json: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The shell script that readies a machine's engine for the cluster's registry (its
+/// certificates directory) and joins it. Every value in it comes from the server's answer.
+fn join_script(join: &NodeJoin) -> String {
+    let dir = &join.registry.directory;
+    let mut script = String::from("set -e\n");
+    script.push_str(&format!("mkdir -p '{dir}'\n"));
+    for file in &join.registry.files {
+        let path = format!("{dir}/{}", file.name);
+        let mut contents = file.contents.clone();
+        if !contents.ends_with('\n') {
+            contents.push('\n');
+        }
+        script.push_str(&format!(
+            "(umask 077; cat > '{path}') <<'WHARF_FILE'\n{contents}WHARF_FILE\nchmod {:o} '{path}'\n",
+            file.mode
+        ));
+    }
+    script.push_str(&join.command.join(" "));
+    script.push('\n');
+    script
+}
+
 /// A node's labels but Wharf's own, `key=value` joined by commas; `-` when none.
 fn labels(node: &Node) -> String {
     let shown: Vec<String> = node
@@ -381,14 +421,29 @@ impl Ssh {
 
     /// Run `command` on the target; its stdout, or what failed.
     fn run(&self, command: &[String]) -> anyhow::Result<String> {
-        let output = Command::new("ssh")
+        self.run_with_input(command, "")
+    }
+
+    /// Run `command` on the target with `input` as its stdin; its stdout, or what failed.
+    fn run_with_input(&self, command: &[String], input: &str) -> anyhow::Result<String> {
+        use std::io::Write;
+        let mut child = Command::new("ssh")
             .args(&self.options)
             .arg("--")
             .arg(self.target.to_string())
             .args(command)
-            .stdin(std::process::Stdio::null())
-            .output()
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
             .context("running ssh: is OpenSSH's client installed?")?;
+        let mut stdin = child.stdin.take().context("ssh's stdin")?;
+        // A command that stops reading early shows up in its exit status.
+        let _ = stdin.write_all(input.as_bytes());
+        drop(stdin);
+        let output = child
+            .wait_with_output()
+            .context("waiting for ssh to finish")?;
         if !output.status.success() {
             anyhow::bail!(
                 "ssh {} exited with {}: {}",

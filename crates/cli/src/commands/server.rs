@@ -30,6 +30,8 @@ pub async fn run(cli: &Cli, args: &ServerArgs) -> anyhow::Result<ExitCode> {
     config.drain_timeout = Duration::from_secs(args.drain_timeout);
     config.stop_grace = Duration::from_secs(args.stop_grace);
     config.keep_releases = args.keep_releases;
+    config.registry_image = args.registry_image.clone();
+    config.registry_port = args.registry_port;
     config.stats_interval = Duration::from_secs(args.stats_interval);
     config.acme_directory = wharf_acme::DirectoryUrl::parse(&args.acme_directory)
         .map_err(|e| anyhow::anyhow!("--acme-directory: {e}"))?;

@@ -12,7 +12,7 @@ mod start;
 
 pub use retire::Retiring;
 pub(crate) use retire::{Retirements, drain_settled};
-pub(crate) use service::{NO_SUITABLE_NODE_GRACE, placement_text, service_image};
+pub(crate) use service::{NO_SUITABLE_NODE_GRACE, placement_text};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -82,7 +82,7 @@ impl Deployer {
         let mut container = self.container_spec(release, spec, port, &web, 1)?;
         container.name = service_name(release, &web.name);
         container.labels.remove(labels::REPLICA);
-        container.image = service_image(release, spec);
+        container.image = self.service_image(release, spec, progress).await?;
         for (key, value) in &mut container.env {
             if key == "DYNO" {
                 // The Swarm fills in each task's replica number.
@@ -356,10 +356,25 @@ impl Deployer {
 /// with only comments and Wharf's labels, is the same program, and the user can put the image
 /// on every node. A release built here (or changed by a predeploy command) runs its release
 /// image, which only this server has: its tasks on other nodes fail, saying so.
-pub(crate) fn service_image(release: &ReleaseRecord, spec: &ReleaseSpec) -> String {
+fn local_image(release: &ReleaseRecord, spec: &ReleaseSpec) -> String {
     match (&spec.image, &spec.predeploy) {
         (Some(image), None) => image.to_string(),
         _ => release.image.clone(),
+    }
+}
+
+impl Deployer {
+    /// The image the release's tasks run, by the name every node pulls it by: this server's
+    /// image of the release, pushed to the cluster's registry.
+    pub(crate) async fn service_image(
+        &self,
+        release: &ReleaseRecord,
+        spec: &ReleaseSpec,
+        progress: &Progress,
+    ) -> Result<String, DeployError> {
+        let image = local_image(release, spec);
+        self.publish_image(&release.app, release.version, &image, progress)
+            .await
     }
 }
 

@@ -1,11 +1,12 @@
 //! Pruning old release images, so months of pushes do not fill the disk: the images of the
 //! newest `keep_releases` releases (and of the active one) stay, so those can be rolled back to;
-//! older images of the app go. Only this server's images are considered.
+//! older images of the app go. Only this server's images are considered; in a cluster, the
+//! registry's tags of the releases not kept go too.
 
 use crate::Deployer;
 use crate::deployer::INSTANCE_LABEL;
 use std::collections::HashSet;
-use wharf_domain::AppName;
+use wharf_domain::{AppName, ReleaseVersion};
 use wharf_runtime::labels;
 
 impl Deployer {
@@ -37,7 +38,7 @@ impl Deployer {
                 return;
             }
         };
-        let keep: HashSet<&str> = releases
+        let kept: Vec<&wharf_store::ReleaseRecord> = releases
             .iter()
             .filter(|r| r.status != wharf_store::ReleaseStatus::Failed)
             .take(self.settings.keep_releases)
@@ -46,8 +47,10 @@ impl Deployer {
                     .iter()
                     .filter(|r| r.status == wharf_store::ReleaseStatus::Active),
             )
-            .map(|r| r.image.as_str())
             .collect();
+        let versions: HashSet<ReleaseVersion> = kept.iter().map(|r| r.version).collect();
+        self.prune_registry(app, &versions).await;
+        let keep: HashSet<&str> = kept.iter().map(|r| r.image.as_str()).collect();
         let filters = [
             (labels::APP, app.as_str()),
             (INSTANCE_LABEL, self.settings.instance_id.as_str()),

@@ -164,7 +164,14 @@ impl Deployer {
         if self.place_of(&container, false).await? == Place::Node {
             let name = Task::Cron.job_name(&release.app, &suffix);
             let ran = self
-                .run_job(release, spec, container, name, KEPT_LINES)
+                .run_job(
+                    release,
+                    spec,
+                    container,
+                    name,
+                    KEPT_LINES,
+                    &crate::Progress::silent(),
+                )
                 .await?;
             tracing::info!(node = %ran.node, "cron job ran as a job");
             return Ok((ran.code, ran.lines.join("\n")));

@@ -36,7 +36,14 @@ impl Deployer {
             Place::Node => {
                 let name = phase.job_name(&release.app, &suffix);
                 let ran = self
-                    .run_job(release, spec, container, name.clone(), SHOWN_LINES)
+                    .run_job(
+                        release,
+                        spec,
+                        container,
+                        name.clone(),
+                        SHOWN_LINES,
+                        progress,
+                    )
                     .await?;
                 progress.line(format!("       ran as job {name} on node {}", ran.node));
                 (Ok(ran.code), ran.lines)

@@ -1,7 +1,7 @@
 //! Where a task runs, and tasks run as Swarm jobs. On a single server every task is a container
 //! on this server's engine, as it always was. In a cluster (see [`Deployer::runs_services`]) a
 //! task runs as a Swarm job on a node that can run the app: the web service's image
-//! ([`service_image`]), the release's environment and limits, the app's placement rules. What
+//! ([`Deployer::service_image`], from the cluster's registry), the release's environment and limits, the app's placement rules. What
 //! needs this server's engine stays a container here: a run attached to a terminal or stdin
 //! (a Swarm task cannot be attached to), a predeploy command whose changes are committed to
 //! the release's image here, and an app with volumes, storage mounts or links (deployed before
@@ -12,8 +12,8 @@
 //! the task's container; whoever made it removes it when it is done, and reconcile removes
 //! finished ones left by a server that stopped meanwhile ([`Deployer::remove_finished_jobs`]).
 
-use crate::instances::{NO_SUITABLE_NODE_GRACE, placement_text, service_image};
-use crate::{DeployError, Deployer, ReleaseSpec};
+use crate::instances::{NO_SUITABLE_NODE_GRACE, placement_text};
+use crate::{DeployError, Deployer, Progress, ReleaseSpec};
 use futures_util::StreamExt;
 use std::time::{Duration, Instant};
 use wharf_domain::AppName;
@@ -89,16 +89,17 @@ impl Deployer {
     /// Start `container` (a task's, as [`Deployer::task_container`] makes it) as the job
     /// `name` of the release, and wait until its command started (or already ended). A job
     /// the Swarm finds no node for, or whose command cannot start, fails with the Swarm's
-    /// reason, and is removed.
+    /// reason, and is removed. Publishing the image to the registry is told to `progress`.
     pub(crate) async fn start_job(
         &self,
         release: &ReleaseRecord,
         spec: &ReleaseSpec,
         mut container: ContainerSpec,
         name: String,
+        progress: &Progress,
     ) -> Result<Job, DeployError> {
         container.name = name;
-        container.image = service_image(release, spec);
+        container.image = self.service_image(release, spec, progress).await?;
         let constraints: Vec<String> = spec
             .config
             .placement
@@ -187,8 +188,11 @@ impl Deployer {
         container: ContainerSpec,
         name: String,
         lines: usize,
+        progress: &Progress,
     ) -> Result<JobRun, DeployError> {
-        let job = self.start_job(release, spec, container, name).await?;
+        let job = self
+            .start_job(release, spec, container, name, progress)
+            .await?;
         let code = self.wait_job_done(&job).await;
         let mut output = Vec::new();
         let mut stream = std::pin::pin!(self.docker.job_output(&job.name, &job.task));
@@ -286,12 +290,6 @@ impl Deployer {
 
 /// The error of a job whose command never ran, or whose task ended without an exit code.
 fn not_run(job: &Job, task: &JobTask, reason: &str) -> DeployError {
-    let fix = if reason.contains("No such image") {
-        ". Images do not reach the other nodes by themselves yet: deploy an image that is on \
-         every node (`wharf deploy --image REF`, with REF pulled or loaded on each node first)"
-    } else {
-        ""
-    };
     DeployError::JobNotRun {
         job: job.name.clone(),
         node: task
@@ -299,7 +297,7 @@ fn not_run(job: &Job, task: &JobTask, reason: &str) -> DeployError {
             .as_ref()
             .map(|n| format!(" on node {n}"))
             .unwrap_or_default(),
-        reason: format!("{reason}{fix}"),
+        reason: reason.to_string(),
         placement: job.placement.clone(),
     }
 }

@@ -54,7 +54,7 @@ impl Deployer {
         let name = Task::Run.job_name(app, &suffix);
         let spec = release.spec.clone();
         let job = self
-            .start_job(&release, &spec, container, name)
+            .start_job(&release, &spec, container, name, &crate::Progress::silent())
             .await
             .map_err(|err| match err {
                 DeployError::JobNotRun { reason, .. }

@@ -15,7 +15,8 @@ use axum::http::StatusCode;
 use std::collections::BTreeMap;
 use wharf_api::{
     AddNodeRequest, AvailabilityRequest, ClusterInitRequest, ClusterInitialized, ClusterStatus,
-    LabelsRequest, Node, NodeJoin, NodeRemoved, Nodes, RemoveNodeQuery, RenameNodeRequest,
+    LabelsRequest, Node, NodeJoin, NodeRemoved, Nodes, RegistryTrust, RemoveNodeQuery,
+    RenameNodeRequest, TrustFile,
 };
 use wharf_domain::{LabelChange, NODE_NAME_LABEL, NodeName};
 use wharf_runtime::{Docker, NodeUpdate, RuntimeError, SWARM_PORT, SwarmMembership, SwarmNode};
@@ -45,6 +46,8 @@ pub async fn init(
     }
     let membership = docker.swarm_membership().await.map_err(engine)?;
     if membership.active() && membership.manager {
+        // Asked again, the registry is made sure of: a first start that failed is retried.
+        start_registry(&state).await?;
         return Ok(Json(ClusterInitialized {
             created: false,
             status: cluster_status(docker, &membership).await?,
@@ -72,6 +75,7 @@ pub async fn init(
         }
     })?;
     tracing::info!("this server's engine is now a Swarm manager");
+    start_registry(&state).await?;
     let membership = docker.swarm_membership().await.map_err(engine)?;
     Ok(Json(ClusterInitialized {
         created: true,
@@ -115,11 +119,29 @@ pub async fn add(
     let command = ["docker", "swarm", "join", "--token", &token, &manager]
         .map(str::to_string)
         .to_vec();
+    let (address, files) = state
+        .deployer
+        .registry_trust(request.name.as_str())
+        .await
+        .map_err(|err| ApiError::from(err).context("the new node needs the cluster's registry"))?;
+    let registry = RegistryTrust {
+        directory: wharf_deploy::certs_dir(&address),
+        address,
+        files: files
+            .into_iter()
+            .map(|file| TrustFile {
+                name: file.name,
+                contents: file.contents,
+                mode: file.mode,
+            })
+            .collect(),
+    };
     Ok(Json(NodeJoin {
         name: request.name,
         token,
         manager,
         command,
+        registry,
     }))
 }
 
@@ -299,6 +321,16 @@ fn shown(
     }
 }
 
+/// Start the cluster's registry, or say why it could not start.
+async fn start_registry(state: &ApiState) -> Result<(), ApiError> {
+    state.deployer.ensure_registry().await.map_err(|err| {
+        ApiError::from(err).context(
+            "this server is a cluster manager, but the registry its nodes pull images from did not start; fix that and run `wharf cluster init` again",
+        )
+    })?;
+    Ok(())
+}
+
 async fn cluster_status(
     docker: &Docker,
     membership: &SwarmMembership,
@@ -308,6 +340,13 @@ async fn cluster_status(
     } else {
         None
     };
+    let registry = match docker.inspect(wharf_deploy::REGISTRY_CONTAINER).await {
+        Ok(container) if container.running && nodes.is_some() => container
+            .labels
+            .get(wharf_deploy::REGISTRY_ADDRESS_LABEL)
+            .cloned(),
+        _ => None,
+    };
     Ok(ClusterStatus {
         state: membership.state.clone(),
         manager: membership.manager,
@@ -315,6 +354,7 @@ async fn cluster_status(
         address: membership.node_addr.clone(),
         nodes,
         error: membership.error.clone(),
+        registry,
     })
 }
 

@@ -22,6 +22,11 @@ impl ApiError {
     pub fn internal(err: impl std::fmt::Display) -> ApiError {
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, err.to_string())
     }
+
+    /// The same error, its message preceded by what was being done.
+    pub fn context(self, what: &str) -> ApiError {
+        ApiError::new(self.status, format!("{what}: {}", self.message))
+    }
 }
 
 impl IntoResponse for ApiError {
@@ -46,7 +51,7 @@ impl ApiError {
                 StatusCode::NOT_FOUND
             }
             DeployError::DomainTaken { .. } => StatusCode::CONFLICT,
-            DeployError::Runtime(_) => StatusCode::SERVICE_UNAVAILABLE,
+            DeployError::Runtime(_) | DeployError::Registry(_) => StatusCode::SERVICE_UNAVAILABLE,
             e if e.is_user_error() => StatusCode::BAD_REQUEST,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
