@@ -89,8 +89,9 @@ impl Docker {
     /// Create a replicated service of `replicas` tasks, each a container as `spec` describes,
     /// publishing `port` in host mode on a port each node picks, on the nodes that meet every
     /// one of `constraints` (the Swarm's placement constraints, `node.labels.role==web`; none:
-    /// any node). Mounts and extra networks are not supported for services yet and are
-    /// refused. Returns the service's ID.
+    /// any node). Mounts are the tasks' (a named volume is its node's own: the caller pins a
+    /// service with mounts to the node that holds them). Extra networks are not supported for
+    /// services yet and are refused. Returns the service's ID.
     pub async fn create_service(
         &self,
         spec: &ContainerSpec,
@@ -98,12 +99,7 @@ impl Docker {
         port: u16,
         constraints: &[String],
     ) -> Result<String, RuntimeError> {
-        if !spec.mounts.is_empty() {
-            return Err(RuntimeError::InvalidSpec(format!(
-                "service {}: mounts are not supported for Swarm services yet",
-                spec.name
-            )));
-        }
+        let mounts = crate::container::docker_mounts(&spec.mounts)?;
         if !spec.extra_networks.is_empty() || spec.network.is_some() {
             return Err(RuntimeError::InvalidSpec(format!(
                 "service {}: networks are not supported for Swarm services yet",
@@ -137,6 +133,7 @@ impl Docker {
             env: Some(env),
             stop_signal: spec.stop_signal.clone(),
             init: Some(spec.init),
+            mounts: (!mounts.is_empty()).then_some(mounts),
             ..Default::default()
         };
         let service = ServiceSpec {
