@@ -176,23 +176,49 @@ fn an_app_scaled_to_three_runs_on_three_nodes_and_redeploys_without_a_failed_req
         listed.split_whitespace().collect::<Vec<_>>() == ["v2", "v3", "v4"]
     });
 
-    // A volume is not supported for services yet: refused, named, with where to read more.
-    let out = d.wharf(&[
-        "deploy",
-        "--app",
-        &unique("stateful"),
-        "--image",
-        IMAGE,
-        "--set",
-        "port=8080",
-        "--set",
-        "volume=app-data:/data",
-    ]);
-    fails_with(
-        &out,
-        "cannot run in a cluster yet: volumes and storage mounts (/data)",
+    // A volume is this server's: the app's tasks are pinned here, both of them, and
+    // `wharf storage` says so. A rule that keeps them off this server fails, saying why.
+    let stateful = unique("stateful");
+    let stateful_domain = format!("{stateful}.example.test");
+    let deploy_stateful = |more: &[&str]| {
+        let domain = format!("domain={stateful_domain}");
+        let mut args = vec!["deploy", "--app", &stateful, "--image", IMAGE];
+        for setting in ["port=8080", "scale=2", domain.as_str()]
+            .into_iter()
+            .chain(more.iter().copied())
+        {
+            args.extend(["--set", setting]);
+        }
+        d.wharf(&args)
+    };
+    let out = deploy_stateful(&[]);
+    assert!(out.status.success(), "{}", super::harness::stderr(&out));
+    let out = d.wharf(&["storage", "mount", &stateful, "app-data:/data"]);
+    let said = stdout(&out);
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        super::harness::stderr(&out)
     );
-    fails_with(&out, "docs/cluster.md");
+    assert!(
+        said.contains("storage (/data) pins the app's tasks to this server"),
+        "{said}"
+    );
+    for hostname in answering_hostnames(&d, &stateful_domain, 2) {
+        assert!(
+            node1.runs_container(&hostname),
+            "task {hostname} is not on node1"
+        );
+    }
+    let storage = d.wharf_ok(&["storage", "list", &stateful]);
+    assert!(
+        storage.contains("tasks run on node node1 (this server), where its storage is"),
+        "{storage}"
+    );
+    let out = deploy_stateful(&["placement=node.role==worker"]);
+    fails_with(&out, "no suitable node");
+    fails_with(&out, "its storage pins it to this server");
+    d.wharf_ok(&["apps", "destroy", &stateful, "--confirm", &stateful]);
 
     // Destroying the apps removes their services, and their images from the registry.
     d.wharf_ok(&["apps", "destroy", &app, "--confirm", &app]);

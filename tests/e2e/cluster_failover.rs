@@ -6,7 +6,8 @@
 //! sees the node `down`, and routes to the tasks the Swarm starts on the two other nodes once
 //! they pass their health check. The test reports how long each step took and how many
 //! requests failed, and insists that only the requests in flight to the dead node failed.
-//! A task whose process is killed is replaced by the Swarm, and its replacement routed to.
+//! A task whose process is killed is replaced by the Swarm, and its replacement routed to. A
+//! node drained under load has its tasks moved to the others, the route following them.
 
 use super::cluster_apps::{IMAGE, answering_hostnames, three_node_cluster};
 use super::harness::{Daemon, RequestLoop, unique};
@@ -163,6 +164,40 @@ fn a_node_that_dies_leaves_the_route_and_its_task_runs_on_the_others() {
         ok as usize + failures.len()
     );
     assert!(failures.len() <= 1, "{failures:?}");
+
+    // A drained node's tasks move to the other nodes, under load.
+    let load = RequestLoop::start(d.http, &domain, "hello ");
+    std::thread::sleep(Duration::from_secs(1));
+    let drained = Instant::now();
+    d.wharf_ok(&["nodes", "drain", "node2"]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while routed_on(&d, "node2") > 0 || routed_on(&d, "node1") < 3 {
+        assert!(
+            Instant::now() < deadline,
+            "node2's tasks did not move to node1 within a minute:\n{}\n{}",
+            d.wharf_ok(&["ps", &app]),
+            d.log()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let moved_after = drained.elapsed();
+    std::thread::sleep(Duration::from_secs(1));
+    let (ok, failures) = load.finish();
+    println!(
+        "node2 drained: its tasks on node1 after {moved_after:?}; {} of {} requests failed: {failures:?}",
+        failures.len(),
+        ok as usize + failures.len()
+    );
+    // The Swarm stops a drained node's tasks as it starts their replacements; the proxy
+    // retries a refused connection on another task, so at most a request in flight to a
+    // stopping task may fail.
+    assert!(failures.len() <= 1, "{failures:?}");
+    for hostname in answering_hostnames(&d, &domain, 3) {
+        assert!(
+            cluster.node(1).runs_container(&hostname),
+            "task {hostname} is not on node1"
+        );
+    }
 
     d.wharf_ok(&["apps", "destroy", &app, "--confirm", &app]);
     d.terminate();

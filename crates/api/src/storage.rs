@@ -8,6 +8,10 @@ use wharf_domain::{MountSelector, MountSpec};
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct StorageMounts {
     pub mounts: Vec<StorageMount>,
+    /// In a cluster, the node the app's tasks are pinned to because it has storage: this
+    /// server, where its volumes and directories are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pinned_to: Option<String>,
 }
 
 /// One storage mount.

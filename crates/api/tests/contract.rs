@@ -303,6 +303,7 @@ fn every_type_survives_a_round_trip() {
         s,
         StorageMounts {
             mounts: vec![mount],
+            pinned_to: Some("node1".into()),
         },
     );
     schema(

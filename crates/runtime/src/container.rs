@@ -70,6 +70,34 @@ pub struct ContainerSpec {
     pub user: Option<String>,
 }
 
+/// The engine's form of `mounts`: a source starting with `/` is a bind mount of that server
+/// directory, any other a named volume. Containers and Swarm services both go through here.
+pub(crate) fn docker_mounts(mounts: &[Mount]) -> Result<Vec<DockerMount>, RuntimeError> {
+    mounts
+        .iter()
+        .map(|m| {
+            if m.source.is_empty() || !m.target.starts_with('/') {
+                return Err(RuntimeError::InvalidSpec(format!(
+                    "mount {:?} -> {:?}: source must be set and target must be an absolute path",
+                    m.source, m.target
+                )));
+            }
+            let typ = if m.source.starts_with('/') {
+                MountType::BIND
+            } else {
+                MountType::VOLUME
+            };
+            Ok(DockerMount {
+                source: Some(m.source.clone()),
+                target: Some(m.target.clone()),
+                typ: Some(typ),
+                read_only: Some(m.read_only),
+                ..Default::default()
+            })
+        })
+        .collect()
+}
+
 /// A container port published on a host port.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PortBinding {
@@ -365,27 +393,7 @@ pub(crate) fn create_body(spec: &ContainerSpec) -> Result<ContainerCreateBody, R
         env.push(format!("{key}={value}"));
     }
 
-    let mut mounts = Vec::with_capacity(spec.mounts.len());
-    for m in &spec.mounts {
-        if m.source.is_empty() || !m.target.starts_with('/') {
-            return Err(RuntimeError::InvalidSpec(format!(
-                "mount {:?} -> {:?}: source must be set and target must be an absolute path",
-                m.source, m.target
-            )));
-        }
-        let typ = if m.source.starts_with('/') {
-            MountType::BIND
-        } else {
-            MountType::VOLUME
-        };
-        mounts.push(DockerMount {
-            source: Some(m.source.clone()),
-            target: Some(m.target.clone()),
-            typ: Some(typ),
-            read_only: Some(m.read_only),
-            ..Default::default()
-        });
-    }
+    let mounts = docker_mounts(&spec.mounts)?;
 
     let restart_name = match spec.restart {
         RestartPolicy::No => RestartPolicyNameEnum::NO,

@@ -89,8 +89,9 @@ impl Docker {
     /// Create a replicated service of `replicas` tasks, each a container as `spec` describes,
     /// publishing `port` in host mode on a port each node picks, on the nodes that meet every
     /// one of `constraints` (the Swarm's placement constraints, `node.labels.role==web`; none:
-    /// any node). Mounts and extra networks are not supported for services yet and are
-    /// refused. Returns the service's ID.
+    /// any node). Mounts are the tasks' (a named volume is its node's own: the caller pins a
+    /// service with mounts to the node that holds them). Extra networks are not supported for
+    /// services yet and are refused. Returns the service's ID.
     pub async fn create_service(
         &self,
         spec: &ContainerSpec,
@@ -251,18 +252,15 @@ impl Docker {
 
 /// The labels (with `wharf.managed=true`) and task template of a service whose tasks are
 /// containers as `spec` describes, on the nodes that meet every one of `constraints`, restarted
-/// on `restart`. Mounts and extra networks are not supported for services yet and are refused.
+/// on `restart`. Mounts are the tasks' (a named volume is its node's own: the caller pins a
+/// service with mounts to the node that holds them). Extra networks are not supported for
+/// services yet and are refused.
 pub(crate) fn task_template(
     spec: &ContainerSpec,
     constraints: &[String],
     restart: TaskSpecRestartPolicyConditionEnum,
 ) -> Result<(HashMap<String, String>, TaskSpec), RuntimeError> {
-    if !spec.mounts.is_empty() {
-        return Err(RuntimeError::InvalidSpec(format!(
-            "service {}: mounts are not supported for Swarm services yet",
-            spec.name
-        )));
-    }
+    let mounts = crate::container::docker_mounts(&spec.mounts)?;
     if !spec.extra_networks.is_empty() || spec.network.is_some() {
         return Err(RuntimeError::InvalidSpec(format!(
             "service {}: networks are not supported for Swarm services yet",
@@ -296,6 +294,7 @@ pub(crate) fn task_template(
         env: Some(env),
         stop_signal: spec.stop_signal.clone(),
         init: Some(spec.init),
+        mounts: (!mounts.is_empty()).then_some(mounts),
         ..Default::default()
     };
     let template = TaskSpec {

@@ -44,6 +44,11 @@ pub async fn list(client: &Client, app: &AppName, json: bool) -> anyhow::Result<
         ]);
     }
     table.print()?;
+    if let Some(node) = &answer.pinned_to {
+        outln!(
+            "In this cluster, {app}'s tasks run on node {node} (this server), where its storage is."
+        )?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 

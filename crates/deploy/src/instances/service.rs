@@ -17,7 +17,7 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 use wharf_domain::{AppName, ProcessName};
 use wharf_proxy::Target;
-use wharf_runtime::{ServiceTask, labels};
+use wharf_runtime::{ContainerSpec, ServiceTask, labels};
 use wharf_store::ReleaseRecord;
 
 /// How long a task may wait for a node that meets the service's placement rules before the
@@ -44,14 +44,6 @@ impl Deployer {
             what,
             fix: format!("{fix}; see docs/cluster.md (Apps in a cluster)"),
         };
-        let mounts = self.mounts_for(app, spec)?;
-        if !mounts.is_empty() {
-            let targets: Vec<&str> = mounts.iter().map(|m| m.target.as_str()).collect();
-            return Err(refuse(
-                format!("volumes and storage mounts ({})", targets.join(", ")),
-                "remove them (`wharf storage unmount`, the Dockerfile's `wharf.volume`) or run the app on a server that is not a cluster",
-            ));
-        }
         let links = self.linked_networks(app)?;
         if !links.is_empty() {
             return Err(refuse(
@@ -92,12 +84,7 @@ impl Deployer {
         self.remove_leftover_service(&release.app, &container.name)
             .await?;
         let replicas = spec.replicas();
-        let constraints: Vec<String> = spec
-            .config
-            .placement
-            .iter()
-            .map(ToString::to_string)
-            .collect();
+        let constraints = self.constraints_of(spec, &container, progress).await?;
         let id = self
             .docker
             .create_service(&container, u64::from(replicas), port, &constraints)
@@ -298,7 +285,10 @@ impl Deployer {
                         return Err(DeployError::NoSuitableNode {
                             service: service.to_string(),
                             reason: reason.to_string(),
-                            placement: placement_text(spec),
+                            placement: placement_text(
+                                spec,
+                                !self.mounts_for(app, spec)?.is_empty(),
+                            ),
                             serving: self.still_serving(app),
                         });
                     }
@@ -379,8 +369,16 @@ impl Deployer {
 }
 
 /// The app's placement rules as a deploy's error shows them.
-pub(crate) fn placement_text(spec: &ReleaseSpec) -> String {
+pub(crate) fn placement_text(spec: &ReleaseSpec, pinned: bool) -> String {
+    let pin = if pinned {
+        "; its storage pins it to this server, which must be `active` and `ready` and meet the rules"
+    } else {
+        ""
+    };
     if spec.config.placement.is_empty() {
+        if pinned {
+            return "the app's storage pins it to this server, which is not `active` and `ready` or lacks the resources asked for".to_string();
+        }
         return "the app sets no placement rules; no node is `active` and `ready`, or none has the resources asked for".to_string();
     }
     let rules: Vec<String> = spec
@@ -389,7 +387,52 @@ pub(crate) fn placement_text(spec: &ReleaseSpec) -> String {
         .iter()
         .map(ToString::to_string)
         .collect();
-    format!("placement: {}", rules.join(", "))
+    format!("placement: {}{pin}", rules.join(", "))
+}
+
+impl Deployer {
+    /// The Swarm placement constraints of the release's tasks (its web service's and its
+    /// jobs'): the app's placement rules, and, when `container` mounts storage, this server's
+    /// node, where its volumes (made here now) and directories are.
+    pub(crate) async fn constraints_of(
+        &self,
+        spec: &ReleaseSpec,
+        container: &ContainerSpec,
+        progress: &Progress,
+    ) -> Result<Vec<String>, DeployError> {
+        let mut constraints: Vec<String> = spec
+            .config
+            .placement
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        if !container.mounts.is_empty() {
+            // Volumes and server directories are this server's: the tasks run here.
+            self.prepare_volumes(container).await?;
+            let node = self.storage_node().await?;
+            constraints.push(format!("node.id=={node}"));
+            let targets: Vec<&str> = container.mounts.iter().map(|m| m.target.as_str()).collect();
+            progress.line(format!(
+                "       storage ({}) pins the app's tasks to this server, where it is",
+                targets.join(", ")
+            ));
+        }
+        Ok(constraints)
+    }
+
+    /// This server's node ID in the Swarm: where the named volumes Wharf makes and the
+    /// server directories storage mounts name are, so where an app that has them runs.
+    pub(crate) async fn storage_node(&self) -> Result<String, DeployError> {
+        self.docker
+            .swarm_membership()
+            .await?
+            .node_id
+            .ok_or_else(|| {
+                DeployError::Runtime(wharf_runtime::RuntimeError::Io(
+                    "the engine does not say this server's Swarm node ID".to_string(),
+                ))
+            })
+    }
 }
 
 /// The name of the release's Swarm service for `process`: its containers' name without the

@@ -4,8 +4,9 @@
 //! ([`Deployer::service_image`], from the cluster's registry), the release's environment and limits, the app's placement rules. What
 //! needs this server's engine stays a container here: a run attached to a terminal or stdin
 //! (a Swarm task cannot be attached to), a predeploy command whose changes are committed to
-//! the release's image here, and an app with volumes, storage mounts or links (deployed before
-//! the cluster, it runs its containers here). [`place`] is that rule, and every way a task
+//! the release's image here, and an app with links (deployed before the cluster, it runs its
+//! containers here). A task with storage is a job pinned to this server's node, as the app's
+//! web tasks are ([`Deployer::constraints_of`]). [`place`] is that rule, and every way a task
 //! starts asks it.
 //!
 //! A job's service is named `wharf-APP_TASK-SUFFIX` (see [`Task::job_name`]) and labelled as
@@ -40,11 +41,10 @@ pub enum Place {
 
 /// Where a task of `container` runs: on a node in a cluster, unless it needs this server's
 /// engine (`attached`: a terminal or stdin to attach, or changes to commit to an image here)
-/// or its volumes, mounts or networks, which only this server has.
+/// or the networks of its links, which only this server has. (A task with storage is a job
+/// too, pinned to this server's node as the app's web tasks are.)
 pub fn place(cluster: bool, container: &ContainerSpec, attached: bool) -> Place {
-    let local_only = !container.mounts.is_empty()
-        || !container.extra_networks.is_empty()
-        || container.network.is_some();
+    let local_only = !container.extra_networks.is_empty() || container.network.is_some();
     if cluster && !attached && !local_only {
         Place::Node
     } else {
@@ -100,19 +100,14 @@ impl Deployer {
     ) -> Result<Job, DeployError> {
         container.name = name;
         container.image = self.service_image(release, spec, progress).await?;
-        let constraints: Vec<String> = spec
-            .config
-            .placement
-            .iter()
-            .map(ToString::to_string)
-            .collect();
+        let constraints = self.constraints_of(spec, &container, progress).await?;
         let id = self.docker.create_job(&container, &constraints).await?;
         let mut job = Job {
             id,
             name: container.name,
             task: String::new(),
             node: None,
-            placement: placement_text(spec),
+            placement: placement_text(spec, !container.mounts.is_empty()),
         };
         match self.wait_job_started(&job).await {
             Ok(task) => {
@@ -324,11 +319,12 @@ mod tests {
         assert_eq!(place(true, &plain, false), Place::Node);
         // A terminal or stdin cannot be attached to a Swarm task.
         assert_eq!(place(true, &plain, true), Place::Here);
+        // Storage pins a job to this server's node, as it pins the web tasks.
         let mounted = ContainerSpec {
             mounts: vec![Mount::default()],
             ..Default::default()
         };
-        assert_eq!(place(true, &mounted, false), Place::Here);
+        assert_eq!(place(true, &mounted, false), Place::Node);
         let linked = ContainerSpec {
             extra_networks: vec!["wharf-svc-db".to_string()],
             ..Default::default()

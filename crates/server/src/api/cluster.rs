@@ -321,6 +321,21 @@ fn shown(
     }
 }
 
+/// This server's name as a node of the cluster (see [`name_of`]); `None` when it is not a
+/// cluster's manager, or the engine cannot say.
+pub(super) async fn this_node_name(docker: &Docker) -> Option<String> {
+    let membership = docker.swarm_membership().await.ok()?;
+    if !(membership.active() && membership.manager) {
+        return None;
+    }
+    let id = membership.node_id?;
+    let nodes = docker.swarm_nodes().await.ok()?;
+    nodes
+        .iter()
+        .find(|node| node.id == id)
+        .map(|node| name_of(node).to_string())
+}
+
 /// Start the cluster's registry, or say why it could not start.
 async fn start_registry(state: &ApiState) -> Result<(), ApiError> {
     state.deployer.ensure_registry().await.map_err(|err| {

@@ -32,8 +32,13 @@ pub async fn list(
             target: m.target,
             read_only: m.read_only,
         })
-        .collect();
-    Ok(Json(StorageMounts { mounts }))
+        .collect::<Vec<_>>();
+    let pinned_to = if mounts.is_empty() {
+        None
+    } else {
+        super::cluster::this_node_name(state.deployer.docker()).await
+    };
+    Ok(Json(StorageMounts { mounts, pinned_to }))
 }
 
 pub async fn mount(

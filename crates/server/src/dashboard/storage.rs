@@ -41,6 +41,9 @@ pub(super) fn section(app: &str, storage: &StorageMounts, signed: &Signed) -> Ma
                     }
                 }
             }
+            @if let Some(node) = &storage.pinned_to {
+                p.hint #storage-pinned { "In this cluster, the app's tasks run on node " code { (node) } " (this server), where its storage is." }
+            }
         }
         @if admin {
             form.fields #storage-mount method="post" action={"/apps/" (app) "/storage/mount"} {
