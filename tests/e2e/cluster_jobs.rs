@@ -4,7 +4,8 @@
 //! hostname), their output and exit code come back as on a single server, and each job's
 //! service is gone once it ended. A failing release command fails the deploy with its output
 //! while the previous release keeps serving; a run no node may take fails within seconds with
-//! the Swarm's reason; a cron job runs as a job too, its exit code and output kept.
+//! the Swarm's reason; a cron job runs as a job too, its exit code and output kept. An app's
+//! storage pins its jobs to this server, with its volume.
 
 use super::cluster_apps::{IMAGE, services_on, three_node_cluster, wait_until};
 use super::harness::{app_dir, fails_with, stderr, stdout, unique};
@@ -110,6 +111,22 @@ fn runs_and_release_commands_run_as_jobs_on_the_nodes_the_app_may_use() {
     wait_until("the detached run's job removed after a restart", || {
         services_of(&app) == [web.as_str()]
     });
+
+    // Storage pins an app's jobs to this server (node1), as its web tasks, with its volume.
+    let stored = unique("stored");
+    d.wharf_ok(&[
+        "deploy",
+        "--app",
+        &stored,
+        "--image",
+        IMAGE,
+        "--set",
+        "port=8080",
+    ]);
+    d.wharf_ok(&["storage", "mount", &stored, "data:/data"]);
+    d.wharf_ok(&["run", &stored, "--", "sh", "-c", "echo kept > /data/file"]);
+    let out = d.wharf_ok(&["run", &stored, "--", "sh", "-c", "hostname; cat /data/file"]);
+    assert_eq!(out, "node1\nkept\n");
 
     // A run no node may take (the node it names lost its label) fails within seconds, saying
     // why.
