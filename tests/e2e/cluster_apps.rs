@@ -75,6 +75,30 @@ fn an_app_scaled_to_three_runs_on_three_nodes_and_redeploys_without_a_failed_req
     for node in ["node1", "node2", "node3"] {
         assert!(ps.contains(&format!("@{node}")), "{node} not in:\n{ps}");
     }
+    // `wharf logs` has every task's output, wherever it runs, as web.SLOT.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let logs = d.wharf_ok(&["logs", &app]);
+        if answering
+            .iter()
+            .all(|h| logs.contains(&format!("started on {h}")))
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not every task's output ({answering:?}) in `wharf logs` within 30 s:\n{logs}\n{}",
+            d.log()
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let logs = d.wharf_ok(&["logs", &app, "--process", "web"]);
+    for slot in 1..=3 {
+        assert!(
+            logs.contains(&format!("web.{slot}")),
+            "web.{slot} not in:\n{logs}"
+        );
+    }
 
     // A config change under load: a new service, checked, switched to; the old one drains
     // and goes; not one request fails.
@@ -392,7 +416,7 @@ fn three_node_cluster_with(server_args: &[&str]) -> (Cluster, Daemon) {
 }
 
 /// The Dockerfile of [`IMAGE`].
-const HOSTNAME_APP: &str = "FROM busybox:latest\nEXPOSE 8080\nCMD [\"sh\", \"-c\", \"mkdir -p /www && echo \\\"hello $GREETING $(hostname)\\\" > /www/index.html && exec httpd -f -p 8080 -h /www\"]\n";
+const HOSTNAME_APP: &str = "FROM busybox:latest\nEXPOSE 8080\nCMD [\"sh\", \"-c\", \"mkdir -p /www && echo \\\"hello $GREETING $(hostname)\\\" > /www/index.html && echo \\\"started on $(hostname)\\\" && exec httpd -f -p 8080 -h /www\"]\n";
 
 pub(super) fn build_image() {
     let dir = tempfile::tempdir().unwrap();

@@ -44,9 +44,18 @@ fn a_node_that_dies_leaves_the_route_and_its_task_runs_on_the_others() {
         "--set",
         "scale=3",
     ]);
+    // Tasks in the route (`wharf ps` gives those a health; it lists starting ones too).
     let routed_on = |d: &Daemon, node: &str| -> usize {
-        d.wharf_ok(&["ps", &app])
-            .matches(&format!("@{node}"))
+        d.wharf_json(&["ps", &app])
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| {
+                p["container"]
+                    .as_str()
+                    .is_some_and(|c| c.ends_with(&format!("@{node}")))
+                    && !p["healthy"].is_null()
+            })
             .count()
     };
     for node in ["node1", "node2", "node3"] {

@@ -1,4 +1,5 @@
-//! Reading container logs (stdout and stderr, running or exited containers).
+//! Reading container logs (stdout and stderr, running or exited containers), and Swarm
+//! tasks' logs through the manager.
 
 use bollard::query_parameters::LogsOptionsBuilder;
 use futures_util::{Stream, StreamExt};
@@ -66,21 +67,37 @@ impl Docker {
         follow: bool,
         since: Option<i64>,
     ) -> impl Stream<Item = Result<LogLine, RuntimeError>> + Send + 'static {
-        let tail = tail.map_or_else(|| "all".to_owned(), |n| n.to_string());
-        // The engine takes whole seconds; a caller filters the lines of that second itself.
-        let since = since.map_or(0, |s| i32::try_from(s).unwrap_or(i32::MAX));
-        let options = LogsOptionsBuilder::default()
-            .stdout(true)
-            .stderr(true)
-            .follow(follow)
-            .since(since)
-            .timestamps(true)
-            .tail(&tail)
-            .build();
-        let client = self.client_with_timeout(LONG_TIMEOUT);
+        let options = log_options(tail, follow, since);
+        let raw = self
+            .client_with_timeout(LONG_TIMEOUT)
+            .logs(id, Some(options));
+        self.lines_of(raw, format!("container {id}"))
+    }
+
+    /// A Swarm task's log as lines with timestamps, as [`Docker::log_lines`] reads a
+    /// container's: the manager fetches it from the task's node.
+    pub fn task_log_lines(
+        &self,
+        task_id: &str,
+        follow: bool,
+        since: Option<i64>,
+    ) -> impl Stream<Item = Result<LogLine, RuntimeError>> + Send + 'static {
+        let options = log_options(None, follow, since);
+        let raw = self
+            .client_with_timeout(LONG_TIMEOUT)
+            .task_logs(task_id, Some(options));
+        self.lines_of(raw, format!("task {task_id}"))
+    }
+
+    /// The engine's log frames as lines; `what` names whose log it is in errors.
+    fn lines_of(
+        &self,
+        raw: impl Stream<Item = Result<bollard::container::LogOutput, bollard::errors::Error>>
+        + Send
+        + 'static,
+        what: String,
+    ) -> impl Stream<Item = Result<LogLine, RuntimeError>> + Send + 'static {
         let endpoint = self.endpoint.clone();
-        let id = id.to_owned();
-        let raw = client.logs(&id, Some(options));
         // Every frame holds one log entry (the engine frames each entry, and splits TTY
         // output on newlines), so a line without a trailing newline stays one line.
         raw.map(move |item| match item {
@@ -96,17 +113,36 @@ impl Docker {
                     .collect();
                 futures_util::stream::iter(lines)
             }
-            Err(e) if is_not_found(&e) => futures_util::stream::iter(vec![Err(
-                RuntimeError::NotFound(format!("container {id}")),
-            )]),
+            Err(e) if is_not_found(&e) => {
+                futures_util::stream::iter(vec![Err(RuntimeError::NotFound(what.clone()))])
+            }
             Err(e) => futures_util::stream::iter(vec![Err(RuntimeError::from_bollard(
                 &endpoint,
-                format!("reading logs of container {id}"),
+                format!("reading logs of {what}"),
                 e,
             ))]),
         })
         .flatten()
     }
+}
+
+/// The engine's log options: both streams with timestamps, the last `tail` lines (all if
+/// `None`), from `since` (whole seconds; a caller filters the lines of that second itself).
+fn log_options(
+    tail: Option<usize>,
+    follow: bool,
+    since: Option<i64>,
+) -> bollard::query_parameters::LogsOptions {
+    let tail = tail.map_or_else(|| "all".to_owned(), |n| n.to_string());
+    let since = since.map_or(0, |s| i32::try_from(s).unwrap_or(i32::MAX));
+    LogsOptionsBuilder::default()
+        .stdout(true)
+        .stderr(true)
+        .follow(follow)
+        .since(since)
+        .timestamps(true)
+        .tail(&tail)
+        .build()
 }
 
 /// `2026-01-02T15:04:05.000000000Z text` as the engine sends it with `timestamps=true`.

@@ -3,7 +3,9 @@
 //! follows the output of each one it is not following yet (the engine's log
 //! with `follow`, from the container's last stored line), until the container stops or the
 //! engine goes away; the next look starts it again where it stopped. An exited container is
-//! read to its end once. The bounds are applied every minute besides each write.
+//! read to its end once. In a cluster, the tasks of the apps' Swarm services are followed the
+//! same way, through the manager (which reads each from its node), their lines stored as
+//! `web.SLOT`. The bounds are applied every minute besides each write.
 
 use super::{AppLogs, StoredLine};
 use crate::Deployer;
@@ -19,7 +21,9 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 use wharf_domain::AppName;
-use wharf_runtime::{ContainerInfo, Docker, LogLine, RuntimeError, labels};
+use wharf_runtime::{
+    ContainerInfo, Docker, LogLine, RuntimeError, ServiceInfo, ServiceTask, labels,
+};
 
 /// How often the containers are listed.
 const LOOK_EVERY: Duration = Duration::from_secs(2);
@@ -28,10 +32,13 @@ const BOUNDS_EVERY: Duration = Duration::from_secs(60);
 /// Lines stored in one write at most.
 const BATCH: usize = 512;
 
-/// A container whose output is stored, and what its lines are stored with.
+/// A container (or a Swarm task) whose output is stored, and what its lines are stored with.
 #[derive(Debug, Clone)]
 struct Output {
+    /// The container's ID, or the task's.
     id: String,
+    /// Whether `id` is a Swarm task's.
+    task: bool,
     short_id: String,
     app: AppName,
     source: String,
@@ -43,10 +50,29 @@ impl Output {
         let app = AppName::parse(container.labels.get(labels::APP)?).ok()?;
         Some(Output {
             id: container.id.clone(),
+            task: false,
             short_id: container.id.chars().take(12).collect(),
             app,
             source: source_label(container),
             release: container
+                .labels
+                .get(labels::RELEASE)
+                .and_then(|r| r.parse().ok())
+                .unwrap_or(0),
+        })
+    }
+
+    /// A task of one of this server's app services, once it has a container on its node.
+    fn of_task(service: &ServiceInfo, task: &ServiceTask) -> Option<Output> {
+        let app = AppName::parse(service.labels.get(labels::APP)?).ok()?;
+        let process = service.labels.get(labels::PROCESS)?;
+        Some(Output {
+            id: task.id.clone(),
+            task: true,
+            short_id: task.container_id.as_ref()?.chars().take(12).collect(),
+            app,
+            source: format!("{process}.{}", task.slot),
+            release: service
                 .labels
                 .get(labels::RELEASE)
                 .and_then(|r| r.parse().ok())
@@ -87,21 +113,17 @@ impl Deployer {
         let label = format!("{INSTANCE_LABEL}={}", self.settings.instance_id);
         let mut starts = self.docker.container_starts(&label).boxed();
         loop {
-            let filter = [(INSTANCE_LABEL, self.settings.instance_id.as_str())];
-            match self.docker.list(&filter).await {
-                Ok(containers) => {
+            match self.outputs().await {
+                Ok(outputs) => {
                     following.retain(|_, task| !task.is_finished());
-                    read_to_end.retain(|id| containers.iter().any(|c| c.id == *id));
-                    for container in &containers {
-                        let Some(output) = Output::of(container) else {
-                            continue;
-                        };
+                    read_to_end.retain(|id| outputs.iter().any(|(o, _)| o.id == *id));
+                    for (output, running) in outputs {
                         if following.contains_key(&output.id)
-                            || (!container.running && read_to_end.contains(&output.id))
+                            || (!running && read_to_end.contains(&output.id))
                         {
                             continue;
                         }
-                        if !container.running {
+                        if !running {
                             read_to_end.insert(output.id.clone());
                         }
                         let span = tracing::info_span!("follow", app = %output.app, source = %output.source);
@@ -137,6 +159,36 @@ impl Deployer {
     }
 }
 
+impl Deployer {
+    /// Every output to store now, and whether it is still being written: this server's app
+    /// containers and, in a cluster, the tasks of its app services.
+    async fn outputs(&self) -> Result<Vec<(Output, bool)>, RuntimeError> {
+        let filter = [(INSTANCE_LABEL, self.settings.instance_id.as_str())];
+        let mut outputs: Vec<(Output, bool)> = self
+            .docker
+            .list(&filter)
+            .await?
+            .iter()
+            .filter_map(|c| Some((Output::of(c)?, c.running)))
+            .collect();
+        if !matches!(self.runs_services().await, Ok(true)) {
+            return Ok(outputs);
+        }
+        for service in self.docker.list_services(&filter).await? {
+            // A service that went meanwhile has no tasks to follow.
+            let Ok(tasks) = self.docker.service_tasks(&service.id, 0).await else {
+                continue;
+            };
+            for task in &tasks {
+                if let Some(output) = Output::of_task(&service, task) {
+                    outputs.push((output, task.running()));
+                }
+            }
+        }
+        Ok(outputs)
+    }
+}
+
 /// Stores a container's output from its last stored line until its log ends.
 async fn follow(docker: Docker, store: Arc<AppLogs>, output: Output) {
     let cursor = match store.cursor(&output.app, &output.short_id) {
@@ -152,9 +204,12 @@ async fn follow(docker: Docker, store: Arc<AppLogs>, output: Output) {
         .as_deref()
         .and_then(|time| OffsetDateTime::parse(time, &Rfc3339).ok())
         .map(|time| time.unix_timestamp());
-    let mut batches = docker
-        .log_lines(&output.id, None, true, since)
-        .ready_chunks(BATCH);
+    let lines = if output.task {
+        docker.task_log_lines(&output.id, true, since).boxed()
+    } else {
+        docker.log_lines(&output.id, None, true, since).boxed()
+    };
+    let mut batches = lines.ready_chunks(BATCH);
     while let Some(batch) = batches.next().await {
         let mut lines = Vec::with_capacity(batch.len());
         let mut ended = false;

@@ -1,7 +1,8 @@
 //! The health wait for a Swarm service's task: the same checks as a container's (app.json's,
 //! else the default GET or TCP connect), made from the manager to the task's node address and
 //! published port, which is where the proxy will send its requests. A task runs on another
-//! machine, so its log and listening ports are not read here; a task the Swarm sees fail
+//! machine, so its listening ports are not read here, and its log is pointed to (the kept
+//! logs follow it) rather than quoted; a task the Swarm sees fail
 //! stops the deploy in the wait for the tasks to run, before this one.
 
 use super::{Attempt, app_json, probe_once};
@@ -72,8 +73,8 @@ impl Deployer {
     /// Where a task's log is read, since it may run on another machine.
     fn task_logs_hint(&self, task: &TaskProbe<'_>) -> String {
         format!(
-            "(the task's output is on its node: `docker service logs {}` on this server shows it)",
-            task.name.split(['.', ' ']).next().unwrap_or(task.name)
+            "(the task's output: `wharf logs {} --process web`)",
+            task.app
         )
     }
 }

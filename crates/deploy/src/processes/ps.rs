@@ -1,6 +1,7 @@
 //! `wharf ps`: every container of an app, with its process, release, state, start time and,
 //! for web instances, whether the proxy considers it healthy (in a cluster, the web service's
-//! tasks in the route, each named with its node). Instances a deploy replaced show
+//! tasks, read from the Swarm and each named with its node: those in the route, those
+//! starting, and those of a replaced release). Instances a deploy replaced show
 //! as `draining`, then `stopping`, until their container is gone. Beside them, the running
 //! release's formation: each process type and its scale, so that processes left at scale 0
 //! (which have no container) can be named.
@@ -96,34 +97,56 @@ impl Deployer {
                 started_at: c.started_at,
             })
             .collect();
-        // In a cluster the web process is a Swarm service: its tasks run on any node, and
-        // those in the route are listed as `SERVICE.SLOT@NODE`.
-        if let Some((version, instances)) = self.instances.get(app) {
-            views.extend(
-                instances
-                    .iter()
-                    .filter(|i| i.service.is_some())
-                    .map(|i| ProcessView {
-                        container: i.name.clone(),
-                        process: wharf_domain::ProcessName::web().to_string(),
-                        task: false,
-                        replica: task_slot(&i.name),
-                        release: version.get().to_string(),
-                        state: "running".to_string(),
-                        started_at: None,
-                        healthy: Some(i.target.is_healthy()),
-                    }),
-            );
+        // In a cluster the web process is a Swarm service: its tasks run on any node.
+        if self.runs_services().await? {
+            views.extend(self.task_views(&filters, &routed).await?);
         }
         views.sort_by(|a, b| (&a.process, &a.replica).cmp(&(&b.process, &b.replica)));
         Ok(views)
     }
 }
 
-/// The slot of a service task named `wharf-blog-web-v3.2@node2`: `2`.
-fn task_slot(name: &str) -> String {
-    name.split_once('.')
-        .and_then(|(_, rest)| rest.split_once('@'))
-        .map(|(slot, _)| slot.to_string())
-        .unwrap_or_default()
+impl Deployer {
+    /// The tasks of the app's web services, as `SERVICE.SLOT@NODE`: those in the route (with
+    /// their health), those of a replaced release still draining, and those the Swarm is
+    /// starting (pending, preparing, or running but not yet checked). Tasks the Swarm has
+    /// given up on (replaced, or on a node that is not `ready`) are left out.
+    async fn task_views(
+        &self,
+        filters: &[(&str, &str)],
+        routed: &[crate::Instance],
+    ) -> Result<Vec<ProcessView>, DeployError> {
+        let mut views = Vec::new();
+        for service in self.docker.list_services(filters).await? {
+            if service.labels.contains_key(labels::TASK) {
+                continue; // A one-off, release or cron job: not a process.
+            }
+            let label = |key: &str| service.labels.get(key).cloned().unwrap_or_default();
+            for task in self.docker.service_tasks(&service.id, 0).await? {
+                let in_route = routed.iter().find(|i| i.container_id == task.id);
+                let phase = self.retirements.phase(&task.id);
+                if in_route.is_none()
+                    && phase.is_none()
+                    && (task.desired_state != "running" || !task.node_ready)
+                {
+                    continue;
+                }
+                let node = task.node.clone().unwrap_or_else(|| "?".to_string());
+                views.push(ProcessView {
+                    container: format!("{}.{}@{node}", service.name, task.slot),
+                    process: label(labels::PROCESS),
+                    task: false,
+                    replica: task.slot.to_string(),
+                    release: label(labels::RELEASE),
+                    state: match phase {
+                        Some(phase) => phase.as_str().to_string(),
+                        None => task.state.clone(),
+                    },
+                    started_at: None,
+                    healthy: in_route.map(|i| i.target.is_healthy()),
+                });
+            }
+        }
+        Ok(views)
+    }
 }
