@@ -147,3 +147,17 @@ pub(crate) fn source_label(c: &ContainerInfo) -> String {
     };
     format!("{process}.{suffix}")
 }
+
+/// The same for a one-off job of `task` in a cluster, from its service's name.
+pub(crate) fn job_source_label(service: &str, task: &str) -> String {
+    // Jobs: `wharf-APP_TASK-SUFFIX` (see `Task::job_name`).
+    let suffix = service
+        .split_once(&format!("_{task}-"))
+        .map_or(service, |(_, suffix)| suffix);
+    let suffix = if task == Task::Run.as_str() {
+        &suffix[..suffix.len().min(6)]
+    } else {
+        suffix
+    };
+    format!("{task}.{suffix}")
+}

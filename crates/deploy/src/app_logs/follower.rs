@@ -62,16 +62,21 @@ impl Output {
         })
     }
 
-    /// A task of one of this server's app services, once it has a container on its node.
+    /// A task of one of this server's app services, once it has a container on its node: a
+    /// process's (`web.2`) or a one-off job's (`release.v3`, `run.ab12cd`, as its container's
+    /// would be on one server).
     fn of_task(service: &ServiceInfo, task: &ServiceTask) -> Option<Output> {
         let app = AppName::parse(service.labels.get(labels::APP)?).ok()?;
-        let process = service.labels.get(labels::PROCESS)?;
+        let source = match service.labels.get(labels::PROCESS) {
+            Some(process) => format!("{process}.{}", task.slot),
+            None => crate::logs::job_source_label(&service.name, service.labels.get(labels::TASK)?),
+        };
         Some(Output {
             id: task.id.clone(),
             task: true,
             short_id: task.container_id.as_ref()?.chars().take(12).collect(),
             app,
-            source: format!("{process}.{}", task.slot),
+            source,
             release: service
                 .labels
                 .get(labels::RELEASE)

@@ -333,6 +333,17 @@ mod tests {
     }
 
     #[test]
+    fn a_jobs_output_is_kept_under_the_source_its_container_would_have() {
+        let app = AppName::parse("blog").unwrap();
+        let source = |task: Task, suffix: &str| {
+            crate::logs::job_source_label(&task.job_name(&app, suffix), task.as_str())
+        };
+        assert_eq!(source(Task::Release, "v3"), "release.v3");
+        assert_eq!(source(Task::Cron, "v3-7"), "cron.v3-7");
+        assert_eq!(source(Task::Run, "1a2b3c4d5e"), "run.1a2b3c");
+    }
+
+    #[test]
     fn a_job_takes_a_name_no_web_service_can_have() {
         let app = AppName::parse("blog").unwrap();
         assert_eq!(Task::Release.job_name(&app, "v3"), "wharf-blog_release-v3");
