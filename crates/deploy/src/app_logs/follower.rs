@@ -29,6 +29,9 @@ use wharf_runtime::{
 const LOOK_EVERY: Duration = Duration::from_secs(2);
 /// How often the bounds are applied to every app, written to or not.
 const BOUNDS_EVERY: Duration = Duration::from_secs(60);
+/// How often the follower asks the engine whether it is a Swarm manager (whose services'
+/// tasks are followed too): a server that is not a cluster is asked rarely.
+const CLUSTER_CHECK_EVERY: Duration = Duration::from_secs(10);
 /// Lines stored in one write at most.
 const BATCH: usize = 512;
 
@@ -117,8 +120,17 @@ impl Deployer {
         let mut bounds_applied = Instant::now();
         let label = format!("{INSTANCE_LABEL}={}", self.settings.instance_id);
         let mut starts = self.docker.container_starts(&label).boxed();
+        let mut cluster: Option<(Instant, bool)> = None;
         loop {
-            match self.outputs().await {
+            let services = match cluster {
+                Some((checked, services)) if checked.elapsed() < CLUSTER_CHECK_EVERY => services,
+                _ => {
+                    let services = matches!(self.runs_services().await, Ok(true));
+                    cluster = Some((Instant::now(), services));
+                    services
+                }
+            };
+            match self.outputs(services).await {
                 Ok(outputs) => {
                     following.retain(|_, task| !task.is_finished());
                     read_to_end.retain(|id| outputs.iter().any(|(o, _)| o.id == *id));
@@ -166,8 +178,8 @@ impl Deployer {
 
 impl Deployer {
     /// Every output to store now, and whether it is still being written: this server's app
-    /// containers and, in a cluster, the tasks of its app services.
-    async fn outputs(&self) -> Result<Vec<(Output, bool)>, RuntimeError> {
+    /// containers and, with `services` (in a cluster), the tasks of its app services.
+    async fn outputs(&self, services: bool) -> Result<Vec<(Output, bool)>, RuntimeError> {
         let filter = [(INSTANCE_LABEL, self.settings.instance_id.as_str())];
         let mut outputs: Vec<(Output, bool)> = self
             .docker
@@ -176,7 +188,7 @@ impl Deployer {
             .iter()
             .filter_map(|c| Some((Output::of(c)?, c.running)))
             .collect();
-        if !matches!(self.runs_services().await, Ok(true)) {
+        if !services {
             return Ok(outputs);
         }
         for service in self.docker.list_services(&filter).await? {
