@@ -22,6 +22,7 @@ mod e2e {
     mod cluster_apps;
     mod cluster_failover;
     pub mod cluster_harness;
+    mod cluster_links;
     mod cron;
     mod dashboard;
     mod dashboard_admin;

@@ -11,8 +11,9 @@ use std::net::{IpAddr, SocketAddr};
 
 use bollard::models::{
     EndpointPortConfig, EndpointPortConfigProtocolEnum, EndpointPortConfigPublishModeEnum,
-    EndpointSpec, Limit, ServiceSpec, ServiceSpecMode, ServiceSpecModeReplicated, TaskSpec,
-    TaskSpecContainerSpec, TaskSpecPlacement, TaskSpecResources, TaskSpecRestartPolicy,
+    EndpointSpec, Limit, NetworkAttachmentConfig, ServiceSpec, ServiceSpecMode,
+    ServiceSpecModeReplicated, TaskSpec, TaskSpecContainerSpec, TaskSpecContainerSpecConfigs,
+    TaskSpecContainerSpecFile1, TaskSpecPlacement, TaskSpecResources, TaskSpecRestartPolicy,
     TaskSpecRestartPolicyConditionEnum,
 };
 use bollard::query_parameters::{ListServicesOptions, ListTasksOptions};
@@ -89,8 +90,9 @@ impl Docker {
     /// Create a replicated service of `replicas` tasks, each a container as `spec` describes,
     /// publishing `port` in host mode on a port each node picks, on the nodes that meet every
     /// one of `constraints` (the Swarm's placement constraints, `node.labels.role==web`; none:
-    /// any node). Mounts and extra networks are not supported for services yet and are
-    /// refused. Returns the service's ID.
+    /// any node). Its tasks join `spec.extra_networks`, which must be Swarm networks (the
+    /// overlays of linked databases); mounts and a main network are not supported for
+    /// services yet and are refused. Returns the service's ID.
     pub async fn create_service(
         &self,
         spec: &ContainerSpec,
@@ -104,9 +106,9 @@ impl Docker {
                 spec.name
             )));
         }
-        if !spec.extra_networks.is_empty() || spec.network.is_some() {
+        if spec.network.is_some() {
             return Err(RuntimeError::InvalidSpec(format!(
-                "service {}: networks are not supported for Swarm services yet",
+                "service {}: only Swarm networks, as extra networks, are supported for Swarm services",
                 spec.name
             )));
         }
@@ -137,6 +139,22 @@ impl Docker {
             env: Some(env),
             stop_signal: spec.stop_signal.clone(),
             init: Some(spec.init),
+            configs: (!spec.configs.is_empty()).then(|| {
+                spec.configs
+                    .iter()
+                    .map(|file| TaskSpecContainerSpecConfigs {
+                        file: Some(TaskSpecContainerSpecFile1 {
+                            name: Some(file.target.clone()),
+                            uid: Some("0".to_string()),
+                            gid: Some("0".to_string()),
+                            mode: Some(0o444),
+                        }),
+                        config_id: Some(file.config_id.clone()),
+                        config_name: Some(file.config_name.clone()),
+                        ..Default::default()
+                    })
+                    .collect()
+            }),
             ..Default::default()
         };
         let service = ServiceSpec {
@@ -155,6 +173,15 @@ impl Docker {
                 restart_policy: Some(TaskSpecRestartPolicy {
                     condition: Some(TaskSpecRestartPolicyConditionEnum::ANY),
                     ..Default::default()
+                }),
+                networks: (!spec.extra_networks.is_empty()).then(|| {
+                    spec.extra_networks
+                        .iter()
+                        .map(|network| NetworkAttachmentConfig {
+                            target: Some(network.clone()),
+                            ..Default::default()
+                        })
+                        .collect()
                 }),
                 placement: (!constraints.is_empty()).then(|| TaskSpecPlacement {
                     constraints: Some(constraints.to_vec()),
@@ -284,6 +311,38 @@ impl Docker {
         }
         out.sort_by_key(|t| t.slot);
         Ok(out)
+    }
+
+    /// The names of the services (any, Wharf's or not) whose tasks join the network
+    /// `network` (name or ID); none when the network does not exist.
+    pub async fn services_on_network(&self, network: &str) -> Result<Vec<String>, RuntimeError> {
+        let id = match self.client.inspect_network(network, None).await {
+            Ok(found) => found.id.unwrap_or_default(),
+            Err(e) if is_not_found(&e) => return Ok(Vec::new()),
+            Err(e) => return Err(self.err(format!("inspecting network {network}"), e)),
+        };
+        let services = self
+            .client
+            .list_services(None::<ListServicesOptions>)
+            .await
+            .map_err(|e| self.err("listing services", e))?;
+        Ok(services
+            .into_iter()
+            .filter_map(|service| service.spec)
+            .filter(|spec| {
+                let attached = spec
+                    .task_template
+                    .as_ref()
+                    .and_then(|t| t.networks.as_ref())
+                    .into_iter()
+                    .flatten()
+                    .chain(spec.networks.iter().flatten());
+                attached
+                    .filter_map(|n| n.target.as_deref())
+                    .any(|target| target == id || target == network)
+            })
+            .filter_map(|spec| spec.name)
+            .collect())
     }
 
     /// Remove a service Wharf made (its tasks stop on their nodes); gone already is fine.

@@ -4,7 +4,7 @@
 //! Swarm. Each task publishes the app's port in host mode on a port its node picks, and is one
 //! [`Instance`] whose proxy target is that node's address and port, so the deploy keeps its
 //! shape: start, health-check every target, switch, drain the old ones, then remove the old
-//! release's service. What services cannot do yet (storage mounts, links to databases, stop-first
+//! release's service. What services cannot do yet (storage mounts, stop-first
 //! deploys) is refused before anything starts. Whether services are used is decided here
 //! alone ([`Deployer::runs_services`]): a server that never ran `wharf cluster init` runs
 //! containers exactly as before.
@@ -33,7 +33,8 @@ impl Deployer {
     }
 
     /// Refuse, naming it, what an app run as a Swarm service cannot have yet: storage mounts
-    /// and Dockerfile volumes, links to database services, and `scale = 0` (stop-first).
+    /// and Dockerfile volumes, and `scale = 0` (stop-first). Links to database services are
+    /// fine: the tasks reach them over an overlay network ([`Deployer::linked_overlays`]).
     pub(crate) fn check_fits_cluster(
         &self,
         app: &AppName,
@@ -44,19 +45,14 @@ impl Deployer {
             what,
             fix: format!("{fix}; see docs/cluster.md (Apps in a cluster)"),
         };
-        let mounts = self.mounts_for(app, spec)?;
+        let mut mounts = self.mounts_for(app, spec)?;
+        // A linked app's services CA reaches its tasks as a Swarm config instead.
+        mounts.retain(|m| m.target != wharf_domain::SERVICES_CA_IN_APPS);
         if !mounts.is_empty() {
             let targets: Vec<&str> = mounts.iter().map(|m| m.target.as_str()).collect();
             return Err(refuse(
                 format!("volumes and storage mounts ({})", targets.join(", ")),
                 "remove them (`wharf storage unmount`, the Dockerfile's `wharf.volume`) or run the app on a server that is not a cluster",
-            ));
-        }
-        let links = self.linked_networks(app)?;
-        if !links.is_empty() {
-            return Err(refuse(
-                format!("links to database services ({})", links.join(", ")),
-                "unlink them (`wharf services unlink`) or run the app on a server that is not a cluster",
             ));
         }
         if !spec.zero_downtime() {
@@ -83,6 +79,10 @@ impl Deployer {
         container.name = service_name(release, &web.name);
         container.labels.remove(labels::REPLICA);
         container.image = self.service_image(release, spec, progress).await?;
+        // Linked databases are reached over their overlays, not this server's bridges, and
+        // the services CA's certificate is a Swarm config rather than a file of this server.
+        container.extra_networks = self.linked_overlays(&release.app).await?;
+        self.services_ca_as_config(&mut container).await?;
         for (key, value) in &mut container.env {
             if key == "DYNO" {
                 // The Swarm fills in each task's replica number.
