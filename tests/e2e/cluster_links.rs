@@ -104,6 +104,10 @@ fn a_postgres_pinned_to_the_manager_serves_an_app_on_another_node_over_an_encryp
         overlay.starts_with(&format!("wharf_svc_{db}_")),
         "{overlay}"
     );
+    assert!(
+        linked.contains(&format!("its tasks reach linked databases over {overlay}")),
+        "{linked}"
+    );
     let answered = probe(&d, &domain);
     if kernel_lacks_ipsec(node1) {
         eprintln!("note: this kernel cannot do IPsec; checking that nothing gets through");

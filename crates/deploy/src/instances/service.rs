@@ -83,6 +83,12 @@ impl Deployer {
         // the services CA's certificate is a Swarm config rather than a file of this server.
         container.extra_networks = self.linked_overlays(&release.app).await?;
         self.services_ca_as_config(&mut container).await?;
+        if !container.extra_networks.is_empty() {
+            progress.line(format!(
+                "       its tasks reach linked databases over {}",
+                container.extra_networks.join(", ")
+            ));
+        }
         for (key, value) in &mut container.env {
             if key == "DYNO" {
                 // The Swarm fills in each task's replica number.
