@@ -1,11 +1,12 @@
 //! Links in a cluster: a database service stays a plain container on this server (the
 //! manager, where its volume is and where backups run), and each linked app's Swarm tasks,
 //! on whatever node, reach it over the service's own *overlay* network (labelled
-//! `wharf.overlay=SERVICE`, named by [`ServiceName::overlay_name`]): attachable, so the database's running container joins it
-//! beside the tasks, and encrypted, so what crosses between nodes is IPsec. The database joins
-//! under the same host name apps use on its bridge network, so the URL an app got when it was
-//! linked (DATABASE_URL...) holds on every node. On a server that is not a cluster none of
-//! this runs: linked containers join the service's bridge network
+//! `wharf.overlay=SERVICE`, named by [`ServiceName::overlay_name`]): attachable, so the
+//! database's running container joins it beside the tasks, and encrypted (unless the server
+//! runs with `--unencrypted-overlays`), so what crosses between nodes is IPsec. The database
+//! joins under the same host name apps use on its bridge network, so the URL an app got when
+//! it was linked (DATABASE_URL...) holds on every node. On a server that is not a cluster
+//! none of this runs: linked containers join the service's bridge network
 //! ([`Deployer::linked_networks`]).
 
 use crate::deployer::INSTANCE_LABEL;
