@@ -102,6 +102,11 @@ impl Daemon {
         }
     }
 
+    /// Other extra `wharf server` arguments, for the next `spawn` (after `terminate`).
+    pub fn set_extra(&mut self, extra: &[&str]) {
+        self.extra = extra.iter().map(|s| s.to_string()).collect();
+    }
+
     pub fn data_dir(&self) -> &Path {
         self.dir.path()
     }

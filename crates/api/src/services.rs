@@ -31,6 +31,12 @@ pub struct Service {
     pub volume_bytes: Option<u64>,
     pub volume: String,
     pub network: String,
+    /// In a cluster: the node it is pinned to, which holds its volume (`null` on one server).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
+    /// In a cluster, once linked: the encrypted overlay network linked apps' tasks reach it on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overlay: Option<String>,
     pub linked_apps: Vec<String>,
     /// The config var each linked app gets, by app.
     #[serde(default)]

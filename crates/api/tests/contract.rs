@@ -94,6 +94,8 @@ fn service() -> Service {
         volume_bytes: Some(40_000),
         volume: "wharf-service.db".into(),
         network: "wharf-service.db".into(),
+        node: Some("node1".into()),
+        overlay: Some("wharf_svc_db".into()),
         linked_apps: vec!["blog".into()],
         links: BTreeMap::from([("blog".into(), "DATABASE_URL".into())]),
         exposed_port: None,

@@ -432,6 +432,11 @@ pub struct ServerArgs {
     /// The port of that registry, on the manager's cluster address.
     #[arg(long, default_value_t = 5000, value_name = "PORT")]
     pub registry_port: u16,
+    /// In a cluster, make the overlay networks linked apps reach databases on without
+    /// encryption. Only for nodes whose kernel cannot do IPsec (the engine then logs "Failed
+    /// Adding ... SA") and that share a private network: the traffic crosses it in the clear.
+    #[arg(long)]
+    pub unencrypted_overlays: bool,
     /// Seconds between readings of what the host and the containers use (`wharf stats`).
     #[arg(long, default_value_t = 10, value_name = "SECS")]
     pub stats_interval: u64,

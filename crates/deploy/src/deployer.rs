@@ -46,6 +46,9 @@ pub struct DeploySettings {
     pub app_logs: Arc<crate::AppLogs>,
     /// The cluster's image registry, run on the manager once this server is a cluster.
     pub registry: crate::RegistrySettings,
+    /// Whether the overlay networks linked apps' tasks reach databases on are encrypted
+    /// (IPsec between nodes); off only for kernels that cannot do it (`--unencrypted-overlays`).
+    pub encrypt_overlays: bool,
 }
 
 impl DeploySettings {
@@ -66,6 +69,7 @@ impl DeploySettings {
                 crate::LogBounds::default(),
             )),
             registry: crate::RegistrySettings::default(),
+            encrypt_overlays: true,
         }
     }
 }

@@ -103,6 +103,14 @@ pub enum DeployError {
     #[error("the cluster's image registry: {0}")]
     Registry(String),
     #[error(
+        "`{app}` is linked to the database service `{service}`, whose container is not on this server ({reason}); `wharf services info {service}` shows its state, or unlink it (`wharf services unlink {service} {app}`)"
+    )]
+    LinkedServiceMissing {
+        app: String,
+        service: String,
+        reason: String,
+    },
+    #[error(
         "{app} cannot run in a cluster yet: {what} are not supported for apps run as Swarm services; {fix}"
     )]
     NotInClusterYet {
@@ -298,6 +306,7 @@ impl wharf_domain::Documented for DeployError {
             | DeployError::ServiceTaskFailed { .. }
             | DeployError::JobNotRun { .. } => Some(docs_link::CLUSTER_APPS),
             DeployError::Registry(_) => Some(docs_link::CLUSTER_IMAGES),
+            DeployError::LinkedServiceMissing { .. } => Some(docs_link::CLUSTER_DATABASES),
             DeployError::NoSuitableNode { .. } => Some(docs_link::CLUSTER_PLACEMENT),
             DeployError::VolumeOwner { .. } => Some(docs_link::STORAGE_OWNER),
             DeployError::MountClash { .. }

@@ -134,6 +134,8 @@ pub const CLUSTER_APPS: DocsLink = DocsLink::section("cluster", "apps-in-a-clust
 pub const CLUSTER_PLACEMENT: DocsLink = DocsLink::section("cluster", "placement");
 /// How images reach the cluster's nodes: the registry on the manager.
 pub const CLUSTER_IMAGES: DocsLink = DocsLink::section("cluster", "images");
+/// Database services in a cluster: where they run, and the overlay linked apps reach them on.
+pub const CLUSTER_DATABASES: DocsLink = DocsLink::section("cluster", "databases-in-a-cluster");
 
 /// Every link above, for the test that holds them to the documentation.
 pub const ALL: &[DocsLink] = &[
@@ -160,6 +162,7 @@ pub const ALL: &[DocsLink] = &[
     CLUSTER_APPS,
     CLUSTER_PLACEMENT,
     CLUSTER_IMAGES,
+    CLUSTER_DATABASES,
     DEPLOY_FAILS,
 ];
 

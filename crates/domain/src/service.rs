@@ -9,7 +9,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::{Deserialize, Serialize};
 
 use crate::NameError;
-use crate::dns_label::check_label;
+use crate::dns_label::{MAX_LABEL_LEN, check_label};
 
 /// A validated service name: the rules of an app name (a DNS label); it is also the host name
 /// linked apps reach the service under.
@@ -37,6 +37,19 @@ impl ServiceName {
     /// cannot appear in app names, so it never clashes with an app's containers.
     pub fn resource_name(&self) -> String {
         service_resource_name(&self.0)
+    }
+
+    /// In a cluster, the name of an overlay network that carries linked apps' tasks on any
+    /// node to the service: `wharf_svc_NAME_GENERATION`, the name cut to fit the 63
+    /// characters the Swarm allows. A bridge network and an overlay cannot share a name, and a
+    /// service name has no `_`, so it never clashes with a service's other networks; each
+    /// overlay made gets a new `generation`, because a node may still know a removed overlay
+    /// by its name for a while and would mistake a new one of the same name for it.
+    pub fn overlay_name(&self, generation: &str) -> String {
+        const PREFIX: &str = "wharf_svc_";
+        let room = MAX_LABEL_LEN.saturating_sub(PREFIX.len() + 1 + generation.len());
+        let name = &self.0[..self.0.len().min(room)];
+        format!("{PREFIX}{name}_{generation}")
     }
 
     /// The database created in the service: the name with `-` turned into `_`.
@@ -525,6 +538,11 @@ mod tests {
         let name = ServiceName::parse("main-db").unwrap();
         assert_eq!(name.database(), "main_db");
         assert_eq!(name.resource_name(), "wharf-service.main-db");
+        assert_eq!(name.overlay_name("1a2b3c4d"), "wharf_svc_main-db_1a2b3c4d");
+        let long = ServiceName::parse(&"d".repeat(63)).unwrap();
+        let overlay = long.overlay_name("1a2b3c4d");
+        assert_eq!(overlay.len(), 63);
+        assert_eq!(overlay, format!("wharf_svc_{}_1a2b3c4d", "d".repeat(44)));
     }
 
     #[test]

@@ -68,6 +68,20 @@ pub struct ContainerSpec {
     /// image's own (`None`). Wharf's own short-lived helpers set it; apps keep their image's.
     #[serde(default)]
     pub user: Option<String>,
+    /// Files from Swarm configs, for a Swarm service's tasks on any node (see
+    /// [`Docker::ensure_config`]); a plain container cannot have them.
+    #[serde(default)]
+    pub configs: Vec<ConfigFile>,
+}
+
+/// A file a Swarm service's tasks find in their file system, read-only, whatever their node:
+/// the content of a Swarm config, which the managers keep and hand to each task's node.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigFile {
+    pub config_id: String,
+    pub config_name: String,
+    /// Where it is in the task's file system (an absolute path).
+    pub target: String,
 }
 
 /// The engine's form of `mounts`: a source starting with `/` is a bind mount of that server
@@ -383,6 +397,12 @@ pub(crate) fn missing_dependency(spec: &ContainerSpec, e: &bollard::errors::Erro
 
 /// Translates a [`ContainerSpec`] into the Engine API create body.
 pub(crate) fn create_body(spec: &ContainerSpec) -> Result<ContainerCreateBody, RuntimeError> {
+    if !spec.configs.is_empty() {
+        return Err(RuntimeError::InvalidSpec(format!(
+            "container {}: Swarm configs are for services only; mount the file instead",
+            spec.name
+        )));
+    }
     let mut env = Vec::with_capacity(spec.env.len());
     for (key, value) in &spec.env {
         if key.is_empty() || key.contains('=') || key.contains('\0') || value.contains('\0') {

@@ -22,6 +22,11 @@ pub const TASK: &str = "wharf.task";
 pub const REPLICA: &str = "wharf.replica";
 /// Name of the database service an object belongs to.
 pub const SERVICE: &str = "wharf.service";
+/// In a cluster, the Swarm node ID of the node a database service is pinned to: the one
+/// holding its volume (this server's, where its container runs and its backups are made).
+pub const NODE: &str = "wharf.node";
+/// On a database service's overlay network (in a cluster): the service's name.
+pub const OVERLAY: &str = "wharf.overlay";
 /// Deployment identifier that created the object.
 pub const DEPLOYMENT: &str = "wharf.deployment";
 

@@ -30,10 +30,11 @@ mod push;
 mod service;
 mod stats;
 mod swarm;
+mod swarm_config;
 mod volume;
 
 pub use build::RegistryAuth;
-pub use container::{ContainerInfo, ContainerSpec, Mount, PortBinding, RestartPolicy};
+pub use container::{ConfigFile, ContainerInfo, ContainerSpec, Mount, PortBinding, RestartPolicy};
 pub use docker::{DEFAULT_SOCKET, Docker};
 pub use engine::EngineFacts;
 pub use error::{BuildError, MIN_API_VERSION, RuntimeError};

@@ -11,8 +11,9 @@ use std::net::{IpAddr, SocketAddr};
 
 use bollard::models::{
     EndpointPortConfig, EndpointPortConfigProtocolEnum, EndpointPortConfigPublishModeEnum,
-    EndpointSpec, Limit, ServiceSpec, ServiceSpecMode, ServiceSpecModeReplicated, TaskSpec,
-    TaskSpecContainerSpec, TaskSpecPlacement, TaskSpecResources, TaskSpecRestartPolicy,
+    EndpointSpec, Limit, NetworkAttachmentConfig, ServiceSpec, ServiceSpecMode,
+    ServiceSpecModeReplicated, TaskSpec, TaskSpecContainerSpec, TaskSpecContainerSpecConfigs,
+    TaskSpecContainerSpecFile1, TaskSpecPlacement, TaskSpecResources, TaskSpecRestartPolicy,
     TaskSpecRestartPolicyConditionEnum,
 };
 use bollard::query_parameters::{ListServicesOptions, ListTasksOptions};
@@ -90,8 +91,9 @@ impl Docker {
     /// publishing `port` in host mode on a port each node picks, on the nodes that meet every
     /// one of `constraints` (the Swarm's placement constraints, `node.labels.role==web`; none:
     /// any node). Mounts are the tasks' (a named volume is its node's own: the caller pins a
-    /// service with mounts to the node that holds them). Extra networks are not supported for
-    /// services yet and are refused. Returns the service's ID.
+    /// service with mounts to the node that holds them). Its tasks join `spec.extra_networks`,
+    /// which must be Swarm networks (the overlays of linked databases); a main network is
+    /// refused. Returns the service's ID.
     pub async fn create_service(
         &self,
         spec: &ContainerSpec,
@@ -229,6 +231,38 @@ impl Docker {
         Ok(out)
     }
 
+    /// The names of the services (any, Wharf's or not) whose tasks join the network
+    /// `network` (name or ID); none when the network does not exist.
+    pub async fn services_on_network(&self, network: &str) -> Result<Vec<String>, RuntimeError> {
+        let id = match self.client.inspect_network(network, None).await {
+            Ok(found) => found.id.unwrap_or_default(),
+            Err(e) if is_not_found(&e) => return Ok(Vec::new()),
+            Err(e) => return Err(self.err(format!("inspecting network {network}"), e)),
+        };
+        let services = self
+            .client
+            .list_services(None::<ListServicesOptions>)
+            .await
+            .map_err(|e| self.err("listing services", e))?;
+        Ok(services
+            .into_iter()
+            .filter_map(|service| service.spec)
+            .filter(|spec| {
+                let attached = spec
+                    .task_template
+                    .as_ref()
+                    .and_then(|t| t.networks.as_ref())
+                    .into_iter()
+                    .flatten()
+                    .chain(spec.networks.iter().flatten());
+                attached
+                    .filter_map(|n| n.target.as_deref())
+                    .any(|target| target == id || target == network)
+            })
+            .filter_map(|spec| spec.name)
+            .collect())
+    }
+
     /// Remove a service Wharf made (its tasks stop on their nodes); gone already is fine.
     pub async fn remove_service(&self, service: &str) -> Result<(), RuntimeError> {
         let context = format!("removing service {service}");
@@ -261,9 +295,9 @@ pub(crate) fn task_template(
     restart: TaskSpecRestartPolicyConditionEnum,
 ) -> Result<(HashMap<String, String>, TaskSpec), RuntimeError> {
     let mounts = crate::container::docker_mounts(&spec.mounts)?;
-    if !spec.extra_networks.is_empty() || spec.network.is_some() {
+    if spec.network.is_some() {
         return Err(RuntimeError::InvalidSpec(format!(
-            "service {}: networks are not supported for Swarm services yet",
+            "service {}: only Swarm networks, as extra networks, are supported for Swarm services",
             spec.name
         )));
     }
@@ -295,6 +329,22 @@ pub(crate) fn task_template(
         stop_signal: spec.stop_signal.clone(),
         init: Some(spec.init),
         mounts: (!mounts.is_empty()).then_some(mounts),
+        configs: (!spec.configs.is_empty()).then(|| {
+            spec.configs
+                .iter()
+                .map(|file| TaskSpecContainerSpecConfigs {
+                    file: Some(TaskSpecContainerSpecFile1 {
+                        name: Some(file.target.clone()),
+                        uid: Some("0".to_string()),
+                        gid: Some("0".to_string()),
+                        mode: Some(0o444),
+                    }),
+                    config_id: Some(file.config_id.clone()),
+                    config_name: Some(file.config_name.clone()),
+                    ..Default::default()
+                })
+                .collect()
+        }),
         ..Default::default()
     };
     let template = TaskSpec {
@@ -310,6 +360,15 @@ pub(crate) fn task_template(
         restart_policy: Some(TaskSpecRestartPolicy {
             condition: Some(restart),
             ..Default::default()
+        }),
+        networks: (!spec.extra_networks.is_empty()).then(|| {
+            spec.extra_networks
+                .iter()
+                .map(|network| NetworkAttachmentConfig {
+                    target: Some(network.clone()),
+                    ..Default::default()
+                })
+                .collect()
         }),
         placement: (!constraints.is_empty()).then(|| TaskSpecPlacement {
             constraints: Some(constraints.to_vec()),

@@ -54,6 +54,8 @@ pub struct ServerConfig {
     pub registry_image: String,
     /// Its port on the manager's cluster address.
     pub registry_port: u16,
+    /// Whether the overlays linked apps reach databases on in a cluster are encrypted.
+    pub encrypt_overlays: bool,
     /// How often the host's and the containers' figures are read and stored.
     pub stats_interval: Duration,
     /// Automatic HTTPS: the ACME directory, or off.
@@ -128,6 +130,7 @@ impl ServerConfig {
             keep_releases: 5,
             registry_image: "registry:2".to_string(),
             registry_port: 5000,
+            encrypt_overlays: true,
             stats_interval: DEFAULT_STATS_INTERVAL,
             acme_directory: wharf_acme::DirectoryUrl::Url(
                 wharf_acme::LETS_ENCRYPT_PRODUCTION.to_string(),

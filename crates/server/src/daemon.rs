@@ -116,6 +116,7 @@ pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
     settings.keep_releases = config.keep_releases;
     settings.protected_paths = protected_paths(&config);
     settings.api_domain = config.api_domain.clone();
+    settings.encrypt_overlays = config.encrypt_overlays;
     settings.services_ca = Some(wharf_services::ca_certificate_path(&config.data_dir));
     settings.registry = wharf_deploy::RegistrySettings {
         image: config.registry_image.clone(),

@@ -2,6 +2,10 @@
 //! REDIS_URL, or `NAME_DATABASE_URL` when that name is taken) and its containers join the
 //! service's network; both go through one zero-downtime redeploy. Unlinking takes both back.
 //! If the redeploy fails, the link is as it was and the running release keeps serving.
+//! In a cluster, the app's tasks reach the service over its overlay network instead (see
+//! `wharf_deploy`'s instances), which goes once the last app using it is unlinked.
+
+use std::time::{Duration, Instant};
 
 use wharf_deploy::{ConfigChange, ConfigOutcome, Progress};
 use wharf_domain::{AppName, EnvVars, ServiceName};
@@ -93,10 +97,63 @@ impl Services {
             unset: vec![link.var.clone()],
         };
         match self.deployer.change_config(app, &change, progress).await {
-            Ok(outcome) => Ok(outcome),
+            Ok(outcome) => {
+                self.remove_unused_overlay(service, progress).await?;
+                Ok(outcome)
+            }
             Err(err) => {
                 self.store.add_link(service, app, &link.var)?;
                 Err(err.into())
+            }
+        }
+    }
+}
+
+impl Services {
+    /// In a cluster, once no app is linked to `service`: removes its overlay network when
+    /// the last Swarm service on it (the unlinked app's replaced release, draining in the
+    /// background) is gone, waiting for that up to the stop grace and a minute more. The
+    /// database's container leaves the overlay only then, so requests in flight in the
+    /// replaced tasks keep their database. Waiting too long is not an error: the overlay is
+    /// left, unused, until the service is destroyed (or linked again, which uses it).
+    async fn remove_unused_overlay(
+        &self,
+        service: &ServiceName,
+        progress: &Progress,
+    ) -> Result<(), ServiceError> {
+        if !self.store.links_of_service(Some(service))?.is_empty() {
+            return Ok(());
+        }
+        let Some(overlay) = self.deployer.database_overlay(service).await? else {
+            return Ok(());
+        };
+        progress.line(format!(
+            "-----> Removing network {overlay} once the replaced release's tasks have left it"
+        ));
+        let deadline = Instant::now() + self.stop_grace + Duration::from_secs(60);
+        loop {
+            let users = self.docker.services_on_network(&overlay).await?;
+            let result = if users.is_empty() {
+                self.docker
+                    .remove_network(&overlay)
+                    .await
+                    .map_err(|e| e.to_string())
+            } else {
+                Err(format!("still used by {}", users.join(", ")))
+            };
+            match result {
+                Ok(()) => {
+                    progress.line(format!("       removed network {overlay}"));
+                    return Ok(());
+                }
+                Err(reason) if Instant::now() >= deadline => {
+                    tracing::warn!(%service, %overlay, %reason, "could not remove the overlay network");
+                    progress.line(format!(
+                        "       kept network {overlay} for now ({reason}); it goes when `{service}` is destroyed"
+                    ));
+                    return Ok(());
+                }
+                Err(_) => tokio::time::sleep(Duration::from_secs(1)).await,
             }
         }
     }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use wharf_deploy::Deployer;
 use wharf_domain::{ServiceKind, ServiceName, check_service_version};
-use wharf_runtime::{Docker, ExecSpec, RuntimeError};
+use wharf_runtime::{Docker, ExecSpec, RuntimeError, labels};
 use wharf_store::ServiceStatus as StoredStatus;
 use wharf_store::{BackupRecord, ServiceRecord, Store};
 
@@ -38,6 +38,11 @@ pub struct ServiceStatus {
     pub volume_bytes: Option<u64>,
     pub volume: String,
     pub network: String,
+    /// In a cluster: the node it is pinned to (its name), where its container and volume are.
+    pub node: Option<String>,
+    /// In a cluster, once an app is linked: the encrypted overlay network linked apps' tasks
+    /// reach it on.
+    pub overlay: Option<String>,
     pub linked_apps: Vec<String>,
     /// The config var each linked app gets, by app.
     pub links: HashMap<String, String>,
@@ -172,19 +177,37 @@ impl Services {
     }
 
     /// Network, volume and container of a stored service, started and ready.
+    /// In a cluster, the container and the volume carry the node they are pinned to
+    /// ([`labels::NODE`]: this server's), and a container made again (a new certificate, a
+    /// port published) joins the service's overlay again when linked apps use it.
     pub(crate) async fn bring_up(&self, record: &ServiceRecord) -> Result<(), ServiceError> {
         let (name, kind) = (record.name.clone(), record.kind);
-        let labels = self.labels(&name, kind);
+        let mut labels = self.labels(&name, kind);
         let resource = name.resource_name();
         self.docker.ensure_network(&resource, &labels).await?;
+        let cluster_node = self.cluster_node_id().await?;
+        if let Some(node) = &cluster_node {
+            labels.insert(labels::NODE.to_string(), node.clone());
+        }
         self.docker.ensure_volume(&resource, &labels).await?;
-        let spec = self.container_spec(record)?;
+        let mut spec = self.container_spec(record)?;
+        spec.labels.extend(labels);
         let info = self.start_container(kind, &name, &spec).await?;
+        if cluster_node.is_some() && self.deployer.database_overlay(&name).await?.is_some() {
+            self.deployer.attach_database_overlay(&name).await?;
+        }
         self.wait_ready(&info.id, &name, kind, &record.password)
             .await
     }
 
-    /// Removes the service's container and network, and its volume when `purge`. Errors are
+    /// This server's Swarm node ID when it is a cluster's manager; `None` on a single server.
+    pub(crate) async fn cluster_node_id(&self) -> Result<Option<String>, ServiceError> {
+        let membership = self.docker.swarm_membership().await?;
+        let in_cluster = membership.active() && membership.manager;
+        Ok(membership.node_id.filter(|_| in_cluster))
+    }
+
+    /// Removes the service's container and networks, and its volume when `purge`. Errors are
     /// logged: this runs on cleanup paths and in `destroy`, which reports what it could not do.
     async fn tear_down(&self, name: &ServiceName, purge: bool) -> Vec<String> {
         let resource = name.resource_name();
@@ -200,8 +223,17 @@ impl Services {
             Ok(_) | Err(RuntimeError::NotFound(_)) => {}
             Err(e) => problems.push(e.to_string()),
         }
-        if let Err(e) = self.docker.remove_network(&resource).await {
-            problems.push(e.to_string());
+        let overlay = match self.deployer.database_overlay(name).await {
+            Ok(overlay) => overlay,
+            Err(e) => {
+                problems.push(e.to_string());
+                None
+            }
+        };
+        for network in std::iter::once(resource.clone()).chain(overlay) {
+            if let Err(e) = self.docker.remove_network(&network).await {
+                problems.push(e.to_string());
+            }
         }
         if purge && let Err(e) = self.docker.remove_volume(&resource).await {
             problems.push(e.to_string());
@@ -296,6 +328,7 @@ impl Services {
     ) -> Result<ServiceStatus, ServiceError> {
         let (name, kind) = (record.name.clone(), record.kind);
         let resource = name.resource_name();
+        let mut pinned_to = None;
         let (state, volume_bytes) = if record.status == StoredStatus::Destroyed {
             ("destroyed".to_string(), None)
         } else {
@@ -306,12 +339,14 @@ impl Services {
                     } else {
                         None
                     };
+                    pinned_to = info.labels.get(labels::NODE).cloned();
                     (info.state, size)
                 }
                 Err(RuntimeError::NotFound(_)) => ("missing".to_string(), None),
                 Err(e) => return Err(e.into()),
             }
         };
+        let (node, overlay) = self.cluster_place(&name, pinned_to).await?;
         let links = self.store.links_of_service(Some(&record.name))?;
         let password = if reveal {
             record.password.as_str()
@@ -328,6 +363,8 @@ impl Services {
             volume_bytes,
             volume: resource.clone(),
             network: resource,
+            node,
+            overlay,
             linked_apps: links.iter().map(|l| l.app.to_string()).collect(),
             links: links
                 .into_iter()
@@ -340,6 +377,36 @@ impl Services {
             url: if reveal { url } else { url.replace("%2A", "*") },
             tls: crate::tls::describe(kind, &name, password),
         })
+    }
+
+    /// In a cluster: the name of the node the service is pinned to (`pinned_to`, its
+    /// container's label, or this server's node for a service made before the cluster: its
+    /// container runs here all the same), and its overlay network if it has one. `(None,
+    /// None)` on a single server.
+    async fn cluster_place(
+        &self,
+        name: &ServiceName,
+        pinned_to: Option<String>,
+    ) -> Result<(Option<String>, Option<String>), ServiceError> {
+        let Some(this_node) = self.cluster_node_id().await? else {
+            return Ok((None, None));
+        };
+        let node_id = pinned_to.unwrap_or(this_node);
+        let node = self
+            .docker
+            .swarm_nodes()
+            .await?
+            .into_iter()
+            .find(|n| n.id == node_id)
+            .map(|n| {
+                n.labels
+                    .get(wharf_domain::NODE_NAME_LABEL)
+                    .cloned()
+                    .unwrap_or(n.hostname)
+            })
+            .unwrap_or(node_id);
+        let overlay = self.deployer.database_overlay(name).await?;
+        Ok((Some(node), overlay))
     }
 
     /// Bytes used by the data directory, measured inside the container with `du`.

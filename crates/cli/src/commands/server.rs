@@ -30,6 +30,7 @@ pub async fn run(cli: &Cli, args: &ServerArgs) -> anyhow::Result<ExitCode> {
     config.drain_timeout = Duration::from_secs(args.drain_timeout);
     config.stop_grace = Duration::from_secs(args.stop_grace);
     config.keep_releases = args.keep_releases;
+    config.encrypt_overlays = !args.unencrypted_overlays;
     config.registry_image = args.registry_image.clone();
     config.registry_port = args.registry_port;
     config.stats_interval = Duration::from_secs(args.stats_interval);

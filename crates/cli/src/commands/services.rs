@@ -119,7 +119,7 @@ async fn list(client: &Client, json: bool) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let clock = Clock::now();
-    let mut table = Table::new([
+    let header = [
         "NAME",
         "KIND",
         "VERSION",
@@ -127,7 +127,15 @@ async fn list(client: &Client, json: bool) -> anyhow::Result<ExitCode> {
         "DATA",
         "LINKED APPS",
         "LAST BACKUP",
-    ])
+    ];
+    // In a cluster, a last column says which node each service is pinned to; on one server
+    // the table stays as it was (a row's extra cell is dropped).
+    let mut table = if services.iter().any(|s| s.node.is_some()) {
+        let [a, b, c, d, e, f, g] = header;
+        Table::new([a, b, c, d, e, f, g, "NODE"])
+    } else {
+        Table::new(header)
+    }
     .right(4);
     for s in services {
         let linked = if s.linked_apps.is_empty() {
@@ -148,6 +156,7 @@ async fn list(client: &Client, json: bool) -> anyhow::Result<ExitCode> {
             size(s.volume_bytes).into(),
             linked.into(),
             last_backup(&clock, s.last_backup.as_ref()),
+            s.node.unwrap_or_default().into(),
         ]);
     }
     table.print()?;
@@ -167,6 +176,12 @@ async fn info(client: &Client, name: &ServiceName, reveal: bool) -> anyhow::Resu
     outln!("tls:       {}", s.tls)?;
     outln!("data:      {} in volume {}", size(s.volume_bytes), s.volume)?;
     outln!("network:   {}", s.network)?;
+    if let Some(node) = &s.node {
+        outln!("node:      {node} (pinned: its container and volume are there)")?;
+    }
+    if let Some(overlay) = &s.overlay {
+        outln!("overlay:   {overlay} (encrypted; linked apps' tasks reach it on any node)")?;
+    }
     match s.exposed_port {
         Some(port) => outln!("exposed:   host port {port}")?,
         None => outln!("exposed:   no (reachable only by linked apps)")?,

@@ -1,10 +1,12 @@
 //! Instances: the containers serving each app's web process right now, with their proxy
 //! targets, and the route that reaches them. Rebuilt from Docker's labels at start; changed
 //! only by deploys under the app's lock. Its parts: starting a release's instances
-//! ([`start`]; as the tasks of a Swarm service in a cluster: [`service`]), replacing the serving ones with them ([`replace`]) and retiring the replaced
+//! ([`start`]; as the tasks of a Swarm service in a cluster: [`service`], which reach linked
+//! databases over an overlay: [`overlay`]), replacing the serving ones with them ([`replace`]) and retiring the replaced
 //! ones in the background ([`retire`]).
 
 mod follow;
+mod overlay;
 mod replace;
 mod retire;
 mod service;

@@ -4,7 +4,7 @@
 //! Swarm. Each task publishes the app's port in host mode on a port its node picks, and is one
 //! [`Instance`] whose proxy target is that node's address and port, so the deploy keeps its
 //! shape: start, health-check every target, switch, drain the old ones, then remove the old
-//! release's service. What services cannot do yet (storage mounts, links to databases, stop-first
+//! release's service. What services cannot do yet (storage mounts, stop-first
 //! deploys) is refused before anything starts. Whether services are used is decided here
 //! alone ([`Deployer::runs_services`]): a server that never ran `wharf cluster init` runs
 //! containers exactly as before.
@@ -33,7 +33,8 @@ impl Deployer {
     }
 
     /// Refuse, naming it, what an app run as a Swarm service cannot have yet: storage mounts
-    /// and Dockerfile volumes, links to database services, and `scale = 0` (stop-first).
+    /// and Dockerfile volumes, and `scale = 0` (stop-first). Links to database services are
+    /// fine: the tasks reach them over an overlay network ([`Deployer::linked_overlays`]).
     pub(crate) fn check_fits_cluster(
         &self,
         app: &AppName,
@@ -44,13 +45,6 @@ impl Deployer {
             what,
             fix: format!("{fix}; see docs/cluster.md (Apps in a cluster)"),
         };
-        let links = self.linked_networks(app)?;
-        if !links.is_empty() {
-            return Err(refuse(
-                format!("links to database services ({})", links.join(", ")),
-                "unlink them (`wharf services unlink`) or run the app on a server that is not a cluster",
-            ));
-        }
         if !spec.zero_downtime() {
             return Err(refuse(
                 "stop-first deploys (`scale = 0`)".to_string(),
@@ -75,6 +69,16 @@ impl Deployer {
         container.name = service_name(release, &web.name);
         container.labels.remove(labels::REPLICA);
         container.image = self.service_image(release, spec, progress).await?;
+        // Linked databases are reached over their overlays, not this server's bridges, and
+        // the services CA's certificate is a Swarm config rather than a file of this server.
+        container.extra_networks = self.linked_overlays(&release.app).await?;
+        self.services_ca_as_config(&mut container).await?;
+        if !container.extra_networks.is_empty() {
+            progress.line(format!(
+                "       its tasks reach linked databases over {}",
+                container.extra_networks.join(", ")
+            ));
+        }
         for (key, value) in &mut container.env {
             if key == "DYNO" {
                 // The Swarm fills in each task's replica number.
@@ -287,7 +291,9 @@ impl Deployer {
                             reason: reason.to_string(),
                             placement: placement_text(
                                 spec,
-                                !self.mounts_for(app, spec)?.is_empty(),
+                                self.mounts_for(app, spec)?
+                                    .iter()
+                                    .any(|m| m.target != wharf_domain::SERVICES_CA_IN_APPS),
                             ),
                             serving: self.still_serving(app),
                         });

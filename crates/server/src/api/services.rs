@@ -44,6 +44,8 @@ fn service(status: ServiceStatus) -> Service {
         volume_bytes: status.volume_bytes,
         volume: status.volume,
         network: status.network,
+        node: status.node,
+        overlay: status.overlay,
         linked_apps: status.linked_apps,
         links: status.links.into_iter().collect(),
         exposed_port: status.exposed_port,

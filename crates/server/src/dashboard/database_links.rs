@@ -178,6 +178,8 @@ mod tests {
             volume_bytes: None,
             volume: String::new(),
             network: String::new(),
+            node: None,
+            overlay: None,
             linked_apps: links.iter().map(|(a, _)| a.to_string()).collect(),
             links: links
                 .iter()
