@@ -91,6 +91,16 @@ fn runs_and_release_commands_run_as_jobs_on_the_nodes_the_app_may_use() {
         [web.as_str()],
         "the run's job is gone when `wharf run` returns"
     );
+    // Input piped to `wharf run` cannot reach a Swarm job: such a run stays a container on
+    // this server, which gets the input.
+    let out = d.wharf_with_stdin(
+        &["run", &app, "--", "sh", "-c", "cat; echo; hostname"],
+        "given input",
+    );
+    let said = stdout(&out);
+    assert!(out.status.success(), "{said}{}", stderr(&out));
+    assert!(said.starts_with("given input\n"), "{said}");
+    assert!(!said.contains("node2"), "a run with input went to a node: {said}");
 
     // Detached: the answer names the job, which goes once it ended.
     let name = d.wharf_ok(&["run", "--detach", &app, "--", "sh", "-c", "sleep 1"]);

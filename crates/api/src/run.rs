@@ -29,6 +29,10 @@ pub struct RunRequest {
     /// Swarm job) is removed when the command ends.
     #[serde(default)]
     pub detach: bool,
+    /// The client sends the command input (its stdin is a pipe or a file): the run stays
+    /// where it can be attached to, on this server, even in a cluster.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stdin: bool,
     #[serde(flatten)]
     pub terminal: Terminal,
 }

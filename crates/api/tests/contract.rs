@@ -361,6 +361,7 @@ fn every_type_survives_a_round_trip() {
         RunRequest {
             cmd: vec!["rails".into(), "console".into()],
             detach: false,
+            stdin: true,
             terminal,
         },
     );
@@ -819,6 +820,7 @@ fn json_shapes_are_the_wire_format() {
         serde_json::to_value(RunRequest {
             cmd: vec!["ls".into()],
             detach: true,
+            stdin: false,
             terminal: Terminal::default(),
         })
         .unwrap(),

@@ -40,6 +40,7 @@ pub async fn run_command(
         let request = RunRequest {
             cmd: command.to_vec(),
             detach: true,
+            stdin: false,
             terminal: Terminal::default(),
         };
         let response = client.post_json(&path, &request).await?;
@@ -54,9 +55,11 @@ pub async fn run_command(
         return Ok(ExitCode::SUCCESS);
     }
 
+    let stdin = stdin_is_input();
     let request = |terminal| RunRequest {
         cmd: command.to_vec(),
         detach: false,
+        stdin,
         terminal,
     };
     attach(client, &path, request, allow_tty).await
@@ -229,4 +232,17 @@ impl Drop for RawMode {
     fn drop(&mut self) {
         let _ = tcsetattr(std::io::stdin(), SetArg::TCSADRAIN, &self.original);
     }
+}
+
+/// Whether this process's stdin carries input for the command: a pipe or a file (`wharf run
+/// APP -- psql < dump.sql`), not a terminal (which asks for a TTY) nor `/dev/null`.
+fn stdin_is_input() -> bool {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::FileTypeExt;
+    let Ok(fd) = std::io::stdin().as_fd().try_clone_to_owned() else {
+        return false;
+    };
+    std::fs::File::from(fd)
+        .metadata()
+        .is_ok_and(|m| m.file_type().is_fifo() || m.file_type().is_file())
 }

@@ -28,6 +28,8 @@ pub struct RunOptions {
     pub tty: bool,
     /// Leave it running; the engine removes it when it exits.
     pub detach: bool,
+    /// The client sends input to attach: in a cluster it stays a container here.
+    pub stdin: bool,
 }
 
 /// A one-off container that was created (not started).
@@ -48,7 +50,11 @@ impl Deployer {
         options: &RunOptions,
     ) -> Result<Option<Job>, DeployError> {
         let (release, container, suffix) = self.run_container(app, options).await?;
-        if self.place_of(&container, options.tty).await? == Place::Here {
+        if self
+            .place_of(&container, options.tty || options.stdin)
+            .await?
+            == Place::Here
+        {
             return Ok(None);
         }
         let name = Task::Run.job_name(app, &suffix);

@@ -44,6 +44,7 @@ pub async fn run(
         cmd: run.cmd,
         tty: run.terminal.tty && !run.detach,
         detach: run.detach,
+        stdin: run.stdin && !run.detach,
     };
     let deployer = state.deployer.clone();
     // The work runs in tasks of its own: if the client goes away, this handler is dropped, but

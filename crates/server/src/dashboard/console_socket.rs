@@ -116,6 +116,7 @@ async fn console(socket: WebSocket, deployer: Arc<Deployer>, app: AppName, actor
                 cmd,
                 tty: true,
                 detach: false,
+                stdin: true,
             };
             let size = start.rows.zip(start.cols);
             AttachedRun::start(&deployer, &app, &options, size)
