@@ -100,7 +100,10 @@ fn runs_and_release_commands_run_as_jobs_on_the_nodes_the_app_may_use() {
     let said = stdout(&out);
     assert!(out.status.success(), "{said}{}", stderr(&out));
     assert!(said.starts_with("given input\n"), "{said}");
-    assert!(!said.contains("node2"), "a run with input went to a node: {said}");
+    assert!(
+        !said.contains("node2"),
+        "a run with input went to a node: {said}"
+    );
 
     // Detached: the answer names the job, which goes once it ended.
     let name = d.wharf_ok(&["run", "--detach", &app, "--", "sh", "-c", "sleep 1"]);
