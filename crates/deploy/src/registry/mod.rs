@@ -65,6 +65,34 @@ impl Default for RegistrySettings {
     }
 }
 
+/// Where the registry listens: the manager's Swarm address and the registry's port. Shown
+/// as `HOST:PORT` (an IPv6 host in brackets), the form image names and `certs.d` use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistryAddress {
+    /// The manager's Swarm address, without brackets.
+    pub host: String,
+    pub port: u16,
+}
+
+impl RegistryAddress {
+    pub fn new(host: &str, port: u16) -> RegistryAddress {
+        RegistryAddress {
+            host: host.trim_matches(['[', ']']).to_string(),
+            port,
+        }
+    }
+}
+
+impl std::fmt::Display for RegistryAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.host.contains(':') {
+            write!(f, "[{}]:{}", self.host, self.port)
+        } else {
+            write!(f, "{}:{}", self.host, self.port)
+        }
+    }
+}
+
 fn config_path() -> String {
     format!("{}/{}/config.yml", CONFIG_DIR.0, CONFIG_DIR.1)
 }
@@ -92,13 +120,13 @@ impl Deployer {
             .map_err(|e| registry_error(format!("the cluster CA: {e}")))
     }
 
-    /// The registry's address, `HOST:PORT`: this server's Swarm address and the registry's
-    /// port. Only a manager of an active Swarm has one.
-    pub(crate) async fn registry_address(&self) -> Result<String, DeployError> {
+    /// The registry's address: this server's Swarm address and the registry's port. Only a
+    /// manager of an active Swarm has one.
+    pub(crate) async fn registry_address(&self) -> Result<RegistryAddress, DeployError> {
         let membership = self.docker.swarm_membership().await?;
         match membership.node_addr {
             Some(host) if membership.active() && membership.manager => {
-                Ok(format!("{host}:{}", self.settings.registry.port))
+                Ok(RegistryAddress::new(&host, self.settings.registry.port))
             }
             _ => Err(registry_error(
                 "this server is not a cluster manager: run `wharf cluster init` first",
@@ -108,14 +136,16 @@ impl Deployer {
 
     /// Make sure the registry runs on this server, for its current Swarm address, and that
     /// this server's engine trusts it; its address.
-    pub async fn ensure_registry(&self) -> Result<String, DeployError> {
+    pub async fn ensure_registry(&self) -> Result<RegistryAddress, DeployError> {
         let _guard = self.registry_lock.lock().await;
         let address = self.registry_address().await?;
+        let label = address.to_string();
         if let Ok(existing) = self.docker.inspect(REGISTRY_CONTAINER).await {
-            if existing.running && existing.labels.get(ADDRESS_LABEL) == Some(&address) {
+            let same_address = existing.labels.get(ADDRESS_LABEL) == Some(&label);
+            if existing.running && same_address {
                 return Ok(address);
             }
-            if existing.labels.get(ADDRESS_LABEL) == Some(&address) {
+            if same_address {
                 self.docker.start(&existing.id).await?;
                 self.wait_for_registry(&existing.id).await?;
                 return Ok(address);
@@ -125,14 +155,11 @@ impl Deployer {
                 .stop_and_remove(&existing.id, self.settings.stop_grace)
                 .await?;
         }
-        let (host, port) = address
-            .rsplit_once(':')
-            .ok_or_else(|| registry_error(format!("`{address}` is not HOST:PORT")))?;
         let ca = self.cluster_ca()?;
         let server = ca
             .issue(
                 "wharf-registry",
-                vec![host.to_string()],
+                vec![address.host.clone()],
                 Usage::Server,
                 CERT_LIFETIME,
             )
@@ -153,7 +180,7 @@ impl Deployer {
                 })?;
         }
         let labels = HashMap::from([
-            (ADDRESS_LABEL.to_string(), address.clone()),
+            (ADDRESS_LABEL.to_string(), label),
             (
                 INSTANCE_LABEL.to_string(),
                 self.settings.instance_id.clone(),
@@ -172,10 +199,8 @@ impl Deployer {
             }],
             restart: RestartPolicy::UnlessStopped,
             ports: vec![PortBinding {
-                host_ip: host.trim_matches(['[', ']']).to_string(),
-                host_port: port
-                    .parse()
-                    .map_err(|_| registry_error(format!("`{address}` does not end with a port")))?,
+                host_ip: address.host.clone(),
+                host_port: address.port,
                 container_port: CONTAINER_PORT,
             }],
             ..ContainerSpec::default()
@@ -367,5 +392,17 @@ mod tests {
         assert!(yml.contains("delete:\n    enabled: true"), "{yml}");
         assert!(yml.contains("addr: :5000"), "{yml}");
         assert_eq!(config_path(), "/etc/wharf-registry/config.yml");
+    }
+
+    #[test]
+    fn an_address_shows_as_image_names_use_it() {
+        assert_eq!(
+            RegistryAddress::new("10.0.0.2", 5000).to_string(),
+            "10.0.0.2:5000"
+        );
+        let v6 = RegistryAddress::new("[fd00::2]", 5001);
+        assert_eq!(v6.host, "fd00::2");
+        assert_eq!(v6.to_string(), "[fd00::2]:5001");
+        assert_eq!(RegistryAddress::new("fd00::2", 5001), v6);
     }
 }

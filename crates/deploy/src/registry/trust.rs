@@ -71,14 +71,17 @@ impl Deployer {
     ) -> Result<(String, Vec<TrustFile>), DeployError> {
         let address = self.ensure_registry().await?;
         let ca = self.cluster_ca()?;
-        Ok((address, trust_files(&ca, &format!("wharf-node {node}"))?))
+        Ok((
+            address.to_string(),
+            trust_files(&ca, &format!("wharf-node {node}"))?,
+        ))
     }
 
     /// Make this server's engine trust the registry at `address`: its [`certs_dir`] gets the
     /// files, through a container of the registry's image that never runs.
     pub(super) async fn trust_registry_here(
         &self,
-        address: &str,
+        address: &super::RegistryAddress,
         ca: &LocalCa,
     ) -> Result<(), DeployError> {
         let files: Vec<FileEntry> = trust_files(ca, "wharf-manager")?
@@ -114,7 +117,7 @@ impl Deployer {
                 .await?;
         }
         let id = self.docker.create(&spec).await?;
-        let dir = certs_dir(address);
+        let dir = certs_dir(&address.to_string());
         let put = self
             .docker
             .put_files(&id, "/host-etc", dir.trim_start_matches("/etc/"), &files)
