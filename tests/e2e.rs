@@ -23,6 +23,7 @@ mod e2e {
     mod cluster_failover;
     pub mod cluster_harness;
     mod cluster_jobs;
+    mod cluster_leave;
     mod cluster_links;
     mod cron;
     mod dashboard;

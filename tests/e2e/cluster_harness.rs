@@ -10,6 +10,12 @@
 //! (CAP_SYS_RESOURCE) that `--privileged` would grant, which makes every privileged container
 //! fail to start. They get every other capability, no seccomp or AppArmor profile, every
 //! device and a cgroup namespace of their own, which is what an engine inside needs.
+//!
+//! A Wharf daemon runs on its manager, and reaches the containers there (apps on a single
+//! server) at their addresses on the manager's bridge networks. Here the daemon runs on this
+//! machine, outside node1: [`Cluster::start_reachable`] gives node1's engine bridge networks
+//! in [`REACHABLE_NETWORKS`], routes those here through node1 and lets node1 forward to them,
+//! for as long as the cluster lives.
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -17,6 +23,11 @@ use std::time::{Duration, Instant};
 
 /// The nodes' image, built by scripts/node-image.sh (from scripts/test-deps.sh).
 pub const NODE_IMAGE: &str = "wharf-test-node:1";
+
+/// The address pool of node1's bridge networks in [`Cluster::start_reachable`], routed from
+/// this machine to node1: apart from this machine's own engine's pools (172.17.0.0/16 up)
+/// and the Swarm's overlay pool (it gives out 10.0.0.0/24, 10.0.1.0/24... first).
+const REACHABLE_NETWORKS: &str = "10.231.0.0/16";
 
 /// The label on every container and network a cluster test creates.
 const LABEL: &str = "wharf.e2e.cluster";
@@ -26,6 +37,8 @@ pub struct Cluster {
     nodes: Vec<Node>,
     /// Holds each node's socket directory.
     _dir: tempfile::TempDir,
+    /// Whether this machine routes [`REACHABLE_NETWORKS`] to node1, to be undone.
+    routed: bool,
 }
 
 pub struct Node {
@@ -40,6 +53,35 @@ impl Cluster {
     /// Start `count` nodes named `node1`, `node2`, ... (their hostnames) and wait until each
     /// node's engine answers.
     pub fn start(count: usize) -> Cluster {
+        Cluster::start_nodes(count, false)
+    }
+
+    /// As [`Cluster::start`], and this machine reaches the containers on node1's bridge
+    /// networks at their addresses, as a daemon on the manager would.
+    pub fn start_reachable(count: usize) -> Cluster {
+        let mut cluster = Cluster::start_nodes(count, true);
+        let node1 = cluster.node(1);
+        node1.exec_ok(&["iptables", "-I", "DOCKER-USER", "-j", "ACCEPT"]);
+        let route = Command::new("ip")
+            .args([
+                "route",
+                "replace",
+                REACHABLE_NETWORKS,
+                "via",
+                &node1.address(),
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            route.status.success(),
+            "routing {REACHABLE_NETWORKS} to node1: {}",
+            String::from_utf8_lossy(&route.stderr)
+        );
+        cluster.routed = true;
+        cluster
+    }
+
+    fn start_nodes(count: usize, reachable: bool) -> Cluster {
         let present = docker(&["image", "inspect", NODE_IMAGE]);
         assert!(
             present.status.success(),
@@ -55,6 +97,7 @@ impl Cluster {
             network: id.clone(),
             nodes: Vec::new(),
             _dir: dir,
+            routed: false,
         };
         for n in 1..=count {
             let hostname = format!("node{n}");
@@ -65,7 +108,15 @@ impl Cluster {
                 hostname,
                 socket_dir,
             };
-            node.run(&cluster.network);
+            let daemon_json = (reachable && n == 1).then(|| {
+                let path = cluster._dir.path().join("daemon.json");
+                let pools = format!(
+                    r#"{{"bip": "10.231.255.1/24", "default-address-pools": [{{"base": "{REACHABLE_NETWORKS}", "size": 24}}]}}"#
+                );
+                std::fs::write(&path, pools).unwrap();
+                path
+            });
+            node.run(&cluster.network, daemon_json.as_deref());
             cluster.nodes.push(node);
         }
         for node in &cluster.nodes {
@@ -85,8 +136,10 @@ impl Cluster {
 }
 
 impl Node {
-    fn run(&self, network: &str) {
-        docker_ok(&[
+    /// Start the node's container; its engine reads `daemon_json` when given.
+    fn run(&self, network: &str, daemon_json: Option<&std::path::Path>) {
+        let sockets = format!("{}:/run/wharf-node", self.socket_dir.display());
+        let mut args = vec![
             "run",
             "-d",
             "--name",
@@ -116,9 +169,15 @@ impl Node {
             "-v",
             "/var/lib/docker",
             "-v",
-            &format!("{}:/run/wharf-node", self.socket_dir.display()),
-            NODE_IMAGE,
-        ]);
+            &sockets,
+        ];
+        let config =
+            daemon_json.map(|path| format!("{}:/etc/docker/daemon.json:ro", path.display()));
+        if let Some(config) = &config {
+            args.extend(["-v", config]);
+        }
+        args.push(NODE_IMAGE);
+        docker_ok(&args);
     }
 
     fn wait_for_engine(&self) {
@@ -258,6 +317,11 @@ impl Node {
 
 impl Drop for Cluster {
     fn drop(&mut self) {
+        if self.routed {
+            let _ = Command::new("ip")
+                .args(["route", "del", REACHABLE_NETWORKS])
+                .output();
+        }
         for node in &self.nodes {
             let _ = docker(&["rm", "-f", "-v", &node.container]);
         }

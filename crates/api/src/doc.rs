@@ -23,7 +23,7 @@ use utoipa::{IntoParams, OpenApi};
         destroy_service, link, unlink, expose, backups, backup, verify, backup_schedule, restore,
         connect, certs, add_cert, remove_cert, events, app_events, stats, app_stats, deploy,
         notify_channels, add_webhook, add_email, remove_notify_channel, notify_test, git_info_refs,
-        git_receive_pack, metrics, cluster_status, cluster_init, nodes, add_node, remove_node,
+        git_receive_pack, metrics, cluster_status, cluster_init, cluster_leave, nodes, add_node, remove_node,
         node_availability, node_labels, rename_node,
     ),
     components(schemas(LogEntry, Deployed, Message, Terminal)),
@@ -396,6 +396,11 @@ fn cluster_status() {}
     request_body = ClusterInitRequest,
     responses((status = 200, body = ClusterInitialized), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
 fn cluster_init() {}
+
+#[utoipa::path(post, path = paths::CLUSTER_LEAVE, tag = "cluster",
+    description = "Make a cluster of this server alone a single server again: every app run as Swarm services is redeployed as containers here (zero downtime), then the engine leaves the Swarm and the registry is removed. Refused while other nodes are in the Swarm. Streams progress lines (`application/x-ndjson`, as a deploy) and ends with a message.",
+    responses((status = 200, body = ProgressEvent, content_type = NDJSON), (status = 409, body = ErrorBody)))]
+fn cluster_leave() {}
 
 #[utoipa::path(get, path = paths::NODES, tag = "cluster",
     responses((status = 200, body = Nodes), (status = 409, body = ErrorBody)))]

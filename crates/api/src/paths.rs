@@ -42,6 +42,7 @@ pub const SERVICE_RESTORE: &str = "/v1/services/{name}/restore";
 pub const SERVICE_CONNECT: &str = "/v1/services/{name}/connect";
 pub const CLUSTER: &str = "/v1/cluster";
 pub const CLUSTER_INIT: &str = "/v1/cluster/init";
+pub const CLUSTER_LEAVE: &str = "/v1/cluster/leave";
 pub const NODES: &str = "/v1/nodes";
 pub const NODE: &str = "/v1/nodes/{node}";
 pub const NODE_AVAILABILITY: &str = "/v1/nodes/{node}/availability";

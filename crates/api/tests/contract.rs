@@ -934,5 +934,5 @@ fn every_route_is_documented_once_with_its_method() {
             );
         }
     }
-    assert_eq!(routes, 64);
+    assert_eq!(routes, 65);
 }

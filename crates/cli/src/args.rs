@@ -235,7 +235,8 @@ pub enum Command {
         command: Option<crate::commands::notify::NotifyCommand>,
     },
     /// Grow onto several servers: `cluster init` makes this server a Docker Swarm manager;
-    /// `cluster status` says whether it is one. See `wharf nodes` for the other machines.
+    /// `cluster status` says whether it is one; `cluster leave` makes it a single server
+    /// again. See `wharf nodes` for the other machines.
     Cluster {
         #[command(subcommand)]
         command: Option<crate::commands::cluster::ClusterCommand>,

@@ -88,6 +88,9 @@ pub struct Deployer {
     /// Held while the registry starts, an image is pushed to it, or it is pruned: a garbage
     /// collection must not run during a push.
     pub(crate) registry_lock: tokio::sync::Mutex<()>,
+    /// Set while `wharf cluster leave` moves apps back to containers: deploys then make
+    /// containers although the engine is still a Swarm manager.
+    pub(crate) leaving_cluster: std::sync::atomic::AtomicBool,
 }
 
 /// The image tag of release `version` of `app`.
@@ -113,6 +116,7 @@ impl Deployer {
             live: Default::default(),
             locks: Mutex::new(HashMap::new()),
             registry_lock: tokio::sync::Mutex::new(()),
+            leaving_cluster: std::sync::atomic::AtomicBool::new(false),
         }
     }
 

@@ -102,6 +102,9 @@ pub enum DeployError {
     /// The cluster's image registry could not be started, trusted or pushed to.
     #[error("the cluster's image registry: {0}")]
     Registry(String),
+    /// `wharf cluster leave` was refused, or stopped before the engine left the Swarm.
+    #[error("this server stays a cluster manager: {0}")]
+    LeaveRefused(String),
     #[error(
         "`{app}` is linked to the database service `{service}`, whose container is not on this server ({reason}); `wharf services info {service}` shows its state, or unlink it (`wharf services unlink {service} {app}`)"
     )]
@@ -306,6 +309,7 @@ impl wharf_domain::Documented for DeployError {
             | DeployError::ServiceTaskFailed { .. }
             | DeployError::JobNotRun { .. } => Some(docs_link::CLUSTER_APPS),
             DeployError::Registry(_) => Some(docs_link::CLUSTER_IMAGES),
+            DeployError::LeaveRefused(_) => Some(docs_link::CLUSTER_LEAVE),
             DeployError::LinkedServiceMissing { .. } => Some(docs_link::CLUSTER_DATABASES),
             DeployError::NoSuitableNode { .. } => Some(docs_link::CLUSTER_PLACEMENT),
             DeployError::VolumeOwner { .. } => Some(docs_link::STORAGE_OWNER),

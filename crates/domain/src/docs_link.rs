@@ -136,6 +136,8 @@ pub const CLUSTER_PLACEMENT: DocsLink = DocsLink::section("cluster", "placement"
 pub const CLUSTER_IMAGES: DocsLink = DocsLink::section("cluster", "images");
 /// Database services in a cluster: where they run, and the overlay linked apps reach them on.
 pub const CLUSTER_DATABASES: DocsLink = DocsLink::section("cluster", "databases-in-a-cluster");
+/// `wharf cluster leave`: back to one server, and what it needs first.
+pub const CLUSTER_LEAVE: DocsLink = DocsLink::section("cluster", "going-back-to-one-server");
 
 /// Every link above, for the test that holds them to the documentation.
 pub const ALL: &[DocsLink] = &[
@@ -163,6 +165,7 @@ pub const ALL: &[DocsLink] = &[
     CLUSTER_PLACEMENT,
     CLUSTER_IMAGES,
     CLUSTER_DATABASES,
+    CLUSTER_LEAVE,
     DEPLOY_FAILS,
 ];
 

@@ -9,7 +9,9 @@ use std::collections::HashMap;
 use bollard::models::{
     LocalNodeState, NodeSpecAvailabilityEnum, NodeSpecRoleEnum, NodeState, SwarmInitRequest,
 };
-use bollard::query_parameters::{DeleteNodeOptions, ListTasksOptions, UpdateNodeOptions};
+use bollard::query_parameters::{
+    DeleteNodeOptions, LeaveSwarmOptionsBuilder, ListTasksOptions, UpdateNodeOptions,
+};
 
 use crate::docker::Docker;
 use crate::error::{RuntimeError, is_not_found};
@@ -109,6 +111,17 @@ impl Docker {
             .init_swarm(request)
             .await
             .map_err(|e| self.err("making the engine a Swarm manager", e))
+    }
+
+    /// Make the engine leave its Swarm, forced: as the Swarm's last manager it takes the
+    /// Swarm with it (its services and their tasks, its overlay networks and configs). Plain
+    /// containers keep running.
+    pub async fn leave_swarm(&self) -> Result<(), RuntimeError> {
+        let options = LeaveSwarmOptionsBuilder::default().force(true).build();
+        self.client
+            .leave_swarm(Some(options))
+            .await
+            .map_err(|e| self.err("leaving the Swarm", e))
     }
 
     /// The token a worker joins with (managers only).

@@ -1,4 +1,4 @@
-//! `wharf cluster` (`init [--advertise-addr ADDR]`, `status`) and `wharf nodes` (list, `add
+//! `wharf cluster` (`init [--advertise-addr ADDR]`, `status`, `leave`) and `wharf nodes` (list, `add
 //! NAME [--ssh USER@HOST --ssh-key PATH]`, `drain`, `activate`, `label`, `rename`, `remove`):
 //! this server as a Docker Swarm manager and the Swarm's nodes, through the daemon's API.
 //!
@@ -9,7 +9,7 @@
 //! label); without --ssh, a node is known by its hostname until `wharf nodes rename`.
 
 use super::listing;
-use crate::client::Client;
+use crate::client::{Client, empty};
 use crate::output::{Cell, Colour, Table, outln};
 use anyhow::Context;
 use clap::Subcommand;
@@ -34,6 +34,10 @@ pub enum ClusterCommand {
         #[arg(long, value_name = "ADDR")]
         advertise_addr: Option<String>,
     },
+    /// Make this server a single server again: its apps move from Swarm services to
+    /// containers here (no downtime), then it leaves the Swarm and its registry goes. The
+    /// other nodes must have been removed first.
+    Leave,
 }
 
 #[derive(Subcommand, Debug)]
@@ -118,6 +122,12 @@ pub async fn cluster(
             }
             print_status(&answer.status)?;
             outln!("Add a machine with `wharf nodes add NAME` (or `--ssh USER@HOST`).")?;
+        }
+        Some(ClusterCommand::Leave) => {
+            let response = client
+                .send(Method::POST, paths::CLUSTER_LEAVE, None, empty())
+                .await?;
+            return super::deploy::follow(response).await;
         }
     }
     Ok(ExitCode::SUCCESS)

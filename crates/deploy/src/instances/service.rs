@@ -26,8 +26,15 @@ use wharf_store::ReleaseRecord;
 pub(crate) const NO_SUITABLE_NODE_GRACE: Duration = Duration::from_secs(5);
 
 impl Deployer {
-    /// Whether web processes run as Swarm services: the engine is a manager of an active Swarm.
+    /// Whether web processes run as Swarm services: the engine is a manager of an active Swarm
+    /// that this server is not leaving ([`Deployer::leave_cluster`]).
     pub(crate) async fn runs_services(&self) -> Result<bool, DeployError> {
+        if self
+            .leaving_cluster
+            .load(std::sync::atomic::Ordering::SeqCst)
+        {
+            return Ok(false);
+        }
         let membership = self.docker.swarm_membership().await?;
         Ok(membership.active() && membership.manager)
     }

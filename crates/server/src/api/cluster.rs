@@ -1,5 +1,6 @@
 //! The cluster: `GET /v1/cluster` (whether this server is a Swarm manager), `POST
-//! /v1/cluster/init` (make it one; asked again, nothing changes), and the Swarm's nodes: `GET
+//! /v1/cluster/init` (make it one; asked again, nothing changes), `POST /v1/cluster/leave`
+//! (a single server again, its apps moved to containers first), and the Swarm's nodes: `GET
 //! /v1/nodes`, `POST /v1/nodes` (the join command for a new one), `DELETE /v1/nodes/{node}`,
 //! and a node's availability, labels and name. Everything goes through this server's own
 //! engine, which must be a manager for the node routes.
@@ -12,10 +13,11 @@ use super::{ApiError, ApiState};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use std::collections::BTreeMap;
 use wharf_api::{
     AddNodeRequest, AvailabilityRequest, ClusterInitRequest, ClusterInitialized, ClusterStatus,
-    LabelsRequest, Node, NodeJoin, NodeRemoved, Nodes, RegistryTrust, RemoveNodeQuery,
+    LabelsRequest, Node, NodeJoin, NodeRemoved, Nodes, Outcome, RegistryTrust, RemoveNodeQuery,
     RenameNodeRequest, TrustFile,
 };
 use wharf_domain::{LabelChange, NODE_NAME_LABEL, NodeName};
@@ -81,6 +83,29 @@ pub async fn init(
         created: true,
         status: cluster_status(docker, &membership).await?,
     }))
+}
+
+/// `POST /v1/cluster/leave`: back to a single server, streaming the apps' redeploys.
+pub async fn leave(State(state): State<ApiState>) -> Result<Response, ApiError> {
+    let deployer = state.deployer.clone();
+    super::deploy::stream(&state, move |progress| async move {
+        let left = deployer.leave_cluster(&progress).await?;
+        let message = if !left.was_cluster {
+            "This server is not a cluster: nothing to leave.".to_string()
+        } else if left.moved.is_empty() {
+            "This server is a single server again.".to_string()
+        } else {
+            format!(
+                "This server is a single server again; {} run as containers here.",
+                left.moved
+                    .iter()
+                    .map(|app| app.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        Ok::<_, wharf_deploy::DeployError>(Outcome::message(message))
+    })
 }
 
 pub async fn list(State(state): State<ApiState>) -> Result<Json<Nodes>, ApiError> {

@@ -118,6 +118,7 @@ const ACTIONS: &[(Method, &str, &str)] = &[
     (Method::DELETE, paths::NOTIFY_CHANNEL, "notify remove"),
     (Method::POST, paths::NOTIFY_TEST, "notify test"),
     (Method::POST, paths::CLUSTER_INIT, "cluster init"),
+    (Method::POST, paths::CLUSTER_LEAVE, "cluster leave"),
     (Method::POST, paths::NODES, "nodes add"),
     (Method::DELETE, paths::NODE, "nodes remove"),
     (Method::POST, paths::NODE_AVAILABILITY, "nodes availability"),

@@ -198,6 +198,7 @@ fn api_routes() -> Mounted {
         .at(M::POST, paths::NOTIFY_TEST, notify::test)
         .at(M::GET, paths::CLUSTER, cluster::status)
         .at(M::POST, paths::CLUSTER_INIT, cluster::init)
+        .at(M::POST, paths::CLUSTER_LEAVE, cluster::leave)
         .at(M::GET, paths::NODES, cluster::list)
         .at(M::POST, paths::NODES, cluster::add)
         .at(M::DELETE, paths::NODE, cluster::remove)

@@ -1,0 +1,109 @@
+//! Going back to one server: on two real Docker engines made a Swarm by Wharf's own commands,
+//! `wharf cluster leave` is refused while the other node is in the Swarm, naming it and how
+//! to move it out. Once it is removed, the leave moves an app scaled to two from its Swarm
+//! service to containers on the manager under load, without one failed request, then the
+//! engine leaves the Swarm and the registry goes; asked again, there is nothing to leave.
+
+use super::cluster_apps::{IMAGE, build_image, join, services_on, wait_until};
+use super::cluster_harness::Cluster;
+use super::harness::{Daemon, RequestLoop, fails_with, stdout, unique};
+
+#[test]
+fn a_cluster_goes_back_to_one_server_without_a_failed_request() {
+    build_image();
+    // The daemon reaches node1's containers, as it would running on node1.
+    let cluster = Cluster::start_reachable(2);
+    let (node1, node2) = (cluster.node(1), cluster.node(2));
+    for image in [IMAGE, "registry:2"] {
+        node1.load_image(image);
+    }
+    let mut d = Daemon::configured(&[], &[("DOCKER_HOST", &node1.host())]);
+    d.spawn();
+    d.wharf_ok(&["cluster", "init"]);
+    join(&d, node2);
+    wait_until("two ready nodes", || {
+        let nodes = d.wharf_json(&["nodes"])["nodes"]
+            .as_array()
+            .unwrap()
+            .clone();
+        nodes.len() == 2 && nodes.iter().all(|n| n["state"] == "ready")
+    });
+
+    let app = unique("back");
+    let domain = format!("{app}.example.test");
+    let deployed = d.wharf_ok(&[
+        "deploy",
+        "--app",
+        &app,
+        "--image",
+        IMAGE,
+        "--set",
+        "port=8080",
+        "--set",
+        &format!("domain={domain}"),
+        "--set",
+        "scale=2",
+    ]);
+    assert!(deployed.contains("created service"), "{deployed}");
+    d.wait_for_body(&domain, "hello ");
+
+    // Refused while another node is in the Swarm; nothing changes.
+    fails_with(
+        &d.wharf(&["cluster", "leave"]),
+        "the cluster has other nodes (node2)",
+    );
+    assert_eq!(services_on(node1), [format!("wharf-{app}-web-v1")]);
+    assert_eq!(node1.swarm_state(), "active");
+
+    node2.exec_ok(&["docker", "swarm", "leave"]);
+    wait_until("node2 seen down", || {
+        d.wharf_json(&["nodes"])["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["name"] == "node2" && n["state"] == "down")
+    });
+    // Its task is started again on node1 before node2 goes.
+    d.wharf_ok(&["nodes", "remove", "node2"]);
+
+    // Under load, the app moves to containers here and the Swarm goes.
+    let load = RequestLoop::start(d.http, &domain, "hello ");
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let left = d.wharf_ok(&["cluster", "leave"]);
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    load.assert_none_failed();
+    assert!(
+        left.contains(&format!("Moving {app} from Swarm services to containers")),
+        "{left}"
+    );
+    assert!(left.contains("left the Swarm"), "{left}");
+    assert!(
+        left.contains(&format!(
+            "This server is a single server again; {app} run as containers here."
+        )),
+        "{left}"
+    );
+    assert_eq!(node1.swarm_state(), "inactive");
+    let containers = node1.docker(&["ps", "--format", "{{.Names}}"]);
+    let names = stdout(&containers);
+    for replica in 1..=2 {
+        assert!(
+            names.contains(&format!("wharf-{app}-web-v2-{replica}")),
+            "replica {replica} of v2 not a container on node1:\n{names}"
+        );
+    }
+    assert!(!names.contains("wharf-registry"), "{names}");
+    let volumes = node1.docker(&["volume", "ls", "--format", "{{.Name}}"]);
+    assert!(!stdout(&volumes).contains("wharf-registry"));
+    let ps = d.wharf_ok(&["ps", &app]);
+    assert!(!ps.contains("@node"), "no Swarm tasks listed:\n{ps}");
+    d.wait_for_body(&domain, "hello ");
+
+    // A single server again: nothing to leave, and a deploy makes containers.
+    let again = d.wharf_ok(&["cluster", "leave"]);
+    assert!(again.contains("not a cluster: nothing to leave"), "{again}");
+    let redeployed = d.wharf_ok(&["config", "set", &app, "GREETING=single"]);
+    assert!(!redeployed.contains("created service"), "{redeployed}");
+    d.wait_for_body(&domain, "hello single ");
+    d.terminate();
+}
