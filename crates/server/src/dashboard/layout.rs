@@ -39,6 +39,7 @@ pub(super) fn page_with_head(
                             a href=(super::databases::PATH) { "Databases" }
                             a href=(super::certs::PATH) { "Certificates" }
                             @if signed.is_admin() {
+                                a href=(super::cluster::PATH) { "Cluster" }
                                 a href=(super::tokens::PATH) { "Tokens" }
                                 a href=(super::keys::PATH) { "SSH keys" }
                                 a href=(super::users::PATH) { "Users" }

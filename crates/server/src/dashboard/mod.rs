@@ -17,6 +17,7 @@ mod archive;
 mod assets;
 mod certs;
 mod change;
+mod cluster;
 mod config_vars;
 mod console;
 mod console_socket;
@@ -260,6 +261,8 @@ fn mounted() -> Mounted {
         domains::remove,
     )
     .at(M::GET, certs::PATH, Signed, certs::page_of)
+    .at(M::GET, cluster::PATH, Admin, cluster::page_of)
+    .at(M::POST, cluster::AVAILABILITY, Admin, cluster::availability)
     .at(M::GET, tokens::PATH, Admin, tokens::page_of)
     .at(M::POST, tokens::CREATE, Admin, tokens::create)
     .at(M::POST, tokens::REVOKE, Admin, tokens::revoke)
@@ -408,6 +411,7 @@ mod tests {
                 .map(|(_, _, access)| access)
         };
         assert_eq!(access("/certs"), Some(Access::Signed));
+        assert_eq!(access("/cluster"), Some(Access::Admin));
         for page in [
             "/tokens",
             "/keys",
