@@ -383,6 +383,11 @@ fn on_a_server_that_is_not_a_cluster_placement_is_accepted_and_ignored() {
     fails_with(&out, "`wharf.placement`");
     fails_with(&out, "`node.labels.role=web`");
     fails_with(&out, "FIELD == VALUE or FIELD != VALUE");
+
+    // Nothing of a cluster is asked for on a single server: its start logged no error.
+    let log = d.log();
+    let errors: Vec<&str> = log.lines().filter(|l| l.contains(" ERROR ")).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
 }
 
 /// [`three_node_cluster_with`] a daemon of default settings.

@@ -233,6 +233,10 @@ impl Deployer {
     /// This server's jobs that still run (or wait for a node), of every app: at start, those a
     /// detached run left are handed to [`Deployer::remove_job_when_done`] again.
     pub async fn running_jobs(&self) -> Result<Vec<Job>, DeployError> {
+        // A single server has no Swarm to ask (the engine refuses to list services).
+        if !self.runs_services().await? {
+            return Ok(Vec::new());
+        }
         let mine = [(INSTANCE_LABEL, self.settings.instance_id.as_str())];
         let mut running = Vec::new();
         for service in self.docker.list_services(&mine).await? {
