@@ -20,7 +20,7 @@ use wharf_api::{
     AddNodeRequest, AvailabilityRequest, ClusterInitRequest, ClusterInitialized, ClusterStatus,
     LabelsRequest, Node, NodeJoin, NodeRemoved, Nodes, RenameNodeRequest, paths,
 };
-use wharf_domain::{Availability, LabelChange, NodeName, SshTarget, format_memory};
+use wharf_domain::{Availability, LabelChange, NodeName, SshTarget};
 
 #[derive(Subcommand, Debug)]
 pub enum ClusterCommand {
@@ -335,7 +335,8 @@ async fn list(client: &Client, json: bool) -> anyhow::Result<ExitCode> {
                 .map_or_else(|| "-".to_string(), |n| n.to_string())
                 .into(),
             format!("{:.1}", node.cpus).into(),
-            format_memory(u64::try_from(node.memory_bytes).unwrap_or(0)).into(),
+            // A machine's memory is rarely a round number: shown as `23.5 GiB`.
+            crate::output::chart::bytes(node.memory_bytes as f64).into(),
         ]);
     }
     table.print()?;
