@@ -1,8 +1,9 @@
 //! Going back to one server: on two real Docker engines made a Swarm by Wharf's own commands,
 //! `wharf cluster leave` is refused while the other node is in the Swarm, naming it and how
-//! to move it out. Once it is removed, the leave moves an app scaled to two from its Swarm
-//! service to containers on the manager under load, without one failed request, then the
-//! engine leaves the Swarm and the registry goes; asked again, there is nothing to leave.
+//! to move it out. Once it is removed, the leave moves an app scaled to two and linked to a
+//! database from its Swarm service to containers on the manager under load, without one
+//! failed request; the database's overlay network goes, the engine leaves the Swarm and the
+//! registry goes; asked again, there is nothing to leave.
 
 use super::cluster_apps::{IMAGE, build_image, join, services_on, wait_until};
 use super::cluster_harness::Cluster;
@@ -14,7 +15,7 @@ fn a_cluster_goes_back_to_one_server_without_a_failed_request() {
     // The daemon reaches node1's containers, as it would running on node1.
     let cluster = Cluster::start_reachable(2);
     let (node1, node2) = (cluster.node(1), cluster.node(2));
-    for image in [IMAGE, "registry:2"] {
+    for image in [IMAGE, "registry:2", "redis:8"] {
         node1.load_image(image);
     }
     let mut d = Daemon::configured(&[], &[("DOCKER_HOST", &node1.host())]);
@@ -46,13 +47,35 @@ fn a_cluster_goes_back_to_one_server_without_a_failed_request() {
     ]);
     assert!(deployed.contains("created service"), "{deployed}");
     d.wait_for_body(&domain, "hello ");
+    // Linked to a database, its tasks reach it over the database's overlay (release v2).
+    let cache = unique("cache");
+    d.wharf_ok(&["services", "create", "redis", &cache]);
+    let linked = d.wharf_ok(&["services", "link", &cache, &app]);
+    assert!(linked.contains("wharf_svc_"), "{linked}");
+    // The daemon runs outside node1 here: the services CA's certificate, which containers
+    // there mount from the data directory, is put at the same path on node1.
+    let ca = d.data_dir().join("services-ca/ca.crt");
+    node1.exec_ok(&["mkdir", "-p", ca.parent().unwrap().to_str().unwrap()]);
+    let copied = std::process::Command::new("docker")
+        .arg("cp")
+        .arg(&ca)
+        .arg(format!("{}:{}", node1.container, ca.display()))
+        .output()
+        .unwrap();
+    assert!(
+        copied.status.success(),
+        "{}",
+        super::harness::stderr(&copied)
+    );
 
     // Refused while another node is in the Swarm; nothing changes.
     fails_with(
         &d.wharf(&["cluster", "leave"]),
         "the cluster has other nodes (node2)",
     );
-    assert_eq!(services_on(node1), [format!("wharf-{app}-web-v1")]);
+    wait_until("v1's service drained and removed", || {
+        services_on(node1) == [format!("wharf-{app}-web-v2")]
+    });
     assert_eq!(node1.swarm_state(), "active");
 
     node2.exec_ok(&["docker", "swarm", "leave"]);
@@ -78,6 +101,10 @@ fn a_cluster_goes_back_to_one_server_without_a_failed_request() {
     );
     assert!(left.contains("left the Swarm"), "{left}");
     assert!(
+        left.contains(&format!("{cache}'s overlay network wharf_svc_")),
+        "{left}"
+    );
+    assert!(
         left.contains(&format!(
             "This server is a single server again; {app} run as containers here."
         )),
@@ -88,13 +115,19 @@ fn a_cluster_goes_back_to_one_server_without_a_failed_request() {
     let names = stdout(&containers);
     for replica in 1..=2 {
         assert!(
-            names.contains(&format!("wharf-{app}-web-v2-{replica}")),
-            "replica {replica} of v2 not a container on node1:\n{names}"
+            names.contains(&format!("wharf-{app}-web-v3-{replica}")),
+            "replica {replica} of v3 not a container on node1:\n{names}"
         );
     }
     assert!(!names.contains("wharf-registry"), "{names}");
     let volumes = node1.docker(&["volume", "ls", "--format", "{{.Name}}"]);
     assert!(!stdout(&volumes).contains("wharf-registry"));
+    let networks = node1.docker(&["network", "ls", "--format", "{{.Name}}"]);
+    assert!(
+        !stdout(&networks).contains("wharf_svc_"),
+        "{}",
+        stdout(&networks)
+    );
     let ps = d.wharf_ok(&["ps", &app]);
     assert!(!ps.contains("@node"), "no Swarm tasks listed:\n{ps}");
     d.wait_for_body(&domain, "hello ");
