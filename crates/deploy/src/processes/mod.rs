@@ -1,9 +1,10 @@
 //! Processes: the Procfile's process types of a release and their containers. This module
 //! owns the processes other than `web` (workers, clocks...) at deploy: they run unrouted; new
 //! ones start before the web switch and the old release's go once the switch is done (the web
-//! process's containers are the app's [`crate::instances`]). Its parts: scale and limits by
-//! command ([`scale`]), stop, start and restart ([`lifecycle`]), and what runs and what should
-//! ([`ps`]: `wharf ps` and the formation).
+//! process's containers are the app's [`crate::instances`]); in a cluster they run as Swarm
+//! services ([`swarm`]). Its parts: scale and limits by command ([`scale`]), stop, start and
+//! restart ([`lifecycle`]), and what runs and what should ([`ps`]: `wharf ps` and the
+//! formation).
 
 mod lifecycle;
 mod ps;

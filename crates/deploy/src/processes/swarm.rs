@@ -68,8 +68,7 @@ impl Deployer {
             {
                 Ok(service) => started.push(service),
                 Err(err) => {
-                    self.remove_services(started.iter().map(|s| s.id.clone()))
-                        .await;
+                    self.remove_services(ids_of(&started)).await;
                     return Err(err);
                 }
             }
@@ -78,8 +77,7 @@ impl Deployer {
             .wait_others_settled(release, spec, &started, &HashSet::new())
             .await
         {
-            self.remove_services(started.iter().map(|s| s.id.clone()))
-                .await;
+            self.remove_services(ids_of(&started)).await;
             return Err(err);
         }
         for service in &started {
@@ -264,7 +262,7 @@ impl Deployer {
     }
 
     /// Remove the services `ids` (a deploy's that failed); errors are logged.
-    pub(crate) async fn remove_services(&self, ids: impl IntoIterator<Item = String>) {
+    pub(crate) async fn remove_services(&self, ids: Vec<String>) {
         for id in ids {
             if let Err(err) = self.docker.remove_service(&id).await {
                 tracing::warn!(service = %id, error = %err, "could not remove a failed release's service");
@@ -341,6 +339,11 @@ impl Deployer {
             .await?;
         Ok(true)
     }
+}
+
+/// The IDs of `services`.
+fn ids_of(services: &[OtherService]) -> Vec<String> {
+    services.iter().map(|s| s.id.clone()).collect()
 }
 
 /// Whether a service runs a process other than web (not web's, not a job's).
