@@ -225,17 +225,17 @@ impl Deployer {
             .into_iter()
             .map(|t| t.id)
             .collect();
-        // A stopped process (or one whose service runs another number of tasks) gets its
-        // tasks back; a running one is replaced task by task.
-        let as_set = !stopped && set_to == Some(u64::from(scale));
-        if !as_set {
-            self.docker
-                .set_service_replicas(&service.id, u64::from(scale))
-                .await?;
-        } else if action == Lifecycle::Restart {
-            self.docker.force_update_service(&service.id).await?;
+        let change = worker_change(action, stopped, set_to, scale);
+        match change {
+            ServiceChange::SetReplicas => {
+                self.docker
+                    .set_service_replicas(&service.id, u64::from(scale))
+                    .await?;
+            }
+            ServiceChange::Replace => self.docker.force_update_service(&service.id).await?,
+            ServiceChange::Nothing => {}
         }
-        if !as_set || action == Lifecycle::Restart {
+        if change != ServiceChange::Nothing {
             let waited = [OtherService::of(service, name, scale)];
             self.wait_others_settled(release, spec, &waited, &earlier)
                 .await?;
@@ -337,10 +337,58 @@ impl Deployer {
     }
 }
 
+/// What a start or restart does to the service of a process other than web.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ServiceChange {
+    /// Run the process's scale of tasks again (it was stopped, or runs another number).
+    SetReplicas,
+    /// Replace every task, one at a time (the Swarm's forced update).
+    Replace,
+    /// It runs as it should already.
+    Nothing,
+}
+
+/// The change `action` makes to a service of a process of `scale` that is `stopped` (as
+/// recorded) and set to `set_to` tasks now (`None`: unknown).
+fn worker_change(
+    action: Lifecycle,
+    stopped: bool,
+    set_to: Option<u64>,
+    scale: u32,
+) -> ServiceChange {
+    if stopped || set_to != Some(u64::from(scale)) {
+        ServiceChange::SetReplicas
+    } else if action == Lifecycle::Restart {
+        ServiceChange::Replace
+    } else {
+        ServiceChange::Nothing
+    }
+}
+
 /// `1 container`, `2 containers`.
 fn containers(count: usize) -> String {
     match count {
         1 => "1 container".to_string(),
         n => format!("{n} containers"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stopped_worker_gets_its_tasks_back_and_a_running_one_is_replaced_on_restart() {
+        use Lifecycle::{Restart, Start};
+        use ServiceChange::{Nothing, Replace, SetReplicas};
+        // Stopped: 0 tasks; a start or a restart sets the scale again.
+        assert_eq!(worker_change(Start, true, Some(0), 2), SetReplicas);
+        assert_eq!(worker_change(Restart, true, Some(0), 2), SetReplicas);
+        // Running as it should: a start changes nothing, a restart replaces the tasks.
+        assert_eq!(worker_change(Start, false, Some(2), 2), Nothing);
+        assert_eq!(worker_change(Restart, false, Some(2), 2), Replace);
+        // Set to another number (changed by hand): back to the process's scale.
+        assert_eq!(worker_change(Start, false, Some(5), 2), SetReplicas);
+        assert_eq!(worker_change(Restart, false, None, 2), SetReplicas);
     }
 }
