@@ -4,7 +4,8 @@
 //! tasks with their nodes and `wharf logs --process worker` has their output. A redeploy makes
 //! the new release's worker service and removes the old one. `wharf stop APP worker` sets the
 //! service to 0 tasks (and a daemon restart keeps it so, making no container), `wharf start`
-//! back to 2, `wharf restart` replaces its tasks. A worker that exits at once fails the deploy
+//! back to 2, `wharf restart` replaces its tasks; `wharf stop APP web` sets web's service to 0
+//! tasks once out of the route, and `wharf start` brings it back, checked. A worker that exits at once fails the deploy
 //! with its output, leaves no service of the failed release, and the previous release serves.
 
 use super::cluster_apps::{services_on, three_node_cluster, wait_until};
@@ -169,6 +170,20 @@ fn a_worker_runs_as_a_swarm_service_and_stops_starts_and_restarts_there() {
     assert!(
         after.iter().all(|t| !before.contains(t)),
         "{before:?} -> {after:?}"
+    );
+
+    // Stopping web takes it out of the route and sets its service to 0 tasks; a start sets it
+    // back, checks the task's health and routes to it.
+    d.wharf_ok(&["stop", &app, "web"]);
+    assert!(!matches!(d.get(&domain, "/"), Ok((200, _))));
+    wait_until("the web service at 0 tasks", || {
+        replicas_of(node1, &app) == [format!("{web2} 0/0"), format!("{worker2} 2/2")]
+    });
+    let started = d.wharf_ok(&["start", &app, "web"]);
+    assert!(started.contains("routed to its 1 Swarm task"), "{started}");
+    assert_eq!(
+        d.get(&domain, "/").unwrap(),
+        (200, "web says two\n".to_string())
     );
 
     // A worker that exits at once fails the deploy with its output; v2 keeps serving and
