@@ -130,7 +130,9 @@ impl Deployer {
     /// Stop and remove the app's non-web process containers of every other release, and in a
     /// cluster their services.
     pub(crate) async fn retire_others(&self, release: &ReleaseRecord) {
-        if matches!(self.runs_services().await, Ok(true)) {
+        // Also while the server leaves its cluster (when new processes are containers again):
+        // the replaced release's services go all the same.
+        if matches!(self.docker.swarm_membership().await, Ok(m) if m.active() && m.manager) {
             self.retire_other_services(release).await;
         }
         let filters = [
