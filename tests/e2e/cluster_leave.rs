@@ -2,10 +2,12 @@
 //! `wharf cluster leave` is refused while the other node is in the Swarm, naming it and how
 //! to move it out. Once it is removed, the leave moves an app scaled to two from its Swarm
 //! service to containers on the manager under load, without one failed request, then the
-//! engine leaves the Swarm and the registry goes; asked again, there is nothing to leave.
+//! engine leaves the Swarm and the registry goes; asked again, there is nothing to leave. An
+//! app's worker, a Swarm service in the cluster, runs as containers here after the leave.
 
 use super::cluster_apps::{IMAGE, build_image, join, services_on, wait_until};
 use super::cluster_harness::Cluster;
+use super::cluster_workers::{WORKER, write_app};
 use super::harness::{Daemon, RequestLoop, fails_with, stdout, unique};
 
 #[test]
@@ -14,7 +16,7 @@ fn a_cluster_goes_back_to_one_server_without_a_failed_request() {
     // The daemon reaches node1's containers, as it would running on node1.
     let cluster = Cluster::start_reachable(2);
     let (node1, node2) = (cluster.node(1), cluster.node(2));
-    for image in [IMAGE, "registry:2"] {
+    for image in [IMAGE, "registry:2", "busybox:latest"] {
         node1.load_image(image);
     }
     let mut d = Daemon::configured(&[], &[("DOCKER_HOST", &node1.host())]);
@@ -47,12 +49,32 @@ fn a_cluster_goes_back_to_one_server_without_a_failed_request() {
     assert!(deployed.contains("created service"), "{deployed}");
     d.wait_for_body(&domain, "hello ");
 
+    // An app with two workers, built here: its worker runs as a Swarm service.
+    let worked = unique("worked");
+    let dir = tempfile::tempdir().unwrap();
+    write_app(dir.path(), &worked, WORKER);
+    let out = d.deploy_ok(dir.path());
+    assert!(
+        out.contains(&format!(
+            "created service wharf-{worked}-worker-v1 (2 tasks"
+        )),
+        "{out}"
+    );
+    d.wait_for_body(&format!("{worked}.example.test"), "web says");
+
     // Refused while another node is in the Swarm; nothing changes.
     fails_with(
         &d.wharf(&["cluster", "leave"]),
         "the cluster has other nodes (node2)",
     );
-    assert_eq!(services_on(node1), [format!("wharf-{app}-web-v1")]);
+    assert_eq!(
+        services_on(node1),
+        [
+            format!("wharf-{app}-web-v1"),
+            format!("wharf-{worked}-web-v1"),
+            format!("wharf-{worked}-worker-v1"),
+        ]
+    );
     assert_eq!(node1.swarm_state(), "active");
 
     node2.exec_ok(&["docker", "swarm", "leave"]);
@@ -79,7 +101,7 @@ fn a_cluster_goes_back_to_one_server_without_a_failed_request() {
     assert!(left.contains("left the Swarm"), "{left}");
     assert!(
         left.contains(&format!(
-            "This server is a single server again; {app} run as containers here."
+            "This server is a single server again; {app}, {worked} run as containers here."
         )),
         "{left}"
     );
@@ -90,6 +112,12 @@ fn a_cluster_goes_back_to_one_server_without_a_failed_request() {
         assert!(
             names.contains(&format!("wharf-{app}-web-v2-{replica}")),
             "replica {replica} of v2 not a container on node1:\n{names}"
+        );
+    }
+    for replica in 1..=2 {
+        assert!(
+            names.contains(&format!("wharf-{worked}-worker-v2-{replica}")),
+            "worker {replica} of v2 not a container on node1:\n{names}"
         );
     }
     assert!(!names.contains("wharf-registry"), "{names}");

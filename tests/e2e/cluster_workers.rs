@@ -14,9 +14,10 @@ use super::harness::{fails_with, stdout, unique};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-const WORKER: &str = "while true; do echo \"tick from $DYNO on $(hostname)\"; sleep 1; done";
+pub(super) const WORKER: &str =
+    "while true; do echo \"tick from $DYNO on $(hostname)\"; sleep 1; done";
 
-fn write_app(dir: &Path, app: &str, worker: &str) {
+pub(super) fn write_app(dir: &Path, app: &str, worker: &str) {
     std::fs::write(
         dir.join("Dockerfile"),
         format!(
