@@ -26,6 +26,7 @@ mod e2e {
     mod cluster_jobs;
     mod cluster_leave;
     mod cluster_links;
+    mod cluster_workers;
     mod cron;
     mod dashboard;
     mod dashboard_admin;

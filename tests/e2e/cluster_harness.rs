@@ -14,8 +14,8 @@
 //! A Wharf daemon runs on its manager, and reaches the containers there (apps on a single
 //! server) at their addresses on the manager's bridge networks. Here the daemon runs on this
 //! machine, outside node1: [`Cluster::start_reachable`] gives node1's engine bridge networks
-//! in [`REACHABLE_NETWORKS`], routes those here through node1 and lets node1 forward to them,
-//! for as long as the cluster lives.
+//! in a /16 of its own ([`reachable_networks`]), routes it here through node1 and lets node1
+//! forward to them, for as long as the cluster lives.
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -24,10 +24,17 @@ use std::time::{Duration, Instant};
 /// The nodes' image, built by scripts/node-image.sh (from scripts/test-deps.sh).
 pub const NODE_IMAGE: &str = "wharf-test-node:1";
 
-/// The address pool of node1's bridge networks in [`Cluster::start_reachable`], routed from
-/// this machine to node1: apart from this machine's own engine's pools (172.17.0.0/16 up)
-/// and the Swarm's overlay pool (it gives out 10.0.0.0/24, 10.0.1.0/24... first).
-const REACHABLE_NETWORKS: &str = "10.231.0.0/16";
+/// The second byte of the address pool of node1's bridge networks in
+/// [`Cluster::start_reachable`], `10.B.0.0/16`, routed from this machine to node1: apart from
+/// this machine's own engine's pools (172.17.0.0/16 up) and the Swarm's overlay pool (it gives
+/// out 10.0.0.0/24, 10.0.1.0/24... first), and picked from 50 by the cluster's name, so that
+/// test runs side by side on one machine (each routing its own) rarely share one.
+fn reachable_networks(cluster: &str) -> u8 {
+    let sum = cluster.bytes().fold(0u32, |sum, b| {
+        sum.wrapping_mul(31).wrapping_add(u32::from(b))
+    });
+    200 + (sum % 50) as u8
+}
 
 /// The label on every container and network a cluster test creates.
 const LABEL: &str = "wharf.e2e.cluster";
@@ -37,8 +44,8 @@ pub struct Cluster {
     nodes: Vec<Node>,
     /// Holds each node's socket directory.
     _dir: tempfile::TempDir,
-    /// Whether this machine routes [`REACHABLE_NETWORKS`] to node1, to be undone.
-    routed: bool,
+    /// The pool this machine routes to node1 (`10.B.0.0/16`), to be undone.
+    routed: Option<String>,
 }
 
 pub struct Node {
@@ -62,22 +69,17 @@ impl Cluster {
         let mut cluster = Cluster::start_nodes(count, true);
         let node1 = cluster.node(1);
         node1.exec_ok(&["iptables", "-I", "DOCKER-USER", "-j", "ACCEPT"]);
+        let pool = format!("10.{}.0.0/16", reachable_networks(&cluster.network));
         let route = Command::new("ip")
-            .args([
-                "route",
-                "replace",
-                REACHABLE_NETWORKS,
-                "via",
-                &node1.address(),
-            ])
+            .args(["route", "replace", &pool, "via", &node1.address()])
             .output()
             .unwrap();
         assert!(
             route.status.success(),
-            "routing {REACHABLE_NETWORKS} to node1: {}",
+            "routing {pool} to node1: {}",
             String::from_utf8_lossy(&route.stderr)
         );
-        cluster.routed = true;
+        cluster.routed = Some(pool);
         cluster
     }
 
@@ -97,7 +99,7 @@ impl Cluster {
             network: id.clone(),
             nodes: Vec::new(),
             _dir: dir,
-            routed: false,
+            routed: None,
         };
         for n in 1..=count {
             let hostname = format!("node{n}");
@@ -110,8 +112,9 @@ impl Cluster {
             };
             let daemon_json = (reachable && n == 1).then(|| {
                 let path = cluster._dir.path().join("daemon.json");
+                let b = reachable_networks(&id);
                 let pools = format!(
-                    r#"{{"bip": "10.231.255.1/24", "default-address-pools": [{{"base": "{REACHABLE_NETWORKS}", "size": 24}}]}}"#
+                    r#"{{"bip": "10.{b}.255.1/24", "default-address-pools": [{{"base": "10.{b}.0.0/16", "size": 24}}]}}"#
                 );
                 std::fs::write(&path, pools).unwrap();
                 path
@@ -317,10 +320,8 @@ impl Node {
 
 impl Drop for Cluster {
     fn drop(&mut self) {
-        if self.routed {
-            let _ = Command::new("ip")
-                .args(["route", "del", REACHABLE_NETWORKS])
-                .output();
+        if let Some(pool) = &self.routed {
+            let _ = Command::new("ip").args(["route", "del", pool]).output();
         }
         for node in &self.nodes {
             let _ = docker(&["rm", "-f", "-v", &node.container]);

@@ -3,10 +3,12 @@
 //! to move it out. Once it is removed, the leave moves an app scaled to two and linked to a
 //! database from its Swarm service to containers on the manager under load, without one
 //! failed request; the database's overlay network goes, the engine leaves the Swarm and the
-//! registry goes; asked again, there is nothing to leave.
+//! registry goes; asked again, there is nothing to leave. An app's worker, a Swarm service in
+//! the cluster, runs as containers here after the leave.
 
 use super::cluster_apps::{IMAGE, build_image, join, services_on, wait_until};
 use super::cluster_harness::Cluster;
+use super::cluster_workers::{WORKER, write_app};
 use super::harness::{Daemon, RequestLoop, fails_with, stdout, unique};
 
 #[test]
@@ -15,7 +17,7 @@ fn a_cluster_goes_back_to_one_server_without_a_failed_request() {
     // The daemon reaches node1's containers, as it would running on node1.
     let cluster = Cluster::start_reachable(2);
     let (node1, node2) = (cluster.node(1), cluster.node(2));
-    for image in [IMAGE, "registry:2", "redis:8"] {
+    for image in [IMAGE, "registry:2", "redis:8", "busybox:latest"] {
         node1.load_image(image);
     }
     let mut d = Daemon::configured(&[], &[("DOCKER_HOST", &node1.host())]);
@@ -68,13 +70,31 @@ fn a_cluster_goes_back_to_one_server_without_a_failed_request() {
         super::harness::stderr(&copied)
     );
 
+    // An app with two workers, built here: its worker runs as a Swarm service.
+    let worked = unique("worked");
+    let dir = tempfile::tempdir().unwrap();
+    write_app(dir.path(), &worked, WORKER);
+    let out = d.deploy_ok(dir.path());
+    assert!(
+        out.contains(&format!(
+            "created service wharf-{worked}-worker-v1 (2 tasks"
+        )),
+        "{out}"
+    );
+    d.wait_for_body(&format!("{worked}.example.test"), "web says");
+
     // Refused while another node is in the Swarm; nothing changes.
     fails_with(
         &d.wharf(&["cluster", "leave"]),
         "the cluster has other nodes (node2)",
     );
     wait_until("v1's service drained and removed", || {
-        services_on(node1) == [format!("wharf-{app}-web-v2")]
+        services_on(node1)
+            == [
+                format!("wharf-{app}-web-v2"),
+                format!("wharf-{worked}-web-v1"),
+                format!("wharf-{worked}-worker-v1"),
+            ]
     });
     assert_eq!(node1.swarm_state(), "active");
 
@@ -106,7 +126,7 @@ fn a_cluster_goes_back_to_one_server_without_a_failed_request() {
     );
     assert!(
         left.contains(&format!(
-            "This server is a single server again; {app} run as containers here."
+            "This server is a single server again; {app}, {worked} run as containers here."
         )),
         "{left}"
     );
@@ -117,6 +137,12 @@ fn a_cluster_goes_back_to_one_server_without_a_failed_request() {
         assert!(
             names.contains(&format!("wharf-{app}-web-v3-{replica}")),
             "replica {replica} of v3 not a container on node1:\n{names}"
+        );
+    }
+    for replica in 1..=2 {
+        assert!(
+            names.contains(&format!("wharf-{worked}-worker-v2-{replica}")),
+            "worker {replica} of v2 not a container on node1:\n{names}"
         );
     }
     assert!(!names.contains("wharf-registry"), "{names}");

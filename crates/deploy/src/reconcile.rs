@@ -1,7 +1,8 @@
 //! Reconcile: make what runs match what is stored, in two steps so that serving never waits
 //! for clean-up. [`Deployer::restore_apps`] routes every app's active release to its containers
 //! again (in a cluster, its web process to its Swarm service's running tasks), starting those
-//! that should run and do not; it never removes anything, so it runs before the listeners open
+//! that should run and do not (in a cluster, making a missing service of another process
+//! again, never its containers here); it never removes anything, so it runs before the listeners open
 //! at start and again whenever the Docker engine comes back. [`Deployer::remove_leftovers`]
 //! then removes, in the background, the containers of this server that belong to no active
 //! release (a cut-off deploy's, old releases'; in a cluster, Swarm services too), except
@@ -24,6 +25,8 @@ pub struct ReconcileReport {
     pub apps_routed: usize,
     pub apps_failed: usize,
     pub containers_started: usize,
+    /// In a cluster: services of processes other than web that were missing and made again.
+    pub services_made: usize,
 }
 
 impl Deployer {
@@ -107,6 +110,17 @@ impl Deployer {
                 instances = self
                     .restore_service_instances(&release, &spec, port)
                     .await?;
+                continue;
+            }
+            if services && of_process(&all, &release, &process.name).next().is_none() {
+                // In a cluster the other processes are Swarm services too (a release deployed
+                // before the cluster keeps its containers here until its next deploy).
+                if self
+                    .ensure_other_service(&release, &spec, port, process)
+                    .await?
+                {
+                    report.services_made += 1;
+                }
                 continue;
             }
             let running = self

@@ -28,6 +28,7 @@ mod network;
 mod oneoff;
 mod push;
 mod service;
+mod service_update;
 mod stats;
 mod swarm;
 mod swarm_config;

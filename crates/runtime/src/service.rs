@@ -52,6 +52,8 @@ pub struct ServiceTask {
     pub error: Option<String>,
     /// Its container's ID on its node, once it has one.
     pub container_id: Option<String>,
+    /// Its container's exit code, once it ended.
+    pub exit_code: Option<i64>,
     /// Where the app's port is reached: its node's address and the port published there.
     pub addr: Option<SocketAddr>,
 }
@@ -223,6 +225,7 @@ impl Docker {
                     .map(|s| s.to_string())
                     .unwrap_or_default(),
                 error: status.err.filter(|e| !e.is_empty()),
+                exit_code: status.container_status.as_ref().and_then(|c| c.exit_code),
                 container_id: status.container_status.and_then(|c| c.container_id),
                 addr,
             });
@@ -394,6 +397,7 @@ mod tests {
             desired_state: desired.to_string(),
             error: None,
             container_id: None,
+            exit_code: None,
             addr: Some("10.0.0.2:30001".parse().unwrap()),
         }
     }

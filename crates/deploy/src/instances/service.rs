@@ -197,7 +197,11 @@ impl Deployer {
 
     /// A service of the same name left by a deploy that was cut off goes before the new one
     /// is made; one of another Wharf server is never touched.
-    async fn remove_leftover_service(&self, app: &AppName, name: &str) -> Result<(), DeployError> {
+    pub(crate) async fn remove_leftover_service(
+        &self,
+        app: &AppName,
+        name: &str,
+    ) -> Result<(), DeployError> {
         let mine = [
             (INSTANCE_LABEL, self.settings.instance_id.as_str()),
             (labels::APP, app.as_str()),
@@ -212,7 +216,7 @@ impl Deployer {
     }
 
     /// The service's tasks once all run, health-checked, as instances.
-    async fn service_instances(
+    pub(crate) async fn service_instances(
         &self,
         release: &ReleaseRecord,
         spec: &ReleaseSpec,
@@ -450,7 +454,7 @@ impl Deployer {
 
 /// The name of the release's Swarm service for `process`: its containers' name without the
 /// replica, `wharf-blog-web-v3`.
-pub(super) fn service_name(release: &ReleaseRecord, process: &ProcessName) -> String {
+pub(crate) fn service_name(release: &ReleaseRecord, process: &ProcessName) -> String {
     format!("wharf-{}-{process}-{}", release.app, release.version)
 }
 

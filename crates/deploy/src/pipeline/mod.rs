@@ -302,7 +302,7 @@ impl Deployer {
             self.replace_in_place(release, spec, port, progress).await
         };
         if let Err(err) = web {
-            self.remove_containers(others).await;
+            self.remove_others(others).await;
             return Err(err);
         }
         self.retire_others(release).await;

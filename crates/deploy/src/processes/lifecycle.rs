@@ -1,18 +1,23 @@
 //! `wharf stop`, `start` and `restart`, per app or per process type. Stopped processes stay
 //! stopped across daemon restarts until `wharf start` or the next deploy. A restart of `web`
 //! is rolling: one instance at a time leaves the route, drains, restarts, passes its health
-//! check and comes back, so an app with two or more replicas keeps serving. In a cluster the
-//! web process is a Swarm service: a stop takes its tasks out of the route (they keep
-//! running) and a start or restart routes to them again.
+//! check and comes back, so an app with two or more replicas keeps serving. In a cluster each
+//! process is a Swarm service: a stop sets its replicas to 0 (web's tasks leave the route and
+//! drain first), a start sets them back to the process's scale (web's are health-checked and
+//! routed again), and a restart of a process other than web is the Swarm's forced rolling
+//! update; a restart of web routes to its running tasks again, without replacing them.
 
+use super::swarm::OtherService;
 use crate::deployer::INSTANCE_LABEL;
 use crate::instances::drain_settled;
 use crate::instances::route_for;
 use crate::{DeployError, Deployer, Instance, Progress, ReleaseSpec};
+use futures_util::future::join_all;
+use std::collections::HashSet;
 use std::net::SocketAddr;
 use wharf_domain::{AppName, ProcessName};
 use wharf_proxy::Target;
-use wharf_runtime::labels;
+use wharf_runtime::{ServiceInfo, labels};
 use wharf_store::ReleaseRecord;
 
 /// What to do with an app's processes.
@@ -73,10 +78,19 @@ impl Deployer {
             None => all,
         };
         let port = self.port_of(&spec, &release.image).await?;
+        let cluster = self.runs_services().await?;
         for name in &chosen {
+            if cluster {
+                let found = self.process_service(&release, name).await?;
+                if let Some(service) = found {
+                    self.service_lifecycle(&release, &spec, port, name, &service, action, progress)
+                        .await?;
+                    continue;
+                }
+            }
             let ids = self.container_ids(&release, name).await?;
             let web = name.is_web();
-            let services = web && self.runs_services().await?;
+            let services = web && cluster;
             match action {
                 Lifecycle::Stop => {
                     self.store
@@ -133,6 +147,109 @@ impl Deployer {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// In a cluster, stop, start or restart the process `name`, which runs as `service`.
+    #[allow(clippy::too_many_arguments)]
+    async fn service_lifecycle(
+        &self,
+        release: &ReleaseRecord,
+        spec: &ReleaseSpec,
+        port: u16,
+        name: &ProcessName,
+        service: &ServiceInfo,
+        action: Lifecycle,
+        progress: &Progress,
+    ) -> Result<(), DeployError> {
+        let app = &release.app;
+        let web = name.is_web();
+        let scale = if web {
+            spec.replicas()
+        } else {
+            spec.others()
+                .find(|p| &p.name == name)
+                .map_or(0, |p| p.scale)
+        };
+        let set_to = self.docker.service_replicas(&service.id).await?;
+        if action == Lifecycle::Stop {
+            self.store
+                .set_stopped(app, std::slice::from_ref(name), true)?;
+            if web {
+                // Out of the route first; requests in flight finish before the tasks stop.
+                let leaving = self.instances.serving(app);
+                self.route_instances(release, spec, Vec::new())?;
+                join_all(
+                    leaving
+                        .iter()
+                        .map(|i| drain_settled(&i.target, self.settings.drain_timeout)),
+                )
+                .await;
+            }
+            self.docker.set_service_replicas(&service.id, 0).await?;
+            progress.line(format!(
+                "-----> Stopped {app}'s {name} (its Swarm service {} set to 0 tasks)",
+                service.name
+            ));
+            return Ok(());
+        }
+        self.store
+            .set_stopped(app, std::slice::from_ref(name), false)?;
+        let stopped = set_to == Some(0);
+        if web {
+            if stopped {
+                self.docker
+                    .set_service_replicas(&service.id, u64::from(scale))
+                    .await?;
+            }
+            let tasks = self
+                .service_instances(release, spec, &service.id, &service.name, port, progress)
+                .await?;
+            let count = tasks.len();
+            self.route_instances(release, spec, tasks)?;
+            let note = if action == Lifecycle::Restart && !stopped {
+                " (in a cluster a restart of web routes to its running tasks again; it does not replace them)"
+            } else {
+                ""
+            };
+            progress.line(format!(
+                "-----> {app}'s web routed to its {count} Swarm task{}{note}",
+                if count == 1 { "" } else { "s" }
+            ));
+            return Ok(());
+        }
+        let earlier: HashSet<String> = self
+            .docker
+            .service_tasks(&service.id, 0)
+            .await?
+            .into_iter()
+            .map(|t| t.id)
+            .collect();
+        let change = worker_change(action, stopped, set_to, scale);
+        match change {
+            ServiceChange::SetReplicas => {
+                self.docker
+                    .set_service_replicas(&service.id, u64::from(scale))
+                    .await?;
+            }
+            ServiceChange::Replace => self.docker.force_update_service(&service.id).await?,
+            ServiceChange::Nothing => {}
+        }
+        if change != ServiceChange::Nothing {
+            let waited = [OtherService::of(service, name, scale)];
+            self.wait_others_settled(release, spec, &waited, &earlier)
+                .await?;
+        }
+        let what = if action == Lifecycle::Start {
+            "Started"
+        } else {
+            "Restarted"
+        };
+        progress.line(format!(
+            "-----> {what} {app}'s {name} (its Swarm service {} runs {scale} task{})",
+            service.name,
+            if scale == 1 { "" } else { "s" }
+        ));
         Ok(())
     }
 
@@ -220,10 +337,58 @@ impl Deployer {
     }
 }
 
+/// What a start or restart does to the service of a process other than web.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ServiceChange {
+    /// Run the process's scale of tasks again (it was stopped, or runs another number).
+    SetReplicas,
+    /// Replace every task, one at a time (the Swarm's forced update).
+    Replace,
+    /// It runs as it should already.
+    Nothing,
+}
+
+/// The change `action` makes to a service of a process of `scale` that is `stopped` (as
+/// recorded) and set to `set_to` tasks now (`None`: unknown).
+fn worker_change(
+    action: Lifecycle,
+    stopped: bool,
+    set_to: Option<u64>,
+    scale: u32,
+) -> ServiceChange {
+    if stopped || set_to != Some(u64::from(scale)) {
+        ServiceChange::SetReplicas
+    } else if action == Lifecycle::Restart {
+        ServiceChange::Replace
+    } else {
+        ServiceChange::Nothing
+    }
+}
+
 /// `1 container`, `2 containers`.
 fn containers(count: usize) -> String {
     match count {
         1 => "1 container".to_string(),
         n => format!("{n} containers"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stopped_worker_gets_its_tasks_back_and_a_running_one_is_replaced_on_restart() {
+        use Lifecycle::{Restart, Start};
+        use ServiceChange::{Nothing, Replace, SetReplicas};
+        // Stopped: 0 tasks; a start or a restart sets the scale again.
+        assert_eq!(worker_change(Start, true, Some(0), 2), SetReplicas);
+        assert_eq!(worker_change(Restart, true, Some(0), 2), SetReplicas);
+        // Running as it should: a start changes nothing, a restart replaces the tasks.
+        assert_eq!(worker_change(Start, false, Some(2), 2), Nothing);
+        assert_eq!(worker_change(Restart, false, Some(2), 2), Replace);
+        // Set to another number (changed by hand): back to the process's scale.
+        assert_eq!(worker_change(Start, false, Some(5), 2), SetReplicas);
+        assert_eq!(worker_change(Restart, false, None, 2), SetReplicas);
     }
 }

@@ -1,7 +1,7 @@
 //! `wharf ps`: every container of an app, with its process, release, state, start time and,
-//! for web instances, whether the proxy considers it healthy (in a cluster, the web service's
-//! tasks, read from the Swarm and each named with its node: those in the route, those
-//! starting, and those of a replaced release). Instances a deploy replaced show
+//! for web instances, whether the proxy considers it healthy (in a cluster, the tasks of its
+//! process services, web's and workers', read from the Swarm and each named with its node:
+//! those in the route, those starting, and those of a replaced release). Instances a deploy replaced show
 //! as `draining`, then `stopping`, until their container is gone. Beside them, the running
 //! release's formation: each process type and its scale, so that processes left at scale 0
 //! (which have no container) can be named.
@@ -97,7 +97,7 @@ impl Deployer {
                 started_at: c.started_at,
             })
             .collect();
-        // In a cluster the web process is a Swarm service: its tasks run on any node.
+        // In a cluster the processes are Swarm services: their tasks run on any node.
         if self.runs_services().await? {
             views.extend(self.task_views(&filters, &routed).await?);
         }
@@ -107,7 +107,7 @@ impl Deployer {
 }
 
 impl Deployer {
-    /// The tasks of the app's web services, as `SERVICE.SLOT@NODE`: those in the route (with
+    /// The tasks of the app's process services (web's and the others'), as `SERVICE.SLOT@NODE`: those in the route (with
     /// their health), those of a replaced release still draining, and those the Swarm is
     /// starting (pending, preparing, or running but not yet checked). Tasks the Swarm has
     /// given up on (replaced, or on a node that is not `ready`) are left out.
