@@ -75,6 +75,9 @@ fn an_app_scaled_to_three_runs_on_three_nodes_and_redeploys_without_a_failed_req
     for node in ["node1", "node2", "node3"] {
         assert!(ps.contains(&format!("@{node}")), "{node} not in:\n{ps}");
     }
+    // Each running task says when it started, as a container does.
+    let year = format!(" {}-", &ps_year());
+    assert_eq!(ps.matches(&year).count(), 3, "{ps}");
     // `wharf logs` has every task's output, wherever it runs, as web.SLOT.
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
@@ -388,6 +391,12 @@ fn on_a_server_that_is_not_a_cluster_placement_is_accepted_and_ignored() {
     let log = d.log();
     let errors: Vec<&str> = log.lines().filter(|l| l.contains(" ERROR ")).collect();
     assert!(errors.is_empty(), "{errors:#?}");
+}
+
+/// This year, as `wharf ps` starts a date.
+fn ps_year() -> String {
+    let out = Command::new("date").args(["-u", "+%Y"]).output().unwrap();
+    stdout(&out).trim().to_string()
 }
 
 /// [`three_node_cluster_with`] a daemon of default settings.

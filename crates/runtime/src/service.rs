@@ -56,6 +56,9 @@ pub struct ServiceTask {
     pub exit_code: Option<i64>,
     /// Where the app's port is reached: its node's address and the port published there.
     pub addr: Option<SocketAddr>,
+    /// When it started running (RFC 3339), while it runs: the time of its last change of
+    /// state, which for a running task is its start.
+    pub started_at: Option<String>,
 }
 
 impl ServiceTask {
@@ -213,13 +216,15 @@ impl Docker {
                 (Some(ip), Some(port)) => Some(SocketAddr::new(ip, port)),
                 _ => None,
             };
+            let state = status.state.map(|s| s.to_string()).unwrap_or_default();
+            let started_at = status.timestamp.filter(|_| state == "running");
             out.push(ServiceTask {
                 id: task.id.unwrap_or_default(),
                 slot: task.slot.and_then(|s| u64::try_from(s).ok()).unwrap_or(0),
                 node: node.map(|(hostname, _, _)| hostname.clone()),
                 node_ready: node.is_some_and(|(_, _, ready)| *ready),
                 node_id: task.node_id,
-                state: status.state.map(|s| s.to_string()).unwrap_or_default(),
+                state,
                 desired_state: task
                     .desired_state
                     .map(|s| s.to_string())
@@ -228,6 +233,7 @@ impl Docker {
                 exit_code: status.container_status.as_ref().and_then(|c| c.exit_code),
                 container_id: status.container_status.and_then(|c| c.container_id),
                 addr,
+                started_at,
             });
         }
         out.sort_by_key(|t| t.slot);
@@ -399,6 +405,7 @@ mod tests {
             container_id: None,
             exit_code: None,
             addr: Some("10.0.0.2:30001".parse().unwrap()),
+            started_at: None,
         }
     }
 

@@ -142,7 +142,7 @@ impl Deployer {
                         Some(phase) => phase.as_str().to_string(),
                         None => task.state.clone(),
                     },
-                    started_at: None,
+                    started_at: task.started_at.clone(),
                     healthy: in_route.map(|i| i.target.is_healthy()),
                 });
             }
