@@ -136,6 +136,8 @@ pub const CLUSTER_PLACEMENT: DocsLink = DocsLink::section("cluster", "placement"
 pub const CLUSTER_IMAGES: DocsLink = DocsLink::section("cluster", "images");
 /// Database services in a cluster: where they run, and the overlay linked apps reach them on.
 pub const CLUSTER_DATABASES: DocsLink = DocsLink::section("cluster", "databases-in-a-cluster");
+/// Encrypted overlays on kernels without IPsec, and `--unencrypted-overlays`.
+pub const CLUSTER_IPSEC: DocsLink = DocsLink::section("cluster", "kernels-without-ipsec");
 /// `wharf cluster leave`: back to one server, and what it needs first.
 pub const CLUSTER_LEAVE: DocsLink = DocsLink::section("cluster", "going-back-to-one-server");
 
@@ -166,6 +168,7 @@ pub const ALL: &[DocsLink] = &[
     CLUSTER_IMAGES,
     CLUSTER_DATABASES,
     CLUSTER_LEAVE,
+    CLUSTER_IPSEC,
     DEPLOY_FAILS,
 ];
 

@@ -119,6 +119,22 @@ impl Deployer {
                 if let Err(e) = self.docker.remove_service(&id).await {
                     tracing::warn!(service = %container.name, error = %e, "could not remove a failed release's service");
                 }
+                if !container.extra_networks.is_empty()
+                    && self.settings.encrypt_overlays
+                    && matches!(
+                        err,
+                        DeployError::NotHealthyWithin { .. }
+                            | DeployError::FailedHealthCheck { .. }
+                    )
+                {
+                    // The one failure users cannot see from the app's own output: a node
+                    // whose kernel lacks IPsec carries nothing on an encrypted overlay.
+                    progress.line(format!(
+                        "       note: if the app waits on its database, check that its tasks' nodes reach {} (the nodes must exchange ESP and UDP 4789; a kernel without IPsec carries nothing on an encrypted overlay: see {})",
+                        container.extra_networks.join(", "),
+                        wharf_domain::docs_link::CLUSTER_IPSEC
+                    ));
+                }
                 Err(err)
             }
         }
