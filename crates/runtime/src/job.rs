@@ -117,14 +117,7 @@ impl Docker {
             }),
             ..Default::default()
         };
-        let created = self
-            .client
-            .create_service(service, None)
-            .await
-            .map_err(|e| self.err(format!("creating job {}", spec.name), e))?;
-        created
-            .id
-            .ok_or_else(|| RuntimeError::Io(format!("the engine gave job {} no ID", spec.name)))
+        self.create_from(service, "job").await
     }
 
     /// The task of the job `service` (ID or name), the newest if the Swarm made several;

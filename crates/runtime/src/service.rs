@@ -112,12 +112,7 @@ impl Docker {
             name: Some(spec.name.clone()),
             labels: Some(labels),
             task_template: Some(task_template),
-            mode: Some(ServiceSpecMode {
-                replicated: Some(ServiceSpecModeReplicated {
-                    replicas: Some(i64::try_from(replicas).unwrap_or(i64::MAX)),
-                }),
-                ..Default::default()
-            }),
+            mode: Some(replicated(replicas)),
             endpoint_spec: Some(EndpointSpec {
                 ports: Some(vec![EndpointPortConfig {
                     protocol: Some(EndpointPortConfigProtocolEnum::TCP),
@@ -131,14 +126,25 @@ impl Docker {
             }),
             ..Default::default()
         };
+        self.create_from(service, "service").await
+    }
+
+    /// Create the service `service` describes (`what` it is, for errors: a service, a job);
+    /// its ID.
+    pub(crate) async fn create_from(
+        &self,
+        service: ServiceSpec,
+        what: &str,
+    ) -> Result<String, RuntimeError> {
+        let name = service.name.clone().unwrap_or_default();
         let created = self
             .client
             .create_service(service, None)
             .await
-            .map_err(|e| self.err(format!("creating service {}", spec.name), e))?;
+            .map_err(|e| self.err(format!("creating {what} {name}"), e))?;
         created
             .id
-            .ok_or_else(|| RuntimeError::Io(format!("the engine gave service {} no ID", spec.name)))
+            .ok_or_else(|| RuntimeError::Io(format!("the engine gave {what} {name} no ID")))
     }
 
     /// Services carrying `wharf.managed=true` and every label in `filters`, sorted by name.
@@ -386,6 +392,16 @@ pub(crate) fn task_template(
         ..Default::default()
     };
     Ok((labels, template))
+}
+
+/// The mode of a service of `replicas` tasks.
+pub(crate) fn replicated(replicas: u64) -> ServiceSpecMode {
+    ServiceSpecMode {
+        replicated: Some(ServiceSpecModeReplicated {
+            replicas: Some(i64::try_from(replicas).unwrap_or(i64::MAX)),
+        }),
+        ..Default::default()
+    }
 }
 
 #[cfg(test)]

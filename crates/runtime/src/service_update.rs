@@ -4,16 +4,14 @@
 //! is sent with the service's current version, as the Swarm requires, so a change made
 //! meanwhile by someone else is refused rather than overwritten.
 
-use bollard::models::{
-    ServiceSpec, ServiceSpecMode, ServiceSpecModeReplicated, TaskSpecRestartPolicyConditionEnum,
-};
+use bollard::models::{ServiceSpec, TaskSpecRestartPolicyConditionEnum};
 use bollard::query_parameters::UpdateServiceOptions;
 
 use crate::container::ContainerSpec;
 use crate::docker::Docker;
 use crate::error::{RuntimeError, is_not_found};
 use crate::labels;
-use crate::service::task_template;
+use crate::service::{replicated, task_template};
 
 impl Docker {
     /// Create a replicated service of `replicas` tasks, each a container as `spec` describes,
@@ -35,14 +33,7 @@ impl Docker {
             mode: Some(replicated(replicas)),
             ..Default::default()
         };
-        let created = self
-            .client
-            .create_service(service, None)
-            .await
-            .map_err(|e| self.err(format!("creating service {}", spec.name), e))?;
-        created
-            .id
-            .ok_or_else(|| RuntimeError::Io(format!("the engine gave service {} no ID", spec.name)))
+        self.create_from(service, "service").await
     }
 
     /// Run `replicas` tasks of the service Wharf made (ID or name): 0 stops them all, more
@@ -121,15 +112,5 @@ impl Docker {
             .await
             .map_err(|e| self.err(context, e))?;
         Ok(())
-    }
-}
-
-/// A replicated mode of `replicas` tasks.
-fn replicated(replicas: u64) -> ServiceSpecMode {
-    ServiceSpecMode {
-        replicated: Some(ServiceSpecModeReplicated {
-            replicas: Some(i64::try_from(replicas).unwrap_or(i64::MAX)),
-        }),
-        ..Default::default()
     }
 }
