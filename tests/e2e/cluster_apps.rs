@@ -30,19 +30,7 @@ fn an_app_scaled_to_three_runs_on_three_nodes_and_redeploys_without_a_failed_req
 
     let app = unique("spread");
     let domain = format!("{app}.example.test");
-    let deployed = d.wharf_ok(&[
-        "deploy",
-        "--app",
-        &app,
-        "--image",
-        IMAGE,
-        "--set",
-        "port=8080",
-        "--set",
-        &format!("domain={domain}"),
-        "--set",
-        "scale=3",
-    ]);
+    let deployed = deploy_image(&d, &app, &[&format!("domain={domain}"), "scale=3"]);
     assert!(deployed.contains("created service"), "{deployed}");
     assert!(deployed.contains("is live"), "{deployed}");
     let service = format!("wharf-{app}-web-v1");
@@ -393,6 +381,35 @@ fn on_a_server_that_is_not_a_cluster_placement_is_accepted_and_ignored() {
     assert!(errors.is_empty(), "{errors:#?}");
 }
 
+/// Deploy [`IMAGE`] as `app` (port 8080) with more `settings` (`KEY=VALUE`, as `--set`);
+/// the deploy's output.
+pub(super) fn deploy_image(d: &Daemon, app: &str, settings: &[&str]) -> String {
+    let mut args = vec![
+        "deploy",
+        "--app",
+        app,
+        "--image",
+        IMAGE,
+        "--set",
+        "port=8080",
+    ];
+    for setting in settings {
+        args.extend(["--set", setting]);
+    }
+    d.wharf_ok(&args)
+}
+
+/// Wait until `wharf nodes` lists `count` nodes, every one `ready`.
+pub(super) fn wait_for_ready_nodes(d: &Daemon, count: usize) {
+    wait_until(&format!("{count} ready nodes"), || {
+        let nodes = d.wharf_json(&["nodes"])["nodes"]
+            .as_array()
+            .unwrap()
+            .clone();
+        nodes.len() == count && nodes.iter().all(|n| n["state"] == "ready")
+    });
+}
+
 /// This year, as `wharf ps` starts a date.
 fn ps_year() -> String {
     let out = Command::new("date").args(["-u", "+%Y"]).output().unwrap();
@@ -419,13 +436,7 @@ fn three_node_cluster_with(server_args: &[&str]) -> (Cluster, Daemon) {
     for node in &cluster.nodes()[1..] {
         join(&d, node);
     }
-    wait_until("three ready nodes", || {
-        let nodes = d.wharf_json(&["nodes"])["nodes"]
-            .as_array()
-            .unwrap()
-            .clone();
-        nodes.len() == 3 && nodes.iter().all(|n| n["state"] == "ready")
-    });
+    wait_for_ready_nodes(&d, 3);
     (cluster, d)
 }
 

@@ -4,7 +4,7 @@
 //! registry's address, and an admin drains a node and activates it again, each seen by the
 //! Swarm. A viewer is refused the page.
 
-use super::cluster_apps::{join, wait_until};
+use super::cluster_apps::{join, wait_for_ready_nodes};
 use super::cluster_harness::Cluster;
 use super::dashboard::{ADMIN_PASSWORD, Browser, add_user};
 use super::harness::*;
@@ -43,13 +43,7 @@ fn the_cluster_page_lists_the_nodes_and_drains_one() {
 
         d.wharf_ok(&["cluster", "init"]);
         join(&d, node2);
-        wait_until("two ready nodes", || {
-            let nodes = d.wharf_json(&["nodes"])["nodes"]
-                .as_array()
-                .unwrap()
-                .clone();
-            nodes.len() == 2 && nodes.iter().all(|n| n["state"] == "ready")
-        });
+        wait_for_ready_nodes(&d, 2);
         browser.goto(&format!("{base}/cluster")).await;
         let state = browser.text("#cluster-state").await;
         assert!(state.contains("active"), "{state}");

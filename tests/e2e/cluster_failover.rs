@@ -9,7 +9,7 @@
 //! A task whose process is killed is replaced by the Swarm, and its replacement routed to. A
 //! node drained under load has its tasks moved to the others, the route following them.
 
-use super::cluster_apps::{IMAGE, answering_hostnames, three_node_cluster};
+use super::cluster_apps::{answering_hostnames, deploy_image, three_node_cluster};
 use super::harness::{Daemon, RequestLoop, unique};
 use std::time::{Duration, Instant};
 
@@ -31,19 +31,7 @@ fn a_node_that_dies_leaves_the_route_and_its_task_runs_on_the_others() {
     };
     let app = unique("failover");
     let domain = format!("{app}.example.test");
-    d.wharf_ok(&[
-        "deploy",
-        "--app",
-        &app,
-        "--image",
-        IMAGE,
-        "--set",
-        "port=8080",
-        "--set",
-        &format!("domain={domain}"),
-        "--set",
-        "scale=3",
-    ]);
+    deploy_image(&d, &app, &[&format!("domain={domain}"), "scale=3"]);
     // Tasks in the route (`wharf ps` gives those a health; it lists starting ones too).
     let routed_on = |d: &Daemon, node: &str| -> usize {
         d.wharf_json(&["ps", &app])

@@ -7,7 +7,7 @@
 //! the Swarm's reason; a cron job runs as a job too, its exit code and output kept. An app's
 //! storage pins its jobs to this server, with its volume.
 
-use super::cluster_apps::{IMAGE, services_on, three_node_cluster, wait_until};
+use super::cluster_apps::{deploy_image, services_on, three_node_cluster, wait_until};
 use super::harness::{app_dir, fails_with, stderr, stdout, unique};
 use std::time::{Duration, Instant};
 
@@ -48,17 +48,7 @@ fn runs_and_release_commands_run_as_jobs_on_the_nodes_the_app_may_use() {
 
     // An app placed on node2 alone: its run goes there, with both streams and the exit code.
     let app = unique("jobs");
-    d.wharf_ok(&[
-        "deploy",
-        "--app",
-        &app,
-        "--image",
-        IMAGE,
-        "--set",
-        "port=8080",
-        "--set",
-        "placement=node.hostname==node2",
-    ]);
+    deploy_image(&d, &app, &["placement=node.hostname==node2"]);
     let web = format!("wharf-{app}-web-v1");
     // The app's services on the manager: its web service, and its jobs while they are there.
     let services_of = |app: &str| -> Vec<String> {
@@ -127,15 +117,7 @@ fn runs_and_release_commands_run_as_jobs_on_the_nodes_the_app_may_use() {
 
     // Storage pins an app's jobs to this server (node1), as its web tasks, with its volume.
     let stored = unique("stored");
-    d.wharf_ok(&[
-        "deploy",
-        "--app",
-        &stored,
-        "--image",
-        IMAGE,
-        "--set",
-        "port=8080",
-    ]);
+    deploy_image(&d, &stored, &[]);
     d.wharf_ok(&["storage", "mount", &stored, "data:/data"]);
     d.wharf_ok(&["run", &stored, "--", "sh", "-c", "echo kept > /data/file"]);
     let out = d.wharf_ok(&["run", &stored, "--", "sh", "-c", "hostname; cat /data/file"]);
@@ -145,17 +127,7 @@ fn runs_and_release_commands_run_as_jobs_on_the_nodes_the_app_may_use() {
     // why.
     d.wharf_ok(&["nodes", "label", "node3", "role=jobs"]);
     let placed = unique("unplaced");
-    d.wharf_ok(&[
-        "deploy",
-        "--app",
-        &placed,
-        "--image",
-        IMAGE,
-        "--set",
-        "port=8080",
-        "--set",
-        "placement=node.labels.role==jobs",
-    ]);
+    deploy_image(&d, &placed, &["placement=node.labels.role==jobs"]);
     d.wharf_ok(&["nodes", "label", "node3", "role=other"]);
     let started = Instant::now();
     let out = d.wharf(&["run", &placed, "--", "true"]);

@@ -6,7 +6,9 @@
 //! registry goes; asked again, there is nothing to leave. An app's worker, a Swarm service in
 //! the cluster, runs as containers here after the leave.
 
-use super::cluster_apps::{IMAGE, build_image, join, services_on, wait_until};
+use super::cluster_apps::{
+    IMAGE, build_image, deploy_image, join, services_on, wait_for_ready_nodes, wait_until,
+};
 use super::cluster_harness::Cluster;
 use super::cluster_workers::{WORKER, write_app};
 use super::harness::{Daemon, RequestLoop, fails_with, stdout, unique};
@@ -24,29 +26,11 @@ fn a_cluster_goes_back_to_one_server_without_a_failed_request() {
     d.spawn();
     d.wharf_ok(&["cluster", "init"]);
     join(&d, node2);
-    wait_until("two ready nodes", || {
-        let nodes = d.wharf_json(&["nodes"])["nodes"]
-            .as_array()
-            .unwrap()
-            .clone();
-        nodes.len() == 2 && nodes.iter().all(|n| n["state"] == "ready")
-    });
+    wait_for_ready_nodes(&d, 2);
 
     let app = unique("back");
     let domain = format!("{app}.example.test");
-    let deployed = d.wharf_ok(&[
-        "deploy",
-        "--app",
-        &app,
-        "--image",
-        IMAGE,
-        "--set",
-        "port=8080",
-        "--set",
-        &format!("domain={domain}"),
-        "--set",
-        "scale=2",
-    ]);
+    let deployed = deploy_image(&d, &app, &[&format!("domain={domain}"), "scale=2"]);
     assert!(deployed.contains("created service"), "{deployed}");
     d.wait_for_body(&domain, "hello ");
     // Linked to a database, its tasks reach it over the database's overlay (release v2).
