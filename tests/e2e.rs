@@ -20,6 +20,7 @@ mod e2e {
     mod cli_output;
     mod cluster;
     mod cluster_apps;
+    mod cluster_dbnode;
     mod cluster_failover;
     pub mod cluster_harness;
     mod cluster_jobs;

@@ -411,6 +411,7 @@ fn every_type_survives_a_round_trip() {
             name: "db".into(),
             version: Some("17".into()),
             image: None,
+            node: Some(NodeName::parse("node2").unwrap()),
         },
     );
     schema(s, service());
