@@ -122,6 +122,14 @@ fn a_postgres_on_node2_serves_an_app_on_node3_is_backed_up_on_the_manager_and_re
     let verified = d.wharf_ok(&["services", "backups", "verify", &db]);
     assert!(verified.contains(" restores: "), "{verified}");
 
+    // `wharf nodes` says which node holds the database.
+    let nodes = d.wharf_ok(&["nodes"]);
+    let row = nodes.lines().find(|l| l.starts_with("node2")).unwrap();
+    assert!(
+        nodes.lines().next().unwrap().ends_with("DATABASES") && row.ends_with(&db),
+        "{nodes}"
+    );
+
     // node2 dies: the database is reported as down with its node, and stays pinned there.
     cluster.node(2).kill();
     wait_until("the database's node reported down", || {
