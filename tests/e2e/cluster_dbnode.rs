@@ -130,6 +130,16 @@ fn a_postgres_on_node2_serves_an_app_on_node3_is_backed_up_on_the_manager_and_re
         "{nodes}"
     );
 
+    // Unlinked, the app leaves the overlay; the database stays on it (it is its only
+    // network), so the unlink neither removes it nor waits for it.
+    let unlinked = d.wharf_ok(&["services", "unlink", &db, &app]);
+    assert!(!unlinked.contains("Removing network"), "{unlinked}");
+    let info = d.wharf_ok(&["services", "info", &db]);
+    assert!(
+        info.contains("state:     running") && info.contains("overlay:   wharf_svc_"),
+        "{info}"
+    );
+
     // node2 dies: the database is reported as down with its node, and stays pinned there.
     cluster.node(2).kill();
     wait_until("the database's node reported down", || {

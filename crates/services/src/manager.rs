@@ -394,7 +394,11 @@ impl Services {
             state,
             volume_bytes,
             volume: resource.clone(),
-            network: resource,
+            // A database on another node is on its overlay only.
+            network: match (&record.node, &overlay) {
+                (Some(_), Some(overlay)) => overlay.clone(),
+                _ => resource,
+            },
             node,
             overlay,
             linked_apps: links.iter().map(|l| l.app.to_string()).collect(),
