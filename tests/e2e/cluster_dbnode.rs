@@ -112,15 +112,23 @@ fn a_postgres_on_node2_serves_an_app_on_node3_is_backed_up_on_the_manager_and_re
     // Backups land in the manager's data directory, and verify there.
     d.wharf_ok(&["services", "backup", &db]);
     let dir = d.data_dir().join("backups").join(&db);
-    let dumps: Vec<u64> = std::fs::read_dir(&dir)
+    let dumps: Vec<(String, u64)> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap())
         .filter(|e| e.file_name().to_string_lossy().ends_with(".dump"))
-        .map(|e| e.metadata().unwrap().len())
+        .map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            (name, e.metadata().unwrap().len())
+        })
         .collect();
-    assert!(matches!(dumps.as_slice(), [size] if *size > 0), "{dumps:?}");
+    let [(dump, size)] = dumps.as_slice() else {
+        panic!("one backup: {dumps:?}");
+    };
+    assert!(*size > 0, "{dumps:?}");
     let verified = d.wharf_ok(&["services", "backups", "verify", &db]);
     assert!(verified.contains(" restores: "), "{verified}");
+    // And restores into the database on node2, from the manager.
+    d.wharf_ok(&["services", "restore", &db, dump]);
 
     // `wharf nodes` says which node holds the database.
     let nodes = d.wharf_ok(&["nodes"]);
