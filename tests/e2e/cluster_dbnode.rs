@@ -4,7 +4,8 @@
 //! linked to it, reaches it over its overlay network under the host name in DATABASE_URL
 //! (with `--unencrypted-overlays`: this machine's kernel cannot do IPsec). Its backup lands
 //! in the manager's data directory and verifies there. When node2 goes down, `wharf
-//! services` says so and that the database stays there; no task runs anywhere else.
+//! services` says so and that the database stays there; no task runs anywhere else; and it
+//! can be destroyed all the same.
 
 use super::cluster_apps::{three_node_cluster_with, wait_until};
 use super::cluster_harness::Node;
@@ -165,6 +166,32 @@ fn a_postgres_on_node2_serves_an_app_on_node3_is_backed_up_on_the_manager_and_re
         .filter(|node| node != "node2")
         .collect();
     assert!(elsewhere.is_empty(), "not moved: {elsewhere:?}");
+
+    // Destroyed while its node is down: its service, secrets and overlay go from the
+    // cluster (its volume stays on node2).
+    d.wharf_ok(&["services", "destroy", &db, "--confirm", &db]);
+    let overlays = stdout(&node1.docker(&[
+        "network",
+        "ls",
+        "-q",
+        "--filter",
+        &format!("label=wharf.overlay={db}"),
+    ]));
+    assert!(overlays.trim().is_empty(), "{overlays}");
+    assert!(
+        !node1
+            .docker(&["service", "inspect", &service])
+            .status
+            .success()
+    );
+    let secrets = stdout(&node1.docker(&[
+        "secret",
+        "ls",
+        "-q",
+        "--filter",
+        &format!("label=wharf.service={db}"),
+    ]));
+    assert!(secrets.trim().is_empty(), "{secrets}");
 }
 
 /// The nodes of the tasks of `service` the Swarm sees running (asked of the manager).
