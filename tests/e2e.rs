@@ -21,6 +21,7 @@ mod e2e {
     mod cluster;
     mod cluster_apps;
     mod cluster_dashboard;
+    mod cluster_dbnode;
     mod cluster_failover;
     pub mod cluster_harness;
     mod cluster_jobs;

@@ -424,7 +424,7 @@ pub(super) fn three_node_cluster() -> (Cluster, Daemon) {
 /// Three nodes with [`IMAGE`], busybox (for builds) and the registry's image loaded on node1
 /// only, and a daemon driving node1's engine, started with `server_args`, that made
 /// them a cluster by its own commands (`cluster init`, `nodes add` over SSH): every node ready.
-fn three_node_cluster_with(server_args: &[&str]) -> (Cluster, Daemon) {
+pub(super) fn three_node_cluster_with(server_args: &[&str]) -> (Cluster, Daemon) {
     build_image();
     let cluster = Cluster::start(3);
     for image in [IMAGE, "busybox:latest", "registry:2"] {

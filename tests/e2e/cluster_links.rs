@@ -16,7 +16,7 @@ use std::process::Command;
 
 /// A busybox httpd whose CGI script `/cgi-bin/db` sends PostgreSQL's SSLRequest to the host
 /// and port of `$DATABASE_URL` and prints the server's one-byte answer (`S`: TLS on).
-const APP_IMAGE: &str = "wharf-e2e-dbprobe:1";
+pub(super) const APP_IMAGE: &str = "wharf-e2e-dbprobe:1";
 
 const PROBE: &str = r#"#!/bin/sh
 printf 'Content-Type: text/plain\r\n\r\n'
@@ -28,7 +28,7 @@ echo "db $host:$port answered [$answer] from $(hostname)"
 
 const DOCKERFILE: &str = "FROM busybox:latest\nCOPY db /www/cgi-bin/db\nRUN chmod 755 /www/cgi-bin/db && echo ok > /www/index.html\nEXPOSE 8080\nCMD [\"httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/www\"]\n";
 
-fn build_app_image() {
+pub(super) fn build_app_image() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("Dockerfile"), DOCKERFILE).unwrap();
     std::fs::write(dir.path().join("db"), PROBE).unwrap();
@@ -208,7 +208,7 @@ fn overlay_of(d: &Daemon, db: &str) -> String {
 }
 
 /// What the app's `/cgi-bin/db` answers through the proxy.
-fn probe(d: &Daemon, domain: &str) -> String {
+pub(super) fn probe(d: &Daemon, domain: &str) -> String {
     match d.get(domain, "/cgi-bin/db") {
         Ok((200, body)) => body,
         other => panic!("the probe did not answer: {other:?}"),

@@ -89,6 +89,9 @@ pub struct Node {
     pub memory_bytes: i64,
     /// Its Docker engine's version.
     pub engine_version: String,
+    /// The database services pinned to it (their data is its), by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub databases: Vec<String>,
 }
 
 /// `POST /v1/nodes`: prepare the join of a new node named `name`.

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
+use wharf_domain::NodeName;
 
 /// `POST /v1/services`: create a database service.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -16,6 +17,11 @@ pub struct CreateServiceRequest {
     /// Another image with the same interface as the official one (a mirror, say).
     #[serde(default)]
     pub image: Option<String>,
+    /// In a cluster: the node (its name, as `wharf nodes` shows it) the database runs on,
+    /// pinned there with its volume; the manager when `null`. Not for redis.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, example = "node2")]
+    pub node: Option<NodeName>,
 }
 
 /// A service, as `GET /v1/services` lists it and `GET /v1/services/{name}` shows it.

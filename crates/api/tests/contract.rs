@@ -411,6 +411,7 @@ fn every_type_survives_a_round_trip() {
             name: "db".into(),
             version: Some("17".into()),
             image: None,
+            node: Some(NodeName::parse("node2").unwrap()),
         },
     );
     schema(s, service());
@@ -705,6 +706,7 @@ fn every_type_survives_a_round_trip() {
             cpus: 2.0,
             memory_bytes: 1 << 30,
             engine_version: "26.1.5".into(),
+            databases: vec!["db".into()],
         },
     );
     schema(s, Nodes { nodes: vec![node] });

@@ -4,8 +4,8 @@ use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use wharf_domain::{
-    AppName, CertDomain, DomainName, ImageRef, LogTime, MountSelector, MountSpec, ProcessName,
-    ProcessScale, RegistryHost, ReleaseVersion, ServiceKind, ServiceName,
+    AppName, CertDomain, DomainName, ImageRef, LogTime, MountSelector, MountSpec, NodeName,
+    ProcessName, ProcessScale, RegistryHost, ReleaseVersion, ServiceKind, ServiceName,
 };
 use wharf_store::TokenName;
 
@@ -273,6 +273,10 @@ pub enum ServicesCommand {
         /// Another image with the official image's interface (a mirror, say).
         #[arg(long)]
         image: Option<String>,
+        /// In a cluster: the node to run it on (a name `wharf nodes` shows), pinned there
+        /// with its data; the manager by default. Its backups still land on the manager.
+        #[arg(long, value_name = "NODE")]
+        node: Option<NodeName>,
     },
     /// Show a service: its URL (password hidden unless --reveal), volume, network, backups.
     Info {

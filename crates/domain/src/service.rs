@@ -39,6 +39,15 @@ impl ServiceName {
         service_resource_name(&self.0)
     }
 
+    /// In a cluster, the name of the Swarm service of a database pinned to another node:
+    /// `wharf_svc_NAME`, cut to the 63 characters the Swarm allows (which wants no dots in
+    /// a service's name; app services are `wharf-APP-...`, with no `_`).
+    pub fn pinned_service_name(&self) -> String {
+        const PREFIX: &str = "wharf_svc_";
+        let room = MAX_LABEL_LEN.saturating_sub(PREFIX.len());
+        format!("{PREFIX}{}", &self.0[..self.0.len().min(room)])
+    }
+
     /// In a cluster, the name of an overlay network that carries linked apps' tasks on any
     /// node to the service: `wharf_svc_NAME_GENERATION`, the name cut to fit the 63
     /// characters the Swarm allows. A bridge network and an overlay cannot share a name, and a
@@ -543,6 +552,8 @@ mod tests {
         let overlay = long.overlay_name("1a2b3c4d");
         assert_eq!(overlay.len(), 63);
         assert_eq!(overlay, format!("wharf_svc_{}_1a2b3c4d", "d".repeat(44)));
+        assert_eq!(name.pinned_service_name(), "wharf_svc_main-db");
+        assert_eq!(long.pinned_service_name().len(), 63);
     }
 
     #[test]

@@ -243,18 +243,13 @@ impl Services {
             }
             return Ok(());
         }
-        let dump = ExecSpec {
-            cmd: kind.dump_command(name),
-            env,
-            ..Default::default()
-        };
+        let dump = kind.dump_command(name);
         let result = self
-            .docker
-            .exec_to(&container, &dump, None::<&[u8]>, &mut file)
+            .run_against(record, dump.clone(), env, None::<&[u8]>, &mut file)
             .await?;
         if result.exit_code != 0 {
             return Err(failed(tool_failure(
-                &dump.cmd[0],
+                &dump[0],
                 result.exit_code,
                 &result.stderr,
             )));
@@ -319,9 +314,20 @@ impl Services {
         match kind.restore_command(&name) {
             Some(cmd) => {
                 let env = kind.client_environment(&record.password);
-                self.feed_file(&container, cmd, env, &path)
-                    .await?
-                    .map_err(failed)?;
+                let input = tokio::fs::File::open(&path)
+                    .await
+                    .map_err(|e| io_error(&path, e))?;
+                let mut out = Vec::new();
+                let result = self
+                    .run_against(&record, cmd.clone(), env, Some(input), &mut out)
+                    .await?;
+                if result.exit_code != 0 {
+                    return Err(failed(tool_failure(
+                        &cmd[0],
+                        result.exit_code,
+                        &result.stderr,
+                    )));
+                }
             }
             None => {
                 // Redis loads its snapshot at start: stop, put the file in place, start.

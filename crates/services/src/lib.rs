@@ -10,6 +10,7 @@ mod container;
 mod error;
 mod links;
 mod manager;
+mod remote;
 mod schedule;
 mod tls;
 

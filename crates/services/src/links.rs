@@ -124,6 +124,14 @@ impl Services {
         if !self.store.links_of_service(Some(service))?.is_empty() {
             return Ok(());
         }
+        // A database on another node lives on its overlay: it stays until the database goes.
+        if self
+            .store
+            .service(service)?
+            .is_some_and(|r| r.node.is_some())
+        {
+            return Ok(());
+        }
         let Some(overlay) = self.deployer.database_overlay(service).await? else {
             return Ok(());
         };

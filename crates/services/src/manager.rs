@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use wharf_deploy::Deployer;
-use wharf_domain::{ServiceKind, ServiceName, check_service_version};
+use wharf_domain::{NodeName, ServiceKind, ServiceName, check_service_version};
 use wharf_runtime::{Docker, ExecSpec, RuntimeError, labels};
 use wharf_store::ServiceStatus as StoredStatus;
 use wharf_store::{BackupRecord, ServiceRecord, Store};
@@ -23,6 +23,9 @@ pub struct CreateRequest {
     pub version: Option<String>,
     /// Another image with the same interface as the official one (a mirror, say).
     pub image: Option<String>,
+    /// In a cluster: the node it runs on, pinned there with its volume; this server when
+    /// `None`.
+    pub node: Option<NodeName>,
 }
 
 /// A service as `wharf services` shows it.
@@ -32,7 +35,8 @@ pub struct ServiceStatus {
     pub kind: ServiceKind,
     pub version: String,
     pub image: String,
-    /// `running`, `exited`, `restarting`, `missing` (no container), or `destroyed` (volume kept).
+    /// `running`, `exited`, `restarting`, `missing` (no container), or `destroyed` (volume kept);
+    /// for a database on another node, its task's state, or that its node is down.
     pub state: String,
     /// Bytes in the data directory, when the service runs.
     pub volume_bytes: Option<u64>,
@@ -137,6 +141,7 @@ impl Services {
             Some(image) => check_image(image)?,
             None => kind.image(&version),
         };
+        let node = self.placement(kind, request.node.as_ref()).await?;
         let _guard = self.lock(name).await;
         let previous = self.store.service(name)?;
         if let Some(old) = &previous {
@@ -147,6 +152,12 @@ impl Services {
                 return Err(ServiceError::BadInput(format!(
                     "the kept volume of `{name}` holds {} data, not {kind}; `wharf services destroy {name} --purge` deletes it",
                     old.kind
+                )));
+            }
+            if old.node != node {
+                return Err(ServiceError::BadInput(format!(
+                    "the kept volume of `{name}` is on another node ({}); create it there with `--node`, or delete it with `wharf services destroy {name} --purge`",
+                    old.node.as_deref().unwrap_or("this server")
                 )));
             }
         }
@@ -162,6 +173,7 @@ impl Services {
             backup_schedule: None,
             backup_keep: 7,
             created_at: 0,
+            node,
         })?;
         match self.bring_up(&record).await {
             Ok(()) => {
@@ -181,6 +193,9 @@ impl Services {
     /// ([`labels::NODE`]: this server's), and a container made again (a new certificate, a
     /// port published) joins the service's overlay again when linked apps use it.
     pub(crate) async fn bring_up(&self, record: &ServiceRecord) -> Result<(), ServiceError> {
+        if let Some(node) = &record.node {
+            return self.bring_up_pinned(record, node).await;
+        }
         let (name, kind) = (record.name.clone(), record.kind);
         let mut labels = self.labels(&name, kind);
         let resource = name.resource_name();
@@ -212,6 +227,16 @@ impl Services {
     async fn tear_down(&self, name: &ServiceName, purge: bool) -> Vec<String> {
         let resource = name.resource_name();
         let mut problems = Vec::new();
+        let pinned_to = match self.store.service(name) {
+            Ok(record) => record.and_then(|r| r.node),
+            Err(e) => {
+                problems.push(e.to_string());
+                None
+            }
+        };
+        if pinned_to.is_some() {
+            problems.extend(self.remove_pinned(name).await);
+        }
         match self.docker.inspect(&resource).await {
             Ok(info)
                 if info.labels.get(wharf_deploy::INSTANCE_LABEL) == Some(&self.instance_id) =>
@@ -235,7 +260,10 @@ impl Services {
                 problems.push(e.to_string());
             }
         }
-        if purge && let Err(e) = self.docker.remove_volume(&resource).await {
+        if purge
+            && pinned_to.is_none()
+            && let Err(e) = self.docker.remove_volume(&resource).await
+        {
             problems.push(e.to_string());
         }
         for problem in &problems {
@@ -331,6 +359,10 @@ impl Services {
         let mut pinned_to = None;
         let (state, volume_bytes) = if record.status == StoredStatus::Destroyed {
             ("destroyed".to_string(), None)
+        } else if let Some(node) = &record.node {
+            // Its volume is on that node: its size is not measured from here.
+            pinned_to = Some(node.clone());
+            (self.pinned_state(record, node).await?, None)
         } else {
             match self.docker.inspect(&resource).await {
                 Ok(info) => {
@@ -362,7 +394,11 @@ impl Services {
             state,
             volume_bytes,
             volume: resource.clone(),
-            network: resource,
+            // A database on another node is on its overlay only.
+            network: match (&record.node, &overlay) {
+                (Some(_), Some(overlay)) => overlay.clone(),
+                _ => resource,
+            },
             node,
             overlay,
             linked_apps: links.iter().map(|l| l.app.to_string()).collect(),
@@ -444,6 +480,11 @@ impl Services {
         }
         let _guard = self.lock(service).await;
         let record = self.running_record(service)?;
+        if record.node.is_some() {
+            return Err(ServiceError::BadInput(format!(
+                "`{service}` runs on another node of the cluster, and only a database on this server can be published; reach it from an app linked to it, or with `wharf services connect {service}`"
+            )));
+        }
         if record.exposed_port == port {
             return self.status(&record, false).await;
         }
@@ -478,6 +519,9 @@ impl Services {
             stdin: true,
             user: None,
         };
+        if record.node.is_some() {
+            return self.open_pinned_client(&record, spec).await;
+        }
         match self
             .docker
             .exec_attached(&name.resource_name(), &spec)
@@ -497,7 +541,8 @@ impl Services {
     #[tracing::instrument(skip(self), name = "services.reconcile")]
     pub async fn reconcile(&self) -> Result<(), ServiceError> {
         for record in self.store.services()? {
-            if record.status == StoredStatus::Destroyed {
+            // A database on another node is the Swarm's to keep running, there and only there.
+            if record.status == StoredStatus::Destroyed || record.node.is_some() {
                 continue;
             }
             let resource = record.name.resource_name();

@@ -342,6 +342,11 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX notify_outbox_due ON notify_outbox (next_attempt) WHERE delivered_at IS NULL AND abandoned_at IS NULL;
     CREATE INDEX notify_outbox_by_key ON notify_outbox (channel, kind, app, subject);
     ",
+    // 23: the Swarm node a database service runs on when it is not this server (the
+    // manager): it runs there as a pinned Swarm service, never anywhere else. NULL: here.
+    "
+    ALTER TABLE services ADD COLUMN node TEXT;
+    ",
 ];
 
 /// Bring the schema up to date inside one transaction per migration.

@@ -62,6 +62,9 @@ pub struct ServiceRecord {
     pub backup_schedule: Option<String>,
     pub backup_keep: u32,
     pub created_at: i64,
+    /// The Swarm node ID it is pinned to when that is not this server (a cluster's
+    /// manager): it then runs there as a Swarm service. `None`: it runs here.
+    pub node: Option<String>,
 }
 
 /// A link of a service to an app: the config var that carries its URL.
@@ -89,7 +92,7 @@ pub struct BackupRecord {
 }
 
 const SERVICE_COLUMNS: &str = "name, kind, version, image, password, status, exposed_port, \
-     backup_schedule, backup_keep, created_at";
+     backup_schedule, backup_keep, created_at, node";
 
 /// A stored service name, checked as it is read back.
 fn stored_service_name(name: &str) -> Result<ServiceName, StoreError> {
@@ -113,6 +116,7 @@ type ServiceRow = (
     Option<String>,
     u32,
     i64,
+    Option<String>,
 );
 
 fn service_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ServiceRow> {
@@ -127,12 +131,14 @@ fn service_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ServiceRow> {
         row.get(7)?,
         row.get(8)?,
         row.get(9)?,
+        row.get(10)?,
     ))
 }
 
 /// A service row with its name, kind and status checked.
 fn finish_service(row: ServiceRow) -> Result<ServiceRecord, StoreError> {
-    let (name, kind, version, image, password, status, exposed_port, schedule, keep, created) = row;
+    let (name, kind, version, image, password, status, exposed_port, schedule, keep, created, node) =
+        row;
     Ok(ServiceRecord {
         name: stored_service_name(&name)?,
         kind: stored_service_kind(&kind)?,
@@ -144,6 +150,7 @@ fn finish_service(row: ServiceRow) -> Result<ServiceRecord, StoreError> {
         backup_schedule: schedule,
         backup_keep: keep,
         created_at: created,
+        node,
     })
 }
 
@@ -188,28 +195,35 @@ impl Store {
             Some(old) => {
                 tx.execute(
                     "UPDATE services SET status = 'running', version = ?2, image = ?3,
-                     exposed_port = NULL WHERE name = ?1",
-                    params![record.name.as_str(), record.version, record.image],
+                     exposed_port = NULL, node = ?4 WHERE name = ?1",
+                    params![
+                        record.name.as_str(),
+                        record.version,
+                        record.image,
+                        record.node
+                    ],
                 )?;
                 ServiceRecord {
                     status: ServiceStatus::Running,
                     version: record.version.clone(),
                     image: record.image.clone(),
                     exposed_port: None,
+                    node: record.node.clone(),
                     ..old
                 }
             }
             None => {
                 tx.execute(
-                    "INSERT INTO services (name, kind, version, image, password, status, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6)",
+                    "INSERT INTO services (name, kind, version, image, password, status, created_at, node)
+                     VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7)",
                     params![
                         record.name.as_str(),
                         record.kind.as_str(),
                         record.version,
                         record.image,
                         record.password,
-                        now()
+                        now(),
+                        record.node
                     ],
                 )?;
                 ServiceRecord {
@@ -433,7 +447,29 @@ mod tests {
             backup_schedule: None,
             backup_keep: 7,
             created_at: 0,
+            node: None,
         }
+    }
+
+    #[test]
+    fn a_service_remembers_the_node_it_is_pinned_to() {
+        let store = Store::in_memory().unwrap();
+        let pinned = ServiceRecord {
+            node: Some("node2id".to_string()),
+            ..pg("db")
+        };
+        store.create_service(&pinned).unwrap();
+        let read = store.service(&name("db")).unwrap().unwrap();
+        assert_eq!(read.node.as_deref(), Some("node2id"));
+        assert_eq!(
+            store.service(&name("db")).unwrap(),
+            store.services().unwrap().pop()
+        );
+        // Made again after a destroy that kept the volume: where the new request says.
+        store.remove_service(&name("db"), false).unwrap();
+        let again = store.create_service(&pg("db")).unwrap();
+        assert_eq!(again.node, None);
+        assert_eq!(store.service(&name("db")).unwrap().unwrap().node, None);
     }
 
     #[test]

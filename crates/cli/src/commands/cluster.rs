@@ -293,7 +293,7 @@ async fn list(client: &Client, json: bool) -> anyhow::Result<ExitCode> {
     let Some(answer) = listing::<Nodes>(client, paths::NODES, json).await? else {
         return Ok(ExitCode::SUCCESS);
     };
-    let mut table = Table::new([
+    let header = [
         "NAME",
         "ROLE",
         "STATE",
@@ -304,7 +304,16 @@ async fn list(client: &Client, json: bool) -> anyhow::Result<ExitCode> {
         "CONTAINERS",
         "CPUS",
         "MEMORY",
-    ]);
+    ];
+    // When databases run in the cluster, a last column says which node holds each (its
+    // data is there: a database whose node is down waits for it); otherwise the table stays
+    // as it was (a row's extra cell is dropped).
+    let mut table = if answer.nodes.iter().any(|n| !n.databases.is_empty()) {
+        let [a, b, c, d, e, f, g, h, i, j] = header;
+        Table::new([a, b, c, d, e, f, g, h, i, j, "DATABASES"])
+    } else {
+        Table::new(header)
+    };
     for node in &answer.nodes {
         let mut role = node.role.clone();
         if node.leader {
@@ -337,6 +346,11 @@ async fn list(client: &Client, json: bool) -> anyhow::Result<ExitCode> {
             format!("{:.1}", node.cpus).into(),
             // A machine's memory is rarely a round number: shown as `23.5 GiB`.
             crate::output::chart::bytes(node.memory_bytes as f64).into(),
+            if node.databases.is_empty() {
+                "-".to_string().into()
+            } else {
+                node.databases.join(",").into()
+            },
         ]);
     }
     table.print()?;

@@ -27,15 +27,21 @@ pub async fn run(client: &Client, args: &ServicesArgs, json: bool) -> anyhow::Re
             name,
             version,
             image,
+            node,
         } => {
             let request = CreateServiceRequest {
                 kind: kind.to_string(),
                 name: name.to_string(),
                 version: version.clone(),
                 image: image.clone(),
+                node: node.clone(),
             };
+            let on = node
+                .as_ref()
+                .map(|node| format!(" on node {node}"))
+                .unwrap_or_default();
             eprintln!(
-                "-----> Creating {kind} service {name} (the first start initialises the database)"
+                "-----> Creating {kind} service {name}{on} (the first start initialises the database)"
             );
             let service: Service = client
                 .json_with(Method::POST, paths::SERVICES, &request)

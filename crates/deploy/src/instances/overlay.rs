@@ -53,9 +53,37 @@ impl Deployer {
     /// the service's running container on it under the service's name, without a restart.
     /// Returns the network's name. Also called by the services when they make a service's
     /// container again (a new certificate, a port published), so it stays reachable.
+    /// A database pinned to another node ([`wharf_store::ServiceRecord::node`]) runs there as
+    /// a Swarm service that joined the overlay when it was made: only the network is made.
     pub async fn attach_database_overlay(
         &self,
         service: &ServiceName,
+    ) -> Result<String, RuntimeError> {
+        let pinned_elsewhere = self
+            .store
+            .service(service)
+            .map_err(|e| RuntimeError::Io(format!("reading service {service}: {e}")))?
+            .and_then(|record| record.node);
+        if let Some(node) = pinned_elsewhere {
+            return self.ensure_database_overlay(service, Some(node)).await;
+        }
+        let overlay = self.ensure_database_overlay(service, None).await?;
+        self.docker
+            .join_network(
+                &service.resource_name(),
+                &overlay,
+                &[service.as_str().to_string()],
+            )
+            .await?;
+        Ok(overlay)
+    }
+
+    /// Makes the overlay network of `service` unless it has one (managers only), labelled
+    /// with the node the database runs on (`node`, else this server's), and returns its name.
+    pub async fn ensure_database_overlay(
+        &self,
+        service: &ServiceName,
+        node: Option<String>,
     ) -> Result<String, RuntimeError> {
         let overlay = match self.database_overlay(service).await? {
             Some(existing) => existing,
@@ -71,20 +99,17 @@ impl Deployer {
                 self.settings.instance_id.clone(),
             ),
         ]);
-        // The database runs here: its overlay records the node it is pinned to, even for a
-        // service made before the cluster, whose container and volume carry no such label.
-        if let Some(node) = self.docker.swarm_membership().await?.node_id {
+        // The overlay records the node the database is pinned to, even for a service made
+        // before the cluster, whose container and volume carry no such label.
+        let node = match node {
+            Some(node) => Some(node),
+            None => self.docker.swarm_membership().await?.node_id,
+        };
+        if let Some(node) = node {
             labels.insert(labels::NODE.to_string(), node);
         }
         self.docker
             .ensure_overlay_network(&overlay, &labels, self.settings.encrypt_overlays)
-            .await?;
-        self.docker
-            .join_network(
-                &service.resource_name(),
-                &overlay,
-                &[service.as_str().to_string()],
-            )
             .await?;
         Ok(overlay)
     }

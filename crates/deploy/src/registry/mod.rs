@@ -13,6 +13,7 @@
 //! collect what no tag uses ([`Deployer::prune_registry`]). A server that never ran `wharf
 //! cluster init` never starts it.
 
+mod service_image;
 mod trust;
 
 use crate::deployer::INSTANCE_LABEL;

@@ -119,6 +119,17 @@ pub async fn list(State(state): State<ApiState>) -> Result<Json<Nodes>, ApiError
         .into_iter()
         .map(|node| shown(node, &membership, &tasks))
         .collect();
+    // The databases each node holds: those made on another node say which; the others run
+    // on this server, the manager.
+    for service in state.deployer.store().services().map_err(ApiError::from)? {
+        if service.status == wharf_store::ServiceStatus::Destroyed {
+            continue;
+        }
+        let on = service.node.as_deref().or(membership.node_id.as_deref());
+        if let Some(node) = nodes.iter_mut().find(|n| Some(n.id.as_str()) == on) {
+            node.databases.push(service.name.to_string());
+        }
+    }
     nodes.sort_by(|a, b| (a.role != "manager", &a.name).cmp(&(b.role != "manager", &b.name)));
     Ok(Json(Nodes { nodes }))
 }
@@ -343,6 +354,7 @@ fn shown(
         memory_bytes: node.memory_bytes,
         id: node.id,
         engine_version: node.engine_version,
+        databases: Vec::new(),
     }
 }
 

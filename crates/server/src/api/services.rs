@@ -101,6 +101,7 @@ pub async fn create(
         name,
         version: request.version,
         image: request.image,
+        node: request.node,
     };
     let created = tracked(&state, async move { services.create(&request).await }).await?;
     Ok(Json(service(created)))
