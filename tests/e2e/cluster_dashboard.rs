@@ -1,8 +1,8 @@
 //! The dashboard's cluster page, in Chromium against a daemon driving a real engine: on a
 //! single server it says so and how to grow; once the server is a cluster of two nodes (made
 //! by Wharf's own commands), it lists both with their role, state and availability, the
-//! registry's address, and an admin drains a node and activates it again, each seen by the
-//! Swarm. A viewer is refused the page.
+//! registry's address and the database each holds, and an admin drains a node and activates
+//! it again, each seen by the Swarm. A viewer is refused the page.
 
 use super::cluster_apps::{join, wait_for_ready_nodes};
 use super::cluster_harness::Cluster;
@@ -15,6 +15,7 @@ fn the_cluster_page_lists_the_nodes_and_drains_one() {
     let cluster = Cluster::start(2);
     let (node1, node2) = (cluster.node(1), cluster.node(2));
     node1.load_image("registry:2");
+    node1.load_image("redis:8");
     let mut d = Daemon::configured(&[], &[("DOCKER_HOST", &node1.host())]);
     d.spawn();
     add_user(&d, "ada", ADMIN_PASSWORD, false);
@@ -44,6 +45,9 @@ fn the_cluster_page_lists_the_nodes_and_drains_one() {
         d.wharf_ok(&["cluster", "init"]);
         join(&d, node2);
         wait_for_ready_nodes(&d, 2);
+        // A database made in the cluster is on this server, the manager.
+        let db = unique("pagedb");
+        d.wharf_ok(&["services", "create", "redis", &db]);
         browser.goto(&format!("{base}/cluster")).await;
         let state = browser.text("#cluster-state").await;
         assert!(state.contains("active"), "{state}");
@@ -54,6 +58,8 @@ fn the_cluster_page_lists_the_nodes_and_drains_one() {
         assert!(rows.contains("this server"), "{rows}");
         assert!(rows.contains("node2"), "{rows}");
         assert!(rows.contains("worker"), "{rows}");
+        let node1_row = browser.text("#nodes tbody tr:first-child").await;
+        assert!(node1_row.contains(&db), "{node1_row}");
         assert_eq!(browser.count("#nodes tr.marked").await, 0, "{rows}");
         browser.screenshots("cluster-nodes").await;
 

@@ -10,7 +10,7 @@
 use super::cluster_apps::{three_node_cluster_with, wait_until};
 use super::cluster_harness::Node;
 use super::cluster_links::{APP_IMAGE, build_app_image, probe};
-use super::harness::{stdout, unique};
+use super::harness::{fails_with, stdout, unique};
 
 #[test]
 fn a_postgres_on_node2_serves_an_app_on_node3_is_backed_up_on_the_manager_and_reported_when_node2_dies()
@@ -166,6 +166,17 @@ fn a_postgres_on_node2_serves_an_app_on_node3_is_backed_up_on_the_manager_and_re
         .filter(|node| node != "node2")
         .collect();
     assert!(elsewhere.is_empty(), "not moved: {elsewhere:?}");
+    // The node, down, is not removed while it holds the database (unless forced), nor does
+    // the server leave the cluster.
+    fails_with(
+        &d.wharf(&["nodes", "remove", "node2"]),
+        &format!("node `node2` holds the database(s) {db}"),
+    );
+    d.wharf_ok(&["nodes", "remove", "node2", "--force"]);
+    fails_with(
+        &d.wharf(&["cluster", "leave"]),
+        &format!("the database(s) {db} run on other nodes"),
+    );
 
     // Destroyed while its node is down: its service, secrets and overlay go from the
     // cluster (its volume stays on node2).
@@ -192,6 +203,11 @@ fn a_postgres_on_node2_serves_an_app_on_node3_is_backed_up_on_the_manager_and_re
         &format!("label=wharf.service={db}"),
     ]));
     assert!(secrets.trim().is_empty(), "{secrets}");
+    // Once it is destroyed, only node3 keeps the server a cluster.
+    fails_with(
+        &d.wharf(&["cluster", "leave"]),
+        "the cluster has other nodes (node3)",
+    );
 }
 
 /// The nodes of the tasks of `service` the Swarm sees running (asked of the manager).

@@ -54,6 +54,14 @@ impl Deployer {
                 "this server's engine is a worker of a Swarm, not its manager; run `docker swarm leave` on it".to_string(),
             ));
         }
+        let elsewhere = self.store.services_on_other_nodes(None)?;
+        if !elsewhere.is_empty() {
+            let names: Vec<String> = elsewhere.iter().map(|s| s.name.to_string()).collect();
+            return Err(DeployError::LeaveRefused(format!(
+                "the database(s) {} run on other nodes as Swarm services, which end with the Swarm; back each up and destroy it (`wharf services backup NAME`, `wharf services destroy NAME`), make it again on this server and restore the backup, then run `wharf cluster leave` again",
+                names.join(", ")
+            )));
+        }
         let me = membership.node_id.unwrap_or_default();
         let others: Vec<String> = self
             .docker

@@ -250,6 +250,25 @@ impl Store {
             .transpose()
     }
 
+    /// The services (not destroyed) that run on another node than this server, pinned to it:
+    /// all of them, or those of the node `node` (a Swarm node ID). What `wharf nodes remove`
+    /// and `wharf cluster leave` must not leave behind.
+    pub fn services_on_other_nodes(
+        &self,
+        node: Option<&str>,
+    ) -> Result<Vec<ServiceRecord>, StoreError> {
+        Ok(self
+            .services()?
+            .into_iter()
+            .filter(|s| s.status != ServiceStatus::Destroyed)
+            .filter(|s| match (&s.node, node) {
+                (Some(on), Some(wanted)) => on == wanted,
+                (on, None) => on.is_some(),
+                (None, Some(_)) => false,
+            })
+            .collect())
+    }
+
     /// Every service, destroyed ones included, by name.
     pub fn services(&self) -> Result<Vec<ServiceRecord>, StoreError> {
         let conn = self.conn();
@@ -470,6 +489,32 @@ mod tests {
         let again = store.create_service(&pg("db")).unwrap();
         assert_eq!(again.node, None);
         assert_eq!(store.service(&name("db")).unwrap().unwrap().node, None);
+    }
+
+    #[test]
+    fn the_services_on_other_nodes_are_those_pinned_there_and_not_destroyed() {
+        let store = Store::in_memory().unwrap();
+        let on = |node: &str| Some(node.to_string());
+        store.create_service(&pg("here")).unwrap();
+        for (db, node) in [("a", "n2"), ("b", "n3"), ("gone", "n2")] {
+            let record = ServiceRecord {
+                node: on(node),
+                ..pg(db)
+            };
+            store.create_service(&record).unwrap();
+        }
+        store.remove_service(&name("gone"), false).unwrap();
+        let names = |node: Option<&str>| -> Vec<String> {
+            store
+                .services_on_other_nodes(node)
+                .unwrap()
+                .into_iter()
+                .map(|s| s.name.to_string())
+                .collect()
+        };
+        assert_eq!(names(None), ["a", "b"]);
+        assert_eq!(names(Some("n2")), ["a"]);
+        assert!(names(Some("n9")).is_empty());
     }
 
     #[test]

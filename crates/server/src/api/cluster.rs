@@ -195,6 +195,18 @@ pub async fn remove(
             "node `{name}` is this server, the cluster's manager: it cannot remove itself"
         )));
     }
+    let databases = state
+        .deployer
+        .store()
+        .services_on_other_nodes(Some(&node.id))
+        .map_err(ApiError::from)?;
+    if !databases.is_empty() && !query.force {
+        let names: Vec<String> = databases.iter().map(|s| s.name.to_string()).collect();
+        return Err(conflict(format!(
+            "node `{name}` holds the database(s) {}, whose data is on its disk: back each up and destroy it first (`wharf services backup NAME`, `wharf services destroy NAME`), then restore the backup into one made on another node; or remove the node anyway with `--force` (the databases stay recorded there, unreachable)",
+            names.join(", ")
+        )));
+    }
     if node.state != "down" && !query.force {
         return Err(conflict(format!(
             "node `{name}` is still up ({}): drain it (`wharf nodes drain {name}`), run `docker swarm leave` on it, then remove it; or remove it anyway with `wharf nodes remove {name} --force`",

@@ -1,7 +1,7 @@
 //! The cluster page, `wharf cluster status` and `wharf nodes` as one page, for admins (the
 //! API's cluster routes take admin tokens only): whether this server is a cluster, its address
-//! and registry, and each node with its role, state, availability, address, labels, tasks and
-//! resources; a node that is not `ready` is marked. A drain or activate button by each node is
+//! and registry, and each node with its role, state, availability, address, labels, tasks,
+//! resources and the databases it holds; a node that is not `ready` is marked. A drain or activate button by each node is
 //! the API's `POST /v1/nodes/{node}/availability`, through its routes. On a single server the
 //! page says so and how to grow.
 
@@ -91,7 +91,7 @@ fn table(nodes: &[Node], signed: &Signed) -> Markup {
             thead { tr {
                 th scope="col" { "Node" } th scope="col" { "State" } th scope="col" { "Availability" }
                 th scope="col" { "Address" } th scope="col" { "Labels" } th scope="col" { "Tasks" }
-                th scope="col" { "CPUs" } th scope="col" { "Memory" }
+                th scope="col" { "CPUs" } th scope="col" { "Memory" } th scope="col" { "Databases" }
                 th scope="col" { span.visually-hidden { "Actions" } }
             } }
             tbody {
@@ -119,6 +119,10 @@ fn table(nodes: &[Node], signed: &Signed) -> Markup {
                         td data-label="Tasks" { (node.tasks) }
                         td data-label="CPUs" { (node.cpus) }
                         td data-label="Memory" { (bytes(u64::try_from(node.memory_bytes).unwrap_or(0))) }
+                        td data-label="Databases" {
+                            @if node.databases.is_empty() { span.muted { "none" } }
+                            @for db in &node.databases { a href={"/databases/" (db)} { code { (db) } } " " }
+                        }
                         td.row-actions {
                             @let (verb, to) = if node.availability == "drain" { ("Activate", "active") } else { ("Drain", "drain") };
                             form method="post" action=(AVAILABILITY) {
