@@ -187,8 +187,24 @@ fn a_worker_runs_as_a_swarm_service_and_stops_starts_and_restarts_there() {
         (200, "web says two\n".to_string())
     );
 
-    // A worker that exits at once fails the deploy with its output; v2 keeps serving and
-    // keeps its worker, and v3 leaves no service behind.
+    // Restarting web deploys the release again: v3, same image and config, new tasks.
+    let restarted = d.wharf_ok(&["restart", &app, "web"]);
+    assert!(
+        restarted.contains("a restart of web deploys the running release again"),
+        "{restarted}"
+    );
+    assert!(restarted.contains(" v3 is live"), "{restarted}");
+    let (web2, worker2) = (
+        format!("wharf-{app}-web-v3"),
+        format!("wharf-{app}-worker-v3"),
+    );
+    wait_until("v2's services replaced by v3's", || {
+        replicas_of(node1, &app) == [format!("{web2} 1/1"), format!("{worker2} 2/2")]
+    });
+    d.wait_for_body(&domain, "web says two");
+
+    // A worker that exits at once fails the deploy with its output; v3 keeps serving and
+    // keeps its worker, and v4 leaves no service behind.
     write_app(dir.path(), &app, "echo worker-crash; exit 3");
     let out = d.deploy(dir.path());
     fails_with(
@@ -203,7 +219,7 @@ fn a_worker_runs_as_a_swarm_service_and_stops_starts_and_restarts_there() {
         [format!("{web2} 1/1"), format!("{worker2} 2/2")]
     );
     assert!(
-        !services_on(node1).iter().any(|s| s.ends_with("-v3")),
+        !services_on(node1).iter().any(|s| s.ends_with("-v4")),
         "{:?}",
         services_on(node1)
     );

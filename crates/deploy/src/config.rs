@@ -119,7 +119,7 @@ impl Deployer {
 
     /// A new release of `active`'s image with `vars`, deployed, its first line saying `why`.
     /// The app's lock is held.
-    async fn redeploy_with_vars(
+    pub(crate) async fn redeploy_with_vars(
         &self,
         app: &AppName,
         active: ReleaseRecord,

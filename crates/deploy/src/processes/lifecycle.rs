@@ -5,7 +5,8 @@
 //! process is a Swarm service: a stop sets its replicas to 0 (web's tasks leave the route and
 //! drain first), a start sets them back to the process's scale (web's are health-checked and
 //! routed again), and a restart of a process other than web is the Swarm's forced rolling
-//! update; a restart of web routes to its running tasks again, without replacing them.
+//! update; a restart of web deploys the running release again (same image and config), which
+//! replaces every task as a deploy does, health-checked and drained.
 
 use super::swarm::OtherService;
 use crate::deployer::INSTANCE_LABEL;
@@ -79,6 +80,23 @@ impl Deployer {
         };
         let port = self.port_of(&spec, &release.image).await?;
         let cluster = self.runs_services().await?;
+        if cluster && action == Lifecycle::Restart && chosen.iter().any(ProcessName::is_web) {
+            let web = self.process_service(&release, &ProcessName::web()).await?;
+            if let Some(web) = web
+                && self.docker.service_replicas(&web.id).await? != Some(0)
+            {
+                // A Swarm task cannot be restarted in place from here: the release is
+                // deployed again, which replaces every task as a deploy does (started,
+                // health-checked, switched to, the old ones drained).
+                progress.line(
+                    "-----> In a cluster, a restart of web deploys the running release again (same image and config): every task is replaced, health-checked and drained",
+                );
+                let vars = release.spec.vars.clone();
+                self.redeploy_with_vars(app, release, vars, "Restarting", progress)
+                    .await?;
+                return Ok(());
+            }
+        }
         for name in &chosen {
             if cluster {
                 let found = self.process_service(&release, name).await?;
@@ -207,13 +225,8 @@ impl Deployer {
                 .await?;
             let count = tasks.len();
             self.route_instances(release, spec, tasks)?;
-            let note = if action == Lifecycle::Restart && !stopped {
-                " (in a cluster a restart of web routes to its running tasks again; it does not replace them)"
-            } else {
-                ""
-            };
             progress.line(format!(
-                "-----> {app}'s web routed to its {count} Swarm task{}{note}",
+                "-----> {app}'s web routed to its {count} Swarm task{}",
                 if count == 1 { "" } else { "s" }
             ));
             return Ok(());
