@@ -14,7 +14,7 @@ mod start;
 
 pub use retire::Retiring;
 pub(crate) use retire::{Retirements, drain_settled};
-pub(crate) use service::{NO_SUITABLE_NODE_GRACE, placement_text, service_name};
+pub(crate) use service::{NO_SUITABLE_NODE_GRACE, created_line, placement_text, service_name};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

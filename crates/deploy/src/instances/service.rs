@@ -100,16 +100,7 @@ impl Deployer {
             .docker
             .create_service(&container, u64::from(replicas), port, &constraints)
             .await?;
-        let nodes = if constraints.is_empty() {
-            "spread over the cluster's nodes".to_string()
-        } else {
-            format!("spread over the nodes where {}", constraints.join(", "))
-        };
-        progress.line(format!(
-            "       created service {} ({replicas} task{}, {nodes})",
-            container.name,
-            if replicas == 1 { "" } else { "s" }
-        ));
+        progress.line(created_line(&container.name, replicas, &constraints));
         match self
             .service_instances(release, spec, &id, &container.name, port, progress)
             .await
@@ -399,6 +390,17 @@ impl Deployer {
         self.publish_image(&release.app, release.version, &image, progress)
             .await
     }
+}
+
+/// The deploy's line for a service it made: its name, tasks and where they may run.
+pub(crate) fn created_line(name: &str, replicas: u32, constraints: &[String]) -> String {
+    let nodes = if constraints.is_empty() {
+        "spread over the cluster's nodes".to_string()
+    } else {
+        format!("spread over the nodes where {}", constraints.join(", "))
+    };
+    let plural = if replicas == 1 { "" } else { "s" };
+    format!("       created service {name} ({replicas} task{plural}, {nodes})")
 }
 
 /// The app's placement rules as a deploy's error shows them.

@@ -121,16 +121,10 @@ impl Deployer {
             .docker
             .create_unpublished_service(&container, u64::from(process.scale), &constraints)
             .await?;
-        let nodes = if constraints.is_empty() {
-            "spread over the cluster's nodes".to_string()
-        } else {
-            format!("spread over the nodes where {}", constraints.join(", "))
-        };
-        progress.line(format!(
-            "       created service {} ({} task{}, {nodes})",
-            container.name,
+        progress.line(crate::instances::created_line(
+            &container.name,
             process.scale,
-            if process.scale == 1 { "" } else { "s" }
+            &constraints,
         ));
         Ok(OtherService {
             id,
