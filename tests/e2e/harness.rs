@@ -407,9 +407,19 @@ impl Daemon {
     }
 }
 
+/// How much of the server's log a failed test prints.
+const LOG_TAIL_ON_FAILURE: usize = 80;
+
 impl Drop for Daemon {
     fn drop(&mut self) {
         self.kill9();
+        if std::thread::panicking() {
+            // What the server said last, beside the failed test's own output.
+            let log = self.log();
+            let lines: Vec<&str> = log.lines().collect();
+            let tail = &lines[lines.len().saturating_sub(LOG_TAIL_ON_FAILURE)..];
+            eprintln!("---- the server's last log lines ----\n{}", tail.join("\n"));
+        }
         let Ok(id) = std::fs::read_to_string(self.data_dir().join("instance-id")) else {
             return;
         };

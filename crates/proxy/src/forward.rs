@@ -152,7 +152,7 @@ impl Forwarder {
         };
         let on_client = upgrade.then(|| hyper::upgrade::on(&mut req));
         let slot = BodySlot::new(req.into_body());
-        let Some(target) = route.pick() else {
+        let Some(target) = self.router.pick(route) else {
             return (ctx.page(pages::no_healthy_instance(route.app())), slot);
         };
         let resp = match on_client {

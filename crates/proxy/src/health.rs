@@ -1,5 +1,5 @@
 //! The health monitor: periodically probes every target of every route and
-//! marks it healthy (status < 500) or unhealthy.
+//! marks it healthy (status < 500) or, after a few failed probes in a row, unhealthy.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -55,10 +55,9 @@ async fn check_all(router: &Router, config: &ProxyConfig) {
             )
             .await;
             let healthy = matches!(connected, Ok(Ok(_)));
-            if healthy != t.is_healthy() && !t.is_draining() {
+            if t.record_probe(healthy) {
                 tracing::info!(target_addr = %t.addr(), healthy, "target health changed (TCP check)");
             }
-            t.set_healthy(healthy);
             return;
         }
         let result = probe(
@@ -69,13 +68,14 @@ async fn check_all(router: &Router, config: &ProxyConfig) {
         )
         .await;
         let healthy = matches!(&result, Ok(s) if s.as_u16() < 500);
-        if healthy != t.is_healthy() && !t.is_draining() {
-            match &result {
-                Ok(s) => tracing::info!(target_addr = %t.addr(), status = s.as_u16(), healthy, "target health changed"),
-                Err(e) => tracing::info!(target_addr = %t.addr(), error = %e, healthy, "target health changed"),
-            }
+        let changed = t.record_probe(healthy);
+        match &result {
+            Ok(s) if changed => tracing::info!(target_addr = %t.addr(), status = s.as_u16(), healthy, "target health changed"),
+            Err(e) if changed => tracing::info!(target_addr = %t.addr(), error = %e, healthy, "target health changed"),
+            Ok(s) if !healthy => tracing::debug!(target_addr = %t.addr(), status = s.as_u16(), "health probe failed"),
+            Err(e) => tracing::debug!(target_addr = %t.addr(), error = %e, "health probe failed"),
+            Ok(_) => {}
         }
-        t.set_healthy(healthy);
     }))
     .await;
 }

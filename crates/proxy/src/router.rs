@@ -13,6 +13,7 @@ use arc_swap::ArcSwap;
 use crate::host::normalize_host;
 use crate::host_routes::{HostRoutes, RouteEntry, split_address};
 use crate::route::Route;
+use crate::target::Target;
 use crate::traffic::{OpenConnection, Registry, TrafficSnapshot};
 
 /// A routed address: the normalised host and the path prefix (`""` for the whole host).
@@ -147,6 +148,17 @@ impl Router {
             .map(|e| Arc::clone(&e.route))
     }
 
+    /// A target for a request routed by `route`: one of its eligible targets or, when it has
+    /// none because a redeploy swapped it out (and began draining its targets) after the
+    /// request looked it up, one of the app's current route's.
+    pub(crate) fn pick(&self, route: &Route) -> Option<Arc<Target>> {
+        route.pick().or_else(|| {
+            self.app_route(route.app())
+                .filter(|current| !std::ptr::eq(Arc::as_ptr(current), route))
+                .and_then(|current| current.pick())
+        })
+    }
+
     /// The addresses `app` currently serves (`host` or `host/path`; normalised, sorted).
     pub fn app_domains(&self, app: &str) -> Vec<String> {
         self.table
@@ -184,6 +196,25 @@ mod tests {
 
     fn doms(d: &[&str]) -> Vec<String> {
         d.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[tokio::test]
+    async fn a_request_holding_a_swapped_out_route_picks_from_the_current_one() {
+        let r = Router::new();
+        let old = Target::new(([127, 0, 0, 1], 1).into());
+        let new = Target::new(([127, 0, 0, 1], 2).into());
+        let held = Route::new("blog", vec![old.clone()]);
+        r.set_app("blog", &doms(&["blog.test"]), held.clone());
+        assert_eq!(r.pick(&held).unwrap().addr().port(), 1);
+        // A redeploy swaps the route, then drains the old target, while a request holds `held`.
+        r.set_app("blog", &doms(&["blog.test"]), Route::new("blog", vec![new]));
+        assert!(old.drain(std::time::Duration::ZERO).await);
+        assert_eq!(r.pick(&held).unwrap().addr().port(), 2);
+        // With nothing eligible in the current route either, there is no target.
+        r.set_app("blog", &doms(&["blog.test"]), Route::new("blog", vec![]));
+        assert!(r.pick(&held).is_none());
+        let current = r.app_route("blog").unwrap();
+        assert!(r.pick(&current).is_none());
     }
 
     #[test]

@@ -17,6 +17,11 @@ const HEALTHY: u8 = 0;
 const UNHEALTHY: u8 = 1;
 const DRAINING: u8 = 2;
 
+/// Failed health probes in a row after which a target leaves the balancer. One probe that
+/// times out on a busy server must not take an app's only instance out of its route; a
+/// refused connection from real traffic still does at once (see [`crate::retry`]).
+pub const PROBE_FAILURES_TO_UNHEALTHY: u8 = 3;
+
 /// The lifecycle state of a target as seen by the balancer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TargetState {
@@ -33,6 +38,8 @@ pub enum TargetState {
 pub struct Target {
     addr: SocketAddr,
     state: AtomicU8,
+    /// Health probes failed in a row (up to [`PROBE_FAILURES_TO_UNHEALTHY`]).
+    failed_probes: AtomicU8,
     /// Requests in flight, counted by the worker that started them.
     in_flight: PerWorker<AtomicUsize>,
     /// Woken every time a worker's `in_flight` count drops to zero.
@@ -50,6 +57,7 @@ impl Target {
         Arc::new(Target {
             addr,
             state: AtomicU8::new(HEALTHY),
+            failed_probes: AtomicU8::new(0),
             in_flight: PerWorker::new(),
             idle: Notify::new(),
             cut: CancellationToken::new(),
@@ -99,6 +107,30 @@ impl Target {
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |cur| {
                 (cur != DRAINING).then_some(new)
             });
+    }
+
+    /// Record a health probe's outcome: one success makes the target healthy, and it becomes
+    /// unhealthy after [`PROBE_FAILURES_TO_UNHEALTHY`] failures in a row. Returns true when
+    /// the probe changed whether the target is healthy (never for a draining target).
+    pub fn record_probe(&self, ok: bool) -> bool {
+        let failures = if ok {
+            self.failed_probes.store(0, Ordering::Release);
+            0
+        } else {
+            let before = self
+                .failed_probes
+                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                    Some(n.saturating_add(1).min(PROBE_FAILURES_TO_UNHEALTHY))
+                })
+                .unwrap_or(PROBE_FAILURES_TO_UNHEALTHY);
+            before.saturating_add(1)
+        };
+        if !ok && failures < PROBE_FAILURES_TO_UNHEALTHY {
+            return false;
+        }
+        let was = self.state.load(Ordering::Acquire);
+        self.set_healthy(ok);
+        was != DRAINING && (was == HEALTHY) != ok
     }
 
     /// Mark draining (the balancer never picks it again) and wait until in-flight
@@ -214,6 +246,46 @@ mod tests {
         assert_eq!(t.state(), TargetState::Unhealthy);
         t.set_healthy(true);
         assert!(t.is_healthy());
+    }
+
+    #[test]
+    fn only_failed_probes_in_a_row_make_a_target_unhealthy() {
+        let t = Target::new(addr());
+        for _ in 1..PROBE_FAILURES_TO_UNHEALTHY {
+            assert!(!t.record_probe(false));
+            assert!(
+                t.is_healthy(),
+                "a failure or two in a row keep it in the route"
+            );
+        }
+        assert!(
+            !t.record_probe(true),
+            "a success while healthy changes nothing"
+        );
+        for _ in 1..PROBE_FAILURES_TO_UNHEALTHY {
+            assert!(!t.record_probe(false));
+        }
+        assert!(
+            t.record_probe(false),
+            "the count started again after the success"
+        );
+        assert_eq!(t.state(), TargetState::Unhealthy);
+        assert!(!t.record_probe(false));
+        assert!(t.record_probe(true), "one success brings it back");
+        assert!(t.is_healthy());
+        // Refused by real traffic: out at once, back with the next good probe.
+        t.set_healthy(false);
+        assert!(t.record_probe(true));
+    }
+
+    #[tokio::test]
+    async fn probes_do_not_change_a_draining_target() {
+        let t = Target::new(addr());
+        assert!(t.drain(Duration::ZERO).await);
+        for ok in [false, false, false, true] {
+            assert!(!t.record_probe(ok));
+            assert!(t.is_draining());
+        }
     }
 
     #[tokio::test]
