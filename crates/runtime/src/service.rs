@@ -93,9 +93,10 @@ impl ServiceTask {
 
 impl Docker {
     /// Create a replicated service of `replicas` tasks, each a container as `spec` describes,
-    /// publishing `port` in host mode on a port each node picks, on the nodes that meet every
-    /// one of `constraints` (the Swarm's placement constraints, `node.labels.role==web`; none:
-    /// any node). Mounts are the tasks' (a named volume is its node's own: the caller pins a
+    /// publishing `port` in host mode on a port each node picks (none: a worker, a clock,
+    /// which nothing routes to), on the nodes that meet every one of `constraints` (the
+    /// Swarm's placement constraints, `node.labels.role==web`; none: any node). Its tasks are
+    /// restarted whenever they end, as a container's `always` restart policy would. Mounts are the tasks' (a named volume is its node's own: the caller pins a
     /// service with mounts to the node that holds them). Its tasks join `spec.extra_networks`,
     /// which must be Swarm networks (the overlays of linked databases); a main network is
     /// refused. Returns the service's ID.
@@ -103,7 +104,7 @@ impl Docker {
         &self,
         spec: &ContainerSpec,
         replicas: u64,
-        port: u16,
+        port: Option<u16>,
         constraints: &[String],
     ) -> Result<String, RuntimeError> {
         let (labels, task_template) =
@@ -113,7 +114,7 @@ impl Docker {
             labels: Some(labels),
             task_template: Some(task_template),
             mode: Some(replicated(replicas)),
-            endpoint_spec: Some(EndpointSpec {
+            endpoint_spec: port.map(|port| EndpointSpec {
                 ports: Some(vec![EndpointPortConfig {
                     protocol: Some(EndpointPortConfigProtocolEnum::TCP),
                     target_port: Some(i64::from(port)),

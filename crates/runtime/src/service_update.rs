@@ -1,41 +1,17 @@
-//! An app's processes other than web as Swarm services (managers only), and changes to a
-//! running service: its number of replicas (`wharf stop` sets 0, `wharf start` the process's
-//! scale) and a forced rolling update that replaces every task (`wharf restart`). Each change
-//! is sent with the service's current version, as the Swarm requires, so a change made
+//! Changes to a running Swarm service (managers only): its number of replicas (`wharf stop`
+//! sets 0, `wharf start` the process's scale) and a forced rolling update that replaces every
+//! task (`wharf restart`). Each change is sent with the service's current version, as the Swarm requires, so a change made
 //! meanwhile by someone else is refused rather than overwritten.
 
-use bollard::models::{ServiceSpec, TaskSpecRestartPolicyConditionEnum};
+use bollard::models::ServiceSpec;
 use bollard::query_parameters::UpdateServiceOptions;
 
-use crate::container::ContainerSpec;
 use crate::docker::Docker;
 use crate::error::{RuntimeError, is_not_found};
 use crate::labels;
-use crate::service::{replicated, task_template};
+use crate::service::replicated;
 
 impl Docker {
-    /// Create a replicated service of `replicas` tasks, each a container as `spec` describes,
-    /// that publishes no port (a worker, a clock: nothing routes to it), on the nodes that meet
-    /// every one of `constraints`. Its tasks are restarted whenever they end, as a container's
-    /// `always` restart policy would. Returns the service's ID.
-    pub async fn create_unpublished_service(
-        &self,
-        spec: &ContainerSpec,
-        replicas: u64,
-        constraints: &[String],
-    ) -> Result<String, RuntimeError> {
-        let (labels, task_template) =
-            task_template(spec, constraints, TaskSpecRestartPolicyConditionEnum::ANY)?;
-        let service = ServiceSpec {
-            name: Some(spec.name.clone()),
-            labels: Some(labels),
-            task_template: Some(task_template),
-            mode: Some(replicated(replicas)),
-            ..Default::default()
-        };
-        self.create_from(service, "service").await
-    }
-
     /// Run `replicas` tasks of the service Wharf made (ID or name): 0 stops them all, more
     /// starts tasks again. Its tasks are otherwise unchanged.
     pub async fn set_service_replicas(

@@ -98,7 +98,7 @@ impl Deployer {
         let constraints = self.constraints_of(spec, &container, progress).await?;
         let id = self
             .docker
-            .create_service(&container, u64::from(replicas), port, &constraints)
+            .create_service(&container, u64::from(replicas), Some(port), &constraints)
             .await?;
         progress.line(created_line(&container.name, replicas, &constraints));
         match self

@@ -119,7 +119,7 @@ impl Deployer {
         let constraints = self.constraints_of(spec, &container, progress).await?;
         let id = self
             .docker
-            .create_unpublished_service(&container, u64::from(process.scale), &constraints)
+            .create_service(&container, u64::from(process.scale), None, &constraints)
             .await?;
         progress.line(crate::instances::created_line(
             &container.name,
