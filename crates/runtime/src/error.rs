@@ -172,6 +172,19 @@ pub(crate) fn is_not_found(err: &BollardError) -> bool {
     status_of(err) == Some(404)
 }
 
+/// True if the error means the object went while the engine worked on it: a Swarm network
+/// removed by its own cluster between a look-up and a removal is refused as `network ID not
+/// found` with a 500, not a 404.
+pub(crate) fn is_gone_meanwhile(err: &BollardError) -> bool {
+    match err {
+        BollardError::DockerResponseServerError {
+            status_code,
+            message,
+        } => *status_code == 404 || (*status_code == 500 && message.ends_with("not found")),
+        _ => false,
+    }
+}
+
 /// True if the error means the engine could not be reached at all.
 pub(crate) fn is_connection_failure(err: &BollardError) -> bool {
     match err {
@@ -219,6 +232,24 @@ impl RuntimeError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_network_the_swarm_removed_meanwhile_is_gone_not_an_error() {
+        let server = |status_code: u16, message: &str| BollardError::DockerResponseServerError {
+            status_code,
+            message: message.into(),
+        };
+        assert!(is_gone_meanwhile(&server(
+            500,
+            "network l9eg1iu5x4e0fy9129fsg4t72 not found"
+        )));
+        assert!(is_gone_meanwhile(&server(404, "no such network")));
+        assert!(!is_gone_meanwhile(&server(500, "boom")));
+        assert!(!is_gone_meanwhile(&server(
+            403,
+            "network x has active endpoints; not found"
+        )));
+    }
 
     #[test]
     fn server_error_shows_daemon_message() {

@@ -12,7 +12,7 @@ use bollard::query_parameters::ListNetworksOptionsBuilder;
 use tracing::{info, instrument};
 
 use crate::docker::Docker;
-use crate::error::{RuntimeError, is_not_found};
+use crate::error::{RuntimeError, is_gone_meanwhile, is_not_found};
 use crate::labels;
 
 /// The overlay driver's option that encrypts the traffic between nodes (IPsec, ESP).
@@ -142,7 +142,7 @@ impl Docker {
                 info!(network = %name, "network removed");
                 Ok(())
             }
-            Err(e) if is_not_found(&e) => Ok(()),
+            Err(e) if is_gone_meanwhile(&e) => Ok(()),
             Err(e) => Err(self.err(format!("removing network {name}"), e)),
         }
     }
