@@ -4,19 +4,23 @@
 //! linked to it, reaches it over its overlay network under the host name in DATABASE_URL
 //! (with `--unencrypted-overlays`: this machine's kernel cannot do IPsec). Its backup lands
 //! in the manager's data directory and verifies there. When node2 goes down, `wharf
-//! services` says so and that the database stays there; no task runs anywhere else; and it
-//! can be destroyed all the same.
+//! services` says so and that the database stays there, a `node-down` alert names it; no task
+//! runs anywhere else; it can be destroyed all the same, though not purged. A second database,
+//! on node3, is purged: a job there empties its volume.
 
 use super::cluster_apps::{three_node_cluster_with, wait_until};
 use super::cluster_harness::Node;
 use super::cluster_links::{APP_IMAGE, build_app_image, probe};
 use super::harness::{fails_with, stdout, unique};
+use super::sinks::wait_for_alert;
+use std::time::Duration;
 
 #[test]
 fn a_postgres_on_node2_serves_an_app_on_node3_is_backed_up_on_the_manager_and_reported_when_node2_dies()
  {
     build_app_image();
-    let (cluster, d) = three_node_cluster_with(&["--unencrypted-overlays"]);
+    let (cluster, d) =
+        three_node_cluster_with(&["--unencrypted-overlays", "--alert-check-interval", "1"]);
     let node1 = cluster.node(1);
     node1.load_image("postgres:17");
     node1.load_image(APP_IMAGE);
@@ -139,6 +143,32 @@ fn a_postgres_on_node2_serves_an_app_on_node3_is_backed_up_on_the_manager_and_re
         "{nodes}"
     );
 
+    // A second database, on node3, destroyed with `--purge`: its data is deleted there by a
+    // job on node3; the empty volume stays (the manager cannot remove a volume elsewhere).
+    let db2 = unique("ndb");
+    d.wharf_ok(&["services", "create", "postgres", &db2, "--node", "node3"]);
+    let data = format!("/var/lib/docker/volumes/wharf-service.{db2}/_data");
+    assert!(
+        !cluster.node(3).exec_ok(&["ls", "-A", &data]).is_empty(),
+        "postgres wrote its data on node3"
+    );
+    let purged = d.wharf_ok(&["services", "destroy", &db2, "--purge", "--confirm", &db2]);
+    assert!(
+        purged.contains("deleted its data on node node3")
+            && purged.contains(&format!("docker volume rm wharf-service.{db2}")),
+        "{purged}"
+    );
+    assert_eq!(cluster.node(3).exec_ok(&["ls", "-A", &data]), "", "emptied");
+    assert!(!d.wharf_ok(&["services"]).contains(&db2));
+    let jobs = stdout(&node1.docker(&[
+        "service",
+        "ls",
+        "-q",
+        "--filter",
+        &format!("name=wharf_svc_{db2}"),
+    ]));
+    assert!(jobs.trim().is_empty(), "no service or job left: {jobs}");
+
     // Unlinked, the app leaves the overlay; the database stays on it (it is its only
     // network), so the unlink neither removes it nor waits for it.
     let unlinked = d.wharf_ok(&["services", "unlink", &db, &app]);
@@ -160,12 +190,27 @@ fn a_postgres_on_node2_serves_an_app_on_node3_is_backed_up_on_the_manager_and_re
         info.contains("node node2 is down; the database stays pinned there and is not moved"),
         "{info}"
     );
-    std::thread::sleep(std::time::Duration::from_secs(5));
+    // An alert says so, naming the database.
+    let alert = wait_for_alert(&d, None, "node-down", Duration::from_secs(60));
+    let message = alert["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("node node2 is down") && message.ends_with(&format!(": {db}")),
+        "{alert}"
+    );
+    assert_eq!(alert["severity"], "critical", "{alert}");
+    std::thread::sleep(Duration::from_secs(5));
     let elsewhere: Vec<String> = running_tasks(node1, &service)
         .into_iter()
         .filter(|node| node != "node2")
         .collect();
     assert!(elsewhere.is_empty(), "not moved: {elsewhere:?}");
+    // Its data cannot be purged while its node is down: refused before anything is removed.
+    fails_with(
+        &d.wharf(&["services", "destroy", &db, "--purge", "--confirm", &db]),
+        "node node2 is down: `--purge` deletes the data",
+    );
+    let info = d.wharf_ok(&["services", "info", &db]);
+    assert!(info.contains("node node2 is down"), "{info}");
     // The node, down, is not removed while it holds the database (unless forced), nor does
     // the server leave the cluster.
     fails_with(

@@ -85,6 +85,10 @@ pub struct DestroyServiceQuery {
 pub struct ServiceDestroyed {
     pub destroyed: String,
     pub purged: bool,
+    /// The node of the cluster it was on, when not this server: its volume stays there
+    /// (emptied by a purge).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
 }
 
 /// `POST /v1/services/{name}/expose`: publish the service on a host port, or stop.

@@ -423,6 +423,7 @@ fn every_type_survives_a_round_trip() {
         ServiceDestroyed {
             destroyed: "db".into(),
             purged: false,
+            node: Some("node2".into()),
         },
     );
     schema(s, ExposeRequest { port: Some(15432) });

@@ -28,6 +28,8 @@ pub enum AlertKind {
     BackupVerifyFailed,
     /// The disk of Wharf's or Docker's data directory is more than 90% full.
     DiskFull,
+    /// A node of the cluster is down or cut off: the Swarm has not heard from it.
+    NodeDown,
     /// `wharf notify test`.
     Test,
 }
@@ -43,7 +45,7 @@ pub enum Severity {
 
 impl AlertKind {
     /// Every kind, in the order above.
-    pub const ALL: [AlertKind; 12] = [
+    pub const ALL: [AlertKind; 13] = [
         AlertKind::DeploySucceeded,
         AlertKind::DeployFailed,
         AlertKind::Crashed,
@@ -55,6 +57,7 @@ impl AlertKind {
         AlertKind::BackupFailed,
         AlertKind::BackupVerifyFailed,
         AlertKind::DiskFull,
+        AlertKind::NodeDown,
         AlertKind::Test,
     ];
 
@@ -72,6 +75,7 @@ impl AlertKind {
             AlertKind::BackupFailed => "backup-failed",
             AlertKind::BackupVerifyFailed => "backup-verify-failed",
             AlertKind::DiskFull => "disk-full",
+            AlertKind::NodeDown => "node-down",
             AlertKind::Test => "test",
         }
     }
@@ -96,7 +100,8 @@ impl AlertKind {
             | AlertKind::Unhealthy
             | AlertKind::CertificateRenewalFailing
             | AlertKind::BackupFailed
-            | AlertKind::DiskFull => Severity::Critical,
+            | AlertKind::DiskFull
+            | AlertKind::NodeDown => Severity::Critical,
         }
     }
 
@@ -114,6 +119,7 @@ impl AlertKind {
             AlertKind::BackupFailed => "backup failed",
             AlertKind::BackupVerifyFailed => "backup verification failed",
             AlertKind::DiskFull => "disk almost full",
+            AlertKind::NodeDown => "cluster node down",
             AlertKind::Test => "test notification",
         }
     }

@@ -60,6 +60,21 @@ impl NodeName {
         Ok(NodeName(text.to_string()))
     }
 
+    /// What Wharf calls a Swarm node: its [`NODE_NAME_LABEL`] label, else its machine's
+    /// hostname, else its ID (the first of them that is a valid name).
+    pub fn of_node(
+        labels: &std::collections::HashMap<String, String>,
+        hostname: &str,
+        id: &str,
+    ) -> NodeName {
+        labels
+            .get(NODE_NAME_LABEL)
+            .and_then(|n| NodeName::parse(n).ok())
+            .or_else(|| NodeName::parse(hostname).ok())
+            .or_else(|| NodeName::parse(id).ok())
+            .unwrap_or_else(NodeName::unnamed)
+    }
+
     /// The name of a node that has neither a valid label, hostname nor ID (never seen from a
     /// real engine, whose IDs are letters and digits).
     pub fn unnamed() -> NodeName {
@@ -305,6 +320,17 @@ fn shown(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_node_is_called_by_its_label_else_its_hostname_else_its_id() {
+        let labelled = [(NODE_NAME_LABEL.to_string(), "db-1".to_string())].into();
+        assert_eq!(NodeName::of_node(&labelled, "vps7", "x1").as_str(), "db-1");
+        let none = std::collections::HashMap::new();
+        assert_eq!(NodeName::of_node(&none, "vps7", "x1").as_str(), "vps7");
+        let bad = [(NODE_NAME_LABEL.to_string(), "a b".to_string())].into();
+        assert_eq!(NodeName::of_node(&bad, "", "x1").as_str(), "x1");
+        assert_eq!(NodeName::of_node(&none, "", "").as_str(), "unnamed");
+    }
 
     #[test]
     fn node_names_are_hostnames() {

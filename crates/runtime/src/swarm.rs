@@ -43,7 +43,7 @@ impl SwarmMembership {
 }
 
 /// A node of the Swarm as a manager sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SwarmNode {
     pub id: String,
     pub hostname: String,

@@ -248,12 +248,17 @@ impl Services {
             Ok(_) | Err(RuntimeError::NotFound(_)) => {}
             Err(e) => problems.push(e.to_string()),
         }
-        let overlay = match self.deployer.database_overlay(name).await {
-            Ok(overlay) => overlay,
-            Err(e) => {
-                problems.push(e.to_string());
-                None
-            }
+        // A database on another node had its overlay removed with its Swarm service.
+        let overlay = match pinned_to {
+            Some(_) => None,
+            None => self
+                .deployer
+                .database_overlay(name)
+                .await
+                .unwrap_or_else(|e| {
+                    problems.push(e.to_string());
+                    None
+                }),
         };
         for network in std::iter::once(resource.clone()).chain(overlay) {
             if let Err(e) = self.docker.remove_network(&network).await {
@@ -274,8 +279,14 @@ impl Services {
 
     /// Destroys a service that no app is linked to: its container and network go; its volume
     /// (the data) stays unless `purge`. Backups in the data directory are always kept.
+    /// Returns the node it was on, for one on another node of the cluster (whose empty volume
+    /// stays there after a purge).
     #[tracing::instrument(skip(self))]
-    pub async fn destroy(&self, service: &ServiceName, purge: bool) -> Result<(), ServiceError> {
+    pub async fn destroy(
+        &self,
+        service: &ServiceName,
+        purge: bool,
+    ) -> Result<Option<NodeName>, ServiceError> {
         let _guard = self.lock(service).await;
         let record = self
             .store
@@ -295,6 +306,10 @@ impl Services {
                 apps: apps.join(", "),
             });
         }
+        let node = match &record.node {
+            Some(id) => Some(self.pinned_node(service, id, purge).await?),
+            None => None,
+        };
         let problems = self.tear_down(service, purge).await;
         if !problems.is_empty() {
             return Err(ServiceError::Io(format!(
@@ -302,9 +317,20 @@ impl Services {
                 problems.join("; ")
             )));
         }
+        if purge
+            && let Some(id) = &record.node
+            && let Err(e) = self.wipe_pinned_volume(&record, id).await
+        {
+            // Destroyed, its data kept: a purge again finishes the work.
+            self.store.remove_service(service, false)?;
+            return Err(ServiceError::Io(format!(
+                "`{service}` is destroyed, but its data on node {} could not be deleted: {e}; run `wharf services destroy {service} --purge` again",
+                node.as_ref().map_or(id.as_str(), NodeName::as_str)
+            )));
+        }
         self.store.remove_service(service, purge)?;
         tracing::info!(%service, purge, "service destroyed");
-        Ok(())
+        Ok(node)
     }
 
     /// Every service with its state, data size, links and last backup.

@@ -10,10 +10,10 @@
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncRead, AsyncWrite};
-use wharf_domain::{NODE_NAME_LABEL, NodeName, ServiceKind, ServiceName};
+use wharf_domain::{NodeName, ServiceKind, ServiceName};
 use wharf_runtime::{
-    ContainerSpec, ExecResult, ExecSpec, OneOffSpec, PinnedService, RestartPolicy, RuntimeError,
-    SecretFile, SwarmNode, labels,
+    ContainerSpec, ExecResult, ExecSpec, Mount, OneOffSpec, PinnedService, RestartPolicy,
+    RuntimeError, SecretFile, SwarmNode, labels, node_constraint,
 };
 use wharf_store::ServiceRecord;
 
@@ -28,6 +28,11 @@ const SECRETS_DIR: &str = "/run/secrets";
 /// How long a client container may live: longer than any backup or `connect` session is
 /// not expected; it is removed as soon as its work is done.
 const CLIENT_LIFETIME: &str = "86400";
+/// The script that deletes what the directory `$0` holds (a glob that matches nothing stays
+/// as written, and `rm -f` ignores it).
+const EMPTY_DIRECTORY: &str = r#"rm -rf -- "$0"/* "$0"/.[!.]* "$0"/..?*"#;
+/// How long deleting a database's data on its node may take, its image's pull included.
+const PURGE_TIMEOUT: Duration = Duration::from_secs(180);
 
 /// Where commands against a database run: in its own container here, or in a client
 /// container here that reaches it on another node by its host name.
@@ -62,12 +67,9 @@ pub(crate) fn with_host(mut cmd: Vec<String>, host: &str) -> Vec<String> {
     cmd
 }
 
-/// A node's name as users know it: its `wharf.name` label, else its hostname.
-pub(crate) fn node_name(node: &SwarmNode) -> String {
-    node.labels
-        .get(NODE_NAME_LABEL)
-        .cloned()
-        .unwrap_or_else(|| node.hostname.clone())
+/// A node's name as users know it (see [`NodeName::of_node`]).
+pub(crate) fn node_name(node: &SwarmNode) -> NodeName {
+    NodeName::of_node(&node.labels, &node.hostname, &node.id)
 }
 
 /// What `wharf services` says of a database whose node is not `ready`.
@@ -94,7 +96,7 @@ impl Services {
         let nodes = self.docker.swarm_nodes().await?;
         let named: Vec<&SwarmNode> = nodes
             .iter()
-            .filter(|n| node_name(n) == wanted.as_str() || n.id == wanted.as_str())
+            .filter(|n| node_name(n).as_str() == wanted.as_str() || n.id == wanted.as_str())
             .collect();
         let node = match named.as_slice() {
             [one] => *one,
@@ -436,6 +438,105 @@ impl Services {
         Ok(opened)
     }
 
+    /// The node a database is pinned to (`node_id`), named, for `destroy`. With `purge`, the
+    /// node must be up, since its data is deleted there: refused otherwise before anything
+    /// is removed.
+    pub(crate) async fn pinned_node(
+        &self,
+        name: &ServiceName,
+        node_id: &str,
+        purge: bool,
+    ) -> Result<NodeName, ServiceError> {
+        let nodes = self.docker.swarm_nodes().await?;
+        let node = nodes.iter().find(|n| n.id == node_id);
+        match node {
+            Some(node) if !purge || node.state == "ready" => Ok(node_name(node)),
+            Some(node) => Err(ServiceError::BadInput(format!(
+                "node {} is {}: `--purge` deletes the data of `{name}` there, which needs the node up; bring it back (`wharf nodes` shows it), or destroy without `--purge` (the data stays on the node)",
+                node_name(node),
+                node.state
+            ))),
+            None if !purge => Ok(NodeName::parse(node_id).unwrap_or_else(|_| NodeName::unnamed())),
+            None => Err(ServiceError::BadInput(format!(
+                "node {node_id} has left the cluster: the data of `{name}` on it cannot be deleted from here; destroy without `--purge`"
+            ))),
+        }
+    }
+
+    /// Deletes the data of the database `record` on the node `node_id` (`destroy --purge`):
+    /// this server cannot remove a volume on another node, so a one-off job pinned there,
+    /// with the volume mounted, empties it. The empty volume stays on the node.
+    pub(crate) async fn wipe_pinned_volume(
+        &self,
+        record: &ServiceRecord,
+        node_id: &str,
+    ) -> Result<(), ServiceError> {
+        let (name, kind) = (&record.name, record.kind);
+        let image = self
+            .deployer
+            .publish_service_image(name, &record.image)
+            .await?;
+        let mut labels = self.labels(name, kind);
+        labels.insert(SCRATCH_LABEL.to_string(), "true".to_string());
+        let data = kind.data_path();
+        let job = ContainerSpec {
+            name: format!(
+                "{}-purge-{}",
+                name.pinned_service_name(),
+                &new_password()[..8]
+            ),
+            image,
+            labels,
+            // Every entry of the data directory, dot files included; the directory is `$0`,
+            // an argument, never part of the script. Every database image has a shell.
+            entrypoint: Some(
+                ["sh", "-c", EMPTY_DIRECTORY, data]
+                    .map(String::from)
+                    .to_vec(),
+            ),
+            user: Some("0".to_string()),
+            mounts: vec![Mount {
+                source: name.resource_name(),
+                target: data.to_string(),
+                read_only: false,
+            }],
+            restart: RestartPolicy::No,
+            ..Default::default()
+        };
+        self.docker
+            .create_job(&job, &[node_constraint(node_id)])
+            .await?;
+        let outcome = self.wait_for_job(&job.name).await;
+        if let Err(e) = self.docker.remove_service(&job.name).await {
+            tracing::warn!(job = %job.name, error = %e, "could not remove the purge job");
+        }
+        outcome
+    }
+
+    /// Waits until the job `job` ends, up to [`PURGE_TIMEOUT`]: `Ok` when its command exited 0.
+    async fn wait_for_job(&self, job: &str) -> Result<(), ServiceError> {
+        let deadline = Instant::now() + PURGE_TIMEOUT;
+        loop {
+            let task = self.docker.job_task(job).await?;
+            if let Some(outcome) = task.as_ref().and_then(|t| t.outcome()) {
+                return match outcome {
+                    Ok(0) => Ok(()),
+                    Ok(code) => Err(ServiceError::Io(format!(
+                        "deleting the data exited with code {code}"
+                    ))),
+                    Err(reason) => Err(ServiceError::Io(reason)),
+                };
+            }
+            if Instant::now() >= deadline {
+                let state = task.map_or_else(|| "not scheduled".to_string(), |t| t.state);
+                return Err(ServiceError::Io(format!(
+                    "deleting the data did not end within {PURGE_TIMEOUT:?} (its job is {state})"
+                )));
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+
     /// The state of a database on the node `node_id`: its task's (`running`, `pending`...),
     /// or that its node is down (or gone) and the database stays there.
     pub(crate) async fn pinned_state(
@@ -450,7 +551,7 @@ impl Services {
             ));
         };
         if node.state != "ready" {
-            return Ok(node_down_state(&node_name(node), &node.state));
+            return Ok(node_down_state(node_name(node).as_str(), &node.state));
         }
         let tasks = match self
             .docker
@@ -478,6 +579,31 @@ mod tests {
 
     fn args(cmd: &[&str]) -> Vec<String> {
         cmd.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn the_purge_script_empties_a_directory_dot_files_included_and_keeps_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data dir");
+        std::fs::create_dir_all(data.join("base/1")).unwrap();
+        for file in ["PG_VERSION", ".hidden", "..odd", "base/1/table"] {
+            std::fs::write(data.join(file), "x").unwrap();
+        }
+        let ran = std::process::Command::new("sh")
+            .args(["-c", EMPTY_DIRECTORY])
+            .arg(&data)
+            .status()
+            .unwrap();
+        assert!(ran.success());
+        assert!(data.is_dir());
+        assert_eq!(std::fs::read_dir(&data).unwrap().count(), 0);
+        // An empty directory is no error.
+        let again = std::process::Command::new("sh")
+            .args(["-c", EMPTY_DIRECTORY])
+            .arg(&data)
+            .status()
+            .unwrap();
+        assert!(again.success());
     }
 
     #[test]

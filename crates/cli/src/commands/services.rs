@@ -346,13 +346,19 @@ async fn destroy(
         &paths::fill(paths::SERVICE, &[name.as_str()]),
         &DestroyServiceQuery { purge },
     )?;
-    let _: ServiceDestroyed = client.json(Method::DELETE, &path).await?;
-    if purge {
-        outln!("Destroyed {name} and deleted its data. Its backups are kept.")?;
-    } else {
-        outln!(
+    let destroyed: ServiceDestroyed = client.json(Method::DELETE, &path).await?;
+    let volume = name.resource_name();
+    match (purge, destroyed.node) {
+        (true, None) => outln!("Destroyed {name} and deleted its data. Its backups are kept.")?,
+        (true, Some(node)) => outln!(
+            "Destroyed {name} and deleted its data on node {node}. Its backups are kept. The empty volume {volume} stays on {node} (`docker volume rm {volume}` there removes it)."
+        )?,
+        (false, None) => outln!(
             "Destroyed {name}; its data volume is kept (`wharf services create` with the same kind and name brings it back)."
-        )?;
+        )?,
+        (false, Some(node)) => outln!(
+            "Destroyed {name}; its data volume {volume} is kept on node {node} (`wharf services create` with the same kind and name and `--node {node}` brings it back)."
+        )?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -335,13 +335,8 @@ async fn find(docker: &Docker, wanted: &str) -> Result<SwarmNode, ApiError> {
 }
 
 /// A node's name: its `wharf.name` label, else its hostname, else its ID.
-fn name_of(node: &SwarmNode) -> NodeName {
-    node.labels
-        .get(NODE_NAME_LABEL)
-        .and_then(|n| NodeName::parse(n).ok())
-        .or_else(|| NodeName::parse(&node.hostname).ok())
-        .or_else(|| NodeName::parse(&node.id).ok())
-        .unwrap_or_else(NodeName::unnamed)
+pub(crate) fn name_of(node: &SwarmNode) -> NodeName {
+    NodeName::of_node(&node.labels, &node.hostname, &node.id)
 }
 
 fn shown(

@@ -125,7 +125,7 @@ pub async fn destroy(
     let services = state.services.clone();
     let purge = query.purge;
     let service = name.clone();
-    tracked(
+    let node = tracked(
         &state,
         async move { services.destroy(&service, purge).await },
     )
@@ -133,6 +133,7 @@ pub async fn destroy(
     Ok(Json(ServiceDestroyed {
         destroyed: name.to_string(),
         purged: purge,
+        node: node.map(|n| n.to_string()),
     }))
 }
 

@@ -1,8 +1,8 @@
 //! Conditions Wharf checks on a clock rather than hears of: every instance of an app failing
 //! its health checks (as the proxy's health monitor marks them), a certificate whose renewal
 //! keeps failing or that ends within two weeks, the disk of Wharf's or Docker's data directory
-//! over 90% full. A condition is an alert when it starts, and again once a day while it lasts
-//! (`Conditions`), so a full disk is not said every minute.
+//! over 90% full, a node of the cluster down. A condition is an alert when it starts, and again
+//! once a day while it lasts (`Conditions`), so a full disk is not said every minute.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -11,9 +11,10 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 use wharf_api::DiskSpace;
-use wharf_domain::{Alert, AlertKind, AppName};
+use wharf_domain::{Alert, AlertKind, AppName, NodeName};
 use wharf_proxy::Route;
-use wharf_store::{AcmeState, Store};
+use wharf_runtime::SwarmNode;
+use wharf_store::{AcmeState, ServiceRecord, Store};
 
 /// A certificate ending within this many seconds is about to expire.
 pub const EXPIRY_WARNING_SECS: i64 = 14 * 24 * 60 * 60;
@@ -24,6 +25,10 @@ const REMIND_SECS: i64 = 24 * 60 * 60;
 /// An app whose instances are all unhealthy is said once this many checks in a row saw it
 /// (a deploy's new instances are briefly unchecked).
 const UNHEALTHY_CHECKS: u32 = 2;
+
+/// A node down is said once this many checks in a row saw it: one being removed from the
+/// cluster is briefly down before it is gone.
+const NODE_DOWN_CHECKS: u32 = 2;
 
 /// Apps with instances of which none is healthy (draining ones aside).
 pub fn unhealthy_apps(routes: &[Arc<Route>]) -> Vec<Alert> {
@@ -91,6 +96,38 @@ pub fn disk_alert(space: &DiskSpace, threshold: u8) -> Option<Alert> {
     })
 }
 
+/// Nodes of the cluster the Swarm sees `down` or `disconnected`, each naming the databases
+/// pinned to it (`databases`: those on other nodes than this one). A drained node with no
+/// database is left out: it was taken out of service on purpose.
+pub fn nodes_down(nodes: &[SwarmNode], databases: &[ServiceRecord]) -> Vec<Alert> {
+    nodes
+        .iter()
+        .filter(|node| matches!(node.state.as_str(), "down" | "disconnected"))
+        .filter_map(|node| {
+            let pinned: Vec<&str> = databases
+                .iter()
+                .filter(|db| db.node.as_deref() == Some(node.id.as_str()))
+                .map(|db| db.name.as_str())
+                .collect();
+            if node.availability == "drain" && pinned.is_empty() {
+                return None;
+            }
+            let name = NodeName::of_node(&node.labels, &node.hostname, &node.id);
+            let mut message = format!(
+                "node {name} is {}: the Swarm has not heard from it, and starts its apps' tasks on the other nodes",
+                node.state
+            );
+            if !pinned.is_empty() {
+                message.push_str(&format!(
+                    "; its databases cannot be reached until it is back: {}",
+                    pinned.join(", ")
+                ));
+            }
+            Some(Alert::new(AlertKind::NodeDown, message).about(name.as_str()))
+        })
+        .collect()
+}
+
 /// Which condition an alert says: its kind, app and subject.
 type Condition = (AlertKind, Option<String>, Option<String>);
 
@@ -143,6 +180,7 @@ pub struct Checked {
 /// Check every `interval` until `shutdown`, raising each condition as it starts.
 pub async fn watch(checked: Checked, shutdown: CancellationToken) {
     let mut health = Conditions::default();
+    let mut nodes = Conditions::default();
     let mut others = Conditions::default();
     loop {
         tokio::select! {
@@ -180,14 +218,44 @@ pub async fn watch(checked: Checked, shutdown: CancellationToken) {
                 .filter_map(|dir| crate::host::disk(dir))
                 .filter_map(|space| disk_alert(&space, checked.disk_threshold)),
         );
+        let down = cluster_nodes_down(&checked).await;
         for alert in health
             .update(unhealthy, now, UNHEALTHY_CHECKS)
             .into_iter()
+            .chain(nodes.update(down, now, NODE_DOWN_CHECKS))
             .chain(others.update(found, now, 1))
         {
             super::raise(&checked.store, &alert);
         }
     }
+}
+
+/// The nodes down, when this server manages a cluster (none otherwise, or when the engine
+/// cannot say).
+async fn cluster_nodes_down(checked: &Checked) -> Vec<Alert> {
+    let manages = checked
+        .docker
+        .swarm_membership()
+        .await
+        .is_ok_and(|m| m.active() && m.manager);
+    if !manages {
+        return Vec::new();
+    }
+    let nodes = match checked.docker.swarm_nodes().await {
+        Ok(nodes) => nodes,
+        Err(err) => {
+            tracing::warn!(error = %err, "cannot list the cluster's nodes");
+            return Vec::new();
+        }
+    };
+    let databases = checked
+        .store
+        .services_on_other_nodes(None)
+        .unwrap_or_else(|err| {
+            tracing::warn!(error = %err, "cannot read the databases on other nodes");
+            Vec::new()
+        });
+    nodes_down(&nodes, &databases)
 }
 
 #[cfg(test)]
@@ -312,5 +380,62 @@ mod tests {
         assert!(conditions.update(down(), 0, 2).is_empty());
         assert_eq!(conditions.update(down(), 10, 2).len(), 1);
         assert!(conditions.update(down(), 20, 2).is_empty());
+    }
+
+    fn node(id: &str, state: &str, availability: &str) -> SwarmNode {
+        SwarmNode {
+            id: id.to_string(),
+            hostname: format!("host-{id}"),
+            state: state.to_string(),
+            availability: availability.to_string(),
+            ..SwarmNode::default()
+        }
+    }
+
+    fn database(name: &str, node: &str) -> ServiceRecord {
+        ServiceRecord {
+            name: wharf_domain::ServiceName::parse(name).unwrap(),
+            kind: wharf_domain::ServiceKind::Postgres,
+            version: "17".into(),
+            image: "postgres:17".into(),
+            password: String::new(),
+            status: wharf_store::ServiceStatus::Running,
+            exposed_port: None,
+            backup_schedule: None,
+            backup_keep: 7,
+            created_at: 0,
+            node: Some(node.to_string()),
+        }
+    }
+
+    #[test]
+    fn a_node_down_is_an_alert_naming_its_databases() {
+        let nodes = [
+            node("a1", "ready", "active"),
+            node("b2", "down", "active"),
+            node("c3", "disconnected", "active"),
+            node("d4", "down", "drain"),
+            node("e5", "down", "drain"),
+        ];
+        let databases = [database("orders", "b2"), database("stock", "e5")];
+        let alerts = nodes_down(&nodes, &databases);
+        let said: Vec<(&str, &str)> = alerts
+            .iter()
+            .map(|a| (a.subject.as_deref().unwrap(), a.message.as_str()))
+            .collect();
+        assert_eq!(said.len(), 3, "{said:?}");
+        assert_eq!(said[0].0, "host-b2");
+        assert!(said[0].1.contains("node host-b2 is down"), "{}", said[0].1);
+        assert!(
+            said[0].1.ends_with("until it is back: orders"),
+            "{}",
+            said[0].1
+        );
+        assert_eq!(said[1].0, "host-c3");
+        assert!(!said[1].1.contains("databases"), "{}", said[1].1);
+        // Drained on purpose and shut down: quiet, unless a database is pinned there.
+        assert_eq!(said[2].0, "host-e5");
+        assert!(said[2].1.ends_with(": stock"), "{}", said[2].1);
+        assert!(alerts.iter().all(|a| a.kind == AlertKind::NodeDown));
     }
 }
