@@ -1,8 +1,8 @@
 //! One-off tasks in a cluster: on three real Docker engines made a Swarm by Wharf's commands,
 //! `wharf run` without a terminal, `wharf run --detach` and a deploy's release command run as
 //! Swarm jobs on a node the app's placement rules allow (a job's container takes its node's
-//! hostname), their output and exit code come back as on a single server, and each job's
-//! service is gone once it ended. A failing release command fails the deploy with its output
+//! hostname), their output and exit code come back as on a single server (and are in `wharf
+//! logs`, however short the job), and each job's service is gone once it ended. A failing release command fails the deploy with its output
 //! while the previous release keeps serving; a run no node may take fails within seconds with
 //! the Swarm's reason; a cron job runs as a job too, its exit code and output kept. An app's
 //! storage pins its jobs to this server, with its volume.
@@ -95,13 +95,21 @@ fn runs_and_release_commands_run_as_jobs_on_the_nodes_the_app_may_use() {
         "a run with input went to a node: {said}"
     );
 
-    // Detached: the answer names the job, which goes once it ended.
-    let name = d.wharf_ok(&["run", "--detach", &app, "--", "sh", "-c", "sleep 1"]);
+    // Detached: the answer names the job, which goes once it ended; what it printed, in less
+    // time than the log follower's look, is in `wharf logs` all the same.
+    let said = unique("briefly-said");
+    let name = d.wharf_ok(&["run", "--detach", &app, "--", "echo", &said]);
     let name = name.trim();
     assert!(name.starts_with(&format!("wharf-{app}_run-")), "{name}");
     wait_until("the detached run's job removed", || {
         services_of(&app) == [web.as_str()]
     });
+    let logs = d.wharf_ok(&["logs", &app]);
+    assert!(
+        logs.lines()
+            .any(|l| l.contains("run.") && l.ends_with(&said)),
+        "{logs}"
+    );
     // One that still runs when the server restarts goes once it ended all the same.
     let name = d.wharf_ok(&["run", "--detach", &app, "--", "sh", "-c", "sleep 6"]);
     assert!(d.terminate(), "the daemon stopped cleanly");

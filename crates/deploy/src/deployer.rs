@@ -83,6 +83,8 @@ pub struct Deployer {
     pub(crate) instances: Instances,
     pub(crate) cron_jobs: crate::tasks::RunningJobs,
     pub(crate) retirements: crate::instances::Retirements,
+    /// The jobs whose output the log follower has stored (see [`crate::app_logs::JobOutputs`]).
+    pub(crate) job_outputs: Arc<crate::app_logs::JobOutputs>,
     pub(crate) live: crate::live::LiveDeploys,
     locks: Mutex<HashMap<AppName, Arc<tokio::sync::Mutex<()>>>>,
     /// Held while the registry starts, an image is pushed to it, or it is pruned: a garbage
@@ -113,6 +115,7 @@ impl Deployer {
             instances: Instances::default(),
             cron_jobs: Default::default(),
             retirements: Default::default(),
+            job_outputs: Default::default(),
             live: Default::default(),
             locks: Mutex::new(HashMap::new()),
             registry_lock: tokio::sync::Mutex::new(()),

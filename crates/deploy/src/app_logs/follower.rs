@@ -42,6 +42,8 @@ struct Output {
     id: String,
     /// Whether `id` is a Swarm task's.
     task: bool,
+    /// Whether it is a one-off job's task (whose service goes once it ended).
+    job: bool,
     short_id: String,
     app: AppName,
     source: String,
@@ -54,6 +56,7 @@ impl Output {
         Some(Output {
             id: container.id.clone(),
             task: false,
+            job: false,
             short_id: container.id.chars().take(12).collect(),
             app,
             source: source_label(container),
@@ -77,6 +80,7 @@ impl Output {
         Some(Output {
             id: task.id.clone(),
             task: true,
+            job: !service.labels.contains_key(labels::PROCESS),
             short_id: task.container_id.as_ref()?.chars().take(12).collect(),
             app,
             source,
@@ -115,6 +119,7 @@ impl Deployer {
                 () = tokio::time::sleep(LOOK_EVERY) => {}
             }
         };
+        self.job_outputs.set_following(true);
         let mut following: HashMap<String, JoinHandle<()>> = HashMap::new();
         let mut read_to_end: HashSet<String> = HashSet::new();
         let mut bounds_applied = Instant::now();
@@ -134,6 +139,8 @@ impl Deployer {
                 Ok(outputs) => {
                     following.retain(|_, task| !task.is_finished());
                     read_to_end.retain(|id| outputs.iter().any(|(o, _)| o.id == *id));
+                    self.job_outputs
+                        .retain(|id| outputs.iter().any(|(o, _)| o.id == id));
                     for (output, running) in outputs {
                         if following.contains_key(&output.id)
                             || (!running && read_to_end.contains(&output.id))
@@ -144,8 +151,17 @@ impl Deployer {
                             read_to_end.insert(output.id.clone());
                         }
                         let span = tracing::info_span!("follow", app = %output.app, source = %output.source);
-                        let task = follow(self.docker.clone(), store.clone(), output.clone());
-                        following.insert(output.id, tokio::spawn(task.instrument(span)));
+                        let (docker, store) = (self.docker.clone(), store.clone());
+                        let job_outputs = self.job_outputs.clone();
+                        let id = output.id.clone();
+                        let task = async move {
+                            let (job, id) = (output.job, output.id.clone());
+                            follow(docker, store, output).await;
+                            if job {
+                                job_outputs.stored(&id);
+                            }
+                        };
+                        following.insert(id, tokio::spawn(task.instrument(span)));
                     }
                 }
                 // The engine is away: its containers are followed again when it is back.
@@ -160,6 +176,7 @@ impl Deployer {
             tokio::select! {
                 () = shutdown.cancelled() => break,
                 () = tokio::time::sleep(LOOK_EVERY) => {}
+                () = self.job_outputs.look_requested() => {}
                 started = starts.next() => if started.is_none() {
                     // The engine went away: look again on the clock, and listen again then.
                     tokio::select! {
@@ -170,6 +187,7 @@ impl Deployer {
                 },
             }
         }
+        self.job_outputs.set_following(false);
         for task in following.values() {
             task.abort();
         }

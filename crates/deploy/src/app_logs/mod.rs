@@ -13,12 +13,14 @@
 //! files as they grow.
 
 mod follower;
+mod job_outputs;
 mod query;
 mod segments;
 mod store;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use job_outputs::JobOutputs;
 pub use query::{LogFilter, Position};
 pub use store::AppLogs;
 

@@ -26,6 +26,8 @@ use crate::deployer::INSTANCE_LABEL;
 
 /// How often a job's task is checked on.
 const POLL: Duration = Duration::from_millis(250);
+/// How long the removal of an ended job waits for the log follower to store its output.
+const OUTPUT_STORED_WITHIN: Duration = Duration::from_secs(5);
 /// How long a job's task may take to start once it has a node (its image pulled there, its
 /// container made).
 const START_WITHIN: Duration = Duration::from_secs(300);
@@ -200,7 +202,7 @@ impl Deployer {
                 }
             }
         }
-        self.remove_job(&job).await;
+        self.remove_finished_job(&job).await;
         let text = String::from_utf8_lossy(&output);
         let all: Vec<&str> = text.lines().collect();
         let kept = all[all.len().saturating_sub(lines)..]
@@ -221,13 +223,26 @@ impl Deployer {
         }
     }
 
+    /// Remove a job whose task ended once the log follower has stored its output (up to
+    /// [`OUTPUT_STORED_WITHIN`]): a job shorter than the follower's look is in `wharf logs` too.
+    pub async fn remove_finished_job(&self, job: &Job) {
+        if !self
+            .job_outputs
+            .wait_stored(&job.task, OUTPUT_STORED_WITHIN)
+            .await
+        {
+            tracing::debug!(job = %job.name, "removing a job whose output was not seen stored");
+        }
+        self.remove_job(job).await;
+    }
+
     /// Wait until a job that nobody follows (a detached run) ended, then remove it.
     pub async fn remove_job_when_done(&self, job: &Job) {
         match self.wait_job_done(job).await {
             Ok(code) => tracing::info!(job = %job.name, exit_code = code, "detached job ended"),
             Err(err) => tracing::warn!(job = %job.name, error = %err, "detached job ended"),
         }
-        self.remove_job(job).await;
+        self.remove_finished_job(job).await;
     }
 
     /// This server's jobs that still run (or wait for a node), of every app: at start, those a

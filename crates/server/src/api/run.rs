@@ -212,7 +212,7 @@ impl AttachedRun {
 
     /// No client came to relay: kill and remove the container.
     pub(crate) async fn abandon(self) {
-        self.session.finish().await
+        self.session.finish(false).await
     }
 }
 
@@ -293,7 +293,7 @@ where
             tracing::info!(session = %session.name(), ?frame, "command ended");
             // Removed before the client hears the exit code: when `wharf run` returns, the
             // container is gone.
-            session.finish().await;
+            session.finish(true).await;
             let _ = write_frame(&mut to_client, &frame).await;
             let _ = to_client.shutdown().await;
             return;
@@ -301,7 +301,7 @@ where
     } else {
         tracing::info!(session = %session.name(), "run client went away; ending its command");
     }
-    session.finish().await;
+    session.finish(false).await;
 }
 
 /// What a relayed connection runs: a one-off container, a one-off job on a cluster's node, or
@@ -360,9 +360,12 @@ impl Session {
         }
     }
 
-    async fn finish(&self) {
+    /// Remove what ran the command; `ended`: the command ended by itself (a job's output is
+    /// then stored before its service goes).
+    async fn finish(&self, ended: bool) {
         match self {
             Session::OneOff { deployer, one_off } => deployer.remove_one_off(&one_off.id).await,
+            Session::Job { deployer, job } if ended => deployer.remove_finished_job(job).await,
             Session::Job { deployer, job } => deployer.remove_job(job).await,
             Session::Exec { .. } => {}
         }
