@@ -19,7 +19,7 @@ use std::time::Duration;
 fn a_postgres_on_node2_serves_an_app_on_node3_is_backed_up_on_the_manager_and_reported_when_node2_dies()
  {
     build_app_image();
-    let (cluster, d) =
+    let (cluster, mut d) =
         three_node_cluster_with(&["--unencrypted-overlays", "--alert-check-interval", "1"]);
     let node1 = cluster.node(1);
     node1.load_image("postgres:17");
@@ -112,6 +112,73 @@ fn a_postgres_on_node2_serves_an_app_on_node3_is_backed_up_on_the_manager_and_re
     assert!(
         cluster.node(3).runs_container(task_host),
         "the app's task runs on node3: {answered}"
+    );
+
+    // A certificate near its end is renewed at the server's start, in place: new secrets,
+    // the task started again on node2, and the app reaches it over TLS again.
+    let secrets = || {
+        stdout(&node1.docker(&[
+            "service",
+            "inspect",
+            "-f",
+            "{{range .Spec.TaskTemplate.ContainerSpec.Secrets}}{{.SecretName}} {{end}}",
+            &service,
+        ]))
+    };
+    let before = secrets();
+    let until = || {
+        stdout(&node1.docker(&[
+            "service",
+            "inspect",
+            "-f",
+            "{{index .Spec.Labels \"wharf.service-tls-until\"}}",
+            &service,
+        ]))
+        .trim()
+        .parse::<i64>()
+        .unwrap_or(0)
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    assert!(
+        until() > now + 365 * 24 * 3600,
+        "made with a 5-year certificate"
+    );
+    node1.docker(&[
+        "service",
+        "update",
+        "--detach",
+        "--label-add",
+        "wharf.service-tls-until=1",
+        &service,
+    ]);
+    assert_eq!(until(), 1);
+    assert!(d.terminate(), "the daemon stopped cleanly");
+    d.spawn();
+    wait_until("the certificate renewed", || until() > now);
+    let after = secrets();
+    assert_eq!(after.split_whitespace().count(), 3, "{after}");
+    // The certificate and key are new secrets; the CA's certificate is the same one.
+    let replaced = before
+        .split_whitespace()
+        .filter(|s| !after.contains(s))
+        .count();
+    assert_eq!(replaced, 2, "{before} / {after}");
+    wait_until("the task with the new certificate running on node2", || {
+        let update = stdout(&node1.docker(&[
+            "service",
+            "inspect",
+            "-f",
+            "{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}",
+            &service,
+        ]));
+        update.trim() == "completed" && running_tasks(node1, &service) == ["node2"]
+    });
+    wait_until(
+        "the app reaching the database over TLS again",
+        || matches!(d.get(&domain, "/cgi-bin/db"), Ok((200, body)) if body.contains("answered [S]")),
     );
 
     // Backups land in the manager's data directory, and verify there.

@@ -27,6 +27,7 @@ mod logs;
 mod network;
 mod oneoff;
 mod pinned;
+mod pinned_secrets;
 mod push;
 mod service;
 mod service_update;

@@ -156,7 +156,7 @@ impl Docker {
 
     /// The ID of the Swarm secret `name`, made with `contents` unless it exists (a secret's
     /// name ends with its content's digest, so the same name holds the same content).
-    async fn ensure_secret(
+    pub(crate) async fn ensure_secret(
         &self,
         name: &str,
         contents: &[u8],
@@ -210,7 +210,7 @@ pub fn node_constraint(node_id: &str) -> String {
 }
 
 /// The first 12 hex digits of the SHA-256 of `contents`.
-fn digest(contents: &[u8]) -> String {
+pub(crate) fn digest(contents: &[u8]) -> String {
     Sha256::digest(contents)
         .iter()
         .take(6)

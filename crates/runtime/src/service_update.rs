@@ -56,7 +56,7 @@ impl Docker {
     }
 
     /// Change the spec of a service Wharf made, from its current spec and version.
-    async fn update_managed_service(
+    pub(crate) async fn update_managed_service(
         &self,
         service: &str,
         change: impl FnOnce(&mut ServiceSpec),

@@ -562,13 +562,21 @@ impl Services {
     /// At start and when the Docker engine comes back: make every service that should run,
     /// run (Docker restarts them after a reboot; this covers containers removed by hand and
     /// an engine that stopped them), make again the containers without a server certificate
-    /// (made before services spoke TLS) or with one that ends within a year, then remove
+    /// (made before services spoke TLS) or with one that ends within a year (a database on
+    /// another node gets a new certificate in place instead), then remove
     /// scratch containers left by a verify that the server's stop cut short.
     #[tracing::instrument(skip(self), name = "services.reconcile")]
     pub async fn reconcile(&self) -> Result<(), ServiceError> {
         for record in self.store.services()? {
-            // A database on another node is the Swarm's to keep running, there and only there.
-            if record.status == StoredStatus::Destroyed || record.node.is_some() {
+            if record.status == StoredStatus::Destroyed {
+                continue;
+            }
+            // A database on another node is the Swarm's to keep running, there and only
+            // there; its certificate is Wharf's to renew.
+            if record.node.is_some() {
+                if let Err(e) = self.renew_pinned_certificate(&record).await {
+                    tracing::error!(service = %record.name, error = %e, "could not renew the certificate of a database on another node");
+                }
                 continue;
             }
             let resource = record.name.resource_name();

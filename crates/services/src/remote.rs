@@ -17,9 +17,9 @@ use wharf_runtime::{
 };
 use wharf_store::ServiceRecord;
 
-use crate::container::SCRATCH_LABEL;
+use crate::container::{SCRATCH_LABEL, TLS_UNTIL_LABEL};
 use crate::manager::new_password;
-use crate::tls::passwd_ids;
+use crate::tls::{ServerCertificate, ServicesCa, needs_new_certificate, passwd_ids};
 use crate::{ServiceError, Services};
 
 /// Where a pinned database's task finds its certificate, key and the CA certificate (the
@@ -70,6 +70,26 @@ pub(crate) fn with_host(mut cmd: Vec<String>, host: &str) -> Vec<String> {
 /// A node's name as users know it (see [`NodeName::of_node`]).
 pub(crate) fn node_name(node: &SwarmNode) -> NodeName {
     NodeName::of_node(&node.labels, &node.hostname, &node.id)
+}
+
+/// The files of a database's TLS (its certificate and key, the CA's certificate) as Swarm
+/// secrets owned by `uid`:`gid`.
+fn secret_files(
+    ca: &ServicesCa,
+    server: &ServerCertificate,
+    uid: u64,
+    gid: u64,
+) -> Vec<SecretFile> {
+    ca.files(server, uid, gid)
+        .into_iter()
+        .map(|file| SecretFile {
+            target: file.name,
+            contents: file.contents,
+            uid: file.uid,
+            gid: file.gid,
+            mode: file.mode,
+        })
+        .collect()
 }
 
 /// What `wharf services` says of a database whose node is not `ready`.
@@ -156,19 +176,10 @@ impl Services {
                 })?;
             let ca = self.ca()?;
             let server = ca.issue(name)?;
-            let secrets = ca
-                .files(&server, uid, gid)
-                .into_iter()
-                .map(|file| SecretFile {
-                    target: file.name,
-                    contents: file.contents,
-                    uid: file.uid,
-                    gid: file.gid,
-                    mode: file.mode,
-                })
-                .collect();
+            let secrets = secret_files(&ca, &server, uid, gid);
             let mut labels = self.labels(name, kind);
             labels.insert(labels::NODE.to_string(), node_id.to_string());
+            labels.insert(TLS_UNTIL_LABEL.to_string(), server.not_after.to_string());
             // Its node pulls the image from the cluster's registry, where this server puts it.
             let image = self
                 .deployer
@@ -436,6 +447,31 @@ impl Services {
             }
         });
         Ok(opened)
+    }
+
+    /// Gives the database on another node `record` a new server certificate when its own ends
+    /// within a year (or its service does not say when it ends): its secrets are replaced,
+    /// and the Swarm restarts its task on its node (a few seconds without the database; the
+    /// data stays). Whether it did.
+    pub(crate) async fn renew_pinned_certificate(
+        &self,
+        record: &ServiceRecord,
+    ) -> Result<bool, ServiceError> {
+        let service = record.name.pinned_service_name();
+        let labels = self.docker.service_labels(&service).await?;
+        if !needs_new_certificate(&labels) {
+            return Ok(false);
+        }
+        let ca = self.ca()?;
+        let server = ca.issue(&record.name)?;
+        // The owner and mode stay those the service's files have.
+        let files = secret_files(&ca, &server, 0, 0);
+        let until = server.not_after.to_string();
+        self.docker
+            .replace_pinned_secrets(&service, &files, (TLS_UNTIL_LABEL, &until))
+            .await?;
+        tracing::info!(service = %record.name, "renewed the certificate of a database on another node");
+        Ok(true)
     }
 
     /// The node a database is pinned to (`node_id`), named, for `destroy`. With `purge`, the

@@ -89,7 +89,8 @@ impl Services {
     }
 
     /// Makes again, with a new certificate, every running service's container whose server
-    /// certificate ends within a year (a few seconds without the database; the data stays).
+    /// certificate ends within a year (a few seconds without the database; the data stays);
+    /// a database on another node gets new secrets instead, and the Swarm restarts its task.
     pub(crate) async fn renew_certificates(&self) {
         let services = match self.store.services() {
             Ok(services) => services,
@@ -104,6 +105,12 @@ impl Services {
             let Ok(record) = self.running_record(&listed.name) else {
                 continue;
             };
+            if record.node.is_some() {
+                if let Err(e) = self.renew_pinned_certificate(&record).await {
+                    tracing::error!(service = %record.name, error = %e, "could not renew the service's certificate");
+                }
+                continue;
+            }
             let resource = record.name.resource_name();
             let due = match self.docker.inspect(&resource).await {
                 Ok(info) => info.running && crate::tls::needs_new_certificate(&info.labels),
