@@ -483,7 +483,13 @@ impl Services {
         node_id: &str,
         purge: bool,
     ) -> Result<NodeName, ServiceError> {
-        let nodes = self.docker.swarm_nodes().await?;
+        let by_id = || NodeName::parse(node_id).unwrap_or_else(|_| NodeName::unnamed());
+        let nodes = match self.docker.swarm_nodes().await {
+            Ok(nodes) => nodes,
+            // Only a purge needs the node: without one, its ID names it.
+            Err(_) if !purge => return Ok(by_id()),
+            Err(e) => return Err(e.into()),
+        };
         let node = nodes.iter().find(|n| n.id == node_id);
         match node {
             Some(node) if !purge || node.state == "ready" => Ok(node_name(node)),
@@ -492,7 +498,7 @@ impl Services {
                 node_name(node),
                 node.state
             ))),
-            None if !purge => Ok(NodeName::parse(node_id).unwrap_or_else(|_| NodeName::unnamed())),
+            None if !purge => Ok(by_id()),
             None => Err(ServiceError::BadInput(format!(
                 "node {node_id} has left the cluster: the data of `{name}` on it cannot be deleted from here; destroy without `--purge`"
             ))),

@@ -202,7 +202,12 @@ impl Deployer {
                 }
             }
         }
-        self.remove_finished_job(&job).await;
+        if code.is_ok() {
+            self.remove_finished_job(&job).await;
+        } else {
+            // Its command never ran: there is no output to wait for.
+            self.remove_job(&job).await;
+        }
         let text = String::from_utf8_lossy(&output);
         let all: Vec<&str> = text.lines().collect();
         let kept = all[all.len().saturating_sub(lines)..]
