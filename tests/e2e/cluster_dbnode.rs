@@ -2,8 +2,9 @@
 //! node2` runs it there as a Swarm service pinned to node2 (its image pushed by the manager to
 //! the cluster's registry, its volume made on node2), and an app whose task runs on node3,
 //! linked to it, reaches it over its overlay network under the host name in DATABASE_URL
-//! (with `--unencrypted-overlays`: this machine's kernel cannot do IPsec). Its backup lands
-//! in the manager's data directory and verifies there. When node2 goes down, `wharf
+//! (with `--unencrypted-overlays`: this machine's kernel cannot do IPsec). Its certificate is
+//! renewed in place. Its backup lands in the manager's data directory and verifies there, and
+//! `services connect` reaches it from the manager. When node2 goes down, `wharf
 //! services` says so and that the database stays there, a `node-down` alert names it; no task
 //! runs anywhere else; it can be destroyed all the same, though not purged. A second database,
 //! on node3, is purged: a job there empties its volume.
@@ -11,7 +12,7 @@
 use super::cluster_apps::{three_node_cluster_with, wait_until};
 use super::cluster_harness::Node;
 use super::cluster_links::{APP_IMAGE, build_app_image, probe};
-use super::harness::{fails_with, stdout, unique};
+use super::harness::{fails_with, stderr, stdout, unique};
 use super::sinks::wait_for_alert;
 use std::time::Duration;
 
@@ -201,6 +202,18 @@ fn a_postgres_on_node2_serves_an_app_on_node3_is_backed_up_on_the_manager_and_re
     assert!(verified.contains(" restores: "), "{verified}");
     // And restores into the database on node2, from the manager.
     d.wharf_ok(&["services", "restore", &db, dump]);
+    // Its own client, attached, reaches it from the manager too; the client container goes.
+    let out = d.wharf_with_stdin(
+        &["services", "connect", &db],
+        "SELECT 40 + 2 AS answer, inet_server_addr() IS NOT NULL AS remote;\n",
+    );
+    let said = stdout(&out);
+    assert!(out.status.success(), "{said}{}", stderr(&out));
+    assert!(said.contains("42") && said.contains(" t"), "{said}");
+    wait_until("the connect's client container removed", || {
+        !stdout(&node1.docker(&["ps", "-a", "--format", "{{.Names}}"]))
+            .contains(&format!("wharf-service.{db}.client-"))
+    });
 
     // `wharf nodes` says which node holds the database.
     let nodes = d.wharf_ok(&["nodes"]);
