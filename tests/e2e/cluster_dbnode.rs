@@ -7,7 +7,8 @@
 //! `services connect` reaches it from the manager. When node2 goes down, `wharf
 //! services` says so and that the database stays there, a `node-down` alert names it; no task
 //! runs anywhere else; it can be destroyed all the same, though not purged. A second database,
-//! on node3, is purged: a job there empties its volume.
+//! on node3, is purged: a job there empties its volume. A MariaDB on node2 is reached over
+//! TLS, backed up, verified and purged the same way.
 
 use super::cluster_apps::{three_node_cluster_with, wait_until};
 use super::cluster_harness::Node;
@@ -350,4 +351,43 @@ fn running_tasks(manager: &Node, service: &str) -> Vec<String> {
         .filter(|l| l.split_whitespace().nth(1) == Some("Running"))
         .filter_map(|l| l.split_whitespace().next().map(String::from))
         .collect()
+}
+
+#[test]
+fn a_mariadb_on_node2_is_backed_up_verified_reached_and_purged_from_the_manager() {
+    let (cluster, d) = three_node_cluster_with(&["--unencrypted-overlays"]);
+    let node1 = cluster.node(1);
+    node1.load_image("mariadb:11");
+    let db = unique("mdb");
+    let created = d.wharf_ok(&["services", "create", "mariadb", &db, "--node", "node2"]);
+    assert!(created.contains("mysql://"), "{created}");
+    let service = format!("wharf_svc_{db}");
+    assert_eq!(running_tasks(node1, &service), vec!["node2".to_string()]);
+
+    // Its own client, from the manager, over TLS.
+    let out = d.wharf_with_stdin(
+        &["services", "connect", &db],
+        "CREATE TABLE kept (n INT); INSERT INTO kept VALUES (42); SHOW STATUS LIKE 'Ssl_cipher';\n",
+    );
+    let said = stdout(&out);
+    assert!(out.status.success(), "{said}{}", stderr(&out));
+    assert!(
+        said.contains("Ssl_cipher\tTLS"),
+        "the client spoke TLS: {said}"
+    );
+
+    // A backup lands on the manager and restores in a scratch container there.
+    d.wharf_ok(&["services", "backup", &db]);
+    let verified = d.wharf_ok(&["services", "backups", "verify", &db]);
+    assert!(verified.contains(" restores: "), "{verified}");
+
+    // Purged: its data on node2 is deleted.
+    let data = format!("/var/lib/docker/volumes/wharf-service.{db}/_data");
+    assert!(!cluster.node(2).exec_ok(&["ls", "-A", &data]).is_empty());
+    let purged = d.wharf_ok(&["services", "destroy", &db, "--purge", "--confirm", &db]);
+    assert!(
+        purged.contains("deleted its data on node node2"),
+        "{purged}"
+    );
+    assert_eq!(cluster.node(2).exec_ok(&["ls", "-A", &data]), "", "emptied");
 }
